@@ -1,0 +1,1 @@
+"""Projections out of the store -> igraph/networkx/pandas -> scores, communities, corridors, paths."""

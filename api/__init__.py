@@ -1,0 +1,1 @@
+"""Surfaces: the command-line interface (``api.cli``) and the HTTP API."""

@@ -1,0 +1,130 @@
+"""The ``tracegraph`` command line.
+
+Exit codes: 0 success; 2 bad input or usage, or the embedded store busy (one line on stderr); 1 internal
+failure (one line; set ``TRACEGRAPH_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.settings import Settings
+from graph.errors import TracegraphError
+
+app = typer.Typer(
+    name="tracegraph",
+    help="Network intelligence for firearms trafficking: traces in, networks, corridors and evidence out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+schema_app = typer.Typer(help="The graph schema and what is generated from it.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+err = Console(stderr=True)
+out = Console()
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: Annotated[Path | None, typer.Option("--db", help="embedded store file [env TRACEGRAPH_DB]")] = None,
+    store: Annotated[str | None, typer.Option("--store", help="kuzu | neo4j [env TRACEGRAPH_STORE]")] = None,
+) -> None:
+    overrides: dict[str, Any] = {}
+    if db is not None:
+        overrides["db"] = db
+    if store is not None:
+        if store not in ("kuzu", "neo4j"):
+            raise typer.BadParameter("use kuzu or neo4j", param_hint="--store")
+        overrides["store"] = store
+    ctx.obj = Settings(**overrides)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)
+    return obj
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the schema in the configured store (idempotent)."""
+    conf = settings(ctx)
+    with conf.open_store() as store:
+        store.init_schema()
+    where = conf.db if conf.store == "kuzu" else conf.neo4j_uri
+    err.print(f"schema ready in {conf.store} store {where}")
+
+
+@app.command()
+def stats(ctx: typer.Context,
+          as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False) -> None:
+    """Count nodes per label and relationships per type (every one, zeros included)."""
+    with settings(ctx).open_store() as store:
+        counts = store.counts()
+    if as_json:
+        print(json.dumps(counts, sort_keys=True))
+        return
+    for section in ("nodes", "relationships"):
+        table = Table(title=section)
+        table.add_column("name")
+        table.add_column("count", justify="right")
+        for name, count in counts[section].items():
+            table.add_row(name, f"{count:,}")
+        out.print(table)
+
+
+@schema_app.command("ddl")
+def schema_ddl(backend: Annotated[str, typer.Option(help="kuzu | neo4j")] = "kuzu") -> None:
+    """Print the DDL generated from the schema."""
+    from graph.ddl import kuzu_ddl, neo4j_ddl, render
+
+    if backend not in ("kuzu", "neo4j"):
+        raise typer.BadParameter("use kuzu or neo4j", param_hint="--backend")
+    sys.stdout.write(render(kuzu_ddl() if backend == "kuzu" else neo4j_ddl()))
+
+
+@schema_app.command("docs")
+def schema_docs(out_file: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None
+                ) -> None:
+    """Print (or write) docs/graph-model.md, generated from the schema."""
+    from graph.docs import graph_model_markdown
+
+    text = graph_model_markdown()
+    if out_file:
+        out_file.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def main() -> None:
+    """Console-script entry point: run the app and turn errors into one line and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except TracegraphError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("TRACEGRAPH_DEBUG"):
+            raise
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -1,0 +1,27 @@
+"""Configuration, read once from ``TRACEGRAPH_*`` environment variables (and CLI options), then passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph import GraphStore, open_store
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRACEGRAPH_", extra="ignore")
+
+    store: Literal["kuzu", "neo4j"] = "kuzu"
+    db: Path = Path("data/tracegraph.kuzu")
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str | None = None
+
+    def open_store(self) -> GraphStore:
+        return open_store(self.store, db=self.db, neo4j_uri=self.neo4j_uri, neo4j_user=self.neo4j_user,
+                          neo4j_password=self.neo4j_password.get_secret_value(),
+                          neo4j_database=self.neo4j_database)

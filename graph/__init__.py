@@ -1,0 +1,28 @@
+"""The property-graph model (one schema definition) and the stores that hold it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graph.errors import InvalidInput
+from graph.schema import SCHEMA, Schema
+from graph.store import GraphStore, Result, UpsertSummary
+
+__all__ = ["SCHEMA", "GraphStore", "Result", "Schema", "UpsertSummary", "open_store"]
+
+
+def open_store(backend: str = "kuzu", *, db: str | Path = "data/tracegraph.kuzu", neo4j_uri: str | None = None,
+               neo4j_user: str = "neo4j", neo4j_password: str = "", neo4j_database: str | None = None,
+               schema: Schema = SCHEMA) -> GraphStore:
+    """Open the configured store. Switching the embedded engine stays a change to this function only."""
+    if backend == "kuzu":
+        from graph.kuzu_store import KuzuStore
+
+        return KuzuStore(db, schema)
+    if backend == "neo4j":
+        from graph.neo4j_store import Neo4jStore
+
+        if not neo4j_uri:
+            raise InvalidInput("the neo4j store needs a URI (TRACEGRAPH_NEO4J_URI or --neo4j-uri)")
+        return Neo4jStore(neo4j_uri, neo4j_user, neo4j_password, neo4j_database, schema)
+    raise InvalidInput(f"unknown store {backend!r}: use kuzu or neo4j")

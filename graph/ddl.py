@@ -1,0 +1,50 @@
+"""DDL generated from the schema: Kùzu tables and Neo4j 5 constraints/indexes. Both are idempotent."""
+
+from __future__ import annotations
+
+from graph.identifiers import quote
+from graph.schema import SCHEMA, Schema
+
+
+def kuzu_ddl(schema: Schema = SCHEMA) -> list[str]:
+    """``CREATE NODE/REL TABLE IF NOT EXISTS`` statements, nodes first (rel tables reference them)."""
+    statements: list[str] = []
+    for node in schema.nodes:
+        columns = []
+        for prop in node.properties:
+            suffix = " PRIMARY KEY" if prop.name == node.key else ""
+            columns.append(f"{quote(prop.name)} {prop.type}{suffix}")
+        statements.append(f"CREATE NODE TABLE IF NOT EXISTS {quote(node.name)}({', '.join(columns)})")
+    for rel in schema.relationships:
+        parts = [f"FROM {quote(src)} TO {quote(dst)}" for src, dst in rel.endpoints]
+        parts += [f"{quote(p.name)} {p.type}" for p in rel.properties]
+        statements.append(f"CREATE REL TABLE IF NOT EXISTS {quote(rel.name)}({', '.join(parts)})")
+    return statements
+
+
+def neo4j_ddl(schema: Schema = SCHEMA) -> list[str]:
+    """Key constraints (``IS UNIQUE`` works on Community and Enterprise) and range indexes."""
+    statements: list[str] = []
+    for node in schema.nodes:
+        lower = node.name.lower()
+        statements.append(
+            f"CREATE CONSTRAINT {quote(f'{lower}_{node.key}_unique')} IF NOT EXISTS "
+            f"FOR (n:{quote(node.name)}) REQUIRE n.{quote(node.key)} IS UNIQUE"
+        )
+        for prop in node.properties:
+            if prop.indexed and prop.name != node.key:
+                statements.append(
+                    f"CREATE INDEX {quote(f'{lower}_{prop.name}')} IF NOT EXISTS "
+                    f"FOR (n:{quote(node.name)}) ON (n.{quote(prop.name)})"
+                )
+    for rel in schema.relationships:
+        for key in rel.key:
+            statements.append(
+                f"CREATE INDEX {quote(f'{rel.name.lower()}_{key}')} IF NOT EXISTS "
+                f"FOR ()-[r:{quote(rel.name)}]-() ON (r.{quote(key)})"
+            )
+    return statements
+
+
+def render(statements: list[str]) -> str:
+    return "".join(f"{s};\n" for s in statements)

@@ -1,0 +1,57 @@
+"""The one error tree, shared by loaders, stores, algorithms, exports, the CLI and the API.
+
+TracegraphError
+├── InvalidInput        bad user input: a file that cannot be read, a malformed reference  (CLI exit 2, HTTP 400/422)
+├── NotFound            a referenced entity does not exist                                  (CLI exit 2, HTTP 404)
+├── Forbidden           role or TLP forbids it                                              (CLI exit 2, HTTP 403)
+├── Unauthenticated     no or bad credentials                                               (HTTP 401)
+└── StoreUnavailable    the store cannot be reached or opened                               (CLI exit 1, HTTP 503)
+    └── StoreBusy       the embedded store is locked by another process (e.g. a running server)  (exit 2)
+
+Messages are one line, name the thing at fault, and never contain personal data.
+"""
+
+from __future__ import annotations
+
+
+class TracegraphError(Exception):
+    """Base of every error tracegraph raises on purpose."""
+
+    http_status = 500
+    title = "Internal error"
+    exit_code = 1
+
+
+class InvalidInput(TracegraphError):
+    http_status = 400
+    title = "Invalid input"
+    exit_code = 2
+
+
+class NotFound(TracegraphError):
+    http_status = 404
+    title = "Not found"
+    exit_code = 2
+
+
+class Forbidden(TracegraphError):
+    http_status = 403
+    title = "Forbidden"
+    exit_code = 2
+
+
+class Unauthenticated(TracegraphError):
+    http_status = 401
+    title = "Authentication required"
+    exit_code = 2
+
+
+class StoreUnavailable(TracegraphError):
+    http_status = 503
+    title = "Store unavailable"
+    exit_code = 1
+
+
+class StoreBusy(StoreUnavailable):
+    title = "Store busy"
+    exit_code = 2

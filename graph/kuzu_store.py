@@ -1,0 +1,250 @@
+"""The embedded store: Kùzu, one file on disk, no server.
+
+Kùzu 0.11.3 plans a match on a parameter id as a full scan, so nothing here merges row by row. An upsert
+folds the batch in Arrow, finds which keys already exist (a hash join of the batch against the table, or a scan
+of the table when that is cheaper), ``COPY``s the new rows from Arrow and updates the existing ones with one
+``LOAD FROM $batch MATCH … SET`` statement. See ``docs/performance.md`` for the figures.
+
+Kùzu locks its file: one process owns a store at a time. Opening a store that another process holds raises
+:class:`graph.errors.StoreBusy` with one line saying so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import kuzu
+import pyarrow as pa
+
+from cypher import registry
+from graph.ddl import kuzu_ddl
+from graph.errors import InvalidInput, StoreBusy, StoreUnavailable
+from graph.identifiers import quote
+from graph.schema import SCHEMA, NodeLabel, RelType, Schema
+from graph.store import (
+    FROM_KEY,
+    TO_KEY,
+    Result,
+    Rows,
+    UpsertSummary,
+    anti_join,
+    conform_nodes,
+    conform_relationships,
+    empty_counts,
+)
+
+# A hash-join probe handles roughly 50k (relationships) to 400k (nodes) batch rows per second; a full scan of a
+# table reads a few million rows per second. Scan instead of probing when the table is this many times larger
+# than the batch or less.
+_SCAN_RATIO_NODES = 8
+_SCAN_RATIO_RELS = 50
+
+
+def _col(name: str) -> str:
+    """Column variable for a batch column inside ``LOAD FROM`` (prefixed so it never shadows a pattern var)."""
+    return f"_c_{name}"
+
+
+class KuzuStore:
+    backend = "kuzu"
+
+    def __init__(self, path: str | Path, schema: Schema = SCHEMA, *, buffer_pool_mb: int | None = None) -> None:
+        self.path = Path(path)
+        self.schema = schema
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {}
+        if buffer_pool_mb:
+            kwargs["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
+        try:
+            self._db = kuzu.Database(str(self.path), **kwargs)
+        except RuntimeError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusy(
+                    f"the embedded store {self.path} is in use by another process (a running `tracegraph serve`?); "
+                    "stop it or send the request to its API"
+                ) from None
+            raise StoreUnavailable(f"cannot open the embedded store {self.path}: {str(exc).splitlines()[0]}") from exc
+        self._conn = kuzu.Connection(self._db)
+
+    # --- lifecycle ---------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+        if conn is not None:
+            conn.close()
+            self._conn = None  # type: ignore[assignment]
+        if db is not None:
+            db.close()
+            self._db = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # --- execution ---------------------------------------------------------------------------------------------
+
+    def _execute(self, text: str, params: dict[str, Any] | None = None) -> Result:
+        try:
+            result = self._conn.execute(text, params or {})
+        except RuntimeError as exc:
+            raise _translate(exc) from exc
+        assert not isinstance(result, list)
+        table = result.get_as_arrow(chunk_size=1_000_000)
+        result.close()
+        return Result(table)
+
+    def query(self, name: str, params: dict[str, Any] | None = None) -> Result:
+        return self._execute(registry().get(name, self.backend), params)
+
+    def init_schema(self) -> None:
+        for statement in kuzu_ddl(self.schema):
+            self._execute(statement)
+
+    # --- upserts -----------------------------------------------------------------------------------------------
+
+    def _count_label(self, label: str) -> int:
+        return int(self._execute(f"MATCH (n:{quote(label)}) RETURN count(n)").scalar())
+
+    def _count_rel(self, rel: str, from_label: str, to_label: str) -> int:
+        text = f"MATCH (:{quote(from_label)})-[e:{quote(rel)}]->(:{quote(to_label)}) RETURN count(e)"
+        return int(self._execute(text).scalar())
+
+    def upsert_nodes(self, label: str, rows: Rows) -> UpsertSummary:
+        node = self.schema.node(label)
+        batch = conform_nodes(node, rows)
+        if batch.num_rows == 0:
+            return UpsertSummary(0, 0, 0)
+        existing = self._existing_node_keys(node, batch)
+        new, old = anti_join(batch, existing, [node.key])
+        if new.num_rows:
+            columns = ", ".join(quote(c) for c in new.column_names)
+            self._execute(f"COPY {quote(label)}({columns}) FROM $batch", {"batch": new})
+        if old.num_rows and old.num_columns > 1:
+            self._update_nodes(node, old)
+        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows)
+
+    def _existing_node_keys(self, node: NodeLabel, batch: pa.Table) -> pa.Table:
+        total = self._count_label(node.name)
+        if total == 0:
+            return batch.select([node.key]).slice(0, 0)
+        key = quote(node.key)
+        if total <= batch.num_rows * _SCAN_RATIO_NODES:
+            return self._execute(f"MATCH (n:{quote(node.name)}) RETURN n.{key} AS {key}").arrow()
+        probe = batch.select([node.key]).rename_columns([_col(node.key)])
+        text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{key}: {_col(node.key)}}}) "
+                f"RETURN {_col(node.key)} AS {key}")
+        return self._execute(text, {"batch": probe}).arrow()
+
+    def _update_nodes(self, node: NodeLabel, rows: pa.Table) -> None:
+        props = [c for c in rows.column_names if c != node.key]
+        sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})" for p in props)
+        text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "
+                f"SET {sets}")
+        self._execute(text, {"batch": rows.rename_columns([_col(c) for c in rows.column_names])})
+
+    def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows) -> UpsertSummary:
+        rel = self.schema.relationship(rel_type)
+        source, target = self.schema.node(from_label), self.schema.node(to_label)
+        batch = conform_relationships(rel, source, target, rows)
+        if batch.num_rows == 0:
+            return UpsertSummary(0, 0, 0)
+        identity = [FROM_KEY, TO_KEY, *rel.key]
+        existing = self._existing_rel_keys(rel, source, target, batch, identity)
+        new, old = anti_join(batch, existing, identity)
+        if new.num_rows:
+            self._require_endpoints(source, new.column(FROM_KEY))
+            self._require_endpoints(target, new.column(TO_KEY))
+            props = [c for c in new.column_names if c not in (FROM_KEY, TO_KEY)]
+            columns = f"({', '.join(quote(p) for p in props)})" if props else ""
+            options = f" (from={_string(from_label)}, to={_string(to_label)})" if len(rel.endpoints) > 1 else ""
+            self._execute(f"COPY {quote(rel.name)}{columns} FROM $batch{options}", {"batch": new})
+        if old.num_rows and old.num_columns > len(identity):
+            self._update_rels(rel, source, target, old, identity)
+        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows)
+
+    def _rel_pattern(self, rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
+        return (f"(a:{quote(source.name)} {{{quote(source.key)}: {_col(FROM_KEY)}}})"
+                f"-[e:{quote(rel.name)}]->"
+                f"(b:{quote(target.name)} {{{quote(target.key)}: {_col(TO_KEY)}}})")
+
+    def _existing_rel_keys(self, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
+                           identity: list[str]) -> pa.Table:
+        total = self._count_rel(rel.name, source.name, target.name)
+        if total == 0:
+            return batch.select(identity).slice(0, 0)
+        returns = [f"a.{quote(source.key)} AS {FROM_KEY}", f"b.{quote(target.key)} AS {TO_KEY}"]
+        returns += [f"e.{quote(k)} AS {quote(k)}" for k in rel.key]
+        if total <= batch.num_rows * _SCAN_RATIO_RELS:
+            text = (f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) "
+                    f"RETURN {', '.join(returns)}")
+            return self._execute(text).arrow()
+        probe = batch.select(identity).rename_columns([_col(c) for c in identity])
+        where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
+        text = (f"LOAD FROM $batch MATCH {self._rel_pattern(rel, source, target)} "
+                f"{'WHERE ' + where if where else ''} RETURN {', '.join(returns)}")
+        return self._execute(text, {"batch": probe}).arrow()
+
+    def _update_rels(self, rel: RelType, source: NodeLabel, target: NodeLabel, rows: pa.Table,
+                     identity: list[str]) -> None:
+        props = [c for c in rows.column_names if c not in identity]
+        sets = ", ".join(f"e.{quote(p)} = coalesce({_col(p)}, e.{quote(p)})" for p in props)
+        where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
+        text = (f"LOAD FROM $batch MATCH {self._rel_pattern(rel, source, target)} "
+                f"{'WHERE ' + where if where else ''} SET {sets}")
+        self._execute(text, {"batch": rows.rename_columns([_col(c) for c in rows.column_names])})
+
+    def _require_endpoints(self, node: NodeLabel, keys: pa.ChunkedArray) -> None:
+        wanted = pa.table({_col(node.key): keys}).group_by([_col(node.key)]).aggregate([])
+        found = self._existing_node_keys(node, wanted.rename_columns([node.key]))
+        missing = anti_join(wanted.rename_columns([node.key]), found, [node.key])[0]
+        if missing.num_rows:
+            sample = missing.column(0)[0].as_py()
+            raise InvalidInput(f"{missing.num_rows} {node.name} endpoint(s) do not exist, e.g. {sample!r}")
+
+    # --- reads for projections ---------------------------------------------------------------------------------
+
+    def edge_list(self, rel_type: str, from_label: str, to_label: str,
+                  properties: tuple[str, ...] = ()) -> pa.Table:
+        rel = self.schema.relationship(rel_type)
+        source, target = self.schema.node(from_label), self.schema.node(to_label)
+        returns = [f"a.{quote(source.key)} AS src", f"b.{quote(target.key)} AS dst"]
+        returns += [f"e.{quote(rel.prop(p).name)} AS {quote(p)}" for p in properties]
+        text = (f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) "
+                f"RETURN {', '.join(returns)}")
+        return self._execute(text).arrow()
+
+    def node_table(self, label: str, properties: tuple[str, ...] = ()) -> pa.Table:
+        node = self.schema.node(label)
+        returns = [f"n.{quote(node.key)} AS key"]
+        returns += [f"n.{quote(node.prop(p).name)} AS {quote(p)}" for p in properties]
+        return self._execute(f"MATCH (n:{quote(node.name)}) RETURN {', '.join(returns)}").arrow()
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        counts = empty_counts(self.schema)
+        for label in self.schema.labels:
+            counts["nodes"][label] = self._count_label(label)
+        for rel in self.schema.rel_types:
+            text = f"MATCH ()-[e:{quote(rel)}]->() RETURN count(e)"
+            counts["relationships"][rel] = int(self._execute(text).scalar())
+        return counts
+
+
+def _string(value: str) -> str:
+    if "'" in value or "\\" in value:
+        raise ValueError(f"not a plain label: {value!r}")
+    return f"'{value}'"
+
+
+def _translate(exc: RuntimeError) -> Exception:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    lowered = message.lower()
+    if "binder exception" in lowered or "parser exception" in lowered:
+        return InvalidInput(f"query rejected by the embedded store: {message}")
+    if "copy exception" in lowered or "runtime exception" in lowered or "conversion exception" in lowered:
+        return InvalidInput(f"the embedded store refused the data: {message}")
+    return StoreUnavailable(f"embedded store error: {message}")

@@ -1,0 +1,353 @@
+"""The property-graph model, declared once.
+
+Everything else is generated from :data:`SCHEMA`: the Kùzu DDL, the Neo4j constraints and indexes, the
+model documentation (``docs/graph-model.md``), the Arrow schemas the loaders hand to the stores, and (later)
+the Bloom perspective. Add a property here and every output follows.
+
+Conventions
+-----------
+* One label per node; every label has one key property (unique, never null).
+* ``computed=True`` marks properties written back by ``algorithms/`` rather than loaded from inputs, so
+  documentation and exports can label verified facts and derived estimates apart.
+* A relationship type may join several (from, to) label pairs (``AT`` joins Dealer and Recovery to Location).
+  ``key`` names the relationship properties that, with the two endpoints, identify one relationship; an
+  empty key means at most one relationship of that type between two nodes.
+* Lists and nested values are stored as JSON text (``STRING``) so both backends hold them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+PropertyType = Literal["STRING", "INT64", "DOUBLE", "BOOL", "DATE", "TIMESTAMP"]
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    type: PropertyType
+    doc: str = ""
+    indexed: bool = False
+    computed: bool = False
+
+
+@dataclass(frozen=True)
+class NodeLabel:
+    name: str
+    key: str
+    doc: str
+    properties: tuple[Property, ...]
+
+    @property
+    def key_property(self) -> Property:
+        return self.prop(self.key)
+
+    def prop(self, name: str) -> Property:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        raise KeyError(f"{self.name} has no property {name!r}")
+
+    @property
+    def property_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.properties)
+
+
+@dataclass(frozen=True)
+class RelType:
+    name: str
+    endpoints: tuple[tuple[str, str], ...]
+    doc: str
+    properties: tuple[Property, ...] = ()
+    key: tuple[str, ...] = ()
+
+    def prop(self, name: str) -> Property:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        raise KeyError(f"{self.name} has no property {name!r}")
+
+    @property
+    def property_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.properties)
+
+
+@dataclass(frozen=True)
+class Schema:
+    nodes: tuple[NodeLabel, ...]
+    relationships: tuple[RelType, ...]
+    version: int = 1
+    _by_label: dict[str, NodeLabel] = field(default_factory=dict, compare=False, repr=False)
+    _by_type: dict[str, RelType] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_label.update({n.name: n for n in self.nodes})
+        self._by_type.update({r.name: r for r in self.relationships})
+        _check(self)
+
+    def node(self, label: str) -> NodeLabel:
+        try:
+            return self._by_label[label]
+        except KeyError:
+            raise KeyError(f"unknown node label {label!r}") from None
+
+    def relationship(self, rel_type: str) -> RelType:
+        try:
+            return self._by_type[rel_type]
+        except KeyError:
+            raise KeyError(f"unknown relationship type {rel_type!r}") from None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(n.name for n in self.nodes)
+
+    @property
+    def rel_types(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.relationships)
+
+
+def _check(schema: Schema) -> None:
+    seen: set[str] = set()
+    for node in schema.nodes:
+        if node.name in seen:
+            raise ValueError(f"label {node.name} declared twice")
+        seen.add(node.name)
+        names = [p.name for p in node.properties]
+        if len(names) != len(set(names)):
+            raise ValueError(f"{node.name} declares a property twice")
+        if node.key not in names:
+            raise ValueError(f"{node.name}: key {node.key} is not a property")
+    for rel in schema.relationships:
+        if rel.name in seen:
+            raise ValueError(f"name {rel.name} used twice")
+        seen.add(rel.name)
+        for src, dst in rel.endpoints:
+            if src not in schema._by_label or dst not in schema._by_label:
+                raise ValueError(f"{rel.name}: endpoint {src}->{dst} names an unknown label")
+        for key in rel.key:
+            if key not in rel.property_names:
+                raise ValueError(f"{rel.name}: key {key} is not a property")
+
+
+def P(name: str, type_: PropertyType = "STRING", doc: str = "", *, indexed: bool = False,
+      computed: bool = False) -> Property:
+    """Shorthand used by the declaration below."""
+    return Property(name, type_, doc, indexed=indexed, computed=computed)
+
+
+_RUN = P("load_run_id", doc="run id of the load that last wrote this node")
+
+DEALER = NodeLabel(
+    "Dealer", "dealer_key",
+    "A federal firearms licensee. Identity is REGN-DIST-SEQN, stable across renewals (the expiry part of "
+    "the license number changes at each renewal).",
+    (
+        P("dealer_key", doc="REGN-DIST-SEQN, e.g. 1-54-12345"),
+        P("license_number", doc="latest full license number REGN-DIST-CNTY-TYPE-XPRDTE-SEQN", indexed=True),
+        P("license_region"), P("license_district"), P("license_county", doc="county FIPS (3 digits)"),
+        P("license_type", doc="two-digit ATF license type"),
+        P("license_type_name", doc="decoded license type, e.g. 'Dealer in firearms'"),
+        P("license_expiry_code", doc="LIC_XPRDTE: last digit of year + month letter"),
+        P("license_expiry_month", doc="expiry month decoded as YYYY-MM (year resolved near the list date)"),
+        P("license_name", indexed=True), P("business_name", indexed=True),
+        P("premise_street"), P("premise_city"), P("premise_state", indexed=True), P("premise_zip"),
+        P("mail_street"), P("mail_city"), P("mail_state"), P("mail_zip"), P("voice_phone"),
+        P("status", doc="LISTED while on the latest ATF list, NOT_LISTED once it drops off, UNLISTED if only "
+          "seen in traces"),
+        P("first_seen_date", "DATE"), P("last_verified_date", "DATE", "date of the ATF list that last "
+                                         "carried this licensee"),
+        P("lat", "DOUBLE"), P("lon", "DOUBLE"),
+        P("geocode_precision", doc="zip | city | county | state | none"),
+        P("trace_count", "INT64", computed=True),
+        P("short_ttc_share", "DOUBLE", "share of traced guns recovered within 3 years of sale", computed=True),
+        P("multiple_sale_share", "DOUBLE", computed=True),
+        P("obliterated_share", "DOUBLE", computed=True),
+        P("expected_traces", "DOUBLE", "traces peers would predict given exposure", computed=True),
+        P("anomaly_score", "DOUBLE", computed=True),
+        P("anomaly_indicators", doc="JSON list of fired indicators with their values", computed=True),
+        P("sales_index", "DOUBLE", "estimated sales-volume index (1.0 = national median)", computed=True),
+        P("sales_index_confidence", "DOUBLE", computed=True),
+        P("nearest_hotspot", computed=True), P("nearest_hotspot_km", "DOUBLE", computed=True),
+        P("analysis_run_id", computed=True),
+        _RUN,
+    ),
+)
+
+PERSON = NodeLabel(
+    "Person", "person_key",
+    "A resolved identity: purchasers, possessors and multiple-sale buyers resolved across records.",
+    (
+        P("person_key", doc="stable id of the resolved identity"),
+        P("last_name", indexed=True), P("first_name"), P("middle_name"), P("suffix"),
+        P("dob", "DATE"),
+        P("street"), P("city"), P("state"), P("zip"),
+        P("name_key", doc="normalised last|first used for blocking", indexed=True),
+        P("resolution_rule", doc="rule that merged the strongest pair of records into this identity"),
+        P("resolution_confidence", "DOUBLE"),
+        P("record_count", "INT64", "source records resolved into this identity"),
+        P("straw_score", "DOUBLE", computed=True),
+        P("straw_rank", "INT64", computed=True),
+        P("straw_indicators", doc="JSON list of fired indicators with their values", computed=True),
+        P("network_id", computed=True),
+        P("pagerank", "DOUBLE", computed=True), P("betweenness", "DOUBLE", computed=True),
+        P("analysis_run_id", computed=True),
+        _RUN,
+    ),
+)
+
+FIREARM = NodeLabel(
+    "Firearm", "firearm_key",
+    "One physical firearm, keyed by normalised manufacturer + serial + type. An obliterated or empty serial "
+    "gets a key of its own per trace, so two such guns never merge.",
+    (
+        P("firearm_key"),
+        P("serial_number", doc="as recorded"), P("serial_normalized", indexed=True),
+        P("obliterated", "BOOL"),
+        P("manufacturer"), P("manufacturer_normalized", indexed=True), P("importer"),
+        P("model"), P("caliber"), P("weapon_type"), P("country_of_manufacture"),
+        _RUN,
+    ),
+)
+
+RECOVERY = NodeLabel(
+    "Recovery", "trace_id",
+    "A crime-gun recovery and its trace request.",
+    (
+        P("trace_id"),
+        P("request_date", "DATE"), P("recovery_date", "DATE"),
+        P("recovery_street"), P("recovery_city"), P("recovery_state", indexed=True), P("recovery_zip"),
+        P("recovery_country"),
+        P("lat", "DOUBLE"), P("lon", "DOUBLE"), P("geocode_precision"),
+        P("crime_code"), P("agency_ori"), P("agency_name"), P("trace_status"),
+        P("purchase_date", "DATE"),
+        P("time_to_crime_days", "INT64", "recovery_date - purchase_date, computed at load"),
+        P("dealer_license_quoted", doc="the FFL number exactly as the trace quoted it"),
+        P("multiple_sale_report_id"),
+        _RUN,
+    ),
+)
+
+LOCATION = NodeLabel(
+    "Location", "location_key",
+    "A place at one level: country, state, county, city, zip or address. Keys look like 'state:US-NY', "
+    "'city:US-NY:NEW YORK', 'zip:10001', 'country:MX'.",
+    (
+        P("location_key"),
+        P("kind", doc="country | state | county | city | zip | address"),
+        P("name", indexed=True), P("state"), P("country"),
+        P("lat", "DOUBLE"), P("lon", "DOUBLE"),
+        P("pagerank", "DOUBLE", "hub centrality on the flow graph", computed=True),
+        P("betweenness", "DOUBLE", "transit centrality on the flow graph", computed=True),
+        P("violent_crime_rate_per_100k", "DOUBLE"), P("homicide_rate_per_100k", "DOUBLE"),
+        P("crime_data_year", "INT64"),
+    ),
+)
+
+INSPECTION = NodeLabel(
+    "Inspection", "inspection_id",
+    "An ATF compliance inspection of a dealer.",
+    (
+        P("inspection_id"), P("inspection_date", "DATE"), P("outcome"), P("source_document_url"),
+        P("policy_context", doc="enforcement policy in force on the inspection date"),
+        P("zero_tolerance_period", "BOOL", "inspected while the 2021-07 zero-tolerance policy was in force"),
+        _RUN,
+    ),
+)
+
+VIOLATION = NodeLabel(
+    "Violation", "violation_id",
+    "A violation cited at an inspection.",
+    (
+        P("violation_id"), P("cfr_code"), P("description"),
+        P("zero_tolerance", "BOOL", "one of the five violations the 2021 policy made grounds for revocation"),
+        P("zero_tolerance_category"),
+        _RUN,
+    ),
+)
+
+NETWORK = NodeLabel(
+    "Network", "network_id",
+    "A community detected on the person projection.",
+    (
+        P("network_id"), P("size", "INT64"), P("score", "DOUBLE"), P("algorithm"),
+        P("resolution", "DOUBLE"), P("analysis_run_id"),
+    ),
+)
+
+INTEL = NodeLabel(
+    "Intel", "intel_id",
+    "Partner intelligence received over TAXII 2.1 (a STIX object), with its TLP marking and source.",
+    (
+        P("intel_id", doc="STIX id"), P("stix_type"), P("name"), P("description"),
+        P("tlp", doc="clear | green | amber | amber+strict | red"), P("source"),
+        P("created", "TIMESTAMP"), P("modified", "TIMESTAMP"), P("received", "TIMESTAMP"),
+        P("stix_json", doc="the object as received"),
+    ),
+)
+
+EVIDENCE = NodeLabel(
+    "Evidence", "evidence_id",
+    "A file held as evidence, with its digest, its credential and its custody state.",
+    (
+        P("evidence_id"), P("case_id", indexed=True), P("file_name"), P("sha256"), P("size_bytes", "INT64"),
+        P("credential_id"), P("custodian"), P("custody_state"), P("added_at", "TIMESTAMP"), P("added_by"),
+    ),
+)
+
+LOAD_RUN = NodeLabel(
+    "LoadRun", "run_id",
+    "One execution of a loader over one file.",
+    (
+        P("run_id"), P("kind"), P("file"), P("file_sha256"), P("started_at", "TIMESTAMP"),
+        P("finished_at", "TIMESTAMP"), P("read", "INT64"), P("loaded", "INT64"), P("rejected", "INT64"),
+        P("rejects_file"), P("details", doc="JSON: loader-specific figures, e.g. FFL churn"),
+    ),
+)
+
+ANALYSIS_RUN = NodeLabel(
+    "AnalysisRun", "run_id",
+    "One execution of `tracegraph analyze`: seed, parameters, code version, input load runs, timings.",
+    (
+        P("run_id"), P("started_at", "TIMESTAMP"), P("finished_at", "TIMESTAMP"), P("seed", "INT64"),
+        P("code_version"), P("parameters", doc="JSON"), P("input_runs", doc="JSON list of load run ids"),
+        P("timings", doc="JSON"), P("summary", doc="JSON"),
+    ),
+)
+
+SCHEMA = Schema(
+    nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
+           LOAD_RUN, ANALYSIS_RUN),
+    relationships=(
+        RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
+                (P("sale_date", "DATE"), P("license_number_quoted"))),
+        RelType("PURCHASED", (("Person", "Firearm"),), "A purchase recorded on a trace or a multiple-sale report.",
+                (P("sale_id", doc="trace:<trace_id> or msr:<report_id>"), P("purchase_date", "DATE"),
+                 P("dealer_key"), P("multiple_sale", "BOOL"), P("report_id"), P("form"), P("source")),
+                key=("sale_id",)),
+        RelType("RECOVERED_IN", (("Firearm", "Recovery"),), "The firearm was recovered at this recovery."),
+        RelType("POSSESSED_BY", (("Recovery", "Person"),), "The person the gun was recovered from."),
+        RelType("AT", (("Dealer", "Location"), ("Recovery", "Location")), "Where a premises or recovery is.",
+                (P("precision"),)),
+        RelType("LIVES_AT", (("Person", "Location"),), "A person's recorded address."),
+        RelType("IN", (("Location", "Location"),), "Containment: city IN state IN country."),
+        RelType("NIBIN_LINK", (("Recovery", "Recovery"),), "A NIBIN ballistic lead between two recoveries.",
+                (P("lead_id"), P("lead_date", "DATE"), P("status")), key=("lead_id",)),
+        RelType("INSPECTED", (("Dealer", "Inspection"),), "A dealer's inspection."),
+        RelType("CITED", (("Inspection", "Violation"),), "A violation cited at an inspection."),
+        RelType("MEMBER_OF", (("Person", "Network"),), "Membership of a detected network.",
+                (P("analysis_run_id"),)),
+        RelType("FLOW", (("Location", "Location"),),
+                "A corridor: firearms sold at the source and recovered at the destination in one year.",
+                (P("year", "INT64"), P("level", doc="state | city | country"),
+                 P("source", doc="traces | atf_table"), P("firearms", "INT64"),
+                 P("expected", "DOUBLE", computed=True), P("score", "DOUBLE", computed=True),
+                 P("z", "DOUBLE", computed=True), P("median_ttc_days", "DOUBLE"),
+                 P("trend", computed=True), P("analysis_run_id", computed=True)),
+                key=("year", "source")),
+        RelType("REFERS_TO", (("Intel", "Firearm"), ("Intel", "Person"), ("Intel", "Location"),
+                              ("Intel", "Recovery"), ("Intel", "Dealer")),
+                "Partner intelligence that refers to an entity of ours."),
+        RelType("OF", (("Evidence", "Recovery"), ("Evidence", "Firearm")), "What an evidence item documents."),
+    ),
+)

@@ -1,0 +1,218 @@
+"""The store interface every backend implements, and the pieces they share.
+
+A store holds the graph described by :data:`graph.schema.SCHEMA`. It is deliberately narrow: schema creation,
+idempotent upserts keyed by the schema's keys, named Cypher from ``cypher/`` with parameters, edge lists for
+in-memory projections, and counts. The same contract suite (``tests/contract``) runs against every backend.
+
+Upsert semantics (both backends):
+
+* nodes are identified by their label's key; relationships by their two endpoints plus the type's ``key``
+  properties;
+* a batch may carry any subset of the declared properties; a null value never erases a stored one
+  (``coalesce``), so partial records from different sources complement each other;
+* duplicates inside one batch are folded first (for each property, the last non-null value wins);
+* re-running the same batch changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeAlias, runtime_checkable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph.errors import InvalidInput
+from graph.schema import SCHEMA, NodeLabel, PropertyType, RelType, Schema
+
+FROM_KEY = "from_key"
+TO_KEY = "to_key"
+
+ARROW_TYPES: dict[PropertyType, pa.DataType] = {
+    "STRING": pa.string(),
+    "INT64": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOL": pa.bool_(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+}
+
+Rows: TypeAlias = pa.Table | pd.DataFrame | list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class UpsertSummary:
+    """What one upsert did: rows after folding duplicates, of which created and updated."""
+
+    rows: int
+    created: int
+    updated: int
+
+
+class Result:
+    """Query results, available as rows (dicts), a pandas DataFrame or an Arrow table."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._table.column_names)
+
+    def arrow(self) -> pa.Table:
+        return self._table
+
+    def df(self) -> pd.DataFrame:
+        return self._table.to_pandas()
+
+    def rows(self) -> list[dict[str, Any]]:
+        return self._table.to_pylist()
+
+    def scalar(self) -> Any:
+        if self._table.num_rows == 0 or self._table.num_columns == 0:
+            return None
+        return self._table.column(0)[0].as_py()
+
+    def __len__(self) -> int:
+        return self._table.num_rows
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """What every backend offers. See the module docstring for upsert semantics."""
+
+    backend: str
+    schema: Schema
+
+    def init_schema(self) -> None:
+        """Create every table / constraint / index the schema declares. Idempotent."""
+
+    def upsert_nodes(self, label: str, rows: Rows) -> UpsertSummary:
+        """Create or update nodes of one label, keyed by the label's key."""
+
+    def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows) -> UpsertSummary:
+        """Create or update relationships; rows carry ``from_key``, ``to_key`` and properties."""
+
+    def query(self, name: str, params: dict[str, Any] | None = None) -> Result:
+        """Run the named statement from ``cypher/`` with ``$parameters``."""
+
+    def edge_list(self, rel_type: str, from_label: str, to_label: str,
+                  properties: tuple[str, ...] = ()) -> pa.Table:
+        """All relationships of a type between two labels as ``src, dst, <properties>`` (keys of the endpoints)."""
+
+    def node_table(self, label: str, properties: tuple[str, ...] = ()) -> pa.Table:
+        """All nodes of a label as ``key, <properties>``."""
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{"nodes": {label: n}, "relationships": {type: n}}`` with every label and type, zeros included."""
+
+    def close(self) -> None:
+        """Release the store (files, locks, connections)."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+
+# --- shared helpers -------------------------------------------------------------------------------------------
+
+def to_arrow(rows: Rows) -> pa.Table:
+    if isinstance(rows, pa.Table):
+        return rows
+    if isinstance(rows, pd.DataFrame):
+        return pa.Table.from_pandas(rows, preserve_index=False)
+    if isinstance(rows, list):
+        return pa.Table.from_pylist(rows)
+    raise TypeError(f"rows must be an Arrow table, a DataFrame or a list of dicts, not {type(rows).__name__}")
+
+
+def _cast(table: pa.Table, name: str, type_: PropertyType, owner: str) -> pa.Array | pa.ChunkedArray:
+    column = table.column(name)
+    target = ARROW_TYPES[type_]
+    if column.type == target:
+        return column
+    if pa.types.is_null(column.type):
+        return pa.nulls(len(column), target)
+    try:
+        if type_ == "STRING" and pa.types.is_dictionary(column.type):
+            return column.cast(pa.string())
+        if type_ == "DATE" and pa.types.is_timestamp(column.type):
+            return column.cast(pa.date32())
+        return column.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InvalidInput(f"{owner}.{name}: cannot store {column.type} as {type_}") from exc
+
+
+def conform_nodes(node: NodeLabel, rows: Rows) -> pa.Table:
+    """Check columns against the schema, cast to declared types, require keys, fold duplicate keys."""
+    table = to_arrow(rows)
+    unknown = [c for c in table.column_names if c not in node.property_names]
+    if unknown:
+        raise InvalidInput(f"{node.name} has no properties {unknown}")
+    if node.key not in table.column_names:
+        raise InvalidInput(f"{node.name} rows need their key {node.key!r}")
+    table = pa.table({c: _cast(table, c, node.prop(c).type, node.name) for c in table.column_names})
+    if table.column(node.key).null_count:
+        raise InvalidInput(f"{node.name}.{node.key} must not be null")
+    return fold(table, [node.key])
+
+
+def conform_relationships(rel: RelType, from_label: NodeLabel, to_label: NodeLabel, rows: Rows) -> pa.Table:
+    if (from_label.name, to_label.name) not in rel.endpoints:
+        raise InvalidInput(f"{rel.name} does not join {from_label.name} to {to_label.name}")
+    table = to_arrow(rows)
+    for needed in (FROM_KEY, TO_KEY, *rel.key):
+        if needed not in table.column_names:
+            raise InvalidInput(f"{rel.name} rows need {needed!r}")
+    unknown = [c for c in table.column_names if c not in (FROM_KEY, TO_KEY) and c not in rel.property_names]
+    if unknown:
+        raise InvalidInput(f"{rel.name} has no properties {unknown}")
+    columns: dict[str, Any] = {
+        FROM_KEY: _cast(table, FROM_KEY, from_label.key_property.type, rel.name),
+        TO_KEY: _cast(table, TO_KEY, to_label.key_property.type, rel.name),
+    }
+    for name in table.column_names:
+        if name not in columns:
+            columns[name] = _cast(table, name, rel.prop(name).type, rel.name)
+    table = pa.table(columns)
+    for needed in (FROM_KEY, TO_KEY, *rel.key):
+        if table.column(needed).null_count:
+            raise InvalidInput(f"{rel.name}.{needed} must not be null")
+    return fold(table, [FROM_KEY, TO_KEY, *rel.key])
+
+
+def fold(table: pa.Table, keys: list[str]) -> pa.Table:
+    """One row per key; for each other column the last non-null value in batch order wins."""
+    if table.num_rows == 0:
+        return table
+    if pc.count_distinct(_row_keys(table, keys)).as_py() == table.num_rows:
+        return table
+    others = [c for c in table.column_names if c not in keys]
+    if not others:
+        return table.group_by(keys, use_threads=False).aggregate([]).select(keys)
+    grouped = table.group_by(keys, use_threads=False).aggregate([(c, "last") for c in others])
+    return pa.table({c: grouped.column(c if c in keys else f"{c}_last") for c in table.column_names})
+
+
+def _row_keys(table: pa.Table, keys: list[str]) -> pa.Array | pa.ChunkedArray:
+    if len(keys) == 1:
+        return table.column(keys[0])
+    parts = [pc.cast(table.column(k), pa.string()) for k in keys]
+    return pc.binary_join_element_wise(*parts, "\x1f")
+
+
+def anti_join(batch: pa.Table, existing: pa.Table, keys: list[str]) -> tuple[pa.Table, pa.Table]:
+    """Split ``batch`` into rows whose keys are absent from / present in ``existing``."""
+    if existing.num_rows == 0:
+        return batch, batch.slice(0, 0)
+    existing = existing.select(keys).cast(batch.select(keys).schema)
+    new = batch.join(existing, keys=keys, join_type="left anti", use_threads=False)
+    old = batch.join(existing, keys=keys, join_type="left semi", use_threads=False)
+    return new.select(batch.column_names), old.select(batch.column_names)
+
+
+def empty_counts(schema: Schema = SCHEMA) -> dict[str, dict[str, int]]:
+    return {"nodes": {n: 0 for n in schema.labels}, "relationships": {r: 0 for r in schema.rel_types}}

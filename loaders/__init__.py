@@ -1,0 +1,1 @@
+"""Readers for the real input formats: read -> validate -> load in batches -> report; bad rows quarantined."""
