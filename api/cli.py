@@ -6,16 +6,15 @@ failure (one line; set ``TRACEGRAPH_DEBUG=1`` for the traceback).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from api.cli_common import emit_json, err, out, settings
 from api.settings import Settings
 from graph.errors import TracegraphError
 
@@ -29,15 +28,13 @@ app = typer.Typer(
 schema_app = typer.Typer(help="The graph schema and what is generated from it.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
-err = Console(stderr=True)
-out = Console()
-
-
 @app.callback()
 def _global(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option("--db", help="embedded store file [env TRACEGRAPH_DB]")] = None,
-    store: Annotated[str | None, typer.Option("--store", help="kuzu | neo4j [env TRACEGRAPH_STORE]")] = None,
+    db: Annotated[Path | None, typer.Option("--db", envvar="TRACEGRAPH_DB", show_envvar=True,
+                                            help="embedded store file (default ./data/tracegraph.kuzu)")] = None,
+    store: Annotated[str | None, typer.Option("--store", envvar="TRACEGRAPH_STORE", show_envvar=True,
+                                              help="kuzu (embedded, default) | neo4j")] = None,
 ) -> None:
     overrides: dict[str, Any] = {}
     if db is not None:
@@ -47,12 +44,6 @@ def _global(
             raise typer.BadParameter("use kuzu or neo4j", param_hint="--store")
         overrides["store"] = store
     ctx.obj = Settings(**overrides)
-
-
-def settings(ctx: typer.Context) -> Settings:
-    obj = ctx.find_root().obj
-    assert isinstance(obj, Settings)
-    return obj
 
 
 @app.command()
@@ -72,7 +63,7 @@ def stats(ctx: typer.Context,
     with settings(ctx).open_store() as store:
         counts = store.counts()
     if as_json:
-        print(json.dumps(counts, sort_keys=True))
+        emit_json(counts)
         return
     for section in ("nodes", "relationships"):
         table = Table(title=section)
@@ -106,6 +97,9 @@ def schema_docs(out_file: Annotated[Path | None, typer.Option("--out", help="wri
         sys.stdout.write(text)
 
 
+# --- command groups: each module registers its commands on `app` (one line each) ---------------------------
+
+
 def main() -> None:
     """Console-script entry point: run the app and turn errors into one line and an exit code."""
     try:
@@ -118,12 +112,11 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(1)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):  # typer's usage errors carry their own exit code (2)
+            show()
+            sys.exit(code)
         if os.environ.get("TRACEGRAPH_DEBUG"):
             raise
         err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)

@@ -225,6 +225,9 @@ class KuzuStore:
         return self._execute(f"MATCH (n:{quote(node.name)}) RETURN {', '.join(returns)}").arrow()
 
     def counts(self) -> dict[str, dict[str, int]]:
+        tables = set(self._execute("CALL show_tables() RETURN name").arrow().column(0).to_pylist())
+        if not set(self.schema.labels) <= tables:
+            raise InvalidInput(f"the store {self.path} has no schema yet: run `tracegraph init` first")
         counts = empty_counts(self.schema)
         for label in self.schema.labels:
             counts["nodes"][label] = self._count_label(label)

@@ -1,0 +1,28 @@
+"""What every command module shares: the settings from the global options, consoles, JSON output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from api.settings import Settings
+
+err = Console(stderr=True)
+out = Console()
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """The Settings built once from the global options and TRACEGRAPH_* variables."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Settings):  # a command module invoked outside the main app (tests)
+        obj = Settings()
+        ctx.find_root().obj = obj
+    return obj
+
+
+def emit_json(payload: Any) -> None:
+    """One JSON object on one stdout line (machine-readable output is always the last stdout line)."""
+    print(json.dumps(payload, sort_keys=True, default=str))
