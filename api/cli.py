@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from api import cli_demo
 from api.cli_common import emit_json, err, out, settings
 from api.settings import Settings
 from graph.errors import TracegraphError
@@ -98,12 +99,15 @@ def schema_docs(out_file: Annotated[Path | None, typer.Option("--out", help="wri
 
 
 # --- command groups: each module registers its commands on `app` (one line each) ---------------------------
+cli_demo.register(app)
 
 
 def main() -> None:
     """Console-script entry point: run the app and turn errors into one line and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns (not raises) the code of a typer.Exit here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except TracegraphError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -24,12 +24,14 @@ from graph.errors import InvalidInput, StoreBusy, StoreUnavailable
 from graph.identifiers import quote
 from graph.schema import SCHEMA, NodeLabel, RelType, Schema
 from graph.store import (
+    ARROW_TYPES,
     FROM_KEY,
     TO_KEY,
     Result,
     Rows,
     UpsertSummary,
     anti_join,
+    changed_rows,
     conform_nodes,
     conform_relationships,
     empty_counts,
@@ -119,33 +121,33 @@ class KuzuStore:
         batch = conform_nodes(node, rows)
         if batch.num_rows == 0:
             return UpsertSummary(0, 0, 0)
-        existing = self._existing_node_keys(node, batch)
+        props = [c for c in batch.column_names if c != node.key]
+        existing = self._existing_nodes(node, batch, props)
         new, old = anti_join(batch, existing, [node.key])
         if new.num_rows:
             columns = ", ".join(quote(c) for c in new.column_names)
             self._execute(f"COPY {quote(label)}({columns}) FROM $batch", {"batch": new})
-        if old.num_rows and old.num_columns > 1:
-            self._update_nodes(node, old)
-        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows)
+        changed = changed_rows(old, existing, [node.key], props)
+        if changed.num_rows:
+            sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})" for p in props)
+            text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "
+                    f"SET {sets}")
+            self._execute(text, {"batch": changed.rename_columns([_col(c) for c in changed.column_names])})
+        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows)
 
-    def _existing_node_keys(self, node: NodeLabel, batch: pa.Table) -> pa.Table:
+    def _existing_nodes(self, node: NodeLabel, batch: pa.Table, props: list[str]) -> pa.Table:
+        """Key and current values of ``props`` for the batch's keys that exist (or for all nodes, when a scan
+        of the table is cheaper than a join against the batch)."""
         total = self._count_label(node.name)
         if total == 0:
-            return batch.select([node.key]).slice(0, 0)
-        key = quote(node.key)
+            return batch.slice(0, 0)
+        returns = ", ".join(f"n.{quote(c)} AS {quote(c)}" for c in [node.key, *props])
         if total <= batch.num_rows * _SCAN_RATIO_NODES:
-            return self._execute(f"MATCH (n:{quote(node.name)}) RETURN n.{key} AS {key}").arrow()
+            return self._execute(f"MATCH (n:{quote(node.name)}) RETURN {returns}").arrow()
         probe = batch.select([node.key]).rename_columns([_col(node.key)])
-        text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{key}: {_col(node.key)}}}) "
-                f"RETURN {_col(node.key)} AS {key}")
-        return self._execute(text, {"batch": probe}).arrow()
-
-    def _update_nodes(self, node: NodeLabel, rows: pa.Table) -> None:
-        props = [c for c in rows.column_names if c != node.key]
-        sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})" for p in props)
         text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "
-                f"SET {sets}")
-        self._execute(text, {"batch": rows.rename_columns([_col(c) for c in rows.column_names])})
+                f"RETURN {returns}")
+        return self._execute(text, {"batch": probe}).arrow()
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows) -> UpsertSummary:
         rel = self.schema.relationship(rel_type)
@@ -154,31 +156,42 @@ class KuzuStore:
         if batch.num_rows == 0:
             return UpsertSummary(0, 0, 0)
         identity = [FROM_KEY, TO_KEY, *rel.key]
-        existing = self._existing_rel_keys(rel, source, target, batch, identity)
+        props = [c for c in batch.column_names if c not in identity]
+        existing = self._existing_rels(rel, source, target, batch, identity, props)
         new, old = anti_join(batch, existing, identity)
         if new.num_rows:
-            self._require_endpoints(source, new.column(FROM_KEY))
-            self._require_endpoints(target, new.column(TO_KEY))
-            props = [c for c in new.column_names if c not in (FROM_KEY, TO_KEY)]
-            columns = f"({', '.join(quote(p) for p in props)})" if props else ""
+            # COPY checks that both endpoints exist and rolls back otherwise. Into a relationship table it takes a
+            # non-empty column list or every column, so a batch without properties gets them all as nulls.
+            if props:
+                full = new
+                columns = f"({', '.join(quote(p) for p in new.column_names[2:])})"
+            else:
+                full = pa.table({FROM_KEY: new.column(FROM_KEY), TO_KEY: new.column(TO_KEY),
+                                 **{p.name: pa.nulls(new.num_rows, ARROW_TYPES[p.type]) for p in rel.properties}})
+                columns = ""
             options = f" (from={_string(from_label)}, to={_string(to_label)})" if len(rel.endpoints) > 1 else ""
-            self._execute(f"COPY {quote(rel.name)}{columns} FROM $batch{options}", {"batch": new})
-        if old.num_rows and old.num_columns > len(identity):
-            self._update_rels(rel, source, target, old, identity)
-        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows)
+            self._execute(f"COPY {quote(rel.name)}{columns} FROM $batch{options}", {"batch": full})
+        changed = changed_rows(old, existing, identity, props)
+        if changed.num_rows:
+            sets = ", ".join(f"e.{quote(p)} = coalesce({_col(p)}, e.{quote(p)})" for p in props)
+            where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
+            text = (f"LOAD FROM $batch MATCH {self._rel_pattern(rel, source, target)} "
+                    f"{'WHERE ' + where if where else ''} SET {sets}")
+            self._execute(text, {"batch": changed.rename_columns([_col(c) for c in changed.column_names])})
+        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows)
 
     def _rel_pattern(self, rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
         return (f"(a:{quote(source.name)} {{{quote(source.key)}: {_col(FROM_KEY)}}})"
                 f"-[e:{quote(rel.name)}]->"
                 f"(b:{quote(target.name)} {{{quote(target.key)}: {_col(TO_KEY)}}})")
 
-    def _existing_rel_keys(self, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
-                           identity: list[str]) -> pa.Table:
+    def _existing_rels(self, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
+                       identity: list[str], props: list[str]) -> pa.Table:
         total = self._count_rel(rel.name, source.name, target.name)
         if total == 0:
-            return batch.select(identity).slice(0, 0)
+            return batch.slice(0, 0)
         returns = [f"a.{quote(source.key)} AS {FROM_KEY}", f"b.{quote(target.key)} AS {TO_KEY}"]
-        returns += [f"e.{quote(k)} AS {quote(k)}" for k in rel.key]
+        returns += [f"e.{quote(k)} AS {quote(k)}" for k in [*rel.key, *props]]
         if total <= batch.num_rows * _SCAN_RATIO_RELS:
             text = (f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) "
                     f"RETURN {', '.join(returns)}")
@@ -188,23 +201,6 @@ class KuzuStore:
         text = (f"LOAD FROM $batch MATCH {self._rel_pattern(rel, source, target)} "
                 f"{'WHERE ' + where if where else ''} RETURN {', '.join(returns)}")
         return self._execute(text, {"batch": probe}).arrow()
-
-    def _update_rels(self, rel: RelType, source: NodeLabel, target: NodeLabel, rows: pa.Table,
-                     identity: list[str]) -> None:
-        props = [c for c in rows.column_names if c not in identity]
-        sets = ", ".join(f"e.{quote(p)} = coalesce({_col(p)}, e.{quote(p)})" for p in props)
-        where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
-        text = (f"LOAD FROM $batch MATCH {self._rel_pattern(rel, source, target)} "
-                f"{'WHERE ' + where if where else ''} SET {sets}")
-        self._execute(text, {"batch": rows.rename_columns([_col(c) for c in rows.column_names])})
-
-    def _require_endpoints(self, node: NodeLabel, keys: pa.ChunkedArray) -> None:
-        wanted = pa.table({_col(node.key): keys}).group_by([_col(node.key)]).aggregate([])
-        found = self._existing_node_keys(node, wanted.rename_columns([node.key]))
-        missing = anti_join(wanted.rename_columns([node.key]), found, [node.key])[0]
-        if missing.num_rows:
-            sample = missing.column(0)[0].as_py()
-            raise InvalidInput(f"{missing.num_rows} {node.name} endpoint(s) do not exist, e.g. {sample!r}")
 
     # --- reads for projections ---------------------------------------------------------------------------------
 
@@ -248,6 +244,8 @@ def _translate(exc: RuntimeError) -> Exception:
     lowered = message.lower()
     if "binder exception" in lowered or "parser exception" in lowered:
         return InvalidInput(f"query rejected by the embedded store: {message}")
+    if "unable to find primary key" in lowered:
+        return InvalidInput(f"relationship endpoint does not exist: {message}")
     if "copy exception" in lowered or "runtime exception" in lowered or "conversion exception" in lowered:
         return InvalidInput(f"the embedded store refused the data: {message}")
     return StoreUnavailable(f"embedded store error: {message}")

@@ -44,11 +44,13 @@ Rows: TypeAlias = pa.Table | pd.DataFrame | list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class UpsertSummary:
-    """What one upsert did: rows after folding duplicates, of which created and updated."""
+    """What one upsert did: rows after folding duplicates, of which ``created`` were new and ``updated``
+    already existed (``changed`` of those had a value that differed and was written)."""
 
     rows: int
     created: int
     updated: int
+    changed: int = 0
 
 
 class Result:
@@ -188,20 +190,14 @@ def fold(table: pa.Table, keys: list[str]) -> pa.Table:
     """One row per key; for each other column the last non-null value in batch order wins."""
     if table.num_rows == 0:
         return table
-    if pc.count_distinct(_row_keys(table, keys)).as_py() == table.num_rows:
+    distinct = table.select(keys).group_by(keys, use_threads=False).aggregate([])
+    if distinct.num_rows == table.num_rows:
         return table
     others = [c for c in table.column_names if c not in keys]
     if not others:
         return table.group_by(keys, use_threads=False).aggregate([]).select(keys)
     grouped = table.group_by(keys, use_threads=False).aggregate([(c, "last") for c in others])
     return pa.table({c: grouped.column(c if c in keys else f"{c}_last") for c in table.column_names})
-
-
-def _row_keys(table: pa.Table, keys: list[str]) -> pa.Array | pa.ChunkedArray:
-    if len(keys) == 1:
-        return table.column(keys[0])
-    parts = [pc.cast(table.column(k), pa.string()) for k in keys]
-    return pc.binary_join_element_wise(*parts, "\x1f")
 
 
 def anti_join(batch: pa.Table, existing: pa.Table, keys: list[str]) -> tuple[pa.Table, pa.Table]:
@@ -212,6 +208,26 @@ def anti_join(batch: pa.Table, existing: pa.Table, keys: list[str]) -> tuple[pa.
     new = batch.join(existing, keys=keys, join_type="left anti", use_threads=False)
     old = batch.join(existing, keys=keys, join_type="left semi", use_threads=False)
     return new.select(batch.column_names), old.select(batch.column_names)
+
+
+def changed_rows(old: pa.Table, existing: pa.Table, keys: list[str], props: list[str]) -> pa.Table:
+    """Rows of ``old`` (already stored) where some property is non-null and differs from the stored value.
+
+    Only those need an update: re-running a load then costs a scan and a join, not a write per row."""
+    if old.num_rows == 0 or not props:
+        return old.slice(0, 0)
+    stored = existing.select([*keys, *props]).rename_columns([*keys, *[f"{p}\x1fstored" for p in props]])
+    stored = stored.cast(pa.schema([old.schema.field(k) for k in keys]
+                                   + [pa.field(f"{p}\x1fstored", old.schema.field(p).type) for p in props]))
+    joined = old.join(stored, keys=keys, join_type="left outer", use_threads=False)
+    mask = None
+    for prop in props:
+        new_value, stored_value = joined.column(prop), joined.column(f"{prop}\x1fstored")
+        differs = pc.and_(pc.is_valid(new_value),
+                          pc.or_kleene(pc.is_null(stored_value), pc.not_equal(new_value, stored_value)))
+        differs = pc.fill_null(differs, True)
+        mask = differs if mask is None else pc.or_(mask, differs)
+    return joined.filter(mask).select(old.column_names)
 
 
 def empty_counts(schema: Schema = SCHEMA) -> dict[str, dict[str, int]]:

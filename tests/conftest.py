@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,3 +25,13 @@ def kuzu_store(tmp_path: Path) -> Iterator[KuzuStore]:
     store.init_schema()
     yield store
     store.close()
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip a test whose system dependency is missing on a user's machine; in CI (CI=true) fail instead,
+    because CI installs every dependency and a skip there would hide a broken install."""
+    if available:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI must run this test but: {reason}")
+    pytest.skip(reason)

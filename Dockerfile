@@ -1,0 +1,24 @@
+# The tracegraph API/CLI image. Used by docker-compose.yml beside Neo4j 5.
+FROM python:3.11-slim
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core openssl \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY graph ./graph
+COPY cypher ./cypher
+COPY loaders ./loaders
+COPY algorithms ./algorithms
+COPY api ./api
+COPY exports ./exports
+RUN pip install --no-cache-dir '.[pdf]'
+
+RUN useradd --create-home --uid 10001 tracegraph && mkdir -p /data && chown tracegraph /data
+USER tracegraph
+WORKDIR /data
+ENV TRACEGRAPH_DB=/data/tracegraph.kuzu
+EXPOSE 8000
+ENTRYPOINT ["tracegraph"]
+CMD ["--help"]

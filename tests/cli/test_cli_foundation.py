@@ -1,0 +1,78 @@
+"""The command line as a user meets it: init, stats, one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from graph.schema import SCHEMA
+
+TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*TRACEGRAPH, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+def test_init_then_stats_prints_zero_for_every_label_and_type(tmp_path: Path) -> None:
+    db = str(tmp_path / "x.kuzu")
+    assert run("--db", db, "init").returncode == 0
+    assert run("--db", db, "init").returncode == 0  # idempotent
+    result = run("--db", db, "stats", "--json")
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    assert counts == {"nodes": dict.fromkeys(SCHEMA.labels, 0), "relationships": dict.fromkeys(SCHEMA.rel_types, 0)}
+
+
+def test_db_from_environment(tmp_path: Path) -> None:
+    db = tmp_path / "env.kuzu"
+    assert run("init", env={"TRACEGRAPH_DB": str(db)}).returncode == 0
+    assert db.exists()
+
+
+def test_stats_before_init_is_one_clear_line(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "fresh.kuzu"), "stats", "--json")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "tracegraph init" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["no-such-command"], ["--store", "oracle", "stats"], ["stats", "--bogus"]])
+def test_usage_errors_exit_2_without_traceback(args: list[str]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_neo4j_without_uri_is_bad_input(tmp_path: Path) -> None:
+    result = run("--store", "neo4j", "stats", env={"TRACEGRAPH_NEO4J_URI": ""})
+    assert result.returncode == 2
+    assert "URI" in result.stderr
+
+
+def test_store_held_by_another_process_is_reported_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "held.kuzu"
+    assert run("--db", str(db), "init").returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time, kuzu
+            db = kuzu.Database({str(db)!r}); conn = kuzu.Connection(db)
+            print("held", flush=True); sys.stdin.read()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = run("--db", str(db), "stats", "--json")
+        assert result.returncode == 2
+        assert "in use by another process" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    finally:
+        holder.communicate("", timeout=30)

@@ -1,0 +1,167 @@
+"""One contract, every store: what the loaders, algorithms and API rely on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from graph.errors import InvalidInput
+from graph.schema import SCHEMA
+from graph.store import GraphStore
+
+
+def dealers(n: int, start: int = 0, **extra: object) -> list[dict[str, object]]:
+    return [{"dealer_key": f"1-54-{i:05d}", "business_name": f"Shop {i}", **extra} for i in range(start, start + n)]
+
+
+def test_init_is_idempotent_and_counts_cover_every_label_and_type(store: GraphStore) -> None:
+    store.init_schema()
+    counts = store.counts()
+    assert counts["nodes"] == {label: 0 for label in SCHEMA.labels}
+    assert counts["relationships"] == {rel: 0 for rel in SCHEMA.rel_types}
+
+
+def test_upsert_creates_then_changes_nothing_on_repeat(store: GraphStore) -> None:
+    first = store.upsert_nodes("Dealer", dealers(5))
+    assert (first.created, first.updated) == (5, 0)
+    before = store.counts()
+    again = store.upsert_nodes("Dealer", dealers(5))
+    assert (again.created, again.updated) == (0, 5)
+    assert store.counts() == before
+    names = store.node_table("Dealer", ("business_name",)).to_pylist()
+    assert sorted(r["business_name"] for r in names) == [f"Shop {i}" for i in range(5)]
+
+
+def test_null_never_erases_and_new_values_update(store: GraphStore) -> None:
+    store.upsert_nodes("Dealer", [{"dealer_key": "1-54-00001", "business_name": "Old", "premise_state": "VA"}])
+    store.upsert_nodes("Dealer", [{"dealer_key": "1-54-00001", "business_name": "New", "premise_state": None}])
+    row = store.node_table("Dealer", ("business_name", "premise_state")).to_pylist()
+    assert row == [{"key": "1-54-00001", "business_name": "New", "premise_state": "VA"}]
+
+
+def test_duplicates_in_one_batch_fold_last_non_null_wins(store: GraphStore) -> None:
+    rows = [
+        {"person_key": "p1", "last_name": "SMITH", "dob": None},
+        {"person_key": "p1", "last_name": None, "dob": dt.date(1990, 5, 1)},
+        {"person_key": "p1", "last_name": "SMYTH", "dob": None},
+    ]
+    summary = store.upsert_nodes("Person", rows)
+    assert summary.rows == 1
+    assert store.node_table("Person", ("last_name", "dob")).to_pylist() == [
+        {"key": "p1", "last_name": "SMYTH", "dob": dt.date(1990, 5, 1)}]
+
+
+@pytest.mark.parametrize("shape", ["arrow", "pandas", "pandas_strings", "dicts"])
+def test_accepts_arrow_pandas_and_dicts(store: GraphStore, shape: str) -> None:
+    data = {"firearm_key": ["f1", "f2"], "serial_number": ["A1", None], "obliterated": [False, True]}
+    rows: object
+    if shape == "arrow":
+        rows = pa.table(data)
+    elif shape == "pandas":
+        rows = pd.DataFrame(data)
+    elif shape == "pandas_strings":  # pandas 3 string dtype must not reach the store as '<NA>'
+        rows = pd.DataFrame(data).astype({"firearm_key": "string", "serial_number": "string"})
+    else:
+        rows = [dict(zip(data, values, strict=True)) for values in zip(*data.values(), strict=True)]
+    store.upsert_nodes("Firearm", rows)  # type: ignore[arg-type]
+    got = sorted(store.node_table("Firearm", ("serial_number", "obliterated")).to_pylist(), key=lambda r: r["key"])
+    assert got == [{"key": "f1", "serial_number": "A1", "obliterated": False},
+                   {"key": "f2", "serial_number": None, "obliterated": True}]
+
+
+def test_rejects_rows_the_schema_does_not_allow(store: GraphStore) -> None:
+    with pytest.raises(InvalidInput, match="no properties"):
+        store.upsert_nodes("Dealer", [{"dealer_key": "x", "shoe_size": 9}])
+    with pytest.raises(InvalidInput, match="key"):
+        store.upsert_nodes("Dealer", [{"business_name": "no key"}])
+    with pytest.raises(InvalidInput, match="null"):
+        store.upsert_nodes("Dealer", [{"dealer_key": None, "business_name": "x"}])
+    with pytest.raises(InvalidInput, match="INT64"):
+        store.upsert_nodes("Recovery", [{"trace_id": "t", "time_to_crime_days": "soon"}])
+    with pytest.raises(KeyError):
+        store.upsert_nodes("Nope", [{"x": 1}])
+
+
+def _purchase_graph(store: GraphStore) -> None:
+    store.upsert_nodes("Person", [{"person_key": "p1"}, {"person_key": "p2"}])
+    store.upsert_nodes("Firearm", [{"firearm_key": "f1"}, {"firearm_key": "f2"}])
+
+
+def test_relationships_are_keyed_by_endpoints_and_key_properties(store: GraphStore) -> None:
+    _purchase_graph(store)
+    rows = [
+        {"from_key": "p1", "to_key": "f1", "sale_id": "trace:1", "purchase_date": dt.date(2020, 1, 2)},
+        {"from_key": "p1", "to_key": "f1", "sale_id": "msr:9", "multiple_sale": True},
+        {"from_key": "p2", "to_key": "f2", "sale_id": "trace:2"},
+    ]
+    first = store.upsert_relationships("PURCHASED", "Person", "Firearm", rows)
+    assert (first.created, first.updated) == (3, 0)
+    again = store.upsert_relationships("PURCHASED", "Person", "Firearm", rows)
+    assert (again.created, again.updated) == (0, 3)
+    assert store.counts()["relationships"]["PURCHASED"] == 3
+    store.upsert_relationships("PURCHASED", "Person", "Firearm",
+                               [{"from_key": "p2", "to_key": "f2", "sale_id": "trace:2", "dealer_key": "1-54-1"}])
+    edges = store.edge_list("PURCHASED", "Person", "Firearm", ("sale_id", "dealer_key", "purchase_date"))
+    got = sorted(edges.to_pylist(), key=lambda r: r["sale_id"])
+    assert got == [
+        {"src": "p1", "dst": "f1", "sale_id": "msr:9", "dealer_key": None, "purchase_date": None},
+        {"src": "p1", "dst": "f1", "sale_id": "trace:1", "dealer_key": None, "purchase_date": dt.date(2020, 1, 2)},
+        {"src": "p2", "dst": "f2", "sale_id": "trace:2", "dealer_key": "1-54-1", "purchase_date": None},
+    ]
+
+
+def test_unkeyed_relationship_is_one_per_pair(store: GraphStore) -> None:
+    store.upsert_nodes("Firearm", [{"firearm_key": "f1"}])
+    store.upsert_nodes("Recovery", [{"trace_id": "t1"}])
+    for _ in range(3):
+        store.upsert_relationships("RECOVERED_IN", "Firearm", "Recovery", [{"from_key": "f1", "to_key": "t1"}] * 2)
+    assert store.counts()["relationships"]["RECOVERED_IN"] == 1
+
+
+def test_relationship_type_with_several_endpoint_pairs(store: GraphStore) -> None:
+    store.upsert_nodes("Dealer", dealers(1))
+    store.upsert_nodes("Recovery", [{"trace_id": "t1"}])
+    store.upsert_nodes("Location", [{"location_key": "zip:23220", "kind": "zip"}])
+    store.upsert_relationships("AT", "Dealer", "Location", [{"from_key": "1-54-00000", "to_key": "zip:23220",
+                                                             "precision": "zip"}])
+    store.upsert_relationships("AT", "Recovery", "Location", [{"from_key": "t1", "to_key": "zip:23220"}])
+    assert store.counts()["relationships"]["AT"] == 2
+    assert store.edge_list("AT", "Recovery", "Location").to_pylist() == [{"src": "t1", "dst": "zip:23220"}]
+
+
+def test_relationship_errors_are_clear(store: GraphStore) -> None:
+    _purchase_graph(store)
+    with pytest.raises(InvalidInput, match=r"do not exist|does not exist|endpoint"):
+        store.upsert_relationships("PURCHASED", "Person", "Firearm",
+                                   [{"from_key": "ghost", "to_key": "f1", "sale_id": "s"}])
+    with pytest.raises(InvalidInput, match="does not join"):
+        store.upsert_relationships("PURCHASED", "Firearm", "Person", [{"from_key": "f1", "to_key": "p1",
+                                                                        "sale_id": "s"}])
+    with pytest.raises(InvalidInput, match="sale_id"):
+        store.upsert_relationships("PURCHASED", "Person", "Firearm", [{"from_key": "p1", "to_key": "f1"}])
+    assert store.counts()["relationships"]["PURCHASED"] == 0
+
+
+@pytest.mark.parametrize(("existing", "batch"), [(2_000, 50), (50, 2_000)], ids=["probe", "scan"])
+def test_large_batches_mix_new_and_existing(store: GraphStore, existing: int, batch: int) -> None:
+    store.upsert_nodes("Dealer", dealers(existing))
+    overlap = min(existing, batch) // 2
+    summary = store.upsert_nodes("Dealer", dealers(batch, start=existing - overlap, premise_state="NY"))
+    assert (summary.created, summary.updated) == (batch - overlap, overlap)
+    assert store.counts()["nodes"]["Dealer"] == existing + batch - overlap
+    states = store.node_table("Dealer", ("premise_state",)).to_pandas()
+    assert (states["premise_state"] == "NY").sum() == batch
+
+
+def test_named_query_with_parameters(store: GraphStore) -> None:
+    store.upsert_nodes("LoadRun", [
+        {"run_id": "r1", "kind": "traces", "started_at": dt.datetime(2026, 1, 1, 12), "read": 10},
+        {"run_id": "r2", "kind": "ffl", "started_at": dt.datetime(2026, 1, 2, 12), "read": 5},
+    ])
+    result = store.query("load_runs", {"limit": 1})
+    assert [r["run_id"] for r in result.rows()] == ["r2"]
+    assert list(result.df()["kind"]) == ["ffl"]
+    assert result.arrow().num_rows == 1
