@@ -1,0 +1,204 @@
+"""Corridors ranked by significance against a gravity model, checked on ATF's published state tables.
+
+The ATF "Firearms Sourced and Recovered" tables are read through ``loaders.reference`` (shipped in
+loaders/refdata, provenance there). ATF published 2012 and 2013 transposed (recovery states as rows); the long
+CSV in refdata is already oriented source -> recovery for every year, so orientation is handled upstream and
+these tests treat 2013 like any other year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from algorithms.corridors import (
+    Corridors,
+    corridors,
+    haversine_km,
+    posterior_scores,
+    state_coordinates,
+    state_flows_from_atf,
+    state_key,
+)
+from algorithms.gravity import fit_gravity
+from graph.errors import InvalidInput
+
+IRON_PIPELINE = {"GA", "VA", "SC", "NC", "FL"}
+
+
+@pytest.fixture(scope="module")
+def atf() -> Corridors:
+    return corridors(state_flows_from_atf(), state_coordinates())
+
+
+def _top_sources(result: Corridors, destination: str, year: int, n: int) -> list[str]:
+    rows = result.into(state_key(destination), year).head(n)
+    return [key.removeprefix("state:US-") for key in rows["source"]]
+
+
+@pytest.mark.parametrize("year", [2013, 2016])
+def test_iron_pipeline_into_new_york(atf: Corridors, year: int) -> None:
+    top5 = _top_sources(atf, "NY", year, 5)
+    assert len(IRON_PIPELINE & set(top5)) >= 4, top5
+
+
+@pytest.mark.parametrize("year", [2013, 2016])
+def test_indiana_and_mississippi_into_illinois(atf: Corridors, year: int) -> None:
+    assert {"IN", "MS"} <= set(_top_sources(atf, "IL", year, 3))
+
+
+def test_ranking_is_not_raw_volume(atf: Corridors) -> None:
+    into_ny = atf.into(state_key("NY"), 2016).set_index("source")
+    pa, sc = into_ny.loc[state_key("PA")], into_ny.loc[state_key("SC")]
+    assert pa["firearms"] > sc["firearms"]  # Pennsylvania, next door, sends more guns ...
+    assert pa["score"] < sc["score"]  # ... but no more than its size and distance predict
+
+
+def test_in_state_flows_are_not_ranked(atf: Corridors) -> None:
+    assert not (atf.table["source"] == atf.table["destination"]).any()
+
+
+def test_every_year_fitted_with_distance_decay(atf: Corridors) -> None:
+    assert [m.year for m in atf.models] == list(range(2010, 2018))
+    for model in atf.models:
+        assert model.converged
+        assert -3.0 < model.coefficients["log_distance"] < -0.5
+        assert model.pseudo_r2 > 0.5
+        assert model.prior_shape > 0
+
+
+def test_gravity_expected_totals_match_observed_per_origin() -> None:
+    flows = state_flows_from_atf()
+    year = flows[(flows["year"] == 2016) & (flows["source"] != flows["destination"])]
+    coords = state_coordinates().dropna().set_index("key")
+    year = year[year["source"].isin(coords.index) & year["destination"].isin(coords.index)]
+    table = year.pivot(index="source", columns="destination", values="firearms").fillna(0)
+    places = table.index.intersection(table.columns)
+    table = table.loc[places, places]
+    xy = coords.loc[places]
+    distance = haversine_km(xy["lat"].to_numpy()[:, None], xy["lon"].to_numpy()[:, None],
+                            xy["lat"].to_numpy()[None, :], xy["lon"].to_numpy()[None, :])
+    mask = ~np.eye(len(places), dtype=bool)
+    fit = fit_gravity(table.to_numpy(), {"log_distance": np.log(np.maximum(distance, 1))}, mask)
+    observed = (table.to_numpy() * mask)
+    np.testing.assert_allclose(fit.expected.sum(axis=1), observed.sum(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(fit.expected.sum(axis=0), observed.sum(axis=0), rtol=1e-6)
+    assert fit.expected[~mask].sum() == 0
+
+
+def test_gravity_recovers_a_known_distance_decay() -> None:
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 2000, size=(40, 2))
+    distance = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) + 20
+    size = rng.lognormal(0, 1, 40)
+    mask = ~np.eye(40, dtype=bool)
+    truth = np.exp(np.log(size)[:, None] + np.log(size)[None, :] - 1.2 * np.log(distance) + 10) * mask
+    fit = fit_gravity(rng.poisson(truth), {"log_distance": np.log(distance)}, mask)
+    assert fit.coefficients["log_distance"] == pytest.approx(-1.2, abs=0.05)
+
+
+def test_small_corridor_with_high_ratio_ranks_below_large_one(atf: Corridors) -> None:
+    alpha = atf.models[-1].prior_shape  # the shrinkage the real 2017 table calls for
+    score, z = posterior_scores(np.array([3, 300]), np.array([0.5, 55.0]), alpha)
+    assert 3 / 0.5 > 300 / 55.0  # the small corridor has the higher raw ratio ...
+    assert score[1] > score[0] and z[1] > z[0]  # ... and still ranks below
+
+
+def test_shrinkage_in_a_full_ranking() -> None:
+    # Eight equidistant-ish places exchanging 40 guns each way; two corridors stand out: one of 3 guns
+    # (expected ~0.4 once its origin is small) and one of 300 (expected ~55 with a big origin).
+    rng = np.random.default_rng(3)
+    places = [f"P{i}" for i in range(12)]
+    coords = pd.DataFrame({"key": places, "lat": rng.uniform(30, 45, 12), "lon": rng.uniform(-100, -75, 12)})
+    rows = []
+    for s in places:
+        for d in places:
+            if s != d:
+                rows.append({"year": 2016, "source": s, "destination": d, "firearms": int(rng.poisson(40))})
+    flows = pd.DataFrame(rows)
+    small = (flows["source"] == "P0") & (flows["destination"] == "P1")
+    large = (flows["source"] == "P2") & (flows["destination"] == "P3")
+    flows.loc[flows["source"] == "P0", "firearms"] = 0
+    flows.loc[small, "firearms"] = 3
+    flows.loc[large, "firearms"] = 300
+    table = corridors(flows, coords).table.set_index(["source", "destination"])
+    small_row, large_row = table.loc[("P0", "P1")], table.loc[("P2", "P3")]
+    assert small_row["ratio"] > large_row["ratio"]
+    assert small_row["rank"] > large_row["rank"]
+
+
+def _trend_flows() -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(11)
+    places = [f"C{i}" for i in range(8)]
+    coords = pd.DataFrame({"key": places, "lat": rng.uniform(30, 45, 8), "lon": rng.uniform(-100, -75, 8)})
+    rows = []
+    for year in range(2010, 2018):
+        for s in places:
+            for d in places:
+                if s == d:
+                    continue
+                mean = 30.0
+                if (s, d) == ("C0", "C1"):
+                    mean = 10.0 * 1.35 ** (year - 2010)  # grows each year
+                if (s, d) == ("C2", "C3"):
+                    mean = 120.0 * 0.75 ** (year - 2010)  # shrinks each year
+                rows.append({"year": year, "source": s, "destination": d, "firearms": int(rng.poisson(mean)),
+                             "median_ttc_days": 400.0 + year})
+    return pd.DataFrame(rows), coords
+
+
+def test_emerging_and_declining_corridors() -> None:
+    flows, coords = _trend_flows()
+    table = corridors(flows, coords).table
+    label = table.drop_duplicates(["source", "destination"]).set_index(["source", "destination"])["trend_label"]
+    assert label[("C0", "C1")] == "emerging"
+    assert label[("C2", "C3")] == "declining"
+    assert (label == "stable").mean() > 0.8
+
+
+def test_median_ttc_is_carried_per_corridor_and_year() -> None:
+    flows, coords = _trend_flows()
+    table = corridors(flows, coords).table
+    assert (table["median_ttc_days"] == 400.0 + table["year"]).all()
+
+
+def test_city_level_models_same_state_flows_separately() -> None:
+    rng = np.random.default_rng(5)
+    cities = pd.DataFrame({"key": [f"city:{i}" for i in range(10)], "lat": rng.uniform(30, 45, 10),
+                           "lon": rng.uniform(-100, -75, 10), "state": ["A"] * 5 + ["B"] * 5})
+    rows = [{"year": 2020, "source": s, "destination": d,
+             "firearms": int(rng.poisson(80 if sa == da else 10))}
+            for s, sa in zip(cities["key"], cities["state"], strict=True)
+            for d, da in zip(cities["key"], cities["state"], strict=True) if s != d]
+    result = corridors(pd.DataFrame(rows), cities)
+    assert result.models[0].coefficients["same_state"] > 1.0
+    assert result.params["same_state"] is True
+
+
+def test_rows_without_coordinates_are_counted_not_lost_silently() -> None:
+    flows = state_flows_from_atf()
+    result = corridors(flows[flows["year"] == 2016], state_coordinates())
+    assert result.dropped_rows > 0  # Guam and the Virgin Islands have no centroid in the gazetteer
+    assert {m.year for m in result.models} == {2016}
+
+
+def test_atf_conversion_drops_totals_and_uses_location_keys() -> None:
+    flows = state_flows_from_atf()
+    assert flows["source"].str.startswith("state:US-").all()
+    assert not flows["source"].str.contains("TOTAL").any()
+    ga_ny = flows[(flows["year"] == 2016) & (flows["source"] == "state:US-GA")
+                  & (flows["destination"] == "state:US-NY")]
+    assert ga_ny["firearms"].tolist() == [438]  # ATF 2016, source Georgia, recovered in New York
+
+
+@pytest.mark.parametrize(("flows", "message"), [
+    (pd.DataFrame({"year": [1], "source": ["A"], "firearms": [1]}), "lacks columns"),
+    (pd.DataFrame({"year": [1, 1], "source": ["A", "A"], "destination": ["B", "B"], "firearms": [1, 2]}),
+     "more than one row"),
+    (pd.DataFrame({"year": [1], "source": ["A"], "destination": ["B"], "firearms": [-1]}), "non-negative"),
+])
+def test_bad_flow_tables_are_invalid_input(flows: pd.DataFrame, message: str) -> None:
+    coords = pd.DataFrame({"key": ["A", "B"], "lat": [0.0, 1.0], "lon": [0.0, 1.0]})
+    with pytest.raises(InvalidInput, match=message):
+        corridors(flows, coords)
