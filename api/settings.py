@@ -20,6 +20,17 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str | None = None
+    # Evidence and audit (issue 8). Unset paths default to folders beside the store file: see
+    # exports.evidence.service.EvidencePaths.
+    key_dir: Path | None = None
+    audit_log: Path | None = None
+    evidence_dir: Path | None = None
+    tsa_url: str | None = None
+    tsa_ca: Path | None = None
+    key_passphrase: SecretStr | None = None
+    # HTTP API (issue 6). Unset: api_keys.json beside the store file (see api.security.KeyFile).
+    api_keys_file: Path | None = None
+    api_token_ttl_s: int = 900
 
     def open_store(self) -> GraphStore:
         return open_store(self.store, db=self.db, neo4j_uri=self.neo4j_uri, neo4j_user=self.neo4j_user,

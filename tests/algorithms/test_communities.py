@@ -6,7 +6,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import planted_partition
+from algo_graphs import planted_partition
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -1,0 +1,272 @@
+"""``tracegraph analyze``: every analytic in one run, written back to the graph, recorded as an AnalysisRun.
+
+Steps: pull the analysis tables once -> straw-purchaser features and scores -> dealer anomalies -> the person
+projection, Leiden networks and broker centrality -> corridors from traces (state and city level, per year) and
+from the ATF state tables -> hub centrality on the flow graph -> write back -> AnalysisRun node (seed,
+parameters, code version, input load runs, timings, summary). The run id is derived from the inputs, the
+parameters and the code version, so re-running on the same data yields the same run and the same results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata, resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from algorithms import dealers as dealer_scoring
+from algorithms import straw, straw_features
+from algorithms.centrality import centrality, flow_graph
+from algorithms.communities import leiden
+from algorithms.corridors import Corridors, corridors, state_coordinates
+from algorithms.projection import person_projection
+from algorithms.tables import AnalysisTables, load_tables
+from graph.store import GraphStore
+
+MIN_NETWORK_SIZE = 2
+# City-level corridors are modelled among the busiest places only: the gravity fit is dense over source x
+# destination cells, and a corridor between two towns with a handful of guns says nothing a state-level corridor
+# does not. The state level covers every flow.
+CITY_CORRIDOR_PLACES = 250
+CITY_CORRIDOR_MIN_FIREARMS = 5
+NETWORK_LAYERS = {  # person-pair kinds from straw_features -> projection layers (weights in algorithms.projection)
+    "joint_purchase": "joint_purchase", "shared_address": "shared_address", "common_possessor": "common_possessor",
+    "purchaser_possessor": "purchaser_possessor", "nibin": "nibin_link",
+}
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    run_id: str
+    straw: straw.StrawScores
+    dealers: dealer_scoring.DealerScores
+    networks: pd.DataFrame          # network_id, size, score, members (list of person keys)
+    membership: pd.Series           # person_key -> network_id
+    person_centrality: pd.DataFrame  # person_key, pagerank, betweenness
+    corridors: dict[str, Corridors]  # "state" / "city" (traces) and "atf_state" (ATF tables)
+    hubs: pd.DataFrame              # location_key, pagerank, betweenness
+    timings: dict[str, float] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def code_version() -> str:
+    """Package version + digest of the analytics source, so a result names the exact code that produced it."""
+    try:
+        version = metadata.version("tracegraph")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        version = "0+unknown"
+    digest = hashlib.sha256()
+    for entry in sorted(resources.files("algorithms").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".py"):
+            digest.update(entry.name.encode())
+            digest.update(entry.read_bytes())
+    return f"{version}+{digest.hexdigest()[:12]}"
+
+
+def analyze(store: GraphStore, *, seed: int = 0, resolution: float = 1.0,
+            progress: Callable[[str], None] | None = None) -> AnalysisResult:
+    """Compute everything (pure with respect to the store: nothing is written here; see :func:`write_back`)."""
+    say = progress or (lambda _message: None)
+    timings: dict[str, float] = {}
+
+    def timed(name: str, func: Callable[[], Any]) -> Any:
+        say(name)
+        started = time.perf_counter()
+        value = func()
+        timings[name] = round(time.perf_counter() - started, 3)
+        return value
+
+    tables: AnalysisTables = timed("tables", lambda: load_tables(store))
+    features = timed("straw_features", lambda: straw_features.compute(tables))
+    straw_scores = timed("straw_scores", lambda: straw.score(features))
+    dealer_scores = timed("dealer_anomalies", lambda: dealer_scoring.score(tables))
+    networks, membership, person_centrality = timed(
+        "networks", lambda: _networks(features.pairs, straw_scores.table, seed=seed, resolution=resolution))
+    corridor_results = timed("corridors", lambda: _corridors(tables))
+    hubs = timed("hubs", lambda: _hubs(corridor_results))
+
+    runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
+    parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters,
+                  "dealers": dealer_scores.parameters, "min_network_size": MIN_NETWORK_SIZE}
+    version = code_version()
+    identity = json.dumps({"inputs": runs, "parameters": parameters, "code": version}, sort_keys=True, default=str)
+    run_id = "analysis-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
+    summary = {
+        "persons_scored": len(straw_scores.table),
+        "persons_with_positive_score": int((straw_scores.table["score"] > 0).sum()),
+        "dealers_scored": len(dealer_scores.table),
+        "dealers_above_expected": int((dealer_scores.table["score"] > 0).sum()),
+        "networks": len(networks),
+        "corridors": {name: len(result.table) for name, result in corridor_results.items()},
+    }
+    return AnalysisResult(run_id=run_id, straw=straw_scores, dealers=dealer_scores, networks=networks,
+                          membership=membership, person_centrality=person_centrality, corridors=corridor_results,
+                          hubs=hubs, timings=timings, parameters={**parameters, "input_runs": runs,
+                                                                  "code_version": version},
+                          summary=summary)
+
+
+def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolution: float
+              ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    layers = {layer: pairs.loc[pairs["kind"] == kind, ["a", "b"]].rename(columns={"a": "person_a", "b": "person_b"})
+              for kind, layer in NETWORK_LAYERS.items()}
+    projection = person_projection({name: frame for name, frame in layers.items() if len(frame)})
+    empty = pd.DataFrame(columns=["network_id", "size", "score", "members"])
+    if projection.graph.vcount() == 0:
+        return empty, pd.Series(dtype=object), pd.DataFrame(columns=["person_key", "pagerank", "betweenness"])
+    projection.graph.es["weight"] = projection.weight.tolist()
+    communities = leiden(projection.graph, resolution=resolution, seed=seed, weights="weight")
+    central = centrality(projection.graph, weights="weight", samples=min(2000, projection.graph.vcount()),
+                         seed=seed)
+    keys = projection.person_key
+    person_centrality = pd.DataFrame({"person_key": keys, "pagerank": central.pagerank,
+                                      "betweenness": central.betweenness})
+    scores = ranked.set_index("person_key")["score"]
+    rows, membership = [], {}
+    for community, size in enumerate(communities.sizes):
+        if size < MIN_NETWORK_SIZE:
+            continue
+        members = sorted(keys[communities.members(community)].tolist())
+        network_id = "NET-" + hashlib.sha256("|".join(members).encode()).hexdigest()[:12]
+        member_scores = scores.reindex(members).fillna(0.0).clip(lower=0.0).sort_values(ascending=False)
+        rows.append({"network_id": network_id, "size": size, "score": float(member_scores.head(3).mean()),
+                     "members": members})
+        membership.update(dict.fromkeys(members, network_id))
+    networks = pd.DataFrame(rows, columns=["network_id", "size", "score", "members"])
+    networks = networks.sort_values(["score", "network_id"], ascending=[False, True]).reset_index(drop=True)
+    return networks, pd.Series(membership, dtype=object), person_centrality
+
+
+def _place_flows(t: AnalysisTables, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Flows from the selling dealer's place to the recovery place per year, with median time-to-crime."""
+    sold = t.sold.rename(columns={"src": "dealer_key", "dst": "firearm_key"}).drop_duplicates("firearm_key")
+    rec = t.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"}).merge(
+        t.recoveries.rename(columns={"key": "trace_id"}), on="trace_id")
+    flows = sold.merge(rec, on="firearm_key")
+    dealers = t.dealers.rename(columns={"key": "dealer_key"})
+    flows = flows.merge(dealers[["dealer_key", "premise_state", "premise_city"]], on="dealer_key", how="left")
+    flows["year"] = pd.to_datetime(flows["recovery_date"]).dt.year
+    country = flows["recovery_country"].fillna("US").str.upper()
+    if level == "state":
+        flows["source"] = "state:US-" + flows["premise_state"].fillna("")
+        flows["destination"] = np.where(country == "US", "state:US-" + flows["recovery_state"].fillna(""),
+                                        "country:" + country)
+        flows = flows[(flows["premise_state"].notna()) & ((country != "US") | flows["recovery_state"].notna())]
+    else:
+        from loaders.geo import city_keys, normalize_cities
+
+        flows["source"] = city_keys(normalize_cities(flows["premise_city"]), flows["premise_state"])
+        flows["destination"] = city_keys(normalize_cities(flows["recovery_city"]), flows["recovery_state"], country)
+    flows = flows.dropna(subset=["year", "source", "destination"])
+    grouped = flows.groupby(["year", "source", "destination"], as_index=False).agg(
+        firearms=("trace_id", "nunique"), median_ttc_days=("time_to_crime_days", "median"))
+    grouped["year"] = grouped["year"].astype(np.int64)
+    places = t.locations.rename(columns={"key": "key"})[["key", "lat", "lon", "state"]].dropna(subset=["lat", "lon"])
+    if level == "state":
+        places = pd.concat([places[places["key"].str.startswith(("state:", "country:"))], state_coordinates()[
+            ["key", "lat", "lon"]]], ignore_index=True).drop_duplicates("key")
+    known = set(places["key"])
+    grouped = grouped[grouped["source"].isin(known) & grouped["destination"].isin(known)]
+    if level == "city":
+        keep = {}
+        for side in ("source", "destination"):
+            totals = grouped.groupby(side)["firearms"].sum()
+            totals = totals[totals >= CITY_CORRIDOR_MIN_FIREARMS].sort_values(ascending=False, kind="stable")
+            keep[side] = set(totals.index[:CITY_CORRIDOR_PLACES])
+        grouped = grouped[grouped["source"].isin(keep["source"]) & grouped["destination"].isin(keep["destination"])]
+    return grouped, places
+
+
+def _corridors(t: AnalysisTables) -> dict[str, Corridors]:
+    results: dict[str, Corridors] = {}
+    for level in ("state", "city"):
+        flows, places = _place_flows(t, level)
+        if len(flows) and flows["source"].nunique() > 1 and flows["destination"].nunique() > 1:
+            results[level] = corridors(flows, places.drop(columns=["state"], errors="ignore")
+                                       if level == "state" else places)
+    atf = t.state_flows[(t.state_flows["source"] == "atf_table")] if len(t.state_flows) else t.state_flows
+    if len(atf):
+        flows = atf.rename(columns={"src": "source", "dst": "destination"})[
+            ["year", "source", "destination", "firearms"]]
+        results["atf_state"] = corridors(flows, state_coordinates()[["key", "lat", "lon"]])
+    return results
+
+
+def _hubs(results: dict[str, Corridors]) -> pd.DataFrame:
+    frames = []
+    for name in ("state", "city"):
+        if name not in results:
+            continue
+        flows = results[name].table
+        graph = flow_graph(flows)
+        if graph.graph.vcount() < 3:
+            continue
+        central = centrality(graph.graph, weights="weight", samples=min(1000, graph.graph.vcount()))
+        frames.append(pd.DataFrame({"location_key": graph.place, "pagerank": central.pagerank,
+                                    "betweenness": central.betweenness}))
+    if not frames:
+        return pd.DataFrame(columns=["location_key", "pagerank", "betweenness"])
+    return pd.concat(frames, ignore_index=True).drop_duplicates("location_key")
+
+
+def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetime | None = None) -> None:
+    """Write scores, networks, corridors and the AnalysisRun record into the store (idempotent)."""
+    run = result.run_id
+    ranked = result.straw.table
+    people = ranked[["person_key", "score", "rank", "indicators"]].rename(columns={
+        "score": "straw_score", "rank": "straw_rank", "indicators": "straw_indicators"})
+    people = people.merge(result.person_centrality, on="person_key", how="left")
+    people["network_id"] = people["person_key"].map(result.membership)
+    people["analysis_run_id"] = run
+    store.upsert_nodes("Person", people)
+
+    table = result.dealers.table
+    store.upsert_nodes("Dealer", pd.DataFrame({
+        "dealer_key": table["dealer_key"], "trace_count": table["traces"].astype("int64"),
+        "short_ttc_share": table["short_ttc_share"], "multiple_sale_share": table["multiple_sale_share"],
+        "obliterated_share": table["obliterated_share"], "expected_traces": table["expected"],
+        "anomaly_score": table["score"], "anomaly_indicators": table["indicators"], "analysis_run_id": run}))
+
+    store.query("networks_clear")
+    if len(result.networks):
+        store.upsert_nodes("Network", pd.DataFrame({
+            "network_id": result.networks["network_id"], "size": result.networks["size"].astype("int64"),
+            "score": result.networks["score"], "algorithm": "leiden-modularity",
+            "resolution": float(result.parameters.get("resolution", 1.0)), "analysis_run_id": run}))
+        members = result.networks.explode("members")
+        store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
+            "from_key": members["members"], "to_key": members["network_id"], "analysis_run_id": run}))
+
+    for name, level, source in (("state", "state", "traces"), ("city", "city", "traces"),
+                                ("atf_state", "state", "atf_table")):
+        if name not in result.corridors:
+            continue
+        flows = result.corridors[name].table
+        rows = pd.DataFrame({
+            "from_key": flows["source"], "to_key": flows["destination"], "year": flows["year"].astype("int64"),
+            "level": level, "source": source, "firearms": flows["firearms"].astype("int64"),
+            "expected": flows["expected"], "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"],
+            "median_ttc_days": flows.get("median_ttc_days"),
+            "analysis_run_id": run})
+        store.upsert_relationships("FLOW", "Location", "Location", rows)
+
+    if len(result.hubs):
+        store.upsert_nodes("Location", result.hubs.rename(columns={"location_key": "location_key"}))
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    store.upsert_nodes("AnalysisRun", [{
+        "run_id": run, "started_at": (started_at or now).replace(tzinfo=None), "finished_at": now,
+        "seed": int(result.parameters.get("seed", 0)), "code_version": result.parameters.get("code_version"),
+        "parameters": json.dumps({k: v for k, v in result.parameters.items() if k not in ("input_runs",)},
+                                 sort_keys=True, default=str),
+        "input_runs": json.dumps(result.parameters.get("input_runs", [])),
+        "timings": json.dumps(result.timings, sort_keys=True), "summary": json.dumps(result.summary,
+                                                                                      sort_keys=True)}])

@@ -1,0 +1,120 @@
+"""Dealer anomalies: traces, short time-to-crime, multiple sales and obliterated serials against what peers of the
+same exposure would predict, with empirical-Bayes shrinkage so small dealers do not top the list by chance.
+
+Exposure. Raw trace counts mostly measure sales volume and local tracing coverage (agencies that trace every
+recovered gun inflate their dealers' counts). Neither is observed, but both also drive the dealer's *old* traces —
+guns recovered more than 3 years after sale, which are rarely trafficked (ATF, *Following the Gun*, 2000; NFCTA
+Vol. II, 2023). So the dealer's old traces serve as its exposure: a high-volume dealer in a heavily tracing city has
+many old and many recent traces; a diverting dealer has recent traces out of proportion to its old ones.
+
+Peers. The ratio of recent (≤ 3 years) to old traces is estimated for the dealer's state (local peer group) and
+nationally, the state ratio shrunk toward the national one by its number of old traces (a hierarchical
+Poisson-gamma estimate). Expected traces = (old traces + ½) × (1 + peer ratio).
+
+Shrinkage. The relative risk θ = observed / expected gets a Gamma(a, a) prior (mean 1); the score is the log of the
+posterior 5th percentile of θ (Clayton & Kaldor 1987, "Empirical Bayes estimates of age-standardized relative
+risks for use in disease mapping", Biometrics 43), so a 3-trace dealer needs a far larger ratio than a 300-trace one
+to rank high. Rates (multiple-sale share of recorded sales, obliterated share of traces, out-of-state share of
+recent traces) are compared with the national rate by beta-binomial shrinkage and fire as indicators when
+clearly above it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from algorithms.straw_features import purchase_events
+from algorithms.tables import AnalysisTables
+
+SHORT_TTC_DAYS = 3 * 365
+PRIOR_SHAPE = 2.0
+STATE_PRIOR_OLD_TRACES = 50.0  # pseudo-count of old traces pulling a state's ratio toward the national one
+
+
+@dataclass(frozen=True)
+class DealerScores:
+    """``table``: dealer_key, license_number, business_name, state, traces, expected, score, rank, indicators and
+    the rates behind them."""
+
+    table: pd.DataFrame
+    parameters: dict[str, object]
+
+
+def dealer_traces(t: AnalysisTables) -> pd.DataFrame:
+    """One row per traced gun with its selling dealer: dealer_key, trace_id, time_to_crime_days, obliterated,
+    recovery_state."""
+    sold = t.sold.rename(columns={"src": "dealer_key", "dst": "firearm_key"}).drop_duplicates("firearm_key")
+    rec = t.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"})
+    rec = rec.merge(t.recoveries.rename(columns={"key": "trace_id"})[
+        ["trace_id", "time_to_crime_days", "recovery_state"]], on="trace_id", how="left")
+    guns = t.firearms.rename(columns={"key": "firearm_key"})[["firearm_key", "obliterated"]]
+    return sold.merge(rec, on="firearm_key").merge(guns, on="firearm_key", how="left")
+
+
+def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE) -> DealerScores:
+    dealers = t.dealers.rename(columns={"key": "dealer_key", "premise_state": "state"})
+    traced = dealer_traces(t).merge(dealers[["dealer_key", "state"]], on="dealer_key", how="left")
+    ttc = traced["time_to_crime_days"]
+    traced["recent"] = ttc.notna() & (ttc <= SHORT_TTC_DAYS)
+    traced["old"] = ttc.notna() & (ttc > SHORT_TTC_DAYS)
+    traced["out_of_state"] = traced["recent"] & traced["recovery_state"].notna() & (
+        traced["recovery_state"] != traced["state"])
+    per = traced.groupby("dealer_key").agg(traces=("trace_id", "nunique"), recent=("recent", "sum"),
+                                          old=("old", "sum"), obliterated=("obliterated", "sum"),
+                                          out_of_state=("out_of_state", "sum"))
+    frame = dealers.set_index("dealer_key").join(per, how="inner")
+    frame[["traces", "recent", "old", "obliterated", "out_of_state"]] = frame[
+        ["traces", "recent", "old", "obliterated", "out_of_state"]].fillna(0).astype(int)
+
+    national = (frame["recent"].sum() + 1.0) / (frame["old"].sum() + 1.0)
+    by_state = frame.groupby("state")[["recent", "old"]].sum()
+    state_ratio = (by_state["recent"] + STATE_PRIOR_OLD_TRACES * national) / (by_state["old"]
+                                                                               + STATE_PRIOR_OLD_TRACES)
+    frame["peer_ratio"] = frame["state"].map(state_ratio).fillna(national)
+    frame["expected"] = (frame["old"] + 0.5) * (1.0 + frame["peer_ratio"])
+    observed = frame["traces"].to_numpy(float)
+    expected = frame["expected"].to_numpy(float)
+    frame["relative_risk"] = (observed + prior_shape) / (expected + prior_shape)
+    lower = stats.gamma.ppf(0.05, prior_shape + observed, scale=1.0 / (prior_shape + expected))
+    frame["score"] = np.log(np.maximum(lower, 1e-9))
+
+    events = purchase_events(t)
+    sales = events.groupby("dealer_key").agg(sales=("firearm_key", "size"), multiple=("multiple_sale", "sum"))
+    frame = frame.join(sales, how="left").fillna({"sales": 0, "multiple": 0})
+    rates = {
+        "multiple_sale_share": ("multiple", "sales"),
+        "obliterated_share": ("obliterated", "traces"),
+        "out_of_state_recent_share": ("out_of_state", "recent"),
+    }
+    indicators: dict[str, list[dict[str, object]]] = {key: [] for key in frame.index}
+    for name, (hits, total) in rates.items():
+        n, k = frame[total].to_numpy(float), frame[hits].to_numpy(float)
+        overall = (k.sum() + 1.0) / (n.sum() + 2.0)
+        shrunk = (k + 10 * overall) / (n + 10)  # beta-binomial with 10 pseudo-observations at the national rate
+        frame[name] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+        frame[f"{name}_shrunk"] = shrunk
+        upper_tail = stats.binom.sf(k - 1, n.astype(int), overall)
+        fired = (n >= 3) & (shrunk > 1.5 * overall) & (upper_tail < 0.01)
+        for key in frame.index[fired]:
+            indicators[key].append({"indicator": name, "value": round(float(frame.at[key, name]), 3),
+                                    "peer_rate": round(float(overall), 3)})
+    short = frame["recent"] / frame["traces"].clip(lower=1)
+    frame["short_ttc_share"] = np.where(frame["traces"] > 0, short, np.nan)
+    for key in frame.index[frame["score"] > 0]:
+        indicators[key].insert(0, {"indicator": "traces_above_expected", "value": int(frame.at[key, "traces"]),
+                                   "expected": round(float(frame.at[key, "expected"]), 1),
+                                   "relative_risk_lower_5pct": round(float(np.exp(frame.at[key, "score"])), 2)})
+    frame["indicators"] = [json.dumps(indicators[key], sort_keys=True) for key in frame.index]
+    frame = frame.reset_index().sort_values(["score", "dealer_key"], ascending=[False, True]).reset_index(drop=True)
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    columns = ["rank", "dealer_key", "license_number", "business_name", "state", "traces", "expected", "score",
+               "indicators", "recent", "old", "short_ttc_share", "multiple_sale_share", "obliterated_share",
+               "out_of_state_recent_share", "peer_ratio", "relative_risk"]
+    params: dict[str, object] = {"short_ttc_days": SHORT_TTC_DAYS, "prior_shape": prior_shape,
+              "state_prior_old_traces": STATE_PRIOR_OLD_TRACES, "national_recent_to_old": float(national)}
+    return DealerScores(table=frame[columns], parameters=params)

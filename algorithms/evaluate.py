@@ -1,0 +1,129 @@
+"""Score an analysis against a simulator's ``truth.json``, beside the rules an analyst uses today.
+
+Planted people are matched to resolved persons through the records they left (the trace ids where they are the
+purchaser, the multiple-sale report ids that name them), never through names, so the evaluation also absorbs
+identity-resolution errors instead of hiding them.
+
+* **straw precision@K** — K = planted straw purchasers who left any record; the share of the top K persons who
+  are planted straws (a ring's trafficker also counts as a hit: he is who investigators want).
+* **baselines** — the same precision for (a) "guns recovered within 3 years" counts, what a spreadsheet sort of an
+  eTrace export gives, and (b) those counts plus multiple-sale reports.
+* **ring recovery** — for each planted ring, the largest share of its recorded members found in one detected
+  network; averaged over rings.
+* **corrupt-dealer rank** — where planted corrupt dealers land in the dealer anomaly ranking (median rank,
+  precision@K with K = planted corrupt dealers), beside ranking dealers by raw trace counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    straw: dict[str, float]
+    rings: dict[str, float] = field(default_factory=dict)
+    dealers: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"straw": self.straw, "rings": self.rings, "dealers": self.dealers}
+
+
+def truth_person_keys(truth: dict[str, Any], purchases: pd.DataFrame, people: Iterable[dict[str, Any]]
+                      ) -> dict[str, set[str]]:
+    """Planted person id -> resolved person keys, via the trace and multiple-sale records they left."""
+    by_trace = purchases[purchases["sale_id"].str.startswith("trace:")]
+    trace_owner = dict(zip(by_trace["sale_id"].str.slice(6), by_trace["src"], strict=True))
+    by_report = purchases[purchases["sale_id"].str.startswith("msr:")]
+    report = by_report["sale_id"].str.split(":").str[1]
+    report_owners = by_report.assign(report=report).groupby("report")["src"].agg(set).to_dict()
+    mapping: dict[str, set[str]] = {}
+    for person in people:
+        keys: set[str] = set()
+        for trace_id in person.get("purchaser_in_traces", []):
+            if trace_id in trace_owner:
+                keys.add(trace_owner[trace_id])
+        for report_id in person.get("multiple_sale_report_ids", []):
+            keys.update(report_owners.get(report_id, set()))
+        mapping[person["person_id"]] = keys
+    return mapping
+
+
+def precision_at_k(ranked_keys: list[str], positives: set[str], k: int) -> float:
+    if k <= 0:
+        return 0.0
+    return sum(1 for key in ranked_keys[:k] if key in positives) / k
+
+
+def trafficking_purchasers(truth: dict[str, Any], purchases: pd.DataFrame) -> tuple[set[str], set[str], int]:
+    """(straw keys, all trafficking-purchaser keys, K). Trafficking purchasers are the planted straws, ring
+    traffickers, unlicensed dealers and the paper purchasers on corrupt dealers' diverted sales; K counts the
+    planted straws that left any record."""
+    straws = truth["straw_purchasers"]
+    others = [ring["trafficker"] for ring in truth.get("rings", []) if isinstance(ring.get("trafficker"), dict)]
+    others += [u["person"] for u in truth.get("unlicensed_dealers", []) if isinstance(u.get("person"), dict)]
+    mapping = truth_person_keys(truth, purchases, [*straws, *others])
+    straw_keys = {key for s in straws for key in mapping[s["person_id"]]}
+    diverted = {trace for dealer in truth.get("corrupt_dealers", []) for trace in dealer.get("diversion_trace_ids", [])}
+    traced = purchases[purchases["sale_id"].str.startswith("trace:")]
+    paper = set(traced.loc[traced["sale_id"].str.slice(6).isin(diverted), "src"])
+    broad = straw_keys | paper | {key for person in others for key in mapping[person["person_id"]]}
+    k = sum(1 for s in straws if mapping[s["person_id"]])
+    return straw_keys, broad, k
+
+
+def straw_metrics(truth: dict[str, Any], purchases: pd.DataFrame, ranking: pd.DataFrame,
+                  baselines: dict[str, pd.Series]) -> dict[str, float]:
+    """``ranking``: person_key ordered most suspicious first. ``baselines``: name -> score per person.
+
+    ``precision_at_k`` counts any planted trafficking purchaser in the top K as a hit (the queue is for them);
+    ``straw_only_precision_at_k`` counts planted straws alone."""
+    straw_keys, broad, k = trafficking_purchasers(truth, purchases)
+    ranked = list(ranking["person_key"])
+    metrics = {"k": float(k), "planted_straws": float(len(truth["straw_purchasers"])),
+               "precision_at_k": precision_at_k(ranked, broad, k),
+               "straw_only_precision_at_k": precision_at_k(ranked, straw_keys, k)}
+    for name, values in baselines.items():
+        ordered = list(values.sort_values(ascending=False, kind="stable").index)
+        metrics[f"baseline_{name}"] = precision_at_k(ordered, broad, k)
+        metrics[f"baseline_{name}_straw_only"] = precision_at_k(ordered, straw_keys, k)
+    hard = [*truth.get("theft_victims", []), *truth.get("collectors", [])]
+    hard_keys = {key for keys in truth_person_keys(truth, purchases, hard).values() for key in keys}
+    metrics["hard_negatives_in_top_k"] = float(sum(1 for key in ranked[:k] if key in hard_keys))
+    return metrics
+
+
+def ring_metrics(truth: dict[str, Any], purchases: pd.DataFrame, membership: pd.Series) -> dict[str, float]:
+    """``membership``: person_key -> network id."""
+    shares = []
+    for ring in truth.get("rings", []):
+        members = [s for s in truth["straw_purchasers"] if s.get("ring_id") == ring.get("ring_id")]
+        mapping = truth_person_keys(truth, purchases, members)
+        keys = {key for keys in mapping.values() for key in keys}
+        if len(keys) < 2:
+            continue
+        networks = membership.reindex(list(keys)).dropna()
+        best = networks.value_counts().iloc[0] if not networks.empty else 0
+        shares.append(best / len(keys))
+    return {"rings_scored": float(len(shares)),
+            "mean_best_share": float(sum(shares) / len(shares)) if shares else 0.0}
+
+
+def dealer_metrics(truth: dict[str, Any], ranking: pd.DataFrame, trace_counts: pd.Series) -> dict[str, float]:
+    """``ranking``: dealer_key ordered most anomalous first."""
+    corrupt = {d["dealer_key"] for d in truth.get("corrupt_dealers", [])}
+    if not corrupt:
+        return {}
+    order = list(ranking["dealer_key"])
+    ranks = sorted(order.index(key) + 1 for key in corrupt if key in order)
+    raw = list(trace_counts.sort_values(ascending=False, kind="stable").index)
+    raw_ranks = sorted(raw.index(key) + 1 for key in corrupt if key in raw)
+    k = len(corrupt)
+    return {"planted": float(k), "median_rank": float(pd.Series(ranks).median()) if ranks else float("nan"),
+            "precision_at_k": precision_at_k(order, corrupt, k),
+            "baseline_raw_traces_median_rank": float(pd.Series(raw_ranks).median()) if raw_ranks else float("nan"),
+            "baseline_raw_traces_precision_at_k": precision_at_k(raw, corrupt, k)}

@@ -1,0 +1,42 @@
+"""The figures of ``tracegraph evaluate``: the written-back analysis against a truth file, beside baselines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from algorithms import evaluate, straw_features
+from algorithms.tables import load_tables
+from graph.errors import InvalidInput
+from graph.store import GraphStore
+
+
+def baselines(values: pd.DataFrame) -> dict[str, pd.Series]:
+    """What an analyst does today with a spreadsheet of traces: sort purchasers by guns recovered within 3
+    years, then also by multiple-sale reports."""
+    recovered_3y = (values["short_ttc_1y_other"] + values["short_ttc_3y_other"]
+                    + values["short_ttc_unknown_possessor"])
+    return {"recovered_within_3y": recovered_3y.astype(float),
+            "plus_multiple_sales": (recovered_3y + values["multiple_sale_reports"]).astype(float)}
+
+
+def scorecard(store: GraphStore, truth: dict[str, Any]) -> dict[str, Any]:
+    if "straw_purchasers" not in truth:
+        raise InvalidInput("not a tracegraph truth file: no straw_purchasers")
+    tables = load_tables(store)
+    ranked = store.node_table("Person", ("straw_rank", "network_id")).to_pandas()
+    ranked = ranked.dropna(subset=["straw_rank"]).sort_values("straw_rank")
+    if ranked.empty:
+        raise InvalidInput("no analysis in this store yet: run `tracegraph analyze` first")
+    features = straw_features.compute(tables)
+    figures: dict[str, Any] = {"straw": evaluate.straw_metrics(
+        truth, tables.purchases, ranked.rename(columns={"key": "person_key"}), baselines(features.values))}
+    membership = ranked.dropna(subset=["network_id"]).set_index("key")["network_id"]
+    figures["rings"] = evaluate.ring_metrics(truth, tables.purchases, membership)
+    dealers = store.node_table("Dealer", ("anomaly_score", "trace_count")).to_pandas().dropna(
+        subset=["anomaly_score"])
+    order = dealers.sort_values(["anomaly_score", "key"], ascending=[False, True]).rename(
+        columns={"key": "dealer_key"})
+    figures["dealers"] = evaluate.dealer_metrics(truth, order, dealers.set_index("key")["trace_count"])
+    return figures

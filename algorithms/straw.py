@@ -1,0 +1,177 @@
+"""Straw-purchaser scoring: an explainable points model, then propagation over the person network.
+
+Method
+------
+1. **Indicator points.** Each indicator adds (or removes) points on a log-odds scale; weights are set from the
+   literature's relative strength of each signal, capped so no single indicator dominates, and were *not* fitted to
+   the simulator's truth (the evaluation in ``docs/accuracy.md`` would otherwise be circular). Sources:
+
+   - short time-to-crime, purchaser ≠ possessor, out-of-state recovery, multiple sales: ATF, *Following the Gun*
+     (2000) and NFCTA Vol. II (2023) list these as the classic trafficking indicators; Braga et al. (2012),
+     "Interpreting the empirical evidence on illegal gun market dynamics", J. Urban Health 89(5);
+   - repeat purchases of the same make/model, bursts, joint purchases with others: Wintemute et al. (2004), "Risk
+     factors among handgun retailers...", Inj. Prev.; Koper (2007), "Crime gun risk factors: buyer, seller,
+     firearm, and transaction characteristics", NCJRS 218944;
+   - NIBIN-linked recoveries and common possessors: ATF NIBIN program "crime gun intelligence" guidance;
+     Papachristos et al. (2015) on co-offending networks.
+
+   Two *exculpatory* patterns keep theft victims and lawful collectors out of the queue: guns bought over years
+   and recovered together within weeks (a theft or burglary, the guns leave together), and many purchases with
+   almost none recovered and none quickly (a collector's or enthusiast's pattern).
+2. **Network propagation.** Straw purchasers rarely act alone. Each person receives a share of the positive
+   points of the *other* purchasers linked to them in the person projection (joint purchases, shared addresses,
+   common possessors, purchaser→possessor, NIBIN links), capped; their own points never flow back. A ring member
+   who left only multiple-sale reports thus inherits part of the ring's suspicion (one step of label propagation,
+   Zhou et al. 2004, "Learning with local and global consistency", NIPS).
+
+The final score is ``points + propagation``; every fired indicator is reported with its value and points.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from algorithms.straw_features import PersonFeatures
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    column: str
+    points_each: float
+    cap: float
+    threshold: int = 1  # fires when the value is at least this
+    description: str = ""
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("short_ttc_1y", "short_ttc_1y_other", 2.0, 6.0,
+              description="guns recovered from someone else within 1 year of purchase"),
+    Indicator("short_ttc_3y", "short_ttc_3y_other", 1.0, 3.0,
+              description="guns recovered from someone else 1-3 years after purchase"),
+    Indicator("short_ttc_no_possessor", "short_ttc_unknown_possessor", 0.5, 1.5,
+              description="guns recovered within 3 years, possessor not recorded"),
+    Indicator("out_of_state", "out_of_state_recoveries", 0.8, 2.4,
+              description="guns recovered in another state than the selling dealer's"),
+    Indicator("far_recovery", "far_recoveries", 0.4, 1.2, description="guns recovered over 300 km from the dealer"),
+    Indicator("dispersed", "recovery_cities", 0.7, 2.1, threshold=2,
+              description="recovered guns spread over several cities"),
+    Indicator("multiple_sales", "multiple_sale_reports", 0.7, 2.1,
+              description="multiple-sale reports (ATF Forms 3310.4/3310.12) naming the person"),
+    Indicator("repeat_model", "repeat_model_max", 0.6, 1.8, threshold=2,
+              description="several guns of the same make, model and caliber"),
+    Indicator("purchase_burst", "purchase_burst_30d", 0.5, 1.5, threshold=3,
+              description="3 or more guns bought within 30 days"),
+    Indicator("joint_purchase", "joint_purchase_partners", 1.0, 2.0,
+              description="bought at the same dealer on the same day as another purchaser"),
+    Indicator("shared_address", "shared_address_partners", 0.5, 1.0,
+              description="shares an address with another purchaser"),
+    Indicator("common_possessor", "common_possessor_partners", 1.2, 3.6,
+              description="guns ended with the same possessor as another purchaser's guns"),
+    Indicator("nibin_linked", "nibin_linked_recoveries", 1.0, 2.0,
+              description="recovered guns linked by NIBIN to other shootings"),
+)
+POINTS_PER_OWN_RECOVERY = -1.0      # the purchaser was found with the gun: personal use, not a straw sale
+POINTS_PER_TIME_AS_POSSESSOR = -0.5  # straw purchasers are rarely the ones found with guns
+THEFT_POINTS = -4.0
+COLLECTOR_POINTS = -3.0
+PROPAGATION_WEIGHT = 0.25  # points per point of linked suspects
+PROPAGATION_CAP = 4.0
+
+
+@dataclass(frozen=True)
+class StrawScores:
+    """Ranked persons: ``table`` has person_key, score, points, propagation, rank and indicators (JSON)."""
+
+    table: pd.DataFrame
+    parameters: dict[str, object] = field(default_factory=dict)
+
+
+def theft_pattern(values: pd.DataFrame) -> pd.Series:
+    """Guns bought on separate occasions (never two within 30 days), recovered together within 30 days in one
+    city, no multiple-sale report and no joint purchase: a theft or burglary victim's accumulated guns leaving
+    together, not a straw purchaser's bursts."""
+    return ((values["recovery_cluster_30d"] >= 2) & (values["recovered_span_days"] > 60)
+            & (values["purchase_burst_30d"] <= 1) & (values["recovery_cities"] <= 1)
+            & (values["multiple_sale_reports"] == 0) & (values["joint_purchase_partners"] == 0))
+
+
+def collector_pattern(values: pd.DataFrame) -> pd.Series:
+    """Eight or more guns, at most one in ten recovered, none recovered within a year from someone else."""
+    return ((values["guns_purchased"] >= 8) & (values["guns_recovered"] <= values["guns_purchased"] * 0.1)
+            & (values["short_ttc_1y_other"] == 0))
+
+
+def score(features: PersonFeatures, *, propagation_weight: float = PROPAGATION_WEIGHT) -> StrawScores:
+    """Score every person who purchased a gun. Deterministic (no randomness)."""
+    values = features.values[features.values["guns_purchased"] > 0]
+    points = pd.DataFrame(index=values.index)
+    for ind in INDICATORS:
+        raw = values[ind.column]
+        points[ind.name] = np.where(raw >= ind.threshold,
+                                    np.minimum(raw * ind.points_each, ind.cap), 0.0)
+    points["own_recovery"] = values["recovered_from_self"] * POINTS_PER_OWN_RECOVERY
+    points["appears_as_possessor"] = values["as_possessor"] * POINTS_PER_TIME_AS_POSSESSOR
+    points["theft_pattern"] = np.where(theft_pattern(values), THEFT_POINTS, 0.0)
+    points["collector_pattern"] = np.where(collector_pattern(values), COLLECTOR_POINTS, 0.0)
+    base = points.sum(axis=1)
+
+    network = _propagate(base, features.pairs)
+    propagation = np.minimum(propagation_weight * network, PROPAGATION_CAP)
+    total = base + propagation
+    table = pd.DataFrame({"person_key": base.index, "points": base.to_numpy(),
+                          "propagation": propagation.to_numpy(), "score": total.to_numpy()})
+    table["indicators"] = _explain(values, points, propagation, network)
+    table = table.sort_values(["score", "person_key"], ascending=[False, True]).reset_index(drop=True)
+    table["rank"] = np.arange(1, len(table) + 1)
+    params = {"indicators": [ind.__dict__ for ind in INDICATORS], "own_recovery": POINTS_PER_OWN_RECOVERY,
+              "as_possessor": POINTS_PER_TIME_AS_POSSESSOR, "theft": THEFT_POINTS, "collector": COLLECTOR_POINTS,
+              "propagation_weight": propagation_weight, "propagation_cap": PROPAGATION_CAP}
+    return StrawScores(table=table, parameters=params)
+
+
+def _propagate(base: pd.Series, pairs: pd.DataFrame) -> pd.Series:
+    """Network suspicion: for each person, the weighted sum of the positive points of the *other* persons linked
+    to them (joint purchases, shared addresses, common possessors, NIBIN links, purchaser -> possessor). A person's
+    own points never flow back to them (unlike PageRank-style propagation), so the value says only what the
+    network adds."""
+    if pairs.empty:
+        return pd.Series(0.0, index=base.index)
+    positive = base.clip(lower=0.0)
+    both = pd.concat([pairs[["a", "b", "weight"]],
+                      pairs[["b", "a", "weight"]].rename(columns={"b": "a", "a": "b"})], ignore_index=True)
+    both = both.drop_duplicates(["a", "b"])
+    both["contribution"] = both["weight"] * both["b"].map(positive).fillna(0.0).to_numpy()
+    return both.groupby("a")["contribution"].sum().reindex(base.index).fillna(0.0)
+
+
+def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series, network: pd.Series) -> list[str]:
+    """JSON list per person of the indicators that fired: name, the value behind it, the points it added."""
+    columns = {ind.name: ind.column for ind in INDICATORS}
+    columns.update({"own_recovery": "recovered_from_self", "appears_as_possessor": "as_possessor",
+                    "theft_pattern": "recovery_cluster_30d", "collector_pattern": "guns_purchased"})
+    fired = points.to_numpy()
+    vals = values.reindex(points.index)
+    items: list[list[dict[str, object]]] = [[] for _ in range(len(points))]
+    for row, col in zip(*np.nonzero(fired), strict=True):
+        name = points.columns[col]
+        items[row].append({"indicator": name, "value": _plain(vals.iat[row, vals.columns.get_loc(columns[name])]),
+                           "points": round(float(fired[row, col]), 2)})
+    prop = propagation.reindex(points.index).to_numpy()
+    net = network.reindex(points.index).to_numpy()
+    for row in np.flatnonzero(prop > 0.05):
+        items[row].append({"indicator": "network", "value": round(float(net[row]), 2),
+                           "points": round(float(prop[row]), 2)})
+    return [json.dumps(entry, sort_keys=True) for entry in items]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return round(float(value), 2)
+    return value

@@ -1,0 +1,191 @@
+"""Per-person indicator values for straw-purchaser scoring, computed from the analysis tables.
+
+Every indicator is a count or a measurement an analyst can check against the records (the trace ids and report
+ids behind each are kept in :attr:`PersonFeatures.evidence`). Definitions:
+
+* a *purchase* is one (person, firearm) pair, however many records (trace, multiple-sale report) mention it;
+* time-to-crime (TTC) is computed at load; *short* means within 1 year, or within 3 years (ATF's threshold);
+* a recovery is *from another person* when a possessor is recorded and is not the purchaser;
+* *out of state* compares the recovery state with the selling dealer's state (the purchaser's, if unknown);
+* *joint purchase*: another person bought at the same dealer on the same day;
+* *common possessor*: a gun of another purchaser was recovered from the same possessor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from algorithms.tables import AnalysisTables
+from loaders.names import normalise_addresses
+
+EARTH_KM = 6371.0088
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+@dataclass(frozen=True)
+class PersonFeatures:
+    values: pd.DataFrame        # index person_key; one column per indicator
+    purchases: pd.DataFrame     # one row per (person, firearm) with dealer, date, recovery facts
+    pairs: pd.DataFrame         # person-person links: a, b, kind, weight (for networks and propagation)
+
+
+def purchase_events(t: AnalysisTables) -> pd.DataFrame:
+    """One row per (person, firearm): first purchase date, dealer, multiple-sale flag and report ids."""
+    p = t.purchases.rename(columns={"src": "person_key", "dst": "firearm_key"})
+    if p.empty:
+        return pd.DataFrame(columns=["person_key", "firearm_key", "purchase_date", "dealer_key", "multiple_sale",
+                                     "report_id"])
+    sold = t.sold.rename(columns={"src": "sold_by", "dst": "firearm_key"}).drop_duplicates("firearm_key")
+    p = p.merge(sold[["firearm_key", "sold_by", "sale_date"]], on="firearm_key", how="left")
+    p["dealer_key"] = p["dealer_key"].where(p["dealer_key"].notna(), p["sold_by"])
+    p["purchase_date"] = pd.to_datetime(p["purchase_date"].where(p["purchase_date"].notna(), p["sale_date"]))
+    p["multiple_sale"] = p["multiple_sale"].fillna(False).astype(bool)
+    report = p["report_id"].where(p["multiple_sale"])
+    p = p.assign(report_id=report)
+    events = p.groupby(["person_key", "firearm_key"], sort=False).agg(
+        purchase_date=("purchase_date", "min"), dealer_key=("dealer_key", "first"),
+        multiple_sale=("multiple_sale", "max"), report_id=("report_id", "first")).reset_index()
+    return events
+
+
+def compute(t: AnalysisTables) -> PersonFeatures:
+    events = purchase_events(t)
+    guns = t.firearms.rename(columns={"key": "firearm_key"})
+    events = events.merge(guns[["firearm_key", "manufacturer_normalized", "model", "caliber", "weapon_type"]],
+                          on="firearm_key", how="left")
+    dealers = t.dealers.rename(columns={"key": "dealer_key", "lat": "dealer_lat", "lon": "dealer_lon"})
+    events = events.merge(dealers[["dealer_key", "premise_state", "dealer_lat", "dealer_lon"]], on="dealer_key",
+                          how="left")
+    rec = t.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"}).merge(
+        t.recoveries.rename(columns={"key": "trace_id"}).drop(columns=["purchase_date"]), on="trace_id", how="left")
+    possessor = t.possessed.rename(columns={"src": "trace_id", "dst": "possessor_key"}).drop_duplicates("trace_id")
+    rec = rec.merge(possessor, on="trace_id", how="left")
+    recovered = events.merge(rec, on="firearm_key", how="inner")
+    persons = pd.Index(t.persons["key"], name="person_key")
+    f = pd.DataFrame(index=persons)
+
+    f["guns_purchased"] = events.groupby("person_key").size()
+    f["multiple_sale_reports"] = events.dropna(subset=["report_id"]).groupby("person_key")["report_id"].nunique()
+    f["guns_recovered"] = recovered.groupby("person_key")["firearm_key"].nunique()
+    ttc = recovered["time_to_crime_days"]
+    from_other = recovered["possessor_key"].notna() & (recovered["possessor_key"] != recovered["person_key"])
+    own = recovered["possessor_key"].notna() & (recovered["possessor_key"] == recovered["person_key"])
+    f["short_ttc_1y_other"] = recovered[(ttc <= 365) & from_other].groupby("person_key").size()
+    f["short_ttc_3y_other"] = recovered[(ttc > 365) & (ttc <= 1095) & from_other].groupby("person_key").size()
+    f["short_ttc_unknown_possessor"] = recovered[(ttc <= 1095) & recovered["possessor_key"].isna()].groupby(
+        "person_key").size()
+    f["recovered_from_self"] = recovered[own].groupby("person_key").size()
+    f["recovered_from_other"] = recovered[from_other].groupby("person_key").size()
+    source_state = recovered["premise_state"].fillna("")
+    out_of_state = (recovered["recovery_state"].notna() & (source_state != "")
+                    & (recovered["recovery_state"] != source_state))
+    f["out_of_state_recoveries"] = recovered[out_of_state].groupby("person_key").size()
+    distance = haversine_km(recovered["dealer_lat"].to_numpy(float), recovered["dealer_lon"].to_numpy(float),
+                            recovered["lat"].to_numpy(float), recovered["lon"].to_numpy(float))
+    recovered = recovered.assign(distance_km=distance)
+    f["far_recoveries"] = recovered[recovered["distance_km"] > 300].groupby("person_key").size()
+    f["median_distance_km"] = recovered.groupby("person_key")["distance_km"].median()
+    city = recovered["recovery_city"].fillna("").str.upper() + "|" + recovered["recovery_state"].fillna("")
+    f["recovery_cities"] = recovered.assign(city=city).groupby("person_key")["city"].nunique()
+    model = (events["manufacturer_normalized"].fillna("?") + "|" + events["model"].fillna("?") + "|"
+             + events["caliber"].fillna("?"))
+    f["repeat_model_max"] = events.assign(m=model).groupby(["person_key", "m"]).size().groupby("person_key").max()
+    f["purchase_burst_30d"] = _max_within(events, "purchase_date", days=30)
+    span = recovered.groupby("person_key")["purchase_date"].agg(["min", "max"])
+    f["recovered_span_days"] = (span["max"] - span["min"]).dt.days
+    f["recovery_cluster_30d"] = _max_within(recovered.rename(columns={"recovery_date": "when"}).assign(
+        when=lambda x: pd.to_datetime(x["when"])), "when", days=30)
+    f["as_possessor"] = t.possessed.groupby("dst").size().reindex(persons)
+    f["nibin_linked_recoveries"] = _nibin_counts(recovered, t.nibin)
+    f["handgun_share"] = events.assign(h=events["weapon_type"].isin(["PISTOL", "REVOLVER", "DERRINGER"])).groupby(
+        "person_key")["h"].mean()
+
+    pairs = _pairs(events, recovered, t)
+    for kind in ("joint_purchase", "shared_address", "common_possessor", "nibin"):
+        sub = pairs[pairs["kind"] == kind]
+        both = pd.concat([sub[["a", "b"]], sub[["b", "a"]].rename(columns={"b": "a", "a": "b"})])
+        f[f"{kind}_partners"] = both.groupby("a")["b"].nunique()
+    f = f.fillna({c: 0 for c in f.columns if c not in ("median_distance_km",)})
+    ints = [c for c in f.columns if c not in ("median_distance_km", "handgun_share")]
+    f[ints] = f[ints].astype(int)
+    return PersonFeatures(values=f, purchases=events, pairs=pairs)
+
+
+def _max_within(frame: pd.DataFrame, column: str, *, days: int) -> pd.Series:
+    """Per person, the largest number of rows whose ``column`` dates fall within ``days`` of each other."""
+    data = frame[["person_key", column]].dropna().sort_values(["person_key", column])
+    if data.empty:
+        return pd.Series(dtype=int)
+    when = data[column].to_numpy("datetime64[D]").astype(np.int64)
+    person = data["person_key"].to_numpy()
+    best: dict[str, int] = {}
+    start = 0
+    for end in range(len(when)):
+        if person[end] != person[start]:
+            start = end
+        while when[end] - when[start] > days:
+            start += 1
+        count = end - start + 1
+        if count > best.get(person[end], 0):
+            best[person[end]] = count
+    return pd.Series(best, dtype=int)
+
+
+def _nibin_counts(recovered: pd.DataFrame, nibin: pd.DataFrame) -> pd.Series:
+    if nibin.empty or recovered.empty:
+        return pd.Series(dtype=int)
+    linked = set(nibin["src"]).union(nibin["dst"])
+    hits = recovered[recovered["trace_id"].isin(linked)]
+    return hits.groupby("person_key")["trace_id"].nunique()
+
+
+def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables) -> pd.DataFrame:
+    """Person-person links with a kind and a weight; each unordered pair once per kind."""
+    frames: list[pd.DataFrame] = []
+    day = events.dropna(subset=["dealer_key", "purchase_date"]).assign(
+        day=lambda x: x["dealer_key"].astype(str) + "|" + x["purchase_date"].dt.strftime("%Y-%m-%d"))
+    frames.append(_co_members(day[["person_key", "day"]].drop_duplicates(), "day", "joint_purchase", 1.0,
+                              max_group=8))
+    norm = normalise_addresses(t.persons["street"].fillna(""), t.persons["city"].fillna(""),
+                               t.persons["state"].fillna(""), t.persons["zip"].fillna(""))
+    address = pd.DataFrame({"person_key": t.persons["key"].to_numpy(),
+                            "place": np.char.add(np.char.add(norm["street"].astype(str), "|"),
+                                                 norm["zip"].astype(str))})
+    address = address[(norm["street"] != "") & (norm["zip"] != "")]
+    frames.append(_co_members(address, "place", "shared_address", 1.0, max_group=6))
+    poss = recovered.dropna(subset=["possessor_key"])
+    poss = poss[poss["possessor_key"] != poss["person_key"]][["person_key", "possessor_key"]].drop_duplicates()
+    frames.append(_co_members(poss, "possessor_key", "common_possessor", 1.5, max_group=10))
+    direct = poss.rename(columns={"person_key": "a", "possessor_key": "b"}).assign(kind="purchaser_possessor",
+                                                                                   weight=1.0)
+    frames.append(direct)
+    if not t.nibin.empty:
+        owner = recovered[["trace_id", "person_key"]].drop_duplicates("trace_id")
+        link = t.nibin.merge(owner.rename(columns={"trace_id": "src", "person_key": "a"}), on="src").merge(
+            owner.rename(columns={"trace_id": "dst", "person_key": "b"}), on="dst")
+        frames.append(link[["a", "b"]].assign(kind="nibin", weight=1.0))
+    pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["a", "b", "kind", "weight"])
+    pairs = pairs[pairs["a"] != pairs["b"]]
+    swap = pairs["a"] > pairs["b"]
+    pairs.loc[swap, ["a", "b"]] = pairs.loc[swap, ["b", "a"]].to_numpy()
+    return pairs.drop_duplicates(["a", "b", "kind"]).reset_index(drop=True)
+
+
+def _co_members(frame: pd.DataFrame, group: str, kind: str, weight: float, *, max_group: int) -> pd.DataFrame:
+    """Pairs of persons sharing a group value; groups larger than ``max_group`` (a busy gun-show day, an
+    apartment block) say little about any one pair and are left out."""
+    sizes = frame.groupby(group)["person_key"].transform("size")
+    small = frame[(sizes >= 2) & (sizes <= max_group)]
+    joined = small.merge(small, on=group, suffixes=("_a", "_b"))
+    joined = joined[joined["person_key_a"] < joined["person_key_b"]]
+    return pd.DataFrame({"a": joined["person_key_a"].to_numpy(), "b": joined["person_key_b"].to_numpy(),
+                         "kind": kind, "weight": weight})

@@ -1,0 +1,62 @@
+"""The tables every analytic starts from, pulled out of a store once per analysis run.
+
+Only the generic store interface is used (``edge_list`` / ``node_table``), so the same analytics run on the
+embedded store and on Neo4j. Each table is a pandas DataFrame with plain Python objects for strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from graph.store import GraphStore
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper=None, strings_to_categorical=False)
+
+
+@dataclass(frozen=True)
+class AnalysisTables:
+    """What the analytics read. Column names follow the schema; ``src``/``dst`` are endpoint keys."""
+
+    persons: pd.DataFrame      # key, names, dob, street, city, state, zip, record_count
+    purchases: pd.DataFrame    # src (person), dst (firearm), sale_id, purchase_date, dealer_key, multiple_sale, ...
+    firearms: pd.DataFrame     # key, manufacturer_normalized, model, caliber, weapon_type, obliterated
+    sold: pd.DataFrame         # src (dealer), dst (firearm), sale_date
+    recovered: pd.DataFrame    # src (firearm), dst (recovery)
+    recoveries: pd.DataFrame   # key, recovery_date, recovery_state, recovery_city, ..., time_to_crime_days
+    possessed: pd.DataFrame    # src (recovery), dst (person)
+    dealers: pd.DataFrame      # key, license_number, business_name, premise_state, license_county, lat, lon, ...
+    lives_at: pd.DataFrame     # src (person), dst (location)
+    nibin: pd.DataFrame        # src, dst (recoveries), status
+    locations: pd.DataFrame    # key, kind, name, state, country, lat, lon
+    state_flows: pd.DataFrame  # src, dst (state locations), year, level, source, firearms
+
+
+def load_tables(store: GraphStore) -> AnalysisTables:
+    return AnalysisTables(
+        persons=_frame(store.node_table("Person", ("last_name", "first_name", "middle_name", "suffix", "dob",
+                                                   "street", "city", "state", "zip", "record_count"))),
+        purchases=_frame(store.edge_list("PURCHASED", "Person", "Firearm",
+                                         ("sale_id", "purchase_date", "dealer_key", "multiple_sale", "report_id",
+                                          "source"))),
+        firearms=_frame(store.node_table("Firearm", ("manufacturer_normalized", "model", "caliber", "weapon_type",
+                                                     "obliterated", "serial_normalized"))),
+        sold=_frame(store.edge_list("SOLD", "Dealer", "Firearm", ("sale_date",))),
+        recovered=_frame(store.edge_list("RECOVERED_IN", "Firearm", "Recovery")),
+        recoveries=_frame(store.node_table("Recovery", (
+            "recovery_date", "recovery_state", "recovery_city", "recovery_country", "lat", "lon",
+            "time_to_crime_days", "crime_code", "purchase_date", "trace_status", "multiple_sale_report_id"))),
+        possessed=_frame(store.edge_list("POSSESSED_BY", "Recovery", "Person")),
+        dealers=_frame(store.node_table("Dealer", (
+            "license_number", "business_name", "license_name", "premise_state", "premise_city", "license_county",
+            "license_type", "status", "lat", "lon"))),
+        lives_at=_frame(store.edge_list("LIVES_AT", "Person", "Location")),
+        nibin=_frame(store.edge_list("NIBIN_LINK", "Recovery", "Recovery", ("status",))),
+        locations=_frame(store.node_table("Location", ("kind", "name", "state", "country", "lat", "lon"))),
+        state_flows=_frame(store.edge_list("FLOW", "Location", "Location",
+                                           ("year", "level", "source", "firearms", "median_ttc_days"))),
+    )

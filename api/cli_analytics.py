@@ -1,0 +1,169 @@
+"""Analytics commands: analyze, straw, dealers, communities, corridors, path, evaluate."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli_common import emit_json, err, settings
+from graph.errors import InvalidInput
+
+FORMATS = ("csv", "json")
+
+
+def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], sort_keys=False, default=str))
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: _plain(row.get(c)) for c in columns})
+    sys.stdout.write(buffer.getvalue())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
+    if fmt not in allowed:
+        raise InvalidInput(f"--format must be one of {', '.join(allowed)}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def analyze(ctx: typer.Context,
+                seed: Annotated[int, typer.Option(help="seed for community detection and sampling")] = 0,
+                resolution: Annotated[float, typer.Option(help="Leiden modularity resolution")] = 1.0,
+                as_json: Annotated[bool, typer.Option("--json", help="print the run record as JSON")] = False,
+                ) -> None:
+        """Score straw purchasers and dealers, find networks, centrality and corridors; write results back."""
+        from algorithms.analyze import analyze as run_analysis
+        from algorithms.analyze import write_back
+
+        started = datetime.now(UTC)
+        with settings(ctx).open_store() as store:
+            result = run_analysis(store, seed=seed, resolution=resolution,
+                                  progress=lambda step: err.print(f"  {step} ..."))
+            write_back(store, result, started_at=started)
+        record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings,
+                  "code_version": result.parameters["code_version"]}
+        if as_json:
+            emit_json(record)
+        else:
+            err.print(f"analysis run {result.run_id}: {json.dumps(result.summary)}")
+
+    @app.command()
+    def straw(ctx: typer.Context, top: Annotated[int, typer.Option(help="how many")] = 50,
+              fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
+        """The straw-purchaser review queue with the indicators that fired."""
+        _check_format(fmt)
+        with settings(ctx).open_store() as store:
+            rows = store.query("straw_queue", {"limit": top}).rows()
+        _emit(rows, ["rank", "person_key", "last_name", "first_name", "dob", "score", "indicators", "network_id"],
+              fmt)
+
+    @app.command()
+    def dealers(ctx: typer.Context, top: Annotated[int, typer.Option(help="how many")] = 50,
+                fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
+        """Dealers whose traces exceed what peers of the same exposure predict."""
+        _check_format(fmt)
+        with settings(ctx).open_store() as store:
+            rows = store.query("dealer_anomalies", {"limit": top}).rows()
+        for rank, row in enumerate(rows, start=1):
+            row["rank"] = rank
+        _emit(rows, ["rank", "license_number", "business_name", "state", "traces", "expected", "score",
+                     "indicators"], fmt)
+
+    @app.command()
+    def communities(ctx: typer.Context,
+                    fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
+        """Persons in detected networks of two or more."""
+        _check_format(fmt)
+        with settings(ctx).open_store() as store:
+            rows = store.query("network_members").rows()
+        _emit(rows, ["person_key", "last_name", "first_name", "dob", "network_id", "network_size",
+                     "network_score"], fmt)
+
+    @app.command("corridors")
+    def corridors_command(
+            ctx: typer.Context, year: Annotated[int | None, typer.Option(help="one year (default: all)")] = None,
+            level: Annotated[str, typer.Option(help="state | city")] = "state",
+            source: Annotated[str, typer.Option(help="traces | atf_table")] = "traces",
+            top: Annotated[int, typer.Option(help="how many")] = 25,
+            fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
+        """Corridors ranked by significance (observed vs gravity-model expected, shrunk), not raw volume."""
+        _check_format(fmt)
+        if level not in ("state", "city"):
+            raise InvalidInput("--level must be state or city")
+        if source not in ("traces", "atf_table"):
+            raise InvalidInput("--source must be traces or atf_table")
+        with settings(ctx).open_store() as store:
+            rows = store.query("corridors", {"level": level, "source": source,
+                                             "year": -1 if year is None else year, "limit": top}).rows()
+        _emit(rows, ["source", "destination", "year", "firearms", "expected", "score", "median_ttc_days", "trend"],
+              fmt)
+
+    @app.command()
+    def path(ctx: typer.Context, source: Annotated[str, typer.Argument(help="e.g. person:KEY")],
+             target: Annotated[str, typer.Argument(help="e.g. dealer:LICENSE")],
+             max_hops: Annotated[int, typer.Option("--max-hops")] = 6,
+             types: Annotated[str | None, typer.Option(help="comma-separated relationship types")] = None,
+             since: Annotated[str | None, typer.Option(help="ignore what is dated before YYYY-MM-DD")] = None,
+             ) -> None:
+        """Shortest path between two entities (person:, dealer:, firearm:, recovery:, location:)."""
+        from algorithms.paths import path_index, path_projection, shortest_path
+
+        since_date = None
+        if since:
+            try:
+                since_date = date.fromisoformat(since)
+            except ValueError:
+                raise InvalidInput(f"--since must be YYYY-MM-DD, not {since!r}") from None
+        type_set = frozenset(t.strip().upper() for t in types.split(",")) if types else None
+        with settings(ctx).open_store() as store:
+            index = path_index(path_projection(store))
+        kwargs: dict[str, Any] = {"max_hops": max_hops, "since": since_date}
+        if type_set:
+            kwargs["types"] = type_set
+        result = shortest_path(index, source, target, **kwargs)
+        emit_json(_path_json(result))
+
+    @app.command()
+    def evaluate(ctx: typer.Context,
+                 truth: Annotated[Path, typer.Option("--truth", help="truth.json written by `simulate`")],
+                 out_file: Annotated[Path | None, typer.Option("--out", help="also write the figures here")] = None,
+                 ) -> None:
+        """Score the current analysis against a simulator truth file, beside rule baselines."""
+        from algorithms.scorecard import scorecard
+
+        try:
+            truth_data = json.loads(truth.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InvalidInput(f"cannot read truth file {truth}: {exc.__class__.__name__}") from None
+        with settings(ctx).open_store() as store:
+            figures = scorecard(store, truth_data)
+        if out_file:
+            out_file.write_text(json.dumps(figures, indent=2, sort_keys=True), encoding="utf-8")
+        emit_json(figures)
+
+
+def _path_json(result: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    payload = asdict(result)
+    payload["source"], payload["target"] = str(result.source), str(result.target)
+    return payload

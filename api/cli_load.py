@@ -1,0 +1,81 @@
+"""``tracegraph load KIND PATH`` and ``tracegraph build-hotspots OUT`` (see :mod:`loaders.base`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from api.cli_common import emit_json, err, out, settings
+from graph.errors import InvalidInput
+from loaders.base import LoadOptions, run_load
+from loaders.kinds import KINDS, loader_for
+from loaders.parsing import parse_date
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("load")
+    def load(
+        ctx: typer.Context,
+        kind: Annotated[str, typer.Argument(help=" | ".join(KINDS))],
+        path: Annotated[Path, typer.Argument(help="the file to load")],
+        as_json: Annotated[bool, typer.Option("--json", help="last stdout line: one JSON object")] = False,
+        rejects_dir: Annotated[Path | None, typer.Option("--rejects-dir",
+                                                         help="where *.rejects.csv go (default: beside the store, "
+                                                              "rejects/)")] = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", help="ffl: list date YYYY-MM-DD (default: from "
+                                                                  "the MMYY file name, else the file date)")] = None,
+        year: Annotated[int | None, typer.Option("--year", help="state-traces: the table's year when neither "
+                                                                "the file name nor the sheet says")] = None,
+        batch_rows: Annotated[int, typer.Option("--batch-rows", min=1000, help="rows per batch")] = 100_000,
+    ) -> None:
+        """Load one file of KIND: valid rows into the store, bad rows (with line and reason) into a rejects file."""
+        loader = loader_for(kind.strip().lower())
+        try:
+            list_date = parse_date(as_of) if as_of else None
+        except ValueError:
+            raise InvalidInput(f"--as-of {as_of!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)") from None
+        conf = settings(ctx)
+        with conf.open_store() as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                                  TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+                                                  console=err, transient=True) as progress:
+            task = progress.add_task(f"loading {kind} {path.name}", total=None)
+            options = LoadOptions(rejects_dir=rejects_dir, batch_rows=batch_rows, as_of=list_date, year=year,
+                                  progress=lambda rows: progress.update(task, completed=rows))
+            report = run_load(loader, store, path, options)
+        summary = {"kind": report.kind, "file": report.file, "read": report.read, "loaded": report.loaded,
+                   "rejected": report.rejected, "rejects_file": report.rejects_file, "run_id": report.run_id,
+                   "file_sha256": report.file_sha256, "details": report.details}
+        churn = ""
+        if report.kind == "ffl":
+            from loaders.ffl import churn_summary
+            churn = churn_summary(report.details)
+            details = dict(report.details)
+            details["churn"] = {k: v for k, v in details.get("churn", {}).items() if k != "changed"}
+            summary["details"] = details
+        if churn:
+            err.print(churn)
+        if as_json:
+            emit_json(summary)
+            return
+        out.print(f"{report.kind} {path.name}: read {report.read:,}, loaded {report.loaded:,}, "
+                  f"rejected {report.rejected:,} (run {report.run_id})", highlight=False)
+        if report.rejects_file:
+            out.print(f"rejected rows with line numbers and reasons: {report.rejects_file}", highlight=False)
+
+    @app.command("build-hotspots")
+    def build_hotspots(
+        out_file: Annotated[Path, typer.Argument(help="hotspots.csv to write")],
+        year: Annotated[int | None, typer.Option("--year", help="UCR year (default: the latest, 2015)")] = None,
+    ) -> None:
+        """Write a hotspots.csv from the FBI UCR city table shipped with tracegraph (68 large jurisdictions)."""
+        from loaders.hotspots import hotspots_from_ucr
+
+        table = hotspots_from_ucr(year)
+        if table.empty:
+            raise InvalidInput(f"no UCR figures for year {year}")
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out_file, index=False)
+        err.print(f"wrote {len(table)} cities to {out_file}")

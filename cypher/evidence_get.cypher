@@ -1,0 +1,5 @@
+// One evidence item by id, with its custody state.
+MATCH (e:Evidence {evidence_id: $evidence_id})
+RETURN e.evidence_id AS evidence_id, e.case_id AS case_id, e.file_name AS file_name, e.sha256 AS sha256,
+       e.size_bytes AS size_bytes, e.credential_id AS credential_id, e.custodian AS custodian,
+       e.custody_state AS custody_state, e.added_at AS added_at, e.added_by AS added_by

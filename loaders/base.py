@@ -1,0 +1,386 @@
+"""The loader framework: read -> validate rows -> load in batches -> report.
+
+Every loader subclasses :class:`Loader` and supplies its required/optional columns, ``validate`` (parse a batch,
+give a reject reason per row) and ``load`` (write the good rows with idempotent upserts). :func:`run_load` does
+the rest, the same way for every format:
+
+* the file is digested (SHA-256) while its encoding is detected (UTF-8, UTF-8 with BOM, else Windows-1252; a file
+  neither decodes as is refused), so the run id ``<kind>-<digest prefix>`` is a pure function of the file and
+  the kind. Re-loading a file, or re-running a load that was killed halfway, writes the same keys again;
+* delimited text is streamed with pyarrow's CSV reader in batches (``batch_rows``, default 100k) as strings,
+  headers matched case-insensitively, values trimmed; a second line made only of dashes (ATF's layout) is
+  skipped; rows with the wrong number of fields are rejected, not dropped;
+* rejected rows go verbatim, with their line number and reason, to ``<rejects dir>/<file stem>.<kind>.rejects.csv``;
+* ``read = loaded + rejected`` always; the ``LoadRun`` node (keyed by the run id) is written when the run starts
+  (``finished_at`` empty) and again, complete, when it ends.
+
+A file that cannot be read at all (missing required columns, not a table, undecodable) raises
+:class:`graph.errors.InvalidInput` with one line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from graph.errors import InvalidInput
+from graph.store import GraphStore
+from loaders.frames import arrow
+
+
+@dataclass
+class LoadOptions:
+    rejects_dir: Path | None = None
+    batch_rows: int = 100_000
+    as_of: date | None = None
+    year: int | None = None
+    progress: Callable[[int], None] | None = None  # called with rows read so far
+    crash_after_batches: int | None = None  # test hook: simulate a crash after this many batches
+
+
+@dataclass
+class LoadReport:
+    kind: str
+    file: str
+    file_sha256: str
+    run_id: str
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    rejects_file: str | None = None
+    started_at: str = ""
+    finished_at: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised by the ``crash_after_batches`` test hook."""
+
+
+@dataclass
+class Batch:
+    """One batch: ``frame`` has lower-case column names and raw string values ("" for empty); ``lines`` the
+    line number of each row; ``headers`` the file's own column names (for verbatim rejects)."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    headers: list[str]
+    bad_rows: list[tuple[int, list[str], str]] = field(default_factory=list)  # (line, fields, reason)
+
+
+class Loader(ABC):
+    kind: str = ""
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    def __init__(self, store: GraphStore, path: Path, options: LoadOptions, run_id: str) -> None:
+        self.store = store
+        self.path = path
+        self.options = options
+        self.run_id = run_id
+        self.details: dict[str, Any] = {}
+
+    # hooks -----------------------------------------------------------------------------------------------------
+    def begin(self) -> None:  # noqa: B027 - an optional hook
+        """Before the first batch (e.g. read what the store already holds)."""
+
+    def finish(self) -> None:  # noqa: B027 - an optional hook
+        """After the last batch (e.g. FFL churn, totals); put figures into ``self.details``."""
+
+    def batches(self, encoding: str) -> Iterator[Batch]:
+        return read_delimited(self.path, encoding, self.options.batch_rows, self.required, self.kind)
+
+    @abstractmethod
+    def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        """Parse a batch. Returns (parsed rows, reason per row: None = good)."""
+
+    @abstractmethod
+    def load(self, good: pd.DataFrame) -> int:
+        """Write good rows; return how many rows were loaded."""
+
+
+# --- file reading ----------------------------------------------------------------------------------------------
+
+def digest_and_encoding(path: Path) -> tuple[str, str]:
+    """SHA-256 of the file and its text encoding (``utf-8-sig`` | ``utf-8`` | ``cp1252``)."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot open ({exc.strerror})") from None
+    digest = hashlib.sha256()
+    candidates = {"utf-8": codecs.getincrementaldecoder("utf-8")(), "cp1252": codecs.getincrementaldecoder("cp1252")()}
+    ok = dict.fromkeys(candidates, True)
+    first = b""
+    with handle:
+        while block := handle.read(1 << 20):
+            if not first:
+                first = block[:4096]
+            digest.update(block)
+            for name, decoder in candidates.items():
+                if ok[name]:
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError:
+                        ok[name] = False
+        for name, decoder in candidates.items():
+            if ok[name]:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    ok[name] = False
+    if first.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif ok["utf-8"]:
+        encoding = "utf-8"
+    elif ok["cp1252"]:
+        encoding = "cp1252"
+    else:
+        encoding = "binary"
+    return digest.hexdigest(), encoding
+
+
+def require_text(path: Path, encoding: str, what: str = "a delimited text table") -> None:
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if encoding == "binary" or b"\x00" in head or head.startswith(b"PK\x03\x04"):
+        raise InvalidInput(f"{path.name}: not {what} (binary or undecodable content)")
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"\s+", "_", name.strip().lstrip("\ufeff").strip().lower())
+
+
+def check_columns(columns: list[str], required: tuple[str, ...], path: Path, kind: str) -> None:
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise InvalidInput(f"{path.name}: missing required column(s) {', '.join(missing)} for a {kind} file")
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in ("\t", ",", "|", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_delimited(path: Path, encoding: str, batch_rows: int, required: tuple[str, ...],
+                   kind: str) -> Iterator[Batch]:
+    require_text(path, encoding)
+    py_encoding = "utf-8-sig" if encoding == "utf-8-sig" else encoding
+    with path.open("r", encoding=py_encoding, newline="") as handle:
+        header_line = handle.readline()
+    if not header_line.strip():
+        raise InvalidInput(f"{path.name}: empty file, no header row")
+    delimiter = _sniff_delimiter(header_line)
+    headers = next(csv.reader(io.StringIO(header_line), delimiter=delimiter))
+    names = _unique([canonical(h) for h in headers])
+    check_columns(names, required, path, kind)
+    bad_rows: list[tuple[int, list[str], str]] = []
+
+    def on_invalid(row: Any) -> str:
+        fields = next(csv.reader(io.StringIO(row.text), delimiter=delimiter), [])
+        reason = f"wrong number of fields (expected {row.expected_columns}, got {row.actual_columns})"
+        bad_rows.append((int(row.number) if row.number is not None else -1, fields, reason))
+        return "skip"
+
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_block_size(batch_rows),
+                                       use_threads=False, encoding="utf8" if encoding.startswith("utf-8")
+                                       else encoding),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                         invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    next_line = 2
+    first = True
+    pending: pd.DataFrame | None = None
+
+    def emit(frame: pd.DataFrame) -> Batch:
+        nonlocal next_line
+        frame = frame.reset_index(drop=True)
+        lines = np.arange(next_line, next_line + len(frame))
+        next_line += len(frame)
+        batch = Batch(frame, lines, headers, list(bad_rows))
+        bad_rows.clear()
+        return batch
+
+    try:
+        for record_batch in reader:
+            frame = record_batch.to_pandas()
+            if first:
+                first = False
+                if len(frame) and _is_dashes(frame.iloc[0]):
+                    frame = frame.iloc[1:]
+                    next_line += 1
+            pending = frame if pending is None else pd.concat([pending, frame], ignore_index=True)
+            while len(pending) >= batch_rows:
+                yield emit(pending.iloc[:batch_rows])
+                pending = pending.iloc[batch_rows:]
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path.name}: cannot be read as a table ({str(exc).splitlines()[0]})") from None
+    if (pending is not None and len(pending)) or bad_rows:
+        yield emit(pending if pending is not None else pd.DataFrame({n: pd.Series([], dtype=object) for n in names}))
+
+
+def _block_size(batch_rows: int) -> int:
+    return int(min(max(batch_rows * 200, 1 << 16), 64 << 20))
+
+
+def _is_dashes(row: pd.Series) -> bool:
+    values = [str(v).strip() for v in row.tolist()]
+    return any(values) and all(re.fullmatch(r"-*", v) for v in values)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = name or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+# --- rejects ---------------------------------------------------------------------------------------------------
+
+class RejectsWriter:
+    """``line, reason, <the file's columns>``, values verbatim; created on the first reject."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self._handle: io.TextIOWrapper | None = None
+        self._writer: Any = None
+        target.unlink(missing_ok=True)
+
+    def write(self, headers: list[str], rows: list[tuple[int, str, list[str]]]) -> None:
+        if not rows:
+            return
+        if self._writer is None:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.target.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["line", "reason", *headers])
+        for line, reason, values in rows:
+            self._writer.writerow([line, reason, *values])
+
+    @property
+    def path(self) -> Path | None:
+        return self.target if self._writer is not None else None
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def default_rejects_dir(store: GraphStore) -> Path:
+    db = getattr(store, "path", None)
+    return (Path(db).parent if db is not None else Path("data")) / "rejects"
+
+
+# --- the run ---------------------------------------------------------------------------------------------------
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _write_run(store: GraphStore, report: LoadReport, started: datetime, finished: datetime | None) -> None:
+    row = {
+        "run_id": report.run_id, "kind": report.kind, "file": report.file, "file_sha256": report.file_sha256,
+        "started_at": started, "finished_at": finished, "read": report.read, "loaded": report.loaded,
+        "rejected": report.rejected, "rejects_file": report.rejects_file,
+        "details": json.dumps(report.details, sort_keys=True, default=str),
+    }
+    frame = pd.DataFrame([row])
+    store.upsert_nodes("LoadRun", arrow(frame, "LoadRun"))
+
+
+def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options: LoadOptions | None = None
+             ) -> LoadReport:
+    options = options or LoadOptions()
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file")
+    sha, encoding = digest_and_encoding(path)
+    kind = loader_class.kind
+    run_id = f"{kind}-{sha[:16]}"
+    started = _now()
+    report = LoadReport(kind=kind, file=str(path), file_sha256=sha, run_id=run_id,
+                        started_at=started.isoformat())
+    loader = loader_class(store, path, options, run_id)
+    batches = loader.batches(encoding)
+    first_batch = next(batches, None)  # reading the header validates the file before anything is written
+    rejects_dir = options.rejects_dir or default_rejects_dir(store)
+    rejects = RejectsWriter(rejects_dir / f"{path.stem}.{kind}.rejects.csv")
+    if encoding != "binary":
+        loader.details["encoding"] = encoding
+    loader.begin()
+    report.details = loader.details
+    _write_run(store, report, started, None)
+    done = 0
+    try:
+        pending = [first_batch] if first_batch is not None else []
+        for number, batch in enumerate(_chain(pending, batches), start=1):
+            parsed, reasons = loader.validate(batch.frame)
+            bad = reasons.notna().to_numpy()
+            rows = [(int(batch.lines[i]), str(reasons.iloc[i]), [str(v) for v in batch.frame.iloc[i].tolist()])
+                    for i in np.flatnonzero(bad)]
+            rows += [(line, reason, fields) for line, fields, reason in batch.bad_rows]
+            rows.sort(key=lambda r: r[0])
+            rejects.write(batch.headers, rows)
+            good = parsed.loc[~bad]
+            loaded = loader.load(good) if len(good) else 0
+            report.read += len(batch.frame) + len(batch.bad_rows)
+            report.rejected += len(rows)
+            report.loaded += loaded
+            done += len(batch.frame) + len(batch.bad_rows)
+            if options.progress:
+                options.progress(done)
+            if options.crash_after_batches is not None and number >= options.crash_after_batches:
+                raise SimulatedCrash(f"simulated crash after {number} batch(es)")
+    finally:
+        rejects.close()
+    loader.finish()
+    report.rejects_file = str(rejects.path) if rejects.path else None
+    report.details = loader.details
+    finished = _now()
+    report.finished_at = finished.isoformat()
+    if report.read != report.loaded + report.rejected:  # a loader bug, never a data problem
+        raise AssertionError(f"{kind}: read {report.read} != loaded {report.loaded} + rejected {report.rejected}")
+    _write_run(store, report, started, finished)
+    return report
+
+
+def _chain(first: list[Batch], rest: Iterator[Batch]) -> Iterator[Batch]:
+    yield from first
+    yield from rest
+
+
+def reasons_from(checks: list[tuple[pd.Series, str]], index: pd.Index) -> pd.Series:
+    """First failing check per row -> its reason; None where every check passes."""
+    reasons = pd.Series(np.full(len(index), None, dtype=object), index=index)
+    for mask, reason in reversed(checks):
+        reasons[mask.to_numpy(dtype=bool)] = reason
+    return reasons

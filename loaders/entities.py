@@ -1,0 +1,104 @@
+"""Entities several loaders share: dealers quoted by license number, firearms, resolved persons.
+
+* Dealers: a trace, report or inspection quoting a license number reaches the ``Dealer`` keyed ``REGN-DIST-SEQN``
+  whatever its expiry part; an unknown licensee becomes a stub with status ``UNLISTED``. Known dealers are never
+  written from these sources (an older quoted number must not replace the latest listed one).
+* Firearms: keyed by :func:`loaders.parsing.firearm_keys`.
+* Persons: mentions resolved by :func:`loaders.identity.resolve_people` against the persons already stored and
+  those resolved earlier in the same run, so a person spread over several batches keeps one key.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graph.store import GraphStore
+from loaders import identity, reference
+from loaders.frames import arrow
+from loaders.parsing import LICENSE_PARTS
+
+PERSON_STORED = (*identity.PERSON_FIELDS, "name_key", "record_count", "resolution_rule", "resolution_confidence")
+
+
+class DealerIndex:
+    """The dealer keys in the store, refreshed as stubs are created."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.known: set[str] = set(store.node_table("Dealer").column("key").to_pylist())
+        self.stubs_created = 0
+
+    def ensure(self, licenses: pd.DataFrame, run_id: str) -> None:
+        """``licenses``: columns from :func:`loaders.parsing.parse_licenses` (rows with a dealer_key)."""
+        rows = licenses[licenses["dealer_key"].notna()].drop_duplicates("dealer_key")
+        rows = rows[~rows["dealer_key"].isin(self.known)]
+        if rows.empty:
+            return
+        types = reference.license_types()
+        stub = pd.DataFrame({
+            "dealer_key": rows["dealer_key"], "license_number": rows["license_number"],
+            "license_region": rows["region"], "license_district": rows["district"],
+            "license_county": rows["county"], "license_type": rows["type"],
+            "license_type_name": rows["type"].map(types), "license_expiry_code": rows["expiry"],
+            "status": "UNLISTED", "load_run_id": run_id,
+        })
+        self.store.upsert_nodes("Dealer", arrow(stub, "Dealer"))
+        self.known.update(stub["dealer_key"].tolist())
+        self.stubs_created += len(stub)
+
+
+def license_columns(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """The parsed license columns stored in a validated frame under ``prefix`` -> parse_licenses' names."""
+    names = ("license_number", "dealer_key", *LICENSE_PARTS)
+    return pd.DataFrame({n: frame[f"{prefix}{n}"] for n in names})
+
+
+def firearm_nodes(frame: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    columns = ("firearm_key", "serial_number", "serial_normalized", "obliterated", "manufacturer",
+               "manufacturer_normalized", "importer", "model", "caliber", "weapon_type", "country_of_manufacture")
+    nodes = pd.DataFrame({c: frame[c] for c in columns if c in frame.columns})
+    nodes["load_run_id"] = run_id
+    return nodes
+
+
+class PersonResolver:
+    """Resolves mentions batch by batch, consistently across batches of one run and with the store."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        table = store.node_table("Person", PERSON_STORED).to_pandas()
+        self.known = table.rename(columns={"key": "person_key"})
+        if "dob" in self.known:
+            self.known["dob"] = [d if d is None or not pd.isna(d) else None for d in self.known["dob"]]
+
+    def resolve(self, mentions: pd.DataFrame, run_id: str) -> pd.DataFrame:
+        """``mentions``: mention_id + PERSON_FIELDS. Writes the Person nodes; returns mention_id -> person_key."""
+        if mentions.empty:
+            return pd.DataFrame({"mention_id": [], "person_key": []})
+        known = self.known if len(self.known) else None
+        result = identity.resolve_people(mentions.reset_index(drop=True), known)
+        persons = result.persons.copy()
+        persons["load_run_id"] = run_id
+        self.store.upsert_nodes("Person", arrow(persons, "Person"))
+        fresh = persons[list(("person_key", *PERSON_STORED))]
+        self.known = (pd.concat([self.known[~self.known["person_key"].isin(fresh["person_key"])], fresh],
+                                ignore_index=True) if len(self.known) else fresh.reset_index(drop=True))
+        return result.assignments[["mention_id", "person_key"]]
+
+
+def mentions_frame(ids: pd.Series, fields: dict[str, pd.Series]) -> pd.DataFrame:
+    """Mentions for rows that name a person (a surname at least)."""
+    frame = pd.DataFrame({"mention_id": ids, **{f: fields.get(f, empty_objects(ids.index))
+                                                 for f in identity.PERSON_FIELDS}})
+    has_name = frame["last_name"].notna().to_numpy()
+    return nulls_as_none(frame.loc[has_name].reset_index(drop=True))
+
+
+def nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns with None (never NaN) for missing values, as the identity resolver expects."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def empty_objects(index: pd.Index) -> pd.Series:
+    return pd.Series(np.full(len(index), None, dtype=object), index=index)

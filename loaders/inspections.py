@@ -1,0 +1,241 @@
+"""Dealer inspections and violations: ``inspections.csv``, ``violations.csv`` and the real 2015-2017 inspection
+reports (The Trace / USA Today, ``.ndjson``: one report per line, violations as comma-separated 27 CFR cites).
+
+Policy context comes from the inspection date. From 2021-07-01 until its repeal on 2025-04-07 ATF's Enhanced
+Regulatory Enforcement Policy ("zero tolerance", announced 2021-06-23) made five willful violations presumptive
+grounds for revocation; they are flagged on ``Violation.zero_tolerance`` with their 27 CFR citations:
+
+================================================  =============  ==========================
+violation                                         27 CFR         category
+================================================  =============  ==========================
+transferring a firearm to a prohibited person     478.99(c)      prohibited_transfer
+failing to run a required background check       478.102(a)     no_background_check
+falsifying records (e.g. Form 4473)               478.128(c)     falsified_records
+failing to respond to a trace request             478.25a        trace_request
+refusing to permit an ATF inspection              478.23         refused_inspection
+================================================  =============  ==========================
+
+Sources: the White House/ATF list of the five violations as quoted in "Did ATF reverse the Biden era 'zero
+tolerance' enforcement policy?" (tennesseefirearms.com, 2025-01) and the citation table "ATF Zero Tolerance
+Policy Violations" (sean.horgan.net: 478.99(c), 478.25a, 478.23; the background-check duty is 27 CFR 478.102(a),
+false statements in required records 478.128(c)); the repeal on 2025-04-07 from "ATF publishes new agency
+direction ..." (blog.princelaw.com, 2025-05-29) and smokinggun.org (2025).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from graph.errors import InvalidInput
+from graph.store import GraphStore
+from loaders.base import Batch, Loader, read_delimited, reasons_from, require_text
+from loaders.entities import DealerIndex, license_columns
+from loaders.frames import arrow
+from loaders.parsing import parse_dates, parse_licenses
+from loaders.traces import text
+
+OUTCOMES = ("No Violations", "Report of Violations", "Warning Letter", "Warning Conference", "License Revoked",
+            "License Surrendered")
+_OUTCOME_LOOKUP = {o.upper(): o for o in OUTCOMES} | {
+    "REVOCATION/DENIAL OF RENEWAL": "License Revoked", "REVOCATION": "License Revoked",
+    "SURRENDERED/OUT OF BUSINESS": "License Surrendered", "SETTLEMENT": "Report of Violations",
+}
+POLICY_START, POLICY_END = date(2021, 7, 1), date(2025, 4, 7)
+ZERO_TOLERANCE = (
+    (re.compile(r"^478\.99\(c\)"), "prohibited_transfer"),
+    (re.compile(r"^478\.102\(a\)"), "no_background_check"),
+    (re.compile(r"^478\.128(\(c\))?$|^478\.128\(c\)"), "falsified_records"),
+    (re.compile(r"^478\.25a"), "trace_request"),
+    (re.compile(r"^478\.23(\(|$)"), "refused_inspection"),
+)
+
+
+def policy_context(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(policy name, zero-tolerance period flag) for inspection dates (``datetime64``)."""
+    day = dates.dt.date
+    inside = ((day >= POLICY_START) & (day < POLICY_END)).fillna(False).astype(bool)
+    after = (day >= POLICY_END).fillna(False).astype(bool)
+    context = pd.Series(np.where(inside, "Enhanced Regulatory Enforcement Policy (zero tolerance, 2021-07-01"
+                                         " to 2025-04-07)",
+                                 np.where(after, "after zero-tolerance repeal (2025-04-07)",
+                                          "before zero-tolerance policy (2021-07-01)")), index=dates.index)
+    return context.astype(object).where(dates.notna(), None), inside.where(dates.notna(), None)
+
+
+def cfr_section(cite: str) -> str:
+    """'27 CFR 478.99(c)' / '§ 478.99(c)' / '478.99(c)' -> '478.99(c)'."""
+    text_ = re.sub(r"(?i)27\s*C\.?F\.?R\.?|§|section", " ", str(cite))
+    return re.sub(r"\s+", "", text_).strip()
+
+
+def zero_tolerance(sections: pd.Series) -> pd.Series:
+    def category(section: str | None) -> str | None:
+        for pattern, name in ZERO_TOLERANCE:
+            if section and pattern.search(section):
+                return name
+        return None
+    return sections.map(category).astype(object)
+
+
+class InspectionsLoader(Loader):
+    kind = "inspections"
+    required = ("inspection_id", "license_number", "inspection_date", "outcome")
+
+    @property
+    def is_ndjson(self) -> bool:
+        return self.path.suffix.lower() in (".ndjson", ".json", ".jsonl")
+
+    def batches(self, encoding: str) -> Iterator[Batch]:
+        if not self.is_ndjson:
+            return read_delimited(self.path, encoding, self.options.batch_rows, self.required, self.kind)
+        return self._ndjson(encoding)
+
+    def _ndjson(self, encoding: str) -> Iterator[Batch]:
+        require_text(self.path, encoding, "newline-delimited JSON")
+        names = ["ui_number", "ffl_number", "inspection_complete_date", "inspection_assign_date",
+                 "final_disposition", "report_url", "violations"]
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        bad: list[tuple[int, list[str], str]] = []
+        with self.path.open(encoding="utf-8-sig" if encoding == "utf-8-sig" else encoding) as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    if not isinstance(record, dict):
+                        raise ValueError
+                except ValueError:
+                    bad.append((number, [line.rstrip("\n")], "not a JSON object"))
+                    continue
+                rows.append([_json_text(record.get(n)) for n in names])
+                lines.append(number)
+                if len(rows) >= self.options.batch_rows:
+                    yield Batch(pd.DataFrame(rows, columns=names, dtype=object), np.array(lines), names, bad)
+                    rows, lines, bad = [], [], []
+        if not lines and not bad:
+            raise InvalidInput(f"{self.path.name}: no JSON records")
+        yield Batch(pd.DataFrame(rows, columns=names, dtype=object), np.array(lines, dtype=int), names, bad)
+
+    def begin(self) -> None:
+        self.dealers = DealerIndex(self.store)
+        self.seen: set[str] = set()
+        self.violations = 0
+
+    def finish(self) -> None:
+        self.details.update({"dealer_stubs_created": self.dealers.stubs_created, "violations": self.violations})
+
+    def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        if self.is_ndjson:
+            frame = pd.DataFrame({
+                "inspection_id": frame["ui_number"], "license_number": frame["ffl_number"],
+                "inspection_date": frame["inspection_complete_date"].where(
+                    frame["inspection_complete_date"].str.strip() != "", frame["inspection_assign_date"]),
+                "outcome": frame["final_disposition"], "source_document_url": frame["report_url"],
+                "violations": frame["violations"]}, index=frame.index)
+        checks: list[tuple[pd.Series, str]] = []
+        inspection = text(frame, "inspection_id")
+        checks.append((inspection.isna(), "missing inspection_id"))
+        checks.append(((inspection.duplicated() | inspection.isin(self.seen)) & inspection.notna(),
+                       "duplicate inspection_id in file"))
+        self.seen.update(inspection.dropna().tolist())
+        licenses, bad_license = parse_licenses(text(frame, "license_number"), allow_short=True)
+        checks.append((licenses["dealer_key"].isna() & ~bad_license, "missing license_number"))
+        checks.append((bad_license, "unparseable license number"))
+        dates, bad_date = parse_dates(text(frame, "inspection_date"))
+        checks.append((bad_date, "bad date in inspection_date"))
+        checks.append((dates.isna() & ~bad_date, "missing inspection_date"))
+        raw_outcome = text(frame, "outcome")
+        outcome = raw_outcome.str.upper().str.strip().map(_OUTCOME_LOOKUP).astype(object)
+        checks.append((outcome.isna(), f"outcome must be one of: {', '.join(OUTCOMES)}"))
+        context, period = policy_context(dates)
+        parsed = pd.DataFrame({"inspection_id": inspection, "inspection_date": dates, "outcome": outcome,
+                               "outcome_given": raw_outcome, "source_document_url": text(frame, "source_document_url"),
+                               "policy_context": context, "zero_tolerance_period": period,
+                               "violations": text(frame, "violations")}, index=frame.index)
+        for name in licenses.columns:
+            parsed[f"dealer_{name}"] = licenses[name]
+        return parsed, reasons_from(checks, frame.index)
+
+    def load(self, good: pd.DataFrame) -> int:
+        lic = license_columns(good, "dealer_")
+        self.dealers.ensure(lic[lic["license_number"].notna()], self.run_id)
+        short = lic[lic["license_number"].isna()]
+        if len(short):  # short-form references to dealers never seen: stub with the key only
+            stub = short[~short["dealer_key"].isin(self.dealers.known)].drop_duplicates("dealer_key")
+            if len(stub):
+                self.store.upsert_nodes("Dealer", arrow(pd.DataFrame({
+                    "dealer_key": stub["dealer_key"], "status": "UNLISTED", "load_run_id": self.run_id}), "Dealer"))
+                self.dealers.known.update(stub["dealer_key"])
+        nodes = good[["inspection_id", "inspection_date", "outcome", "source_document_url", "policy_context",
+                      "zero_tolerance_period"]].assign(load_run_id=self.run_id)
+        self.store.upsert_nodes("Inspection", arrow(nodes, "Inspection"))
+        self.store.upsert_relationships("INSPECTED", "Dealer", "Inspection", arrow(pd.DataFrame({
+            "from_key": good["dealer_dealer_key"], "to_key": good["inspection_id"]})))
+        cited = good[good["violations"].notna()]
+        if len(cited):
+            exploded = cited[["inspection_id", "violations"]].assign(
+                cite=cited["violations"].str.split(",")).explode("cite")
+            exploded["cfr"] = exploded["cite"].map(cfr_section)
+            exploded = exploded[exploded["cfr"] != ""].drop_duplicates(["inspection_id", "cfr"])
+            violations = pd.DataFrame({"violation_id": exploded["inspection_id"] + ":" + exploded["cfr"],
+                                       "inspection_id": exploded["inspection_id"], "cfr_code": exploded["cfr"],
+                                       "description": None})
+            self.violations += write_violations(self.store, violations, self.run_id)
+        return len(good)
+
+
+def write_violations(store: GraphStore, violations: pd.DataFrame, run_id: str) -> int:
+    category = zero_tolerance(violations["cfr_code"].map(cfr_section))
+    nodes = pd.DataFrame({"violation_id": violations["violation_id"], "cfr_code": violations["cfr_code"],
+                          "description": violations["description"], "zero_tolerance": category.notna(),
+                          "zero_tolerance_category": category, "load_run_id": run_id})
+    store.upsert_nodes("Violation", arrow(nodes, "Violation"))
+    store.upsert_relationships("CITED", "Inspection", "Violation", arrow(pd.DataFrame({
+        "from_key": violations["inspection_id"], "to_key": violations["violation_id"]})))
+    return len(nodes)
+
+
+class ViolationsLoader(Loader):
+    """``violations.csv``: ``violation_id, inspection_id, cfr_code, description``; the inspection must be loaded."""
+
+    kind = "violations"
+    required = ("violation_id", "inspection_id", "cfr_code")
+
+    def begin(self) -> None:
+        self.inspections = set(self.store.node_table("Inspection").column("key").to_pylist())
+        self.seen: set[str] = set()
+
+    def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        checks: list[tuple[pd.Series, str]] = []
+        violation, inspection, cfr = text(frame, "violation_id"), text(frame, "inspection_id"), text(frame, "cfr_code")
+        checks.append((violation.isna(), "missing violation_id"))
+        checks.append(((violation.duplicated() | violation.isin(self.seen)) & violation.notna(),
+                       "duplicate violation_id in file"))
+        self.seen.update(violation.dropna().tolist())
+        checks.append((inspection.isna(), "missing inspection_id"))
+        checks.append((inspection.notna() & ~inspection.isin(self.inspections), "inspection_id names an unknown "
+                       "inspection"))
+        checks.append((cfr.isna(), "missing cfr_code"))
+        checks.append((cfr.notna() & ~cfr.map(cfr_section, na_action="ignore").astype("str").str.match(
+            r"^\d{2,3}\.\d", na=False), "cfr_code is not a 27 CFR section (e.g. 478.99(c))"))
+        parsed = pd.DataFrame({"violation_id": violation, "inspection_id": inspection, "cfr_code": cfr,
+                               "description": text(frame, "description")}, index=frame.index)
+        return parsed, reasons_from(checks, frame.index)
+
+    def load(self, good: pd.DataFrame) -> int:
+        return write_violations(self.store, good, self.run_id)
+
+
+def _json_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)

@@ -1,0 +1,257 @@
+"""Trace records (``traces.csv``, one row per traced crime gun; fields modelled on an eTrace trace result).
+
+Graph written per row: ``Recovery`` (keyed by ``trace_id``; ``time_to_crime_days = recovery_date -
+purchase_date`` computed here), ``Firearm`` (normalised manufacturer + serial + type; an obliterated or empty serial
+gets ``UNSERIALED|trace:<trace_id>`` so two such guns never merge), ``(Firearm)-[:RECOVERED_IN]->(Recovery)``, the
+selling ``Dealer`` reached through ``REGN-DIST-SEQN`` (an unknown licensee becomes an ``UNLISTED`` stub) with
+``(Dealer)-[:SOLD]->(Firearm)``, the purchaser ``(Person)-[:PURCHASED {sale_id: 'trace:<trace_id>'}]->(Firearm)``
+and possessor ``(Recovery)-[:POSSESSED_BY]->(Person)`` resolved by :mod:`loaders.identity`, their
+``LIVES_AT`` places, and ``(Recovery)-[:AT]->(Location)`` for the recovery city and ZIP (coordinates from
+``recovery_lat``/``recovery_lon`` when given, else the ZIP centroid, else the city).
+
+Rejected (with the reason): missing required fields, a bad date, a missing serial without
+``obliterated_serial=Y``, an unknown weapon type, a bad state/ZIP/country, a duplicate ``trace_id`` in the file,
+an unparseable dealer license number, coordinates out of range, a purchase after the recovery.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from loaders import geo
+from loaders.base import Loader, reasons_from
+from loaders.entities import (
+    DealerIndex,
+    PersonResolver,
+    firearm_nodes,
+    license_columns,
+    mentions_frame,
+    nulls_as_none,
+)
+from loaders.frames import arrow
+from loaders.parsing import (
+    clean_text,
+    firearm_keys,
+    normalize_manufacturers,
+    normalize_serials,
+    normalize_zips,
+    parse_countries,
+    parse_dates,
+    parse_flags,
+    parse_licenses,
+    parse_numbers,
+    parse_states,
+    parse_weapon_types,
+    to_date_objects,
+)
+
+TRACE_STATUSES = ("COMPLETED", "NO RECORD", "INCOMPLETE")
+PURCHASER = ("last_name", "first_name", "middle_name", "dob", "street", "city", "state", "zip")
+POSSESSOR = ("last_name", "first_name", "dob", "street", "city", "state", "zip")
+
+
+def text(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame.columns:
+        return clean_text(frame[name])
+    return pd.Series(np.nan, index=frame.index, dtype="str")
+
+
+def person_fields(frame: pd.DataFrame, role: str, fields: tuple[str, ...],
+                  checks: list[tuple[pd.Series, str]], out: dict[str, pd.Series]) -> None:
+    """Parse ``<role>_<field>`` columns into ``out`` (keys ``<role>_<field>``), adding bad-value checks."""
+    for name in fields:
+        raw = text(frame, f"{role}_{name}")
+        if name == "dob":
+            parsed, bad = parse_dates(raw)
+            out[f"{role}_dob"] = parsed
+            checks.append((bad, f"bad date in {role}_dob"))
+        elif name == "state":
+            codes, bad = parse_states(raw)
+            out[f"{role}_state"] = codes
+            checks.append((bad, f"bad state in {role}_state"))
+        elif name == "zip":
+            zips, bad = normalize_zips(raw)
+            out[f"{role}_zip"] = zips
+            checks.append((bad, f"bad ZIP in {role}_zip"))
+        else:
+            out[f"{role}_{name}"] = raw
+    out[f"{role}_city_norm"] = geo.normalize_cities(out[f"{role}_city"])
+
+
+class TracesLoader(Loader):
+    kind = "traces"
+    required = ("trace_id", "recovery_date", "recovery_city", "recovery_state", "manufacturer", "weapon_type")
+
+    def begin(self) -> None:
+        self.seen: set[str] = set()
+        self.dealers = DealerIndex(self.store)
+        self.persons = PersonResolver(self.store)
+
+    def finish(self) -> None:
+        self.details["dealer_stubs_created"] = self.dealers.stubs_created
+
+    def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        out: dict[str, pd.Series] = {}
+        checks: list[tuple[pd.Series, str]] = []
+        trace_id = text(frame, "trace_id")
+        out["trace_id"] = trace_id
+        checks.append((trace_id.isna(), "missing trace_id"))
+        duplicate = trace_id.duplicated() | trace_id.isin(self.seen)
+        self.seen.update(trace_id.dropna().tolist())
+        checks.append((duplicate & trace_id.notna(), "duplicate trace_id in file"))
+        bad_dates = {}
+        for name in ("recovery_date", "request_date", "purchase_date"):
+            out[name], bad_dates[name] = parse_dates(text(frame, name))
+            checks.append((bad_dates[name], f"bad date in {name}"))
+        checks.append((out["recovery_date"].isna() & ~bad_dates["recovery_date"], "missing recovery_date"))
+        country, bad_country = parse_countries(text(frame, "recovery_country"))
+        out["recovery_country"] = country
+        checks.append((bad_country, "bad recovery_country (ISO 3166-1 alpha-2)"))
+        abroad = country != geo.US
+        state_raw = text(frame, "recovery_state")
+        state, bad_state = parse_states(state_raw)
+        out["recovery_state"] = state.where(~abroad, state_raw)
+        checks.append((bad_state & ~abroad, "bad recovery_state"))
+        checks.append((state_raw.isna() & ~abroad, "missing recovery_state"))
+        out["recovery_city"] = text(frame, "recovery_city")
+        checks.append((out["recovery_city"].isna(), "missing recovery_city"))
+        out["recovery_city_norm"] = geo.normalize_cities(out["recovery_city"])
+        out["recovery_street"] = text(frame, "recovery_street")
+        zips, bad_zip = normalize_zips(text(frame, "recovery_zip"))
+        out["recovery_zip"] = zips.where(~abroad, None)
+        checks.append((bad_zip & ~abroad, "bad ZIP in recovery_zip"))
+        for name, low, high in (("recovery_lat", -90.0, 90.0), ("recovery_lon", -180.0, 180.0)):
+            numbers, bad = parse_numbers(text(frame, name), low, high)
+            out[name] = numbers
+            checks.append((bad, f"{name} not a number in range"))
+        checks.append((out["recovery_lat"].isna() != out["recovery_lon"].isna(),
+                       "recovery_lat and recovery_lon must be given together"))
+        for name in ("crime_code", "agency_ori", "agency_name", "importer", "model", "caliber",
+                     "multiple_sale_report_id"):
+            out[name] = text(frame, name)
+        out["crime_code"] = out["crime_code"].str.upper()
+        status = text(frame, "trace_status").str.upper()
+        out["trace_status"] = status
+        checks.append((status.notna() & ~status.isin(TRACE_STATUSES), "unknown trace_status"))
+        cmfg, bad_cmfg = parse_countries(text(frame, "country_of_manufacture"), default="")
+        out["country_of_manufacture"] = cmfg
+        checks.append((bad_cmfg, "bad country_of_manufacture (ISO 3166-1 alpha-2)"))
+        out["manufacturer"] = text(frame, "manufacturer")
+        checks.append((out["manufacturer"].isna(), "missing manufacturer"))
+        out["manufacturer_normalized"] = normalize_manufacturers(out["manufacturer"])
+        weapon, bad_weapon = parse_weapon_types(text(frame, "weapon_type"))
+        out["weapon_type"] = weapon
+        checks.append((bad_weapon, "unknown weapon_type"))
+        checks.append((weapon.isna() & ~bad_weapon, "missing weapon_type"))
+        obliterated, bad_flag = parse_flags(text(frame, "obliterated_serial"))
+        checks.append((bad_flag, "obliterated_serial must be Y or N"))
+        is_obliterated = obliterated.eq(True)
+        out["serial_number"] = text(frame, "serial_number")
+        serial_norm = normalize_serials(out["serial_number"])
+        out["serial_normalized"] = serial_norm.where(~is_obliterated, None)
+        out["obliterated"] = is_obliterated.astype(bool)
+        checks.append((serial_norm.isna() & ~is_obliterated, "missing serial_number without obliterated_serial=Y"))
+        out["firearm_key"] = firearm_keys(out["manufacturer_normalized"], out["serial_normalized"],
+                                          out["weapon_type"], "trace:" + trace_id.fillna(""))
+        dealer_ffl = text(frame, "dealer_ffl")
+        licenses, bad_license = parse_licenses(dealer_ffl)
+        out["dealer_license_quoted"] = dealer_ffl
+        for name in licenses.columns:
+            out[f"dealer_{name}"] = licenses[name]
+        checks.append((bad_license, "unparseable license number in dealer_ffl"))
+        person_fields(frame, "purchaser", PURCHASER, checks, out)
+        person_fields(frame, "possessor", POSSESSOR, checks, out)
+        ttc = (out["recovery_date"] - out["purchase_date"]).dt.days
+        out["time_to_crime_days"] = ttc
+        checks.append((ttc < 0, "purchase_date after recovery_date"))
+        parsed = pd.DataFrame(out, index=frame.index)
+        return parsed, reasons_from(checks, frame.index)
+
+    def load(self, good: pd.DataFrame) -> int:
+        run = self.run_id
+        self.dealers.ensure(license_columns(good, "dealer_"), run)
+        places = [pd.DataFrame({"country": good["recovery_country"], "state": good["recovery_state"],
+                                "city_norm": good["recovery_city_norm"], "city": good["recovery_city"],
+                                "zip": good["recovery_zip"]})]
+        for role in ("purchaser", "possessor"):
+            places.append(pd.DataFrame({"country": geo.US, "state": good[f"{role}_state"],
+                                        "city_norm": good[f"{role}_city_norm"], "city": good[f"{role}_city"],
+                                        "zip": good[f"{role}_zip"]}))
+        geo.upsert_places(self.store, pd.concat(places, ignore_index=True))
+        self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm"))
+        self._recoveries(good)
+        self._people(good)
+        sold = good[good["dealer_dealer_key"].notna()]
+        if len(sold):
+            self.store.upsert_relationships("SOLD", "Dealer", "Firearm", arrow(pd.DataFrame({
+                "from_key": sold["dealer_dealer_key"], "to_key": sold["firearm_key"],
+                "sale_date": sold["purchase_date"], "license_number_quoted": sold["dealer_license_quoted"]}),
+                rel_type="SOLD"))
+        self.store.upsert_relationships("RECOVERED_IN", "Firearm", "Recovery", arrow(pd.DataFrame({
+            "from_key": good["firearm_key"], "to_key": good["trace_id"]})))
+        return len(good)
+
+    def _recoveries(self, good: pd.DataFrame) -> None:
+        us = good["recovery_country"] == geo.US
+        coords = geo.geocode(pd.DataFrame({"zip": good["recovery_zip"], "city_norm": good["recovery_city_norm"],
+                                           "state": good["recovery_state"].where(us)}))
+        given = good["recovery_lat"].notna()
+        lat = good["recovery_lat"].where(given, coords["lat"])
+        lon = good["recovery_lon"].where(given, coords["lon"])
+        precision = coords["geocode_precision"].where(~given, "coordinates")
+        nodes = pd.DataFrame({
+            "trace_id": good["trace_id"], "request_date": good["request_date"],
+            "recovery_date": good["recovery_date"], "recovery_street": good["recovery_street"],
+            "recovery_city": good["recovery_city"], "recovery_state": good["recovery_state"],
+            "recovery_zip": good["recovery_zip"], "recovery_country": good["recovery_country"],
+            "lat": lat, "lon": lon, "geocode_precision": precision, "crime_code": good["crime_code"],
+            "agency_ori": good["agency_ori"], "agency_name": good["agency_name"],
+            "trace_status": good["trace_status"], "purchase_date": good["purchase_date"],
+            "time_to_crime_days": good["time_to_crime_days"].astype("Int64"),
+            "dealer_license_quoted": good["dealer_license_quoted"],
+            "multiple_sale_report_id": good["multiple_sale_report_id"], "load_run_id": self.run_id,
+        })
+        self.store.upsert_nodes("Recovery", arrow(nodes, "Recovery"))
+        city = geo.city_keys(good["recovery_city_norm"], good["recovery_state"].where(us),
+                             good["recovery_country"])
+        at = [pd.DataFrame({"from_key": good["trace_id"], "to_key": city, "precision": "city"})]
+        has_zip = good["recovery_zip"].notna()
+        at.append(pd.DataFrame({"from_key": good["trace_id"][has_zip],
+                                "to_key": geo.zip_keys(good["recovery_zip"][has_zip]), "precision": "zip"}))
+        rows = pd.concat(at, ignore_index=True)
+        rows = rows[rows["to_key"].notna()]
+        self.store.upsert_relationships("AT", "Recovery", "Location", arrow(rows, rel_type="AT"))
+
+    def _people(self, good: pd.DataFrame) -> None:
+        mentions = []
+        for role, has_middle in (("purchaser", True), ("possessor", False)):
+            fields = {f: good[f"{role}_{f}"] for f in ("last_name", "first_name", "street", "city", "state", "zip")}
+            if has_middle:
+                fields["middle_name"] = good[f"{role}_middle_name"]
+            fields["dob"] = to_date_objects(good[f"{role}_dob"])
+            mentions.append(mentions_frame("trace:" + good["trace_id"] + ":" + role, fields))
+        frame = nulls_as_none(pd.concat(mentions, ignore_index=True))
+        keys = self.persons.resolve(frame, self.run_id).set_index("mention_id")["person_key"]
+        purchaser = ("trace:" + good["trace_id"] + ":purchaser").map(keys)
+        possessor = ("trace:" + good["trace_id"] + ":possessor").map(keys)
+        bought = purchaser.notna()
+        if bought.any():
+            rows = good[bought]
+            self.store.upsert_relationships("PURCHASED", "Person", "Firearm", arrow(pd.DataFrame({
+                "from_key": purchaser[bought], "to_key": rows["firearm_key"], "sale_id": "trace:" + rows["trace_id"],
+                "purchase_date": rows["purchase_date"], "dealer_key": rows["dealer_dealer_key"],
+                "multiple_sale": rows["multiple_sale_report_id"].notna(),
+                "report_id": rows["multiple_sale_report_id"], "source": "trace"}), rel_type="PURCHASED"))
+        held = possessor.notna()
+        if held.any():
+            self.store.upsert_relationships("POSSESSED_BY", "Recovery", "Person", arrow(pd.DataFrame({
+                "from_key": good["trace_id"][held], "to_key": possessor[held]})))
+        lives = []
+        for role, keys_of in (("purchaser", purchaser), ("possessor", possessor)):
+            place = geo.zip_keys(good[f"{role}_zip"]).fillna(
+                geo.city_keys(good[f"{role}_city_norm"], good[f"{role}_state"]))
+            lives.append(pd.DataFrame({"from_key": keys_of, "to_key": place}))
+        rows = pd.concat(lives, ignore_index=True).dropna()
+        if len(rows):
+            self.store.upsert_relationships("LIVES_AT", "Person", "Location", arrow(rows.drop_duplicates()))

@@ -1,0 +1,83 @@
+"""Spreadsheet reading (openpyxl, read-only streaming) into the same batches as delimited text."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import load_workbook
+
+from graph.errors import InvalidInput
+from loaders.base import Batch, _is_dashes, _unique, canonical, check_columns
+
+
+def cell_text(value: Any) -> str:
+    """A cell as the text a person would see: integers without '.0', dates as ISO, None as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def sheet_rows(path: Path, sheet: str | None = None) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """(sheet title, iterator of (row number, cell texts)) for the first (or named) sheet."""
+    if not zipfile.is_zipfile(path):
+        raise InvalidInput(f"{path.name}: not an .xlsx workbook")
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise InvalidInput(f"{path.name}: cannot be read as an .xlsx workbook ({type(exc).__name__})") from None
+    sheet_obj = book[sheet] if sheet else book.worksheets[0]
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, values in enumerate(sheet_obj.iter_rows(values_only=True), start=1):
+                yield number, [cell_text(v) for v in values]
+        finally:
+            book.close()
+
+    return str(sheet_obj.title), rows()
+
+
+def read_xlsx(path: Path, batch_rows: int, required: tuple[str, ...], kind: str) -> Iterator[Batch]:
+    """Header in the first non-empty row; an ATF dashes row under it is skipped; empty rows are skipped."""
+    _, rows = sheet_rows(path)
+    headers: list[str] | None = None
+    names: list[str] = []
+    buffer: list[list[str]] = []
+    lines: list[int] = []
+    first_data = True
+    for number, values in rows:
+        if not any(v.strip() for v in values):
+            continue
+        if headers is None:
+            while values and not values[-1].strip():
+                values = values[:-1]
+            headers = values
+            names = _unique([canonical(h) for h in headers])
+            check_columns(names, required, path, kind)
+            continue
+        values = (values + [""] * len(names))[: len(names)]
+        if first_data:
+            first_data = False
+            if _is_dashes(pd.Series(values)):
+                continue
+        buffer.append(values)
+        lines.append(number)
+        if len(buffer) >= batch_rows:
+            yield Batch(pd.DataFrame(buffer, columns=names, dtype=object), np.array(lines), headers)
+            buffer, lines = [], []
+    if headers is None:
+        raise InvalidInput(f"{path.name}: empty workbook, no header row")
+    if buffer:
+        yield Batch(pd.DataFrame(buffer, columns=names, dtype=object), np.array(lines), headers)
