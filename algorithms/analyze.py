@@ -35,6 +35,8 @@ MIN_NETWORK_SIZE = 2
 # destination cells, and a corridor between two towns with a handful of guns says nothing a state-level corridor
 # does not. The state level covers every flow.
 CITY_CORRIDOR_PLACES = 250
+# Betweenness from a seeded sample of source persons (Brandes & Pich 2007): exact betweenness is O(V E).
+BETWEENNESS_SAMPLES = 200
 CITY_CORRIDOR_MIN_FIREARMS = 5
 NETWORK_LAYERS = {  # person-pair kinds from straw_features -> projection layers (weights in algorithms.projection)
     "joint_purchase": "joint_purchase", "shared_address": "shared_address", "common_possessor": "common_possessor",
@@ -124,8 +126,8 @@ def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolutio
         return empty, pd.Series(dtype=object), pd.DataFrame(columns=["person_key", "pagerank", "betweenness"])
     projection.graph.es["weight"] = projection.weight.tolist()
     communities = leiden(projection.graph, resolution=resolution, seed=seed, weights="weight")
-    central = centrality(projection.graph, weights="weight", samples=min(2000, projection.graph.vcount()),
-                         seed=seed)
+    samples = min(BETWEENNESS_SAMPLES, projection.graph.vcount())
+    central = centrality(projection.graph, weights="weight", samples=samples, seed=seed)
     keys = projection.person_key
     person_centrality = pd.DataFrame({"person_key": keys, "pagerank": central.pagerank,
                                       "betweenness": central.betweenness})

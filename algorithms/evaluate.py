@@ -33,22 +33,36 @@ class Evaluation:
         return {"straw": self.straw, "rings": self.rings, "dealers": self.dealers}
 
 
-def truth_person_keys(truth: dict[str, Any], purchases: pd.DataFrame, people: Iterable[dict[str, Any]]
-                      ) -> dict[str, set[str]]:
+@dataclass(frozen=True)
+class RecordOwners:
+    """Who resolved as the purchaser of each trace and each multiple-sale report."""
+
+    trace: dict[str, str]
+    report: dict[str, set[str]]
+
+    @classmethod
+    def of(cls, purchases: pd.DataFrame) -> RecordOwners:
+        by_trace = purchases[purchases["sale_id"].str.startswith("trace:")]
+        by_report = purchases[purchases["sale_id"].str.startswith("msr:")]
+        report = by_report["sale_id"].str.split(":").str[1]
+        owners: dict[str, set[str]] = {}
+        for report_id, person in zip(report, by_report["src"], strict=True):
+            owners.setdefault(report_id, set()).add(person)
+        return cls(dict(zip(by_trace["sale_id"].str.slice(6), by_trace["src"], strict=True)), owners)
+
+
+def truth_person_keys(truth: dict[str, Any], purchases: pd.DataFrame | RecordOwners,
+                      people: Iterable[dict[str, Any]]) -> dict[str, set[str]]:
     """Planted person id -> resolved person keys, via the trace and multiple-sale records they left."""
-    by_trace = purchases[purchases["sale_id"].str.startswith("trace:")]
-    trace_owner = dict(zip(by_trace["sale_id"].str.slice(6), by_trace["src"], strict=True))
-    by_report = purchases[purchases["sale_id"].str.startswith("msr:")]
-    report = by_report["sale_id"].str.split(":").str[1]
-    report_owners = by_report.assign(report=report).groupby("report")["src"].agg(set).to_dict()
+    owners = purchases if isinstance(purchases, RecordOwners) else RecordOwners.of(purchases)
     mapping: dict[str, set[str]] = {}
     for person in people:
         keys: set[str] = set()
         for trace_id in person.get("purchaser_in_traces", []):
-            if trace_id in trace_owner:
-                keys.add(trace_owner[trace_id])
+            if trace_id in owners.trace:
+                keys.add(owners.trace[trace_id])
         for report_id in person.get("multiple_sale_report_ids", []):
-            keys.update(report_owners.get(report_id, set()))
+            keys.update(owners.report.get(report_id, set()))
         mapping[person["person_id"]] = keys
     return mapping
 
@@ -100,9 +114,10 @@ def straw_metrics(truth: dict[str, Any], purchases: pd.DataFrame, ranking: pd.Da
 def ring_metrics(truth: dict[str, Any], purchases: pd.DataFrame, membership: pd.Series) -> dict[str, float]:
     """``membership``: person_key -> network id."""
     shares = []
+    owners = RecordOwners.of(purchases)
     for ring in truth.get("rings", []):
         members = [s for s in truth["straw_purchasers"] if s.get("ring_id") == ring.get("ring_id")]
-        mapping = truth_person_keys(truth, purchases, members)
+        mapping = truth_person_keys(truth, owners, members)
         keys = {key for keys in mapping.values() for key in keys}
         if len(keys) < 2:
             continue

@@ -136,18 +136,31 @@ class KuzuStore:
         return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows)
 
     def _existing_nodes(self, node: NodeLabel, batch: pa.Table, props: list[str]) -> pa.Table:
-        """Key and current values of ``props`` for the batch's keys that exist (or for all nodes, when a scan
-        of the table is cheaper than a join against the batch)."""
+        """Key and current values of ``props`` for the batch's keys that exist.
+
+        Two passes keep a load of new rows cheap: first which keys exist (a scan of the key column when the table
+        is small next to the batch, else a hash join against the batch), then the current values of the matched
+        rows only (a scan when they are a large share of the table, else a join)."""
         total = self._count_label(node.name)
         if total == 0:
             return batch.slice(0, 0)
-        returns = ", ".join(f"n.{quote(c)} AS {quote(c)}" for c in [node.key, *props])
+        key = quote(node.key)
+        label = quote(node.name)
         if total <= batch.num_rows * _SCAN_RATIO_NODES:
-            return self._execute(f"MATCH (n:{quote(node.name)}) RETURN {returns}").arrow()
-        probe = batch.select([node.key]).rename_columns([_col(node.key)])
-        text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "
-                f"RETURN {returns}")
-        return self._execute(text, {"batch": probe}).arrow()
+            keys = self._execute(f"MATCH (n:{label}) RETURN n.{key} AS {key}").arrow()
+        else:
+            probe = batch.select([node.key]).rename_columns([_col(node.key)])
+            keys = self._execute(f"LOAD FROM $batch MATCH (n:{label} {{{key}: {_col(node.key)}}}) "
+                                 f"RETURN n.{key} AS {key}", {"batch": probe}).arrow()
+        matched = anti_join(batch.select([node.key]), keys, [node.key])[1]
+        if matched.num_rows == 0 or not props:
+            return matched
+        returns = ", ".join(f"n.{quote(c)} AS {quote(c)}" for c in [node.key, *props])
+        if total <= matched.num_rows * _SCAN_RATIO_NODES:
+            return self._execute(f"MATCH (n:{label}) RETURN {returns}").arrow()
+        probe = matched.rename_columns([_col(node.key)])
+        return self._execute(f"LOAD FROM $batch MATCH (n:{label} {{{key}: {_col(node.key)}}}) RETURN {returns}",
+                             {"batch": probe}).arrow()
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows) -> UpsertSummary:
         rel = self.schema.relationship(rel_type)
@@ -187,20 +200,30 @@ class KuzuStore:
 
     def _existing_rels(self, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
                        identity: list[str], props: list[str]) -> pa.Table:
+        """Identity and current values of ``props`` for the batch's relationships that exist (two passes, as
+        for nodes)."""
         total = self._count_rel(rel.name, source.name, target.name)
         if total == 0:
             return batch.slice(0, 0)
-        returns = [f"a.{quote(source.key)} AS {FROM_KEY}", f"b.{quote(target.key)} AS {TO_KEY}"]
-        returns += [f"e.{quote(k)} AS {quote(k)}" for k in [*rel.key, *props]]
-        if total <= batch.num_rows * _SCAN_RATIO_RELS:
-            text = (f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) "
-                    f"RETURN {', '.join(returns)}")
-            return self._execute(text).arrow()
-        probe = batch.select(identity).rename_columns([_col(c) for c in identity])
+        ident = [f"a.{quote(source.key)} AS {FROM_KEY}", f"b.{quote(target.key)} AS {TO_KEY}"]
+        ident += [f"e.{quote(k)} AS {quote(k)}" for k in rel.key]
+        scan = (f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) RETURN ")
         where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
-        text = (f"LOAD FROM $batch MATCH {self._rel_pattern(rel, source, target)} "
-                f"{'WHERE ' + where if where else ''} RETURN {', '.join(returns)}")
-        return self._execute(text, {"batch": probe}).arrow()
+        join = (f"LOAD FROM $batch MATCH {self._rel_pattern(rel, source, target)} "
+                f"{'WHERE ' + where if where else ''} RETURN ")
+        if total <= batch.num_rows * _SCAN_RATIO_RELS:
+            keys = self._execute(scan + ", ".join(ident)).arrow()
+        else:
+            probe = batch.select(identity).rename_columns([_col(c) for c in identity])
+            keys = self._execute(join + ", ".join(ident), {"batch": probe}).arrow()
+        matched = anti_join(batch.select(identity), keys, identity)[1]
+        if matched.num_rows == 0 or not props:
+            return matched
+        returns = ", ".join([*ident, *[f"e.{quote(p)} AS {quote(p)}" for p in props]])
+        if total <= matched.num_rows * _SCAN_RATIO_RELS:
+            return self._execute(scan + returns).arrow()
+        probe = matched.rename_columns([_col(c) for c in identity])
+        return self._execute(join + returns, {"batch": probe}).arrow()
 
     # --- reads for projections ---------------------------------------------------------------------------------
 
