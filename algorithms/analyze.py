@@ -132,18 +132,21 @@ def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolutio
     person_centrality = pd.DataFrame({"person_key": keys, "pagerank": central.pagerank,
                                       "betweenness": central.betweenness})
     scores = ranked.set_index("person_key")["score"]
-    rows, membership = [], {}
-    for community, size in enumerate(communities.sizes):
-        if size < MIN_NETWORK_SIZE:
-            continue
-        members = sorted(keys[communities.members(community)].tolist())
-        network_id = "NET-" + hashlib.sha256("|".join(members).encode()).hexdigest()[:12]
-        member_scores = scores.reindex(members).fillna(0.0).clip(lower=0.0).sort_values(ascending=False)
-        rows.append({"network_id": network_id, "size": size, "score": float(member_scores.head(3).mean()),
-                     "members": members})
-        membership.update(dict.fromkeys(members, network_id))
-    networks = pd.DataFrame(rows, columns=["network_id", "size", "score", "members"])
-    networks = networks.sort_values(["score", "network_id"], ascending=[False, True]).reset_index(drop=True)
+    frame = pd.DataFrame({"person_key": keys, "community": communities.membership})
+    sizes = np.asarray(communities.sizes)
+    frame = frame[sizes[frame["community"].to_numpy()] >= MIN_NETWORK_SIZE]
+    frame = frame.assign(score=frame["person_key"].map(scores).fillna(0.0).clip(lower=0.0))
+    frame = frame.sort_values(["community", "person_key"])
+    grouped = frame.groupby("community", sort=True)
+    members = grouped["person_key"].agg(list)
+    top3 = frame.sort_values(["community", "score"], ascending=[True, False]).groupby("community").head(3)
+    rows = pd.DataFrame({
+        "network_id": ["NET-" + hashlib.sha256("|".join(m).encode()).hexdigest()[:12] for m in members],
+        "size": sizes[members.index.to_numpy()], "score": top3.groupby("community")["score"].mean().reindex(
+            members.index).to_numpy(), "members": members.to_numpy()})
+    membership = dict(zip(frame["person_key"], frame["community"].map(
+        dict(zip(members.index, rows["network_id"], strict=True))), strict=True))
+    networks = rows.sort_values(["score", "network_id"], ascending=[False, True]).reset_index(drop=True)
     return networks, pd.Series(membership, dtype=object), person_centrality
 
 

@@ -14,7 +14,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api import cli_analytics, cli_bloom, cli_demo, cli_evidence, cli_load, cli_simulate
+from api import (
+    cli_analytics,
+    cli_api,
+    cli_bloom,
+    cli_demo,
+    cli_evidence,
+    cli_export,
+    cli_load,
+    cli_simulate,
+    cli_taxii,
+)
 from api.cli_common import emit_json, err, out, settings
 from api.settings import Settings
 from graph.errors import TracegraphError
@@ -99,11 +109,14 @@ def schema_docs(out_file: Annotated[Path | None, typer.Option("--out", help="wri
 
 
 # --- command groups: each module registers its commands on `app` (one line each) ---------------------------
+cli_export.register(app)
+cli_taxii.register(app)
 cli_simulate.register(app)
 cli_analytics.register(app)
 cli_demo.register(app)
 cli_evidence.register(app)
 cli_load.register(app)
+cli_api.register(app)
 cli_bloom.register(app)
 
 

@@ -1,0 +1,169 @@
+"""The HTTP API: ``create_app(settings)`` builds the FastAPI application.
+
+* The store is opened in ``lifespan`` and closed at shutdown: the server process owns the embedded store.
+  Reads come from an in-memory snapshot (``api/services/snapshot.py``); the few statements that go to the store
+  take ``ApiContext.lock`` (a Kùzu connection serves one thread at a time).
+* Every request is appended to the hash-chained audit log (:class:`AuditMiddleware`): key id, method + route
+  template, entity reference, status. Never query strings, bodies or names.
+* Errors are RFC 9457 ``application/problem+json``: :class:`graph.errors.TracegraphError` by its ``http_status``,
+  request validation 422, unknown routes 404, anything unexpected 500 (logged by type only).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import taxii
+from api.audit import AuditLog
+from api.routers import analytics, entities, system
+from api.security import WWW_AUTHENTICATE, Principal, declared_basic, install_security
+from api.services.snapshot import ApiContext
+from api.settings import Settings
+from graph.errors import TracegraphError, Unauthenticated
+
+log = logging.getLogger("tracegraph.api")
+PROBLEM_JSON = "application/problem+json"
+_REFERENCE = re.compile(r"^(person|dealer|firearm|recovery|location):[\w:.\- ]{1,200}$")
+_PATH_PARAM_KIND = {"firearm_key": "firearm", "person_key": "person", "dealer_key": "dealer",
+                    "network_id": "network"}
+
+
+def audit_log_path(settings: Settings) -> Path:
+    """The audit log shared with the evidence commands (default ``audit.jsonl`` beside the store)."""
+    return settings.audit_log or Path(settings.db).parent / "audit.jsonl"
+
+
+def problem(status: int, title: str, detail: str | None, instance: str, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance,
+            **extra}
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+class AuditMiddleware:
+    """Appends one audit entry per HTTP request, after the response status is known."""
+
+    def __init__(self, app: ASGIApp, audit: AuditLog) -> None:
+        self.app = app
+        self.audit = audit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            entry = self.entry(scope, status)
+            await anyio.to_thread.run_sync(lambda: self.audit.append(**entry))
+
+    @staticmethod
+    def entry(scope: Scope, status: int) -> dict[str, Any]:
+        principal = (scope.get("state") or {}).get("principal")
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "(no route)"
+        params = scope.get("path_params") or {}
+        targets = [f"{_PATH_PARAM_KIND[name]}:{value}" for name, value in params.items()
+                   if name in _PATH_PARAM_KIND]
+        if template == "/api/v1/paths":  # references only, never free text from the query string
+            from urllib.parse import parse_qs
+
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            targets += [v for name in ("source", "target") for v in query.get(name, [])[:1] if _REFERENCE.match(v)]
+        outcome = "ok" if status < 400 else "denied" if status in (401, 403) else "error"
+        return {"actor": principal.key_id if isinstance(principal, Principal) else "anonymous",
+                "action": f"{scope.get('method', '')} {template}", "target": ",".join(targets) or "-",
+                "outcome": outcome, "details": {"status": status, "surface": "api"}}
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(TracegraphError)
+    async def tracegraph_error(request: Request, exc: TracegraphError) -> JSONResponse:
+        headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if isinstance(exc, Unauthenticated) else None
+        return problem(exc.http_status, exc.title, str(exc), request.url.path, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # the offending input is not echoed back or logged: it may be a name
+        errors = [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                   "type": str(e.get("type", ""))} for e in exc.errors()]
+        return problem(422, "Request validation failed", f"{len(errors)} problem(s) with the request",
+                       request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        detail = "no such route" if exc.status_code == 404 else str(exc.detail)
+        return problem(exc.status_code, title, detail, request.url.path, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected %s on %s", type(exc).__name__, request.scope.get("route") and
+                  getattr(request.scope["route"], "path", ""))
+        return problem(500, "Internal error", "unexpected server error", request.url.path)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document plus HTTP Basic as a third alternative, and problem+json error bodies."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    doc.setdefault("components", {}).setdefault("securitySchemes", {})["Basic"] = declared_basic()
+    for path_item in doc.get("paths", {}).values():
+        for operation in path_item.values():
+            if operation.get("security"):
+                operation["security"].append({"Basic": []})
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status == "422":  # every router's validation errors go through one handler
+                    response["content"] = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                elif status[0] in "45" and "application/json" in content:
+                    response["content"] = {PROBLEM_JSON: content["application/json"]}
+    app.openapi_schema = doc
+    return doc
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = settings.open_store()
+        try:
+            app.state.context = ApiContext(settings, store)
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(title="tracegraph API", version="1", lifespan=lifespan,
+                  description="Investigators' API over the tracegraph store: authenticated, role- and TLP-aware, "
+                              "audited. Errors are application/problem+json (RFC 9457).")
+    install_security(app, settings)
+    app.state.audit = AuditLog(audit_log_path(settings))
+    _install_errors(app)
+    app.include_router(system.router)
+    app.include_router(entities.router)
+    app.include_router(analytics.router)
+    app.include_router(taxii.router)
+    app.add_middleware(AuditMiddleware, audit=app.state.audit)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,65 @@
+"""`tracegraph apikey create|list|revoke` and `tracegraph serve`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.cli_common import emit_json, err, out, settings
+from api.security import KeyFile
+from exports.tlp import ROLES
+
+apikey_app = typer.Typer(help="API keys for the HTTP API (stored hashed; a new key is printed once).",
+                         no_args_is_help=True)
+
+
+@apikey_app.command("create")
+def create(ctx: typer.Context,
+           role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
+           name: Annotated[str | None, typer.Option(help="who or what holds the key")] = None,
+           tlp: Annotated[str | None, typer.Option(help="partner TLP ceiling (default green; amber to raise)")] = None,
+           as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False) -> None:
+    """Create a key and print it ONCE (only its SHA-256 is kept)."""
+    keys = KeyFile.for_settings(settings(ctx))
+    record, secret = keys.create(role, name, tlp)
+    api_key = f"{record.key_id}.{secret}"
+    if as_json:
+        emit_json({**record.public(), "api_key": api_key, "secret": secret})
+        return
+    err.print(f"created {record.role} key {record.key_id} in {keys.path}; it is shown once, store it now:")
+    out.print(f"X-API-Key: {api_key}", highlight=False, soft_wrap=True)
+    err.print(f"(Basic / OAuth2 client credentials: id {record.key_id}, secret = the part after the dot)")
+
+
+@apikey_app.command("list")
+def list_keys(ctx: typer.Context) -> None:
+    """List keys (id, name, role, TLP ceiling, created, revoked); never secrets."""
+    keys = KeyFile.for_settings(settings(ctx))
+    for record in keys.records().values():
+        emit_json(record.public())
+
+
+@apikey_app.command("revoke")
+def revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="the key id, e.g. tgk_0123456789abcdef")]
+           ) -> None:
+    """Revoke a key (a running server refuses it, and tokens issued for it, at the next request)."""
+    record = KeyFile.for_settings(settings(ctx)).revoke(key_id)
+    err.print(f"revoked {record.key_id} at {record.revoked}")
+
+
+def serve(ctx: typer.Context,
+          host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="TCP port")] = 8000) -> None:
+    """Serve the HTTP API (this process owns the store while it runs). No access log: the audit log records
+    every request without query strings."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings(ctx)), host=host, port=port, access_log=False, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(apikey_app, name="apikey")
+    app.command("serve")(serve)

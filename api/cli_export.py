@@ -1,0 +1,94 @@
+"""``tracegraph export stix`` and ``tracegraph export geojson``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli_common import emit_json, err, settings
+from api.settings import Settings
+from graph.errors import InvalidInput
+
+export_app = typer.Typer(help="Share: STIX 2.1 bundles (TLP 2.0) and GeoJSON layers.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")
+
+
+def sharing_salt(conf: Settings) -> str:
+    """The pseudonym salt of this installation's exports (``sharing_salt`` beside the store, made once)."""
+    path = Path(conf.db).parent / "sharing_salt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@export_app.command("stix")
+def export_stix(ctx: typer.Context,
+                tlp: Annotated[str, typer.Option("--tlp", help="clear | green | amber | amber+strict | red")],
+                out_file: Annotated[Path, typer.Option("--out", help="bundle file to write")],
+                scope: Annotated[str, typer.Option("--scope", help="all | network:ID | state:XX")] = "all",
+                role: Annotated[str, typer.Option("--role", help="recipient role: partner masks persons")] =
+                "partner",
+                partner_tlp: Annotated[str | None, typer.Option("--partner-tlp",
+                                                                help="a partner's ceiling (amber)")] = None,
+                ) -> None:
+    """Write a STIX 2.1 bundle of what a recipient of --role may receive at --tlp."""
+    from exports.stix import to_stix
+    from exports.stix_scope import collect_scope
+    from exports.tlp import clearance, level
+
+    wanted = level(tlp)
+    cleared = clearance(role, partner_tlp or (wanted if role == "partner" and wanted != "red" else None))
+    conf = settings(ctx)
+    with conf.open_store() as store:
+        records = collect_scope(store, scope)
+    bundle = to_stix(records, tlp=wanted, clearance=cleared, salt=sharing_salt(conf))
+    out_file.write_text(bundle.serialize(pretty=True, sort_keys=True) + "\n", encoding="utf-8")
+    types: dict[str, int] = {}
+    for obj in bundle.objects:
+        types[obj["type"]] = types.get(obj["type"], 0) + 1
+    err.print(f"wrote {len(bundle.objects)} STIX objects to {out_file}")
+    emit_json({"out": str(out_file), "tlp": wanted, "role": role, "scope": scope, "objects": types})
+
+
+@export_app.command("geojson")
+def export_geojson(ctx: typer.Context,
+                   out_file: Annotated[Path, typer.Option("--out", help="GeoJSON file to write")],
+                   year: Annotated[int | None, typer.Option("--year")] = None,
+                   level: Annotated[str | None, typer.Option("--level", help="state | city")] = None,
+                   layers: Annotated[str, typer.Option("--layers", help="comma list of corridors,hubs,dealers,"
+                                                                         "recoveries")] = "corridors,hubs",
+                   role: Annotated[str, typer.Option("--role", help="recipient role (recoveries need AMBER)")] =
+                   "analyst",
+                   ) -> None:
+    """Write corridors, hubs and optional dealer / recovery layers as an RFC 7946 FeatureCollection."""
+    from exports.geojson import LAYERS, from_records
+    from exports.stix_scope import collect_scope
+    from exports.tlp import LABEL_TLP, clearance
+
+    chosen = tuple(part.strip() for part in layers.split(",") if part.strip())
+    unknown = [p for p in chosen if p not in LAYERS]
+    if unknown or not chosen:
+        raise InvalidInput(f"unknown layer(s) {', '.join(unknown) or '(none)'}: use {', '.join(LAYERS)}")
+    if level not in (None, "state", "city"):
+        raise InvalidInput(f"unknown level {level!r}: use state or city")
+    cleared = clearance(role)
+    if "recoveries" in chosen and not cleared.may_see(LABEL_TLP["Recovery"]):
+        raise InvalidInput(f"role {role} is not cleared for the recoveries layer (TLP:AMBER)")
+    with settings(ctx).open_store() as store:
+        records = collect_scope(store, "all")
+    collection = from_records(records, year=year, level=level, layers=chosen)
+    out_file.write_text(json.dumps(collection, indent=1, default=str) + "\n", encoding="utf-8")
+    counts: dict[str, int] = {}
+    for feature in collection["features"]:
+        counts[feature["properties"]["layer"]] = counts.get(feature["properties"]["layer"], 0) + 1
+    emit_json({"out": str(out_file), "features": counts,
+               "skipped": collection["tracegraph"]["skipped_without_coordinates"]})

@@ -1,0 +1,53 @@
+"""Ranked lists, corridors and paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.routers.common import ERRORS, Caller, Context
+from api.services import graph_views, lists
+from api.services import models as m
+
+router = APIRouter(prefix="/api/v1", tags=["analytics"], responses=ERRORS)
+
+Cursor = Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page")]
+Limit = Annotated[int, Query(ge=1, le=500)]
+State = Annotated[str | None, Query(min_length=2, max_length=2, pattern="^[A-Z]{2}$", description="e.g. NY")]
+
+
+@router.get("/straw-queue", response_model=m.StrawPage, summary="Straw-purchaser review queue, highest score first")
+def straw_queue(caller: Caller, ctx: Context, state: State = None,
+                min_score: Annotated[float | None, Query(ge=0, allow_inf_nan=False)] = None,
+                network_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+                cursor: Cursor = None, limit: Limit = 50) -> m.StrawPage:
+    return lists.straw_queue(ctx, caller, state=state, min_score=min_score, network_id=network_id, cursor=cursor,
+                             limit=limit)
+
+
+@router.get("/dealer-anomalies", response_model=m.AnomalyPage, summary="Dealers by anomaly score, highest first")
+def dealer_anomalies(caller: Caller, ctx: Context, state: State = None,
+                     min_score: Annotated[float | None, Query(allow_inf_nan=False)] = None,
+                     cursor: Cursor = None, limit: Limit = 50) -> m.AnomalyPage:
+    return lists.dealer_anomalies(ctx, caller, state=state, min_score=min_score, cursor=cursor, limit=limit)
+
+
+@router.get("/corridors", response_model=m.CorridorList, summary="Trafficking corridors (FLOW), top N by score")
+def corridors(caller: Caller, ctx: Context,
+              year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+              level: Annotated[str | None, Query(pattern="^(state|city|country)$")] = None,
+              top: Annotated[int, Query(ge=1, le=1000)] = 50) -> m.CorridorList:
+    return lists.corridors(ctx, caller, year=year, level=level, top=top)
+
+
+@router.get("/paths", response_model=m.PathOut, summary="Shortest path between two entity references")
+def paths(caller: Caller, ctx: Context,
+          source: Annotated[str, Query(min_length=3, max_length=300, description="e.g. person:KEY")],
+          target: Annotated[str, Query(min_length=3, max_length=300, description="e.g. dealer:1-54-12345")],
+          max_hops: Annotated[int, Query(ge=1, le=8)] = 4,
+          types: Annotated[list[str] | None, Query(description="relationship types to follow")] = None,
+          since: Annotated[dt.date | None, Query(description="ignore dated relationships before this day")] = None,
+          ) -> m.PathOut:
+    return graph_views.find_path(ctx, caller, source, target, max_hops=max_hops, types=types, since=since)

@@ -1,0 +1,44 @@
+"""Single entities and search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.routers.common import ERRORS, Caller, Context
+from api.services import entities
+from api.services import models as m
+
+router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERRORS)
+
+Key = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+@router.get("/firearms/{firearm_key}", response_model=m.FirearmOut, summary="A firearm and its trace chain")
+def firearm(firearm_key: Key, caller: Caller, ctx: Context) -> m.FirearmOut:
+    return entities.get_firearm(ctx, caller, firearm_key)
+
+
+@router.get("/persons/{person_key}", response_model=m.PersonOut, summary="A person and their network neighbourhood")
+def person(person_key: Key, caller: Caller, ctx: Context,
+           depth: Annotated[int, Query(ge=1, le=3, description="relationships from the person")] = 2,
+           limit: Annotated[int, Query(ge=1, le=1000, description="most nodes returned")] = 200) -> m.PersonOut:
+    return entities.get_person(ctx, caller, person_key, depth, limit)
+
+
+@router.get("/dealers/{dealer_key}", response_model=m.DealerOut,
+            summary="A dealer profile: inspections, violations with policy context, scores and indicators")
+def dealer(dealer_key: Key, caller: Caller, ctx: Context) -> m.DealerOut:
+    return entities.get_dealer(ctx, caller, dealer_key)
+
+
+@router.get("/networks/{network_id}", response_model=m.NetworkOut, summary="A detected network and its members")
+def network(network_id: Key, caller: Caller, ctx: Context,
+            limit: Annotated[int, Query(ge=1, le=1000, description="most members returned")] = 200) -> m.NetworkOut:
+    return entities.get_network(ctx, caller, network_id, limit)
+
+
+@router.post("/search", response_model=m.SearchOut, summary="Search by name, serial or license number")
+def search(body: m.SearchRequest, caller: Caller, ctx: Context) -> m.SearchOut:
+    return entities.search(ctx, caller, body)

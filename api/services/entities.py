@@ -1,0 +1,152 @@
+"""Single entities: a firearm with its trace chain, a person with their neighbourhood, a dealer profile, a
+network, and search by name / serial / license number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from algorithms.chain import FirearmChain, firearm_chain
+from algorithms.paths import EntityRef, parse_reference
+from api.security import Principal
+from api.services import models as m
+from api.services.graph_views import neighbourhood
+from api.services.release import Release, indicators
+from api.services.snapshot import ApiContext
+from graph.errors import Forbidden, InvalidInput, NotFound
+from loaders.parsing import normalize_serial
+
+
+def _node(context: ApiContext, label: str, key: str) -> dict[str, Any]:
+    props = context.snapshot.nodes[label].get(key)
+    if props is None:
+        raise NotFound(f"no {label} with that key")
+    return props
+
+
+def _with_indicators(props: dict[str, Any], column: str) -> dict[str, Any]:
+    if column in props:
+        return {**props, "indicators": indicators(props.get(column))}
+    return props
+
+
+def _chain_person(release: Release, key: str, last: str | None, first: str | None, dob: Any) -> m.ChainPerson:
+    if release.full_persons:
+        return m.ChainPerson(person_key=key, last_name=last, first_name=first, dob=dob)
+    return m.ChainPerson(person_key=release.key("Person", key) or "", masked=True)
+
+
+def get_firearm(context: ApiContext, principal: Principal, firearm_key: str) -> m.FirearmOut:
+    release = Release(principal)
+    firearm = release.require("Firearm", _node(context, "Firearm", firearm_key))
+    with context.lock:  # the chain needs relationship properties: one statement on the store
+        chain: FirearmChain = firearm_chain(context.store, EntityRef("Firearm", firearm_key))
+    withheld: list[str] = []
+    sales = [m.ChainSale(dealer_key=s.dealer_key, license_number=s.license_number, business_name=s.business_name,
+                         premise_city=s.premise_city, premise_state=s.premise_state, sale_date=s.sale_date)
+             for s in chain.sales] if release.visible("Dealer") else []
+    purchases: list[m.ChainPurchase] = []
+    if release.any_persons:
+        purchases = [m.ChainPurchase(purchaser=_chain_person(release, p.person_key, p.last_name, p.first_name,
+                                                             p.dob),
+                                     sale_id=p.sale_id, purchase_date=p.purchase_date, dealer_key=p.dealer_key,
+                                     multiple_sale=p.multiple_sale, report_id=p.report_id, source=p.source)
+                     for p in chain.purchases]
+    elif chain.purchases:
+        withheld.append("purchases")
+    recoveries: list[m.ChainRecovery] = []
+    links: list[m.ChainNibinLink] = []
+    if release.visible("Recovery"):
+        recoveries = [m.ChainRecovery(
+            trace_id=r.trace_id, recovery_date=r.recovery_date, recovery_city=r.recovery_city,
+            recovery_state=r.recovery_state, crime_code=r.crime_code, time_to_crime_days=r.time_to_crime_days,
+            possessors=[_chain_person(release, x.person_key, x.last_name, x.first_name, x.dob)
+                        for x in r.possessors] if release.any_persons else [])
+            for r in chain.recoveries]
+        links = [m.ChainNibinLink(lead_id=n.lead_id, trace_id=n.trace_id, linked_trace_id=n.linked_trace_id,
+                                  lead_date=n.lead_date, status=n.status) for n in chain.nibin_links]
+    elif chain.recoveries:
+        withheld += ["recoveries", "nibin_links"]
+    return m.FirearmOut(firearm=m.FirearmNode.model_validate(firearm), sales=sales, purchases=purchases,
+                        recoveries=recoveries, nibin_links=links, withheld=withheld)
+
+
+def get_person(context: ApiContext, principal: Principal, person_key: str, depth: int, limit: int) -> m.PersonOut:
+    release = Release(principal)
+    person = release.require("Person", _with_indicators(_node(context, "Person", person_key), "straw_indicators"))
+    view = neighbourhood(context.snapshot, release, EntityRef("Person", person_key), depth=depth, limit=limit)
+    return m.PersonOut(person=m.PersonNode.model_validate(person), neighbourhood=view)
+
+
+def get_dealer(context: ApiContext, principal: Principal, reference: str) -> m.DealerOut:
+    release = Release(principal)
+    snapshot = context.snapshot
+    key = snapshot.licenses.get(reference.strip().upper()) or parse_reference(f"dealer:{reference}").key
+    dealer = release.require("Dealer", _with_indicators(_node(context, "Dealer", key), "anomaly_indicators"))
+    inspections: list[m.InspectionOut] = []
+    for inspection in snapshot.nodes["Inspection"].many(snapshot.inspections_of.get(key, [])):
+        shown = release.node("Inspection", inspection)
+        if shown is None:
+            continue
+        violations = [release.node("Violation", v) for v in
+                      snapshot.nodes["Violation"].many(snapshot.violations_of.get(inspection["inspection_id"], []))]
+        inspections.append(m.InspectionOut(
+            inspection=m.InspectionNode.model_validate(shown),
+            violations=[m.ViolationNode.model_validate(v) for v in violations if v is not None]))
+    inspections.sort(key=lambda i: (str(getattr(i.inspection, "inspection_date", "") or ""),
+                                    str(getattr(i.inspection, "inspection_id", ""))))
+    return m.DealerOut(dealer=m.DealerNode.model_validate(dealer), inspections=inspections)
+
+
+def get_network(context: ApiContext, principal: Principal, network_id: str, limit: int) -> m.NetworkOut:
+    release = Release(principal)
+    network = release.require("Network", _node(context, "Network", network_id))
+    keys = context.snapshot.members_of.get(network_id, [])
+    people = context.snapshot.nodes["Person"].many(keys)
+    people.sort(key=lambda p: (-(p.get("straw_score") or 0.0), p["person_key"]))
+    members = [release.node("Person", _with_indicators(p, "straw_indicators")) for p in people[:limit]]
+    return m.NetworkOut(network=m.NetworkNode.model_validate(network),
+                        members=[m.PersonNode.model_validate(p) for p in members if p is not None])
+
+
+def search(context: ApiContext, principal: Principal, request: m.SearchRequest) -> m.SearchOut:
+    release = Release(principal)
+    snapshot = context.snapshot
+    hits: list[m.SearchHit] = []
+    if request.kind == "name":
+        if not release.full_persons:
+            raise Forbidden("searching persons by name needs a role cleared for personal data")
+        last, _, first = request.q.partition(",")
+        first = first.strip().upper()
+        persons = snapshot.nodes["Person"]
+        for row in persons.take(snapshot.last_names.get(last.strip().upper(), [])[:1000]):
+            if first and not str(row.get("first_name") or "").strip().upper().startswith(first):
+                continue
+            summary = ", ".join(str(v) for v in (row.get("last_name"), row.get("first_name"), row.get("state")) if v)
+            hits.append(m.SearchHit(label="Person", key=row["person_key"], reference=f"person:{row['person_key']}",
+                                    summary=summary))
+    elif request.kind == "serial":
+        serial = normalize_serial(request.q)
+        if serial is None:
+            raise InvalidInput("the serial number is empty or a placeholder")
+        if release.visible("Firearm"):
+            for row in snapshot.nodes["Firearm"].take(snapshot.serials.get(serial, [])[:1000]):
+                summary = " ".join(str(v) for v in (row.get("manufacturer"), row.get("model"),
+                                                     row.get("caliber")) if v)
+                hits.append(m.SearchHit(label="Firearm", key=row["firearm_key"],
+                                        reference=f"firearm:{row['firearm_key']}", summary=summary or None))
+    else:
+        text = request.q.strip().upper()
+        key = snapshot.licenses.get(text)
+        if key is None:
+            try:
+                key = parse_reference(f"dealer:{text}").key
+            except InvalidInput:
+                key = None
+        found = snapshot.nodes["Dealer"].get(key) if key else None
+        if found is not None and release.visible("Dealer"):
+            summary = " ".join(str(v) for v in (found.get("business_name") or found.get("license_name"),
+                                                 found.get("premise_city"), found.get("premise_state")) if v)
+            hits.append(m.SearchHit(label="Dealer", key=found["dealer_key"], reference=f"dealer:{found['dealer_key']}",
+                                    summary=summary or None))
+    hits.sort(key=lambda h: (h.summary or "", h.key))
+    return m.SearchOut(items=hits[: request.limit])

@@ -1,0 +1,117 @@
+"""Ranked lists with cursor pagination (straw review queue, dealer anomalies) and corridors.
+
+Cursors are opaque to clients: base64url of ``{"s": score, "k": key}`` of the last item served. The next page
+starts strictly after that position in the order (score descending, key ascending), so every item is served
+exactly once even when pages are requested at different times."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+import numpy as np
+import pyarrow.compute as pc
+
+from api.security import Principal
+from api.services import models as m
+from api.services.release import Release, indicators
+from api.services.snapshot import ApiContext, RankedList
+from graph.errors import InvalidInput
+
+
+def encode_cursor(score: float, key: str) -> str:
+    raw = json.dumps({"s": score, "k": key}, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this API issued") from None
+    if (not isinstance(value, dict) or not isinstance(value.get("s"), int | float)
+            or isinstance(value.get("s"), bool) or not isinstance(value.get("k"), str)):
+        raise InvalidInput("cursor is not one this API issued")
+    return float(value["s"]), value["k"]
+
+
+def _page(ranked: RankedList, *, filters: dict[str, str | None], min_score: float | None, cursor: str | None,
+          limit: int) -> tuple[list[str], int, str | None]:
+    mask = np.ones(len(ranked.keys), dtype=bool)
+    for name, wanted in filters.items():
+        if wanted is not None:
+            mask &= ranked.filters[name] == wanted
+    if min_score is not None:
+        mask &= ranked.scores >= min_score
+    total = int(mask.sum())
+    if cursor:
+        score, key = decode_cursor(cursor)
+        mask &= (ranked.scores < score) | ((ranked.scores == score) & (ranked.keys > key))
+    positions = np.flatnonzero(mask)[: limit + 1]
+    more = len(positions) > limit
+    positions = positions[:limit]
+    keys = [str(k) for k in ranked.keys[positions]]
+    following = encode_cursor(float(ranked.scores[positions[-1]]), keys[-1]) if more else None
+    return keys, total, following
+
+
+def straw_queue(context: ApiContext, principal: Principal, *, state: str | None, min_score: float | None,
+                network_id: str | None, cursor: str | None, limit: int) -> m.StrawPage:
+    release = Release(principal)
+    snapshot = context.snapshot
+    keys, total, following = _page(snapshot.straw, filters={"state": state, "network_id": network_id},
+                                   min_score=min_score, cursor=cursor, limit=limit)
+    items: list[Any] = []
+    for row in snapshot.nodes["Person"].many(keys):
+        shown = release.node("Person", {**row, "indicators": indicators(row.get("straw_indicators"))})
+        if shown is not None and "straw_score" in shown:
+            items.append(m.PersonNode.model_validate(shown))
+    return m.StrawPage(items=items, total=total, next_cursor=following)
+
+
+def dealer_anomalies(context: ApiContext, principal: Principal, *, state: str | None, min_score: float | None,
+                     cursor: str | None, limit: int) -> m.AnomalyPage:
+    release = Release(principal)
+    snapshot = context.snapshot
+    keys, total, following = _page(snapshot.anomalies, filters={"state": state}, min_score=min_score,
+                                   cursor=cursor, limit=limit)
+    items: list[Any] = []
+    for row in snapshot.nodes["Dealer"].many(keys):
+        shown = release.node("Dealer", {**row, "indicators": indicators(row.get("anomaly_indicators"))})
+        if shown is not None and "anomaly_score" in shown:  # scores are AMBER: gone below that clearance
+            items.append(m.DealerNode.model_validate(shown))
+    return m.AnomalyPage(items=items, total=total, next_cursor=following)
+
+
+def corridors(context: ApiContext, principal: Principal, *, year: int | None, level: str | None,
+              top: int) -> m.CorridorList:
+    release = Release(principal)
+    snapshot = context.snapshot
+    flows = snapshot.flows
+    if year is not None:
+        flows = flows.filter(pc.equal(flows.column("year"), year))
+    if level is not None:
+        flows = flows.filter(pc.equal(flows.column("level"), level))
+    rows = flows.to_pylist()
+    rows.sort(key=lambda r: (-(r.get("score") if r.get("score") is not None else float("-inf")),
+                             -(r.get("firearms") or 0), r["src"], r["dst"], r.get("year") or 0))
+    locations = snapshot.nodes["Location"]
+    items: list[m.Corridor] = []
+    for row in rows:
+        props = release.relationship("FLOW", {k: v for k, v in row.items() if k not in ("src", "dst")})
+        source, destination = release.key("Location", row["src"]), release.key("Location", row["dst"])
+        if props is None or source is None or destination is None:
+            continue
+        src, dst = locations.get(row["src"]) or {}, locations.get(row["dst"]) or {}
+        items.append(m.Corridor(
+            source=m.NodeRef(label="Location", key=source), destination=m.NodeRef(label="Location", key=destination),
+            source_name=src.get("name"), destination_name=dst.get("name"), year=props.get("year"),
+            level=props.get("level"), source_kind=props.get("source"), firearms=props.get("firearms"),
+            expected=props.get("expected"), score=props.get("score"), z=props.get("z"), trend=props.get("trend"),
+            median_ttc_days=props.get("median_ttc_days")))
+        if len(items) >= top:
+            break
+    return m.CorridorList(items=items)

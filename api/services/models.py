@@ -1,0 +1,254 @@
+"""Response and request models. Node models are generated from the one schema (``graph/schema.py``).
+
+Requests are strict (no coercion of wrong JSON types: LIBRARY_NOTES 13); responses forbid undeclared fields so a
+property the release policy removed can never slip through under another name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+
+from graph.schema import SCHEMA, PropertyType
+
+_PY_TYPES: dict[PropertyType, Any] = {
+    "STRING": str, "INT64": int, "DOUBLE": float, "BOOL": bool, "DATE": dt.date, "TIMESTAMP": dt.datetime}
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _finite(cls, value: Any) -> Any:
+        """NaN and infinities are not JSON: an undefined score is null."""
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+
+
+def node_model(label: str) -> type[Out]:
+    node = SCHEMA.node(label)
+    fields: dict[str, Any] = {p.name: (_PY_TYPES[p.type] | None, Field(None, description=p.doc or None))
+                              for p in node.properties}
+    fields[node.key] = (str, Field(description=node.key_property.doc or f"{label} key"))
+    fields["masked"] = (bool, Field(False, description="personal data removed by the release policy"))
+    fields["indicators"] = (list[dict[str, Any]] | None,
+                            Field(None, description="fired indicators (parsed from the stored JSON)"))
+    return create_model(f"{label}Node", __base__=Out, __doc__=node.doc, **fields)
+
+
+if TYPE_CHECKING:
+    PersonNode: TypeAlias = Out
+    DealerNode: TypeAlias = Out
+    FirearmNode: TypeAlias = Out
+    RecoveryNode: TypeAlias = Out
+    NetworkNode: TypeAlias = Out
+    InspectionNode: TypeAlias = Out
+    ViolationNode: TypeAlias = Out
+else:
+    PersonNode = node_model("Person")
+    DealerNode = node_model("Dealer")
+    FirearmNode = node_model("Firearm")
+    RecoveryNode = node_model("Recovery")
+    NetworkNode = node_model("Network")
+    InspectionNode = node_model("Inspection")
+    ViolationNode = node_model("Violation")
+
+
+class Health(Out):
+    status: Literal["ok"]
+    store: str
+    nodes: dict[str, int]
+    snapshot_seconds: float
+
+
+class Token(Out):
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+
+
+class NodeRef(Out):
+    label: str
+    key: str
+    masked: bool = False
+
+
+class Edge(Out):
+    type: str
+    start: NodeRef
+    end: NodeRef
+    date: dt.date | None = None
+
+
+# --- firearm chain -------------------------------------------------------------------------------------------
+
+class ChainSale(Out):
+    dealer_key: str
+    license_number: str | None
+    business_name: str | None
+    premise_city: str | None
+    premise_state: str | None
+    sale_date: dt.date | None
+
+
+class ChainPerson(Out):
+    person_key: str
+    last_name: str | None = None
+    first_name: str | None = None
+    dob: dt.date | None = None
+    masked: bool = False
+
+
+class ChainPurchase(Out):
+    purchaser: ChainPerson
+    sale_id: str | None
+    purchase_date: dt.date | None
+    dealer_key: str | None
+    multiple_sale: bool | None
+    report_id: str | None
+    source: str | None
+
+
+class ChainRecovery(Out):
+    trace_id: str
+    recovery_date: dt.date | None
+    recovery_city: str | None
+    recovery_state: str | None
+    crime_code: str | None
+    time_to_crime_days: int | None
+    possessors: list[ChainPerson]
+
+
+class ChainNibinLink(Out):
+    lead_id: str
+    trace_id: str
+    linked_trace_id: str
+    lead_date: dt.date | None
+    status: str | None
+
+
+class FirearmOut(Out):
+    firearm: FirearmNode
+    sales: list[ChainSale]
+    purchases: list[ChainPurchase]
+    recoveries: list[ChainRecovery]
+    nibin_links: list[ChainNibinLink]
+    withheld: list[str] = Field(default_factory=list,
+                                description="parts of the chain left out by the release policy")
+
+
+# --- person, dealer, network ---------------------------------------------------------------------------------
+
+class Neighbourhood(Out):
+    depth: int
+    nodes: list[NodeRef]
+    relationships: list[Edge]
+    truncated: bool
+    withheld: int = Field(0, description="nodes left out by the release policy")
+
+
+class PersonOut(Out):
+    person: PersonNode
+    neighbourhood: Neighbourhood
+
+
+class InspectionOut(Out):
+    inspection: InspectionNode
+    violations: list[ViolationNode]
+
+
+class DealerOut(Out):
+    dealer: DealerNode
+    inspections: list[InspectionOut]
+
+
+class NetworkOut(Out):
+    network: NetworkNode
+    members: list[PersonNode]
+
+
+# --- lists ---------------------------------------------------------------------------------------------------
+
+class StrawPage(Out):
+    items: list[PersonNode]
+    total: int = Field(description="items matching the filters (before the release policy)")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class AnomalyPage(Out):
+    items: list[DealerNode]
+    total: int
+    next_cursor: str | None
+
+
+class Corridor(Out):
+    source: NodeRef
+    destination: NodeRef
+    source_name: str | None
+    destination_name: str | None
+    year: int | None
+    level: str | None
+    source_kind: str | None = Field(description="traces | atf_table (the FLOW `source` property)")
+    firearms: int | None
+    expected: float | None = None
+    score: float | None = None
+    z: float | None = None
+    trend: str | None = None
+    median_ttc_days: float | None = None
+
+
+class CorridorList(Out):
+    items: list[Corridor]
+
+
+class PathOut(Out):
+    source: str
+    target: str
+    found: bool
+    hops: int | None
+    nodes: list[NodeRef]
+    relationships: list[Edge]
+    max_hops: int
+    types: list[str]
+    since: dt.date | None
+
+
+class SearchHit(Out):
+    label: str
+    key: str
+    reference: str
+    summary: str | None
+    masked: bool = False
+
+
+class SearchOut(Out):
+    items: list[SearchHit]
+
+
+# --- requests ------------------------------------------------------------------------------------------------
+
+class SearchRequest(BaseModel):
+    """POST body, so names never travel in a URL (URLs end up in proxy and access logs)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: Literal["name", "serial", "license"]
+    q: str = Field(min_length=1, max_length=100, description="LAST or LAST, FIRST | a serial | a license number")
+    limit: int = Field(20, ge=1, le=100)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None

@@ -1,0 +1,174 @@
+"""The read model the API serves from: node tables, lookup indexes and the path index, built once at startup.
+
+Why in memory: Kùzu 0.11.3 plans a match on a parameter key as a full scan (LIBRARY_NOTES 3b: 10-19 ms per
+lookup at 1M nodes) and its connection is used by one thread at a time, so per-request Cypher would queue
+50 concurrent clients behind one lock. A snapshot answers a key lookup with a dict probe and an Arrow slice
+(tens of microseconds) and is safe to read from every worker thread. The server owns the embedded store while
+it runs (Kùzu locks its file), so nothing else can change the graph under it; after writes through another
+route (Neo4j), an admin rebuilds it with ``POST /api/v1/admin/snapshot``.
+
+Statements that need relationship properties the snapshot does not hold (the firearm chain) still go to the
+store, serialised by :attr:`ApiContext.lock`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from algorithms.paths import PathIndex, path_index, path_projection
+from api.settings import Settings
+from graph.schema import SCHEMA
+from graph.store import GraphStore
+
+#: Labels the API reads whole.
+SNAPSHOT_LABELS = ("Person", "Dealer", "Firearm", "Recovery", "Location", "Network", "Inspection", "Violation")
+
+
+@dataclass(frozen=True)
+class NodeTable:
+    """All nodes of one label with every declared property; ``get`` returns one node as a dict."""
+
+    label: str
+    table: pa.Table
+    rows: dict[str, int]
+
+    @classmethod
+    def load(cls, store: GraphStore, label: str) -> NodeTable:
+        node = SCHEMA.node(label)
+        props = tuple(p for p in node.property_names if p != node.key)
+        table = store.node_table(label, props)
+        table = table.rename_columns([node.key, *props])
+        keys = table.column(node.key).to_pylist()
+        return cls(label, table, {str(k): i for i, k in enumerate(keys)})
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        return self.table.slice(row, 1).to_pylist()[0]
+
+    def take(self, positions: list[int] | np.ndarray) -> list[dict[str, Any]]:
+        if len(positions) == 0:
+            return []
+        return self.table.take(pa.array(positions, type=pa.int64())).to_pylist()
+
+    def many(self, keys: list[str]) -> list[dict[str, Any]]:
+        return self.take([self.rows[k] for k in keys if k in self.rows])
+
+    def column(self, name: str) -> np.ndarray:
+        return np.asarray(self.table.column(name).to_pandas(), dtype=object)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+
+@dataclass(frozen=True)
+class RankedList:
+    """Keys ordered by score descending then key ascending, with the columns list filters use."""
+
+    keys: np.ndarray
+    scores: np.ndarray
+    filters: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    nodes: dict[str, NodeTable]
+    flows: pa.Table
+    inspections_of: dict[str, list[str]]
+    violations_of: dict[str, list[str]]
+    members_of: dict[str, list[str]]
+    serials: dict[str, list[int]]
+    licenses: dict[str, str]
+    last_names: dict[str, list[int]]
+    straw: RankedList
+    anomalies: RankedList
+    paths: PathIndex
+    built_seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _ranked(table: NodeTable, score: str, filters: dict[str, str]) -> RankedList:
+    key = SCHEMA.node(table.label).key
+    scored = table.table.filter(pc.is_valid(table.table.column(score)))
+    order = pc.sort_indices(scored, sort_keys=[(score, "descending"), (key, "ascending")])
+    scored = scored.take(order)
+    return RankedList(
+        keys=np.asarray(scored.column(key).to_pylist(), dtype=object),
+        scores=np.asarray(scored.column(score).to_numpy(zero_copy_only=False), dtype=np.float64),
+        filters={name: np.asarray(scored.column(column).to_pylist(), dtype=object)
+                 for name, column in filters.items()},
+    )
+
+
+def _grouped(table: pa.Table) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for src, dst in zip(table.column("src").to_pylist(), table.column("dst").to_pylist(), strict=True):
+        groups[str(src)].append(str(dst))
+    return {k: sorted(v) for k, v in groups.items()}
+
+
+def _index(values: list[Any], transform: Any = str) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, value in enumerate(values):
+        if value is not None and value != "":
+            index[transform(value)].append(position)
+    return dict(index)
+
+
+def build_snapshot(store: GraphStore) -> Snapshot:
+    started = time.perf_counter()
+    nodes = {label: NodeTable.load(store, label) for label in SNAPSHOT_LABELS}
+    flow = SCHEMA.relationship("FLOW")
+    flows = store.edge_list("FLOW", "Location", "Location", flow.property_names)
+    members = store.edge_list("MEMBER_OF", "Person", "Network")
+    dealers = nodes["Dealer"]
+    licenses = {str(n): str(k) for n, k in zip(dealers.table.column("license_number").to_pylist(),
+                                                  dealers.table.column("dealer_key").to_pylist(), strict=True)
+                if n is not None}
+    snapshot = Snapshot(
+        nodes=nodes,
+        flows=flows,
+        inspections_of=_grouped(store.edge_list("INSPECTED", "Dealer", "Inspection")),
+        violations_of=_grouped(store.edge_list("CITED", "Inspection", "Violation")),
+        members_of=_grouped(members.select(["dst", "src"]).rename_columns(["src", "dst"])),
+        serials=_index(nodes["Firearm"].table.column("serial_normalized").to_pylist()),
+        licenses=licenses,
+        last_names=_index(nodes["Person"].table.column("last_name").to_pylist(), lambda v: str(v).strip().upper()),
+        straw=_ranked(nodes["Person"], "straw_score", {"state": "state", "network_id": "network_id"}),
+        anomalies=_ranked(nodes["Dealer"], "anomaly_score", {"state": "premise_state"}),
+        paths=path_index(path_projection(store)),
+        built_seconds=0.0,
+    )
+    object.__setattr__(snapshot, "built_seconds", round(time.perf_counter() - started, 3))
+    object.__setattr__(snapshot, "counts", {label: len(table) for label, table in nodes.items()})
+    return snapshot
+
+
+class ApiContext:
+    """What request handlers share: settings, the store (one owner, used under ``lock``) and the snapshot."""
+
+    def __init__(self, settings: Settings, store: GraphStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.lock = threading.Lock()
+        with self.lock:
+            self._snapshot = build_snapshot(store)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def rebuild(self) -> Snapshot:
+        with self.lock:
+            fresh = build_snapshot(self.store)
+        self._snapshot = fresh
+        return fresh

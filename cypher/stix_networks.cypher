@@ -1,0 +1,5 @@
+// Trafficking networks for STIX export (threat-actor objects).
+MATCH (n:Network)
+RETURN n.network_id AS network_id, n.size AS size, n.score AS score, n.algorithm AS algorithm,
+       n.resolution AS resolution, n.analysis_run_id AS analysis_run_id
+ORDER BY network_id

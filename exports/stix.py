@@ -1,0 +1,348 @@
+"""STIX 2.1 export: ``to_stix(records, tlp=..., clearance=..., salt=...) -> stix2.Bundle`` (pure).
+
+Mapping (see docs/sharing.md): networks -> ``threat-actor`` (+ network extension) attributed-to their members;
+dealers and agencies -> ``identity`` (organization); persons -> ``identity`` (individual; pseudonymous, without
+name, DOB or address unless the clearance allows personal data); places -> ``location``; corridors ->
+``relationship`` location -> location (+ corridor extension); trafficking methods -> ``attack-pattern``;
+firearms -> ``firearm`` (declared new-sdo); recoveries -> ``sighting`` of the firearm (+ recovery extension,
+which repeats the firearm's description for consumers that drop unknown SDOs, as does a standard ``note`` per
+firearm); the analysis run -> ``report``.
+
+Every object carries one official TLP 2.0 marking id; an object whose marking is above the requested level (or
+the recipient's clearance) is left out, and so is every relationship or reference to it. Ids are UUIDv5 over the
+object's canonical identity and timestamps come from the data, so re-exporting the same data yields the same
+bundle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import stix2
+
+from exports.canonical import TRACEGRAPH_NAMESPACE, uuid5_canonical
+from exports.stix_extensions import (
+    EXT_IDS,
+    FirearmSDO,
+    extension_definitions,
+    producer_identity,
+    tlp_markings,
+)
+from exports.stix_scope import Record, ScopeRecords
+from exports.tlp import (
+    COMPUTED_TLP,
+    LABEL_TLP,
+    MARKING_IDS,
+    RELATIONSHIP_TLP,
+    Clearance,
+    Level,
+    allows,
+    masked_person_level,
+    most_restrictive,
+    pseudonym,
+    rank,
+)
+from graph.errors import Forbidden
+
+EPOCH = "2000-01-01T00:00:00.000Z"
+ATTACK_PATTERNS: dict[str, str] = {
+    "straw-purchasing": "Straw purchasing: a buyer who passes the background check buys for someone who "
+                        "cannot or will not.",
+    "unlicensed-dealing": "Engaging in the business of dealing in firearms without a federal license.",
+    "theft": "Theft of firearms from licensees, carriers or private owners.",
+}
+
+
+def stix_id(kind: str, identity: Any) -> str:
+    return f"{kind}--{uuid5_canonical(TRACEGRAPH_NAMESPACE, {'type': kind, 'identity': identity})}"
+
+
+def _ts(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    if isinstance(value, dt.date):
+        return f"{value.isoformat()}T00:00:00.000Z"
+    return str(value)
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, float) and value != value:  # NaN
+            continue
+        out[key] = value.isoformat() if isinstance(value, dt.date) else value
+    return out
+
+
+def _ext(name: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {EXT_IDS[name]: {"extension_type": "property-extension", **_clean(values)}}
+
+
+def _json_list(value: Any) -> list[Any] | None:
+    if value in (None, ""):
+        return None
+    try:
+        loaded = json.loads(value) if isinstance(value, str) else value
+    except json.JSONDecodeError:
+        return [str(value)]
+    return loaded if isinstance(loaded, list) else [loaded]
+
+
+def as_of(records: ScopeRecords) -> str:
+    """The fixed created/modified stamp: the latest analysis run's end, else the latest date in the data."""
+    for run in records.analysis_runs:
+        stamp = run.get("finished_at") or run.get("started_at")
+        if stamp:
+            return _ts(stamp) or EPOCH
+    dates = [r.get("recovery_date") for r in records.recoveries] + \
+            [d.get("last_verified_date") for d in records.dealers]
+    known = [d for d in dates if d is not None]
+    return (_ts(max(known)) or EPOCH) if known else EPOCH
+
+
+class _Builder:
+    def __init__(self, ceiling: Level, clearance: Clearance, salt: str, stamp: str) -> None:
+        self.ceiling, self.clearance, self.salt, self.stamp = ceiling, clearance, salt, stamp
+        self.objects: dict[str, Any] = {}
+        self.levels: dict[str, Level] = {}
+
+    def add(self, cls: Any, marking: Level, **kwargs: Any) -> str | None:
+        if not allows(self.ceiling, marking):
+            return None
+        refs = [v for k, v in kwargs.items() if k.endswith("_ref") and v] + \
+               [x for k, v in kwargs.items() if k.endswith("_refs") for x in (v or [])]
+        if any(ref not in self.objects for ref in refs):
+            return None  # never point at something left out
+        kwargs.setdefault("created", self.stamp)
+        kwargs.setdefault("modified", self.stamp)
+        obj = cls(object_marking_refs=[MARKING_IDS[marking]], allow_custom=False, **_clean(kwargs))
+        self.objects[obj.id] = obj
+        self.levels[obj.id] = marking
+        return str(obj.id)
+
+    def rel(self, source: str | None, rtype: str, target: str | None, identity: Any, marking: Level,
+            **kwargs: Any) -> str | None:
+        if not source or not target:
+            return None
+        level = most_restrictive(marking, self.levels[source], self.levels[target])
+        return self.add(stix2.Relationship, level, id=stix_id("relationship", identity), source_ref=source,
+                        relationship_type=rtype, target_ref=target, **kwargs)
+
+
+def _location(b: _Builder, loc: Record) -> str | None:
+    key = loc["location_key"]
+    has_coords = loc.get("lat") is not None and loc.get("lon") is not None
+    country = loc.get("country") or ("US" if key.startswith(("state:US", "city:US", "county:", "zip:")) else None)
+    if not has_coords and not country:
+        country = "US"
+    state = loc.get("state")
+    admin = state if state and "-" in str(state) else (f"US-{state}" if state and country == "US" else None)
+    return b.add(stix2.Location, LABEL_TLP["Location"], id=stix_id("location", key),
+                 name=loc.get("name") or key, latitude=loc.get("lat") if has_coords else None,
+                 longitude=loc.get("lon") if has_coords else None, country=country, administrative_area=admin,
+                 external_references=[{"source_name": "tracegraph", "external_id": key}])
+
+
+def _person(b: _Builder, person: Record) -> str | None:
+    key = person["person_key"]
+    # in full only where both the recipient and the requested level allow a person in full (RED)
+    masked = not (b.clearance.personal_data and allows(b.ceiling, LABEL_TLP["Person"]))
+    level: Level = masked_person_level() if masked else LABEL_TLP["Person"]
+    scored = person.get("straw_score") is not None or person.get("straw_indicators")
+    if scored:
+        level = most_restrictive(level, COMPUTED_TLP)
+    ext = {"person_key": pseudonym(key, b.salt) if masked else key, "masked": masked,
+           "state": person.get("state"), "straw_score": person.get("straw_score"),
+           "straw_rank": person.get("straw_rank"), "straw_indicators": _json_list(person.get("straw_indicators")),
+           "network_id": person.get("network_id")}
+    if masked:
+        name = ext["person_key"]
+        contact = None
+    else:
+        parts = [person.get(k) for k in ("first_name", "middle_name", "last_name", "suffix")]
+        name = " ".join(str(p) for p in parts if p) or key
+        ext["dob"] = person.get("dob")
+        address = [person.get(k) for k in ("street", "city", "state", "zip")]
+        contact = ", ".join(str(a) for a in address if a) or None
+    return b.add(stix2.Identity, level, id=stix_id("identity", {"person": ext["person_key"]}), name=name,
+                 identity_class="individual", contact_information=contact, extensions=_ext("person", ext))
+
+
+def _dealer(b: _Builder, dealer: Record, locations: dict[str, str]) -> str | None:
+    name = dealer.get("business_name") or dealer.get("license_name") or f"FFL {dealer['dealer_key']}"
+    refs = [{"source_name": "atf-ffl", "external_id": dealer.get("license_number") or dealer["dealer_key"],
+             "description": "federal firearms license number"},
+            {"source_name": "tracegraph", "external_id": dealer["dealer_key"]}]
+    place = ", ".join(str(p) for p in (dealer.get("premise_city"), dealer.get("premise_state")) if p)
+    return b.add(stix2.Identity, LABEL_TLP["Dealer"], id=stix_id("identity", {"dealer": dealer["dealer_key"]}),
+                 name=name, identity_class="organization", sectors=["retail"],
+                 description=f"Federal firearms licensee ({dealer.get('license_type_name') or 'type unknown'})"
+                             + (f", {place}" if place else ""),
+                 external_references=refs)
+
+
+def _firearm(b: _Builder, firearm: Record) -> str | None:
+    label = " ".join(str(firearm[k]) for k in ("manufacturer", "model", "caliber") if firearm.get(k))
+    return b.add(FirearmSDO, LABEL_TLP["Firearm"], id=stix_id("firearm", firearm["firearm_key"]),
+                 name=label or "firearm", firearm_key=firearm["firearm_key"],
+                 serial_number=firearm.get("serial_number"), obliterated=firearm.get("obliterated"),
+                 manufacturer=firearm.get("manufacturer"), importer=firearm.get("importer"),
+                 model=firearm.get("model"), caliber=firearm.get("caliber"),
+                 weapon_type=firearm.get("weapon_type"), country_of_manufacture=firearm.get("country_of_manufacture"))
+
+
+def _firearm_note(b: _Builder, firearm: Record, fid: str | None, related: list[str]) -> None:
+    """A standard ``note`` repeating the firearm's description, for consumers that drop the ``firearm`` SDO
+    (misp-stix does, and then drops its sightings too)."""
+    if fid is None:
+        return
+    fields = ("manufacturer", "model", "caliber", "weapon_type", "serial_number", "importer",
+              "country_of_manufacture")
+    lines = [f"{name}: {firearm[name]}" for name in fields if firearm.get(name) not in (None, "")]
+    b.add(stix2.Note, LABEL_TLP["Firearm"], id=stix_id("note", {"firearm": firearm["firearm_key"]}),
+          abstract=f"Firearm {firearm.get('manufacturer') or ''} {firearm.get('model') or ''}".strip(),
+          content="\n".join([f"firearm_key: {firearm['firearm_key']}", *lines]),
+          object_refs=[fid, *sorted({r for r in related if r in b.objects})])
+
+
+def _recovery(b: _Builder, rec: Record, firearm: Record | None, where: list[str]) -> str | None:
+    fire_id = stix_id("firearm", rec["firearm_key"])
+    seen = _ts(rec.get("recovery_date") or rec.get("request_date")) or b.stamp
+    ext = {"trace_id": rec["trace_id"], "request_date": rec.get("request_date"),
+           "recovery_date": rec.get("recovery_date"), "recovery_state": rec.get("recovery_state"),
+           "recovery_country": rec.get("recovery_country"), "crime_code": rec.get("crime_code"),
+           "agency_ori": rec.get("agency_ori"), "trace_status": rec.get("trace_status"),
+           "time_to_crime_days": rec.get("time_to_crime_days"), "location_key": rec.get("location_key"),
+           "firearm_key": rec["firearm_key"]}
+    for key in ("serial_number", "manufacturer", "model", "caliber", "weapon_type"):
+        ext[key] = (firearm or {}).get(key)
+    return b.add(stix2.Sighting, LABEL_TLP["Recovery"], id=stix_id("sighting", rec["trace_id"]),
+                 sighting_of_ref=fire_id, where_sighted_refs=[w for w in where if w in b.objects], count=1,
+                 first_seen=seen, last_seen=seen, created=seen, modified=seen,
+                 description=f"Crime-gun recovery, trace {rec['trace_id']}", extensions=_ext("recovery", ext))
+
+
+def _flow(b: _Builder, flow: Record) -> str | None:
+    src, dst = stix_id("location", flow["source_key"]), stix_id("location", flow["destination_key"])
+    if src not in b.objects or dst not in b.objects:
+        return None
+    computed = allows(b.ceiling, COMPUTED_TLP)
+    values = {"source_key": flow["source_key"], "destination_key": flow["destination_key"],
+              "year": flow.get("year"), "level": flow.get("level"), "data_source": flow.get("data_source"),
+              "firearms": flow.get("firearms"), "median_ttc_days": flow.get("median_ttc_days")}
+    if computed:
+        values.update(expected=flow.get("expected"), score=flow.get("score"), z_score=flow.get("z"),
+                      trend=flow.get("trend"), analysis_run_id=flow.get("analysis_run_id"))
+    has_scores = any(values.get(k) is not None for k in ("expected", "score", "z_score", "trend"))
+    level = most_restrictive(RELATIONSHIP_TLP["FLOW"], COMPUTED_TLP) if has_scores else RELATIONSHIP_TLP["FLOW"]
+    identity = {"flow": [flow["source_key"], flow["destination_key"], flow.get("year"), flow.get("data_source")]}
+    return b.rel(src, "related-to", dst, identity, level, extensions=_ext("corridor", values),
+                 description=f"Firearms trafficking corridor ({flow.get('year')}, {flow.get('firearms')} firearms)")
+
+
+def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: str) -> stix2.Bundle:
+    """The bundle a recipient with ``clearance`` receives when ``tlp`` is requested (pure, deterministic)."""
+    if rank(tlp) > rank(clearance.ceiling):
+        raise Forbidden(f"role {clearance.role} is not cleared for TLP:{tlp.upper()}")
+    b = _Builder(tlp, clearance, salt, as_of(records))
+    fixed: list[Any] = [*tlp_markings("red"), producer_identity(), *extension_definitions()]
+    for obj in fixed:
+        b.objects[obj.id] = obj
+        b.levels[obj.id] = "clear"
+    patterns = {name: b.add(stix2.AttackPattern, "clear", id=stix_id("attack-pattern", name),
+                            name=name.replace("-", " "), description=text, created=EPOCH, modified=EPOCH)
+                for name, text in ATTACK_PATTERNS.items()}
+    locations = {loc["location_key"]: _location(b, loc) for loc in records.locations}
+    for flow in records.flows:
+        _flow(b, flow)
+    dealers = {d["dealer_key"]: _dealer(b, d, {k: v for k, v in locations.items() if v}) for d in records.dealers}
+    for dealer in records.dealers:
+        b.rel(dealers[dealer["dealer_key"]], "located-at", locations.get(dealer.get("location_key") or ""),
+              {"dealer-at": dealer["dealer_key"]}, "clear")
+    persons = {p["person_key"]: _person(b, p) for p in records.persons}
+    networks: dict[str, str | None] = {}
+    for net in records.networks:
+        level = most_restrictive(LABEL_TLP["Network"], COMPUTED_TLP if net.get("score") is not None else "clear")
+        networks[net["network_id"]] = b.add(
+            stix2.ThreatActor, level, id=stix_id("threat-actor", net["network_id"]),
+            name=f"Trafficking network {net['network_id']}", threat_actor_types=["crime-syndicate"],
+            description=f"Firearms trafficking network of {net.get('size') or 'unknown'} persons "
+                        f"detected by {net.get('algorithm') or 'community detection'}",
+            extensions=_ext("network", {k: net.get(k) for k in ("network_id", "size", "score", "algorithm",
+                                                                 "resolution", "analysis_run_id")}))
+    for person in records.persons:
+        net_id = person.get("network_id")
+        if net_id:
+            b.rel(networks.get(net_id), "attributed-to", persons.get(person["person_key"]),
+                  {"member": [net_id, person["person_key"]]}, "amber")
+    for net_id, ta in networks.items():
+        members = [p for p in records.persons if p.get("network_id") == net_id]
+        if any(p.get("straw_score") is not None or p.get("straw_indicators") for p in members):
+            b.rel(ta, "uses", patterns["straw-purchasing"], {"uses": [net_id, "straw-purchasing"]}, "amber")
+    firearms = {f["firearm_key"]: f for f in records.firearms}
+    for firearm in records.firearms:
+        fid = _firearm(b, firearm)
+        for dealer_key in firearm["dealer_keys"]:
+            b.rel(dealers.get(dealer_key), "sold", fid, {"sold": [dealer_key, firearm["firearm_key"]]}, "green")
+        for person_key in firearm["purchaser_keys"]:
+            b.rel(persons.get(person_key), "purchased", fid, {"purchased": [person_key, firearm["firearm_key"]]},
+                  "green")
+    agencies: dict[str, str | None] = {}
+    for rec in records.recoveries:
+        ori = rec.get("agency_ori")
+        if ori and ori not in agencies:
+            agencies[ori] = b.add(stix2.Identity, "clear", id=stix_id("identity", {"agency": ori}),
+                                  name=rec.get("agency_name") or f"Agency {ori}", identity_class="organization",
+                                  external_references=[{"source_name": "fbi-ori", "external_id": ori}])
+        where = [w for w in (locations.get(rec.get("location_key") or ""), agencies.get(ori or "")) if w]
+        if not where:
+            where = [stix_id("location", f"state:US-{rec['recovery_state']}")] if rec.get("recovery_state") else []
+        _recovery(b, rec, firearms.get(rec["firearm_key"]), where)
+    recovered: dict[str, list[Record]] = {}
+    for rec in records.recoveries:
+        recovered.setdefault(rec["firearm_key"], []).append(rec)
+    for firearm in records.firearms:  # after the sightings, so the note can point at what MISP keeps
+        key = firearm["firearm_key"]
+        related = [d for d in (dealers.get(k) for k in firearm["dealer_keys"]) if d]
+        for rec in recovered.get(key, []):
+            related += [stix_id("sighting", rec["trace_id"]), locations.get(rec.get("location_key") or "") or ""]
+        _firearm_note(b, firearm, stix_id("firearm", key) if stix_id("firearm", key) in b.objects else None,
+                      related)
+    _report(b, records)
+    used = {ref for obj in b.objects.values() for ref in obj.get("object_marking_refs", [])}
+    for unused in [i for i in b.objects if i.startswith("marking-definition--") and i not in used]:
+        del b.objects[unused]  # carry only the TLP definitions the bundle uses (MISP tags every one it sees)
+    return stix2.Bundle(objects=list(b.objects.values()), id=_bundle_id(b.objects, tlp, clearance),
+                        allow_custom=True)
+
+
+def _report(b: _Builder, records: ScopeRecords) -> None:
+    if not records.analysis_runs:
+        return
+    run = records.analysis_runs[0]
+    refs = sorted(i for i in b.objects if not i.startswith(("marking-definition--", "extension-definition--")))
+    stamp = _ts(run.get("finished_at") or run.get("started_at")) or b.stamp
+    b.add(stix2.Report, LABEL_TLP["AnalysisRun"], id=stix_id("report", run["run_id"]),
+          name=f"tracegraph analysis run {run['run_id']}", report_types=["threat-actor", "attack-pattern"],
+          published=stamp, created=_ts(run.get("started_at")) or stamp, modified=stamp, object_refs=refs,
+          description=f"Firearms trafficking analysis (code {run.get('code_version') or 'unknown'}).")
+
+
+def _bundle_id(objects: dict[str, Any], tlp: Level, clearance: Clearance) -> str:
+    return stix_id("bundle", {"objects": sorted(objects), "tlp": tlp, "role": clearance.role})
+
+
+def bundle_dict(bundle: stix2.Bundle) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(bundle.serialize())
+    return loaded
+
+
+def objects_of(bundle: stix2.Bundle) -> Iterable[dict[str, Any]]:
+    return bundle_dict(bundle)["objects"]
