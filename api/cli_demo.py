@@ -123,6 +123,36 @@ def _products(ctx: DemoContext) -> None:
     ctx.summary.append(("corridors", found, str(path)))
 
 
+def _sharing(ctx: DemoContext) -> None:
+    """What partners receive: a TLP:GREEN STIX 2.1 bundle (persons left out at GREEN) and GeoJSON corridors."""
+    import secrets
+
+    from exports.geojson import from_records
+    from exports.stix import bundle_dict, to_stix
+    from exports.stix_scope import collect_scope
+    from exports.tlp import clearance
+
+    records = collect_scope(ctx.store, "all")
+    bundle = to_stix(records, tlp="green", clearance=clearance("partner"), salt=secrets.token_hex(16))
+    path = ctx.products / "partner_bundle_tlp_green.json"
+    # stix2's own sort_keys serialisation is quadratic in the bundle size; sort the plain JSON instead.
+    path.write_text(json.dumps(bundle_dict(bundle), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    ctx.summary.append(("STIX 2.1", f"{len(bundle.objects):,} objects for partners at TLP:GREEN", str(path)))
+    collection = from_records(records, level="state", layers=("corridors", "hubs"))
+    path = ctx.products / "corridors_state.geojson"
+    path.write_text(json.dumps(collection, indent=1, default=str) + "\n", encoding="utf-8")
+    ctx.summary.append(("GeoJSON", f"{len(collection['features']):,} corridor and hub features (RFC 7946)",
+                        str(path)))
+
+
+def _bloom(ctx: DemoContext) -> None:
+    from exports.bloom import perspective
+
+    path = ctx.products / "tracegraph.bloom-perspective.json"
+    path.write_text(json.dumps(perspective(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    ctx.summary.append(("Bloom", "perspective generated from the schema (import it in Neo4j Bloom)", str(path)))
+
+
 def _evaluate(ctx: DemoContext) -> None:
     from algorithms.scorecard import scorecard
 
@@ -139,7 +169,8 @@ def _evaluate(ctx: DemoContext) -> None:
 
 
 STEPS: list[tuple[str, Step]] = [("simulate", _simulate), ("init", _init), ("load", _load), ("analyze", _analyze),
-                                 ("products", _products), ("evaluate", _evaluate)]
+                                 ("products", _products), ("sharing", _sharing), ("bloom", _bloom),
+                                 ("evaluate", _evaluate)]
 
 
 def register(app: typer.Typer) -> None:

@@ -30,8 +30,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_writes_every_product_and_beats_the_spreadsheet_baseline(demo: Path) -> None:
     products = demo / "products"
-    for name in ("straw_queue.csv", "dealer_anomalies.csv", "corridors_state.csv", "evaluation.json"):
+    for name in ("straw_queue.csv", "dealer_anomalies.csv", "corridors_state.csv", "evaluation.json",
+                 "partner_bundle_tlp_green.json", "corridors_state.geojson", "tracegraph.bloom-perspective.json"):
         assert (products / name).stat().st_size > 0, name
+    bundle = json.loads((products / "partner_bundle_tlp_green.json").read_text())
+    assert bundle["type"] == "bundle" and not [o for o in bundle["objects"] if o["type"] == "x-person"]
+    geo = json.loads((products / "corridors_state.geojson").read_text())
+    assert geo["type"] == "FeatureCollection" and geo["features"]
     figures = json.loads((products / "evaluation.json").read_text())
     straw = figures["straw"]
     assert straw["k"] > 20
