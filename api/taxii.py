@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from api.routers.common import Caller, Context
@@ -124,16 +124,25 @@ def collection(collection_id: str, caller: Caller) -> JSONResponse:
 Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
 
 
-@router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/", summary="TAXII 2.1 objects (envelope)")
-def objects(collection_id: str, caller: Caller, ctx: Context,
-            added_after: Annotated[str | None, Query(max_length=40)] = None,
-            match_type: Annotated[str | None, Query(alias="match[type]", max_length=500)] = None,
-            match_id: Annotated[str | None, Query(alias="match[id]", max_length=5000)] = None,
-            limit: Limit = None, next_: Annotated[str | None, Query(alias="next", max_length=20)] = None,
-            ) -> JSONResponse:
+Page = tuple[list[dict[str, Any]], bool, str | None]
+
+
+def _page(collection_id: str, caller: Caller, ctx: Context,
+          added_after: Annotated[str | None, Query(max_length=40)] = None,
+          match_type: Annotated[str | None, Query(alias="match[type]", max_length=500)] = None,
+          match_id: Annotated[str | None, Query(alias="match[id]", max_length=5000)] = None,
+          limit: Limit = None, next_: Annotated[str | None, Query(alias="next", max_length=20)] = None) -> Page:
+    """The TAXII filters shared by objects and manifest: one page of the caller's view of a collection."""
     lvl = _level(collection_id, caller)
-    page, more, token = _filter(collection_objects(ctx, caller, lvl), added_after, match_type, match_id, limit,
-                                next_)
+    return _filter(collection_objects(ctx, caller, lvl), added_after, match_type, match_id, limit, next_)
+
+
+Selected = Annotated[Page, Depends(_page)]
+
+
+@router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/", summary="TAXII 2.1 objects (envelope)")
+def objects(collection_id: str, selected: Selected) -> JSONResponse:
+    page, more, token = selected
     body: dict[str, Any] = {"more": more, "objects": page}
     if token:
         body["next"] = token
@@ -141,15 +150,8 @@ def objects(collection_id: str, caller: Caller, ctx: Context,
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/", summary="TAXII 2.1 manifest")
-def manifest(collection_id: str, caller: Caller, ctx: Context,
-             added_after: Annotated[str | None, Query(max_length=40)] = None,
-             match_type: Annotated[str | None, Query(alias="match[type]", max_length=500)] = None,
-             match_id: Annotated[str | None, Query(alias="match[id]", max_length=5000)] = None,
-             limit: Limit = None, next_: Annotated[str | None, Query(alias="next", max_length=20)] = None,
-             ) -> JSONResponse:
-    lvl = _level(collection_id, caller)
-    page, more, token = _filter(collection_objects(ctx, caller, lvl), added_after, match_type, match_id, limit,
-                                next_)
+def manifest(collection_id: str, selected: Selected) -> JSONResponse:
+    page, more, token = selected
     entries = [{"id": o["id"], "date_added": _added(o), "version": _added(o), "media_type": STIX} for o in page]
     body: dict[str, Any] = {"more": more, "objects": entries}
     if token:

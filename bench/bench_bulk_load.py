@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.ddl import kuzu_ddl
 from graph.kuzu_store import KuzuStore
 
 
@@ -66,13 +67,12 @@ def main() -> None:
 
         raw_db = kuzu.Database(str(Path(tmp) / "raw.kuzu"))
         raw = kuzu.Connection(raw_db)
-        raw.execute("CREATE NODE TABLE Person(person_key STRING PRIMARY KEY, last_name STRING)")
-        raw.execute("CREATE NODE TABLE Firearm(firearm_key STRING PRIMARY KEY, weapon_type STRING)")
-        raw.execute("CREATE REL TABLE PURCHASED(FROM Person TO Firearm, sale_id STRING, multiple_sale BOOL)")
+        for statement in kuzu_ddl():  # the same tables the store uses: the baseline differs only in the glue
+            raw.execute(statement)
         b0 = time.perf_counter()
-        raw.execute("COPY Person FROM $t", {"t": people})
-        raw.execute("COPY Firearm FROM $t", {"t": guns})
-        raw.execute("COPY PURCHASED FROM $t", {"t": purchases})
+        raw.execute("COPY Person(person_key, last_name) FROM $t", {"t": people})
+        raw.execute("COPY Firearm(firearm_key, weapon_type) FROM $t", {"t": guns})
+        raw.execute("COPY PURCHASED(sale_id, multiple_sale) FROM $t", {"t": purchases})
         b1 = time.perf_counter()
         raw.close()
         raw_db.close()
