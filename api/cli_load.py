@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
                                                                   "the MMYY file name, else the file date)")] = None,
         year: Annotated[int | None, typer.Option("--year", help="state-traces: the table's year when neither "
                                                                 "the file name nor the sheet says")] = None,
-        batch_rows: Annotated[int, typer.Option("--batch-rows", min=1000, help="rows per batch")] = 100_000,
+        batch_rows: Annotated[int, typer.Option("--batch-rows", min=1000, help="rows per batch")] = 250_000,
     ) -> None:
         """Load one file of KIND: valid rows into the store, bad rows (with line and reason) into a rejects file."""
         loader = loader_for(kind.strip().lower())

@@ -107,6 +107,22 @@ class KuzuStore:
     def init_schema(self) -> None:
         for statement in kuzu_ddl(self.schema):
             self._execute(statement)
+        self.migrate()
+
+    def migrate(self) -> list[str]:
+        """Add the properties the schema declares that an older store's tables lack (``CREATE … IF NOT EXISTS``
+        leaves existing tables as they were); existing values stay, new columns start null. Returns
+        ``Table.property`` for each column added."""
+        added = []
+        tables = [(n.name, n.properties) for n in self.schema.nodes]
+        tables += [(r.name, r.properties) for r in self.schema.relationships]
+        for table, properties in tables:
+            have = set(self._execute(f"CALL table_info({_string(table)}) RETURN *").df()["name"])
+            for prop in properties:
+                if prop.name not in have:
+                    self._execute(f"ALTER TABLE {quote(table)} ADD IF NOT EXISTS {quote(prop.name)} {prop.type}")
+                    added.append(f"{table}.{prop.name}")
+        return added
 
     # --- upserts -----------------------------------------------------------------------------------------------
 
@@ -130,11 +146,13 @@ class KuzuStore:
             self._execute(f"COPY {quote(label)}({columns}) FROM $batch", {"batch": new})
         changed = changed_rows(old, existing, [node.key], props)
         if changed.num_rows:
-            sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})" for p in props)
+            sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})"
+                             for p in changed.column_names if p != node.key)
             text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "
                     f"SET {sets}")
             self._execute(text, {"batch": changed.rename_columns([_col(c) for c in changed.column_names])})
-        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows)
+        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows,
+                             created_keys=new.column(node.key))
 
     def _existing_nodes(self, node: NodeLabel, batch: pa.Table, props: list[str]) -> pa.Table:
         """Key and current values of ``props`` for the batch's keys that exist.
@@ -163,22 +181,33 @@ class KuzuStore:
         return self._execute(f"LOAD FROM $batch MATCH (n:{label} {{{key}: {_col(node.key)}}}) RETURN {returns}",
                              {"batch": probe}).arrow()
 
-    def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows) -> UpsertSummary:
+    def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
+                             created_from: pa.Array | None = None,
+                             created_to: pa.Array | None = None) -> UpsertSummary:
         rel = self.schema.relationship(rel_type)
         source, target = self.schema.node(from_label), self.schema.node(to_label)
         batch = conform_relationships(rel, source, target, rows)
         if batch.num_rows == 0:
             return UpsertSummary(0, 0, 0)
+        fresh = _touching(batch, created_from, created_to)
+        if fresh is not None:  # rows at a node created just now cannot exist yet: no lookup
+            rows_fresh, batch = batch.filter(fresh), batch.filter(pc.invert(fresh))
+            if rows_fresh.num_rows:
+                self._copy_rels(rel, from_label, to_label, rows_fresh)
+        else:
+            rows_fresh = batch.slice(0, 0)
         identity = [FROM_KEY, TO_KEY, *rel.key]
         props = [c for c in batch.column_names if c not in identity]
-        existing = self._existing_rels(rel, source, target, batch, identity, props)
+        existing = (self._existing_rels(rel, source, target, batch, identity, props) if batch.num_rows
+                    else batch.slice(0, 0))
         new, old = anti_join(batch, existing, identity)
         if new.num_rows:
             self._copy_rels(rel, from_label, to_label, new)
         changed = changed_rows(old, existing, identity, props)
         if changed.num_rows:
             self._replace_rels(rel, source, target, changed, identity)
-        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows)
+        created = rows_fresh.num_rows + new.num_rows
+        return UpsertSummary(created + old.num_rows, created, old.num_rows, changed.num_rows)
 
     def _copy_rels(self, rel: RelType, from_label: str, to_label: str, rows: pa.Table) -> None:
         """COPY new relationships. COPY checks that both endpoints exist and rolls back otherwise; into a
@@ -282,6 +311,17 @@ class KuzuStore:
             text = f"MATCH ()-[e:{quote(rel)}]->() RETURN count(e)"
             counts["relationships"][rel] = int(self._execute(text).scalar())
         return counts
+
+
+def _touching(batch: pa.Table, created_from: pa.Array | None, created_to: pa.Array | None) -> pa.Array | None:
+    """Mask of the rows whose source is in ``created_from`` or whose target is in ``created_to`` (None: no hint)."""
+    mask = None
+    for column, keys in ((FROM_KEY, created_from), (TO_KEY, created_to)):
+        if keys is not None and len(keys):
+            hit = pc.is_in(batch.column(column), value_set=pa.chunked_array([keys]).combine_chunks()
+                           .cast(batch.schema.field(column).type))
+            mask = hit if mask is None else pc.or_(mask, hit)
+    return mask
 
 
 def _string(value: str) -> str:

@@ -119,7 +119,10 @@ class Neo4jStore:
         created = sum(int(self._write_returning(text, {"rows": chunk}).scalar() or 0) for chunk in _chunks(batch))
         return UpsertSummary(batch.num_rows, created, batch.num_rows - created)
 
-    def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows) -> UpsertSummary:
+    def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
+                             created_from: pa.Array | None = None,
+                             created_to: pa.Array | None = None) -> UpsertSummary:
+        """``created_from`` / ``created_to`` are ignored: MERGE looks every row up anyway."""
         rel = self.schema.relationship(rel_type)
         source, target = self.schema.node(from_label), self.schema.node(to_label)
         batch = conform_relationships(rel, source, target, rows)

@@ -206,6 +206,10 @@ FIREARM = NodeLabel(
         P("obliterated", "BOOL"),
         P("manufacturer"), P("manufacturer_normalized", indexed=True), P("importer"),
         P("model"), P("caliber"), P("weapon_type"), P("country_of_manufacture"),
+        P("reported_stolen", "BOOL", "true once a lost/stolen report (TheftReport) names this firearm",
+          computed=True),
+        P("batch_id", doc="serial batch: recovered guns of this make and model with serials close in sequence "
+          "(algorithms/batches.py)", computed=True),
         _RUN,
     ),
 )
@@ -224,6 +228,9 @@ RECOVERY = NodeLabel(
         P("time_to_crime_days", "INT64", "recovery_date - purchase_date, computed at load"),
         P("dealer_license_quoted", doc="the FFL number exactly as the trace quoted it"),
         P("multiple_sale_report_id"),
+        P("reported_stolen", "BOOL", "the recovered firearm is named by a lost/stolen report",
+          computed=True),
+        P("stolen_report_id", doc="the earliest lost/stolen report naming the firearm", computed=True),
         _RUN,
     ),
 )
@@ -295,6 +302,24 @@ EVIDENCE = NodeLabel(
     ),
 )
 
+THEFT_REPORT = NodeLabel(
+    "TheftReport", "report_id",
+    "A lost/stolen firearm report: a dealer's theft/loss report (ATF F 3310.11) or a police/agency report, at "
+    "home or abroad (INTERPOL iARMS-style records). One report may name several firearms (REPORTED_STOLEN); a "
+    "dealer reporter is linked by REPORTED, an agency reporter is kept as a property.",
+    (
+        P("report_id"), P("reported_date", "DATE"),
+        P("reporter_kind", doc="dealer | agency"),
+        P("reporter", doc="the reporter exactly as quoted (FFL number or agency ORI/name)"),
+        P("reporter_dealer_key", doc="REGN-DIST-SEQN when the reporter is an FFL", indexed=True),
+        P("reporter_agency", doc="agency ORI or name when the reporter is not an FFL"),
+        P("country", doc="ISO 3166-1 alpha-2 country of the report"),
+        P("source_form", doc="e.g. 'ATF F 3310.11' (dealer theft/loss) or 'agency report'"),
+        P("firearm_count", "INT64", "firearms named by the report"),
+        _RUN,
+    ),
+)
+
 LOAD_RUN = NodeLabel(
     "LoadRun", "run_id",
     "One execution of a loader over one file.",
@@ -317,7 +342,7 @@ ANALYSIS_RUN = NodeLabel(
 
 SCHEMA = Schema(
     nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
-           LOAD_RUN, ANALYSIS_RUN),
+           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT),
     relationships=(
         RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
                 (P("sale_date", "DATE"), P("license_number_quoted"))),
@@ -349,5 +374,11 @@ SCHEMA = Schema(
                               ("Intel", "Recovery"), ("Intel", "Dealer")),
                 "Partner intelligence that refers to an entity of ours."),
         RelType("OF", (("Evidence", "Recovery"), ("Evidence", "Firearm")), "What an evidence item documents."),
+        RelType("REPORTED_STOLEN", (("Firearm", "TheftReport"),),
+                "The firearm is named by a lost/stolen report; the Firearm node is keyed exactly as a trace keys "
+                "it, so a recovery of the same gun reaches the report through the shared node.",
+                (P("serial_quoted", doc="the serial exactly as the report gave it"),)),
+        RelType("REPORTED", (("Dealer", "TheftReport"),),
+                "A dealer's own theft/loss report (ATF F 3310.11), reached by its license number."),
     ),
 )

@@ -16,7 +16,7 @@ Upsert semantics (both backends):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeAlias, runtime_checkable
 
@@ -51,6 +51,7 @@ class UpsertSummary:
     created: int
     updated: int
     changed: int = 0
+    created_keys: pa.Array | None = field(default=None, compare=False, repr=False)
 
 
 class Result:
@@ -94,8 +95,14 @@ class GraphStore(Protocol):
     def upsert_nodes(self, label: str, rows: Rows) -> UpsertSummary:
         """Create or update nodes of one label, keyed by the label's key."""
 
-    def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows) -> UpsertSummary:
-        """Create or update relationships; rows carry ``from_key``, ``to_key`` and properties."""
+    def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
+                             created_from: pa.Array | None = None,
+                             created_to: pa.Array | None = None) -> UpsertSummary:
+        """Create or update relationships; rows carry ``from_key``, ``to_key`` and properties.
+
+        ``created_from`` / ``created_to``: keys of endpoint nodes the caller has just created (an upsert's
+        ``created_keys``) and that can have no relationship of this type yet; a backend may write the rows
+        touching them without looking for existing ones. A hint only: results are the same without it."""
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> Result:
         """Run the named statement from ``cypher/`` with ``$parameters``."""
@@ -211,7 +218,8 @@ def anti_join(batch: pa.Table, existing: pa.Table, keys: list[str]) -> tuple[pa.
 
 
 def changed_rows(old: pa.Table, existing: pa.Table, keys: list[str], props: list[str]) -> pa.Table:
-    """Rows of ``old`` (already stored) where some property is non-null and differs from the stored value.
+    """Rows of ``old`` (already stored) where some property is non-null and differs from the stored value, with
+    the keys and only the properties that differ somewhere (an update then writes just those columns).
 
     Only those need an update: re-running a load then costs a scan and a join, not a write per row."""
     if old.num_rows == 0 or not props:
@@ -221,13 +229,18 @@ def changed_rows(old: pa.Table, existing: pa.Table, keys: list[str], props: list
                                    + [pa.field(f"{p}\x1fstored", old.schema.field(p).type) for p in props]))
     joined = old.join(stored, keys=keys, join_type="left outer", use_threads=False)
     mask = None
+    differing = []
     for prop in props:
         new_value, stored_value = joined.column(prop), joined.column(f"{prop}\x1fstored")
         differs = pc.and_(pc.is_valid(new_value),
                           pc.or_kleene(pc.is_null(stored_value), pc.not_equal(new_value, stored_value)))
         differs = pc.fill_null(differs, True)
-        mask = differs if mask is None else pc.or_(mask, differs)
-    return joined.filter(mask).select(old.column_names)
+        if pc.any(differs).as_py():
+            differing.append(prop)
+            mask = differs if mask is None else pc.or_(mask, differs)
+    if mask is None:
+        return old.slice(0, 0)
+    return joined.filter(mask).select([*keys, *differing])
 
 
 def empty_counts(schema: Schema = SCHEMA) -> dict[str, dict[str, int]]:

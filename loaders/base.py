@@ -7,7 +7,7 @@ the rest, the same way for every format:
 * the file is digested (SHA-256) while its encoding is detected (UTF-8, UTF-8 with BOM, else Windows-1252; a file
   neither decodes as is refused), so the run id ``<kind>-<digest prefix>`` is a pure function of the file and
   the kind. Re-loading a file, or re-running a load that was killed halfway, writes the same keys again;
-* delimited text is streamed with pyarrow's CSV reader in batches (``batch_rows``, default 100k) as strings,
+* delimited text is streamed with pyarrow's CSV reader in batches (``batch_rows``, default 250k) as strings,
   headers matched case-insensitively, values trimmed; a second line made only of dashes (ATF's layout) is
   skipped; rows with the wrong number of fields are rejected, not dropped;
 * rejected rows go verbatim, with their line number and reason, to ``<rejects dir>/<file stem>.<kind>.rejects.csv``;
@@ -46,7 +46,7 @@ from loaders.frames import arrow
 @dataclass
 class LoadOptions:
     rejects_dir: Path | None = None
-    batch_rows: int = 100_000
+    batch_rows: int = 250_000
     as_of: date | None = None
     year: int | None = None
     progress: Callable[[int], None] | None = None  # called with rows read so far

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from graph.store import GraphStore
 from loaders import identity, reference
@@ -68,23 +69,39 @@ class PersonResolver:
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         table = store.node_table("Person", PERSON_STORED).to_pandas()
-        self.known = table.rename(columns={"key": "person_key"})
-        if "dob" in self.known:
-            self.known["dob"] = [d if d is None or not pd.isna(d) else None for d in self.known["dob"]]
+        known = table.rename(columns={"key": "person_key"})
+        if "dob" in known:
+            known["dob"] = [d if d is None or not pd.isna(d) else None for d in known["dob"]]
+        # normalised once here, then kept current batch by batch (normalising every stored person again for
+        # each batch made resolution grow with the store)
+        self.prepared = identity.prepare_known(known) if len(known) else None
+        self.created: pa.Array | None = None  # person keys the last call created
 
     def resolve(self, mentions: pd.DataFrame, run_id: str) -> pd.DataFrame:
         """``mentions``: mention_id + PERSON_FIELDS. Writes the Person nodes; returns mention_id -> person_key."""
         if mentions.empty:
             return pd.DataFrame({"mention_id": [], "person_key": []})
-        known = self.known if len(self.known) else None
-        result = identity.resolve_people(mentions.reset_index(drop=True), known)
+        result = identity.resolve_people(mentions.reset_index(drop=True), prepared=self.prepared)
         persons = result.persons.copy()
         persons["load_run_id"] = run_id
-        self.store.upsert_nodes("Person", arrow(persons, "Person"))
-        fresh = persons[list(("person_key", *PERSON_STORED))]
-        self.known = (pd.concat([self.known[~self.known["person_key"].isin(fresh["person_key"])], fresh],
-                                ignore_index=True) if len(self.known) else fresh.reset_index(drop=True))
+        self.created = self.store.upsert_nodes("Person", arrow(persons, "Person")).created_keys
+        self._remember(persons)
         return result.assignments[["mention_id", "person_key"]]
+
+    def _remember(self, persons: pd.DataFrame) -> None:
+        """Keep the normalised stored persons current: new persons are normalised and appended; persons
+        already known only change their record count (their fields never change once stored)."""
+        if self.prepared is None:
+            self.prepared = identity.prepare_known(persons[list(("person_key", *PERSON_STORED))])
+            return
+        where = pd.Index(self.prepared["person_key"]).get_indexer(persons["person_key"])
+        known = where >= 0
+        counts = self.prepared["record_count"].to_numpy(dtype=float, copy=True)
+        counts[where[known]] = persons["record_count"].to_numpy(dtype=float)[known]
+        self.prepared["record_count"] = counts
+        if (~known).any():
+            fresh = identity.prepare_known(persons.loc[~known, list(("person_key", *PERSON_STORED))])
+            self.prepared = pd.concat([self.prepared, fresh], ignore_index=True)
 
 
 def mentions_frame(ids: pd.Series, fields: dict[str, pd.Series]) -> pd.DataFrame:

@@ -22,10 +22,12 @@ import pandas as pd
 
 from graph.store import GraphStore
 from loaders import reference
+from loaders.parsing import map_distinct
 
 US = "US"
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def normalize_city(value: str | None) -> str | None:
     if value is None:
         return None
@@ -38,10 +40,7 @@ def normalize_city(value: str | None) -> str | None:
 
 
 def normalize_cities(column: pd.Series) -> pd.Series:
-    uniques = pd.unique(column.dropna())
-    table = {v: normalize_city(v) for v in uniques}
-    mapped = column.map(table).astype(object)
-    return mapped.where(column.notna() & mapped.notna(), None)
+    return map_distinct(column, normalize_city)
 
 
 def country_key(country: str) -> str:
@@ -158,8 +157,12 @@ def location_frames(places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     nodes: list[pd.DataFrame] = []
     rels: list[pd.DataFrame] = []
     countries = pd.unique(country)
+    from loaders.countries import COUNTRY_POINTS  # cross-border corridors need a point per country
+
     nodes.append(pd.DataFrame({"location_key": [country_key(c) for c in countries], "kind": "country",
-                               "name": list(countries), "country": list(countries)}))
+                               "name": list(countries), "country": list(countries),
+                               "lat": [COUNTRY_POINTS.get(c, (None, None))[0] for c in countries],
+                               "lon": [COUNTRY_POINTS.get(c, (None, None))[1] for c in countries]}))
     has_state = state.notna()
     st = pd.DataFrame({"country": country[has_state], "state": state[has_state]}).drop_duplicates()
     if len(st):
@@ -201,11 +204,21 @@ def location_frames(places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return node_frame, rel_frame
 
 
-def upsert_places(store: GraphStore, places: pd.DataFrame) -> int:
-    """Create/refresh the Location nodes and IN relationships for ``places``; returns nodes written."""
+def upsert_places(store: GraphStore, places: pd.DataFrame, written: set[str] | None = None) -> int:
+    """Create/refresh the Location nodes and IN relationships for ``places``; returns nodes written.
+
+    ``written``: the Location keys a loader has already written in this run (updated here). A place's node is
+    derived from its key, so a batch skips the places an earlier batch of the run wrote (the first spelling of a
+    city's display name in a run is the one kept, the same on every re-run)."""
     from loaders.frames import arrow
 
     nodes, rels = location_frames(places)
+    if written is not None:
+        nodes = nodes[~nodes["location_key"].isin(written)]
+        rels = rels[rels["from_key"].isin(nodes["location_key"])]
+        written.update(nodes["location_key"].tolist())
+        if nodes.empty:
+            return 0
     store.upsert_nodes("Location", arrow(nodes, "Location"))
     if len(rels):
         store.upsert_relationships("IN", "Location", "Location", arrow(rels))

@@ -92,8 +92,12 @@ class Resolution:
     persons: pd.DataFrame
 
 
-def resolve_people(mentions: pd.DataFrame, known: pd.DataFrame | None = None) -> Resolution:
+def resolve_people(mentions: pd.DataFrame, known: pd.DataFrame | None = None, *,
+                   prepared: pd.DataFrame | None = None) -> Resolution:
     """Resolve person mentions into persons, reusing the keys of ``known`` persons that match.
+
+    ``prepared`` is ``known`` already passed through :func:`prepare_known` (a loader resolving batch after batch
+    keeps it, so the stored persons are normalised once per run, not once per batch); give one or the other.
 
     >>> import datetime as dt
     >>> m = pd.DataFrame({"mention_id": ["t1:purchaser", "t2:possessor", "t3:purchaser"],
@@ -117,15 +121,22 @@ def resolve_people(mentions: pd.DataFrame, known: pd.DataFrame | None = None) ->
     person_of, links = _cluster(prof, links)
     fresh = _fresh_keys(prof, person_of)
     mapped = pd.DataFrame({"pid": np.zeros(0, dtype=np.int64), "key": None, "rule": None, "confidence": 0.0})
-    stored = pd.DataFrame()
-    if known is not None and len(known):
-        _require(known, ("person_key", *PERSON_FIELDS), "known")
-        known = known[known["person_key"].notna()].drop_duplicates("person_key").reset_index(drop=True)
-        stored = nm.normalise_records(known)
-        stored["person_key"] = known["person_key"].astype(str).to_numpy()
-        stored["record_count"] = pd.to_numeric(known.get("record_count"), errors="coerce")
+    stored = prepared if prepared is not None else (prepare_known(known) if known is not None and len(known)
+                                                    else pd.DataFrame())
+    if len(stored):
         mapped = _match_known(prof, person_of, fresh, stored)
     return _assemble(rec, prof, profile_of, person_of, links, ambiguous, fresh, mapped, stored)
+
+
+def prepare_known(known: pd.DataFrame) -> pd.DataFrame:
+    """Stored persons (``person_key``, the person fields, ``record_count``) normalised for matching."""
+    _require(known, ("person_key", *PERSON_FIELDS), "known")
+    known = known[known["person_key"].notna()].drop_duplicates("person_key").reset_index(drop=True)
+    stored = nm.normalise_records(known)
+    stored["person_key"] = known["person_key"].astype(str).to_numpy()
+    counts = known["record_count"] if "record_count" in known else pd.Series(np.nan, index=known.index)
+    stored["record_count"] = pd.to_numeric(counts, errors="coerce").to_numpy()
+    return stored
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -322,7 +333,9 @@ def _match_known(prof: pd.DataFrame, person_of: np.ndarray, fresh: np.ndarray,
     out = [pd.DataFrame({"pid": np.flatnonzero(hit), "key": fresh[person_of][hit], "rule": None,
                          "confidence": np.nan})]
     open_prof = prof[~hit]
-    others = stored[~_isin(keys, fresh)].assign(pid=lambda f: np.arange(len(f)) + len(prof))
+    # every rule blocks on the surname: only stored persons sharing one with an open profile can match
+    maybe = ~_isin(keys, fresh) & _isin(stored["n_last"].to_numpy(), open_prof["n_last"].to_numpy())
+    others = stored[maybe].reset_index(drop=True).assign(pid=lambda f: np.arange(len(f)) + len(prof))
     if not len(open_prof) or not len(others):
         return pd.concat(out, ignore_index=True)
     cand = _candidates(open_prof, others)

@@ -24,12 +24,11 @@ from loaders.entities import (
 )
 from loaders.frames import arrow
 from loaders.parsing import (
+    firearm_description,
     firearm_keys,
-    normalize_manufacturers,
     normalize_serials,
     parse_dates,
     parse_licenses,
-    parse_weapon_types,
     to_date_objects,
 )
 from loaders.traces import person_fields, text
@@ -78,14 +77,9 @@ class MultipleSalesLoader(Loader):
         out["serial_number"] = text(frame, "serial_number")
         out["serial_normalized"] = normalize_serials(out["serial_number"])
         checks.append((out["serial_normalized"].isna(), "missing serial_number"))
-        out["manufacturer"] = text(frame, "manufacturer")
-        checks.append((out["manufacturer"].isna(), "missing manufacturer"))
-        out["manufacturer_normalized"] = normalize_manufacturers(out["manufacturer"])
-        out["weapon_type"], bad_weapon = parse_weapon_types(text(frame, "weapon_type"))
-        checks.append((bad_weapon, "unknown weapon_type"))
-        checks.append((out["weapon_type"].isna() & ~bad_weapon, "missing weapon_type"))
-        for name in ("model", "caliber"):
-            out[name] = text(frame, name)
+        gun, gun_checks = firearm_description(frame)
+        out.update(gun)
+        checks.extend(gun_checks)
         out["obliterated"] = pd.Series(False, index=frame.index)
         out["firearm_key"] = firearm_keys(out["manufacturer_normalized"], out["serial_normalized"],
                                           out["weapon_type"], "msr:" + report.fillna(""))

@@ -16,6 +16,7 @@ column of two million names with two hundred thousand distinct values costs two 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -67,6 +68,7 @@ def _per_distinct(values: pd.Series, func: Callable[[str], object]) -> np.ndarra
     return mapped[codes]  # code -1 (missing) picks the trailing entry
 
 
+@functools.lru_cache(maxsize=1 << 18)  # a loader folds the same names batch after batch
 def fold(text: str) -> str:
     """Upper case, accents removed, apostrophes dropped, other punctuation -> space, spaces collapsed."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").upper()
@@ -131,6 +133,7 @@ def _column(parts: np.ndarray, index: int) -> np.ndarray:
     return np.array([p[index] for p in parts], dtype=object)
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def normalise_street(text: str) -> str:
     """``"123 North Main Street, Apt. 4B"`` -> ``"123 N MAIN ST"`` (USPS Pub. 28 abbreviations, unit removed)."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").upper()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from loaders import geo
 from loaders.base import Loader, reasons_from
@@ -32,8 +33,8 @@ from loaders.entities import (
 from loaders.frames import arrow
 from loaders.parsing import (
     clean_text,
+    firearm_description,
     firearm_keys,
-    normalize_manufacturers,
     normalize_serials,
     normalize_zips,
     parse_countries,
@@ -42,7 +43,6 @@ from loaders.parsing import (
     parse_licenses,
     parse_numbers,
     parse_states,
-    parse_weapon_types,
     to_date_objects,
 )
 
@@ -87,9 +87,13 @@ class TracesLoader(Loader):
         self.seen: set[str] = set()
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store)
+        self.places_written: set[str] = set()
 
     def finish(self) -> None:
         self.details["dealer_stubs_created"] = self.dealers.stubs_created
+        from loaders.stolen_hits import mark_hits  # every recovery checked against lost/stolen reports
+
+        self.details["recoveries_reported_stolen"] = mark_hits(self.store)
 
     def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         out: dict[str, pd.Series] = {}
@@ -97,7 +101,9 @@ class TracesLoader(Loader):
         trace_id = text(frame, "trace_id")
         out["trace_id"] = trace_id
         checks.append((trace_id.isna(), "missing trace_id"))
-        duplicate = trace_id.duplicated() | trace_id.isin(self.seen)
+        seen = self.seen.__contains__  # a set lookup per row: Series.isin(set) copies the whole set every batch
+        duplicate = trace_id.duplicated() | pd.Series([seen(t) for t in trace_id.tolist()], index=trace_id.index,
+                                                      dtype=bool)
         self.seen.update(trace_id.dropna().tolist())
         checks.append((duplicate & trace_id.notna(), "duplicate trace_id in file"))
         bad_dates = {}
@@ -127,8 +133,7 @@ class TracesLoader(Loader):
             checks.append((bad, f"{name} not a number in range"))
         checks.append((out["recovery_lat"].isna() != out["recovery_lon"].isna(),
                        "recovery_lat and recovery_lon must be given together"))
-        for name in ("crime_code", "agency_ori", "agency_name", "importer", "model", "caliber",
-                     "multiple_sale_report_id"):
+        for name in ("crime_code", "agency_ori", "agency_name", "importer", "multiple_sale_report_id"):
             out[name] = text(frame, name)
         out["crime_code"] = out["crime_code"].str.upper()
         status = text(frame, "trace_status").str.upper()
@@ -137,13 +142,9 @@ class TracesLoader(Loader):
         cmfg, bad_cmfg = parse_countries(text(frame, "country_of_manufacture"), default="")
         out["country_of_manufacture"] = cmfg
         checks.append((bad_cmfg, "bad country_of_manufacture (ISO 3166-1 alpha-2)"))
-        out["manufacturer"] = text(frame, "manufacturer")
-        checks.append((out["manufacturer"].isna(), "missing manufacturer"))
-        out["manufacturer_normalized"] = normalize_manufacturers(out["manufacturer"])
-        weapon, bad_weapon = parse_weapon_types(text(frame, "weapon_type"))
-        out["weapon_type"] = weapon
-        checks.append((bad_weapon, "unknown weapon_type"))
-        checks.append((weapon.isna() & ~bad_weapon, "missing weapon_type"))
+        gun, gun_checks = firearm_description(frame)
+        out.update(gun)
+        checks.extend(gun_checks)
         obliterated, bad_flag = parse_flags(text(frame, "obliterated_serial"))
         checks.append((bad_flag, "obliterated_serial must be Y or N"))
         is_obliterated = obliterated.eq(True)
@@ -171,28 +172,30 @@ class TracesLoader(Loader):
     def load(self, good: pd.DataFrame) -> int:
         run = self.run_id
         self.dealers.ensure(license_columns(good, "dealer_"), run)
-        places = [pd.DataFrame({"country": good["recovery_country"], "state": good["recovery_state"],
+        us_state = good["recovery_state"].where(good["recovery_country"] == geo.US)  # free text abroad: not a key
+        places = [pd.DataFrame({"country": good["recovery_country"], "state": us_state,
                                 "city_norm": good["recovery_city_norm"], "city": good["recovery_city"],
                                 "zip": good["recovery_zip"]})]
         for role in ("purchaser", "possessor"):
             places.append(pd.DataFrame({"country": geo.US, "state": good[f"{role}_state"],
                                         "city_norm": good[f"{role}_city_norm"], "city": good[f"{role}_city"],
                                         "zip": good[f"{role}_zip"]}))
-        geo.upsert_places(self.store, pd.concat(places, ignore_index=True))
-        self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm"))
-        self._recoveries(good)
-        self._people(good)
+        geo.upsert_places(self.store, pd.concat(places, ignore_index=True), self.places_written)
+        # keys created by this batch: relationships at them cannot exist yet (the store skips the lookup)
+        guns = self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm")).created_keys
+        recoveries = self._recoveries(good)
+        self._people(good, guns, recoveries)
         sold = good[good["dealer_dealer_key"].notna()]
         if len(sold):
             self.store.upsert_relationships("SOLD", "Dealer", "Firearm", arrow(pd.DataFrame({
                 "from_key": sold["dealer_dealer_key"], "to_key": sold["firearm_key"],
                 "sale_date": sold["purchase_date"], "license_number_quoted": sold["dealer_license_quoted"]}),
-                rel_type="SOLD"))
+                rel_type="SOLD"), created_to=guns)
         self.store.upsert_relationships("RECOVERED_IN", "Firearm", "Recovery", arrow(pd.DataFrame({
-            "from_key": good["firearm_key"], "to_key": good["trace_id"]})))
+            "from_key": good["firearm_key"], "to_key": good["trace_id"]})), created_from=guns, created_to=recoveries)
         return len(good)
 
-    def _recoveries(self, good: pd.DataFrame) -> None:
+    def _recoveries(self, good: pd.DataFrame) -> pa.Array | None:
         us = good["recovery_country"] == geo.US
         coords = geo.geocode(pd.DataFrame({"zip": good["recovery_zip"], "city_norm": good["recovery_city_norm"],
                                            "state": good["recovery_state"].where(us)}))
@@ -212,7 +215,7 @@ class TracesLoader(Loader):
             "dealer_license_quoted": good["dealer_license_quoted"],
             "multiple_sale_report_id": good["multiple_sale_report_id"], "load_run_id": self.run_id,
         })
-        self.store.upsert_nodes("Recovery", arrow(nodes, "Recovery"))
+        created = self.store.upsert_nodes("Recovery", arrow(nodes, "Recovery")).created_keys
         city = geo.city_keys(good["recovery_city_norm"], good["recovery_state"].where(us),
                              good["recovery_country"])
         at = [pd.DataFrame({"from_key": good["trace_id"], "to_key": city, "precision": "city"})]
@@ -221,9 +224,10 @@ class TracesLoader(Loader):
                                 "to_key": geo.zip_keys(good["recovery_zip"][has_zip]), "precision": "zip"}))
         rows = pd.concat(at, ignore_index=True)
         rows = rows[rows["to_key"].notna()]
-        self.store.upsert_relationships("AT", "Recovery", "Location", arrow(rows, rel_type="AT"))
+        self.store.upsert_relationships("AT", "Recovery", "Location", arrow(rows, rel_type="AT"), created_from=created)
+        return created
 
-    def _people(self, good: pd.DataFrame) -> None:
+    def _people(self, good: pd.DataFrame, guns: pa.Array | None, recoveries: pa.Array | None) -> None:
         mentions = []
         for role, has_middle in (("purchaser", True), ("possessor", False)):
             fields = {f: good[f"{role}_{f}"] for f in ("last_name", "first_name", "street", "city", "state", "zip")}
@@ -242,11 +246,12 @@ class TracesLoader(Loader):
                 "from_key": purchaser[bought], "to_key": rows["firearm_key"], "sale_id": "trace:" + rows["trace_id"],
                 "purchase_date": rows["purchase_date"], "dealer_key": rows["dealer_dealer_key"],
                 "multiple_sale": rows["multiple_sale_report_id"].notna(),
-                "report_id": rows["multiple_sale_report_id"], "source": "trace"}), rel_type="PURCHASED"))
+                "report_id": rows["multiple_sale_report_id"], "source": "trace"}), rel_type="PURCHASED"),
+                created_to=guns)
         held = possessor.notna()
         if held.any():
             self.store.upsert_relationships("POSSESSED_BY", "Recovery", "Person", arrow(pd.DataFrame({
-                "from_key": good["trace_id"][held], "to_key": possessor[held]})))
+                "from_key": good["trace_id"][held], "to_key": possessor[held]})), created_from=recoveries)
         lives = []
         for role, keys_of in (("purchaser", purchaser), ("possessor", possessor)):
             place = geo.zip_keys(good[f"{role}_zip"]).fillna(
@@ -254,4 +259,5 @@ class TracesLoader(Loader):
             lives.append(pd.DataFrame({"from_key": keys_of, "to_key": place}))
         rows = pd.concat(lives, ignore_index=True).dropna()
         if len(rows):
-            self.store.upsert_relationships("LIVES_AT", "Person", "Location", arrow(rows.drop_duplicates()))
+            self.store.upsert_relationships("LIVES_AT", "Person", "Location", arrow(rows.drop_duplicates()),
+                                            created_from=self.persons.created)

@@ -45,3 +45,28 @@ def test_updating_relationships_keeps_every_property_across_reopen(tmp_path: Pat
     assert len(merged) == len(rows)
     assert (merged["firearms"] == merged["firearms_sent"]).all()
     assert np.allclose(merged["score"], merged["score_sent"])  # null in the update never erases
+
+
+def test_init_schema_adds_properties_an_older_store_lacks(tmp_path: Path) -> None:
+    """A store created before a property was added to the schema gains the column on the next init_schema,
+    and its data stays (else the next analyze fails writing the new property)."""
+    from dataclasses import replace
+
+    import pyarrow as pa
+
+    from graph.schema import SCHEMA, Schema
+
+    firearm = SCHEMA.node("Firearm")
+    older = Schema(relationships=SCHEMA.relationships, nodes=tuple(
+        replace(n, properties=tuple(p for p in n.properties if p.name != "batch_id")) if n is firearm else n
+        for n in SCHEMA.nodes))
+    path = tmp_path / "old.kuzu"
+    with KuzuStore(path, schema=older) as store:
+        store.init_schema()
+        store.upsert_nodes("Firearm", pa.table({"firearm_key": ["G1"], "model": ["G19"]}))
+    with KuzuStore(path) as store:
+        store.init_schema()
+        store.upsert_nodes("Firearm", pa.table({"firearm_key": ["G1"], "batch_id": ["B-1"]}))
+        row = store.node_table("Firearm", ("model", "batch_id")).to_pylist()
+        assert row == [{"key": "G1", "model": "G19", "batch_id": "B-1"}]
+        assert store.migrate() == []  # nothing left to add

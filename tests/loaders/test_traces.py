@@ -123,3 +123,24 @@ def test_a_truncated_copy_loaded_first_then_the_full_file(tmp_path: Path) -> Non
     assert a == b
     one.close()
     two.close()
+
+
+def test_a_recovery_abroad_that_names_a_state_or_province_loads(load, kuzu_store: KuzuStore, tmp_path: Path) -> None:
+    """Agencies abroad often fill recovery_state with their own province ("BC" for Baja California); it is kept
+    as text on the recovery but is not a US state, so the city is keyed by country alone."""
+    lines = (FIXTURES / FILE).read_text(encoding="utf-8").splitlines()
+    header, row = lines[0], next(line for line in lines if line.startswith("T-100,"))
+    fields = row.split(",")
+    columns = header.split(",")
+    fields[columns.index("trace_id")] = "T-900"
+    for name, value in (("recovery_city", "Tijuana"), ("recovery_state", "BC"), ("recovery_zip", ""),
+                        ("recovery_country", "MX")):
+        fields[columns.index(name)] = value
+    path = tmp_path / "abroad.csv"
+    path.write_text(f"{header}\n{','.join(fields)}\n", encoding="utf-8")
+    report = load("traces", path)
+    assert (report.loaded, report.rejected) == (1, 0)
+    recovery = kuzu_store.node_table("Recovery", ("recovery_state", "recovery_country")).to_pylist()
+    assert recovery == [{"key": "T-900", "recovery_state": "BC", "recovery_country": "MX"}]
+    at = kuzu_store.edge_list("AT", "Recovery", "Location").to_pylist()
+    assert {"src": "T-900", "dst": "city:MX:TIJUANA"} in [{"src": a["src"], "dst": a["dst"]} for a in at]
