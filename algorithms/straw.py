@@ -17,7 +17,9 @@ Method
 
    Two *exculpatory* patterns keep theft victims and lawful collectors out of the queue: guns bought over years
    and recovered together within weeks (a theft or burglary, the guns leave together), and many purchases with
-   almost none recovered and none quickly (a collector's or enthusiast's pattern).
+   almost none recovered and none quickly (a collector's or enthusiast's pattern). Where a lost/stolen report
+   (``REPORTED_STOLEN``, filed after the purchase and before the recovery) names the recovered guns, that record
+   replaces the burglary proxy: -2.5 points per reported gun, down to -10.
 2. **Network propagation.** Straw purchasers rarely act alone. Each person receives a share of the positive
    points of the *other* purchasers linked to them in the person projection (joint purchases, shared addresses,
    common possessors, purchaser→possessor, NIBIN links), capped; their own points never flow back. A ring member
@@ -78,6 +80,10 @@ INDICATORS: tuple[Indicator, ...] = (
 POINTS_PER_OWN_RECOVERY = -1.0      # the purchaser was found with the gun: personal use, not a straw sale
 POINTS_PER_TIME_AS_POSSESSOR = -0.5  # straw purchasers are rarely the ones found with guns
 THEFT_POINTS = -4.0
+# A police or dealer report of the theft filed before the gun was recovered (REPORTED_STOLEN) is direct evidence
+# where theft_pattern is only a proxy: points per such gun, down to a floor; the proxy is then not counted twice.
+REPORTED_STOLEN_POINTS = -2.5
+REPORTED_STOLEN_FLOOR = -10.0
 COLLECTOR_POINTS = -3.0
 PROPAGATION_WEIGHT = 0.25  # points per point of linked suspects
 PROPAGATION_CAP = 4.0
@@ -116,7 +122,9 @@ def score(features: PersonFeatures, *, propagation_weight: float = PROPAGATION_W
                                     np.minimum(raw * ind.points_each, ind.cap), 0.0)
     points["own_recovery"] = values["recovered_from_self"] * POINTS_PER_OWN_RECOVERY
     points["appears_as_possessor"] = values["as_possessor"] * POINTS_PER_TIME_AS_POSSESSOR
-    points["theft_pattern"] = np.where(theft_pattern(values), THEFT_POINTS, 0.0)
+    reported = values["reported_stolen_guns"] if "reported_stolen_guns" in values else pd.Series(0, values.index)
+    points["theft_pattern"] = np.where(theft_pattern(values) & (reported == 0), THEFT_POINTS, 0.0)
+    points["reported_stolen"] = np.maximum(reported * REPORTED_STOLEN_POINTS, REPORTED_STOLEN_FLOOR)
     points["collector_pattern"] = np.where(collector_pattern(values), COLLECTOR_POINTS, 0.0)
     base = points.sum(axis=1)
 
@@ -129,7 +137,9 @@ def score(features: PersonFeatures, *, propagation_weight: float = PROPAGATION_W
     table = table.sort_values(["score", "person_key"], ascending=[False, True]).reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
     params = {"indicators": [ind.__dict__ for ind in INDICATORS], "own_recovery": POINTS_PER_OWN_RECOVERY,
-              "as_possessor": POINTS_PER_TIME_AS_POSSESSOR, "theft": THEFT_POINTS, "collector": COLLECTOR_POINTS,
+              "as_possessor": POINTS_PER_TIME_AS_POSSESSOR, "theft": THEFT_POINTS,
+              "reported_stolen": REPORTED_STOLEN_POINTS,
+              "reported_stolen_floor": REPORTED_STOLEN_FLOOR, "collector": COLLECTOR_POINTS,
               "propagation_weight": propagation_weight, "propagation_cap": PROPAGATION_CAP}
     return StrawScores(table=table, parameters=params)
 
@@ -153,7 +163,8 @@ def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series,
     """JSON list per person of the indicators that fired: name, the value behind it, the points it added."""
     columns = {ind.name: ind.column for ind in INDICATORS}
     columns.update({"own_recovery": "recovered_from_self", "appears_as_possessor": "as_possessor",
-                    "theft_pattern": "recovery_cluster_30d", "collector_pattern": "guns_purchased"})
+                    "theft_pattern": "recovery_cluster_30d", "collector_pattern": "guns_purchased",
+                    "reported_stolen": "reported_stolen_guns"})
     fired = points.to_numpy()
     vals = values.reindex(points.index)
     items: list[list[dict[str, object]]] = [[] for _ in range(len(points))]

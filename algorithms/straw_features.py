@@ -8,7 +8,8 @@ ids behind each are kept in :attr:`PersonFeatures.evidence`). Definitions:
 * a recovery is *from another person* when a possessor is recorded and is not the purchaser;
 * *out of state* compares the recovery state with the selling dealer's state (the purchaser's, if unknown);
 * *joint purchase*: another person bought at the same dealer on the same day;
-* *common possessor*: a gun of another purchaser was recovered from the same possessor.
+* *common possessor*: a gun of another purchaser was recovered from the same possessor;
+* *reported stolen*: a recovered gun named by a lost/stolen report filed after the purchase, before the recovery.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def compute(t: AnalysisTables) -> PersonFeatures:
     f["recovery_cluster_30d"] = _max_within(recovered.rename(columns={"recovery_date": "when"}).assign(
         when=lambda x: pd.to_datetime(x["when"])), "when", days=30)
     f["as_possessor"] = t.possessed.groupby("dst").size().reindex(persons)
+    f["reported_stolen_guns"] = _reported_stolen(recovered, t.stolen)
     f["nibin_linked_recoveries"] = _nibin_counts(recovered, t.nibin)
     f["handgun_share"] = events.assign(h=events["weapon_type"].isin(["PISTOL", "REVOLVER", "DERRINGER"])).groupby(
         "person_key")["h"].mean()
@@ -138,6 +140,18 @@ def _max_within(frame: pd.DataFrame, column: str, *, days: int) -> pd.Series:
         if count > best.get(person[end], 0):
             best[person[end]] = count
     return pd.Series(best, dtype=int)
+
+
+def _reported_stolen(recovered: pd.DataFrame, stolen: pd.DataFrame) -> pd.Series:
+    """Per purchaser, recovered guns named by a lost/stolen report filed after the purchase and on or before the
+    recovery (a theft claimed only once the gun surfaced is not counted: a known straw-purchase cover story)."""
+    if stolen.empty or recovered.empty:
+        return pd.Series(dtype=int)
+    reports = stolen.rename(columns={"src": "firearm_key"})[["firearm_key", "reported_date"]]
+    hits = recovered[["person_key", "firearm_key", "purchase_date", "recovery_date"]].merge(reports, on="firearm_key")
+    reported = pd.to_datetime(hits["reported_date"])
+    ok = (reported <= pd.to_datetime(hits["recovery_date"])) & ~(reported < pd.to_datetime(hits["purchase_date"]))
+    return hits[ok.to_numpy()].groupby("person_key")["firearm_key"].nunique()
 
 
 def _nibin_counts(recovered: pd.DataFrame, nibin: pd.DataFrame) -> pd.Series:

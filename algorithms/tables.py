@@ -6,7 +6,7 @@ embedded store and on Neo4j. Each table is a pandas DataFrame with plain Python 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
@@ -34,6 +34,8 @@ class AnalysisTables:
     nibin: pd.DataFrame        # src, dst (recoveries), status
     locations: pd.DataFrame    # key, kind, name, state, country, lat, lon
     state_flows: pd.DataFrame  # src, dst (state locations), year, level, source, firearms
+    stolen: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["src", "dst", "reported_date"]))  # src (firearm), dst (TheftReport), reported_date
 
 
 def load_tables(store: GraphStore) -> AnalysisTables:
@@ -59,4 +61,14 @@ def load_tables(store: GraphStore) -> AnalysisTables:
         locations=_frame(store.node_table("Location", ("kind", "name", "state", "country", "lat", "lon"))),
         state_flows=_frame(store.edge_list("FLOW", "Location", "Location",
                                            ("year", "level", "source", "firearms", "median_ttc_days"))),
+        stolen=_stolen(store),
     )
+
+
+def _stolen(store: GraphStore) -> pd.DataFrame:
+    """Lost/stolen reports per firearm (REPORTED_STOLEN) with the report date."""
+    links = _frame(store.edge_list("REPORTED_STOLEN", "Firearm", "TheftReport"))
+    if links.empty:
+        return pd.DataFrame(columns=["src", "dst", "reported_date"])
+    reports = _frame(store.node_table("TheftReport", ("reported_date",))).rename(columns={"key": "dst"})
+    return links.merge(reports, on="dst", how="left")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from graph.errors import InvalidInput
 from loaders.base import Loader
 
-KINDS = ("ffl", "traces", "multiple-sales", "nibin", "inspections", "violations", "state-traces", "hotspots")
+KINDS = ("ffl", "traces", "multiple-sales", "nibin", "inspections", "violations", "state-traces", "hotspots",
+         "stolen")
 
 
 def loader_for(kind: str) -> type[Loader]:
@@ -34,4 +35,7 @@ def loader_for(kind: str) -> type[Loader]:
     if kind == "hotspots":
         from loaders.hotspots import HotspotsLoader
         return HotspotsLoader
+    if kind == "stolen":
+        from loaders.stolen import StolenLoader
+        return StolenLoader
     raise InvalidInput(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")

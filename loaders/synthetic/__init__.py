@@ -26,6 +26,7 @@ from loaders.synthetic.geography import STATES, geography
 from loaders.synthetic.params import SCALES, params_for
 from loaders.synthetic.records import assign_identifiers
 from loaders.synthetic.schemes import plant_trafficking
+from loaders.synthetic.stolen import plant_abroad_and_losses, write_stolen
 from loaders.synthetic.truth import build_truth
 from loaders.synthetic.victims import plant_batches, plant_collectors, plant_theft_victims
 from loaders.synthetic.world import World
@@ -34,7 +35,7 @@ from loaders.synthetic.writers import write_all
 __all__ = ["FILES", "SCALES", "SimulationResult", "simulate"]
 
 FILES = ("ffl_list.txt", "ffl_list_prev.txt", "traces.csv", "multiple_sales.csv", "nibin_leads.csv",
-         "inspections.csv", "violations.csv", "hotspots.csv", "truth.json")
+         "inspections.csv", "violations.csv", "hotspots.csv", "stolen.csv", "truth.json")
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,14 @@ def simulate(scale: str, seed: int, out_dir: Path) -> SimulationResult:
     plant_collectors(world, states, source_p / source_p.sum())
     plant_batches(world)
     world.apply_households()
+    plant_abroad_and_losses(world)
     fill_background(world)
     ids = assign_identifiers(world)
     rows, rejects = write_all(world, ids, out_dir)
+    rows["stolen.csv"], stolen_truth = write_stolen(world, ids, out_dir)
+    rejects["stolen.csv"] = 0
     truth = build_truth(world, ids, rows, rejects)
+    truth["stolen"] = stolen_truth
     text = json.dumps(truth, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
     (out_dir / "truth.json").write_text(text, encoding="utf-8", newline="\n")
     return SimulationResult(out_dir=out_dir, rows=rows, expected_rejects=rejects, measured=truth["measured"],

@@ -21,6 +21,8 @@ CREATE CONSTRAINT `evidence_evidence_id_unique` IF NOT EXISTS FOR (n:`Evidence`)
 CREATE INDEX `evidence_case_id` IF NOT EXISTS FOR (n:`Evidence`) ON (n.`case_id`);
 CREATE CONSTRAINT `loadrun_run_id_unique` IF NOT EXISTS FOR (n:`LoadRun`) REQUIRE n.`run_id` IS UNIQUE;
 CREATE CONSTRAINT `analysisrun_run_id_unique` IF NOT EXISTS FOR (n:`AnalysisRun`) REQUIRE n.`run_id` IS UNIQUE;
+CREATE CONSTRAINT `theftreport_report_id_unique` IF NOT EXISTS FOR (n:`TheftReport`) REQUIRE n.`report_id` IS UNIQUE;
+CREATE INDEX `theftreport_reporter_dealer_key` IF NOT EXISTS FOR (n:`TheftReport`) ON (n.`reporter_dealer_key`);
 CREATE INDEX `purchased_sale_id` IF NOT EXISTS FOR ()-[r:`PURCHASED`]-() ON (r.`sale_id`);
 CREATE INDEX `nibin_link_lead_id` IF NOT EXISTS FOR ()-[r:`NIBIN_LINK`]-() ON (r.`lead_id`);
 CREATE INDEX `flow_year` IF NOT EXISTS FOR ()-[r:`FLOW`]-() ON (r.`year`);
