@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from algorithms import batches as serial_batches
 from algorithms import dealers as dealer_scoring
 from algorithms import straw, straw_features
 from algorithms.centrality import centrality, flow_graph
@@ -57,6 +58,7 @@ class AnalysisResult:
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    batches: list[serial_batches.Batch] = field(default_factory=list)  # serial batches among recovered guns
 
 
 def code_version() -> str:
@@ -94,6 +96,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = 1.0,
         "networks", lambda: _networks(features.pairs, straw_scores.table, seed=seed, resolution=resolution))
     corridor_results = timed("corridors", lambda: _corridors(tables))
     hubs = timed("hubs", lambda: _hubs(corridor_results))
+    found_batches = timed("batches", lambda: serial_batches.batches(tables))
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters,
@@ -108,12 +111,15 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = 1.0,
         "dealers_above_expected": int((dealer_scores.table["score"] > 0).sum()),
         "networks": len(networks),
         "corridors": {name: len(result.table) for name, result in corridor_results.items()},
+        "serial_batches": len(found_batches), "serial_batches_spread": sum(b.spread for b in found_batches),
+        "recoveries_reported_stolen": int(tables.recovered["src"].isin(tables.stolen["src"]).sum())
+        if len(tables.recovered) else 0,
     }
     return AnalysisResult(run_id=run_id, straw=straw_scores, dealers=dealer_scores, networks=networks,
                           membership=membership, person_centrality=person_centrality, corridors=corridor_results,
                           hubs=hubs, timings=timings, parameters={**parameters, "input_runs": runs,
                                                                   "code_version": version},
-                          summary=summary)
+                          summary=summary, batches=found_batches)
 
 
 def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolution: float
@@ -176,8 +182,10 @@ def _place_flows(t: AnalysisTables, level: str) -> tuple[pd.DataFrame, pd.DataFr
     grouped["year"] = grouped["year"].astype(np.int64)
     places = t.locations.rename(columns={"key": "key"})[["key", "lat", "lon", "state"]].dropna(subset=["lat", "lon"])
     if level == "state":
+        from loaders.countries import coordinates as country_coordinates  # stores loaded before countries had points
+
         places = pd.concat([places[places["key"].str.startswith(("state:", "country:"))], state_coordinates()[
-            ["key", "lat", "lon"]]], ignore_index=True).drop_duplicates("key")
+            ["key", "lat", "lon"]], country_coordinates()], ignore_index=True).drop_duplicates("key")
     known = set(places["key"])
     grouped = grouped[grouped["source"].isin(known) & grouped["destination"].isin(known)]
     if level == "city":
@@ -265,6 +273,15 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
 
     if len(result.hubs):
         store.upsert_nodes("Location", result.hubs.rename(columns={"location_key": "location_key"}))
+
+    store.query("firearms_batches_clear")
+    members = [(key, batch.batch_id) for batch in result.batches for key in batch.firearm_keys]
+    if members:
+        store.upsert_nodes("Firearm", pd.DataFrame(members, columns=["firearm_key", "batch_id"]))
+
+    from loaders.stolen_hits import mark_hits  # every recovery checked against the lost/stolen reports again
+
+    mark_hits(store)
 
     now = datetime.now(UTC).replace(tzinfo=None)
     store.upsert_nodes("AnalysisRun", [{

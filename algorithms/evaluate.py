@@ -12,6 +12,11 @@ identity-resolution errors instead of hiding them.
   network; averaged over rings.
 * **corrupt-dealer rank** — where planted corrupt dealers land in the dealer anomaly ranking (median rank,
   precision@K with K = planted corrupt dealers), beside ranking dealers by raw trace counts.
+* **serial batches** — planted batches with at least 3 recovered guns found by :mod:`algorithms.batches`
+  (recall), and the share of detected batches that are planted ones (precision), over all detected batches and
+  over those scoring at least 2 (a run with under a 1 in 100 chance of arising at random).
+* **damaged serials** — precision@1, recall@5 and MRR of :func:`algorithms.serials.match` on a seeded labelled
+  set of damaged reads of the store's own serials (:mod:`algorithms.serial_damage`).
 """
 
 from __future__ import annotations
@@ -142,3 +147,29 @@ def dealer_metrics(truth: dict[str, Any], ranking: pd.DataFrame, trace_counts: p
             "precision_at_k": precision_at_k(order, corrupt, k),
             "baseline_raw_traces_median_rank": float(pd.Series(raw_ranks).median()) if raw_ranks else float("nan"),
             "baseline_raw_traces_precision_at_k": precision_at_k(raw, corrupt, k)}
+
+
+def batch_metrics(truth: dict[str, Any], found: list[Any], recovered_serials: set[str]) -> dict[str, float]:
+    """``found``: :class:`algorithms.batches.Batch` list; ``recovered_serials``: serials of recovered guns."""
+    from algorithms.batches import recall_precision
+
+    planted = truth.get("batches", [])
+    if not planted:
+        return {}
+    everything = recall_precision(found, planted, recovered_serials)
+    confident = recall_precision(found, planted, recovered_serials, min_score=2.0)
+    return {**everything, "recall_score_2": confident["recall"], "precision_score_2": confident["precision"],
+            "detected_score_2": confident["detected"]}
+
+
+def serial_match_metrics(firearms: pd.DataFrame, *, queries: int = 200, seed: int = 0) -> dict[str, float]:
+    """Ranking metrics of damaged-serial matching on reads of ``firearms``' own serials (key,
+    serial_normalized, manufacturer_normalized, model, caliber)."""
+    from algorithms.serial_damage import damaged_set, ranking_metrics
+    from algorithms.serials import SerialIndex, match
+
+    index = SerialIndex.build(firearms)
+    if len(index) == 0:
+        return {}
+    labelled = damaged_set(sorted(set(index.serials.tolist())), n=queries, seed=seed)
+    return ranking_metrics(labelled, lambda pattern: [c.serial for c in match(index, pattern, top=10)])

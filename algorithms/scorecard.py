@@ -39,4 +39,11 @@ def scorecard(store: GraphStore, truth: dict[str, Any]) -> dict[str, Any]:
     order = dealers.sort_values(["anomaly_score", "key"], ascending=[False, True]).rename(
         columns={"key": "dealer_key"})
     figures["dealers"] = evaluate.dealer_metrics(truth, order, dealers.set_index("key")["trace_count"])
+    if truth.get("batches"):
+        from algorithms.batches import batches
+
+        recovered = tables.firearms.loc[tables.firearms["key"].isin(set(tables.recovered["src"])),
+                                        "serial_normalized"]
+        figures["batches"] = evaluate.batch_metrics(truth, batches(tables), set(recovered.dropna()))
+    figures["serial_matching"] = evaluate.serial_match_metrics(tables.firearms)
     return figures

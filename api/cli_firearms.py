@@ -1,0 +1,115 @@
+"""Firearm commands: ``firearms match`` (damaged serials), ``firearms batches`` (serial batches) and
+``chokepoints`` (where disruption stops the most recovered-gun flow)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from api.cli_common import out, settings
+from graph.errors import InvalidInput
+
+MATCH_COLUMNS = ["rank", "score", "serial", "manufacturer", "model", "caliber", "firearm_key", "reason"]
+
+
+def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, title: str = "") -> None:
+    if fmt == "json":
+        print(json.dumps([{c: row.get(c) for c in columns} for row in rows], default=str))
+        return
+    if fmt == "table":
+        table = Table(title=title or None)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        out.print(table)
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    sys.stdout.write(buffer.getvalue())
+
+
+def _check(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        raise InvalidInput(f"--format must be one of {', '.join(allowed)}")
+
+
+def register(app: typer.Typer) -> None:
+    firearms = typer.Typer(help="Damaged-serial matching and serial batches.", no_args_is_help=True)
+    app.add_typer(firearms, name="firearms")
+
+    @firearms.command("match")
+    def match_command(
+        ctx: typer.Context,
+        serial: Annotated[str, typer.Option(help="what was read: ? or _ = one unreadable character, * = any number")],
+        manufacturer: Annotated[str | None, typer.Option(help="filter (fuzzy: 'S&W' finds SMITH & WESSON)")] = None,
+        model: Annotated[str | None, typer.Option(help="prefer this model")] = None,
+        caliber: Annotated[str | None, typer.Option(help="prefer this caliber")] = None,
+        top: Annotated[int, typer.Option(help="how many candidates", min=1, max=1000)] = 10,
+        fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    ) -> None:
+        """Candidates for a partial or partly obliterated serial, ranked, each with the reason."""
+        from algorithms.serials import SerialIndex, match, parse_pattern
+
+        _check(fmt, ("table", "csv", "json"))
+        parse_pattern(serial)  # bad input fails before the store is opened
+        with settings(ctx).open_store() as store:
+            firearms_table = store.node_table("Firearm", ("serial_normalized", "manufacturer_normalized", "model",
+                                                          "caliber")).to_pandas()
+        index = SerialIndex.build(firearms_table)
+        found = match(index, serial, manufacturer=manufacturer, model=model, caliber=caliber, top=top)
+        rows = [{"rank": i, "score": c.score, "serial": c.serial, "manufacturer": c.manufacturer, "model": c.model,
+                 "caliber": c.caliber, "firearm_key": c.key, "reason": c.reason} for i, c in enumerate(found, 1)]
+        _emit(rows, MATCH_COLUMNS, fmt, f"candidates for {serial}")
+
+    @firearms.command("batches")
+    def batches_command(
+        ctx: typer.Context,
+        min_size: Annotated[int, typer.Option(help="fewest recovered guns in a batch", min=2)] = 3,
+        max_gap: Annotated[int, typer.Option(help="largest serial-number gap inside a batch", min=1)] = 30,
+        min_score: Annotated[float, typer.Option(help="least -log10 chance score (2 = 1 in 100)")] = 0.0,
+        spread_only: Annotated[bool, typer.Option("--spread-only", help="only batches seen in several places")
+                               ] = False,
+        fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+    ) -> None:
+        """Recovered guns of one make and model with serials close in sequence: one diversion point."""
+        from algorithms.batches import batch_rows, batches
+        from algorithms.tables import load_tables
+
+        _check(fmt, ("csv", "json"))
+        with settings(ctx).open_store() as store:
+            tables = load_tables(store)
+        found = [b for b in batches(tables, min_size=min_size, max_gap=max_gap)
+                 if b.score >= min_score and (b.spread or not spread_only)]
+        rows = batch_rows(found)
+        columns = ["batch_id", "manufacturer", "model", "size", "score", "spread", "first_serial", "last_serial",
+                   "serials", "dealers", "places", "states", "countries", "first_recovery", "last_recovery",
+                   "span_days", "trace_ids"]
+        _emit(rows, columns, fmt)
+
+    @app.command("chokepoints")
+    def chokepoints_command(
+        ctx: typer.Context,
+        top: Annotated[int, typer.Option(help="rows per kind", min=1)] = 20,
+        kind: Annotated[str | None, typer.Option(help="dealer | person | city | corridor (default: all)")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+    ) -> None:
+        """Dealers, persons, cities and corridors ranked by the recovered-gun flow their disruption would stop."""
+        from algorithms.chokepoints import COLUMNS, KINDS, chokepoints
+        from algorithms.tables import load_tables
+
+        _check(fmt, ("csv", "json"))
+        if kind is not None and kind not in KINDS:
+            raise InvalidInput(f"--kind must be one of {', '.join(KINDS)}")
+        with settings(ctx).open_store() as store:
+            tables = load_tables(store)
+        result = chokepoints(tables, kinds=(kind,) if kind else KINDS, top=top)
+        _emit(result.table.to_dict("records"), COLUMNS, fmt)
