@@ -78,9 +78,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def dealers(ctx: typer.Context, top: Annotated[int, typer.Option(help="how many")] = 50,
-                fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
+                fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+                near_hotspots: Annotated[float | None, typer.Option(
+                    "--near-hotspots", metavar="KM", help="instead: dealers within KM of a crime-hotspot city")
+                ] = None) -> None:
         """Dealers whose traces exceed what peers of the same exposure predict."""
         _check_format(fmt)
+        if near_hotspots is not None:
+            from api.cli_dealers import NEAR_COLUMNS, near_hotspot_rows
+
+            with settings(ctx).open_store() as store:
+                _emit(near_hotspot_rows(store, near_hotspots), NEAR_COLUMNS, fmt)
+            return
         with settings(ctx).open_store() as store:
             rows = store.query("dealer_anomalies", {"limit": top}).rows()
         for rank, row in enumerate(rows, start=1):

@@ -1,0 +1,130 @@
+"""Dealer transparency profiles: ``tracegraph dealer profile LICENSE`` and ``tracegraph dealer profiles``
+(every dealer), as JSON or CSV; verified facts and estimates are labelled apart (``verified`` / ``estimated``
+objects in JSON, ``verified_*`` / ``estimated_*`` columns in CSV). ``tracegraph dealers --near-hotspots KM``
+(in :mod:`api.cli_analytics`) uses :func:`near_hotspot_rows`."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli_common import err, settings
+from graph.errors import InvalidInput, NotFound
+from graph.store import GraphStore
+
+FORMATS = ("csv", "json")
+NEAR_COLUMNS = ["license_number", "business_name", "city", "state", "nearest_hotspot", "distance_km",
+                "anomaly_score"]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if value != value else round(value, 4)  # NaN -> empty
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def write_table(rows: list[dict[str, Any]], columns: list[str], fmt: str, out_file: Path | None) -> None:
+    """CSV (header + rows) or a JSON list, to ``out_file`` or stdout."""
+    if fmt == "json":
+        text = json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], default=str) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _plain(row.get(c)) for c in columns})
+        text = buffer.getvalue()
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}")
+
+
+def near_hotspot_rows(store: GraphStore, radius_km: float) -> list[dict[str, Any]]:
+    """Dealers within ``radius_km`` of a hotspot city, nearest first (see :func:`near_hotspots`)."""
+    from algorithms.dealer_profile import check_radius, near_hotspots, tables_from_store
+
+    check_radius(radius_km)
+    tables = tables_from_store(store)
+    frame = near_hotspots(tables.dealers, tables.hotspots, radius_km)
+    frame["distance_km"] = frame["distance_km"].round(2)
+    return [{k: (None if v is None or v != v else v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _dealer_key(reference: str) -> str:
+    from algorithms.paths import parse_reference
+
+    return parse_reference(f"dealer:{reference}").key
+
+
+def register(app: typer.Typer) -> None:
+    dealer = typer.Typer(help="Dealer transparency profiles (verified facts and labelled estimates).",
+                         no_args_is_help=True)
+    app.add_typer(dealer, name="dealer")
+
+    @dealer.command("profile")
+    def profile_command(
+            ctx: typer.Context,
+            license_number: Annotated[str, typer.Argument(metavar="LICENSE",
+                                                          help="full FFL number or REGN-DIST-SEQN")],
+            fmt: Annotated[str, typer.Option("--format", help="json | csv")] = "json",
+            out_file: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
+    ) -> None:
+        """One dealer's profile: licence, status, data freshness, inspections with policy context (verified);
+        sales-volume index, weapon categories, nearest hotspot city (estimated)."""
+        from algorithms.dealer_profile import flat, profiles, tables_from_store
+
+        _check_format(fmt)
+        key = _dealer_key(license_number)
+        with settings(ctx).open_store() as store:
+            found = profiles(tables_from_store(store), [key])
+        if not found:
+            raise NotFound("no dealer with that license number")
+        if fmt == "json":
+            text = json.dumps(found[0], default=str, sort_keys=False)
+            if out_file is None:
+                print(text)
+            else:
+                out_file.write_text(text + "\n", encoding="utf-8")
+            return
+        row = flat(found[0])
+        write_table([row], list(row), "csv", out_file)
+
+    @dealer.command("profiles")
+    def profiles_command(
+            ctx: typer.Context,
+            fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+            out_file: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
+    ) -> None:
+        """Every dealer's profile (CSV: one row per dealer, verified_* and estimated_* columns)."""
+        from algorithms.dealer_profile import flat, profiles, tables_from_store
+
+        _check_format(fmt)
+        with settings(ctx).open_store() as store:
+            everything = profiles(tables_from_store(store))
+        if fmt == "json":
+            text = json.dumps(everything, default=str) + "\n"
+            if out_file is None:
+                sys.stdout.write(text)
+            else:
+                out_file.write_text(text, encoding="utf-8")
+        else:
+            rows = [flat(p) for p in everything]
+            columns = list(rows[0]) if rows else ["verified_license_number"]
+            write_table(rows, columns, "csv", out_file)
+        if out_file is not None:
+            err.print(f"{len(everything)} dealer profiles written to {out_file}")
