@@ -24,7 +24,7 @@ from graph.kuzu_store import KuzuStore
 
 LOADS = (("ffl", "ffl_list_prev.txt"), ("ffl", "ffl_list.txt"), ("traces", "traces.csv"),
          ("multiple-sales", "multiple_sales.csv"), ("nibin", "nibin_leads.csv"), ("inspections", "inspections.csv"),
-         ("violations", "violations.csv"), ("hotspots", "hotspots.csv"))
+         ("violations", "violations.csv"), ("hotspots", "hotspots.csv"), ("stolen", "stolen.csv"))
 
 
 @dataclass
@@ -145,6 +145,34 @@ def _sharing(ctx: DemoContext) -> None:
                         str(path)))
 
 
+def _reports(ctx: DemoContext) -> None:
+    """The commander's corridor report (every state, every year) and a case report for the top network."""
+    from exports.reports.gather import case_report, corridor_report
+    from exports.reports.render import render_case_html, render_corridor_html, write_pdf
+    from graph.errors import InvalidInput
+
+    folder = ctx.products / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    report = corridor_report(ctx.store, level="state")
+    html = render_corridor_html(report)
+    written = [folder / f"{report.slug}.html"]
+    written[0].write_text(html, encoding="utf-8")
+    networks = ctx.state["analysis"].networks
+    if len(networks):
+        top = networks.sort_values(["score", "size"], ascending=False).iloc[0]
+        case = case_report(ctx.store, str(top["network_id"]))
+        case_html = render_case_html(case)
+        written.append(folder / f"case_{case.network_id}.html")
+        written[-1].write_text(case_html, encoding="utf-8")
+    try:
+        write_pdf(html, written[0].with_suffix(".pdf"))
+        note = "HTML + PDF"
+    except InvalidInput:  # WeasyPrint/pango missing on this machine: the HTML is the report
+        note = "HTML (PDF needs WeasyPrint + pango)"
+    ctx.summary.append(("reports", f"corridor report ({len(report.corridors)} corridors, {note}) and "
+                                   f"{len(written) - 1} network case report(s), offline", str(folder)))
+
+
 def _bloom(ctx: DemoContext) -> None:
     from exports.bloom import perspective
 
@@ -169,7 +197,8 @@ def _evaluate(ctx: DemoContext) -> None:
 
 
 STEPS: list[tuple[str, Step]] = [("simulate", _simulate), ("init", _init), ("load", _load), ("analyze", _analyze),
-                                 ("products", _products), ("sharing", _sharing), ("bloom", _bloom),
+                                 ("products", _products), ("reports", _reports), ("sharing", _sharing),
+                                 ("bloom", _bloom),
                                  ("evaluate", _evaluate)]
 
 

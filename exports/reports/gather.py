@@ -1,0 +1,167 @@
+"""Store -> report data. Every read is a named statement (``cypher/report_*.cypher`` and the shared
+``evidence_analysis_runs``); the selection and ranking rules live here, the drawing in :mod:`.render`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from exports.reports.models import (
+    CaseReport,
+    Corridor,
+    CorridorReport,
+    Hub,
+    Member,
+    Provenance,
+    Purchase,
+    RecoveryEvent,
+    finite,
+    parse_indicators,
+)
+from exports.tlp import COMPUTED_TLP, LABEL_TLP, RELATIONSHIP_TLP, most_restrictive
+from graph.errors import InvalidInput, NotFound
+from graph.store import GraphStore
+
+LEVELS = ("state", "city")
+TABLE_ROWS = 60     # corridors in the ranked table
+TREND_LINES = 6     # corridors in the trend chart
+HUBS = 15
+
+
+def known_states() -> set[str]:
+    from loaders.reference import states
+
+    return {str(s) for s in states()["state"]}
+
+
+def parse_region(text: str | None) -> tuple[str, ...]:
+    """``"ny, NJ,CT"`` -> ``("CT", "NJ", "NY")``; empty/None/"ALL" -> ``()`` (every state)."""
+    if text is None or text.strip().upper() in ("", "ALL"):
+        return ()
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in known_states()]
+    if unknown:
+        raise InvalidInput(f"unknown state code {unknown[0]!r} in --region (use USPS codes, e.g. NY,NJ,CT)")
+    return tuple(sorted(set(codes)))
+
+
+def flow_years(store: GraphStore, level: str) -> list[int]:
+    return [int(r["year"]) for r in store.query("report_flow_years", {"level": level, "source": "traces"}).rows()]
+
+
+def provenance(store: GraphStore, run_ids: set[str]) -> Provenance:
+    """The newest of the analysis runs that wrote the data shown (or the newest run at all)."""
+    runs = store.query("evidence_analysis_runs", {"run_ids": sorted(run_ids)}).rows() if run_ids else []
+    if not runs:
+        runs = store.query("stix_analysis_runs").rows()
+    runs.sort(key=lambda r: (r.get("finished_at") is not None, r.get("finished_at") or datetime.min), reverse=True)
+    fresh = store.query("report_freshness").rows()
+    f = fresh[0] if fresh else {}
+    run = runs[0] if runs else {}
+    return Provenance(run_id=run.get("run_id"), run_finished=run.get("finished_at"),
+                      code_version=run.get("code_version"), seed=run.get("seed"), last_load=f.get("last_load"),
+                      last_recovery=f.get("last_recovery"), generated_at=datetime.now(UTC).replace(microsecond=0))
+
+
+def _corridor(row: dict[str, Any]) -> Corridor:
+    return Corridor(
+        source=row["source"], destination=row["destination"], source_name=row.get("source_name") or row["source"],
+        destination_name=row.get("destination_name") or row["destination"], source_state=row.get("source_state"),
+        destination_state=row.get("destination_state"), year=int(row["year"]), firearms=int(row["firearms"] or 0),
+        expected=finite(row.get("expected")), score=finite(row.get("score")), z=finite(row.get("z")),
+        trend=row.get("trend"), median_ttc_days=finite(row.get("median_ttc_days")),
+        source_lon=finite(row.get("source_lon")), source_lat=finite(row.get("source_lat")),
+        destination_lon=finite(row.get("destination_lon")), destination_lat=finite(row.get("destination_lat")))
+
+
+def touches(region: tuple[str, ...], source_state: str | None, destination_state: str | None) -> bool:
+    """A corridor (or recovery) is in a region when it runs into or out of one of its states."""
+    return not region or source_state in region or destination_state in region
+
+
+def corridor_report(store: GraphStore, *, region: tuple[str, ...] = (), year: int | None = None,
+                    level: str = "state") -> CorridorReport:
+    if level not in LEVELS:
+        raise InvalidInput(f"--level must be state or city, not {level!r}")
+    years = flow_years(store, level)
+    if not years:
+        raise NotFound(f"no {level}-level corridors in the store: run `tracegraph analyze` first")
+    if year is not None and year not in years:
+        raise InvalidInput(f"no corridors for year {year}: the store has {years[0]}-{years[-1]}")
+    rows = store.query("report_corridors", {"level": level, "source": "traces", "year": -1}).rows()
+    everything = [_corridor(r) for r in rows if r["source"] != r["destination"]]
+    in_region = [c for c in everything if touches(region, c.source_state, c.destination_state)]
+    ranked = sorted((c for c in in_region if year is None or c.year == year),
+                    key=lambda c: (-(c.score if c.score is not None else float("-inf")), -c.year, c.source,
+                                   c.destination))
+    charted: list[tuple[str, str]] = []
+    for c in ranked:
+        if c.pair not in charted:
+            charted.append(c.pair)
+        if len(charted) == TREND_LINES:
+            break
+    series: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for pair in charted:
+        by_year = {c.year: c.firearms for c in in_region if c.pair == pair}
+        series[pair] = [(y, by_year.get(y, 0)) for y in years]
+    ttc = [int(r["ttc_days"]) for r in store.query("report_ttc").rows()
+           if r.get("source_state") and r["source_state"] != r.get("destination_state")
+           and touches(region, r["source_state"], r.get("destination_state"))
+           and (year is None or _year(r.get("recovery_date")) == year)]
+    hubs = [Hub(key=r["location_key"], name=r.get("name") or r["location_key"], state=r.get("state"),
+                lon=float(r["lon"]), lat=float(r["lat"]), pagerank=float(r["pagerank"]),
+                betweenness=finite(r.get("betweenness")))
+            for r in store.query("report_hubs", {"kind": "city", "limit": HUBS}).rows()
+            if finite(r.get("lon")) is not None and finite(r.get("lat")) is not None]
+    run_ids = {r["analysis_run_id"] for r in rows if r.get("analysis_run_id")}
+    tlp = most_restrictive(RELATIONSHIP_TLP["FLOW"], COMPUTED_TLP, LABEL_TLP["Recovery"])
+    return CorridorReport(region=region, year=year, level=level, corridors=ranked, years=years, series=series,
+                          ttc_days=ttc, hubs=hubs, provenance=provenance(store, run_ids), tlp=tlp)
+
+
+def _year(value: Any) -> int | None:
+    return value.year if isinstance(value, date) else None
+
+
+def _place(city: Any, state: Any) -> str:
+    return ", ".join(str(p).title() if i == 0 else str(p) for i, p in enumerate((city, state)) if p)
+
+
+def case_report(store: GraphStore, network_id: str) -> CaseReport:
+    params = {"network_id": network_id}
+    found = store.query("report_network", params).rows()
+    if not found:
+        raise NotFound(f"no network {network_id!r} in the store (see `tracegraph communities`)")
+    net = found[0]
+    members = [Member(person_key=r["person_key"],
+                      name=" ".join(str(p) for p in (r.get("first_name"), r.get("middle_name"), r.get("last_name"))
+                                    if p),
+                      dob=r.get("dob"), place=_place(r.get("city"), r.get("state")),
+                      straw_score=finite(r.get("straw_score")), straw_rank=r.get("straw_rank"),
+                      indicators=parse_indicators(r.get("indicators")))
+               for r in store.query("report_network_members", params).rows()]
+    members.sort(key=lambda m: (-(m.straw_score or 0.0), m.straw_rank or 10**9, m.person_key))
+    purchases = [Purchase(person_key=r["person_key"], firearm_key=r["firearm_key"],
+                          purchase_date=r.get("purchase_date"), dealer_key=r.get("dealer_key"),
+                          dealer_name=r.get("business_name") or r.get("license_name") or (r.get("dealer_key") or "?"),
+                          dealer_place=_place(r.get("dealer_city"), r.get("dealer_state")),
+                          dealer_state=r.get("dealer_state"),
+                          dealer_lon=finite(r.get("dealer_lon")), dealer_lat=finite(r.get("dealer_lat")),
+                          firearm=" ".join(str(p) for p in (r.get("manufacturer"), r.get("model"),
+                                                            r.get("weapon_type")) if p),
+                          multiple_sale=bool(r.get("multiple_sale")))
+                 for r in store.query("report_network_purchases", params).rows()]
+    recoveries = [RecoveryEvent(trace_id=r["trace_id"], firearm_key=r["firearm_key"],
+                                purchaser_key=r["purchaser_key"], recovery_date=r.get("recovery_date"),
+                                place=_place(r.get("city"), r.get("state") or r.get("country")),
+                                state=r.get("state"),
+                                lon=finite(r.get("lon")), lat=finite(r.get("lat")),
+                                ttc_days=r.get("ttc_days"), crime_code=r.get("crime_code"),
+                                possessor_key=r.get("possessor_key"))
+                  for r in store.query("report_network_recoveries", params).rows()]
+    run_ids = {net["analysis_run_id"]} if net.get("analysis_run_id") else set()
+    return CaseReport(network_id=net["network_id"], size=int(net.get("size") or len(members)),
+                      score=finite(net.get("score")), algorithm=net.get("algorithm"), members=members,
+                      purchases=purchases, recoveries=recoveries, provenance=provenance(store, run_ids),
+                      tlp=most_restrictive(LABEL_TLP["Person"], LABEL_TLP["Network"], COMPUTED_TLP))
