@@ -4,7 +4,8 @@
   Reads come from an in-memory snapshot (``api/services/snapshot.py``); the few statements that go to the store
   take ``ApiContext.lock`` (a Kùzu connection serves one thread at a time).
 * Every request is appended to the hash-chained audit log (:class:`AuditMiddleware`): key id, method + route
-  template, entity reference, status. Never query strings, bodies or names.
+  template, entity reference, status. Never query strings, bodies or names. Entries are group-committed
+  (:class:`api.audit.GroupCommitWriter`: one fsync per batch) and flushed at shutdown.
 * Errors are RFC 9457 ``application/problem+json``: :class:`graph.errors.TracegraphError` by its ``http_status``,
   request validation 422, unknown routes 404, anything unexpected 500 (logged by type only).
 """
@@ -16,19 +17,19 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
-import anyio
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import taxii
-from api.audit import AuditLog
-from api.routers import analytics, entities, system
+from api.audit import AuditLog, GroupCommitWriter
+from api.routers import analytics, entities, exports, firearms_match, system
 from api.security import WWW_AUTHENTICATE, Principal, declared_basic, install_security
 from api.services.snapshot import ApiContext
 from api.settings import Settings
@@ -37,6 +38,7 @@ from graph.errors import TracegraphError, Unauthenticated
 log = logging.getLogger("tracegraph.api")
 PROBLEM_JSON = "application/problem+json"
 _REFERENCE = re.compile(r"^(person|dealer|firearm|recovery|location):[\w:.\- ]{1,200}$")
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _PATH_PARAM_KIND = {"firearm_key": "firearm", "person_key": "person", "dealer_key": "dealer",
                     "network_id": "network"}
 
@@ -56,7 +58,7 @@ def problem(status: int, title: str, detail: str | None, instance: str, headers:
 class AuditMiddleware:
     """Appends one audit entry per HTTP request, after the response status is known."""
 
-    def __init__(self, app: ASGIApp, audit: AuditLog) -> None:
+    def __init__(self, app: ASGIApp, audit: GroupCommitWriter) -> None:
         self.app = app
         self.audit = audit
 
@@ -75,8 +77,7 @@ class AuditMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
-            entry = self.entry(scope, status)
-            await anyio.to_thread.run_sync(lambda: self.audit.append(**entry))
+            self.audit.submit(**self.entry(scope, status))  # queued: one fsync per batch of requests
 
     @staticmethod
     def entry(scope: Scope, status: int) -> dict[str, Any]:
@@ -97,6 +98,57 @@ class AuditMiddleware:
                 "outcome": outcome, "details": {"status": status, "surface": "api"}}
 
 
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The documented methods of a concrete path (from the OpenAPI document, so Allow and the schema agree)."""
+    methods: set[str] = set()
+    for template, item in app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods |= {name.upper() for name in item if name in _HTTP_METHODS}
+    return sorted(methods)
+
+
+def _is_sequence(annotation: Any) -> bool:
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return True
+    return any(_is_sequence(arg) for arg in get_args(annotation))
+
+
+def _scalar_query_params(dependant: Any, found: set[str] | None = None) -> set[str]:
+    found = set() if found is None else found
+    for param in getattr(dependant, "query_params", ()):
+        annotation = param.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):  # a query-parameter model
+            found |= {field.alias or name for name, field in annotation.model_fields.items()
+                      if not _is_sequence(field.annotation)}
+        elif not _is_sequence(annotation):
+            found.add(param.alias)
+    for sub in getattr(dependant, "dependencies", ()):
+        _scalar_query_params(sub, found)
+    return found
+
+
+_SCALARS: dict[int, set[str]] = {}
+
+
+async def single_valued_query(request: Request) -> None:
+    """A parameter declared with one value must not come several times (``?limit=1&limit=900``): FastAPI would
+    keep the last one silently; here it is a 422 like any other schema violation."""
+    query = request.scope.get("query_string", b"")
+    if not query:
+        return
+    names = [part.split(b"=", 1)[0] for part in query.split(b"&") if part]
+    if len(names) == len(set(names)):
+        return
+    route = request.scope.get("route")
+    scalars = _SCALARS.get(id(route))
+    if scalars is None:
+        scalars = _SCALARS[id(route)] = _scalar_query_params(getattr(route, "dependant", None))
+    repeated = sorted(name for name in scalars if len(request.query_params.getlist(name)) > 1)
+    if repeated:
+        raise RequestValidationError([{"loc": ("query", name), "msg": "expected a single value",
+                                       "type": "single_value"} for name in repeated])
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(TracegraphError)
     async def tracegraph_error(request: Request, exc: TracegraphError) -> JSONResponse:
@@ -113,9 +165,13 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        title = {404: "Not found", 405: "Method not allowed", 406: "Not acceptable"}.get(exc.status_code,
+                                                                                         "HTTP error")
         detail = "no such route" if exc.status_code == 404 else str(exc.detail)
-        return problem(exc.status_code, title, detail, request.url.path, dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only those of the first route matched
+            headers["Allow"] = ", ".join(_allowed_methods(request.app, request.url.path))
+        return problem(exc.status_code, title, detail, request.url.path, headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -153,17 +209,21 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             store.close()
+            app.state.audit_writer.close()  # everything queued reaches the disk
 
-    app = FastAPI(title="tracegraph API", version="1", lifespan=lifespan,
+    app = FastAPI(title="tracegraph API", version="1", lifespan=lifespan, dependencies=[Depends(single_valued_query)],
                   description="Investigators' API over the tracegraph store: authenticated, role- and TLP-aware, "
                               "audited. Errors are application/problem+json (RFC 9457).")
     install_security(app, settings)
     app.state.audit = AuditLog(audit_log_path(settings))
+    app.state.audit_writer = GroupCommitWriter(app.state.audit)
     _install_errors(app)
     app.include_router(system.router)
+    app.include_router(firearms_match.router)  # before entities: /firearms/match is not a firearm key
     app.include_router(entities.router)
     app.include_router(analytics.router)
+    app.include_router(exports.router)
     app.include_router(taxii.router)
-    app.add_middleware(AuditMiddleware, audit=app.state.audit)
+    app.add_middleware(AuditMiddleware, audit=app.state.audit_writer)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -18,11 +18,15 @@ from api import (
     cli_analytics,
     cli_api,
     cli_bloom,
+    cli_dealers,
     cli_demo,
     cli_evidence,
     cli_export,
+    cli_firearms,
     cli_load,
+    cli_report,
     cli_simulate,
+    cli_stolen,
     cli_taxii,
 )
 from api.cli_common import emit_json, err, out, settings
@@ -118,6 +122,10 @@ cli_evidence.register(app)
 cli_load.register(app)
 cli_api.register(app)
 cli_bloom.register(app)
+cli_firearms.register(app)
+cli_dealers.register(app)
+cli_stolen.register(app)
+cli_report.register(app)
 
 
 def main() -> None:

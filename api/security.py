@@ -97,26 +97,30 @@ class KeyFile:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._cache: tuple[float, dict[str, ApiKeyRecord]] | None = None
+        self._cache: tuple[tuple[int, int, int], dict[str, ApiKeyRecord]] | None = None
 
     @classmethod
     def for_settings(cls, settings: Settings) -> KeyFile:
         return cls(settings.api_keys_file or Path(settings.db).parent / "api_keys.json")
 
     def records(self) -> dict[str, ApiKeyRecord]:
+        """The keys, re-read when the file changed (one ``stat`` per request: revocations apply at once)."""
         try:
-            mtime = self.path.stat().st_mtime_ns
+            info = os.stat(self.path)
         except FileNotFoundError:
             return {}
+        version = (info.st_mtime_ns, info.st_ino, info.st_size)  # writes replace the file: a new inode
+        cached = self._cache
+        if cached is not None and cached[0] == version:
+            return cached[1]
         with self._lock:
-            if self._cache is None or self._cache[0] != mtime:
-                try:
-                    payload = json.loads(self.path.read_text(encoding="utf-8"))
-                    records = {r["key_id"]: ApiKeyRecord(**r) for r in payload.get("keys", [])}
-                except (ValueError, TypeError, KeyError) as exc:
-                    raise InvalidInput(f"API key file {self.path} is not a valid key file") from exc
-                self._cache = (mtime, records)
-            return self._cache[1]
+            try:
+                payload = json.loads(self.path.read_text(encoding="utf-8"))
+                records = {r["key_id"]: ApiKeyRecord(**r) for r in payload.get("keys", [])}
+            except (ValueError, TypeError, KeyError) as exc:
+                raise InvalidInput(f"API key file {self.path} is not a valid key file") from exc
+            self._cache = (version, records)
+            return records
 
     def _write(self, records: dict[str, ApiKeyRecord]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.routers.common import Caller, Context
+from api.routers.common import ERRORS, Caller, Context
 from api.security import Principal
 from exports.canonical import TRACEGRAPH_NAMESPACE, uuid5_canonical
 from exports.stix import bundle_dict, to_stix
@@ -29,11 +29,38 @@ MAX_PAGE = 1000
 COLLECTIONS: dict[str, Level] = {str(uuid5_canonical(TRACEGRAPH_NAMESPACE, {"taxii-collection": lvl})): lvl
                                  for lvl in LEVELS}
 
-router = APIRouter(prefix="/taxii2", tags=["taxii"])
+CollectionId = Annotated[str, Path(max_length=100, examples=sorted(COLLECTIONS),
+                                   description="a collection id from the collections resource")]
+
+
+class TaxiiResponse(JSONResponse):
+    media_type = TAXII
+
+
+def accepts_taxii(request: Request) -> None:
+    """TAXII 2.1 section 1.6.8: a request whose ``Accept`` rules out the TAXII media type is 406."""
+    accept = request.headers.get("accept")
+    if not accept:
+        return
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        version = params.replace(" ", "").lower()
+        if media in ("*/*", "application/*") or (
+                media == "application/taxii+json" and ("version=" not in version or "version=2.1" in version)):
+            return
+    raise HTTPException(406, f"this TAXII server answers {TAXII} only")
+
+
+_TAXII_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS, 406: {**ERRORS[400], "description": "Accept does not allow application/taxii+json;version=2.1"}}
+
+router = APIRouter(prefix="/taxii2", tags=["taxii"], responses=_TAXII_ERRORS, default_response_class=TaxiiResponse,
+                   dependencies=[Depends(accepts_taxii)])
 
 
 def _reply(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body, media_type=TAXII, headers=headers)
+    return TaxiiResponse(body, headers=headers)
 
 
 def _collection_info(cid: str, lvl: Level) -> dict[str, Any]:
@@ -117,7 +144,7 @@ def collections(caller: Caller) -> JSONResponse:
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/", summary="One TAXII 2.1 collection")
-def collection(collection_id: str, caller: Caller) -> JSONResponse:
+def collection(collection_id: CollectionId, caller: Caller) -> JSONResponse:
     return _reply(_collection_info(collection_id, _level(collection_id, caller)))
 
 
@@ -127,7 +154,7 @@ Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
 Page = tuple[list[dict[str, Any]], bool, str | None]
 
 
-def _page(collection_id: str, caller: Caller, ctx: Context,
+def _page(collection_id: CollectionId, caller: Caller, ctx: Context,
           added_after: Annotated[str | None, Query(max_length=40)] = None,
           match_type: Annotated[str | None, Query(alias="match[type]", max_length=500)] = None,
           match_id: Annotated[str | None, Query(alias="match[id]", max_length=5000)] = None,
@@ -141,7 +168,7 @@ Selected = Annotated[Page, Depends(_page)]
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/", summary="TAXII 2.1 objects (envelope)")
-def objects(collection_id: str, selected: Selected) -> JSONResponse:
+def objects(collection_id: CollectionId, selected: Selected) -> JSONResponse:
     page, more, token = selected
     body: dict[str, Any] = {"more": more, "objects": page}
     if token:
@@ -150,7 +177,7 @@ def objects(collection_id: str, selected: Selected) -> JSONResponse:
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/", summary="TAXII 2.1 manifest")
-def manifest(collection_id: str, selected: Selected) -> JSONResponse:
+def manifest(collection_id: CollectionId, selected: Selected) -> JSONResponse:
     page, more, token = selected
     entries = [{"id": o["id"], "date_added": _added(o), "version": _added(o), "media_type": STIX} for o in page]
     body: dict[str, Any] = {"more": more, "objects": entries}

@@ -1,10 +1,14 @@
 """Load generator for the HTTP API on loopback: entity lookups and 3-hop paths at 50 concurrent clients.
 
 Builds a graph at the ``state`` scale (~50k traces) synthetically through the store API (upsert_nodes /
-upsert_relationships), starts ``tracegraph serve`` over it in a separate process, and drives it with httpx
-(async, one connection per client). Prints req/s, p50 and p99 per request kind and the errors.
+upsert_relationships), starts ``tracegraph serve`` over it in a separate process, and drives it with ``wrk``
+(a C load generator, closed loop: each of ``--clients`` connections sends its next request when the answer
+arrived; ``apt-get install -y wrk``) or, without wrk, with httpx (async, one connection per client, in this
+process: the client then competes with the server for the CPU). Prints req/s, p50 and p99 per request kind and
+the errors (non-200 answers and socket errors). ``health`` is the trivial-route reference: what the server
+stack itself costs on this machine.
 
-    .venv/bin/python bench/bench_api.py [--traces 50000] [--clients 50] [--requests 4000]
+    .venv/bin/python bench/bench_api.py [--traces 50000] [--clients 50] [--seconds 10] [--driver auto|wrk|httpx]
 
 Targets (issue 6): p99 < 50 ms for lookups, < 250 ms for paths, no errors.
 """
@@ -14,15 +18,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import numpy as np
@@ -101,6 +109,56 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# wrk: each connection sends its next request when the previous answer arrived (closed loop); the script
+# rotates through the sample URLs and prints one JSON line with the figures of the round.
+WRK_SCRIPT = """
+local paths, counter, errors = {}, 0, 0
+for line in io.lines(os.getenv("BENCH_URLS")) do paths[#paths + 1] = line end
+wrk.headers["X-API-Key"] = os.getenv("BENCH_KEY")
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+response = function(status, headers, body)
+  if status ~= 200 then errors = errors + 1 end
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('BENCH {"requests": %d, "seconds": %.3f, "p50": %.2f, "p99": %.2f, "errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    errors + e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Round:
+    kind: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def line(self) -> str:
+        return (f"{self.kind:<10}{self.requests:>10}{self.requests / self.seconds:>10.0f}{self.p50_ms:>10.1f}"
+                f"{self.p99_ms:>10.1f}{self.errors:>8}")
+
+
+def drive_wrk(wrk: str, base: str, key: str, kind: str, urls: list[str], clients: int, seconds: float,
+              threads: int, workdir: Path) -> Round:
+    script, listing = workdir / "rotate.lua", workdir / f"{kind}.txt"
+    script.write_text(WRK_SCRIPT)
+    listing.write_text("\n".join(urls) + "\n")
+    result = subprocess.run(
+        [wrk, f"-t{threads}", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(script), base],
+        env={**os.environ, "BENCH_URLS": str(listing), "BENCH_KEY": key}, capture_output=True, text=True,
+        check=True)
+    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH "))
+    figures = json.loads(line.removeprefix("BENCH "))
+    return Round(kind, figures["requests"], figures["seconds"], figures["p50"], figures["p99"], figures["errors"])
+
+
 async def drive(base: str, key: str, requests: list[tuple[str, str]], clients: int
                 ) -> tuple[dict[str, list[float]], dict[str, int], float]:
     latencies: dict[str, list[float]] = {}
@@ -124,14 +182,34 @@ async def drive(base: str, key: str, requests: list[tuple[str, str]], clients: i
     return latencies, errors, time.perf_counter() - started
 
 
+def drive_httpx(base: str, key: str, kind: str, urls: list[str], clients: int, count: int) -> Round:
+    rng = random.Random(1)
+    requests = [(kind, rng.choice(urls)) for _ in range(count)]
+    latencies, errors, seconds = asyncio.run(drive(base, key, requests, clients))
+    values = sorted(latencies[kind])
+    p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+    return Round(kind, len(values), seconds, statistics.median(values), p99, errors.get(kind, 0))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--traces", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--mix", default="persons,dealers,firearms,paths",
-                        help="comma-separated request kinds, run as separate rounds")
+    parser.add_argument("--requests", type=int, default=4000, help="requests per round (httpx driver)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of a round (wrk driver)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (each drives clients/threads)")
+    parser.add_argument("--warmup", type=float, default=2.0,
+                        help="seconds of load per kind before the measured round, not counted (one-time work on "
+                             "first use, e.g. the dealer transparency estimates, stays out of the figures)")
+    parser.add_argument("--driver", choices=("auto", "wrk", "httpx"), default="auto",
+                        help="load generator: wrk (C, closed loop) when installed, else httpx in this process")
+    parser.add_argument("--mix", default="health,persons,dealers,firearms,paths",
+                        help="comma-separated request kinds, run as separate rounds (health: the trivial-route "
+                             "ceiling, no authentication)")
     args = parser.parse_args()
+    wrk = shutil.which("wrk") if args.driver in ("auto", "wrk") else None
+    if args.driver == "wrk" and wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.kuzu"
         started = time.perf_counter()
@@ -156,20 +234,28 @@ def main() -> None:
                 time.sleep(0.2)
             health = httpx.get(f"{base}/api/v1/health").json()
             print(f"server ready in {time.perf_counter() - started:.1f} s (snapshot {health['snapshot_seconds']} s)")
-            urls = {"persons": [f"/api/v1/persons/{k}?depth=1&limit=50" for k in samples["persons"]],
-                    "dealers": [f"/api/v1/dealers/{k}" for k in samples["dealers"]],
-                    "firearms": [f"/api/v1/firearms/{k}" for k in samples["firearms"]],
+            urls = {"health": ["/api/v1/health"],
+                    "persons": [f"/api/v1/persons/{quote(k, safe='')}?depth=1&limit=50" for k in samples["persons"]],
+                    "dealers": [f"/api/v1/dealers/{quote(k, safe='')}" for k in samples["dealers"]],
+                    "firearms": [f"/api/v1/firearms/{quote(k, safe='')}" for k in samples["firearms"]],
                     "paths": [f"/api/v1/paths?{q}" for q in samples["pairs"]]}
-            rng = random.Random(1)
+            driver = (f"wrk -t{args.threads} -c{args.clients} -d{args.seconds:g}s after {args.warmup:g} s warm-up"
+                      if wrk else f"httpx, {args.clients} clients")
+            print(f"driver: {driver}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the run")
             print(f"{'kind':<10}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+            key = f"{record.key_id}.{secret}"
             for kind in args.mix.split(","):
-                requests = [(kind, rng.choice(urls[kind])) for _ in range(args.requests)]
-                latencies, errors, seconds = asyncio.run(drive(base, f"{record.key_id}.{secret}", requests,
-                                                               args.clients))
-                values = sorted(latencies[kind])
-                p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
-                print(f"{kind:<10}{len(values):>10}{len(values) / seconds:>10.0f}"
-                      f"{statistics.median(values):>10.1f}{p99:>10.1f}{errors.get(kind, 0):>8}")
+                if wrk:
+                    if args.warmup > 0:
+                        drive_wrk(wrk, base, key, kind, urls[kind], args.clients, args.warmup, args.threads,
+                                  Path(tmp))
+                    result = drive_wrk(wrk, base, key, kind, urls[kind], args.clients, args.seconds, args.threads,
+                                       Path(tmp))
+                else:
+                    if args.warmup > 0:
+                        drive_httpx(base, key, kind, urls[kind], args.clients, args.clients * 10)
+                    result = drive_httpx(base, key, kind, urls[kind], args.clients, args.requests)
+                print(result.line(), flush=True)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -1,4 +1,5 @@
-"""Ranked lists, corridors and paths."""
+"""Ranked lists, corridors and paths (``async`` where the work is bounded and small; corridors read a whole
+table and stay in the worker threads)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ State = Annotated[str | None, Query(min_length=2, max_length=2, pattern="^[A-Z]{
 
 
 @router.get("/straw-queue", response_model=m.StrawPage, summary="Straw-purchaser review queue, highest score first")
-def straw_queue(caller: Caller, ctx: Context, state: State = None,
+async def straw_queue(caller: Caller, ctx: Context, state: State = None,
                 min_score: Annotated[float | None, Query(ge=0, allow_inf_nan=False)] = None,
                 network_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
                 cursor: Cursor = None, limit: Limit = 50) -> m.StrawPage:
@@ -28,7 +29,7 @@ def straw_queue(caller: Caller, ctx: Context, state: State = None,
 
 
 @router.get("/dealer-anomalies", response_model=m.AnomalyPage, summary="Dealers by anomaly score, highest first")
-def dealer_anomalies(caller: Caller, ctx: Context, state: State = None,
+async def dealer_anomalies(caller: Caller, ctx: Context, state: State = None,
                      min_score: Annotated[float | None, Query(allow_inf_nan=False)] = None,
                      cursor: Cursor = None, limit: Limit = 50) -> m.AnomalyPage:
     return lists.dealer_anomalies(ctx, caller, state=state, min_score=min_score, cursor=cursor, limit=limit)
@@ -43,7 +44,7 @@ def corridors(caller: Caller, ctx: Context,
 
 
 @router.get("/paths", response_model=m.PathOut, summary="Shortest path between two entity references")
-def paths(caller: Caller, ctx: Context,
+async def paths(caller: Caller, ctx: Context,
           source: Annotated[str, Query(min_length=3, max_length=300, description="e.g. person:KEY")],
           target: Annotated[str, Query(min_length=3, max_length=300, description="e.g. dealer:1-54-12345")],
           max_hops: Annotated[int, Query(ge=1, le=8)] = 4,

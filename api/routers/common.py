@@ -17,7 +17,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (404, "Not found"), (422, "Request validation failed"), (503, "Store unavailable"))}
 
 
-def context(request: Request) -> ApiContext:
+async def context(request: Request) -> ApiContext:
     ctx: ApiContext = request.app.state.context
     return ctx
 

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["system"])
 
 @router.get("/health", response_model=m.Health, summary="Liveness and snapshot figures (no authentication)",
             responses={503: ERRORS[503]})
-def health(ctx: Context) -> m.Health:
+async def health(ctx: Context) -> m.Health:
     return system.health(ctx)
 
 

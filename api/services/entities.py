@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from algorithms.chain import FirearmChain, firearm_chain
+from algorithms.chain import FirearmChain
 from algorithms.paths import EntityRef, parse_reference
 from api.security import Principal
 from api.services import models as m
+from api.services import transparency
+from api.services.chain_view import snapshot_chain
 from api.services.graph_views import neighbourhood
 from api.services.release import Release, indicators
 from api.services.snapshot import ApiContext
@@ -38,8 +40,7 @@ def _chain_person(release: Release, key: str, last: str | None, first: str | Non
 def get_firearm(context: ApiContext, principal: Principal, firearm_key: str) -> m.FirearmOut:
     release = Release(principal)
     firearm = release.require("Firearm", _node(context, "Firearm", firearm_key))
-    with context.lock:  # the chain needs relationship properties: one statement on the store
-        chain: FirearmChain = firearm_chain(context.store, EntityRef("Firearm", firearm_key))
+    chain: FirearmChain = snapshot_chain(context.snapshot, firearm_key)
     withheld: list[str] = []
     sales = [m.ChainSale(dealer_key=s.dealer_key, license_number=s.license_number, business_name=s.business_name,
                          premise_city=s.premise_city, premise_state=s.premise_state, sale_date=s.sale_date)
@@ -94,7 +95,17 @@ def get_dealer(context: ApiContext, principal: Principal, reference: str) -> m.D
             violations=[m.ViolationNode.model_validate(v) for v in violations if v is not None]))
     inspections.sort(key=lambda i: (str(getattr(i.inspection, "inspection_date", "") or ""),
                                     str(getattr(i.inspection, "inspection_id", ""))))
-    return m.DealerOut(dealer=m.DealerNode.model_validate(dealer), inspections=inspections)
+    return m.DealerOut(dealer=m.DealerNode.model_validate(dealer), inspections=inspections,
+                       transparency=transparency.transparency(snapshot, release, key, _node(context, "Dealer", key)))
+
+
+def get_dealer_profile_row(context: ApiContext, principal: Principal, reference: str) -> dict[str, Any]:
+    """The dealer's transparency profile as one CSV row (verified_* / estimated_* columns)."""
+    release = Release(principal)
+    snapshot = context.snapshot
+    key = snapshot.licenses.get(reference.strip().upper()) or parse_reference(f"dealer:{reference}").key
+    release.require("Dealer", _node(context, "Dealer", key))
+    return transparency.profile_csv_row(snapshot, release, key, _node(context, "Dealer", key))
 
 
 def get_network(context: ApiContext, principal: Principal, network_id: str, limit: int) -> m.NetworkOut:

@@ -162,9 +162,80 @@ class InspectionOut(Out):
     violations: list[ViolationNode]
 
 
+class ProfileViolation(Out):
+    violation_id: str | None
+    cfr_code: str | None
+    description: str | None
+    cfr_citation: str | None
+    zero_tolerance_category: str | None
+    policy_context: str | None = Field(description="e.g. 'cited under the 2021 zero-tolerance policy ...'")
+
+
+class ProfileInspection(Out):
+    inspection_id: str | None
+    inspection_date: dt.date | None
+    outcome: str | None
+    source_document_url: str | None
+    policy_period: str | None
+    violations: list[ProfileViolation]
+
+
+class TransparencyVerified(Out):
+    """Facts as ATF published them (licensee listing, inspection reports)."""
+
+    license_number: str | None
+    dealer_key: str | None
+    license_name: str | None
+    business_name: str | None
+    license_type: str | None
+    license_type_name: str | None
+    license_expiry_code: str | None
+    license_expiry_month: str | None
+    license_expired: bool | None = Field(description="expiry month ended before the data-as-of date")
+    list_status: str | None
+    on_latest_list: bool | None
+    premise_street: str | None
+    premise_city: str | None
+    premise_state: str | None
+    premise_zip: str | None
+    first_seen_date: dt.date | None
+    last_verified_date: dt.date | None
+    data_as_of: dt.date | None = Field(description="date of the latest ATF list loaded for the dealer's state")
+    source: str
+    inspections: list[ProfileInspection]
+
+
+class TransparencyEstimated(Out):
+    """Derived estimates, each with its method (docs/analytics.md, "Dealer transparency profile")."""
+
+    sales_index: float | None = Field(description="1.0 = national median retail dealer")
+    sales_index_confidence: float | None = Field(description="0-1 ordinal grade, capped at 0.5")
+    sales_index_method: str | None
+    local_dealing_licensees: int | None
+    local_radius_km: float
+    weapon_categories: list[str]
+    weapon_category_notes: list[str]
+    weapon_category_method: str
+    lat: float | None
+    lon: float | None
+    geocode_precision: str | None
+    nearest_hotspot: str | None
+    nearest_hotspot_km: float | None
+    nearest_hotspot_method: str
+    anomaly_score: float | None
+
+
+class DealerTransparency(Out):
+    verified: TransparencyVerified
+    estimated: TransparencyEstimated | None = Field(description="null when withheld by the release policy")
+    withheld: list[str] = Field(default_factory=list)
+
+
 class DealerOut(Out):
     dealer: DealerNode
     inspections: list[InspectionOut]
+    transparency: DealerTransparency | None = Field(
+        None, description="the transparency profile: verified facts and labelled estimates")
 
 
 class NetworkOut(Out):
@@ -252,3 +323,29 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
+
+
+class ExportScope(BaseModel):
+    """What a STIX / GeoJSON export covers: at most one of network, person, dealer; otherwise the corridors
+    (``year``, ``level``, touching ``state``). ``year`` and ``level`` filter the corridors of every scope."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    network: str | None = Field(None, min_length=1, max_length=200, description="a network id")
+    person: str | None = Field(None, min_length=1, max_length=200, description="a person key")
+    dealer: str | None = Field(None, min_length=1, max_length=200, description="a license number or dealer key")
+    state: str | None = Field(None, pattern="^[A-Z]{2}$", description="corridors touching this state, e.g. NY")
+    year: int | None = Field(None, ge=1900, le=2100, description="corridors of this year")
+    level: Literal["state", "city", "country"] | None = Field(None, description="corridors at this level")
+    tlp: Literal["clear", "green", "amber", "amber+strict", "red"] | None = Field(
+        None, description="STIX only: the bundle's TLP (default: the caller's ceiling; above it is 403)")
+
+
+GeoLayer = Literal["corridors", "hubs", "dealers", "recoveries"]
+
+
+class GeoJsonExport(ExportScope):
+    layers: list[GeoLayer] | None = Field(
+        None, min_length=1, max_length=4,
+        description="GeoJSON layers (default: corridors and hubs, those the caller is cleared for; hubs and "
+                    "recoveries are TLP:AMBER)")

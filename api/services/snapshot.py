@@ -7,12 +7,13 @@ lookup at 1M nodes) and its connection is used by one thread at a time, so per-r
 it runs (Kùzu locks its file), so nothing else can change the graph under it; after writes through another
 route (Neo4j), an admin rebuilds it with ``POST /api/v1/admin/snapshot``.
 
-Statements that need relationship properties the snapshot does not hold (the firearm chain) still go to the
-store, serialised by :attr:`ApiContext.lock`.
+The firearm chain reads the chain's relationships (with their properties) from :class:`ChainIndex`; what still
+goes to the store (TAXII and export scopes) is serialised by :attr:`ApiContext.lock`.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import defaultdict
@@ -32,13 +33,31 @@ from graph.store import GraphStore
 SNAPSHOT_LABELS = ("Person", "Dealer", "Firearm", "Recovery", "Location", "Network", "Inspection", "Violation")
 
 
-@dataclass(frozen=True)
+class Rows:
+    """An Arrow table plus its columns as Python lists: one row as a dict costs a few microseconds, where
+    ``table.slice(i, 1).to_pylist()`` costs one Arrow call per column (~100 µs for a wide label). Memory: one
+    Python object per non-null cell (fine at state scale; the Arrow table stays for vectorised filters)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self.names = tuple(table.column_names)
+        self._columns = [table.column(name).to_pylist() for name in self.names]
+
+    def row(self, position: int) -> dict[str, Any]:
+        return {name: column[position] for name, column in zip(self.names, self._columns, strict=True)}
+
+    def take(self, positions: list[int] | np.ndarray) -> list[dict[str, Any]]:
+        return [self.row(int(p)) for p in positions]
+
+
 class NodeTable:
     """All nodes of one label with every declared property; ``get`` returns one node as a dict."""
 
-    label: str
-    table: pa.Table
-    rows: dict[str, int]
+    def __init__(self, label: str, table: pa.Table, rows: dict[str, int]) -> None:
+        self.label = label
+        self.table = table
+        self.rows = rows
+        self._data = Rows(table)
 
     @classmethod
     def load(cls, store: GraphStore, label: str) -> NodeTable:
@@ -53,12 +72,10 @@ class NodeTable:
         row = self.rows.get(key)
         if row is None:
             return None
-        return self.table.slice(row, 1).to_pylist()[0]
+        return self._data.row(row)
 
     def take(self, positions: list[int] | np.ndarray) -> list[dict[str, Any]]:
-        if len(positions) == 0:
-            return []
-        return self.table.take(pa.array(positions, type=pa.int64())).to_pylist()
+        return self._data.take(positions)
 
     def many(self, keys: list[str]) -> list[dict[str, Any]]:
         return self.take([self.rows[k] for k in keys if k in self.rows])
@@ -68,6 +85,45 @@ class NodeTable:
 
     def __len__(self) -> int:
         return self.table.num_rows
+
+
+@dataclass(frozen=True)
+class EdgeIndex:
+    """Relationships of one type (``src, dst, <properties>``) grouped by one end, for per-key reads."""
+
+    data: Rows
+    rows_of: dict[str, list[int]]
+
+    @classmethod
+    def build(cls, table: pa.Table, by: str) -> EdgeIndex:
+        return cls(Rows(table), _index(table.column(by).to_pylist()))
+
+    def rows(self, key: str) -> list[dict[str, Any]]:
+        return self.data.take(self.rows_of.get(key, []))
+
+
+@dataclass(frozen=True)
+class ChainIndex:
+    """What a firearm's trace chain needs beyond nodes: the chain's relationships with their properties."""
+
+    sold: EdgeIndex          # by firearm
+    purchased: EdgeIndex     # by firearm
+    recovered: EdgeIndex     # by firearm
+    possessed: EdgeIndex     # by recovery
+    nibin_from: EdgeIndex    # by source recovery
+    nibin_to: EdgeIndex      # by target recovery
+
+    @classmethod
+    def load(cls, store: GraphStore) -> ChainIndex:
+        def edges(rel: str, source: str, target: str) -> pa.Table:
+            return store.edge_list(rel, source, target, SCHEMA.relationship(rel).property_names)
+
+        nibin = edges("NIBIN_LINK", "Recovery", "Recovery")
+        return cls(sold=EdgeIndex.build(edges("SOLD", "Dealer", "Firearm"), "dst"),
+                   purchased=EdgeIndex.build(edges("PURCHASED", "Person", "Firearm"), "dst"),
+                   recovered=EdgeIndex.build(edges("RECOVERED_IN", "Firearm", "Recovery"), "src"),
+                   possessed=EdgeIndex.build(edges("POSSESSED_BY", "Recovery", "Person"), "src"),
+                   nibin_from=EdgeIndex.build(nibin, "src"), nibin_to=EdgeIndex.build(nibin, "dst"))
 
 
 @dataclass(frozen=True)
@@ -92,6 +148,7 @@ class Snapshot:
     straw: RankedList
     anomalies: RankedList
     paths: PathIndex
+    chains: ChainIndex
     built_seconds: float
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -124,6 +181,28 @@ def _index(values: list[Any], transform: Any = str) -> dict[str, list[int]]:
     return dict(index)
 
 
+class _KeyLookup:
+    """A dict standing in for the ``pd.Index`` that ``Projection.vertex_id`` builds per label and probes with
+    ``get_indexer([key])``: with pandas 3 string indexes that probe costs ~170 µs per call (it builds an
+    Arrow array for the one key), a dict probe well under 1 µs. (The lasting fix is ``index.get_loc(key)`` in
+    ``algorithms/projection.py``.)"""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self._position = {str(k): i for i, k in enumerate(keys.tolist())}
+
+    def get_indexer(self, keys: list[str]) -> np.ndarray:
+        return np.array([self._position.get(k, -1) for k in keys], dtype=np.int64)
+
+
+def _with_key_lookup(index: PathIndex) -> PathIndex:
+    projection = index.projection
+    lookups = getattr(projection, "_index", None)
+    if isinstance(lookups, dict):
+        for i, label in enumerate(projection.labels):
+            lookups[label] = _KeyLookup(projection.vertex_key[projection.offsets[i]:projection.offsets[i + 1]])
+    return index
+
+
 def build_snapshot(store: GraphStore) -> Snapshot:
     started = time.perf_counter()
     nodes = {label: NodeTable.load(store, label) for label in SNAPSHOT_LABELS}
@@ -145,7 +224,8 @@ def build_snapshot(store: GraphStore) -> Snapshot:
         last_names=_index(nodes["Person"].table.column("last_name").to_pylist(), lambda v: str(v).strip().upper()),
         straw=_ranked(nodes["Person"], "straw_score", {"state": "state", "network_id": "network_id"}),
         anomalies=_ranked(nodes["Dealer"], "anomaly_score", {"state": "premise_state"}),
-        paths=path_index(path_projection(store)),
+        paths=_with_key_lookup(path_index(path_projection(store))),
+        chains=ChainIndex.load(store),
         built_seconds=0.0,
     )
     object.__setattr__(snapshot, "built_seconds", round(time.perf_counter() - started, 3))
@@ -162,6 +242,7 @@ class ApiContext:
         self.lock = threading.Lock()
         with self.lock:
             self._snapshot = build_snapshot(store)
+        _freeze()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -171,4 +252,12 @@ class ApiContext:
         with self.lock:
             fresh = build_snapshot(self.store)
         self._snapshot = fresh
+        _freeze()
         return fresh
+
+
+def _freeze() -> None:
+    """Move the snapshot's millions of long-lived objects out of the cyclic GC's reach: without it every full
+    collection walks them all (hundreds of ms, stalling every request in flight)."""
+    gc.collect()
+    gc.freeze()

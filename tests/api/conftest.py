@@ -22,9 +22,12 @@ STRAW_PERSONS = 25  # enough for several pages
 def populate(store: KuzuStore) -> None:
     d = dt.date
     store.upsert_nodes("Location", [
-        {"location_key": "state:US-GA", "kind": "state", "name": "Georgia", "state": "GA"},
-        {"location_key": "state:US-NY", "kind": "state", "name": "New York", "state": "NY"},
-        {"location_key": "city:US-NY:NEW YORK", "kind": "city", "name": "New York", "state": "NY"},
+        {"location_key": "state:US-GA", "kind": "state", "name": "Georgia", "state": "GA", "lat": 32.68,
+         "lon": -83.22},
+        {"location_key": "state:US-NY", "kind": "state", "name": "New York", "state": "NY", "lat": 42.91,
+         "lon": -75.6},
+        {"location_key": "city:US-NY:NEW YORK", "kind": "city", "name": "New York", "state": "NY", "lat": 40.71,
+         "lon": -74.01},
     ])
     store.upsert_nodes("Dealer", [
         {"dealer_key": "1-58-00001", "license_number": "1-58-121-01-5A-00001", "business_name": "PEACH GUNS",

@@ -19,6 +19,7 @@ def test_requests_are_audited_without_personal_data(client: TestClient, keys: Ke
     client.get("/api/v1/persons/P-STRAW", headers=auth(keys.partner_green))
     client.post("/api/v1/search", json={"kind": "name", "q": "DOE, JANE"}, headers=auth(keys.investigator))
     client.get("/api/v1/persons/P-STRAW")
+    client.app.state.audit_writer.flush()  # type: ignore[attr-defined]  # entries are group-committed
     entries = list(log.entries())
     new = [e for e in entries if before is None or e["seq"] > before["seq"]]
     assert [(e["action"], e["outcome"], e["details"]["status"]) for e in new] == [
@@ -37,6 +38,7 @@ def test_audit_chain_detects_an_edited_entry(client: TestClient, keys: Keys,
                                              api_env: tuple[Settings, Keys], tmp_path: object) -> None:
     client.get("/api/v1/health")
     client.get("/api/v1/networks/N1", headers=auth(keys.investigator))
+    client.app.state.audit_writer.flush()  # type: ignore[attr-defined]
     source = audit_log_path(api_env[0])
     lines = source.read_text().splitlines()
     entry = json.loads(lines[1])

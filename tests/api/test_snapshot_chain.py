@@ -1,0 +1,24 @@
+"""The API serves firearm chains from its snapshot: the same chain the Cypher statement gives, for every gun."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from algorithms.chain import firearm_chain
+from api.services.chain_view import snapshot_chain
+from api.services.snapshot import build_snapshot
+from bench.bench_api import build
+from graph.kuzu_store import KuzuStore
+
+
+def test_snapshot_chain_equals_the_cypher_chain(tmp_path: Path) -> None:
+    build(tmp_path / "g.kuzu", 150, seed=3)  # sales, repeat purchasers, possessors, NIBIN links
+    with KuzuStore(tmp_path / "g.kuzu") as store:
+        snapshot = build_snapshot(store)
+        keys = list(snapshot.nodes["Firearm"].rows)
+        linked = 0
+        for key in keys:
+            expected = firearm_chain(store, f"firearm:{key}")
+            assert snapshot_chain(snapshot, key) == expected
+            linked += bool(expected.nibin_links)
+    assert len(keys) == 150 and linked > 0
