@@ -96,7 +96,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = 1.0,
         "networks", lambda: _networks(features.pairs, straw_scores.table, seed=seed, resolution=resolution))
     corridor_results = timed("corridors", lambda: _corridors(tables))
     hubs = timed("hubs", lambda: _hubs(corridor_results))
-    found_batches = timed("batches", lambda: serial_batches.batches(tables))
+    found_batches = timed("batches", lambda: [b for b in serial_batches.batches(tables)
+                                              if b.score >= serial_batches.SIGNIFICANT])
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters,

@@ -9,9 +9,14 @@ them surface in different places, the batch points to one diversion point that n
 2. Sort each group by number and cut wherever two neighbours are more than ``max_gap`` apart; runs of at least
    ``min_size`` guns are candidate batches.
 3. Score how unlikely such a run is by chance: with ``n`` guns in the group spread over the format's number space
-   ``10**digits``, the count of other guns within the run's span is Poisson with ``lambda = (n - 1) * (span + 1) /
-   10**digits``; ``p = min(1, n * P[X >= size - 1])`` (a scan-statistic bound, Naus 1965; one window per gun), and
-   ``score = -log10(p)``. Two-digit or shorter numbers are never batched (every run would be a run).
+   ``R = 10**digits``, the count of other guns within the run's span is Poisson with ``lambda = (n - 1) * (span +
+   1) / R``; ``p = min(1, n * P[X >= size - 1])`` (a scan-statistic bound, Naus 1965; one window per gun). Every
+   group with a run is a test, so ``p`` is multiplied by the number of groups tested (Bonferroni): among a million
+   recovered guns thousands of runs of three turn up by chance (national simulation: 7,369 runs, 40 planted), and
+   only a run that beats all of them scores. ``score = -log10(p)``; 2 = 1 in 100. Limit: manufacturers number
+   production in sequence, so a rare model's few recovered guns can sit close together without a diversion;
+   ``chance_score(space=...)`` takes a narrower space (e.g. a model's known production range) where one is known.
+   Two-digit or shorter numbers are never batched (every run would be a run).
 
 >>> firearms = pd.DataFrame({"key": list("abcd"), "serial_normalized": ["ABC101", "ABC103", "ABC104", "XYZ900"],
 ...                          "manufacturer_normalized": ["GLOCK"] * 4, "model": ["19"] * 4})
@@ -34,6 +39,7 @@ from algorithms.tables import AnalysisTables
 
 _SERIAL_PARTS = re.compile(r"^(.*?)(\d+)([A-Z]*)$")
 MIN_DIGITS = 3
+SIGNIFICANT = 2.0  # score (-log10 of the corrected chance) at which a run is reported as a batch: 1 in 100
 
 
 @dataclass(frozen=True)
@@ -72,15 +78,20 @@ def split_serials(serials: pd.Series) -> pd.DataFrame:
     return parts.drop(columns=["digits_text"])
 
 
-def chance_score(group_size: int, run_size: int, span: int, digits: int) -> float:
-    """-log10 of the chance that ``run_size`` of ``group_size`` random serials fall within ``span`` of each other.
+def chance_score(group_size: int, run_size: int, span: int, digits: int, *, space: float | None = None,
+                 tests: int = 1) -> float:
+    """-log10 of the chance that ``run_size`` of ``group_size`` random serials in a number space of ``space``
+    (default ``10**digits``) fall within ``span`` of each other, over ``tests`` groups tested.
 
     >>> chance_score(10, 8, 10, 3) > chance_score(10_000, 8, 10, 3)
     True
+    >>> chance_score(50, 5, 10, 6) > chance_score(50, 5, 10, 6, tests=1000)
+    True
     """
-    rate = (group_size - 1) * (span + 1) / 10.0 ** digits
+    space = min(float(space), 10.0 ** digits) if space else 10.0 ** digits
+    rate = (group_size - 1) * (span + 1) / max(space, span + 1.0)
     tail = float(poisson.sf(run_size - 2, rate))  # P[X >= run_size - 1]
-    p = min(1.0, group_size * tail)
+    p = min(1.0, group_size * tail * max(tests, 1))
     return round(max(0.0, -math.log10(p)), 3) if p > 0 else 300.0
 
 
@@ -104,10 +115,12 @@ def detect(firearms: pd.DataFrame, *, min_size: int = 3, max_gap: int = 30) -> l
     group_sizes = frame.groupby("group")["key"].transform("size")
     frame["group_size"] = group_sizes
     frame = frame[frame.groupby("run")["key"].transform("size") >= min_size]
+    tests = int(frame["group"].nunique())
     found: list[Batch] = []
     for _run, members in frame.groupby("run", sort=False):
         span = int(members["number"].max() - members["number"].min())
-        score = chance_score(int(members["group_size"].iloc[0]), len(members), span, int(members["digits"].iloc[0]))
+        score = chance_score(int(members["group_size"].iloc[0]), len(members), span, int(members["digits"].iloc[0]),
+                             tests=tests)
         keys = tuple(str(k) for k in members["key"])
         found.append(Batch(
             batch_id="BATCH-" + hashlib.sha256("|".join(sorted(keys)).encode()).hexdigest()[:12],

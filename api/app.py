@@ -200,10 +200,15 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return doc
 
 
+def create_app_from_environment() -> FastAPI:
+    """The app of one ``tracegraph serve --workers N`` process: settings from ``TRACEGRAPH_*`` (serve sets them)."""
+    return create_app(Settings())
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = settings.open_store()
+        store = settings.open_store(read_only=True)  # the API only reads: workers share the embedded file
         try:
             app.state.context = ApiContext(settings, store)
             yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -50,7 +51,10 @@ def revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="the k
 
 def serve(ctx: typer.Context,
           host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port")] = 8000) -> None:
+          port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="server processes, each with its own in-memory "
+                                                                 "snapshot (one per core on a busy server)")] = 1,
+          ) -> None:
     """Serve the HTTP API (this process owns the store while it runs). No access log: the audit log records
     every request without query strings."""
     import uvicorn
@@ -59,10 +63,19 @@ def serve(ctx: typer.Context,
 
     # loop="asyncio": uvloop is a little faster but measurably unfair under load (at 50 closed-loop clients a
     # few requests waited 10x the median: p99 ~400 ms against ~50 ms with asyncio; docs/performance.md).
-    # The HTTP parser is httptools when installed (auto), else h11. No proxy-header rewriting: nothing uses the
-    # client address (the audit log records key ids, not IPs).
-    uvicorn.run(create_app(settings(ctx)), host=host, port=port, access_log=False, log_level="warning",
-                loop="asyncio", proxy_headers=False, server_header=False)
+    # The HTTP parser is httptools (api.server sets TCP_NODELAY per connection). No proxy-header rewriting:
+    # nothing uses the client address (the audit log records key ids, not IPs).
+    from api.server import NoDelayHttpToolsProtocol
+
+    options = dict(host=host, port=port, access_log=False, log_level="warning", loop="asyncio", proxy_headers=False,
+                   server_header=False, http=NoDelayHttpToolsProtocol)
+    if workers == 1:
+        uvicorn.run(create_app(settings(ctx)), **options)  # type: ignore[arg-type]
+        return
+    # Each worker opens the embedded store read-only (several processes may) and builds its own snapshot; the
+    # audit log stays one chain across them (api.audit.GroupCommitWriter re-chains after another writer).
+    os.environ.update(settings(ctx).as_environment())
+    uvicorn.run("api.app:create_app_from_environment", factory=True, workers=workers, **options)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:

@@ -75,7 +75,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         min_size: Annotated[int, typer.Option(help="fewest recovered guns in a batch", min=2)] = 3,
         max_gap: Annotated[int, typer.Option(help="largest serial-number gap inside a batch", min=1)] = 30,
-        min_score: Annotated[float, typer.Option(help="least -log10 chance score (2 = 1 in 100)")] = 0.0,
+        min_score: Annotated[float, typer.Option(help="least -log10 chance score, corrected for the groups tested "
+                                                      "(2 = 1 in 100; 0 lists every run)")] = 2.0,
         spread_only: Annotated[bool, typer.Option("--spread-only", help="only batches seen in several places")
                                ] = False,
         fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",

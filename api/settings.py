@@ -32,7 +32,16 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = None
     api_token_ttl_s: int = 900
 
-    def open_store(self) -> GraphStore:
-        return open_store(self.store, db=self.db, neo4j_uri=self.neo4j_uri, neo4j_user=self.neo4j_user,
-                          neo4j_password=self.neo4j_password.get_secret_value(),
+    def as_environment(self) -> dict[str, str]:
+        """These settings as ``TRACEGRAPH_*`` variables (for worker processes that rebuild them)."""
+        env = {}
+        for name, value in self.model_dump().items():
+            if value is not None:
+                text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+                env[f"TRACEGRAPH_{name.upper()}"] = text
+        return env
+
+    def open_store(self, *, read_only: bool = False) -> GraphStore:
+        return open_store(self.store, db=self.db, read_only=read_only, neo4j_uri=self.neo4j_uri,
+                          neo4j_user=self.neo4j_user, neo4j_password=self.neo4j_password.get_secret_value(),
                           neo4j_database=self.neo4j_database)

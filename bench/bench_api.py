@@ -195,6 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--traces", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="tracegraph serve --workers (server processes)")
     parser.add_argument("--requests", type=int, default=4000, help="requests per round (httpx driver)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of a round (wrk driver)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (each drives clients/threads)")
@@ -219,7 +220,7 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, "TRACEGRAPH_DB": str(db)}
         tracegraph = str(Path(sys.executable).parent / "tracegraph")
-        server = subprocess.Popen([tracegraph, "serve", "--port", str(port)], env=env)
+        server = subprocess.Popen([tracegraph, "serve", "--port", str(port), "--workers", str(args.workers)], env=env)
         try:
             base = f"http://127.0.0.1:{port}"
             started = time.perf_counter()
@@ -233,7 +234,11 @@ def main() -> None:
                     raise SystemExit("server did not start")
                 time.sleep(0.2)
             health = httpx.get(f"{base}/api/v1/health").json()
-            print(f"server ready in {time.perf_counter() - started:.1f} s (snapshot {health['snapshot_seconds']} s)")
+            ready = time.perf_counter() - started
+            if args.workers > 1:  # the first worker answered; give the others the same start-up time, and more
+                time.sleep(ready * 1.5)
+            print(f"server ready in {ready:.1f} s (snapshot {health['snapshot_seconds']} s), {args.workers} "
+                  f"worker(s)")
             urls = {"health": ["/api/v1/health"],
                     "persons": [f"/api/v1/persons/{quote(k, safe='')}?depth=1&limit=50" for k in samples["persons"]],
                     "dealers": [f"/api/v1/dealers/{quote(k, safe='')}" for k in samples["dealers"]],

@@ -13,12 +13,15 @@ __all__ = ["SCHEMA", "GraphStore", "Result", "Schema", "UpsertSummary", "open_st
 
 def open_store(backend: str = "kuzu", *, db: str | Path = "data/tracegraph.kuzu", neo4j_uri: str | None = None,
                neo4j_user: str = "neo4j", neo4j_password: str = "", neo4j_database: str | None = None,
-               schema: Schema = SCHEMA) -> GraphStore:
-    """Open the configured store. Switching the embedded engine stays a change to this function only."""
+               schema: Schema = SCHEMA, read_only: bool = False) -> GraphStore:
+    """Open the configured store. Switching the embedded engine stays a change to this function only.
+
+    ``read_only``: the embedded file is opened for reading, so several processes (the API's workers) can hold it
+    at once; Neo4j sessions are unaffected."""
     if backend == "kuzu":
         from graph.kuzu_store import KuzuStore
 
-        return KuzuStore(db, schema)
+        return KuzuStore(db, schema, read_only=read_only)
     if backend == "neo4j":
         from graph.neo4j_store import Neo4jStore
 

@@ -53,13 +53,16 @@ def _col(name: str) -> str:
 class KuzuStore:
     backend = "kuzu"
 
-    def __init__(self, path: str | Path, schema: Schema = SCHEMA, *, buffer_pool_mb: int | None = None) -> None:
+    def __init__(self, path: str | Path, schema: Schema = SCHEMA, *, buffer_pool_mb: int | None = None,
+                 read_only: bool = False) -> None:
         self.path = Path(path)
         self.schema = schema
         self.path.parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {}
         if buffer_pool_mb:
             kwargs["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
+        if read_only:  # several read-only processes may hold the file at once (the API's workers)
+            kwargs["read_only"] = True
         try:
             self._db = kuzu.Database(str(self.path), **kwargs)
         except RuntimeError as exc:

@@ -145,9 +145,9 @@ class StolenLoader(Loader):
                                         ("region", "district", "county", "type", "expiry", "sequence")}})
             self.dealers.ensure(licenses, run)
         guns = firearm_nodes(good, run)
-        known = set(self.store.query("stolen_known_firearms", {"keys": guns["firearm_key"].unique().tolist()})
-                    .df()["firearm_key"]) if len(guns) else set()
-        old = guns["firearm_key"].isin(known)
+        # which of these guns a trace already described (an `IN $keys` filter scanned every firearm per key)
+        stored = self.store.node_table("Firearm").column("key").to_pandas() if len(guns) else pd.Series(dtype=object)
+        old = guns["firearm_key"].isin(pd.Index(stored))
         described = ("serial_number", "manufacturer", "model", "caliber")  # a trace's description wins
         guns.loc[old, [c for c in described if c in guns.columns]] = None
         self.store.upsert_nodes("Firearm", arrow(guns, "Firearm"))

@@ -242,6 +242,7 @@ class ApiContext:
         self.lock = threading.Lock()
         with self.lock:
             self._snapshot = build_snapshot(store)
+        _warm(self._snapshot)
         _freeze()
 
     @property
@@ -251,9 +252,18 @@ class ApiContext:
     def rebuild(self) -> Snapshot:
         with self.lock:
             fresh = build_snapshot(self.store)
+        _warm(fresh)
         self._snapshot = fresh
         _freeze()
         return fresh
+
+
+def _warm(snapshot: Snapshot) -> None:
+    """Derived tables requests read, computed with the snapshot rather than on the first request (which stalled
+    every request in flight for the ~0.4 s the dealer estimates take at state scale)."""
+    from api.services import transparency
+
+    transparency.estimates(snapshot)
 
 
 def _freeze() -> None:

@@ -30,20 +30,23 @@ _LOCK = threading.Lock()
 _CACHE: dict[str, Any] = {}
 
 
-def _estimates(snapshot: Snapshot) -> pd.DataFrame:
+def estimates(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+    """Per dealer key, the estimated part of the profile (computed once per snapshot; a dict: a ``.loc`` per
+    request cost a fifth of a dealer request)."""
     with _LOCK:
         if _CACHE.get("snapshot") is snapshot:
-            cached: pd.DataFrame = _CACHE["estimates"]
+            cached: dict[str, dict[str, Any]] = _CACHE["estimates"]
             return cached
         dealers = snapshot.nodes["Dealer"].table.to_pandas()
         locations = snapshot.nodes["Location"].table.to_pandas()
         hotspots = hotspot_table(locations)
         tables = ProfileTables(dealers, pd.DataFrame(), pd.DataFrame(),
                                hotspots if len(hotspots) else default_hotspots())
-        estimates = estimate_table(tables)
+        table = estimate_table(tables)
+        rows = {str(key): row for key, row in zip(table.index, table.to_dict("records"), strict=True)}
         _CACHE.clear()
-        _CACHE.update(snapshot=snapshot, estimates=estimates)
-        return estimates
+        _CACHE.update(snapshot=snapshot, estimates=rows)
+        return rows
 
 
 def dealer_profile(snapshot: Snapshot, release: Release, key: str, dealer: dict[str, Any]) -> dict[str, Any]:
@@ -56,8 +59,7 @@ def dealer_profile(snapshot: Snapshot, release: Release, key: str, dealer: dict[
             snapshot.violations_of.get(inspection["inspection_id"], [])) if release.node("Violation", v)]
         history.append(inspection_entry(inspection, violations))
     history.sort(key=lambda e: (str(e["inspection_date"] or ""), str(e["inspection_id"])))
-    estimates = _estimates(snapshot)
-    row = estimates.loc[key].to_dict() if key in estimates.index else {}
+    row = dict(estimates(snapshot).get(key, {}))
     result = profile({**dealer, "dealer_key": key}, row, history)
     result["withheld"] = []
     if not release.scores:

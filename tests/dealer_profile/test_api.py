@@ -7,8 +7,8 @@ import io
 from collections.abc import Iterator
 
 import pytest
-from conftest import MD_DEALER, NC_DEALER, load_fixtures
 from fastapi.testclient import TestClient
+from profile_fixtures import MD_DEALER, NC_DEALER, load_fixtures
 
 from api.app import create_app
 from api.security import KeyFile

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DATA, MD_DEALER, NC_DEALER, OH_DEALER, cli, load_fixtures
+from profile_fixtures import DATA, MD_DEALER, NC_DEALER, OH_DEALER, cli, load_fixtures
 
 from loaders.reference import path as refdata
 
