@@ -57,6 +57,8 @@ class ChainRecovery:
     crime_code: str | None
     time_to_crime_days: int | None
     possessors: tuple[Possessor, ...]
+    reported_stolen: bool | None = None   # the gun was named by a lost/stolen report (earliest: stolen_report_id)
+    stolen_report_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def firearm_chain(store: GraphStore, firearm: str | EntityRef) -> FirearmChain:
         (ChainRecovery(trace_id=trace_id, recovery_date=item["recovery_date"], recovery_city=item["recovery_city"],
                        recovery_state=item["recovery_state"], crime_code=item["crime_code"],
                        time_to_crime_days=item["time_to_crime_days"],
+                       reported_stolen=item.get("reported_stolen"), stolen_report_id=item.get("stolen_report_id"),
                        possessors=tuple(sorted(possessors.get(trace_id, {}).values(), key=lambda x: x.person_key)))
          for trace_id, item in recoveries.items()),
         key=lambda r: (r.recovery_date is None, r.recovery_date or dt.date.min, r.trace_id))

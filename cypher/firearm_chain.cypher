@@ -16,6 +16,7 @@ OPTIONAL MATCH (r)-[:POSSESSED_BY]->(x:Person)
 WITH f, sales, purchases, collect({trace_id: r.trace_id, recovery_date: r.recovery_date,
                                    recovery_city: r.recovery_city, recovery_state: r.recovery_state,
                                    crime_code: r.crime_code, time_to_crime_days: r.time_to_crime_days,
+                                   reported_stolen: r.reported_stolen, stolen_report_id: r.stolen_report_id,
                                    possessor_key: x.person_key, possessor_last_name: x.last_name,
                                    possessor_first_name: x.first_name, possessor_dob: x.dob}) AS recoveries
 OPTIONAL MATCH (f)-[:RECOVERED_IN]->(r1:Recovery)-[n:NIBIN_LINK]-(r2:Recovery)

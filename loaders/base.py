@@ -193,11 +193,14 @@ def read_delimited(path: Path, encoding: str, batch_rows: int, required: tuple[s
     names = _unique([canonical(h) for h in headers])
     check_columns(names, required, path, kind)
     bad_rows: list[tuple[int, list[str], str]] = []
+    skipped: set[int] = set()  # line numbers of rows the reader rejected: the good rows' numbers step over them
 
     def on_invalid(row: Any) -> str:
         fields = next(csv.reader(io.StringIO(row.text), delimiter=delimiter), [])
         reason = f"wrong number of fields (expected {row.expected_columns}, got {row.actual_columns})"
-        bad_rows.append((int(row.number) if row.number is not None else -1, fields, reason))
+        number = int(row.number) if row.number is not None else -1
+        bad_rows.append((number, fields, reason))
+        skipped.add(number)
         return "skip"
 
     reader = pacsv.open_csv(
@@ -218,7 +221,15 @@ def read_delimited(path: Path, encoding: str, batch_rows: int, required: tuple[s
         nonlocal next_line
         frame = frame.reset_index(drop=True)
         lines = np.arange(next_line, next_line + len(frame))
-        next_line += len(frame)
+        if skipped and next_line <= max(skipped):
+            numbers: list[int] = []
+            number = next_line
+            while len(numbers) < len(frame):
+                if number not in skipped:
+                    numbers.append(number)
+                number += 1
+            lines = np.array(numbers, dtype=np.int64)
+        next_line = int(lines[-1]) + 1 if len(lines) else next_line
         batch = Batch(frame, lines, headers, list(bad_rows))
         bad_rows.clear()
         return batch

@@ -19,7 +19,8 @@ from graph.store import GraphStore
 _FIREARM = ("serial_number", "manufacturer", "model", "caliber", "weapon_type", "obliterated")
 _DEALER = ("license_number", "business_name", "premise_city", "premise_state")
 _PURCHASE = ("sale_id", "purchase_date", "dealer_key", "multiple_sale", "report_id", "source")
-_RECOVERY = ("recovery_date", "recovery_city", "recovery_state", "crime_code", "time_to_crime_days")
+_RECOVERY = ("recovery_date", "recovery_city", "recovery_state", "crime_code", "time_to_crime_days",
+             "reported_stolen", "stolen_report_id")
 
 
 class _Rows:

@@ -60,6 +60,7 @@ def get_firearm(context: ApiContext, principal: Principal, firearm_key: str) -> 
         recoveries = [m.ChainRecovery(
             trace_id=r.trace_id, recovery_date=r.recovery_date, recovery_city=r.recovery_city,
             recovery_state=r.recovery_state, crime_code=r.crime_code, time_to_crime_days=r.time_to_crime_days,
+            reported_stolen=r.reported_stolen, stolen_report_id=r.stolen_report_id,
             possessors=[_chain_person(release, x.person_key, x.last_name, x.first_name, x.dob)
                         for x in r.possessors] if release.any_persons else [])
             for r in chain.recoveries]

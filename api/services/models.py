@@ -122,6 +122,8 @@ class ChainRecovery(Out):
     crime_code: str | None
     time_to_crime_days: int | None
     possessors: list[ChainPerson]
+    reported_stolen: bool | None = Field(None, description="named by a lost/stolen report (ATF F 3310.11 or police)")
+    stolen_report_id: str | None = None
 
 
 class ChainNibinLink(Out):

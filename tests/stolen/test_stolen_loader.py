@@ -94,6 +94,12 @@ def test_hits_are_found_whichever_file_is_loaded_first(kuzu_store: KuzuStore, tm
     makes = dict(zip(*[kuzu_store.node_table("Firearm", ("manufacturer",)).column(c).to_pylist()
                        for c in ("key", "manufacturer")], strict=True))
     assert makes["SMITH & WESSON|ABC123|PISTOL"] == "SMITH & WESSON"
+    # the firearm's chain (CLI `path`, API firearm view) shows which recovery was of a reported gun
+    from algorithms.chain import firearm_chain
+
+    chain = firearm_chain(kuzu_store, "firearm:SMITH & WESSON|ABC123|PISTOL")
+    stolen = {r.trace_id: (r.reported_stolen, r.stolen_report_id) for r in chain.recoveries}
+    assert stolen["S-1"] == (True, "R-1")
 
 
 def snapshot(store: KuzuStore) -> dict[str, Any]:
