@@ -135,8 +135,10 @@ def _sharing(ctx: DemoContext) -> None:
     records = collect_scope(ctx.store, "all")
     bundle = to_stix(records, tlp="green", clearance=clearance("partner"), salt=secrets.token_hex(16))
     path = ctx.products / "partner_bundle_tlp_green.json"
-    # stix2's own sort_keys serialisation is quadratic in the bundle size; sort the plain JSON instead.
-    path.write_text(json.dumps(bundle_dict(bundle), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    # stix2's own sort_keys serialisation is quadratic in the bundle size; sort the plain JSON instead, compact
+    # (an indent switches the json module to its pure-Python encoder: minutes at state scale).
+    path.write_text(json.dumps(bundle_dict(bundle), sort_keys=True, separators=(",", ":")) + "\n",
+                    encoding="utf-8")
     ctx.summary.append(("STIX 2.1", f"{len(bundle.objects):,} objects for partners at TLP:GREEN", str(path)))
     collection = from_records(records, level="state", layers=("corridors", "hubs"))
     path = ctx.products / "corridors_state.geojson"

@@ -51,8 +51,10 @@ def export_stix(ctx: typer.Context,
     with conf.open_store() as store:
         records = collect_scope(store, scope)
     bundle = to_stix(records, tlp=wanted, clearance=cleared, salt=sharing_salt(conf))
-    # stix2's own sort_keys serialisation is quadratic in the bundle size; sort the plain JSON instead.
-    out_file.write_text(json.dumps(bundle_dict(bundle), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    # stix2's own sort_keys serialisation is quadratic in the bundle size; sort the plain JSON instead, compact
+    # (an indent switches the json module to its pure-Python encoder: minutes at state scale).
+    out_file.write_text(json.dumps(bundle_dict(bundle), sort_keys=True, separators=(",", ":")) + "\n",
+                        encoding="utf-8")
     types: dict[str, int] = {}
     for obj in bundle.objects:
         types[obj["type"]] = types.get(obj["type"], 0) + 1

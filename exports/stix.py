@@ -262,7 +262,8 @@ def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: st
     locations = {loc["location_key"]: _location(b, loc) for loc in records.locations}
     for flow in records.flows:
         _flow(b, flow)
-    dealers = {d["dealer_key"]: _dealer(b, d, {k: v for k, v in locations.items() if v}) for d in records.dealers}
+    placed = {k: v for k, v in locations.items() if v}  # once: rebuilt per dealer it made the bundle quadratic
+    dealers = {d["dealer_key"]: _dealer(b, d, placed) for d in records.dealers}
     for dealer in records.dealers:
         b.rel(dealers[dealer["dealer_key"]], "located-at", locations.get(dealer.get("location_key") or ""),
               {"dealer-at": dealer["dealer_key"]}, "clear")
@@ -282,9 +283,10 @@ def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: st
         if net_id:
             b.rel(networks.get(net_id), "attributed-to", persons.get(person["person_key"]),
                   {"member": [net_id, person["person_key"]]}, "amber")
+    scored_networks = {p.get("network_id") for p in records.persons  # one pass, not one per network
+                       if p.get("straw_score") is not None or p.get("straw_indicators")}
     for net_id, ta in networks.items():
-        members = [p for p in records.persons if p.get("network_id") == net_id]
-        if any(p.get("straw_score") is not None or p.get("straw_indicators") for p in members):
+        if net_id in scored_networks:
             b.rel(ta, "uses", patterns["straw-purchasing"], {"uses": [net_id, "straw-purchasing"]}, "amber")
     firearms = {f["firearm_key"]: f for f in records.firearms}
     for firearm in records.firearms:
