@@ -17,8 +17,7 @@ import pandas as pd
 from loaders import geo, reference
 from loaders.base import Loader, reasons_from
 from loaders.frames import arrow
-from loaders.parsing import AP_STATES, parse_numbers, parse_states
-from loaders.traces import text
+from loaders.parsing import AP_STATES, parse_numbers, parse_states, text
 
 HOTSPOT_COLUMNS = ("city", "state", "lat", "lon", "violent_crime_rate_per_100k", "homicide_rate_per_100k",
                    "data_year")

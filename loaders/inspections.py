@@ -37,8 +37,7 @@ from graph.store import GraphStore
 from loaders.base import Batch, Loader, read_delimited, reasons_from, require_text
 from loaders.entities import DealerIndex, license_columns
 from loaders.frames import arrow
-from loaders.parsing import parse_dates, parse_licenses
-from loaders.traces import text
+from loaders.parsing import parse_dates, parse_licenses, text
 
 OUTCOMES = ("No Violations", "Report of Violations", "Warning Letter", "Warning Conference", "License Revoked",
             "License Surrendered")

@@ -29,9 +29,10 @@ from loaders.parsing import (
     normalize_serials,
     parse_dates,
     parse_licenses,
+    text,
     to_date_objects,
 )
-from loaders.traces import person_fields, text
+from loaders.traces import person_fields
 
 FORMS = ("3310.4", "3310.12")
 PURCHASER = ("last_name", "first_name", "middle_name", "dob", "street", "city", "state", "zip")

@@ -12,8 +12,7 @@ import pandas as pd
 
 from loaders.base import Loader, reasons_from
 from loaders.frames import arrow
-from loaders.parsing import parse_dates
-from loaders.traces import text
+from loaders.parsing import parse_dates, text
 
 STATUSES = ("UNCONFIRMED", "CONFIRMED")
 

@@ -49,6 +49,13 @@ def clean_text(column: pd.Series) -> pd.Series:
     return text.where(text.notna() & (text != ""))
 
 
+def text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` of a raw batch as clean text (see :func:`clean_text`); all missing if the file lacks it."""
+    if name in frame.columns:
+        return clean_text(frame[name])
+    return pd.Series(np.nan, index=frame.index, dtype="str")
+
+
 def map_distinct(column: pd.Series, func: Callable[[str], Any]) -> pd.Series:
     """Apply ``func`` to each distinct non-null value once and map the results back (None stays None)."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -288,15 +295,11 @@ def firearm_description(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list
     """The description of the gun a record names, parsed the same way by every loader (traces, multiple sales,
     lost/stolen reports): ``manufacturer`` (as given) and ``manufacturer_normalized``, ``weapon_type``, ``model``
     and ``caliber``; plus the checks (mask, reason) each of them applies."""
-
-    def column(name: str) -> pd.Series:
-        return clean_text(frame[name]) if name in frame.columns else pd.Series(np.nan, index=frame.index, dtype="str")
-
-    out = {"manufacturer": column("manufacturer")}
+    out = {"manufacturer": text(frame, "manufacturer")}
     out["manufacturer_normalized"] = normalize_manufacturers(out["manufacturer"])
-    weapon, bad_weapon = parse_weapon_types(column("weapon_type"))
+    weapon, bad_weapon = parse_weapon_types(text(frame, "weapon_type"))
     out["weapon_type"] = weapon
-    out["model"], out["caliber"] = column("model"), column("caliber")
+    out["model"], out["caliber"] = text(frame, "model"), text(frame, "caliber")
     checks = [(out["manufacturer"].isna(), "missing manufacturer"), (bad_weapon, "unknown weapon_type"),
               (weapon.isna() & ~bad_weapon, "missing weapon_type")]
     return out, checks

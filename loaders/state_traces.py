@@ -30,8 +30,7 @@ from graph.errors import InvalidInput
 from loaders import geo
 from loaders.base import Batch, Loader, canonical, check_columns, read_delimited, reasons_from, require_text
 from loaders.frames import arrow
-from loaders.parsing import parse_numbers, state_code
-from loaders.traces import text
+from loaders.parsing import parse_numbers, state_code, text
 from loaders.xlsx import sheet_rows
 
 LONG = ("year", "source_state", "recovery_state", "firearms")

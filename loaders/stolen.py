@@ -38,8 +38,8 @@ from loaders.parsing import (
     parse_countries,
     parse_dates,
     parse_licenses,
+    text,
 )
-from loaders.traces import text
 
 DEALER_FORM = "ATF F 3310.11"
 AGENCY_FORM = "agency report"

@@ -16,7 +16,6 @@ an unparseable dealer license number, coordinates out of range, a purchase after
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -32,7 +31,6 @@ from loaders.entities import (
 )
 from loaders.frames import arrow
 from loaders.parsing import (
-    clean_text,
     firearm_description,
     firearm_keys,
     normalize_serials,
@@ -43,18 +41,13 @@ from loaders.parsing import (
     parse_licenses,
     parse_numbers,
     parse_states,
+    text,
     to_date_objects,
 )
 
 TRACE_STATUSES = ("COMPLETED", "NO RECORD", "INCOMPLETE")
 PURCHASER = ("last_name", "first_name", "middle_name", "dob", "street", "city", "state", "zip")
 POSSESSOR = ("last_name", "first_name", "dob", "street", "city", "state", "zip")
-
-
-def text(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame.columns:
-        return clean_text(frame[name])
-    return pd.Series(np.nan, index=frame.index, dtype="str")
 
 
 def person_fields(frame: pd.DataFrame, role: str, fields: tuple[str, ...],
