@@ -48,6 +48,7 @@ class MultipleSalesLoader(Loader):
         self.report_dealer: dict[str, str] = {}
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store)
+        self.places_written: set[str] = set()  # Location keys this run wrote (geo.upsert_places)
 
     def finish(self) -> None:
         self.details["dealer_stubs_created"] = self.dealers.stubs_created
@@ -105,7 +106,7 @@ class MultipleSalesLoader(Loader):
         self.dealers.ensure(license_columns(good, "dealer_"), run)
         geo.upsert_places(self.store, pd.DataFrame({
             "country": geo.US, "state": good["purchaser_state"], "city_norm": good["purchaser_city_norm"],
-            "city": good["purchaser_city"], "zip": good["purchaser_zip"]}))
+            "city": good["purchaser_city"], "zip": good["purchaser_zip"]}), self.places_written)
         self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm"))
         sale_id = "msr:" + good["report_id"] + ":" + good["serial_normalized"]
         fields = {f: good[f"purchaser_{f}"] for f in PURCHASER if f != "dob"}
