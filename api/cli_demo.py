@@ -150,29 +150,27 @@ def _sharing(ctx: DemoContext) -> None:
 def _reports(ctx: DemoContext) -> None:
     """The commander's corridor report (every state, every year) and a case report for the top network."""
     from exports.reports.gather import case_report, corridor_report
-    from exports.reports.render import render_case_html, render_corridor_html, write_pdf
+    from exports.reports.render import render_case_html, render_corridor_html, write_report
     from graph.errors import InvalidInput
 
     folder = ctx.products / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
     report = corridor_report(ctx.store, level="state")
     html = render_corridor_html(report)
-    written = [folder / f"{report.slug}.html"]
-    written[0].write_text(html, encoding="utf-8")
+    try:
+        write_report(html, folder, report.slug, pdf=True)
+        note = "HTML + PDF"
+    except InvalidInput:  # WeasyPrint/pango missing on this machine: the HTML is the report
+        write_report(html, folder, report.slug, pdf=False)
+        note = "HTML (PDF needs WeasyPrint + pango)"
+    cases = 0
     networks = ctx.state["analysis"].networks
     if len(networks):
         top = networks.sort_values(["score", "size"], ascending=False).iloc[0]
         case = case_report(ctx.store, str(top["network_id"]))
-        case_html = render_case_html(case)
-        written.append(folder / f"case_{case.network_id}.html")
-        written[-1].write_text(case_html, encoding="utf-8")
-    try:
-        write_pdf(html, written[0].with_suffix(".pdf"))
-        note = "HTML + PDF"
-    except InvalidInput:  # WeasyPrint/pango missing on this machine: the HTML is the report
-        note = "HTML (PDF needs WeasyPrint + pango)"
+        write_report(render_case_html(case), folder, case.slug, pdf=False)
+        cases = 1
     ctx.summary.append(("reports", f"corridor report ({len(report.corridors)} corridors, {note}) and "
-                                   f"{len(written) - 1} network case report(s), offline", str(folder)))
+                                   f"{cases} network case report(s), offline", str(folder)))
 
 
 def _bloom(ctx: DemoContext) -> None:

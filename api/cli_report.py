@@ -14,20 +14,6 @@ report_app = typer.Typer(help="Self-contained HTML (and PDF) reports: corridors 
                          no_args_is_help=True)
 
 
-def _write(html: str, out_dir: Path, stem: str, pdf: bool) -> dict[str, Any]:
-    from exports.reports.render import write_pdf
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html_path = out_dir / f"{stem}.html"
-    html_path.write_text(html, encoding="utf-8")
-    written: dict[str, Any] = {"html": str(html_path)}
-    if pdf:
-        pdf_path = out_dir / f"{stem}.pdf"
-        written["pdf"] = str(pdf_path)
-        written["pdf_pages"] = write_pdf(html, pdf_path)
-    return written
-
-
 def _print_files(records: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
         emit_json({"reports": records, "files": [r[k] for r in records for k in ("html", "pdf") if k in r]})
@@ -63,7 +49,7 @@ def register(app: typer.Typer) -> None:
 
         from exports.reports.batch import expand, read_batch
         from exports.reports.gather import corridor_report, flow_years
-        from exports.reports.render import render_corridor_html
+        from exports.reports.render import render_corridor_html, write_report
 
         if batch is not None and (region or year):
             raise InvalidInput("use either --batch or --region/--year, not both")
@@ -84,7 +70,7 @@ def register(app: typer.Typer) -> None:
                     bar.update(task, description=f"{report.slug}")
                     record = {"region": list(job.region), "year": job.year, "level": job.level,
                               "corridors": len(report.corridors), "tlp": report.tlp,
-                              **_write(render_corridor_html(report), out_dir, report.slug, pdf)}
+                              **write_report(render_corridor_html(report), out_dir, report.slug, pdf=pdf)}
                     records.append(record)
                     bar.advance(task)
         _print_files(records, as_json)
@@ -99,11 +85,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Case report for one network (TLP:RED: personal data): members, timeline, map, purchases, recoveries."""
         from exports.reports.gather import case_report
-        from exports.reports.render import render_case_html
+        from exports.reports.render import render_case_html, write_report
 
         with settings(ctx).open_store() as store:
             report = case_report(store, network_id)
-        stem = "case_" + "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in report.network_id)
         record = {"network_id": report.network_id, "members": len(report.members), "tlp": report.tlp,
-                  **_write(render_case_html(report), out_dir, stem, pdf)}
+                  **write_report(render_case_html(report), out_dir, report.slug, pdf=pdf)}
         _print_files([record], as_json)

@@ -192,6 +192,10 @@ class CaseReport:
     def title(self) -> str:
         return f"Network case report: {self.network_id}"
 
+    @property
+    def slug(self) -> str:
+        return "case_" + "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in self.network_id)
+
 
 def finite(value: Any) -> float | None:
     """A float, or None for missing/NaN/inf values."""

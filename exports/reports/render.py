@@ -162,6 +162,19 @@ def render_case_html(report: CaseReport) -> str:
     return _environment().get_template("case.html.j2").render(**context)
 
 
+def write_report(html: str, out_dir: Path, stem: str, *, pdf: bool) -> dict[str, Any]:
+    """Write ``<stem>.html`` (and ``<stem>.pdf``) into ``out_dir``; returns the paths (and the PDF's page count)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path = out_dir / f"{stem}.html"
+    html_path.write_text(html, encoding="utf-8")
+    written: dict[str, Any] = {"html": str(html_path)}
+    if pdf:
+        pdf_path = out_dir / f"{stem}.pdf"
+        written["pdf"] = str(pdf_path)
+        written["pdf_pages"] = write_pdf(html, pdf_path)
+    return written
+
+
 def write_pdf(html: str, path: Path) -> int:
     """Print the HTML with WeasyPrint (optional dependency ``tracegraph[pdf]``); returns the page count."""
     try:
