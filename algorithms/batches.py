@@ -14,8 +14,7 @@ them surface in different places, the batch points to one diversion point that n
    group with a run is a test, so ``p`` is multiplied by the number of groups tested (Bonferroni): among a million
    recovered guns thousands of runs of three turn up by chance (national simulation: 7,369 runs, 40 planted), and
    only a run that beats all of them scores. ``score = -log10(p)``; 2 = 1 in 100. Limit: manufacturers number
-   production in sequence, so a rare model's few recovered guns can sit close together without a diversion;
-   ``chance_score(space=...)`` takes a narrower space (e.g. a model's known production range) where one is known.
+   production in sequence, so a rare model's few recovered guns can sit close together without a diversion.
    Two-digit or shorter numbers are never batched (every run would be a run).
 
 >>> firearms = pd.DataFrame({"key": list("abcd"), "serial_normalized": ["ABC101", "ABC103", "ABC104", "XYZ900"],
@@ -78,18 +77,16 @@ def split_serials(serials: pd.Series) -> pd.DataFrame:
     return parts.drop(columns=["digits_text"])
 
 
-def chance_score(group_size: int, run_size: int, span: int, digits: int, *, space: float | None = None,
-                 tests: int = 1) -> float:
-    """-log10 of the chance that ``run_size`` of ``group_size`` random serials in a number space of ``space``
-    (default ``10**digits``) fall within ``span`` of each other, over ``tests`` groups tested.
+def chance_score(group_size: int, run_size: int, span: int, digits: int, *, tests: int = 1) -> float:
+    """-log10 of the chance that ``run_size`` of ``group_size`` random ``digits``-digit serials fall within ``span``
+    of each other, over ``tests`` groups tested.
 
     >>> chance_score(10, 8, 10, 3) > chance_score(10_000, 8, 10, 3)
     True
     >>> chance_score(50, 5, 10, 6) > chance_score(50, 5, 10, 6, tests=1000)
     True
     """
-    space = min(float(space), 10.0 ** digits) if space else 10.0 ** digits
-    rate = (group_size - 1) * (span + 1) / max(space, span + 1.0)
+    rate = (group_size - 1) * (span + 1) / 10.0 ** digits
     tail = float(poisson.sf(run_size - 2, rate))  # P[X >= run_size - 1]
     p = min(1.0, group_size * tail * max(tests, 1))
     return round(max(0.0, -math.log10(p)), 3) if p > 0 else 300.0
