@@ -1,8 +1,9 @@
 # The tracegraph API/CLI image. Used by docker-compose.yml beside Neo4j 5.
+# python:3.11-slim is Debian 12: OpenSSL 3, which the embedded engine (ladybug) links against.
 FROM python:3.11-slim
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core openssl \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core openssl libssl3 \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -18,7 +19,7 @@ RUN pip install --no-cache-dir '.[pdf]'
 RUN useradd --create-home --uid 10001 tracegraph && mkdir -p /data && chown tracegraph /data
 USER tracegraph
 WORKDIR /data
-ENV TRACEGRAPH_DB=/data/tracegraph.kuzu
+ENV TRACEGRAPH_DB=/data/tracegraph.lbug
 EXPOSE 8000
 ENTRYPOINT ["tracegraph"]
 CMD ["--help"]

@@ -27,6 +27,7 @@ from api import (
     cli_report,
     cli_simulate,
     cli_stolen,
+    cli_store,
     cli_taxii,
 )
 from api.cli_common import emit_json, err, out, settings
@@ -47,16 +48,16 @@ app.add_typer(schema_app, name="schema")
 def _global(
     ctx: typer.Context,
     db: Annotated[Path | None, typer.Option("--db", envvar="TRACEGRAPH_DB", show_envvar=True,
-                                            help="embedded store file (default ./data/tracegraph.kuzu)")] = None,
+                                            help="embedded store file (default ./data/tracegraph.lbug)")] = None,
     store: Annotated[str | None, typer.Option("--store", envvar="TRACEGRAPH_STORE", show_envvar=True,
-                                              help="kuzu (embedded, default) | neo4j")] = None,
+                                              help="embedded (LadybugDB file, default) | neo4j")] = None,
 ) -> None:
     overrides: dict[str, Any] = {}
     if db is not None:
         overrides["db"] = db
     if store is not None:
-        if store not in ("kuzu", "neo4j"):
-            raise typer.BadParameter("use kuzu or neo4j", param_hint="--store")
+        if store not in ("embedded", "neo4j", "kuzu"):
+            raise typer.BadParameter("use embedded or neo4j", param_hint="--store")
         overrides["store"] = store
     ctx.obj = Settings(**overrides)
 
@@ -67,7 +68,7 @@ def init(ctx: typer.Context) -> None:
     conf = settings(ctx)
     with conf.open_store() as store:
         store.init_schema()
-    where = conf.db if conf.store == "kuzu" else conf.neo4j_uri
+    where = conf.db if conf.store == "embedded" else conf.neo4j_uri
     err.print(f"schema ready in {conf.store} store {where}")
 
 
@@ -90,13 +91,13 @@ def stats(ctx: typer.Context,
 
 
 @schema_app.command("ddl")
-def schema_ddl(backend: Annotated[str, typer.Option(help="kuzu | neo4j")] = "kuzu") -> None:
+def schema_ddl(backend: Annotated[str, typer.Option(help="embedded | neo4j")] = "embedded") -> None:
     """Print the DDL generated from the schema."""
-    from graph.ddl import kuzu_ddl, neo4j_ddl, render
+    from graph.ddl import embedded_ddl, neo4j_ddl, render
 
-    if backend not in ("kuzu", "neo4j"):
-        raise typer.BadParameter("use kuzu or neo4j", param_hint="--backend")
-    sys.stdout.write(render(kuzu_ddl() if backend == "kuzu" else neo4j_ddl()))
+    if backend not in ("embedded", "neo4j"):
+        raise typer.BadParameter("use embedded or neo4j", param_hint="--backend")
+    sys.stdout.write(render(embedded_ddl() if backend == "embedded" else neo4j_ddl()))
 
 
 @schema_app.command("docs")
@@ -126,6 +127,7 @@ cli_firearms.register(app)
 cli_dealers.register(app)
 cli_stolen.register(app)
 cli_report.register(app)
+cli_store.register(app)
 
 
 def main() -> None:

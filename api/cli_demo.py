@@ -20,7 +20,7 @@ import typer
 from rich.table import Table
 
 from api.cli_common import err, out
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 LOADS = (("ffl", "ffl_list_prev.txt"), ("ffl", "ffl_list.txt"), ("traces", "traces.csv"),
          ("multiple-sales", "multiple_sales.csv"), ("nibin", "nibin_leads.csv"), ("inspections", "inspections.csv"),
@@ -32,7 +32,7 @@ class DemoContext:
     out_dir: Path
     scale: str
     seed: int
-    store: KuzuStore
+    store: EmbeddedStore
     summary: list[tuple[str, str, str]] = field(default_factory=list)  # (step, finding, where)
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -214,11 +214,11 @@ def register(app: typer.Typer) -> None:
         if scale not in ("small", "state"):
             raise typer.BadParameter("use small or state", param_hint="--scale")
         out_dir.mkdir(parents=True, exist_ok=True)
-        db = out_dir / "tracegraph.kuzu"
+        db = out_dir / "tracegraph.lbug"
         for stale in (db, db.with_name(db.name + ".wal")):
             stale.unlink(missing_ok=True)  # the demo starts from nothing, every time
         started = time.perf_counter()
-        with KuzuStore(db) as store:
+        with EmbeddedStore(db) as store:
             ctx = DemoContext(out_dir=out_dir, scale=scale, seed=seed, store=store)
             for name, step in STEPS:
                 t0 = time.perf_counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph import GraphStore, open_store
@@ -14,8 +14,8 @@ from graph import GraphStore, open_store
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRACEGRAPH_", extra="ignore")
 
-    store: Literal["kuzu", "neo4j"] = "kuzu"
-    db: Path = Path("data/tracegraph.kuzu")
+    store: Literal["embedded", "neo4j"] = "embedded"
+    db: Path = Path("data/tracegraph.lbug")
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     # HTTP API (issue 6). Unset: api_keys.json beside the store file (see api.security.KeyFile).
     api_keys_file: Path | None = None
     api_token_ttl_s: int = 900
+
+    @field_validator("store", mode="before")
+    @classmethod
+    def _legacy_store_name(cls, value: object) -> object:
+        """``kuzu`` is what configurations written for the Kùzu-based versions say; it means the embedded store."""
+        return "embedded" if value == "kuzu" else value
 
     def as_environment(self) -> dict[str, str]:
         """These settings as ``TRACEGRAPH_*`` variables (for worker processes that rebuild them)."""

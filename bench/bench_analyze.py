@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from algorithms.analyze import analyze, write_back
 from api.cli_demo import LOADS
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
 from loaders.synthetic import simulate
@@ -50,19 +50,19 @@ def main() -> None:
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="tracegraph-analyze-"))
     work.mkdir(parents=True, exist_ok=True)
-    db = work / "bench.kuzu"
+    db = work / "bench.lbug"
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f} at start")
     try:
         if not (args.reuse and db.exists()):
-            for stale in work.glob("bench.kuzu*"):
+            for stale in work.glob("bench.lbug*"):
                 stale.unlink()
             start = _clock()
             result = simulate(args.scale, args.seed, work / "inputs")
             print(f"simulate {args.scale} seed {args.seed}: {result.rows.get('traces.csv', 0):,} traces "
                   f"({_since(start)})")
             start = _clock()
-            with KuzuStore(db) as store:
+            with EmbeddedStore(db) as store:
                 store.init_schema()
                 for kind, name in LOADS:
                     path = work / "inputs" / name
@@ -72,7 +72,7 @@ def main() -> None:
                                           LoadOptions(rejects_dir=work / "rejects"))
                         print(f"  load {kind:15s} {report.read:>10,} rows ({_since(one)})")
             print(f"load everything: {_since(start)}")
-        with KuzuStore(db) as store:
+        with EmbeddedStore(db) as store:
             counts = store.counts()
             print(f"graph: {sum(counts['nodes'].values()):,} nodes, "
                   f"{sum(counts['relationships'].values()):,} relationships")

@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from api.security import KeyFile
 from api.settings import Settings
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 STATES = ["AL", "AZ", "CA", "FL", "GA", "IL", "IN", "MD", "MI", "NC", "NJ", "NY", "OH", "PA", "SC", "TX", "VA"]
 
@@ -53,7 +53,7 @@ def build(db: Path, traces: int, seed: int = 7) -> dict[str, list[str]]:
     recoveries = [f"T{i:08d}" for i in range(traces)]
     state_of = rng.choice(STATES, n_persons)
     day0 = dt.date(2018, 1, 1)
-    with KuzuStore(db) as store:
+    with EmbeddedStore(db) as store:
         store.init_schema()
         store.upsert_nodes("Location", pa.table({
             "location_key": [f"state:US-{s}" for s in STATES], "kind": ["state"] * len(STATES),
@@ -212,7 +212,7 @@ def main() -> None:
     if args.driver == "wrk" and wrk is None:
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.kuzu"
+        db = Path(tmp) / "bench.lbug"
         started = time.perf_counter()
         samples = build(db, args.traces)
         print(f"built graph with {args.traces:,} traces in {time.perf_counter() - started:.1f} s")

@@ -1,7 +1,8 @@
 """Bulk-load 1M nodes + 3M relationships into the embedded store through the store API.
 
-Prints rows/s for nodes, relationships and overall, and peak memory. Baseline in the same run: Kùzu's own
-``COPY`` of the same Arrow tables into a bare database with the same tables (what the store API costs on top).
+Prints rows/s for nodes, relationships and overall, and peak memory. Baseline in the same run: the embedded
+engine's (LadybugDB's) own ``COPY`` of the same Arrow tables into a bare database with the same tables (what the
+store API costs on top).
 
     python bench/bench_bulk_load.py [--nodes 1000000] [--rels 3000000] [--batch 500000]
 """
@@ -18,8 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.ddl import kuzu_ddl
-from graph.kuzu_store import KuzuStore
+from graph.ddl import embedded_ddl
+from graph.embedded_store import EmbeddedStore
 
 
 def keys(prefix: str, ids: np.ndarray) -> pa.Array:
@@ -46,7 +47,7 @@ def main() -> None:
     })
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = KuzuStore(Path(tmp) / "bench.kuzu")
+        store = EmbeddedStore(Path(tmp) / "bench.lbug")
         store.init_schema()
         t0 = time.perf_counter()
         for table, label in ((people, "Person"), (guns, "Firearm")):
@@ -63,11 +64,11 @@ def main() -> None:
         t4 = time.perf_counter()
         store.close()
 
-        import kuzu
+        import ladybug
 
-        raw_db = kuzu.Database(str(Path(tmp) / "raw.kuzu"))
-        raw = kuzu.Connection(raw_db)
-        for statement in kuzu_ddl():  # the same tables the store uses: the baseline differs only in the glue
+        raw_db = ladybug.Database(str(Path(tmp) / "raw.lbug"))
+        raw = ladybug.Connection(raw_db)
+        for statement in embedded_ddl():  # the same tables the store uses: the baseline differs only in the glue
             raw.execute(statement)
         b0 = time.perf_counter()
         raw.execute("COPY Person(person_key, last_name) FROM $t", {"t": people})
@@ -85,7 +86,7 @@ def main() -> None:
     print(f"relationships  {args.rels:>10,} in {t2 - t1:6.2f} s  {args.rels / (t2 - t1):>12,.0f} rows/s")
     print(f"overall        {total:>10,} in {t2 - t0:6.2f} s  {total / (t2 - t0):>12,.0f} rows/s  (target >= 300,000)")
     print(f"re-upsert      {args.batch:>10,} existing relationships in {t4 - t3:6.2f} s")
-    print(f"baseline: raw Kùzu COPY of the same tables {total / (b1 - b0):>12,.0f} rows/s; "
+    print(f"baseline: raw engine COPY of the same tables {total / (b1 - b0):>12,.0f} rows/s; "
           f"store API at {(total / (t2 - t0)) / (total / (b1 - b0)):.0%} of it")
     print(f"peak RSS       {peak_mb:,.0f} MiB")
 

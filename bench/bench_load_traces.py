@@ -23,7 +23,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 from loaders import reference
 from loaders.base import LoadOptions, run_load
 from loaders.traces import TracesLoader
@@ -123,7 +123,7 @@ def main() -> None:
         csv_path = work / "traces.csv"
         generate_traces(args.rows, args.seed).to_csv(csv_path, index=False)
         generated = time.perf_counter() - started
-        store = KuzuStore(work / "bench.kuzu")
+        store = EmbeddedStore(work / "bench.lbug")
         store.init_schema()
         started, cpu = time.perf_counter(), time.process_time()
         report = run_load(TracesLoader, store, csv_path,

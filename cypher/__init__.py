@@ -1,6 +1,6 @@
 """Every hand-written Cypher statement, one per ``<name>.cypher`` file, loaded once.
 
-Where the dialects differ, ``<name>.kuzu.cypher`` / ``<name>.neo4j.cypher`` sit beside (or instead of) the
+Where the dialects differ, ``<name>.embedded.cypher`` / ``<name>.neo4j.cypher`` sit beside (or instead of) the
 shared text and win for their backend. Statements take values only as ``$parameters``; :func:`check_statement`
 (run over every file by the tests) rejects labels, relationship types or properties the schema lacks.
 """
@@ -14,7 +14,7 @@ from importlib import resources
 
 from graph.schema import SCHEMA, Schema
 
-BACKENDS = ("kuzu", "neo4j")
+BACKENDS = ("embedded", "neo4j")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from graph.identifiers import quote
 from graph.schema import SCHEMA, Schema
 
 
-def kuzu_ddl(schema: Schema = SCHEMA) -> list[str]:
+def embedded_ddl(schema: Schema = SCHEMA) -> list[str]:
     """``CREATE NODE/REL TABLE IF NOT EXISTS`` statements, nodes first (rel tables reference them)."""
     statements: list[str] = []
     for node in schema.nodes:

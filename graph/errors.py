@@ -6,7 +6,8 @@ TracegraphError
 ├── Forbidden           role or TLP forbids it                                              (CLI exit 2, HTTP 403)
 ├── Unauthenticated     no or bad credentials                                               (HTTP 401)
 └── StoreUnavailable    the store cannot be reached or opened                               (CLI exit 1, HTTP 503)
-    └── StoreBusy       the embedded store is locked by another process (e.g. a running server)  (exit 2)
+    ├── StoreBusy       the embedded store is locked by another process (e.g. a running server)  (exit 2)
+    └── StoreNeedsMigration  the file was written by an engine this version cannot open (Kùzu-era)  (exit 2)
 
 Messages are one line, name the thing at fault, and never contain personal data.
 """
@@ -54,4 +55,11 @@ class StoreUnavailable(TracegraphError):
 
 class StoreBusy(StoreUnavailable):
     title = "Store busy"
+    exit_code = 2
+
+
+class StoreNeedsMigration(StoreUnavailable):
+    """The embedded file is in a format this version cannot open; the message names the command that converts it."""
+
+    title = "Store needs migration"
     exit_code = 2

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 DATA = Path(__file__).parent / "data"
 
@@ -19,9 +19,9 @@ def data_dir() -> Path:
 
 
 @pytest.fixture
-def kuzu_store(tmp_path: Path) -> Iterator[KuzuStore]:
+def embedded_store(tmp_path: Path) -> Iterator[EmbeddedStore]:
     """A fresh, initialised embedded store on disk."""
-    store = KuzuStore(tmp_path / "graph.kuzu")
+    store = EmbeddedStore(tmp_path / "graph.lbug")
     store.init_schema()
     yield store
     store.close()

@@ -1,11 +1,12 @@
 """The read model the API serves from: node tables, lookup indexes and the path index, built once at startup.
 
-Why in memory: Kùzu 0.11.3 plans a match on a parameter key as a full scan (LIBRARY_NOTES 3b: 10-19 ms per
-lookup at 1M nodes) and its connection is used by one thread at a time, so per-request Cypher would queue
-50 concurrent clients behind one lock. A snapshot answers a key lookup with a dict probe and an Arrow slice
-(tens of microseconds) and is safe to read from every worker thread. The server owns the embedded store while
-it runs (Kùzu locks its file), so nothing else can change the graph under it; after writes through another
-route (Neo4j), an admin rebuilds it with ``POST /api/v1/admin/snapshot``.
+Why in memory: an embedded-store connection serves one thread at a time, so per-request Cypher would queue 50
+concurrent clients behind one lock. (Kùzu 0.11.3 also planned a match on a parameter key as a full scan, 10-19 ms
+per lookup at 1M nodes; LadybugDB uses the key index, 0.07 ms, so the lock is what remains.) A snapshot answers a
+key lookup with a dict probe and an Arrow slice (tens of microseconds) and is safe to read from every worker
+thread. The server owns the embedded store while it runs (the engine locks its file), so nothing else can change
+the graph under it; after writes through another route (Neo4j), an admin rebuilds it with
+``POST /api/v1/admin/snapshot``.
 
 The firearm chain reads the chain's relationships (with their properties) from :class:`ChainIndex`; what still
 goes to the store (TAXII and export scopes) is serialised by :attr:`ApiContext.lock`.

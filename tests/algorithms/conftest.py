@@ -7,17 +7,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 D = dt.date
 
 
 @pytest.fixture(scope="module")
-def trace_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KuzuStore]:
+def trace_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
     """Two guns from one dealer. F1: bought by P1, recovered (R1, 2020-05-01) from P2. F2: bought by P5,
     recovered (R2) from P3. A NIBIN lead (2021-01-01) links R1 and R2. P1 and P4 share an address.
     Shared by a module's tests: read it, never write to it."""
-    s = KuzuStore(tmp_path_factory.mktemp("trace") / "graph.kuzu")
+    s = EmbeddedStore(tmp_path_factory.mktemp("trace") / "graph.lbug")
     s.init_schema()
     s.upsert_nodes("Dealer", [{"dealer_key": "1-54-12345", "license_number": "1-54-003-01-5A-12345",
                                "business_name": "Example Guns"}])

@@ -22,12 +22,12 @@ from algorithms.paths import (
     shortest_path,
 )
 from algorithms.projection import from_edge_tables
+from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput, NotFound
-from graph.kuzu_store import KuzuStore
 
 
 @pytest.fixture(scope="module")
-def index(trace_store: KuzuStore) -> PathIndex:
+def index(trace_store: EmbeddedStore) -> PathIndex:
     return path_index(path_projection(trace_store))
 
 
@@ -91,9 +91,9 @@ def test_unknown_entity_is_not_found(index: PathIndex) -> None:
         shortest_path(index, "recovery:NO-SUCH-TRACE", "person:P1")
 
 
-def test_entity_without_relationships_is_found_but_unconnected(kuzu_store: KuzuStore) -> None:
-    kuzu_store.upsert_nodes("Person", [{"person_key": "A"}, {"person_key": "B"}])
-    result = shortest_path(path_index(path_projection(kuzu_store)), "person:A", "person:B")
+def test_entity_without_relationships_is_found_but_unconnected(embedded_store: EmbeddedStore) -> None:
+    embedded_store.upsert_nodes("Person", [{"person_key": "A"}, {"person_key": "B"}])
+    result = shortest_path(path_index(path_projection(embedded_store)), "person:A", "person:B")
     assert not result.found and result.nodes == ()
 
 
@@ -156,7 +156,7 @@ def test_bidirectional_bfs_finds_shortest_lengths(seed: int) -> None:
                 assert {rel.start, rel.end} == {left, right}
 
 
-def test_firearm_chain(trace_store: KuzuStore) -> None:
+def test_firearm_chain(trace_store: EmbeddedStore) -> None:
     chain = firearm_chain(trace_store, "firearm:GLOCK|ABC123|PISTOL")
     assert chain.manufacturer == "GLOCK"
     assert [(s.dealer_key, s.sale_date) for s in chain.sales] == [("1-54-12345", dt.date(2019, 1, 1))]
@@ -167,13 +167,13 @@ def test_firearm_chain(trace_store: KuzuStore) -> None:
         [("L-1", "T-R2", "CONFIRMED")]
 
 
-def test_firearm_chain_of_a_gun_never_recovered(kuzu_store: KuzuStore) -> None:
-    kuzu_store.upsert_nodes("Firearm", [{"firearm_key": "LONE|1|RIFLE"}])
-    chain = firearm_chain(kuzu_store, "LONE|1|RIFLE")
+def test_firearm_chain_of_a_gun_never_recovered(embedded_store: EmbeddedStore) -> None:
+    embedded_store.upsert_nodes("Firearm", [{"firearm_key": "LONE|1|RIFLE"}])
+    chain = firearm_chain(embedded_store, "LONE|1|RIFLE")
     assert chain.sales == chain.purchases == chain.recoveries == chain.nibin_links == ()
 
 
-def test_firearm_chain_errors(trace_store: KuzuStore) -> None:
+def test_firearm_chain_errors(trace_store: EmbeddedStore) -> None:
     with pytest.raises(NotFound):
         firearm_chain(trace_store, "firearm:NO|SUCH|GUN")
     with pytest.raises(InvalidInput):

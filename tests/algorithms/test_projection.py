@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from algorithms.projection import EdgeSpec, from_edge_tables, person_projection, project
+from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput
-from graph.kuzu_store import KuzuStore
 
 
-def test_projection_from_the_store(trace_store: KuzuStore) -> None:
+def test_projection_from_the_store(trace_store: EmbeddedStore) -> None:
     p = project(trace_store, [EdgeSpec("PURCHASED", "Person", "Firearm", ("sale_id",), "purchase_date"),
                               EdgeSpec("RECOVERED_IN", "Firearm", "Recovery")],
                 node_labels=["Person"], node_dates={"Recovery": "recovery_date"})

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 D = dt.date
 
@@ -55,7 +55,7 @@ class World:
                 self.rel("POSSESSED_BY", "Recovery", "Person", trace, possessor)
         return key
 
-    def write(self, store: KuzuStore) -> None:
+    def write(self, store: EmbeddedStore) -> None:
         for label, rows in self.rows.items():
             store.upsert_nodes(label, rows)
         for (rel, src, dst), rows in self.rels.items():
@@ -98,8 +98,8 @@ def build_world() -> World:
 
 
 @pytest.fixture
-def world_store(tmp_path: Path) -> Iterator[KuzuStore]:
-    store = KuzuStore(tmp_path / "world.kuzu")
+def world_store(tmp_path: Path) -> Iterator[EmbeddedStore]:
+    store = EmbeddedStore(tmp_path / "world.lbug")
     store.init_schema()
     build_world().write(store)
     yield store

@@ -50,7 +50,7 @@ def test_demo_writes_every_product_and_beats_the_spreadsheet_baseline(demo: Path
 
 
 def test_straw_queue_columns_and_explanations(demo: Path) -> None:
-    db = str(demo / "tracegraph.kuzu")
+    db = str(demo / "tracegraph.lbug")
     result = run("--db", db, "straw", "--top", "10", "--format", "csv")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -64,7 +64,7 @@ def test_straw_queue_columns_and_explanations(demo: Path) -> None:
 
 
 def test_dealers_communities_corridors_commands(demo: Path) -> None:
-    db = str(demo / "tracegraph.kuzu")
+    db = str(demo / "tracegraph.lbug")
     dealers = json.loads(run("--db", db, "dealers", "--top", "5", "--format", "json").stdout)
     assert [d["rank"] for d in dealers] == [1, 2, 3, 4, 5]
     assert {"license_number", "business_name", "state", "traces", "expected", "score", "indicators"} <= set(dealers[0])
@@ -76,7 +76,7 @@ def test_dealers_communities_corridors_commands(demo: Path) -> None:
 
 
 def test_analyze_again_changes_nothing(demo: Path) -> None:
-    db = str(demo / "tracegraph.kuzu")
+    db = str(demo / "tracegraph.lbug")
     before = json.loads(run("--db", db, "stats", "--json").stdout)
     first = json.loads(run("--db", db, "analyze", "--seed", "3", "--json").stdout.strip().splitlines()[-1])
     assert json.loads(run("--db", db, "stats", "--json").stdout) == before
@@ -88,7 +88,7 @@ def test_analyze_again_changes_nothing(demo: Path) -> None:
 def test_a_new_analysis_run_rewrites_results_without_damaging_them(demo: Path) -> None:
     """A run with other parameters updates every written-back relationship; they must all survive the store
     being closed and reopened intact (Kùzu 0.11.3 corrupted SET-updated relationships at checkpoint)."""
-    db = str(demo / "tracegraph.kuzu")
+    db = str(demo / "tracegraph.lbug")
     before = json.loads(run("--db", db, "stats", "--json").stdout)
     result = run("--db", db, "analyze", "--json")
     assert result.returncode == 0, result.stderr[-1500:]

@@ -8,10 +8,10 @@ import pandas as pd
 
 from algorithms import straw, straw_features
 from algorithms.tables import load_tables
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 
-def ranked(store: KuzuStore) -> pd.DataFrame:
+def ranked(store: EmbeddedStore) -> pd.DataFrame:
     return straw.score(straw_features.compute(load_tables(store))).table.set_index("person_key")
 
 
@@ -19,7 +19,7 @@ def fired(table: pd.DataFrame, person: str) -> dict[str, dict[str, object]]:
     return {item["indicator"]: item for item in json.loads(table.at[person, "indicators"])}
 
 
-def test_straw_purchaser_tops_the_queue_with_explained_indicators(world_store: KuzuStore) -> None:
+def test_straw_purchaser_tops_the_queue_with_explained_indicators(world_store: EmbeddedStore) -> None:
     table = ranked(world_store)
     assert table["rank"].idxmin() == "straw"
     indicators = fired(table, "straw")
@@ -36,14 +36,14 @@ def pytest_approx(value: float) -> object:
     return pytest.approx(value, abs=0.05)
 
 
-def test_network_lifts_a_partner_who_left_only_multiple_sale_reports(world_store: KuzuStore) -> None:
+def test_network_lifts_a_partner_who_left_only_multiple_sale_reports(world_store: EmbeddedStore) -> None:
     table = ranked(world_store)
     assert "network" in fired(table, "partner")
     assert table.at["partner", "score"] > table.at["lonely", "score"]
     assert table.at["partner", "rank"] < table.at["lonely", "rank"]
 
 
-def test_theft_victims_and_collectors_do_not_crowd_the_queue(world_store: KuzuStore) -> None:
+def test_theft_victims_and_collectors_do_not_crowd_the_queue(world_store: EmbeddedStore) -> None:
     table = ranked(world_store)
     assert "theft_pattern" in fired(table, "theft")
     assert "collector_pattern" in fired(table, "collector")
@@ -52,12 +52,12 @@ def test_theft_victims_and_collectors_do_not_crowd_the_queue(world_store: KuzuSt
     assert table.at["own", "score"] < table.at["lonely", "score"] + 1
 
 
-def test_scores_are_deterministic(world_store: KuzuStore) -> None:
+def test_scores_are_deterministic(world_store: EmbeddedStore) -> None:
     first, second = ranked(world_store), ranked(world_store)
     pd.testing.assert_frame_equal(first, second)
 
 
-def test_features_count_purchases_once_across_records(world_store: KuzuStore) -> None:
+def test_features_count_purchases_once_across_records(world_store: EmbeddedStore) -> None:
     tables = load_tables(world_store)
     # the same purchase reported twice (trace and multiple-sale report) is one purchase
     extra = tables.purchases.iloc[[0]].assign(sale_id="msr:dup")

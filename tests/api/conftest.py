@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.security import KeyFile
 from api.settings import Settings
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 STRAW_PERSONS = 25  # enough for several pages
 
 
-def populate(store: KuzuStore) -> None:
+def populate(store: EmbeddedStore) -> None:
     d = dt.date
     store.upsert_nodes("Location", [
         {"location_key": "state:US-GA", "kind": "state", "name": "Georgia", "state": "GA", "lat": 32.68,
@@ -85,10 +85,10 @@ class Keys:
 @pytest.fixture(scope="module")
 def api_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Keys]:
     root: Path = tmp_path_factory.mktemp("api")
-    with KuzuStore(root / "graph.kuzu") as store:
+    with EmbeddedStore(root / "graph.lbug") as store:
         store.init_schema()
         populate(store)
-    settings = Settings(db=root / "graph.kuzu")
+    settings = Settings(db=root / "graph.lbug")
     keys = KeyFile.for_settings(settings)
 
     def make(role: str, tlp: str | None = None) -> str:

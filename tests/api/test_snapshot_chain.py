@@ -8,12 +8,12 @@ from algorithms.chain import firearm_chain
 from api.services.chain_view import snapshot_chain
 from api.services.snapshot import build_snapshot
 from bench.bench_api import build
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 
 def test_snapshot_chain_equals_the_cypher_chain(tmp_path: Path) -> None:
-    build(tmp_path / "g.kuzu", 150, seed=3)  # sales, repeat purchasers, possessors, NIBIN links
-    with KuzuStore(tmp_path / "g.kuzu") as store:
+    build(tmp_path / "g.lbug", 150, seed=3)  # sales, repeat purchasers, possessors, NIBIN links
+    with EmbeddedStore(tmp_path / "g.lbug") as store:
         snapshot = build_snapshot(store)
         keys = list(snapshot.nodes["Firearm"].rows)
         linked = 0

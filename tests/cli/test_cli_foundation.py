@@ -22,7 +22,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_init_then_stats_prints_zero_for_every_label_and_type(tmp_path: Path) -> None:
-    db = str(tmp_path / "x.kuzu")
+    db = str(tmp_path / "x.lbug")
     assert run("--db", db, "init").returncode == 0
     assert run("--db", db, "init").returncode == 0  # idempotent
     result = run("--db", db, "stats", "--json")
@@ -32,13 +32,13 @@ def test_init_then_stats_prints_zero_for_every_label_and_type(tmp_path: Path) ->
 
 
 def test_db_from_environment(tmp_path: Path) -> None:
-    db = tmp_path / "env.kuzu"
+    db = tmp_path / "env.lbug"
     assert run("init", env={"TRACEGRAPH_DB": str(db)}).returncode == 0
     assert db.exists()
 
 
 def test_stats_before_init_is_one_clear_line(tmp_path: Path) -> None:
-    result = run("--db", str(tmp_path / "fresh.kuzu"), "stats", "--json")
+    result = run("--db", str(tmp_path / "fresh.lbug"), "stats", "--json")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "tracegraph init" in result.stderr
@@ -59,12 +59,12 @@ def test_neo4j_without_uri_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_store_held_by_another_process_is_reported_in_one_line(tmp_path: Path) -> None:
-    db = tmp_path / "held.kuzu"
+    db = tmp_path / "held.lbug"
     assert run("--db", str(db), "init").returncode == 0
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
-            import sys, time, kuzu
-            db = kuzu.Database({str(db)!r}); conn = kuzu.Connection(db)
+            import sys, time, ladybug
+            db = ladybug.Database({str(db)!r}); conn = ladybug.Connection(db)
             print("held", flush=True); sys.stdin.read()
         """)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

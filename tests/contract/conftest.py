@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 from graph.store import GraphStore
 
 NEO4J_IMAGE = "neo4j:5.26-community"
@@ -34,13 +34,13 @@ def neo4j_server() -> Iterator[Any]:
     container.stop()
 
 
-@pytest.fixture(params=["kuzu", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    if request.param == "kuzu":
-        kuzu = KuzuStore(tmp_path / "contract.kuzu")
-        kuzu.init_schema()
-        yield kuzu
-        kuzu.close()
+    if request.param == "embedded":
+        embedded = EmbeddedStore(tmp_path / "contract.lbug")
+        embedded.init_schema()
+        yield embedded
+        embedded.close()
         return
     from graph.neo4j_store import Neo4jStore
 

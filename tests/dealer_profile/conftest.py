@@ -10,6 +10,6 @@ from profile_fixtures import load_fixtures
 
 @pytest.fixture(scope="module")
 def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("dealer_profile") / "graph.kuzu"
+    db = tmp_path_factory.mktemp("dealer_profile") / "graph.lbug"
     load_fixtures(db)
     return db

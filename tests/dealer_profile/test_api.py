@@ -17,7 +17,7 @@ from api.settings import Settings
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    db = tmp_path_factory.mktemp("dealer_profile_api") / "graph.kuzu"
+    db = tmp_path_factory.mktemp("dealer_profile_api") / "graph.lbug"
     load_fixtures(db)
     settings = Settings(db=db)
     keys = KeyFile.for_settings(settings)

@@ -102,7 +102,7 @@ def test_bulk_csv_profiles_label_every_column(loaded_db: Path, tmp_path: Path) -
 
 
 def test_data_as_of_follows_the_last_ffl_load(tmp_path: Path) -> None:
-    db = tmp_path / "g.kuzu"
+    db = tmp_path / "g.lbug"
     load_fixtures(db, as_of="2025-01-01")
     assert json.loads(cli(db, "dealer", "profile", OH_DEALER))["verified"]["data_as_of"] == "2025-01-01"
     cli(db, "load", "ffl", str(DATA / "ffl-list-excerpt.txt"), "--as-of", "2025-03-01")

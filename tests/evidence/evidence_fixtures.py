@@ -20,7 +20,7 @@ import pytest
 from api.audit import AuditLog
 from exports.evidence.keys import KeyStore
 from exports.evidence.service import EvidencePaths
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 DATA = Path(__file__).parents[1] / "data" / "evidence"
 PASSPHRASE = "correct horse battery staple"
@@ -103,7 +103,7 @@ def other_ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @dataclass
 class EvidenceWorld:
-    store: KuzuStore
+    store: EmbeddedStore
     paths: EvidencePaths
     keys: KeyStore
     audit: AuditLog
@@ -114,8 +114,8 @@ class EvidenceWorld:
 
 def make_world(folder: Path) -> EvidenceWorld:
     """An initialised store with one Recovery and one Firearm, and evidence paths beside it."""
-    db = folder / "data" / "graph.kuzu"
-    store = KuzuStore(db)
+    db = folder / "data" / "graph.lbug"
+    store = EmbeddedStore(db)
     store.init_schema()
     paths = EvidencePaths.beside(db)
     w = EvidenceWorld(store, paths, KeyStore(paths.key_dir, PASSPHRASE), AuditLog(paths.audit_log), db)

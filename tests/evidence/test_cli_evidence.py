@@ -14,15 +14,15 @@ import pytest
 from evidence_fixtures import PASSPHRASE, LocalTSA
 
 from api.audit import AuditLog
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 CLI = [sys.executable, "-c", "from api.cli import main; main()"]
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    db = tmp_path / "data" / "graph.kuzu"
-    with KuzuStore(db) as store:
+    db = tmp_path / "data" / "graph.lbug"
+    with EmbeddedStore(db) as store:
         store.init_schema()
         store.upsert_nodes("Recovery", [{"trace_id": "T-1"}])
     return {"TRACEGRAPH_DB": str(db), "TRACEGRAPH_KEY_PASSPHRASE": PASSPHRASE, "COLUMNS": "200"}

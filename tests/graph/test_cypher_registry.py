@@ -44,4 +44,4 @@ def test_backend_variant_wins_over_shared_text() -> None:
         if backend is not None:
             assert reg.get(name, backend) == text
     with pytest.raises(KeyError):
-        reg.get("no_such_statement", "kuzu")
+        reg.get("no_such_statement", "embedded")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.ddl import kuzu_ddl, neo4j_ddl, render
+from graph.ddl import embedded_ddl, neo4j_ddl, render
 from graph.docs import graph_model_markdown
 from graph.identifiers import label, quote
 from graph.schema import SCHEMA, NodeLabel, P, RelType, Schema
@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 
 
-def test_kuzu_ddl_matches_golden() -> None:
-    # regenerate with: tracegraph schema ddl --backend kuzu > tests/golden/kuzu.ddl.cypher
-    assert render(kuzu_ddl()) == (GOLDEN / "kuzu.ddl.cypher").read_text()
+def test_embedded_ddl_matches_golden() -> None:
+    # regenerate with: tracegraph schema ddl --backend embedded > tests/golden/embedded.ddl.cypher
+    assert render(embedded_ddl()) == (GOLDEN / "embedded.ddl.cypher").read_text()
 
 
 def test_neo4j_ddl_matches_golden() -> None:
@@ -31,19 +31,19 @@ def test_graph_model_doc_is_generated_from_schema() -> None:
 
 
 def test_every_statement_is_idempotent_ddl() -> None:
-    assert all("IF NOT EXISTS" in s for s in kuzu_ddl() + neo4j_ddl())
+    assert all("IF NOT EXISTS" in s for s in embedded_ddl() + neo4j_ddl())
 
 
 def test_every_label_has_a_key_constraint_and_a_table() -> None:
-    kuzu, neo = render(kuzu_ddl()), render(neo4j_ddl())
+    embedded, neo = render(embedded_ddl()), render(neo4j_ddl())
     for node in SCHEMA.nodes:
-        assert f"CREATE NODE TABLE IF NOT EXISTS `{node.name}`(" in kuzu
-        assert f"`{node.key}` STRING PRIMARY KEY" in kuzu or f"`{node.key}` INT64 PRIMARY KEY" in kuzu
+        assert f"CREATE NODE TABLE IF NOT EXISTS `{node.name}`(" in embedded
+        assert f"`{node.key}` STRING PRIMARY KEY" in embedded or f"`{node.key}` INT64 PRIMARY KEY" in embedded
         assert f"FOR (n:`{node.name}`) REQUIRE n.`{node.key}` IS UNIQUE" in neo
 
 
 def test_multi_endpoint_relationship_declares_every_pair() -> None:
-    at = next(s for s in kuzu_ddl() if "TABLE IF NOT EXISTS `AT`(" in s)
+    at = next(s for s in embedded_ddl() if "TABLE IF NOT EXISTS `AT`(" in s)
     assert "FROM `Dealer` TO `Location`" in at and "FROM `Recovery` TO `Location`" in at
 
 

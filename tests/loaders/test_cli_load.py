@@ -13,7 +13,7 @@ TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TRACEGRAPH, "--db", str(tmp_path / "g.kuzu"), *args], capture_output=True, text=True,
+    return subprocess.run([*TRACEGRAPH, "--db", str(tmp_path / "g.lbug"), *args], capture_output=True, text=True,
                           timeout=120)
 
 

@@ -6,32 +6,32 @@ import datetime as dt
 
 from loader_helpers import FIXTURES, rejects
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 
-def dealers(store: KuzuStore) -> dict[str, dict]:
+def dealers(store: EmbeddedStore) -> dict[str, dict]:
     props = ("license_number", "status", "business_name", "premise_street", "last_verified_date", "lat",
              "geocode_precision", "license_type_name")
     return {row["key"]: row for row in store.node_table("Dealer", props).to_pylist()}
 
 
-def test_cp1252_txt_loads_every_licensee_with_its_accented_name(load, kuzu_store: KuzuStore) -> None:
+def test_cp1252_txt_loads_every_licensee_with_its_accented_name(load, embedded_store: EmbeddedStore) -> None:
     report = load("ffl", "0125-ffl-list-va-excerpt.txt")
     assert (report.read, report.loaded, report.rejected) == (40, 40, 0)
     assert report.details["encoding"] == "cp1252"
     assert report.details["last_verified_date"] == "2025-01-01"
     assert report.details["last_verified_source"] == "file name"
-    found = dealers(kuzu_store)
+    found = dealers(embedded_store)
     assert len(found) == 40
     assert "CAFÉ ARMS" in {d["business_name"] for d in found.values()}
     assert all(d["status"] == "LISTED" and d["geocode_precision"] in ("zip", "city") for d in found.values())
     assert {d["license_type_name"] for d in found.values()} >= {"Dealer in Firearms Other Than Destructive Devices"}
 
 
-def test_xlsx_and_txt_give_the_same_dealers(load, kuzu_store: KuzuStore, tmp_path) -> None:
+def test_xlsx_and_txt_give_the_same_dealers(load, embedded_store: EmbeddedStore, tmp_path) -> None:
     load("ffl", "0125-ffl-list-va-excerpt.xlsx")
-    from_xlsx = dealers(kuzu_store)
-    other = KuzuStore(tmp_path / "other.kuzu")
+    from_xlsx = dealers(embedded_store)
+    other = EmbeddedStore(tmp_path / "other.lbug")
     other.init_schema()
     from loaders.base import LoadOptions, run_load
     from loaders.ffl import FFLLoader
@@ -40,14 +40,14 @@ def test_xlsx_and_txt_give_the_same_dealers(load, kuzu_store: KuzuStore, tmp_pat
     other.close()
 
 
-def test_next_month_renewal_updates_the_same_dealer_and_churn_is_reported(load, kuzu_store: KuzuStore) -> None:
+def test_next_month_renewal_updates_the_same_dealer_and_churn_is_reported(load, embedded_store: EmbeddedStore) -> None:
     load("ffl", "0125-ffl-list-va-excerpt.txt")
     report = load("ffl", "0225-ffl-list-va-excerpt.txt")
     assert report.details["encoding"] == "utf-8-sig"
     churn = report.details["churn"]
     assert (churn["new"], churn["no_longer_listed"], churn["changed_name"], churn["changed_address"]) == (1, 1, 1, 1)
     assert churn["compared_with"] == "2025-01-01"
-    found = dealers(kuzu_store)
+    found = dealers(embedded_store)
     assert len(found) == 41
     assert found["1-54-20001"]["license_number"] == "1-54-107-07-8C-20001"  # renewed, same identity
     assert found["1-54-20005"]["status"] == "NOT_LISTED"
@@ -56,11 +56,11 @@ def test_next_month_renewal_updates_the_same_dealer_and_churn_is_reported(load, 
     assert again.details["churn"]["new"] == 1 and again.details["churn"]["changed_name"] == 1
 
 
-def test_reloading_a_list_changes_nothing(load, kuzu_store: KuzuStore) -> None:
+def test_reloading_a_list_changes_nothing(load, embedded_store: EmbeddedStore) -> None:
     load("ffl", "0125-ffl-list-va-excerpt.txt")
-    before = kuzu_store.counts()
+    before = embedded_store.counts()
     load("ffl", "0125-ffl-list-va-excerpt.txt")
-    assert kuzu_store.counts() == before
+    assert embedded_store.counts() == before
 
 
 def test_as_of_option_wins_over_the_file_name(load) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from loader_helpers import FIXTURES, rejects
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, SimulatedCrash, run_load
 from loaders.traces import TracesLoader
 
@@ -33,27 +33,27 @@ def test_every_malformed_row_is_rejected_with_its_line_and_reason(load) -> None:
     assert verbatim["recovery_date"] == "2020-13-45" and verbatim["manufacturer"] == "GLOCK"
 
 
-def test_same_gun_merges_across_spellings_but_obliterated_serials_never_do(load, kuzu_store: KuzuStore) -> None:
+def test_same_gun_merges_across_spellings_but_obliterated_serials_never_do(load, embedded_store: EmbeddedStore) -> None:
     load("traces", FILE)
-    guns = kuzu_store.edge_list("RECOVERED_IN", "Firearm", "Recovery").to_pylist()
+    guns = embedded_store.edge_list("RECOVERED_IN", "Firearm", "Recovery").to_pylist()
     gun_of = {g["dst"]: g["src"] for g in guns}
     assert gun_of["T-100"] == gun_of["T-101"] == "SMITH & WESSON|ABC123|PISTOL"
     assert gun_of["T-102"] != gun_of["T-103"]
 
 
-def test_time_to_crime_dealer_identity_and_people(load, kuzu_store: KuzuStore) -> None:
+def test_time_to_crime_dealer_identity_and_people(load, embedded_store: EmbeddedStore) -> None:
     load("traces", FILE)
-    recoveries = {r["key"]: r for r in kuzu_store.node_table(
+    recoveries = {r["key"]: r for r in embedded_store.node_table(
         "Recovery", ("time_to_crime_days", "geocode_precision", "recovery_country")).to_pylist()}
     assert recoveries["T-100"]["time_to_crime_days"] == 370
     assert recoveries["T-101"]["geocode_precision"] == "coordinates"
     assert recoveries["T-110"]["recovery_country"] == "MX"
-    sold = kuzu_store.edge_list("SOLD", "Dealer", "Firearm", ("license_number_quoted",)).to_pylist()
+    sold = embedded_store.edge_list("SOLD", "Dealer", "Firearm", ("license_number_quoted",)).to_pylist()
     assert {s["src"] for s in sold} == {"1-54-20000"}  # 5A and 8C expiry codes reach one dealer
-    dealer = kuzu_store.node_table("Dealer", ("status",)).to_pylist()
+    dealer = embedded_store.node_table("Dealer", ("status",)).to_pylist()
     assert dealer == [{"key": "1-54-20000", "status": "UNLISTED"}]
-    purchased = kuzu_store.edge_list("PURCHASED", "Person", "Firearm", ("sale_id",)).to_pylist()
-    possessed = kuzu_store.edge_list("POSSESSED_BY", "Recovery", "Person").to_pylist()
+    purchased = embedded_store.edge_list("PURCHASED", "Person", "Firearm", ("sale_id",)).to_pylist()
+    possessed = embedded_store.edge_list("POSSESSED_BY", "Recovery", "Person").to_pylist()
     buyer = {p["sale_id"]: p["src"] for p in purchased}
     holder = {p["src"]: p["dst"] for p in possessed}
     # "  smith / John / 1980-05-01" and "SMITH / JOHN / 05/01/1980" are one person, who is also T-103's possessor
@@ -61,25 +61,25 @@ def test_time_to_crime_dealer_identity_and_people(load, kuzu_store: KuzuStore) -
     assert holder["T-100"] != buyer["trace:T-100"]
 
 
-def test_listed_dealer_keeps_its_latest_license_number(load, kuzu_store: KuzuStore) -> None:
+def test_listed_dealer_keeps_its_latest_license_number(load, embedded_store: EmbeddedStore) -> None:
     load("ffl", "0125-ffl-list-va-excerpt.txt")
     load("traces", FILE)
-    dealer = {r["key"]: r for r in kuzu_store.node_table("Dealer", ("license_number", "status")).to_pylist()}
+    dealer = {r["key"]: r for r in embedded_store.node_table("Dealer", ("license_number", "status")).to_pylist()}
     assert dealer["1-54-20000"] == {"key": "1-54-20000", "license_number": "1-54-107-01-5A-20000", "status": "LISTED"}
-    sold = kuzu_store.edge_list("SOLD", "Dealer", "Firearm").to_pylist()
+    sold = embedded_store.edge_list("SOLD", "Dealer", "Firearm").to_pylist()
     assert {s["src"] for s in sold} == {"1-54-20000"}
 
 
-def test_reload_changes_nothing(load, kuzu_store: KuzuStore) -> None:
+def test_reload_changes_nothing(load, embedded_store: EmbeddedStore) -> None:
     load("traces", FILE)
-    before = kuzu_store.counts()
-    persons = sorted(kuzu_store.node_table("Person").column("key").to_pylist())
+    before = embedded_store.counts()
+    persons = sorted(embedded_store.node_table("Person").column("key").to_pylist())
     load("traces", FILE)
-    assert kuzu_store.counts() == before
-    assert sorted(kuzu_store.node_table("Person").column("key").to_pylist()) == persons
+    assert embedded_store.counts() == before
+    assert sorted(embedded_store.node_table("Person").column("key").to_pylist()) == persons
 
 
-def snapshot(store: KuzuStore) -> dict:
+def snapshot(store: EmbeddedStore) -> dict:
     return {"counts": store.counts(),
             "persons": sorted(store.node_table("Person", ("record_count",)).to_pylist(), key=str),
             "purchased": sorted(store.edge_list("PURCHASED", "Person", "Firearm", ("sale_id",)).to_pylist(), key=str),
@@ -88,12 +88,12 @@ def snapshot(store: KuzuStore) -> dict:
 
 def test_a_load_killed_halfway_then_rerun_equals_one_clean_run(tmp_path: Path) -> None:
     source = FIXTURES / FILE
-    clean = KuzuStore(tmp_path / "clean.kuzu")
+    clean = EmbeddedStore(tmp_path / "clean.lbug")
     clean.init_schema()
     run_load(TracesLoader, clean, source, LoadOptions(rejects_dir=tmp_path / "r1", batch_rows=3))
     expected = snapshot(clean)
     clean.close()
-    crashed = KuzuStore(tmp_path / "crashed.kuzu")
+    crashed = EmbeddedStore(tmp_path / "crashed.lbug")
     crashed.init_schema()
     with pytest.raises(SimulatedCrash):
         run_load(TracesLoader, crashed, source, LoadOptions(rejects_dir=tmp_path / "r2", batch_rows=3,
@@ -111,10 +111,10 @@ def test_a_truncated_copy_loaded_first_then_the_full_file(tmp_path: Path) -> Non
     partial.write_text("".join(lines[:4]), encoding="utf-8")
     full = tmp_path / "full.csv"
     shutil.copy(FIXTURES / FILE, full)
-    one = KuzuStore(tmp_path / "one.kuzu")
+    one = EmbeddedStore(tmp_path / "one.lbug")
     one.init_schema()
     run_load(TracesLoader, one, full, LoadOptions(rejects_dir=tmp_path))
-    two = KuzuStore(tmp_path / "two.kuzu")
+    two = EmbeddedStore(tmp_path / "two.lbug")
     two.init_schema()
     run_load(TracesLoader, two, partial, LoadOptions(rejects_dir=tmp_path))
     run_load(TracesLoader, two, full, LoadOptions(rejects_dir=tmp_path))
@@ -125,7 +125,8 @@ def test_a_truncated_copy_loaded_first_then_the_full_file(tmp_path: Path) -> Non
     two.close()
 
 
-def test_a_recovery_abroad_that_names_a_state_or_province_loads(load, kuzu_store: KuzuStore, tmp_path: Path) -> None:
+def test_a_recovery_abroad_that_names_a_state_or_province_loads(load, embedded_store: EmbeddedStore,
+                                                               tmp_path: Path) -> None:
     """Agencies abroad often fill recovery_state with their own province ("BC" for Baja California); it is kept
     as text on the recovery but is not a US state, so the city is keyed by country alone."""
     lines = (FIXTURES / FILE).read_text(encoding="utf-8").splitlines()
@@ -140,7 +141,7 @@ def test_a_recovery_abroad_that_names_a_state_or_province_loads(load, kuzu_store
     path.write_text(f"{header}\n{','.join(fields)}\n", encoding="utf-8")
     report = load("traces", path)
     assert (report.loaded, report.rejected) == (1, 0)
-    recovery = kuzu_store.node_table("Recovery", ("recovery_state", "recovery_country")).to_pylist()
+    recovery = embedded_store.node_table("Recovery", ("recovery_state", "recovery_country")).to_pylist()
     assert recovery == [{"key": "T-900", "recovery_state": "BC", "recovery_country": "MX"}]
-    at = kuzu_store.edge_list("AT", "Recovery", "Location").to_pylist()
+    at = embedded_store.edge_list("AT", "Recovery", "Location").to_pylist()
     assert {"src": "T-900", "dst": "city:MX:TIJUANA"} in [{"src": a["src"], "dst": a["dst"]} for a in at]

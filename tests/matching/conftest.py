@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from algorithms.tables import AnalysisTables, load_tables
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 SEED = 7
 
@@ -31,10 +31,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
     root = tmp_path_factory.mktemp("matching_world")
     simulate("small", SEED, root / "inputs")
-    with KuzuStore(root / "graph.kuzu") as store:
+    with EmbeddedStore(root / "graph.lbug") as store:
         store.init_schema()
         for kind, name in LOADS:
             run_load(loader_for(kind), store, root / "inputs" / name, LoadOptions(rejects_dir=root / "rejects"))
         tables = load_tables(store)
     truth = json.loads((root / "inputs" / "truth.json").read_text(encoding="utf-8"))
-    return World(root / "graph.kuzu", truth, tables)
+    return World(root / "graph.lbug", truth, tables)

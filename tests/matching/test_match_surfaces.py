@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.security import KeyFile
 from api.settings import Settings
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 GUNS = [("GLOCK", "19", "9MM", "BKX407"), ("GLOCK", "19", "9MM", "BKX401"), ("SMITH & WESSON", "SD9VE", "9MM",
         "FBK1234"), ("SMITH & WESSON", "SD9VE", "9MM", "FBK1235"), ("RUGER", "LCP", ".380", "12345678")]
@@ -21,8 +21,8 @@ GUNS = [("GLOCK", "19", "9MM", "BKX407"), ("GLOCK", "19", "9MM", "BKX401"), ("SM
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("match") / "graph.kuzu"
-    with KuzuStore(path) as store:
+    path = tmp_path_factory.mktemp("match") / "graph.lbug"
+    with EmbeddedStore(path) as store:
         store.init_schema()
         store.upsert_nodes("Firearm", [
             {"firearm_key": f"{make}|{serial}|PISTOL", "serial_number": serial, "serial_normalized": serial,

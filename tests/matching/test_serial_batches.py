@@ -72,9 +72,9 @@ def test_cli_batches(world) -> None:  # type: ignore[no-untyped-def]
 
 def test_analyze_writes_batch_ids_back(world) -> None:  # type: ignore[no-untyped-def]
     from algorithms.analyze import analyze, write_back
-    from graph.kuzu_store import KuzuStore
+    from graph.embedded_store import EmbeddedStore
 
-    with KuzuStore(world.db) as store:
+    with EmbeddedStore(world.db) as store:
         result = analyze(store, seed=0)
         write_back(store, result)
         write_back(store, result)  # idempotent: the same ids, nothing left over from the first write

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ def report_world(tmp_path_factory: pytest.TempPathFactory) -> ReportWorld:
 
     root = tmp_path_factory.mktemp("report-world")
     simulate("small", 7, root / "inputs")
-    db = root / "world.kuzu"
-    with KuzuStore(db) as store:
+    db = root / "world.lbug"
+    with EmbeddedStore(db) as store:
         store.init_schema()
         for kind, name in LOADS:
             run_load(loader_for(kind), store, root / "inputs" / name, LoadOptions(rejects_dir=root / "rejects"))

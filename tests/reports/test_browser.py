@@ -12,7 +12,7 @@ import pytest
 
 from exports.reports.gather import case_report, corridor_report, flow_years
 from exports.reports.render import render_case_html, render_corridor_html
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 from tests.conftest import require
 from tests.reports.conftest import ReportWorld
 
@@ -27,7 +27,7 @@ MEASURE = """(selector) => Array.from(document.querySelectorAll(selector)).map((
 @pytest.fixture(scope="module")
 def pages(report_world: ReportWorld, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("report-pages")
-    with KuzuStore(report_world.db) as store:
+    with EmbeddedStore(report_world.db) as store:
         year = flow_years(store, "state")[-2]
         state = corridor_report(store, region=("CT", "NJ", "NY"), year=year)
         city = corridor_report(store, region=("IL",), level="city")

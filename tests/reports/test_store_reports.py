@@ -14,7 +14,7 @@ import pytest
 from algorithms.evaluate import RecordOwners, truth_person_keys
 from algorithms.tables import load_tables
 from exports.reports.gather import corridor_report
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 from tests.reports.conftest import ReportWorld
 
 
@@ -48,7 +48,7 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, rep
 def years(world: ReportWorld) -> list[int]:
     from exports.reports.gather import flow_years
 
-    with KuzuStore(world.db) as store:
+    with EmbeddedStore(world.db) as store:
         return flow_years(store, "state")
 
 
@@ -111,7 +111,7 @@ def test_bad_region_year_or_level_is_exit_2_with_one_line(tmp_path: Path, run: C
 def test_region_report_holds_only_its_corridors_and_the_planted_ones_lead(report_world: ReportWorld) -> None:
     planted = {tuple(r["corridor"].split("->")) for r in report_world.truth["rings"]
                if r["destination_state"] == "IL" and r["source_state"] != "IL"}
-    with KuzuStore(report_world.db) as store:
+    with EmbeddedStore(report_world.db) as store:
         report = corridor_report(store, region=("IL",))
     assert report.corridors and all("IL" in (c.source_state, c.destination_state) for c in report.corridors)
     scores = [c.score for c in report.corridors]
@@ -124,7 +124,7 @@ def test_region_report_holds_only_its_corridors_and_the_planted_ones_lead(report
 def test_case_report_for_a_planted_ring_lists_its_members(
         report_world: ReportWorld, tmp_path: Path, run: Callable[..., Result]) -> None:
     truth = report_world.truth
-    with KuzuStore(report_world.db) as store:
+    with EmbeddedStore(report_world.db) as store:
         owners = RecordOwners.of(load_tables(store).purchases)
         membership = {r["person_key"]: r["network_id"] for r in store.query("network_members").rows()}
     best: tuple[int, str, set[str]] | None = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sharing_graph import populate
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 
 @pytest.fixture
-def sharing_store(kuzu_store: KuzuStore) -> KuzuStore:
-    populate(kuzu_store)
-    return kuzu_store
+def sharing_store(embedded_store: EmbeddedStore) -> EmbeddedStore:
+    populate(embedded_store)
+    return embedded_store

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 PLANTED_NAMES = ("Zebulon", "Quaxworth", "Marigold", "Vandersnoot")
 PLANTED_DOBS = ("1987-03-14", "1990-11-02")
 PLANTED_STREETS = ("17 Larkspur Lane",)
 
 
-def populate(store: KuzuStore) -> dict[str, Any]:
+def populate(store: EmbeddedStore) -> dict[str, Any]:
     """Upsert the sharing test graph; returns the keys a test may look for."""
     d = dt.date
     store.upsert_nodes("Location", [

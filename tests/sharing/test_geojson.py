@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from exports.geojson import to_geojson, valid_point
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 
 def _check_rfc7946(collection: dict) -> None:
@@ -27,7 +27,7 @@ def _check_rfc7946(collection: dict) -> None:
         assert shape(geometry).is_valid
 
 
-def test_cli_geojson_layers_open_with_standard_readers(sharing_store: KuzuStore, tmp_path: Path) -> None:
+def test_cli_geojson_layers_open_with_standard_readers(sharing_store: EmbeddedStore, tmp_path: Path) -> None:
     db = sharing_store.path
     sharing_store.close()
     out = tmp_path / "corridors.geojson"

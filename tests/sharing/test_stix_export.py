@@ -15,20 +15,20 @@ from api.cli import app
 from exports.stix import bundle_dict, to_stix
 from exports.stix_scope import collect_scope
 from exports.tlp import LEVEL_OF_MARKING, LEVELS, MARKING_IDS, TLP2_EXTENSION_ID, clearance, rank
+from graph.embedded_store import EmbeddedStore
 from graph.errors import Forbidden, InvalidInput
-from graph.kuzu_store import KuzuStore
 
 CASES = [("clear", "partner", None), ("green", "partner", None), ("amber", "partner", "amber"),
          ("amber+strict", "analyst", None), ("red", "investigator", None)]
 
 
-def _export(store: KuzuStore, tlp: str, role: str, ceiling: str | None = None, scope: str = "all") -> dict:
+def _export(store: EmbeddedStore, tlp: str, role: str, ceiling: str | None = None, scope: str = "all") -> dict:
     return bundle_dict(to_stix(collect_scope(store, scope), tlp=tlp, clearance=clearance(role, ceiling),  # type: ignore[arg-type]
                                salt="agreement-1"))
 
 
 @pytest.mark.parametrize(("tlp", "role", "ceiling"), CASES)
-def test_every_level_validates_with_the_oasis_validator(sharing_store: KuzuStore, tlp: str, role: str,
+def test_every_level_validates_with_the_oasis_validator(sharing_store: EmbeddedStore, tlp: str, role: str,
                                                         ceiling: str | None) -> None:
     bundle = _export(sharing_store, tlp, role, ceiling)
     result = validate_string(json.dumps(bundle), ValidationOptions(version="2.1"))
@@ -42,7 +42,7 @@ def test_every_level_validates_with_the_oasis_validator(sharing_store: KuzuStore
         assert not any(key.startswith("x_") for key in obj), obj["id"]
 
 
-def test_bundle_carries_the_official_tlp2_marking_objects(sharing_store: KuzuStore, data_dir: Path) -> None:
+def test_bundle_carries_the_official_tlp2_marking_objects(sharing_store: EmbeddedStore, data_dir: Path) -> None:
     objects = {o["id"]: o for o in _export(sharing_store, "amber+strict", "analyst")["objects"]}
     for name in ("tlp-clear.json", "tlp-amber.json"):  # the definitions the bundle uses, exactly as OASIS's
         official = json.loads((data_dir / "sharing" / name).read_text())["objects"][0]
@@ -53,7 +53,7 @@ def test_bundle_carries_the_official_tlp2_marking_objects(sharing_store: KuzuSto
     assert {i for i in objects if i.startswith("marking-definition--")} == used  # no unused (MISP tags them all)
 
 
-def test_partner_green_export_has_no_personal_data(sharing_store: KuzuStore) -> None:
+def test_partner_green_export_has_no_personal_data(sharing_store: EmbeddedStore) -> None:
     for tlp, ceiling in (("green", None), ("amber", "amber")):
         text = json.dumps(_export(sharing_store, tlp, "partner", ceiling))
         for planted in (*PLANTED_NAMES, *PLANTED_DOBS, *PLANTED_STREETS, "Larkspur"):
@@ -61,7 +61,7 @@ def test_partner_green_export_has_no_personal_data(sharing_store: KuzuStore) -> 
         assert '"P1"' not in text and '"P2"' not in text  # our person keys neither
 
 
-def test_partner_amber_gets_masked_network_members(sharing_store: KuzuStore) -> None:
+def test_partner_amber_gets_masked_network_members(sharing_store: EmbeddedStore) -> None:
     objects = _export(sharing_store, "amber", "partner", "amber")["objects"]
     people = [o for o in objects if o["type"] == "identity" and o.get("identity_class") == "individual"]
     assert len(people) == 2 and all(p["name"].startswith("person-") for p in people)
@@ -72,29 +72,29 @@ def test_partner_amber_gets_masked_network_members(sharing_store: KuzuStore) -> 
     assert members == {p["id"] for p in people}
 
 
-def test_investigator_red_export_has_the_person_in_full(sharing_store: KuzuStore) -> None:
+def test_investigator_red_export_has_the_person_in_full(sharing_store: EmbeddedStore) -> None:
     text = json.dumps(_export(sharing_store, "red", "investigator"))
     assert "Zebulon Quaxworth" in text and "1987-03-14" in text
 
 
-def test_levels_only_add_objects(sharing_store: KuzuStore) -> None:
+def test_levels_only_add_objects(sharing_store: EmbeddedStore) -> None:
     ids = [{o["id"] for o in _export(sharing_store, tlp, role, ceiling)["objects"]} for tlp, role, ceiling in CASES]
     types = {o["type"] for o in _export(sharing_store, "clear", "partner")["objects"]}
     assert "sighting" not in types and "threat-actor" not in types and "firearm" not in types
     assert ids[0] < ids[1] < ids[2]
 
 
-def test_reexport_yields_identical_ids_and_bundle(sharing_store: KuzuStore, tmp_path: Path) -> None:
+def test_reexport_yields_identical_ids_and_bundle(sharing_store: EmbeddedStore, tmp_path: Path) -> None:
     first, second = _export(sharing_store, "red", "investigator"), _export(sharing_store, "red", "investigator")
     assert first == second
-    other = KuzuStore(tmp_path / "again.kuzu")  # the same data loaded into another store
+    other = EmbeddedStore(tmp_path / "again.lbug")  # the same data loaded into another store
     other.init_schema()
     populate(other)
     assert {o["id"] for o in _export(other, "red", "investigator")["objects"]} == {o["id"] for o in first["objects"]}
     other.close()
 
 
-def test_scope_network_and_state(sharing_store: KuzuStore) -> None:
+def test_scope_network_and_state(sharing_store: EmbeddedStore) -> None:
     net = _export(sharing_store, "red", "investigator", scope="network:N1")["objects"]
     assert {o["firearm_key"] for o in net if o["type"] == "firearm"} == {"GLOCK|ABC123|PISTOL",
                                                                         "TAURUS|XYZ789|PISTOL"}
@@ -106,13 +106,13 @@ def test_scope_network_and_state(sharing_store: KuzuStore) -> None:
         _export(sharing_store, "red", "investigator", scope="planet:mars")
 
 
-def test_a_partner_cannot_ask_for_red(sharing_store: KuzuStore) -> None:
+def test_a_partner_cannot_ask_for_red(sharing_store: EmbeddedStore) -> None:
     with pytest.raises(Forbidden):
         _export(sharing_store, "red", "partner")
     assert LEVELS[-1] == "red"
 
 
-def test_cli_export_stix_writes_a_valid_bundle(sharing_store: KuzuStore, tmp_path: Path) -> None:
+def test_cli_export_stix_writes_a_valid_bundle(sharing_store: EmbeddedStore, tmp_path: Path) -> None:
     db = sharing_store.path
     sharing_store.close()
     out = tmp_path / "bundle.json"
@@ -128,13 +128,13 @@ def test_cli_export_stix_writes_a_valid_bundle(sharing_store: KuzuStore, tmp_pat
     assert bad.exit_code != 0
 
 
-def test_analyst_amber_strict_gets_persons_masked_not_dropped(sharing_store: KuzuStore) -> None:
+def test_analyst_amber_strict_gets_persons_masked_not_dropped(sharing_store: EmbeddedStore) -> None:
     objects = _export(sharing_store, "amber+strict", "analyst")["objects"]
     people = [o for o in objects if o["type"] == "identity" and o.get("identity_class") == "individual"]
     assert len(people) == 2 and "Quaxworth" not in json.dumps(objects)
 
 
-def test_misp_stix_keeps_the_firearm_data_through_standard_objects(sharing_store: KuzuStore,
+def test_misp_stix_keeps_the_firearm_data_through_standard_objects(sharing_store: EmbeddedStore,
                                                                     tmp_path: Path) -> None:
     from misp_stix_converter import stix_2_to_misp
 

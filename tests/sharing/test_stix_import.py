@@ -13,17 +13,17 @@ from exports.stix import bundle_dict, to_stix
 from exports.stix_import import check_object, import_bundle, tlp_of
 from exports.stix_scope import collect_scope
 from exports.tlp import clearance
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 
-def _bundle(store: KuzuStore, tlp: str = "red", role: str = "investigator") -> dict:
+def _bundle(store: EmbeddedStore, tlp: str = "red", role: str = "investigator") -> dict:
     return bundle_dict(to_stix(collect_scope(store), tlp=tlp, clearance=clearance(role), salt="s"))  # type: ignore[arg-type]
 
 
-def test_round_trip_loses_no_firearm_location_or_network(kuzu_store: KuzuStore, tmp_path: Path) -> None:
-    planted = populate(kuzu_store)
-    bundle = _bundle(kuzu_store)
-    fresh = KuzuStore(tmp_path / "partner.kuzu")
+def test_round_trip_loses_no_firearm_location_or_network(embedded_store: EmbeddedStore, tmp_path: Path) -> None:
+    planted = populate(embedded_store)
+    bundle = _bundle(embedded_store)
+    fresh = EmbeddedStore(tmp_path / "partner.lbug")
     fresh.init_schema()
     report = import_bundle(fresh, bundle, source="round-trip", reconstruct=True)
     assert report.rejected == []
@@ -42,14 +42,14 @@ def test_round_trip_loses_no_firearm_location_or_network(kuzu_store: KuzuStore, 
     fresh.close()
 
 
-def test_import_links_intel_to_our_entities(sharing_store: KuzuStore) -> None:
+def test_import_links_intel_to_our_entities(sharing_store: EmbeddedStore) -> None:
     report = import_bundle(sharing_store, _bundle(sharing_store), source="self")
     assert report.imported > 0 and report.rejected == []
     for label in ("Firearm", "Recovery", "Location", "Dealer", "Person"):
         assert sharing_store.edge_list("REFERS_TO", "Intel", label).num_rows > 0, label
 
 
-def test_reimport_is_deduplicated_by_id_and_modified(sharing_store: KuzuStore) -> None:
+def test_reimport_is_deduplicated_by_id_and_modified(sharing_store: EmbeddedStore) -> None:
     bundle = _bundle(sharing_store)
     first = import_bundle(sharing_store, bundle, source="self")
     again = import_bundle(sharing_store, bundle, source="self")
@@ -63,7 +63,7 @@ def test_reimport_is_deduplicated_by_id_and_modified(sharing_store: KuzuStore) -
     assert stored[actor["id"]].year == 2030
 
 
-def test_invalid_objects_are_rejected_with_reasons(kuzu_store: KuzuStore) -> None:
+def test_invalid_objects_are_rejected_with_reasons(embedded_store: EmbeddedStore) -> None:
     good = {"type": "attack-pattern", "spec_version": "2.1",
             "id": "attack-pattern--0a3ead4e-6d47-4ccb-854c-a6a4f9d96b22",
             "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z", "name": "Straw buying",
@@ -77,13 +77,13 @@ def test_invalid_objects_are_rejected_with_reasons(kuzu_store: KuzuStore) -> Non
         "just text",
         {"id": "identity--6ba7b810-9dad-41d1-80b4-00c04fd430c8"},
     ]
-    report = import_bundle(kuzu_store, {"type": "bundle", "id": "bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8",
+    report = import_bundle(embedded_store, {"type": "bundle", "id": "bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8",
                                         "objects": [good, *bad]}, source="partner-x")
     assert report.imported == 1 and len(report.rejected) == len(bad)
     assert all(r["reason"] for r in report.rejected)
-    intel = kuzu_store.node_table("Intel", ("tlp", "source")).to_pylist()
+    intel = embedded_store.node_table("Intel", ("tlp", "source")).to_pylist()
     assert intel == [{"key": good["id"], "tlp": "green", "source": "partner-x"}]  # TLP 1.0 green kept
-    not_bundle = import_bundle(kuzu_store, {"objects": []}, source="x")  # type: ignore[arg-type]
+    not_bundle = import_bundle(embedded_store, {"objects": []}, source="x")  # type: ignore[arg-type]
     assert not_bundle.rejected and "bundle" in not_bundle.rejected[0]["reason"]
 
 

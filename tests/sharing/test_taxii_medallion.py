@@ -20,7 +20,7 @@ from exports.stix import bundle_dict, to_stix
 from exports.stix_scope import collect_scope
 from exports.taxii_client import Cursors, Feed, poll
 from exports.tlp import clearance
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 COLLECTION = "365fed99-08fa-fdcd-a1b3-fb247eb41d01"
 USER, PASSWORD = "partner", "s3cret-pass"
@@ -74,7 +74,7 @@ def _seed(root: str, objects: list[dict]) -> None:
     assert status.failure_count == 0
 
 
-def test_poll_with_cursor_fetches_only_new_objects(sharing_store: KuzuStore, medallion: str,
+def test_poll_with_cursor_fetches_only_new_objects(sharing_store: EmbeddedStore, medallion: str,
                                                    tmp_path: Path) -> None:
     bundle = bundle_dict(to_stix(collect_scope(sharing_store), tlp="green", clearance=clearance("partner"),
                                  salt="s"))
@@ -111,7 +111,7 @@ def test_poll_with_cursor_fetches_only_new_objects(sharing_store: KuzuStore, med
     assert sharing_store.edge_list("REFERS_TO", "Intel", "Firearm").num_rows > 0  # linked to our firearms
 
 
-def test_cli_poll_all_feeds_from_toml(kuzu_store: KuzuStore, medallion: str, tmp_path: Path) -> None:
+def test_cli_poll_all_feeds_from_toml(embedded_store: EmbeddedStore, medallion: str, tmp_path: Path) -> None:
     _seed(medallion, [{"type": "attack-pattern", "spec_version": "2.1",
                        "id": "attack-pattern--7e150503-88e7-4861-866b-ff1ac82c4475",
                        "created": "2021-01-01T00:00:00.000Z", "modified": "2021-01-01T00:00:00.000Z",
@@ -119,8 +119,8 @@ def test_cli_poll_all_feeds_from_toml(kuzu_store: KuzuStore, medallion: str, tmp
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(f'[[feed]]\nname = "p1"\napi_root = "{medallion}"\ncollection = "{COLLECTION}"\n'
                      f'user = "{USER}"\npassword = "{PASSWORD}"\n')
-    db = kuzu_store.path
-    kuzu_store.close()
+    db = embedded_store.path
+    embedded_store.close()
     runner = CliRunner()
     result = runner.invoke(app, ["--db", str(db), "taxii", "poll", "--all", "--feeds", str(feeds)])
     assert result.exit_code == 0, result.output

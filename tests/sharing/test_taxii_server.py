@@ -20,7 +20,7 @@ from api.cli import app as cli_app
 from api.security import KeyFile
 from api.settings import Settings
 from api.taxii import COLLECTIONS, TAXII
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 
 def _free_port() -> int:
@@ -30,7 +30,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(sharing_store: KuzuStore, tmp_path: Path) -> Iterator[tuple[str, Settings, dict[str, tuple[str, str]]]]:
+def server(sharing_store: EmbeddedStore, tmp_path: Path) -> Iterator[tuple[str, Settings, dict[str, tuple[str, str]]]]:
     db = sharing_store.path
     sharing_store.close()
     settings = Settings(db=db, api_keys_file=tmp_path / "keys.json", audit_log=tmp_path / "audit.jsonl")

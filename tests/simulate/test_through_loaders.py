@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from api.cli_load import loader_for
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from tests.simulate.sim_helpers import read_ffl
 
@@ -17,15 +17,15 @@ ORDER = (("ffl", "ffl_list_prev.txt", date(2023, 12, 15)), ("ffl", "ffl_list.txt
          ("violations", "violations.csv", None), ("hotspots", "hotspots.csv", None))
 
 
-def test_every_file_loads_and_rejects_exactly_the_planted_bad_rows(world_dir: Path, truth: dict[str, Any],
-                                                                    kuzu_store: KuzuStore, tmp_path: Path) -> None:
+def test_every_file_loads_and_rejects_exactly_the_planted_bad_rows(
+        world_dir: Path, truth: dict[str, Any], embedded_store: EmbeddedStore, tmp_path: Path) -> None:
     for kind, name, as_of in ORDER:
-        report = run_load(loader_for(kind), kuzu_store, world_dir / name,
+        report = run_load(loader_for(kind), embedded_store, world_dir / name,
                           LoadOptions(rejects_dir=tmp_path, as_of=as_of))
         assert report.read == truth["files"][name], name
         assert report.rejected == truth["expected_rejects"][name], name
         assert report.loaded == report.read - report.rejected
-    counts = kuzu_store.counts()["nodes"]
+    counts = embedded_store.counts()["nodes"]
     assert counts["Recovery"] == truth["files"]["traces.csv"] - truth["expected_rejects"]["traces.csv"]
     # renewed licences and old numbers quoted by traces resolve to the dealers of the two lists, no extra ones
     keys: set[str] = set()

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
+from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput
-from graph.kuzu_store import KuzuStore
 from loaders.base import LoadOptions, LoadReport, SimulatedCrash, run_load
 from loaders.stolen import StolenLoader, parse_reporters
 from loaders.stolen_hits import hits
@@ -27,7 +27,7 @@ DATA = Path(__file__).parents[1] / "data" / "stolen"
 TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
 
 
-def load(store: KuzuStore, kind: str, tmp_path: Path, name: str | None = None, **options: Any) -> LoadReport:
+def load(store: EmbeddedStore, kind: str, tmp_path: Path, name: str | None = None, **options: Any) -> LoadReport:
     loader = StolenLoader if kind == "stolen" else TracesLoader
     report = run_load(loader, store, DATA / (name or f"{kind}.csv"),
                       LoadOptions(rejects_dir=tmp_path / "rejects", **options))
@@ -42,8 +42,8 @@ def rejects(report: LoadReport) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_malformed_rows_are_rejected_with_reasons(kuzu_store: KuzuStore, tmp_path: Path) -> None:
-    report = load(kuzu_store, "stolen", tmp_path)
+def test_malformed_rows_are_rejected_with_reasons(embedded_store: EmbeddedStore, tmp_path: Path) -> None:
+    report = load(embedded_store, "stolen", tmp_path)
     assert (report.read, report.loaded, report.rejected) == (13, 5, 8)
     reasons = {(r["report_id"], r["reason"]) for r in rejects(report)}
     assert ("R-4", "bad date in reported_date") in reasons
@@ -56,53 +56,53 @@ def test_malformed_rows_are_rejected_with_reasons(kuzu_store: KuzuStore, tmp_pat
     assert all(r["line"].isdigit() for r in rejects(report))
 
 
-def test_reports_group_rows_and_a_dealer_reporter_is_the_dealer(kuzu_store: KuzuStore, tmp_path: Path) -> None:
-    load(kuzu_store, "traces", tmp_path)  # the trace quotes 1-54-069-01-5A-20000, the report the 8C renewal
-    load(kuzu_store, "stolen", tmp_path)
-    reports = {r["key"]: r for r in kuzu_store.node_table(
+def test_reports_group_rows_and_a_dealer_reporter_is_the_dealer(embedded_store: EmbeddedStore, tmp_path: Path) -> None:
+    load(embedded_store, "traces", tmp_path)  # the trace quotes 1-54-069-01-5A-20000, the report the 8C renewal
+    load(embedded_store, "stolen", tmp_path)
+    reports = {r["key"]: r for r in embedded_store.node_table(
         "TheftReport", ("reporter_kind", "firearm_count", "source_form", "reporter_agency")).to_pylist()}
     assert reports["R-1"]["firearm_count"] == 2 and reports["R-1"]["reporter_kind"] == "agency"
     assert reports["R-1"]["reporter_agency"] == "VA0760000 RICHMOND PD"
     assert reports["R-2"]["reporter_kind"] == "dealer" and reports["R-2"]["source_form"] == "ATF F 3310.11"
-    assert kuzu_store.edge_list("REPORTED", "Dealer", "TheftReport").to_pylist() == [
+    assert embedded_store.edge_list("REPORTED", "Dealer", "TheftReport").to_pylist() == [
         {"src": "1-54-20000", "dst": "R-2"}]
-    assert kuzu_store.counts()["nodes"]["Dealer"] == 1  # no second dealer for the renewed number
+    assert embedded_store.counts()["nodes"]["Dealer"] == 1  # no second dealer for the renewed number
     # an empty or placeholder serial is kept, but each such gun is its own node
-    r3 = [e["src"] for e in kuzu_store.edge_list("REPORTED_STOLEN", "Firearm", "TheftReport").to_pylist()
+    r3 = [e["src"] for e in embedded_store.edge_list("REPORTED_STOLEN", "Firearm", "TheftReport").to_pylist()
           if e["dst"] == "R-3"]
     assert len(set(r3)) == 2 and all(k.startswith("UNSERIALED|") for k in r3)
 
 
 @pytest.mark.parametrize("order", [("traces", "stolen"), ("stolen", "traces")])
-def test_hits_are_found_whichever_file_is_loaded_first(kuzu_store: KuzuStore, tmp_path: Path,
+def test_hits_are_found_whichever_file_is_loaded_first(embedded_store: EmbeddedStore, tmp_path: Path,
                                                        order: tuple[str, str]) -> None:
     for kind in order:
-        load(kuzu_store, kind, tmp_path)
-    found = hits(kuzu_store)
+        load(embedded_store, kind, tmp_path)
+    found = hits(embedded_store)
     assert set(zip(found["trace_id"], found["report_id"], strict=True)) == {("S-1", "R-1"), ("S-2", "R-2")}
     by_trace = found.set_index("trace_id")
     assert by_trace.loc["S-1", "days_report_to_recovery"] == 92
     assert by_trace.loc["S-2", "recovery_country"] == "MX"
-    flags = {r["key"]: r for r in kuzu_store.node_table("Recovery", ("reported_stolen", "stolen_report_id"))
+    flags = {r["key"]: r for r in embedded_store.node_table("Recovery", ("reported_stolen", "stolen_report_id"))
              .to_pylist()}
     assert flags["S-1"]["reported_stolen"] is True and flags["S-1"]["stolen_report_id"] == "R-1"
     assert flags["S-5"]["reported_stolen"] is None  # a gun nobody reported
-    guns = {r["key"]: r["reported_stolen"] for r in kuzu_store.node_table("Firearm", ("reported_stolen",))
+    guns = {r["key"]: r["reported_stolen"] for r in embedded_store.node_table("Firearm", ("reported_stolen",))
             .to_pylist()}
     assert guns["SMITH & WESSON|ABC123|PISTOL"] is True
     # the trace's description of the gun is kept, whatever the report called it
-    makes = dict(zip(*[kuzu_store.node_table("Firearm", ("manufacturer",)).column(c).to_pylist()
+    makes = dict(zip(*[embedded_store.node_table("Firearm", ("manufacturer",)).column(c).to_pylist()
                        for c in ("key", "manufacturer")], strict=True))
     assert makes["SMITH & WESSON|ABC123|PISTOL"] == "SMITH & WESSON"
     # the firearm's chain (CLI `path`, API firearm view) shows which recovery was of a reported gun
     from algorithms.chain import firearm_chain
 
-    chain = firearm_chain(kuzu_store, "firearm:SMITH & WESSON|ABC123|PISTOL")
+    chain = firearm_chain(embedded_store, "firearm:SMITH & WESSON|ABC123|PISTOL")
     stolen = {r.trace_id: (r.reported_stolen, r.stolen_report_id) for r in chain.recoveries}
     assert stolen["S-1"] == (True, "R-1")
 
 
-def snapshot(store: KuzuStore) -> dict[str, Any]:
+def snapshot(store: EmbeddedStore) -> dict[str, Any]:
     return {"counts": store.counts(),
             "reports": sorted(store.node_table("TheftReport", ("firearm_count", "reported_date")).to_pylist(),
                               key=str),
@@ -110,14 +110,14 @@ def snapshot(store: KuzuStore) -> dict[str, Any]:
 
 
 def test_reload_and_interrupted_load_equal_one_clean_run(tmp_path: Path) -> None:
-    clean = KuzuStore(tmp_path / "clean.kuzu")
+    clean = EmbeddedStore(tmp_path / "clean.lbug")
     clean.init_schema()
     load(clean, "stolen", tmp_path, batch_rows=4)
     expected = snapshot(clean)
     load(clean, "stolen", tmp_path, batch_rows=4)  # the same file again: nothing changes
     assert snapshot(clean) == expected
     clean.close()
-    crashed = KuzuStore(tmp_path / "crashed.kuzu")
+    crashed = EmbeddedStore(tmp_path / "crashed.lbug")
     crashed.init_schema()
     with pytest.raises(SimulatedCrash):
         load(crashed, "stolen", tmp_path, batch_rows=4, crash_after_batches=1)
@@ -130,7 +130,7 @@ def test_reload_and_interrupted_load_equal_one_clean_run(tmp_path: Path) -> None
 def run_cli(tmp_path: Path, *args: str) -> Result:
     from api.cli import app
 
-    return CliRunner().invoke(app, ["--db", str(tmp_path / "g.kuzu"), *args])
+    return CliRunner().invoke(app, ["--db", str(tmp_path / "g.lbug"), *args])
 
 
 def test_cli_load_hits_and_trace_requests(tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_cli_load_hits_and_trace_requests(tmp_path: Path) -> None:
         assert done.exit_code == 0, done.output
     unreadable = tmp_path / "binary.csv"
     unreadable.write_bytes(b"\x00\x01\x02PK\x03\x04")
-    as_process = subprocess.run([*TRACEGRAPH, "--db", str(tmp_path / "g.kuzu"), "load", "stolen", str(unreadable)],
+    as_process = subprocess.run([*TRACEGRAPH, "--db", str(tmp_path / "g.lbug"), "load", "stolen", str(unreadable)],
                                 capture_output=True, text=True, timeout=120)
     assert as_process.returncode == 2 and len(as_process.stderr.strip().splitlines()) == 1
     assert isinstance(run_cli(tmp_path, "load", "stolen", str(DATA / "traces.csv")).exception, InvalidInput)

@@ -1,12 +1,14 @@
-"""The embedded store: Kùzu, one file on disk, no server.
+"""The embedded store: LadybugDB (``ladybug``, the maintained fork of Kùzu), one file on disk, no server.
 
-Kùzu 0.11.3 plans a match on a parameter id as a full scan, so nothing here merges row by row. An upsert
-folds the batch in Arrow, finds which keys already exist (a hash join of the batch against the table, or a scan
-of the table when that is cheaper), ``COPY``s the new rows from Arrow and updates the existing ones with one
+Nothing here merges row by row (``UNWIND … MERGE`` keyed by an UNWIND variable runs at ~170 rows/s in the engine).
+An upsert folds the batch in Arrow, finds which keys already exist (a hash join of the batch against the table, or
+a scan of the table when that is cheaper), ``COPY``s the new rows from Arrow and updates the existing ones with one
 ``LOAD FROM $batch MATCH … SET`` statement. See ``docs/performance.md`` for the figures.
 
-Kùzu locks its file: one process owns a store at a time. Opening a store that another process holds raises
-:class:`graph.errors.StoreBusy` with one line saying so.
+The engine locks its file: one process owns a store at a time. Opening a store that another process holds raises
+:class:`graph.errors.StoreBusy` with one line saying so. A file written by the Kùzu-based versions of tracegraph
+(Kùzu 0.11.3, whose format the fork cannot read) raises :class:`graph.errors.StoreNeedsMigration` naming
+``tracegraph store migrate``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import kuzu
+import ladybug
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from cypher import registry
-from graph.ddl import kuzu_ddl
-from graph.errors import InvalidInput, StoreBusy, StoreUnavailable
+from graph.ddl import embedded_ddl
+from graph.errors import InvalidInput, StoreBusy, StoreNeedsMigration, StoreUnavailable
 from graph.identifiers import quote
 from graph.schema import SCHEMA, NodeLabel, RelType, Schema
 from graph.store import (
@@ -50,8 +52,8 @@ def _col(name: str) -> str:
     return f"_c_{name}"
 
 
-class KuzuStore:
-    backend = "kuzu"
+class EmbeddedStore:
+    backend = "embedded"
 
     def __init__(self, path: str | Path, schema: Schema = SCHEMA, *, buffer_pool_mb: int | None = None,
                  read_only: bool = False) -> None:
@@ -63,8 +65,12 @@ class KuzuStore:
             kwargs["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
         if read_only:  # several read-only processes may hold the file at once (the API's workers)
             kwargs["read_only"] = True
+        if is_kuzu_file(self.path):
+            raise StoreNeedsMigration(
+                f"the store {self.path} was written by a Kùzu-based tracegraph and this version uses LadybugDB: "
+                f"convert it with `tracegraph store migrate {self.path} NEW_FILE` (the old file is left as it is)")
         try:
-            self._db = kuzu.Database(str(self.path), **kwargs)
+            self._db = ladybug.Database(str(self.path), **kwargs)
         except RuntimeError as exc:
             if "lock" in str(exc).lower():
                 raise StoreBusy(
@@ -72,7 +78,7 @@ class KuzuStore:
                     "stop it or send the request to its API"
                 ) from None
             raise StoreUnavailable(f"cannot open the embedded store {self.path}: {str(exc).splitlines()[0]}") from exc
-        self._conn = kuzu.Connection(self._db)
+        self._conn = ladybug.Connection(self._db)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -108,7 +114,7 @@ class KuzuStore:
         return self._execute(registry().get(name, self.backend), params)
 
     def init_schema(self) -> None:
-        for statement in kuzu_ddl(self.schema):
+        for statement in embedded_ddl(self.schema):
             self._execute(statement)
         self.migrate()
 
@@ -231,7 +237,7 @@ class KuzuStore:
 
         Kùzu 0.11.3 corrupts *other* properties of relationships whose properties were changed with ``SET`` once
         the database checkpoints (seen: ``FLOW.year`` turned null for ~1% of rows after ``SET
-        e.analysis_run_id``; reproduced in ``tests/graph/test_kuzu_store.py``). Delete + ``COPY`` does not, so
+        e.analysis_run_id``; reproduced in ``tests/graph/test_embedded_store.py``). Delete + ``COPY`` does not, so
         every relationship update goes that way: read the stored values of every property, let non-null new values
         win, delete, copy back."""
         where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
@@ -314,6 +320,28 @@ class KuzuStore:
             text = f"MATCH ()-[e:{quote(rel)}]->() RETURN count(e)"
             counts["relationships"][rel] = int(self._execute(text).scalar())
         return counts
+
+    def table_counts(self) -> dict[str, dict[str, int]]:
+        """Rows in every node and relationship table the file holds, whether or not the schema declares it (a
+        migration compares these before and after)."""
+        counts: dict[str, dict[str, int]] = {"nodes": {}, "relationships": {}}
+        for row in self._execute("CALL show_tables() RETURN name, type").rows():
+            name, kind = str(row["name"]), str(row["type"])
+            if kind == "NODE":
+                counts["nodes"][name] = int(self._execute(f"MATCH (n:{quote(name)}) RETURN count(n)").scalar())
+            elif kind == "REL":
+                text = f"MATCH ()-[e:{quote(name)}]->() RETURN count(e)"
+                counts["relationships"][name] = int(self._execute(text).scalar())
+        return counts
+
+
+def is_kuzu_file(path: Path) -> bool:
+    """True for a database file written by Kùzu (its header starts with ``KUZU``; LadybugDB's with ``LBUG``)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == b"KUZU"
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return False
 
 
 def _touching(batch: pa.Table, created_from: pa.Array | None, created_to: pa.Array | None) -> pa.Array | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graph.kuzu_store import KuzuStore
+from graph.embedded_store import EmbeddedStore
 
 
 def flows(n: int, run: str) -> pd.DataFrame:
@@ -25,16 +25,16 @@ def test_updating_relationships_keeps_every_property_across_reopen(tmp_path: Pat
     Kùzu 0.11.3 nulled other properties of SET-updated relationships at checkpoint on a demo store (22 of 1,751
     FLOW years; see docs/architecture.md). The store now updates relationships by delete + COPY. The corruption
     did not reproduce on this small synthetic graph, so this test guards the merge semantics, not the bug."""
-    db = tmp_path / "flows.kuzu"
+    db = tmp_path / "flows.lbug"
     rows = flows(3000, "run-1")
-    with KuzuStore(db) as store:
+    with EmbeddedStore(db) as store:
         store.init_schema()
         store.upsert_nodes("Location", [{"location_key": k} for k in sorted(set(rows.from_key) | set(rows.to_key))])
         store.upsert_relationships("FLOW", "Location", "Location", rows)
         summary = store.upsert_relationships("FLOW", "Location", "Location",
                                              rows.assign(analysis_run_id="run-2", score=None))
         assert summary.changed == len(rows)
-    with KuzuStore(db) as store:
+    with EmbeddedStore(db) as store:
         got = store.edge_list("FLOW", "Location", "Location",
                               ("year", "source", "firearms", "score", "analysis_run_id")).to_pandas()
     assert len(got) == len(rows)
@@ -60,11 +60,11 @@ def test_init_schema_adds_properties_an_older_store_lacks(tmp_path: Path) -> Non
     older = Schema(relationships=SCHEMA.relationships, nodes=tuple(
         replace(n, properties=tuple(p for p in n.properties if p.name != "batch_id")) if n is firearm else n
         for n in SCHEMA.nodes))
-    path = tmp_path / "old.kuzu"
-    with KuzuStore(path, schema=older) as store:
+    path = tmp_path / "old.lbug"
+    with EmbeddedStore(path, schema=older) as store:
         store.init_schema()
         store.upsert_nodes("Firearm", pa.table({"firearm_key": ["G1"], "model": ["G19"]}))
-    with KuzuStore(path) as store:
+    with EmbeddedStore(path) as store:
         store.init_schema()
         store.upsert_nodes("Firearm", pa.table({"firearm_key": ["G1"], "batch_id": ["B-1"]}))
         row = store.node_table("Firearm", ("model", "batch_id")).to_pylist()

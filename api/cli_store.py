@@ -1,0 +1,39 @@
+"""``tracegraph store …``: operations on the store file itself (migration from the Kùzu-era format)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli_common import err
+
+store_app = typer.Typer(help="The store file itself: migrate a Kùzu-era store to LadybugDB.", no_args_is_help=True)
+
+
+@store_app.command("migrate")
+def migrate(old: Annotated[Path, typer.Argument(help="a store written by a Kùzu-based tracegraph (left unchanged)")],
+            new: Annotated[Path, typer.Argument(help="the LadybugDB store to create (must not exist)")],
+            as_json: Annotated[bool, typer.Option("--json", help="print the report as one JSON object")] = False,
+            ) -> None:
+    """Convert a Kùzu-era store: export it with Kùzu 0.11.3 in a separate process, import it with LadybugDB,
+    verify the count of every node label and relationship type, bring the schema up to date."""
+    from graph.migrate import migrate_kuzu_store
+
+    err.print(f"exporting {old} with Kùzu (read-only) …")
+    report = migrate_kuzu_store(old, new)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict()) + "\n")
+        return
+    nodes = sum(report.after["nodes"].values())
+    rels = sum(report.after["relationships"].values())
+    err.print(f"migrated {old} (Kùzu {report.kuzu_version}) -> {new}: {nodes:,} nodes and {rels:,} relationships, "
+              f"counts equal per label and type; schema columns added: {len(report.schema_changes)}")
+    err.print(f"use it with: export TRACEGRAPH_DB={new}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(store_app, name="store")
