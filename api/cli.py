@@ -1,7 +1,8 @@
 """The ``tracegraph`` command line.
 
-Exit codes: 0 success; 2 bad input or usage, or the embedded store busy (one line on stderr); 1 internal
-failure (one line; set ``TRACEGRAPH_DEBUG=1`` for the traceback).
+Exit codes: 0 success; 2 bad input or usage, the embedded store busy, or the store refusing the credentials (one
+line on stderr); 3 the store unreachable or gone mid-command (retry when it is back); 1 internal failure (one line;
+set ``TRACEGRAPH_DEBUG=1`` for the traceback).
 """
 
 from __future__ import annotations

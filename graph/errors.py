@@ -5,7 +5,8 @@ TracegraphError
 ├── NotFound            a referenced entity does not exist                                  (CLI exit 2, HTTP 404)
 ├── Forbidden           role or TLP forbids it                                              (CLI exit 2, HTTP 403)
 ├── Unauthenticated     no or bad credentials                                               (HTTP 401)
-└── StoreUnavailable    the store cannot be reached or opened                               (CLI exit 1, HTTP 503)
+└── StoreUnavailable    the store cannot be reached or opened, or went away mid-command    (CLI exit 3, HTTP 503)
+    ├── StoreRefused    the store refused the configured credentials (Neo4j wrong password)      (exit 2)
     ├── StoreBusy       the embedded store is locked by another process (e.g. a running server)  (exit 2)
     └── StoreNeedsMigration  the file was written by an engine this version cannot open (Kùzu-era)  (exit 2)
 
@@ -50,7 +51,12 @@ class Unauthenticated(TracegraphError):
 class StoreUnavailable(TracegraphError):
     http_status = 503
     title = "Store unavailable"
-    exit_code = 1
+    exit_code = 3  # distinct: worth retrying once the store is back
+
+
+class StoreRefused(StoreUnavailable):
+    title = "Store refused the credentials"
+    exit_code = 2
 
 
 class StoreBusy(StoreUnavailable):

@@ -7,14 +7,17 @@ inside managed transactions, which the driver retries on transient errors (leade
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cypher import registry
 from graph.ddl import neo4j_ddl
-from graph.errors import InvalidInput, StoreUnavailable
+from graph.errors import InvalidInput, StoreRefused, StoreUnavailable
 from graph.identifiers import quote
 from graph.schema import SCHEMA, Schema
 from graph.store import (
@@ -24,12 +27,14 @@ from graph.store import (
     Result,
     Rows,
     UpsertSummary,
+    anti_join,
     conform_nodes,
     conform_relationships,
     empty_counts,
 )
 
 BATCH_ROWS = 10_000
+WRITERS = 2  # concurrent sessions for batches of rows known to be new (CREATE cannot conflict)
 
 
 class Neo4jStore:
@@ -38,19 +43,29 @@ class Neo4jStore:
     def __init__(self, uri: str, user: str, password: str, database: str | None = None,
                  schema: Schema = SCHEMA) -> None:
         import neo4j
-        from neo4j import exceptions as neo4j_errors
 
         self.schema = schema
         self.database = database
-        self._errors = neo4j_errors
-        try:
-            self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
-            self._driver.verify_connectivity()
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.AuthError, ValueError, OSError) as exc:
-            raise StoreUnavailable(f"cannot reach Neo4j at {uri}: {type(exc).__name__}") from exc
+        self.uri = uri
+        self._driver = None
+        with _translated(uri):
+            try:
+                # Neo4j's notifications (unknown labels on a fresh database, cartesian products) are advice for
+                # query authors, not users: never print them.
+                self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password),
+                                                          notifications_min_severity="OFF",
+                                                          warn_notification_severity="OFF")
+                self._driver.verify_connectivity()
+            except ValueError as exc:
+                raise InvalidInput(f"not a Neo4j URI: {uri!r} ({exc})") from exc
+            except BaseException:
+                if self._driver is not None:
+                    self._driver.close()
+                raise
 
     def close(self) -> None:
-        self._driver.close()
+        if self._driver is not None:
+            self._driver.close()
 
     def __enter__(self) -> Self:
         return self
@@ -61,89 +76,119 @@ class Neo4jStore:
 
     # --- execution ---------------------------------------------------------------------------------------------
 
-    def _read(self, text: str, params: dict[str, Any] | None = None) -> Result:
+    def _run(self, text: str, params: dict[str, Any] | None, *, write: bool) -> Result:
         def work(tx: Any) -> tuple[list[str], list[list[Any]]]:
             result = tx.run(text, params or {})
             keys = list(result.keys())
             return keys, [list(record.values()) for record in result]
 
-        try:
-            with self._driver.session(database=self.database) as session:
-                keys, values = session.execute_read(work)
-        except self._errors.CypherSyntaxError as exc:
-            raise InvalidInput(f"query rejected by Neo4j: {exc.message}") from exc
-        except self._errors.ServiceUnavailable as exc:
-            raise StoreUnavailable(f"Neo4j unavailable: {type(exc).__name__}") from exc
+        assert self._driver is not None
+        with _translated(self.uri), self._driver.session(database=self.database) as session:
+            keys, values = (session.execute_write if write else session.execute_read)(work)
         return Result(pa.table({k: [_plain(row[i]) for row in values] for i, k in enumerate(keys)}))
 
-    def _write(self, text: str, params: dict[str, Any] | None = None) -> None:
-        def work(tx: Any) -> None:
-            tx.run(text, params or {}).consume()
+    def _read(self, text: str, params: dict[str, Any] | None = None) -> Result:
+        return self._run(text, params, write=False)
 
-        try:
-            with self._driver.session(database=self.database) as session:
-                session.execute_write(work)
-        except self._errors.ConstraintError as exc:
-            raise InvalidInput(f"Neo4j refused the data: {exc.message}") from exc
-        except self._errors.ServiceUnavailable as exc:
-            raise StoreUnavailable(f"Neo4j unavailable: {type(exc).__name__}") from exc
+    def _write(self, text: str, params: dict[str, Any] | None = None) -> None:
+        self._run(text, params, write=True)
+
+    def _write_returning(self, text: str, params: dict[str, Any] | None) -> Result:
+        return self._run(text, params, write=True)
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> Result:
         text = registry().get(name, self.backend)
-        return self._read(text, params) if _is_read_only(text) else self._write_returning(text, params)
-
-    def _write_returning(self, text: str, params: dict[str, Any] | None) -> Result:
-        def work(tx: Any) -> tuple[list[str], list[list[Any]]]:
-            result = tx.run(text, params or {})
-            keys = list(result.keys())
-            return keys, [list(record.values()) for record in result]
-
-        with self._driver.session(database=self.database) as session:
-            keys, values = session.execute_write(work)
-        return Result(pa.table({k: [_plain(row[i]) for row in values] for i, k in enumerate(keys)}))
+        return self._run(text, params, write=not _is_read_only(text))
 
     def init_schema(self) -> None:
         for statement in neo4j_ddl(self.schema):
             self._write(statement)
+        self._write("CALL db.awaitIndexes(300)")
 
     # --- upserts -----------------------------------------------------------------------------------------------
 
     def upsert_nodes(self, label: str, rows: Rows) -> UpsertSummary:
+        """Which keys exist (one index lookup per key), ``CREATE`` the new rows, ``SET`` (coalesce) the rest."""
         node = self.schema.node(label)
         batch = conform_nodes(node, rows)
+        if batch.num_rows == 0:
+            return UpsertSummary(0, 0, 0)
+        key, name = quote(node.key), quote(node.name)
         props = [c for c in batch.column_names if c != node.key]
-        sets = "".join(f" SET n.{quote(p)} = coalesce(row.{quote(p)}, n.{quote(p)})" for p in props)
-        text = (f"UNWIND $rows AS row MERGE (n:{quote(node.name)} {{{quote(node.key)}: row.{quote(node.key)}}}) "
-                f"ON CREATE SET n._created = true{sets} "
-                f"WITH n, coalesce(n._created, false) AS created REMOVE n._created RETURN sum(toInteger(created))")
-        created = sum(int(self._write_returning(text, {"rows": chunk}).scalar() or 0) for chunk in _chunks(batch))
-        return UpsertSummary(batch.num_rows, created, batch.num_rows - created)
+        lookup = f"UNWIND $keys AS k MATCH (n:{name} {{{key}: k}}) RETURN n.{key} AS {key}"
+        found = [self._read(lookup, {"keys": chunk}).arrow()
+                 for chunk in _key_chunks(batch.column(node.key))]
+        existing = pa.concat_tables(found) if found else batch.select([node.key]).slice(0, 0)
+        new, old = anti_join(batch, existing, [node.key])
+        self._parallel(f"UNWIND $rows AS row CREATE (n:{name}) SET n = row", new)
+        changed = 0
+        if old.num_rows and props:
+            differs = " OR ".join(f"(row.{quote(p)} IS NOT NULL AND (n.{quote(p)} IS NULL OR "
+                                  f"n.{quote(p)} <> row.{quote(p)}))" for p in props)
+            sets = ", ".join(f"n.{quote(p)} = coalesce(row.{quote(p)}, n.{quote(p)})" for p in props)
+            text = (f"UNWIND $rows AS row MATCH (n:{name} {{{key}: row.{key}}}) "
+                    f"WITH n, row, ({differs}) AS changed SET {sets} RETURN sum(toInteger(changed))")
+            changed = sum(int(self._write_returning(text, {"rows": chunk}).scalar() or 0)
+                          for chunk in _chunks(old))
+        return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed,
+                             created_keys=new.column(node.key))
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
                              created_from: pa.Array | None = None,
                              created_to: pa.Array | None = None) -> UpsertSummary:
-        """``created_from`` / ``created_to`` are ignored: MERGE looks every row up anyway."""
+        """Rows touching a node created just now (the hints) are ``CREATE``d without a lookup; the rest ``MERGE``."""
         rel = self.schema.relationship(rel_type)
         source, target = self.schema.node(from_label), self.schema.node(to_label)
         batch = conform_relationships(rel, source, target, rows)
+        if batch.num_rows == 0:
+            return UpsertSummary(0, 0, 0)
+        fresh = _touching(batch, created_from, created_to)
+        rows_fresh = batch.slice(0, 0)
+        if fresh is not None:
+            rows_fresh, batch = batch.filter(fresh), batch.filter(pc.invert(fresh))
         props = [c for c in batch.column_names if c not in (FROM_KEY, TO_KEY, *rel.key)]
-        identity = ", ".join(f"{quote(k)}: row.{quote(k)}" for k in rel.key)
-        sets = "".join(f" SET e.{quote(p)} = coalesce(row.{quote(p)}, e.{quote(p)})" for p in props)
-        text = (f"UNWIND $rows AS row "
-                f"MATCH (a:{quote(source.name)} {{{quote(source.key)}: row.{FROM_KEY}}}) "
-                f"MATCH (b:{quote(target.name)} {{{quote(target.key)}: row.{TO_KEY}}}) "
-                f"MERGE (a)-[e:{quote(rel.name)}{' {' + identity + '}' if identity else ''}]->(b) "
-                f"ON CREATE SET e._created = true{sets} "
-                f"WITH e, coalesce(e._created, false) AS created REMOVE e._created "
-                f"RETURN sum(toInteger(created)) AS created, count(e) AS matched")
-        created = matched = 0
-        for chunk in _chunks(batch):
-            row = self._write_returning(text, {"rows": chunk}).rows()[0]
-            created += int(row["created"] or 0)
-            matched += int(row["matched"] or 0)
-        if matched < batch.num_rows:
-            raise InvalidInput(f"{batch.num_rows - matched} {rel.name} row(s) name endpoints that do not exist")
-        return UpsertSummary(batch.num_rows, created, batch.num_rows - created)
+        match = (f"UNWIND $rows AS row "
+                 f"MATCH (a:{quote(source.name)} {{{quote(source.key)}: row.{FROM_KEY}}}) "
+                 f"MATCH (b:{quote(target.name)} {{{quote(target.key)}: row.{TO_KEY}}}) ")
+        matched = created = 0
+        if rows_fresh.num_rows:
+            every = [c for c in rows_fresh.column_names if c not in (FROM_KEY, TO_KEY)]
+            values = "{" + ", ".join(f"{quote(p)}: row.{quote(p)}" for p in every) + "}"
+            text = (f"{match}CREATE (a)-[e:{quote(rel.name)}]->(b) SET e = {values} RETURN count(e)")
+            done = self._parallel(text, rows_fresh, returning=True)
+            matched += done
+            created += done
+        if batch.num_rows:
+            identity = ", ".join(f"{quote(k)}: row.{quote(k)}" for k in rel.key)
+            sets = "".join(f" SET e.{quote(p)} = coalesce(row.{quote(p)}, e.{quote(p)})" for p in props)
+            text = (f"{match}MERGE (a)-[e:{quote(rel.name)}{' {' + identity + '}' if identity else ''}]->(b) "
+                    f"ON CREATE SET e._created = true{sets} "
+                    f"WITH e, coalesce(e._created, false) AS created REMOVE e._created "
+                    f"RETURN sum(toInteger(created)) AS created, count(e) AS matched")
+            for chunk in _chunks(batch):
+                row = self._write_returning(text, {"rows": chunk}).rows()[0]
+                created += int(row["created"] or 0)
+                matched += int(row["matched"] or 0)
+        total = batch.num_rows + rows_fresh.num_rows
+        if matched < total:
+            raise InvalidInput(f"{total - matched} {rel.name} row(s) name endpoints that do not exist")
+        return UpsertSummary(total, created, total - created)
+
+    def _parallel(self, text: str, table: pa.Table, *, returning: bool = False) -> int:
+        """Run a write of independent rows (CREATEs) in batches over ``WRITERS`` sessions; the sum of the first
+        column when ``returning``."""
+        if table.num_rows == 0:
+            return 0
+        chunks = list(_chunks(table))
+
+        def one(chunk: list[dict[str, Any]]) -> int:
+            result = self._write_returning(text, {"rows": chunk})
+            return int(result.scalar() or 0) if returning else 0
+
+        if len(chunks) == 1 or WRITERS == 1:
+            return sum(one(c) for c in chunks)
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            return sum(pool.map(one, chunks))
 
     # --- reads for projections ---------------------------------------------------------------------------------
 
@@ -182,6 +227,54 @@ class Neo4jStore:
 def _chunks(table: pa.Table) -> Iterator[list[dict[str, Any]]]:
     for offset in range(0, table.num_rows, BATCH_ROWS):
         yield table.slice(offset, BATCH_ROWS).to_pylist()
+
+
+def _key_chunks(column: pa.ChunkedArray) -> Iterator[list[Any]]:
+    for offset in range(0, len(column), BATCH_ROWS * 5):
+        yield column.slice(offset, BATCH_ROWS * 5).to_pylist()
+
+
+def _touching(batch: pa.Table, created_from: pa.Array | None, created_to: pa.Array | None) -> pa.Array | None:
+    """Mask of the rows whose source is in ``created_from`` or whose target is in ``created_to`` (None: no hint)."""
+    mask = None
+    for column, keys in ((FROM_KEY, created_from), (TO_KEY, created_to)):
+        if keys is not None and len(keys):
+            hit = pc.is_in(batch.column(column), value_set=pa.chunked_array([keys]).combine_chunks()
+                           .cast(batch.schema.field(column).type))
+            mask = hit if mask is None else pc.or_(mask, hit)
+    return mask
+
+
+@contextmanager
+def _translated(uri: str) -> Iterator[None]:
+    """Neo4j's errors as the project's error tree: one line naming what failed, no data values."""
+    from neo4j import exceptions as neo
+
+    try:
+        yield
+    except neo.AuthError as exc:
+        raise StoreRefused(f"Neo4j at {uri} refused the credentials (check TRACEGRAPH_NEO4J_USER / "
+                           f"TRACEGRAPH_NEO4J_PASSWORD)") from exc
+    except neo.ConstraintError as exc:
+        raise InvalidInput(f"Neo4j refused the data: {_first_line(exc)}") from exc
+    except (neo.CypherSyntaxError, neo.CypherTypeError) as exc:
+        raise InvalidInput(f"query rejected by Neo4j: {_first_line(exc)}") from exc
+    except (neo.ServiceUnavailable, neo.SessionExpired, neo.DatabaseUnavailable, neo.IncompleteCommit,
+            neo.TransientError, neo.SessionError, neo.ConnectionPoolError) as exc:
+        raise StoreUnavailable(f"Neo4j at {uri} is unavailable ({type(exc).__name__}); what was written before "
+                               f"stays, and re-running the same command completes it") from exc
+    except neo.Neo4jError as exc:
+        if getattr(exc, "code", "") and "Database" in str(getattr(exc, "code", "")) and \
+                "Unavailable" in str(getattr(exc, "code", "")):
+            raise StoreUnavailable(f"Neo4j at {uri} is unavailable ({exc.code})") from exc
+        raise StoreUnavailable(f"Neo4j at {uri} failed: {getattr(exc, 'code', type(exc).__name__)}") from exc
+    except OSError as exc:
+        raise StoreUnavailable(f"Neo4j at {uri} is unreachable ({type(exc).__name__})") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return str(message).splitlines()[0][:300]
 
 
 def _plain(value: Any) -> Any:

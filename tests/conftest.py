@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from graph.embedded_store import EmbeddedStore
+from graph.neo4j_server import LocalNeo4j, missing_tools
+from tests.neo4j_support import Neo4jServer
 
 DATA = Path(__file__).parent / "data"
 
@@ -25,6 +27,25 @@ def embedded_store(tmp_path: Path) -> Iterator[EmbeddedStore]:
     store.init_schema()
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
+    """One Neo4j 5 server for the whole session: the one TRACEGRAPH_NEO4J_URI names (with TRACEGRAPH_NEO4J_USER /
+    TRACEGRAPH_NEO4J_PASSWORD), else a local server from Maven Central jars (graph/neo4j_server.py) on loopback."""
+    uri = os.environ.get("TRACEGRAPH_NEO4J_URI")
+    if uri:
+        yield Neo4jServer(uri, os.environ.get("TRACEGRAPH_NEO4J_USER", "neo4j"),
+                          os.environ.get("TRACEGRAPH_NEO4J_PASSWORD", ""))
+        return
+    missing = missing_tools()
+    require(not missing, f"the local Neo4j server needs {' and '.join(missing)} on PATH (Java 17+, Maven)")
+    server = LocalNeo4j(tmp_path_factory.mktemp("neo4j-home"))
+    server.start()
+    try:
+        yield Neo4jServer(server.uri, server.user, server.password, server)
+    finally:
+        server.stop()
 
 
 def require(available: bool, reason: str) -> None:

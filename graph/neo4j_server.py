@@ -1,0 +1,295 @@
+"""A local Neo4j 5.26 LTS server from Maven Central jars, on loopback, without Docker.
+
+``deploy/neo4j/pom.xml`` pins the server artifacts; :func:`resolve_jars` runs ``mvn dependency:copy-dependencies``
+once (the jars are cached under ``~/.m2`` and copied into ``deploy/neo4j/target/lib``). :class:`LocalNeo4j` writes a
+``neo4j.conf`` into a home folder (Bolt and HTTP on 127.0.0.1 on free ports, auth on, data inside the home), sets a
+random initial password with ``neo4j-admin dbms set-initial-password`` before the first start, starts the server's
+own entry point (``org.neo4j.server.CommunityEntryPoint``) with ``java``, waits until Bolt answers, and stops it with
+SIGTERM (Neo4j's clean shutdown). Used by ``tracegraph neo4j start|stop`` and by the test suite's session fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from graph.errors import InvalidInput, StoreUnavailable
+
+REPO = Path(__file__).resolve().parent.parent
+POM = REPO / "deploy" / "neo4j" / "pom.xml"
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+STATE_FILE = "tracegraph-neo4j.json"  # in the home folder: pid, ports, password (mode 0600)
+START_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 60.0
+
+
+def missing_tools() -> list[str]:
+    """The system tools the local server needs that are not on PATH (Java 17+ and, for the first run, Maven)."""
+    return [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+
+
+def lib_dir(pom: Path = POM) -> Path:
+    return Path(os.environ.get("TRACEGRAPH_NEO4J_LIB") or pom.parent / "target" / "lib")
+
+
+def resolve_jars(pom: Path = POM, *, quiet: bool = True) -> Path:
+    """The folder holding the server's jars, resolving them with Maven first if the pom changed since."""
+    lib = lib_dir(pom)
+    stamp = lib / ".pom-sha"
+    if not pom.is_file():
+        if any(lib.glob("neo4j-5*.jar")):
+            return lib
+        raise InvalidInput(f"no Neo4j jars in {lib} and no pom at {pom} to resolve them")
+    digest = _sha(pom.read_bytes())
+    if stamp.is_file() and stamp.read_text() == digest and any(lib.glob("neo4j-5*.jar")):
+        return lib
+    if shutil.which("mvn") is None:
+        raise InvalidInput("Maven (mvn) is needed once to fetch the Neo4j jars from Maven Central")
+    if lib.exists():
+        shutil.rmtree(lib)
+    command = ["mvn", "-B", *(["-q"] if quiet else []), "-f", str(pom), "dependency:copy-dependencies",
+               f"-DoutputDirectory={lib}"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["no output"]
+        raise StoreUnavailable(f"mvn could not resolve the Neo4j jars: {tail[0][:200]}")
+    stamp.write_text(digest)
+    return lib
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerState:
+    """What a running local server needs to be found again (kept in HOME/tracegraph-neo4j.json)."""
+
+    home: str
+    bolt_port: int
+    http_port: int
+    password: str
+    user: str = "neo4j"
+    pid: int | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def browser_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/browser/"
+
+
+def conf_text(home: Path, bolt_port: int, http_port: int, heap_mb: int, pagecache_mb: int) -> str:
+    lines = [
+        "# Written by tracegraph (graph/neo4j_server.py): a loopback-only development server.",
+        "server.default_listen_address=127.0.0.1",
+        "server.default_advertised_address=127.0.0.1",
+        f"server.bolt.listen_address=127.0.0.1:{bolt_port}",
+        f"server.bolt.advertised_address=127.0.0.1:{bolt_port}",
+        "server.bolt.tls_level=DISABLED",
+        f"server.http.listen_address=127.0.0.1:{http_port}",
+        f"server.http.advertised_address=127.0.0.1:{http_port}",
+        "server.https.enabled=false",
+        "dbms.security.auth_enabled=true",
+        f"server.directories.data={home / 'data'}",
+        f"server.directories.logs={home / 'logs'}",
+        f"server.directories.plugins={home / 'plugins'}",
+        f"server.directories.import={home / 'import'}",
+        f"server.directories.run={home / 'run'}",
+        f"server.memory.heap.initial_size={heap_mb}m",
+        f"server.memory.heap.max_size={heap_mb}m",
+        f"server.memory.pagecache.size={pagecache_mb}m",
+        "server.jvm.additional=-XX:+UseG1GC",
+        "dbms.security.procedures.unrestricted=gds.*",
+        "db.shutdown_transaction_end_timeout=2s",
+        "dbms.usage_report.enabled=false",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class LocalNeo4j:
+    """One local server in ``home``. ``start()`` then ``stop()``, or use it as a context manager.
+
+    A home that already holds a state file reuses its ports and password (the password is set only before the
+    first start, as Neo4j requires)."""
+
+    def __init__(self, home: Path, *, lib: Path | None = None, heap_mb: int = 768, pagecache_mb: int = 256,
+                 bolt_port: int | None = None, http_port: int | None = None) -> None:
+        self.home = Path(home).resolve()
+        self.lib = lib
+        self.heap_mb, self.pagecache_mb = heap_mb, pagecache_mb
+        self._process: subprocess.Popen[bytes] | None = None
+        previous = read_state(self.home)
+        self.state = previous or ServerState(str(self.home), bolt_port or free_port(), http_port or free_port(),
+                                             secrets.token_urlsafe(18))
+
+    @property
+    def uri(self) -> str:
+        return self.state.uri
+
+    @property
+    def user(self) -> str:
+        return self.state.user
+
+    @property
+    def password(self) -> str:
+        return self.state.password
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else self.state.pid
+
+    def _java(self, lib: Path, main: str, *args: str, heap: bool = True) -> list[str]:
+        java = shutil.which("java")
+        if java is None:
+            raise InvalidInput("Java 17 or newer (java) is needed to run the local Neo4j server")
+        memory = [f"-Xms{self.heap_mb}m", f"-Xmx{self.heap_mb}m"] if heap else []
+        return [java, *memory, "-XX:+UseG1GC", "-Dfile.encoding=UTF-8", "-cp", f"{lib}/*", main, *args]
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> Self:
+        if self.running():
+            raise InvalidInput(f"a local Neo4j already runs from {self.home} (pid {self.state.pid})")
+        lib = self.lib or resolve_jars()
+        for folder in ("conf", "data", "logs", "plugins", "import", "run"):
+            (self.home / folder).mkdir(parents=True, exist_ok=True)
+        (self.home / "conf" / "neo4j.conf").write_text(
+            conf_text(self.home, self.state.bolt_port, self.state.http_port, self.heap_mb, self.pagecache_mb),
+            encoding="utf-8")
+        env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
+        if not (self.home / "data" / "dbms").exists():
+            done = subprocess.run(  # noqa: S603 - our own arguments
+                self._java(lib, ADMIN_TOOL, "dbms", "set-initial-password", self.state.password, heap=False),
+                env=env, capture_output=True, text=True, check=False, cwd=self.home)
+            if done.returncode != 0:
+                raise StoreUnavailable(f"neo4j-admin could not set the initial password: "
+                                       f"{(done.stderr or done.stdout).strip()[:200]}")
+        log = (self.home / "logs" / "console.log").open("ab")
+        self._process = subprocess.Popen(  # noqa: S603
+            self._java(lib, ENTRY_POINT, f"--home-dir={self.home}", f"--config-dir={self.home / 'conf'}"),
+            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.home,
+            start_new_session=True)
+        log.close()
+        self.state.pid = self._process.pid
+        write_state(self.home, self.state)
+        try:
+            self._wait_for_bolt(timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_for_bolt(self, timeout_s: float) -> None:
+        import neo4j
+        from neo4j import exceptions
+
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise StoreUnavailable(f"Neo4j exited during start (code {self._process.returncode}); see "
+                                       f"{self.home / 'logs'}: {self._log_tail()}")
+            try:
+                with neo4j.GraphDatabase.driver(self.uri, auth=(self.user, self.password),
+                                                connection_timeout=2) as driver:
+                    driver.verify_connectivity()
+                return
+            except (exceptions.ServiceUnavailable, exceptions.SessionExpired, OSError):
+                time.sleep(0.5)
+        raise StoreUnavailable(f"Neo4j did not answer on {self.uri} within {timeout_s:.0f} s; see "
+                               f"{self.home / 'logs'}")
+
+    def _log_tail(self) -> str:
+        for name in ("neo4j.log", "console.log"):
+            path = self.home / "logs" / name
+            if path.is_file():
+                lines = [x for x in path.read_text(errors="replace").splitlines() if "ERROR" in x or "rror" in x]
+                if lines:
+                    return lines[-1][:300]
+        return "no error logged"
+
+    def running(self) -> bool:
+        pid = self.pid
+        if pid is None:
+            return False
+        if self._process is not None:
+            return self._process.poll() is None
+        return _alive(pid)
+
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """SIGTERM (Neo4j shuts down cleanly), then SIGKILL after ``timeout_s``."""
+        pid = self.pid
+        if pid is not None and self.running():
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline and self.running():
+                time.sleep(0.2)
+            if self.running():
+                os.kill(pid, signal.SIGKILL)
+                time.sleep(0.2)
+            if self._process is not None:
+                self._process.wait(timeout=10)
+        self._process = None
+        self.state.pid = None
+        write_state(self.home, self.state)
+
+    def kill(self) -> None:
+        """Stop abruptly (SIGKILL), as a crash or a pulled plug would."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=30)
+        self._process = None
+        self.state.pid = None
+        write_state(self.home, self.state)
+
+    def __enter__(self) -> Self:
+        return self.start() if not self.running() else self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.is_file() and stat.read_text().split()[2:3] == ["Z"])
+
+
+def read_state(home: Path) -> ServerState | None:
+    path = Path(home) / STATE_FILE
+    if not path.is_file():
+        return None
+    return ServerState(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_state(home: Path, state: ServerState) -> None:
+    path = Path(home) / STATE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(asdict(state), handle)
