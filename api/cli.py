@@ -25,6 +25,7 @@ from api import (
     cli_export,
     cli_firearms,
     cli_load,
+    cli_neo4j,
     cli_report,
     cli_simulate,
     cli_stolen,
@@ -129,6 +130,7 @@ cli_dealers.register(app)
 cli_stolen.register(app)
 cli_report.register(app)
 cli_store.register(app)
+cli_neo4j.register(app)
 
 
 def main() -> None:

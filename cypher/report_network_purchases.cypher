@@ -7,4 +7,4 @@ RETURN p.person_key AS person_key, f.firearm_key AS firearm_key, b.purchase_date
        d.business_name AS business_name, d.license_name AS license_name, d.premise_city AS dealer_city,
        d.premise_state AS dealer_state, d.lat AS dealer_lat, d.lon AS dealer_lon,
        f.manufacturer_normalized AS manufacturer, f.model AS model, f.weapon_type AS weapon_type
-ORDER BY purchase_date, person_key, firearm_key
+ORDER BY purchase_date, person_key, firearm_key, sale_id, dealer_key

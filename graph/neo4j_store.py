@@ -278,9 +278,19 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """neo4j temporal values -> Python ones, so results look the same from both backends."""
+    """neo4j values -> Python ones, so results look the same from both backends: temporal values to ``datetime``
+    (inside lists and maps too), nodes and relationships to their property maps."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     to_native = getattr(value, "to_native", None)
-    return to_native() if callable(to_native) else value
+    if callable(to_native):
+        return to_native()
+    items = getattr(value, "items", None)
+    if callable(items) and hasattr(value, "element_id"):  # Node / Relationship
+        return {k: _plain(v) for k, v in items()}
+    return value
 
 
 _WRITE_CLAUSES = ("CREATE", "MERGE", "SET", "DELETE", "REMOVE", "DETACH")

@@ -1,0 +1,103 @@
+"""Neo4j's failures reach users as the error tree's one line: wrong credentials, no server, a server that goes away
+in the middle of a load (and a re-run that then completes it), a constraint violation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.errors import InvalidInput, StoreRefused, StoreUnavailable
+from graph.neo4j_server import LocalNeo4j, free_port
+from graph.neo4j_store import Neo4jStore
+from tests.conftest import require
+from tests.neo4j_support import Neo4jServer
+
+pytestmark = pytest.mark.neo4j
+
+TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
+TRACES = Path(__file__).parent.parent / "data" / "loaders"
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*TRACEGRAPH, *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env})
+
+
+def test_wrong_password_is_one_line_and_exit_2(neo4j_server: Neo4jServer) -> None:
+    # a user that does not exist: a wrong password for `neo4j` would lock that user out for a few seconds
+    with pytest.raises(StoreRefused, match="refused the credentials"):
+        Neo4jStore(neo4j_server.uri, "nobody", "wrong")
+    done = cli({**neo4j_server.env(), "TRACEGRAPH_NEO4J_USER": "nobody", "TRACEGRAPH_NEO4J_PASSWORD": "x"}, "stats")
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "refused the credentials" in done.stderr
+
+
+def test_no_server_is_one_line_and_exit_3() -> None:
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    with pytest.raises(StoreUnavailable, match=r"unavailable|unreachable"):
+        Neo4jStore(uri, "neo4j", "x")
+    done = cli({"TRACEGRAPH_STORE": "neo4j", "TRACEGRAPH_NEO4J_URI": uri}, "stats")
+    assert done.returncode == 3, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and uri in done.stderr
+
+
+def test_constraint_violation_is_invalid_input(neo4j_server: Neo4jServer) -> None:
+    with neo4j_server.store() as store:
+        store._write("CREATE (:Dealer {dealer_key: 'k1'})")
+        with pytest.raises(InvalidInput, match="refused the data"):
+            store._write("CREATE (:Dealer {dealer_key: 'k1'})")
+
+
+@pytest.fixture(scope="module")
+def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNeo4j]:
+    """A server of its own, to be killed in the middle of a load (the session's server stays up)."""
+    from graph.neo4j_server import missing_tools
+
+    require(not missing_tools(), "the local Neo4j server needs java and mvn")
+    server = LocalNeo4j(tmp_path_factory.mktemp("neo4j-second"), heap_mb=512, pagecache_mb=128)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_server_gone_mid_load_then_rerun_equals_one_clean_load(second_server: LocalNeo4j,
+                                                                neo4j_server: Neo4jServer, tmp_path: Path) -> None:
+    from loaders.base import LoadOptions, run_load
+    from loaders.kinds import loader_for
+    from loaders.synthetic import simulate
+
+    simulate("small", 5, tmp_path / "in")
+    traces = tmp_path / "in" / "traces.csv"
+
+    def load(store: Neo4jStore, **options: object) -> None:
+        run_load(loader_for("traces"), store, traces, LoadOptions(rejects_dir=tmp_path / "rej", batch_rows=1000,
+                                                                  **options))  # type: ignore[arg-type]
+
+    with neo4j_server.store() as clean:  # the reference: one uninterrupted load
+        load(clean)
+        expected = clean.counts()
+
+    with Neo4jStore(second_server.uri, second_server.user, second_server.password) as store:
+        store.init_schema()
+
+        def pull_the_plug(rows: int) -> None:
+            if rows >= 2000 and second_server.running():
+                second_server.kill()
+
+        with pytest.raises(StoreUnavailable, match="unavailable"):
+            load(store, progress=pull_the_plug)
+    second_server.start()
+    with Neo4jStore(second_server.uri, second_server.user, second_server.password) as store:
+        partial = store.counts()
+        assert 0 < partial["nodes"]["Recovery"] < expected["nodes"]["Recovery"]
+    done = cli({"TRACEGRAPH_STORE": "neo4j", "TRACEGRAPH_NEO4J_URI": second_server.uri,
+                "TRACEGRAPH_NEO4J_PASSWORD": second_server.password}, "load", "traces", str(traces),
+               "--rejects-dir", str(tmp_path / "rej2"))
+    assert done.returncode == 0, done.stderr
+    with Neo4jStore(second_server.uri, second_server.user, second_server.password) as store:
+        assert store.counts() == expected

@@ -1,0 +1,316 @@
+"""One small simulated world loaded into both stores: every answer the product gives must be the same on Neo4j.
+
+The world is simulated once (``tracegraph simulate --scale small``), every input kind is loaded through the loaders
+into the embedded store and into the session's Neo4j server, ``analyze`` writes back into each with the same seed,
+then the commands, every Cypher statement in the registry, the exports, the reports and the HTTP API run against
+both and their answers are compared: equal rankings and counts, values equal to float precision.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.cli import app
+from api.cli_demo import LOADS
+from cypher import registry
+from graph.embedded_store import EmbeddedStore
+from graph.neo4j_store import Neo4jStore
+from graph.store import GraphStore
+from tests.neo4j_support import Neo4jServer
+
+pytestmark = pytest.mark.neo4j
+
+SEED = 3
+
+
+@dataclass
+class Twins:
+    root: Path
+    lbug: Path
+    server: Neo4jServer
+    loads: dict[str, list[tuple[str, int, int, int]]]  # backend -> (kind, read, loaded, rejected) per file
+    summaries: dict[str, dict[str, Any]]
+
+    def env(self, backend: str) -> dict[str, str]:
+        if backend == "neo4j":  # the db path only places the installation's files (the export salt) beside it
+            return {**self.server.env(), "TRACEGRAPH_DB": str(self.lbug)}
+        return {"TRACEGRAPH_STORE": "embedded", "TRACEGRAPH_DB": str(self.lbug)}
+
+    def open(self, backend: str) -> GraphStore:
+        if backend == "neo4j":
+            return Neo4jStore(self.server.uri, self.server.user, self.server.password)
+        return EmbeddedStore(self.lbug)
+
+    def cli(self, backend: str, *args: str) -> str:
+        result = CliRunner().invoke(app, list(args), env=self.env(backend))
+        assert result.exit_code == 0, (backend, args, result.output[-2000:], result.exception)
+        return result.stdout
+
+
+def _load_and_analyze(store: GraphStore, inputs: Path, rejects: Path) -> tuple[list[tuple[str, int, int, int]],
+                                                                                dict[str, Any]]:
+    from algorithms.analyze import analyze, write_back
+    from loaders.base import LoadOptions, run_load
+    from loaders.kinds import loader_for
+
+    store.init_schema()
+    reports = []
+    for kind, name in LOADS:
+        report = run_load(loader_for(kind), store, inputs / name, LoadOptions(rejects_dir=rejects))
+        reports.append((kind, report.read, report.loaded, report.rejected))
+    result = analyze(store, seed=SEED)
+    write_back(store, result, started_at=datetime(2026, 1, 1, tzinfo=UTC))
+    return reports, dict(result.summary)
+
+
+@pytest.fixture(scope="module")
+def twins(neo4j_server: Neo4jServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twins]:
+    from loaders.synthetic import simulate
+
+    root = tmp_path_factory.mktemp("twins")
+    simulate("small", SEED, root / "inputs")
+    loads, summaries = {}, {}
+    with EmbeddedStore(root / "graph.lbug") as embedded:
+        loads["embedded"], summaries["embedded"] = _load_and_analyze(embedded, root / "inputs", root / "rej-e")
+    with neo4j_server.store() as neo:
+        loads["neo4j"], summaries["neo4j"] = _load_and_analyze(neo, root / "inputs", root / "rej-n")
+    yield Twins(root, root / "graph.lbug", neo4j_server, loads, summaries)
+
+
+def both(twins: Twins, func: Any) -> tuple[Any, Any]:
+    out = []
+    for backend in ("embedded", "neo4j"):
+        with twins.open(backend) as store:
+            out.append(func(store))
+    return out[0], out[1]
+
+
+def same(a: Any, b: Any, where: str = "") -> None:
+    """Equal, with floats equal to 1e-9 relative (sums in a different order may differ in the last bits)."""
+    if (isinstance(a, float) and isinstance(b, float | int)) or (isinstance(b, float) and isinstance(a, int)):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), f"{where}: {a} != {b}"
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert sorted(a) == sorted(b), f"{where}: keys {sorted(a)} != {sorted(b)}"
+        for key in a:
+            if key != "timings":  # wall-clock seconds of each analysis step
+                same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        assert len(a) == len(b), f"{where}: {len(a)} rows != {len(b)} rows"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same(x, y, f"{where}[{i}]")
+    elif isinstance(a, str) and isinstance(b, str) and a[:1] in "[{" and a != b:
+        try:
+            same(json.loads(a), json.loads(b), where)
+        except json.JSONDecodeError:
+            assert a == b, f"{where}: {a!r} != {b!r}"
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+# --- loads and analysis ---------------------------------------------------------------------------------------
+
+def test_every_input_kind_loads_the_same_rows_and_graph(twins: Twins) -> None:
+    assert twins.loads["embedded"] == twins.loads["neo4j"]
+    assert {kind for kind, *_ in twins.loads["neo4j"]} == {kind for kind, _ in LOADS}
+    assert all(loaded > 0 for _, _, loaded, _ in twins.loads["neo4j"])
+    embedded, neo = both(twins, lambda s: s.counts())
+    assert embedded == neo
+    assert neo["nodes"]["Recovery"] > 1000 and neo["relationships"]["FLOW"] > 0
+
+
+def test_analysis_finds_the_same_networks_and_scores(twins: Twins) -> None:
+    same(twins.summaries["embedded"], twins.summaries["neo4j"], "summary")
+    embedded, neo = both(twins, lambda s: sorted(s.node_table("Person", ("straw_score", "network_id", "pagerank"))
+                                                 .to_pylist(), key=lambda r: r["key"]))
+    same(embedded, neo, "persons")
+
+
+# --- every statement in the registry ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def params(twins: Twins) -> dict[str, Any]:
+    """A value for every $parameter the registry's statements take, chosen so that each returns rows."""
+    with twins.open("embedded") as store:
+        nets = store._execute("MATCH (n:Network) RETURN n.network_id AS id ORDER BY n.size DESC, id LIMIT 1").rows()
+        chain = store._execute("MATCH (f:Firearm)-[:RECOVERED_IN]->(r:Recovery) MATCH (p:Person)-[:PURCHASED]->(f) "
+                               "RETURN f.firearm_key AS fk, f.serial_number AS s, p.last_name AS n, r.trace_id AS t "
+                               "ORDER BY fk LIMIT 1").rows()[0]
+        dealer = store._execute("MATCH (d:Dealer) WHERE d.anomaly_score IS NOT NULL RETURN d.license_number AS l, "
+                                "d.premise_state AS s ORDER BY d.anomaly_score DESC, l LIMIT 1").rows()[0]
+        runs = store._execute("MATCH (r:AnalysisRun) RETURN r.run_id AS r").arrow().column(0).to_pylist()
+    return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
+            "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
+            "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
+            "name": chain["n"], "n": 25, "nodes": [], "trace_id": chain["t"]}
+
+
+def _rows(result: Any) -> list[dict[str, Any]]:
+    return result.rows()
+
+
+def _canonical(rows: list[dict[str, Any]], root: Path) -> list[dict[str, Any]]:
+    """Rows as comparable values: the wall-clock times of the two loads and the two stores' rejects folders
+    masked, lists inside a row compared as sets."""
+    return [{k: _plain(v, str(root)) for k, v in row.items()} for row in rows]
+
+
+_STARTED = datetime.now()
+
+
+def _plain(value: Any, root: str) -> Any:
+    if isinstance(value, datetime) and abs((value.replace(tzinfo=None) - _STARTED).total_seconds()) < 86_400:
+        return "<load time>"
+    if isinstance(value, str) and root in value:
+        return re.sub(r"rej-[en]", "rej", value.replace(root, "<root>"))
+    if isinstance(value, list):
+        items = [_plain(v, root) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    if isinstance(value, dict):
+        return {k: _plain(v, root) for k, v in value.items() if k != "timings"}  # timings: wall-clock seconds
+    return value
+
+
+# Written by analyze's write-back and `firearms batches` on both stores above (their results are compared there).
+_WRITES = {"networks_clear", "firearms_batches_clear"}
+_BY_LOAD_TIME = {"load_runs"}  # ordered by when each file was loaded: the two loads ran at different times
+
+
+def _shared_names() -> list[str]:
+    reg = registry()
+    return [n for n in reg.names() if not n.startswith("bloom_") and n not in _WRITES]
+
+
+@pytest.mark.parametrize("name", _shared_names())
+def test_every_statement_answers_the_same_on_both_stores(twins: Twins, params: dict[str, Any], name: str) -> None:
+    text = registry().get(name, "neo4j")
+    wanted = {p: params[p] for p in set(re.findall(r"\$(\w+)", text))}
+    embedded, neo = both(twins, lambda s: _canonical(_rows(s.query(name, wanted)), twins.root))
+    ordered = "ORDER BY" in text.upper() and name not in _BY_LOAD_TIME
+    if not ordered:
+        key = lambda r: json.dumps(r, sort_keys=True, default=str)  # noqa: E731
+        embedded, neo = sorted(embedded, key=key), sorted(neo, key=key)
+    same(embedded, neo, name)
+
+
+def test_bloom_statements_run_on_neo4j(twins: Twins, params: dict[str, Any]) -> None:
+    """The Bloom search phrases and scene actions exist only in Neo4j's dialect; each runs."""
+    names = [n for n in registry().names() if n.startswith("bloom_")]
+    assert len(names) >= 10
+    import neo4j
+
+    answered = 0
+    with neo4j.GraphDatabase.driver(twins.server.uri, auth=(twins.server.user, twins.server.password),
+                                    notifications_min_severity="OFF") as driver:
+        for name in names:  # Bloom runs these itself and draws nodes and paths: read them as the driver gives them
+            text = registry().get(name, "neo4j")
+            wanted = {p: params[p] for p in set(re.findall(r"\$(\w+)", text))}
+            answered += bool(driver.execute_query(text, wanted).records)
+    assert answered >= len(names) // 2
+
+
+# --- commands, exports, reports, the HTTP API -----------------------------------------------------------------
+
+def _parsed(text: str, root: Path) -> Any:
+    try:
+        return _plain(json.loads(text), str(root))
+    except json.JSONDecodeError:
+        return text
+
+
+@pytest.mark.parametrize("args", [
+    ("straw", "--top", "100", "--format", "json"),
+    ("dealers", "--top", "100", "--format", "json"),
+    ("corridors", "--top", "50", "--format", "json"),
+    ("corridors", "--level", "city", "--top", "50", "--format", "json"),
+    ("communities", "--format", "json"),
+    ("chokepoints", "--top", "20", "--format", "json"),
+    ("firearms", "batches", "--format", "json"),
+    ("stolen", "hits", "--format", "json"),
+    ("stats", "--json"),
+], ids=lambda a: "-".join(a[:2]))
+def test_analyst_commands_rank_the_same(twins: Twins, args: tuple[str, ...]) -> None:
+    embedded, neo = (_parsed(twins.cli(b, *args), twins.root) for b in ("embedded", "neo4j"))
+    assert embedded, args
+    same(embedded, neo, " ".join(args))
+
+
+def test_path_and_firearm_chain_are_the_same(twins: Twins, params: dict[str, Any]) -> None:
+    with twins.open("embedded") as store:
+        row = store._execute("MATCH (p:Person)-[:PURCHASED]->(f:Firearm)<-[:SOLD]-(d:Dealer) "
+                             "WHERE p.straw_rank = 1 RETURN p.person_key AS p, d.license_number AS d LIMIT 1").rows()[0]
+    args = ("path", f"person:{row['p']}", f"dealer:{row['d']}")
+    embedded, neo = (twins.cli(b, *args) for b in ("embedded", "neo4j"))
+    assert row["p"] in embedded
+    assert embedded == neo
+
+
+def test_stix_and_geojson_exports_are_the_same(twins: Twins) -> None:
+    outputs = {}
+    for backend in ("embedded", "neo4j"):
+        stix, geo = twins.root / f"{backend}.stix.json", twins.root / f"{backend}.geojson"
+        twins.cli(backend, "export", "stix", "--tlp", "amber", "--role", "analyst", "--out", str(stix))
+        twins.cli(backend, "export", "geojson", "--layers", "corridors,hubs,dealers,recoveries", "--role",
+                  "investigator", "--out", str(geo))
+        bundle = json.loads(stix.read_text())
+        objects = sorted((o["type"], o["id"], json.dumps({k: v for k, v in o.items() if k not in (
+            "created", "modified", "first_seen", "last_seen")}, sort_keys=True))
+            for o in bundle["objects"] if o["type"] not in ("identity", "marking-definition", "extension-definition"))
+        outputs[backend] = (objects, json.loads(geo.read_text()))
+    (e_stix, e_geo), (n_stix, n_geo) = outputs["embedded"], outputs["neo4j"]
+    assert len(e_stix) > 1000
+    assert [o[:2] for o in e_stix] == [o[:2] for o in n_stix]
+    assert e_stix == n_stix
+    assert len(e_geo["features"]) > 10
+    same(e_geo, n_geo, "geojson")
+
+
+def test_corridor_report_is_the_same(twins: Twins) -> None:
+    tables = {}
+    for backend in ("embedded", "neo4j"):
+        out = twins.root / f"report-{backend}"
+        listing = twins.cli(backend, "report", "corridors", "--region", "VA,NY", "--no-pdf", "--json",
+                            "--out", str(out))
+        html = sorted(out.rglob("*.html"))
+        assert html, listing
+        text = html[0].read_text()
+        tables[backend] = re.findall(r"<td[^>]*>(.*?)</td>", text, flags=re.S)
+    assert len(tables["embedded"]) > 10
+    assert tables["embedded"] == tables["neo4j"]
+
+
+def test_http_api_serves_the_same_answers_from_neo4j(twins: Twins, params: dict[str, Any]) -> None:
+    from api.app import create_app
+    from api.security import KeyFile
+    from api.settings import Settings
+
+    answers = {}
+    for backend in ("embedded", "neo4j"):
+        extra = ({"store": "neo4j", "neo4j_uri": twins.server.uri, "neo4j_user": twins.server.user,
+                  "neo4j_password": twins.server.password} if backend == "neo4j" else {"db": twins.lbug})
+        folder = twins.root / f"api-{backend}"
+        settings = Settings(**extra, api_keys_file=folder / "keys.json", audit_log=folder / "audit.log",
+                            evidence_dir=folder / "evidence", key_dir=folder / "keys")
+        record, secret = KeyFile.for_settings(settings).create("investigator", "test")
+        headers = {"X-API-Key": f"{record.key_id}.{secret}"}
+        got = []
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            for url in ("/api/v1/straw-queue?limit=50", "/api/v1/dealer-anomalies?limit=50", "/api/v1/corridors?top=50",
+                        f"/api/v1/firearms/{params['firearm_key']}", f"/api/v1/networks/{params['network_id']}",
+                        f"/api/v1/paths?source=firearm:{params['firearm_key']}&target=recovery:{params['trace_id']}",
+                        "/api/v1/exports/geojson?layers=corridors,hubs"):
+                response = client.get(url, headers=headers)
+                got.append((url, response.status_code, _plain(response.json(), str(twins.root))))
+        answers[backend] = got
+    assert all(status == 200 for _, status, _ in answers["neo4j"]), [(u, s) for u, s, _ in answers["neo4j"]]
+    same(answers["embedded"], answers["neo4j"], "api")
