@@ -192,9 +192,21 @@ def _person(b: _Builder, person: Record) -> str | None:
         ext["dob"] = person.get("dob")
         address = [person.get(k) for k in ("street", "city", "state", "zip")]
         contact = ", ".join(str(a) for a in address if a) or None
-    return b.add(stix2.Identity, level, person.get("date_added"), id=stix_id("identity", {"person": ext["person_key"]}),
-                 name=name,
-                 identity_class="individual", contact_information=contact, extensions=_ext("person", ext))
+    pid = b.add(stix2.Identity, level, person.get("date_added"), id=stix_id("identity", {"person": ext["person_key"]}),
+                name=name, identity_class="individual", contact_information=contact, extensions=_ext("person", ext))
+    if pid and scored:  # the score again in a standard note: MISP and OpenCTI drop property extensions
+        facts = {k: ext.get(k) for k in ("straw_score", "straw_rank", "straw_indicators", "network_id")}
+        _note(b, level, person.get("date_added"), {"straw": ext["person_key"]}, f"Straw purchase score of {name}",
+              facts, [pid])
+    return pid
+
+
+def _note(b: _Builder, marking: Level, learned: Any, identity: Any, abstract: str, facts: dict[str, Any],
+          refs: list[str]) -> str | None:
+    lines = [f"{k}: {json.dumps(v) if isinstance(v, list | dict) else v}" for k, v in facts.items()
+             if v not in (None, "", [])]
+    return b.add(stix2.Note, marking, learned, id=stix_id("note", identity), abstract=abstract,
+                 content="\n".join(lines) or abstract, object_refs=refs)
 
 
 def _dealer(b: _Builder, dealer: Record, locations: dict[str, str]) -> str | None:
@@ -222,6 +234,36 @@ def _firearm(b: _Builder, firearm: Record) -> str | None:
                  weapon_type=firearm.get("weapon_type"), country_of_manufacture=firearm.get("country_of_manufacture"))
 
 
+_PATTERN_FIELDS = ("serial_number", "manufacturer", "model", "caliber", "weapon_type")
+
+
+def _pattern_text(value: Any) -> str:
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _firearm_indicator(b: _Builder, firearm: Record, fid: str | None, recovered: bool) -> str | None:
+    """A standard ``indicator`` matching the firearm (serial and make), for consumers that drop the custom
+    ``firearm`` SDO (misp-stix and OpenCTI do): recoveries are sightings of it, so they survive there too."""
+    if fid is None:
+        return None
+    fields = [(name, firearm[name]) for name in _PATTERN_FIELDS if firearm.get(name) not in (None, "")]
+    if not fields:
+        fields = [("firearm_key", firearm["firearm_key"])]
+    pattern = "[" + " AND ".join(f"x-tracegraph-firearm:{name} = {_pattern_text(value)}"
+                                 for name, value in fields) + "]"
+    label = " ".join(str(v) for k, v in fields if k != "serial_number")
+    serial = firearm.get("serial_number")
+    iid = b.add(stix2.Indicator, LABEL_TLP["Firearm"], firearm.get("date_added"),
+                id=stix_id("indicator", {"firearm": firearm["firearm_key"]}),
+                name=f"Firearm {label}".strip() + (f" serial {serial}" if serial else ""),
+                description=f"Traced firearm {firearm['firearm_key']}"
+                            + (" recovered in crime" if recovered else ""),
+                indicator_types=["malicious-activity" if recovered else "unknown"], pattern=pattern,
+                pattern_type="stix", valid_from=EPOCH)
+    b.rel(iid, "related-to", fid, {"indicator-of": firearm["firearm_key"]}, LABEL_TLP["Firearm"])
+    return iid
+
+
 def _firearm_note(b: _Builder, firearm: Record, fid: str | None, related: list[str]) -> None:
     """A standard ``note`` repeating the firearm's description, for consumers that drop the ``firearm`` SDO
     (misp-stix does, and then drops its sightings too)."""
@@ -238,7 +280,9 @@ def _firearm_note(b: _Builder, firearm: Record, fid: str | None, related: list[s
 
 
 def _recovery(b: _Builder, rec: Record, firearm: Record | None, where: list[str]) -> str | None:
-    fire_id = stix_id("firearm", rec["firearm_key"])
+    # a sighting of the firearm's indicator (what MISP and OpenCTI read), else of the firearm itself
+    indicator = stix_id("indicator", {"firearm": rec["firearm_key"]})
+    fire_id = indicator if indicator in b.objects else stix_id("firearm", rec["firearm_key"])
     seen = _ts(rec.get("recovery_date") or rec.get("request_date")) or b.stamp
     ext = {"trace_id": rec["trace_id"], "request_date": rec.get("request_date"),
            "recovery_date": rec.get("recovery_date"), "recovery_state": rec.get("recovery_state"),
@@ -268,8 +312,13 @@ def _flow(b: _Builder, flow: Record) -> str | None:
     has_scores = any(values.get(k) is not None for k in ("expected", "score", "z_score", "trend"))
     level = most_restrictive(RELATIONSHIP_TLP["FLOW"], COMPUTED_TLP) if has_scores else RELATIONSHIP_TLP["FLOW"]
     identity = {"flow": [flow["source_key"], flow["destination_key"], flow.get("year"), flow.get("data_source")]}
-    return b.rel(src, "related-to", dst, identity, level, extensions=_ext("corridor", values),
-                 description=f"Firearms trafficking corridor ({flow.get('year')}, {flow.get('firearms')} firearms)")
+    rid = b.rel(src, "related-to", dst, identity, level, extensions=_ext("corridor", values),
+                description=f"Firearms trafficking corridor ({flow.get('year')}, {flow.get('firearms')} firearms)")
+    if rid:  # the figures again in a standard note on both places: MISP drops location-to-location relationships
+        _note(b, b.levels[rid], b.learned.get(rid), identity,
+              f"Trafficking corridor {flow['source_key']} -> {flow['destination_key']} ({flow.get('year')})",
+              {k: v for k, v in values.items() if k not in ("source_key", "destination_key")}, [src, dst, rid])
+    return rid
 
 
 def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: str) -> stix2.Bundle:
@@ -342,8 +391,10 @@ def _build(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: str
         if net_id in scored_networks:
             b.rel(ta, "uses", patterns["straw-purchasing"], {"uses": [net_id, "straw-purchasing"]}, "amber")
     firearms = {f["firearm_key"]: f for f in records.firearms}
+    recovered_keys = {r["firearm_key"] for r in records.recoveries}
     for firearm in records.firearms:
         fid = _firearm(b, firearm)
+        _firearm_indicator(b, firearm, fid, firearm["firearm_key"] in recovered_keys)
         for dealer_key in firearm["dealer_keys"]:
             b.rel(dealers.get(dealer_key), "sold", fid, {"sold": [dealer_key, firearm["firearm_key"]]}, "green")
         for person_key in firearm["purchaser_keys"]:
