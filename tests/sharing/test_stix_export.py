@@ -161,3 +161,31 @@ def test_misp_stix_keeps_firearms_sightings_scores_and_corridors(sharing_store: 
     assert "year: 2017" in text and "firearms: 120" in text
     assert "Peach Arms" in text and "geolocation" in {o.get("name") for o in event["Object"]}
     assert "Quaxworth" not in text
+
+
+def test_extension_schemas_are_shipped_json_at_the_urls_the_definitions_name(sharing_store: EmbeddedStore) -> None:
+    from jsonschema import Draft202012Validator
+
+    from exports.stix_extensions import EXT_IDS, EXT_NAME_OF_ID, schema_json
+
+    objects = _export(sharing_store, "red", "investigator")["objects"]
+    definitions = [o for o in objects if o["type"] == "extension-definition"]
+    assert len(definitions) == 5
+    validators = {}
+    for definition in definitions:
+        name = EXT_NAME_OF_ID[definition["id"]]
+        schema = schema_json(name)
+        assert definition["schema"] == schema["$id"] and definition["schema"].endswith(f"/{name}-ext.json")
+        assert not definition["schema"].startswith("https://github.com/")  # an HTML page, not the schema
+        Draft202012Validator.check_schema(schema)
+        validators[definition["id"]] = Draft202012Validator(schema)
+    checked = 0
+    for obj in objects:
+        if obj["type"] == "firearm":
+            assert not list(validators[EXT_IDS["firearm"]].iter_errors(obj))
+            checked += 1
+        for ext_id, payload in obj.get("extensions", {}).items():
+            if ext_id in validators and payload.get("extension_type") == "property-extension":
+                assert not list(validators[ext_id].iter_errors(payload)), (obj["id"], ext_id)
+                checked += 1
+    assert checked >= 10
