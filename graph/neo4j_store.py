@@ -19,7 +19,7 @@ from cypher import registry
 from graph.ddl import neo4j_ddl
 from graph.errors import InvalidInput, StoreRefused, StoreUnavailable
 from graph.identifiers import quote
-from graph.schema import SCHEMA, Schema
+from graph.schema import DATE_ADDED, SCHEMA, Schema
 from graph.store import (
     ARROW_TYPES,
     FROM_KEY,
@@ -30,7 +30,11 @@ from graph.store import (
     anti_join,
     conform_nodes,
     conform_relationships,
+    content_props,
     empty_counts,
+    stamp_new,
+    stamps_versions,
+    version_stamp,
 )
 
 BATCH_ROWS = 10_000
@@ -115,20 +119,27 @@ class Neo4jStore:
             return UpsertSummary(0, 0, 0)
         key, name = quote(node.key), quote(node.name)
         props = [c for c in batch.column_names if c != node.key]
+        now = version_stamp()
+        stamping = stamps_versions(node, batch)
         lookup = f"UNWIND $keys AS k MATCH (n:{name} {{{key}: k}}) RETURN n.{key} AS {key}"
         found = [self._read(lookup, {"keys": chunk}).arrow()
                  for chunk in _key_chunks(batch.column(node.key))]
         existing = pa.concat_tables(found) if found else batch.select([node.key]).slice(0, 0)
         new, old = anti_join(batch, existing, [node.key])
-        self._parallel(f"UNWIND $rows AS row CREATE (n:{name}) SET n = row", new)
+        self._parallel(f"UNWIND $rows AS row CREATE (n:{name}) SET n = row", stamp_new(new, now) if stamping else new)
         changed = 0
         if old.num_rows and props:
-            differs = " OR ".join(f"(row.{quote(p)} IS NOT NULL AND (n.{quote(p)} IS NULL OR "
-                                  f"n.{quote(p)} <> row.{quote(p)}))" for p in props)
-            sets = ", ".join(f"n.{quote(p)} = coalesce(row.{quote(p)}, n.{quote(p)})" for p in props)
+            def differs(names: list[str]) -> str:
+                return " OR ".join(f"(row.{quote(p)} IS NOT NULL AND (n.{quote(p)} IS NULL OR "
+                                   f"n.{quote(p)} <> row.{quote(p)}))" for p in names) or "false"
+
+            sets = [f"n.{quote(p)} = coalesce(row.{quote(p)}, n.{quote(p)})" for p in props]
+            if stamping:  # a new version when a content property changes (compared before the SETs)
+                sets.insert(0, f"n.{DATE_ADDED} = CASE WHEN content THEN $now ELSE n.{DATE_ADDED} END")
             text = (f"UNWIND $rows AS row MATCH (n:{name} {{{key}: row.{key}}}) "
-                    f"WITH n, row, ({differs}) AS changed SET {sets} RETURN sum(toInteger(changed))")
-            changed = sum(int(self._write_returning(text, {"rows": chunk}).scalar() or 0)
+                    f"WITH n, row, ({differs(props)}) AS changed, ({differs(content_props(props))}) AS content "
+                    f"SET {', '.join(sets)} RETURN sum(toInteger(changed))")
+            changed = sum(int(self._write_returning(text, {"rows": chunk, "now": now}).scalar() or 0)
                           for chunk in _chunks(old))
         return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed,
                              created_keys=new.column(node.key))
