@@ -113,13 +113,13 @@ def _products(ctx: DemoContext) -> None:
                                "indicators"])
     ctx.summary.append(("dealer anomalies", f"{len(dealers)} dealers ranked against exposure-adjusted peers",
                         str(path)))
-    corridors = ctx.store.query("corridors", {"level": "state", "source": "traces", "year": -1,
-                                              "limit": 200}).rows()
+    from algorithms.corridor_query import COLUMNS, CorridorQuery, ask, records
+
+    corridors = records(ask(ctx.store, CorridorQuery(basis="traces", top=200)).ranked)
     path = ctx.products / "corridors_state.csv"
-    _write_csv(path, corridors, ["source", "destination", "year", "firearms", "expected", "score",
-                                 "median_ttc_days", "trend"])
+    _write_csv(path, corridors, list(COLUMNS))
     top = corridors[0] if corridors else None
-    found = f"top: {top['source']} -> {top['destination']} ({top['year']})" if top else "no corridors"
+    found = f"top: {top['src']} -> {top['dst']} ({top['year']})" if top else "no corridors"
     ctx.summary.append(("corridors", found, str(path)))
 
 

@@ -22,7 +22,7 @@ CREATE REL TABLE IF NOT EXISTS `NIBIN_LINK`(FROM `Recovery` TO `Recovery`, `lead
 CREATE REL TABLE IF NOT EXISTS `INSPECTED`(FROM `Dealer` TO `Inspection`);
 CREATE REL TABLE IF NOT EXISTS `CITED`(FROM `Inspection` TO `Violation`);
 CREATE REL TABLE IF NOT EXISTS `MEMBER_OF`(FROM `Person` TO `Network`, `analysis_run_id` STRING);
-CREATE REL TABLE IF NOT EXISTS `FLOW`(FROM `Location` TO `Location`, `year` INT64, `level` STRING, `source` STRING, `firearms` INT64, `expected` DOUBLE, `score` DOUBLE, `z` DOUBLE, `median_ttc_days` DOUBLE, `trend` STRING, `analysis_run_id` STRING);
+CREATE REL TABLE IF NOT EXISTS `FLOW`(FROM `Location` TO `Location`, `year` INT64, `level` STRING, `basis` STRING, `dataset` STRING, `firearms` INT64, `expected` DOUBLE, `score` DOUBLE, `z` DOUBLE, `median_ttc_days` DOUBLE, `trend` STRING, `trend_slope` DOUBLE, `analysis_run_id` STRING);
 CREATE REL TABLE IF NOT EXISTS `REFERS_TO`(FROM `Intel` TO `Firearm`, FROM `Intel` TO `Person`, FROM `Intel` TO `Location`, FROM `Intel` TO `Recovery`, FROM `Intel` TO `Dealer`);
 CREATE REL TABLE IF NOT EXISTS `OF`(FROM `Evidence` TO `Recovery`, FROM `Evidence` TO `Firearm`);
 CREATE REL TABLE IF NOT EXISTS `REPORTED_STOLEN`(FROM `Firearm` TO `TheftReport`, `serial_quoted` STRING);
