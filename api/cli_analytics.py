@@ -97,8 +97,15 @@ def register(app: typer.Typer) -> None:
         if near_hotspots is not None:
             from api.cli_dealers import NEAR_COLUMNS, near_hotspot_rows
 
-            with settings(ctx).open_store() as store:
-                _emit(near_hotspot_rows(store, near_hotspots), NEAR_COLUMNS, fmt)
+            conf = settings(ctx)
+            with conf.open_store() as store:
+                rows, rule = near_hotspot_rows(store, near_hotspots, conf.hotspot_rule)
+            err.print(rule, highlight=False)
+            if not rows:
+                err.print(f"no dealer with a location within {near_hotspots:g} km of a hotspot: dealers get "
+                          "locations from `tracegraph load ffl FILE` or `tracegraph load inspections FILE`",
+                          highlight=False)
+            _emit(rows, NEAR_COLUMNS, fmt)
             return
         with settings(ctx).open_store() as store:
             rows = store.query("dealer_anomalies", {"limit": top}).rows()

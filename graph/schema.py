@@ -159,7 +159,9 @@ DEALER = NodeLabel(
         P("first_seen_date", "DATE"), P("last_verified_date", "DATE", "date of the ATF list that last "
                                          "carried this licensee"),
         P("lat", "DOUBLE"), P("lon", "DOUBLE"),
-        P("geocode_precision", doc="zip | city | county | state | none"),
+        P("premise_county", doc="county name of the premises, as a source gave it"),
+        P("geocode_precision", doc="address (coordinates given by the source, e.g. inspection reports) | zip | "
+                                   "city | county | state | none"),
         P("trace_count", "INT64", computed=True),
         P("short_ttc_share", "DOUBLE", "share of traced guns recovered within 3 years of sale", computed=True),
         P("multiple_sale_share", "DOUBLE", computed=True),
@@ -256,7 +258,16 @@ INSPECTION = NodeLabel(
     "Inspection", "inspection_id",
     "An ATF compliance inspection of a dealer.",
     (
-        P("inspection_id"), P("inspection_date", "DATE"), P("outcome"), P("source_document_url"),
+        P("inspection_id"), P("inspection_date", "DATE"),
+        P("outcome", doc="normalised: No Violations | Report of Violations | Warning Letter | Warning Conference | "
+                         "Settlement | License Revoked | License Surrendered"),
+        P("outcome_given", doc="the disposition exactly as the source gave it (e.g. 'Revocation/denial of "
+                               "renewal')"),
+        P("assigned_date", "DATE", "date the inspection was assigned (inspection reports)"),
+        P("revocation_recommended", "BOOL", "the inspector recommended revocation (inspection reports)"),
+        P("revocation_effective_date", "DATE"),
+        P("citation_count", "INT64", "citations the source counts for the inspection"),
+        P("source_document_url"),
         P("policy_context", doc="enforcement policy in force on the inspection date"),
         P("zero_tolerance_period", "BOOL", "inspected while the 2021-07 zero-tolerance policy was in force"),
         _RUN,

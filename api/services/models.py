@@ -177,6 +177,7 @@ class ProfileInspection(Out):
     inspection_id: str | None
     inspection_date: dt.date | None
     outcome: str | None
+    outcome_given: str | None = Field(None, description="the disposition as the source gave it")
     source_document_url: str | None
     policy_period: str | None
     violations: list[ProfileViolation]
@@ -200,6 +201,7 @@ class TransparencyVerified(Out):
     premise_city: str | None
     premise_state: str | None
     premise_zip: str | None
+    premise_county: str | None = None
     first_seen_date: dt.date | None
     last_verified_date: dt.date | None
     data_as_of: dt.date | None = Field(description="date of the latest ATF list loaded for the dealer's state")
