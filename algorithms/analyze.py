@@ -35,18 +35,11 @@ from algorithms.corridors import Corridors, corridors, state_coordinates
 from algorithms.projection import person_projection
 from algorithms.tables import AnalysisTables, load_tables
 from graph.store import GraphStore
+from loaders.kinds import NEEDS as LOAD_NEEDS
 
 MIN_NETWORK_SIZE = 2
 TRACES = "traces"  # the FLOW basis of corridors counted from this store's trace records
-#: What each stage needs, and the line a user sees when it is missing.
-NEEDS = {
-    "purchases": "needs purchases (who bought which gun): load them with `tracegraph load traces FILE` or "
-                 "`tracegraph load multiple-sales FILE`",
-    "traces": "needs traces (guns sold by a dealer and recovered): load them with `tracegraph load traces FILE`",
-    "state_tables": "needs state source x recovery tables: load them with `tracegraph load state-traces FILE`",
-    "trace_corridors": "needs corridors from traces: load them with `tracegraph load traces FILE`",
-    "recovered_firearms": "needs recovered firearms: load them with `tracegraph load traces FILE`",
-}
+NEEDS = {need: line for need, (_, line) in LOAD_NEEDS.items()}  # the line a user sees per missing input
 # City-level corridors are modelled among the busiest places only: the gravity fit is dense over source x
 # destination cells, and a corridor between two towns with a handful of guns says nothing a state-level corridor
 # does not. The state level covers every flow.

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import emit_json, err, settings
+from api.cli_common import emit_json, err, say_missing, settings
 from graph.errors import InvalidInput
 
 FORMATS = ("csv", "json")
@@ -83,6 +83,8 @@ def register(app: typer.Typer) -> None:
         _check_format(fmt)
         with settings(ctx).open_store() as store:
             rows = store.query("straw_queue", {"limit": top}).rows()
+            if not rows:
+                say_missing(store, "purchases")
         _emit(rows, ["rank", "person_key", "last_name", "first_name", "dob", "score", "indicators", "network_id"],
               fmt)
 
@@ -109,6 +111,8 @@ def register(app: typer.Typer) -> None:
             return
         with settings(ctx).open_store() as store:
             rows = store.query("dealer_anomalies", {"limit": top}).rows()
+            if not rows:
+                say_missing(store, "traces")
         for rank, row in enumerate(rows, start=1):
             row["rank"] = rank
         _emit(rows, ["rank", "license_number", "business_name", "state", "traces", "expected", "score",
@@ -121,6 +125,9 @@ def register(app: typer.Typer) -> None:
         _check_format(fmt)
         with settings(ctx).open_store() as store:
             rows = store.query("network_members").rows()
+            if not rows and not say_missing(store, "purchases"):
+                err.print("no networks of two or more persons in the last analysis (run `tracegraph analyze` "
+                          "after new loads)", highlight=False)
         _emit(rows, ["person_key", "last_name", "first_name", "dob", "network_id", "network_size",
                      "network_score"], fmt)
 
@@ -187,6 +194,8 @@ def register(app: typer.Typer) -> None:
                 raise InvalidInput(f"--since must be YYYY-MM-DD, not {since!r}") from None
         type_set = frozenset(t.strip().upper() for t in types.split(",")) if types else None
         with settings(ctx).open_store() as store:
+            if say_missing(store, "entities"):
+                return
             index = path_index(path_projection(store))
         kwargs: dict[str, Any] = {"max_hops": max_hops, "since": since_date}
         if type_set:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import err, settings
+from api.cli_common import err, say_missing, settings
 from graph.errors import InvalidInput, NotFound
 from graph.store import GraphStore
 
@@ -121,6 +121,8 @@ def register(app: typer.Typer) -> None:
         _check_format(fmt)
         with settings(ctx).open_store() as store:
             everything = profiles(tables_from_store(store, parse_rule(settings(ctx).hotspot_rule)))
+            if not everything:
+                say_missing(store, "dealers")
         if fmt == "json":
             text = json.dumps(everything, default=str, allow_nan=False) + "\n"
             if out_file is None:
