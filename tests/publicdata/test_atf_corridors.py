@@ -168,3 +168,41 @@ def test_before_analyze_and_on_an_empty_store_the_answer_says_what_to_do(tmp_pat
     unscored = ok(db, "corridors", "--into", "NY", "--year", "2016", "--top", "3")
     assert "not scored yet (ranked by volume): run `tracegraph analyze`" in unscored.stderr
     assert len(unscored.stdout.strip().splitlines()) == 4
+
+
+def test_geojson_and_stix_carry_scored_interstate_corridors_with_their_basis(atf_store: Path, tmp_path: Path) -> None:
+    ok(atf_store, "export", "geojson", "--out", str(tmp_path / "c.geojson"), "--year", "2016", "--layers",
+       "corridors")
+    features = json.loads((tmp_path / "c.geojson").read_text(encoding="utf-8"))["features"]
+    lines = [f["properties"] for f in features if f["properties"]["layer"] == "corridors"]
+    assert lines and all(p["basis"] == "atf_table" for p in lines)
+    assert all(p["firearms"] > 0 and p["source"] != p["destination"] for p in lines)  # no zero or in-state rows
+    assert all(p["score"] is not None for p in lines)
+    ga_ny = [p for p in lines if (p["source"], p["destination"]) == ("state:US-GA", "state:US-NY")]
+    assert len(ga_ny) == 1 and ga_ny[0]["firearms"] == 438
+    ok(atf_store, "export", "stix", "--out", str(tmp_path / "b.json"), "--tlp", "amber")
+    bundle = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    corridors = [ext for o in bundle["objects"] if o.get("type") == "relationship"
+                 for name, ext in (o.get("extensions") or {}).items() if name.startswith("extension-definition")
+                 and isinstance(ext, dict) and "basis" in ext]
+    assert corridors and {c["basis"] for c in corridors} == {"atf_table"}
+    assert all(c["source_key"] != c["destination_key"] and c["firearms"] > 0 for c in corridors)
+
+
+def test_demo_public_writes_the_iron_pipeline_products(tmp_path: Path) -> None:
+    done = subprocess.run([*TRACEGRAPH, "demo", "--public", "--out", str(tmp_path)], capture_output=True, text=True,
+                          timeout=900, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    products = tmp_path / "products"
+    reports = sorted(p.name for p in (products / "reports").glob("*.html"))
+    assert reports == ["corridors_state_IL_2017_atf-table.html", "corridors_state_NY_2017_atf-table.html"]
+    ny = (products / "corridors_into_NY_2017.csv").read_text(encoding="utf-8").splitlines()
+    top5 = {line.split(",")[3].removeprefix("state:US-") for line in ny[1:6]}
+    assert len(IRON_PIPELINE & top5) >= 4
+    profiles = json.loads((products / "dealer_profiles_inspected.json").read_text(encoding="utf-8"))
+    assert len(profiles) == 1907
+    geojson = json.loads((products / "corridors_atf_state.geojson").read_text(encoding="utf-8"))
+    assert {f["properties"]["basis"] for f in geojson["features"]} == {"atf_table"}
+    five = sum(1 for p in profiles for i in p["verified"]["inspections"] for v in i["violations"]
+               if v["zero_tolerance_category"])
+    assert five == 702
