@@ -138,6 +138,9 @@ def P(name: str, type_: PropertyType = "STRING", doc: str = "", *, indexed: bool
 
 
 _RUN = P("load_run_id", doc="run id of the load that last wrote this node")
+DATE_ADDED = "date_added"
+_ADDED = P(DATE_ADDED, "TIMESTAMP", "when the graph learned this version of the node (UTC): set by the store when a "
+           "load or an analysis creates the node or changes one of its properties; TAXII date_added")
 
 DEALER = NodeLabel(
     "Dealer", "dealer_key",
@@ -173,7 +176,7 @@ DEALER = NodeLabel(
         P("sales_index_confidence", "DOUBLE", computed=True),
         P("nearest_hotspot", computed=True), P("nearest_hotspot_km", "DOUBLE", computed=True),
         P("analysis_run_id", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -195,7 +198,7 @@ PERSON = NodeLabel(
         P("network_id", computed=True),
         P("pagerank", "DOUBLE", computed=True), P("betweenness", "DOUBLE", computed=True),
         P("analysis_run_id", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -213,7 +216,7 @@ FIREARM = NodeLabel(
           computed=True),
         P("batch_id", doc="serial batch: recovered guns of this make and model with serials close in sequence "
           "(algorithms/batches.py)", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -234,7 +237,7 @@ RECOVERY = NodeLabel(
         P("reported_stolen", "BOOL", "the recovered firearm is named by a lost/stolen report",
           computed=True),
         P("stolen_report_id", doc="the earliest lost/stolen report naming the firearm", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -250,7 +253,7 @@ LOCATION = NodeLabel(
         P("pagerank", "DOUBLE", "hub centrality on the flow graph", computed=True),
         P("betweenness", "DOUBLE", "transit centrality on the flow graph", computed=True),
         P("violent_crime_rate_per_100k", "DOUBLE"), P("homicide_rate_per_100k", "DOUBLE"),
-        P("crime_data_year", "INT64"),
+        P("crime_data_year", "INT64"), _ADDED,
     ),
 )
 
@@ -290,7 +293,7 @@ NETWORK = NodeLabel(
     "A community detected on the person projection.",
     (
         P("network_id"), P("size", "INT64"), P("score", "DOUBLE"), P("algorithm"),
-        P("resolution", "DOUBLE"), P("analysis_run_id"),
+        P("resolution", "DOUBLE"), P("analysis_run_id"), _ADDED,
     ),
 )
 
