@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from algorithms import evaluate, straw_features
-from algorithms.tables import load_tables
+from algorithms.tables import AnalysisTables, load_tables
 from graph.errors import InvalidInput
 from graph.store import GraphStore
 
@@ -19,6 +19,18 @@ def baselines(values: pd.DataFrame) -> dict[str, pd.Series]:
                     + values["short_ttc_unknown_possessor"])
     return {"recovered_within_3y": recovered_3y.astype(float),
             "plus_multiple_sales": (recovered_3y + values["multiple_sale_reports"]).astype(float)}
+
+
+def analysis_figures(truth: dict[str, Any], tables: AnalysisTables, values: pd.DataFrame, ranked: pd.DataFrame,
+                     membership: pd.Series, dealers: pd.DataFrame) -> dict[str, Any]:
+    """Straw, ring and dealer figures of one analysis held in memory (the sensitivity study's path).
+
+    ``values``: straw feature values (for the baselines); ``ranked``: person_key, most suspicious first;
+    ``membership``: person_key -> network id; ``dealers``: dealer_key, score, traces."""
+    order = dealers.sort_values(["score", "dealer_key"], ascending=[False, True])
+    return {"straw": evaluate.straw_metrics(truth, tables.purchases, ranked, baselines(values)),
+            "rings": evaluate.ring_metrics(truth, tables.purchases, membership),
+            "dealers": evaluate.dealer_metrics(truth, order, dealers.set_index("dealer_key")["traces"])}
 
 
 def scorecard(store: GraphStore, truth: dict[str, Any]) -> dict[str, Any]:
