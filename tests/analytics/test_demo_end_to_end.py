@@ -68,8 +68,18 @@ def test_dealers_communities_corridors_commands(demo: Path) -> None:
     dealers = json.loads(run("--db", db, "dealers", "--top", "5", "--format", "json").stdout)
     assert [d["rank"] for d in dealers] == [1, 2, 3, 4, 5]
     assert {"license_number", "business_name", "state", "traces", "expected", "score", "indicators"} <= set(dealers[0])
-    members = list(csv.DictReader(io.StringIO(run("--db", db, "communities").stdout)))
+    review = list(csv.DictReader(io.StringIO(run("--db", db, "communities").stdout)))
+    # the review list: ranked, short, every network with at least two suspects or one suspect's guns recovered
+    # from several members, and a reason in words
+    assert 3 <= len(review) <= 300
+    assert [int(n["review_rank"]) for n in review] == list(range(1, len(review) + 1))
+    assert [float(n["score"]) for n in review] == sorted((float(n["score"]) for n in review), reverse=True)
+    assert all(int(n["size"]) >= 2 and "suspected straw purchaser" in n["reason"] for n in review)
+    assert all(int(n["suspects"]) >= 1 for n in review)
+    members = list(csv.DictReader(io.StringIO(run("--db", db, "communities", "--all").stdout)))
     assert members and all(int(m["network_size"]) >= 2 for m in members)
+    everything = {m["network_id"] for m in members}
+    assert {n["network_id"] for n in review} < everything and len(everything) > 3 * len(review)
     corridors = json.loads(run("--db", db, "corridors", "--level", "state", "--top", "5", "--format", "json").stdout)
     assert len(corridors) == 5
     assert [c["score"] for c in corridors] == sorted((c["score"] for c in corridors), reverse=True)
