@@ -37,14 +37,15 @@ def scorecard(store: GraphStore, truth: dict[str, Any]) -> dict[str, Any]:
     if "straw_purchasers" not in truth:
         raise InvalidInput("not a tracegraph truth file: no straw_purchasers")
     tables = load_tables(store)
-    ranked = store.node_table("Person", ("straw_rank", "network_id")).to_pandas()
-    ranked = ranked.dropna(subset=["straw_rank"]).sort_values("straw_rank")
+    persons = store.node_table("Person", ("straw_rank", "network_id")).to_pandas()
+    ranked = persons.dropna(subset=["straw_rank"]).sort_values("straw_rank")
     if ranked.empty:
         raise InvalidInput("no analysis in this store yet: run `tracegraph analyze` first")
     features = straw_features.compute(tables)
     figures: dict[str, Any] = {"straw": evaluate.straw_metrics(
         truth, tables.purchases, ranked.rename(columns={"key": "person_key"}), baselines(features.values))}
-    membership = ranked.dropna(subset=["network_id"]).set_index("key")["network_id"]
+    # every member (possessors too: a network's size counts everyone in it), not only the ranked purchasers
+    membership = persons.dropna(subset=["network_id"]).set_index("key")["network_id"]
     figures["rings"] = evaluate.ring_metrics(truth, tables.purchases, membership)
     dealers = store.node_table("Dealer", ("anomaly_score", "trace_count")).to_pandas().dropna(
         subset=["anomaly_score"])

@@ -40,13 +40,16 @@ def test_demo_writes_every_product_and_beats_the_spreadsheet_baseline(demo: Path
     figures = json.loads((products / "evaluation.json").read_text())
     straw = figures["straw"]
     assert straw["k"] > 20
-    assert straw["precision_at_k"] >= 0.75
+    assert straw["precision_at_k"] >= 0.9  # 0.98 measured on this world (docs/accuracy.md)
     assert straw["precision_at_k"] > straw["baseline_plus_multiple_sales"]
     assert straw["straw_only_precision_at_k"] > straw["baseline_plus_multiple_sales_straw_only"]
     assert straw["hard_negatives_in_top_k"] <= straw["k"] * 0.05
     dealers = figures["dealers"]
     assert dealers["median_rank"] < dealers["baseline_raw_traces_median_rank"]
-    assert figures["rings"]["mean_best_share"] > 0.6
+    assert dealers["median_rank_share"] <= 0.015  # corrupt dealers near the top 1% (0.8% measured)
+    # issue 20's ring recovery: >= 60% of a ring in one network no bigger than 4x the ring (0.82 measured)
+    assert figures["rings"]["recovered_share"] >= 0.75
+    assert figures["rings"]["mean_best_share"] > 0.8
 
 
 def test_straw_queue_columns_and_explanations(demo: Path) -> None:
