@@ -10,8 +10,9 @@ from rich.console import Console
 
 from api.settings import Settings
 
-err = Console(stderr=True)
-out = Console()
+# emoji=False: rich would turn ":key:" in data (did:key:z6Mk…) into an emoji; data cells are also escaped
+err = Console(stderr=True, emoji=False)
+out = Console(emoji=False)
 
 
 def settings(ctx: typer.Context) -> Settings:

@@ -38,6 +38,10 @@ from graph.store import (
     conform_nodes,
     conform_relationships,
     empty_counts,
+    stamp_changed,
+    stamp_new,
+    stamps_versions,
+    version_stamp,
 )
 
 # A hash-join probe handles roughly 50k (relationships) to 400k (nodes) batch rows per second; a full scan of a
@@ -150,11 +154,16 @@ class EmbeddedStore:
         props = [c for c in batch.column_names if c != node.key]
         existing = self._existing_nodes(node, batch, props)
         new, old = anti_join(batch, existing, [node.key])
+        stamp = version_stamp() if stamps_versions(node, batch) else None
         if new.num_rows:
+            if stamp is not None:
+                new = stamp_new(new, stamp)
             columns = ", ".join(quote(c) for c in new.column_names)
             self._execute(f"COPY {quote(label)}({columns}) FROM $batch", {"batch": new})
         changed = changed_rows(old, existing, [node.key], props)
         if changed.num_rows:
+            if stamp is not None:
+                changed = stamp_changed(changed, old, existing, node.key, props, stamp)
             sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})"
                              for p in changed.column_names if p != node.key)
             text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "

@@ -137,6 +137,9 @@ def P(name: str, type_: PropertyType = "STRING", doc: str = "", *, indexed: bool
 
 
 _RUN = P("load_run_id", doc="run id of the load that last wrote this node")
+DATE_ADDED = "date_added"
+_ADDED = P(DATE_ADDED, "TIMESTAMP", "when the graph learned this version of the node (UTC): set by the store when a "
+           "load or an analysis creates the node or changes one of its properties; TAXII date_added")
 
 DEALER = NodeLabel(
     "Dealer", "dealer_key",
@@ -170,7 +173,7 @@ DEALER = NodeLabel(
         P("sales_index_confidence", "DOUBLE", computed=True),
         P("nearest_hotspot", computed=True), P("nearest_hotspot_km", "DOUBLE", computed=True),
         P("analysis_run_id", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -192,7 +195,7 @@ PERSON = NodeLabel(
         P("network_id", computed=True),
         P("pagerank", "DOUBLE", computed=True), P("betweenness", "DOUBLE", computed=True),
         P("analysis_run_id", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -210,7 +213,7 @@ FIREARM = NodeLabel(
           computed=True),
         P("batch_id", doc="serial batch: recovered guns of this make and model with serials close in sequence "
           "(algorithms/batches.py)", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -231,7 +234,7 @@ RECOVERY = NodeLabel(
         P("reported_stolen", "BOOL", "the recovered firearm is named by a lost/stolen report",
           computed=True),
         P("stolen_report_id", doc="the earliest lost/stolen report naming the firearm", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -247,7 +250,7 @@ LOCATION = NodeLabel(
         P("pagerank", "DOUBLE", "hub centrality on the flow graph", computed=True),
         P("betweenness", "DOUBLE", "transit centrality on the flow graph", computed=True),
         P("violent_crime_rate_per_100k", "DOUBLE"), P("homicide_rate_per_100k", "DOUBLE"),
-        P("crime_data_year", "INT64"),
+        P("crime_data_year", "INT64"), _ADDED,
     ),
 )
 
@@ -279,7 +282,7 @@ NETWORK = NodeLabel(
     "pass the minimum evidence rule of algorithms/networks.py and are ranked).",
     (
         P("network_id"), P("size", "INT64"), P("score", "DOUBLE"), P("algorithm"),
-        P("resolution", "DOUBLE"), P("analysis_run_id"),
+        P("resolution", "DOUBLE"), P("analysis_run_id"), _ADDED,
         P("reviewable", "BOOL", "passes the minimum evidence rule: worth an analyst's review"),
         P("review_rank", "INT64", "1 = first to review; 0 when not reviewable"),
         P("suspects", "INT64", "members whose straw score reaches the suspect threshold", computed=True),

@@ -24,9 +24,12 @@ class Out(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _finite(cls, value: Any) -> Any:
-        """NaN and infinities are not JSON: an undefined score is null."""
+        """NaN and infinities are not JSON: an undefined score is null. Stored timestamps are UTC without an
+        offset; RFC 3339 (OpenAPI ``date-time``) wants one."""
         if isinstance(value, float) and not math.isfinite(value):
             return None
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
         return value
 
 
