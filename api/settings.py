@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # HTTP API (issue 6). Unset: api_keys.json beside the store file (see api.security.KeyFile).
     api_keys_file: Path | None = None
     api_token_ttl_s: int = 900
+    # Hotspot cities (issue 14): algorithms.hotspots rule, e.g. above-national, above-national:1.5, top:20, rate:800
+    hotspot_rule: str = "above-national"
 
     @field_validator("store", mode="before")
     @classmethod

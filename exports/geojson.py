@@ -53,11 +53,12 @@ def to_geojson(corridors: list[Record], hubs: list[Record], dealers: list[Record
             skipped += 1  # no coordinates, or both ends at one point (a degenerate, invalid LineString)
             continue
         features.append(_feature("corridors", f"corridor:{flow['source_key']}>{flow['destination_key']}:"
-                                              f"{flow.get('year')}:{flow.get('data_source')}",
+                                              f"{flow.get('year')}:{flow.get('basis')}",
                                  line(_position(ax, ay), _position(bx, by)),
                                  {"source": flow["source_key"], "destination": flow["destination_key"],
                                   "year": flow.get("year"), "level": flow.get("level"),
-                                  "firearms": flow.get("firearms"), "expected": flow.get("expected"),
+                                  "basis": flow.get("basis"), "firearms": flow.get("firearms"),
+                                  "expected": flow.get("expected"),
                                   "score": flow.get("score"), "median_ttc_days": flow.get("median_ttc_days")}))
     for hub in hubs:
         if hub.get("pagerank") is None and hub.get("betweenness") is None:

@@ -304,14 +304,16 @@ def _flow(b: _Builder, flow: Record) -> str | None:
         return None
     computed = allows(b.ceiling, COMPUTED_TLP)
     values = {"source_key": flow["source_key"], "destination_key": flow["destination_key"],
-              "year": flow.get("year"), "level": flow.get("level"), "data_source": flow.get("data_source"),
+              "year": flow.get("year"), "level": flow.get("level"), "basis": flow.get("basis"),
+              "dataset": flow.get("dataset"),
               "firearms": flow.get("firearms"), "median_ttc_days": flow.get("median_ttc_days")}
     if computed:
         values.update(expected=flow.get("expected"), score=flow.get("score"), z_score=flow.get("z"),
-                      trend=flow.get("trend"), analysis_run_id=flow.get("analysis_run_id"))
+                      trend=flow.get("trend"), trend_slope=flow.get("trend_slope"),
+                      analysis_run_id=flow.get("analysis_run_id"))
     has_scores = any(values.get(k) is not None for k in ("expected", "score", "z_score", "trend"))
     level = most_restrictive(RELATIONSHIP_TLP["FLOW"], COMPUTED_TLP) if has_scores else RELATIONSHIP_TLP["FLOW"]
-    identity = {"flow": [flow["source_key"], flow["destination_key"], flow.get("year"), flow.get("data_source")]}
+    identity = {"flow": [flow["source_key"], flow["destination_key"], flow.get("year"), flow.get("basis")]}
     rid = b.rel(src, "related-to", dst, identity, level, extensions=_ext("corridor", values),
                 description=f"Firearms trafficking corridor ({flow.get('year')}, {flow.get('firearms')} firearms)")
     if rid:  # the figures again in a standard note on both places: MISP drops location-to-location relationships

@@ -97,8 +97,22 @@ def collect_scope(store: GraphStore, scope: str = "all") -> ScopeRecords:
         firearms=fold_firearms(_rows(store, "stix_firearms")),
         recoveries=fold_places(_rows(store, "stix_recoveries"), "trace_id"),
         dealers=fold_places(_rows(store, "stix_dealers"), "dealer_key"), locations=_rows(store, "stix_locations"),
-        flows=_rows(store, "stix_flows"), analysis_runs=_rows(store, "stix_analysis_runs"))
+        flows=corridor_flows(_rows(store, "stix_flows")), analysis_runs=_rows(store, "stix_analysis_runs"))
     return restrict(records, scope)
+
+
+def corridor_flows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The FLOW rows that are corridors, by the rule every surface uses
+    (:func:`algorithms.corridor_query.exportable`): guns counted, not in-state, the official ATF table for the
+    cells it covers (a second table's row for the same cell stays in the store, not in exports)."""
+    from algorithms.corridor_query import exportable
+
+    if not rows:
+        return rows
+    kept = exportable([{**r, "src": r["source_key"], "dst": r["destination_key"]} for r in rows])
+    wanted = set(zip(kept["src"], kept["dst"], kept["year"], kept["basis"], strict=True))
+    return [r for r in rows if (r["source_key"], r["destination_key"], r.get("year"), r.get("basis") or "traces")
+            in wanted]
 
 
 def _state_matches(value: Any, state: str) -> bool:

@@ -132,7 +132,11 @@ class EmbeddedStore:
         for table, properties in tables:
             have = set(self._execute(f"CALL table_info({_string(table)}) RETURN *").df()["name"])
             for prop in properties:
-                if prop.name not in have:
+                renamed = prop.renamed_from
+                if renamed and renamed in have and prop.name not in have:  # keep the values under the new name
+                    self._execute(f"ALTER TABLE {quote(table)} RENAME {quote(renamed)} TO {quote(prop.name)}")
+                    added.append(f"{table}.{renamed} -> {prop.name}")
+                elif prop.name not in have:
                     self._execute(f"ALTER TABLE {quote(table)} ADD IF NOT EXISTS {quote(prop.name)} {prop.type}")
                     added.append(f"{table}.{prop.name}")
         return added

@@ -108,6 +108,27 @@ class Neo4jStore:
     def init_schema(self) -> None:
         for statement in neo4j_ddl(self.schema):
             self._write(statement)
+        self.migrate()
+
+    def migrate(self) -> list[str]:
+        """Move values an older store holds under a property's former name (``Property.renamed_from``) to the
+        new name; Neo4j needs nothing for added properties. Returns ``Type.old -> new`` for each rename run."""
+        done = []
+        for rel in self.schema.relationships:
+            for prop in rel.properties:
+                if prop.renamed_from:
+                    old, new = quote(prop.renamed_from), quote(prop.name)
+                    self._write(f"MATCH ()-[r:{quote(rel.name)}]->() WHERE r.{old} IS NOT NULL AND r.{new} IS NULL "
+                                f"SET r.{new} = r.{old} REMOVE r.{old}")
+                    done.append(f"{rel.name}.{prop.renamed_from} -> {prop.name}")
+        for node in self.schema.nodes:
+            for prop in node.properties:
+                if prop.renamed_from:
+                    old, new = quote(prop.renamed_from), quote(prop.name)
+                    self._write(f"MATCH (n:{quote(node.name)}) WHERE n.{old} IS NOT NULL AND n.{new} IS NULL "
+                                f"SET n.{new} = n.{old} REMOVE n.{old}")
+                    done.append(f"{node.name}.{prop.renamed_from} -> {prop.name}")
+        return done
 
     # --- upserts -----------------------------------------------------------------------------------------------
 
