@@ -19,17 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from algorithms.geodesy import haversine_km
 from algorithms.tables import AnalysisTables
 from loaders.names import normalise_addresses
-
-EARTH_KM = 6371.0088
-
-
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 @dataclass(frozen=True)
