@@ -87,7 +87,8 @@ def _analyze(ctx: DemoContext) -> None:
     result = analyze(ctx.store, seed=ctx.seed)
     write_back(ctx.store, result, started_at=started)
     ctx.state["analysis"] = result
-    ctx.summary.append(("analyze", f"run {result.run_id}: {result.summary['networks']} networks, "
+    ctx.summary.append(("analyze", f"run {result.run_id}: {result.summary.get('reviewable_networks', 0)} networks "
+                                   f"worth reviewing (of {result.summary['networks']} detected), "
                                    f"{result.summary['dealers_above_expected']} dealers above expected",
                         "AnalysisRun node in the store"))
 
@@ -165,7 +166,8 @@ def _reports(ctx: DemoContext) -> None:
     cases = 0
     networks = ctx.state["analysis"].networks
     if len(networks):
-        top = networks.sort_values(["score", "size"], ascending=False).iloc[0]
+        reviewable = networks[networks["reviewable"].astype(bool)]  # the first network on the review list
+        top = (reviewable if len(reviewable) else networks).sort_values(["score", "size"], ascending=False).iloc[0]
         case = case_report(ctx.store, str(top["network_id"]))
         write_report(render_case_html(case), folder, case.slug, pdf=False)
         cases = 1
