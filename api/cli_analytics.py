@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -13,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli_common import emit_json, err, settings
+from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 
 FORMATS = ("csv", "json")
@@ -22,12 +21,7 @@ def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
     if fmt == "json":
         print(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], sort_keys=False, default=str))
         return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: _plain(row.get(c)) for c in columns})
-    sys.stdout.write(buffer.getvalue())
+    sys.stdout.write(table_text(columns, ({c: _plain(row.get(c)) for c in columns} for row in rows)))
 
 
 def _plain(value: Any) -> Any:

@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from api.cli_common import emit_json, err, out, settings
+from exports.csv_safe import write_table
 from graph.errors import InvalidInput
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import KINDS, loader_for
@@ -83,5 +84,6 @@ def register(app: typer.Typer) -> None:
         if table.empty:
             raise InvalidInput(f"no UCR figures for year {year}")
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out_file, index=False)
+        with out_file.open("w", encoding="utf-8", newline="") as handle:
+            write_table(handle, list(table.columns), table.to_dict("records"))
         err.print(f"wrote {len(table)} cities to {out_file}")

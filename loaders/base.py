@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from exports.csv_safe import SafeWriter
 from graph.errors import InvalidInput
 from graph.store import GraphStore
 from loaders.frames import arrow
@@ -112,6 +113,14 @@ class Loader(ABC):
 
     def batches(self, encoding: str) -> Iterator[Batch]:
         return read_delimited(self.path, encoding, self.options.batch_rows, self.required, self.kind)
+
+    def survey(self) -> Iterator[pd.DataFrame]:
+        """The good rows of every batch, parsed, in a pass over the whole file before anything is loaded (for
+        work that must see the whole run at once, e.g. identity resolution). ``validate`` keeps state (duplicate
+        checks): call this from ``begin`` and reset that state afterwards."""
+        for batch in self.batches(self.details.get("encoding", "utf-8")):
+            parsed, reasons = self.validate(batch.frame)
+            yield parsed.loc[reasons.isna().to_numpy()]
 
     @abstractmethod
     def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -305,14 +314,21 @@ class _LineParser:
 
     def batch(self, chunk: list[tuple[int, bytes]], headers: list[str], file_name: str) -> Batch:
         bad_rows: list[tuple[int, list[str], str]] = []
-        fed: list[tuple[int, bytes]] = []
-        for number, line in chunk:
-            if b'"' in line and unclosed_quote(line.decode(self.py_encoding, errors="replace"), self.delimiter):
-                bad_rows.append((number, self._fields(line), "unclosed quote (a value opens with \" and the line "
-                                                             "ends before it closes)"))
-            else:
-                fed.append((number, line))
-        frame, good, wrong = self._parse(fed, file_name)
+        # Fast path: the whole chunk through pyarrow. A quote left open makes pyarrow join lines, so the rows no
+        # longer match the lines - except on the last line, where it runs to the end: that line is checked here.
+        last_open = bool(chunk) and self._unclosed(chunk[-1][1])
+        parsed = None if last_open else self._parse(chunk, file_name)
+        fed = chunk
+        if parsed is None:
+            fed = []
+            for number, line in chunk:
+                if self._unclosed(line):
+                    bad_rows.append((number, self._fields(line), "unclosed quote (a value opens with \" and the "
+                                                                 "line ends before it closes)"))
+                else:
+                    fed.append((number, line))
+            parsed = self._parse(fed, file_name) or self._parse_slowly(fed)
+        frame, good, wrong = parsed
         for index in wrong:
             number, line = fed[index]
             fields = self._fields(line)
@@ -322,31 +338,38 @@ class _LineParser:
         lines = np.array([fed[i][0] for i in good], dtype=np.int64)
         return Batch(frame, lines, headers, bad_rows)
 
-    def _parse(self, fed: list[tuple[int, bytes]], file_name: str) -> tuple[pd.DataFrame, list[int], list[int]]:
-        """(frame of the good rows, indexes into ``fed`` of the good rows, of the rows with a wrong field count)."""
+    def _unclosed(self, line: bytes) -> bool:
+        return b'"' in line and unclosed_quote(line.decode(self.py_encoding, errors="replace"), self.delimiter)
+
+    def _parse(self, fed: list[tuple[int, bytes]], file_name: str
+               ) -> tuple[pd.DataFrame, list[int], list[int]] | None:
+        """(frame of the good rows, indexes into ``fed`` of the good rows, of the rows with a wrong field count),
+        or None when pyarrow's rows do not match the lines one to one."""
         wrong: list[int] = []
 
         def on_invalid(row: Any) -> str:
             wrong.append(int(row.number) - 1)
             return "skip"
 
-        if fed:
-            try:
-                table = pacsv.read_csv(
-                    io.BytesIO(b"\n".join(line for _, line in fed) + b"\n"),
-                    read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False,
-                                                   encoding=self.arrow_encoding, block_size=64 << 20),
-                    parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False,
-                                                     ignore_empty_lines=False, invalid_row_handler=on_invalid),
-                    convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(self.names, pa.string()),
-                                                         strings_can_be_null=False,
-                                                         quoted_strings_can_be_null=False))
-            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-                raise InvalidInput(f"{file_name}: cannot be read as a table ({str(exc).splitlines()[0]})") from None
-            if table.num_rows + len(wrong) == len(fed):
-                wrong_set = set(wrong)
-                return table.to_pandas(), [i for i in range(len(fed)) if i not in wrong_set], wrong
-        return self._parse_slowly(fed)
+        if not fed:
+            return self._parse_slowly(fed)
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(b"\n".join(line for _, line in fed) + b"\n"),
+                read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False,
+                                               encoding=self.arrow_encoding, block_size=64 << 20),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False,
+                                                 ignore_empty_lines=False, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(self.names, pa.string()),
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+        except pa.ArrowInvalid:
+            return None
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{file_name}: cannot be read as a table ({str(exc).splitlines()[0]})") from None
+        if table.num_rows + len(wrong) != len(fed):
+            return None
+        wrong_set = set(wrong)
+        return table.to_pandas(), [i for i in range(len(fed)) if i not in wrong_set], wrong
 
     def _parse_slowly(self, fed: list[tuple[int, bytes]]) -> tuple[pd.DataFrame, list[int], list[int]]:
         """Line by line with Python's csv module: the fallback when pyarrow's rows and the lines disagree."""
@@ -385,7 +408,8 @@ def _unique(names: list[str]) -> list[str]:
 # --- rejects ---------------------------------------------------------------------------------------------------
 
 class RejectsWriter:
-    """``line, reason, <the file's columns>``, values verbatim; created on the first reject."""
+    """``line, reason, <the file's columns>``, values verbatim but formula-safe (:mod:`exports.csv_safe`: a value
+    starting ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``); created on the first reject."""
 
     def __init__(self, target: Path) -> None:
         self.target = target
@@ -399,7 +423,7 @@ class RejectsWriter:
         if self._writer is None:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.target.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
+            self._writer = SafeWriter(self._handle)
             self._writer.writerow(["line", "reason", *headers])
         for line, reason, values in rows:
             self._writer.writerow([line, reason, *values])
