@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -48,6 +49,13 @@ class Settings(BaseSettings):
         return env
 
     def open_store(self, *, read_only: bool = False) -> GraphStore:
-        return open_store(self.store, db=self.db, read_only=read_only, neo4j_uri=self.neo4j_uri,
-                          neo4j_user=self.neo4j_user, neo4j_password=self.neo4j_password.get_secret_value(),
-                          neo4j_database=self.neo4j_database)
+        """The configured store; one stderr line per load run it holds that never finished (every command and
+        the server open the store here, so nobody reads a half-loaded graph without being told)."""
+        store = open_store(self.store, db=self.db, read_only=read_only, neo4j_uri=self.neo4j_uri,
+                           neo4j_user=self.neo4j_user, neo4j_password=self.neo4j_password.get_secret_value(),
+                           neo4j_database=self.neo4j_database)
+        from loaders.base import interrupted_loads
+
+        for line in interrupted_loads(store):
+            sys.stderr.write(line + "\n")
+        return store

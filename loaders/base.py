@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from exports.csv_safe import SafeWriter
-from graph.errors import InvalidInput
+from graph.errors import InvalidInput, TracegraphError
 from graph.store import GraphStore
 from loaders.frames import arrow
 
@@ -515,6 +515,17 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
                              f" + skipped {report.skipped}")
     _write_run(store, report, started, finished)
     return report
+
+
+def interrupted_loads(store: GraphStore) -> list[str]:
+    """One line per load run that started and never finished (``LoadRun.finished_at`` empty): the store holds
+    part of that file. Re-running the same load writes the same keys and finishes it."""
+    try:
+        runs = store.query("load_runs_unfinished").rows()
+    except TracegraphError:  # a store without the schema yet (before `tracegraph init`)
+        return []
+    return [f"load run {run['run_id']} of {run['file']} was interrupted — re-run the same load to finish it "
+            f"(tracegraph load {run['kind']} {run['file']})" for run in runs]
 
 
 def _chain(first: list[Batch], rest: Iterator[Batch]) -> Iterator[Batch]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from graph.embedded_store import EmbeddedStore
@@ -63,7 +63,8 @@ def reference(traces: tuple[list[str], list[dict[str, str]]], tmp_path_factory: 
     return graph_of(tmp_path_factory.mktemp("reference"), header, rows, batch_rows=10 * ROWS)
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # a failing cut is shown as is: no slow shrinking
 @given(batch_rows=st.integers(min_value=37, max_value=ROWS), shuffle_seed=st.integers(0, 2**16))
 def test_persons_do_not_depend_on_batch_size_or_row_order(traces: tuple[list[str], list[dict[str, str]]],
                                                            reference: dict[str, Any],
