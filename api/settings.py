@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # HTTP API (issue 6). Unset: api_keys.json beside the store file (see api.security.KeyFile).
     api_keys_file: Path | None = None
     api_token_ttl_s: int = 900
+    # Limits (issue 23; docs/security.md): request body size, failed authentications per client and minute,
+    # seconds a connection may take to send its request headers, and to stay idle between requests.
+    api_max_body_bytes: int = 1 << 20
+    api_auth_failures_per_minute: int = 20
+    api_header_timeout_s: float = 10.0
+    api_keep_alive_s: int = 5
 
     @field_validator("store", mode="before")
     @classmethod
