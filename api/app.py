@@ -203,10 +203,18 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     doc.setdefault("components", {}).setdefault("securitySchemes", {})["Basic"] = declared_basic()
+    problem_body = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path_item in doc.get("paths", {}).values():
         for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
             if operation.get("security"):
                 operation["security"].append({"Basic": []})
+            if operation.get("security") or "401" in responses:
+                responses.setdefault("429", {"description": "too many failed authentications from this client "
+                                                            "(Retry-After)", "content": problem_body})
+            if "requestBody" in operation:
+                responses.setdefault("413", {"description": "request body over the size limit",
+                                             "content": problem_body})
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
                 if status == "422":  # every router's validation errors go through one handler

@@ -4,8 +4,10 @@
   parses it: at once when ``Content-Length`` says so, else as soon as the streamed body passes the limit.
 * :class:`CredentialsMiddleware`: every request that presents credentials has them checked here, before routing,
   so the audit log names the authenticated key for every answer (404, 405, 422, ``/openapi.json`` included), and
-  the route dependency reuses the result. Failed checks are counted per client address in a sliding minute; past
-  ``failures_per_minute`` (default 20) a failing request gets 429 with ``Retry-After`` instead of 401. A valid
+  the route dependency reuses the result. Requests that presented credentials (a header, or a client secret at
+  the token endpoint) and got 401 are counted per client address in a sliding minute; past
+  ``failures_per_minute`` (default 20) such a request gets 429 with ``Retry-After`` instead of 401 (a request
+  with no credentials at all is not guessing anything: it keeps its 401). A valid
   key is never slowed or refused, even from a client that is over the limit (callers behind one NAT share an
   address with whoever is guessing); the secrets' 256 bits are what makes guessing hopeless, the limit keeps
   guessing from flooding the server and the audit log.
@@ -22,6 +24,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.security import TOKEN_URL
 from graph.errors import Unauthenticated
 
 PROBLEM_JSON = b"application/problem+json"
@@ -40,10 +43,6 @@ async def send_problem(send: Send, status: int, title: str, detail: str, instanc
     await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -58,27 +57,27 @@ class BodyLimitMiddleware:
             await self._refuse(scope, send)
             return
         seen = 0
-        started = False
+        started = refused = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not refused:
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
+                if seen > self.max_bytes and not started:
+                    refused = True  # answer now; the app sees the client go away and its answer is dropped
+                    await self._refuse(scope, send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def watched(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
-            await self.app(scope, counted, watched)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, send)
+        await self.app(scope, counted, watched)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         await send_problem(send, 413, "Content too large", f"request bodies are limited to {self.max_bytes} bytes",
@@ -132,6 +131,7 @@ class CredentialsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        presented = presents_credentials(scope) or scope.get("path") == TOKEN_URL
         if presents_credentials(scope):
             authenticator: Any = scope["app"].state.authenticator
             state = scope.setdefault("state", {})
@@ -143,7 +143,7 @@ class CredentialsMiddleware:
 
         async def counted(message: Message) -> None:
             nonlocal refused
-            if message["type"] == "http.response.start" and message["status"] == 401:
+            if message["type"] == "http.response.start" and message["status"] == 401 and presented:
                 wait = self.failures.fail(str((scope.get("client") or ("unknown", 0))[0]))
                 if wait is not None:
                     refused = True
