@@ -30,11 +30,12 @@ def traces(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[di
         reader = csv.DictReader(handle)
         rows = list(reader)
     # the rows of the purchasers who appear most often first: the slice keeps people with many mentions
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[str, str], int] = {("", ""): 0}  # rows without a purchaser come last
     for row in rows:
         who = (row["purchaser_last_name"], row["purchaser_dob"])
-        counts[who] = counts.get(who, 0) + 1
-    rows.sort(key=lambda r: (-counts[(r["purchaser_last_name"], r["purchaser_dob"])], r["trace_id"]))
+        if who != ("", ""):
+            counts[who] = counts.get(who, 0) + 1
+    rows.sort(key=lambda r: (-counts.get((r["purchaser_last_name"], r["purchaser_dob"]), 0), r["trace_id"]))
     return list(reader.fieldnames or []), rows[:ROWS]
 
 
