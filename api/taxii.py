@@ -4,11 +4,13 @@ A collection serves what ``tracegraph export stix --tlp LEVEL`` produces for the
 masked with the caller's own pseudonym salt unless the role may see personal data). A caller whose clearance is
 below a collection's level does not see it listed and gets 403 on it. Objects are ordered by ``date_added`` (the
 object's ``modified``) then id; ``limit`` / ``next`` page through them (``next`` is an opaque offset). The
-objects are cached per (level, API key) until the API snapshot is rebuilt (``POST /api/v1/admin/snapshot``).
+objects are built once per (level, clearance) and shared by every key, each caller's pseudonyms put in as its
+pages are read (:mod:`api.taxii_collections`), until the API snapshot is rebuilt (``POST /api/v1/admin/snapshot``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -16,9 +18,8 @@ from fastapi.responses import JSONResponse
 
 from api.routers.common import ERRORS, Caller, Context
 from api.security import Principal
+from api.taxii_collections import CallerView, CollectionCache
 from exports.canonical import TRACEGRAPH_NAMESPACE, uuid5_canonical
-from exports.stix import bundle_dict, to_stix
-from exports.stix_scope import collect_scope
 from exports.tlp import LEVELS, Level
 from graph.errors import Forbidden, InvalidInput, NotFound
 
@@ -78,29 +79,18 @@ def _level(cid: str, caller: Principal) -> Level:
     return lvl
 
 
-def collection_objects(ctx: Any, caller: Principal, lvl: Level) -> list[dict[str, Any]]:
-    """The collection's objects for this caller, built once per API snapshot (paging does not re-export)."""
-    cache: dict[tuple[str, str], tuple[int, list[dict[str, Any]]]] = ctx.__dict__.setdefault("taxii_cache", {})
-    version = id(ctx.snapshot)
-    key = (lvl, caller.key_id)
-    hit = cache.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    with ctx.lock:
-        records = collect_scope(ctx.store, "all")
-    bundle = to_stix(records, tlp=lvl, clearance=caller.clearance, salt=caller.pseudonym_salt)
-    objects: list[dict[str, Any]] = sorted(bundle_dict(bundle)["objects"], key=lambda o: (_added(o), o["id"]))
-    if len(cache) > 64:
-        cache.clear()
-    cache[key] = (version, objects)
-    return objects
+def collection_objects(ctx: Any, caller: Principal, lvl: Level) -> Sequence[dict[str, Any]]:
+    """The collection's objects as this caller sees them: built once per API snapshot, level and clearance, and
+    shared by every key (:mod:`api.taxii_collections`; paging does not re-export)."""
+    cache: CollectionCache = ctx.__dict__.setdefault("taxii_collections", CollectionCache())
+    return CallerView(cache.get(ctx, lvl, caller.clearance, _added), caller.pseudonym_salt)
 
 
 def _added(obj: dict[str, Any]) -> str:
     return str(obj.get("modified") or obj.get("created") or "1970-01-01T00:00:00.000Z")
 
 
-def _filter(objects: list[dict[str, Any]], added_after: str | None, types: str | None, ids: str | None,
+def _filter(objects: Sequence[dict[str, Any]], added_after: str | None, types: str | None, ids: str | None,
             limit: int | None, next_: str | None) -> tuple[list[dict[str, Any]], bool, str | None]:
     if added_after:
         objects = [o for o in objects if _added(o) > added_after]
@@ -115,7 +105,7 @@ def _filter(objects: list[dict[str, Any]], added_after: str | None, types: str |
     except ValueError:
         raise InvalidInput("next must be a value returned by this server") from None
     size = min(limit or MAX_PAGE, MAX_PAGE)
-    page = objects[start:start + size]
+    page = list(objects[start:start + size])
     more = start + size < len(objects)
     return page, more, str(start + size) if more else None
 
