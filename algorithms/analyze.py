@@ -2,9 +2,14 @@
 
 Steps: pull the analysis tables once -> straw-purchaser features and scores -> dealer anomalies -> the person
 projection, Leiden networks and broker centrality -> corridors from traces (state and city level, per year) and
-from the ATF state tables -> hub centrality on the flow graph -> write back -> AnalysisRun node (seed,
-parameters, code version, input load runs, timings, summary). The run id is derived from the inputs, the
-parameters and the code version, so re-running on the same data yields the same run and the same results.
+from each loaded state table (ATF's, or another published one; one model per basis) -> hub centrality on the flow
+graph -> write back -> AnalysisRun node (seed, parameters, code version, input load runs, timings, summary). The
+run id is derived from the inputs, the parameters and the code version, so re-running on the same data yields the
+same run and the same results.
+
+Each stage runs when its inputs are in the store and is otherwise skipped with the reason (:data:`NEEDS`), so a
+store holding only ATF state tables, or only inspection reports, analyses what it can: the skipped stages are
+listed in the run record (``summary["skipped"]``) and on screen.
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ from algorithms.corridors import Corridors, corridors, state_coordinates
 from algorithms.projection import person_projection
 from algorithms.tables import AnalysisTables, load_tables
 from graph.store import GraphStore
+from loaders.kinds import NEEDS as LOAD_NEEDS
 
 MIN_NETWORK_SIZE = 2
+TRACES = "traces"  # the FLOW basis of corridors counted from this store's trace records
+NEEDS = {need: line for need, (_, line) in LOAD_NEEDS.items()}  # the line a user sees per missing input
 # City-level corridors are modelled among the busiest places only: the gravity fit is dense over source x
 # destination cells, and a corridor between two towns with a handful of guns says nothing a state-level corridor
 # does not. The state level covers every flow.
@@ -53,7 +61,7 @@ class AnalysisResult:
     networks: pd.DataFrame          # network_id, size, score, members (list of person keys)
     membership: pd.Series           # person_key -> network_id
     person_centrality: pd.DataFrame  # person_key, pagerank, betweenness
-    corridors: dict[str, Corridors]  # "state" / "city" (traces) and "atf_state" (ATF tables)
+    corridors: dict[str, Corridors]  # "<basis>/<level>": "traces/state", "traces/city", "atf_table/state", ...
     hubs: pd.DataFrame              # location_key, pagerank, betweenness
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -82,22 +90,50 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = 1.0,
     timings: dict[str, float] = {}
 
     def timed(name: str, func: Callable[[], Any]) -> Any:
-        say(name)
+        say(f"{name} ...")
         started = time.perf_counter()
         value = func()
         timings[name] = round(time.perf_counter() - started, 3)
         return value
 
     tables: AnalysisTables = timed("tables", lambda: load_tables(store))
-    features = timed("straw_features", lambda: straw_features.compute(tables))
-    straw_scores = timed("straw_scores", lambda: straw.score(features))
-    dealer_scores = timed("dealer_anomalies", lambda: dealer_scoring.score(tables))
-    networks, membership, person_centrality = timed(
-        "networks", lambda: _networks(features.pairs, straw_scores.table, seed=seed, resolution=resolution))
-    corridor_results = timed("corridors", lambda: _corridors(tables))
-    hubs = timed("hubs", lambda: _hubs(corridor_results))
-    found_batches = timed("batches", lambda: [b for b in serial_batches.batches(tables)
-                                              if b.score >= serial_batches.SIGNIFICANT])
+    skipped: dict[str, str] = {}
+    has_purchases = len(tables.purchases) > 0
+    has_traces = len(tables.sold) > 0 and len(tables.recovered) > 0
+
+    def stage(name: str, ready: bool, need: str, func: Callable[[], Any], empty: Callable[[], Any]) -> Any:
+        if ready:
+            return timed(name, func)
+        skipped[name] = NEEDS[need]
+        say(f"{name}: skipped, {NEEDS[need]}")
+        return empty()
+
+    features = stage("straw_features", has_purchases, "purchases", lambda: straw_features.compute(tables),
+                     lambda: None)
+    straw_scores = stage("straw_scores", has_purchases, "purchases", lambda: straw.score(features),
+                         lambda: straw.StrawScores(table=pd.DataFrame(columns=list(straw.TABLE_COLUMNS))))
+    dealer_scores = stage("dealer_anomalies", has_traces, "traces", lambda: dealer_scoring.score(tables),
+                          lambda: dealer_scoring.DealerScores(table=pd.DataFrame(columns=list(
+                              dealer_scoring.TABLE_COLUMNS)), parameters={}))
+    networks, membership, person_centrality = stage(
+        "networks", has_purchases, "purchases",
+        lambda: _networks(features.pairs, straw_scores.table, seed=seed, resolution=resolution),
+        lambda: _no_networks())
+    corridor_results: dict[str, Corridors] = {}
+    if has_traces:
+        corridor_results.update(timed("corridors_traces", lambda: _trace_corridors(tables)))
+    else:
+        skipped["corridors_traces"] = NEEDS["traces"]
+        say(f"corridors_traces: skipped, {NEEDS['traces']}")
+    table_bases = _table_bases(tables.state_flows)
+    corridor_results.update(stage("corridors_tables", bool(table_bases), "state_tables",
+                                  lambda: _table_corridors(tables.state_flows, table_bases), dict))
+    hubs = stage("hubs", any(k.startswith(TRACES + "/") for k in corridor_results), "trace_corridors",
+                 lambda: _hubs(corridor_results), lambda: pd.DataFrame(columns=["location_key", "pagerank",
+                                                                                "betweenness"]))
+    found_batches = stage("batches", len(tables.recovered) > 0, "recovered_firearms",
+                          lambda: [b for b in serial_batches.batches(tables) if b.score >= serial_batches.SIGNIFICANT],
+                          list)
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters,
@@ -111,10 +147,11 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = 1.0,
         "dealers_scored": len(dealer_scores.table),
         "dealers_above_expected": int((dealer_scores.table["score"] > 0).sum()),
         "networks": len(networks),
-        "corridors": {name: len(result.table) for name, result in corridor_results.items()},
+        "corridors": {name: len(found.table) for name, found in corridor_results.items()},
         "serial_batches": len(found_batches), "serial_batches_spread": sum(b.spread for b in found_batches),
         "recoveries_reported_stolen": int(tables.recovered["src"].isin(tables.stolen["src"]).sum())
         if len(tables.recovered) else 0,
+        "skipped": skipped,
     }
     return AnalysisResult(run_id=run_id, straw=straw_scores, dealers=dealer_scores, networks=networks,
                           membership=membership, person_centrality=person_centrality, corridors=corridor_results,
@@ -168,17 +205,17 @@ def _place_flows(t: AnalysisTables, level: str) -> tuple[pd.DataFrame, pd.DataFr
     flows["year"] = pd.to_datetime(flows["recovery_date"]).dt.year
     country = flows["recovery_country"].fillna("US").str.upper()
     if level == "state":
-        flows["source"] = "state:US-" + flows["premise_state"].fillna("")
-        flows["destination"] = np.where(country == "US", "state:US-" + flows["recovery_state"].fillna(""),
+        flows["src"] = "state:US-" + flows["premise_state"].fillna("")
+        flows["dst"] = np.where(country == "US", "state:US-" + flows["recovery_state"].fillna(""),
                                         "country:" + country)
         flows = flows[(flows["premise_state"].notna()) & ((country != "US") | flows["recovery_state"].notna())]
     else:
         from loaders.geo import city_keys, normalize_cities
 
-        flows["source"] = city_keys(normalize_cities(flows["premise_city"]), flows["premise_state"])
-        flows["destination"] = city_keys(normalize_cities(flows["recovery_city"]), flows["recovery_state"], country)
-    flows = flows.dropna(subset=["year", "source", "destination"])
-    grouped = flows.groupby(["year", "source", "destination"], as_index=False).agg(
+        flows["src"] = city_keys(normalize_cities(flows["premise_city"]), flows["premise_state"])
+        flows["dst"] = city_keys(normalize_cities(flows["recovery_city"]), flows["recovery_state"], country)
+    flows = flows.dropna(subset=["year", "src", "dst"])
+    grouped = flows.groupby(["year", "src", "dst"], as_index=False).agg(
         firearms=("trace_id", "nunique"), median_ttc_days=("time_to_crime_days", "median"))
     grouped["year"] = grouped["year"].astype(np.int64)
     places = t.locations.rename(columns={"key": "key"})[["key", "lat", "lon", "state"]].dropna(subset=["lat", "lon"])
@@ -188,35 +225,58 @@ def _place_flows(t: AnalysisTables, level: str) -> tuple[pd.DataFrame, pd.DataFr
         places = pd.concat([places[places["key"].str.startswith(("state:", "country:"))], state_coordinates()[
             ["key", "lat", "lon"]], country_coordinates()], ignore_index=True).drop_duplicates("key")
     known = set(places["key"])
-    grouped = grouped[grouped["source"].isin(known) & grouped["destination"].isin(known)]
+    grouped = grouped[grouped["src"].isin(known) & grouped["dst"].isin(known)]
     if level == "city":
         keep = {}
-        for side in ("source", "destination"):
+        for side in ("src", "dst"):
             totals = grouped.groupby(side)["firearms"].sum()
             totals = totals[totals >= CITY_CORRIDOR_MIN_FIREARMS].sort_values(ascending=False, kind="stable")
             keep[side] = set(totals.index[:CITY_CORRIDOR_PLACES])
-        grouped = grouped[grouped["source"].isin(keep["source"]) & grouped["destination"].isin(keep["destination"])]
+        grouped = grouped[grouped["src"].isin(keep["src"]) & grouped["dst"].isin(keep["dst"])]
     return grouped, places
 
 
-def _corridors(t: AnalysisTables) -> dict[str, Corridors]:
+def _trace_corridors(t: AnalysisTables) -> dict[str, Corridors]:
+    """Corridors counted from the traces, state and city level."""
     results: dict[str, Corridors] = {}
     for level in ("state", "city"):
         flows, places = _place_flows(t, level)
-        if len(flows) and flows["source"].nunique() > 1 and flows["destination"].nunique() > 1:
-            results[level] = corridors(flows, places.drop(columns=["state"], errors="ignore")
-                                       if level == "state" else places)
-    atf = t.state_flows[(t.state_flows["source"] == "atf_table")] if len(t.state_flows) else t.state_flows
-    if len(atf):
-        flows = atf.rename(columns={"src": "source", "dst": "destination"})[
-            ["year", "source", "destination", "firearms"]]
-        results["atf_state"] = corridors(flows, state_coordinates()[["key", "lat", "lon"]])
+        if len(flows) and flows["src"].nunique() > 1 and flows["dst"].nunique() > 1:
+            results[f"{TRACES}/{level}"] = corridors(flows, places.drop(columns=["state"], errors="ignore")
+                                                     if level == "state" else places)
     return results
+
+
+def _table_bases(state_flows: pd.DataFrame) -> list[str]:
+    """The bases of the loaded state tables (``atf_table``, ``table:NAME``), state level."""
+    if state_flows.empty:
+        return []
+    rows = state_flows[(state_flows["level"] == "state") & (state_flows["basis"] != TRACES)]
+    return sorted(rows["basis"].dropna().unique().tolist())
+
+
+def _table_corridors(state_flows: pd.DataFrame, bases: list[str]) -> dict[str, Corridors]:
+    """One gravity + shrinkage model per table basis (the same :func:`corridors` the traces use); zero cells
+    are part of the fit."""
+    results: dict[str, Corridors] = {}
+    coordinates = state_coordinates()[["key", "lat", "lon"]]
+    for basis in bases:
+        rows = state_flows[(state_flows["level"] == "state") & (state_flows["basis"] == basis)]
+        flows = rows[["year", "src", "dst", "firearms"]].dropna(subset=["year", "firearms"])
+        flows = flows.groupby(["year", "src", "dst"], as_index=False)["firearms"].sum()
+        if flows["src"].nunique() > 1 and flows["dst"].nunique() > 1:
+            results[f"{basis}/state"] = corridors(flows.astype({"year": "int64"}), coordinates)
+    return results
+
+
+def _no_networks() -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    return (pd.DataFrame(columns=["network_id", "size", "score", "members"]), pd.Series(dtype=object),
+            pd.DataFrame(columns=["person_key", "pagerank", "betweenness"]))
 
 
 def _hubs(results: dict[str, Corridors]) -> pd.DataFrame:
     frames = []
-    for name in ("state", "city"):
+    for name in (f"{TRACES}/state", f"{TRACES}/city"):
         if name not in results:
             continue
         flows = results[name].table
@@ -240,14 +300,16 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     people = people.merge(result.person_centrality, on="person_key", how="left")
     people["network_id"] = people["person_key"].map(result.membership)
     people["analysis_run_id"] = run
-    store.upsert_nodes("Person", people)
+    if len(people):
+        store.upsert_nodes("Person", people)
 
     table = result.dealers.table
-    store.upsert_nodes("Dealer", pd.DataFrame({
-        "dealer_key": table["dealer_key"], "trace_count": table["traces"].astype("int64"),
-        "short_ttc_share": table["short_ttc_share"], "multiple_sale_share": table["multiple_sale_share"],
-        "obliterated_share": table["obliterated_share"], "expected_traces": table["expected"],
-        "anomaly_score": table["score"], "anomaly_indicators": table["indicators"], "analysis_run_id": run}))
+    if len(table):
+        store.upsert_nodes("Dealer", pd.DataFrame({
+            "dealer_key": table["dealer_key"], "trace_count": table["traces"].astype("int64"),
+            "short_ttc_share": table["short_ttc_share"], "multiple_sale_share": table["multiple_sale_share"],
+            "obliterated_share": table["obliterated_share"], "expected_traces": table["expected"],
+            "anomaly_score": table["score"], "anomaly_indicators": table["indicators"], "analysis_run_id": run}))
 
     store.query("networks_clear")
     if len(result.networks):
@@ -259,16 +321,14 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
         store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
             "from_key": members["members"], "to_key": members["network_id"], "analysis_run_id": run}))
 
-    for name, level, source in (("state", "state", "traces"), ("city", "city", "traces"),
-                                ("atf_state", "state", "atf_table")):
-        if name not in result.corridors:
-            continue
-        flows = result.corridors[name].table
+    for name, found in result.corridors.items():
+        basis, level = name.rsplit("/", 1)
+        flows = found.table
         rows = pd.DataFrame({
-            "from_key": flows["source"], "to_key": flows["destination"], "year": flows["year"].astype("int64"),
-            "level": level, "source": source, "firearms": flows["firearms"].astype("int64"),
+            "from_key": flows["src"], "to_key": flows["dst"], "year": flows["year"].astype("int64"),
+            "level": level, "basis": basis, "firearms": flows["firearms"].astype("int64"),
             "expected": flows["expected"], "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"],
-            "median_ttc_days": flows.get("median_ttc_days"),
+            "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days"),
             "analysis_run_id": run})
         store.upsert_relationships("FLOW", "Location", "Location", rows)
 

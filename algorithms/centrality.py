@@ -123,23 +123,23 @@ class FlowGraph:
 
 
 def flow_graph(flows: pd.DataFrame, *, include_in_place: bool = False) -> FlowGraph:
-    """Directed place graph from a flows table with columns ``source``, ``destination``, ``firearms`` (summed
+    """Directed place graph from a flows table with columns ``src``, ``dst``, ``firearms`` (summed
     over years and duplicate rows). Flows within one place are left out unless ``include_in_place``.
 
-    >>> fg = flow_graph(pd.DataFrame({"source": ["GA", "GA", "VA"], "destination": ["VA", "NY", "NY"],
+    >>> fg = flow_graph(pd.DataFrame({"src": ["GA", "GA", "VA"], "dst": ["VA", "NY", "NY"],
     ...                               "firearms": [5, 2, 9]}))
     >>> fg.place.tolist(), fg.graph.ecount()
     (['GA', 'VA', 'NY'], 3)
     """
-    missing = {"source", "destination", "firearms"} - set(flows.columns)
+    missing = {"src", "dst", "firearms"} - set(flows.columns)
     if missing:
         raise InvalidInput(f"flows table lacks columns {sorted(missing)}")
-    table = flows[["source", "destination", "firearms"]].dropna(subset=["source", "destination"])
-    table = table.groupby(["source", "destination"], sort=False, as_index=False)["firearms"].sum()
+    table = flows[["src", "dst", "firearms"]].dropna(subset=["src", "dst"])
+    table = table.groupby(["src", "dst"], sort=False, as_index=False)["firearms"].sum()
     if not include_in_place:
-        table = table[table["source"] != table["destination"]]
+        table = table[table["src"] != table["dst"]]
     table = table[table["firearms"] > 0]
-    codes, places = pd.factorize(pd.concat([table["source"], table["destination"]], ignore_index=True))
+    codes, places = pd.factorize(pd.concat([table["src"], table["dst"]], ignore_index=True))
     m = len(table)
     graph = ig.Graph(n=len(places), directed=True)
     if m:

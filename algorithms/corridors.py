@@ -44,7 +44,7 @@ from algorithms.gravity import fit_gravity, negative_binomial_shape
 from graph.errors import InvalidInput
 
 EARTH_RADIUS_KM = 6371.0088
-COLUMNS = ("source", "destination", "year", "firearms", "expected", "ratio", "score", "z", "trend", "trend_label",
+COLUMNS = ("src", "dst", "year", "firearms", "expected", "ratio", "score", "z", "trend", "trend_label",
            "median_ttc_days", "distance_km", "rank")
 
 
@@ -76,7 +76,7 @@ class Corridors:
 
     def into(self, destination: str, year: int) -> pd.DataFrame:
         """Corridors into one destination in one year, strongest first."""
-        rows = self.table[(self.table["destination"] == destination) & (self.table["year"] == year)]
+        rows = self.table[(self.table["dst"] == destination) & (self.table["year"] == year)]
         return rows.sort_values("score", ascending=False, kind="stable")
 
 
@@ -109,7 +109,7 @@ def posterior_scores(firearms: np.ndarray, expected: np.ndarray, prior_shape: fl
 
 
 def _check_flows(flows: pd.DataFrame, coordinates: pd.DataFrame) -> None:
-    missing = {"year", "source", "destination", "firearms"} - set(flows.columns)
+    missing = {"year", "src", "dst", "firearms"} - set(flows.columns)
     if missing:
         raise InvalidInput(f"flows table lacks columns {sorted(missing)}")
     missing = {"key", "lat", "lon"} - set(coordinates.columns)
@@ -117,8 +117,8 @@ def _check_flows(flows: pd.DataFrame, coordinates: pd.DataFrame) -> None:
         raise InvalidInput(f"coordinates table lacks columns {sorted(missing)}")
     if (pd.to_numeric(flows["firearms"], errors="coerce").fillna(-1) < 0).any():
         raise InvalidInput("flows.firearms must be non-negative counts")
-    if flows.duplicated(["year", "source", "destination"]).any():
-        raise InvalidInput("flows table has more than one row for a (year, source, destination)")
+    if flows.duplicated(["year", "src", "dst"]).any():
+        raise InvalidInput("flows table has more than one row for a (year, src, dst)")
 
 
 def corridors(
@@ -132,39 +132,39 @@ def corridors(
 ) -> Corridors:
     """Rank corridors by significance against a gravity model, per year, with trends across years.
 
-    ``flows``: ``year, source, destination, firearms`` and optionally ``median_ttc_days``; one row per
-    (year, source, destination); missing pairs count as zero. ``coordinates``: ``key, lat, lon`` for every place
-    and optionally ``state``; with ``state`` given (and ``same_state`` not False) a same-state indicator enters
-    the model. Pure function: nothing random, nothing written.
+    ``flows``: ``year, src, dst, firearms`` (``src`` the source place, ``dst`` the recovery place) and
+    optionally ``median_ttc_days``; one row per (year, src, dst); missing pairs count as zero. ``coordinates``:
+    ``key, lat, lon`` for every place and optionally ``state``; with ``state`` given (and ``same_state`` not
+    False) a same-state indicator enters the model. Pure function: nothing random, nothing written.
 
     >>> places = pd.DataFrame({"key": list("ABCD"), "lat": [0.0, 0.0, 5.0, 5.0], "lon": [0.0, 5.0, 0.0, 5.0]})
     >>> pairs = [(s, d) for s in "ABCD" for d in "ABCD" if s != d]
-    >>> flows = pd.DataFrame({"year": 2016, "source": [s for s, _ in pairs], "destination": [d for _, d in pairs],
+    >>> flows = pd.DataFrame({"year": 2016, "src": [s for s, _ in pairs], "dst": [d for _, d in pairs],
     ...                       "firearms": [60 if (s, d) == ("A", "D") else 10 for s, d in pairs]})
     >>> result = corridors(flows, places)
     >>> top = result.table.iloc[0]
-    >>> top["source"], top["destination"], int(top["rank"]), int(top["firearms"])
+    >>> top["src"], top["dst"], int(top["rank"]), int(top["firearms"])
     ('A', 'D', 1, 60)
     """
     _check_flows(flows, coordinates)
     coords = coordinates.drop_duplicates("key").set_index("key")
     coords = coords[coords["lat"].notna() & coords["lon"].notna()]
-    has_coords = flows["source"].isin(coords.index) & flows["destination"].isin(coords.index)
+    has_coords = flows["src"].isin(coords.index) & flows["dst"].isin(coords.index)
     data = flows[has_coords].copy()
     data["firearms"] = pd.to_numeric(data["firearms"]).astype(float)
     use_state = ("state" in coords.columns) if same_state is None else same_state
     if use_state and "state" not in coords.columns:
         raise InvalidInput("same_state needs a 'state' column in the coordinates table")
 
-    observed = data[data["source"] != data["destination"]]
-    wanted = observed.loc[observed["firearms"] > 0, ["source", "destination"]].drop_duplicates()
+    observed = data[data["src"] != data["dst"]]
+    wanted = observed.loc[observed["firearms"] > 0, ["src", "dst"]].drop_duplicates()
     per_year: list[pd.DataFrame] = []
     models: list[CorridorModel] = []
     for year, group in data.groupby("year", sort=True):
-        sources = pd.Index(sorted(group["source"].unique()))
-        destinations = pd.Index(sorted(group["destination"].unique()))
+        sources = pd.Index(sorted(group["src"].unique()))
+        destinations = pd.Index(sorted(group["dst"].unique()))
         counts = np.zeros((len(sources), len(destinations)))
-        counts[sources.get_indexer(group["source"]), destinations.get_indexer(group["destination"])] = \
+        counts[sources.get_indexer(group["src"]), destinations.get_indexer(group["dst"])] = \
             group["firearms"].to_numpy()
         src, dst = coords.loc[sources], coords.loc[destinations]
         distance = haversine_km(src["lat"].to_numpy()[:, None], src["lon"].to_numpy()[:, None],
@@ -181,12 +181,12 @@ def corridors(
                                     cells=fit.cells, iterations=fit.iterations, converged=fit.converged,
                                     pseudo_r2=fit.pseudo_r2))
         # Every wanted pair whose two places are in this year's model, zero counts included (for trends).
-        in_year = wanted[wanted["source"].isin(sources) & wanted["destination"].isin(destinations)]
-        i, j = sources.get_indexer(in_year["source"]), destinations.get_indexer(in_year["destination"])
+        in_year = wanted[wanted["src"].isin(sources) & wanted["dst"].isin(destinations)]
+        i, j = sources.get_indexer(in_year["src"]), destinations.get_indexer(in_year["dst"])
         firearms, expected = counts[i, j], fit.expected[i, j]
         score, z = posterior_scores(firearms, expected, alpha, quantile=quantile)
         per_year.append(pd.DataFrame({
-            "source": in_year["source"].to_numpy(), "destination": in_year["destination"].to_numpy(),
+            "src": in_year["src"].to_numpy(), "dst": in_year["dst"].to_numpy(),
             "year": int(str(year)), "firearms": firearms, "expected": expected,
             "ratio": np.divide(firearms, expected, out=np.full(len(firearms), np.nan), where=expected > 0),
             "score": score, "z": z, "distance_km": distance[i, j],
@@ -196,10 +196,10 @@ def corridors(
     long = pd.concat(per_year, ignore_index=True) if per_year else pd.DataFrame(
         columns=[*COLUMNS, "_log_ratio", "_var_log"])
     trends = _trends(long, min_trend_years=min_trend_years, trend_z=trend_z)
-    long = long.merge(trends, on=["source", "destination"], how="left")
+    long = long.merge(trends, on=["src", "dst"], how="left")
     if "median_ttc_days" in data.columns:
-        long = long.merge(data[["year", "source", "destination", "median_ttc_days"]],
-                          on=["year", "source", "destination"], how="left")
+        long = long.merge(data[["year", "src", "dst", "median_ttc_days"]],
+                          on=["year", "src", "dst"], how="left")
     else:
         long["median_ttc_days"] = np.nan
     table = long[long["firearms"] > 0].sort_values(["year", "score"], ascending=[True, False], kind="stable")
@@ -215,22 +215,22 @@ def corridors(
 def _trends(long: pd.DataFrame, *, min_trend_years: int, trend_z: float) -> pd.DataFrame:
     """Per pair: WLS slope of the log rate ratio on year, and its label."""
     if long.empty:
-        return pd.DataFrame(columns=["source", "destination", "trend", "trend_label"])
+        return pd.DataFrame(columns=["src", "dst", "trend", "trend_label"])
     w = 1.0 / long["_var_log"].to_numpy()
-    frame = pd.DataFrame({"source": long["source"], "destination": long["destination"],
+    frame = pd.DataFrame({"src": long["src"], "dst": long["dst"],
                           "t": long["year"].astype(float), "y": long["_log_ratio"], "w": w})
     frame["wt"], frame["wy"] = frame["w"] * frame["t"], frame["w"] * frame["y"]
-    sums = frame.groupby(["source", "destination"], sort=False)[["w", "wt", "wy"]].transform("sum")
+    sums = frame.groupby(["src", "dst"], sort=False)[["w", "wt", "wy"]].transform("sum")
     frame["tc"] = frame["t"] - sums["wt"] / sums["w"]
     frame["yc"] = frame["y"] - sums["wy"] / sums["w"]
     frame["sxy"], frame["sxx"] = frame["w"] * frame["tc"] * frame["yc"], frame["w"] * frame["tc"] ** 2
-    agg = frame.groupby(["source", "destination"], sort=False).agg(
+    agg = frame.groupby(["src", "dst"], sort=False).agg(
         n=("t", "size"), sxy=("sxy", "sum"), sxx=("sxx", "sum")).reset_index()
     slope = np.divide(agg["sxy"], agg["sxx"], out=np.full(len(agg), np.nan), where=agg["sxx"] > 0)
-    frame = frame.merge(agg.assign(slope=slope)[["source", "destination", "slope"]], on=["source", "destination"])
+    frame = frame.merge(agg.assign(slope=slope)[["src", "dst", "slope"]], on=["src", "dst"])
     frame["chi2"] = frame["w"] * (frame["yc"] - frame["slope"] * frame["tc"]) ** 2
-    chi2 = frame.groupby(["source", "destination"], sort=False)["chi2"].sum().reindex(
-        pd.MultiIndex.from_frame(agg[["source", "destination"]])).to_numpy()
+    chi2 = frame.groupby(["src", "dst"], sort=False)["chi2"].sum().reindex(
+        pd.MultiIndex.from_frame(agg[["src", "dst"]])).to_numpy()
     dispersion = np.maximum(1.0, chi2 / np.maximum(agg["n"].to_numpy() - 2, 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(dispersion / agg["sxx"].to_numpy())
@@ -238,7 +238,7 @@ def _trends(long: pd.DataFrame, *, min_trend_years: int, trend_z: float) -> pd.D
     enough = agg["n"].to_numpy() >= min_trend_years
     label = np.where(t_stat > trend_z, "emerging", np.where(t_stat < -trend_z, "declining", "stable")).astype(object)
     label[~enough] = None
-    return pd.DataFrame({"source": agg["source"], "destination": agg["destination"],
+    return pd.DataFrame({"src": agg["src"], "dst": agg["dst"],
                          "trend": np.where(enough, slope, np.nan), "trend_label": label})
 
 
@@ -276,6 +276,6 @@ def state_flows_from_atf(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     source = frame["source_state"].str.strip().str.upper().map(names)
     destination = frame["recovery_state"].str.strip().str.upper().map(names)
     keep = source.notna() & destination.notna()
-    out = pd.DataFrame({"year": frame["year"].astype(np.int64), "source": source.map(state_key),
-                        "destination": destination.map(state_key), "firearms": frame["firearms"]})[keep]
-    return out.groupby(["year", "source", "destination"], as_index=False, sort=True)["firearms"].sum()
+    out = pd.DataFrame({"year": frame["year"].astype(np.int64), "src": source.map(state_key),
+                        "dst": destination.map(state_key), "firearms": frame["firearms"]})[keep]
+    return out.groupby(["year", "src", "dst"], as_index=False, sort=True)["firearms"].sum()

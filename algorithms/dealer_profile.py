@@ -28,13 +28,15 @@ import numpy as np
 import pandas as pd
 
 from algorithms.dealer_estimates import EARTH_RADIUS_KM, LOCAL_RADIUS_KM, sales_index, weapon_categories
+from algorithms.hotspots import HotspotRule, describe, parse_rule, select
 from graph.errors import InvalidInput
 from graph.store import GraphStore
 from loaders.inspections import POLICY_END, POLICY_START, cfr_section, zero_tolerance
 
 DEALER_PROPS = ("license_number", "license_type", "license_type_name", "license_region", "license_district",
                 "license_county", "license_expiry_code", "license_expiry_month", "license_name", "business_name",
-                "premise_street", "premise_city", "premise_state", "premise_zip", "status", "first_seen_date",
+                "premise_street", "premise_city", "premise_state", "premise_zip", "premise_county", "status",
+                "first_seen_date",
                 "last_verified_date", "lat", "lon", "geocode_precision", "anomaly_score")
 ZERO_TOLERANCE_TEXT = {
     "prohibited_transfer": "transferring a firearm to a prohibited person",
@@ -58,6 +60,7 @@ class ProfileTables:
     inspections: pd.DataFrame
     violations: pd.DataFrame
     hotspots: pd.DataFrame
+    hotspot_rule: str = "every city with a violent-crime rate"  # how ``hotspots`` was chosen, in words
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
@@ -192,7 +195,8 @@ def inspection_entry(inspection: dict[str, Any], violations: Iterable[dict[str, 
               "description": v.get("description"), **violation_context(day, v.get("cfr_code"))}
              for v in sorted(violations, key=lambda v: str(v.get("violation_id")))]
     return {"inspection_id": inspection.get("inspection_id"), "inspection_date": day,
-            "outcome": inspection.get("outcome"), "source_document_url": inspection.get("source_document_url"),
+            "outcome": inspection.get("outcome"), "outcome_given": inspection.get("outcome_given"),
+            "source_document_url": inspection.get("source_document_url"),
             "policy_period": period, "violations": cited}
 
 
@@ -223,7 +227,8 @@ def estimate_table(tables: ProfileTables) -> pd.DataFrame:
     return frame
 
 
-def profile(dealer: dict[str, Any], estimates: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, Any]:
+def profile(dealer: dict[str, Any], estimates: dict[str, Any], history: list[dict[str, Any]],
+            hotspot_rule: str = "") -> dict[str, Any]:
     """``{"verified": ..., "estimated": ...}`` for one dealer (``dealer``: a row of ProfileTables.dealers)."""
     as_of = estimates.get("data_as_of")
     end = expiry_end(dealer.get("license_expiry_month"))
@@ -238,6 +243,7 @@ def profile(dealer: dict[str, Any], estimates: dict[str, Any], history: list[dic
         "list_status": dealer.get("status"), "on_latest_list": None if as_of is None else last == as_of,
         "premise_street": dealer.get("premise_street"), "premise_city": dealer.get("premise_city"),
         "premise_state": dealer.get("premise_state"), "premise_zip": dealer.get("premise_zip"),
+        "premise_county": dealer.get("premise_county"),
         "first_seen_date": dealer.get("first_seen_date"), "last_verified_date": last, "data_as_of": as_of,
         "source": "ATF Listing of Federal Firearms Licensees; ATF inspection reports",
         "inspections": history,
@@ -254,9 +260,9 @@ def profile(dealer: dict[str, Any], estimates: dict[str, Any], history: list[dic
         "weapon_category_method": "licence type (27 CFR 478.11) and SOT class where known, minus state bans",
         "lat": _number(dealer.get("lat")), "lon": _number(dealer.get("lon")),
         "geocode_precision": dealer.get("geocode_precision"),
-        "nearest_hotspot": estimates.get("nearest_hotspot"),
+        "nearest_hotspot": _text(estimates.get("nearest_hotspot")),
         "nearest_hotspot_km": None if km is None else round(km, 2),
-        "nearest_hotspot_method": HOTSPOT_METHOD,
+        "nearest_hotspot_method": f"{HOTSPOT_METHOD}; {hotspot_rule}" if hotspot_rule else HOTSPOT_METHOD,
         "anomaly_score": _number(dealer.get("anomaly_score")),
     }
     return {"verified": verified, "estimated": estimated}
@@ -272,21 +278,25 @@ def profiles(tables: ProfileTables, keys: Iterable[str] | None = None) -> list[d
     found = [k for k in wanted if k in dealers.index]
     rows = dealers.loc[found].to_dict("records")
     est = estimates.loc[found].to_dict("records")
-    return [profile(_clean(d), e, history.get(k, [])) for k, d, e in zip(found, rows, est, strict=True)]
+    return [json_safe(profile(_clean(d), _clean(e), history.get(k, []), tables.hotspot_rule))
+            for k, d, e in zip(found, rows, est, strict=True)]
 
 
 def flat(profile_: dict[str, Any]) -> dict[str, Any]:
     """One CSV row: ``verified_*`` and ``estimated_*`` columns; lists joined with '; ', the inspection history
-    as counts plus compact JSON."""
+    as counts plus compact JSON. Zero tolerance: ``verified_zero_tolerance_category_citations`` counts citations
+    in the five categories whenever cited; ``verified_zero_tolerance_citations_under_policy`` those of them cited
+    while the policy was in force (2021-07-01 to 2025-04-07)."""
     row: dict[str, Any] = {}
     for part in ("verified", "estimated"):
         for name, value in profile_[part].items():
             if name == "inspections":
-                zero = sum(1 for i in value for v in i["violations"]
-                           if str(v.get("policy_context") or "").startswith("cited under"))
+                five = [v for i in value for v in i["violations"] if v.get("zero_tolerance_category")]
                 row["verified_inspection_count"] = len(value)
                 row["verified_violation_count"] = sum(len(i["violations"]) for i in value)
-                row["verified_zero_tolerance_citations"] = zero
+                row["verified_zero_tolerance_category_citations"] = len(five)
+                row["verified_zero_tolerance_citations_under_policy"] = sum(
+                    1 for v in five if str(v.get("policy_context") or "").startswith("cited under"))
                 row["verified_inspection_history"] = json.dumps(value, default=str, sort_keys=True)
             elif isinstance(value, list):
                 row[f"{part}_{name}"] = "; ".join(str(v) for v in value)
@@ -295,10 +305,12 @@ def flat(profile_: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def tables_from_store(store: GraphStore) -> ProfileTables:
-    """Read the dealer, inspection, violation and hotspot tables (the hotspots fall back to the UCR default)."""
+def tables_from_store(store: GraphStore, rule: HotspotRule | None = None) -> ProfileTables:
+    """Read the dealer, inspection, violation and hotspot tables (the hotspots fall back to the UCR default),
+    the hotspots chosen by ``rule`` (default :data:`algorithms.hotspots.DEFAULT_RULE`)."""
     dealers = store.node_table("Dealer", DEALER_PROPS).to_pandas().rename(columns={"key": "dealer_key"})
-    inspections = store.node_table("Inspection", ("inspection_date", "outcome", "source_document_url")).to_pandas()
+    inspections = store.node_table("Inspection", ("inspection_date", "outcome", "outcome_given",
+                                                  "source_document_url")).to_pandas()
     inspected = store.edge_list("INSPECTED", "Dealer", "Inspection").to_pandas()
     inspections = inspected.rename(columns={"src": "dealer_key", "dst": "inspection_id"}).merge(
         inspections.rename(columns={"key": "inspection_id"}), on="inspection_id", how="left")
@@ -308,8 +320,41 @@ def tables_from_store(store: GraphStore) -> ProfileTables:
         violations.rename(columns={"key": "violation_id"}), on="violation_id", how="left")
     locations = store.node_table("Location", ("name", "state", "lat", "lon", "violent_crime_rate_per_100k",
                                               "crime_data_year")).to_pandas()
-    hotspots = hotspot_table(locations)
-    return ProfileTables(dealers, inspections, violations, hotspots if len(hotspots) else default_hotspots())
+    chosen, text = hotspots(locations, rule)
+    return ProfileTables(dealers, inspections, violations, chosen, text)
+
+
+def hotspots(locations: pd.DataFrame, rule: HotspotRule | None = None) -> tuple[pd.DataFrame, str]:
+    """The hotspot cities among Location rows by ``rule`` (the shipped UCR figures when none carry a rate), and
+    the rule in words."""
+    cities = hotspot_table(locations)
+    cities = cities if len(cities) else default_hotspots()
+    rule = rule or parse_rule(None)
+    chosen = select(cities, rule).reset_index(drop=True)
+    return chosen, describe(rule, cities, chosen)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def json_safe(value: Any) -> Any:
+    """Nested dicts/lists with every NaN/inf/NA as None and numpy scalars as Python values: strict JSON.
+
+    >>> json_safe({"a": [float("nan"), 1.5], "b": pd.NA})
+    {'a': [None, 1.5], 'b': None}
+    """
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _number(value: Any) -> float | None:

@@ -36,6 +36,11 @@ PRIOR_SHAPE = 2.0
 STATE_PRIOR_OLD_TRACES = 50.0  # pseudo-count of old traces pulling a state's ratio toward the national one
 
 
+TABLE_COLUMNS = ("rank", "dealer_key", "license_number", "business_name", "state", "traces", "expected", "score",
+                 "indicators", "recent", "old", "short_ttc_share", "multiple_sale_share", "obliterated_share",
+                 "out_of_state_recent_share", "peer_ratio", "relative_risk")
+
+
 @dataclass(frozen=True)
 class DealerScores:
     """``table``: dealer_key, license_number, business_name, state, traces, expected, score, rank, indicators and
@@ -112,9 +117,7 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE) -> DealerScore
     frame["indicators"] = [json.dumps(indicators[key], sort_keys=True) for key in frame.index]
     frame = frame.reset_index().sort_values(["score", "dealer_key"], ascending=[False, True]).reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
-    columns = ["rank", "dealer_key", "license_number", "business_name", "state", "traces", "expected", "score",
-               "indicators", "recent", "old", "short_ttc_share", "multiple_sale_share", "obliterated_share",
-               "out_of_state_recent_share", "peer_ratio", "relative_risk"]
+    columns = list(TABLE_COLUMNS)
     params: dict[str, object] = {"short_ttc_days": SHORT_TTC_DAYS, "prior_shape": prior_shape,
               "state_prior_old_traces": STATE_PRIOR_OLD_TRACES, "national_recent_to_old": float(national)}
     return DealerScores(table=frame[columns], parameters=params)

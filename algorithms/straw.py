@@ -89,6 +89,9 @@ PROPAGATION_WEIGHT = 0.25  # points per point of linked suspects
 PROPAGATION_CAP = 4.0
 
 
+TABLE_COLUMNS = ("person_key", "points", "propagation", "score", "indicators", "rank")
+
+
 @dataclass(frozen=True)
 class StrawScores:
     """Ranked persons: ``table`` has person_key, score, points, propagation, rank and indicators (JSON)."""

@@ -33,7 +33,7 @@ class AnalysisTables:
     lives_at: pd.DataFrame     # src (person), dst (location)
     nibin: pd.DataFrame        # src, dst (recoveries), status
     locations: pd.DataFrame    # key, kind, name, state, country, lat, lon
-    state_flows: pd.DataFrame  # src, dst (state locations), year, level, source, firearms
+    state_flows: pd.DataFrame  # src, dst (locations), year, level, basis, firearms (every FLOW in the store)
     stolen: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["src", "dst", "reported_date"]))  # src (firearm), dst (TheftReport), reported_date
 
@@ -60,7 +60,7 @@ def load_tables(store: GraphStore) -> AnalysisTables:
         nibin=_frame(store.edge_list("NIBIN_LINK", "Recovery", "Recovery", ("status",))),
         locations=_frame(store.node_table("Location", ("kind", "name", "state", "country", "lat", "lon"))),
         state_flows=_frame(store.edge_list("FLOW", "Location", "Location",
-                                           ("year", "level", "source", "firearms", "median_ttc_days"))),
+                                           ("year", "level", "basis", "firearms", "median_ttc_days"))),
         stolen=_stolen(store),
     )
 

@@ -7,7 +7,8 @@
   template, entity reference, status. Never query strings, bodies or names. Entries are group-committed
   (:class:`api.audit.GroupCommitWriter`: one fsync per batch) and flushed at shutdown.
 * Errors are RFC 9457 ``application/problem+json``: :class:`graph.errors.TracegraphError` by its ``http_status``,
-  request validation 422, unknown routes 404, anything unexpected 500 (logged by type only).
+  request validation 422, unknown routes 404, anything unexpected 500 (logged by type only). Under ``/taxii2``
+  they are TAXII 2.1 error messages in ``application/taxii+json;version=2.1`` instead, and validation is a 400.
 """
 
 from __future__ import annotations
@@ -166,17 +167,28 @@ async def single_valued_query(request: Request) -> None:
                                        "type": "single_value"} for name in repeated])
 
 
+def _error(request: Request, status: int, title: str, detail: str | None, headers: dict[str, str] | None = None,
+           **extra: Any) -> JSONResponse:
+    """problem+json, or a TAXII error message on the TAXII routes (TAXII 2.1 section 3.6.1)."""
+    if taxii.is_taxii(request.url.path):
+        return taxii.error_response(status, title, detail, headers)
+    return problem(status, title, detail, request.url.path, headers, **extra)
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(TracegraphError)
     async def tracegraph_error(request: Request, exc: TracegraphError) -> JSONResponse:
         headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if isinstance(exc, Unauthenticated) else None
-        return problem(exc.http_status, exc.title, str(exc), request.url.path, headers)
+        return _error(request, exc.http_status, exc.title, str(exc), headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         # the offending input is not echoed back or logged: it may be a name
         errors = [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")),
                    "type": str(e.get("type", ""))} for e in exc.errors()]
+        if taxii.is_taxii(request.url.path):  # TAXII has no 422: a filter it cannot read is a 400
+            names = ", ".join(sorted({e["loc"][-1] for e in errors if e["loc"]}))
+            return taxii.error_response(400, "Invalid request", f"invalid value for {names or 'the request'}")
         return problem(422, "Request validation failed", f"{len(errors)} problem(s) with the request",
                        request.url.path, errors=errors)
 
@@ -188,13 +200,13 @@ def _install_errors(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # every method of the path, not only those of the first route matched
             headers["Allow"] = ", ".join(_allowed_methods(request.app, request.url.path))
-        return problem(exc.status_code, title, detail, request.url.path, headers)
+        return _error(request, exc.status_code, title, detail, headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected %s on %s", type(exc).__name__, request.scope.get("route") and
                   getattr(request.scope["route"], "path", ""))
-        return problem(500, "Internal error", "unexpected server error", request.url.path)
+        return _error(request, 500, "Internal error", "unexpected server error")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -215,7 +227,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if "requestBody" in operation:
                 responses.setdefault("413", {"description": "request body over the size limit",
                                              "content": problem_body})
-            for status, response in operation.get("responses", {}).items():
+            if taxii.TAXII in str(responses):  # TAXII routes: 400 TAXII errors, never 422
+                responses.pop("422", None)
+            for status, response in responses.items():
                 content = response.get("content", {})
                 if status == "422":  # every router's validation errors go through one handler
                     response["content"] = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}

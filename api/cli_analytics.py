@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import emit_json, err, settings
+from api.cli_common import emit_json, err, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 
@@ -19,14 +20,17 @@ FORMATS = ("csv", "json")
 
 def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], sort_keys=False, default=str))
+        print(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], sort_keys=False, default=str,
+                         allow_nan=False))
         return
     sys.stdout.write(table_text(columns, ({c: _plain(row.get(c)) for c in columns} for row in rows)))
 
 
 def _plain(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        value = value.item()
     if isinstance(value, float):
-        return round(value, 4)
+        return round(value, 4) if math.isfinite(value) else None  # NaN is not JSON: missing values are null
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -51,14 +55,20 @@ def register(app: typer.Typer) -> None:
         started = datetime.now(UTC)
         with settings(ctx).open_store() as store:
             result = run_analysis(store, seed=seed, resolution=resolution,
-                                  progress=lambda step: err.print(f"  {step} ..."))
+                                  progress=lambda step: err.print(f"  {step}", highlight=False))
             write_back(store, result, started_at=started)
         record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings,
                   "code_version": result.parameters["code_version"]}
         if as_json:
             emit_json(record)
-        else:
-            err.print(f"analysis run {result.run_id}: {json.dumps(result.summary)}")
+            return
+        summary = {k: v for k, v in result.summary.items() if k != "skipped"}
+        err.print(f"analysis run {result.run_id}: {json.dumps(summary)}", highlight=False)
+        by_reason: dict[str, list[str]] = {}
+        for stage, reason in result.summary.get("skipped", {}).items():
+            by_reason.setdefault(reason, []).append(stage)
+        for reason, stages in by_reason.items():
+            err.print(f"skipped {', '.join(stages)}: {reason}", highlight=False)
 
     @app.command()
     def straw(ctx: typer.Context, top: Annotated[int, typer.Option(help="how many")] = 50,
@@ -67,6 +77,8 @@ def register(app: typer.Typer) -> None:
         _check_format(fmt)
         with settings(ctx).open_store() as store:
             rows = store.query("straw_queue", {"limit": top}).rows()
+            if not rows:
+                say_missing(store, "purchases")
         _emit(rows, ["rank", "person_key", "last_name", "first_name", "dob", "score", "indicators", "network_id"],
               fmt)
 
@@ -81,11 +93,20 @@ def register(app: typer.Typer) -> None:
         if near_hotspots is not None:
             from api.cli_dealers import NEAR_COLUMNS, near_hotspot_rows
 
-            with settings(ctx).open_store() as store:
-                _emit(near_hotspot_rows(store, near_hotspots), NEAR_COLUMNS, fmt)
+            conf = settings(ctx)
+            with conf.open_store() as store:
+                rows, rule = near_hotspot_rows(store, near_hotspots, conf.hotspot_rule)
+            err.print(rule, highlight=False)
+            if not rows:
+                err.print(f"no dealer with a location within {near_hotspots:g} km of a hotspot: dealers get "
+                          "locations from `tracegraph load ffl FILE` or `tracegraph load inspections FILE`",
+                          highlight=False)
+            _emit(rows, NEAR_COLUMNS, fmt)
             return
         with settings(ctx).open_store() as store:
             rows = store.query("dealer_anomalies", {"limit": top}).rows()
+            if not rows:
+                say_missing(store, "traces")
         for rank, row in enumerate(rows, start=1):
             row["rank"] = rank
         _emit(rows, ["rank", "license_number", "business_name", "state", "traces", "expected", "score",
@@ -98,27 +119,56 @@ def register(app: typer.Typer) -> None:
         _check_format(fmt)
         with settings(ctx).open_store() as store:
             rows = store.query("network_members").rows()
+            if not rows and not say_missing(store, "purchases"):
+                err.print("no networks of two or more persons in the last analysis (run `tracegraph analyze` "
+                          "after new loads)", highlight=False)
         _emit(rows, ["person_key", "last_name", "first_name", "dob", "network_id", "network_size",
                      "network_score"], fmt)
 
     @app.command("corridors")
     def corridors_command(
-            ctx: typer.Context, year: Annotated[int | None, typer.Option(help="one year (default: all)")] = None,
-            level: Annotated[str, typer.Option(help="state | city")] = "state",
-            source: Annotated[str, typer.Option(help="traces | atf_table")] = "traces",
-            top: Annotated[int, typer.Option(help="how many")] = 25,
+            ctx: typer.Context,
+            into: Annotated[str | None, typer.Option("--into", help="recovered in these states, e.g. NY,NJ")] = None,
+            from_: Annotated[str | None, typer.Option("--from", help="sourced from these states, e.g. GA,VA")] = None,
+            year: Annotated[int | None, typer.Option(help="one year")] = None,
+            years: Annotated[str | None, typer.Option(help="a range, e.g. 2010-2017 (default: every year)")] = None,
+            basis: Annotated[str | None, typer.Option(help="traces | atf_table | table:NAME (default: every basis "
+                                                           "the store holds, labelled; the ATF table for its cells)")
+                             ] = None,
+            level: Annotated[str, typer.Option(help="state | city | country")] = "state",
+            top: Annotated[int, typer.Option(min=1, help="how many")] = 25,
             fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
-        """Corridors ranked by significance (observed vs gravity-model expected, shrunk), not raw volume."""
+        """Corridors ranked by significance (observed vs gravity-model expected, shrunk), not raw volume.
+
+        In-state flows are not ranked; they are summed up on stderr. Trend: see docs/corridors.md."""
+        from algorithms.corridor_query import (
+            COLUMNS,
+            CorridorQuery,
+            ask,
+            empty_answer,
+            parse_places,
+            parse_years,
+            records,
+        )
+
         _check_format(fmt)
-        if level not in ("state", "city"):
-            raise InvalidInput("--level must be state or city")
-        if source not in ("traces", "atf_table"):
-            raise InvalidInput("--source must be traces or atf_table")
+        if level not in ("state", "city", "country"):
+            raise InvalidInput("--level must be state, city or country")
+        query = CorridorQuery(into=parse_places(into, "--into"), from_places=parse_places(from_, "--from"),
+                              years=parse_years(year, years), basis=basis, level=level, top=top)
         with settings(ctx).open_store() as store:
-            rows = store.query("corridors", {"level": level, "source": source,
-                                             "year": -1 if year is None else year, "limit": top}).rows()
-        _emit(rows, ["source", "destination", "year", "firearms", "expected", "score", "median_ttc_days", "trend"],
-              fmt)
+            picked = ask(store, query)
+        note = empty_answer(picked, query)
+        if note:
+            err.print(note, highlight=False)
+            return
+        if not picked.scored:
+            err.print("not scored yet (ranked by volume): run `tracegraph analyze`", highlight=False)
+        if len(picked.in_state):
+            flows = ", ".join(f"{r.src_name or r.src} {int(r.firearms):,} ({r.year}, {r.basis})"
+                              for r in picked.in_state.head(5).itertuples())
+            err.print(f"in-state flows, not ranked: {flows}", highlight=False)
+        _emit(records(picked.ranked), list(COLUMNS), fmt)
 
     @app.command()
     def path(ctx: typer.Context, source: Annotated[str, typer.Argument(help="e.g. person:KEY")],
@@ -138,6 +188,8 @@ def register(app: typer.Typer) -> None:
                 raise InvalidInput(f"--since must be YYYY-MM-DD, not {since!r}") from None
         type_set = frozenset(t.strip().upper() for t in types.split(",")) if types else None
         with settings(ctx).open_store() as store:
+            if say_missing(store, "entities"):
+                return
             index = path_index(path_projection(store))
         kwargs: dict[str, Any] = {"max_hops": max_hops, "since": since_date}
         if type_set:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import ssl
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +12,7 @@ import typer
 from api.cli_common import emit_json, err, out, settings
 from api.security import KeyFile
 from exports.tlp import ROLES
+from graph.errors import InvalidInput
 
 apikey_app = typer.Typer(help="API keys for the HTTP API (stored hashed; a new key is printed once).",
                          no_args_is_help=True)
@@ -49,20 +52,42 @@ def revoke(ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="the k
     err.print(f"revoked {record.key_id} at {record.revoked}")
 
 
+def tls_options(cert: Path | None, key: Path | None) -> dict[str, str]:
+    """uvicorn's ``ssl_certfile`` / ``ssl_keyfile``, checked first so a typo is one clear line, not a traceback."""
+    if cert is None and key is None:
+        return {}
+    if cert is None or key is None:
+        raise InvalidInput("--tls-cert and --tls-key go together")
+    for flag, path in (("--tls-cert", cert), ("--tls-key", key)):
+        if not path.is_file():
+            raise InvalidInput(f"{flag} {path}: no such file")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(str(cert), str(key))
+    except (ssl.SSLError, ValueError) as exc:
+        reason = exc.reason if isinstance(exc, ssl.SSLError) else exc
+        raise InvalidInput(f"--tls-cert/--tls-key: not a PEM certificate and its private key ({reason})") from None
+    return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+
+
 def serve(ctx: typer.Context,
           host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
           workers: Annotated[int, typer.Option(min=1, max=64, help="server processes, each with its own in-memory "
                                                                  "snapshot (one per core on a busy server)")] = 1,
+          tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM certificate (chain) to serve "
+                                                                             "HTTPS; TAXII 2.1 requires TLS")] = None,
+          tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert")] = None,
           ) -> None:
     """Serve the HTTP API (this process owns the store while it runs). No access log: the audit log records
-    every request without query strings."""
+    every request without query strings. HTTPS with --tls-cert/--tls-key, or behind a TLS-terminating reverse
+    proxy (docs/api.md)."""
     import uvicorn
 
     from api.app import create_app
     from api.server import uvicorn_options
 
-    options = dict(host=host, port=port, **uvicorn_options(settings(ctx)))
+    options = dict(host=host, port=port, **uvicorn_options(settings(ctx)), **tls_options(tls_cert, tls_key))
     if workers == 1:
         uvicorn.run(create_app(settings(ctx)), **options)
         return

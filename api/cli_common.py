@@ -9,9 +9,11 @@ import typer
 from rich.console import Console
 
 from api.settings import Settings
+from graph.store import GraphStore
 
-err = Console(stderr=True)
-out = Console()
+# emoji=False: rich would turn ":key:" in data (did:key:z6Mk…) into an emoji; data cells are also escaped
+err = Console(stderr=True, emoji=False)
+out = Console(emoji=False)
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -21,6 +23,17 @@ def settings(ctx: typer.Context) -> Settings:
         obj = Settings()
         ctx.find_root().obj = obj
     return obj
+
+
+def say_missing(store: GraphStore, *needs: str) -> bool:
+    """Print the one line saying what the store lacks for a command (see :data:`loaders.kinds.NEEDS`); True if
+    something is missing. Commands call it when their answer is empty."""
+    from loaders.kinds import missing
+
+    line = missing(store.counts(), *needs)
+    if line:
+        err.print(line, highlight=False)
+    return line is not None
 
 
 def emit_json(payload: Any) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import err, settings
+from api.cli_common import err, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput, NotFound
 from graph.store import GraphStore
@@ -48,15 +48,18 @@ def _check_format(fmt: str) -> None:
         raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}")
 
 
-def near_hotspot_rows(store: GraphStore, radius_km: float) -> list[dict[str, Any]]:
-    """Dealers within ``radius_km`` of a hotspot city, nearest first (see :func:`near_hotspots`)."""
-    from algorithms.dealer_profile import check_radius, near_hotspots, tables_from_store
+def near_hotspot_rows(store: GraphStore, radius_km: float, rule: str | None = None
+                      ) -> tuple[list[dict[str, Any]], str]:
+    """Dealers within ``radius_km`` of a hotspot city, nearest first (see :func:`near_hotspots`), and the hotspot
+    rule in words."""
+    from algorithms.dealer_profile import check_radius, json_safe, near_hotspots, tables_from_store
+    from algorithms.hotspots import parse_rule
 
     check_radius(radius_km)
-    tables = tables_from_store(store)
+    tables = tables_from_store(store, parse_rule(rule))
     frame = near_hotspots(tables.dealers, tables.hotspots, radius_km)
     frame["distance_km"] = frame["distance_km"].round(2)
-    return [{k: (None if v is None or v != v else v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return json_safe(frame.to_dict("records")), tables.hotspot_rule
 
 
 def _dealer_key(reference: str) -> str:
@@ -81,15 +84,16 @@ def register(app: typer.Typer) -> None:
         """One dealer's profile: licence, status, data freshness, inspections with policy context (verified);
         sales-volume index, weapon categories, nearest hotspot city (estimated)."""
         from algorithms.dealer_profile import flat, profiles, tables_from_store
+        from algorithms.hotspots import parse_rule
 
         _check_format(fmt)
         key = _dealer_key(license_number)
         with settings(ctx).open_store() as store:
-            found = profiles(tables_from_store(store), [key])
+            found = profiles(tables_from_store(store, parse_rule(settings(ctx).hotspot_rule)), [key])
         if not found:
             raise NotFound("no dealer with that license number")
         if fmt == "json":
-            text = json.dumps(found[0], default=str, sort_keys=False)
+            text = json.dumps(found[0], default=str, sort_keys=False, allow_nan=False)
             if out_file is None:
                 print(text)
             else:
@@ -106,12 +110,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Every dealer's profile (CSV: one row per dealer, verified_* and estimated_* columns)."""
         from algorithms.dealer_profile import flat, profiles, tables_from_store
+        from algorithms.hotspots import parse_rule
 
         _check_format(fmt)
         with settings(ctx).open_store() as store:
-            everything = profiles(tables_from_store(store))
+            everything = profiles(tables_from_store(store, parse_rule(settings(ctx).hotspot_rule)))
+            if not everything:
+                say_missing(store, "dealers")
         if fmt == "json":
-            text = json.dumps(everything, default=str) + "\n"
+            text = json.dumps(everything, default=str, allow_nan=False) + "\n"
             if out_file is None:
                 sys.stdout.write(text)
             else:

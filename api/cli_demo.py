@@ -111,13 +111,13 @@ def _products(ctx: DemoContext) -> None:
                                "indicators"])
     ctx.summary.append(("dealer anomalies", f"{len(dealers)} dealers ranked against exposure-adjusted peers",
                         str(path)))
-    corridors = ctx.store.query("corridors", {"level": "state", "source": "traces", "year": -1,
-                                              "limit": 200}).rows()
+    from algorithms.corridor_query import COLUMNS, CorridorQuery, ask, records
+
+    corridors = records(ask(ctx.store, CorridorQuery(basis="traces", top=200)).ranked)
     path = ctx.products / "corridors_state.csv"
-    _write_csv(path, corridors, ["source", "destination", "year", "firearms", "expected", "score",
-                                 "median_ttc_days", "trend"])
+    _write_csv(path, corridors, list(COLUMNS))
     top = corridors[0] if corridors else None
-    found = f"top: {top['source']} -> {top['destination']} ({top['year']})" if top else "no corridors"
+    found = f"top: {top['src']} -> {top['dst']} ({top['year']})" if top else "no corridors"
     ctx.summary.append(("corridors", found, str(path)))
 
 
@@ -207,8 +207,13 @@ def register(app: typer.Typer) -> None:
             "demo-out"),
         scale: Annotated[str, typer.Option(help="small | state")] = "small",
         seed: Annotated[int, typer.Option(help="seed of the simulated world")] = 7,
+        public: Annotated[bool, typer.Option("--public", help="instead of a simulated world: the real public data "
+                                                             "tracegraph ships (ATF state tables, ATF inspection "
+                                                             "reports, FBI UCR)")] = False,
     ) -> None:
         """Run the main job end to end on the embedded store and print what was found and where."""
+        from api import cli_demo_public
+
         if scale not in ("small", "state"):
             raise typer.BadParameter("use small or state", param_hint="--scale")
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -218,12 +223,13 @@ def register(app: typer.Typer) -> None:
         started = time.perf_counter()
         with EmbeddedStore(db) as store:
             ctx = DemoContext(out_dir=out_dir, scale=scale, seed=seed, store=store)
-            for name, step in STEPS:
+            for name, step in (cli_demo_public.steps() if public else STEPS):
                 t0 = time.perf_counter()
                 err.print(f"[bold]{name}[/bold] ...")
                 step(ctx)
                 err.print(f"  done in {time.perf_counter() - t0:.1f} s")
-        table = Table(title=f"tracegraph demo ({scale}, seed {seed}) in {time.perf_counter() - started:.1f} s")
+        what = "public data" if public else f"{scale}, seed {seed}"
+        table = Table(title=f"tracegraph demo ({what}) in {time.perf_counter() - started:.1f} s")
         for column in ("step", "found", "where"):
             table.add_column(column, overflow="fold")
         for row in ctx.summary:

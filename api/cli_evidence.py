@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from api.audit import AuditLog
@@ -155,10 +156,12 @@ def verify(ctx: typer.Context,
             table.add_column(column, overflow="fold")
         for number, check in enumerate(checks, start=1):
             style = "green" if check.ok else "bold red"
-            table.add_row(str(number), check.check, check.item, f"[{style}]{check.status}[/{style}]", check.detail)
+            table.add_row(str(number), escape(check.check), escape(check.item), f"[{style}]{check.status}[/{style}]",
+                          escape(check.detail))
         out.print(table)
     if failed is not None:
-        err.print(f"[bold red]VERIFICATION FAILED[/bold red] at {failed.item}: {failed.check}: {failed.detail}",
+        err.print(f"[bold red]VERIFICATION FAILED[/bold red] at {escape(failed.item)}: {escape(failed.check)}: "
+                  f"{escape(failed.detail)}",
                   highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     err.print(f"[green]ALL {len(checks)} CHECKS PASSED[/green]")
@@ -211,7 +214,7 @@ def keys_list(ctx: typer.Context,
     for column in ("did:key", "created", "retired"):
         table.add_column(column, overflow="fold")
     for key in history["keys"]:
-        table.add_row(key["did"], key["created"], key["retired"] or "(current)")
+        table.add_row(escape(key["did"]), key["created"], key["retired"] or "(current)")
     out.print(table)
 
 

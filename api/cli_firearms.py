@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.cli_common import out, settings
+from api.cli_common import err, out, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 
@@ -59,6 +59,8 @@ def register(app: typer.Typer) -> None:
         with settings(ctx).open_store() as store:
             firearms_table = store.node_table("Firearm", ("serial_normalized", "manufacturer_normalized", "model",
                                                           "caliber")).to_pandas()
+            if firearms_table.empty and say_missing(store, "firearms"):
+                return
         index = SerialIndex.build(firearms_table)
         found = match(index, serial, manufacturer=manufacturer, model=model, caliber=caliber, top=top)
         rows = [{"rank": i, "score": c.score, "serial": c.serial, "manufacturer": c.manufacturer, "model": c.model,
@@ -83,9 +85,14 @@ def register(app: typer.Typer) -> None:
         _check(fmt, ("csv", "json"))
         with settings(ctx).open_store() as store:
             tables = load_tables(store)
+            if say_missing(store, "recovered_firearms"):
+                return
         found = [b for b in batches(tables, min_size=min_size, max_gap=max_gap)
                  if b.score >= min_score and (b.spread or not spread_only)]
         rows = batch_rows(found)
+        if not rows:
+            err.print(f"no serial batches of {min_size}+ recovered guns at score >= {min_score:g} among "
+                      f"{len(tables.recovered):,} recoveries", highlight=False)
         columns = ["batch_id", "manufacturer", "model", "size", "score", "spread", "first_serial", "last_serial",
                    "serials", "dealers", "places", "states", "countries", "first_recovery", "last_recovery",
                    "span_days", "trace_ids"]
@@ -107,5 +114,7 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput(f"--kind must be one of {', '.join(KINDS)}")
         with settings(ctx).open_store() as store:
             tables = load_tables(store)
+            if say_missing(store, "traces"):
+                return
         result = chokepoints(tables, kinds=(kind,) if kind else KINDS, top=top)
         _emit(result.table.to_dict("records"), COLUMNS, fmt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,10 @@ def register(app: typer.Typer) -> None:
                                                                   "the MMYY file name, else the file date)")] = None,
         year: Annotated[int | None, typer.Option("--year", help="state-traces: the table's year when neither "
                                                                 "the file name nor the sheet says")] = None,
+        basis: Annotated[str | None, typer.Option("--basis", help="state-traces: atf_table when the file is "
+                                                                  "ATF's own table in long form (default: "
+                                                                  "atf_table for ATF's grid, else table:FILE-STEM)"
+                                                  )] = None,
         batch_rows: Annotated[int, typer.Option("--batch-rows", min=1000, help="rows per batch")] = 250_000,
     ) -> None:
         """Load one file of KIND: valid rows into the store, bad rows (with line and reason) into a rejects file."""
@@ -38,12 +43,15 @@ def register(app: typer.Typer) -> None:
             list_date = parse_date(as_of) if as_of else None
         except ValueError:
             raise InvalidInput(f"--as-of {as_of!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)") from None
+        if basis is not None and not re.fullmatch(r"atf_table|table:[a-z0-9][a-z0-9-]*", basis):
+            raise InvalidInput(f"--basis {basis!r}: use atf_table or table:NAME (lower-case letters, digits, -)")
         conf = settings(ctx)
         with conf.open_store() as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                                   TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
                                                   console=err, transient=True) as progress:
             task = progress.add_task(f"loading {kind} {path.name}", total=None)
             options = LoadOptions(rejects_dir=rejects_dir, batch_rows=batch_rows, as_of=list_date, year=year,
+                                  basis=basis,
                                   progress=lambda rows: progress.update(task, completed=rows))
             report = run_load(loader, store, path, options)
         summary = {"kind": report.kind, "file": report.file, "read": report.read, "loaded": report.loaded,

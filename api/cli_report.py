@@ -37,6 +37,8 @@ def register(app: typer.Typer) -> None:
                 help="comma list of state codes, e.g. NY,NJ,CT: corridors into or out of them (repeat for several; "
                      "default: every state)")] = None,
             level: Annotated[str, typer.Option(help="state | city")] = "state",
+            basis: Annotated[str | None, typer.Option(help="traces | atf_table | table:NAME (default: the ATF "
+                                                           "table when loaded, else the traces)")] = None,
             batch: Annotated[Path | None, typer.Option("--batch", help="JSON or YAML list of {region, year, level}")
                              ] = None,
             pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="also print each report to PDF")] = True,
@@ -56,7 +58,7 @@ def register(app: typer.Typer) -> None:
         jobs = read_batch(batch, level) if batch is not None else expand(region or [], list(year or []), level)
         records: list[dict[str, Any]] = []
         with settings(ctx).open_store() as store:
-            years = {lvl: flow_years(store, lvl) for lvl in {job.level for job in jobs}}
+            years = {lvl: flow_years(store, lvl, basis) for lvl in {job.level for job in jobs}}
             for job in jobs:  # check every job before drawing any
                 if job.year is not None and years[job.level] and job.year not in years[job.level]:
                     have = years[job.level]
@@ -66,9 +68,9 @@ def register(app: typer.Typer) -> None:
                           console=err) as bar:
                 task = bar.add_task("corridor reports", total=len(jobs))
                 for job in jobs:
-                    report = corridor_report(store, region=job.region, year=job.year, level=job.level)
+                    report = corridor_report(store, region=job.region, year=job.year, level=job.level, basis=basis)
                     bar.update(task, description=f"{report.slug}")
-                    record = {"region": list(job.region), "year": job.year, "level": job.level,
+                    record = {"region": list(job.region), "year": job.year, "level": job.level, "basis": report.basis,
                               "corridors": len(report.corridors), "tlp": report.tlp,
                               **write_report(render_corridor_html(report), out_dir, report.slug, pdf=pdf)}
                     records.append(record)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from api.cli_common import emit_json, err, settings
+from api.cli_common import emit_json, err, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 from loaders.parsing import parse_date
@@ -55,6 +55,8 @@ def register(app: typer.Typer) -> None:
 
         with settings(ctx).open_store() as store:
             frame = hits(store)
+            if frame.empty and say_missing(store, "stolen", "traces"):
+                return
         _emit(frame, fmt)
         err.print(f"{frame['trace_id'].nunique()} recoveries hit {frame['report_id'].nunique()} lost/stolen "
                   f"reports ({len(frame)} rows)")
@@ -82,6 +84,8 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput(f"--out: no such directory {out_file.parent}")
         with settings(ctx).open_store() as store:
             frame = untraced(store, since_date)
+            if frame.empty:
+                say_missing(store, "recoveries")
         write_csv(frame, out_file)
         figures = summary(frame)
         err.print(f"{figures['firearms']} untraced firearms written to {out_file}")

@@ -1,41 +1,66 @@
-"""TAXII 2.1 server under the API: discovery, one API root, one collection per TLP level, objects and manifest.
+"""TAXII 2.1 server under the API: discovery, one API root, one collection per TLP level; objects, one object,
+its versions and the manifest.
 
 A collection serves what ``tracegraph export stix --tlp LEVEL`` produces for the caller's clearance (persons
 masked with the caller's own pseudonym salt unless the role may see personal data). A caller whose clearance is
-below a collection's level does not see it listed and gets 403 on it. Objects are ordered by ``date_added`` (the
-object's ``modified``) then id; ``limit`` / ``next`` page through them (``next`` is an opaque offset). The
-objects are built once per (level, clearance) and shared by every key, each caller's pseudonyms put in as its
-pages are read (:mod:`api.taxii_collections`), until the API snapshot is rebuilt (``POST /api/v1/admin/snapshot``).
+below a collection's level does not see it listed and gets 403 on it. Each object version carries a real
+``date_added``: when the graph learned it (the ``date_added`` the store stamps on nodes, see
+:func:`exports.stix.to_stix_dated`), so a fact loaded today about a 2019 recovery reaches a poller whose cursor
+predates the load. Objects are ordered by ``date_added`` then id; filters and paging are in
+:mod:`exports.taxii_filters`. Errors on these routes are TAXII error messages (section 3.6.1) in the TAXII media
+type. The objects are cached per (level, API key) until the API snapshot is rebuilt
+(``POST /api/v1/admin/snapshot``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from api.routers.common import ERRORS, Caller, Context
+from api.routers.common import Caller, Context
 from api.security import Principal
-from api.taxii_collections import CallerView, CollectionCache
 from exports.canonical import TRACEGRAPH_NAMESPACE, uuid5_canonical
+from exports.stix import bundle_dict, to_stix_dated
+from exports.stix_scope import collect_scope
+from exports.taxii_filters import MAX_PAGE, Entry, Filters, date_added_headers, entry, page, parse_filters, select
 from exports.tlp import LEVELS, Level
-from graph.errors import Forbidden, InvalidInput, NotFound
+from graph.errors import Forbidden, NotFound
 
 TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
 API_ROOT = "api1"
-MAX_PAGE = 1000
+PREFIX = "/taxii2"
 COLLECTIONS: dict[str, Level] = {str(uuid5_canonical(TRACEGRAPH_NAMESPACE, {"taxii-collection": lvl})): lvl
                                  for lvl in LEVELS}
 
 CollectionId = Annotated[str, Path(max_length=100, examples=sorted(COLLECTIONS),
                                    description="a collection id from the collections resource")]
+ObjectId = Annotated[str, Path(max_length=200, description="a STIX id, e.g. sighting--<uuid>")]
 
 
 class TaxiiResponse(JSONResponse):
     media_type = TAXII
+
+
+class TaxiiError(BaseModel):
+    """TAXII 2.1 error message (section 3.6.1)."""
+
+    title: str
+    description: str | None = None
+    http_status: str
+
+
+def error_response(status: int, title: str, description: str | None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"title": title, "description": description, "http_status": str(status)}
+    return TaxiiResponse({k: v for k, v in body.items() if v is not None}, status_code=status, headers=headers)
+
+
+def is_taxii(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
 
 
 def accepts_taxii(request: Request) -> None:
@@ -53,10 +78,14 @@ def accepts_taxii(request: Request) -> None:
     raise HTTPException(406, f"this TAXII server answers {TAXII} only")
 
 
+_ERROR = {"model": TaxiiError, "content": {TAXII: {}}}
 _TAXII_ERRORS: dict[int | str, dict[str, Any]] = {
-    **ERRORS, 406: {**ERRORS[400], "description": "Accept does not allow application/taxii+json;version=2.1"}}
+    status: {**_ERROR, "description": text} for status, text in (
+        (400, "Invalid filter or paging value"), (401, "Authentication required"),
+        (403, "Not cleared for the collection's TLP level"), (404, "No such collection or object"),
+        (406, "Accept does not allow application/taxii+json;version=2.1"), (503, "Store unavailable"))}
 
-router = APIRouter(prefix="/taxii2", tags=["taxii"], responses=_TAXII_ERRORS, default_response_class=TaxiiResponse,
+router = APIRouter(prefix=PREFIX, tags=["taxii"], responses=_TAXII_ERRORS, default_response_class=TaxiiResponse,
                    dependencies=[Depends(accepts_taxii)])
 
 
@@ -79,47 +108,30 @@ def _level(cid: str, caller: Principal) -> Level:
     return lvl
 
 
-def collection_objects(ctx: Any, caller: Principal, lvl: Level) -> Sequence[dict[str, Any]]:
-    """The collection's objects as this caller sees them: built once per API snapshot, level and clearance, and
-    shared by every key (:mod:`api.taxii_collections`; paging does not re-export)."""
-    cache: CollectionCache = ctx.__dict__.setdefault("taxii_collections", CollectionCache())
-    return CallerView(cache.get(ctx, lvl, caller.clearance, _added), caller.pseudonym_salt)
-
-
-def _added(obj: dict[str, Any]) -> str:
-    return str(obj.get("modified") or obj.get("created") or "1970-01-01T00:00:00.000Z")
-
-
-def _filter(objects: Sequence[dict[str, Any]], added_after: str | None, types: str | None, ids: str | None,
-            limit: int | None, next_: str | None) -> tuple[list[dict[str, Any]], bool, str | None]:
-    if added_after:
-        objects = [o for o in objects if _added(o) > added_after]
-    if types:
-        wanted = set(types.split(","))
-        objects = [o for o in objects if o["type"] in wanted]
-    if ids:
-        wanted = set(ids.split(","))
-        objects = [o for o in objects if o["id"] in wanted]
-    try:
-        start = int(next_ or 0)
-    except ValueError:
-        raise InvalidInput("next must be a value returned by this server") from None
-    size = min(limit or MAX_PAGE, MAX_PAGE)
-    page = list(objects[start:start + size])
-    more = start + size < len(objects)
-    return page, more, str(start + size) if more else None
-
-
-def _page_headers(page: list[dict[str, Any]]) -> dict[str, str]:
-    if not page:
-        return {}
-    return {"X-TAXII-Date-Added-First": _added(page[0]), "X-TAXII-Date-Added-Last": _added(page[-1])}
+def collection_entries(ctx: Any, caller: Principal, lvl: Level) -> list[Entry]:
+    """The collection's object versions for this caller, built once per API snapshot (paging does not
+    re-export), ordered by ``date_added`` then id."""
+    cache: dict[tuple[str, str], tuple[int, list[Entry]]] = ctx.__dict__.setdefault("taxii_cache", {})
+    version = id(ctx.snapshot)
+    key = (lvl, caller.key_id)
+    hit = cache.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    with ctx.lock:
+        records = collect_scope(ctx.store, "all")
+    bundle, added = to_stix_dated(records, tlp=lvl, clearance=caller.clearance, salt=caller.pseudonym_salt)
+    entries = sorted((entry(o, added[o["id"]]) for o in bundle_dict(bundle)["objects"]),
+                     key=lambda e: (e.added, e.id))
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = (version, entries)
+    return entries
 
 
 @router.get("/", summary="TAXII 2.1 discovery")
 def discovery(caller: Caller) -> JSONResponse:
     return _reply({"title": "tracegraph TAXII 2.1", "description": "Firearms trafficking intelligence",
-                   "default": f"/taxii2/{API_ROOT}/", "api_roots": [f"/taxii2/{API_ROOT}/"]})
+                   "default": f"{PREFIX}/{API_ROOT}/", "api_roots": [f"{PREFIX}/{API_ROOT}/"]})
 
 
 @router.get(f"/{API_ROOT}/", summary="TAXII 2.1 API root")
@@ -138,39 +150,81 @@ def collection(collection_id: CollectionId, caller: Caller) -> JSONResponse:
     return _reply(_collection_info(collection_id, _level(collection_id, caller)))
 
 
-Limit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
+AddedAfter = Annotated[str | None, Query(max_length=40, description="RFC 3339 timestamp; objects added after it")]
+Limit = Annotated[int | None, Query(description=f"page size; above {MAX_PAGE} the server sends {MAX_PAGE}")]
+Next = Annotated[str | None, Query(alias="next", max_length=20, description="the next value of the previous page")]
+MatchType = Annotated[str | None, Query(alias="match[type]", max_length=500)]
+MatchId = Annotated[str | None, Query(alias="match[id]", max_length=5000)]
+MatchVersion = Annotated[str | None, Query(alias="match[version]", max_length=2000,
+                                           description="first, last (default), all, or modified timestamps")]
+MatchSpec = Annotated[str | None, Query(alias="match[spec_version]", max_length=20)]
 
 
-Page = tuple[list[dict[str, Any]], bool, str | None]
+def _collection_filters(added_after: AddedAfter = None, match_type: MatchType = None, match_id: MatchId = None,
+                        match_version: MatchVersion = None, match_spec_version: MatchSpec = None,
+                        limit: Limit = None, next_: Next = None) -> Filters:
+    return parse_filters(added_after, match_type, match_id, match_version, match_spec_version, limit, next_)
 
 
-def _page(collection_id: CollectionId, caller: Caller, ctx: Context,
-          added_after: Annotated[str | None, Query(max_length=40)] = None,
-          match_type: Annotated[str | None, Query(alias="match[type]", max_length=500)] = None,
-          match_id: Annotated[str | None, Query(alias="match[id]", max_length=5000)] = None,
-          limit: Limit = None, next_: Annotated[str | None, Query(alias="next", max_length=20)] = None) -> Page:
-    """The TAXII filters shared by objects and manifest: one page of the caller's view of a collection."""
-    lvl = _level(collection_id, caller)
-    return _filter(collection_objects(ctx, caller, lvl), added_after, match_type, match_id, limit, next_)
+def _object_filters(added_after: AddedAfter = None, match_version: MatchVersion = None,
+                    match_spec_version: MatchSpec = None, limit: Limit = None, next_: Next = None) -> Filters:
+    return parse_filters(added_after, None, None, match_version, match_spec_version, limit, next_)
 
 
-Selected = Annotated[Page, Depends(_page)]
+def _versions_filters(added_after: AddedAfter = None, match_spec_version: MatchSpec = None, limit: Limit = None,
+                      next_: Next = None) -> Filters:
+    return parse_filters(added_after, None, None, "all", match_spec_version, limit, next_)
+
+
+CollectionFilters = Annotated[Filters, Depends(_collection_filters)]
+
+
+def _envelope(chosen: list[Entry], filters: Filters) -> JSONResponse:
+    chunk, more, token = page(chosen, filters)
+    body: dict[str, Any] = {"more": more, "objects": [e.obj for e in chunk]}
+    if token:
+        body["next"] = token
+    return _reply(body, date_added_headers(chunk))
+
+
+def _object(collection_id: str, object_id: str, caller: Principal, ctx: Any) -> list[Entry]:
+    versions = [e for e in collection_entries(ctx, caller, _level(collection_id, caller)) if e.id == object_id]
+    if not versions:
+        raise NotFound(f"no object {object_id} in the collection")
+    return versions
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/", summary="TAXII 2.1 objects (envelope)")
-def objects(collection_id: CollectionId, selected: Selected) -> JSONResponse:
-    page, more, token = selected
-    body: dict[str, Any] = {"more": more, "objects": page}
+def objects(collection_id: CollectionId, caller: Caller, ctx: Context, filters: CollectionFilters) -> JSONResponse:
+    entries = collection_entries(ctx, caller, _level(collection_id, caller))
+    return _envelope(select(entries, filters), filters)
+
+
+@router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/",
+            summary="TAXII 2.1 one object (envelope of its versions)")
+def one_object(collection_id: CollectionId, object_id: ObjectId, caller: Caller, ctx: Context,
+               filters: Annotated[Filters, Depends(_object_filters)]) -> JSONResponse:
+    return _envelope(select(_object(collection_id, object_id, caller, ctx), filters), filters)
+
+
+@router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/",
+            summary="TAXII 2.1 versions of one object")
+def object_versions(collection_id: CollectionId, object_id: ObjectId, caller: Caller, ctx: Context,
+                    filters: Annotated[Filters, Depends(_versions_filters)]) -> JSONResponse:
+    chosen = select(_object(collection_id, object_id, caller, ctx), filters)
+    chunk, more, token = page(sorted(chosen, key=lambda e: e.version), filters)
+    body: dict[str, Any] = {"more": more, "versions": [e.version_text for e in chunk]}
     if token:
         body["next"] = token
-    return _reply(body, _page_headers(page))
+    return _reply(body, date_added_headers(chunk))
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/", summary="TAXII 2.1 manifest")
-def manifest(collection_id: CollectionId, selected: Selected) -> JSONResponse:
-    page, more, token = selected
-    entries = [{"id": o["id"], "date_added": _added(o), "version": _added(o), "media_type": STIX} for o in page]
-    body: dict[str, Any] = {"more": more, "objects": entries}
+def manifest(collection_id: CollectionId, caller: Caller, ctx: Context, filters: CollectionFilters) -> JSONResponse:
+    entries = collection_entries(ctx, caller, _level(collection_id, caller))
+    chunk, more, token = page(select(entries, filters), filters)
+    rows = [{"id": e.id, "date_added": e.added_text, "version": e.version_text, "media_type": STIX} for e in chunk]
+    body: dict[str, Any] = {"more": more, "objects": rows}
     if token:
         body["next"] = token
-    return _reply(body, _page_headers(page))
+    return _reply(body, date_added_headers(chunk))

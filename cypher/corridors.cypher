@@ -1,9 +1,10 @@
-// Corridors of one level and source, ranked by significance; $year < 0 means every year.
+// Every FLOW of one level ($level = '' for every level) with both ends' names, states and points. Filtering and
+// ranking are algorithms.corridor_query's, the same for the CLI, the API, the reports and the exports.
 MATCH (a:Location)-[f:FLOW]->(b:Location)
-WHERE f.level = $level AND f.source = $source AND ($year < 0 OR f.year = $year)
-RETURN a.location_key AS source, b.location_key AS destination, a.name AS source_name,
-       b.name AS destination_name, f.year AS year, f.firearms AS firearms, f.expected AS expected,
-       f.score AS score, f.z AS z, f.trend AS trend, f.median_ttc_days AS median_ttc_days,
-       a.lat AS source_lat, a.lon AS source_lon, b.lat AS destination_lat, b.lon AS destination_lon
-ORDER BY score DESC, year DESC, source, destination
-LIMIT $limit
+WHERE $level = '' OR f.level = $level
+RETURN a.location_key AS src, b.location_key AS dst, a.name AS src_name, b.name AS dst_name,
+       a.state AS src_state, b.state AS dst_state, a.country AS src_country, b.country AS dst_country,
+       f.year AS year, f.level AS level, f.basis AS basis, f.dataset AS dataset, f.firearms AS firearms,
+       f.expected AS expected, f.score AS score, f.z AS z, f.trend AS trend, f.trend_slope AS trend_slope,
+       f.median_ttc_days AS median_ttc_days, f.analysis_run_id AS analysis_run_id, a.lat AS src_lat,
+       a.lon AS src_lon, b.lat AS dst_lat, b.lon AS dst_lon

@@ -1,5 +1,5 @@
-// The years that have corridors of one level and source.
+// The years and bases that have corridors of one level.
 MATCH (:Location)-[f:FLOW]->(:Location)
-WHERE f.level = $level AND f.source = $source
-RETURN DISTINCT f.year AS year
-ORDER BY year
+WHERE f.level = $level
+RETURN DISTINCT f.year AS year, f.basis AS basis
+ORDER BY year, basis

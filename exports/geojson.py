@@ -1,6 +1,8 @@
 """GeoJSON (RFC 7946) layers: corridors as LineStrings, hub cities as Points, optional dealers and recoveries.
 
-``to_geojson`` is pure. Coordinates are WGS 84 ``[lon, lat]`` (no ``crs`` member, RFC 7946 section 4);
+``to_geojson`` is pure. Coordinates are WGS 84 ``[lon, lat]`` (no ``crs`` member, RFC 7946 section 4); a
+corridor that crosses the antimeridian (Guam -> Honolulu) is cut there into a MultiLineString (section 3.1.9)
+and every bbox spans the shorter way round, west > east when it crosses (section 5.2);
 a feature without valid coordinates (or a corridor whose two ends coincide) is left out and counted in the
 foreign member ``tracegraph.skipped_without_coordinates``. Recoveries are AMBER under the release policy: the
 CLI only adds them for a caller cleared for AMBER, and they carry no personal data here in any case.
@@ -51,11 +53,12 @@ def to_geojson(corridors: list[Record], hubs: list[Record], dealers: list[Record
             skipped += 1  # no coordinates, or both ends at one point (a degenerate, invalid LineString)
             continue
         features.append(_feature("corridors", f"corridor:{flow['source_key']}>{flow['destination_key']}:"
-                                              f"{flow.get('year')}:{flow.get('data_source')}",
-                                 {"type": "LineString", "coordinates": [_position(ax, ay), _position(bx, by)]},
+                                              f"{flow.get('year')}:{flow.get('basis')}",
+                                 line(_position(ax, ay), _position(bx, by)),
                                  {"source": flow["source_key"], "destination": flow["destination_key"],
                                   "year": flow.get("year"), "level": flow.get("level"),
-                                  "firearms": flow.get("firearms"), "expected": flow.get("expected"),
+                                  "basis": flow.get("basis"), "firearms": flow.get("firearms"),
+                                  "expected": flow.get("expected"),
                                   "score": flow.get("score"), "median_ttc_days": flow.get("median_ttc_days")}))
     for hub in hubs:
         if hub.get("pagerank") is None and hub.get("betweenness") is None:
@@ -85,22 +88,82 @@ def to_geojson(corridors: list[Record], hubs: list[Record], dealers: list[Record
                                  {"trace_id": rec["trace_id"], "recovery_date": _iso(rec.get("recovery_date")),
                                   "state": rec.get("recovery_state"),
                                   "time_to_crime_days": rec.get("time_to_crime_days")}))
-    xs = [c[0] for f in features for c in _coords(f["geometry"])]
-    ys = [c[1] for f in features for c in _coords(f["geometry"])]
     collection: dict[str, Any] = {"type": "FeatureCollection", "features": features,
                                   "tracegraph": {"skipped_without_coordinates": skipped}}
     if features:
-        collection["bbox"] = [min(xs), min(ys), max(xs), max(ys)]
+        collection["bbox"] = bbox([f["geometry"] for f in features])
+        for feature in features:
+            if feature["geometry"]["type"] != "Point":
+                feature["bbox"] = bbox([feature["geometry"]])
     return collection
+
+
+def line(a: list[float], b: list[float]) -> dict[str, Any]:
+    """The shorter way from ``a`` to ``b``: a LineString, or a MultiLineString cut at the antimeridian when the
+    shorter way crosses it (RFC 7946 section 3.1.9); the cut latitude is interpolated along the segment.
+
+    >>> line([144.79, 13.44], [-157.86, 21.31])["coordinates"]
+    [[[144.79, 13.44], [180.0, 18.271782]], [[-180.0, 18.271782], [-157.86, 21.31]]]
+    """
+    (ax, ay), (bx, by) = a, b
+    if abs(ax) == 180:  # on the antimeridian itself: take the side the other end is on
+        a = [ax := math.copysign(180.0, bx), ay]
+    if abs(bx) == 180:
+        b = [bx := math.copysign(180.0, ax), by]
+    if abs(bx - ax) <= 180:
+        return {"type": "LineString", "coordinates": [a, b]}
+    unwrapped_bx = bx + 360 if bx < ax else bx - 360  # continue past +-180 instead of going round the world
+    edge = 180.0 if unwrapped_bx > ax else -180.0
+    cut_lat = round(ay + (by - ay) * (edge - ax) / (unwrapped_bx - ax), 6)
+    return {"type": "MultiLineString", "coordinates": [[a, [edge, cut_lat]], [[-edge, cut_lat], b]]}
+
+
+def _arcs(geometry: dict[str, Any]) -> list[tuple[float, float]]:
+    """Longitude intervals a geometry covers, none crossing +-180 (a cut line's parts meet there)."""
+    kind, coords = geometry["type"], geometry["coordinates"]
+    if kind == "Point":
+        return [(coords[0], coords[0])]
+    parts = coords if kind == "MultiLineString" else [coords]
+    return [(min(p[0] for p in part), max(p[0] for p in part)) for part in parts]
+
+
+def bbox(geometries: list[dict[str, Any]]) -> list[float]:
+    """``[west, south, east, north]`` over the shortest longitude span covering everything (RFC 7946
+    section 5.2): west > east when that span crosses the antimeridian.
+
+    >>> bbox([line([144.79, 13.44], [-157.86, 21.31])])
+    [144.79, 13.44, -157.86, 21.31]
+    """
+    lats = [p[1] for g in geometries for p in _points(g)]
+    arcs = sorted(a for g in geometries for a in _arcs(g))
+    merged: list[list[float]] = []
+    for west, east in arcs:
+        if merged and west <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], east)
+        else:
+            merged.append([west, east])
+    # the widest empty stretch of longitude; the box is everything else
+    gaps = [(merged[i + 1][0] - merged[i][1], i) for i in range(len(merged) - 1)]
+    wrap = merged[0][0] + 360 - merged[-1][1] if not (merged[0][0] == -180 and merged[-1][1] == 180) else 0.0
+    widest = max(gaps, default=(-1.0, -1))
+    if widest[0] > wrap:
+        west, east = merged[widest[1] + 1][0], merged[widest[1]][1]
+    else:
+        west, east = merged[0][0], merged[-1][1]
+    return [west, min(lats), east, max(lats)]
+
+
+def _points(geometry: dict[str, Any]) -> list[list[float]]:
+    coords = geometry["coordinates"]
+    if geometry["type"] == "Point":
+        return [coords]
+    if geometry["type"] == "MultiLineString":
+        return [p for part in coords for p in part]
+    return list(coords)
 
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def _coords(geometry: dict[str, Any]) -> list[list[float]]:
-    coords = geometry["coordinates"]
-    return [coords] if geometry["type"] == "Point" else list(coords)
 
 
 def from_records(records: ScopeRecords, *, year: int | None = None, level: str | None = None,

@@ -107,13 +107,25 @@ def as_of(records: ScopeRecords) -> str:
     return (_ts(max(known)) or EPOCH) if known else EPOCH
 
 
+def _naive(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+    return None
+
+
+def _latest(*values: Any) -> dt.datetime | None:
+    known = [v for v in (_naive(x) for x in values) if v is not None]
+    return max(known) if known else None
+
+
 class _Builder:
     def __init__(self, ceiling: Level, clearance: Clearance, salt: str, stamp: str) -> None:
         self.ceiling, self.clearance, self.salt, self.stamp = ceiling, clearance, salt, stamp
         self.objects: dict[str, Any] = {}
         self.levels: dict[str, Level] = {}
+        self.learned: dict[str, dt.datetime | None] = {}  # when the graph learned what an object says
 
-    def add(self, cls: Any, marking: Level, **kwargs: Any) -> str | None:
+    def add(self, cls: Any, marking: Level, learned: Any = None, **kwargs: Any) -> str | None:
         if not allows(self.ceiling, marking):
             return None
         refs = [v for k, v in kwargs.items() if k.endswith("_ref") and v] + \
@@ -125,6 +137,7 @@ class _Builder:
         obj = cls(object_marking_refs=[MARKING_IDS[marking]], allow_custom=False, **_clean(kwargs))
         self.objects[obj.id] = obj
         self.levels[obj.id] = marking
+        self.learned[obj.id] = _naive(learned)
         return str(obj.id)
 
     def rel(self, source: str | None, rtype: str, target: str | None, identity: Any, marking: Level,
@@ -132,8 +145,16 @@ class _Builder:
         if not source or not target:
             return None
         level = most_restrictive(marking, self.levels[source], self.levels[target])
-        return self.add(stix2.Relationship, level, id=stix_id("relationship", identity), source_ref=source,
+        learned = _latest(self.learned.get(source), self.learned.get(target))
+        return self.add(stix2.Relationship, level, learned, id=stix_id("relationship", identity), source_ref=source,
                         relationship_type=rtype, target_ref=target, **kwargs)
+
+
+def _places(record: Record) -> list[str]:
+    keys = record.get("location_keys")
+    if keys is None:
+        keys = [record["location_key"]] if record.get("location_key") else []
+    return [str(k) for k in keys]
 
 
 def _location(b: _Builder, loc: Record) -> str | None:
@@ -144,7 +165,7 @@ def _location(b: _Builder, loc: Record) -> str | None:
         country = "US"
     state = loc.get("state")
     admin = state if state and "-" in str(state) else (f"US-{state}" if state and country == "US" else None)
-    return b.add(stix2.Location, LABEL_TLP["Location"], id=stix_id("location", key),
+    return b.add(stix2.Location, LABEL_TLP["Location"], loc.get("date_added"), id=stix_id("location", key),
                  name=loc.get("name") or key, latitude=loc.get("lat") if has_coords else None,
                  longitude=loc.get("lon") if has_coords else None, country=country, administrative_area=admin,
                  external_references=[{"source_name": "tracegraph", "external_id": key}])
@@ -171,8 +192,21 @@ def _person(b: _Builder, person: Record) -> str | None:
         ext["dob"] = person.get("dob")
         address = [person.get(k) for k in ("street", "city", "state", "zip")]
         contact = ", ".join(str(a) for a in address if a) or None
-    return b.add(stix2.Identity, level, id=stix_id("identity", {"person": ext["person_key"]}), name=name,
-                 identity_class="individual", contact_information=contact, extensions=_ext("person", ext))
+    pid = b.add(stix2.Identity, level, person.get("date_added"), id=stix_id("identity", {"person": ext["person_key"]}),
+                name=name, identity_class="individual", contact_information=contact, extensions=_ext("person", ext))
+    if pid and scored:  # the score again in a standard note: MISP and OpenCTI drop property extensions
+        facts = {k: ext.get(k) for k in ("straw_score", "straw_rank", "straw_indicators", "network_id")}
+        _note(b, level, person.get("date_added"), {"straw": ext["person_key"]}, f"Straw purchase score of {name}",
+              facts, [pid])
+    return pid
+
+
+def _note(b: _Builder, marking: Level, learned: Any, identity: Any, abstract: str, facts: dict[str, Any],
+          refs: list[str]) -> str | None:
+    lines = [f"{k}: {json.dumps(v) if isinstance(v, list | dict) else v}" for k, v in facts.items()
+             if v not in (None, "", [])]
+    return b.add(stix2.Note, marking, learned, id=stix_id("note", identity), abstract=abstract,
+                 content="\n".join(lines) or abstract, object_refs=refs)
 
 
 def _dealer(b: _Builder, dealer: Record, locations: dict[str, str]) -> str | None:
@@ -181,7 +215,8 @@ def _dealer(b: _Builder, dealer: Record, locations: dict[str, str]) -> str | Non
              "description": "federal firearms license number"},
             {"source_name": "tracegraph", "external_id": dealer["dealer_key"]}]
     place = ", ".join(str(p) for p in (dealer.get("premise_city"), dealer.get("premise_state")) if p)
-    return b.add(stix2.Identity, LABEL_TLP["Dealer"], id=stix_id("identity", {"dealer": dealer["dealer_key"]}),
+    return b.add(stix2.Identity, LABEL_TLP["Dealer"], dealer.get("date_added"),
+                 id=stix_id("identity", {"dealer": dealer["dealer_key"]}),
                  name=name, identity_class="organization", sectors=["retail"],
                  description=f"Federal firearms licensee ({dealer.get('license_type_name') or 'type unknown'})"
                              + (f", {place}" if place else ""),
@@ -190,12 +225,43 @@ def _dealer(b: _Builder, dealer: Record, locations: dict[str, str]) -> str | Non
 
 def _firearm(b: _Builder, firearm: Record) -> str | None:
     label = " ".join(str(firearm[k]) for k in ("manufacturer", "model", "caliber") if firearm.get(k))
-    return b.add(FirearmSDO, LABEL_TLP["Firearm"], id=stix_id("firearm", firearm["firearm_key"]),
+    return b.add(FirearmSDO, LABEL_TLP["Firearm"], firearm.get("date_added"),
+                 id=stix_id("firearm", firearm["firearm_key"]),
                  name=label or "firearm", firearm_key=firearm["firearm_key"],
                  serial_number=firearm.get("serial_number"), obliterated=firearm.get("obliterated"),
                  manufacturer=firearm.get("manufacturer"), importer=firearm.get("importer"),
                  model=firearm.get("model"), caliber=firearm.get("caliber"),
                  weapon_type=firearm.get("weapon_type"), country_of_manufacture=firearm.get("country_of_manufacture"))
+
+
+_PATTERN_FIELDS = ("serial_number", "manufacturer", "model", "caliber", "weapon_type")
+
+
+def _pattern_text(value: Any) -> str:
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _firearm_indicator(b: _Builder, firearm: Record, fid: str | None, recovered: bool) -> str | None:
+    """A standard ``indicator`` matching the firearm (serial and make), for consumers that drop the custom
+    ``firearm`` SDO (misp-stix and OpenCTI do): recoveries are sightings of it, so they survive there too."""
+    if fid is None:
+        return None
+    fields = [(name, firearm[name]) for name in _PATTERN_FIELDS if firearm.get(name) not in (None, "")]
+    if not fields:
+        fields = [("firearm_key", firearm["firearm_key"])]
+    pattern = "[" + " AND ".join(f"x-tracegraph-firearm:{name} = {_pattern_text(value)}"
+                                 for name, value in fields) + "]"
+    label = " ".join(str(v) for k, v in fields if k != "serial_number")
+    serial = firearm.get("serial_number")
+    iid = b.add(stix2.Indicator, LABEL_TLP["Firearm"], firearm.get("date_added"),
+                id=stix_id("indicator", {"firearm": firearm["firearm_key"]}),
+                name=f"Firearm {label}".strip() + (f" serial {serial}" if serial else ""),
+                description=f"Traced firearm {firearm['firearm_key']}"
+                            + (" recovered in crime" if recovered else ""),
+                indicator_types=["malicious-activity" if recovered else "unknown"], pattern=pattern,
+                pattern_type="stix", valid_from=EPOCH)
+    b.rel(iid, "related-to", fid, {"indicator-of": firearm["firearm_key"]}, LABEL_TLP["Firearm"])
+    return iid
 
 
 def _firearm_note(b: _Builder, firearm: Record, fid: str | None, related: list[str]) -> None:
@@ -206,14 +272,17 @@ def _firearm_note(b: _Builder, firearm: Record, fid: str | None, related: list[s
     fields = ("manufacturer", "model", "caliber", "weapon_type", "serial_number", "importer",
               "country_of_manufacture")
     lines = [f"{name}: {firearm[name]}" for name in fields if firearm.get(name) not in (None, "")]
-    b.add(stix2.Note, LABEL_TLP["Firearm"], id=stix_id("note", {"firearm": firearm["firearm_key"]}),
+    b.add(stix2.Note, LABEL_TLP["Firearm"], firearm.get("date_added"),
+          id=stix_id("note", {"firearm": firearm["firearm_key"]}),
           abstract=f"Firearm {firearm.get('manufacturer') or ''} {firearm.get('model') or ''}".strip(),
           content="\n".join([f"firearm_key: {firearm['firearm_key']}", *lines]),
           object_refs=[fid, *sorted({r for r in related if r in b.objects})])
 
 
 def _recovery(b: _Builder, rec: Record, firearm: Record | None, where: list[str]) -> str | None:
-    fire_id = stix_id("firearm", rec["firearm_key"])
+    # a sighting of the firearm's indicator (what MISP and OpenCTI read), else of the firearm itself
+    indicator = stix_id("indicator", {"firearm": rec["firearm_key"]})
+    fire_id = indicator if indicator in b.objects else stix_id("firearm", rec["firearm_key"])
     seen = _ts(rec.get("recovery_date") or rec.get("request_date")) or b.stamp
     ext = {"trace_id": rec["trace_id"], "request_date": rec.get("request_date"),
            "recovery_date": rec.get("recovery_date"), "recovery_state": rec.get("recovery_state"),
@@ -223,7 +292,7 @@ def _recovery(b: _Builder, rec: Record, firearm: Record | None, where: list[str]
            "firearm_key": rec["firearm_key"]}
     for key in ("serial_number", "manufacturer", "model", "caliber", "weapon_type"):
         ext[key] = (firearm or {}).get(key)
-    return b.add(stix2.Sighting, LABEL_TLP["Recovery"], id=stix_id("sighting", rec["trace_id"]),
+    return b.add(stix2.Sighting, LABEL_TLP["Recovery"], rec.get("date_added"), id=stix_id("sighting", rec["trace_id"]),
                  sighting_of_ref=fire_id, where_sighted_refs=[w for w in where if w in b.objects], count=1,
                  first_seen=seen, last_seen=seen, created=seen, modified=seen,
                  description=f"Crime-gun recovery, trace {rec['trace_id']}", extensions=_ext("recovery", ext))
@@ -235,20 +304,53 @@ def _flow(b: _Builder, flow: Record) -> str | None:
         return None
     computed = allows(b.ceiling, COMPUTED_TLP)
     values = {"source_key": flow["source_key"], "destination_key": flow["destination_key"],
-              "year": flow.get("year"), "level": flow.get("level"), "data_source": flow.get("data_source"),
+              "year": flow.get("year"), "level": flow.get("level"), "basis": flow.get("basis"),
+              "dataset": flow.get("dataset"),
               "firearms": flow.get("firearms"), "median_ttc_days": flow.get("median_ttc_days")}
     if computed:
         values.update(expected=flow.get("expected"), score=flow.get("score"), z_score=flow.get("z"),
-                      trend=flow.get("trend"), analysis_run_id=flow.get("analysis_run_id"))
+                      trend=flow.get("trend"), trend_slope=flow.get("trend_slope"),
+                      analysis_run_id=flow.get("analysis_run_id"))
     has_scores = any(values.get(k) is not None for k in ("expected", "score", "z_score", "trend"))
     level = most_restrictive(RELATIONSHIP_TLP["FLOW"], COMPUTED_TLP) if has_scores else RELATIONSHIP_TLP["FLOW"]
-    identity = {"flow": [flow["source_key"], flow["destination_key"], flow.get("year"), flow.get("data_source")]}
-    return b.rel(src, "related-to", dst, identity, level, extensions=_ext("corridor", values),
-                 description=f"Firearms trafficking corridor ({flow.get('year')}, {flow.get('firearms')} firearms)")
+    identity = {"flow": [flow["source_key"], flow["destination_key"], flow.get("year"), flow.get("basis")]}
+    rid = b.rel(src, "related-to", dst, identity, level, extensions=_ext("corridor", values),
+                description=f"Firearms trafficking corridor ({flow.get('year')}, {flow.get('firearms')} firearms)")
+    if rid:  # the figures again in a standard note on both places: MISP drops location-to-location relationships
+        _note(b, b.levels[rid], b.learned.get(rid), identity,
+              f"Trafficking corridor {flow['source_key']} -> {flow['destination_key']} ({flow.get('year')})",
+              {k: v for k, v in values.items() if k not in ("source_key", "destination_key")}, [src, dst, rid])
+    return rid
 
 
 def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: str) -> stix2.Bundle:
     """The bundle a recipient with ``clearance`` receives when ``tlp`` is requested (pure, deterministic)."""
+    b = _build(records, tlp=tlp, clearance=clearance, salt=salt)
+    return stix2.Bundle(objects=list(b.objects.values()), id=_bundle_id(b.objects, tlp, clearance),
+                        allow_custom=True)
+
+
+def to_stix_dated(records: ScopeRecords, *, tlp: Level, clearance: Clearance,
+                  salt: str) -> tuple[stix2.Bundle, dict[str, str]]:
+    """:func:`to_stix` and, per object id, when the graph learned that version of the object (TAXII
+    ``date_added``): the latest of its ``modified`` and the ``date_added`` the store stamped on the nodes it
+    speaks for (a relationship: either end). Objects that speak for no node (markings, extension definitions,
+    the producer, attack patterns) count as added with the first thing the graph learned."""
+    b = _build(records, tlp=tlp, clearance=clearance, salt=salt)
+    bundle = stix2.Bundle(objects=list(b.objects.values()), id=_bundle_id(b.objects, tlp, clearance),
+                          allow_custom=True)
+    known = [v for v in b.learned.values() if v is not None]
+    floor = min(known) if known else None
+    added: dict[str, str] = {}
+    for oid, obj in b.objects.items():
+        modified = obj.get("modified") or obj.get("created")
+        learned = b.learned.get(oid)
+        stamp = _latest(modified, learned if learned is not None else floor) or _naive(modified)
+        added[oid] = _ts(stamp) or EPOCH
+    return bundle, added
+
+
+def _build(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: str) -> _Builder:
     if rank(tlp) > rank(clearance.ceiling):
         raise Forbidden(f"role {clearance.role} is not cleared for TLP:{tlp.upper()}")
     b = _Builder(tlp, clearance, salt, as_of(records))
@@ -265,14 +367,16 @@ def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: st
     placed = {k: v for k, v in locations.items() if v}  # once: rebuilt per dealer it made the bundle quadratic
     dealers = {d["dealer_key"]: _dealer(b, d, placed) for d in records.dealers}
     for dealer in records.dealers:
-        b.rel(dealers[dealer["dealer_key"]], "located-at", locations.get(dealer.get("location_key") or ""),
-              {"dealer-at": dealer["dealer_key"]}, "clear")
+        for place in _places(dealer):  # the first keeps the id it had when a dealer had one place
+            identity: Any = {"dealer-at": dealer["dealer_key"]} if place == dealer.get("location_key") else \
+                {"dealer-at": [dealer["dealer_key"], place]}
+            b.rel(dealers[dealer["dealer_key"]], "located-at", locations.get(place), identity, "clear")
     persons = {p["person_key"]: _person(b, p) for p in records.persons}
     networks: dict[str, str | None] = {}
     for net in records.networks:
         level = most_restrictive(LABEL_TLP["Network"], COMPUTED_TLP if net.get("score") is not None else "clear")
         networks[net["network_id"]] = b.add(
-            stix2.ThreatActor, level, id=stix_id("threat-actor", net["network_id"]),
+            stix2.ThreatActor, level, net.get("date_added"), id=stix_id("threat-actor", net["network_id"]),
             name=f"Trafficking network {net['network_id']}", threat_actor_types=["crime-syndicate"],
             description=f"Firearms trafficking network of {net.get('size') or 'unknown'} persons "
                         f"detected by {net.get('algorithm') or 'community detection'}",
@@ -289,8 +393,10 @@ def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: st
         if net_id in scored_networks:
             b.rel(ta, "uses", patterns["straw-purchasing"], {"uses": [net_id, "straw-purchasing"]}, "amber")
     firearms = {f["firearm_key"]: f for f in records.firearms}
+    recovered_keys = {r["firearm_key"] for r in records.recoveries}
     for firearm in records.firearms:
         fid = _firearm(b, firearm)
+        _firearm_indicator(b, firearm, fid, firearm["firearm_key"] in recovered_keys)
         for dealer_key in firearm["dealer_keys"]:
             b.rel(dealers.get(dealer_key), "sold", fid, {"sold": [dealer_key, firearm["firearm_key"]]}, "green")
         for person_key in firearm["purchaser_keys"]:
@@ -300,10 +406,11 @@ def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: st
     for rec in records.recoveries:
         ori = rec.get("agency_ori")
         if ori and ori not in agencies:
-            agencies[ori] = b.add(stix2.Identity, "clear", id=stix_id("identity", {"agency": ori}),
+            agencies[ori] = b.add(stix2.Identity, "clear", rec.get("date_added"),
+                                  id=stix_id("identity", {"agency": ori}),
                                   name=rec.get("agency_name") or f"Agency {ori}", identity_class="organization",
                                   external_references=[{"source_name": "fbi-ori", "external_id": ori}])
-        where = [w for w in (locations.get(rec.get("location_key") or ""), agencies.get(ori or "")) if w]
+        where = [w for w in (*(locations.get(p) for p in _places(rec)), agencies.get(ori or "")) if w]
         if not where:
             where = [stix_id("location", f"state:US-{rec['recovery_state']}")] if rec.get("recovery_state") else []
         _recovery(b, rec, firearms.get(rec["firearm_key"]), where)
@@ -314,15 +421,14 @@ def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: st
         key = firearm["firearm_key"]
         related = [d for d in (dealers.get(k) for k in firearm["dealer_keys"]) if d]
         for rec in recovered.get(key, []):
-            related += [stix_id("sighting", rec["trace_id"]), locations.get(rec.get("location_key") or "") or ""]
+            related += [stix_id("sighting", rec["trace_id"]), *(locations.get(p) or "" for p in _places(rec))]
         _firearm_note(b, firearm, stix_id("firearm", key) if stix_id("firearm", key) in b.objects else None,
                       related)
     _report(b, records)
     used = {ref for obj in b.objects.values() for ref in obj.get("object_marking_refs", [])}
     for unused in [i for i in b.objects if i.startswith("marking-definition--") and i not in used]:
         del b.objects[unused]  # carry only the TLP definitions the bundle uses (MISP tags every one it sees)
-    return stix2.Bundle(objects=list(b.objects.values()), id=_bundle_id(b.objects, tlp, clearance),
-                        allow_custom=True)
+    return b
 
 
 def _report(b: _Builder, records: ScopeRecords) -> None:
@@ -331,7 +437,9 @@ def _report(b: _Builder, records: ScopeRecords) -> None:
     run = records.analysis_runs[0]
     refs = sorted(i for i in b.objects if not i.startswith(("marking-definition--", "extension-definition--")))
     stamp = _ts(run.get("finished_at") or run.get("started_at")) or b.stamp
-    b.add(stix2.Report, LABEL_TLP["AnalysisRun"], id=stix_id("report", run["run_id"]),
+    # marked at the bundle's level: MISP and OpenCTI take the event's TLP from the report
+    marking = most_restrictive(LABEL_TLP["AnalysisRun"], b.ceiling)
+    b.add(stix2.Report, marking, _latest(*b.learned.values()), id=stix_id("report", run["run_id"]),
           name=f"tracegraph analysis run {run['run_id']}", report_types=["threat-actor", "attack-pattern"],
           published=stamp, created=_ts(run.get("started_at")) or stamp, modified=stamp, object_refs=refs,
           description=f"Firearms trafficking analysis (code {run.get('code_version') or 'unknown'}).")

@@ -21,8 +21,10 @@ from exports.tlp import LEVELS, MARKING_IDS, TLP2_EXTENSION_ID, Level
 
 TLP2_CREATED = "2022-10-01T00:00:00.000Z"
 EXTENSIONS_CREATED = "2026-11-01T00:00:00.000Z"
+EXTENSIONS_MODIFIED = "2026-12-04T00:00:00.000Z"  # schema URLs now name the raw JSON files, not GitHub's HTML view
 EXTENSION_VERSION = "1.0.0"
-SCHEMA_BASE = "https://github.com/tracegraph/tracegraph/blob/main/exports/stix_schemas/"
+# the JSON files themselves (GitHub's blob/ address answers an HTML page); each file's $id is its URL
+SCHEMA_BASE = "https://raw.githubusercontent.com/tracegraph/tracegraph/main/exports/stix_schemas/"
 PRODUCER_ID = f"identity--{uuid5_canonical(TRACEGRAPH_NAMESPACE, {'producer': 'tracegraph'})}"
 
 # name -> (extension type, what it carries)
@@ -80,7 +82,7 @@ def producer_identity() -> stix2.Identity:
 
 def extension_definitions() -> list[stix2.v21.ExtensionDefinition]:
     return [stix2.v21.ExtensionDefinition(
-        id=EXT_IDS[name], created_by_ref=PRODUCER_ID, created=EXTENSIONS_CREATED, modified=EXTENSIONS_CREATED,
+        id=EXT_IDS[name], created_by_ref=PRODUCER_ID, created=EXTENSIONS_CREATED, modified=EXTENSIONS_MODIFIED,
         name=f"tracegraph {name} extension", description=text, version=EXTENSION_VERSION,
         schema=f"{SCHEMA_BASE}{name}-ext.json", extension_types=[kind],
         object_marking_refs=[MARKING_IDS["clear"]]) for name, (kind, text) in EXTENSIONS.items()]

@@ -62,16 +62,57 @@ def fold_firearms(rows: list[Record]) -> list[Record]:
     return list(folded.values())
 
 
+_PRECISION = ("address:", "zip:", "city:", "county:", "state:", "country:")
+
+
+def _precision(location_key: str) -> int:
+    return next((i for i, prefix in enumerate(_PRECISION) if location_key.startswith(prefix)), len(_PRECISION))
+
+
+def fold_places(rows: list[Record], key: str) -> list[Record]:
+    """One record per ``key``: the statements return one row per place the entity is ``AT`` (a dealer is at its
+    city and its ZIP). ``location_keys`` lists them most precise first; ``location_key`` is the most precise."""
+    folded: dict[Any, Record] = {}
+    for row in rows:
+        entry = folded.setdefault(row[key], {**row, "location_keys": []})
+        place = row.get("location_key")
+        if place and place not in entry["location_keys"]:
+            entry["location_keys"].append(place)
+    for entry in folded.values():
+        entry["location_keys"].sort(key=lambda k: (_precision(k), k))
+        entry["location_key"] = entry["location_keys"][0] if entry["location_keys"] else None
+    return list(folded.values())
+
+
+def places_of(entities: list[Record]) -> set[str]:
+    return {k for e in entities for k in e.get("location_keys") or [e.get("location_key")] if k}
+
+
 def collect_scope(store: GraphStore, scope: str = "all") -> ScopeRecords:
     """Everything an export of ``scope`` may contain (before TLP and role filtering)."""
     parse_scope(scope)
     persons = {r["person_key"]: r for r in _rows(store, "stix_persons")}  # one membership per person
     records = ScopeRecords(
         networks=_rows(store, "stix_networks"), persons=list(persons.values()),
-        firearms=fold_firearms(_rows(store, "stix_firearms")), recoveries=_rows(store, "stix_recoveries"),
-        dealers=_rows(store, "stix_dealers"), locations=_rows(store, "stix_locations"),
-        flows=_rows(store, "stix_flows"), analysis_runs=_rows(store, "stix_analysis_runs"))
+        firearms=fold_firearms(_rows(store, "stix_firearms")),
+        recoveries=fold_places(_rows(store, "stix_recoveries"), "trace_id"),
+        dealers=fold_places(_rows(store, "stix_dealers"), "dealer_key"), locations=_rows(store, "stix_locations"),
+        flows=corridor_flows(_rows(store, "stix_flows")), analysis_runs=_rows(store, "stix_analysis_runs"))
     return restrict(records, scope)
+
+
+def corridor_flows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The FLOW rows that are corridors, by the rule every surface uses
+    (:func:`algorithms.corridor_query.exportable`): guns counted, not in-state, the official ATF table for the
+    cells it covers (a second table's row for the same cell stays in the store, not in exports)."""
+    from algorithms.corridor_query import exportable
+
+    if not rows:
+        return rows
+    kept = exportable([{**r, "src": r["source_key"], "dst": r["destination_key"]} for r in rows])
+    wanted = set(zip(kept["src"], kept["dst"], kept["year"], kept["basis"], strict=True))
+    return [r for r in rows if (r["source_key"], r["destination_key"], r.get("year"), r.get("basis") or "traces")
+            in wanted]
 
 
 def _state_matches(value: Any, state: str) -> bool:
@@ -108,7 +149,7 @@ def restrict(records: ScopeRecords, scope: str) -> ScopeRecords:
         persons = [p for p in records.persons if p["person_key"] in purchaser_keys]
         network_ids = {p.get("network_id") for p in persons}
         networks = [n for n in records.networks if n["network_id"] in network_ids]
-    location_keys = {r.get("location_key") for r in recoveries} | {d.get("location_key") for d in dealers}
+    location_keys = places_of(recoveries) | places_of(dealers)
     if kind == "state" and value:
         location_keys |= {loc["location_key"] for loc in records.locations
                           if _state_matches(loc.get("state"), value.upper())}

@@ -14,6 +14,7 @@ from typing import Any
 from taxii2client.v21 import Collection, as_pages
 
 from exports.stix_import import ImportReport, import_objects
+from exports.taxii_filters import parse_timestamp
 from graph.errors import InvalidInput, StoreUnavailable
 from graph.store import GraphStore
 
@@ -73,6 +74,14 @@ class Cursors:
         tmp.replace(self.path)
 
 
+def later(a: str, b: str) -> bool:
+    """``a`` is a later instant than ``b`` (TAXII timestamps differ in precision and offset: never compare text)."""
+    try:
+        return parse_timestamp(a) > parse_timestamp(b)
+    except InvalidInput:
+        raise InvalidInput(f"TAXII server sent a date_added that is not a timestamp: {a[:40]!r}") from None
+
+
 def fetch(feed: Feed, added_after: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Objects added after the cursor and the newest ``date_added`` among them (from the manifest)."""
     try:
@@ -82,7 +91,7 @@ def fetch(feed: Feed, added_after: str | None) -> tuple[list[dict[str, Any]], st
         for page in as_pages(collection.get_manifest, per_request=PAGE_SIZE, **filters):
             for entry in page.get("objects", []):
                 stamp = entry.get("date_added")
-                if stamp and (newest is None or stamp > newest):
+                if stamp and (newest is None or later(stamp, newest)):
                     newest = stamp
         objects: list[dict[str, Any]] = []
         for envelope in as_pages(collection.get_objects, per_request=PAGE_SIZE, **filters):
@@ -98,7 +107,7 @@ def poll(store: GraphStore, feed: Feed, cursors: Cursors, added_after: str | Non
     since = added_after or cursors.get(feed)
     objects, newest = fetch(feed, since)
     report: ImportReport = import_objects(store, objects, source=f"taxii:{feed.name}")
-    if newest and (since is None or newest > since):
+    if newest and (since is None or later(newest, since)):
         cursors.set(feed, newest)
     return {"feed": feed.name, "added_after": since, "fetched": len(objects), "cursor": cursors.get(feed),
             **report.as_dict()}

@@ -39,6 +39,10 @@ from graph.store import (
     conform_nodes,
     conform_relationships,
     empty_counts,
+    stamp_changed,
+    stamp_new,
+    stamps_versions,
+    version_stamp,
 )
 
 # A hash-join probe handles roughly 50k (relationships) to 400k (nodes) batch rows per second; a full scan of a
@@ -129,7 +133,11 @@ class EmbeddedStore:
         for table, properties in tables:
             have = set(self._execute(f"CALL table_info({_string(table)}) RETURN *").df()["name"])
             for prop in properties:
-                if prop.name not in have:
+                renamed = prop.renamed_from
+                if renamed and renamed in have and prop.name not in have:  # keep the values under the new name
+                    self._execute(f"ALTER TABLE {quote(table)} RENAME {quote(renamed)} TO {quote(prop.name)}")
+                    added.append(f"{table}.{renamed} -> {prop.name}")
+                elif prop.name not in have:
                     self._execute(f"ALTER TABLE {quote(table)} ADD IF NOT EXISTS {quote(prop.name)} {prop.type}")
                     added.append(f"{table}.{prop.name}")
         return added
@@ -151,11 +159,16 @@ class EmbeddedStore:
         props = [c for c in batch.column_names if c != node.key]
         existing = self._existing_nodes(node, batch, props)
         new, old = anti_join(batch, existing, [node.key])
+        stamp = version_stamp() if stamps_versions(node, batch) else None
         if new.num_rows:
+            if stamp is not None:
+                new = stamp_new(new, stamp)
             columns = ", ".join(quote(c) for c in new.column_names)
             self._execute(f"COPY {quote(label)}({columns}) FROM $batch", {"batch": new})
         changed = changed_rows(old, existing, [node.key], props)
         if changed.num_rows:
+            if stamp is not None:
+                changed = stamp_changed(changed, old, existing, node.key, props, stamp)
             sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})"
                              for p in changed.column_names if p != node.key)
             text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "

@@ -16,7 +16,7 @@ from cypher import registry
 from graph.ddl import neo4j_ddl
 from graph.errors import InvalidInput, StoreUnavailable
 from graph.identifiers import quote
-from graph.schema import SCHEMA, Schema
+from graph.schema import DATE_ADDED, SCHEMA, Schema
 from graph.store import (
     ARROW_TYPES,
     FROM_KEY,
@@ -26,7 +26,10 @@ from graph.store import (
     UpsertSummary,
     conform_nodes,
     conform_relationships,
+    content_props,
     empty_counts,
+    stamps_versions,
+    version_stamp,
 )
 
 BATCH_ROWS = 10_000
@@ -105,6 +108,27 @@ class Neo4jStore:
     def init_schema(self) -> None:
         for statement in neo4j_ddl(self.schema):
             self._write(statement)
+        self.migrate()
+
+    def migrate(self) -> list[str]:
+        """Move values an older store holds under a property's former name (``Property.renamed_from``) to the
+        new name; Neo4j needs nothing for added properties. Returns ``Type.old -> new`` for each rename run."""
+        done = []
+        for rel in self.schema.relationships:
+            for prop in rel.properties:
+                if prop.renamed_from:
+                    old, new = quote(prop.renamed_from), quote(prop.name)
+                    self._write(f"MATCH ()-[r:{quote(rel.name)}]->() WHERE r.{old} IS NOT NULL AND r.{new} IS NULL "
+                                f"SET r.{new} = r.{old} REMOVE r.{old}")
+                    done.append(f"{rel.name}.{prop.renamed_from} -> {prop.name}")
+        for node in self.schema.nodes:
+            for prop in node.properties:
+                if prop.renamed_from:
+                    old, new = quote(prop.renamed_from), quote(prop.name)
+                    self._write(f"MATCH (n:{quote(node.name)}) WHERE n.{old} IS NOT NULL AND n.{new} IS NULL "
+                                f"SET n.{new} = n.{old} REMOVE n.{old}")
+                    done.append(f"{node.name}.{prop.renamed_from} -> {prop.name}")
+        return done
 
     # --- upserts -----------------------------------------------------------------------------------------------
 
@@ -112,11 +136,19 @@ class Neo4jStore:
         node = self.schema.node(label)
         batch = conform_nodes(node, rows)
         props = [c for c in batch.column_names if c != node.key]
+        stamp = ""
+        if stamps_versions(node, batch):  # before the SETs below: compares the stored values with the row's
+            changes = " OR ".join(f"(row.{quote(p)} IS NOT NULL AND (n.{quote(p)} IS NULL OR "
+                                  f"row.{quote(p)} <> n.{quote(p)}))" for p in content_props(props)) or "false"
+            stamp = (f" SET n.{DATE_ADDED} = CASE WHEN coalesce(n._created, false) OR {changes} THEN $now "
+                     f"ELSE n.{DATE_ADDED} END")
         sets = "".join(f" SET n.{quote(p)} = coalesce(row.{quote(p)}, n.{quote(p)})" for p in props)
         text = (f"UNWIND $rows AS row MERGE (n:{quote(node.name)} {{{quote(node.key)}: row.{quote(node.key)}}}) "
-                f"ON CREATE SET n._created = true{sets} "
+                f"ON CREATE SET n._created = true{stamp}{sets} "
                 f"WITH n, coalesce(n._created, false) AS created REMOVE n._created RETURN sum(toInteger(created))")
-        created = sum(int(self._write_returning(text, {"rows": chunk}).scalar() or 0) for chunk in _chunks(batch))
+        now = version_stamp()
+        created = sum(int(self._write_returning(text, {"rows": chunk, "now": now}).scalar() or 0)
+                      for chunk in _chunks(batch))
         return UpsertSummary(batch.num_rows, created, batch.num_rows - created)
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,

@@ -30,6 +30,7 @@ class Property:
     doc: str = ""
     indexed: bool = False
     computed: bool = False
+    renamed_from: str | None = None  # the name older stores hold this property under (migrated on init)
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,15 @@ def _check(schema: Schema) -> None:
 
 
 def P(name: str, type_: PropertyType = "STRING", doc: str = "", *, indexed: bool = False,
-      computed: bool = False) -> Property:
+      computed: bool = False, renamed_from: str | None = None) -> Property:
     """Shorthand used by the declaration below."""
-    return Property(name, type_, doc, indexed=indexed, computed=computed)
+    return Property(name, type_, doc, indexed=indexed, computed=computed, renamed_from=renamed_from)
 
 
 _RUN = P("load_run_id", doc="run id of the load that last wrote this node")
+DATE_ADDED = "date_added"
+_ADDED = P(DATE_ADDED, "TIMESTAMP", "when the graph learned this version of the node (UTC): set by the store when a "
+           "load or an analysis creates the node or changes one of its properties; TAXII date_added")
 
 DEALER = NodeLabel(
     "Dealer", "dealer_key",
@@ -158,7 +162,9 @@ DEALER = NodeLabel(
         P("first_seen_date", "DATE"), P("last_verified_date", "DATE", "date of the ATF list that last "
                                          "carried this licensee"),
         P("lat", "DOUBLE"), P("lon", "DOUBLE"),
-        P("geocode_precision", doc="zip | city | county | state | none"),
+        P("premise_county", doc="county name of the premises, as a source gave it"),
+        P("geocode_precision", doc="address (coordinates given by the source, e.g. inspection reports) | zip | "
+                                   "city | county | state | none"),
         P("trace_count", "INT64", computed=True),
         P("short_ttc_share", "DOUBLE", "share of traced guns recovered within 3 years of sale", computed=True),
         P("multiple_sale_share", "DOUBLE", computed=True),
@@ -170,7 +176,7 @@ DEALER = NodeLabel(
         P("sales_index_confidence", "DOUBLE", computed=True),
         P("nearest_hotspot", computed=True), P("nearest_hotspot_km", "DOUBLE", computed=True),
         P("analysis_run_id", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -192,7 +198,7 @@ PERSON = NodeLabel(
         P("network_id", computed=True),
         P("pagerank", "DOUBLE", computed=True), P("betweenness", "DOUBLE", computed=True),
         P("analysis_run_id", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -210,7 +216,7 @@ FIREARM = NodeLabel(
           computed=True),
         P("batch_id", doc="serial batch: recovered guns of this make and model with serials close in sequence "
           "(algorithms/batches.py)", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -231,7 +237,7 @@ RECOVERY = NodeLabel(
         P("reported_stolen", "BOOL", "the recovered firearm is named by a lost/stolen report",
           computed=True),
         P("stolen_report_id", doc="the earliest lost/stolen report naming the firearm", computed=True),
-        _RUN,
+        _RUN, _ADDED,
     ),
 )
 
@@ -247,7 +253,7 @@ LOCATION = NodeLabel(
         P("pagerank", "DOUBLE", "hub centrality on the flow graph", computed=True),
         P("betweenness", "DOUBLE", "transit centrality on the flow graph", computed=True),
         P("violent_crime_rate_per_100k", "DOUBLE"), P("homicide_rate_per_100k", "DOUBLE"),
-        P("crime_data_year", "INT64"),
+        P("crime_data_year", "INT64"), _ADDED,
     ),
 )
 
@@ -255,7 +261,16 @@ INSPECTION = NodeLabel(
     "Inspection", "inspection_id",
     "An ATF compliance inspection of a dealer.",
     (
-        P("inspection_id"), P("inspection_date", "DATE"), P("outcome"), P("source_document_url"),
+        P("inspection_id"), P("inspection_date", "DATE"),
+        P("outcome", doc="normalised: No Violations | Report of Violations | Warning Letter | Warning Conference | "
+                         "Settlement | License Revoked | License Surrendered"),
+        P("outcome_given", doc="the disposition exactly as the source gave it (e.g. 'Revocation/denial of "
+                               "renewal')"),
+        P("assigned_date", "DATE", "date the inspection was assigned (inspection reports)"),
+        P("revocation_recommended", "BOOL", "the inspector recommended revocation (inspection reports)"),
+        P("revocation_effective_date", "DATE"),
+        P("citation_count", "INT64", "citations the source counts for the inspection"),
+        P("source_document_url"),
         P("policy_context", doc="enforcement policy in force on the inspection date"),
         P("zero_tolerance_period", "BOOL", "inspected while the 2021-07 zero-tolerance policy was in force"),
         _RUN,
@@ -278,7 +293,7 @@ NETWORK = NodeLabel(
     "A community detected on the person projection.",
     (
         P("network_id"), P("size", "INT64"), P("score", "DOUBLE"), P("algorithm"),
-        P("resolution", "DOUBLE"), P("analysis_run_id"),
+        P("resolution", "DOUBLE"), P("analysis_run_id"), _ADDED,
     ),
 )
 
@@ -365,11 +380,21 @@ SCHEMA = Schema(
         RelType("FLOW", (("Location", "Location"),),
                 "A corridor: firearms sold at the source and recovered at the destination in one year.",
                 (P("year", "INT64"), P("level", doc="state | city | country"),
-                 P("source", doc="traces | atf_table"), P("firearms", "INT64"),
+                 P("basis", doc="what the count is based on: traces (this store's trace records) | atf_table "
+                                "(ATF's published source x recovery state table) | table:NAME (another published "
+                                "table, NAME from its file); the official ATF table is the default basis for its "
+                                "cells", renamed_from="source"),
+                 P("dataset", doc="the file the counts were loaded from (tables), for provenance"),
+                 P("firearms", "INT64"),
                  P("expected", "DOUBLE", computed=True), P("score", "DOUBLE", computed=True),
                  P("z", "DOUBLE", computed=True), P("median_ttc_days", "DOUBLE"),
-                 P("trend", computed=True), P("analysis_run_id", computed=True)),
-                key=("year", "source")),
+                 P("trend", computed=True, doc="emerging | declining | stable across the years of this basis "
+                                                "(weighted least-squares slope of the log rate ratio, |t| > 2); "
+                                                "null with fewer than 3 years"),
+                 P("trend_slope", "DOUBLE", computed=True, doc="that slope: change in log(observed/expected) per "
+                                                               "year"),
+                 P("analysis_run_id", computed=True)),
+                key=("year", "basis")),
         RelType("REFERS_TO", (("Intel", "Firearm"), ("Intel", "Person"), ("Intel", "Location"),
                               ("Intel", "Recovery"), ("Intel", "Dealer")),
                 "Partner intelligence that refers to an entity of ours."),

@@ -11,11 +11,15 @@ Upsert semantics (both backends):
 * a batch may carry any subset of the declared properties; a null value never erases a stored one
   (``coalesce``), so partial records from different sources complement each other;
 * duplicates inside one batch are folded first (for each property, the last non-null value wins);
-* re-running the same batch changes nothing.
+* re-running the same batch changes nothing;
+* a label that declares ``date_added`` gets it stamped by the store (:func:`version_stamp`) on every node the
+  upsert creates and every node whose content (a property other than the run ids) it changes: when the graph
+  learned that version. A batch that carries ``date_added`` itself keeps its own values.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeAlias, runtime_checkable
@@ -25,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.errors import InvalidInput
-from graph.schema import SCHEMA, NodeLabel, PropertyType, RelType, Schema
+from graph.schema import DATE_ADDED, SCHEMA, NodeLabel, PropertyType, RelType, Schema
 
 FROM_KEY = "from_key"
 TO_KEY = "to_key"
@@ -241,6 +245,40 @@ def changed_rows(old: pa.Table, existing: pa.Table, keys: list[str], props: list
     if mask is None:
         return old.slice(0, 0)
     return joined.filter(mask).select([*keys, *differing])
+
+
+BOOKKEEPING = frozenset({"load_run_id", "analysis_run_id", DATE_ADDED})  # not content: no new version
+
+
+def stamps_versions(node: NodeLabel, batch: pa.Table) -> bool:
+    """Whether the store stamps ``date_added`` on this batch's nodes."""
+    return DATE_ADDED in node.property_names and DATE_ADDED not in batch.column_names
+
+
+def version_stamp() -> dt.datetime:
+    """Now, UTC (naive, as both stores hold TIMESTAMP), to the millisecond: STIX and TAXII timestamps carry
+    milliseconds, so a stamp compares exactly with the ``date_added`` a TAXII client was shown."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def content_props(props: list[str]) -> list[str]:
+    return [p for p in props if p not in BOOKKEEPING]
+
+
+def stamp_new(new: pa.Table, now: dt.datetime) -> pa.Table:
+    return new.append_column(DATE_ADDED, pa.array([now] * new.num_rows, pa.timestamp("us")))
+
+
+def stamp_changed(changed: pa.Table, old: pa.Table, existing: pa.Table, key: str, props: list[str],
+                  now: dt.datetime) -> pa.Table:
+    """``changed`` (rows to write) with ``date_added`` = ``now`` where a content property changed, else null (the
+    store's ``coalesce`` keeps the stored stamp)."""
+    content = changed_rows(old, existing, [key], content_props(props))
+    hit = pc.is_in(changed.column(key), value_set=content.column(key)) if content.num_rows else \
+        pa.array([False] * changed.num_rows)
+    stamps = pc.if_else(hit, pa.scalar(now, pa.timestamp("us")), pa.scalar(None, pa.timestamp("us")))
+    return changed.append_column(DATE_ADDED, stamps)
 
 
 def empty_counts(schema: Schema = SCHEMA) -> dict[str, dict[str, int]]:

@@ -53,6 +53,7 @@ class LoadOptions:
     batch_rows: int = 250_000
     as_of: date | None = None
     year: int | None = None
+    basis: str | None = None  # state-traces: the FLOW basis (default: atf_table for ATF's grid, else table:STEM)
     progress: Callable[[int], None] | None = None  # called with rows read so far
     crash_after_batches: int | None = None  # test hook: simulate a crash after this many batches
 

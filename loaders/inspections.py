@@ -37,14 +37,31 @@ from graph.store import GraphStore
 from loaders.base import Batch, Loader, read_delimited, reasons_from, require_text
 from loaders.entities import DealerIndex, license_columns
 from loaders.frames import arrow
-from loaders.parsing import parse_dates, parse_licenses, text
+from loaders.parsing import parse_dates, parse_licenses, parse_numbers, text
 
-OUTCOMES = ("No Violations", "Report of Violations", "Warning Letter", "Warning Conference", "License Revoked",
-            "License Surrendered")
+OUTCOMES = ("No Violations", "Report of Violations", "Warning Letter", "Warning Conference", "Settlement",
+            "License Revoked", "License Surrendered")
+# The disposition as given is always kept beside the normalised outcome (Inspection.outcome_given).
 _OUTCOME_LOOKUP = {o.upper(): o for o in OUTCOMES} | {
     "REVOCATION/DENIAL OF RENEWAL": "License Revoked", "REVOCATION": "License Revoked",
-    "SURRENDERED/OUT OF BUSINESS": "License Surrendered", "SETTLEMENT": "Report of Violations",
+    "SURRENDERED/OUT OF BUSINESS": "License Surrendered",
 }
+#: Fields of an inspection report (ndjson) kept as they come: every one the file carries.
+NDJSON_FIELDS = ("ui_number", "ffl_number", "ffl_type", "ffl_proprietor", "ffl_proprietor_2", "ffl_address",
+                 "ffl_city", "ffl_state", "ffl_zip", "ffl_county", "inspection_assign_date",
+                 "inspection_complete_date", "final_disposition", "final_disposition_2", "revocation_warranted",
+                 "revocation_recommended", "revocation_effective_date", "violations", "citation_count", "report_url",
+                 "latitude", "longitude", "license_type", "license_desc")
+#: ndjson field -> the column name the CSV layout (and validate) uses.
+_NDJSON_AS_CSV = {"ui_number": "inspection_id", "ffl_number": "license_number", "final_disposition": "outcome",
+                  "report_url": "source_document_url", "inspection_assign_date": "assigned_date",
+                  "ffl_proprietor": "license_name", "ffl_proprietor_2": "business_name",
+                  "ffl_address": "premise_street", "ffl_city": "premise_city", "ffl_state": "premise_state",
+                  "ffl_zip": "premise_zip", "ffl_county": "premise_county", "latitude": "lat", "longitude": "lon",
+                  "license_desc": "license_type_name"}
+#: Dealer facts an inspection record may carry (written only to dealers no ATF list has described).
+DEALER_FACTS = ("license_name", "business_name", "premise_street", "premise_city", "premise_state", "premise_zip",
+                "premise_county", "lat", "lon", "license_type_name")
 POLICY_START, POLICY_END = date(2021, 7, 1), date(2025, 4, 7)
 ZERO_TOLERANCE = (
     (re.compile(r"^478\.99\(c\)"), "prohibited_transfer"),
@@ -99,8 +116,7 @@ class InspectionsLoader(Loader):
 
     def _ndjson(self, encoding: str) -> Iterator[Batch]:
         require_text(self.path, encoding, "newline-delimited JSON")
-        names = ["ui_number", "ffl_number", "inspection_complete_date", "inspection_assign_date",
-                 "final_disposition", "report_url", "violations"]
+        names = list(NDJSON_FIELDS)
         rows: list[list[str]] = []
         lines: list[int] = []
         bad: list[tuple[int, list[str], str]] = []
@@ -126,20 +142,21 @@ class InspectionsLoader(Loader):
 
     def begin(self) -> None:
         self.dealers = DealerIndex(self.store)
+        status = self.store.node_table("Dealer", ("status",)).to_pandas()
+        self.listed = set(status.loc[status["status"].isin(("LISTED", "NOT_LISTED")), "key"])
         self.seen: set[str] = set()
         self.violations = 0
+        self.dealers_located = 0
 
     def finish(self) -> None:
-        self.details.update({"dealer_stubs_created": self.dealers.stubs_created, "violations": self.violations})
+        self.details.update({"dealer_stubs_created": self.dealers.stubs_created, "violations": self.violations,
+                             "dealers_given_premises": self.dealers_located})
 
     def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         if self.is_ndjson:
-            frame = pd.DataFrame({
-                "inspection_id": frame["ui_number"], "license_number": frame["ffl_number"],
-                "inspection_date": frame["inspection_complete_date"].where(
-                    frame["inspection_complete_date"].str.strip() != "", frame["inspection_assign_date"]),
-                "outcome": frame["final_disposition"], "source_document_url": frame["report_url"],
-                "violations": frame["violations"]}, index=frame.index)
+            renamed = frame.rename(columns=_NDJSON_AS_CSV)
+            frame = renamed.assign(inspection_date=frame["inspection_complete_date"].where(
+                frame["inspection_complete_date"].str.strip() != "", frame["inspection_assign_date"]))
         checks: list[tuple[pd.Series, str]] = []
         inspection = text(frame, "inspection_id")
         checks.append((inspection.isna(), "missing inspection_id"))
@@ -156,10 +173,26 @@ class InspectionsLoader(Loader):
         outcome = raw_outcome.str.upper().str.strip().map(_OUTCOME_LOOKUP).astype(object)
         checks.append((outcome.isna(), f"outcome must be one of: {', '.join(OUTCOMES)}"))
         context, period = policy_context(dates)
+        assigned, bad_assigned = parse_dates(text(frame, "assigned_date"))
+        checks.append((bad_assigned, "bad date in assigned_date"))
+        revoked_on, bad_revoked = parse_dates(text(frame, "revocation_effective_date"))
+        checks.append((bad_revoked, "bad date in revocation_effective_date"))
         parsed = pd.DataFrame({"inspection_id": inspection, "inspection_date": dates, "outcome": outcome,
                                "outcome_given": raw_outcome, "source_document_url": text(frame, "source_document_url"),
                                "policy_context": context, "zero_tolerance_period": period,
+                               "assigned_date": assigned, "revocation_effective_date": revoked_on,
+                               "revocation_recommended": _flag(text(frame, "revocation_recommended")).where(
+                                   text(frame, "revocation_recommended").notna(),
+                                   _flag(text(frame, "revocation_warranted"))),
                                "violations": text(frame, "violations")}, index=frame.index)
+        counts, bad_count = parse_numbers(text(frame, "citation_count"), 0, None)
+        checks.append((bad_count, "citation_count is not a count"))
+        parsed["citation_count"] = counts.astype("Int64")
+        for name in DEALER_FACTS:
+            parsed[f"facts_{name}"] = text(frame, name)
+        for name, low, high in (("lat", -90, 90), ("lon", -180, 180)):
+            parsed[f"facts_{name}"], bad = parse_numbers(text(frame, name), low, high)
+            checks.append((bad, f"{'latitude' if name == 'lat' else 'longitude'} not a number in range"))
         for name in licenses.columns:
             parsed[f"dealer_{name}"] = licenses[name]
         return parsed, reasons_from(checks, frame.index)
@@ -174,8 +207,10 @@ class InspectionsLoader(Loader):
                 self.store.upsert_nodes("Dealer", arrow(pd.DataFrame({
                     "dealer_key": stub["dealer_key"], "status": "UNLISTED", "load_run_id": self.run_id}), "Dealer"))
                 self.dealers.known.update(stub["dealer_key"])
-        nodes = good[["inspection_id", "inspection_date", "outcome", "source_document_url", "policy_context",
-                      "zero_tolerance_period"]].assign(load_run_id=self.run_id)
+        self._dealer_facts(good, lic)
+        nodes = good[["inspection_id", "inspection_date", "outcome", "outcome_given", "assigned_date",
+                      "revocation_recommended", "revocation_effective_date", "citation_count", "source_document_url",
+                      "policy_context", "zero_tolerance_period"]].assign(load_run_id=self.run_id)
         self.store.upsert_nodes("Inspection", arrow(nodes, "Inspection"))
         self.store.upsert_relationships("INSPECTED", "Dealer", "Inspection", arrow(pd.DataFrame({
             "from_key": good["dealer_dealer_key"], "to_key": good["inspection_id"]})))
@@ -190,6 +225,30 @@ class InspectionsLoader(Loader):
                                        "description": None})
             self.violations += write_violations(self.store, violations, self.run_id)
         return len(good)
+
+
+    def _dealer_facts(self, good: pd.DataFrame, lic: pd.DataFrame) -> None:
+        """Name, premises, county and coordinates from the inspection record, for dealers no ATF list has
+        described (stubs): the list is the authority where it exists. The latest inspection of a dealer wins."""
+        facts = pd.DataFrame({name: good[f"facts_{name}"] for name in DEALER_FACTS}, index=good.index)
+        facts["dealer_key"] = good["dealer_dealer_key"]
+        facts["license_type"] = lic["type"]
+        facts["inspection_date"] = good["inspection_date"]
+        facts = facts[facts["dealer_key"].notna() & ~facts["dealer_key"].isin(self.listed)]
+        facts = facts.sort_values("inspection_date", kind="stable").drop_duplicates("dealer_key", keep="last")
+        facts = facts.drop(columns="inspection_date")
+        facts["premise_state"] = facts["premise_state"].str.upper()
+        located = facts["lat"].notna() & facts["lon"].notna()
+        facts["geocode_precision"] = pd.Series("address", index=facts.index, dtype=object).where(located, None)
+        if len(facts):
+            self.store.upsert_nodes("Dealer", arrow(facts.assign(load_run_id=self.run_id), "Dealer"))
+            self.dealers_located += int(located.sum())
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    """'Y'/'N'/'true'/'false' -> bool (None when missing or unreadable)."""
+    lookup = {"Y": True, "YES": True, "TRUE": True, "1": True, "N": False, "NO": False, "FALSE": False, "0": False}
+    return values.str.strip().str.upper().map(lookup).astype(object)
 
 
 def write_violations(store: GraphStore, violations: pd.DataFrame, run_id: str) -> int:

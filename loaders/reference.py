@@ -10,6 +10,7 @@ import functools
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 _DIR = Path(str(resources.files("loaders") / "refdata"))
@@ -19,19 +20,27 @@ def path(name: str) -> Path:
     return _DIR / name
 
 
+def _internal_point_near_centre(counties: pd.DataFrame) -> pd.Series:
+    lat = (counties["INTPTLAT"] * counties["w"]).sum() / counties["w"].sum()
+    lon = (counties["INTPTLONG"] * counties["w"]).sum() / counties["w"].sum()
+    squeeze = np.cos(np.radians(lat))  # a degree of longitude is shorter away from the equator
+    distance = (counties["INTPTLAT"] - lat) ** 2 + ((counties["INTPTLONG"] - lon) * squeeze) ** 2
+    nearest = counties.loc[distance.idxmin()]
+    return pd.Series({"lat": float(nearest["INTPTLAT"]), "lon": float(nearest["INTPTLONG"])})
+
+
 @functools.cache
 def states() -> pd.DataFrame:
-    """``state`` (USPS), ``state_fips``, ``name`` (title case), ``name_upper``, ``lat``, ``lon`` (land-area
-    weighted mean of county centroids) for the 50 states, DC and territories."""
+    """``state`` (USPS), ``state_fips``, ``name`` (title case), ``name_upper``, ``lat``, ``lon`` for the 50 states,
+    DC and territories. The point is the Census internal point of the state's county nearest the land-area
+    weighted mean of its counties' internal points: central, and inside the state by construction (the mean
+    itself fell at sea for Hawaii, between the islands)."""
     fips = pd.read_csv(path("census_state_fips.txt"), sep="|", dtype=str)
     counties = pd.read_csv(path("gaz_counties_2011.tsv.gz"), sep="\t", dtype={"GEOID": str}, encoding="latin-1")
     counties.columns = [c.strip() for c in counties.columns]
     weighted = counties.assign(w=counties["ALAND"].clip(lower=1))
-    centroid = weighted.groupby("USPS" if "USPS" in weighted else "STUSPS").apply(
-        lambda g: pd.Series({"lat": (g["INTPTLAT"] * g["w"]).sum() / g["w"].sum(),
-                             "lon": (g["INTPTLONG"] * g["w"]).sum() / g["w"].sum()}),
-        include_groups=False,
-    )
+    centroid = weighted.groupby("USPS" if "USPS" in weighted else "STUSPS").apply(_internal_point_near_centre,
+                                                                                  include_groups=False)
     out = pd.DataFrame({
         "state": fips["STATE"].astype(object),
         "state_fips": fips["STATEFP"].astype(object),

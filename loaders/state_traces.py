@@ -13,8 +13,14 @@ Three layouts, detected from the file:
 * the long form ``year, source_state, recovery_state, firearms`` (``Year, originated-in, recovered-in, Number``
   accepted too); TOTAL lines there are rejected with that reason, never loaded as flows.
 
-Each cell becomes ``(Location source)-[:FLOW {year, source: 'atf_table', level: 'state', firearms}]->(Location
-recovery)`` between state Locations (``state:US-VA``).
+Each cell becomes ``(Location source)-[:FLOW {year, basis, dataset, level: 'state', firearms}]->(Location
+recovery)`` between state Locations (``state:US-VA``), zero cells included (they are part of the model's fit).
+
+Basis and precedence (docs/corridors.md): ATF's grid as published is ``basis = 'atf_table'``, the official table.
+A long-form file is somebody's transcription (e.g. the SandyHook project's 2011 table), so it gets a basis of its
+own, ``table:<file stem>`` — unless ``--basis atf_table`` says it is ATF's own table in long form. A second table
+for the same cells therefore never overwrites ATF's counts: both stay, each with its ``dataset`` (the file name),
+and the corridor queries show the ATF table for the cells it covers.
 """
 
 from __future__ import annotations
@@ -39,6 +45,19 @@ _ALIASES = {"originated-in": "source_state", "originated_in": "source_state", "r
 COUNTRIES = {"CANADA": "CA", "MEXICO": "MX"}
 _TOTAL = re.compile(r"^TOTALS?$", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+ATF_TABLE = "atf_table"
+
+
+def table_basis(name: str) -> str:
+    """The basis of a table that is not ATF's published grid: ``table:`` + a slug of its name.
+
+    >>> table_basis("2011tracingdatabystate")
+    'table:2011tracingdatabystate'
+    >>> table_basis("My Table (v2)")
+    'table:my-table-v2'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return f"table:{slug or 'unnamed'}"
 
 
 def place_code(label: str | None) -> tuple[str | None, str | None]:
@@ -148,6 +167,9 @@ class StateTracesLoader(Loader):
 
     def begin(self) -> None:
         self.seen: set[tuple[str, str, str]] = set()
+        self.basis = self.options.basis or (ATF_TABLE if self.details.get("layout") == "grid"
+                                            else table_basis(self.path.stem))
+        self.details["basis"] = self.basis
 
     def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         checks: list[tuple[pd.Series, str]] = []
@@ -188,7 +210,8 @@ class StateTracesLoader(Loader):
         both_states = (good["source_kind"] == "state") & (good["recovery_kind"] == "state")
         flows = pd.DataFrame({"from_key": keys("source"), "to_key": keys("recovery"),
                               "year": good["year"].astype("int64"), "level": np.where(both_states, "state", "country"),
-                              "source": "atf_table", "firearms": good["firearms"].astype("int64")})
+                              "basis": self.basis, "dataset": self.path.name,
+                              "firearms": good["firearms"].astype("int64")})
         self.store.upsert_relationships("FLOW", "Location", "Location", arrow(flows, rel_type="FLOW"))
         return len(good)
 

@@ -35,12 +35,22 @@ async def dealer_anomalies(caller: Caller, ctx: Context, state: State = None,
     return lists.dealer_anomalies(ctx, caller, state=state, min_score=min_score, cursor=cursor, limit=limit)
 
 
-@router.get("/corridors", response_model=m.CorridorList, summary="Trafficking corridors (FLOW), top N by score")
+@router.get("/corridors", response_model=m.CorridorList,
+            summary="Trafficking corridors (FLOW) ranked by significance; the same ranking as `tracegraph corridors`")
 def corridors(caller: Caller, ctx: Context,
+              into: Annotated[str | None, Query(max_length=300, description="recovered in these states, e.g. NY,NJ"
+                                                )] = None,
+              from_: Annotated[str | None, Query(alias="from", max_length=300,
+                                                 description="sourced from these states, e.g. GA,VA")] = None,
               year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-              level: Annotated[str | None, Query(pattern="^(state|city|country)$")] = None,
-              top: Annotated[int, Query(ge=1, le=1000)] = 50) -> m.CorridorList:
-    return lists.corridors(ctx, caller, year=year, level=level, top=top)
+              years: Annotated[str | None, Query(max_length=9, description="a range, e.g. 2010-2017")] = None,
+              basis: Annotated[str | None, Query(max_length=80, description="traces | atf_table | table:NAME "
+                                                                            "(default: every basis, labelled)")
+                               ] = None,
+              level: Annotated[str, Query(pattern="^(state|city|country)$")] = "state",
+              top: Annotated[int, Query(ge=1, le=1000)] = 25) -> m.CorridorList:
+    return lists.corridors(ctx, caller, into=into, from_places=from_, year=year, years=years, basis=basis,
+                           level=level, top=top)
 
 
 @router.get("/paths", response_model=m.PathOut, summary="Shortest path between two entity references")

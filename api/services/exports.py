@@ -28,7 +28,7 @@ from api.services.release import Release
 from api.services.snapshot import ApiContext
 from exports.geojson import from_records
 from exports.stix import bundle_dict, to_stix
-from exports.stix_scope import Record, ScopeRecords, collect_scope, restrict
+from exports.stix_scope import Record, ScopeRecords, collect_scope, places_of, restrict
 from exports.tlp import COMPUTED_TLP, LABEL_TLP, RELATIONSHIP_TLP, Level, level, rank
 from graph.errors import Forbidden, InvalidInput, NotFound
 from graph.schema import SCHEMA
@@ -77,8 +77,7 @@ def _around(records: ScopeRecords, firearms: list[Record], scope: m.ExportScope)
     network_ids = {p.get("network_id") for p in persons if p.get("network_id")}
     recoveries = [r for r in records.recoveries if r["firearm_key"] in firearm_keys]
     dealers = [d for d in records.dealers if d["dealer_key"] in dealer_keys]
-    places = {r.get("location_key") for r in recoveries} | {d.get("location_key") for d in dealers}
-    places.discard(None)
+    places = places_of(recoveries) | places_of(dealers)
     flows = _flows(records.flows, scope, {str(p) for p in places})
     places |= {f["source_key"] for f in flows} | {f["destination_key"] for f in flows}
     return replace(records, networks=[n for n in records.networks if n["network_id"] in network_ids],

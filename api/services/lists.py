@@ -12,13 +12,15 @@ import json
 from typing import Any
 
 import numpy as np
-import pyarrow.compute as pc
 
 from api.security import Principal
 from api.services import models as m
 from api.services.release import Release, indicators
 from api.services.snapshot import ApiContext, RankedList
 from graph.errors import InvalidInput
+from graph.schema import SCHEMA
+
+FLOW_PROPERTIES = frozenset(SCHEMA.relationship("FLOW").property_names)
 
 
 def encode_cursor(score: float, key: str) -> str:
@@ -86,32 +88,51 @@ def dealer_anomalies(context: ApiContext, principal: Principal, *, state: str | 
     return m.AnomalyPage(items=items, total=total, next_cursor=following)
 
 
-def corridors(context: ApiContext, principal: Principal, *, year: int | None, level: str | None,
-              top: int) -> m.CorridorList:
+def corridors(context: ApiContext, principal: Principal, *, into: str | None = None,
+              from_places: str | None = None, year: int | None = None, years: str | None = None,
+              basis: str | None = None, level: str | None = "state", top: int = 25) -> m.CorridorList:
+    """The snapshot's flows through :func:`algorithms.corridor_query.select_corridors` (what the CLI calls too),
+    then released to the caller."""
+    from algorithms.corridor_query import (
+        TREND_TEST,
+        CorridorQuery,
+        empty_answer,
+        parse_places,
+        parse_years,
+        records,
+        select_corridors,
+    )
+
+    query = CorridorQuery(into=parse_places(into, "into"), from_places=parse_places(from_places, "from"),
+                          years=parse_years(year, years), basis=basis, level=level, top=top)
     release = Release(principal)
     snapshot = context.snapshot
-    flows = snapshot.flows
-    if year is not None:
-        flows = flows.filter(pc.equal(flows.column("year"), year))
-    if level is not None:
-        flows = flows.filter(pc.equal(flows.column("level"), level))
-    rows = flows.to_pylist()
-    rows.sort(key=lambda r: (-(r.get("score") if r.get("score") is not None else float("-inf")),
-                             -(r.get("firearms") or 0), r["src"], r["dst"], r.get("year") or 0))
     locations = snapshot.nodes["Location"]
-    items: list[m.Corridor] = []
+    rows = snapshot.flows.to_pylist()
     for row in rows:
-        props = release.relationship("FLOW", {k: v for k, v in row.items() if k not in ("src", "dst")})
-        source, destination = release.key("Location", row["src"]), release.key("Location", row["dst"])
-        if props is None or source is None or destination is None:
-            continue
-        src, dst = locations.get(row["src"]) or {}, locations.get(row["dst"]) or {}
-        items.append(m.Corridor(
-            source=m.NodeRef(label="Location", key=source), destination=m.NodeRef(label="Location", key=destination),
-            source_name=src.get("name"), destination_name=dst.get("name"), year=props.get("year"),
-            level=props.get("level"), source_kind=props.get("source"), firearms=props.get("firearms"),
-            expected=props.get("expected"), score=props.get("score"), z=props.get("z"), trend=props.get("trend"),
-            median_ttc_days=props.get("median_ttc_days")))
-        if len(items) >= top:
-            break
-    return m.CorridorList(items=items)
+        for side in ("src", "dst"):
+            place = locations.get(row[side]) or {}
+            row[f"{side}_name"], row[f"{side}_state"] = place.get("name"), place.get("state")
+    picked = select_corridors(rows, query)
+
+    def released(frame: Any) -> list[m.Corridor]:
+        items: list[m.Corridor] = []
+        for row in records(frame):
+            props = release.relationship("FLOW", {k: v for k, v in row.items() if k in FLOW_PROPERTIES})
+            src, dst = release.key("Location", row["src"]), release.key("Location", row["dst"])
+            if props is None or src is None or dst is None:
+                continue
+            items.append(m.Corridor(
+                rank=row.get("rank"), src=m.NodeRef(label="Location", key=src),
+                dst=m.NodeRef(label="Location", key=dst), src_name=row.get("src_name"),
+                dst_name=row.get("dst_name"), year=props.get("year"), level=props.get("level"),
+                basis=props.get("basis"), dataset=props.get("dataset"),
+                firearms=None if props.get("firearms") is None else int(props["firearms"]),
+                expected=props.get("expected"), ratio=row.get("ratio") if "expected" in props else None,
+                score=props.get("score"), z=props.get("z"), trend=props.get("trend"),
+                trend_slope=props.get("trend_slope"), median_ttc_days=props.get("median_ttc_days")))
+        return items
+
+    return m.CorridorList(items=released(picked.ranked), in_state=released(picked.in_state.head(top)),
+                          bases=list(picked.bases), scored=picked.scored, total=picked.total,
+                          note=empty_answer(picked, query), trend_test=TREND_TEST)

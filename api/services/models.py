@@ -24,9 +24,12 @@ class Out(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _finite(cls, value: Any) -> Any:
-        """NaN and infinities are not JSON: an undefined score is null."""
+        """NaN and infinities are not JSON: an undefined score is null. Stored timestamps are UTC without an
+        offset; RFC 3339 (OpenAPI ``date-time``) wants one."""
         if isinstance(value, float) and not math.isfinite(value):
             return None
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
         return value
 
 
@@ -177,6 +180,7 @@ class ProfileInspection(Out):
     inspection_id: str | None
     inspection_date: dt.date | None
     outcome: str | None
+    outcome_given: str | None = Field(None, description="the disposition as the source gave it")
     source_document_url: str | None
     policy_period: str | None
     violations: list[ProfileViolation]
@@ -200,6 +204,7 @@ class TransparencyVerified(Out):
     premise_city: str | None
     premise_state: str | None
     premise_zip: str | None
+    premise_county: str | None = None
     first_seen_date: dt.date | None
     last_verified_date: dt.date | None
     data_as_of: dt.date | None = Field(description="date of the latest ATF list loaded for the dealer's state")
@@ -260,23 +265,34 @@ class AnomalyPage(Out):
 
 
 class Corridor(Out):
-    source: NodeRef
-    destination: NodeRef
-    source_name: str | None
-    destination_name: str | None
+    rank: int | None = Field(None, description="1 = most significant; null for in-state flows (not ranked)")
+    src: NodeRef = Field(description="where the guns were sold (the source place)")
+    dst: NodeRef = Field(description="where they were recovered")
+    src_name: str | None
+    dst_name: str | None
     year: int | None
     level: str | None
-    source_kind: str | None = Field(description="traces | atf_table (the FLOW `source` property)")
+    basis: str | None = Field(description="traces | atf_table | table:NAME (the FLOW `basis` property)")
+    dataset: str | None = Field(None, description="the file a table's counts were loaded from")
     firearms: int | None
     expected: float | None = None
+    ratio: float | None = None
     score: float | None = None
     z: float | None = None
     trend: str | None = None
+    trend_slope: float | None = None
     median_ttc_days: float | None = None
 
 
 class CorridorList(Out):
-    items: list[Corridor]
+    items: list[Corridor] = Field(description="ranked: score descending, unscored last")
+    in_state: list[Corridor] = Field(default_factory=list, description="flows that never left their place "
+                                                                       "(not ranked)")
+    bases: list[str] = Field(default_factory=list, description="the bases the store holds")
+    scored: bool = Field(True, description="false: nothing listed has a score yet (run `tracegraph analyze`)")
+    total: int = Field(0, description="corridors matching before `top`")
+    note: str | None = Field(None, description="why nothing matched, and what to load")
+    trend_test: str = Field(description="how `trend` is decided")
 
 
 class PathOut(Out):

@@ -15,13 +15,14 @@ import pandas as pd
 
 from algorithms.dealer_profile import (
     ProfileTables,
-    default_hotspots,
     estimate_table,
     flat,
-    hotspot_table,
+    hotspots,
     inspection_entry,
+    json_safe,
     profile,
 )
+from algorithms.hotspots import parse_rule
 from api.services import models as m
 from api.services.release import Release
 from api.services.snapshot import Snapshot
@@ -39,11 +40,10 @@ def estimates(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
             return cached
         dealers = snapshot.nodes["Dealer"].table.to_pandas()
         locations = snapshot.nodes["Location"].table.to_pandas()
-        hotspots = hotspot_table(locations)
-        tables = ProfileTables(dealers, pd.DataFrame(), pd.DataFrame(),
-                               hotspots if len(hotspots) else default_hotspots())
-        table = estimate_table(tables)
-        rows = {str(key): row for key, row in zip(table.index, table.to_dict("records"), strict=True)}
+        chosen, rule = hotspots(locations, parse_rule(None))  # the default rule (docs/analytics.md)
+        table = estimate_table(ProfileTables(dealers, pd.DataFrame(), pd.DataFrame(), chosen, rule))
+        rows = {str(key): {**row, "hotspot_rule": rule}
+                for key, row in zip(table.index, json_safe(table.to_dict("records")), strict=True)}
         _CACHE.clear()
         _CACHE.update(snapshot=snapshot, estimates=rows)
         return rows
@@ -60,7 +60,7 @@ def dealer_profile(snapshot: Snapshot, release: Release, key: str, dealer: dict[
         history.append(inspection_entry(inspection, violations))
     history.sort(key=lambda e: (str(e["inspection_date"] or ""), str(e["inspection_id"])))
     row = dict(estimates(snapshot).get(key, {}))
-    result = profile({**dealer, "dealer_key": key}, row, history)
+    result = json_safe(profile({**dealer, "dealer_key": key}, row, history, str(row.get("hotspot_rule") or "")))
     result["withheld"] = []
     if not release.scores:
         result["estimated"] = None

@@ -195,12 +195,22 @@ def _credential_checks(contents: dict[str, bytes], entries: dict[str, dict[str, 
     history = _json(contents.get(KEY_HISTORY)) or {}
     platform_keys = {k.get("verification_method") for k in history.get("keys", []) if isinstance(k, dict)}
     chains: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for name in sorted(n for n in contents if n.startswith("credentials/")):
+    broken: dict[str, str] = {}  # credentials that do not verify: the chain breaks at them, not after them
+    listed = {n for n in entries if n.startswith("credentials/")}
+    for name in sorted(listed | {n for n in contents if n.startswith("credentials/")}):
+        if name not in contents:  # failed its manifest check above (changed, damaged or missing)
+            chains.setdefault(PurePosixPath(name).parent.name, []).append((name, {}))
+            broken[name] = "this credential differs from its manifest entry"
+            continue
         document = _json(contents[name])
         if not isinstance(document, dict):
             checks.append(Check("credential proof (eddsa-jcs-2022)", name, False, "not a JSON credential"))
+            chains.setdefault(PurePosixPath(name).parent.name, []).append((name, {}))
+            broken[name] = "this credential is not JSON"
             continue
         result = proofs.verify(document)
+        if not result.ok:
+            broken[name] = "this credential's proof does not verify"
         checks.append(Check("credential proof (eddsa-jcs-2022)", name, result.ok, result.reason or "signature valid"))
         issuer_ok = result.verification_method in platform_keys and \
             result.verification_method.split("#")[0] == document.get("issuer")
@@ -208,11 +218,17 @@ def _credential_checks(contents: dict[str, bytes], entries: dict[str, dict[str, 
                             document.get("issuer", "") if issuer_ok else "issuer is not a recorded platform key"))
         chains.setdefault(PurePosixPath(name).parent.name, []).append((name, document))
     for evidence_id, chain in sorted(chains.items()):
-        problem = credentials.check_chain([doc for _, doc in chain])
-        item = chain[problem.index][0] if problem and problem.index < len(chain) else f"credentials/{evidence_id}/"
-        checks.append(Check("custody chain unbroken", item, problem is None,
-                            problem.reason if problem else f"{len(chain)} credential(s)"))
-        checks.append(_attests_file(evidence_id, chain[0], entries))
+        first_broken = next((name for name, _ in chain if name in broken), None)
+        if first_broken is not None:  # a later link's digest check would blame the next credential instead
+            checks.append(Check("custody chain unbroken", first_broken, False, broken[first_broken]))
+        else:
+            problem = credentials.check_chain([doc for _, doc in chain])
+            item = chain[problem.index][0] if problem and problem.index < len(chain) else \
+                f"credentials/{evidence_id}/"
+            checks.append(Check("custody chain unbroken", item, problem is None,
+                                problem.reason if problem else f"{len(chain)} credential(s)"))
+        if chain[0][0] not in broken:
+            checks.append(_attests_file(evidence_id, chain[0], entries))
     return checks
 
 

@@ -46,8 +46,31 @@ def parse_region(text: str | None) -> tuple[str, ...]:
     return tuple(sorted(set(codes)))
 
 
-def flow_years(store: GraphStore, level: str) -> list[int]:
-    return [int(r["year"]) for r in store.query("report_flow_years", {"level": level, "source": "traces"}).rows()]
+#: The basis a report uses when none is asked for: the official ATF table, else the traces, else another table.
+BASIS_PREFERENCE = ("atf_table", "traces")
+
+
+def flow_bases(store: GraphStore, level: str) -> dict[str, list[int]]:
+    """The years of corridors per basis at one level."""
+    found: dict[str, list[int]] = {}
+    for row in store.query("report_flow_years", {"level": level}).rows():
+        found.setdefault(row.get("basis") or "traces", []).append(int(row["year"]))
+    return found
+
+
+def report_basis(bases: dict[str, list[int]], asked: str | None) -> str | None:
+    if asked is not None:
+        return asked
+    for basis in (*BASIS_PREFERENCE, *sorted(bases)):
+        if basis in bases:
+            return basis
+    return None
+
+
+def flow_years(store: GraphStore, level: str, basis: str | None = None) -> list[int]:
+    """The years of the corridors a report on ``basis`` (default: :data:`BASIS_PREFERENCE`) would show."""
+    bases = flow_bases(store, level)
+    return sorted(bases.get(report_basis(bases, basis) or "", []))
 
 
 def provenance(store: GraphStore, run_ids: set[str]) -> Provenance:
@@ -64,15 +87,22 @@ def provenance(store: GraphStore, run_ids: set[str]) -> Provenance:
                       last_recovery=f.get("last_recovery"), generated_at=datetime.now(UTC).replace(microsecond=0))
 
 
-def _corridor(row: dict[str, Any]) -> Corridor:
+def _corridor(row: dict[str, Any], region: tuple[str, ...]) -> Corridor:
+    source_state, destination_state = row.get("src_state"), row.get("dst_state")
+    direction = None
+    if region:
+        into, out_of = destination_state in region, source_state in region
+        direction = "within" if into and out_of else "inbound" if into else "outbound"
+    trend = row.get("trend")
     return Corridor(
-        source=row["source"], destination=row["destination"], source_name=row.get("source_name") or row["source"],
-        destination_name=row.get("destination_name") or row["destination"], source_state=row.get("source_state"),
-        destination_state=row.get("destination_state"), year=int(row["year"]), firearms=int(row["firearms"] or 0),
+        source=row["src"], destination=row["dst"], source_name=row.get("src_name") or row["src"],
+        destination_name=row.get("dst_name") or row["dst"], source_state=source_state,
+        destination_state=destination_state, year=int(row["year"]), firearms=int(row["firearms"] or 0),
         expected=finite(row.get("expected")), score=finite(row.get("score")), z=finite(row.get("z")),
-        trend=row.get("trend"), median_ttc_days=finite(row.get("median_ttc_days")),
-        source_lon=finite(row.get("source_lon")), source_lat=finite(row.get("source_lat")),
-        destination_lon=finite(row.get("destination_lon")), destination_lat=finite(row.get("destination_lat")))
+        trend=trend if isinstance(trend, str) else None, median_ttc_days=finite(row.get("median_ttc_days")),
+        source_lon=finite(row.get("src_lon")), source_lat=finite(row.get("src_lat")),
+        destination_lon=finite(row.get("dst_lon")), destination_lat=finite(row.get("dst_lat")),
+        basis=str(row.get("basis") or "traces"), direction=direction)
 
 
 def touches(region: tuple[str, ...], source_state: str | None, destination_state: str | None) -> bool:
@@ -81,20 +111,28 @@ def touches(region: tuple[str, ...], source_state: str | None, destination_state
 
 
 def corridor_report(store: GraphStore, *, region: tuple[str, ...] = (), year: int | None = None,
-                    level: str = "state") -> CorridorReport:
+                    level: str = "state", basis: str | None = None) -> CorridorReport:
+    """Corridors into and out of ``region`` on one basis (default: the ATF table when loaded, else the traces),
+    ranked by :func:`algorithms.corridor_query.select_corridors` as every other surface ranks them."""
+    from algorithms.corridor_query import CorridorQuery, check_basis, records, select_corridors, store_flows
+
     if level not in LEVELS:
         raise InvalidInput(f"--level must be state or city, not {level!r}")
-    years = flow_years(store, level)
-    if not years:
-        raise NotFound(f"no {level}-level corridors in the store: run `tracegraph analyze` first")
+    bases = flow_bases(store, level)
+    chosen = report_basis(bases, check_basis(basis))
+    if chosen is None:
+        raise NotFound(f"no {level}-level corridors in the store: needs state tables (`tracegraph load state-traces "
+                       f"FILE`) or traces (`tracegraph load traces FILE`), then `tracegraph analyze`")
+    if chosen not in bases:
+        raise InvalidInput(f"no {level}-level corridors on basis {chosen}: the store holds {', '.join(sorted(bases))}")
+    years = sorted(bases[chosen])
     if year is not None and year not in years:
-        raise InvalidInput(f"no corridors for year {year}: the store has {years[0]}-{years[-1]}")
-    rows = store.query("report_corridors", {"level": level, "source": "traces", "year": -1}).rows()
-    everything = [_corridor(r) for r in rows if r["source"] != r["destination"]]
-    in_region = [c for c in everything if touches(region, c.source_state, c.destination_state)]
-    ranked = sorted((c for c in in_region if year is None or c.year == year),
-                    key=lambda c: (-(c.score if c.score is not None else float("-inf")), -c.year, c.source,
-                                   c.destination))
+        raise InvalidInput(f"no corridors for year {year} on basis {chosen}: the store has {years[0]}-{years[-1]}")
+    picked = select_corridors(store_flows(store, level), CorridorQuery(basis=chosen, level=level, top=None))
+    rows = records(picked.ranked)
+    in_region = [_corridor(r, region) for r in rows
+                 if touches(region, r.get("src_state"), r.get("dst_state"))]
+    ranked = [c for c in in_region if year is None or c.year == year]
     charted: list[tuple[str, str]] = []
     for c in ranked:
         if c.pair not in charted:
@@ -108,16 +146,17 @@ def corridor_report(store: GraphStore, *, region: tuple[str, ...] = (), year: in
     ttc = [int(r["ttc_days"]) for r in store.query("report_ttc").rows()
            if r.get("source_state") and r["source_state"] != r.get("destination_state")
            and touches(region, r["source_state"], r.get("destination_state"))
-           and (year is None or _year(r.get("recovery_date")) == year)]
+           and (year is None or _year(r.get("recovery_date")) == year)] if chosen == "traces" else []
     hubs = [Hub(key=r["location_key"], name=r.get("name") or r["location_key"], state=r.get("state"),
                 lon=float(r["lon"]), lat=float(r["lat"]), pagerank=float(r["pagerank"]),
                 betweenness=finite(r.get("betweenness")))
             for r in store.query("report_hubs", {"kind": "city", "limit": HUBS}).rows()
-            if finite(r.get("lon")) is not None and finite(r.get("lat")) is not None]
-    run_ids = {r["analysis_run_id"] for r in rows if r.get("analysis_run_id")}
+            if finite(r.get("lon")) is not None and finite(r.get("lat")) is not None] if chosen == "traces" else []
+    run_ids = {str(r["analysis_run_id"]) for r in rows if isinstance(r.get("analysis_run_id"), str)}
     tlp = most_restrictive(RELATIONSHIP_TLP["FLOW"], COMPUTED_TLP, LABEL_TLP["Recovery"])
     return CorridorReport(region=region, year=year, level=level, corridors=ranked, years=years, series=series,
-                          ttc_days=ttc, hubs=hubs, provenance=provenance(store, run_ids), tlp=tlp)
+                          ttc_days=ttc, hubs=hubs, provenance=provenance(store, run_ids), tlp=tlp, basis=chosen,
+                          bases=tuple(sorted(bases)))
 
 
 def _year(value: Any) -> int | None:

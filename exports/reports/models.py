@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+BASIS_LABELS = {"traces": "the trace records in the store",
+                "atf_table": "ATF's published table of firearms sourced and recovered by state"}
+
 
 @dataclass(frozen=True)
 class Provenance:
@@ -44,6 +47,8 @@ class Corridor:
     source_lat: float | None = None
     destination_lon: float | None = None
     destination_lat: float | None = None
+    basis: str = "traces"
+    direction: str | None = None  # inbound (into the region) | outbound (out of it) | within; None: no region
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -95,6 +100,25 @@ class CorridorReport:
     hubs: list[Hub]
     provenance: Provenance
     tlp: str = "amber"
+    basis: str = "traces"
+    bases: tuple[str, ...] = ()  # every basis the store holds at this level
+
+    @property
+    def has_ttc(self) -> bool:
+        """Time-to-crime per gun exists only where the corridors are counted from trace records."""
+        return self.basis == "traces"
+
+    @property
+    def basis_label(self) -> str:
+        return BASIS_LABELS.get(self.basis, f"the published table {self.basis.removeprefix('table:')}")
+
+    @property
+    def inbound(self) -> list[Corridor]:
+        return [c for c in self.corridors if c.direction in ("inbound", "within")]
+
+    @property
+    def outbound(self) -> list[Corridor]:
+        return [c for c in self.corridors if c.direction == "outbound"]
 
     @property
     def region_label(self) -> str:
@@ -113,7 +137,8 @@ class CorridorReport:
     @property
     def slug(self) -> str:
         region = "-".join(self.region) if self.region else "ALL"
-        return f"corridors_{self.level}_{region}_{self.year if self.year is not None else 'all'}"
+        basis = "" if self.basis == "traces" else "_" + "".join(ch if ch.isalnum() else "-" for ch in self.basis)
+        return f"corridors_{self.level}_{region}_{self.year if self.year is not None else 'all'}{basis}"
 
 
 @dataclass(frozen=True)

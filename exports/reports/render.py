@@ -19,6 +19,7 @@ from exports.reports.geo import Point
 from exports.reports.models import CaseReport, CorridorReport, Provenance
 
 MAP_ARROWS = 25
+DIRECTION_WORDS = {"inbound": "inbound: ", "outbound": "outbound: ", "within": "within the region: "}
 TLP_COLOURS = {"clear": ("#ffffff", "#000000"), "green": ("#33ff00", "#000000"), "amber": ("#ffc000", "#000000"),
                "amber+strict": ("#ffc000", "#000000"), "red": ("#ff2b2b", "#000000")}
 
@@ -79,6 +80,7 @@ def corridor_map_svg(report: CorridorReport) -> tuple[str, int, int]:
     chosen = list(best.values())[:MAP_ARROWS]
     top = max((c.score for c in chosen if c.score is not None and c.score > 0), default=1.0)
     arrows: list[tuple[Point, Point, float, str]] = []
+    colors: list[str] = []
     left_off = 0
     for c in chosen:
         a = svg.place_point(c.source_state, c.source_lon, c.source_lat, report.level)
@@ -90,14 +92,18 @@ def corridor_map_svg(report: CorridorReport) -> tuple[str, int, int]:
         score = "–" if c.score is None else f"{c.score:.2f}"
         tip = f"{' → '.join(c.ends(report.level))} {c.year}: {c.firearms} guns, {c.expected or 0:.1f} expected, " \
               f"score {score}"
-        arrows.append((a, b, weight, tip))
+        arrows.append((a, b, weight, f"{DIRECTION_WORDS.get(c.direction or '', '')}{tip}"))
+        colors.append(svg.OUTBOUND if c.direction == "outbound" else svg.INBOUND)
     most = max((h.pagerank for h in report.hubs), default=1.0) or 1.0
     hubs: list[tuple[Point, float, str]] = []
     for h in report.hubs:
         point = svg.albers_usa(h.lon, h.lat)
         if point is not None:
             hubs.append((point, h.pagerank / most, h.name))
-    drawing = svg.corridor_map(arrows, hubs, report.region, label=f"Corridor map: {report.title}")
+    legend = [(svg.INBOUND, f"into {report.region_label}"), (svg.OUTBOUND, f"out of {report.region_label}")] \
+        if report.region else []
+    drawing = svg.corridor_map(arrows, hubs, report.region, label=f"Corridor map: {report.title}", colors=colors,
+                               legend=legend)
     return drawing, len(arrows), left_off
 
 
@@ -108,8 +114,15 @@ def render_corridor_html(report: CorridorReport, table_rows: int = 60) -> str:
     context = {
         "report": report, "title": report.title, "marking": _marking(report.tlp),
         "provenance": _provenance(report.provenance), "rows": report.corridors[:table_rows],
+        "tables": ([("Inbound corridors", f"into {report.region_label}", "inbound",
+                     report.inbound[:table_rows], len(report.inbound)),
+                    ("Outbound corridors", f"out of {report.region_label}", "outbound",
+                     report.outbound[:table_rows], len(report.outbound))] if report.region
+                   else [("Ranked corridors", "", "corridors", report.corridors[:table_rows],
+                          len(report.corridors))]),
         "total": len(report.corridors), "map": _drawn(drawing), "drawn": drawn, "left_off": left_off,
-        "ttc": _drawn(svg.ttc_histogram(report.ttc_days, label=f"Time-to-crime: {report.title}")),
+        "ttc": _drawn(svg.ttc_histogram(report.ttc_days, label=f"Time-to-crime: {report.title}"))
+        if report.has_ttc else None,
         "trend": _drawn(svg.trend_chart(report.years, series, report.year, label=f"Trends: {report.title}")),
         "recoveries": len(report.ttc_days),
     }

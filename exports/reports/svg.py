@@ -67,15 +67,29 @@ def _project(lon: float | None, lat: float | None) -> Point | None:
     return None if lon is None or lat is None else albers_usa(lon, lat)
 
 
+INBOUND, OUTBOUND = "#b03a2e", "#1f6fb2"  # corridor colours: into the region (red), out of it (blue)
+
+
 def corridor_map(arrows: Sequence[tuple[Point, Point, float, str]], hubs: Sequence[tuple[Point, float, str]],
-                 highlight: Sequence[str] = (), *, label: str = "Corridor map") -> str:
-    """``arrows``: (from, to, significance 0..1, tooltip), projected; ``hubs``: (point, weight 0..1, name)."""
+                 highlight: Sequence[str] = (), *, label: str = "Corridor map", colors: Sequence[str] = (),
+                 legend: Sequence[tuple[str, str]] = ()) -> str:
+    """``arrows``: (from, to, significance 0..1, tooltip), projected; ``hubs``: (point, weight 0..1, name);
+    ``colors``: one per arrow (default :data:`INBOUND`); ``legend``: (colour, text) entries drawn bottom left."""
     body = [f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>', *states_layer(highlight),
             '<g class="corridors">']
-    for a, b, weight, tip in sorted(arrows, key=lambda item: item[2]):  # strongest drawn last, on top
+    coloured = [(*item, colors[i] if i < len(colors) else INBOUND) for i, item in enumerate(arrows)]
+    for a, b, weight, tip, color in sorted(coloured, key=lambda item: item[2]):  # strongest drawn last, on top
         w = max(0.0, min(1.0, weight))
-        body.append(arrow(a, b, width=1.2 + 7.0 * w, color="#b03a2e", opacity=0.3 + 0.65 * w, label=tip))
-    body.append('</g><g class="hubs">')
+        body.append(arrow(a, b, width=1.2 + 7.0 * w, color=color, opacity=0.3 + 0.65 * w, label=tip))
+    body.append("</g>")
+    if legend:
+        body.append('<g class="legend">')
+        for i, (color, text) in enumerate(legend):
+            row = HEIGHT - 16 - 16 * (len(legend) - 1 - i)
+            body.append(f'<line x1="12" y1="{row}" x2="40" y2="{row}" stroke="{_t(color)}" stroke-width="4"/>'
+                        f'<text x="46" y="{row + 4}" font-size="11" fill="#333">{_t(text)}</text>')
+        body.append("</g>")
+    body.append('<g class="hubs">')
     placed: list[tuple[float, float, float, float]] = []  # label boxes already drawn (strongest hubs first)
     for (x, y), weight, name in sorted(hubs, key=lambda item: -item[1]):
         r = 3 + 9 * math.sqrt(max(0.0, min(1.0, weight)))

@@ -36,12 +36,12 @@ def test_broker_between_two_groups_has_top_betweenness() -> None:
 def test_transit_city_and_hub() -> None:
     south = [f"city:US-GA:S{i}" for i in range(5)]
     north = [f"city:US-NY:N{i}" for i in range(4)]
-    rows = [{"source": s, "destination": "city:US-VA:TRANSIT", "firearms": 40} for s in south]
-    rows += [{"source": "city:US-VA:TRANSIT", "destination": n, "firearms": 30} for n in north]
-    rows += [{"source": s, "destination": "city:US-NY:HUB", "firearms": 60} for s in south]
-    rows += [{"source": n, "destination": "city:US-NY:HUB", "firearms": 20} for n in north]
-    rows += [{"source": "city:US-VA:TRANSIT", "destination": "city:US-NY:HUB", "firearms": 50},
-             {"source": "city:US-NY:HUB", "destination": "city:US-NY:HUB", "firearms": 999}]  # in-place: ignored
+    rows = [{"src": s, "dst": "city:US-VA:TRANSIT", "firearms": 40} for s in south]
+    rows += [{"src": "city:US-VA:TRANSIT", "dst": n, "firearms": 30} for n in north]
+    rows += [{"src": s, "dst": "city:US-NY:HUB", "firearms": 60} for s in south]
+    rows += [{"src": n, "dst": "city:US-NY:HUB", "firearms": 20} for n in north]
+    rows += [{"src": "city:US-VA:TRANSIT", "dst": "city:US-NY:HUB", "firearms": 50},
+             {"src": "city:US-NY:HUB", "dst": "city:US-NY:HUB", "firearms": 999}]  # in-place: ignored
     places = flow_graph(pd.DataFrame(rows))
     result = centrality(places.graph, weights="weight")
     assert places.place[result.top("betweenness", 1)[0]] == "city:US-VA:TRANSIT"
@@ -78,4 +78,4 @@ def test_bad_parameters() -> None:
     with pytest.raises(InvalidInput):
         betweenness(graph, weights=[1.0, 0.0])
     with pytest.raises(InvalidInput):
-        flow_graph(pd.DataFrame({"source": ["a"]}))
+        flow_graph(pd.DataFrame({"src": ["a"]}))

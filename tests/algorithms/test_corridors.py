@@ -34,7 +34,7 @@ def atf() -> Corridors:
 
 def _top_sources(result: Corridors, destination: str, year: int, n: int) -> list[str]:
     rows = result.into(state_key(destination), year).head(n)
-    return [key.removeprefix("state:US-") for key in rows["source"]]
+    return [key.removeprefix("state:US-") for key in rows["src"]]
 
 
 @pytest.mark.parametrize("year", [2013, 2016])
@@ -49,14 +49,14 @@ def test_indiana_and_mississippi_into_illinois(atf: Corridors, year: int) -> Non
 
 
 def test_ranking_is_not_raw_volume(atf: Corridors) -> None:
-    into_ny = atf.into(state_key("NY"), 2016).set_index("source")
+    into_ny = atf.into(state_key("NY"), 2016).set_index("src")
     pa, sc = into_ny.loc[state_key("PA")], into_ny.loc[state_key("SC")]
     assert pa["firearms"] > sc["firearms"]  # Pennsylvania, next door, sends more guns ...
     assert pa["score"] < sc["score"]  # ... but no more than its size and distance predict
 
 
 def test_in_state_flows_are_not_ranked(atf: Corridors) -> None:
-    assert not (atf.table["source"] == atf.table["destination"]).any()
+    assert not (atf.table["src"] == atf.table["dst"]).any()
 
 
 def test_every_year_fitted_with_distance_decay(atf: Corridors) -> None:
@@ -70,10 +70,10 @@ def test_every_year_fitted_with_distance_decay(atf: Corridors) -> None:
 
 def test_gravity_expected_totals_match_observed_per_origin() -> None:
     flows = state_flows_from_atf()
-    year = flows[(flows["year"] == 2016) & (flows["source"] != flows["destination"])]
+    year = flows[(flows["year"] == 2016) & (flows["src"] != flows["dst"])]
     coords = state_coordinates().dropna().set_index("key")
-    year = year[year["source"].isin(coords.index) & year["destination"].isin(coords.index)]
-    table = year.pivot(index="source", columns="destination", values="firearms").fillna(0)
+    year = year[year["src"].isin(coords.index) & year["dst"].isin(coords.index)]
+    table = year.pivot(index="src", columns="dst", values="firearms").fillna(0)
     places = table.index.intersection(table.columns)
     table = table.loc[places, places]
     xy = coords.loc[places]
@@ -115,14 +115,14 @@ def test_shrinkage_in_a_full_ranking() -> None:
     for s in places:
         for d in places:
             if s != d:
-                rows.append({"year": 2016, "source": s, "destination": d, "firearms": int(rng.poisson(40))})
+                rows.append({"year": 2016, "src": s, "dst": d, "firearms": int(rng.poisson(40))})
     flows = pd.DataFrame(rows)
-    small = (flows["source"] == "P0") & (flows["destination"] == "P1")
-    large = (flows["source"] == "P2") & (flows["destination"] == "P3")
-    flows.loc[flows["source"] == "P0", "firearms"] = 0
+    small = (flows["src"] == "P0") & (flows["dst"] == "P1")
+    large = (flows["src"] == "P2") & (flows["dst"] == "P3")
+    flows.loc[flows["src"] == "P0", "firearms"] = 0
     flows.loc[small, "firearms"] = 3
     flows.loc[large, "firearms"] = 300
-    table = corridors(flows, coords).table.set_index(["source", "destination"])
+    table = corridors(flows, coords).table.set_index(["src", "dst"])
     small_row, large_row = table.loc[("P0", "P1")], table.loc[("P2", "P3")]
     assert small_row["ratio"] > large_row["ratio"]
     assert small_row["rank"] > large_row["rank"]
@@ -143,7 +143,7 @@ def _trend_flows() -> tuple[pd.DataFrame, pd.DataFrame]:
                     mean = 10.0 * 1.35 ** (year - 2010)  # grows each year
                 if (s, d) == ("C2", "C3"):
                     mean = 120.0 * 0.75 ** (year - 2010)  # shrinks each year
-                rows.append({"year": year, "source": s, "destination": d, "firearms": int(rng.poisson(mean)),
+                rows.append({"year": year, "src": s, "dst": d, "firearms": int(rng.poisson(mean)),
                              "median_ttc_days": 400.0 + year})
     return pd.DataFrame(rows), coords
 
@@ -151,7 +151,7 @@ def _trend_flows() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_emerging_and_declining_corridors() -> None:
     flows, coords = _trend_flows()
     table = corridors(flows, coords).table
-    label = table.drop_duplicates(["source", "destination"]).set_index(["source", "destination"])["trend_label"]
+    label = table.drop_duplicates(["src", "dst"]).set_index(["src", "dst"])["trend_label"]
     assert label[("C0", "C1")] == "emerging"
     assert label[("C2", "C3")] == "declining"
     assert (label == "stable").mean() > 0.8
@@ -167,7 +167,7 @@ def test_city_level_models_same_state_flows_separately() -> None:
     rng = np.random.default_rng(5)
     cities = pd.DataFrame({"key": [f"city:{i}" for i in range(10)], "lat": rng.uniform(30, 45, 10),
                            "lon": rng.uniform(-100, -75, 10), "state": ["A"] * 5 + ["B"] * 5})
-    rows = [{"year": 2020, "source": s, "destination": d,
+    rows = [{"year": 2020, "src": s, "dst": d,
              "firearms": int(rng.poisson(80 if sa == da else 10))}
             for s, sa in zip(cities["key"], cities["state"], strict=True)
             for d, da in zip(cities["key"], cities["state"], strict=True) if s != d]
@@ -185,18 +185,18 @@ def test_rows_without_coordinates_are_counted_not_lost_silently() -> None:
 
 def test_atf_conversion_drops_totals_and_uses_location_keys() -> None:
     flows = state_flows_from_atf()
-    assert flows["source"].str.startswith("state:US-").all()
-    assert not flows["source"].str.contains("TOTAL").any()
-    ga_ny = flows[(flows["year"] == 2016) & (flows["source"] == "state:US-GA")
-                  & (flows["destination"] == "state:US-NY")]
+    assert flows["src"].str.startswith("state:US-").all()
+    assert not flows["src"].str.contains("TOTAL").any()
+    ga_ny = flows[(flows["year"] == 2016) & (flows["src"] == "state:US-GA")
+                  & (flows["dst"] == "state:US-NY")]
     assert ga_ny["firearms"].tolist() == [438]  # ATF 2016, source Georgia, recovered in New York
 
 
 @pytest.mark.parametrize(("flows", "message"), [
-    (pd.DataFrame({"year": [1], "source": ["A"], "firearms": [1]}), "lacks columns"),
-    (pd.DataFrame({"year": [1, 1], "source": ["A", "A"], "destination": ["B", "B"], "firearms": [1, 2]}),
+    (pd.DataFrame({"year": [1], "src": ["A"], "firearms": [1]}), "lacks columns"),
+    (pd.DataFrame({"year": [1, 1], "src": ["A", "A"], "dst": ["B", "B"], "firearms": [1, 2]}),
      "more than one row"),
-    (pd.DataFrame({"year": [1], "source": ["A"], "destination": ["B"], "firearms": [-1]}), "non-negative"),
+    (pd.DataFrame({"year": [1], "src": ["A"], "dst": ["B"], "firearms": [-1]}), "non-negative"),
 ])
 def test_bad_flow_tables_are_invalid_input(flows: pd.DataFrame, message: str) -> None:
     coords = pd.DataFrame({"key": ["A", "B"], "lat": [0.0, 1.0], "lon": [0.0, 1.0]})

@@ -69,7 +69,7 @@ def populate(store: EmbeddedStore) -> None:
     store.upsert_relationships("INSPECTED", "Dealer", "Inspection", [{"from_key": "1-58-00001", "to_key": "I1"}])
     store.upsert_relationships("CITED", "Inspection", "Violation", [{"from_key": "I1", "to_key": "V1"}])
     store.upsert_relationships("FLOW", "Location", "Location", [
-        {"from_key": "state:US-GA", "to_key": "state:US-NY", "year": 2023, "level": "state", "source": "traces",
+        {"from_key": "state:US-GA", "to_key": "state:US-NY", "year": 2023, "level": "state", "basis": "traces",
          "firearms": 12, "expected": 4.0, "score": 3.1, "z": 2.5, "median_ttc_days": 400.0}])
 
 

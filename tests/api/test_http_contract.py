@@ -19,7 +19,8 @@ def test_taxii_answers_its_media_type_and_406_otherwise(client: TestClient, keys
     asked = client.get("/taxii2/api1/collections/", headers={**headers, "Accept": TAXII})
     assert asked.status_code == 200 and asked.json()["collections"]
     refused = client.get("/taxii2/api1/", headers={**headers, "Accept": "application/xml"})
-    assert refused.status_code == 406 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.status_code == 406 and refused.headers["content-type"] == TAXII
+    assert refused.json()["http_status"] == "406" and refused.json()["title"]
     old = client.get("/taxii2/api1/", headers={**headers, "Accept": "application/taxii+json;version=2.0"})
     assert old.status_code == 406
 

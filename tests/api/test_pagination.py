@@ -43,6 +43,6 @@ def test_dealer_anomalies_and_corridors(client: TestClient, keys: Keys) -> None:
     assert [d["dealer_key"] for d in dealers] == ["1-58-00001", "1-58-00002"]
     assert dealers[0]["indicators"] == [{"name": "short_ttc_share", "value": 0.6}]
     corridors = client.get("/api/v1/corridors?year=2023&level=state&top=5", headers=auth(keys.analyst)).json()
-    assert [(c["source"]["key"], c["destination"]["key"]) for c in corridors["items"]] == [
+    assert [(c["src"]["key"], c["dst"]["key"]) for c in corridors["items"]] == [
         ("state:US-GA", "state:US-NY")]
     assert client.get("/api/v1/corridors?year=2019", headers=auth(keys.analyst)).json()["items"] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pandas as pd
 import pyarrow as pa
@@ -33,6 +34,24 @@ def test_upsert_creates_then_changes_nothing_on_repeat(store: GraphStore) -> Non
     assert store.counts() == before
     names = store.node_table("Dealer", ("business_name",)).to_pylist()
     assert sorted(r["business_name"] for r in names) == [f"Shop {i}" for i in range(5)]
+
+
+def test_date_added_marks_when_the_graph_learned_each_version(store: GraphStore) -> None:
+    def stamps() -> dict[str, dt.datetime]:
+        return {r["key"]: r["date_added"] for r in store.node_table("Dealer", ("date_added",)).to_pylist()}
+
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
+    store.upsert_nodes("Dealer", dealers(3, load_run_id="run-1"))
+    first = stamps()
+    assert all(before < stamp for stamp in first.values()) and all(s.microsecond % 1000 == 0 for s in first.values())
+    store.upsert_nodes("Dealer", dealers(3, load_run_id="run-2"))  # a re-load: same content, another run
+    assert stamps() == first
+    time.sleep(0.01)  # stamps have millisecond resolution
+    store.upsert_nodes("Dealer", [{"dealer_key": "1-54-00001", "business_name": "Renamed", "load_run_id": "run-3"},
+                                  {"dealer_key": "1-54-00009", "business_name": "New"}])
+    later = stamps()
+    assert later["1-54-00001"] > first["1-54-00001"] and later["1-54-00000"] == first["1-54-00000"]
+    assert later["1-54-00009"] > first["1-54-00000"]
 
 
 def test_null_never_erases_and_new_values_update(store: GraphStore) -> None:

@@ -96,7 +96,8 @@ def test_bulk_csv_profiles_label_every_column(loaded_db: Path, tmp_path: Path) -
     assert len(rows) == 6
     assert all(c.startswith(("verified_", "estimated_")) for c in rows[0])
     nc = next(r for r in rows if r["verified_license_number"] == NC_DEALER)
-    assert nc["verified_zero_tolerance_citations"] == "1" and nc["verified_inspection_count"] == "3"
+    assert nc["verified_zero_tolerance_citations_under_policy"] == "1" and nc["verified_inspection_count"] == "3"
+    assert int(nc["verified_zero_tolerance_category_citations"]) >= 1
     one = list(csv.DictReader(io.StringIO(cli(loaded_db, "dealer", "profile", NC_DEALER, "--format", "csv"))))
     assert one[0]["verified_license_number"] == NC_DEALER
 

@@ -80,6 +80,8 @@ def test_whole_chain_from_the_command_line(env: dict[str, str], local_tsa: Local
     assert verified["code"] == 0, verified
     assert "FAILED" not in str(verified["stdout"]) and "CHECKS PASSED" in str(verified["stderr"])
     assert "custody chain unbroken" in str(verified["stdout"]) and "TSA signature" in str(verified["stdout"])
+    assert "did:key:" in str(verified["stdout"]).replace("\n", "").replace("│", "").replace(" ", "")
+    assert "\N{KEY}" not in str(verified["stdout"])  # rich's :key: emoji markup (issue 18)
     assert wrong["code"] == 1
     assert "VERIFICATION FAILED at timestamp/merkle-root.tsr" in str(wrong["stderr"])
 

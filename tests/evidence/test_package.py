@@ -140,6 +140,34 @@ def test_one_flipped_byte_fails_and_is_named(built: Built, local_tsa: LocalTSA, 
     assert failed.item == expected, failed
 
 
+@pytest.mark.parametrize("how", ["custodian edited", "sequence edited", "not JSON"])
+def test_a_tampered_credential_is_named_not_the_next_one(built: Built, local_tsa: LocalTSA, tmp_path: Path,
+                                                         how: str) -> None:
+    with zipfile.ZipFile(built.zip) as archive:
+        names = archive.namelist()
+    transfer = next(n for n in sorted(names) if n.startswith("credentials/") and n.split("/")[-1].startswith("001"))
+    chain = sorted(n for n in names if n.startswith(transfer.rsplit("/", 1)[0] + "/"))
+    target = chain[0] if how != "sequence edited" else transfer
+
+    def change(data: bytes) -> bytes:
+        if how == "not JSON":
+            return data[: len(data) // 2]
+        document = json.loads(data)
+        if how == "custodian edited":
+            document["credentialSubject"]["custodian"] = "Someone Else"
+        else:
+            document["credentialSubject"]["transferSequence"] = 2
+        return json.dumps(document).encode()
+
+    tampered = tmp_path / "tampered.zip"
+    _rewrite(built.zip, tampered, target, change)
+    checks = package.verify_package(tampered, timestamp.load_anchors(local_tsa.ca.read_bytes()))
+    failing = {c.item for c in checks if not c.ok and c.item.startswith("credentials/")}
+    assert failing == {target}, [c for c in checks if not c.ok]
+    chain_check = next(c for c in checks if c.check == "custody chain unbroken" and c.item in chain)
+    assert chain_check.item == target and not chain_check.ok
+
+
 def test_byte_flipped_in_the_raw_zip_names_the_damaged_member(built: Built, local_tsa: LocalTSA,
                                                               tmp_path: Path) -> None:
     member = _member(built, "file")

@@ -26,4 +26,4 @@ CREATE INDEX `theftreport_reporter_dealer_key` IF NOT EXISTS FOR (n:`TheftReport
 CREATE INDEX `purchased_sale_id` IF NOT EXISTS FOR ()-[r:`PURCHASED`]-() ON (r.`sale_id`);
 CREATE INDEX `nibin_link_lead_id` IF NOT EXISTS FOR ()-[r:`NIBIN_LINK`]-() ON (r.`lead_id`);
 CREATE INDEX `flow_year` IF NOT EXISTS FOR ()-[r:`FLOW`]-() ON (r.`year`);
-CREATE INDEX `flow_source` IF NOT EXISTS FOR ()-[r:`FLOW`]-() ON (r.`source`);
+CREATE INDEX `flow_basis` IF NOT EXISTS FOR ()-[r:`FLOW`]-() ON (r.`basis`);

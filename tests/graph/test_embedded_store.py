@@ -14,7 +14,7 @@ def flows(n: int, run: str) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     keys = [f"city:US-XX:C{i}" for i in range(60)]
     frame = pd.DataFrame({"from_key": rng.choice(keys, n), "to_key": rng.choice(keys, n),
-                          "year": rng.integers(2010, 2020, n), "source": "traces", "level": "city",
+                          "year": rng.integers(2010, 2020, n), "basis": "traces", "level": "city",
                           "firearms": rng.integers(1, 50, n), "score": rng.normal(size=n), "analysis_run_id": run})
     return frame.drop_duplicates(["from_key", "to_key", "year"]).reset_index(drop=True)
 
@@ -36,7 +36,7 @@ def test_updating_relationships_keeps_every_property_across_reopen(tmp_path: Pat
         assert summary.changed == len(rows)
     with EmbeddedStore(db) as store:
         got = store.edge_list("FLOW", "Location", "Location",
-                              ("year", "source", "firearms", "score", "analysis_run_id")).to_pandas()
+                              ("year", "basis", "firearms", "score", "analysis_run_id")).to_pandas()
     assert len(got) == len(rows)
     assert got["year"].notna().all() and got["firearms"].notna().all() and got["score"].notna().all()
     assert set(got["analysis_run_id"]) == {"run-2"}
@@ -70,3 +70,35 @@ def test_init_schema_adds_properties_an_older_store_lacks(tmp_path: Path) -> Non
         row = store.node_table("Firearm", ("model", "batch_id")).to_pylist()
         assert row == [{"key": "G1", "model": "G19", "batch_id": "B-1"}]
         assert store.migrate() == []  # nothing left to add
+
+
+def test_init_schema_renames_flow_source_to_basis_keeping_the_data(tmp_path: Path) -> None:
+    """Stores written before FLOW.source became FLOW.basis keep every flow: the column is renamed in place, so
+    ATF's counts and the analysis' scores survive and are found under the new name."""
+    from dataclasses import replace
+
+    from graph.schema import SCHEMA, Schema
+
+    flow = SCHEMA.relationship("FLOW")
+    old_props = tuple(replace(p, name="source", renamed_from=None) if p.name == "basis" else p
+                      for p in flow.properties if p.name not in ("dataset", "trend_slope"))
+    older = Schema(nodes=SCHEMA.nodes, relationships=tuple(
+        replace(r, properties=old_props, key=("year", "source")) if r is flow else r for r in SCHEMA.relationships))
+    path = tmp_path / "old.lbug"
+    with EmbeddedStore(path, schema=older) as store:
+        store.init_schema()
+        store.upsert_nodes("Location", [{"location_key": "state:US-GA"}, {"location_key": "state:US-NY"}])
+        store.upsert_relationships("FLOW", "Location", "Location", [
+            {"from_key": "state:US-GA", "to_key": "state:US-NY", "year": 2016, "source": "atf_table",
+             "level": "state", "firearms": 438, "score": 0.74}])
+    with EmbeddedStore(path) as store:
+        store.init_schema()
+        rows = store.edge_list("FLOW", "Location", "Location", ("year", "basis", "firearms", "score")).to_pylist()
+        assert rows == [{"src": "state:US-GA", "dst": "state:US-NY", "year": 2016, "basis": "atf_table",
+                         "firearms": 438, "score": 0.74}]
+        assert store.migrate() == []
+        store.upsert_relationships("FLOW", "Location", "Location", [
+            {"from_key": "state:US-GA", "to_key": "state:US-NY", "year": 2016, "basis": "atf_table",
+             "dataset": "final_source_recovery_by_state-cy_2016.xlsx"}])
+        assert store.edge_list("FLOW", "Location", "Location", ("firearms", "dataset")).to_pylist()[0][
+            "firearms"] == 438

@@ -73,8 +73,8 @@ def test_real_inspection_reports_ndjson(load, embedded_store: EmbeddedStore) -> 
 
 
 def flows(store: EmbeddedStore) -> dict[tuple[str, str, int], int]:
-    rows = store.edge_list("FLOW", "Location", "Location", ("year", "firearms", "source", "level")).to_pylist()
-    assert all(r["source"] == "atf_table" for r in rows)
+    rows = store.edge_list("FLOW", "Location", "Location", ("year", "firearms", "basis", "level")).to_pylist()
+    assert all(r["basis"] == "atf_table" for r in rows)
     return {(r["src"], r["dst"], r["year"]): r["firearms"] for r in rows}
 
 

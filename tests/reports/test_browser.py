@@ -84,7 +84,7 @@ def test_corridor_report_draws_map_and_charts_offline(browser: Any, pages: dict[
         assert len(bars) == 7 and any(h > 1 for _, h in bars)
         lines = drawn(page, "#trend polyline.trend-line")
         assert lines and all(w > 0 for w, _ in lines)
-        rows = page.locator("#corridors tbody tr").count()
+        rows = page.locator("#inbound tbody tr, #outbound tbody tr, #corridors tbody tr").count()
         assert rows >= len(arrows)
         shot = tmp_path_factory.mktemp("screens") / f"{name}.png"
         page.screenshot(path=str(shot), full_page=True)

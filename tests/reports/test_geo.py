@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pandas as pd
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -20,6 +22,7 @@ from exports.reports.geo import (
     state_points,
     topo_paths,
 )
+from loaders import reference
 from loaders.reference import states
 
 # The quantised example of the TopoJSON specification (section 2.1.3 / 2.1.4 style): one delta-encoded arc.
@@ -59,6 +62,9 @@ def test_vendored_outlines_cover_50_states_and_dc_inside_the_frame() -> None:
         assert share_inside == 1.0 or (code == "AK" and share_inside > 0.9), code
 
 
+GAZETTEER_COUNTIES = reference.path("gaz_counties_2011.tsv.gz")  # the Census county gazetteer, as shipped
+
+
 def test_projected_state_centroids_fall_inside_their_own_outline() -> None:
     """Our Albers USA (for lon/lat places) lands on d3's pre-projected outlines, insets included."""
     by_fips = dict(zip(states()["state_fips"], states()["state"], strict=True))
@@ -66,11 +72,19 @@ def test_projected_state_centroids_fall_inside_their_own_outline() -> None:
     rings = {by_fips[g["id"]]: geometry_rings(g, arcs) for g in _atlas()["objects"]["states"]["geometries"]}
     points = state_points()
     outside = sorted(code for code, shape in rings.items() if not point_in_rings(points[code], shape))
-    assert outside == ["HI"]  # the land-weighted centroid of the island chain lies at sea, between the islands
-    hawaii = [p for ring in rings["HI"] for p in ring]
-    x, y = points["HI"]
-    assert min(p[0] for p in hawaii) < x < max(p[0] for p in hawaii)
-    assert min(p[1] for p in hawaii) < y < max(p[1] for p in hawaii)
+    assert outside == []  # Hawaii too: its land-weighted centroid lay at sea, between the islands (issue 18)
+
+
+def test_state_points_are_census_internal_points_of_their_own_counties() -> None:
+    counties = pd.read_csv(GAZETTEER_COUNTIES, sep="\t", dtype={"GEOID": str}, encoding="latin-1")
+    counties.columns = [c.strip() for c in counties.columns]
+    points = {(r.STUSPS, round(r.INTPTLAT, 6), round(r.INTPTLONG, 6)) for r in counties.itertuples()}
+    table = states().dropna(subset=["lat"])
+    assert len(table) >= 51
+    for row in table.itertuples():
+        assert (row.state, round(row.lat, 6), round(row.lon, 6)) in points, row.state
+    hawaii = table.set_index("state").loc["HI"]
+    assert (round(hawaii["lat"], 6), round(hawaii["lon"], 6)) == (20.855931, -156.60155)  # Maui County, on land
 
 
 def test_cities_land_in_their_state_and_places_off_the_map_are_dropped() -> None:
@@ -93,3 +107,27 @@ def test_east_is_right_and_north_is_up_across_the_lower48(lon: float, dlon: floa
     assume(None not in (west, east, south, north))  # open sea beyond the lower-48 clip extent (d3 drops it)
     assert west is not None and east is not None and south is not None and north is not None
     assert west[0] < east[0] and north[1] < south[1]
+
+
+def test_places_a_real_load_creates_lie_inside_their_state(tmp_path: Path) -> None:
+    """Every state, city and ZIP point the FFL loader writes (Census internal points) is inside its state."""
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from graph.embedded_store import EmbeddedStore
+
+    db = tmp_path / "s.lbug"
+    fixture = Path(__file__).parents[1] / "data" / "loaders" / "0125-ffl-list-va-excerpt.txt"
+    assert CliRunner().invoke(app, ["--db", str(db), "init"]).exit_code == 0
+    loaded = CliRunner().invoke(app, ["--db", str(db), "load", "ffl", str(fixture), "--as-of", "2025-01-15"])
+    assert loaded.exit_code == 0, loaded.output
+    with EmbeddedStore(db) as store:
+        places = [r for r in store.query("stix_locations").rows() if r["lat"] is not None]
+    by_fips = dict(zip(states()["state_fips"], states()["state"], strict=True))
+    arcs = decode_arcs(_atlas())
+    rings = {by_fips[g["id"]]: geometry_rings(g, arcs) for g in _atlas()["objects"]["states"]["geometries"]}
+    kinds = {p["kind"] for p in places}
+    assert {"state", "city", "zip"} <= kinds and len(places) >= 8
+    outside = [p["location_key"] for p in places if p.get("state") in rings
+               and not point_in_rings(albers_usa(p["lon"], p["lat"]), rings[p["state"]])]  # type: ignore[arg-type]
+    assert outside == []

@@ -29,10 +29,10 @@ def populate(store: EmbeddedStore) -> dict[str, Any]:
         {"from_key": "city:US-NY:NEW YORK", "to_key": "state:US-NY"},
         {"from_key": "city:US-GA:ATLANTA", "to_key": "state:US-GA"}])
     store.upsert_relationships("FLOW", "Location", "Location", [
-        {"from_key": "state:US-GA", "to_key": "state:US-NY", "year": 2017, "level": "state", "source": "traces",
+        {"from_key": "state:US-GA", "to_key": "state:US-NY", "year": 2017, "level": "state", "basis": "traces",
          "firearms": 120, "expected": 80.5, "score": 1.49, "z": 2.8, "trend": "rising", "median_ttc_days": 410.0},
         {"from_key": "city:US-GA:ATLANTA", "to_key": "city:US-NY:NEW YORK", "year": 2017, "level": "city",
-         "source": "traces", "firearms": 40, "expected": 20.0, "score": 2.0, "z": 3.1, "median_ttc_days": 300.0},
+         "basis": "traces", "firearms": 40, "expected": 20.0, "score": 2.0, "z": 3.1, "median_ttc_days": 300.0},
     ])
     store.upsert_nodes("Dealer", [
         {"dealer_key": "1-58-00001", "license_number": "1-58-121-01-9K-00001", "business_name": "Peach Arms",

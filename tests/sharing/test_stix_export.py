@@ -134,17 +134,58 @@ def test_analyst_amber_strict_gets_persons_masked_not_dropped(sharing_store: Emb
     assert len(people) == 2 and "Quaxworth" not in json.dumps(objects)
 
 
-def test_misp_stix_keeps_the_firearm_data_through_standard_objects(sharing_store: EmbeddedStore,
-                                                                    tmp_path: Path) -> None:
+@pytest.mark.parametrize("tlp", ["green", "amber"])
+def test_misp_stix_keeps_firearms_sightings_scores_and_corridors(sharing_store: EmbeddedStore, tmp_path: Path,
+                                                                 tlp: str) -> None:
     from misp_stix_converter import stix_2_to_misp
 
     path = tmp_path / "partner.json"
-    path.write_text(json.dumps(_export(sharing_store, "amber", "partner", "amber")))
+    path.write_text(json.dumps(_export(sharing_store, tlp, "partner", "amber")))
     result = stix_2_to_misp(path, single_event=True)
     assert result["success"] == 1
     event = json.loads(Path(result["results"][0]).read_text())
     text = json.dumps(event)
+    assert [t["name"] for t in event.get("Tag", [])] == [f"tlp:{tlp}"]  # the event's TLP is the bundle's
     assert "firearm" not in {o.get("name") for o in event.get("Object", [])}  # the custom SDO vanishes (gotcha 6)
-    assert "ABC123" in text and "GLOCK" in text  # ... but the serial and make survive through the standard note
+    patterns = {a["value"] for o in event["Object"] if o["name"] == "stix2-pattern" for a in o["Attribute"]
+                if a["object_relation"] == "stix2-pattern"}  # ... the firearms survive as indicators
+    assert {next(p for p in patterns if f"'{serial}'" in p) for serial in ("ABC123", "XYZ789", "QQ1")}
+    assert any("manufacturer = 'GLOCK'" in p for p in patterns)
+    sightings = [s for o in event["Object"] for a in o["Attribute"] for s in a.get("Sighting", [])]
+    if tlp == "amber":  # recoveries are AMBER: a sighting with its recovering agency, on the firearm it saw
+        assert {(s["source"], s["Organisation"]["name"]) for s in sightings} == {
+            ("Crime-gun recovery, trace T-1", "NYPD")}
+        assert "z_score: 2.8" in text and "straw_score: 0.91" in text  # corridor and straw figures, as notes
+    else:
+        assert sightings == [] and "straw_score" not in text
+    assert "year: 2017" in text and "firearms: 120" in text
     assert "Peach Arms" in text and "geolocation" in {o.get("name") for o in event["Object"]}
     assert "Quaxworth" not in text
+
+
+def test_extension_schemas_are_shipped_json_at_the_urls_the_definitions_name(sharing_store: EmbeddedStore) -> None:
+    from jsonschema import Draft202012Validator
+
+    from exports.stix_extensions import EXT_IDS, EXT_NAME_OF_ID, schema_json
+
+    objects = _export(sharing_store, "red", "investigator")["objects"]
+    definitions = [o for o in objects if o["type"] == "extension-definition"]
+    assert len(definitions) == 5
+    validators = {}
+    for definition in definitions:
+        name = EXT_NAME_OF_ID[definition["id"]]
+        schema = schema_json(name)
+        assert definition["schema"] == schema["$id"] and definition["schema"].endswith(f"/{name}-ext.json")
+        assert not definition["schema"].startswith("https://github.com/")  # an HTML page, not the schema
+        Draft202012Validator.check_schema(schema)
+        validators[definition["id"]] = Draft202012Validator(schema)
+    checked = 0
+    for obj in objects:
+        if obj["type"] == "firearm":
+            assert not list(validators[EXT_IDS["firearm"]].iter_errors(obj))
+            checked += 1
+        for ext_id, payload in obj.get("extensions", {}).items():
+            if ext_id in validators and payload.get("extension_type") == "property-extension":
+                assert not list(validators[ext_id].iter_errors(payload)), (obj["id"], ext_id)
+                checked += 1
+    assert checked >= 10

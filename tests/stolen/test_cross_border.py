@@ -31,15 +31,15 @@ def test_stolen_gun_recovered_in_mexico_is_a_us_to_mexico_flow(embedded_store: E
     assert abroad.set_index("trace_id").loc["S-2", "recovery_country"] == "MX"
 
     flows, places = _place_flows(load_tables(embedded_store), "state")
-    cross = flows[flows["destination"] == "country:MX"]
-    assert list(cross["source"]) == ["state:US-VA"] and int(cross["firearms"].sum()) == 1
+    cross = flows[flows["dst"] == "country:MX"]
+    assert list(cross["src"]) == ["state:US-VA"] and int(cross["firearms"].sum()) == 1
     assert "country:MX" in set(places["key"])
 
     locations = embedded_store.query("stix_locations").rows()
     mexico = next(loc for loc in locations if loc["location_key"] == "country:MX")
     assert mexico["lat"] is not None and mexico["lon"] is not None  # countries get a point at load
     corridor = {"source_key": "state:US-VA", "destination_key": "country:MX", "year": 2019, "level": "state",
-                "data_source": "traces", "firearms": 1}
+                "basis": "traces", "firearms": 1}
     collection = to_geojson([corridor], [], locations=locations)
     lines = [f for f in collection["features"] if f["properties"]["layer"] == "corridors"]
     assert len(lines) == 1 and lines[0]["properties"]["destination"] == "country:MX"
@@ -50,7 +50,7 @@ def test_cross_border_corridor_is_shared_in_stix(embedded_store: EmbeddedStore, 
     run_load(TracesLoader, embedded_store, DATA / "traces.csv", LoadOptions(rejects_dir=tmp_path))
     embedded_store.upsert_relationships("FLOW", "Location", "Location", pd.DataFrame({
         "from_key": ["state:US-VA"], "to_key": ["country:MX"], "year": [2019], "level": ["state"],
-        "source": ["traces"], "firearms": [1]}))
+        "basis": ["traces"], "firearms": [1]}))
     bundle = bundle_dict(to_stix(collect_scope(embedded_store), tlp="green", clearance=clearance("analyst"),
                                  salt="test"))
     objects = {o["id"]: o for o in bundle["objects"]}
