@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from api.cli_demo import DemoContext, Step, _write_csv
-from exports.csv_safe import write_table
+from exports.csv_safe import write_table as write_csv
 
 PUBLIC = "refdata/public"
 INSPECTIONS = "thetrace_usatoday_atf_inspections_2015_2017.ndjson"
@@ -41,7 +41,7 @@ def _inputs(ctx: DemoContext) -> None:
         shutil.copyfileobj(packed, plain)
     table = hotspots_from_ucr()
     with (ctx.inputs / "hotspots.csv").open("w", encoding="utf-8", newline="") as handle:
-        write_table(handle, list(table.columns), table.to_dict("records"))
+        write_csv(handle, list(table.columns), table.to_dict("records"))
     ctx.state["tables"] = tables
     ctx.summary.append(("inputs", f"{len(tables)} ATF state tables, ATF inspection reports 2015-2017, FBI UCR "
                                   "city rates (public data shipped with tracegraph)", str(ctx.inputs)))
