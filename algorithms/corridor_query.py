@@ -188,7 +188,7 @@ def select_corridors(rows: pd.DataFrame | Iterable[dict[str, object]], query: Co
     >>> picked.ranked[["src", "basis"]].values.tolist()
     [['state:US-GA', 'atf_table'], ['state:US-PA', 'atf_table']]
     >>> picked.in_state["firearms"].tolist()
-    [2500.0]
+    [2500]
     """
     frame = _frame(rows)
     bases = tuple(sorted(frame["basis"].dropna().unique()))

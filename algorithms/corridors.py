@@ -40,10 +40,10 @@ import pandas as pd
 from scipy.special import digamma, polygamma
 from scipy.stats import gamma as gamma_distribution
 
+from algorithms.geodesy import haversine_km
 from algorithms.gravity import fit_gravity, negative_binomial_shape
 from graph.errors import InvalidInput
 
-EARTH_RADIUS_KM = 6371.0088
 COLUMNS = ("src", "dst", "year", "firearms", "expected", "ratio", "score", "z", "trend", "trend_label",
            "median_ttc_days", "distance_km", "rank")
 
@@ -78,18 +78,6 @@ class Corridors:
         """Corridors into one destination in one year, strongest first."""
         rows = self.table[(self.table["dst"] == destination) & (self.table["year"] == year)]
         return rows.sort_values("score", ascending=False, kind="stable")
-
-
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km.
-
-    >>> round(float(haversine_km(np.array(40.71), np.array(-74.01), np.array(41.88), np.array(-87.63))))
-    1144
-    """
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2 - lon1)
-    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1))))
 
 
 def posterior_scores(firearms: np.ndarray, expected: np.ndarray, prior_shape: float, *,

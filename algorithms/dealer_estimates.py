@@ -56,9 +56,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from algorithms.geodesy import EARTH_RADIUS_KM
 from loaders import reference
 
-EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 LOCAL_RADIUS_KM = 25.0
 DEALING_TYPES = ("01", "02", "07", "08")  # what the LA Times counts as dealing licensees
 COMMERCE_YEAR = 2014  # latest year present in all four ATF commerce exhibits used

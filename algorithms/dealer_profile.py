@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from algorithms.dealer_estimates import EARTH_RADIUS_KM, LOCAL_RADIUS_KM, sales_index, weapon_categories
+from algorithms.dealer_estimates import LOCAL_RADIUS_KM, sales_index, weapon_categories
+from algorithms.geodesy import haversine_km
 from algorithms.hotspots import HotspotRule, describe, parse_rule, select
 from graph.errors import InvalidInput
 from graph.store import GraphStore
@@ -61,15 +62,6 @@ class ProfileTables:
     violations: pd.DataFrame
     hotspots: pd.DataFrame
     hotspot_rule: str = "every city with a violent-crime rate"  # how ``hotspots`` was chosen, in words
-
-
-def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
-    """Great-circle distance in km between points given in degrees (numpy broadcasting)."""
-    p1, p2 = np.radians(np.asarray(lat1, float)), np.radians(np.asarray(lat2, float))
-    dphi = p2 - p1
-    dlam = np.radians(np.asarray(lon2, float) - np.asarray(lon1, float))
-    a = np.sin(dphi / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlam / 2.0) ** 2
-    return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 def hotspot_table(locations: pd.DataFrame) -> pd.DataFrame:
