@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import sys
@@ -14,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli_common import emit_json, err, say_missing, settings
+from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 
 FORMATS = ("csv", "json")
@@ -24,12 +23,7 @@ def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
         print(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], sort_keys=False, default=str,
                          allow_nan=False))
         return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: _plain(row.get(c)) for c in columns})
-    sys.stdout.write(buffer.getvalue())
+    sys.stdout.write(table_text(columns, ({c: _plain(row.get(c)) for c in columns} for row in rows)))
 
 
 def _plain(value: Any) -> Any:

@@ -7,7 +7,6 @@ to the summary; a failing step stops the demo with one clear line (nothing is si
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ import typer
 from rich.table import Table
 
 from api.cli_common import err, out
+from exports.csv_safe import write_table
 from graph.embedded_store import EmbeddedStore
 
 LOADS = (("ffl", "ffl_list_prev.txt"), ("ffl", "ffl_list.txt"), ("traces", "traces.csv"),
@@ -95,9 +95,7 @@ def _analyze(ctx: DemoContext) -> None:
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_table(handle, columns, rows)
 
 
 def _products(ctx: DemoContext) -> None:
