@@ -30,14 +30,23 @@ from algorithms import batches as serial_batches
 from algorithms import dealers as dealer_scoring
 from algorithms import straw, straw_features
 from algorithms.centrality import centrality, flow_graph
-from algorithms.communities import leiden
+from algorithms.communities import leiden_cpm
 from algorithms.corridors import Corridors, corridors, state_coordinates
+from algorithms.networks import COLUMNS as network_columns
+from algorithms.networks import network_parameters, network_table
 from algorithms.projection import person_projection
 from algorithms.tables import AnalysisTables, load_tables
 from graph.store import GraphStore
 from loaders.kinds import NEEDS as LOAD_NEEDS
 
 MIN_NETWORK_SIZE = 2
+# Networks are Leiden CPM communities of the weighted person projection (algorithms.communities.leiden_cpm): a
+# group stays together when its tie weight exceeds NETWORK_RESOLUTION per pair of members. Chosen by the worst
+# cells of the sensitivity study on its tuning seeds (docs/accuracy.md), not by any one world's truth.
+NETWORK_RESOLUTION = 0.1
+# A community above this size is split again with a higher resolution: the largest planted rings (15 straws plus
+# their trafficker and possessors) fit, a city's worth of weakly tied buyers does not.
+MAX_NETWORK_SIZE = 40
 TRACES = "traces"  # the FLOW basis of corridors counted from this store's trace records
 NEEDS = {need: line for need, (_, line) in LOAD_NEEDS.items()}  # the line a user sees per missing input
 # City-level corridors are modelled among the busiest places only: the gravity fit is dense over source x
@@ -49,7 +58,8 @@ BETWEENNESS_SAMPLES = 200
 CITY_CORRIDOR_MIN_FIREARMS = 5
 NETWORK_LAYERS = {  # person-pair kinds from straw_features -> projection layers (weights in algorithms.projection)
     "joint_purchase": "joint_purchase", "shared_address": "shared_address", "common_possessor": "common_possessor",
-    "purchaser_possessor": "purchaser_possessor", "nibin": "nibin_link",
+    "purchaser_possessor": "purchaser_possessor", "nibin": "nibin_link", "supply_line": "supply_line",
+    "recovered_together": "recovered_together",
 }
 
 
@@ -58,7 +68,7 @@ class AnalysisResult:
     run_id: str
     straw: straw.StrawScores
     dealers: dealer_scoring.DealerScores
-    networks: pd.DataFrame          # network_id, size, score, members (list of person keys)
+    networks: pd.DataFrame          # algorithms.networks.COLUMNS: id, size, score, members, reviewable, reason...
     membership: pd.Series           # person_key -> network_id
     person_centrality: pd.DataFrame  # person_key, pagerank, betweenness
     corridors: dict[str, Corridors]  # "<basis>/<level>": "traces/state", "traces/city", "atf_table/state", ...
@@ -83,7 +93,7 @@ def code_version() -> str:
     return f"{version}+{digest.hexdigest()[:12]}"
 
 
-def analyze(store: GraphStore, *, seed: int = 0, resolution: float = 1.0,
+def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RESOLUTION,
             progress: Callable[[str], None] | None = None) -> AnalysisResult:
     """Compute everything (pure with respect to the store: nothing is written here; see :func:`write_back`)."""
     say = progress or (lambda _message: None)
@@ -137,7 +147,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = 1.0,
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters,
-                  "dealers": dealer_scores.parameters, "min_network_size": MIN_NETWORK_SIZE}
+                  "dealers": dealer_scores.parameters, "min_network_size": MIN_NETWORK_SIZE,
+                  "max_network_size": MAX_NETWORK_SIZE, "networks": network_parameters()}
     version = code_version()
     identity = json.dumps({"inputs": runs, "parameters": parameters, "code": version}, sort_keys=True, default=str)
     run_id = "analysis-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
@@ -147,6 +158,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = 1.0,
         "dealers_scored": len(dealer_scores.table),
         "dealers_above_expected": int((dealer_scores.table["score"] > 0).sum()),
         "networks": len(networks),
+        "reviewable_networks": int(networks["reviewable"].sum()) if len(networks) else 0,
         "corridors": {name: len(found.table) for name, found in corridor_results.items()},
         "serial_batches": len(found_batches), "serial_batches_spread": sum(b.spread for b in found_batches),
         "recoveries_reported_stolen": int(tables.recovered["src"].isin(tables.stolen["src"]).sum())
@@ -165,32 +177,20 @@ def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolutio
     layers = {layer: pairs.loc[pairs["kind"] == kind, ["a", "b"]].rename(columns={"a": "person_a", "b": "person_b"})
               for kind, layer in NETWORK_LAYERS.items()}
     projection = person_projection({name: frame for name, frame in layers.items() if len(frame)})
-    empty = pd.DataFrame(columns=["network_id", "size", "score", "members"])
+    empty = pd.DataFrame(columns=network_columns)
     if projection.graph.vcount() == 0:
         return empty, pd.Series(dtype=object), pd.DataFrame(columns=["person_key", "pagerank", "betweenness"])
     projection.graph.es["weight"] = projection.weight.tolist()
-    communities = leiden(projection.graph, resolution=resolution, seed=seed, weights="weight")
+    communities = leiden_cpm(projection.graph, resolution=resolution, seed=seed, weights="weight",
+                             max_size=MAX_NETWORK_SIZE)
     samples = min(BETWEENNESS_SAMPLES, projection.graph.vcount())
     central = centrality(projection.graph, weights="weight", samples=samples, seed=seed)
     keys = projection.person_key
     person_centrality = pd.DataFrame({"person_key": keys, "pagerank": central.pagerank,
                                       "betweenness": central.betweenness})
-    scores = ranked.set_index("person_key")["score"]
-    frame = pd.DataFrame({"person_key": keys, "community": communities.membership})
-    sizes = np.asarray(communities.sizes)
-    frame = frame[sizes[frame["community"].to_numpy()] >= MIN_NETWORK_SIZE]
-    frame = frame.assign(score=frame["person_key"].map(scores).fillna(0.0).clip(lower=0.0))
-    frame = frame.sort_values(["community", "person_key"])
-    grouped = frame.groupby("community", sort=True)
-    members = grouped["person_key"].agg(list)
-    top3 = frame.sort_values(["community", "score"], ascending=[True, False]).groupby("community").head(3)
-    rows = pd.DataFrame({
-        "network_id": ["NET-" + hashlib.sha256("|".join(m).encode()).hexdigest()[:12] for m in members],
-        "size": sizes[members.index.to_numpy()], "score": top3.groupby("community")["score"].mean().reindex(
-            members.index).to_numpy(), "members": members.to_numpy()})
-    membership = dict(zip(frame["person_key"], frame["community"].map(
-        dict(zip(members.index, rows["network_id"], strict=True))), strict=True))
-    networks = rows.sort_values(["score", "network_id"], ascending=[False, True]).reset_index(drop=True)
+    networks = network_table(projection, communities.membership, ranked, min_size=MIN_NETWORK_SIZE)
+    exploded = networks[["network_id", "members"]].explode("members")
+    membership = dict(zip(exploded["members"], exploded["network_id"], strict=True))
     return networks, pd.Series(membership, dtype=object), person_centrality
 
 
@@ -270,7 +270,7 @@ def _table_corridors(state_flows: pd.DataFrame, bases: list[str]) -> dict[str, C
 
 
 def _no_networks() -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    return (pd.DataFrame(columns=["network_id", "size", "score", "members"]), pd.Series(dtype=object),
+    return (pd.DataFrame(columns=network_columns), pd.Series(dtype=object),
             pd.DataFrame(columns=["person_key", "pagerank", "betweenness"]))
 
 
@@ -315,8 +315,12 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     if len(result.networks):
         store.upsert_nodes("Network", pd.DataFrame({
             "network_id": result.networks["network_id"], "size": result.networks["size"].astype("int64"),
-            "score": result.networks["score"], "algorithm": "leiden-modularity",
-            "resolution": float(result.parameters.get("resolution", 1.0)), "analysis_run_id": run}))
+            "score": result.networks["score"], "algorithm": "leiden-cpm",
+            "resolution": float(result.parameters.get("resolution", NETWORK_RESOLUTION)),
+            "reviewable": result.networks["reviewable"].astype(bool),
+            "review_rank": result.networks["review_rank"].astype("int64"),
+            "suspects": result.networks["suspects"].astype("int64"), "reason": result.networks["reason"],
+            "ties": [json.dumps(t, sort_keys=True) for t in result.networks["ties"]], "analysis_run_id": run}))
         members = result.networks.explode("members")
         store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
             "from_key": members["members"], "to_key": members["network_id"], "analysis_run_id": run}))

@@ -72,6 +72,12 @@ def truth_person_keys(truth: dict[str, Any], purchases: pd.DataFrame | RecordOwn
     return mapping
 
 
+#: A ring is recovered when this share of its recorded members sits in one detected network ...
+RING_MIN_SHARE = 0.6
+#: ... no bigger than this many times the ring (issue 20's definition).
+RING_MAX_BLOAT = 4.0
+
+
 def precision_at_k(ranked_keys: list[str], positives: set[str], k: int) -> float:
     if k <= 0:
         return 0.0
@@ -110,16 +116,27 @@ def straw_metrics(truth: dict[str, Any], purchases: pd.DataFrame, ranking: pd.Da
         ordered = list(values.sort_values(ascending=False, kind="stable").index)
         metrics[f"baseline_{name}"] = precision_at_k(ordered, broad, k)
         metrics[f"baseline_{name}_straw_only"] = precision_at_k(ordered, straw_keys, k)
-    hard = [*truth.get("theft_victims", []), *truth.get("collectors", [])]
-    hard_keys = {key for keys in truth_person_keys(truth, purchases, hard).values() for key in keys}
+    owners = RecordOwners.of(purchases)
+    hard_keys: set[str] = set()
+    for group in ("theft_victims", "collectors"):
+        keys = {key for keys in truth_person_keys(truth, owners, truth.get(group, [])).values() for key in keys}
+        metrics[f"{group}_in_top_k"] = float(sum(1 for key in ranked[:k] if key in keys))
+        hard_keys |= keys
     metrics["hard_negatives_in_top_k"] = float(sum(1 for key in ranked[:k] if key in hard_keys))
     return metrics
 
 
 def ring_metrics(truth: dict[str, Any], purchases: pd.DataFrame, membership: pd.Series) -> dict[str, float]:
-    """``membership``: person_key -> network id."""
+    """``membership``: person_key -> network id (every detected community, not only the reviewable ones).
+
+    ``mean_best_share``: per ring, the largest share of its recorded members in one network, averaged.
+    ``recovered_share``: the share of rings *recovered*: at least :data:`RING_MIN_SHARE` of the ring's recorded
+    members in one detected network no bigger than :data:`RING_MAX_BLOAT` times the ring (a community that
+    swallows a ring among many strangers does not recover it)."""
     shares = []
+    recovered = 0
     owners = RecordOwners.of(purchases)
+    sizes = membership.value_counts()
     for ring in truth.get("rings", []):
         members = [s for s in truth["straw_purchasers"] if s.get("ring_id") == ring.get("ring_id")]
         mapping = truth_person_keys(truth, owners, members)
@@ -127,10 +144,16 @@ def ring_metrics(truth: dict[str, Any], purchases: pd.DataFrame, membership: pd.
         if len(keys) < 2:
             continue
         networks = membership.reindex(list(keys)).dropna()
-        best = networks.value_counts().iloc[0] if not networks.empty else 0
+        counts = networks.value_counts()
+        best = int(counts.iloc[0]) if not counts.empty else 0
         shares.append(best / len(keys))
+        fits = [n for n, c in counts.items() if c >= RING_MIN_SHARE * len(keys)
+                and sizes.get(n, 0) <= RING_MAX_BLOAT * len(keys)]
+        recovered += bool(fits)
     return {"rings_scored": float(len(shares)),
-            "mean_best_share": float(sum(shares) / len(shares)) if shares else 0.0}
+            "mean_best_share": float(sum(shares) / len(shares)) if shares else 0.0,
+            "recovered": float(recovered),
+            "recovered_share": recovered / len(shares) if shares else 0.0}
 
 
 def dealer_metrics(truth: dict[str, Any], ranking: pd.DataFrame, trace_counts: pd.Series) -> dict[str, float]:
@@ -143,7 +166,9 @@ def dealer_metrics(truth: dict[str, Any], ranking: pd.DataFrame, trace_counts: p
     raw = list(trace_counts.sort_values(ascending=False, kind="stable").index)
     raw_ranks = sorted(raw.index(key) + 1 for key in corrupt if key in raw)
     k = len(corrupt)
-    return {"planted": float(k), "median_rank": float(pd.Series(ranks).median()) if ranks else float("nan"),
+    median = float(pd.Series(ranks).median()) if ranks else float("nan")
+    return {"planted": float(k), "median_rank": median, "dealers_ranked": float(len(order)),
+            "median_rank_share": median / len(order) if order else float("nan"),
             "precision_at_k": precision_at_k(order, corrupt, k),
             "baseline_raw_traces_median_rank": float(pd.Series(raw_ranks).median()) if raw_ranks else float("nan"),
             "baseline_raw_traces_precision_at_k": precision_at_k(raw, corrupt, k)}

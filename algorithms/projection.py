@@ -254,6 +254,8 @@ PERSON_LAYERS: Mapping[str, float] = {
     "purchaser_possessor": 2.0,
     "common_possessor": 1.0,
     "nibin_link": 0.5,
+    "supply_line": 1.0,
+    "recovered_together": 0.5,
 }
 
 

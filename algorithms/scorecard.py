@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from algorithms import evaluate, straw_features
-from algorithms.tables import load_tables
+from algorithms.tables import AnalysisTables, load_tables
 from graph.errors import InvalidInput
 from graph.store import GraphStore
 
@@ -21,18 +21,31 @@ def baselines(values: pd.DataFrame) -> dict[str, pd.Series]:
             "plus_multiple_sales": (recovered_3y + values["multiple_sale_reports"]).astype(float)}
 
 
+def analysis_figures(truth: dict[str, Any], tables: AnalysisTables, values: pd.DataFrame, ranked: pd.DataFrame,
+                     membership: pd.Series, dealers: pd.DataFrame) -> dict[str, Any]:
+    """Straw, ring and dealer figures of one analysis held in memory (the sensitivity study's path).
+
+    ``values``: straw feature values (for the baselines); ``ranked``: person_key, most suspicious first;
+    ``membership``: person_key -> network id; ``dealers``: dealer_key, score, traces."""
+    order = dealers.sort_values(["score", "dealer_key"], ascending=[False, True])
+    return {"straw": evaluate.straw_metrics(truth, tables.purchases, ranked, baselines(values)),
+            "rings": evaluate.ring_metrics(truth, tables.purchases, membership),
+            "dealers": evaluate.dealer_metrics(truth, order, dealers.set_index("dealer_key")["traces"])}
+
+
 def scorecard(store: GraphStore, truth: dict[str, Any]) -> dict[str, Any]:
     if "straw_purchasers" not in truth:
         raise InvalidInput("not a tracegraph truth file: no straw_purchasers")
     tables = load_tables(store)
-    ranked = store.node_table("Person", ("straw_rank", "network_id")).to_pandas()
-    ranked = ranked.dropna(subset=["straw_rank"]).sort_values("straw_rank")
+    persons = store.node_table("Person", ("straw_rank", "network_id")).to_pandas()
+    ranked = persons.dropna(subset=["straw_rank"]).sort_values("straw_rank")
     if ranked.empty:
         raise InvalidInput("no analysis in this store yet: run `tracegraph analyze` first")
     features = straw_features.compute(tables)
     figures: dict[str, Any] = {"straw": evaluate.straw_metrics(
         truth, tables.purchases, ranked.rename(columns={"key": "person_key"}), baselines(features.values))}
-    membership = ranked.dropna(subset=["network_id"]).set_index("key")["network_id"]
+    # every member (possessors too: a network's size counts everyone in it), not only the ranked purchasers
+    membership = persons.dropna(subset=["network_id"]).set_index("key")["network_id"]
     figures["rings"] = evaluate.ring_metrics(truth, tables.purchases, membership)
     dealers = store.node_table("Dealer", ("anomaly_score", "trace_count")).to_pandas().dropna(
         subset=["anomaly_score"])

@@ -179,11 +179,62 @@ def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables) -> 
         link = t.nibin.merge(owner.rename(columns={"trace_id": "src", "person_key": "a"}), on="src").merge(
             owner.rename(columns={"trace_id": "dst", "person_key": "b"}), on="dst")
         frames.append(link[["a", "b"]].assign(kind="nibin", weight=1.0))
+    frames.extend(_quick_recovery_ties(recovered))
     pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["a", "b", "kind", "weight"])
     pairs = pairs[pairs["a"] != pairs["b"]]
     swap = pairs["a"] > pairs["b"]
     pairs.loc[swap, ["a", "b"]] = pairs.loc[swap, ["b", "a"]].to_numpy()
     return pairs.drop_duplicates(["a", "b", "kind"]).reset_index(drop=True)
+
+
+#: A recovery is *quick* within this many days of the purchase (ATF's short time-to-crime threshold).
+QUICK_DAYS = 1095
+#: Two purchasers' guns bought at one dealer count as one supply line when bought within this many days.
+SUPPLY_WINDOW_DAYS = 365
+#: Quick recoveries in one city count as recovered together within this many days.
+TOGETHER_DAYS = 30
+
+
+def _quick_recovery_ties(recovered: pd.DataFrame) -> list[pd.DataFrame]:
+    """Ties between purchasers who never met at a counter or an address, from where their guns went.
+
+    * ``supply_line``: guns bought at the same dealer within a year of each other and both recovered quickly
+      (within 3 years, from someone else or an unrecorded possessor) in the same city (the same source and the
+      same destination: the pattern of a ring working one corridor);
+    * ``recovered_together``: guns recovered quickly in the same city within the same 30 days.
+    Busy groups (a high-volume dealer's city, a big city's month) are left out by ``max_group``."""
+    quick = recovered[(recovered["time_to_crime_days"] <= QUICK_DAYS)
+                      & (recovered["possessor_key"] != recovered["person_key"])]
+    quick = quick.dropna(subset=["recovery_city", "recovery_date"])
+    if quick.empty:
+        return []
+    city = quick["recovery_city"].str.upper() + "|" + quick["recovery_state"].fillna("")
+    frames = []
+    supply = quick.dropna(subset=["dealer_key", "purchase_date"]).assign(
+        line=lambda x: x["dealer_key"].astype(str) + "|" + city.reindex(x.index),
+        day=lambda x: x["purchase_date"].to_numpy("datetime64[D]").astype(np.int64))
+    frames.append(_co_members_within(supply[["person_key", "line", "day"]], "line", "day", SUPPLY_WINDOW_DAYS,
+                                     "supply_line", 1.0, max_group=10))
+    together = quick.assign(place=city, day=pd.to_datetime(quick["recovery_date"]).to_numpy("datetime64[D]")
+                            .astype(np.int64))
+    frames.append(_co_members_within(together[["person_key", "place", "day"]], "place", "day", TOGETHER_DAYS,
+                                     "recovered_together", 0.5, max_group=6))
+    return frames
+
+
+def _co_members_within(frame: pd.DataFrame, group: str, day: str, days: int, kind: str, weight: float, *,
+                       max_group: int) -> pd.DataFrame:
+    """Pairs of persons in one group whose ``day`` values lie within ``days`` of each other; groups holding more
+    than ``max_group`` persons are left out (they say little about any one pair)."""
+    frame = frame.drop_duplicates()
+    persons = frame.groupby(group)["person_key"].transform("nunique")
+    small = frame[(persons >= 2) & (persons <= max_group)]
+    joined = small.merge(small, on=group, suffixes=("_a", "_b"))
+    joined = joined[(joined["person_key_a"] < joined["person_key_b"])
+                    & ((joined[f"{day}_a"] - joined[f"{day}_b"]).abs() <= days)]
+    joined = joined.drop_duplicates(["person_key_a", "person_key_b"])
+    return pd.DataFrame({"a": joined["person_key_a"].to_numpy(), "b": joined["person_key_b"].to_numpy(),
+                         "kind": kind, "weight": weight})
 
 
 def _co_members(frame: pd.DataFrame, group: str, kind: str, weight: float, *, max_group: int) -> pd.DataFrame:

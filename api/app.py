@@ -30,6 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import taxii
 from api.audit import AuditLog, GroupCommitWriter
+from api.audit_checkpoints import Checkpointer, signer_for
+from api.limits import BodyLimitMiddleware, CredentialsMiddleware, FailureCounter
 from api.routers import analytics, entities, exports, firearms_match, system
 from api.security import WWW_AUTHENTICATE, Principal, declared_basic, install_security
 from api.services.snapshot import ApiContext
@@ -40,6 +42,9 @@ log = logging.getLogger("tracegraph.api")
 PROBLEM_JSON = "application/problem+json"
 _REFERENCE = re.compile(r"^(person|dealer|firearm|recovery|location):[\w:.\- ]{1,200}$")
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+ANONYMOUS_TARGET_LIMIT = 256  # characters of a target an unauthenticated caller can put in the log
+TARGET_LIMIT = 1024
 _PATH_PARAM_KIND = {"firearm_key": "firearm", "person_key": "person", "dealer_key": "dealer",
                     "network_id": "network"}
 
@@ -93,10 +98,22 @@ class AuditMiddleware:
 
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             targets += [v for name in ("source", "target") for v in query.get(name, [])[:1] if _REFERENCE.match(v)]
-        outcome = "ok" if status < 400 else "denied" if status in (401, 403) else "error"
+        outcome = "ok" if status < 400 else "denied" if status in (401, 403, 429) else "error"
+        known = isinstance(principal, Principal)
+        target = audit_text(",".join(targets) or "-", TARGET_LIMIT if known else ANONYMOUS_TARGET_LIMIT)
         return {"actor": principal.key_id if isinstance(principal, Principal) else "anonymous",
-                "action": f"{scope.get('method', '')} {template}", "target": ",".join(targets) or "-",
-                "outcome": outcome, "details": {"status": status, "surface": "api"}}
+                "action": audit_text(f"{scope.get('method', '')} {template}", ANONYMOUS_TARGET_LIMIT),
+                "target": target, "outcome": outcome, "details": {"status": status, "surface": "api"}}
+
+
+def audit_text(text: str, limit: int) -> str:
+    """Control characters escaped (``\\n`` -> ``\\x0a``: one entry can never look like two), at most ``limit``
+    characters (a cut says how much was left out)."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    if len(text) <= limit:
+        return text
+    note = f"...(+{len(text) - limit} chars)"
+    return text[: limit - len(note)] + note
 
 
 def _allowed_methods(app: FastAPI, path: str) -> list[str]:
@@ -198,11 +215,18 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     doc.setdefault("components", {}).setdefault("securitySchemes", {})["Basic"] = declared_basic()
+    problem_body = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path_item in doc.get("paths", {}).values():
         for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
             if operation.get("security"):
                 operation["security"].append({"Basic": []})
-            responses = operation.get("responses", {})
+            if operation.get("security") or "401" in responses:
+                responses.setdefault("429", {"description": "too many failed authentications from this client "
+                                                            "(Retry-After)", "content": problem_body})
+            if "requestBody" in operation:
+                responses.setdefault("413", {"description": "request body over the size limit",
+                                             "content": problem_body})
             if taxii.TAXII in str(responses):  # TAXII routes: 400 TAXII errors, never 422
                 responses.pop("422", None)
             for status, response in responses.items():
@@ -217,7 +241,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 def create_app_from_environment() -> FastAPI:
     """The app of one ``tracegraph serve --workers N`` process: settings from ``TRACEGRAPH_*`` (serve sets them)."""
-    return create_app(Settings())
+    from api.server import uvicorn_options
+
+    settings = Settings()
+    uvicorn_options(settings)  # this worker's protocol class takes the configured header timeout
+    return create_app(settings)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -230,13 +258,17 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             store.close()
             app.state.audit_writer.close()  # everything queued reaches the disk
+            app.state.checkpointer.close()  # and the head is signed
 
     app = FastAPI(title="tracegraph API", version="1", lifespan=lifespan, dependencies=[Depends(single_valued_query)],
                   description="Investigators' API over the tracegraph store: authenticated, role- and TLP-aware, "
                               "audited. Errors are application/problem+json (RFC 9457).")
     install_security(app, settings)
     app.state.audit = AuditLog(audit_log_path(settings))
-    app.state.audit_writer = GroupCommitWriter(app.state.audit)
+    key_dir = settings.key_dir or Path(settings.db).parent / "keys"  # as exports.evidence.service.EvidencePaths
+    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+    app.state.checkpointer = Checkpointer(app.state.audit, signer_for(key_dir, passphrase))
+    app.state.audit_writer = GroupCommitWriter(app.state.audit, on_written=app.state.checkpointer.written)
     _install_errors(app)
     app.include_router(system.router)
     app.include_router(firearms_match.router)  # before entities: /firearms/match is not a firearm key
@@ -244,6 +276,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(analytics.router)
     app.include_router(exports.router)
     app.include_router(taxii.router)
-    app.add_middleware(AuditMiddleware, audit=app.state.audit_writer)
+    app.add_middleware(CredentialsMiddleware, failures=FailureCounter(settings.api_auth_failures_per_minute))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(AuditMiddleware, audit=app.state.audit_writer)  # outermost: sees every answer
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -6,9 +6,10 @@ Each line is one entry::
 
 ``hash`` is the SHA-256 of the RFC 8785 canonical JSON of the entry without ``hash``; ``prev_hash`` is the
 previous entry's ``hash`` (64 zeros for the first); ``seq`` counts from 1. Editing, deleting, reordering or
-inserting an entry therefore breaks the chain at that entry, and :meth:`AuditLog.verify` names it. Removing
-entries from the end cannot be seen from the file alone: compare the head (``seq`` and ``hash`` of the last
-entry) with a copy kept elsewhere (an evidence package, a report) — :meth:`AuditLog.verify` takes it.
+inserting an entry therefore breaks the chain at that entry, and :meth:`AuditLog.verify` names it. The chain is
+unkeyed, so whoever can write the file can also re-chain it after an edit or cut its end: the signed
+checkpoints of :mod:`api.audit_checkpoints` are what detects that (up to the last checkpoint). A head kept
+elsewhere (an evidence package, a report) can also be given to :meth:`AuditLog.verify`.
 
 ``details`` hold identifiers, digests and counts only: never names, dates of birth, addresses or file names.
 Appends take an exclusive lock on the file, so concurrent writers cannot interleave or fork the chain. The API
@@ -23,8 +24,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -78,6 +79,7 @@ class AuditVerification:
     seq: int | None = None
     reason: str = ""
     head: str = GENESIS
+    hashes: dict[int, str] = field(default_factory=dict)  # seq -> hash of the entries asked for (``collect``)
 
     def describe(self) -> str:
         if self.ok:
@@ -148,8 +150,11 @@ class AuditLog:
                     except json.JSONDecodeError as exc:
                         raise InvalidInput(f"audit log {self.path.name} line {number} is not JSON") from exc
 
-    def verify(self, expected_head: str | None = None) -> AuditVerification:
-        """Walk the chain; the first entry whose content, seq or prev_hash does not fit is named."""
+    def verify(self, expected_head: str | None = None, collect: set[int] | None = None) -> AuditVerification:
+        """Walk the chain; the first entry whose content, seq or prev_hash does not fit is named. ``collect``:
+        the seqs whose hashes to return (the signed checkpoints, :mod:`api.audit_checkpoints`)."""
+        wanted = collect or set()
+        hashes: dict[int, str] = {}
         if not self.path.exists():
             return AuditVerification(False, 0, reason=f"audit log {self.path} does not exist")
         previous_hash, count = GENESIS, 0
@@ -167,10 +172,12 @@ class AuditLog:
                     return AuditVerification(False, count, number, seq if isinstance(seq, int) else None,
                                              problem)
                 previous_hash, count = entry["hash"], count + 1
+                if count in wanted:
+                    hashes[count] = previous_hash
         if expected_head is not None and expected_head != previous_hash:
             return AuditVerification(False, count, count, reason="last entry is not the expected head "
                                      "(entries removed from the end?)", head=previous_hash)
-        return AuditVerification(True, count, head=previous_hash)
+        return AuditVerification(True, count, head=previous_hash, hashes=hashes)
 
 
 class GroupCommitWriter:
@@ -190,8 +197,9 @@ class GroupCommitWriter:
     shutdown calls :meth:`close`, which writes everything queued. After close, submits write synchronously.
     """
 
-    def __init__(self, log: AuditLog) -> None:
+    def __init__(self, log: AuditLog, on_written: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
         self.log = log
+        self.on_written = on_written  # called with each batch's entries once written (the checkpointer)
         self._pending: list[tuple[dict[str, Any], Line]] = []
         self._head: tuple[int, str] | None = None
         self._cond = threading.Condition()
@@ -262,6 +270,8 @@ class GroupCommitWriter:
                                   if self._pending else head)
                 self._written += len(batch)
                 self._cond.notify_all()
+            if self.on_written is not None:
+                self.on_written(written)
 
 
 def _problem(entry: Any, *, expected_seq: int, previous_hash: str) -> str:

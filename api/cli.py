@@ -7,6 +7,7 @@ set ``TRACEGRAPH_DEBUG=1`` for the traceback).
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ from api import (
 )
 from api.cli_common import emit_json, err, out, settings
 from api.settings import Settings
-from graph.errors import TracegraphError
+from graph.errors import StoreFull, TracegraphError
 
 app = typer.Typer(
     name="tracegraph",
@@ -139,6 +140,20 @@ def main() -> None:
         code = app(standalone_mode=False)  # click returns (not raises) the code of a typer.Exit here
         if isinstance(code, int) and code:
             sys.exit(code)
+    except StoreFull as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # the engine aborts (C++ terminate) or spins when its objects are destroyed on a full disk: leave now;
+        # everything committed is on disk and the next open recovers it
+        os._exit(exc.exit_code)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        err.print(f"[red]error:[/red] no space left on device writing {exc.filename or 'a file'}", highlight=False)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(2)
     except TracegraphError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import sys
@@ -14,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli_common import emit_json, err, say_missing, settings
+from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 
 FORMATS = ("csv", "json")
@@ -24,12 +23,7 @@ def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
         print(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], sort_keys=False, default=str,
                          allow_nan=False))
         return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: _plain(row.get(c)) for c in columns})
-    sys.stdout.write(buffer.getvalue())
+    sys.stdout.write(table_text(columns, ({c: _plain(row.get(c)) for c in columns} for row in rows)))
 
 
 def _plain(value: Any) -> Any:
@@ -51,7 +45,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def analyze(ctx: typer.Context,
                 seed: Annotated[int, typer.Option(help="seed for community detection and sampling")] = 0,
-                resolution: Annotated[float, typer.Option(help="Leiden modularity resolution")] = 1.0,
+                resolution: Annotated[float | None, typer.Option(
+                    help="network resolution: the tie weight per pair of members a network must exceed "
+                         "(Leiden CPM; default: the value docs/accuracy.md chose)")] = None,
                 as_json: Annotated[bool, typer.Option("--json", help="print the run record as JSON")] = False,
                 ) -> None:
         """Score straw purchasers and dealers, find networks, centrality and corridors; write results back."""
@@ -60,8 +56,9 @@ def register(app: typer.Typer) -> None:
 
         started = datetime.now(UTC)
         with settings(ctx).open_store() as store:
-            result = run_analysis(store, seed=seed, resolution=resolution,
-                                  progress=lambda step: err.print(f"  {step}", highlight=False))
+            options = {} if resolution is None else {"resolution": resolution}
+            result = run_analysis(store, seed=seed, progress=lambda step: err.print(f"  {step}", highlight=False),
+                                  **options)
             write_back(store, result, started_at=started)
         record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings,
                   "code_version": result.parameters["code_version"]}
@@ -120,16 +117,24 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def communities(ctx: typer.Context,
-                    fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
-        """Persons in detected networks of two or more."""
+                    fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+                    everything: Annotated[bool, typer.Option(
+                        "--all", help="every person in every detected network of two or more (the full "
+                                      "partition) instead of the ranked review list")] = False) -> None:
+        """Networks worth reviewing, ranked, each with its reason (--all: the full partition, person by person)."""
         _check_format(fmt)
         with settings(ctx).open_store() as store:
-            rows = store.query("network_members").rows()
+            rows = store.query("network_members" if everything else "networks_reviewable").rows()
             if not rows and not say_missing(store, "purchases"):
                 err.print("no networks of two or more persons in the last analysis (run `tracegraph analyze` "
-                          "after new loads)", highlight=False)
-        _emit(rows, ["person_key", "last_name", "first_name", "dob", "network_id", "network_size",
-                     "network_score"], fmt)
+                          "after new loads)" if everything else
+                          "no network passes the evidence rule in the last analysis (`--all` lists every "
+                          "detected network)", highlight=False)
+        if everything:
+            _emit(rows, ["person_key", "last_name", "first_name", "dob", "network_id", "network_size",
+                         "network_score", "network_reviewable"], fmt)
+        else:
+            _emit(rows, ["review_rank", "network_id", "size", "suspects", "score", "reason"], fmt)
 
     @app.command("corridors")
     def corridors_command(

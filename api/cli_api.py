@@ -85,22 +85,16 @@ def serve(ctx: typer.Context,
     import uvicorn
 
     from api.app import create_app
+    from api.server import uvicorn_options
 
-    # loop="asyncio": uvloop is a little faster but measurably unfair under load (at 50 closed-loop clients a
-    # few requests waited 10x the median: p99 ~400 ms against ~50 ms with asyncio; docs/performance.md).
-    # The HTTP parser is httptools (api.server sets TCP_NODELAY per connection). No proxy-header rewriting:
-    # nothing uses the client address (the audit log records key ids, not IPs).
-    from api.server import NoDelayHttpToolsProtocol
-
-    options = dict(host=host, port=port, access_log=False, log_level="warning", loop="asyncio", proxy_headers=False,
-                   server_header=False, http=NoDelayHttpToolsProtocol, **tls_options(tls_cert, tls_key))
+    options = dict(host=host, port=port, **uvicorn_options(settings(ctx)), **tls_options(tls_cert, tls_key))
     if workers == 1:
-        uvicorn.run(create_app(settings(ctx)), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings(ctx)), **options)
         return
     # Each worker opens the embedded store read-only (several processes may) and builds its own snapshot; the
     # audit log stays one chain across them (api.audit.GroupCommitWriter re-chains after another writer).
     os.environ.update(settings(ctx).as_environment())
-    uvicorn.run("api.app:create_app_from_environment", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    uvicorn.run("api.app:create_app_from_environment", factory=True, workers=workers, **options)
 
 
 def register(app: typer.Typer) -> None:

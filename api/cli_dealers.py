@@ -5,9 +5,7 @@ objects in JSON, ``verified_*`` / ``estimated_*`` columns in CSV). ``tracegraph 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import sys
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli_common import err, say_missing, settings
+from exports.csv_safe import table_text
 from graph.errors import InvalidInput, NotFound
 from graph.store import GraphStore
 
@@ -37,16 +36,11 @@ def write_table(rows: list[dict[str, Any]], columns: list[str], fmt: str, out_fi
     if fmt == "json":
         text = json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], default=str) + "\n"
     else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: _plain(row.get(c)) for c in columns})
-        text = buffer.getvalue()
+        text = table_text(columns, ({c: _plain(row.get(c)) for c in columns} for row in rows))
     if out_file is None:
         sys.stdout.write(text)
     else:
-        out_file.write_text(text, encoding="utf-8")
+        out_file.write_text(text, encoding="utf-8", newline="")
 
 
 def _check_format(fmt: str) -> None:
@@ -128,7 +122,7 @@ def register(app: typer.Typer) -> None:
             if out_file is None:
                 sys.stdout.write(text)
             else:
-                out_file.write_text(text, encoding="utf-8")
+                out_file.write_text(text, encoding="utf-8", newline="")
         else:
             rows = [flat(p) for p in everything]
             columns = list(rows[0]) if rows else ["verified_license_number"]

@@ -7,7 +7,6 @@ to the summary; a failing step stops the demo with one clear line (nothing is si
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ import typer
 from rich.table import Table
 
 from api.cli_common import err, out
+from exports.csv_safe import write_table
 from graph.embedded_store import EmbeddedStore
 
 LOADS = (("ffl", "ffl_list_prev.txt"), ("ffl", "ffl_list.txt"), ("traces", "traces.csv"),
@@ -87,16 +87,15 @@ def _analyze(ctx: DemoContext) -> None:
     result = analyze(ctx.store, seed=ctx.seed)
     write_back(ctx.store, result, started_at=started)
     ctx.state["analysis"] = result
-    ctx.summary.append(("analyze", f"run {result.run_id}: {result.summary['networks']} networks, "
+    ctx.summary.append(("analyze", f"run {result.run_id}: {result.summary.get('reviewable_networks', 0)} networks "
+                                   f"worth reviewing (of {result.summary['networks']} detected), "
                                    f"{result.summary['dealers_above_expected']} dealers above expected",
                         "AnalysisRun node in the store"))
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_table(handle, columns, rows)
 
 
 def _products(ctx: DemoContext) -> None:
@@ -165,7 +164,8 @@ def _reports(ctx: DemoContext) -> None:
     cases = 0
     networks = ctx.state["analysis"].networks
     if len(networks):
-        top = networks.sort_values(["score", "size"], ascending=False).iloc[0]
+        reviewable = networks[networks["reviewable"].astype(bool)]  # the first network on the review list
+        top = (reviewable if len(reviewable) else networks).sort_values(["score", "size"], ascending=False).iloc[0]
         case = case_report(ctx.store, str(top["network_id"]))
         write_report(render_case_html(case), folder, case.slug, pdf=False)
         cases = 1

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from api.cli_demo import DemoContext, Step, _write_csv
+from exports.csv_safe import write_table as write_csv
 
 PUBLIC = "refdata/public"
 INSPECTIONS = "thetrace_usatoday_atf_inspections_2015_2017.ndjson"
@@ -38,7 +39,9 @@ def _inputs(ctx: DemoContext) -> None:
     with gzip.open(str(_files().joinpath(INSPECTIONS + ".gz")), "rb") as packed, \
             (ctx.inputs / INSPECTIONS).open("wb") as plain:
         shutil.copyfileobj(packed, plain)
-    hotspots_from_ucr().to_csv(ctx.inputs / "hotspots.csv", index=False)
+    table = hotspots_from_ucr()
+    with (ctx.inputs / "hotspots.csv").open("w", encoding="utf-8", newline="") as handle:
+        write_csv(handle, list(table.columns), table.to_dict("records"))
     ctx.state["tables"] = tables
     ctx.summary.append(("inputs", f"{len(tables)} ATF state tables, ATF inspection reports 2015-2017, FBI UCR "
                                   "city rates (public data shipped with tracegraph)", str(ctx.inputs)))

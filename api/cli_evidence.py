@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.audit import AuditLog
+from api.audit_checkpoints import verify_log, write_checkpoint
 from api.cli_common import emit_json, err, out, settings
 from api.settings import Settings
 from exports.evidence import package, report, service, timestamp
@@ -224,10 +225,29 @@ def audit_verify(ctx: typer.Context,
                  head: Annotated[str | None, typer.Option(
                      "--head", help="hash the last entry must have (detects entries cut from the end)")
                  ] = None) -> None:
-    """Check the audit log's hash chain; exit 1 naming the first broken entry."""
-    path = log_file or _paths(settings(ctx)).audit_log
-    result = AuditLog(path).verify(expected_head=head)
-    if not result.ok:
-        err.print(f"[bold red]FAILED[/bold red] {result.describe()}", highlight=False, soft_wrap=True)
+    """Check the audit log's hash chain and its signed checkpoints; exit 1 naming the first broken entry or
+    checkpoint. Says how many entries follow the last checkpoint (not yet covered by a signature)."""
+    paths = _paths(settings(ctx))
+    chain, signed = verify_log(AuditLog(log_file or paths.audit_log), expected_head=head, key_dir=paths.key_dir)
+    if not chain.ok or not signed.ok:
+        failed = chain if not chain.ok else signed
+        err.print(f"[bold red]FAILED[/bold red] {failed.describe()}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    out.print(result.describe(), highlight=False)
+    out.print(chain.describe(), highlight=False)
+    out.print(signed.describe(), highlight=False, soft_wrap=True)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(ctx: typer.Context,
+                     log_file: Annotated[Path | None, typer.Option("--log", help="audit log (default beside the "
+                                                                                 "store)")] = None) -> None:
+    """Sign the audit log's current head with the evidence key (needs TRACEGRAPH_KEY_PASSPHRASE)."""
+    conf = settings(ctx)
+    log = AuditLog(log_file or _paths(conf).audit_log)
+    if log.head() is None:
+        raise InvalidInput(f"audit log {log.path} is empty or missing: nothing to sign")
+    written = write_checkpoint(log, _keys(conf).signer())
+    if written is None:
+        out.print("the head is already signed by the last checkpoint", highlight=False)
+        return
+    out.print(f"checkpoint {written['checkpoint']}: seq {written['seq']}, head {written['head']}", highlight=False)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from typing import Annotated, Any
@@ -13,6 +11,7 @@ import typer
 from rich.table import Table
 
 from api.cli_common import err, out, say_missing, settings
+from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 
 MATCH_COLUMNS = ["rank", "score", "serial", "manufacturer", "model", "caliber", "firearm_key", "reason"]
@@ -30,11 +29,7 @@ def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, title: str =
             table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
         out.print(table)
         return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    sys.stdout.write(buffer.getvalue())
+    sys.stdout.write(table_text(columns, rows))
 
 
 def _check(fmt: str, allowed: tuple[str, ...]) -> None:

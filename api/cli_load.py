@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from api.cli_common import emit_json, err, out, settings
+from exports.csv_safe import write_table
 from graph.errors import InvalidInput
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import KINDS, loader_for
@@ -54,12 +55,14 @@ def register(app: typer.Typer) -> None:
                                   progress=lambda rows: progress.update(task, completed=rows))
             report = run_load(loader, store, path, options)
         summary = {"kind": report.kind, "file": report.file, "read": report.read, "loaded": report.loaded,
-                   "rejected": report.rejected, "rejects_file": report.rejects_file, "run_id": report.run_id,
+                   "rejected": report.rejected, "skipped": report.skipped, "rejects_file": report.rejects_file,
+                   "run_id": report.run_id,
                    "file_sha256": report.file_sha256, "details": report.details}
-        churn = ""
+        churn, refusal = "", None
         if report.kind == "ffl":
-            from loaders.ffl import churn_summary
+            from loaders.ffl import churn_refusal, churn_summary
             churn = churn_summary(report.details)
+            refusal = churn_refusal(report.details, report.file)
             details = dict(report.details)
             details["churn"] = {k: v for k, v in details.get("churn", {}).items() if k != "changed"}
             summary["details"] = details
@@ -67,11 +70,15 @@ def register(app: typer.Typer) -> None:
             err.print(churn)
         if as_json:
             emit_json(summary)
-            return
-        out.print(f"{report.kind} {path.name}: read {report.read:,}, loaded {report.loaded:,}, "
-                  f"rejected {report.rejected:,} (run {report.run_id})", highlight=False)
-        if report.rejects_file:
-            out.print(f"rejected rows with line numbers and reasons: {report.rejects_file}", highlight=False)
+        else:
+            out.print(f"{report.kind} {path.name}: read {report.read:,}, loaded {report.loaded:,}, "
+                      f"rejected {report.rejected:,}"
+                      + (f", skipped {report.skipped:,} (blank or layout lines)" if report.skipped else "")
+                      + f" (run {report.run_id})", highlight=False)
+            if report.rejects_file:
+                out.print(f"rejected rows with line numbers and reasons: {report.rejects_file}", highlight=False)
+        if refusal:
+            raise InvalidInput(refusal)
 
     @app.command("build-hotspots")
     def build_hotspots(
@@ -85,5 +92,6 @@ def register(app: typer.Typer) -> None:
         if table.empty:
             raise InvalidInput(f"no UCR figures for year {year}")
         out_file.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out_file, index=False)
+        with out_file.open("w", encoding="utf-8", newline="") as handle:
+            write_table(handle, list(table.columns), table.to_dict("records"))
         err.print(f"wrote {len(table)} cities to {out_file}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from datetime import date
@@ -14,6 +12,7 @@ import pandas as pd
 import typer
 
 from api.cli_common import emit_json, err, say_missing, settings
+from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 from loaders.parsing import parse_date
 
@@ -39,11 +38,7 @@ def _emit(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(rows, default=str))
         return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(HIT_FIELDS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    sys.stdout.write(buffer.getvalue())
+    sys.stdout.write(table_text(list(HIT_FIELDS), rows))
 
 
 def register(app: typer.Typer) -> None:

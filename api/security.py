@@ -224,16 +224,28 @@ class Authenticator:
         return self.keys.check(key_id, secret)
 
     def from_request(self, request: Request) -> Principal:
+        """The caller. Every credential presented must be valid and name the same key: a valid X-API-Key does
+        not make a malformed or wrong ``Authorization`` header beside it acceptable (401)."""
+        found: list[Principal] = []
         api_key = request.headers.get("x-api-key")
-        if api_key:
-            return self.from_api_key(api_key)
-        scheme, _, param = (request.headers.get("authorization") or "").partition(" ")
-        if scheme.lower() == "bearer" and param.strip():
-            return self.from_token(param.strip())
-        if scheme.lower() == "basic" and param.strip():
-            key_id, secret = basic_credentials(param.strip())
-            return self.keys.check(key_id, secret)
-        raise Unauthenticated("authentication required: X-API-Key, Bearer token or HTTP Basic")
+        if api_key is not None:
+            found.append(self.from_api_key(api_key))
+        authorization = request.headers.get("authorization")
+        if authorization is not None:
+            scheme, _, param = authorization.partition(" ")
+            if scheme.lower() == "bearer" and param.strip():
+                found.append(self.from_token(param.strip()))
+            elif scheme.lower() == "basic" and param.strip():
+                key_id, secret = basic_credentials(param.strip())
+                found.append(self.keys.check(key_id, secret))
+            else:
+                raise Unauthenticated("malformed Authorization header: expected Bearer <token> or "
+                                      "Basic <credentials>")
+        if not found:
+            raise Unauthenticated("authentication required: X-API-Key, Bearer token or HTTP Basic")
+        if len({principal.key_id for principal in found}) > 1:
+            raise Unauthenticated("credentials of two different keys in one request")
+        return found[0]
 
 
 def basic_credentials(param: str) -> tuple[str, str]:
@@ -260,10 +272,15 @@ async def current_principal(
 ) -> Principal:
     """FastAPI dependency: the authenticated caller, or 401 (problem+json with ``WWW-Authenticate``).
 
-    The scheme parameters only declare the security schemes in OpenAPI; the headers are parsed here, so a
-    malformed header of one kind never hides a valid one of another. HTTP Basic is declared by
-    :data:`basic_scheme` on the routers (its own parser would answer a bare 401 itself).
+    The scheme parameters only declare the security schemes in OpenAPI; the headers are parsed by
+    :meth:`Authenticator.from_request` (usually already by :class:`api.limits.CredentialsMiddleware`). HTTP
+    Basic is declared by :data:`basic_scheme` on the routers (its own parser would answer a bare 401 itself).
     """
+    state = request.scope.get("state") or {}
+    if isinstance(state.get("principal"), Principal):  # checked once already (api.limits.CredentialsMiddleware)
+        return state["principal"]
+    if isinstance(state.get("auth_error"), Unauthenticated):
+        raise state["auth_error"]
     authenticator: Authenticator = request.app.state.authenticator
     principal = authenticator.from_request(request)
     request.state.principal = principal

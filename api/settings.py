@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
     # HTTP API (issue 6). Unset: api_keys.json beside the store file (see api.security.KeyFile).
     api_keys_file: Path | None = None
     api_token_ttl_s: int = 900
+    # Limits (issue 23; docs/security.md): request body size, failed authentications per client and minute,
+    # seconds a connection may take to send its request headers, and to stay idle between requests.
+    api_max_body_bytes: int = 1 << 20
+    api_auth_failures_per_minute: int = 20
+    api_header_timeout_s: float = 10.0
+    api_keep_alive_s: int = 5
     # Hotspot cities (issue 14): algorithms.hotspots rule, e.g. above-national, above-national:1.5, top:20, rate:800
     hotspot_rule: str = "above-national"
 
@@ -50,6 +57,13 @@ class Settings(BaseSettings):
         return env
 
     def open_store(self, *, read_only: bool = False) -> GraphStore:
-        return open_store(self.store, db=self.db, read_only=read_only, neo4j_uri=self.neo4j_uri,
-                          neo4j_user=self.neo4j_user, neo4j_password=self.neo4j_password.get_secret_value(),
-                          neo4j_database=self.neo4j_database)
+        """The configured store; one stderr line per load run it holds that never finished (every command and
+        the server open the store here, so nobody reads a half-loaded graph without being told)."""
+        store = open_store(self.store, db=self.db, read_only=read_only, neo4j_uri=self.neo4j_uri,
+                           neo4j_user=self.neo4j_user, neo4j_password=self.neo4j_password.get_secret_value(),
+                           neo4j_database=self.neo4j_database)
+        from loaders.base import interrupted_loads
+
+        for line in interrupted_loads(store):
+            sys.stderr.write(line + "\n")
+        return store

@@ -17,7 +17,6 @@ Personal data (possessor name and date of birth) goes to the CSV only; the comma
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from exports.csv_safe import SafeWriter
 from graph.store import GraphStore
 
 # (column in the CSV, Form 3312.1 field it fills)
@@ -84,7 +84,7 @@ def untraced(store: GraphStore, since: date | None = None) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = SafeWriter(handle)
         writer.writerow(FIELDS)
         writer.writerows(_cells(frame))
 

@@ -13,6 +13,7 @@ The engine locks its file: one process owns a store at a time. Opening a store t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -23,7 +24,7 @@ import pyarrow.compute as pc
 
 from cypher import registry
 from graph.ddl import embedded_ddl
-from graph.errors import InvalidInput, StoreBusy, StoreNeedsMigration, StoreUnavailable
+from graph.errors import InvalidInput, StoreBusy, StoreFull, StoreNeedsMigration, StoreUnavailable
 from graph.identifiers import quote
 from graph.schema import SCHEMA, NodeLabel, RelType, Schema
 from graph.store import (
@@ -108,7 +109,7 @@ class EmbeddedStore:
         try:
             result = self._conn.execute(text, params or {})
         except RuntimeError as exc:
-            raise _translate(exc) from exc
+            raise _translate(exc, self.path) from exc
         assert not isinstance(result, list)
         table = result.get_as_arrow(chunk_size=1_000_000)
         result.close()
@@ -374,9 +375,12 @@ def _string(value: str) -> str:
     return f"'{value}'"
 
 
-def _translate(exc: RuntimeError) -> Exception:
+def _translate(exc: RuntimeError, path: Path) -> Exception:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     lowered = message.lower()
+    if "no space left" in lowered or ("io exception" in lowered and _free_bytes(path) < (1 << 20)):
+        return StoreFull(f"the store {path}: no space left on its filesystem ({_free_bytes(path):,} bytes free); "
+                         "free space or move the store, then re-run the same command (what was committed is kept)")
     if "binder exception" in lowered or "parser exception" in lowered:
         return InvalidInput(f"query rejected by the embedded store: {message}")
     if "unable to find primary key" in lowered:
@@ -384,3 +388,11 @@ def _translate(exc: RuntimeError) -> Exception:
     if "copy exception" in lowered or "runtime exception" in lowered or "conversion exception" in lowered:
         return InvalidInput(f"the embedded store refused the data: {message}")
     return StoreUnavailable(f"embedded store error: {message}")
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        stat = os.statvfs(path.parent)
+    except OSError:
+        return 1 << 62
+    return stat.f_bavail * stat.f_frsize

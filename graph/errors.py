@@ -8,7 +8,8 @@ TracegraphError
 └── StoreUnavailable    the store cannot be reached or opened, or went away mid-command    (CLI exit 3, HTTP 503)
     ├── StoreRefused    the store refused the configured credentials (Neo4j wrong password)      (exit 2)
     ├── StoreBusy       the embedded store is locked by another process (e.g. a running server)  (exit 2)
-    └── StoreNeedsMigration  the file was written by an engine this version cannot open (Kùzu-era)  (exit 2)
+    ├── StoreNeedsMigration  the file was written by an engine this version cannot open (Kùzu-era)  (exit 2)
+    └── StoreFull       no space left on the store's filesystem                               (exit 2, HTTP 507)
 
 Messages are one line, name the thing at fault, and never contain personal data.
 """
@@ -68,4 +69,13 @@ class StoreNeedsMigration(StoreUnavailable):
     """The embedded file is in a format this version cannot open; the message names the command that converts it."""
 
     title = "Store needs migration"
+    exit_code = 2
+
+
+class StoreFull(StoreUnavailable):
+    """The store's filesystem has no space left. Nothing committed is lost; the engine may not be able to close
+    cleanly, so the command line ends the process at once after saying so (see ``api.cli.main``)."""
+
+    http_status = 507
+    title = "Store full"
     exit_code = 2

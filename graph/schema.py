@@ -290,10 +290,16 @@ VIOLATION = NodeLabel(
 
 NETWORK = NodeLabel(
     "Network", "network_id",
-    "A community detected on the person projection.",
+    "A community detected on the person projection (every community of two or more persons; the reviewable ones "
+    "pass the minimum evidence rule of algorithms/networks.py and are ranked).",
     (
         P("network_id"), P("size", "INT64"), P("score", "DOUBLE"), P("algorithm"),
         P("resolution", "DOUBLE"), P("analysis_run_id"), _ADDED,
+        P("reviewable", "BOOL", "passes the minimum evidence rule: worth an analyst's review"),
+        P("review_rank", "INT64", "1 = first to review; 0 when not reviewable"),
+        P("suspects", "INT64", "members whose straw score reaches the suspect threshold", computed=True),
+        P("reason", doc="why the network is (or is not) on the review list, in words", computed=True),
+        P("ties", doc="JSON: ties between members by kind (joint_purchase, supply_line, ...)", computed=True),
     ),
 )
 

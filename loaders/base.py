@@ -7,11 +7,14 @@ the rest, the same way for every format:
 * the file is digested (SHA-256) while its encoding is detected (UTF-8, UTF-8 with BOM, else Windows-1252; a file
   neither decodes as is refused), so the run id ``<kind>-<digest prefix>`` is a pure function of the file and
   the kind. Re-loading a file, or re-running a load that was killed halfway, writes the same keys again;
-* delimited text is streamed with pyarrow's CSV reader in batches (``batch_rows``, default 250k) as strings,
-  headers matched case-insensitively, values trimmed; a second line made only of dashes (ATF's layout) is
-  skipped; rows with the wrong number of fields are rejected, not dropped;
+* delimited text is streamed in batches of ``batch_rows`` physical lines (default 250k) and parsed by pyarrow's
+  CSV reader as strings, headers matched case-insensitively, values trimmed. One line is one record: a value
+  never spans lines, so a line whose quote never closes is rejected alone ("unclosed quote") and the lines after
+  it load. Rows with the wrong number of fields are rejected, not dropped. Blank lines and a second line made only
+  of dashes (ATF's layout) are counted as ``skipped``;
 * rejected rows go verbatim, with their line number and reason, to ``<rejects dir>/<file stem>.<kind>.rejects.csv``;
-* ``read = loaded + rejected`` always; the ``LoadRun`` node (keyed by the run id) is written when the run starts
+* ``read = loaded + rejected + skipped`` always, and ``read`` is the number of physical lines after the header;
+  the ``LoadRun`` node (keyed by the run id) is written when the run starts
   (``finished_at`` empty) and again, complete, when it ends.
 
 A file that cannot be read at all (missing required columns, not a table, undecodable) raises
@@ -38,7 +41,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from graph.errors import InvalidInput
+from exports.csv_safe import SafeWriter
+from graph.errors import InvalidInput, TracegraphError
 from graph.store import GraphStore
 from loaders.frames import arrow
 
@@ -63,6 +67,7 @@ class LoadReport:
     read: int = 0
     loaded: int = 0
     rejected: int = 0
+    skipped: int = 0
     rejects_file: str | None = None
     started_at: str = ""
     finished_at: str = ""
@@ -85,6 +90,7 @@ class Batch:
     lines: np.ndarray
     headers: list[str]
     bad_rows: list[tuple[int, list[str], str]] = field(default_factory=list)  # (line, fields, reason)
+    skipped: int = 0  # lines that hold no data (blank lines, ATF's dashes line): read, neither loaded nor rejected
 
 
 class Loader(ABC):
@@ -108,6 +114,14 @@ class Loader(ABC):
 
     def batches(self, encoding: str) -> Iterator[Batch]:
         return read_delimited(self.path, encoding, self.options.batch_rows, self.required, self.kind)
+
+    def survey(self) -> Iterator[pd.DataFrame]:
+        """The good rows of every batch, parsed, in a pass over the whole file before anything is loaded (for
+        work that must see the whole run at once, e.g. identity resolution). ``validate`` keeps state (duplicate
+        checks): call this from ``begin`` and reset that state afterwards."""
+        for batch in self.batches(self.details.get("encoding", "utf-8")):
+            parsed, reasons = self.validate(batch.frame)
+            yield parsed.loc[reasons.isna().to_numpy()]
 
     @abstractmethod
     def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -183,78 +197,194 @@ def _sniff_delimiter(header_line: str) -> str:
 
 def read_delimited(path: Path, encoding: str, batch_rows: int, required: tuple[str, ...],
                    kind: str) -> Iterator[Batch]:
+    """Batches of at most ``batch_rows`` physical lines. One line is one record: a value never spans lines, so a
+    stray quote costs its own line (rejected as an unclosed quote), never the lines after it."""
     require_text(path, encoding)
-    py_encoding = "utf-8-sig" if encoding == "utf-8-sig" else encoding
-    with path.open("r", encoding=py_encoding, newline="") as handle:
-        header_line = handle.readline()
-    if not header_line.strip():
-        raise InvalidInput(f"{path.name}: empty file, no header row")
-    delimiter = _sniff_delimiter(header_line)
-    headers = next(csv.reader(io.StringIO(header_line), delimiter=delimiter))
-    names = _unique([canonical(h) for h in headers])
-    check_columns(names, required, path, kind)
-    bad_rows: list[tuple[int, list[str], str]] = []
-    skipped: set[int] = set()  # line numbers of rows the reader rejected: the good rows' numbers step over them
-
-    def on_invalid(row: Any) -> str:
-        fields = next(csv.reader(io.StringIO(row.text), delimiter=delimiter), [])
-        reason = f"wrong number of fields (expected {row.expected_columns}, got {row.actual_columns})"
-        number = int(row.number) if row.number is not None else -1
-        bad_rows.append((number, fields, reason))
-        skipped.add(number)
-        return "skip"
-
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_block_size(batch_rows),
-                                       use_threads=False, encoding="utf8" if encoding.startswith("utf-8")
-                                       else encoding),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                         invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
-    next_line = 2
-    first = True
-    pending: pd.DataFrame | None = None
-
-    def emit(frame: pd.DataFrame) -> Batch:
-        nonlocal next_line
-        frame = frame.reset_index(drop=True)
-        lines = np.arange(next_line, next_line + len(frame))
-        if skipped and next_line <= max(skipped):
-            numbers: list[int] = []
-            number = next_line
-            while len(numbers) < len(frame):
-                if number not in skipped:
-                    numbers.append(number)
-                number += 1
-            lines = np.array(numbers, dtype=np.int64)
-        next_line = int(lines[-1]) + 1 if len(lines) else next_line
-        batch = Batch(frame, lines, headers, list(bad_rows))
-        bad_rows.clear()
-        return batch
-
-    try:
-        for record_batch in reader:
-            frame = record_batch.to_pandas()
+    with path.open("rb") as handle:
+        header_bytes = _header_line(handle)
+        py_encoding = "utf-8-sig" if encoding == "utf-8-sig" else encoding
+        header_line = header_bytes.decode(py_encoding, errors="replace")
+        if not header_line.strip():
+            raise InvalidInput(f"{path.name}: empty file, no header row")
+        delimiter = _sniff_delimiter(header_line)
+        headers = next(csv.reader([header_line], delimiter=delimiter), [])
+        names = _unique([canonical(h) for h in headers])
+        check_columns(names, required, path, kind)
+        parser = _LineParser(names, delimiter, "utf8" if encoding.startswith("utf-8") else encoding, py_encoding)
+        first = True
+        for chunk, blank in _line_chunks(handle, batch_rows, first_line=2):
             if first:
                 first = False
-                if len(frame) and _is_dashes(frame.iloc[0]):
-                    frame = frame.iloc[1:]
-                    next_line += 1
-            pending = frame if pending is None else pd.concat([pending, frame], ignore_index=True)
-            while len(pending) >= batch_rows:
-                yield emit(pending.iloc[:batch_rows])
-                pending = pending.iloc[batch_rows:]
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path.name}: cannot be read as a table ({str(exc).splitlines()[0]})") from None
-    if (pending is not None and len(pending)) or bad_rows:
-        yield emit(pending if pending is not None else pd.DataFrame({n: pd.Series([], dtype=object) for n in names}))
+                if chunk and chunk[0][0] == 2 and _is_dashes_line(chunk[0][1], delimiter):
+                    chunk, blank = chunk[1:], blank + 1  # ATF's dashes under the header: layout, not data
+            batch = parser.batch(chunk, headers, path.name)
+            batch.skipped = blank
+            yield batch
 
 
-def _block_size(batch_rows: int) -> int:
-    return int(min(max(batch_rows * 200, 1 << 16), 64 << 20))
+def _header_line(handle: Any) -> bytes:
+    """The first physical line (``\\n``, ``\\r\\n`` or ``\\r`` ends it); the handle is left just after it."""
+    head = handle.read(1 << 16)
+    while True:
+        parts = head.splitlines(keepends=True)
+        if len(parts) > 1 or not head or len(head) > (64 << 20):
+            break
+        more = handle.read(1 << 16)
+        if not more:
+            break
+        head += more
+    first = parts[0] if parts else b""
+    if first.endswith(b"\r") and len(head) > len(first) and head[len(first):len(first) + 1] == b"\n":
+        first += b"\n"
+    handle.seek(len(first))
+    return first.rstrip(b"\r\n")
+
+
+def _line_chunks(handle: Any, size: int, first_line: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
+    """Lists of at most ``size`` (line number, line without its terminator) of the non-blank lines, each with the
+    number of blank lines met since the previous list (blank lines hold no field: counted, never parsed)."""
+    number = first_line
+    rest = b""
+    chunk: list[tuple[int, bytes]] = []
+    blank = 0
+    while True:
+        block = handle.read(1 << 22)
+        data = rest + block
+        parts = data.splitlines(keepends=True)
+        # a line is only complete once its terminator is seen (and a final \r may be the start of \r\n)
+        rest = parts.pop() if block and parts and not parts[-1].endswith(b"\n") else b""
+        for part in parts:
+            line = part.rstrip(b"\r\n")
+            if line.strip():
+                chunk.append((number, line))
+                if len(chunk) >= size:
+                    yield chunk, blank
+                    chunk, blank = [], 0
+            else:
+                blank += 1
+            number += 1
+        if not block:
+            break
+    if chunk or blank:
+        yield chunk, blank
+
+
+def _is_dashes_line(line: bytes, delimiter: str) -> bool:
+    values = [v.strip() for v in line.decode("latin-1").split(delimiter)]
+    return any(values) and all(re.fullmatch(r"-*", v) for v in values)
+
+
+def unclosed_quote(line: str, delimiter: str) -> bool:
+    """True when a value opens with a quote and the line ends before the quote closes (RFC 4180 quoting: a quote
+    only opens a value at its start; ``""`` inside a quoted value is a literal quote)."""
+    quoted = False
+    at_start = True
+    i, n = 0, len(line)
+    while i < n:
+        char = line[i]
+        if quoted:
+            if char == '"':
+                if i + 1 < n and line[i + 1] == '"':
+                    i += 1
+                else:
+                    quoted = False
+        elif char == delimiter:
+            at_start = True
+            i += 1
+            continue
+        elif char == '"' and at_start:
+            quoted = True
+        at_start = False
+        i += 1
+    return quoted
+
+
+class _LineParser:
+    """Parses a list of physical lines into a :class:`Batch`: lines with an unclosed quote are rejected alone, the
+    rest go to pyarrow's CSV parser (strings only), rows with the wrong number of fields are rejected."""
+
+    def __init__(self, names: list[str], delimiter: str, arrow_encoding: str, py_encoding: str) -> None:
+        self.names = names
+        self.delimiter = delimiter
+        self.arrow_encoding = arrow_encoding
+        self.py_encoding = py_encoding
+
+    def _fields(self, line: bytes) -> list[str]:
+        text = line.decode(self.py_encoding, errors="replace").replace("\x00", "")
+        return next(csv.reader([text], delimiter=self.delimiter), [])
+
+    def batch(self, chunk: list[tuple[int, bytes]], headers: list[str], file_name: str) -> Batch:
+        bad_rows: list[tuple[int, list[str], str]] = []
+        # Fast path: the whole chunk through pyarrow. A quote left open makes pyarrow join lines, so the rows no
+        # longer match the lines - except on the last line, where it runs to the end: that line is checked here.
+        last_open = bool(chunk) and self._unclosed(chunk[-1][1])
+        parsed = None if last_open else self._parse(chunk, file_name)
+        fed = chunk
+        if parsed is None:
+            fed = []
+            for number, line in chunk:
+                if self._unclosed(line):
+                    bad_rows.append((number, self._fields(line), "unclosed quote (a value opens with \" and the "
+                                                                 "line ends before it closes)"))
+                else:
+                    fed.append((number, line))
+            parsed = self._parse(fed, file_name) or self._parse_slowly(fed)
+        frame, good, wrong = parsed
+        for index in wrong:
+            number, line = fed[index]
+            fields = self._fields(line)
+            bad_rows.append((number, fields, f"wrong number of fields (expected {len(self.names)}, "
+                                             f"got {len(fields)})"))
+        bad_rows.sort(key=lambda row: row[0])
+        lines = np.array([fed[i][0] for i in good], dtype=np.int64)
+        return Batch(frame, lines, headers, bad_rows)
+
+    def _unclosed(self, line: bytes) -> bool:
+        return b'"' in line and unclosed_quote(line.decode(self.py_encoding, errors="replace"), self.delimiter)
+
+    def _parse(self, fed: list[tuple[int, bytes]], file_name: str
+               ) -> tuple[pd.DataFrame, list[int], list[int]] | None:
+        """(frame of the good rows, indexes into ``fed`` of the good rows, of the rows with a wrong field count),
+        or None when pyarrow's rows do not match the lines one to one."""
+        wrong: list[int] = []
+
+        def on_invalid(row: Any) -> str:
+            wrong.append(int(row.number) - 1)
+            return "skip"
+
+        if not fed:
+            return self._parse_slowly(fed)
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(b"\n".join(line for _, line in fed) + b"\n"),
+                read_options=pacsv.ReadOptions(column_names=self.names, use_threads=False,
+                                               encoding=self.arrow_encoding, block_size=64 << 20),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False,
+                                                 ignore_empty_lines=False, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(self.names, pa.string()),
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+        except pa.ArrowInvalid:
+            return None
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{file_name}: cannot be read as a table ({str(exc).splitlines()[0]})") from None
+        if table.num_rows + len(wrong) != len(fed):
+            return None
+        wrong_set = set(wrong)
+        return table.to_pandas(), [i for i in range(len(fed)) if i not in wrong_set], wrong
+
+    def _parse_slowly(self, fed: list[tuple[int, bytes]]) -> tuple[pd.DataFrame, list[int], list[int]]:
+        """Line by line with Python's csv module: the fallback when pyarrow's rows and the lines disagree."""
+        rows, good, wrong = [], [], []
+        for index, (_, line) in enumerate(fed):
+            fields = self._fields(line)
+            if len(fields) == len(self.names):
+                rows.append(fields)
+                good.append(index)
+            else:
+                wrong.append(index)
+        frame = pd.DataFrame(rows, columns=self.names, dtype=object) if rows else pd.DataFrame(
+            {n: pd.Series([], dtype=object) for n in self.names})
+        return frame, good, wrong
 
 
 def _is_dashes(row: pd.Series) -> bool:
@@ -279,7 +409,8 @@ def _unique(names: list[str]) -> list[str]:
 # --- rejects ---------------------------------------------------------------------------------------------------
 
 class RejectsWriter:
-    """``line, reason, <the file's columns>``, values verbatim; created on the first reject."""
+    """``line, reason, <the file's columns>``, values verbatim but formula-safe (:mod:`exports.csv_safe`: a value
+    starting ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``); created on the first reject."""
 
     def __init__(self, target: Path) -> None:
         self.target = target
@@ -293,7 +424,7 @@ class RejectsWriter:
         if self._writer is None:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.target.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
+            self._writer = SafeWriter(self._handle)
             self._writer.writerow(["line", "reason", *headers])
         for line, reason, values in rows:
             self._writer.writerow([line, reason, *values])
@@ -364,10 +495,11 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
             rejects.write(batch.headers, rows)
             good = parsed.loc[~bad]
             loaded = loader.load(good) if len(good) else 0
-            report.read += len(batch.frame) + len(batch.bad_rows)
+            report.read += len(batch.frame) + len(batch.bad_rows) + batch.skipped
+            report.skipped += batch.skipped
             report.rejected += len(rows)
             report.loaded += loaded
-            done += len(batch.frame) + len(batch.bad_rows)
+            done += len(batch.frame) + len(batch.bad_rows) + batch.skipped
             if options.progress:
                 options.progress(done)
             if options.crash_after_batches is not None and number >= options.crash_after_batches:
@@ -379,10 +511,22 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
     report.details = loader.details
     finished = _now()
     report.finished_at = finished.isoformat()
-    if report.read != report.loaded + report.rejected:  # a loader bug, never a data problem
-        raise AssertionError(f"{kind}: read {report.read} != loaded {report.loaded} + rejected {report.rejected}")
+    if report.read != report.loaded + report.rejected + report.skipped:  # a loader bug, never a data problem
+        raise AssertionError(f"{kind}: read {report.read} != loaded {report.loaded} + rejected {report.rejected}"
+                             f" + skipped {report.skipped}")
     _write_run(store, report, started, finished)
     return report
+
+
+def interrupted_loads(store: GraphStore) -> list[str]:
+    """One line per load run that started and never finished (``LoadRun.finished_at`` empty): the store holds
+    part of that file. Re-running the same load writes the same keys and finishes it."""
+    try:
+        runs = store.query("load_runs_unfinished").rows()
+    except TracegraphError:  # a store without the schema yet (before `tracegraph init`)
+        return []
+    return [f"load run {run['run_id']} of {run['file']} was interrupted — re-run the same load to finish it "
+            f"(tracegraph load {run['kind']} {run['file']})" for run in runs]
 
 
 def _chain(first: list[Batch], rest: Iterator[Batch]) -> Iterator[Batch]:

@@ -4,8 +4,9 @@
   whatever its expiry part; an unknown licensee becomes a stub with status ``UNLISTED``. Known dealers are never
   written from these sources (an older quoted number must not replace the latest listed one).
 * Firearms: keyed by :func:`loaders.parsing.firearm_keys`.
-* Persons: mentions resolved by :func:`loaders.identity.resolve_people` against the persons already stored and
-  those resolved earlier in the same run, so a person spread over several batches keeps one key.
+* Persons: all the mentions of a run resolved at once by :func:`loaders.identity.resolve_people` against the
+  persons already stored (:meth:`PersonResolver.resolve_run`, from the loader's survey pass), so the persons do not
+  depend on the batch size or on where in the file a mention sits.
 """
 
 from __future__ import annotations
@@ -76,11 +77,23 @@ class PersonResolver:
         # each batch made resolution grow with the store)
         self.prepared = identity.prepare_known(known) if len(known) else None
         self.created: pa.Array | None = None  # person keys the last call created
+        self.assigned: pd.Series | None = None  # mention_id -> person_key of the whole run (resolve_run)
+
+    def resolve_run(self, mentions: pd.DataFrame, run_id: str) -> None:
+        """Resolve every mention of the run in one go and write its persons; :meth:`resolve` then only looks up.
+        Resolving batch by batch made the persons depend on the batch size (a cluster split over two batches
+        met the stored half of itself under the rules for stored persons, which never merge)."""
+        self.assigned = self.resolve(mentions, run_id).set_index("mention_id")["person_key"]
+        self.created = None  # a person's relationships may come from any batch: let the store look them up
 
     def resolve(self, mentions: pd.DataFrame, run_id: str) -> pd.DataFrame:
         """``mentions``: mention_id + PERSON_FIELDS. Writes the Person nodes; returns mention_id -> person_key."""
         if mentions.empty:
             return pd.DataFrame({"mention_id": [], "person_key": []})
+        if self.assigned is not None:
+            found = mentions["mention_id"].map(self.assigned)
+            if found.notna().all():
+                return pd.DataFrame({"mention_id": mentions["mention_id"], "person_key": found})
         result = identity.resolve_people(mentions.reset_index(drop=True), prepared=self.prepared)
         persons = result.persons.copy()
         persons["load_run_id"] = run_id

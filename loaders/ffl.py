@@ -10,6 +10,9 @@ Numeric parts that lost their leading zeros in a spreadsheet are zero-padded bac
 (``0125-ffl-list.txt`` -> 2025-01-01), else the file's modification date (``details.last_verified_source`` says
 which). Churn against the previous list (the dealers last verified before this list, in the states this file
 covers): new licensees, licensees no longer listed (status ``NOT_LISTED``), changed names or premises addresses.
+When a previous list exists and any row of this one names no licensee (an unreadable line, an unparseable license
+number), no churn is computed (``details.churn.refused`` = such rows), nobody is marked ``NOT_LISTED`` and
+``tracegraph load`` ends with one line and exit code 2: a dealer on an unreadable row has not left the list.
 It is stored in the LoadRun details; the keys of changed dealers are kept there as the run goes, so a reload or a
 resumed load reports the same churn. Premises are geocoded offline (ZIP, city, county, state; see
 :mod:`loaders.geo`).
@@ -57,9 +60,14 @@ class FFLLoader(Loader):
                 "premise_street", "premise_city", "premise_state", "premise_zip_code")
 
     def batches(self, encoding: str) -> Iterator[Batch]:
+        self.unidentified = 0  # rows whose licensee is unknown (unreadable line or license number): see finish
         if self.path.suffix.lower() in (".xlsx", ".xlsm"):
-            return read_xlsx(self.path, self.options.batch_rows, self.required, self.kind)
-        return read_delimited(self.path, encoding, self.options.batch_rows, self.required, self.kind)
+            source = read_xlsx(self.path, self.options.batch_rows, self.required, self.kind)
+        else:
+            source = read_delimited(self.path, encoding, self.options.batch_rows, self.required, self.kind)
+        for batch in source:
+            self.unidentified += len(batch.bad_rows)
+            yield batch
 
     def begin(self) -> None:
         self.as_of, source = list_date(self.path, self.options.as_of)
@@ -96,6 +104,7 @@ class FFLLoader(Loader):
                   + "-" + out["lic_type"].fillna("") + "-" + out["lic_xprdte"].fillna("") + "-"
                   + out["lic_seqn"].fillna(""))
         licenses, bad_license = parse_licenses(number)
+        self.unidentified += int(licenses["dealer_key"].isna().sum())
         checks.append((bad_license, "unparseable license number (LIC_REGN..LIC_SEQN)"))
         for name in licenses.columns:
             out[f"parsed_{name}"] = licenses[name]
@@ -186,6 +195,11 @@ class FFLLoader(Loader):
 
     def finish(self) -> None:
         dropped = self._no_longer_listed()
+        if self.unidentified and self.previous is not None:
+            # the licensee of an unreadable row would count as "no longer listed": no churn from such a list
+            self.details["churn"] = {"refused": self.unidentified, "compared_with": self.previous.isoformat(),
+                                     "changed": self.changed}
+            return
         if dropped:
             rows = pd.DataFrame({"dealer_key": dropped, "status": "NOT_LISTED"})
             self.store.upsert_nodes("Dealer", arrow(rows, "Dealer"))
@@ -220,9 +234,18 @@ def _stamps(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values.astype(object), errors="coerce")
 
 
+def churn_refusal(details: dict[str, Any], file: str) -> str | None:
+    """The one line that says why no churn was computed for this list, or None when it was."""
+    refused = (details.get("churn") or {}).get("refused")
+    if not refused:
+        return None
+    return (f"{Path(file).name}: churn not computed: {refused:,} rejected row(s) name no readable licensee, who "
+            "would count as no longer listed; fix them (see the rejects file) and load the list again")
+
+
 def churn_summary(details: dict[str, Any]) -> str:
     churn = details.get("churn") or {}
-    if not churn:
+    if not churn or churn.get("refused"):
         return ""
     return (f"churn vs {churn.get('compared_with') or 'nothing (first list)'}: {churn.get('new', 0)} new, "
             f"{churn.get('no_longer_listed', 0)} no longer listed, {churn.get('changed_name', 0)} changed name, "

@@ -74,9 +74,11 @@ ZERO_TOLERANCE = (
 
 def policy_context(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(policy name, zero-tolerance period flag) for inspection dates (``datetime64``)."""
-    day = dates.dt.date
-    inside = ((day >= POLICY_START) & (day < POLICY_END)).fillna(False).astype(bool)
-    after = (day >= POLICY_END).fillna(False).astype(bool)
+    # compared as timestamps: on a batch whose dates are all missing, ``.dt.date`` is not a column of dates
+    day = pd.to_datetime(dates)
+    start, end = pd.Timestamp(POLICY_START), pd.Timestamp(POLICY_END)
+    inside = ((day >= start) & (day < end)).fillna(False).astype(bool)
+    after = (day >= end).fillna(False).astype(bool)
     context = pd.Series(np.where(inside, "Enhanced Regulatory Enforcement Policy (zero tolerance, 2021-07-01"
                                          " to 2025-04-07)",
                                  np.where(after, "after zero-tolerance repeal (2025-04-07)",

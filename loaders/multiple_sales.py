@@ -44,11 +44,15 @@ class MultipleSalesLoader(Loader):
                 "serial_number", "manufacturer", "weapon_type")
 
     def begin(self) -> None:
-        self.seen: set[tuple[str, str]] = set()
-        self.report_dealer: dict[str, str] = {}
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store)
         self.places_written: set[str] = set()  # Location keys this run wrote (geo.upsert_places)
+        self.seen: set[tuple[str, str]] = set()
+        self.report_dealer: dict[str, str] = {}
+        mentions = [_mentions(good) for good in self.survey()]
+        self.seen, self.report_dealer = set(), {}  # the survey's checks start again for the load
+        if mentions:
+            self.persons.resolve_run(pd.concat(mentions, ignore_index=True), self.run_id)
 
     def finish(self) -> None:
         self.details["dealer_stubs_created"] = self.dealers.stubs_created
@@ -108,11 +112,8 @@ class MultipleSalesLoader(Loader):
             "country": geo.US, "state": good["purchaser_state"], "city_norm": good["purchaser_city_norm"],
             "city": good["purchaser_city"], "zip": good["purchaser_zip"]}), self.places_written)
         self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm"))
-        sale_id = "msr:" + good["report_id"] + ":" + good["serial_normalized"]
-        fields = {f: good[f"purchaser_{f}"] for f in PURCHASER if f != "dob"}
-        fields["dob"] = to_date_objects(good["purchaser_dob"])
-        mentions = nulls_as_none(mentions_frame(sale_id, fields))
-        keys = self.persons.resolve(mentions, run).set_index("mention_id")["person_key"]
+        sale_id = _sale_ids(good)
+        keys = self.persons.resolve(_mentions(good), run).set_index("mention_id")["person_key"]
         person = sale_id.map(keys)
         has = person.notna()
         self.store.upsert_relationships("PURCHASED", "Person", "Firearm", arrow(pd.DataFrame({
@@ -129,3 +130,13 @@ class MultipleSalesLoader(Loader):
         if len(lives):
             self.store.upsert_relationships("LIVES_AT", "Person", "Location", arrow(lives))
         return len(good)
+
+
+def _sale_ids(good: pd.DataFrame) -> pd.Series:
+    return "msr:" + good["report_id"] + ":" + good["serial_normalized"]
+
+
+def _mentions(good: pd.DataFrame) -> pd.DataFrame:
+    fields = {f: good[f"purchaser_{f}"] for f in PURCHASER if f != "dob"}
+    fields["dob"] = to_date_objects(good["purchaser_dob"])
+    return nulls_as_none(mentions_frame(_sale_ids(good), fields))

@@ -77,10 +77,14 @@ class TracesLoader(Loader):
     required = ("trace_id", "recovery_date", "recovery_city", "recovery_state", "manufacturer", "weapon_type")
 
     def begin(self) -> None:
-        self.seen: set[str] = set()
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store)
         self.places_written: set[str] = set()
+        self.seen: set[str] = set()
+        mentions = [self._mentions(good) for good in self.survey()]
+        self.seen = set()  # the survey's duplicate checks start again for the load
+        if mentions:
+            self.persons.resolve_run(nulls_as_none(pd.concat(mentions, ignore_index=True)), self.run_id)
 
     def finish(self) -> None:
         self.details["dealer_stubs_created"] = self.dealers.stubs_created
@@ -220,7 +224,8 @@ class TracesLoader(Loader):
         self.store.upsert_relationships("AT", "Recovery", "Location", arrow(rows, rel_type="AT"), created_from=created)
         return created
 
-    def _people(self, good: pd.DataFrame, guns: pa.Array | None, recoveries: pa.Array | None) -> None:
+    @staticmethod
+    def _mentions(good: pd.DataFrame) -> pd.DataFrame:
         mentions = []
         for role, has_middle in (("purchaser", True), ("possessor", False)):
             fields = {f: good[f"{role}_{f}"] for f in ("last_name", "first_name", "street", "city", "state", "zip")}
@@ -228,8 +233,10 @@ class TracesLoader(Loader):
                 fields["middle_name"] = good[f"{role}_middle_name"]
             fields["dob"] = to_date_objects(good[f"{role}_dob"])
             mentions.append(mentions_frame("trace:" + good["trace_id"] + ":" + role, fields))
-        frame = nulls_as_none(pd.concat(mentions, ignore_index=True))
-        keys = self.persons.resolve(frame, self.run_id).set_index("mention_id")["person_key"]
+        return nulls_as_none(pd.concat(mentions, ignore_index=True))
+
+    def _people(self, good: pd.DataFrame, guns: pa.Array | None, recoveries: pa.Array | None) -> None:
+        keys = self.persons.resolve(self._mentions(good), self.run_id).set_index("mention_id")["person_key"]
         purchaser = ("trace:" + good["trace_id"] + ":purchaser").map(keys)
         possessor = ("trace:" + good["trace_id"] + ":possessor").map(keys)
         bought = purchaser.notna()

@@ -56,9 +56,17 @@ def read_xlsx(path: Path, batch_rows: int, required: tuple[str, ...], kind: str)
     names: list[str] = []
     buffer: list[list[str]] = []
     lines: list[int] = []
+    bad_rows: list[tuple[int, list[str], str]] = []
+    skipped = blank = 0  # blank rows count as skipped once a data row follows them (trailing ones are not rows)
     first_data = True
+
+    def batch() -> Batch:
+        return Batch(pd.DataFrame(buffer, columns=names, dtype=object), np.array(lines, dtype=np.int64),
+                     headers or [], list(bad_rows), skipped)
+
     for number, values in rows:
         if not any(v.strip() for v in values):
+            blank += headers is not None
             continue
         if headers is None:
             while values and not values[-1].strip():
@@ -67,17 +75,25 @@ def read_xlsx(path: Path, batch_rows: int, required: tuple[str, ...], kind: str)
             names = _unique([canonical(h) for h in headers])
             check_columns(names, required, path, kind)
             continue
+        skipped, blank = skipped + blank, 0
+        if any(v.strip() for v in values[len(names):]):
+            width = max(i for i, v in enumerate(values) if v.strip()) + 1
+            bad_rows.append((number, values[:width],
+                             f"wrong number of fields (expected {len(names)}, got {width})"))
+            continue
         values = (values + [""] * len(names))[: len(names)]
         if first_data:
             first_data = False
             if _is_dashes(pd.Series(values)):
+                skipped += 1
                 continue
         buffer.append(values)
         lines.append(number)
-        if len(buffer) >= batch_rows:
-            yield Batch(pd.DataFrame(buffer, columns=names, dtype=object), np.array(lines), headers)
-            buffer, lines = [], []
+        if len(buffer) + len(bad_rows) >= batch_rows:
+            yield batch()
+            buffer, lines, skipped = [], [], 0
+            bad_rows.clear()
     if headers is None:
         raise InvalidInput(f"{path.name}: empty workbook, no header row")
-    if buffer:
-        yield Batch(pd.DataFrame(buffer, columns=names, dtype=object), np.array(lines), headers)
+    if buffer or bad_rows or skipped:
+        yield batch()

@@ -28,6 +28,16 @@ async def straw_queue(caller: Caller, ctx: Context, state: State = None,
                              limit=limit)
 
 
+@router.get("/networks", response_model=m.NetworkPage,
+            summary="Networks worth reviewing (minimum evidence rule), highest score first, each with its reason")
+async def networks(caller: Caller, ctx: Context,
+                   all_networks: Annotated[bool, Query(alias="all", description="every detected network, not only "
+                                                                             "the reviewable ones")] = False,
+                   min_score: Annotated[float | None, Query(allow_inf_nan=False)] = None,
+                   cursor: Cursor = None, limit: Limit = 50) -> m.NetworkPage:
+    return lists.networks(ctx, caller, everything=all_networks, min_score=min_score, cursor=cursor, limit=limit)
+
+
 @router.get("/dealer-anomalies", response_model=m.AnomalyPage, summary="Dealers by anomaly score, highest first")
 async def dealer_anomalies(caller: Caller, ctx: Context, state: State = None,
                      min_score: Annotated[float | None, Query(allow_inf_nan=False)] = None,

@@ -5,8 +5,6 @@ cheaper on the event loop than the hop to a worker thread and back."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -15,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 from api.routers.common import ERRORS, Caller, Context
 from api.services import entities
 from api.services import models as m
+from exports.csv_safe import table_text
 
 router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERRORS)
 
@@ -44,11 +43,7 @@ async def dealer(dealer_key: Key, caller: Caller, ctx: Context) -> m.DealerOut:
             summary="A dealer's transparency profile as CSV (verified_* and estimated_* columns)")
 def dealer_profile_csv(dealer_key: Key, caller: Caller, ctx: Context) -> PlainTextResponse:
     row = entities.get_dealer_profile_row(ctx, caller, dealer_key)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
-    writer.writeheader()
-    writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return PlainTextResponse(buffer.getvalue(), media_type="text/csv")
+    return PlainTextResponse(table_text(list(row), [row]), media_type="text/csv")
 
 
 @router.get("/networks/{network_id}", response_model=m.NetworkOut, summary="A detected network and its members")

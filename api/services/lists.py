@@ -40,7 +40,7 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
     return float(value["s"]), value["k"]
 
 
-def _page(ranked: RankedList, *, filters: dict[str, str | None], min_score: float | None, cursor: str | None,
+def _page(ranked: RankedList, *, filters: dict[str, str | bool | None], min_score: float | None, cursor: str | None,
           limit: int) -> tuple[list[str], int, str | None]:
     mask = np.ones(len(ranked.keys), dtype=bool)
     for name, wanted in filters.items():
@@ -72,6 +72,18 @@ def straw_queue(context: ApiContext, principal: Principal, *, state: str | None,
         if shown is not None and "straw_score" in shown:
             items.append(m.PersonNode.model_validate(shown))
     return m.StrawPage(items=items, total=total, next_cursor=following)
+
+
+def networks(context: ApiContext, principal: Principal, *, everything: bool, min_score: float | None,
+             cursor: str | None, limit: int) -> m.NetworkPage:
+    """Detected networks by score: by default only those passing the minimum evidence rule (the review list,
+    ``algorithms/networks.py``); ``everything`` pages through the full partition."""
+    release = Release(principal)
+    keys, total, following = _page(context.snapshot.networks, filters={"reviewable": None if everything else True},
+                                   min_score=min_score, cursor=cursor, limit=limit)
+    items = [m.NetworkNode.model_validate(shown) for row in context.snapshot.nodes["Network"].many(keys)
+             if (shown := release.node("Network", row)) is not None]
+    return m.NetworkPage(items=items, total=total, next_cursor=following)
 
 
 def dealer_anomalies(context: ApiContext, principal: Principal, *, state: str | None, min_score: float | None,

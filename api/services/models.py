@@ -258,6 +258,12 @@ class StrawPage(Out):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
+class NetworkPage(Out):
+    items: list[NetworkNode]
+    total: int = Field(description="networks matching the filters (before the release policy)")
+    next_cursor: str | None
+
+
 class AnomalyPage(Out):
     items: list[DealerNode]
     total: int

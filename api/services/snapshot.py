@@ -148,6 +148,7 @@ class Snapshot:
     last_names: dict[str, list[int]]
     straw: RankedList
     anomalies: RankedList
+    networks: RankedList
     paths: PathIndex
     chains: ChainIndex
     built_seconds: float
@@ -225,6 +226,7 @@ def build_snapshot(store: GraphStore) -> Snapshot:
         last_names=_index(nodes["Person"].table.column("last_name").to_pylist(), lambda v: str(v).strip().upper()),
         straw=_ranked(nodes["Person"], "straw_score", {"state": "state", "network_id": "network_id"}),
         anomalies=_ranked(nodes["Dealer"], "anomaly_score", {"state": "premise_state"}),
+        networks=_ranked(nodes["Network"], "score", {"reviewable": "reviewable"}),
         paths=_with_key_lookup(path_index(path_projection(store))),
         chains=ChainIndex.load(store),
         built_seconds=0.0,

@@ -23,7 +23,7 @@ from loaders.synthetic.background import fill_background
 from loaders.synthetic.dealers import assign_trace_weights, build_dealers
 from loaders.synthetic.firearms import catalogue
 from loaders.synthetic.geography import STATES, geography
-from loaders.synthetic.params import SCALES, params_for
+from loaders.synthetic.params import SCALES, Params, params_for
 from loaders.synthetic.records import assign_identifiers
 from loaders.synthetic.schemes import plant_trafficking
 from loaders.synthetic.stolen import plant_abroad_and_losses, write_stolen
@@ -47,10 +47,14 @@ class SimulationResult:
     seconds: float
 
 
-def simulate(scale: str, seed: int, out_dir: Path) -> SimulationResult:
-    """Generate a world and write its files into ``out_dir`` (created if missing). Same arguments, same bytes."""
+def simulate(scale: str, seed: int, out_dir: Path, *, params: Params | None = None) -> SimulationResult:
+    """Generate a world and write its files into ``out_dir`` (created if missing). Same arguments, same bytes.
+
+    ``params`` replaces the named scale's parameters (the sensitivity study varies its ``scale`` and
+    ``scenario``); ``scale`` and ``seed`` are then ignored."""
     started = time.perf_counter()
-    params = params_for(scale, seed)
+    params = params or params_for(scale, seed)
+    seed = params.seed
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidInput(f"output path is not a directory: {out_dir}")

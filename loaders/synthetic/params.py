@@ -68,6 +68,44 @@ SCALES: dict[str, Scale] = {
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """Assumptions about how trafficking and its look-alikes leave records, varied by the sensitivity study
+    (``bench/bench_sensitivity.py``, ``docs/accuracy.md``). The defaults are the simulator's original
+    assumptions; a world built with them is byte-identical to one built before these knobs existed.
+
+    * ``ring_size``: straw purchasers per ring, drawn uniformly from ``[lo, hi]``.
+    * ``joint_purchase_share``: chance that a second straw buys at the same counter on the same day.
+    * ``household_share``: chance that two straws of a ring share an address.
+    * ``purchase_window_days``: a ring's purchases spread over this many days (purchase spacing).
+    * ``straw_guns_per_visit``: most guns a straw buys per visit; 1 = never two handguns at once, so no
+      multiple-sale report (straws who know the reporting rule).
+    * ``ring_possessor_recorded``: share of a ring's recovered guns whose possessor is recorded.
+    * ``straw_ttc_mean_days``: mean time from a straw purchase to the gun's recovery.
+    * ``ring_dealers``: distinct dealers a ring buys from, drawn from ``[lo, hi]``.
+    * ``corrupt_dealer_big``: corrupt dealers are drawn from the high-volume tier (they hide in volume).
+    * ``nickname_share`` / ``name_typo_share``: records that give a nickname / one mistyped letter of the
+      first name.
+    """
+
+    ring_size: tuple[int, int] = (2, 6)
+    joint_purchase_share: float = 0.35
+    household_share: float = 0.35
+    purchase_window_days: int = 240
+    straw_guns_per_visit: int = 3
+    ring_possessor_recorded: float = 0.9
+    straw_ttc_mean_days: float = 150.0
+    ring_dealers: tuple[int, int] = (1, 3)
+    corrupt_dealer_big: bool = False
+    nickname_share: float = 0.08
+    name_typo_share: float = 0.0
+
+    def changed(self) -> dict[str, Any]:
+        """The knobs that differ from the defaults (what ``truth.json`` records)."""
+        base = asdict(Scenario())
+        return {k: v for k, v in asdict(self).items() if v != base[k]}
+
+
+@dataclass(frozen=True)
 class Params:
     scale: Scale
     seed: int
@@ -81,9 +119,11 @@ class Params:
     malformed_share: float = 0.005
     renewed_dealer_share: float = 0.06  # listed one month earlier under the previous expiry code
     old_license_quote_share: float = 0.5  # traces of a renewed dealer that quote the old full number
+    scenario: Scenario = field(default_factory=Scenario)
 
     def to_json(self) -> dict[str, Any]:
-        return {"seed": self.seed, "scale": asdict(self.scale), "calibration": asdict(self.calibration),
+        extra = {"scenario": self.scenario.changed()} if self.scenario.changed() else {}
+        return {**extra, "seed": self.seed, "scale": asdict(self.scale), "calibration": asdict(self.calibration),
                 "list_date": str(EPOCH + dt.timedelta(days=self.list_date)),
                 "prev_list_date": str(EPOCH + dt.timedelta(days=self.prev_list_date)),
                 "recovery_window": [str(EPOCH + dt.timedelta(days=self.recovery_start)),

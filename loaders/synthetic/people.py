@@ -122,6 +122,18 @@ class People:
                 "zip": str(places["zip"].iat[place])}
 
 
+def _typo(rng: np.random.Generator, values: pd.Series, share: float) -> pd.Series:
+    """One letter of a name of four or more letters replaced by a neighbouring letter of the alphabet."""
+    out = values.to_numpy(dtype=object).copy()
+    hit = np.flatnonzero((rng.random(len(out)) < share) & (values.str.len().to_numpy() >= 4))
+    for i in hit:
+        name = str(out[i])
+        at = int(rng.integers(1, len(name)))
+        if name[at].isalpha():
+            out[i] = name[:at] + chr((ord(name[at].upper()) - 64) % 26 + 65) + name[at + 1:]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
 def _case(rng: np.random.Generator, values: pd.Series, upper_share: float = 0.75) -> pd.Series:
     draw = rng.random(len(values))
     title = values.str.title()
@@ -139,7 +151,8 @@ def _spacing(rng: np.random.Generator, values: pd.Series, share: float = 0.03) -
 
 def render_identity(rng: np.random.Generator, people: People, places: pd.DataFrame, pid: np.ndarray,
                     us_dates: np.ndarray, *, dob_missing: float, middle_column: bool,
-                    address: bool = True) -> dict[str, pd.Series]:
+                    address: bool = True, nickname_share: float = 0.08,
+                    typo_share: float = 0.0) -> dict[str, pd.Series]:
     """Columns ``last_name, first_name, middle_name, dob, street, city, state, zip`` for records of ``pid``.
 
     Each record draws its own variations, so the same person is written differently across records.
@@ -149,8 +162,10 @@ def render_identity(rng: np.random.Generator, people: People, places: pd.DataFra
     sel = frame.iloc[pid]
     first = pd.Series(sel["first"].to_numpy(), dtype=object)
     nick = first.map(nd.NICKNAMES)
-    use_nick = (rng.random(n) < 0.08) & nick.notna().to_numpy()
+    use_nick = (rng.random(n) < nickname_share) & nick.notna().to_numpy()
     first = first.where(~use_nick, nick)
+    if typo_share > 0:
+        first = _typo(rng, first, typo_share)
     middle = pd.Series(sel["middle"].to_numpy(), dtype=object)
     mdraw = rng.random(n)
     middle = middle.where(mdraw < 0.45, middle.str[:1].where(mdraw < 0.80, ""))

@@ -162,7 +162,9 @@ def _person_columns(world: World, out: dict[str, object], role: str, pid: np.nda
     have = np.flatnonzero(pid >= 0)
     if len(have):
         rendered = render_identity(world.rng, world.people, world.geo.places, pid[have], us[have],
-                                   dob_missing=world.params.dob_missing_share, middle_column=middle)
+                                   dob_missing=world.params.dob_missing_share, middle_column=middle,
+                                   nickname_share=world.params.scenario.nickname_share,
+                                   typo_share=world.params.scenario.name_typo_share)
         for k, v in rendered.items():
             cols[k][have] = v.to_numpy()
     names = ["last_name", "first_name"] + (["middle_name"] if middle else []) + ["dob", "street", "city",
@@ -183,7 +185,9 @@ def ms_rows(world: World, ids: Identifiers) -> Columns:
     us = rng.random(n_rep) < world.params.us_date_share
     buyer = ms["purchaser"].to_numpy()
     ident = render_identity(rng, world.people, world.geo.places, buyer, us,
-                            dob_missing=world.params.dob_missing_share, middle_column=False)
+                            dob_missing=world.params.dob_missing_share, middle_column=False,
+                            nickname_share=world.params.scenario.nickname_share,
+                            typo_share=world.params.scenario.name_typo_share)
     dealer_no = _dealer_numbers(world, ids, ms["dealer"].to_numpy(), ms["sale_day"].to_numpy())
     cat = world.catalogue.models.iloc[g["model"].to_numpy()[gun_rows]]
     out = {

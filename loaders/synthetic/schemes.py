@@ -53,7 +53,8 @@ def _pick_corridor(world: World, local_share: float = 0.2) -> tuple[str, str, st
 
 def _recover(world: World, guns: np.ndarray, purchase_days: np.ndarray, *, recover_share: float,
              ttc_mean: float, dest_state: str, dest_city: str, possessors: np.ndarray, scheme: str,
-             obliterated_share: float = 0.08, status: np.ndarray | None = None) -> Recovered:
+             obliterated_share: float = 0.08, status: np.ndarray | None = None,
+             possessor_missing: float = 0.1) -> Recovered:
     """Recover some of ``guns`` in the destination (mostly the hub city)."""
     rng = world.rng
     n = len(guns)
@@ -66,7 +67,7 @@ def _recover(world: World, guns: np.ndarray, purchase_days: np.ndarray, *, recov
     hub = world.place_of(dest_state, dest_city)
     place = np.where(rng.random(k) < 0.8, hub, world.crime_places(dest_state, k))
     obliterated = rng.random(k) < obliterated_share
-    possessor = np.where(rng.random(k) < 0.1, -1, possessors[rng.integers(0, len(possessors), k)])
+    possessor = np.where(rng.random(k) < possessor_missing, -1, possessors[rng.integers(0, len(possessors), k)])
     crime = VIOLENT_CRIMES[rng.choice(len(VIOLENT_CRIMES), size=k, p=_VIOLENT_P)]
     crime = np.where(possessor < 0, "FOUND", crime)
     traces = world.traces.add(k, gun=guns[keep], recovery_day=rec_day[keep], place=place, possessor=possessor,
@@ -104,7 +105,9 @@ def _corrupt_dealers(world: World, n: int) -> np.ndarray:
     for _ in range(n):
         src = _pick_corridor(world, 0.2)[0]
         cand = world.selling_dealers(src)
-        cand = cand[~world.dealers["tier"].to_numpy()[cand] & ~np.isin(cand, chosen)]
+        tier = world.dealers["tier"].to_numpy()[cand]
+        big = cand[tier & ~np.isin(cand, chosen)] if world.params.scenario.corrupt_dealer_big else cand[:0]
+        cand = big if len(big) else cand[~tier & ~np.isin(cand, chosen)]
         chosen.append(int(rng.choice(cand)))
     world.dealers.loc[chosen, "corrupt"] = True
     return np.array(chosen, dtype=np.int64)
@@ -116,10 +119,10 @@ def _window_start(world: World, span: int) -> int:
 
 
 def _straw_ring(world: World, i: int, corrupt: np.ndarray) -> None:
-    rng, cal = world.rng, world.params.calibration
+    rng, cal, sc = world.rng, world.params.calibration, world.params.scenario
     corridor = _pick_corridor(world)
     src, dest, city = corridor
-    n_straws = int(rng.integers(2, 7))
+    n_straws = int(rng.integers(sc.ring_size[0], sc.ring_size[1] + 1))
     # negative binomial around the NFCTA mean; one less because every straw buys at least one gun
     total = max(n_straws, int(rng.negative_binomial(3, 3 / (3 + cal.guns_per_straw_case - 1))))
     hub = world.place_of(dest, city)
@@ -130,7 +133,7 @@ def _straw_ring(world: World, i: int, corrupt: np.ndarray) -> None:
                                      birth_to=day(2004, 1, 1), female_share=0.05)
     possessors = np.concatenate([trafficker, associates, associates])
     local_corrupt = corrupt[world.dealers["state"].to_numpy()[corrupt] == src]
-    dealers = world.pick_dealers(src, int(rng.integers(1, 4)))
+    dealers = world.pick_dealers(src, int(rng.integers(sc.ring_dealers[0], sc.ring_dealers[1] + 1)))
     used_corrupt = bool(len(local_corrupt)) and rng.random() < 0.5
     if used_corrupt:
         dealers = np.concatenate([[int(rng.choice(local_corrupt))], dealers])[:3]
@@ -139,29 +142,31 @@ def _straw_ring(world: World, i: int, corrupt: np.ndarray) -> None:
     homes[away] = world.home_places(src, int(away.sum()))
     straws = world.people.create(rng, n_straws, homes, birth_from=day(1983, 1, 1), birth_to=day(2002, 1, 1),
                                  female_share=0.35)
-    if n_straws >= 2 and rng.random() < 0.35:  # two straws of one household
+    if n_straws >= 2 and rng.random() < sc.household_share:  # two straws of one household
         world.households.append((int(straws[1]), int(straws[0])))
     remaining = 1 + rng.multinomial(total - n_straws, np.full(n_straws, 1 / n_straws))
-    start = _window_start(world, 240)
+    window = sc.purchase_window_days
+    start = _window_start(world, window)
     guns_all: list[np.ndarray] = []
     days_all: list[np.ndarray] = []
     while remaining.sum() > 0:
         who = int(np.flatnonzero(remaining > 0)[0])
         dealer = int(rng.choice(dealers))
-        visit = start + int(rng.integers(0, 240))
+        visit = start + int(rng.integers(0, window))
         buyers = [who]
         others = np.flatnonzero((remaining > 0) & (np.arange(n_straws) != who))
-        if len(others) and rng.random() < 0.35:  # joint purchase: two straws at one counter on one day
+        if len(others) and rng.random() < sc.joint_purchase_share:  # joint purchase: one counter, one day
             buyers.append(int(rng.choice(others)))
         for b in buyers:
-            k = min(int(remaining[b]), int(rng.integers(1, 4)))
+            k = min(int(remaining[b]), int(rng.integers(1, sc.straw_guns_per_visit + 1)))
             guns_all.append(world.buy(dealer, visit, int(straws[b]), world.models(k, 0.9)))
             days_all.append(np.full(k, visit))
             remaining[b] -= k
     guns = np.concatenate(guns_all)
     days = np.concatenate(days_all)
-    found = _recover(world, guns, days, recover_share=0.55, ttc_mean=150, dest_state=dest, dest_city=city,
-                     possessors=possessors, scheme="straw_ring")
+    found = _recover(world, guns, days, recover_share=0.55, ttc_mean=sc.straw_ttc_mean_days, dest_state=dest,
+                     dest_city=city, possessors=possessors, scheme="straw_ring",
+                     possessor_missing=1.0 - sc.ring_possessor_recorded)
     traces = found.traces
     ring_id = len(world.truth["rings"])
     world.truth["rings"].append({

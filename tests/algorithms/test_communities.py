@@ -10,7 +10,7 @@ from algo_graphs import planted_partition
 from hypothesis import given
 from hypothesis import strategies as st
 
-from algorithms.communities import canonical_membership, leiden, leiden_multiplex
+from algorithms.communities import canonical_membership, leiden, leiden_cpm, leiden_multiplex
 from algorithms.projection import person_projection
 from graph.errors import InvalidInput
 
@@ -129,3 +129,40 @@ def test_multiplex_recovers_communities_split_over_layers() -> None:
 def test_multiplex_needs_the_same_vertices() -> None:
     with pytest.raises(InvalidInput):
         leiden_multiplex({"a": ig.Graph(n=3), "b": ig.Graph(n=4)})
+
+
+def _two_rings_and_crowd(crowd_pairs: int) -> tuple[ig.Graph, list[float]]:
+    """Two 5-person rings (all ties weight 1) joined by one weak tie (0.5), plus many unrelated pairs."""
+    edges = [(a, b) for ring in (range(0, 5), range(5, 10)) for a in ring for b in ring if a < b]
+    weights = [1.0] * len(edges)
+    edges.append((4, 5))
+    weights.append(0.5)
+    for i in range(crowd_pairs):
+        edges.append((10 + 2 * i, 11 + 2 * i))
+        weights.append(2.0)
+    return ig.Graph(n=10 + 2 * crowd_pairs, edges=edges), weights
+
+
+@pytest.mark.parametrize("crowd", [0, 30, 3000])
+def test_cpm_keeps_weakly_tied_rings_apart_however_big_the_graph(crowd: int) -> None:
+    graph, weights = _two_rings_and_crowd(crowd)
+    found = leiden_cpm(graph, resolution=0.1, weights=weights, seed=0)
+    assert len(set(found.membership[:5].tolist())) == 1 and len(set(found.membership[5:10].tolist())) == 1
+    assert found.membership[0] != found.membership[5]
+    assert found.algorithm == "leiden-cpm" and found.params["resolution"] == 0.1
+
+
+def test_modularity_merges_the_same_rings_once_the_graph_is_big() -> None:
+    """The resolution limit CPM avoids: with a crowd around them, modularity joins the two rings."""
+    graph, weights = _two_rings_and_crowd(3000)
+    found = leiden(graph, weights=weights, seed=0)
+    assert found.membership[0] == found.membership[5]
+
+
+def test_cpm_splits_communities_over_the_size_cap() -> None:
+    star = ig.Graph.Star(60)  # one hub tied to 59 others: CPM at a low resolution keeps it whole
+    whole = leiden_cpm(star, resolution=0.01, seed=0)
+    assert whole.sizes == (60,)
+    capped = leiden_cpm(star, resolution=0.01, seed=0, max_size=20)
+    assert max(capped.sizes) <= 20 and sum(capped.sizes) == 60
+    assert np.array_equal(capped.membership, leiden_cpm(star, resolution=0.01, seed=0, max_size=20).membership)

@@ -40,13 +40,16 @@ def test_demo_writes_every_product_and_beats_the_spreadsheet_baseline(demo: Path
     figures = json.loads((products / "evaluation.json").read_text())
     straw = figures["straw"]
     assert straw["k"] > 20
-    assert straw["precision_at_k"] >= 0.75
+    assert straw["precision_at_k"] >= 0.9  # 0.98 measured on this world (docs/accuracy.md)
     assert straw["precision_at_k"] > straw["baseline_plus_multiple_sales"]
     assert straw["straw_only_precision_at_k"] > straw["baseline_plus_multiple_sales_straw_only"]
     assert straw["hard_negatives_in_top_k"] <= straw["k"] * 0.05
     dealers = figures["dealers"]
     assert dealers["median_rank"] < dealers["baseline_raw_traces_median_rank"]
-    assert figures["rings"]["mean_best_share"] > 0.6
+    assert dealers["median_rank_share"] <= 0.015  # corrupt dealers near the top 1% (0.8% measured)
+    # issue 20's ring recovery: >= 60% of a ring in one network no bigger than 4x the ring (0.82 measured)
+    assert figures["rings"]["recovered_share"] >= 0.75
+    assert figures["rings"]["mean_best_share"] > 0.8
 
 
 def test_straw_queue_columns_and_explanations(demo: Path) -> None:
@@ -68,8 +71,18 @@ def test_dealers_communities_corridors_commands(demo: Path) -> None:
     dealers = json.loads(run("--db", db, "dealers", "--top", "5", "--format", "json").stdout)
     assert [d["rank"] for d in dealers] == [1, 2, 3, 4, 5]
     assert {"license_number", "business_name", "state", "traces", "expected", "score", "indicators"} <= set(dealers[0])
-    members = list(csv.DictReader(io.StringIO(run("--db", db, "communities").stdout)))
+    review = list(csv.DictReader(io.StringIO(run("--db", db, "communities").stdout)))
+    # the review list: ranked, short, every network with at least two suspects or one suspect's guns recovered
+    # from several members, and a reason in words
+    assert 3 <= len(review) <= 300
+    assert [int(n["review_rank"]) for n in review] == list(range(1, len(review) + 1))
+    assert [float(n["score"]) for n in review] == sorted((float(n["score"]) for n in review), reverse=True)
+    assert all(int(n["size"]) >= 2 and "suspected straw purchaser" in n["reason"] for n in review)
+    assert all(int(n["suspects"]) >= 1 for n in review)
+    members = list(csv.DictReader(io.StringIO(run("--db", db, "communities", "--all").stdout)))
     assert members and all(int(m["network_size"]) >= 2 for m in members)
+    everything = {m["network_id"] for m in members}
+    assert {n["network_id"] for n in review} < everything and len(everything) > 3 * len(review)
     corridors = json.loads(run("--db", db, "corridors", "--level", "state", "--top", "5", "--format", "json").stdout)
     assert len(corridors) == 5
     assert [c["score"] for c in corridors] == sorted((c["score"] for c in corridors), reverse=True)

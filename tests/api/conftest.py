@@ -50,7 +50,12 @@ def populate(store: EmbeddedStore) -> None:
     store.upsert_nodes("Recovery", [
         {"trace_id": "T1", "recovery_date": d(2023, 5, 1), "recovery_state": "NY", "recovery_city": "NEW YORK",
          "time_to_crime_days": 120}])
-    store.upsert_nodes("Network", [{"network_id": "N1", "size": 2, "score": 0.8, "algorithm": "leiden"}])
+    store.upsert_nodes("Network", [
+        {"network_id": "N1", "size": 2, "score": 0.8, "algorithm": "leiden-cpm", "reviewable": True,
+         "review_rank": 1, "suspects": 1, "reason": "1 suspected straw purchaser (scores 9.0); one suspect's guns "
+                                                  "recovered from 3 members"},
+        {"network_id": "N2", "size": 2, "score": 0.3, "algorithm": "leiden-cpm", "reviewable": False,
+         "review_rank": 0, "suspects": 0, "reason": "below the evidence rule: no member scores 5 or more"}])
     store.upsert_nodes("Inspection", [
         {"inspection_id": "I1", "inspection_date": d(2022, 3, 1), "outcome": "revocation",
          "policy_context": "zero_tolerance_2021", "zero_tolerance_period": True}])

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from api.app import create_app
+from api.server import uvicorn_options
 from api.settings import Settings
 
 
@@ -24,8 +25,8 @@ def free_port() -> int:
 def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
     """Yield the base URL of a uvicorn server over ``settings``; stop it on exit."""
     port = port or free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, access_log=False,
-                            log_level="warning", lifespan="on")
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="on",
+                            **uvicorn_options(settings))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

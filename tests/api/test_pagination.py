@@ -38,6 +38,14 @@ def test_filters_apply_across_pages(client: TestClient, keys: Keys) -> None:
     assert [i["person_key"] for i in network] == ["P-STRAW", "P-POSS"]
 
 
+def test_networks_list_shows_the_review_list_unless_asked_for_all(client: TestClient, keys: Keys) -> None:
+    review, _ = walk(client, keys.investigator, "/api/v1/networks?limit=1")
+    assert [n["network_id"] for n in review] == ["N1"]
+    assert review[0]["reviewable"] is True and "suspected straw purchaser" in str(review[0]["reason"])
+    everything, pages = walk(client, keys.investigator, "/api/v1/networks?all=true&limit=1")
+    assert [n["network_id"] for n in everything] == ["N1", "N2"] and pages == 2
+
+
 def test_dealer_anomalies_and_corridors(client: TestClient, keys: Keys) -> None:
     dealers, _ = walk(client, keys.investigator, "/api/v1/dealer-anomalies?limit=1")
     assert [d["dealer_key"] for d in dealers] == ["1-58-00001", "1-58-00002"]

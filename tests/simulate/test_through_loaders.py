@@ -22,9 +22,10 @@ def test_every_file_loads_and_rejects_exactly_the_planted_bad_rows(
     for kind, name, as_of in ORDER:
         report = run_load(loader_for(kind), embedded_store, world_dir / name,
                           LoadOptions(rejects_dir=tmp_path, as_of=as_of))
-        assert report.read == truth["files"][name], name
+        assert report.skipped == (1 if kind == "ffl" else 0), name  # ATF's dashes line under the header
+        assert report.read == truth["files"][name] + report.skipped, name
         assert report.rejected == truth["expected_rejects"][name], name
-        assert report.loaded == report.read - report.rejected
+        assert report.loaded == report.read - report.rejected - report.skipped
     counts = embedded_store.counts()["nodes"]
     assert counts["Recovery"] == truth["files"]["traces.csv"] - truth["expected_rejects"]["traces.csv"]
     # renewed licences and old numbers quoted by traces resolve to the dealers of the two lists, no extra ones

@@ -1,0 +1,139 @@
+"""Networks worth reviewing: every detected community gets a score, an evidence test and a reason in words.
+
+The community detection (:func:`algorithms.communities.leiden_cpm`) partitions everyone tied to anyone, so most
+communities are a purchaser and the one person a gun was recovered from: true, but nothing to review. An
+analyst's list holds only the communities that pass a **minimum evidence rule**:
+
+* at least :data:`MIN_SUSPECTS` members whose own straw score (:mod:`algorithms.straw`) reaches
+  :data:`SUSPECT_SCORE` — about the score of two guns recovered from others within a year plus one other
+  indicator — *and* ties between members beyond a single weak one: two or more ties, or one tie of a strong kind
+  (:data:`STRONG_LAYERS`: a joint purchase, a shared address, a common possessor, a supply line);
+* or one suspect whose guns were recovered from :data:`MIN_POSSESSORS` or more members (the pattern of an
+  unlicensed dealer or a trafficker's single straw).
+
+The **score** is the mean straw score of the network's three most suspicious members plus
+:data:`TIE_KIND_POINTS` for every kind of tie beyond the first (independent kinds of evidence — a joint purchase,
+a common possessor, a NIBIN link — corroborate one another; Papachristos et al. 2015 on co-offending networks,
+ATF NIBIN "crime gun intelligence" guidance). The **reason** names the suspects' scores, the ties by kind and the
+count of possessors. Networks that fail the rule stay in the partition (queryable), unranked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from algorithms.projection import PersonProjection
+
+SUSPECT_SCORE = 5.0
+MIN_SUSPECTS = 2
+MIN_POSSESSORS = 3
+STRONG_LAYERS = frozenset({"joint_purchase", "shared_address", "common_possessor", "supply_line"})
+TIE_KIND_POINTS = 1.0
+TIE_WORDS: Mapping[str, tuple[str, str]] = {
+    "joint_purchase": ("joint purchase", "joint purchases"),
+    "shared_address": ("shared address", "shared addresses"),
+    "common_possessor": ("common possessor", "common possessors"),
+    "purchaser_possessor": ("gun recovered from a member", "guns recovered from members"),
+    "nibin_link": ("NIBIN link", "NIBIN links"),
+    "supply_line": ("supply line (same dealer, same destination city)",
+                    "supply lines (same dealer, same destination city)"),
+    "recovered_together": ("recovery together", "recoveries together"),
+}
+COLUMNS = ["network_id", "size", "score", "members", "suspects", "ties", "reviewable", "review_rank", "reason"]
+
+
+def network_parameters() -> dict[str, object]:
+    """The evidence rule and score parameters, for the analysis run record."""
+    return {"suspect_score": SUSPECT_SCORE, "min_suspects": MIN_SUSPECTS, "min_possessors": MIN_POSSESSORS,
+            "strong_layers": sorted(STRONG_LAYERS), "tie_kind_points": TIE_KIND_POINTS}
+
+
+def network_table(projection: PersonProjection, membership: np.ndarray, straw_table: pd.DataFrame, *,
+                  min_size: int = 2) -> pd.DataFrame:
+    """One row per community of at least ``min_size`` persons: network_id (content hash of the members),
+    size, score, members (sorted keys), suspects, ties (layer -> count), reviewable, review_rank (1 = first
+    to review; 0 when not reviewable) and reason. Sorted reviewable first, then by score."""
+    keys = projection.person_key
+    sizes = np.bincount(membership) if len(membership) else np.zeros(0, dtype=np.int64)
+    keep = sizes[membership] >= min_size
+    if not keep.any():
+        return pd.DataFrame(columns=COLUMNS)
+    scores = straw_table.set_index("person_key")["score"]
+    frame = pd.DataFrame({"person_key": keys[keep], "community": membership[keep]})
+    frame["score"] = frame["person_key"].map(scores).fillna(0.0).clip(lower=0.0).to_numpy()
+    frame = frame.sort_values(["community", "score", "person_key"], ascending=[True, False, True])
+    grouped = frame.groupby("community", sort=True)
+    top3 = grouped["score"].apply(lambda s: float(s.head(3).mean()))
+    suspects = grouped["score"].apply(lambda s: int((s >= SUSPECT_SCORE).sum()))
+    members = grouped["person_key"].agg(sorted)
+
+    edges = np.asarray(projection.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    inside = membership[edges[:, 0]] == membership[edges[:, 1]] if len(edges) else np.zeros(0, dtype=bool)
+    counts = pd.DataFrame(projection.layer_counts[inside], columns=list(projection.layers))
+    counts["community"] = membership[edges[inside, 0]] if len(edges) else []
+    ties = counts.groupby("community").sum()
+    ties = ties.reindex(members.index).fillna(0.0)
+    possessors = _possessor_fan_out(projection, membership, frame)
+    member_scores = {community: group.to_numpy() for community, group in grouped["score"]}
+
+    rows = []
+    for community in members.index:
+        layer_counts = {layer: int(n) for layer, n in ties.loc[community].items() if n > 0}
+        n_ties = sum(layer_counts.values())
+        strong = any(layer in STRONG_LAYERS for layer in layer_counts)
+        n_suspects = int(suspects[community])
+        fan_out = int(possessors.get(community, 0))
+        reviewable = ((n_suspects >= MIN_SUSPECTS and (n_ties >= 2 or strong))
+                      or (n_suspects >= 1 and fan_out >= MIN_POSSESSORS))
+        score = float(top3[community]) + TIE_KIND_POINTS * max(len(layer_counts) - 1, 0)
+        rows.append({
+            "network_id": "NET-" + hashlib.sha256("|".join(members[community]).encode()).hexdigest()[:12],
+            "size": int(sizes[community]), "score": round(score, 4), "members": members[community],
+            "suspects": n_suspects, "ties": layer_counts, "reviewable": bool(reviewable),
+            "reason": _reason(member_scores[community], layer_counts, fan_out, reviewable)})
+    table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "review_rank"])
+    table = table.sort_values(["reviewable", "score", "network_id"], ascending=[False, False, True])
+    table = table.reset_index(drop=True)
+    table["review_rank"] = np.where(table["reviewable"], np.arange(1, len(table) + 1), 0)
+    return table[COLUMNS]
+
+
+def _possessor_fan_out(projection: PersonProjection, membership: np.ndarray, frame: pd.DataFrame) -> pd.Series:
+    """Per community, the most members any one suspect's guns were recovered from (purchaser->possessor ties)."""
+    if "purchaser_possessor" not in projection.layers:
+        return pd.Series(dtype=int)
+    column = projection.layers.index("purchaser_possessor")
+    edges = np.asarray(projection.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    direct = edges[projection.layer_counts[:, column] > 0] if len(edges) else edges
+    direct = direct[membership[direct[:, 0]] == membership[direct[:, 1]]] if len(direct) else direct
+    suspect = set(frame.loc[frame["score"] >= SUSPECT_SCORE, "person_key"])
+    is_suspect = pd.Index(projection.person_key).isin(list(suspect))
+    ends = np.concatenate([direct[is_suspect[direct[:, 0]], 0], direct[is_suspect[direct[:, 1]], 1]]) \
+        if len(direct) else np.zeros(0, dtype=np.int64)
+    if not len(ends):
+        return pd.Series(dtype=int)
+    fan = pd.DataFrame({"community": membership[ends], "person": ends}).value_counts()
+    return fan.groupby(level="community").max()
+
+
+def _reason(scores: np.ndarray, ties: Mapping[str, int], fan_out: int, reviewable: bool) -> str:
+    suspects = scores[scores >= SUSPECT_SCORE]
+    parts = []
+    if len(suspects):
+        listed = ", ".join(f"{s:.1f}" for s in suspects[:5]) + (", ..." if len(suspects) > 5 else "")
+        parts.append(f"{len(suspects)} suspected straw purchaser{'s' if len(suspects) != 1 else ''} "
+                     f"(scores {listed})")
+    else:
+        parts.append(f"no member scores {SUSPECT_SCORE:g} or more as a straw purchaser")
+    if ties:
+        words = [f"{n} {TIE_WORDS.get(layer, (layer, layer))[n != 1]}" for layer, n in
+                 sorted(ties.items(), key=lambda item: (-item[1], item[0]))]
+        parts.append("tied by " + ", ".join(words))
+    if fan_out >= MIN_POSSESSORS:
+        parts.append(f"one suspect's guns recovered from {fan_out} members")
+    text = "; ".join(parts)
+    return text if reviewable else "below the evidence rule: " + text

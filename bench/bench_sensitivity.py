@@ -1,0 +1,259 @@
+"""Sensitivity study: straw precision, ring recovery and corrupt-dealer rank when the simulator's assumptions move.
+
+Each *cell* of the grid changes one assumption of the simulator (``loaders.synthetic.params.Scenario`` and the
+scale's counts of collectors and theft victims) around a base, plus a few hard combinations; each cell is built
+for several seeds, loaded into a fresh embedded store, analysed (``algorithms.analyze.analyze``) and scored
+against its truth (``algorithms.scorecard.analysis_figures``). Worlds are small (``--traces``, default 3,000) so
+the grid runs in minutes on two cores.
+
+Seeds are split: ``--seeds`` (default 101-103) are the held-out seeds the tables in ``docs/accuracy.md`` report;
+``tune`` seeds (1-3) are the ones defaults were chosen on. Nothing is fitted to a world's truth.
+
+    .venv/bin/python bench/bench_sensitivity.py [--cells base,hidden] [--seeds 101,102,103] [--traces 3000]
+        [--jobs 1] [--out bench/sensitivity.json] [--plot docs/accuracy_sensitivity.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import pandas as pd
+
+from loaders.synthetic.params import SCALES, Params, Scenario, params_for
+
+TUNE_SEEDS = (1, 2, 3)
+REPORT_SEEDS = (101, 102, 103)
+
+#: cell -> (what it varies, Scenario changes, Scale changes). One factor at a time around ``base``, then a few
+#: hard combinations.
+GRID: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    "demo": ("the demo's small world (5,000 traces; not in the default grid)", {}, {}),
+    "base": ("simulator defaults", {}, {}),
+    "ring_3": ("3 straws per ring", {"ring_size": (3, 3)}, {}),
+    "ring_8": ("8 straws per ring", {"ring_size": (8, 8)}, {}),
+    "ring_15": ("15 straws per ring", {"ring_size": (15, 15)}, {}),
+    "no_joint": ("no joint purchases", {"joint_purchase_share": 0.0}, {}),
+    "no_household": ("no shared addresses", {"household_share": 0.0}, {}),
+    "joint_often": ("joint purchases 70%, shared addresses 70%",
+                    {"joint_purchase_share": 0.7, "household_share": 0.7}, {}),
+    "spacing_60d": ("purchases within 60 days", {"purchase_window_days": 60}, {}),
+    "spacing_2y": ("purchases spread over 2 years", {"purchase_window_days": 730}, {}),
+    "no_ms": ("one gun per visit: no multiple-sale reports", {"straw_guns_per_visit": 1}, {}),
+    "possessor_50": ("possessor recorded for 50% of ring guns", {"ring_possessor_recorded": 0.5}, {}),
+    "dob_missing_40": ("40% of DOBs missing", {}, {}),
+    "name_noise": ("nicknames 25%, first-name typos 10%", {"nickname_share": 0.25, "name_typo_share": 0.1}, {}),
+    "collectors_x5": ("5x lawful collectors", {}, {"collectors_per_1000_traces": 10.0}),
+    "victims_x5": ("5x theft victims", {}, {"theft_victims_per_1000_traces": 20.0}),
+    "ttc_1y": ("straw guns recovered after ~1 year", {"straw_ttc_mean_days": 365.0}, {}),
+    "ttc_3y": ("straw guns recovered after ~3 years", {"straw_ttc_mean_days": 1095.0}, {}),
+    "one_dealer": ("each ring buys at one dealer", {"ring_dealers": (1, 1)}, {}),
+    "many_dealers": ("each ring buys at 4-6 dealers", {"ring_dealers": (4, 6)}, {}),
+    "corrupt_big": ("corrupt dealers among high-volume dealers", {"corrupt_dealer_big": True}, {}),
+    "few_dealers": ("half as many dealers (busier dealers)", {}, {"dealers_per_trace": 0.4}),
+    # hard combinations
+    "hidden": ("rings that hide: no joint purchase, no shared address, no multiple-sale report",
+               {"joint_purchase_share": 0.0, "household_share": 0.0, "straw_guns_per_visit": 1}, {}),
+    "hidden_big_slow": ("hidden rings of 10, spread over a year, guns recovered after ~1 year",
+                        {"joint_purchase_share": 0.0, "household_share": 0.0, "straw_guns_per_visit": 1,
+                         "ring_size": (10, 10), "purchase_window_days": 365, "straw_ttc_mean_days": 365.0}, {}),
+    "hidden_noisy": ("hidden rings, 50% possessors, noisy names, 5x victims and collectors",
+                     {"joint_purchase_share": 0.0, "household_share": 0.0, "straw_guns_per_visit": 1,
+                      "ring_possessor_recorded": 0.5, "nickname_share": 0.25, "name_typo_share": 0.1},
+                     {"collectors_per_1000_traces": 10.0, "theft_victims_per_1000_traces": 20.0}),
+}
+#: Params fields outside Scenario/Scale that a cell changes.
+PARAM_CHANGES: dict[str, dict[str, Any]] = {"dob_missing_40": {"dob_missing_share": 0.4}}
+
+
+def cell_params(cell: str, seed: int, traces: int) -> Params:
+    if cell == "demo":  # the demo's own world (`tracegraph demo --scale small --seed N`)
+        return params_for("small", seed)
+    _label, scenario, scale_changes = GRID[cell]
+    changes = dict(scale_changes)
+    dealers_per_trace = changes.pop("dealers_per_trace", 0.8)
+    scale = dataclasses.replace(SCALES["small"], name=f"sensitivity-{cell}", traces=traces,
+                                dealers=round(traces * dealers_per_trace), serial_batches=2, **changes)
+    return Params(scale=scale, seed=seed, scenario=Scenario(**scenario), **PARAM_CHANGES.get(cell, {}))
+
+
+def run_cell(cell: str, seed: int, traces: int, resolutions: tuple[float, ...] = ()) -> dict[str, Any]:
+    """Simulate, load, analyse and score one world; returns the flat figures. ``resolutions``: network
+    resolutions to try besides the default (ring figures and review-list length only: the straw and dealer
+    rankings do not depend on the networks)."""
+    from algorithms import evaluate
+    from algorithms.analyze import _networks, analyze
+    from algorithms.scorecard import analysis_figures
+    from algorithms.tables import load_tables
+    from api.cli_demo import LOADS
+    from graph.embedded_store import EmbeddedStore
+    from loaders.base import LoadOptions, run_load
+    from loaders.kinds import loader_for
+    from loaders.synthetic import simulate
+
+    work = Path(tempfile.mkdtemp(prefix=f"tg-sens-{cell}-{seed}-"))
+    started = time.perf_counter()
+    try:
+        simulate("small", seed, work / "inputs", params=cell_params(cell, seed, traces))
+        truth = json.loads((work / "inputs" / "truth.json").read_text(encoding="utf-8"))
+        with EmbeddedStore(work / "store.lbug") as store:
+            store.init_schema()
+            for kind, name in LOADS:
+                path = work / "inputs" / name
+                if path.exists():
+                    run_load(loader_for(kind), store, path, LoadOptions(rejects_dir=work / "rejects"))
+            result = analyze(store, seed=seed)
+            tables = load_tables(store)
+        from algorithms import straw_features
+
+        features = straw_features.compute(tables)
+        values = features.values
+        dealers = result.dealers.table.rename(columns={})[["dealer_key", "score", "traces"]]
+        figures = analysis_figures(truth, tables, values, result.straw.table[["person_key"]],
+                                   result.membership, dealers)
+        sweep: dict[str, float] = {}
+        for gamma in resolutions:
+            networks, membership, _ = _networks(features.pairs, result.straw.table, seed=seed, resolution=gamma)
+            rings = evaluate.ring_metrics(truth, tables.purchases, membership)
+            sweep[f"sweep.{gamma:g}.recovered_share"] = rings["recovered_share"]
+            sweep[f"sweep.{gamma:g}.mean_best_share"] = rings["mean_best_share"]
+            sweep[f"sweep.{gamma:g}.reviewable"] = float(networks["reviewable"].sum())
+        return {"cell": cell, "seed": seed, "seconds": round(time.perf_counter() - started, 1),
+                "networks": len(result.networks), "reviewable_networks": int(result.networks["reviewable"].sum()),
+                **sweep,
+                **{f"straw.{k}": v for k, v in figures["straw"].items()},
+                **{f"rings.{k}": v for k, v in figures["rings"].items()},
+                **{f"dealers.{k}": v for k, v in figures["dealers"].items()}}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+COLUMNS = {  # per-cell table: column -> (figure, how seeds are combined)
+    "K": ("straw.k", "mean"),
+    "precision@K": ("straw.precision_at_k", "mean"),
+    "worst seed": ("straw.precision_at_k", "min"),
+    "straw-only": ("straw.straw_only_precision_at_k", "mean"),
+    "baseline +MS": ("straw.baseline_plus_multiple_sales", "mean"),
+    "baseline 3y": ("straw.baseline_recovered_within_3y", "mean"),
+    "collectors in top K": ("straw.collectors_in_top_k", "sum"),
+    "theft victims in top K": ("straw.theft_victims_in_top_k", "sum"),
+    "rings recovered": ("rings.recovered_share", "mean"),
+    "best share": ("rings.mean_best_share", "mean"),
+    "corrupt dealer median rank %": ("dealers.median_rank_share", "mean"),
+    "reviewable networks": ("reviewable_networks", "mean"),
+}
+
+
+def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    out = {}
+    for name, (column, how) in COLUMNS.items():
+        grouped = frame.groupby("cell", sort=False)[column]
+        out[name] = getattr(grouped, how)()
+    table = pd.DataFrame(out)
+    table["corrupt dealer median rank %"] *= 100
+    return table
+
+
+def markdown(table: pd.DataFrame) -> str:
+    lines = ["| cell | varies | " + " | ".join(table.columns) + " |",
+             "|---|---|" + "---|" * len(table.columns)]
+    for cell, row in table.iterrows():
+        cells = []
+        for name, value in row.items():
+            if name in ("K", "reviewable networks", "collectors in top K", "theft victims in top K"):
+                cells.append(f"{value:.0f}")
+            elif name == "corrupt dealer median rank %":
+                cells.append(f"{value:.1f}")
+            else:
+                cells.append(f"{value:.2f}")
+        lines.append(f"| {cell} | {GRID[str(cell)][0]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(table: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 7), sharey=True)
+    y = np.arange(len(table))
+    panels = (("precision@K", "baseline +MS", "straw precision@K (queue vs spreadsheet +MS)", 0.85),
+              ("rings recovered", None, "rings recovered (≥60% in one network ≤ 4× ring)", 0.9),
+              ("corrupt dealer median rank %", None, "corrupt dealers: median rank, % of dealers", 1.0))
+    for ax, (column, baseline, title, bar) in zip(axes, panels, strict=True):
+        ax.barh(y, table[column], color="#3b6ea5", label="tracegraph")
+        if baseline:
+            ax.scatter(table[baseline], y, color="#d95f02", zorder=3, label="spreadsheet baseline")
+            ax.legend(loc="lower right", fontsize=8)
+        ax.axvline(bar, color="black", linestyle="--", linewidth=1)
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y, table.index)
+    axes[0].invert_yaxis()
+    fig.suptitle("Sensitivity of the analytics to the simulator's assumptions (dashed: issue 20's bar)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cells", default=",".join(c for c in GRID if c != "demo"),
+                        help="comma-separated cells (default: all but demo)")
+    parser.add_argument("--seeds", default=",".join(map(str, REPORT_SEEDS)))
+    parser.add_argument("--traces", type=int, default=3000)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--resolutions", default="", help="network resolutions to compare (e.g. 0.05,0.1,0.2)")
+    parser.add_argument("--out", type=Path, default=None, help="write every run's figures here (JSON)")
+    parser.add_argument("--plot", type=Path, default=None, help="write the figure here (PNG)")
+    args = parser.parse_args()
+    cells = [c for c in args.cells.split(",") if c]
+    unknown = [c for c in cells if c not in GRID]
+    if unknown:
+        parser.error(f"unknown cells {unknown}; known: {', '.join(GRID)}")
+    seeds = [int(s) for s in args.seeds.split(",") if s]
+    sweep = tuple(float(r) for r in args.resolutions.split(",") if r)
+    jobs = [(cell, seed, args.traces, sweep) for cell in cells for seed in seeds]
+    started = time.perf_counter()
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            rows = list(pool.map(run_cell, *zip(*jobs, strict=True)))
+    else:
+        rows = [run_cell(*job) for job in jobs]
+    for row in rows:
+        print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+    table = summarise(rows)
+    print(markdown(table))
+    worst = table.min(numeric_only=True)
+    print(f"worst cell: precision@K {worst['precision@K']:.2f}, rings recovered {worst['rings recovered']:.2f}; "
+          f"worst corrupt-dealer median rank {table['corrupt dealer median rank %'].max():.1f}%; "
+          f"collectors in any top K: {int(table['collectors in top K'].sum())}; "
+          f"{time.perf_counter() - started:.0f} s")
+    if sweep:
+        frame = pd.DataFrame(rows)
+        for gamma in sweep:
+            by_cell = frame.groupby("cell", sort=False)[f"sweep.{gamma:g}.recovered_share"].mean()
+            print(f"resolution {gamma:g}: rings recovered worst cell {by_cell.min():.2f} ({by_cell.idxmin()}), "
+                  f"mean {by_cell.mean():.2f}; reviewable networks mean "
+                  f"{frame[f'sweep.{gamma:g}.reviewable'].mean():.0f}")
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=1, sort_keys=True), encoding="utf-8")
+    if args.plot:
+        plot(table, args.plot)
+
+
+if __name__ == "__main__":
+    main()
