@@ -23,9 +23,13 @@ def main(old: str, export_dir: str) -> int:
 
     db = kuzu.Database(old, read_only=True)
     conn = kuzu.Connection(db)
-    tables = conn.execute("CALL show_tables() RETURN name, type").get_as_df()
+    # rows one by one: the throwaway interpreter has Kùzu alone (no numpy or pandas for get_as_df)
+    listing = conn.execute("CALL show_tables() RETURN name, type")
+    tables = []
+    while listing.has_next():
+        tables.append(listing.get_next())
     counts: dict[str, dict[str, int]] = {"nodes": {}, "relationships": {}}
-    for name, kind in zip(tables["name"], tables["type"], strict=True):
+    for name, kind in tables:
         if "`" in name:
             raise SystemExit(f"unexpected table name {name!r}")
         if kind == "NODE":
