@@ -38,6 +38,7 @@ from graph.store import (
     changed_rows,
     conform_nodes,
     conform_relationships,
+    created_rows,
     empty_counts,
     stamp_changed,
     stamp_new,
@@ -212,7 +213,7 @@ class EmbeddedStore:
         batch = conform_relationships(rel, source, target, rows)
         if batch.num_rows == 0:
             return UpsertSummary(0, 0, 0)
-        fresh = _touching(batch, created_from, created_to)
+        fresh = created_rows(batch, created_from, created_to)
         if fresh is not None:  # rows at a node created just now cannot exist yet: no lookup
             rows_fresh, batch = batch.filter(fresh), batch.filter(pc.invert(fresh))
             if rows_fresh.num_rows:
@@ -356,17 +357,6 @@ def is_kuzu_file(path: Path) -> bool:
             return handle.read(4) == b"KUZU"
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         return False
-
-
-def _touching(batch: pa.Table, created_from: pa.Array | None, created_to: pa.Array | None) -> pa.Array | None:
-    """Mask of the rows whose source is in ``created_from`` or whose target is in ``created_to`` (None: no hint)."""
-    mask = None
-    for column, keys in ((FROM_KEY, created_from), (TO_KEY, created_to)):
-        if keys is not None and len(keys):
-            hit = pc.is_in(batch.column(column), value_set=pa.chunked_array([keys]).combine_chunks()
-                           .cast(batch.schema.field(column).type))
-            mask = hit if mask is None else pc.or_(mask, hit)
-    return mask
 
 
 def _string(value: str) -> str:

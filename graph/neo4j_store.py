@@ -31,6 +31,7 @@ from graph.store import (
     conform_nodes,
     conform_relationships,
     content_props,
+    created_rows,
     empty_counts,
     stamp_new,
     stamps_versions,
@@ -174,7 +175,7 @@ class Neo4jStore:
         batch = conform_relationships(rel, source, target, rows)
         if batch.num_rows == 0:
             return UpsertSummary(0, 0, 0)
-        fresh = _touching(batch, created_from, created_to)
+        fresh = created_rows(batch, created_from, created_to)
         rows_fresh = batch.slice(0, 0)
         if fresh is not None:
             rows_fresh, batch = batch.filter(fresh), batch.filter(pc.invert(fresh))
@@ -264,17 +265,6 @@ def _chunks(table: pa.Table) -> Iterator[list[dict[str, Any]]]:
 def _key_chunks(column: pa.ChunkedArray) -> Iterator[list[Any]]:
     for offset in range(0, len(column), BATCH_ROWS * 5):
         yield column.slice(offset, BATCH_ROWS * 5).to_pylist()
-
-
-def _touching(batch: pa.Table, created_from: pa.Array | None, created_to: pa.Array | None) -> pa.Array | None:
-    """Mask of the rows whose source is in ``created_from`` or whose target is in ``created_to`` (None: no hint)."""
-    mask = None
-    for column, keys in ((FROM_KEY, created_from), (TO_KEY, created_to)):
-        if keys is not None and len(keys):
-            hit = pc.is_in(batch.column(column), value_set=pa.chunked_array([keys]).combine_chunks()
-                           .cast(batch.schema.field(column).type))
-            mask = hit if mask is None else pc.or_(mask, hit)
-    return mask
 
 
 @contextmanager

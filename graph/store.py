@@ -283,3 +283,16 @@ def stamp_changed(changed: pa.Table, old: pa.Table, existing: pa.Table, key: str
 
 def empty_counts(schema: Schema = SCHEMA) -> dict[str, dict[str, int]]:
     return {"nodes": {n: 0 for n in schema.labels}, "relationships": {r: 0 for r in schema.rel_types}}
+
+
+def created_rows(batch: pa.Table, created_from: pa.Array | None, created_to: pa.Array | None) -> pa.Array | None:
+    """A relationship batch's rows at a node an upsert created just now (the ``created_from``/``created_to`` hints
+    of :meth:`GraphStore.upsert_relationships`): mask of the rows whose source is in ``created_from`` or whose
+    target is in ``created_to`` (None: no hint)."""
+    mask = None
+    for column, keys in ((FROM_KEY, created_from), (TO_KEY, created_to)):
+        if keys is not None and len(keys):
+            hit = pc.is_in(batch.column(column), value_set=pa.chunked_array([keys]).combine_chunks()
+                           .cast(batch.schema.field(column).type))
+            mask = hit if mask is None else pc.or_(mask, hit)
+    return mask
