@@ -8,8 +8,8 @@ below a collection's level does not see it listed and gets 403 on it. Each objec
 :func:`exports.stix.to_stix_dated`), so a fact loaded today about a 2019 recovery reaches a poller whose cursor
 predates the load. Objects are ordered by ``date_added`` then id; filters and paging are in
 :mod:`exports.taxii_filters`. Errors on these routes are TAXII error messages (section 3.6.1) in the TAXII media
-type. The objects are cached per (level, API key) until the API snapshot is rebuilt
-(``POST /api/v1/admin/snapshot``).
+type. A collection is built once per TLP level and shared by every key (:mod:`api.taxii_collections`: each key's
+pseudonyms are put in as its pages are served) until the API snapshot is rebuilt (``POST /api/v1/admin/snapshot``).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api import taxii_collections
 from api.routers.common import Caller, Context
 from api.security import Principal
+from api.taxii_collections import KeyView
 from exports.canonical import TRACEGRAPH_NAMESPACE, uuid5_canonical
-from exports.stix import bundle_dict, to_stix_dated
-from exports.stix_scope import collect_scope
-from exports.taxii_filters import MAX_PAGE, Entry, Filters, date_added_headers, entry, page, parse_filters, select
+from exports.taxii_filters import MAX_PAGE, Entry, Filters, date_added_headers, page, parse_filters, select
 from exports.tlp import LEVELS, Level
 from graph.errors import Forbidden, NotFound
 
@@ -108,24 +108,12 @@ def _level(cid: str, caller: Principal) -> Level:
     return lvl
 
 
-def collection_entries(ctx: Any, caller: Principal, lvl: Level) -> list[Entry]:
-    """The collection's object versions for this caller, built once per API snapshot (paging does not
-    re-export), ordered by ``date_added`` then id."""
-    cache: dict[tuple[str, str], tuple[int, list[Entry]]] = ctx.__dict__.setdefault("taxii_cache", {})
-    version = id(ctx.snapshot)
-    key = (lvl, caller.key_id)
-    hit = cache.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    with ctx.lock:
-        records = collect_scope(ctx.store, "all")
-    bundle, added = to_stix_dated(records, tlp=lvl, clearance=caller.clearance, salt=caller.pseudonym_salt)
-    entries = sorted((entry(o, added[o["id"]]) for o in bundle_dict(bundle)["objects"]),
-                     key=lambda e: (e.added, e.id))
-    if len(cache) > 64:
-        cache.clear()
-    cache[key] = (version, entries)
-    return entries
+def collection_view(ctx: Any, caller: Principal, lvl: Level) -> KeyView:
+    """The caller's view of the level's collection, built once per API snapshot and level for every key (paging
+    does not re-export), ordered by ``date_added`` then id."""
+    shared = taxii_collections.for_context(ctx).get(lvl, caller.clearance,
+                                                    lambda: taxii_collections.scope_records(ctx))
+    return shared.view(caller.pseudonym_salt)
 
 
 @router.get("/", summary="TAXII 2.1 discovery")
@@ -179,39 +167,42 @@ def _versions_filters(added_after: AddedAfter = None, match_spec_version: MatchS
 CollectionFilters = Annotated[Filters, Depends(_collection_filters)]
 
 
-def _envelope(chosen: list[Entry], filters: Filters) -> JSONResponse:
+def _envelope(view: KeyView, chosen: list[Entry], filters: Filters) -> JSONResponse:
     chunk, more, token = page(chosen, filters)
-    body: dict[str, Any] = {"more": more, "objects": [e.obj for e in chunk]}
+    body: dict[str, Any] = {"more": more, "objects": [view.obj(e) for e in chunk]}
     if token:
         body["next"] = token
     return _reply(body, date_added_headers(chunk))
 
 
-def _object(collection_id: str, object_id: str, caller: Principal, ctx: Any) -> list[Entry]:
-    versions = [e for e in collection_entries(ctx, caller, _level(collection_id, caller)) if e.id == object_id]
+def _object(collection_id: str, object_id: str, caller: Principal, ctx: Any) -> tuple[KeyView, list[Entry]]:
+    view = collection_view(ctx, caller, _level(collection_id, caller))
+    wanted = view.template_id(object_id)
+    versions = [e for e in view.entries if e.id == wanted]
     if not versions:
         raise NotFound(f"no object {object_id} in the collection")
-    return versions
+    return view, versions
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/", summary="TAXII 2.1 objects (envelope)")
 def objects(collection_id: CollectionId, caller: Caller, ctx: Context, filters: CollectionFilters) -> JSONResponse:
-    entries = collection_entries(ctx, caller, _level(collection_id, caller))
-    return _envelope(select(entries, filters), filters)
+    view = collection_view(ctx, caller, _level(collection_id, caller))
+    return _envelope(view, select(view.entries, view.filters(filters)), filters)
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/",
             summary="TAXII 2.1 one object (envelope of its versions)")
 def one_object(collection_id: CollectionId, object_id: ObjectId, caller: Caller, ctx: Context,
                filters: Annotated[Filters, Depends(_object_filters)]) -> JSONResponse:
-    return _envelope(select(_object(collection_id, object_id, caller, ctx), filters), filters)
+    view, versions = _object(collection_id, object_id, caller, ctx)
+    return _envelope(view, select(versions, filters), filters)
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/",
             summary="TAXII 2.1 versions of one object")
 def object_versions(collection_id: CollectionId, object_id: ObjectId, caller: Caller, ctx: Context,
                     filters: Annotated[Filters, Depends(_versions_filters)]) -> JSONResponse:
-    chosen = select(_object(collection_id, object_id, caller, ctx), filters)
+    chosen = select(_object(collection_id, object_id, caller, ctx)[1], filters)
     chunk, more, token = page(sorted(chosen, key=lambda e: e.version), filters)
     body: dict[str, Any] = {"more": more, "versions": [e.version_text for e in chunk]}
     if token:
@@ -221,9 +212,10 @@ def object_versions(collection_id: CollectionId, object_id: ObjectId, caller: Ca
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/", summary="TAXII 2.1 manifest")
 def manifest(collection_id: CollectionId, caller: Caller, ctx: Context, filters: CollectionFilters) -> JSONResponse:
-    entries = collection_entries(ctx, caller, _level(collection_id, caller))
-    chunk, more, token = page(select(entries, filters), filters)
-    rows = [{"id": e.id, "date_added": e.added_text, "version": e.version_text, "media_type": STIX} for e in chunk]
+    view = collection_view(ctx, caller, _level(collection_id, caller))
+    chunk, more, token = page(select(view.entries, view.filters(filters)), filters)
+    rows = [{"id": view.id(e), "date_added": e.added_text, "version": e.version_text, "media_type": STIX}
+            for e in chunk]
     body: dict[str, Any] = {"more": more, "objects": rows}
     if token:
         body["next"] = token
