@@ -138,14 +138,29 @@ def collection(collection_id: CollectionId, caller: Caller) -> JSONResponse:
     return _reply(_collection_info(collection_id, _level(collection_id, caller)))
 
 
-AddedAfter = Annotated[str | None, Query(max_length=40, description="RFC 3339 timestamp; objects added after it")]
-Limit = Annotated[int | None, Query(description=f"page size; above {MAX_PAGE} the server sends {MAX_PAGE}")]
-Next = Annotated[str | None, Query(alias="next", max_length=20, description="the next value of the previous page")]
-MatchType = Annotated[str | None, Query(alias="match[type]", max_length=500)]
-MatchId = Annotated[str | None, Query(alias="match[id]", max_length=5000)]
+# What these filters accept is all in the schema (patterns, a date-time format, a minimum), so a request the
+# OpenAPI document allows is never refused; what it does not allow is a TAXII 400 (section 3.6.1: no 422).
+_DAY = (r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+        r"|02-(?:0[1-9]|1[0-9]|2[0-9]))")  # 29 February: a 400 in a year that has none
+_YEAR = r"(?:1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2})"  # 1000-9899: no offset can push it out of range
+_TS = (rf"{_YEAR}-{_DAY}[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+       r"(?:\.[0-9]{1,9})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])")
+_PART = r"[^,]*[^,\s][^,]*"  # one comma-separated value: not empty, not only spaces
+_VERSION = rf"\s*(?:first|last|all|{_TS})\s*"
+_SPEC = r"\s*2\.[01]\s*"
+AddedAfter = Annotated[str | None, Query(max_length=40, pattern=f"^\\s*{_TS}\\s*$",
+                                         json_schema_extra={"format": "date-time"},
+                                         description="RFC 3339 timestamp; objects added after it")]
+Limit = Annotated[int | None, Query(ge=1, description=f"page size; above {MAX_PAGE} the server sends {MAX_PAGE}")]
+Next = Annotated[str | None, Query(alias="next", max_length=20, pattern="^[0-9]+$",
+                                   description="the next value of the previous page")]
+MatchType = Annotated[str | None, Query(alias="match[type]", max_length=500, pattern=f"^{_PART}(?:,{_PART})*$")]
+MatchId = Annotated[str | None, Query(alias="match[id]", max_length=5000, pattern=f"^{_PART}(?:,{_PART})*$")]
 MatchVersion = Annotated[str | None, Query(alias="match[version]", max_length=2000,
+                                           pattern=f"^{_VERSION}(?:,{_VERSION})*$",
                                            description="first, last (default), all, or modified timestamps")]
-MatchSpec = Annotated[str | None, Query(alias="match[spec_version]", max_length=20)]
+MatchSpec = Annotated[str | None, Query(alias="match[spec_version]", max_length=20,
+                                        pattern=f"^{_SPEC}(?:,{_SPEC})*$", description="2.0 and/or 2.1")]
 
 
 def _collection_filters(added_after: AddedAfter = None, match_type: MatchType = None, match_id: MatchId = None,

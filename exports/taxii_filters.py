@@ -35,10 +35,10 @@ def parse_timestamp(text: str, what: str = "timestamp") -> dt.datetime:
     micro = (fraction or "").ljust(6, "0")[:6]
     zone = "+00:00" if zone in ("Z", "z") else zone
     try:
-        stamp = dt.datetime.fromisoformat(f"{day}T{clock}.{micro}{zone}")
-    except ValueError:
+        stamp = dt.datetime.fromisoformat(f"{day}T{clock}.{micro}{zone}").astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved out of range by the offset
         raise InvalidInput(f"{what}: {day}T{clock} is not a calendar date and time") from None
-    return stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    return stamp.replace(tzinfo=None)
 
 
 def format_timestamp(value: dt.datetime) -> str:

@@ -7,14 +7,17 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AfterValidator
 
+from api.routers import validation as v
 from api.routers.common import ERRORS, Caller, Context
 from api.services import graph_views, lists
 from api.services import models as m
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"], responses=ERRORS)
 
-Cursor = Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page")]
+Cursor = Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page (another "
+                                                                "value is a 422)"), AfterValidator(v.cursor)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 State = Annotated[str | None, Query(min_length=2, max_length=2, pattern="^[A-Z]{2}$", description="e.g. NY")]
 
@@ -48,27 +51,32 @@ async def dealer_anomalies(caller: Caller, ctx: Context, state: State = None,
 @router.get("/corridors", response_model=m.CorridorList,
             summary="Trafficking corridors (FLOW) ranked by significance; the same ranking as `tracegraph corridors`")
 def corridors(caller: Caller, ctx: Context,
-              into: Annotated[str | None, Query(max_length=300, description="recovered in these states, e.g. NY,NJ"
-                                                )] = None,
-              from_: Annotated[str | None, Query(alias="from", max_length=300,
+              into: Annotated[str | None, Query(max_length=300, pattern=v.PLACES,
+                                                description="recovered in these states, e.g. NY,NJ")] = None,
+              from_: Annotated[str | None, Query(alias="from", max_length=300, pattern=v.PLACES,
                                                  description="sourced from these states, e.g. GA,VA")] = None,
               year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-              years: Annotated[str | None, Query(max_length=9, description="a range, e.g. 2010-2017")] = None,
-              basis: Annotated[str | None, Query(max_length=80, description="traces | atf_table | table:NAME "
-                                                                            "(default: every basis, labelled)")
-                               ] = None,
+              years: Annotated[str | None, Query(max_length=9, pattern=v.YEARS,
+                                                 description="a range, e.g. 2010-2017 (not with year)")] = None,
+              basis: Annotated[str | None, Query(max_length=80, pattern=v.BASIS,
+                                                 description="traces | atf_table | table:NAME (default: every "
+                                                             "basis, labelled)")] = None,
               level: Annotated[str, Query(pattern="^(state|city|country)$")] = "state",
               top: Annotated[int, Query(ge=1, le=1000)] = 25) -> m.CorridorList:
+    v.years(year, years)
     return lists.corridors(ctx, caller, into=into, from_places=from_, year=year, years=years, basis=basis,
                            level=level, top=top)
 
 
 @router.get("/paths", response_model=m.PathOut, summary="Shortest path between two entity references")
 async def paths(caller: Caller, ctx: Context,
-          source: Annotated[str, Query(min_length=3, max_length=300, description="e.g. person:KEY")],
-          target: Annotated[str, Query(min_length=3, max_length=300, description="e.g. dealer:1-54-12345")],
+          source: Annotated[str, Query(min_length=3, max_length=300, pattern=v.REFERENCE,
+                                       description="e.g. person:KEY")],
+          target: Annotated[str, Query(min_length=3, max_length=300, pattern=v.REFERENCE,
+                                       description="e.g. dealer:1-54-12345")],
           max_hops: Annotated[int, Query(ge=1, le=8)] = 4,
-          types: Annotated[list[str] | None, Query(description="relationship types to follow")] = None,
+          types: Annotated[list[v.PathType] | None, Query(description="relationship types to follow")] = None,
           since: Annotated[dt.date | None, Query(description="ignore dated relationships before this day")] = None,
           ) -> m.PathOut:
-    return graph_views.find_path(ctx, caller, source, target, max_hops=max_hops, types=types, since=since)
+    return graph_views.find_path(ctx, caller, source, target, max_hops=max_hops,
+                                 types=list(types) if types is not None else None, since=since)

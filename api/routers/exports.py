@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from api.routers import validation as v
 from api.routers.common import ERRORS, Caller, Context
 from api.services import exports
 from api.services import models as m
@@ -38,6 +39,7 @@ _GEOJSON_OK: dict[int | str, dict[str, Any]] = {200: {
         "type": "object", "required": ["type", "features"],
         "properties": {"type": {"const": "FeatureCollection"}, "features": {"type": "array", "items": _OBJECT}}}}}}}
 
+# at most one of network, person, dealer: query parameters cannot say so in OpenAPI, so more is a 422
 Network = Annotated[str | None, Query(min_length=1, max_length=200, description="a network id")]
 Person = Annotated[str | None, Query(min_length=1, max_length=200, description="a person key")]
 Dealer = Annotated[str | None, Query(min_length=1, max_length=200, description="a license number or dealer key")]
@@ -54,8 +56,8 @@ Layers = Annotated[list[Literal["corridors", "hubs", "dealers", "recoveries"]] |
 @router.get("/stix", response_class=StixResponse, responses=_STIX_OK, summary="STIX 2.1 bundle of a scope")
 def stix_get(caller: Caller, ctx: Context, network: Network = None, person: Person = None, dealer: Dealer = None,
              state: State = None, year: Year = None, level: Level = None, tlp: Tlp = None) -> StixResponse:
-    scope = m.ExportScope(network=network, person=person, dealer=dealer, state=state, year=year, level=level,
-                          tlp=tlp)
+    scope = v.model(m.ExportScope, network=network, person=person, dealer=dealer, state=state, year=year,
+                    level=level, tlp=tlp)
     return StixResponse(exports.stix_bundle(ctx, caller, scope))
 
 
@@ -69,8 +71,8 @@ def stix_post(body: m.ExportScope, caller: Caller, ctx: Context) -> StixResponse
 def geojson_get(caller: Caller, ctx: Context, network: Network = None, person: Person = None, dealer: Dealer = None,
                 state: State = None, year: Year = None, level: Level = None,
                 layers: Layers = None) -> GeoJsonResponse:
-    scope = m.ExportScope(network=network, person=person, dealer=dealer, state=state, year=year, level=level,
-                          tlp=None)
+    scope = v.model(m.ExportScope, network=network, person=person, dealer=dealer, state=state, year=year,
+                    level=level, tlp=None)
     return GeoJsonResponse(exports.geojson(ctx, caller, scope, layers))
 
 

@@ -25,7 +25,8 @@ class FirearmMatchQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")  # query strings are text: ``top`` is parsed from it
 
-    serial: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9?_*\- ./]+$")
+    serial: str = Field(min_length=1, max_length=40,  # at least 2 readable characters (letters or digits)
+                        pattern=r"^[?_*\- ./]*[A-Za-z0-9][?_*\- ./]*[A-Za-z0-9][A-Za-z0-9?_*\- ./]*$")
     manufacturer: str | None = Field(None, min_length=1, max_length=100)
     model: str | None = Field(None, min_length=1, max_length=100)
     caliber: str | None = Field(None, min_length=1, max_length=40)

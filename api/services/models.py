@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, field_validator, model_validator
 
 from graph.schema import SCHEMA, PropertyType
 
@@ -326,6 +326,26 @@ class SearchOut(Out):
 
 
 # --- requests ------------------------------------------------------------------------------------------------
+# What the OpenAPI document allows is accepted: constraints a schema can state are in it (patterns, bounds,
+# ``not``), and the few it cannot (a placeholder serial, two scope anchors given as query parameters, a cursor
+# this API never issued) are a 422 like any schema violation, never a 400 (docs/security.md).
+
+
+def _whole(value: Any) -> Any:
+    """JSON has one number type: ``26.0`` is the integer 26 (JSON Schema's ``integer`` says so too); strings and
+    booleans stay refused by the strict models."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeInt = Annotated[int, BeforeValidator(_whole)]
+_ANCHORS = ("network", "person", "dealer")
+# at most one of network, person, dealer as non-null strings, in the schema's own words
+_ONE_ANCHOR: dict[str, Any] = {"not": {"anyOf": [
+    {"required": [a, b], "properties": {a: {"type": "string"}, b: {"type": "string"}}}
+    for i, a in enumerate(_ANCHORS) for b in _ANCHORS[i + 1:]]}}
+
 
 class SearchRequest(BaseModel):
     """POST body, so names never travel in a URL (URLs end up in proxy and access logs)."""
@@ -334,7 +354,15 @@ class SearchRequest(BaseModel):
 
     kind: Literal["name", "serial", "license"]
     q: str = Field(min_length=1, max_length=100, description="LAST or LAST, FIRST | a serial | a license number")
-    limit: int = Field(20, ge=1, le=100)
+    limit: WholeInt = Field(20, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _serial_readable(self) -> SearchRequest:
+        from loaders.parsing import normalize_serial
+
+        if self.kind == "serial" and normalize_serial(self.q) is None:
+            raise ValueError("the serial number is empty or a placeholder (NONE, UNKNOWN, ...)")
+        return self
 
 
 class Problem(BaseModel):
@@ -353,16 +381,23 @@ class ExportScope(BaseModel):
     """What a STIX / GeoJSON export covers: at most one of network, person, dealer; otherwise the corridors
     (``year``, ``level``, touching ``state``). ``year`` and ``level`` filter the corridors of every scope."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_ONE_ANCHOR)
 
     network: str | None = Field(None, min_length=1, max_length=200, description="a network id")
     person: str | None = Field(None, min_length=1, max_length=200, description="a person key")
     dealer: str | None = Field(None, min_length=1, max_length=200, description="a license number or dealer key")
     state: str | None = Field(None, pattern="^[A-Z]{2}$", description="corridors touching this state, e.g. NY")
-    year: int | None = Field(None, ge=1900, le=2100, description="corridors of this year")
+    year: WholeInt | None = Field(None, ge=1900, le=2100, description="corridors of this year")
     level: Literal["state", "city", "country"] | None = Field(None, description="corridors at this level")
     tlp: Literal["clear", "green", "amber", "amber+strict", "red"] | None = Field(
         None, description="STIX only: the bundle's TLP (default: the caller's ceiling; above it is 403)")
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> ExportScope:
+        anchors = [name for name in _ANCHORS if getattr(self, name) is not None]
+        if len(anchors) > 1:
+            raise ValueError(f"give at most one of network, person, dealer (got {', '.join(anchors)})")
+        return self
 
 
 GeoLayer = Literal["corridors", "hubs", "dealers", "recoveries"]
