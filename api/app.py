@@ -28,12 +28,12 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import taxii
+from api import taxii, taxii_collections
 from api.audit import AuditLog, GroupCommitWriter
 from api.audit_checkpoints import Checkpointer, signer_for
 from api.limits import BodyLimitMiddleware, CredentialsMiddleware, FailureCounter
 from api.routers import analytics, entities, exports, firearms_match, system
-from api.security import WWW_AUTHENTICATE, Principal, declared_basic, install_security
+from api.security import WWW_AUTHENTICATE, KeyFile, Principal, declared_basic, install_security
 from api.services.snapshot import ApiContext
 from api.settings import Settings
 from graph.errors import TracegraphError, Unauthenticated
@@ -252,10 +252,16 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = settings.open_store(read_only=True)  # the API only reads: workers share the embedded file
+        context: ApiContext | None = None
         try:
-            app.state.context = ApiContext(settings, store)
+            context = app.state.context = ApiContext(settings, store)
+            if settings.api_taxii_warm:
+                taxii_collections.warm(context, taxii_collections.partner_levels(
+                    KeyFile.for_settings(settings).records().values()))
             yield
         finally:
+            if context is not None:
+                taxii_collections.stop(context)
             store.close()
             app.state.audit_writer.close()  # everything queued reaches the disk
             app.state.checkpointer.close()  # and the head is signed

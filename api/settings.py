@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     api_auth_failures_per_minute: int = 20
     api_header_timeout_s: float = 10.0
     api_keep_alive_s: int = 5
+    # TAXII: build the collections partner keys can read in the background at start-up (api/taxii_collections.py)
+    api_taxii_warm: bool = True
     # Hotspot cities (issue 14): algorithms.hotspots rule, e.g. above-national, above-national:1.5, top:20, rate:800
     hotspot_rule: str = "above-national"
 

@@ -202,7 +202,7 @@ def _object(collection_id: str, object_id: str, caller: Principal, ctx: Any) -> 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/", summary="TAXII 2.1 objects (envelope)")
 def objects(collection_id: CollectionId, caller: Caller, ctx: Context, filters: CollectionFilters) -> JSONResponse:
     view = collection_view(ctx, caller, _level(collection_id, caller))
-    return _envelope(view, select(view.entries, view.filters(filters)), filters)
+    return _envelope(view, view.select(filters), filters)
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/",
@@ -228,7 +228,7 @@ def object_versions(collection_id: CollectionId, object_id: ObjectId, caller: Ca
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/", summary="TAXII 2.1 manifest")
 def manifest(collection_id: CollectionId, caller: Caller, ctx: Context, filters: CollectionFilters) -> JSONResponse:
     view = collection_view(ctx, caller, _level(collection_id, caller))
-    chunk, more, token = page(select(view.entries, view.filters(filters)), filters)
+    chunk, more, token = page(view.select(filters), filters)
     rows = [{"id": view.id(e), "date_added": e.added_text, "version": e.version_text, "media_type": STIX}
             for e in chunk]
     body: dict[str, Any] = {"more": more, "objects": rows}

@@ -10,12 +10,15 @@ straw-score ``note``), with the caller's own as each page is served. What a key 
 ``date_added`` follows the template ids (an order no key can derive anything from: it is fixed by a secret salt).
 
 Memory: one collection per level and snapshot, whatever the number of keys; per key only a bounded cache of the
-reverse id map (built when a key asks for a person object by id).
+reverse id map (built when a key asks for a person object by id). With ``api_taxii_warm`` (default on) the server
+builds the collections its partner keys can read in a background thread at start-up, so even the first key's
+first page is a page; other levels (an investigator's RED) are built on their first request.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import threading
@@ -26,13 +29,17 @@ from typing import Any
 
 from exports.stix import bundle_dict, stix_id, to_stix_dated
 from exports.stix_scope import ScopeRecords, collect_scope
-from exports.taxii_filters import Entry, Filters, entry
-from exports.tlp import LABEL_TLP, Clearance, Level, allows, pseudonym
+from exports.taxii_filters import Entry, Filters, entry, select
+from exports.tlp import LABEL_TLP, LEVELS, Clearance, Level, allows, clearance, pseudonym
+from graph.errors import StoreUnavailable
+
+log = logging.getLogger("tracegraph.taxii")
 
 _PSEUDONYM = re.compile(r"person-[0-9a-f]{16}")
 _PERSON_ID = re.compile(r"(?:identity|note)--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _REVERSE_KEYS = 8  # per collection: the reverse id maps of the last 8 salts that asked for a person by id
 _NOWHERE = "\x00no-such-object"
+_SELECTIONS = 16  # per collection: the last 16 distinct filter sets (a list of references each)
 
 builds = 0  # collections built in this process (tests assert one per level, whatever the number of keys)
 
@@ -56,6 +63,24 @@ class LevelCollection:
     salted: frozenset[int]            # id() of the entries that mention a template pseudonym or id
     _reverse: OrderedDict[str, dict[str, str]] = field(default_factory=OrderedDict)
     _reverse_lock: threading.Lock = field(default_factory=threading.Lock)
+    _selected: OrderedDict[tuple[Any, ...], list[Entry]] = field(default_factory=OrderedDict)
+
+    def select(self, filters: Filters) -> list[Entry]:
+        """The entries ``filters`` (in template ids) match, shared by every key: the last few selections are
+        kept, so a new key's first page (no filter: the usual poll) slices a list instead of walking the
+        collection again."""
+        wanted = (filters.added_after, filters.types, filters.ids, filters.versions, filters.spec_versions)
+        with self._reverse_lock:
+            hit = self._selected.get(wanted)
+            if hit is not None:
+                self._selected.move_to_end(wanted)
+                return hit
+        chosen = select(self.entries, filters)
+        with self._reverse_lock:
+            self._selected[wanted] = chosen
+            while len(self._selected) > _SELECTIONS:
+                self._selected.popitem(last=False)
+        return chosen
 
     def view(self, salt: str) -> KeyView:
         return KeyView(self, salt)
@@ -120,6 +145,10 @@ class KeyView:
             return filters
         return Filters(filters.added_after, filters.types, frozenset(self.template_id(i) for i in filters.ids),
                        filters.versions, filters.spec_versions, filters.limit, filters.start)
+
+    def select(self, filters: Filters) -> list[Entry]:
+        """What the caller's filters match, in collection order."""
+        return self.collection.select(self.filters(filters))
 
     def id(self, e: Entry) -> str:
         return self._id(e.id) if id(e) in self.collection.salted else e.id
@@ -213,7 +242,59 @@ def for_context(ctx: Any) -> Collections:
 
 def scope_records(ctx: Any) -> ScopeRecords:
     with ctx.lock:
+        if ctx.__dict__.get("taxii_stopped"):
+            raise StoreUnavailable("the API is shutting down")
         return collect_scope(ctx.store, "all")
+
+
+def partner_levels(records: Iterable[Any]) -> list[tuple[Level, Clearance]]:
+    """The (level, clearance) of every collection an active partner key can read, once per masked variant."""
+    wanted: dict[tuple[Level, bool], tuple[Level, Clearance]] = {}
+    for record in records:
+        if record.revoked is not None or record.role != "partner":
+            continue
+        cleared = clearance(record.role, record.tlp)
+        for lvl in LEVELS:
+            if cleared.may_see(lvl):
+                wanted.setdefault((lvl, masked(cleared, lvl)), (lvl, cleared))
+    return list(wanted.values())
+
+
+def warm(ctx: Any, wanted: list[tuple[Level, Clearance]]) -> threading.Thread | None:
+    """Build ``wanted`` collections in a background thread (the store is read once for all of them), so even the
+    first partner's first page is a page. A request for a level being built waits for that build. Call
+    :func:`stop` before the store closes."""
+    if not wanted:
+        return None
+    collections = for_context(ctx)
+    records: list[ScopeRecords] = []
+
+    def once() -> ScopeRecords:
+        if not records:
+            records.append(scope_records(ctx))
+        return records[0]
+
+    def work() -> None:
+        for lvl, cleared in wanted:
+            if ctx.__dict__.get("taxii_stopped") or for_context(ctx) is not collections:
+                return  # shutting down, or the snapshot was rebuilt
+            try:
+                collections.get(lvl, cleared, once)
+            except Exception as exc:  # a warm-up failure leaves the build to the first request
+                log.warning("TAXII warm-up of TLP:%s stopped: %s", lvl.upper(), type(exc).__name__)
+                return
+        records.clear()
+
+    thread = threading.Thread(target=work, name="taxii-warm", daemon=True)
+    ctx.__dict__["taxii_warm"] = thread
+    thread.start()
+    return thread
+
+
+def stop(ctx: Any) -> None:
+    """No background build touches the store after this returns (the rest of a build works on memory)."""
+    with ctx.lock:
+        ctx.__dict__["taxii_stopped"] = True
 
 
 _CONTEXT_LOCK = threading.Lock()

@@ -24,13 +24,14 @@ LEVEL_ID = {lvl: cid for cid, lvl in COLLECTIONS.items()}
 ROOT = "/taxii2/api1/collections"
 
 
-@pytest.fixture
-def served(sharing_store: EmbeddedStore, tmp_path: Path
+@pytest.fixture(params=[False], ids=["lazy"])
+def served(request: pytest.FixtureRequest, sharing_store: EmbeddedStore, tmp_path: Path
            ) -> Iterator[tuple[TestClient, list[tuple[ApiKeyRecord, str]], ScopeRecords]]:
     records = collect_scope(sharing_store, "all")
     db = sharing_store.path
     sharing_store.close()
-    settings = Settings(db=db, api_keys_file=tmp_path / "keys.json", audit_log=tmp_path / "audit.jsonl")
+    settings = Settings(db=db, api_keys_file=tmp_path / "keys.json", audit_log=tmp_path / "audit.jsonl",
+                        api_taxii_warm=request.param)
     key_file = KeyFile.for_settings(settings)
     partners = [key_file.create("partner", f"partner {n}", "amber") for n in range(5)]
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
@@ -91,3 +92,17 @@ def test_a_key_finds_its_own_person_by_id_and_never_another_keys(served) -> None
     manifest = client.get(f"{ROOT}/{LEVEL_ID['amber']}/manifest/", headers=_headers(first))
     assert {row["id"] for row in manifest.json()["objects"]} >= set(mine)
     assert not {row["id"] for row in manifest.json()["objects"]} & set(theirs)
+
+
+@pytest.mark.parametrize("served", [True], ids=["warm"], indirect=True)
+def test_the_server_builds_what_partners_read_in_the_background_so_no_key_waits_for_a_build(served) -> None:  # type: ignore[no-untyped-def]
+    client, partners, _records = served
+    context = client.app.state.context  # type: ignore[attr-defined]
+    context.__dict__["taxii_warm"].join(timeout=120)
+    shared = taxii_collections.for_context(context)
+    # amber partners read CLEAR, GREEN and AMBER; nobody asked yet, and RED (investigators') is left to its request
+    assert sorted(shared.levels()) == [("amber", True), ("clear", True), ("green", True)]
+    before = taxii_collections.builds
+    for key in partners:
+        assert _person_ids(_objects(client, key, "amber"))
+    assert taxii_collections.builds == before
