@@ -14,6 +14,8 @@ The engine locks its file: one process owns a store at a time. Opening a store t
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -75,6 +77,7 @@ class EmbeddedStore:
             raise StoreNeedsMigration(
                 f"the store {self.path} was written by a Kùzu-based tracegraph and this version uses LadybugDB: "
                 f"convert it with `tracegraph store migrate {self.path} NEW_FILE` (the old file is left as it is)")
+        self._open_kwargs = kwargs
         try:
             self._db = ladybug.Database(str(self.path), **kwargs)
         except RuntimeError as exc:
@@ -103,6 +106,30 @@ class EmbeddedStore:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One loader batch as one transaction: its nodes and relationships are committed together or not at all
+        (a kill -9 inside it leaves none of them; the engine drops the uncommitted work when the file is next
+        opened). On an error the transaction is rolled back and the database reopened: LadybugDB 0.22.0 crashes
+        the process when a later ``COPY`` in the same database writes keys a rolled-back ``COPY`` had written.
+        A full disk is left as it is: the command leaves at once (see :func:`_translate`)."""
+        self._execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except StoreFull:
+            raise
+        except BaseException:
+            with suppress(RuntimeError):  # a failed statement already ended the transaction
+                self._conn.execute("ROLLBACK")
+            self._reopen()
+            raise
+        self._execute("COMMIT")
+
+    def _reopen(self) -> None:
+        self.close()
+        self._db = ladybug.Database(str(self.path), **self._open_kwargs)
+        self._conn = ladybug.Connection(self._db)
 
     # --- execution ---------------------------------------------------------------------------------------------
 
