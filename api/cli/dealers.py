@@ -1,7 +1,7 @@
-"""Dealer transparency profiles: ``tracegraph dealer profile LICENSE`` and ``tracegraph dealer profiles``
-(every dealer), as JSON or CSV; verified facts and estimates are labelled apart (``verified`` / ``estimated``
-objects in JSON, ``verified_*`` / ``estimated_*`` columns in CSV). ``tracegraph dealers --near-hotspots KM``
-(in :mod:`api.cli_analytics`) uses :func:`near_hotspot_rows`."""
+"""Dealer commands: ``tracegraph dealers`` (anomalies against exposure-adjusted peers; ``--near-hotspots KM``:
+dealers near a crime-hotspot city), ``tracegraph dealer profile LICENSE`` and ``tracegraph dealer profiles``
+(transparency profiles, as JSON or CSV; verified facts and estimates are labelled apart: ``verified`` /
+``estimated`` objects in JSON, ``verified_*`` / ``estimated_*`` columns in CSV)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import err, say_missing, settings
+from api.cli.analytics import _emit
+from api.cli.common import err, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput, NotFound
 from graph.store import GraphStore
@@ -69,6 +70,34 @@ def _dealer_key(reference: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
+    @app.command()
+    def dealers(ctx: typer.Context, top: Annotated[int, typer.Option(help="how many")] = 50,
+                fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+                near_hotspots: Annotated[float | None, typer.Option(
+                    "--near-hotspots", metavar="KM", help="instead: dealers within KM of a crime-hotspot city")
+                ] = None) -> None:
+        """Dealers whose traces exceed what peers of the same exposure predict."""
+        _check_format(fmt)
+        if near_hotspots is not None:
+            conf = settings(ctx)
+            with conf.open_store() as store:
+                rows, rule = near_hotspot_rows(store, near_hotspots, conf.hotspot_rule)
+            err.print(rule, highlight=False)
+            if not rows:
+                err.print(f"no dealer with a location within {near_hotspots:g} km of a hotspot: dealers get "
+                          "locations from `tracegraph load ffl FILE` or `tracegraph load inspections FILE`",
+                          highlight=False)
+            _emit(rows, NEAR_COLUMNS, fmt)
+            return
+        with settings(ctx).open_store() as store:
+            rows = store.query("dealer_anomalies", {"limit": top}).rows()
+            if not rows:
+                say_missing(store, "traces")
+        for rank, row in enumerate(rows, start=1):
+            row["rank"] = rank
+        _emit(rows, ["rank", "license_number", "business_name", "state", "traces", "expected", "score",
+                     "indicators"], fmt)
+
     dealer = typer.Typer(help="Dealer transparency profiles (verified facts and labelled estimates).",
                          no_args_is_help=True)
     app.add_typer(dealer, name="dealer")
