@@ -1,7 +1,10 @@
-"""Dealer commands: ``tracegraph dealers`` (anomalies against exposure-adjusted peers; ``--near-hotspots KM``:
-dealers near a crime-hotspot city), ``tracegraph dealer profile LICENSE`` and ``tracegraph dealer profiles``
-(transparency profiles, as JSON or CSV; verified facts and estimates are labelled apart: ``verified`` /
-``estimated`` objects in JSON, ``verified_*`` / ``estimated_*`` columns in CSV)."""
+"""Dealer commands, one group: ``tracegraph dealers list`` (anomalies against exposure-adjusted peers;
+``--near-hotspots KM``: dealers near a crime-hotspot city), ``tracegraph dealers profile LICENSE`` and
+``tracegraph dealers profiles`` (transparency profiles, as JSON or CSV; verified facts and estimates are labelled
+apart: ``verified`` / ``estimated`` objects in JSON, ``verified_*`` / ``estimated_*`` columns in CSV).
+
+The earlier spellings stay accepted (hidden): ``tracegraph dealers [--top N] [--near-hotspots KM]`` without a
+command is ``dealers list``; ``tracegraph dealer profile|profiles`` is ``dealers profile|profiles``."""
 
 from __future__ import annotations
 
@@ -69,92 +72,120 @@ def _dealer_key(reference: str) -> str:
     return parse_reference(f"dealer:{reference}").key
 
 
+ANOMALY_COLUMNS = ["rank", "license_number", "business_name", "state", "traces", "expected", "score", "indicators"]
+
+TopOption = Annotated[int, typer.Option(help="how many")]
+ListFormat = Annotated[str, typer.Option("--format", help="csv | json")]
+NearOption = Annotated[float | None, typer.Option("--near-hotspots", metavar="KM",
+                                                  help="instead: dealers within KM of a crime-hotspot city")]
+
+dealers_app = typer.Typer(help="Dealers: anomalies against exposure-adjusted peers (list), dealers near hotspot "
+                               "cities, transparency profiles (verified facts and labelled estimates).",
+                          invoke_without_command=True)
+# the former top-level `tracegraph dealer profile|profiles`, still accepted (hidden)
+dealer_alias = typer.Typer(help="Same as `tracegraph dealers profile|profiles`.", no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def dealers(ctx: typer.Context, top: Annotated[int, typer.Option(help="how many")] = 50,
-                fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
-                near_hotspots: Annotated[float | None, typer.Option(
-                    "--near-hotspots", metavar="KM", help="instead: dealers within KM of a crime-hotspot city")
-                ] = None) -> None:
-        """Dealers whose traces exceed what peers of the same exposure predict."""
-        _check_format(fmt)
-        if near_hotspots is not None:
-            conf = settings(ctx)
-            with conf.open_store() as store:
-                rows, rule = near_hotspot_rows(store, near_hotspots, conf.hotspot_rule)
-            err.print(rule, highlight=False)
-            if not rows:
-                err.print(f"no dealer with a location within {near_hotspots:g} km of a hotspot: dealers get "
-                          "locations from `tracegraph load ffl FILE` or `tracegraph load inspections FILE`",
-                          highlight=False)
-            _emit(rows, NEAR_COLUMNS, fmt)
-            return
-        with settings(ctx).open_store() as store:
-            rows = store.query("dealer_anomalies", {"limit": top}).rows()
-            if not rows:
-                say_missing(store, "traces")
-        for rank, row in enumerate(rows, start=1):
-            row["rank"] = rank
-        _emit(rows, ["rank", "license_number", "business_name", "state", "traces", "expected", "score",
-                     "indicators"], fmt)
+    app.add_typer(dealers_app, name="dealers")
+    app.add_typer(dealer_alias, name="dealer", hidden=True)
 
-    dealer = typer.Typer(help="Dealer transparency profiles (verified facts and labelled estimates).",
-                         no_args_is_help=True)
-    app.add_typer(dealer, name="dealer")
 
-    @dealer.command("profile")
-    def profile_command(
-            ctx: typer.Context,
-            license_number: Annotated[str, typer.Argument(metavar="LICENSE",
-                                                          help="full FFL number or REGN-DIST-SEQN")],
-            fmt: Annotated[str, typer.Option("--format", help="json | csv")] = "json",
-            out_file: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
-    ) -> None:
-        """One dealer's profile: licence, status, data freshness, inspections with policy context (verified);
-        sales-volume index, weapon categories, nearest hotspot city (estimated)."""
-        from algorithms.dealer_profile import flat, profiles, tables_from_store
-        from algorithms.hotspots import parse_rule
+@dealers_app.callback()
+def dealers_default(
+        ctx: typer.Context,
+        top: Annotated[int, typer.Option(help="how many", hidden=True)] = 50,
+        fmt: Annotated[str, typer.Option("--format", help="csv | json", hidden=True)] = "csv",
+        near_hotspots: Annotated[float | None, typer.Option("--near-hotspots", metavar="KM", hidden=True)] = None,
+) -> None:
+    """Dealers: `list` (anomalies against exposure-adjusted peers; --near-hotspots KM), `profile LICENSE`,
+    `profiles`. `tracegraph dealers [--top N] [--near-hotspots KM]` without a command is `dealers list`."""
+    if ctx.invoked_subcommand is None:
+        list_command(ctx, top=top, fmt=fmt, near_hotspots=near_hotspots)
 
-        _check_format(fmt)
-        key = _dealer_key(license_number)
-        with settings(ctx).open_store() as store:
-            found = profiles(tables_from_store(store, parse_rule(settings(ctx).hotspot_rule)), [key])
-        if not found:
-            raise NotFound("no dealer with that license number")
-        if fmt == "json":
-            text = json.dumps(found[0], default=str, sort_keys=False, allow_nan=False)
-            if out_file is None:
-                print(text)
-            else:
-                out_file.write_text(text + "\n", encoding="utf-8")
-            return
-        row = flat(found[0])
-        write_table([row], list(row), "csv", out_file)
 
-    @dealer.command("profiles")
-    def profiles_command(
-            ctx: typer.Context,
-            fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
-            out_file: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
-    ) -> None:
-        """Every dealer's profile (CSV: one row per dealer, verified_* and estimated_* columns)."""
-        from algorithms.dealer_profile import flat, profiles, tables_from_store
-        from algorithms.hotspots import parse_rule
+@dealers_app.command("list")
+def list_command(ctx: typer.Context, top: TopOption = 50, fmt: ListFormat = "csv", near_hotspots: NearOption = None
+                 ) -> None:
+    """Dealers whose traces exceed what peers of the same exposure predict (--near-hotspots KM: instead, the
+    dealers within KM of a crime-hotspot city)."""
+    _check_format(fmt)
+    if near_hotspots is not None:
+        conf = settings(ctx)
+        with conf.open_store() as store:
+            rows, rule = near_hotspot_rows(store, near_hotspots, conf.hotspot_rule)
+        err.print(rule, highlight=False)
+        if not rows:
+            err.print(f"no dealer with a location within {near_hotspots:g} km of a hotspot: dealers get "
+                      "locations from `tracegraph load ffl FILE` or `tracegraph load inspections FILE`",
+                      highlight=False)
+        _emit(rows, NEAR_COLUMNS, fmt)
+        return
+    with settings(ctx).open_store() as store:
+        rows = store.query("dealer_anomalies", {"limit": top}).rows()
+        if not rows:
+            say_missing(store, "traces")
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    _emit(rows, ANOMALY_COLUMNS, fmt)
 
-        _check_format(fmt)
-        with settings(ctx).open_store() as store:
-            everything = profiles(tables_from_store(store, parse_rule(settings(ctx).hotspot_rule)))
-            if not everything:
-                say_missing(store, "dealers")
-        if fmt == "json":
-            text = json.dumps(everything, default=str, allow_nan=False) + "\n"
-            if out_file is None:
-                sys.stdout.write(text)
-            else:
-                out_file.write_text(text, encoding="utf-8", newline="")
+
+def profile_command(
+        ctx: typer.Context,
+        license_number: Annotated[str, typer.Argument(metavar="LICENSE", help="full FFL number or REGN-DIST-SEQN")],
+        fmt: Annotated[str, typer.Option("--format", help="json | csv")] = "json",
+        out_file: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
+) -> None:
+    """One dealer's profile: licence, status, data freshness, inspections with policy context (verified);
+    sales-volume index, weapon categories, nearest hotspot city (estimated)."""
+    from algorithms.dealer_profile import flat, profiles, tables_from_store
+    from algorithms.hotspots import parse_rule
+
+    _check_format(fmt)
+    key = _dealer_key(license_number)
+    with settings(ctx).open_store() as store:
+        found = profiles(tables_from_store(store, parse_rule(settings(ctx).hotspot_rule)), [key])
+    if not found:
+        raise NotFound("no dealer with that license number")
+    if fmt == "json":
+        text = json.dumps(found[0], default=str, sort_keys=False, allow_nan=False)
+        if out_file is None:
+            print(text)
         else:
-            rows = [flat(p) for p in everything]
-            columns = list(rows[0]) if rows else ["verified_license_number"]
-            write_table(rows, columns, "csv", out_file)
-        if out_file is not None:
-            err.print(f"{len(everything)} dealer profiles written to {out_file}")
+            out_file.write_text(text + "\n", encoding="utf-8")
+        return
+    row = flat(found[0])
+    write_table([row], list(row), "csv", out_file)
+
+
+def profiles_command(
+        ctx: typer.Context,
+        fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+        out_file: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
+) -> None:
+    """Every dealer's profile (CSV: one row per dealer, verified_* and estimated_* columns)."""
+    from algorithms.dealer_profile import flat, profiles, tables_from_store
+    from algorithms.hotspots import parse_rule
+
+    _check_format(fmt)
+    with settings(ctx).open_store() as store:
+        everything = profiles(tables_from_store(store, parse_rule(settings(ctx).hotspot_rule)))
+        if not everything:
+            say_missing(store, "dealers")
+    if fmt == "json":
+        text = json.dumps(everything, default=str, allow_nan=False) + "\n"
+        if out_file is None:
+            sys.stdout.write(text)
+        else:
+            out_file.write_text(text, encoding="utf-8", newline="")
+    else:
+        rows = [flat(p) for p in everything]
+        columns = list(rows[0]) if rows else ["verified_license_number"]
+        write_table(rows, columns, "csv", out_file)
+    if out_file is not None:
+        err.print(f"{len(everything)} dealer profiles written to {out_file}")
+
+
+for _group in (dealers_app, dealer_alias):
+    _group.command("profile")(profile_command)
+    _group.command("profiles")(profiles_command)
