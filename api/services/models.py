@@ -387,7 +387,8 @@ class ExportScope(BaseModel):
     person: str | None = Field(None, min_length=1, max_length=200, description="a person key")
     dealer: str | None = Field(None, min_length=1, max_length=200, description="a license number or dealer key")
     state: str | None = Field(None, pattern="^[A-Z]{2}$", description="corridors touching this state, e.g. NY")
-    year: WholeInt | None = Field(None, ge=1900, le=2100, description="corridors of this year")
+    year: Annotated[int, Field(ge=1900, le=2100), BeforeValidator(_whole)] | None = Field(
+        None, description="corridors of this year")
     level: Literal["state", "city", "country"] | None = Field(None, description="corridors at this level")
     tlp: Literal["clear", "green", "amber", "amber+strict", "red"] | None = Field(
         None, description="STIX only: the bundle's TLP (default: the caller's ceiling; above it is 403)")
