@@ -212,6 +212,7 @@ class Collections:
         self._built: dict[tuple[Level, bool], LevelCollection] = {}
         self._locks: dict[tuple[Level, bool], threading.Lock] = {}
         self._guard = threading.Lock()
+        self.builds = 0  # collections this snapshot built (tests: one per level, whatever the number of keys)
 
     def get(self, lvl: Level, clearance: Clearance, records: Callable[[], ScopeRecords]) -> LevelCollection:
         key = (lvl, masked(clearance, lvl))
@@ -224,6 +225,7 @@ class Collections:
             hit = self._built.get(key)
             if hit is None:
                 hit = self._built[key] = build(records(), lvl, clearance)
+                self.builds += 1
             return hit
 
     def levels(self) -> Iterable[tuple[Level, bool]]:
