@@ -158,12 +158,7 @@ class SnapshotPort:
         return ranked
 
     def details(self, name: ListName, keys: Sequence[str]) -> list[dict[str, Any]]:
-        label = LISTS[name][0]
-        rows = self.snapshot.nodes[label].many(list(keys))
-        if label == "Person":
-            network_of = self.snapshot.network_of
-            rows = [{**row, "network_id": network_of.get(str(row["person_key"]))} for row in rows]
-        return rows
+        return self.snapshot.nodes[LISTS[name][0]].many(list(keys))  # persons' network_id is MEMBER_OF's
 
     def flows(self, level: str | None) -> pd.DataFrame:
         locations = self.snapshot.nodes["Location"]
@@ -212,13 +207,12 @@ class SnapshotPort:
                 for inspection in snapshot.nodes["Inspection"].many(snapshot.inspections_of.get(dealer_key, []))]
 
 
-def snapshot_ranked(snapshot_nodes: dict[str, Any], network_of: dict[str, str]) -> dict[str, Ranked]:
+def snapshot_ranked(snapshot_nodes: dict[str, Any]) -> dict[str, Ranked]:
     """The three lists of a snapshot being built, ranked by the same function as :class:`StorePort`'s."""
     out: dict[str, Ranked] = {}
     for name, (label, key, score, filters) in LISTS.items():
         table = snapshot_nodes[label].table
         keys = table.column(key).to_pylist()
-        columns = {f: (table.column(column).to_pylist() if column != "network_id" or label != "Person"
-                       else [network_of.get(str(k)) for k in keys]) for f, column in filters.items()}
+        columns = {f: table.column(column).to_pylist() for f, column in filters.items()}
         out[name] = rank(keys, table.column(score).to_pylist(), columns)
     return out

@@ -188,6 +188,14 @@ def _with_key_lookup(index: PathIndex) -> PathIndex:
     return index
 
 
+def _with_membership(persons: NodeTable, network_of: dict[str, str]) -> NodeTable:
+    """Persons with ``network_id`` read from MEMBER_OF (the one membership fact), whatever the property holds."""
+    column = pa.array([network_of.get(str(k)) for k in persons.table.column("person_key").to_pylist()],
+                      type=pa.string())
+    table = persons.table.set_column(persons.table.column_names.index("network_id"), "network_id", column)
+    return NodeTable(persons.label, table, persons.rows)
+
+
 def build_snapshot(store: GraphStore) -> Snapshot:
     started = time.perf_counter()
     nodes = {label: NodeTable.load(store, label) for label in SNAPSHOT_LABELS}
@@ -200,7 +208,8 @@ def build_snapshot(store: GraphStore) -> Snapshot:
                 if n is not None}
     network_of = {str(p): str(n) for p, n in zip(members.column("src").to_pylist(), members.column("dst").to_pylist(),
                                                  strict=True)}
-    ranked = snapshot_ranked(nodes, network_of)
+    nodes["Person"] = _with_membership(nodes["Person"], network_of)
+    ranked = snapshot_ranked(nodes)
     snapshot = Snapshot(
         nodes=nodes,
         flows=flows,
