@@ -10,8 +10,9 @@ from algorithms.paths import EntityRef, parse_reference
 from api.security import Principal
 from api.services import models as m
 from api.services import transparency
-from api.services.chain_view import snapshot_chain
+from api.services.firearm_chain import firearm_chain as shared_chain
 from api.services.graph_views import neighbourhood
+from api.services.port import SnapshotPort
 from api.services.ranking import parse_indicators as indicators
 from api.services.release import Release
 from api.services.snapshot import ApiContext
@@ -41,7 +42,7 @@ def _chain_person(release: Release, key: str, last: str | None, first: str | Non
 def get_firearm(context: ApiContext, principal: Principal, firearm_key: str) -> m.FirearmOut:
     release = Release(principal)
     firearm = release.require("Firearm", _node(context, "Firearm", firearm_key))
-    chain: FirearmChain = snapshot_chain(context.snapshot, firearm_key)
+    chain: FirearmChain = shared_chain(SnapshotPort(context.snapshot), EntityRef("Firearm", firearm_key))
     withheld: list[str] = []
     sales = [m.ChainSale(dealer_key=s.dealer_key, license_number=s.license_number, business_name=s.business_name,
                          premise_city=s.premise_city, premise_state=s.premise_state, sale_date=s.sale_date)

@@ -56,6 +56,9 @@ class ReadPort(Protocol):
     def inspections(self, dealer_key: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
         """The dealer's inspections, each with the violations cited."""
 
+    def chain_row(self, firearm_key: str) -> dict[str, Any] | None:
+        """The row ``cypher/firearm_chain.cypher`` returns for one firearm (None: no such firearm)."""
+
 
 def estimates_of(tables: ProfileTables) -> dict[str, dict[str, Any]]:
     """:func:`algorithms.dealer_profile.estimate_table` as dicts by dealer key, with the hotspot rule in words."""
@@ -147,6 +150,11 @@ class StorePort:
                 for inspection in json_safe(mine.to_dict("records"))]
 
 
+    def chain_row(self, firearm_key: str) -> dict[str, Any] | None:
+        rows = self.store.query("firearm_chain", {"firearm_key": firearm_key}).rows()
+        return rows[0] if rows else None
+
+
 class SnapshotPort:
     """The in-memory snapshot ``tracegraph serve`` answers from (lists ranked once, when it is built)."""
 
@@ -199,6 +207,11 @@ class SnapshotPort:
                 snapshot.derived[key] = estimates_of(tables)
             found: dict[str, dict[str, Any]] = snapshot.derived[key]
             return found
+
+    def chain_row(self, firearm_key: str) -> dict[str, Any] | None:
+        from api.services.chain_view import chain_row
+
+        return chain_row(self.snapshot, firearm_key)
 
     def inspections(self, dealer_key: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
         snapshot = self.snapshot

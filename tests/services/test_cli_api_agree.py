@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -163,6 +164,30 @@ def test_path(demo: Surfaces) -> None:
             assert [(n["label"], n["key"]) for n in cli["nodes"]] == [(n["label"], n["key"]) for n in api["nodes"]]
             found += cli["found"]
     assert found
+
+
+def test_firearm_chain(demo: Surfaces) -> None:
+    """Recovered guns bought by the top of the straw queue: the CLI's chain and the API's are the same."""
+    from graph.embedded_store import EmbeddedStore
+
+    with EmbeddedStore(demo.world.cli_db) as store:
+        recovered = store.edge_list("RECOVERED_IN", "Firearm", "Recovery").column("src").to_pylist()
+        linked = store.edge_list("NIBIN_LINK", "Recovery", "Recovery").column("src").to_pylist()
+        by_trace = dict(zip(store.edge_list("RECOVERED_IN", "Firearm", "Recovery").column("dst").to_pylist(),
+                            recovered, strict=True))
+    keys = sorted(set(recovered))[:8] + [by_trace[t] for t in sorted(set(linked))[:4] if t in by_trace]
+    assert len(keys) >= 10
+    for key in keys:
+        cli = demo.cli("firearms", "chain", f"firearm:{key}")
+        api = demo.api(f"/api/v1/firearms/{quote(key, safe='')}")
+        assert cli["firearm_key"] == api["firearm"]["firearm_key"] == key
+        assert [(s["dealer_key"], s["sale_date"]) for s in cli["sales"]] == [
+            (s["dealer_key"], s["sale_date"]) for s in api["sales"]]
+        assert [(p["person_key"], p["sale_id"], p["purchase_date"]) for p in cli["purchases"]] == [
+            (p["purchaser"]["person_key"], p["sale_id"], p["purchase_date"]) for p in api["purchases"]]
+        assert [(r["trace_id"], [x["person_key"] for x in r["possessors"]]) for r in cli["recoveries"]] == [
+            (r["trace_id"], [x["person_key"] for x in r["possessors"]]) for r in api["recoveries"]]
+        assert [n["lead_id"] for n in cli["nibin_links"]] == [n["lead_id"] for n in api["nibin_links"]]
 
 
 def _stix_members(bundle: dict[str, Any], network_id: str) -> set[str]:
