@@ -13,7 +13,7 @@ from typing import Any, Literal
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from api.services.lists import decode_cursor
+from api.services.ranking import decode_cursor
 from graph.errors import InvalidInput
 
 # corridors: two-letter state codes (any case) or location keys, comma-separated, blanks ignored
