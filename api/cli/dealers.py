@@ -121,6 +121,10 @@ def profile_command(
         emit_document(found[0], out_file=out_file)
         return
     row = flat(found[0])
+    if fmt == "table":  # one dealer: a field | value table, not one row of 40 columns
+        emit([{"field": k, "value": v} for k, v in row.items()], ["field", "value"], fmt, out_file=out_file,
+             title=row.get("verified_license_number") or "")
+        return
     emit([row], list(row), fmt, out_file=out_file)
 
 

@@ -185,6 +185,8 @@ def test_public_files_corridors_dealers_and_profiles(public: Path) -> None:
     assert profile["verified"]["data_as_of"] == "2025-01-01"
     one = list(csv.DictReader(io.StringIO(run(public, "dealers", "profile", NC_DEALER, "--format", "csv"))))
     assert len(one) == 1 and one[0]["verified_license_number"]
+    shown = run(public, "dealers", "profile", NC_DEALER, "--format", "table")
+    assert "verified_license_number" in shown and NC_DEALER in shown  # one dealer: field | value rows
 
 
 def test_an_unknown_format_is_refused_before_the_store_is_read(tmp_path: Path) -> None:
