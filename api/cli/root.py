@@ -52,7 +52,7 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "dealers": ("dealers", "Dealers: anomalies against exposure-adjusted peers (list), dealers near hotspot cities, "
                            "transparency profiles (verified facts and labelled estimates)."),
     "dealer": ("dealers", None),
-    "firearms": ("firearms", "Damaged-serial matching and serial batches."),
+    "firearms": ("firearms", "Damaged-serial matching, trace chains and serial batches."),
     "stolen": ("stolen", "Lost/stolen firearm reports checked against recoveries."),
     "trace-requests": ("export", "Write the recoveries not yet traced as a ready-to-submit CSV of ATF Form 3312.1 "
                                  "fields."),
