@@ -48,6 +48,8 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "chokepoints": ("analytics", "Dealers, persons, cities and corridors ranked by the recovered-gun flow their "
                                  "disruption would stop."),
     "path": ("analytics", "Shortest path between two entities (person:, dealer:, firearm:, recovery:, location:)."),
+    "search": ("analytics", "Find a person by name, a firearm by serial or a dealer by license number (JSON; the "
+                            "same answer as POST /api/v1/search)."),
     "evaluate": ("analytics", "Score the current analysis against a simulator truth file, beside rule baselines."),
     "dealers": ("dealers", "Dealers: anomalies against exposure-adjusted peers (list), dealers near hotspot cities, "
                            "transparency profiles (verified facts and labelled estimates)."),

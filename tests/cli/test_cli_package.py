@@ -44,10 +44,10 @@ def test_help_lists_every_command_with_its_own_first_help_paragraph() -> None:
             text = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
             listed = COMMANDS[name][1]
             if command.hidden:
-                assert listed is None and f" {name} " not in shown
+                assert listed is None and f"│ {name} " not in shown
             else:
                 assert listed is not None and " ".join(listed.split()) == " ".join(text.split()), name
-                assert f" {name} " in shown
+                assert f"│ {name} " in shown
     group = typer.main.get_group(app)
     assert set(group.list_commands(None)) == set(COMMANDS)  # type: ignore[arg-type]
 
