@@ -35,6 +35,7 @@ from algorithms.corridors import Corridors, corridors, state_coordinates
 from algorithms.networks import COLUMNS as network_columns
 from algorithms.networks import network_parameters, network_table
 from algorithms.projection import person_projection
+from algorithms.retention import PURGED_PREFIX
 from algorithms.tables import AnalysisTables, load_tables
 from graph.store import GraphStore
 from loaders.kinds import NEEDS as LOAD_NEEDS
@@ -322,6 +323,7 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
             "suspects": result.networks["suspects"].astype("int64"), "reason": result.networks["reason"],
             "ties": [json.dumps(t, sort_keys=True) for t in result.networks["ties"]], "analysis_run_id": run}))
         members = result.networks.explode("members")
+        members = members[~members["members"].astype(str).str.startswith(PURGED_PREFIX)]  # stand-ins: nobody
         store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
             "from_key": members["members"], "to_key": members["network_id"], "analysis_run_id": run}))
 

@@ -28,6 +28,7 @@ from api import (
     cli_load,
     cli_neo4j,
     cli_report,
+    cli_retention,
     cli_simulate,
     cli_stolen,
     cli_store,
@@ -69,10 +70,18 @@ def _global(
 def init(ctx: typer.Context) -> None:
     """Create the schema in the configured store (idempotent)."""
     conf = settings(ctx)
+    from algorithms import retention
+
     with conf.open_store() as store:
         store.init_schema()
+        new = not retention.has_policy(store)
+        if new:
+            retention.set_policy(store, retention.policy_named(retention.DEFAULT_POLICY))
+        policy = retention.current_policy(store)
     where = conf.db if conf.store == "embedded" else conf.neo4j_uri
     err.print(f"schema ready in {conf.store} store {where}")
+    err.print(f"retention policy: {policy.name}" + (" (the default; see `tracegraph retention policy`)" if new
+                                                    else ""), highlight=False)
 
 
 @app.command()
@@ -132,6 +141,7 @@ cli_stolen.register(app)
 cli_report.register(app)
 cli_store.register(app)
 cli_neo4j.register(app)
+cli_retention.register(app)
 
 
 def main() -> None:

@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         """Score straw purchasers and dealers, find networks, centrality and corridors; write results back."""
         from algorithms.analyze import analyze as run_analysis
         from algorithms.analyze import write_back
+        from algorithms.retention import overdue as retention_overdue
 
         started = datetime.now(UTC)
         with settings(ctx).open_store() as store:
@@ -60,6 +61,9 @@ def register(app: typer.Typer) -> None:
             result = run_analysis(store, seed=seed, progress=lambda step: err.print(f"  {step}", highlight=False),
                                   **options)
             write_back(store, result, started_at=started)
+            overdue = retention_overdue(store, datetime.now(UTC).date())
+        if overdue:
+            err.print(overdue, highlight=False)
         record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings,
                   "code_version": result.parameters["code_version"]}
         if as_json:

@@ -128,6 +128,8 @@ class EmbeddedStore:
         """Add the properties the schema declares that an older store's tables lack (``CREATE … IF NOT EXISTS``
         leaves existing tables as they were); existing values stay, new columns start null. Returns
         ``Table.property`` for each column added."""
+        for statement in embedded_ddl(self.schema):  # labels and types the schema gained: new tables
+            self._execute(statement)
         added = []
         tables = [(n.name, n.properties) for n in self.schema.nodes]
         tables += [(r.name, r.properties) for r in self.schema.relationships]

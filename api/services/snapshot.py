@@ -237,20 +237,47 @@ def build_snapshot(store: GraphStore) -> Snapshot:
 
 
 class ApiContext:
-    """What request handlers share: settings, the store (one owner, used under ``lock``) and the snapshot."""
+    """What request handlers share: settings, the store (one owner, used under ``lock``) and the snapshot.
+
+    The snapshot follows the store's change stamp (:func:`algorithms.retention.change_stamp`, moved by every
+    purge, hold or subject change): at most every ``api_change_check_s`` seconds a request compares it with the
+    stamp the snapshot was built at and rebuilds on a change, so a purge made through another process (a daily
+    ``retention apply`` against Neo4j) leaves no copy of a removed identity in a running server."""
 
     def __init__(self, settings: Settings, store: GraphStore) -> None:
         self.settings = settings
         self.store = store
         self.lock = threading.Lock()
+        self._checking = threading.Lock()
+        self._checked = time.monotonic()
         with self.lock:
+            self._stamp = _change_stamp(store)
             self._snapshot = build_snapshot(store)
         _warm(self._snapshot)
         _freeze()
 
     @property
     def snapshot(self) -> Snapshot:
+        if time.monotonic() - self._checked >= self.settings.api_change_check_s:
+            self.refresh_if_changed()
         return self._snapshot
+
+    def refresh_if_changed(self) -> bool:
+        """Rebuild when the store's change stamp moved since the snapshot was built (one thread checks; the
+        others keep answering from the current snapshot meanwhile). True if it rebuilt."""
+        if not self._checking.acquire(blocking=False):
+            return False
+        try:
+            self._checked = time.monotonic()
+            with self.lock:
+                stamp = _change_stamp(self.store)
+            if stamp == self._stamp:
+                return False
+            self.rebuild()
+            self._stamp = stamp
+            return True
+        finally:
+            self._checking.release()
 
     def rebuild(self) -> Snapshot:
         with self.lock:
@@ -259,6 +286,12 @@ class ApiContext:
         self._snapshot = fresh
         _freeze()
         return fresh
+
+
+def _change_stamp(store: GraphStore) -> Any:
+    from algorithms.retention import change_stamp
+
+    return change_stamp(store)
 
 
 def _warm(snapshot: Snapshot) -> None:
