@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.cli_common import emit_json, err, out, settings
+from api.cli.common import emit_json, err, out, settings
 from api.settings import Settings
 from graph.errors import InvalidInput
 

@@ -1,0 +1,77 @@
+"""The store itself: ``tracegraph init`` (schema), ``tracegraph stats`` (counts) and ``tracegraph store …``
+(migration from the Kùzu-era format)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from api.cli.common import emit_json, err, out, settings
+
+store_app = typer.Typer(help="The store file itself: migrate a Kùzu-era store to LadybugDB.", no_args_is_help=True)
+
+
+@store_app.command("migrate")
+def migrate(old: Annotated[Path, typer.Argument(help="a store written by a Kùzu-based tracegraph (left unchanged)")],
+            new: Annotated[Path, typer.Argument(help="the LadybugDB store to create (must not exist)")],
+            as_json: Annotated[bool, typer.Option("--json", help="print the report as one JSON object")] = False,
+            ) -> None:
+    """Convert a Kùzu-era store: export it with Kùzu 0.11.3 in a separate process, import it with LadybugDB,
+    verify the count of every node label and relationship type, bring the schema up to date."""
+    from graph.migrate import migrate_kuzu_store
+
+    err.print(f"exporting {old} with Kùzu (read-only) …")
+    report = migrate_kuzu_store(old, new)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict()) + "\n")
+        return
+    nodes = sum(report.after["nodes"].values())
+    rels = sum(report.after["relationships"].values())
+    err.print(f"migrated {old} (Kùzu {report.kuzu_version}) -> {new}: {nodes:,} nodes and {rels:,} relationships, "
+              f"counts equal per label and type; schema columns added: {len(report.schema_changes)}")
+    err.print(f"use it with: export TRACEGRAPH_DB={new}")
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the schema in the configured store (idempotent)."""
+    from algorithms import retention
+
+    conf = settings(ctx)
+    with conf.open_store() as store:
+        store.init_schema()
+        new = not retention.has_policy(store)
+        if new:
+            retention.set_policy(store, retention.policy_named(retention.DEFAULT_POLICY))
+        policy = retention.current_policy(store)
+    where = conf.db if conf.store == "embedded" else conf.neo4j_uri
+    err.print(f"schema ready in {conf.store} store {where}")
+    err.print(f"retention policy: {policy.name}" + (" (the default; see `tracegraph retention policy`)" if new
+                                                    else ""), highlight=False)
+
+
+def stats(ctx: typer.Context,
+          as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False) -> None:
+    """Count nodes per label and relationships per type (every one, zeros included)."""
+    with settings(ctx).open_store() as store:
+        counts = store.counts()
+    if as_json:
+        emit_json(counts)
+        return
+    for section in ("nodes", "relationships"):
+        table = Table(title=section)
+        table.add_column("name")
+        table.add_column("count", justify="right")
+        for name, count in counts[section].items():
+            table.add_row(name, f"{count:,}")
+        out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("stats")(stats)
+    app.add_typer(store_app, name="store")
