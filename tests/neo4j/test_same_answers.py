@@ -193,7 +193,9 @@ def _plain(value: Any, root: str) -> Any:
 
 
 # Written by analyze's write-back and `firearms batches` on both stores above (their results are compared there).
-_WRITES = {"networks_clear", "firearms_batches_clear"}
+_WRITES = {"networks_clear", "firearms_batches_clear",
+           # the retention purge: run on both stores, results compared, in tests/neo4j/test_retention_neo4j.py
+           "retention_unlink_sales", "retention_delete_persons", "retention_lapse_subjects"}
 _BY_LOAD_TIME = {"load_runs"}  # ordered by when each file was loaded: the two loads ran at different times
 
 
