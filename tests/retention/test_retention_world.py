@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,42 +19,10 @@ from api.app import create_app
 from api.security import KeyFile
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
+from tests.retention.retention_world import run
 
-TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 DEALER_FIGURES = ("trace_count", "short_ttc_share", "multiple_sale_share", "obliterated_share", "expected_traces",
                   "anomaly_score", "anomaly_indicators", "sales_index", "sales_index_confidence")
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*TRACEGRAPH, *args], capture_output=True, text=True, timeout=900, cwd=cwd,
-                            env={**os.environ, "TRACEGRAPH_DEBUG": "1"})
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
-
-
-@pytest.fixture(scope="session")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dt.date]:
-    root = tmp_path_factory.mktemp("retention_world")
-    run("simulate", "--scale", "small", "--seed", "5", "--out", str(root / "w"))
-    db = root / "world.lbug"
-    run("--db", str(db), "init", cwd=root)
-    for kind, name in (("ffl", "ffl_list.txt"), ("traces", "traces.csv"), ("multiple-sales", "multiple_sales.csv")):
-        run("--db", str(db), "load", kind, str(root / "w" / name), cwd=root)
-    analyzed = run("--db", str(db), "analyze", cwd=root)
-    # the world's reports are years old: analyze says, in one line, that records are past the policy
-    assert len([line for line in analyzed.stderr.splitlines() if "retention apply --as-of" in line]) == 1
-    with EmbeddedStore(db) as store:  # the world's last sale: the as-of date of its purge
-        last = max(d for d in store.edge_list("PURCHASED", "Person", "Firearm", ("purchase_date",))
-                   .column("purchase_date").to_pylist() if d is not None)
-    return db, last
-
-
-@pytest.fixture
-def world(world_template: tuple[Path, dt.date], tmp_path: Path) -> tuple[Path, dt.date]:
-    db, last = world_template
-    copy = tmp_path / "world.lbug"
-    shutil.copy(db, copy)
-    return copy, last
 
 
 def dealer_figures(store: EmbeddedStore) -> list[dict[str, Any]]:
