@@ -33,6 +33,7 @@ from graph.store import (
     content_props,
     created_rows,
     empty_counts,
+    in_key_order,
     stamp_new,
     stamps_versions,
     version_stamp,
@@ -236,7 +237,7 @@ class Neo4jStore:
         table = self._read(text).arrow()
         schema = pa.schema([("src", pa.string()), ("dst", pa.string())]
                            + [(p, ARROW_TYPES[rel.prop(p).type]) for p in properties])
-        return table.cast(schema) if table.num_rows else schema.empty_table()
+        return in_key_order(table.cast(schema)) if table.num_rows else schema.empty_table()
 
     def node_table(self, label: str, properties: tuple[str, ...] = ()) -> pa.Table:
         node = self.schema.node(label)
@@ -245,7 +246,7 @@ class Neo4jStore:
         table = self._read(f"MATCH (n:{quote(node.name)}) RETURN {', '.join(returns)}").arrow()
         schema = pa.schema([("key", ARROW_TYPES[node.key_property.type])]
                            + [(p, ARROW_TYPES[node.prop(p).type]) for p in properties])
-        return table.cast(schema) if table.num_rows else schema.empty_table()
+        return in_key_order(table.cast(schema), ["key"]) if table.num_rows else schema.empty_table()
 
     def counts(self) -> dict[str, dict[str, int]]:
         counts = empty_counts(self.schema)
