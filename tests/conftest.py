@@ -40,7 +40,7 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServ
         return
     missing = missing_tools()
     require(not missing, f"the local Neo4j server needs {' and '.join(missing)} on PATH (Java 17+, Maven)")
-    server = LocalNeo4j(tmp_path_factory.mktemp("neo4j-home"))
+    server = LocalNeo4j(tmp_path_factory.mktemp("neo4j-home"), gds=True)  # with Graph Data Science (engine gds)
     server.start()
     try:
         yield Neo4jServer(server.uri, server.user, server.password, server)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -25,6 +26,7 @@ from api.cli import app
 from api.cli_demo import LOADS
 from cypher import registry
 from graph.embedded_store import EmbeddedStore
+from graph.errors import InvalidInput
 from graph.neo4j_store import Neo4jStore
 from graph.store import GraphStore
 from tests.neo4j_support import Neo4jServer
@@ -190,8 +192,9 @@ _BY_LOAD_TIME = {"load_runs"}  # ordered by when each file was loaded: the two l
 
 
 def _shared_names() -> list[str]:
+    """Statements both stores have (Bloom's and Graph Data Science's exist only in Neo4j's dialect)."""
     reg = registry()
-    return [n for n in reg.names() if not n.startswith("bloom_") and n not in _WRITES]
+    return [n for n in reg.names() if not n.startswith(("bloom_", "gds_")) and n not in _WRITES]
 
 
 @pytest.mark.parametrize("name", _shared_names())
@@ -322,3 +325,47 @@ def test_http_api_serves_the_same_answers_from_neo4j(twins: Twins, params: dict[
     # the page is ranked by the float score itself, then the key: the same persons in the same order on both stores
     assert [i["person_key"] for i in straw_e["items"]] == [i["person_key"] for i in straw_n["items"]]
     same(answers["embedded"], answers["neo4j"], "api")
+
+
+# --- Graph Data Science (last: it rewrites the Neo4j twin's networks, then restores them) -----------------------
+
+def test_analyze_with_gds_finds_networks_and_centrality_like_igraph(twins: Twins) -> None:
+    """``analyze --engine gds`` runs Leiden, PageRank and sampled betweenness inside Neo4j and writes them back; on
+    the same projection GDS's modularity Leiden agrees with igraph's (NMI) and PageRank matches igraph's."""
+    import igraph as ig
+
+    from algorithms import straw_features
+    from algorithms.analyze import NETWORK_LAYERS, analyze, write_back
+    from algorithms.communities import leiden
+    from algorithms.gds import person_networks
+    from algorithms.projection import person_projection
+    from algorithms.tables import load_tables
+
+    with twins.open("neo4j") as store:
+        pairs = straw_features.compute(load_tables(store)).pairs
+        projection = person_projection({layer: pairs.loc[pairs["kind"] == kind, ["a", "b"]].rename(
+            columns={"a": "person_a", "b": "person_b"}) for kind, layer in NETWORK_LAYERS.items()
+            if (pairs["kind"] == kind).any()})
+        found = person_networks(store, projection, seed=SEED)
+    local = leiden(projection.graph, resolution=1.0, seed=SEED, weights=projection.weight)
+    assert projection.graph.vcount() > 100 and len(set(found.membership.tolist())) > 10
+    assert ig.compare_communities(found.membership.tolist(), local.membership.tolist(), method="nmi") > 0.85
+    assert abs(found.modularity - local.quality) < 0.05
+    igraph_rank = np.asarray(projection.graph.pagerank(weights=projection.weight.tolist()))
+    assert np.corrcoef(found.pagerank, igraph_rank)[0, 1] > 0.99
+    assert found.params["gds_version"].startswith("2.")
+
+    try:
+        record = json.loads(twins.cli("neo4j", "analyze", "--engine", "gds", "--seed", str(SEED), "--json"))
+        assert record["summary"]["networks"] > 0
+        with twins.open("neo4j") as store:
+            algorithms = store._read("MATCH (n:Network) RETURN DISTINCT n.algorithm AS a").arrow().column(0)
+            assert algorithms.to_pylist() == ["gds-leiden"]
+            scored = store._read("MATCH (p:Person) WHERE p.pagerank IS NOT NULL AND p.network_id IS NOT NULL "
+                                 "RETURN count(p)").scalar()
+            assert scored > 100
+        embedded = CliRunner().invoke(app, ["analyze", "--engine", "gds"], env=twins.env("embedded"))
+        assert isinstance(embedded.exception, InvalidInput) and "neo4j store" in str(embedded.exception)
+    finally:  # the twin goes back to the igraph analysis the other tests compared
+        with twins.open("neo4j") as store:
+            write_back(store, analyze(store, seed=SEED), started_at=datetime(2026, 1, 1, tzinfo=UTC))
