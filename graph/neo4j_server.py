@@ -41,6 +41,11 @@ def missing_tools() -> list[str]:
     return [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
 
 
+def gds_missing_tools() -> list[str]:
+    """What building the Graph Data Science extension needs beyond :func:`missing_tools`: a JDK's compiler."""
+    return [tool for tool in ("javac",) if shutil.which(tool) is None]
+
+
 def lib_dir(pom: Path = POM) -> Path:
     return Path(os.environ.get("TRACEGRAPH_NEO4J_LIB") or pom.parent / "target" / "lib")
 

@@ -334,6 +334,12 @@ def test_analyze_with_gds_finds_networks_and_centrality_like_igraph(twins: Twins
     the same projection GDS's modularity Leiden agrees with igraph's (NMI) and PageRank matches igraph's."""
     import igraph as ig
 
+    from graph.neo4j_server import gds_missing_tools
+    from tests.conftest import require
+
+    require(twins.server.local is None or twins.server.local.gds,
+            f"building the Graph Data Science extension needs {', '.join(gds_missing_tools())} (a JDK)")
+
     from algorithms import straw_features
     from algorithms.analyze import NETWORK_LAYERS, analyze, write_back
     from algorithms.communities import leiden
