@@ -36,7 +36,6 @@ pytestmark = pytest.mark.neo4j
 SEED = 3
 
 
-
 @dataclass
 class Twins:
     root: Path
@@ -187,7 +186,7 @@ def _plain(value: Any, root: str) -> Any:
 
 
 # Written by analyze's write-back and `firearms batches` on both stores above (their results are compared there).
-_WRITES = {"networks_clear", "firearms_batches_clear"}
+_WRITES = {"networks_clear", "persons_network_clear", "firearms_batches_clear"}
 _BY_LOAD_TIME = {"load_runs"}  # ordered by when each file was loaded: the two loads ran at different times
 
 
