@@ -14,7 +14,7 @@ import typer
 from api.cli_common import emit_json, err, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput
-from loaders.parsing import parse_date
+from loaders.domain.parsing import parse_date
 
 FORMATS = ("csv", "json")
 HIT_FIELDS = ("trace_id", "recovery_date", "recovery_city", "recovery_state", "recovery_country", "report_id",
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         reporter and the days between report and recovery (negative: reported only after the recovery)."""
         if fmt not in FORMATS:
             raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}")
-        from loaders.stolen_hits import hits
+        from algorithms.stolen_hits import hits
 
         with settings(ctx).open_store() as store:
             frame = hits(store)
