@@ -15,7 +15,7 @@ from api.services.graph_views import neighbourhood
 from api.services.release import Release, indicators
 from api.services.snapshot import ApiContext
 from graph.errors import Forbidden, InvalidInput, NotFound
-from loaders.parsing import normalize_serial
+from loaders.domain.parsing import normalize_serial
 
 
 def _node(context: ApiContext, label: str, key: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from profile_fixtures import DATA, MD_DEALER, NC_DEALER, OH_DEALER, cli, load_fixtures
 
-from loaders.reference import path as refdata
+from loaders.domain.reference import path as refdata
 
 EARTH_KM = 6371.0088
 
