@@ -54,6 +54,8 @@ class LoadOptions:
     as_of: date | None = None
     year: int | None = None
     basis: str | None = None  # state-traces: the FLOW basis (default: atf_table for ATF's grid, else table:STEM)
+    intel_source: str | None = None  # stix: what Intel.source says (default file:<name>; a TAXII poll: taxii:<feed>)
+    reconstruct: bool = False  # stix: rebuild firearms, locations and networks carried by our extensions
     progress: Callable[[int], None] | None = None  # called with rows read so far
     crash_after_batches: int | None = None  # test hook: simulate a crash after this many batches
     # Derived work the caller wants done once the rows are in, before the run is recorded as finished (the load

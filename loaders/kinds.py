@@ -6,7 +6,7 @@ from graph.errors import InvalidInput
 from loaders.base import Loader
 
 KINDS = ("ffl", "traces", "multiple-sales", "nibin", "inspections", "violations", "state-traces", "hotspots",
-         "stolen")
+         "stolen", "stix")
 
 
 def loader_for(kind: str) -> type[Loader]:
@@ -38,4 +38,7 @@ def loader_for(kind: str) -> type[Loader]:
     if kind == "stolen":
         from loaders.stolen import StolenLoader
         return StolenLoader
+    if kind == "stix":
+        from loaders.stix import StixLoader
+        return StixLoader
     raise InvalidInput(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")

@@ -41,7 +41,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("loaders.domain", "loaders.domain"): "the domain layer's own modules",
     ("algorithms", "loaders.domain"): "domain rules, normalisers, reference tables",
     ("exports", "loaders.domain"): "reference tables (state names and points for reports)",
-    ("loaders", "exports.csv_safe"): "rejects files are CSVs that leave: formula-safe like every other CSV (a leaf)",
+    ("loaders", "exports.csv_safe"): "rejects files are CSVs that leave: formula-safe like every other CSV",
+    ("loaders", "exports.tlp"): "reading STIX markings needs the one TLP policy (marking ids, levels)",
+    ("loaders", "exports.stix_extensions"): "reading STIX needs our extension definitions (ids, the firearm SDO)",
+    ("loaders", "exports.taxii_filters"): "polling TAXII compares its timestamps the one way the server does",
 }
 
 
@@ -102,6 +105,55 @@ def test_every_import_runs_one_way() -> None:
     assert violations(ROOT) == []
 
 
+def _module_graph(root: Path) -> dict[str, set[str]]:
+    modules = {_module_name(path, root): path for package in PACKAGES for path in (root / package).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        # ``from loaders import geo`` names both loaders and loaders.geo: keep the longest that is a module
+        graph[name] = {target for _, target in imports_of(path, root) if target in modules and target != name}
+    return graph
+
+
+def cycles_across_packages(root: Path) -> list[list[str]]:
+    """Strongly connected groups of modules that span more than one top-level package (Tarjan)."""
+    graph = _module_graph(root)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len({m.split(".")[0] for m in group}) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_spans_two_packages() -> None:
+    assert cycles_across_packages(ROOT) == []
+
+
 def test_cypher_and_graph_do_not_import_each_other() -> None:
     graph_to_cypher = any(_under(m, "cypher") for p in (ROOT / "graph").rglob("*.py") for _, m in imports_of(p, ROOT))
     cypher_to_graph = any(m.split(".")[0] in PACKAGES for p in (ROOT / "cypher").rglob("*.py")
@@ -134,3 +186,13 @@ def test_the_check_catches_a_wrong_way_import(tmp_path: Path, importer: str, sou
         assert found == []
     else:
         assert len(found) == 1 and expected in found[0], found
+
+
+def test_the_cycle_check_finds_a_cycle_between_packages(tmp_path: Path) -> None:
+    for package in PACKAGES:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "loaders" / "base.py").write_text("from exports import csv_safe\n")
+    (tmp_path / "exports" / "csv_safe.py").write_text("def f():\n    from loaders.base import run_load\n")
+    (tmp_path / "exports" / "tlp.py").write_text("import graph\n")
+    assert cycles_across_packages(tmp_path) == [["exports.csv_safe", "loaders.base"]]
