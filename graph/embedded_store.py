@@ -40,6 +40,7 @@ from graph.store import (
     conform_relationships,
     created_rows,
     empty_counts,
+    in_key_order,
     stamp_changed,
     stamp_new,
     stamps_versions,
@@ -316,13 +317,14 @@ class EmbeddedStore:
         returns += [f"e.{quote(rel.prop(p).name)} AS {quote(p)}" for p in properties]
         text = (f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) "
                 f"RETURN {', '.join(returns)}")
-        return self._execute(text).arrow()
+        return in_key_order(self._execute(text).arrow())
 
     def node_table(self, label: str, properties: tuple[str, ...] = ()) -> pa.Table:
         node = self.schema.node(label)
         returns = [f"n.{quote(node.key)} AS key"]
         returns += [f"n.{quote(node.prop(p).name)} AS {quote(p)}" for p in properties]
-        return self._execute(f"MATCH (n:{quote(node.name)}) RETURN {', '.join(returns)}").arrow()
+        table = self._execute(f"MATCH (n:{quote(node.name)}) RETURN {', '.join(returns)}").arrow()
+        return in_key_order(table, ["key"])
 
     def counts(self) -> dict[str, dict[str, int]]:
         tables = set(self._execute("CALL show_tables() RETURN name").arrow().column(0).to_pylist())
