@@ -36,10 +36,11 @@ from algorithms.networks import COLUMNS as network_columns
 from algorithms.networks import network_parameters, network_table
 from algorithms.projection import person_projection
 from algorithms.retention import PURGED_PREFIX
+from algorithms.stolen_hits import mark_hits
 from algorithms.tables import AnalysisTables, load_tables
 from graph.errors import InvalidInput
 from graph.store import GraphStore
-from loaders.kinds import NEEDS as LOAD_NEEDS
+from loaders.domain.needs import NEEDS as LOAD_NEEDS
 
 MIN_NETWORK_SIZE = 2
 # Networks are Leiden CPM communities of the weighted person projection (algorithms.communities.leiden_cpm): a
@@ -232,7 +233,7 @@ def _place_flows(t: AnalysisTables, level: str) -> tuple[pd.DataFrame, pd.DataFr
                                         "country:" + country)
         flows = flows[(flows["premise_state"].notna()) & ((country != "US") | flows["recovery_state"].notna())]
     else:
-        from loaders.geo import city_keys, normalize_cities
+        from loaders.domain.locations import city_keys, normalize_cities
 
         flows["src"] = city_keys(normalize_cities(flows["premise_city"]), flows["premise_state"])
         flows["dst"] = city_keys(normalize_cities(flows["recovery_city"]), flows["recovery_state"], country)
@@ -242,7 +243,9 @@ def _place_flows(t: AnalysisTables, level: str) -> tuple[pd.DataFrame, pd.DataFr
     grouped["year"] = grouped["year"].astype(np.int64)
     places = t.locations.rename(columns={"key": "key"})[["key", "lat", "lon", "state"]].dropna(subset=["lat", "lon"])
     if level == "state":
-        from loaders.countries import coordinates as country_coordinates  # stores loaded before countries had points
+        from loaders.domain.countries import (
+            coordinates as country_coordinates,  # stores loaded before countries had points
+        )
 
         places = pd.concat([places[places["key"].str.startswith(("state:", "country:"))], state_coordinates()[
             ["key", "lat", "lon"]], country_coordinates()], ignore_index=True).drop_duplicates("key")
@@ -371,9 +374,7 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     if members:
         store.upsert_nodes("Firearm", pd.DataFrame(members, columns=["firearm_key", "batch_id"]))
 
-    from loaders.stolen_hits import mark_hits  # every recovery checked against the lost/stolen reports again
-
-    mark_hits(store)
+    mark_hits(store)  # every recovery checked against the lost/stolen reports again
 
     now = datetime.now(UTC).replace(tzinfo=None)
     store.upsert_nodes("AnalysisRun", [{

@@ -323,7 +323,7 @@ INTEL = NodeLabel(
         P("intel_id", doc="STIX id"), P("stix_type"), P("name"), P("description"),
         P("tlp", doc="clear | green | amber | amber+strict | red"), P("source"),
         P("created", "TIMESTAMP"), P("modified", "TIMESTAMP"), P("received", "TIMESTAMP"),
-        P("stix_json", doc="the object as received"),
+        P("stix_json", doc="the object as received"), _RUN,
     ),
 )
 

@@ -166,25 +166,8 @@ def _index(values: list[Any], transform: Any = str) -> dict[str, list[int]]:
     return dict(index)
 
 
-class _KeyLookup:
-    """A dict standing in for the ``pd.Index`` that ``Projection.vertex_id`` builds per label and probes with
-    ``get_indexer([key])``: with pandas 3 string indexes that probe costs ~170 µs per call (it builds an
-    Arrow array for the one key), a dict probe well under 1 µs. (The lasting fix is ``index.get_loc(key)`` in
-    ``algorithms/projection.py``.)"""
-
-    def __init__(self, keys: np.ndarray) -> None:
-        self._position = {str(k): i for i, k in enumerate(keys.tolist())}
-
-    def get_indexer(self, keys: list[str]) -> np.ndarray:
-        return np.array([self._position.get(k, -1) for k in keys], dtype=np.int64)
-
-
 def _with_key_lookup(index: PathIndex) -> PathIndex:
-    projection = index.projection
-    lookups = getattr(projection, "_index", None)
-    if isinstance(lookups, dict):
-        for i, label in enumerate(projection.labels):
-            lookups[label] = _KeyLookup(projection.vertex_key[projection.offsets[i]:projection.offsets[i + 1]])
+    index.projection.index_keys()  # the first path request would otherwise build them
     return index
 
 
