@@ -48,17 +48,24 @@ def register(app: typer.Typer) -> None:
                     help="network resolution: the tie weight per pair of members a network must exceed "
                          "(Leiden CPM; default: the value docs/accuracy.md chose)")] = None,
                 as_json: Annotated[bool, typer.Option("--json", help="print the run record as JSON")] = False,
+                engine: Annotated[str, typer.Option(
+                    help="where networks and person centrality run: igraph (here) | gds (Neo4j Graph Data "
+                         "Science on the server; neo4j store only)")] = "igraph",
                 ) -> None:
         """Score straw purchasers and dealers, find networks, centrality and corridors; write results back."""
         from algorithms.analyze import analyze as run_analysis
         from algorithms.analyze import write_back
+        from algorithms.retention import overdue as retention_overdue
 
         started = datetime.now(UTC)
         with settings(ctx).open_store() as store:
             options = {} if resolution is None else {"resolution": resolution}
             result = run_analysis(store, seed=seed, progress=lambda step: err.print(f"  {step}", highlight=False),
-                                  **options)
+                                  engine=engine, **options)
             write_back(store, result, started_at=started)
+            overdue = retention_overdue(store, datetime.now(UTC).date())
+        if overdue:
+            err.print(overdue, highlight=False)
         record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings,
                   "code_version": result.parameters["code_version"]}
         if as_json:

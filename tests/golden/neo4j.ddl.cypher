@@ -23,6 +23,7 @@ CREATE CONSTRAINT `loadrun_run_id_unique` IF NOT EXISTS FOR (n:`LoadRun`) REQUIR
 CREATE CONSTRAINT `analysisrun_run_id_unique` IF NOT EXISTS FOR (n:`AnalysisRun`) REQUIRE n.`run_id` IS UNIQUE;
 CREATE CONSTRAINT `theftreport_report_id_unique` IF NOT EXISTS FOR (n:`TheftReport`) REQUIRE n.`report_id` IS UNIQUE;
 CREATE INDEX `theftreport_reporter_dealer_key` IF NOT EXISTS FOR (n:`TheftReport`) ON (n.`reporter_dealer_key`);
+CREATE CONSTRAINT `retentionpolicy_policy_id_unique` IF NOT EXISTS FOR (n:`RetentionPolicy`) REQUIRE n.`policy_id` IS UNIQUE;
 CREATE INDEX `purchased_sale_id` IF NOT EXISTS FOR ()-[r:`PURCHASED`]-() ON (r.`sale_id`);
 CREATE INDEX `nibin_link_lead_id` IF NOT EXISTS FOR ()-[r:`NIBIN_LINK`]-() ON (r.`lead_id`);
 CREATE INDEX `flow_year` IF NOT EXISTS FOR ()-[r:`FLOW`]-() ON (r.`year`);
