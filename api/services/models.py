@@ -358,7 +358,7 @@ class SearchRequest(BaseModel):
 
     @model_validator(mode="after")
     def _serial_readable(self) -> SearchRequest:
-        from loaders.parsing import normalize_serial
+        from loaders.domain.parsing import normalize_serial
 
         if self.kind == "serial" and normalize_serial(self.q) is None:
             raise ValueError("the serial number is empty or a placeholder (NONE, UNKNOWN, ...)")
