@@ -68,6 +68,7 @@ class Touched:
     closure: int               # persons whose rows were read to compute the rescored exactly
     new_traces: int
     new_firearms: int
+    trace_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class IncrementalResult:
     hubs: pd.DataFrame
     batches: list[serial_batches.Batch] | None
     joins: pd.DataFrame              # person_key, network_id: persons joining (or forming) a network
+    recoveries: pd.DataFrame         # the new recoveries with their gun, purchasers, possessor, dealer (alerts)
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
@@ -204,6 +206,30 @@ class Groups:
         return set(of) | set(inside["person_key"])
 
 
+def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
+    """One row per (new recovery, purchaser): trace_id, firearm_key, serial_normalized, dealer_key,
+    dealer_state, recovery_state, recovery_city, recovery_date, time_to_crime_days, purchaser_key,
+    possessor_key, sale_id, stolen_report_id and reported_date (the earliest lost/stolen report)."""
+    rec = t.recovered[t.recovered["dst"].isin(traces)].rename(columns={"src": "firearm_key", "dst": "trace_id"})
+    rec = rec.merge(t.recoveries.rename(columns={"key": "trace_id"})[
+        ["trace_id", "recovery_state", "recovery_city", "recovery_date", "time_to_crime_days"]], on="trace_id")
+    rec = rec.merge(t.firearms.rename(columns={"key": "firearm_key"})[["firearm_key", "serial_normalized"]],
+                    on="firearm_key", how="left")
+    sold = t.sold.rename(columns={"src": "dealer_key", "dst": "firearm_key"}).drop_duplicates("firearm_key")
+    rec = rec.merge(sold[["firearm_key", "dealer_key"]], on="firearm_key", how="left")
+    states = t.dealers.rename(columns={"key": "dealer_key", "premise_state": "dealer_state"})
+    rec = rec.merge(states[["dealer_key", "dealer_state"]], on="dealer_key", how="left")
+    buyers = t.purchases.rename(columns={"src": "purchaser_key", "dst": "firearm_key"})[
+        ["purchaser_key", "firearm_key", "sale_id"]]
+    rec = rec.merge(buyers, on="firearm_key", how="left")
+    possessor = t.possessed.rename(columns={"src": "trace_id", "dst": "possessor_key"}).drop_duplicates("trace_id")
+    rec = rec.merge(possessor, on="trace_id", how="left")
+    stolen = t.stolen.rename(columns={"src": "firearm_key", "dst": "stolen_report_id"}).sort_values(
+        ["firearm_key", "reported_date", "stolen_report_id"]).drop_duplicates("firearm_key")
+    return rec.merge(stolen[["firearm_key", "stolen_report_id", "reported_date"]], on="firearm_key",
+                     how="left").reset_index(drop=True)
+
+
 def restrict(t: AnalysisTables, persons: set[str]) -> AnalysisTables:
     """The analysis tables cut down to the rows the straw features of ``persons`` read."""
     purchases = t.purchases[t.purchases["src"].isin(persons)]
@@ -248,7 +274,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     rescored = timed("rescored", lambda: groups.mates(changed, tying=True))
     closure = timed("closure", lambda: groups.mates(rescored, tying=False))
     touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=rescored, closure=len(closure),
-                      new_traces=len(traces), new_firearms=len(guns))
+                      new_traces=len(traces), new_firearms=len(guns), trace_ids=frozenset(traces))
     features = timed("straw_features", lambda: straw_features.compute(restrict(t, closure)))
     scored, ranks = timed("straw", lambda: _straw(store, features, rescored))
     has_traces = len(t.sold) > 0 and len(t.recovered) > 0
@@ -275,6 +301,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                "corridors": {name: len(found.table) for name, found in corridors.items()}}
     return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored, rank_changes=ranks,
                              dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, joins=joins,
+                             recoveries=new_recoveries(t, traces),
                              timings=timings, parameters=parameters, summary=summary)
 
 

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from api import (
+    cli_alerts,
     cli_analytics,
     cli_api,
     cli_bloom,
@@ -132,6 +133,7 @@ cli_stolen.register(app)
 cli_report.register(app)
 cli_store.register(app)
 cli_neo4j.register(app)
+cli_alerts.register(app)
 
 
 def main() -> None:

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     api_keep_alive_s: int = 5
     # Hotspot cities (issue 14): algorithms.hotspots rule, e.g. above-national, above-national:1.5, top:20, rate:800
     hotspot_rule: str = "above-national"
+    # Alerts (issue 21; docs/alerts.md): webhook the outbox delivers to, and the first retry delay (doubled per
+    # failed attempt, at most an hour)
+    alert_webhook: str | None = None
+    alert_backoff_s: float = 30.0
 
     @field_validator("store", mode="before")
     @classmethod

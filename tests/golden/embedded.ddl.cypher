@@ -11,6 +11,8 @@ CREATE NODE TABLE IF NOT EXISTS `Evidence`(`evidence_id` STRING PRIMARY KEY, `ca
 CREATE NODE TABLE IF NOT EXISTS `LoadRun`(`run_id` STRING PRIMARY KEY, `kind` STRING, `file` STRING, `file_sha256` STRING, `started_at` TIMESTAMP, `finished_at` TIMESTAMP, `read` INT64, `loaded` INT64, `rejected` INT64, `rejects_file` STRING, `details` STRING);
 CREATE NODE TABLE IF NOT EXISTS `AnalysisRun`(`run_id` STRING PRIMARY KEY, `started_at` TIMESTAMP, `finished_at` TIMESTAMP, `seed` INT64, `code_version` STRING, `parameters` STRING, `input_runs` STRING, `timings` STRING, `summary` STRING);
 CREATE NODE TABLE IF NOT EXISTS `TheftReport`(`report_id` STRING PRIMARY KEY, `reported_date` DATE, `reporter_kind` STRING, `reporter` STRING, `reporter_dealer_key` STRING, `reporter_agency` STRING, `country` STRING, `source_form` STRING, `firearm_count` INT64, `load_run_id` STRING);
+CREATE NODE TABLE IF NOT EXISTS `Watch`(`watch_id` STRING PRIMARY KEY, `kind` STRING, `value` STRING, `note` STRING, `created_by` STRING, `created_at` TIMESTAMP, `active` BOOL);
+CREATE NODE TABLE IF NOT EXISTS `Alert`(`alert_id` STRING PRIMARY KEY, `rule` STRING, `reason` STRING, `subject_label` STRING, `subject_key` STRING, `watch_id` STRING, `evidence` STRING, `load_runs` STRING, `analysis_run_id` STRING, `created_at` TIMESTAMP, `tlp` STRING, `delivery_state` STRING, `delivery_attempts` INT64, `next_attempt_at` TIMESTAMP, `delivered_at` TIMESTAMP, `last_error` STRING);
 CREATE REL TABLE IF NOT EXISTS `SOLD`(FROM `Dealer` TO `Firearm`, `sale_date` DATE, `license_number_quoted` STRING);
 CREATE REL TABLE IF NOT EXISTS `PURCHASED`(FROM `Person` TO `Firearm`, `sale_id` STRING, `purchase_date` DATE, `dealer_key` STRING, `multiple_sale` BOOL, `report_id` STRING, `form` STRING, `source` STRING);
 CREATE REL TABLE IF NOT EXISTS `RECOVERED_IN`(FROM `Firearm` TO `Recovery`);
@@ -26,4 +28,6 @@ CREATE REL TABLE IF NOT EXISTS `FLOW`(FROM `Location` TO `Location`, `year` INT6
 CREATE REL TABLE IF NOT EXISTS `REFERS_TO`(FROM `Intel` TO `Firearm`, FROM `Intel` TO `Person`, FROM `Intel` TO `Location`, FROM `Intel` TO `Recovery`, FROM `Intel` TO `Dealer`);
 CREATE REL TABLE IF NOT EXISTS `OF`(FROM `Evidence` TO `Recovery`, FROM `Evidence` TO `Firearm`);
 CREATE REL TABLE IF NOT EXISTS `REPORTED_STOLEN`(FROM `Firearm` TO `TheftReport`, `serial_quoted` STRING);
+CREATE REL TABLE IF NOT EXISTS `ABOUT`(FROM `Alert` TO `Person`, FROM `Alert` TO `Dealer`, FROM `Alert` TO `Network`, FROM `Alert` TO `Firearm`, FROM `Alert` TO `Recovery`, FROM `Alert` TO `Location`);
+CREATE REL TABLE IF NOT EXISTS `FIRED`(FROM `Watch` TO `Alert`);
 CREATE REL TABLE IF NOT EXISTS `REPORTED`(FROM `Dealer` TO `TheftReport`);
