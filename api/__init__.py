@@ -1,1 +1,1 @@
-"""Surfaces: the command-line interface (``api.cli``) and the HTTP API."""
+"""Surfaces: the command-line interface (the package ``api.cli``) and the HTTP API."""

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from algorithms import alerts
 from algorithms.analyze import analyze, write_back
-from api.cli_demo import LOADS
+from api.cli.demo import LOADS
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for

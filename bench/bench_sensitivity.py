@@ -96,7 +96,7 @@ def run_cell(cell: str, seed: int, traces: int, resolutions: tuple[float, ...] =
     from algorithms.analyze import _networks, analyze
     from algorithms.scorecard import analysis_figures
     from algorithms.tables import load_tables
-    from api.cli_demo import LOADS
+    from api.cli.demo import LOADS
     from graph.embedded_store import EmbeddedStore
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for

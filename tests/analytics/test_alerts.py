@@ -19,7 +19,7 @@ import pytest
 from algorithms import alerts, incremental
 from algorithms.analyze import analyze, write_back
 from api.audit import AuditLog
-from api.cli_demo import LOADS
+from api.cli.demo import LOADS
 from api.webhook import deliver
 from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput

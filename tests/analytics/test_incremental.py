@@ -16,7 +16,7 @@ import pytest
 
 from algorithms import incremental
 from algorithms.analyze import AnalysisResult, analyze, write_back
-from api.cli_demo import LOADS
+from api.cli.demo import LOADS
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for

@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from profile_fixtures import DATA, MD_DEALER, NC_DEALER, OH_DEALER, cli, load_fixtures
+from typer.testing import CliRunner
 
+from api.cli import app
 from loaders.reference import path as refdata
 
 EARTH_KM = 6371.0088
@@ -119,3 +121,18 @@ def test_bad_input_exits_2_with_one_line(loaded_db: Path) -> None:
         done = subprocess.run([exe, "--db", str(loaded_db), *args], capture_output=True, text=True, timeout=120)
         assert done.returncode == 2, (args, done.stderr)
         assert len([line for line in done.stderr.splitlines() if line.strip()]) == 1
+
+
+def test_one_dealers_group_and_the_former_spellings_give_the_same_output(loaded_db: Path) -> None:
+    """`dealers list|profile|profiles` is the group; `dealers --near-hotspots` and `dealer profile` (the spellings
+    before the group) still work, hidden, and print the same."""
+    pairs = [(["dealers", "list", "--near-hotspots", "100", "--format", "json"],
+              ["dealers", "--near-hotspots", "100", "--format", "json"]),
+             (["dealers", "profile", NC_DEALER, "--format", "csv"],
+              ["dealer", "profile", NC_DEALER, "--format", "csv"]),
+             (["dealers", "profiles", "--format", "json"], ["dealer", "profiles", "--format", "json"])]
+    for new, old in pairs:
+        assert cli(loaded_db, *new) == cli(loaded_db, *old), new
+    assert len(json.loads(cli(loaded_db, "dealers", "list", "--near-hotspots", "100", "--format", "json"))) > 0
+    top_help = CliRunner().invoke(app, ["--help"]).stdout
+    assert " dealers " in top_help and " dealer " not in top_help  # the alias is hidden

@@ -24,7 +24,7 @@ class World:
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    from api.cli_demo import LOADS
+    from api.cli.demo import LOADS
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
     from loaders.synthetic import simulate

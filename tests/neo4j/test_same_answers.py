@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.cli_demo import LOADS
+from api.cli.demo import LOADS
 from cypher import registry
 from graph.embedded_store import EmbeddedStore
 from graph.neo4j_store import Neo4jStore

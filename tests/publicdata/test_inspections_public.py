@@ -110,7 +110,7 @@ def test_virginia_beach_is_not_a_hotspot_by_default() -> None:
 
 
 def test_whole_file_citations_and_dispositions(tmp_path: Path) -> None:
-    from api.cli_demo_public import INSPECTIONS, public_inputs
+    from api.cli.demo_public import INSPECTIONS, public_inputs
 
     plain = tmp_path / INSPECTIONS
     plain.write_bytes(gzip.decompress((public_inputs() / (INSPECTIONS + ".gz")).read_bytes()))

@@ -23,7 +23,7 @@ class ReportWorld:
 @pytest.fixture(scope="session")
 def report_world(tmp_path_factory: pytest.TempPathFactory) -> ReportWorld:
     from algorithms.analyze import analyze, write_back
-    from api.cli_demo import LOADS
+    from api.cli.demo import LOADS
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
     from loaders.synthetic import simulate

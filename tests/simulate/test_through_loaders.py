@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from api.cli_load import loader_for
+from api.cli.load import loader_for
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from tests.simulate.sim_helpers import read_ffl

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from api.cli_demo import DemoContext, Step, _write_csv
+from api.cli.demo import DemoContext, Step, _write_csv
 from exports.csv_safe import write_table as write_csv
 
 PUBLIC = "refdata/public"
@@ -120,7 +120,7 @@ def _sharing(ctx: DemoContext) -> None:
 
 def _profiles(ctx: DemoContext) -> None:
     from algorithms.dealer_profile import flat, profiles, tables_from_store
-    from api.cli_dealers import write_table
+    from api.cli.dealers import write_table
 
     everything = profiles(tables_from_store(ctx.store))
     inspected = [p for p in everything if p["verified"]["inspections"]]
@@ -136,7 +136,7 @@ def _profiles(ctx: DemoContext) -> None:
 
 
 def steps() -> list[tuple[str, Step]]:
-    from api.cli_demo import _init
+    from api.cli.demo import _init
 
     return [("inputs", _inputs), ("init", _init), ("load", _load), ("analyze", _analyze),
             ("corridors", _corridors), ("reports", _reports), ("sharing", _sharing), ("profiles", _profiles)]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import emit_json, err, out, settings
+from api.cli.common import emit_json, err, out, settings
 from api.security import KeyFile
 from exports.tlp import ROLES
 from graph.errors import InvalidInput

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from api.cli_common import err, settings
+from api.cli.common import err, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput, NotFound
 

@@ -1,4 +1,5 @@
-"""``tracegraph store …``: operations on the store file itself (migration from the Kùzu-era format)."""
+"""The store itself: ``tracegraph init`` (schema), ``tracegraph stats`` (counts) and ``tracegraph store …``
+(migration from the Kùzu-era format)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
-from api.cli_common import err
+from api.cli.common import emit_json, err, out, settings
 
 store_app = typer.Typer(help="The store file itself: migrate a Kùzu-era store to LadybugDB.", no_args_is_help=True)
 
@@ -35,5 +37,33 @@ def migrate(old: Annotated[Path, typer.Argument(help="a store written by a Kùzu
     err.print(f"use it with: export TRACEGRAPH_DB={new}")
 
 
+def init(ctx: typer.Context) -> None:
+    """Create the schema in the configured store (idempotent)."""
+    conf = settings(ctx)
+    with conf.open_store() as store:
+        store.init_schema()
+    where = conf.db if conf.store == "embedded" else conf.neo4j_uri
+    err.print(f"schema ready in {conf.store} store {where}")
+
+
+def stats(ctx: typer.Context,
+          as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False) -> None:
+    """Count nodes per label and relationships per type (every one, zeros included)."""
+    with settings(ctx).open_store() as store:
+        counts = store.counts()
+    if as_json:
+        emit_json(counts)
+        return
+    for section in ("nodes", "relationships"):
+        table = Table(title=section)
+        table.add_column("name")
+        table.add_column("count", justify="right")
+        for name, count in counts[section].items():
+            table.add_row(name, f"{count:,}")
+        out.print(table)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("stats")(stats)
     app.add_typer(store_app, name="store")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import emit_json, settings
+from api.cli.common import emit_json, settings
 from graph.errors import InvalidInput
 
 taxii_app = typer.Typer(help="TAXII 2.1: poll partners' collections into the graph.", no_args_is_help=True)

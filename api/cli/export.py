@@ -1,23 +1,27 @@
-"""``tracegraph export stix`` and ``tracegraph export geojson``."""
+"""What tracegraph writes for others: ``tracegraph export stix``, ``tracegraph export geojson`` and
+``tracegraph trace-requests`` (ATF Form 3312.1 fields for the recoveries not yet traced)."""
 
 from __future__ import annotations
 
 import json
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from api.cli_common import emit_json, err, settings
+from api.cli.common import emit_json, err, say_missing, settings
 from api.settings import Settings
 from graph.errors import InvalidInput
+from loaders.parsing import parse_date
 
 export_app = typer.Typer(help="Share: STIX 2.1 bundles (TLP 2.0) and GeoJSON layers.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
+    app.command("trace-requests")(trace_requests)
 
 
 def sharing_salt(conf: Settings) -> str:
@@ -95,3 +99,31 @@ def export_geojson(ctx: typer.Context,
         counts[feature["properties"]["layer"]] = counts.get(feature["properties"]["layer"], 0) + 1
     emit_json({"out": str(out_file), "features": counts,
                "skipped": collection["tracegraph"]["skipped_without_coordinates"]})
+
+
+def trace_requests(ctx: typer.Context,
+                   out_file: Annotated[Path, typer.Option("--out", help="the CSV to write (ATF F 3312.1 "
+                                                                         "fields, one row per firearm)")],
+                   since: Annotated[str | None, typer.Option(help="recoveries on or after this date")] = None,
+                   ) -> None:
+    """Write the recoveries not yet traced as a ready-to-submit CSV of ATF Form 3312.1 fields."""
+    from exports.trace_requests import summary, untraced, write_csv
+
+    since_date: date | None = None
+    if since is not None:
+        try:
+            since_date = parse_date(since)
+        except ValueError:
+            since_date = None
+        if since_date is None:
+            raise InvalidInput("--since: not a date (use YYYY-MM-DD or MM/DD/YYYY)")
+    if out_file.parent and not out_file.parent.exists():
+        raise InvalidInput(f"--out: no such directory {out_file.parent}")
+    with settings(ctx).open_store() as store:
+        frame = untraced(store, since_date)
+        if frame.empty:
+            say_missing(store, "recoveries")
+    write_csv(frame, out_file)
+    figures = summary(frame)
+    err.print(f"{figures['firearms']} untraced firearms written to {out_file}")
+    emit_json({"out": str(out_file), **figures})

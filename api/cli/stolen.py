@@ -1,20 +1,17 @@
-"""Lost/stolen records and trace requests: ``tracegraph stolen hits`` and ``tracegraph trace-requests``."""
+"""Lost/stolen records checked against recoveries: ``tracegraph stolen hits``."""
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
 
-from api.cli_common import emit_json, err, say_missing, settings
+from api.cli.common import err, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput
-from loaders.parsing import parse_date
 
 FORMATS = ("csv", "json")
 HIT_FIELDS = ("trace_id", "recovery_date", "recovery_city", "recovery_state", "recovery_country", "report_id",
@@ -62,31 +59,3 @@ def register(app: typer.Typer) -> None:
                   f"reports ({len(frame)} rows)")
 
     app.add_typer(stolen, name="stolen")
-
-    @app.command("trace-requests")
-    def trace_requests(ctx: typer.Context,
-                       out_file: Annotated[Path, typer.Option("--out", help="the CSV to write (ATF F 3312.1 "
-                                                                             "fields, one row per firearm)")],
-                       since: Annotated[str | None, typer.Option(help="recoveries on or after this date")] = None,
-                       ) -> None:
-        """Write the recoveries not yet traced as a ready-to-submit CSV of ATF Form 3312.1 fields."""
-        from exports.trace_requests import summary, untraced, write_csv
-
-        since_date: date | None = None
-        if since is not None:
-            try:
-                since_date = parse_date(since)
-            except ValueError:
-                since_date = None
-            if since_date is None:
-                raise InvalidInput("--since: not a date (use YYYY-MM-DD or MM/DD/YYYY)")
-        if out_file.parent and not out_file.parent.exists():
-            raise InvalidInput(f"--out: no such directory {out_file.parent}")
-        with settings(ctx).open_store() as store:
-            frame = untraced(store, since_date)
-            if frame.empty:
-                say_missing(store, "recoveries")
-        write_csv(frame, out_file)
-        figures = summary(frame)
-        err.print(f"{figures['firearms']} untraced firearms written to {out_file}")
-        emit_json({"out": str(out_file), **figures})

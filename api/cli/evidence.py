@@ -14,7 +14,7 @@ from rich.table import Table
 
 from api.audit import AuditLog
 from api.audit_checkpoints import verify_log, write_checkpoint
-from api.cli_common import emit_json, err, out, settings
+from api.cli.common import emit_json, err, out, settings
 from api.settings import Settings
 from exports.evidence import package, report, service, timestamp
 from exports.evidence.checks import first_failure

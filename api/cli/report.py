@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import emit_json, err, settings
+from api.cli.common import emit_json, err, settings
 from graph.errors import InvalidInput
 
 report_app = typer.Typer(help="Self-contained HTML (and PDF) reports: corridors and network cases.",

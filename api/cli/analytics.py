@@ -1,4 +1,5 @@
-"""Analytics commands: analyze, straw, dealers, communities, corridors, path, evaluate."""
+"""Analytics commands: analyze, straw, communities, corridors, chokepoints, path, evaluate (``dealers`` is in
+:mod:`api.cli.dealers`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import emit_json, err, say_missing, settings
+from api.cli.common import emit_json, err, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 
@@ -119,36 +120,6 @@ def register(app: typer.Typer) -> None:
               fmt)
 
     @app.command()
-    def dealers(ctx: typer.Context, top: Annotated[int, typer.Option(help="how many")] = 50,
-                fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
-                near_hotspots: Annotated[float | None, typer.Option(
-                    "--near-hotspots", metavar="KM", help="instead: dealers within KM of a crime-hotspot city")
-                ] = None) -> None:
-        """Dealers whose traces exceed what peers of the same exposure predict."""
-        _check_format(fmt)
-        if near_hotspots is not None:
-            from api.cli_dealers import NEAR_COLUMNS, near_hotspot_rows
-
-            conf = settings(ctx)
-            with conf.open_store() as store:
-                rows, rule = near_hotspot_rows(store, near_hotspots, conf.hotspot_rule)
-            err.print(rule, highlight=False)
-            if not rows:
-                err.print(f"no dealer with a location within {near_hotspots:g} km of a hotspot: dealers get "
-                          "locations from `tracegraph load ffl FILE` or `tracegraph load inspections FILE`",
-                          highlight=False)
-            _emit(rows, NEAR_COLUMNS, fmt)
-            return
-        with settings(ctx).open_store() as store:
-            rows = store.query("dealer_anomalies", {"limit": top}).rows()
-            if not rows:
-                say_missing(store, "traces")
-        for rank, row in enumerate(rows, start=1):
-            row["rank"] = rank
-        _emit(rows, ["rank", "license_number", "business_name", "state", "traces", "expected", "score",
-                     "indicators"], fmt)
-
-    @app.command()
     def communities(ctx: typer.Context,
                     fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
                     everything: Annotated[bool, typer.Option(
@@ -213,6 +184,27 @@ def register(app: typer.Typer) -> None:
                               for r in picked.in_state.head(5).itertuples())
             err.print(f"in-state flows, not ranked: {flows}", highlight=False)
         _emit(records(picked.ranked), list(COLUMNS), fmt)
+
+    @app.command("chokepoints")
+    def chokepoints_command(
+        ctx: typer.Context,
+        top: Annotated[int, typer.Option(help="rows per kind", min=1)] = 20,
+        kind: Annotated[str | None, typer.Option(help="dealer | person | city | corridor (default: all)")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+    ) -> None:
+        """Dealers, persons, cities and corridors ranked by the recovered-gun flow their disruption would stop."""
+        from algorithms.chokepoints import COLUMNS, KINDS, chokepoints
+        from algorithms.tables import load_tables
+
+        _check_format(fmt)
+        if kind is not None and kind not in KINDS:
+            raise InvalidInput(f"--kind must be one of {', '.join(KINDS)}")
+        with settings(ctx).open_store() as store:
+            tables = load_tables(store)
+            if say_missing(store, "traces"):
+                return
+        result = chokepoints(tables, kinds=(kind,) if kind else KINDS, top=top)
+        _emit(result.table.to_dict("records"), COLUMNS, fmt)
 
     @app.command()
     def path(ctx: typer.Context, source: Annotated[str, typer.Argument(help="e.g. person:KEY")],

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.cli_common import err, out
+from api.cli.common import err, out
 from exports.csv_safe import write_table
 from graph.embedded_store import EmbeddedStore
 
@@ -214,7 +214,7 @@ def register(app: typer.Typer) -> None:
                                                              "reports, FBI UCR)")] = False,
     ) -> None:
         """Run the main job end to end on the embedded store and print what was found and where."""
-        from api import cli_demo_public
+        from api.cli import demo_public
 
         if scale not in ("small", "state"):
             raise typer.BadParameter("use small or state", param_hint="--scale")
@@ -225,7 +225,7 @@ def register(app: typer.Typer) -> None:
         started = time.perf_counter()
         with EmbeddedStore(db) as store:
             ctx = DemoContext(out_dir=out_dir, scale=scale, seed=seed, store=store)
-            for name, step in (cli_demo_public.steps() if public else STEPS):
+            for name, step in (demo_public.steps() if public else STEPS):
                 t0 = time.perf_counter()
                 err.print(f"[bold]{name}[/bold] ...")
                 step(ctx)

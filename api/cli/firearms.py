@@ -1,5 +1,4 @@
-"""Firearm commands: ``firearms match`` (damaged serials), ``firearms batches`` (serial batches) and
-``chokepoints`` (where disruption stops the most recovered-gun flow)."""
+"""Firearm commands: ``firearms match`` (damaged serials) and ``firearms batches`` (serial batches)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.cli_common import err, out, say_missing, settings
+from api.cli.common import err, out, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 
@@ -97,24 +96,3 @@ def register(app: typer.Typer) -> None:
                    "serials", "dealers", "places", "states", "countries", "first_recovery", "last_recovery",
                    "span_days", "trace_ids"]
         _emit(rows, columns, fmt)
-
-    @app.command("chokepoints")
-    def chokepoints_command(
-        ctx: typer.Context,
-        top: Annotated[int, typer.Option(help="rows per kind", min=1)] = 20,
-        kind: Annotated[str | None, typer.Option(help="dealer | person | city | corridor (default: all)")] = None,
-        fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
-    ) -> None:
-        """Dealers, persons, cities and corridors ranked by the recovered-gun flow their disruption would stop."""
-        from algorithms.chokepoints import COLUMNS, KINDS, chokepoints
-        from algorithms.tables import load_tables
-
-        _check(fmt, ("csv", "json"))
-        if kind is not None and kind not in KINDS:
-            raise InvalidInput(f"--kind must be one of {', '.join(KINDS)}")
-        with settings(ctx).open_store() as store:
-            tables = load_tables(store)
-            if say_missing(store, "traces"):
-                return
-        result = chokepoints(tables, kinds=(kind,) if kind else KINDS, top=top)
-        _emit(result.table.to_dict("records"), COLUMNS, fmt)

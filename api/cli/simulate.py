@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli_common import emit_json, err, out
+from api.cli.common import emit_json, err, out
 from graph.errors import InvalidInput
 
 

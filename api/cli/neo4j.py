@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import emit_json, err, out
+from api.cli.common import emit_json, err, out
 from graph.errors import InvalidInput
 
 neo4j_app = typer.Typer(help="A local Neo4j 5 server (from Maven Central jars, no Docker) for the neo4j store.",

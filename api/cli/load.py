@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from api.cli_common import emit_json, err, out, settings
+from api.cli.common import emit_json, err, out, settings
 from exports.csv_safe import write_table
 from graph.errors import InvalidInput
 from loaders.base import LoadOptions, run_load

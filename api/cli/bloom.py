@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import err
+from api.cli.common import err
 from graph.errors import InvalidInput
 
 bloom_app = typer.Typer(help="Neo4j Bloom perspective and Browser guide, generated from the schema.",
