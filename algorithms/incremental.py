@@ -275,8 +275,14 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     closure = timed("closure", lambda: groups.mates(rescored, tying=False))
     touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=rescored, closure=len(closure),
                       new_traces=len(traces), new_firearms=len(guns), trace_ids=frozenset(traces))
-    features = timed("straw_features", lambda: straw_features.compute(restrict(t, closure)))
-    scored, ranks = timed("straw", lambda: _straw(store, features, rescored))
+    if seeds:
+        features = timed("straw_features", lambda: straw_features.compute(restrict(t, closure)))
+        scored, ranks = timed("straw", lambda: _straw(store, features, rescored))
+        joins = timed("networks", lambda: _network_joins(store, features.pairs, changed))
+    else:  # nothing a person is on: no score moves
+        scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators", "rank"])
+        ranks = pd.DataFrame(columns=["person_key", "rank"])
+        joins = pd.DataFrame(columns=["person_key", "network_id"])
     has_traces = len(t.sold) > 0 and len(t.recovered) > 0
     new_traces = bool(traces) and has_traces
     dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t)) if new_traces else None
@@ -286,7 +292,6 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         columns=["location_key", "pagerank", "betweenness"])
     found_batches = timed("batches", lambda: [b for b in serial_batches.batches(t)
                                               if b.score >= serial_batches.SIGNIFICANT]) if new_traces else None
-    joins = timed("networks", lambda: _network_joins(store, features.pairs, changed))
 
     identity = json.dumps({"base": base_run, "inputs": sorted(runs)}, sort_keys=True)
     run_id = "analysis-inc-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
