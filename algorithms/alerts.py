@@ -31,6 +31,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from algorithms.incremental import IncrementalResult, analyze_incremental
@@ -148,7 +149,7 @@ def _watch_alerts(watch: str, kind: str, value: str, rec: pd.DataFrame, result: 
         return _per_trace("watched_firearm", "Firearm", value, watch, rec[rec["firearm_key"] == value],
                           "the watched firearm was recovered")
     if kind == "serial":
-        hits = rec[[serial_matches(value, s) for s in rec["serial_normalized"]]]
+        hits = rec[np.array([serial_matches(value, s) for s in rec["serial_normalized"]], dtype=bool)]
         out = []
         for key, rows in hits.groupby("firearm_key"):
             out.extend(_per_trace("watched_serial", "Firearm", str(key), watch, rows,
