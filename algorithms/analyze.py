@@ -298,7 +298,6 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     people = ranked[["person_key", "score", "points", "rank", "indicators"]].rename(columns={
         "score": "straw_score", "points": "straw_points", "rank": "straw_rank", "indicators": "straw_indicators"})
     people = people.merge(result.person_centrality, on="person_key", how="left")
-    people["network_id"] = people["person_key"].map(result.membership)
     people["analysis_run_id"] = run
     if len(people):
         store.upsert_nodes("Person", people)
@@ -324,6 +323,10 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
         members = result.networks.explode("members")
         store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
             "from_key": members["members"], "to_key": members["network_id"], "analysis_run_id": run}))
+        # MEMBER_OF is the membership fact; Person.network_id copies it for every member (Bloom styles by it)
+        store.upsert_nodes("Person", pd.DataFrame({"person_key": members["members"],
+                                                   "network_id": members["network_id"]}))
+    store.query("persons_network_clear")
 
     for name, found in result.corridors.items():
         basis, level = name.rsplit("/", 1)

@@ -90,21 +90,31 @@ def _present(items: list[dict[str, Any]] | None, key: str) -> list[dict[str, Any
     return [item for item in items or [] if item.get(key) is not None]
 
 
-def firearm_chain(store: GraphStore, firearm: str | EntityRef) -> FirearmChain:
-    """The chain of one firearm (``firearm:KEY`` or a bare firearm key); NotFound if the store lacks it.
-
-    Lists are in a stable order: sales and purchases by date, recoveries by recovery date, links by lead id.
-    """
+def firearm_key(firearm: str | EntityRef) -> str:
+    """The key of a firearm reference (``firearm:KEY`` or a bare firearm key)."""
     if isinstance(firearm, str):
         ref = parse_reference(firearm) if ":" in firearm else EntityRef("Firearm", firearm.strip())
     else:
         ref = firearm
     if ref.label != "Firearm" or not ref.key:
         raise InvalidInput("a firearm chain needs a firearm reference, e.g. firearm:KEY")
-    rows = store.query("firearm_chain", {"firearm_key": ref.key}).rows()
+    return ref.key
+
+
+def firearm_chain(store: GraphStore, firearm: str | EntityRef) -> FirearmChain:
+    """The chain of one firearm (``firearm:KEY`` or a bare firearm key) read with ``cypher/firearm_chain.cypher``;
+    NotFound if the store lacks it."""
+    rows = store.query("firearm_chain", {"firearm_key": firearm_key(firearm)}).rows()
     if not rows:
         raise NotFound("no Firearm with that key")
-    row = rows[0]
+    return chain_from_row(rows[0])
+
+
+def chain_from_row(row: dict[str, Any]) -> FirearmChain:
+    """Fold the one row ``cypher/firearm_chain.cypher`` returns (or the API snapshot assembles) into the chain.
+
+    Lists are in a stable order: sales and purchases by date, recoveries by recovery date, links by lead id.
+    """
 
     sales = sorted((Sale(**s) for s in {s["dealer_key"]: s for s in _present(row["sales"], "dealer_key")}.values()),
                    key=lambda s: (s.sale_date is None, s.sale_date or dt.date.min, s.dealer_key))

@@ -37,7 +37,7 @@ def scorecard(store: GraphStore, truth: dict[str, Any]) -> dict[str, Any]:
     if "straw_purchasers" not in truth:
         raise InvalidInput("not a tracegraph truth file: no straw_purchasers")
     tables = load_tables(store)
-    persons = store.node_table("Person", ("straw_rank", "network_id")).to_pandas()
+    persons = store.node_table("Person", ("straw_rank",)).to_pandas()
     ranked = persons.dropna(subset=["straw_rank"]).sort_values("straw_rank")
     if ranked.empty:
         raise InvalidInput("no analysis in this store yet: run `tracegraph analyze` first")
@@ -45,7 +45,8 @@ def scorecard(store: GraphStore, truth: dict[str, Any]) -> dict[str, Any]:
     figures: dict[str, Any] = {"straw": evaluate.straw_metrics(
         truth, tables.purchases, ranked.rename(columns={"key": "person_key"}), baselines(features.values))}
     # every member (possessors too: a network's size counts everyone in it), not only the ranked purchasers
-    membership = persons.dropna(subset=["network_id"]).set_index("key")["network_id"]
+    members = store.edge_list("MEMBER_OF", "Person", "Network").to_pandas()  # the membership fact
+    membership = members.set_index("src")["dst"].rename("network_id").rename_axis("key")
     figures["rings"] = evaluate.ring_metrics(truth, tables.purchases, membership)
     dealers = store.node_table("Dealer", ("anomaly_score", "trace_count")).to_pandas().dropna(
         subset=["anomaly_score"])

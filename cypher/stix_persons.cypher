@@ -4,5 +4,5 @@ OPTIONAL MATCH (p)-[:MEMBER_OF]->(n:Network)
 RETURN p.person_key AS person_key, p.first_name AS first_name, p.middle_name AS middle_name,
        p.last_name AS last_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
        p.state AS state, p.zip AS zip, p.straw_score AS straw_score, p.straw_rank AS straw_rank,
-       p.straw_indicators AS straw_indicators, p.date_added AS date_added, coalesce(n.network_id, p.network_id) AS network_id
+       p.straw_indicators AS straw_indicators, p.date_added AS date_added, n.network_id AS network_id
 ORDER BY person_key

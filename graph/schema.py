@@ -198,7 +198,8 @@ PERSON = NodeLabel(
           computed=True),
         P("straw_rank", "INT64", computed=True),
         P("straw_indicators", doc="JSON list of fired indicators with their values", computed=True),
-        P("network_id", computed=True),
+        P("network_id", doc="the person's network, copied from MEMBER_OF (the membership fact, which readers use) "
+                            "for every member so Bloom can style by it", computed=True),
         P("pagerank", "DOUBLE", computed=True), P("betweenness", "DOUBLE", computed=True),
         P("analysis_run_id", computed=True),
         _RUN, _ADDED,

@@ -20,11 +20,33 @@ FORMATS = ("csv", "json")
 
 
 def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
-    if fmt == "json":
+    if fmt == "json":  # structured values (indicators) stay nested
         print(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], sort_keys=False, default=str,
                          allow_nan=False))
         return
-    sys.stdout.write(table_text(columns, ({c: _plain(row.get(c)) for c in columns} for row in rows)))
+    sys.stdout.write(table_text(columns, ({c: _cell(_plain(row.get(c))) for c in columns} for row in rows)))
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: structured values as compact JSON."""
+    return json.dumps(value, separators=(",", ":"), default=str) if isinstance(value, (list, dict)) else value
+
+
+def csv_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with structured values as compact JSON (for CSV files)."""
+    return [{k: _cell(v) for k, v in row.items()} for row in rows]
+
+
+#: The dealer-anomaly list's output columns -> Dealer properties.
+ANOMALY_PROPERTIES = {"license_number": "license_number", "business_name": "business_name", "state": "premise_state",
+                      "traces": "trace_count", "expected": "expected_traces"}
+
+
+def listed_rows(page: Any, columns: dict[str, str]) -> list[dict[str, Any]]:
+    """Rows of a ranked list (:class:`api.services.ranking.ListPage`): ``rank``, ``score``, ``indicators`` and
+    the properties named in ``columns`` (output column -> schema property)."""
+    return [{"rank": item.rank, "score": item.score, "indicators": item.indicators,
+             **{column: item.properties.get(prop) for column, prop in columns.items()}} for item in page.items]
 
 
 def _plain(value: Any) -> Any:
@@ -111,11 +133,15 @@ def register(app: typer.Typer) -> None:
     def straw(ctx: typer.Context, top: Annotated[int, typer.Option(help="how many")] = 50,
               fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
         """The straw-purchaser review queue with the indicators that fired."""
+        from api.services.listing import straw_queue
+        from api.services.port import StorePort
+
         _check_format(fmt)
         with settings(ctx).open_store() as store:
-            rows = store.query("straw_queue", {"limit": top}).rows()
-            if not rows:
+            answer = straw_queue(StorePort(store), limit=top)
+            if not answer.items:
                 say_missing(store, "purchases")
+        rows = listed_rows(answer, {c: c for c in ("person_key", "last_name", "first_name", "dob", "network_id")})
         _emit(rows, ["rank", "person_key", "last_name", "first_name", "dob", "score", "indicators", "network_id"],
               fmt)
 
@@ -126,9 +152,16 @@ def register(app: typer.Typer) -> None:
                         "--all", help="every person in every detected network of two or more (the full "
                                       "partition) instead of the ranked review list")] = False) -> None:
         """Networks worth reviewing, ranked, each with its reason (--all: the full partition, person by person)."""
+        from api.services.listing import networks
+        from api.services.port import StorePort
+
         _check_format(fmt)
         with settings(ctx).open_store() as store:
-            rows = store.query("network_members" if everything else "networks_reviewable").rows()
+            if everything:
+                rows = store.query("network_members").rows()
+            else:
+                rows = listed_rows(networks(StorePort(store), limit=None),
+                                   {c: c for c in ("review_rank", "network_id", "size", "suspects", "reason")})
             if not rows and not say_missing(store, "purchases"):
                 err.print("no networks of two or more persons in the last analysis (run `tracegraph analyze` "
                           "after new loads)" if everything else
@@ -156,15 +189,9 @@ def register(app: typer.Typer) -> None:
         """Corridors ranked by significance (observed vs gravity-model expected, shrunk), not raw volume.
 
         In-state flows are not ranked; they are summed up on stderr. Trend: see docs/corridors.md."""
-        from algorithms.corridor_query import (
-            COLUMNS,
-            CorridorQuery,
-            ask,
-            empty_answer,
-            parse_places,
-            parse_years,
-            records,
-        )
+        from algorithms.corridor_query import COLUMNS, CorridorQuery, empty_answer, parse_places, parse_years, records
+        from api.services.corridors import corridors
+        from api.services.port import StorePort
 
         _check_format(fmt)
         if level not in ("state", "city", "country"):
@@ -172,7 +199,7 @@ def register(app: typer.Typer) -> None:
         query = CorridorQuery(into=parse_places(into, "--into"), from_places=parse_places(from_, "--from"),
                               years=parse_years(year, years), basis=basis, level=level, top=top)
         with settings(ctx).open_store() as store:
-            picked = ask(store, query)
+            picked = corridors(StorePort(store), query)
         note = empty_answer(picked, query)
         if note:
             err.print(note, highlight=False)
@@ -214,7 +241,8 @@ def register(app: typer.Typer) -> None:
              since: Annotated[str | None, typer.Option(help="ignore what is dated before YYYY-MM-DD")] = None,
              ) -> None:
         """Shortest path between two entities (person:, dealer:, firearm:, recovery:, location:)."""
-        from algorithms.paths import path_index, path_projection, shortest_path
+        from api.services.path import find_path
+        from api.services.port import StorePort
 
         since_date = None
         if since:
@@ -222,15 +250,11 @@ def register(app: typer.Typer) -> None:
                 since_date = date.fromisoformat(since)
             except ValueError:
                 raise InvalidInput(f"--since must be YYYY-MM-DD, not {since!r}") from None
-        type_set = frozenset(t.strip().upper() for t in types.split(",")) if types else None
         with settings(ctx).open_store() as store:
             if say_missing(store, "entities"):
                 return
-            index = path_index(path_projection(store))
-        kwargs: dict[str, Any] = {"max_hops": max_hops, "since": since_date}
-        if type_set:
-            kwargs["types"] = type_set
-        result = shortest_path(index, source, target, **kwargs)
+            result = find_path(StorePort(store), source, target, max_hops=max_hops,
+                               types=types.split(",") if types else None, since=since_date)
         emit_json(_path_json(result))
 
     @app.command()

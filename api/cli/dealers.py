@@ -16,10 +16,10 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.analytics import _emit
+from api.cli.analytics import ANOMALY_PROPERTIES, _emit, listed_rows
 from api.cli.common import err, say_missing, settings
 from exports.csv_safe import table_text
-from graph.errors import InvalidInput, NotFound
+from graph.errors import InvalidInput
 from graph.store import GraphStore
 
 FORMATS = ("csv", "json")
@@ -64,12 +64,6 @@ def near_hotspot_rows(store: GraphStore, radius_km: float, rule: str | None = No
     frame = near_hotspots(tables.dealers, tables.hotspots, radius_km)
     frame["distance_km"] = frame["distance_km"].round(2)
     return json_safe(frame.to_dict("records")), tables.hotspot_rule
-
-
-def _dealer_key(reference: str) -> str:
-    from algorithms.paths import parse_reference
-
-    return parse_reference(f"dealer:{reference}").key
 
 
 ANOMALY_COLUMNS = ["rank", "license_number", "business_name", "state", "traces", "expected", "score", "indicators"]
@@ -121,13 +115,14 @@ def list_command(ctx: typer.Context, top: TopOption = 50, fmt: ListFormat = "csv
                       highlight=False)
         _emit(rows, NEAR_COLUMNS, fmt)
         return
+    from api.services.listing import dealer_anomalies
+    from api.services.port import StorePort
+
     with settings(ctx).open_store() as store:
-        rows = store.query("dealer_anomalies", {"limit": top}).rows()
-        if not rows:
+        answer = dealer_anomalies(StorePort(store), limit=top)
+        if not answer.items:
             say_missing(store, "traces")
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-    _emit(rows, ANOMALY_COLUMNS, fmt)
+    _emit(listed_rows(answer, ANOMALY_PROPERTIES), ANOMALY_COLUMNS, fmt)
 
 
 def profile_command(
@@ -138,15 +133,14 @@ def profile_command(
 ) -> None:
     """One dealer's profile: licence, status, data freshness, inspections with policy context (verified);
     sales-volume index, weapon categories, nearest hotspot city (estimated)."""
-    from algorithms.dealer_profile import flat, profiles, tables_from_store
-    from algorithms.hotspots import parse_rule
+    from algorithms.dealer_profile import flat
+    from api.services.dealer_profile import dealer_profile
+    from api.services.port import StorePort
 
     _check_format(fmt)
-    key = _dealer_key(license_number)
-    with settings(ctx).open_store() as store:
-        found = profiles(tables_from_store(store, parse_rule(settings(ctx).hotspot_rule)), [key])
-    if not found:
-        raise NotFound("no dealer with that license number")
+    conf = settings(ctx)
+    with conf.open_store() as store:
+        found = [dealer_profile(StorePort(store), license_number, hotspot_rule=conf.hotspot_rule)]
     if fmt == "json":
         text = json.dumps(found[0], default=str, sort_keys=False, allow_nan=False)
         if out_file is None:

@@ -99,22 +99,27 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
 
 
 def _products(ctx: DemoContext) -> None:
-    queue = ctx.store.query("straw_queue", {"limit": 100}).rows()
+    from api.cli.analytics import ANOMALY_PROPERTIES, csv_rows, listed_rows
+    from api.services.listing import dealer_anomalies, straw_queue
+    from api.services.port import StorePort
+
+    port = StorePort(ctx.store)
+    queue = csv_rows(listed_rows(straw_queue(port, limit=100), {
+        c: c for c in ("person_key", "last_name", "first_name", "dob", "network_id")}))
     path = ctx.products / "straw_queue.csv"
     _write_csv(path, queue, ["rank", "person_key", "last_name", "first_name", "dob", "score", "indicators",
                              "network_id"])
     ctx.summary.append(("straw queue", f"top {len(queue)} purchasers with fired indicators", str(path)))
-    dealers = ctx.store.query("dealer_anomalies", {"limit": 100}).rows()
-    for rank, row in enumerate(dealers, start=1):
-        row["rank"] = rank
+    dealers = csv_rows(listed_rows(dealer_anomalies(port, limit=100), ANOMALY_PROPERTIES))
     path = ctx.products / "dealer_anomalies.csv"
     _write_csv(path, dealers, ["rank", "license_number", "business_name", "state", "traces", "expected", "score",
                                "indicators"])
     ctx.summary.append(("dealer anomalies", f"{len(dealers)} dealers ranked against exposure-adjusted peers",
                         str(path)))
-    from algorithms.corridor_query import COLUMNS, CorridorQuery, ask, records
+    from algorithms.corridor_query import COLUMNS, CorridorQuery, records
+    from api.services.corridors import corridors as ask_corridors
 
-    corridors = records(ask(ctx.store, CorridorQuery(basis="traces", top=200)).ranked)
+    corridors = records(ask_corridors(port, CorridorQuery(basis="traces", top=200)).ranked)
     path = ctx.products / "corridors_state.csv"
     _write_csv(path, corridors, list(COLUMNS))
     top = corridors[0] if corridors else None

@@ -38,22 +38,26 @@ def sharing_salt(conf: Settings) -> str:
 def export_stix(ctx: typer.Context,
                 tlp: Annotated[str, typer.Option("--tlp", help="clear | green | amber | amber+strict | red")],
                 out_file: Annotated[Path, typer.Option("--out", help="bundle file to write")],
-                scope: Annotated[str, typer.Option("--scope", help="all | network:ID | state:XX")] = "all",
+                scope: Annotated[str, typer.Option(
+                    "--scope", help="all | network:ID | person:KEY | dealer:LICENSE | state:XX (everything in it)")
+                ] = "all",
                 role: Annotated[str, typer.Option("--role", help="recipient role: partner masks persons")] =
                 "partner",
                 partner_tlp: Annotated[str | None, typer.Option("--partner-tlp",
                                                                 help="a partner's ceiling (amber)")] = None,
                 ) -> None:
     """Write a STIX 2.1 bundle of what a recipient of --role may receive at --tlp."""
+    from api.services.export_scope import ExportScope, export_scope
     from exports.stix import bundle_dict, to_stix
     from exports.stix_scope import collect_scope
     from exports.tlp import clearance, level
 
     wanted = level(tlp)
     cleared = clearance(role, partner_tlp or (wanted if role == "partner" and wanted != "red" else None))
+    picked = ExportScope.parse(scope)
     conf = settings(ctx)
     with conf.open_store() as store:
-        records = collect_scope(store, scope)
+        records = export_scope(collect_scope(store, "all"), picked)
     bundle = to_stix(records, tlp=wanted, clearance=cleared, salt=sharing_salt(conf))
     # stix2's own sort_keys serialisation is quadratic in the bundle size; sort the plain JSON instead, compact
     # (an indent switches the json module to its pure-Python encoder: minutes at state scale).
@@ -75,8 +79,12 @@ def export_geojson(ctx: typer.Context,
                                                                          "recoveries")] = "corridors,hubs",
                    role: Annotated[str, typer.Option("--role", help="recipient role (recoveries need AMBER)")] =
                    "analyst",
+                   scope: Annotated[str, typer.Option(
+                       "--scope", help="all | network:ID | person:KEY | dealer:LICENSE | state:XX (everything in "
+                                       "it)")] = "all",
                    ) -> None:
     """Write corridors, hubs and optional dealer / recovery layers as an RFC 7946 FeatureCollection."""
+    from api.services.export_scope import ExportScope, export_scope
     from exports.geojson import LAYERS, from_records
     from exports.stix_scope import collect_scope
     from exports.tlp import LABEL_TLP, clearance
@@ -90,8 +98,9 @@ def export_geojson(ctx: typer.Context,
     cleared = clearance(role)
     if "recoveries" in chosen and not cleared.may_see(LABEL_TLP["Recovery"]):
         raise InvalidInput(f"role {role} is not cleared for the recoveries layer (TLP:AMBER)")
+    picked = ExportScope.parse(scope)
     with settings(ctx).open_store() as store:
-        records = collect_scope(store, "all")
+        records = export_scope(collect_scope(store, "all"), picked)
     collection = from_records(records, year=year, level=level, layers=chosen)
     out_file.write_text(json.dumps(collection, indent=1, default=str) + "\n", encoding="utf-8")
     counts: dict[str, int] = {}

@@ -1,4 +1,5 @@
-"""Firearm commands: ``firearms match`` (damaged serials) and ``firearms batches`` (serial batches)."""
+"""Firearm commands: ``firearms match`` (damaged serials), ``firearms chain`` (one gun's trace chain) and
+``firearms batches`` (serial batches)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.cli.common import err, out, say_missing, settings
+from api.cli.common import emit_json, err, out, say_missing, settings
 from exports.csv_safe import table_text
 from graph.errors import InvalidInput
 
@@ -37,7 +38,7 @@ def _check(fmt: str, allowed: tuple[str, ...]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    firearms = typer.Typer(help="Damaged-serial matching and serial batches.", no_args_is_help=True)
+    firearms = typer.Typer(help="Damaged-serial matching, trace chains and serial batches.", no_args_is_help=True)
     app.add_typer(firearms, name="firearms")
 
     @firearms.command("match")
@@ -65,6 +66,22 @@ def register(app: typer.Typer) -> None:
         rows = [{"rank": i, "score": c.score, "serial": c.serial, "manufacturer": c.manufacturer, "model": c.model,
                  "caliber": c.caliber, "firearm_key": c.key, "reason": c.reason} for i, c in enumerate(found, 1)]
         _emit(rows, MATCH_COLUMNS, fmt, f"candidates for {serial}")
+
+    @firearms.command("chain")
+    def chain_command(
+        ctx: typer.Context,
+        firearm: Annotated[str, typer.Argument(metavar="FIREARM", help="firearm:KEY or a firearm key")],
+    ) -> None:
+        """One firearm's trace chain: sales, purchases, recoveries with possessors, NIBIN links (JSON; the same
+        answer as GET /api/v1/firearms/{key})."""
+        from dataclasses import asdict
+
+        from api.services.firearm_chain import firearm_chain
+        from api.services.port import StorePort
+
+        with settings(ctx).open_store() as store:
+            chain = firearm_chain(StorePort(store), firearm)
+        emit_json(asdict(chain))
 
     @firearms.command("batches")
     def batches_command(

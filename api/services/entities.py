@@ -10,9 +10,11 @@ from algorithms.paths import EntityRef, parse_reference
 from api.security import Principal
 from api.services import models as m
 from api.services import transparency
-from api.services.chain_view import snapshot_chain
+from api.services.firearm_chain import firearm_chain as shared_chain
 from api.services.graph_views import neighbourhood
-from api.services.release import Release, indicators
+from api.services.port import SnapshotPort
+from api.services.ranking import parse_indicators as indicators
+from api.services.release import Release
 from api.services.snapshot import ApiContext
 from graph.errors import Forbidden, InvalidInput, NotFound
 from loaders.parsing import normalize_serial
@@ -40,7 +42,7 @@ def _chain_person(release: Release, key: str, last: str | None, first: str | Non
 def get_firearm(context: ApiContext, principal: Principal, firearm_key: str) -> m.FirearmOut:
     release = Release(principal)
     firearm = release.require("Firearm", _node(context, "Firearm", firearm_key))
-    chain: FirearmChain = snapshot_chain(context.snapshot, firearm_key)
+    chain: FirearmChain = shared_chain(SnapshotPort(context.snapshot), EntityRef("Firearm", firearm_key))
     withheld: list[str] = []
     sales = [m.ChainSale(dealer_key=s.dealer_key, license_number=s.license_number, business_name=s.business_name,
                          premise_city=s.premise_city, premise_state=s.premise_state, sale_date=s.sale_date)
@@ -97,7 +99,8 @@ def get_dealer(context: ApiContext, principal: Principal, reference: str) -> m.D
     inspections.sort(key=lambda i: (str(getattr(i.inspection, "inspection_date", "") or ""),
                                     str(getattr(i.inspection, "inspection_id", ""))))
     return m.DealerOut(dealer=m.DealerNode.model_validate(dealer), inspections=inspections,
-                       transparency=transparency.transparency(snapshot, release, key, _node(context, "Dealer", key)))
+                       transparency=transparency.transparency(snapshot, release, key,
+                                                              context.settings.hotspot_rule))
 
 
 def get_dealer_profile_row(context: ApiContext, principal: Principal, reference: str) -> dict[str, Any]:
@@ -106,7 +109,7 @@ def get_dealer_profile_row(context: ApiContext, principal: Principal, reference:
     snapshot = context.snapshot
     key = snapshot.licenses.get(reference.strip().upper()) or parse_reference(f"dealer:{reference}").key
     release.require("Dealer", _node(context, "Dealer", key))
-    return transparency.profile_csv_row(snapshot, release, key, _node(context, "Dealer", key))
+    return transparency.profile_csv_row(snapshot, release, key, context.settings.hotspot_rule)
 
 
 def get_network(context: ApiContext, principal: Principal, network_id: str, limit: int) -> m.NetworkOut:

@@ -1,19 +1,14 @@
 """STIX 2.1 and GeoJSON exports of a scope, under the same release policy as every other surface.
 
 The store is read once per API snapshot (``exports.stix_scope.collect_scope``, under the store lock, cached
-like the TAXII collections) and each request restricts those records to its scope in memory:
+like the TAXII collections) and each request cuts those records to its scope in memory with the service the CLI
+uses too (:mod:`api.services.export_scope`: network, person, dealer, state — everything in a state — or, given
+none, the corridors and the places). ``year`` and ``level`` filter the corridors of every scope.
 
-* ``network`` — :func:`exports.stix_scope.restrict` with ``network:ID``;
-* ``person`` — the person, the firearms they bought, those firearms' recoveries and dealers;
-* ``dealer`` (license number or dealer key) — the dealer, the firearms it sold, their purchasers, recoveries;
-* none of those — a corridor scope: FLOW corridors (``year``, ``level``, touching ``state``) and the places
-  (all, or those in ``state`` and at the corridors' ends).
-
-``year`` and ``level`` filter the corridors of every scope. The anchor must be releasable to the caller (a
-partner asking for a network at GREEN, or for any TLP above their ceiling, gets 403); inside the scope
-:func:`exports.stix.to_stix` keeps only objects marked at or below the requested TLP, persons masked for
-partners. GeoJSON layers are checked the same way (recoveries are AMBER; corridor scores are AMBER, so they are
-dropped below it).
+The anchor must be releasable to the caller (a partner asking for a network at GREEN, or for any TLP above their
+ceiling, gets 403); inside the scope :func:`exports.stix.to_stix` keeps only objects marked at or below the
+requested TLP, persons masked for partners. GeoJSON layers are checked the same way (recoveries are AMBER;
+corridor scores are AMBER, so they are dropped below it).
 """
 
 from __future__ import annotations
@@ -24,13 +19,14 @@ from dataclasses import replace
 
 from api.security import Principal
 from api.services import models as m
+from api.services.export_scope import ExportScope, export_scope
 from api.services.release import Release
 from api.services.snapshot import ApiContext
 from exports.geojson import from_records
 from exports.stix import bundle_dict, to_stix
-from exports.stix_scope import Record, ScopeRecords, collect_scope, places_of, restrict
+from exports.stix_scope import ScopeRecords, collect_scope
 from exports.tlp import COMPUTED_TLP, LABEL_TLP, RELATIONSHIP_TLP, Level, level, rank
-from graph.errors import Forbidden, InvalidInput, NotFound
+from graph.errors import Forbidden
 from graph.schema import SCHEMA
 
 #: hubs are places ranked by centrality scores (computed, so AMBER); corridors without their scores are GREEN
@@ -40,85 +36,29 @@ _FLOW_COMPUTED = frozenset(p.name for p in SCHEMA.relationship("FLOW").propertie
 
 
 def store_records(context: ApiContext) -> ScopeRecords:
-    """Everything an export may contain, read from the store once per snapshot (exports are rare and large)."""
-    cache: dict[str, tuple[int, ScopeRecords]] = context.__dict__.setdefault("export_cache", {})
-    version = id(context.snapshot)
-    hit = cache.get("all")
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    with context.lock:
-        records = collect_scope(context.store, "all")
-    cache["all"] = (version, records)
+    """Everything an export may contain, read from the store once per snapshot (exports are rare and large) and
+    kept with it."""
+    snapshot = context.snapshot
+    records: ScopeRecords | None = snapshot.derived.get("export_records")
+    if records is None:
+        with context.lock:
+            records = collect_scope(context.store, "all")
+        snapshot.derived["export_records"] = records
     return records
 
 
-def _anchor(release: Release, scope: m.ExportScope) -> None:
-    anchors = [name for name in ("network", "person", "dealer") if getattr(scope, name) is not None]
-    if len(anchors) > 1:
-        raise InvalidInput(f"give at most one of network, person, dealer (got {', '.join(anchors)})")
-    label = {"network": "Network", "person": "Person", "dealer": "Dealer"}.get(anchors[0]) if anchors else None
+def scoped(context: ApiContext, release: Release, scope: m.ExportScope) -> ScopeRecords:
+    """The records of one scope (:func:`api.services.export_scope.export_scope`, what the CLI's ``--scope``
+    calls too; before the TLP / role filtering of the exporter). The anchor must be releasable to the caller."""
+    wanted = ExportScope(network=scope.network, person=scope.person, dealer=scope.dealer, state=scope.state,
+                         year=scope.year, level=scope.level,
+                         corridors_only=scope.state is None)
+    anchor = wanted.anchor
+    label = {"network": "Network", "person": "Person", "dealer": "Dealer"}.get(anchor) if anchor else None
     if label is not None and not release.visible(label):
         raise Forbidden(f"a {label} scope is not released at your clearance (TLP ceiling "
                         f"{release.clearance.ceiling})")
-
-
-def _flows(flows: list[Record], scope: m.ExportScope, places: set[str] | None) -> list[Record]:
-    return [f for f in flows if (scope.year is None or f.get("year") == scope.year)
-            and (scope.level is None or f.get("level") == scope.level)
-            and (places is None or f["source_key"] in places or f["destination_key"] in places)]
-
-
-def _around(records: ScopeRecords, firearms: list[Record], scope: m.ExportScope) -> ScopeRecords:
-    """The records hanging off a set of firearms: purchasers, dealers, recoveries, networks, places."""
-    firearm_keys = {f["firearm_key"] for f in firearms}
-    purchasers = {p for f in firearms for p in f["purchaser_keys"]}
-    dealer_keys = {d for f in firearms for d in f["dealer_keys"]}
-    persons = [p for p in records.persons if p["person_key"] in purchasers]
-    network_ids = {p.get("network_id") for p in persons if p.get("network_id")}
-    recoveries = [r for r in records.recoveries if r["firearm_key"] in firearm_keys]
-    dealers = [d for d in records.dealers if d["dealer_key"] in dealer_keys]
-    places = places_of(recoveries) | places_of(dealers)
-    flows = _flows(records.flows, scope, {str(p) for p in places})
-    places |= {f["source_key"] for f in flows} | {f["destination_key"] for f in flows}
-    return replace(records, networks=[n for n in records.networks if n["network_id"] in network_ids],
-                   persons=persons, firearms=firearms, recoveries=recoveries, dealers=dealers, flows=flows,
-                   locations=[loc for loc in records.locations if loc["location_key"] in places])
-
-
-def scoped(context: ApiContext, release: Release, scope: m.ExportScope) -> ScopeRecords:
-    """The records of one scope (before the TLP / role filtering of the exporter)."""
-    _anchor(release, scope)
-    records = store_records(context)
-    if scope.network is not None:
-        if context.snapshot.nodes["Network"].get(scope.network) is None:
-            raise NotFound("no Network with that id")
-        picked = restrict(records, f"network:{scope.network}")
-        return replace(picked, flows=_flows(picked.flows, scope, None))
-    if scope.person is not None:
-        if context.snapshot.nodes["Person"].get(scope.person) is None:
-            raise NotFound("no Person with that key")
-        picked = _around(records, [f for f in records.firearms if scope.person in f["purchaser_keys"]], scope)
-        if not any(p["person_key"] == scope.person for p in picked.persons):
-            extra = [p for p in records.persons if p["person_key"] == scope.person]
-            picked = replace(picked, persons=picked.persons + extra)
-        return picked
-    if scope.dealer is not None:
-        snapshot = context.snapshot
-        key = snapshot.licenses.get(scope.dealer.strip().upper()) or scope.dealer.strip()
-        if snapshot.nodes["Dealer"].get(key) is None:
-            raise NotFound("no Dealer with that license number or key")
-        picked = _around(records, [f for f in records.firearms if key in f["dealer_keys"]], scope)
-        if not any(d["dealer_key"] == key for d in picked.dealers):
-            picked = replace(picked, dealers=picked.dealers + [d for d in records.dealers if d["dealer_key"] == key])
-        return picked
-    places = None
-    if scope.state is not None:
-        places = {loc["location_key"] for loc in records.locations
-                  if str(loc.get("state") or "").upper() in (scope.state, f"US-{scope.state}")}
-    flows = _flows(records.flows, scope, places)
-    ends = {f["source_key"] for f in flows} | {f["destination_key"] for f in flows}
-    return ScopeRecords(flows=flows, locations=[loc for loc in records.locations if places is None
-                                                or loc["location_key"] in ends or loc["location_key"] in places])
+    return export_scope(store_records(context), wanted)
 
 
 def stix_bundle(context: ApiContext, principal: Principal, scope: m.ExportScope) -> bytes:

@@ -10,9 +10,11 @@ import datetime as dt
 
 import numpy as np
 
-from algorithms.paths import DEFAULT_EXCLUDED_TYPES, EntityRef, PathNode, resolve, shortest_path
+from algorithms.paths import DEFAULT_EXCLUDED_TYPES, EntityRef, PathNode, resolve
 from api.security import Principal
 from api.services import models as m
+from api.services import path
+from api.services.port import SnapshotPort
 from api.services.release import Release
 from api.services.snapshot import ApiContext, Snapshot
 from graph.errors import Forbidden
@@ -74,7 +76,8 @@ def neighbourhood(snapshot: Snapshot, release: Release, ref: EntityRef, *, depth
 def find_path(context: ApiContext, principal: Principal, source: str, target: str, *, max_hops: int,
               types: list[str] | None, since: dt.date | None) -> m.PathOut:
     release = Release(principal)
-    result = shortest_path(context.snapshot.paths, source, target, max_hops=max_hops, types=types, since=since)
+    result = path.find_path(SnapshotPort(context.snapshot), source, target, max_hops=max_hops, types=types,
+                            since=since)
 
     def shown(node: PathNode) -> m.NodeRef:
         ref = _ref(release, node.label, node.key)

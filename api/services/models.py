@@ -358,7 +358,10 @@ class ExportScope(BaseModel):
     network: str | None = Field(None, min_length=1, max_length=200, description="a network id")
     person: str | None = Field(None, min_length=1, max_length=200, description="a person key")
     dealer: str | None = Field(None, min_length=1, max_length=200, description="a license number or dealer key")
-    state: str | None = Field(None, pattern="^[A-Z]{2}$", description="corridors touching this state, e.g. NY")
+    state: str | None = Field(None, pattern="^[A-Z]{2}$",
+                              description="everything in this state, e.g. NY: dealers and recoveries there, their "
+                                          "firearms, purchasers and networks, the state's places and the corridors "
+                                          "touching them (as `tracegraph export --scope state:NY`)")
     year: int | None = Field(None, ge=1900, le=2100, description="corridors of this year")
     level: Literal["state", "city", "country"] | None = Field(None, description="corridors at this level")
     tlp: Literal["clear", "green", "amber", "amber+strict", "red"] | None = Field(

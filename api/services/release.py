@@ -7,7 +7,6 @@ object that cannot be released is 403; lists drop what cannot be released.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from api.security import Principal
@@ -76,18 +75,3 @@ class Release:
         if not self.scores:
             props = {k: v for k, v in props.items() if k not in _REL_COMPUTED.get(rel_type, ())}
         return props
-
-
-def indicators(text: Any) -> list[dict[str, Any]] | None:
-    """Parse a stored JSON list of fired indicators (None when absent or unreadable)."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    if isinstance(value, list):
-        return [item if isinstance(item, dict) else {"value": item} for item in value]
-    if isinstance(value, dict):
-        return [{"name": k, "value": v} for k, v in value.items()]
-    return None

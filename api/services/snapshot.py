@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from algorithms.paths import PathIndex, path_index, path_projection
+from api.services.port import snapshot_ranked
+from api.services.ranking import Ranked
 from api.settings import Settings
 from graph.schema import SCHEMA
 from graph.store import GraphStore
@@ -128,44 +129,26 @@ class ChainIndex:
 
 
 @dataclass(frozen=True)
-class RankedList:
-    """Keys ordered by score descending then key ascending, with the columns list filters use."""
-
-    keys: np.ndarray
-    scores: np.ndarray
-    filters: dict[str, np.ndarray]
-
-
-@dataclass(frozen=True)
 class Snapshot:
     nodes: dict[str, NodeTable]
     flows: pa.Table
     inspections_of: dict[str, list[str]]
     violations_of: dict[str, list[str]]
-    members_of: dict[str, list[str]]
+    members_of: dict[str, list[str]]   # network -> persons (MEMBER_OF)
+    network_of: dict[str, str]         # person -> network (MEMBER_OF, the one membership fact)
     serials: dict[str, list[int]]
     licenses: dict[str, str]
     last_names: dict[str, list[int]]
-    straw: RankedList
-    anomalies: RankedList
-    networks: RankedList
+    straw: Ranked        # the ranked lists, ordered by api.services.ranking (what the CLI's StorePort uses too)
+    anomalies: Ranked
+    networks: Ranked
     paths: PathIndex
     chains: ChainIndex
     built_seconds: float
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def _ranked(table: NodeTable, score: str, filters: dict[str, str]) -> RankedList:
-    key = SCHEMA.node(table.label).key
-    scored = table.table.filter(pc.is_valid(table.table.column(score)))
-    order = pc.sort_indices(scored, sort_keys=[(score, "descending"), (key, "ascending")])
-    scored = scored.take(order)
-    return RankedList(
-        keys=np.asarray(scored.column(key).to_pylist(), dtype=object),
-        scores=np.asarray(scored.column(score).to_numpy(zero_copy_only=False), dtype=np.float64),
-        filters={name: np.asarray(scored.column(column).to_pylist(), dtype=object)
-                 for name, column in filters.items()},
-    )
+    #: Tables derived from this snapshot on first use (e.g. dealer estimates), dropped with it on rebuild.
+    derived: dict[str, Any] = field(default_factory=dict)
+    derived_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _grouped(table: pa.Table) -> dict[str, list[str]]:
@@ -205,6 +188,14 @@ def _with_key_lookup(index: PathIndex) -> PathIndex:
     return index
 
 
+def _with_membership(persons: NodeTable, network_of: dict[str, str]) -> NodeTable:
+    """Persons with ``network_id`` read from MEMBER_OF (the one membership fact), whatever the property holds."""
+    column = pa.array([network_of.get(str(k)) for k in persons.table.column("person_key").to_pylist()],
+                      type=pa.string())
+    table = persons.table.set_column(persons.table.column_names.index("network_id"), "network_id", column)
+    return NodeTable(persons.label, table, persons.rows)
+
+
 def build_snapshot(store: GraphStore) -> Snapshot:
     started = time.perf_counter()
     nodes = {label: NodeTable.load(store, label) for label in SNAPSHOT_LABELS}
@@ -215,18 +206,23 @@ def build_snapshot(store: GraphStore) -> Snapshot:
     licenses = {str(n): str(k) for n, k in zip(dealers.table.column("license_number").to_pylist(),
                                                   dealers.table.column("dealer_key").to_pylist(), strict=True)
                 if n is not None}
+    network_of = {str(p): str(n) for p, n in zip(members.column("src").to_pylist(), members.column("dst").to_pylist(),
+                                                 strict=True)}
+    nodes["Person"] = _with_membership(nodes["Person"], network_of)
+    ranked = snapshot_ranked(nodes)
     snapshot = Snapshot(
         nodes=nodes,
         flows=flows,
         inspections_of=_grouped(store.edge_list("INSPECTED", "Dealer", "Inspection")),
         violations_of=_grouped(store.edge_list("CITED", "Inspection", "Violation")),
         members_of=_grouped(members.select(["dst", "src"]).rename_columns(["src", "dst"])),
+        network_of=network_of,
         serials=_index(nodes["Firearm"].table.column("serial_normalized").to_pylist()),
         licenses=licenses,
         last_names=_index(nodes["Person"].table.column("last_name").to_pylist(), lambda v: str(v).strip().upper()),
-        straw=_ranked(nodes["Person"], "straw_score", {"state": "state", "network_id": "network_id"}),
-        anomalies=_ranked(nodes["Dealer"], "anomaly_score", {"state": "premise_state"}),
-        networks=_ranked(nodes["Network"], "score", {"reviewable": "reviewable"}),
+        straw=ranked["straw"],
+        anomalies=ranked["anomalies"],
+        networks=ranked["networks"],
         paths=_with_key_lookup(path_index(path_projection(store))),
         chains=ChainIndex.load(store),
         built_seconds=0.0,
@@ -245,7 +241,7 @@ class ApiContext:
         self.lock = threading.Lock()
         with self.lock:
             self._snapshot = build_snapshot(store)
-        _warm(self._snapshot)
+        _warm(self._snapshot, settings.hotspot_rule)
         _freeze()
 
     @property
@@ -255,18 +251,18 @@ class ApiContext:
     def rebuild(self) -> Snapshot:
         with self.lock:
             fresh = build_snapshot(self.store)
-        _warm(fresh)
+        _warm(fresh, self.settings.hotspot_rule)
         self._snapshot = fresh
         _freeze()
         return fresh
 
 
-def _warm(snapshot: Snapshot) -> None:
+def _warm(snapshot: Snapshot, hotspot_rule: str | None) -> None:
     """Derived tables requests read, computed with the snapshot rather than on the first request (which stalled
     every request in flight for the ~0.4 s the dealer estimates take at state scale)."""
-    from api.services import transparency
+    from api.services.port import SnapshotPort
 
-    transparency.estimates(snapshot)
+    SnapshotPort(snapshot).dealer_estimates(hotspot_rule)
 
 
 def _freeze() -> None:

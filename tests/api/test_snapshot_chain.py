@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from algorithms.chain import firearm_chain
-from api.services.chain_view import snapshot_chain
+from api.services.firearm_chain import firearm_chain as shared_chain
+from api.services.port import SnapshotPort, StorePort
 from api.services.snapshot import build_snapshot
 from bench.bench_api import build
 from graph.embedded_store import EmbeddedStore
@@ -19,6 +20,6 @@ def test_snapshot_chain_equals_the_cypher_chain(tmp_path: Path) -> None:
         linked = 0
         for key in keys:
             expected = firearm_chain(store, f"firearm:{key}")
-            assert snapshot_chain(snapshot, key) == expected
+            assert shared_chain(SnapshotPort(snapshot), key) == shared_chain(StorePort(store), key) == expected
             linked += bool(expected.nibin_links)
     assert len(keys) == 150 and linked > 0
