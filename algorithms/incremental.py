@@ -169,32 +169,22 @@ class Groups:
         frames.append(pd.DataFrame({"person_key": line["person_key"],
                                     "group": "sl|" + line["dealer_key"].astype(str) + "|" + city.reindex(line.index)}))
         frames.append(pd.DataFrame({"person_key": quick["person_key"], "group": "rt|" + city}))
+        # shared addresses: normalised once per run, as the full run's _pairs does (per call it dominated)
+        persons = t.persons
+        norm = normalise_addresses(persons["street"].fillna(""), persons["city"].fillna(""),
+                                   persons["state"].fillna(""), persons["zip"].fillna(""))
+        keep = (norm["street"] != "") & (norm["zip"] != "")
+        frames.append(pd.DataFrame({"person_key": persons["key"].to_numpy()[keep],
+                                    "group": "ad|" + pd.Series(norm["street"][keep]).astype(str) + "|"
+                                    + pd.Series(norm["zip"][keep]).astype(str)}))
         self.members = pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
         self.members["limit"] = self.members["group"].str[:2].map(GROUP_LIMITS).astype(int)
-        persons = t.persons
-        self._persons = persons
-        self._zips = normalise_addresses(pd.Series([""] * len(persons)), pd.Series([""] * len(persons)),
-                                         pd.Series([""] * len(persons)), persons["zip"].fillna(""))["zip"]
-
-    def _addresses(self, of: set[str]) -> pd.DataFrame:
-        """person_key, group for shared addresses, among persons in the zip codes of ``of``."""
-        persons = self._persons
-        zips = set(self._zips[persons["key"].isin(of).to_numpy()]) - {""}
-        near = persons[np.isin(self._zips, list(zips))] if zips else persons.iloc[0:0]
-        if near.empty:
-            return pd.DataFrame(columns=["person_key", "group", "limit"])
-        norm = normalise_addresses(near["street"].fillna(""), near["city"].fillna(""), near["state"].fillna(""),
-                                   near["zip"].fillna(""))
-        keep = (norm["street"] != "") & (norm["zip"] != "")
-        return pd.DataFrame({"person_key": near["key"].to_numpy()[keep],
-                             "group": "ad|" + pd.Series(norm["street"][keep]).astype(str) + "|"
-                             + pd.Series(norm["zip"][keep]).astype(str), "limit": GROUP_LIMITS["ad"]})
 
     def mates(self, of: set[str], *, tying: bool, exclude: set[str] | None = None) -> set[str]:
         """Persons sharing a group with ``of``. ``tying``: only groups small enough to tie their members (counting
         members outside ``exclude``, the persons whose membership may be new: a group that was already too big
         stays too big)."""
-        members = pd.concat([self.members, self._addresses(of)], ignore_index=True)
+        members = self.members
         groups = members.loc[members["person_key"].isin(of), "group"].unique()
         inside = members[members["group"].isin(groups)]
         if tying:
