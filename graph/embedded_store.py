@@ -120,14 +120,14 @@ class EmbeddedStore:
         return self._execute(registry().get(name, self.backend), params)
 
     def init_schema(self) -> None:
-        for statement in embedded_ddl(self.schema):
-            self._execute(statement)
         self.migrate()
 
     def migrate(self) -> list[str]:
-        """Add the properties the schema declares that an older store's tables lack (``CREATE … IF NOT EXISTS``
-        leaves existing tables as they were); existing values stay, new columns start null. Returns
-        ``Table.property`` for each column added."""
+        """Create the tables the schema declares that an older store lacks, and add the properties its tables lack
+        (``CREATE … IF NOT EXISTS`` leaves existing tables as they were); existing values stay, new columns start
+        null. Returns ``Table.property`` for each column added."""
+        for statement in embedded_ddl(self.schema):
+            self._execute(statement)
         added = []
         tables = [(n.name, n.properties) for n in self.schema.nodes]
         tables += [(r.name, r.properties) for r in self.schema.relationships]
