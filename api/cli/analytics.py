@@ -257,6 +257,26 @@ def register(app: typer.Typer) -> None:
                                types=types.split(",") if types else None, since=since_date)
         emit_json(_path_json(result))
 
+    @app.command("search")
+    def search_command(
+            ctx: typer.Context,
+            kind: Annotated[str, typer.Argument(metavar="KIND", help="name | serial | license")],
+            text: Annotated[str, typer.Argument(metavar="Q", help="LAST or 'LAST, FIRST' | a serial | a license "
+                                                                  "number")],
+            limit: Annotated[int, typer.Option(min=1, max=100, help="most hits")] = 20) -> None:
+        """Find a person by name, a firearm by serial or a dealer by license number (JSON; the same answer as
+        POST /api/v1/search)."""
+        from dataclasses import asdict
+
+        from api.services.port import StorePort
+        from api.services.search import search
+
+        if kind not in ("name", "serial", "license"):
+            raise InvalidInput("KIND must be name, serial or license")
+        with settings(ctx).open_store() as store:
+            hits = search(StorePort(store), kind, text, limit=limit)  # type: ignore[arg-type]
+        emit_json([asdict(h) for h in hits])
+
     @app.command()
     def evaluate(ctx: typer.Context,
                  truth: Annotated[Path, typer.Option("--truth", help="truth.json written by `simulate`")],

@@ -3,6 +3,7 @@ network, and search by name / serial / license number."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from algorithms.chain import FirearmChain
@@ -15,9 +16,9 @@ from api.services.graph_views import neighbourhood
 from api.services.port import SnapshotPort
 from api.services.ranking import parse_indicators as indicators
 from api.services.release import Release
+from api.services.search import search as shared_search
 from api.services.snapshot import ApiContext
-from graph.errors import Forbidden, InvalidInput, NotFound
-from loaders.parsing import normalize_serial
+from graph.errors import Forbidden, NotFound
 
 
 def _node(context: ApiContext, label: str, key: str) -> dict[str, Any]:
@@ -124,44 +125,10 @@ def get_network(context: ApiContext, principal: Principal, network_id: str, limi
 
 
 def search(context: ApiContext, principal: Principal, request: m.SearchRequest) -> m.SearchOut:
+    """:func:`api.services.search.search` over the snapshot, released: names need personal-data clearance,
+    firearms and dealers are dropped where their label is not released."""
     release = Release(principal)
-    snapshot = context.snapshot
-    hits: list[m.SearchHit] = []
-    if request.kind == "name":
-        if not release.full_persons:
-            raise Forbidden("searching persons by name needs a role cleared for personal data")
-        last, _, first = request.q.partition(",")
-        first = first.strip().upper()
-        persons = snapshot.nodes["Person"]
-        for row in persons.take(snapshot.last_names.get(last.strip().upper(), [])[:1000]):
-            if first and not str(row.get("first_name") or "").strip().upper().startswith(first):
-                continue
-            summary = ", ".join(str(v) for v in (row.get("last_name"), row.get("first_name"), row.get("state")) if v)
-            hits.append(m.SearchHit(label="Person", key=row["person_key"], reference=f"person:{row['person_key']}",
-                                    summary=summary))
-    elif request.kind == "serial":
-        serial = normalize_serial(request.q)
-        if serial is None:
-            raise InvalidInput("the serial number is empty or a placeholder")
-        if release.visible("Firearm"):
-            for row in snapshot.nodes["Firearm"].take(snapshot.serials.get(serial, [])[:1000]):
-                summary = " ".join(str(v) for v in (row.get("manufacturer"), row.get("model"),
-                                                     row.get("caliber")) if v)
-                hits.append(m.SearchHit(label="Firearm", key=row["firearm_key"],
-                                        reference=f"firearm:{row['firearm_key']}", summary=summary or None))
-    else:
-        text = request.q.strip().upper()
-        key = snapshot.licenses.get(text)
-        if key is None:
-            try:
-                key = parse_reference(f"dealer:{text}").key
-            except InvalidInput:
-                key = None
-        found = snapshot.nodes["Dealer"].get(key) if key else None
-        if found is not None and release.visible("Dealer"):
-            summary = " ".join(str(v) for v in (found.get("business_name") or found.get("license_name"),
-                                                 found.get("premise_city"), found.get("premise_state")) if v)
-            hits.append(m.SearchHit(label="Dealer", key=found["dealer_key"], reference=f"dealer:{found['dealer_key']}",
-                                    summary=summary or None))
-    hits.sort(key=lambda h: (h.summary or "", h.key))
-    return m.SearchOut(items=hits[: request.limit])
+    if request.kind == "name" and not release.full_persons:
+        raise Forbidden("searching persons by name needs a role cleared for personal data")
+    hits = shared_search(SnapshotPort(context.snapshot), request.kind, request.q, limit=request.limit)
+    return m.SearchOut(items=[m.SearchHit.model_validate(asdict(h)) for h in hits if release.visible(h.label)])

@@ -59,6 +59,12 @@ class ReadPort(Protocol):
     def chain_row(self, firearm_key: str) -> dict[str, Any] | None:
         """The row ``cypher/firearm_chain.cypher`` returns for one firearm (None: no such firearm)."""
 
+    def persons_named(self, last_name: str) -> list[dict[str, Any]]:
+        """Persons whose last name, upper case, is ``last_name`` (person_key, last_name, first_name, state)."""
+
+    def firearms_with_serial(self, serial: str) -> list[dict[str, Any]]:
+        """Firearms whose normalised serial is ``serial`` (firearm_key, manufacturer, model, caliber)."""
+
 
 def estimates_of(tables: ProfileTables) -> dict[str, dict[str, Any]]:
     """:func:`algorithms.dealer_profile.estimate_table` as dicts by dealer key, with the hotspot rule in words."""
@@ -154,6 +160,12 @@ class StorePort:
         rows = self.store.query("firearm_chain", {"firearm_key": firearm_key}).rows()
         return rows[0] if rows else None
 
+    def persons_named(self, last_name: str) -> list[dict[str, Any]]:
+        return self.store.query("search_persons", {"last": last_name}).rows()
+
+    def firearms_with_serial(self, serial: str) -> list[dict[str, Any]]:
+        return self.store.query("search_firearms", {"serial": serial}).rows()
+
 
 class SnapshotPort:
     """The in-memory snapshot ``tracegraph serve`` answers from (lists ranked once, when it is built)."""
@@ -212,6 +224,12 @@ class SnapshotPort:
         from api.services.chain_view import chain_row
 
         return chain_row(self.snapshot, firearm_key)
+
+    def persons_named(self, last_name: str) -> list[dict[str, Any]]:
+        return self.snapshot.nodes["Person"].take(self.snapshot.last_names.get(last_name, []))
+
+    def firearms_with_serial(self, serial: str) -> list[dict[str, Any]]:
+        return self.snapshot.nodes["Firearm"].take(self.snapshot.serials.get(serial, []))
 
     def inspections(self, dealer_key: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
         snapshot = self.snapshot

@@ -39,6 +39,11 @@ class Surfaces:
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else None
 
+    def post(self, url: str, body: dict[str, Any]) -> Any:
+        response = self.client.post(url, json=body, headers={"X-API-Key": self.key})
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def api(self, url: str) -> Any:
         response = self.client.get(url, headers={"X-API-Key": self.key})
         assert response.status_code == 200, response.text
@@ -188,6 +193,27 @@ def test_firearm_chain(demo: Surfaces) -> None:
         assert [(r["trace_id"], [x["person_key"] for x in r["possessors"]]) for r in cli["recoveries"]] == [
             (r["trace_id"], [x["person_key"] for x in r["possessors"]]) for r in api["recoveries"]]
         assert [n["lead_id"] for n in cli["nibin_links"]] == [n["lead_id"] for n in api["nibin_links"]]
+
+
+def test_search(demo: Surfaces) -> None:
+    """Names (last name alone and 'LAST, FIRST'), serials and license numbers: the same hits in the same order."""
+    from graph.embedded_store import EmbeddedStore
+
+    with EmbeddedStore(demo.world.cli_db) as store:
+        serials = [s for s in store.node_table("Firearm", ("serial_number",)).column("serial_number").to_pylist()
+                   if s][:5]
+    persons = demo.cli("straw", "--top", "5", "--format", "json")
+    dealers = [r["license_number"] for r in demo.cli("dealers", "--top", "3", "--format", "json")]
+    questions = ([("name", p["last_name"].lower()) for p in persons]
+                 + [("name", f"{p['last_name']}, {p['first_name'][:2]}") for p in persons]
+                 + [("serial", s) for s in serials] + [("license", d) for d in dealers] + [("name", "NOSUCHNAME")])
+    found: dict[str, int] = {}
+    for kind, text in questions:
+        cli = demo.cli("search", kind, text, "--limit", "50")
+        api = demo.post("/api/v1/search", {"kind": kind, "q": text, "limit": 50})["items"]
+        assert cli == api, (kind, text)
+        found[kind] = found.get(kind, 0) + bool(cli)
+    assert found["name"] >= 5 and found["serial"] >= 3 and found["license"] == len(dealers), found
 
 
 def _stix_members(bundle: dict[str, Any], network_id: str) -> set[str]:
