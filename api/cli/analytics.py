@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import math
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,18 +11,11 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.common import emit_json, err, say_missing, settings
-from exports.csv_safe import table_text
+from api.cli.output import check_format, emit
 from graph.errors import InvalidInput
 
-FORMATS = ("csv", "json")
-
-
-def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
-    if fmt == "json":  # structured values (indicators) stay nested
-        print(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], sort_keys=False, default=str,
-                         allow_nan=False))
-        return
-    sys.stdout.write(table_text(columns, ({c: _cell(_plain(row.get(c))) for c in columns} for row in rows)))
+FORMAT_HELP = "table | csv | json"
+STRAW_COLUMNS = ["rank", "person_key", "last_name", "first_name", "dob", "score", "indicators", "network_id"]
 
 
 def _cell(value: Any) -> Any:
@@ -47,21 +38,6 @@ def listed_rows(page: Any, columns: dict[str, str]) -> list[dict[str, Any]]:
     the properties named in ``columns`` (output column -> schema property)."""
     return [{"rank": item.rank, "score": item.score, "indicators": item.indicators,
              **{column: item.properties.get(prop) for column, prop in columns.items()}} for item in page.items]
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
-        value = value.item()
-    if isinstance(value, float):
-        return round(value, 4) if math.isfinite(value) else None  # NaN is not JSON: missing values are null
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
-    if fmt not in allowed:
-        raise InvalidInput(f"--format must be one of {', '.join(allowed)}")
 
 
 def _incremental(ctx: typer.Context, as_json: bool) -> None:
@@ -131,23 +107,22 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def straw(ctx: typer.Context, top: Annotated[int, typer.Option(help="how many")] = 50,
-              fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
+              fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "csv") -> None:
         """The straw-purchaser review queue with the indicators that fired."""
         from api.services.listing import straw_queue
         from api.services.port import StorePort
 
-        _check_format(fmt)
+        check_format(fmt)
         with settings(ctx).open_store() as store:
             answer = straw_queue(StorePort(store), limit=top)
             if not answer.items:
                 say_missing(store, "purchases")
         rows = listed_rows(answer, {c: c for c in ("person_key", "last_name", "first_name", "dob", "network_id")})
-        _emit(rows, ["rank", "person_key", "last_name", "first_name", "dob", "score", "indicators", "network_id"],
-              fmt)
+        emit(rows, STRAW_COLUMNS, fmt, structured=("indicators",))
 
     @app.command()
     def communities(ctx: typer.Context,
-                    fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+                    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "csv",
                     everything: Annotated[bool, typer.Option(
                         "--all", help="every person in every detected network of two or more (the full "
                                       "partition) instead of the ranked review list")] = False) -> None:
@@ -155,7 +130,7 @@ def register(app: typer.Typer) -> None:
         from api.services.listing import networks
         from api.services.port import StorePort
 
-        _check_format(fmt)
+        check_format(fmt)
         with settings(ctx).open_store() as store:
             if everything:
                 rows = store.query("network_members").rows()
@@ -168,10 +143,10 @@ def register(app: typer.Typer) -> None:
                           "no network passes the evidence rule in the last analysis (`--all` lists every "
                           "detected network)", highlight=False)
         if everything:
-            _emit(rows, ["person_key", "last_name", "first_name", "dob", "network_id", "network_size",
+            emit(rows, ["person_key", "last_name", "first_name", "dob", "network_id", "network_size",
                          "network_score", "network_reviewable"], fmt)
         else:
-            _emit(rows, ["review_rank", "network_id", "size", "suspects", "score", "reason"], fmt)
+            emit(rows, ["review_rank", "network_id", "size", "suspects", "score", "reason"], fmt)
 
     @app.command("corridors")
     def corridors_command(
@@ -185,7 +160,7 @@ def register(app: typer.Typer) -> None:
                              ] = None,
             level: Annotated[str, typer.Option(help="state | city | country")] = "state",
             top: Annotated[int, typer.Option(min=1, help="how many")] = 25,
-            fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
+            fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "csv") -> None:
         """Corridors ranked by significance (observed vs gravity-model expected, shrunk), not raw volume.
 
         In-state flows are not ranked; they are summed up on stderr. Trend: see docs/corridors.md."""
@@ -193,7 +168,7 @@ def register(app: typer.Typer) -> None:
         from api.services.corridors import corridors
         from api.services.port import StorePort
 
-        _check_format(fmt)
+        check_format(fmt)
         if level not in ("state", "city", "country"):
             raise InvalidInput("--level must be state, city or country")
         query = CorridorQuery(into=parse_places(into, "--into"), from_places=parse_places(from_, "--from"),
@@ -210,20 +185,20 @@ def register(app: typer.Typer) -> None:
             flows = ", ".join(f"{r.src_name or r.src} {int(r.firearms):,} ({r.year}, {r.basis})"
                               for r in picked.in_state.head(5).itertuples())
             err.print(f"in-state flows, not ranked: {flows}", highlight=False)
-        _emit(records(picked.ranked), list(COLUMNS), fmt)
+        emit(records(picked.ranked), list(COLUMNS), fmt)
 
     @app.command("chokepoints")
     def chokepoints_command(
         ctx: typer.Context,
         top: Annotated[int, typer.Option(help="rows per kind", min=1)] = 20,
         kind: Annotated[str | None, typer.Option(help="dealer | person | city | corridor (default: all)")] = None,
-        fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+        fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "csv",
     ) -> None:
         """Dealers, persons, cities and corridors ranked by the recovered-gun flow their disruption would stop."""
         from algorithms.chokepoints import COLUMNS, KINDS, chokepoints
         from algorithms.tables import load_tables
 
-        _check_format(fmt)
+        check_format(fmt)
         if kind is not None and kind not in KINDS:
             raise InvalidInput(f"--kind must be one of {', '.join(KINDS)}")
         with settings(ctx).open_store() as store:
@@ -231,7 +206,7 @@ def register(app: typer.Typer) -> None:
             if say_missing(store, "traces"):
                 return
         result = chokepoints(tables, kinds=(kind,) if kind else KINDS, top=top)
-        _emit(result.table.to_dict("records"), COLUMNS, fmt)
+        emit(result.table.to_dict("records"), COLUMNS, fmt)
 
     @app.command()
     def path(ctx: typer.Context, source: Annotated[str, typer.Argument(help="e.g. person:KEY")],

@@ -1,15 +1,17 @@
-"""What every command module shares: the settings from the global options, consoles, JSON output."""
+"""What every command module shares: the settings from the global options, consoles, JSON output.
+
+Imported by ``tracegraph --help``: keep it light (no pandas, stores or pydantic-settings at import)."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from api.settings import Settings
-from graph.store import GraphStore
+if TYPE_CHECKING:
+    from api.settings import Settings
+    from graph.store import GraphStore
 
 # emoji=False: rich would turn ":key:" in data (did:key:z6Mk…) into an emoji; data cells are also escaped
 err = Console(stderr=True, emoji=False)
@@ -17,12 +19,14 @@ out = Console(emoji=False)
 
 
 def settings(ctx: typer.Context) -> Settings:
-    """The Settings built once from the global options and TRACEGRAPH_* variables."""
-    obj = ctx.find_root().obj
-    if not isinstance(obj, Settings):  # a command module invoked outside the main app (tests)
-        obj = Settings()
-        ctx.find_root().obj = obj
-    return obj
+    """The Settings built once from the global options and TRACEGRAPH_* variables (on the first command that
+    asks: the root callback leaves the options, a dict, in ``ctx.obj``)."""
+    from api.settings import Settings
+
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):  # the global options, or None (a command module invoked alone: tests)
+        root.obj = Settings(**(root.obj or {}))
+    return root.obj
 
 
 def say_missing(store: GraphStore, *needs: str) -> bool:
@@ -37,5 +41,8 @@ def say_missing(store: GraphStore, *needs: str) -> bool:
 
 
 def emit_json(payload: Any) -> None:
-    """One JSON object on one stdout line (machine-readable output is always the last stdout line)."""
-    print(json.dumps(payload, sort_keys=True, default=str))
+    """One JSON object on one stdout line (machine-readable output is always the last stdout line), by the rules
+    of :mod:`api.cli.output`."""
+    from api.cli.output import emit_document
+
+    emit_document(payload, sort_keys=True)

@@ -8,48 +8,20 @@ command is ``dealers list``; ``tracegraph dealer profile|profiles`` is ``dealers
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from api.cli.analytics import ANOMALY_PROPERTIES, _emit, listed_rows
+from api.cli.analytics import ANOMALY_PROPERTIES, listed_rows
 from api.cli.common import err, say_missing, settings
-from exports.csv_safe import table_text
-from graph.errors import InvalidInput
+from api.cli.output import check_format, emit, emit_document
 from graph.store import GraphStore
 
-FORMATS = ("csv", "json")
 NEAR_COLUMNS = ["license_number", "business_name", "city", "state", "nearest_hotspot", "distance_km",
                 "anomaly_score"]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float):
-        return None if value != value else round(value, 4)  # NaN -> empty
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
-
-
-def write_table(rows: list[dict[str, Any]], columns: list[str], fmt: str, out_file: Path | None) -> None:
-    """CSV (header + rows) or a JSON list, to ``out_file`` or stdout."""
-    if fmt == "json":
-        text = json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], default=str) + "\n"
-    else:
-        text = table_text(columns, ({c: _plain(row.get(c)) for c in columns} for row in rows))
-    if out_file is None:
-        sys.stdout.write(text)
-    else:
-        out_file.write_text(text, encoding="utf-8", newline="")
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}")
+ANOMALY_COLUMNS = ["rank", "license_number", "business_name", "state", "traces", "expected", "score", "indicators"]
+FORMAT_HELP = "table | csv | json"
 
 
 def near_hotspot_rows(store: GraphStore, radius_km: float, rule: str | None = None
@@ -66,10 +38,9 @@ def near_hotspot_rows(store: GraphStore, radius_km: float, rule: str | None = No
     return json_safe(frame.to_dict("records")), tables.hotspot_rule
 
 
-ANOMALY_COLUMNS = ["rank", "license_number", "business_name", "state", "traces", "expected", "score", "indicators"]
 
 TopOption = Annotated[int, typer.Option(help="how many")]
-ListFormat = Annotated[str, typer.Option("--format", help="csv | json")]
+ListFormat = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
 NearOption = Annotated[float | None, typer.Option("--near-hotspots", metavar="KM",
                                                   help="instead: dealers within KM of a crime-hotspot city")]
 
@@ -89,7 +60,7 @@ def register(app: typer.Typer) -> None:
 def dealers_default(
         ctx: typer.Context,
         top: Annotated[int, typer.Option(help="how many", hidden=True)] = 50,
-        fmt: Annotated[str, typer.Option("--format", help="csv | json", hidden=True)] = "csv",
+        fmt: Annotated[str, typer.Option("--format", hidden=True)] = "csv",
         near_hotspots: Annotated[float | None, typer.Option("--near-hotspots", metavar="KM", hidden=True)] = None,
 ) -> None:
     """Dealers: `list` (anomalies against exposure-adjusted peers; --near-hotspots KM), `profile LICENSE`,
@@ -103,7 +74,7 @@ def list_command(ctx: typer.Context, top: TopOption = 50, fmt: ListFormat = "csv
                  ) -> None:
     """Dealers whose traces exceed what peers of the same exposure predict (--near-hotspots KM: instead, the
     dealers within KM of a crime-hotspot city)."""
-    _check_format(fmt)
+    check_format(fmt)
     if near_hotspots is not None:
         conf = settings(ctx)
         with conf.open_store() as store:
@@ -113,7 +84,7 @@ def list_command(ctx: typer.Context, top: TopOption = 50, fmt: ListFormat = "csv
             err.print(f"no dealer with a location within {near_hotspots:g} km of a hotspot: dealers get "
                       "locations from `tracegraph load ffl FILE` or `tracegraph load inspections FILE`",
                       highlight=False)
-        _emit(rows, NEAR_COLUMNS, fmt)
+        emit(rows, NEAR_COLUMNS, fmt)
         return
     from api.services.listing import dealer_anomalies
     from api.services.port import StorePort
@@ -122,13 +93,13 @@ def list_command(ctx: typer.Context, top: TopOption = 50, fmt: ListFormat = "csv
         answer = dealer_anomalies(StorePort(store), limit=top)
         if not answer.items:
             say_missing(store, "traces")
-    _emit(listed_rows(answer, ANOMALY_PROPERTIES), ANOMALY_COLUMNS, fmt)
+    emit(listed_rows(answer, ANOMALY_PROPERTIES), ANOMALY_COLUMNS, fmt, structured=("indicators",))
 
 
 def profile_command(
         ctx: typer.Context,
         license_number: Annotated[str, typer.Argument(metavar="LICENSE", help="full FFL number or REGN-DIST-SEQN")],
-        fmt: Annotated[str, typer.Option("--format", help="json | csv")] = "json",
+        fmt: Annotated[str, typer.Option("--format", help="json | csv | table")] = "json",
         out_file: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
 ) -> None:
     """One dealer's profile: licence, status, data freshness, inspections with policy context (verified);
@@ -137,45 +108,40 @@ def profile_command(
     from api.services.dealer_profile import dealer_profile
     from api.services.port import StorePort
 
-    _check_format(fmt)
+    check_format(fmt, ("json", "csv", "table"))
     conf = settings(ctx)
     with conf.open_store() as store:
         found = [dealer_profile(StorePort(store), license_number, hotspot_rule=conf.hotspot_rule)]
     if fmt == "json":
-        text = json.dumps(found[0], default=str, sort_keys=False, allow_nan=False)
-        if out_file is None:
-            print(text)
-        else:
-            out_file.write_text(text + "\n", encoding="utf-8")
+        emit_document(found[0], out_file=out_file)
         return
     row = flat(found[0])
-    write_table([row], list(row), "csv", out_file)
+    if fmt == "table":  # one dealer: a field | value table, not one row of 40 columns
+        emit([{"field": k, "value": v} for k, v in row.items()], ["field", "value"], fmt, out_file=out_file,
+             title=row.get("verified_license_number") or "")
+        return
+    emit([row], list(row), fmt, out_file=out_file)
 
 
 def profiles_command(
         ctx: typer.Context,
-        fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+        fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "csv",
         out_file: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
 ) -> None:
     """Every dealer's profile (CSV: one row per dealer, verified_* and estimated_* columns)."""
     from algorithms.dealer_profile import flat, profiles, tables_from_store
     from algorithms.hotspots import parse_rule
 
-    _check_format(fmt)
+    check_format(fmt)
     with settings(ctx).open_store() as store:
         everything = profiles(tables_from_store(store, parse_rule(settings(ctx).hotspot_rule)))
         if not everything:
             say_missing(store, "dealers")
     if fmt == "json":
-        text = json.dumps(everything, default=str, allow_nan=False) + "\n"
-        if out_file is None:
-            sys.stdout.write(text)
-        else:
-            out_file.write_text(text, encoding="utf-8", newline="")
+        emit_document(everything, out_file=out_file)
     else:
         rows = [flat(p) for p in everything]
-        columns = list(rows[0]) if rows else ["verified_license_number"]
-        write_table(rows, columns, "csv", out_file)
+        emit(rows, list(rows[0]) if rows else ["verified_license_number"], fmt, out_file=out_file)
     if out_file is not None:
         err.print(f"{len(everything)} dealer profiles written to {out_file}")
 

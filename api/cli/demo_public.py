@@ -120,15 +120,15 @@ def _sharing(ctx: DemoContext) -> None:
 
 def _profiles(ctx: DemoContext) -> None:
     from algorithms.dealer_profile import flat, profiles, tables_from_store
-    from api.cli.dealers import write_table
+    from api.cli.output import emit
 
     everything = profiles(tables_from_store(ctx.store))
     inspected = [p for p in everything if p["verified"]["inspections"]]
     path = ctx.products / "dealer_profiles_inspected.json"
     path.write_text(json.dumps(inspected, default=str, allow_nan=False) + "\n", encoding="utf-8")
     rows = [flat(p) for p in inspected]
-    write_table(rows, list(rows[0]) if rows else ["verified_license_number"], "csv",
-                ctx.products / "dealer_profiles_inspected.csv")
+    emit(rows, list(rows[0]) if rows else ["verified_license_number"], "csv",
+         out_file=ctx.products / "dealer_profiles_inspected.csv")
     located = sum(1 for p in inspected if p["estimated"]["lat"] is not None)
     five = sum(int(r["verified_zero_tolerance_category_citations"]) for r in rows)
     ctx.summary.append(("dealer profiles", f"{len(inspected):,} inspected dealers ({located:,} located); "

@@ -3,38 +3,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from api.cli.common import emit_json, err, out, say_missing, settings
-from exports.csv_safe import table_text
-from graph.errors import InvalidInput
+from api.cli.common import emit_json, err, say_missing, settings
+from api.cli.output import check_format, emit
 
 MATCH_COLUMNS = ["rank", "score", "serial", "manufacturer", "model", "caliber", "firearm_key", "reason"]
-
-
-def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, title: str = "") -> None:
-    if fmt == "json":
-        print(json.dumps([{c: row.get(c) for c in columns} for row in rows], default=str))
-        return
-    if fmt == "table":
-        table = Table(title=title or None)
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-        out.print(table)
-        return
-    sys.stdout.write(table_text(columns, rows))
-
-
-def _check(fmt: str, allowed: tuple[str, ...]) -> None:
-    if fmt not in allowed:
-        raise InvalidInput(f"--format must be one of {', '.join(allowed)}")
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +30,7 @@ def register(app: typer.Typer) -> None:
         """Candidates for a partial or partly obliterated serial, ranked, each with the reason."""
         from algorithms.serials import SerialIndex, match, parse_pattern
 
-        _check(fmt, ("table", "csv", "json"))
+        check_format(fmt)
         parse_pattern(serial)  # bad input fails before the store is opened
         with settings(ctx).open_store() as store:
             firearms_table = store.node_table("Firearm", ("serial_normalized", "manufacturer_normalized", "model",
@@ -65,7 +41,7 @@ def register(app: typer.Typer) -> None:
         found = match(index, serial, manufacturer=manufacturer, model=model, caliber=caliber, top=top)
         rows = [{"rank": i, "score": c.score, "serial": c.serial, "manufacturer": c.manufacturer, "model": c.model,
                  "caliber": c.caliber, "firearm_key": c.key, "reason": c.reason} for i, c in enumerate(found, 1)]
-        _emit(rows, MATCH_COLUMNS, fmt, f"candidates for {serial}")
+        emit(rows, MATCH_COLUMNS, fmt, title=f"candidates for {serial}")
 
     @firearms.command("chain")
     def chain_command(
@@ -92,13 +68,13 @@ def register(app: typer.Typer) -> None:
                                                       "(2 = 1 in 100; 0 lists every run)")] = 2.0,
         spread_only: Annotated[bool, typer.Option("--spread-only", help="only batches seen in several places")
                                ] = False,
-        fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+        fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "csv",
     ) -> None:
         """Recovered guns of one make and model with serials close in sequence: one diversion point."""
         from algorithms.batches import batch_rows, batches
         from algorithms.tables import load_tables
 
-        _check(fmt, ("csv", "json"))
+        check_format(fmt)
         with settings(ctx).open_store() as store:
             tables = load_tables(store)
             if say_missing(store, "recovered_firearms"):
@@ -112,4 +88,4 @@ def register(app: typer.Typer) -> None:
         columns = ["batch_id", "manufacturer", "model", "size", "score", "spread", "first_serial", "last_serial",
                    "serials", "dealers", "places", "states", "countries", "first_recovery", "last_recovery",
                    "span_days", "trace_ids"]
-        _emit(rows, columns, fmt)
+        emit(rows, columns, fmt)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +10,7 @@ import typer
 from rich.table import Table
 
 from api.cli.common import emit_json, err, out, settings
+from api.cli.output import emit_document
 
 store_app = typer.Typer(help="The store file itself: migrate a Kùzu-era store to LadybugDB.", no_args_is_help=True)
 
@@ -28,7 +27,7 @@ def migrate(old: Annotated[Path, typer.Argument(help="a store written by a Kùzu
     err.print(f"exporting {old} with Kùzu (read-only) …")
     report = migrate_kuzu_store(old, new)
     if as_json:
-        sys.stdout.write(json.dumps(report.as_dict()) + "\n")
+        emit_document(report.as_dict())
         return
     nodes = sum(report.after["nodes"].values())
     rels = sum(report.after["relationships"].values())

@@ -135,4 +135,4 @@ def test_one_dealers_group_and_the_former_spellings_give_the_same_output(loaded_
         assert cli(loaded_db, *new) == cli(loaded_db, *old), new
     assert len(json.loads(cli(loaded_db, "dealers", "list", "--near-hotspots", "100", "--format", "json"))) > 0
     top_help = CliRunner().invoke(app, ["--help"]).stdout
-    assert " dealers " in top_help and " dealer " not in top_help  # the alias is hidden
+    assert "│ dealers " in top_help and "│ dealer " not in top_help  # the alias is hidden
