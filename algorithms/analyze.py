@@ -35,9 +35,12 @@ from algorithms.corridors import Corridors, corridors, state_coordinates
 from algorithms.networks import COLUMNS as network_columns
 from algorithms.networks import network_parameters, network_table
 from algorithms.projection import person_projection
+from algorithms.retention import PURGED_PREFIX
+from algorithms.stolen_hits import mark_hits
 from algorithms.tables import AnalysisTables, load_tables
+from graph.errors import InvalidInput
 from graph.store import GraphStore
-from loaders.kinds import NEEDS as LOAD_NEEDS
+from loaders.domain.needs import NEEDS as LOAD_NEEDS
 
 MIN_NETWORK_SIZE = 2
 # Networks are Leiden CPM communities of the weighted person projection (algorithms.communities.leiden_cpm): a
@@ -93,9 +96,21 @@ def code_version() -> str:
     return f"{version}+{digest.hexdigest()[:12]}"
 
 
-def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RESOLUTION,
+ENGINES = ("igraph", "gds")
+
+
+def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RESOLUTION, engine: str = "igraph",
             progress: Callable[[str], None] | None = None) -> AnalysisResult:
-    """Compute everything (pure with respect to the store: nothing is written here; see :func:`write_back`)."""
+    """Compute everything (pure with respect to the store: nothing is written here; see :func:`write_back`).
+
+    ``engine``: where networks and person centrality are computed: ``igraph`` (in this process, the default) or
+    ``gds`` (Neo4j Graph Data Science on the server, :mod:`algorithms.gds`; modularity Leiden at gamma 1)."""
+    if engine not in ENGINES:
+        raise InvalidInput(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "gds":
+        from algorithms.gds import client
+
+        client(store)  # fails now, with the reason, rather than after the other stages
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
 
@@ -127,7 +142,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                               dealer_scoring.TABLE_COLUMNS)), parameters={}))
     networks, membership, person_centrality = stage(
         "networks", has_purchases, "purchases",
-        lambda: _networks(features.pairs, straw_scores.table, seed=seed, resolution=resolution),
+        lambda: _networks(features.pairs, straw_scores.table, seed=seed, resolution=resolution,
+                          gds_store=store if engine == "gds" else None),
         lambda: _no_networks())
     corridor_results: dict[str, Corridors] = {}
     if has_traces:
@@ -148,7 +164,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters,
                   "dealers": dealer_scores.parameters, "min_network_size": MIN_NETWORK_SIZE,
-                  "max_network_size": MAX_NETWORK_SIZE, "networks": network_parameters()}
+                  "max_network_size": MAX_NETWORK_SIZE, "networks": network_parameters(),
+                  **({"engine": engine} if engine != "igraph" else {})}
     version = code_version()
     identity = json.dumps({"inputs": runs, "parameters": parameters, "code": version}, sort_keys=True, default=str)
     run_id = "analysis-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
@@ -172,8 +189,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                           summary=summary, batches=found_batches)
 
 
-def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolution: float
-              ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolution: float,
+              gds_store: GraphStore | None = None) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     layers = {layer: pairs.loc[pairs["kind"] == kind, ["a", "b"]].rename(columns={"a": "person_a", "b": "person_b"})
               for kind, layer in NETWORK_LAYERS.items()}
     projection = person_projection({name: frame for name, frame in layers.items() if len(frame)})
@@ -181,14 +198,20 @@ def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolutio
     if projection.graph.vcount() == 0:
         return empty, pd.Series(dtype=object), pd.DataFrame(columns=["person_key", "pagerank", "betweenness"])
     projection.graph.es["weight"] = projection.weight.tolist()
-    communities = leiden_cpm(projection.graph, resolution=resolution, seed=seed, weights="weight",
-                             max_size=MAX_NETWORK_SIZE)
     samples = min(BETWEENNESS_SAMPLES, projection.graph.vcount())
-    central = centrality(projection.graph, weights="weight", samples=samples, seed=seed)
     keys = projection.person_key
-    person_centrality = pd.DataFrame({"person_key": keys, "pagerank": central.pagerank,
-                                      "betweenness": central.betweenness})
-    networks = network_table(projection, communities.membership, ranked, min_size=MIN_NETWORK_SIZE)
+    if gds_store is not None:
+        from algorithms.gds import person_networks
+
+        found = person_networks(gds_store, projection, seed=seed, samples=samples)
+        membership_of, pagerank, betweenness = found.membership, found.pagerank, found.betweenness
+    else:
+        communities = leiden_cpm(projection.graph, resolution=resolution, seed=seed, weights="weight",
+                                 max_size=MAX_NETWORK_SIZE)
+        central = centrality(projection.graph, weights="weight", samples=samples, seed=seed)
+        membership_of, pagerank, betweenness = communities.membership, central.pagerank, central.betweenness
+    person_centrality = pd.DataFrame({"person_key": keys, "pagerank": pagerank, "betweenness": betweenness})
+    networks = network_table(projection, membership_of, ranked, min_size=MIN_NETWORK_SIZE)
     exploded = networks[["network_id", "members"]].explode("members")
     membership = dict(zip(exploded["members"], exploded["network_id"], strict=True))
     return networks, pd.Series(membership, dtype=object), person_centrality
@@ -210,7 +233,7 @@ def _place_flows(t: AnalysisTables, level: str) -> tuple[pd.DataFrame, pd.DataFr
                                         "country:" + country)
         flows = flows[(flows["premise_state"].notna()) & ((country != "US") | flows["recovery_state"].notna())]
     else:
-        from loaders.geo import city_keys, normalize_cities
+        from loaders.domain.locations import city_keys, normalize_cities
 
         flows["src"] = city_keys(normalize_cities(flows["premise_city"]), flows["premise_state"])
         flows["dst"] = city_keys(normalize_cities(flows["recovery_city"]), flows["recovery_state"], country)
@@ -220,7 +243,9 @@ def _place_flows(t: AnalysisTables, level: str) -> tuple[pd.DataFrame, pd.DataFr
     grouped["year"] = grouped["year"].astype(np.int64)
     places = t.locations.rename(columns={"key": "key"})[["key", "lat", "lon", "state"]].dropna(subset=["lat", "lon"])
     if level == "state":
-        from loaders.countries import coordinates as country_coordinates  # stores loaded before countries had points
+        from loaders.domain.countries import (
+            coordinates as country_coordinates,  # stores loaded before countries had points
+        )
 
         places = pd.concat([places[places["key"].str.startswith(("state:", "country:"))], state_coordinates()[
             ["key", "lat", "lon"]], country_coordinates()], ignore_index=True).drop_duplicates("key")
@@ -314,13 +339,15 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     if len(result.networks):
         store.upsert_nodes("Network", pd.DataFrame({
             "network_id": result.networks["network_id"], "size": result.networks["size"].astype("int64"),
-            "score": result.networks["score"], "algorithm": "leiden-cpm",
+            "score": result.networks["score"],
+            "algorithm": "gds-leiden" if result.parameters.get("engine") == "gds" else "leiden-cpm",
             "resolution": float(result.parameters.get("resolution", NETWORK_RESOLUTION)),
             "reviewable": result.networks["reviewable"].astype(bool),
             "review_rank": result.networks["review_rank"].astype("int64"),
             "suspects": result.networks["suspects"].astype("int64"), "reason": result.networks["reason"],
             "ties": [json.dumps(t, sort_keys=True) for t in result.networks["ties"]], "analysis_run_id": run}))
         members = result.networks.explode("members")
+        members = members[~members["members"].astype(str).str.startswith(PURGED_PREFIX)]  # stand-ins: nobody
         store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
             "from_key": members["members"], "to_key": members["network_id"], "analysis_run_id": run}))
         # MEMBER_OF is the membership fact; Person.network_id copies it for every member (Bloom styles by it)
@@ -347,9 +374,7 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     if members:
         store.upsert_nodes("Firearm", pd.DataFrame(members, columns=["firearm_key", "batch_id"]))
 
-    from loaders.stolen_hits import mark_hits  # every recovery checked against the lost/stolen reports again
-
-    mark_hits(store)
+    mark_hits(store)  # every recovery checked against the lost/stolen reports again
 
     now = datetime.now(UTC).replace(tzinfo=None)
     store.upsert_nodes("AnalysisRun", [{

@@ -243,7 +243,7 @@ def state_key(usps: str) -> str:
 
 def state_coordinates() -> pd.DataFrame:
     """``key, lat, lon, usps`` for the states, DC and territories (land-weighted county centroids)."""
-    from loaders.reference import states
+    from loaders.domain.reference import states
 
     frame = states()
     return pd.DataFrame({"key": [state_key(s) for s in frame["state"]], "lat": frame["lat"], "lon": frame["lon"],
@@ -257,7 +257,7 @@ def state_flows_from_atf(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     The long form is already oriented source -> recovery for every year (ATF published 2012 and 2013
     transposed; the table in ``loaders/refdata`` is fixed upstream, see its PROVENANCE.md).
     """
-    from loaders.reference import atf_state_flows, states
+    from loaders.domain.reference import atf_state_flows, states
 
     frame = atf_state_flows() if frame is None else frame
     names = dict(zip(states()["name_upper"], states()["state"], strict=True)) | _ATF_ALIASES

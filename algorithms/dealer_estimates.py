@@ -57,7 +57,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from algorithms.geodesy import EARTH_RADIUS_KM
-from loaders import reference
+from loaders.domain import reference
 
 LOCAL_RADIUS_KM = 25.0
 DEALING_TYPES = ("01", "02", "07", "08")  # what the LA Times counts as dealing licensees

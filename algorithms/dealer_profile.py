@@ -32,7 +32,7 @@ from algorithms.geodesy import haversine_km
 from algorithms.hotspots import HotspotRule, describe, parse_rule, select
 from graph.errors import InvalidInput
 from graph.store import GraphStore
-from loaders.inspections import POLICY_END, POLICY_START, cfr_section, zero_tolerance
+from loaders.domain.policy import POLICY_END, POLICY_START, cfr_section, zero_tolerance
 
 DEALER_PROPS = ("license_number", "license_type", "license_type_name", "license_region", "license_district",
                 "license_county", "license_expiry_code", "license_expiry_month", "license_name", "business_name",
@@ -74,7 +74,7 @@ def hotspot_table(locations: pd.DataFrame) -> pd.DataFrame:
 
 def default_hotspots() -> pd.DataFrame:
     """The hotspot table built from the shipped UCR figures (latest year), for stores without hotspots loaded."""
-    from loaders.hotspots import hotspots_from_ucr
+    from loaders.domain.hotspots import hotspots_from_ucr
 
     table = hotspots_from_ucr().rename(columns={"city": "name", "data_year": "crime_data_year"})
     return hotspot_table(table)

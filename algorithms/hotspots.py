@@ -66,7 +66,7 @@ def parse_rule(text: str | None) -> HotspotRule:
 @lru_cache(maxsize=1)
 def national_rates() -> dict[int, float]:
     """FBI UCR national violent-crime rate per 100,000 by year (the compilation's "National" rows)."""
-    from loaders.reference import ucr_city_crime
+    from loaders.domain.reference import ucr_city_crime
 
     ucr = ucr_city_crime()
     rows = ucr[ucr["department_name"].astype(str).str.strip().str.upper() == "NATIONAL"]

@@ -38,10 +38,10 @@ from rapidfuzz.distance import LCSseq, Levenshtein
 
 from algorithms.serial_index import Bigrams
 from graph.errors import InvalidInput
-from loaders.parsing import normalize_manufacturer
-from loaders.parsing import normalize_serial as loader_normalize_serial
+from loaders.domain.parsing import normalize_manufacturer
+from loaders.domain.parsing import normalize_serial as loader_normalize_serial
 
-#: Placeholders the loaders treat as "no serial" (kept in step with ``loaders.parsing``).
+#: Placeholders the loaders treat as "no serial" (kept in step with ``loaders.domain.parsing``).
 NO_SERIAL = frozenset({"", "NONE", "UNKNOWN", "UNK", "NA", "NOSERIAL", "NOSN", "OBLITERATED", "OBLIT", "NULL",
                        "0", "00", "000"})
 

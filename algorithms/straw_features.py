@@ -21,7 +21,7 @@ import pandas as pd
 
 from algorithms.geodesy import haversine_km
 from algorithms.tables import AnalysisTables
-from loaders.names import normalise_addresses
+from loaders.domain.names import normalise_addresses
 
 
 @dataclass(frozen=True)

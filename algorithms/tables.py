@@ -40,8 +40,7 @@ class AnalysisTables:
 
 def load_tables(store: GraphStore) -> AnalysisTables:
     return AnalysisTables(
-        persons=_frame(store.node_table("Person", ("last_name", "first_name", "middle_name", "suffix", "dob",
-                                                   "street", "city", "state", "zip", "record_count"))),
+        persons=_persons(store),
         purchases=_frame(store.edge_list("PURCHASED", "Person", "Firearm",
                                          ("sale_id", "purchase_date", "dealer_key", "multiple_sale", "report_id",
                                           "source"))),
@@ -63,6 +62,15 @@ def load_tables(store: GraphStore) -> AnalysisTables:
                                            ("year", "level", "basis", "firearms", "median_ttc_days"))),
         stolen=_stolen(store),
     )
+
+
+def _persons(store: GraphStore) -> pd.DataFrame:
+    """Persons, without the stand-ins for purchasers the retention policy removed (algorithms/retention.py): their
+    sales still count for dealers (``purchases``) but they are nobody to score or rank."""
+    persons = _frame(store.node_table("Person", ("last_name", "first_name", "middle_name", "suffix", "dob", "street",
+                                                 "city", "state", "zip", "record_count", "purged")))
+    purged = persons.pop("purged").fillna(False).astype(bool)
+    return persons[~purged.to_numpy()].reset_index(drop=True)
 
 
 def _stolen(store: GraphStore) -> pd.DataFrame:

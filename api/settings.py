@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # failed attempt, at most an hour)
     alert_webhook: str | None = None
     alert_backoff_s: float = 30.0
+    # Retention (issue 24): seconds between the API's checks of the store's change stamp; after a purge, hold or
+    # subject change the snapshot is rebuilt so it never keeps what the store removed (docs/compliance.md).
+    api_change_check_s: float = 5.0
 
     @field_validator("store", mode="before")
     @classmethod

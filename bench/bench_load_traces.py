@@ -24,8 +24,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graph.embedded_store import EmbeddedStore
-from loaders import reference
 from loaders.base import LoadOptions, run_load
+from loaders.domain import reference
 from loaders.traces import TracesLoader
 
 LAST = np.array(["SMITH", "JOHNSON", "WILLIAMS", "BROWN", "JONES", "GARCIA", "MILLER", "DAVIS", "RODRIGUEZ",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from algorithms.serial_damage import KINDS, Damaged, damaged_set, ranking_metrics
 from algorithms.serials import SerialIndex, match
-from loaders.parsing import normalize_serials
+from loaders.domain.parsing import normalize_serials
 from loaders.synthetic.firearms import catalogue, pick_models, random_letters, serial_digits, serials
 
 

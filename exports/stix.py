@@ -24,6 +24,7 @@ from typing import Any
 import stix2
 
 from exports.canonical import TRACEGRAPH_NAMESPACE, uuid5_canonical
+from exports.public import bundle_problems
 from exports.stix_extensions import (
     EXT_IDS,
     FirearmSDO,
@@ -428,6 +429,11 @@ def _build(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: str
     used = {ref for obj in b.objects.values() for ref in obj.get("object_marking_refs", [])}
     for unused in [i for i in b.objects if i.startswith("marking-definition--") and i not in used]:
         del b.objects[unused]  # carry only the TLP definitions the bundle uses (MISP tags every one it sees)
+    if tlp == "clear":  # public means aggregate (exports/public.py): a guard, never expected to fire
+        problems = bundle_problems(b.objects.values())
+        if problems:
+            raise Forbidden(f"a TLP:CLEAR bundle carries aggregate statistics only, but {problems[0]} "
+                            f"({len(problems)} problems)")
     return b
 
 

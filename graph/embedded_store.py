@@ -40,6 +40,7 @@ from graph.store import (
     conform_relationships,
     created_rows,
     empty_counts,
+    in_key_order,
     stamp_changed,
     stamp_new,
     stamps_versions,
@@ -123,10 +124,10 @@ class EmbeddedStore:
         self.migrate()
 
     def migrate(self) -> list[str]:
-        """Create the tables the schema declares that an older store lacks, and add the properties its tables lack
-        (``CREATE … IF NOT EXISTS`` leaves existing tables as they were); existing values stay, new columns start
-        null. Returns ``Table.property`` for each column added."""
-        for statement in embedded_ddl(self.schema):
+        """Add the properties the schema declares that an older store's tables lack (``CREATE … IF NOT EXISTS``
+        leaves existing tables as they were); existing values stay, new columns start null. Returns
+        ``Table.property`` for each column added."""
+        for statement in embedded_ddl(self.schema):  # labels and types the schema gained: new tables
             self._execute(statement)
         added = []
         tables = [(n.name, n.properties) for n in self.schema.nodes]
@@ -316,13 +317,14 @@ class EmbeddedStore:
         returns += [f"e.{quote(rel.prop(p).name)} AS {quote(p)}" for p in properties]
         text = (f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) "
                 f"RETURN {', '.join(returns)}")
-        return self._execute(text).arrow()
+        return in_key_order(self._execute(text).arrow())
 
     def node_table(self, label: str, properties: tuple[str, ...] = ()) -> pa.Table:
         node = self.schema.node(label)
         returns = [f"n.{quote(node.key)} AS key"]
         returns += [f"n.{quote(node.prop(p).name)} AS {quote(p)}" for p in properties]
-        return self._execute(f"MATCH (n:{quote(node.name)}) RETURN {', '.join(returns)}").arrow()
+        table = self._execute(f"MATCH (n:{quote(node.name)}) RETURN {', '.join(returns)}").arrow()
+        return in_key_order(table, ["key"])
 
     def counts(self) -> dict[str, dict[str, int]]:
         tables = set(self._execute("CALL show_tables() RETURN name").arrow().column(0).to_pylist())

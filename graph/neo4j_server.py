@@ -27,6 +27,8 @@ from graph.errors import InvalidInput, StoreUnavailable
 
 REPO = Path(__file__).resolve().parent.parent
 POM = REPO / "deploy" / "neo4j" / "pom.xml"
+GDS_POM = REPO / "deploy" / "neo4j" / "gds" / "pom.xml"
+GDS_GROUP = ("org", "neo4j", "gds")
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 STATE_FILE = "tracegraph-neo4j.json"  # in the home folder: pid, ports, password (mode 0600)
@@ -37,6 +39,11 @@ STOP_TIMEOUT_S = 60.0
 def missing_tools() -> list[str]:
     """The system tools the local server needs that are not on PATH (Java 17+ and, for the first run, Maven)."""
     return [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+
+
+def gds_missing_tools() -> list[str]:
+    """What building the Graph Data Science extension needs beyond :func:`missing_tools`: a JDK's compiler."""
+    return [tool for tool in ("javac",) if shutil.which(tool) is None]
 
 
 def lib_dir(pom: Path = POM) -> Path:
@@ -66,6 +73,39 @@ def resolve_jars(pom: Path = POM, *, quiet: bool = True) -> Path:
         raise StoreUnavailable(f"mvn could not resolve the Neo4j jars: {tail[0][:200]}")
     stamp.write_text(digest)
     return lib
+
+
+def resolve_gds(lib: Path, pom: Path = GDS_POM) -> list[Path]:
+    """The Graph Data Science jars for a server whose own jars are in ``lib``: the extension built from
+    ``deploy/neo4j/gds`` and the GDS modules from Maven Central, without the libraries ``lib`` already holds (two
+    copies of one library on the class path break class loading). Built with Maven once per pom change."""
+    out = lib.parent / "gds"
+    stamp = out / ".pom-sha"
+    digest = _sha(pom.read_bytes() + b"".join(p.read_bytes() for p in sorted((pom.parent / "src").rglob("*"))
+                                              if p.is_file()))
+    if not (stamp.is_file() and stamp.read_text() == digest):
+        if shutil.which("mvn") is None:
+            raise InvalidInput("Maven (mvn) is needed once to fetch Graph Data Science from Maven Central")
+        if out.exists():
+            shutil.rmtree(out)
+        command = ["mvn", "-B", "-q", "-f", str(pom), "package", "dependency:copy-dependencies",
+                   f"-DoutputDirectory={out / 'modules'}", f"-Dgds.build.dir={out / 'build'}"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode != 0:
+            tail = [x for x in (done.stdout + done.stderr).splitlines() if "ERROR" in x][:1] or ["no output"]
+            raise StoreUnavailable(f"mvn could not build the Graph Data Science plugin: {tail[0][:200]}")
+        stamp.write_text(digest)
+    shipped = [jar.stem for jar in lib.glob("*.jar")]  # artifactId-version
+
+    def ships(artifact: str) -> bool:
+        return any(stem.startswith(f"{artifact}-") and stem[len(artifact) + 1:][:1].isdigit() for stem in shipped)
+
+    jars = sorted((out / "build").glob("*.jar"))
+    for jar in sorted((out / "modules").rglob("*.jar")):
+        parts = jar.relative_to(out / "modules").parts  # group/…/artifactId/version/file (repository layout)
+        if parts[:-3] == GDS_GROUP or not ships(parts[-3]):
+            jars.append(jar)
+    return jars
 
 
 def _sha(data: bytes) -> str:
@@ -135,9 +175,10 @@ class LocalNeo4j:
     first start, as Neo4j requires)."""
 
     def __init__(self, home: Path, *, lib: Path | None = None, heap_mb: int = 768, pagecache_mb: int = 256,
-                 bolt_port: int | None = None, http_port: int | None = None) -> None:
+                 bolt_port: int | None = None, http_port: int | None = None, gds: bool = False) -> None:
         self.home = Path(home).resolve()
         self.lib = lib
+        self.gds = gds
         self.heap_mb, self.pagecache_mb = heap_mb, pagecache_mb
         self._process: subprocess.Popen[bytes] | None = None
         previous = read_state(self.home)
@@ -165,7 +206,9 @@ class LocalNeo4j:
         if java is None:
             raise InvalidInput("Java 17 or newer (java) is needed to run the local Neo4j server")
         memory = [f"-Xms{self.heap_mb}m", f"-Xmx{self.heap_mb}m"] if heap else []
-        return [java, *memory, "-XX:+UseG1GC", "-Dfile.encoding=UTF-8", "-cp", f"{lib}/*", main, *args]
+        # plugins/ on the class path as Neo4j's own launcher puts it: extensions (GDS) are found there only
+        classpath = f"{lib}/*:{self.home / 'plugins'}/*"
+        return [java, *memory, "-XX:+UseG1GC", "-Dfile.encoding=UTF-8", "-cp", classpath, main, *args]
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> Self:
         if self.running():
@@ -173,6 +216,7 @@ class LocalNeo4j:
         lib = self.lib or resolve_jars()
         for folder in ("conf", "data", "logs", "plugins", "import", "run"):
             (self.home / folder).mkdir(parents=True, exist_ok=True)
+        self._plugins(resolve_gds(lib) if self.gds else [])
         (self.home / "conf" / "neo4j.conf").write_text(
             conf_text(self.home, self.state.bolt_port, self.state.http_port, self.heap_mb, self.pagecache_mb),
             encoding="utf-8")
@@ -198,6 +242,15 @@ class LocalNeo4j:
             self.stop()
             raise
         return self
+
+    def _plugins(self, jars: list[Path]) -> None:
+        """HOME/plugins holds links to exactly these jars (those tracegraph put there before are replaced)."""
+        plugins = self.home / "plugins"
+        for old in plugins.glob("*.jar"):
+            if old.is_symlink():
+                old.unlink()
+        for jar in jars:
+            (plugins / jar.name).symlink_to(jar)
 
     def _wait_for_bolt(self, timeout_s: float) -> None:
         import neo4j

@@ -33,6 +33,7 @@ from graph.store import (
     content_props,
     created_rows,
     empty_counts,
+    in_key_order,
     stamp_new,
     stamps_versions,
     version_stamp,
@@ -53,6 +54,9 @@ class Neo4jStore:
         self.database = database
         self.uri = uri
         self._driver = None
+        # One bookmark manager for every session of this store: on a cluster, a read routed to another member
+        # waits until it has this store's earlier writes (an upsert reads which keys exist, then writes).
+        self._bookmarks = neo4j.GraphDatabase.bookmark_manager()
         with _translated(uri):
             try:
                 # Neo4j's notifications (unknown labels on a fresh database, cartesian products) are advice for
@@ -67,6 +71,12 @@ class Neo4jStore:
                 if self._driver is not None:
                     self._driver.close()
                 raise
+
+    @property
+    def driver(self) -> Any:
+        """The ``neo4j`` driver (for clients that speak to the server themselves, e.g. Graph Data Science)."""
+        assert self._driver is not None
+        return self._driver
 
     def close(self) -> None:
         if self._driver is not None:
@@ -88,7 +98,8 @@ class Neo4jStore:
             return keys, [list(record.values()) for record in result]
 
         assert self._driver is not None
-        with _translated(self.uri), self._driver.session(database=self.database) as session:
+        with _translated(self.uri), self._driver.session(database=self.database,
+                                                         bookmark_manager=self._bookmarks) as session:
             keys, values = (session.execute_write if write else session.execute_read)(work)
         return Result(pa.table({k: [_plain(row[i]) for row in values] for i, k in enumerate(keys)}))
 
@@ -115,20 +126,15 @@ class Neo4jStore:
         """Move values an older store holds under a property's former name (``Property.renamed_from``) to the
         new name; Neo4j needs nothing for added properties. Returns ``Type.old -> new`` for each rename run."""
         done = []
-        for rel in self.schema.relationships:
-            for prop in rel.properties:
+        owners = [(rel.name, rel.properties, f"()-[x:{quote(rel.name)}]->()") for rel in self.schema.relationships]
+        owners += [(node.name, node.properties, f"(x:{quote(node.name)})") for node in self.schema.nodes]
+        for owner, properties, pattern in owners:
+            for prop in properties:
                 if prop.renamed_from:
                     old, new = quote(prop.renamed_from), quote(prop.name)
-                    self._write(f"MATCH ()-[r:{quote(rel.name)}]->() WHERE r.{old} IS NOT NULL AND r.{new} IS NULL "
-                                f"SET r.{new} = r.{old} REMOVE r.{old}")
-                    done.append(f"{rel.name}.{prop.renamed_from} -> {prop.name}")
-        for node in self.schema.nodes:
-            for prop in node.properties:
-                if prop.renamed_from:
-                    old, new = quote(prop.renamed_from), quote(prop.name)
-                    self._write(f"MATCH (n:{quote(node.name)}) WHERE n.{old} IS NOT NULL AND n.{new} IS NULL "
-                                f"SET n.{new} = n.{old} REMOVE n.{old}")
-                    done.append(f"{node.name}.{prop.renamed_from} -> {prop.name}")
+                    self._write(f"MATCH {pattern} WHERE x.{old} IS NOT NULL AND x.{new} IS NULL "
+                                f"SET x.{new} = x.{old} REMOVE x.{old}")
+                    done.append(f"{owner}.{prop.renamed_from} -> {prop.name}")
         return done
 
     # --- upserts -----------------------------------------------------------------------------------------------
@@ -236,7 +242,7 @@ class Neo4jStore:
         table = self._read(text).arrow()
         schema = pa.schema([("src", pa.string()), ("dst", pa.string())]
                            + [(p, ARROW_TYPES[rel.prop(p).type]) for p in properties])
-        return table.cast(schema) if table.num_rows else schema.empty_table()
+        return in_key_order(table.cast(schema)) if table.num_rows else schema.empty_table()
 
     def node_table(self, label: str, properties: tuple[str, ...] = ()) -> pa.Table:
         node = self.schema.node(label)
@@ -245,7 +251,7 @@ class Neo4jStore:
         table = self._read(f"MATCH (n:{quote(node.name)}) RETURN {', '.join(returns)}").arrow()
         schema = pa.schema([("key", ARROW_TYPES[node.key_property.type])]
                            + [(p, ARROW_TYPES[node.prop(p).type]) for p in properties])
-        return table.cast(schema) if table.num_rows else schema.empty_table()
+        return in_key_order(table.cast(schema), ["key"]) if table.num_rows else schema.empty_table()
 
     def counts(self) -> dict[str, dict[str, int]]:
         counts = empty_counts(self.schema)

@@ -203,6 +203,18 @@ PERSON = NodeLabel(
         P("pagerank", "DOUBLE", computed=True), P("betweenness", "DOUBLE", computed=True),
         P("analysis_run_id", computed=True),
         _RUN, _ADDED,
+        P("purged", "BOOL", "true on the stand-in for a multiple-sale purchaser whose identity the retention policy "
+          "removed (key 'purged:msr:<report_id>', no name, date of birth or address): the sale still counts "
+          "for its dealer"),
+        P("hold_reason", doc="a retention hold keeps this identity past the policy (`tracegraph retention hold`)"),
+        P("hold_kind", doc="hold | prohibited_person (the `cleo` policy keeps a prohibited person's reports)"),
+        P("hold_until", "DATE", "the hold lapses after this date (none: until released)"),
+        P("subject_predicate", doc="the documented reasonable suspicion of criminal involvement (28 CFR 23.20(a))"),
+        P("subject_case_id", doc="the case the subject belongs to"),
+        P("subject_since", "DATE", "when the person was confirmed as a subject"),
+        P("subject_validated", "DATE", "last review and validation of the subject status"),
+        P("subject_review_by", "DATE", "the subject status lapses after this date unless validated again "
+          "(at most five years after the last validation, 28 CFR 23.20(h))"),
     ),
 )
 
@@ -314,7 +326,7 @@ INTEL = NodeLabel(
         P("intel_id", doc="STIX id"), P("stix_type"), P("name"), P("description"),
         P("tlp", doc="clear | green | amber | amber+strict | red"), P("source"),
         P("created", "TIMESTAMP"), P("modified", "TIMESTAMP"), P("received", "TIMESTAMP"),
-        P("stix_json", doc="the object as received"),
+        P("stix_json", doc="the object as received"), _RUN,
     ),
 )
 
@@ -402,9 +414,25 @@ ALERT = NodeLabel(
     ),
 )
 
+RETENTION_POLICY = NodeLabel(
+    "RetentionPolicy", "policy_id",
+    "The retention policy the store carries (one node, policy_id 'store'), so the CLI, the API and every engine "
+    "apply the same rules; also the store's change stamp for purges (a running API rebuilds its snapshot when it "
+    "moves). See docs/compliance.md.",
+    (
+        P("policy_id", doc="always 'store'"),
+        P("name", doc="atf | cleo | custom"),
+        P("rules", doc="JSON: the policy's periods and exceptions (algorithms/retention.py)"),
+        P("set_at", "TIMESTAMP", "when the policy was set"),
+        P("last_applied_as_of", "DATE", "the as-of date of the last `retention apply`"),
+        P("changed_at", "TIMESTAMP", "when a purge, hold or subject change last changed personal data: the API "
+          "compares it with its snapshot's"),
+    ),
+)
+
 SCHEMA = Schema(
     nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
-           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT),
+           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY),
     relationships=(
         RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
                 (P("sale_date", "DATE"), P("license_number_quoted"))),

@@ -113,10 +113,11 @@ class GraphStore(Protocol):
 
     def edge_list(self, rel_type: str, from_label: str, to_label: str,
                   properties: tuple[str, ...] = ()) -> pa.Table:
-        """All relationships of a type between two labels as ``src, dst, <properties>`` (keys of the endpoints)."""
+        """All relationships of a type between two labels as ``src, dst, <properties>`` (keys of the endpoints),
+        sorted by every column (:func:`in_key_order`)."""
 
     def node_table(self, label: str, properties: tuple[str, ...] = ()) -> pa.Table:
-        """All nodes of a label as ``key, <properties>``."""
+        """All nodes of a label as ``key, <properties>``, sorted by key."""
 
     def counts(self) -> dict[str, dict[str, int]]:
         """``{"nodes": {label: n}, "relationships": {type: n}}`` with every label and type, zeros included."""
@@ -283,6 +284,18 @@ def stamp_changed(changed: pa.Table, old: pa.Table, existing: pa.Table, key: str
 
 def empty_counts(schema: Schema = SCHEMA) -> dict[str, dict[str, int]]:
     return {"nodes": {n: 0 for n in schema.labels}, "relationships": {r: 0 for r in schema.rel_types}}
+
+
+def in_key_order(table: pa.Table, keys: list[str] | None = None) -> pa.Table:
+    """``table`` sorted by ``keys`` (default: every column, left to right; nulls last), in Arrow's byte order.
+
+    Edge lists and node tables leave the store in this order, so what is built from them (igraph vertex ids, edge
+    order, hence Leiden's communities and every tie broken by position) is the same on every backend: each engine
+    hands out rows in its own storage order otherwise."""
+    if table.num_rows < 2:
+        return table
+    columns = keys if keys is not None else table.column_names
+    return table.take(pc.sort_indices(table, sort_keys=[(c, "ascending", "at_end") for c in columns]))
 
 
 def created_rows(batch: pa.Table, created_from: pa.Array | None, created_to: pa.Array | None) -> pa.Array | None:

@@ -54,8 +54,14 @@ class LoadOptions:
     as_of: date | None = None
     year: int | None = None
     basis: str | None = None  # state-traces: the FLOW basis (default: atf_table for ATF's grid, else table:STEM)
+    intel_source: str | None = None  # stix: what Intel.source says (default file:<name>; a TAXII poll: taxii:<feed>)
+    reconstruct: bool = False  # stix: rebuild firearms, locations and networks carried by our extensions
     progress: Callable[[int], None] | None = None  # called with rows read so far
     crash_after_batches: int | None = None  # test hook: simulate a crash after this many batches
+    # Derived work the caller wants done once the rows are in, before the run is recorded as finished (the load
+    # commands pass algorithms.stolen_hits.after_load); called with the store and the kind, its figures join the
+    # run's details. A hook, because loaders never import the analytics (tests/test_layers.py).
+    after_load: Callable[[GraphStore, str], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -507,6 +513,8 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
     finally:
         rejects.close()
     loader.finish()
+    if options.after_load is not None:
+        loader.details.update(options.after_load(store, kind))
     report.rejects_file = str(rejects.path) if rejects.path else None
     report.details = loader.details
     finished = _now()

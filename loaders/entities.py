@@ -3,7 +3,7 @@
 * Dealers: a trace, report or inspection quoting a license number reaches the ``Dealer`` keyed ``REGN-DIST-SEQN``
   whatever its expiry part; an unknown licensee becomes a stub with status ``UNLISTED``. Known dealers are never
   written from these sources (an older quoted number must not replace the latest listed one).
-* Firearms: keyed by :func:`loaders.parsing.firearm_keys`.
+* Firearms: keyed by :func:`loaders.domain.parsing.firearm_keys`.
 * Persons: all the mentions of a run resolved at once by :func:`loaders.identity.resolve_people` against the
   persons already stored (:meth:`PersonResolver.resolve_run`, from the loader's survey pass), so the persons do not
   depend on the batch size or on where in the file a mention sits.
@@ -16,9 +16,10 @@ import pandas as pd
 import pyarrow as pa
 
 from graph.store import GraphStore
-from loaders import identity, reference
+from loaders import identity
+from loaders.domain import reference
+from loaders.domain.parsing import LICENSE_PARTS
 from loaders.frames import arrow
-from loaders.parsing import LICENSE_PARTS
 
 PERSON_STORED = (*identity.PERSON_FIELDS, "name_key", "record_count", "resolution_rule", "resolution_confidence")
 
@@ -32,7 +33,7 @@ class DealerIndex:
         self.stubs_created = 0
 
     def ensure(self, licenses: pd.DataFrame, run_id: str) -> None:
-        """``licenses``: columns from :func:`loaders.parsing.parse_licenses` (rows with a dealer_key)."""
+        """``licenses``: columns from :func:`loaders.domain.parsing.parse_licenses` (rows with a dealer_key)."""
         rows = licenses[licenses["dealer_key"].notna()].drop_duplicates("dealer_key")
         rows = rows[~rows["dealer_key"].isin(self.known)]
         if rows.empty:

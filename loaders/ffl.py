@@ -15,7 +15,7 @@ number), no churn is computed (``details.churn.refused`` = such rows), nobody is
 ``tracegraph load`` ends with one line and exit code 2: a dealer on an unreadable row has not left the list.
 It is stored in the LoadRun details; the keys of changed dealers are kept there as the run goes, so a reload or a
 resumed load reports the same churn. Premises are geocoded offline (ZIP, city, county, state; see
-:mod:`loaders.geo`).
+:mod:`loaders.domain.locations`).
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loaders import geo, reference
+from loaders import geo
 from loaders.base import Batch, Loader, read_delimited, reasons_from
+from loaders.domain import locations, reference
+from loaders.domain.parsing import clean_text, expiry_month, normalize_zips, parse_licenses, parse_states
 from loaders.frames import arrow
-from loaders.parsing import clean_text, expiry_month, normalize_zips, parse_licenses, parse_states
 from loaders.xlsx import read_xlsx
 
 ATF_COLUMNS = ("lic_regn", "lic_dist", "lic_cnty", "lic_type", "lic_xprdte", "lic_seqn", "license_name",
@@ -129,10 +130,10 @@ class FFLLoader(Loader):
     def load(self, good: pd.DataFrame) -> int:
         key = good["parsed_dealer_key"]
         self.states.update(good["premise_state"].dropna().unique().tolist())
-        city_norm = geo.normalize_cities(good["premise_city"])
+        city_norm = locations.normalize_cities(good["premise_city"])
         fips = reference.states().set_index("state")["state_fips"]
         county = (good["premise_state"].map(fips) + good["lic_cnty"].astype(object)).astype(object)
-        coords = geo.geocode(pd.DataFrame({"zip": good["premise_zip5"], "city_norm": city_norm,
+        coords = locations.geocode(pd.DataFrame({"zip": good["premise_zip5"], "city_norm": city_norm,
                                            "state": good["premise_state"], "county": county}),
                              county_col="county")
         stored = self.stored.reindex(key)
@@ -160,13 +161,13 @@ class FFLLoader(Loader):
             "load_run_id": self.run_id,
         })
         self.store.upsert_nodes("Dealer", arrow(nodes, "Dealer"))
-        places = pd.DataFrame({"country": geo.US, "state": good["premise_state"], "city_norm": city_norm,
+        places = pd.DataFrame({"country": locations.US, "state": good["premise_state"], "city_norm": city_norm,
                                "city": good["premise_city"], "zip": good["premise_zip5"]})
         geo.upsert_places(self.store, places)
         at = pd.concat([
-            pd.DataFrame({"from_key": key, "to_key": geo.city_keys(city_norm, good["premise_state"]),
+            pd.DataFrame({"from_key": key, "to_key": locations.city_keys(city_norm, good["premise_state"]),
                           "precision": "city"}),
-            pd.DataFrame({"from_key": key, "to_key": geo.zip_keys(good["premise_zip5"]), "precision": "zip"}),
+            pd.DataFrame({"from_key": key, "to_key": locations.zip_keys(good["premise_zip5"]), "precision": "zip"}),
         ], ignore_index=True).dropna(subset=["to_key"])
         self.store.upsert_relationships("AT", "Dealer", "Location", arrow(at, rel_type="AT"))
         self._save_progress()

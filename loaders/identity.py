@@ -5,7 +5,7 @@ People carry no shared identifier, so records are linked the way record-linkage 
 compare field by field, classify pairs with agreement rules, then cluster. The rules are deterministic
 agreement patterns ordered by the Fellegi-Sunter evidence they carry; each has a fixed confidence.
 
-Normalisation (:mod:`loaders.names`): case, spacing, punctuation and accents folded; suffixes (JR, SR, II...)
+Normalisation (:mod:`loaders.domain.names`): case, spacing, punctuation and accents folded; suffixes (JR, SR, II...)
 pulled out of the name fields; a second first-name token becomes the middle name; USPS street abbreviations and
 apartment designators folded; ZIP to five digits.
 
@@ -59,7 +59,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graph.errors import InvalidInput
-from loaders import names as nm
+from loaders.domain import names as nm
 
 PERSON_FIELDS = ("last_name", "first_name", "middle_name", "suffix", "dob", "street", "city", "state", "zip")
 PERSON_COLUMNS = ("person_key", *PERSON_FIELDS, "name_key", "resolution_rule", "resolution_confidence",

@@ -14,6 +14,16 @@ import pandas as pd
 
 from loaders import geo
 from loaders.base import Loader, reasons_from
+from loaders.domain import locations
+from loaders.domain.parsing import (
+    firearm_description,
+    firearm_keys,
+    normalize_serials,
+    parse_dates,
+    parse_licenses,
+    text,
+    to_date_objects,
+)
 from loaders.entities import (
     DealerIndex,
     PersonResolver,
@@ -23,15 +33,6 @@ from loaders.entities import (
     nulls_as_none,
 )
 from loaders.frames import arrow
-from loaders.parsing import (
-    firearm_description,
-    firearm_keys,
-    normalize_serials,
-    parse_dates,
-    parse_licenses,
-    text,
-    to_date_objects,
-)
 from loaders.traces import person_fields
 
 FORMS = ("3310.4", "3310.12")
@@ -109,7 +110,7 @@ class MultipleSalesLoader(Loader):
         run = self.run_id
         self.dealers.ensure(license_columns(good, "dealer_"), run)
         geo.upsert_places(self.store, pd.DataFrame({
-            "country": geo.US, "state": good["purchaser_state"], "city_norm": good["purchaser_city_norm"],
+            "country": locations.US, "state": good["purchaser_state"], "city_norm": good["purchaser_city_norm"],
             "city": good["purchaser_city"], "zip": good["purchaser_zip"]}), self.places_written)
         self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm"))
         sale_id = _sale_ids(good)
@@ -124,8 +125,8 @@ class MultipleSalesLoader(Loader):
         self.store.upsert_relationships("SOLD", "Dealer", "Firearm", arrow(pd.DataFrame({
             "from_key": good["dealer_dealer_key"], "to_key": good["firearm_key"], "sale_date": good["sale_date"],
             "license_number_quoted": good["dealer_license_quoted"]}), rel_type="SOLD"))
-        place = geo.zip_keys(good["purchaser_zip"]).fillna(
-            geo.city_keys(good["purchaser_city_norm"], good["purchaser_state"]))
+        place = locations.zip_keys(good["purchaser_zip"]).fillna(
+            locations.city_keys(good["purchaser_city_norm"], good["purchaser_state"]))
         lives = pd.DataFrame({"from_key": person, "to_key": place}).dropna().drop_duplicates()
         if len(lives):
             self.store.upsert_relationships("LIVES_AT", "Person", "Location", arrow(lives))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from loaders.base import Loader, reasons_from
+from loaders.domain.parsing import parse_dates, text
 from loaders.frames import arrow
-from loaders.parsing import parse_dates, text
 
 STATUSES = ("UNCONFIRMED", "CONFIRMED")
 

@@ -35,8 +35,9 @@ import pandas as pd
 from graph.errors import InvalidInput
 from loaders import geo
 from loaders.base import Batch, Loader, canonical, check_columns, read_delimited, reasons_from, require_text
+from loaders.domain import locations
+from loaders.domain.parsing import parse_numbers, state_code, text
 from loaders.frames import arrow
-from loaders.parsing import parse_numbers, state_code, text
 from loaders.xlsx import sheet_rows
 
 LONG = ("year", "source_state", "recovery_state", "firearms")
@@ -198,12 +199,12 @@ class StateTracesLoader(Loader):
     def load(self, good: pd.DataFrame) -> int:
         def keys(side: str) -> pd.Series:
             is_state = good[f"{side}_kind"] == "state"
-            return geo.state_keys(good[f"{side}_code"]).where(is_state, "country:" + good[f"{side}_code"])
+            return locations.state_keys(good[f"{side}_code"]).where(is_state, "country:" + good[f"{side}_code"])
 
         places = []
         for side in ("source", "recovery"):
             is_state = good[f"{side}_kind"] == "state"
-            places.append(pd.DataFrame({"country": good[f"{side}_code"].where(~is_state, geo.US),
+            places.append(pd.DataFrame({"country": good[f"{side}_code"].where(~is_state, locations.US),
                                         "state": good[f"{side}_code"].where(is_state, None), "city_norm": None,
                                         "city": None, "zip": None}))
         geo.upsert_places(self.store, pd.concat(places, ignore_index=True))

@@ -6,7 +6,7 @@ report (ATF Form 3310.11, filed within 48 hours of discovering the loss, 27 CFR 
 report, at home or abroad (INTERPOL iARMS holds such records across borders).
 
 Graph written: ``TheftReport`` (keyed by ``report_id``), ``(Firearm)-[:REPORTED_STOLEN]->(TheftReport)`` with the
-``Firearm`` keyed by :func:`loaders.parsing.firearm_keys` exactly as a trace keys it (normalised manufacturer +
+``Firearm`` keyed by :func:`loaders.domain.parsing.firearm_keys` exactly as a trace keys it (normalised manufacturer +
 serial + weapon type), so a recovered gun and a stolen report meet on one node whichever file is loaded first;
 and, when the reporter looks like an FFL number (full ``R-DD-CCC-TT-YM-SSSSS``, any expiry, or the short
 ``R-DD-SSSSS``), ``(Dealer)-[:REPORTED]->(TheftReport)`` through the same dealer index the traces use (an unknown
@@ -19,7 +19,8 @@ Rejected (with the reason): a missing report_id, reported_date, reporter, manufa
 an unknown weapon type, a bad country code, a row whose reported_date/reporter/country disagree with an earlier row
 of the same report, the same firearm twice in one report.
 
-After the load, every recovery is checked against the reports (:func:`loaders.stolen_hits.mark_hits`).
+After the load, every recovery is checked against the reports (:func:`algorithms.stolen_hits.mark_hits`, run
+by the load command through ``LoadOptions.after_load``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,7 @@ import numpy as np
 import pandas as pd
 
 from loaders.base import Loader, reasons_from
-from loaders.entities import DealerIndex, firearm_nodes
-from loaders.frames import arrow
-from loaders.parsing import (
+from loaders.domain.parsing import (
     clean_text,
     firearm_description,
     firearm_keys,
@@ -40,6 +39,8 @@ from loaders.parsing import (
     parse_licenses,
     text,
 )
+from loaders.entities import DealerIndex, firearm_nodes
+from loaders.frames import arrow
 
 DEALER_FORM = "ATF F 3310.11"
 AGENCY_FORM = "agency report"
@@ -71,11 +72,8 @@ class StolenLoader(Loader):
         self.dealers = DealerIndex(self.store)
 
     def finish(self) -> None:
-        from loaders.stolen_hits import mark_hits
-
         self.details["dealer_stubs_created"] = self.dealers.stubs_created
         self.details["reports"] = len(self.reports)
-        self.details["recoveries_reported_stolen"] = mark_hits(self.store)
 
     def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         out: dict[str, pd.Series] = {}

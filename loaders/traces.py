@@ -21,16 +21,8 @@ import pyarrow as pa
 
 from loaders import geo
 from loaders.base import Loader, reasons_from
-from loaders.entities import (
-    DealerIndex,
-    PersonResolver,
-    firearm_nodes,
-    license_columns,
-    mentions_frame,
-    nulls_as_none,
-)
-from loaders.frames import arrow
-from loaders.parsing import (
+from loaders.domain import locations
+from loaders.domain.parsing import (
     firearm_description,
     firearm_keys,
     normalize_serials,
@@ -44,6 +36,15 @@ from loaders.parsing import (
     text,
     to_date_objects,
 )
+from loaders.entities import (
+    DealerIndex,
+    PersonResolver,
+    firearm_nodes,
+    license_columns,
+    mentions_frame,
+    nulls_as_none,
+)
+from loaders.frames import arrow
 
 TRACE_STATUSES = ("COMPLETED", "NO RECORD", "INCOMPLETE")
 PURCHASER = ("last_name", "first_name", "middle_name", "dob", "street", "city", "state", "zip")
@@ -69,7 +70,7 @@ def person_fields(frame: pd.DataFrame, role: str, fields: tuple[str, ...],
             checks.append((bad, f"bad ZIP in {role}_zip"))
         else:
             out[f"{role}_{name}"] = raw
-    out[f"{role}_city_norm"] = geo.normalize_cities(out[f"{role}_city"])
+    out[f"{role}_city_norm"] = locations.normalize_cities(out[f"{role}_city"])
 
 
 class TracesLoader(Loader):
@@ -88,9 +89,6 @@ class TracesLoader(Loader):
 
     def finish(self) -> None:
         self.details["dealer_stubs_created"] = self.dealers.stubs_created
-        from loaders.stolen_hits import mark_hits  # every recovery checked against lost/stolen reports
-
-        self.details["recoveries_reported_stolen"] = mark_hits(self.store)
 
     def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         out: dict[str, pd.Series] = {}
@@ -111,7 +109,7 @@ class TracesLoader(Loader):
         country, bad_country = parse_countries(text(frame, "recovery_country"))
         out["recovery_country"] = country
         checks.append((bad_country, "bad recovery_country (ISO 3166-1 alpha-2)"))
-        abroad = country != geo.US
+        abroad = country != locations.US
         state_raw = text(frame, "recovery_state")
         state, bad_state = parse_states(state_raw)
         out["recovery_state"] = state.where(~abroad, state_raw)
@@ -119,7 +117,7 @@ class TracesLoader(Loader):
         checks.append((state_raw.isna() & ~abroad, "missing recovery_state"))
         out["recovery_city"] = text(frame, "recovery_city")
         checks.append((out["recovery_city"].isna(), "missing recovery_city"))
-        out["recovery_city_norm"] = geo.normalize_cities(out["recovery_city"])
+        out["recovery_city_norm"] = locations.normalize_cities(out["recovery_city"])
         out["recovery_street"] = text(frame, "recovery_street")
         zips, bad_zip = normalize_zips(text(frame, "recovery_zip"))
         out["recovery_zip"] = zips.where(~abroad, None)
@@ -169,12 +167,12 @@ class TracesLoader(Loader):
     def load(self, good: pd.DataFrame) -> int:
         run = self.run_id
         self.dealers.ensure(license_columns(good, "dealer_"), run)
-        us_state = good["recovery_state"].where(good["recovery_country"] == geo.US)  # free text abroad: not a key
+        us_state = good["recovery_state"].where(good["recovery_country"] == locations.US)  # free text abroad: not a key
         places = [pd.DataFrame({"country": good["recovery_country"], "state": us_state,
                                 "city_norm": good["recovery_city_norm"], "city": good["recovery_city"],
                                 "zip": good["recovery_zip"]})]
         for role in ("purchaser", "possessor"):
-            places.append(pd.DataFrame({"country": geo.US, "state": good[f"{role}_state"],
+            places.append(pd.DataFrame({"country": locations.US, "state": good[f"{role}_state"],
                                         "city_norm": good[f"{role}_city_norm"], "city": good[f"{role}_city"],
                                         "zip": good[f"{role}_zip"]}))
         geo.upsert_places(self.store, pd.concat(places, ignore_index=True), self.places_written)
@@ -193,8 +191,8 @@ class TracesLoader(Loader):
         return len(good)
 
     def _recoveries(self, good: pd.DataFrame) -> pa.Array | None:
-        us = good["recovery_country"] == geo.US
-        coords = geo.geocode(pd.DataFrame({"zip": good["recovery_zip"], "city_norm": good["recovery_city_norm"],
+        us = good["recovery_country"] == locations.US
+        coords = locations.geocode(pd.DataFrame({"zip": good["recovery_zip"], "city_norm": good["recovery_city_norm"],
                                            "state": good["recovery_state"].where(us)}))
         given = good["recovery_lat"].notna()
         lat = good["recovery_lat"].where(given, coords["lat"])
@@ -213,12 +211,12 @@ class TracesLoader(Loader):
             "multiple_sale_report_id": good["multiple_sale_report_id"], "load_run_id": self.run_id,
         })
         created = self.store.upsert_nodes("Recovery", arrow(nodes, "Recovery")).created_keys
-        city = geo.city_keys(good["recovery_city_norm"], good["recovery_state"].where(us),
+        city = locations.city_keys(good["recovery_city_norm"], good["recovery_state"].where(us),
                              good["recovery_country"])
         at = [pd.DataFrame({"from_key": good["trace_id"], "to_key": city, "precision": "city"})]
         has_zip = good["recovery_zip"].notna()
         at.append(pd.DataFrame({"from_key": good["trace_id"][has_zip],
-                                "to_key": geo.zip_keys(good["recovery_zip"][has_zip]), "precision": "zip"}))
+                                "to_key": locations.zip_keys(good["recovery_zip"][has_zip]), "precision": "zip"}))
         rows = pd.concat(at, ignore_index=True)
         rows = rows[rows["to_key"].notna()]
         self.store.upsert_relationships("AT", "Recovery", "Location", arrow(rows, rel_type="AT"), created_from=created)
@@ -254,8 +252,8 @@ class TracesLoader(Loader):
                 "from_key": good["trace_id"][held], "to_key": possessor[held]})), created_from=recoveries)
         lives = []
         for role, keys_of in (("purchaser", purchaser), ("possessor", possessor)):
-            place = geo.zip_keys(good[f"{role}_zip"]).fillna(
-                geo.city_keys(good[f"{role}_city_norm"], good[f"{role}_state"]))
+            place = locations.zip_keys(good[f"{role}_zip"]).fillna(
+                locations.city_keys(good[f"{role}_city_norm"], good[f"{role}_state"]))
             lives.append(pd.DataFrame({"from_key": keys_of, "to_key": place}))
         rows = pd.concat(lives, ignore_index=True).dropna()
         if len(rows):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graph.embedded_store import EmbeddedStore
-from graph.neo4j_server import LocalNeo4j, missing_tools
+from graph.neo4j_server import LocalNeo4j, gds_missing_tools, missing_tools
 from tests.neo4j_support import Neo4jServer
 
 DATA = Path(__file__).parent / "data"
@@ -40,7 +40,8 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServ
         return
     missing = missing_tools()
     require(not missing, f"the local Neo4j server needs {' and '.join(missing)} on PATH (Java 17+, Maven)")
-    server = LocalNeo4j(tmp_path_factory.mktemp("neo4j-home"))
+    # with Graph Data Science (analyze --engine gds) where a JDK can build its extension; the GDS test says if not
+    server = LocalNeo4j(tmp_path_factory.mktemp("neo4j-home"), gds=not gds_missing_tools())
     server.start()
     try:
         yield Neo4jServer(server.uri, server.user, server.password, server)

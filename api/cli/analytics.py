@@ -78,10 +78,14 @@ def register(app: typer.Typer) -> None:
                 incremental: Annotated[bool, typer.Option(
                     "--incremental", help="update only what the loads since the last analysis touch, and raise "
                                           "alerts (docs/alerts.md); a weekly full run stays the reference")] = False,
+                engine: Annotated[str, typer.Option(
+                    help="where networks and person centrality run: igraph (here) | gds (Neo4j Graph Data "
+                         "Science on the server; neo4j store only)")] = "igraph",
                 ) -> None:
         """Score straw purchasers and dealers, find networks, centrality and corridors; write results back."""
         from algorithms.analyze import analyze as run_analysis
         from algorithms.analyze import write_back
+        from algorithms.retention import overdue as retention_overdue
 
         if incremental:
             _incremental(ctx, as_json)
@@ -90,8 +94,11 @@ def register(app: typer.Typer) -> None:
         with settings(ctx).open_store() as store:
             options = {} if resolution is None else {"resolution": resolution}
             result = run_analysis(store, seed=seed, progress=lambda step: err.print(f"  {step}", highlight=False),
-                                  **options)
+                                  engine=engine, **options)
             write_back(store, result, started_at=started)
+            overdue = retention_overdue(store, datetime.now(UTC).date())
+        if overdue:
+            err.print(overdue, highlight=False)
         record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings,
                   "code_version": result.parameters["code_version"]}
         if as_json:

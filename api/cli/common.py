@@ -32,7 +32,7 @@ def settings(ctx: typer.Context) -> Settings:
 def say_missing(store: GraphStore, *needs: str) -> bool:
     """Print the one line saying what the store lacks for a command (see :data:`loaders.kinds.NEEDS`); True if
     something is missing. Commands call it when their answer is empty."""
-    from loaders.kinds import missing
+    from loaders.domain.needs import missing
 
     line = missing(store.counts(), *needs)
     if line:

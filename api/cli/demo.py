@@ -65,13 +65,14 @@ def _init(ctx: DemoContext) -> None:
 
 
 def _load(ctx: DemoContext) -> None:
+    from algorithms.stolen_hits import after_load
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
 
     read = loaded = rejected = 0
     for kind, name in LOADS:
         report = run_load(loader_for(kind), ctx.store, ctx.inputs / name,
-                          LoadOptions(rejects_dir=ctx.out_dir / "rejects"))
+                          LoadOptions(rejects_dir=ctx.out_dir / "rejects", after_load=after_load))
         read, loaded, rejected = read + report.read, loaded + report.loaded, rejected + report.rejected
     counts = ctx.store.counts()
     ctx.summary.append(("load", f"{read:,} rows read = {loaded:,} loaded + {rejected:,} rejected (kept with "

@@ -30,7 +30,7 @@ def _files() -> Any:
 
 def _inputs(ctx: DemoContext) -> None:
     """Copy the shipped files out of the package (the inspections unzipped) and build the hotspots table."""
-    from loaders.hotspots import hotspots_from_ucr
+    from loaders.domain.hotspots import hotspots_from_ucr
 
     ctx.inputs.mkdir(parents=True, exist_ok=True)
     tables = sorted(entry.name for entry in _files().iterdir() if entry.name.endswith(".xlsx"))
@@ -48,6 +48,7 @@ def _inputs(ctx: DemoContext) -> None:
 
 
 def _load(ctx: DemoContext) -> None:
+    from algorithms.stolen_hits import after_load
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
 
@@ -56,7 +57,7 @@ def _load(ctx: DemoContext) -> None:
     loads += [("inspections", INSPECTIONS), ("hotspots", "hotspots.csv")]
     for kind, name in loads:
         report = run_load(loader_for(kind), ctx.store, ctx.inputs / name,
-                          LoadOptions(rejects_dir=ctx.out_dir / "rejects"))
+                          LoadOptions(rejects_dir=ctx.out_dir / "rejects", after_load=after_load))
         read, loaded, rejected = read + report.read, loaded + report.loaded, rejected + report.rejected
     ctx.summary.append(("load", f"{read:,} rows read = {loaded:,} loaded + {rejected:,} rejected (kept with "
                                 "reasons: the inspections file ends with a source note)", str(ctx.out_dir /

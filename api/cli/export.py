@@ -14,7 +14,7 @@ import typer
 from api.cli.common import emit_json, err, say_missing, settings
 from api.settings import Settings
 from graph.errors import InvalidInput
-from loaders.parsing import parse_date
+from loaders.domain.parsing import parse_date
 
 export_app = typer.Typer(help="Share: STIX 2.1 bundles (TLP 2.0) and GeoJSON layers.", no_args_is_help=True)
 

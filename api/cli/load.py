@@ -13,8 +13,8 @@ from api.cli.common import emit_json, err, out, settings
 from exports.csv_safe import write_table
 from graph.errors import InvalidInput
 from loaders.base import LoadOptions, run_load
+from loaders.domain.parsing import parse_date
 from loaders.kinds import KINDS, loader_for
-from loaders.parsing import parse_date
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +38,8 @@ def register(app: typer.Typer) -> None:
         batch_rows: Annotated[int, typer.Option("--batch-rows", min=1000, help="rows per batch")] = 250_000,
     ) -> None:
         """Load one file of KIND: valid rows into the store, bad rows (with line and reason) into a rejects file."""
+        from algorithms.stolen_hits import after_load  # the stolen-hit check after traces and stolen loads
+
         loader = loader_for(kind.strip().lower())
         try:
             list_date = parse_date(as_of) if as_of else None
@@ -51,7 +53,7 @@ def register(app: typer.Typer) -> None:
                                                   console=err, transient=True) as progress:
             task = progress.add_task(f"loading {kind} {path.name}", total=None)
             options = LoadOptions(rejects_dir=rejects_dir, batch_rows=batch_rows, as_of=list_date, year=year,
-                                  basis=basis,
+                                  basis=basis, after_load=after_load,
                                   progress=lambda rows: progress.update(task, completed=rows))
             report = run_load(loader, store, path, options)
         summary = {"kind": report.kind, "file": report.file, "read": report.read, "loaded": report.loaded,
@@ -86,7 +88,7 @@ def register(app: typer.Typer) -> None:
         year: Annotated[int | None, typer.Option("--year", help="UCR year (default: the latest, 2015)")] = None,
     ) -> None:
         """Write a hotspots.csv from the FBI UCR city table shipped with tracegraph (68 large jurisdictions)."""
-        from loaders.hotspots import hotspots_from_ucr
+        from loaders.domain.hotspots import hotspots_from_ucr
 
         table = hotspots_from_ucr(year)
         if table.empty:

@@ -32,11 +32,14 @@ def register(app: typer.Typer) -> None:
 def start(home: Home = DEFAULT_HOME,
           heap_mb: Annotated[int, typer.Option("--heap-mb", min=256, help="JVM heap")] = 1024,
           pagecache_mb: Annotated[int, typer.Option("--pagecache-mb", min=64, help="page cache")] = 512,
-          as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False) -> None:
+          as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+          gds: Annotated[bool, typer.Option("--gds", help="with the Graph Data Science plugin (built from Maven "
+                                                          "Central modules once), for analyze --engine gds")] = False,
+          ) -> None:
     """Start the server in the background and print where it answers and how to log in."""
     from graph.neo4j_server import LocalNeo4j
 
-    server = LocalNeo4j(home, heap_mb=heap_mb, pagecache_mb=pagecache_mb)
+    server = LocalNeo4j(home, heap_mb=heap_mb, pagecache_mb=pagecache_mb, gds=gds)
     err.print(f"starting Neo4j in {server.home} (the first start fetches the jars with Maven)…")
     server.start()
     state = server.state

@@ -67,6 +67,8 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
                        "log records every request without query strings. HTTPS with --tls-cert/--tls-key, or "
                        "behind a TLS-terminating reverse proxy (docs/api.md)."),
     "apikey": ("serve", "API keys for the HTTP API (stored hashed; a new key is printed once)."),
+    "retention": ("retention", "Retention of personal data: policy, plan, apply, holds."),
+    "subjects": ("retention", "Intelligence subjects on documented reasonable suspicion (28 CFR 23.20)."),
     "evidence": ("evidence", "Evidence chain of custody: credentials, packages, verification, reports."),
     "audit": ("evidence", "The hash-chained audit log."),
     "bloom": ("bloom", "Neo4j Bloom perspective and Browser guide, generated from the schema."),

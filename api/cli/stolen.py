@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         """Recovered guns that were reported lost or stolen: trace, recovery date/place/country, report,
         reporter and the days between report and recovery (negative: reported only after the recovery)."""
         check_format(fmt)
-        from loaders.stolen_hits import hits
+        from algorithms.stolen_hits import hits
 
         with settings(ctx).open_store() as store:
             frame = hits(store)

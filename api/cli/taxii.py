@@ -1,4 +1,5 @@
-"""``tracegraph taxii poll``: pull STIX objects from TAXII 2.1 collections into the graph as Intel."""
+"""``tracegraph taxii poll``: pull STIX objects from TAXII 2.1 collections into the graph as Intel (each poll is a
+``taxii`` load run: :mod:`loaders.taxii`)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ def poll(ctx: typer.Context,
          feeds_file: Annotated[Path | None, typer.Option("--feeds", help="TOML file of [[feed]] tables")] = None,
          ) -> None:
     """Poll one collection (or --all feeds); re-polls fetch only objects added since the feed's cursor."""
-    from exports.taxii_client import Cursors, Feed, load_feeds
-    from exports.taxii_client import poll as poll_feed
+    from loaders.taxii import Cursors, Feed, load_feeds
+    from loaders.taxii import poll as poll_feed
 
     if all_feeds:
         if not feeds_file:

@@ -10,7 +10,7 @@ from typing import Literal
 
 from api.services.port import ReadPort
 from graph.errors import InvalidInput
-from loaders.parsing import normalize_serial
+from loaders.domain.parsing import normalize_serial
 
 Kind = Literal["name", "serial", "license"]
 #: At most this many candidates are read per search (a common surname).

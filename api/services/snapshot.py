@@ -166,25 +166,8 @@ def _index(values: list[Any], transform: Any = str) -> dict[str, list[int]]:
     return dict(index)
 
 
-class _KeyLookup:
-    """A dict standing in for the ``pd.Index`` that ``Projection.vertex_id`` builds per label and probes with
-    ``get_indexer([key])``: with pandas 3 string indexes that probe costs ~170 µs per call (it builds an
-    Arrow array for the one key), a dict probe well under 1 µs. (The lasting fix is ``index.get_loc(key)`` in
-    ``algorithms/projection.py``.)"""
-
-    def __init__(self, keys: np.ndarray) -> None:
-        self._position = {str(k): i for i, k in enumerate(keys.tolist())}
-
-    def get_indexer(self, keys: list[str]) -> np.ndarray:
-        return np.array([self._position.get(k, -1) for k in keys], dtype=np.int64)
-
-
 def _with_key_lookup(index: PathIndex) -> PathIndex:
-    projection = index.projection
-    lookups = getattr(projection, "_index", None)
-    if isinstance(lookups, dict):
-        for i, label in enumerate(projection.labels):
-            lookups[label] = _KeyLookup(projection.vertex_key[projection.offsets[i]:projection.offsets[i + 1]])
+    index.projection.index_keys()  # the first path request would otherwise build them
     return index
 
 
@@ -233,20 +216,47 @@ def build_snapshot(store: GraphStore) -> Snapshot:
 
 
 class ApiContext:
-    """What request handlers share: settings, the store (one owner, used under ``lock``) and the snapshot."""
+    """What request handlers share: settings, the store (one owner, used under ``lock``) and the snapshot.
+
+    The snapshot follows the store's change stamp (:func:`algorithms.retention.change_stamp`, moved by every
+    purge, hold or subject change): at most every ``api_change_check_s`` seconds a request compares it with the
+    stamp the snapshot was built at and rebuilds on a change, so a purge made through another process (a daily
+    ``retention apply`` against Neo4j) leaves no copy of a removed identity in a running server."""
 
     def __init__(self, settings: Settings, store: GraphStore) -> None:
         self.settings = settings
         self.store = store
         self.lock = threading.Lock()
+        self._checking = threading.Lock()
+        self._checked = time.monotonic()
         with self.lock:
+            self._stamp = _change_stamp(store)
             self._snapshot = build_snapshot(store)
         _warm(self._snapshot, settings.hotspot_rule)
         _freeze()
 
     @property
     def snapshot(self) -> Snapshot:
+        if time.monotonic() - self._checked >= self.settings.api_change_check_s:
+            self.refresh_if_changed()
         return self._snapshot
+
+    def refresh_if_changed(self) -> bool:
+        """Rebuild when the store's change stamp moved since the snapshot was built (one thread checks; the
+        others keep answering from the current snapshot meanwhile). True if it rebuilt."""
+        if not self._checking.acquire(blocking=False):
+            return False
+        try:
+            self._checked = time.monotonic()
+            with self.lock:
+                stamp = _change_stamp(self.store)
+            if stamp == self._stamp:
+                return False
+            self.rebuild()
+            self._stamp = stamp
+            return True
+        finally:
+            self._checking.release()
 
     def rebuild(self) -> Snapshot:
         with self.lock:
@@ -255,6 +265,12 @@ class ApiContext:
         self._snapshot = fresh
         _freeze()
         return fresh
+
+
+def _change_stamp(store: GraphStore) -> Any:
+    from algorithms.retention import change_stamp
+
+    return change_stamp(store)
 
 
 def _warm(snapshot: Snapshot, hotspot_rule: str | None) -> None:

@@ -30,7 +30,7 @@ HUBS = 15
 
 
 def known_states() -> set[str]:
-    from loaders.reference import states
+    from loaders.domain.reference import states
 
     return {str(s) for s in states()["state"]}
 

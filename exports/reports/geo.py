@@ -132,7 +132,7 @@ def _atlas() -> dict[str, Any]:
 @functools.cache
 def state_paths() -> dict[str, str]:
     """``{USPS code: SVG path}`` for the 50 states and DC in the 975x610 frame."""
-    from loaders.reference import states
+    from loaders.domain.reference import states
 
     by_fips = dict(zip(states()["state_fips"], states()["state"], strict=True))
     return {by_fips[fips]: path for fips, path in topo_paths(_atlas()).items() if fips in by_fips}
@@ -141,7 +141,7 @@ def state_paths() -> dict[str, str]:
 @functools.cache
 def state_points() -> dict[str, Point]:
     """Projected centroid (land-weighted, from the reference tables) of each state that the map shows."""
-    from loaders.reference import states
+    from loaders.domain.reference import states
 
     out: dict[str, Point] = {}
     for row in states().itertuples():

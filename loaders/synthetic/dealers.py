@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from loaders import reference
+from loaders.domain import reference
 from loaders.synthetic import names_data as nd
 from loaders.synthetic.dates import years
 from loaders.synthetic.geography import STATE_REGION_DISTRICTS, STATES, Geography

@@ -1,7 +1,7 @@
 """Real geography for the synthetic world: Census places with their county and ZIP, ATF license regions,
 ATF source-state x recovery-state flows, and UCR city crime weights.
 
-Everything here comes from the reference tables in ``loaders/refdata`` (see ``loaders.reference``).
+Everything here comes from the reference tables in ``loaders/refdata`` (see ``loaders.domain.reference``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from loaders import reference
+from loaders.domain import reference
 
 # ATF region and IRS district ("R-DD") of FFL numbers per premises state, counted from the 1,924 real license
 # numbers in The Trace / USA Today inspection reports 2015-2017 (shared/data/ffl). ND and DC have no licence in

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from loaders import reference
+from loaders.domain import reference
 from loaders.synthetic.dates import format_dates, years
 from loaders.synthetic.geography import Geography, ucr_cities
 from loaders.synthetic.world import World

@@ -1,6 +1,6 @@
 """Corridors ranked by significance against a gravity model, checked on ATF's published state tables.
 
-The ATF "Firearms Sourced and Recovered" tables are read through ``loaders.reference`` (shipped in
+The ATF "Firearms Sourced and Recovered" tables are read through ``loaders.domain.reference`` (shipped in
 loaders/refdata, provenance there). ATF published 2012 and 2013 transposed (recovery states as rows); the long
 CSV in refdata is already oriented source -> recovery for every year, so orientation is handled upstream and
 these tests treat 2013 like any other year.

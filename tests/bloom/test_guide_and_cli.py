@@ -15,9 +15,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from api.cli import app
-from cypher import check_statement, registry
+from cypher import registry
 from exports.bloom import cypher_params, perspective, render
 from exports.bloom_guide import guide
+from graph.statements import check_statement
 
 REAL_GUIDE = Path(__file__).resolve().parents[1] / "data" / "bloom" / "pole.neo4j-browser-guide.html"
 

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cypher import check_statement, registry
+from cypher import registry
 from exports.bloom import DATA_TYPES, cypher_params, perspective, render
 from graph.schema import SCHEMA, Schema
+from graph.statements import check_statement
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bloom"
 REAL_2_13 = json.loads((DATA / "bloom_perspective_Neo4j_Operations_v2.13.0.json").read_text(encoding="utf-8"))

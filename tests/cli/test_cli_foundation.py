@@ -23,12 +23,14 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 def test_init_then_stats_prints_zero_for_every_label_and_type(tmp_path: Path) -> None:
     db = str(tmp_path / "x.lbug")
-    assert run("--db", db, "init").returncode == 0
+    first = run("--db", db, "init")
+    assert first.returncode == 0 and "retention policy: atf" in first.stderr  # a new store starts on atf
     assert run("--db", db, "init").returncode == 0  # idempotent
     result = run("--db", db, "stats", "--json")
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout.strip().splitlines()[-1])
-    assert counts == {"nodes": dict.fromkeys(SCHEMA.labels, 0), "relationships": dict.fromkeys(SCHEMA.rel_types, 0)}
+    nodes = {**dict.fromkeys(SCHEMA.labels, 0), "RetentionPolicy": 1}  # the policy the store carries
+    assert counts == {"nodes": nodes, "relationships": dict.fromkeys(SCHEMA.rel_types, 0)}
 
 
 def test_db_from_environment(tmp_path: Path) -> None:

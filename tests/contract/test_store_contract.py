@@ -151,6 +151,22 @@ def test_relationship_type_with_several_endpoint_pairs(store: GraphStore) -> Non
     assert store.edge_list("AT", "Recovery", "Location").to_pylist() == [{"src": "t1", "dst": "zip:23220"}]
 
 
+def test_edge_lists_and_node_tables_come_out_in_key_order(store: GraphStore) -> None:
+    """Community detection and every tie broken by position depend on the order rows arrive in: both stores hand
+    them out sorted (keys, then properties), whatever order they were written in."""
+    persons = [f"p{i}" for i in (7, 3, 9, 1, 5)]
+    store.upsert_nodes("Person", [{"person_key": p} for p in persons])
+    store.upsert_nodes("Firearm", [{"firearm_key": f"f{i}"} for i in (4, 2, 8)])
+    store.upsert_relationships("PURCHASED", "Person", "Firearm", [
+        {"from_key": "p9", "to_key": "f2", "sale_id": "s2"}, {"from_key": "p1", "to_key": "f8", "sale_id": "s9"},
+        {"from_key": "p9", "to_key": "f2", "sale_id": "s1"}, {"from_key": "p3", "to_key": "f4", "sale_id": "s5"},
+        {"from_key": "p1", "to_key": "f4", "sale_id": "s3"}])
+    assert store.node_table("Person").column("key").to_pylist() == sorted(persons)
+    edges = store.edge_list("PURCHASED", "Person", "Firearm", ("sale_id",)).to_pylist()
+    assert [(e["src"], e["dst"], e["sale_id"]) for e in edges] == [
+        ("p1", "f4", "s3"), ("p1", "f8", "s9"), ("p3", "f4", "s5"), ("p9", "f2", "s1"), ("p9", "f2", "s2")]
+
+
 def test_relationship_errors_are_clear(store: GraphStore) -> None:
     _purchase_graph(store)
     with pytest.raises(InvalidInput, match=r"do not exist|does not exist|endpoint"):

@@ -15,7 +15,7 @@ from profile_fixtures import DATA, MD_DEALER, NC_DEALER, OH_DEALER, cli, load_fi
 from typer.testing import CliRunner
 
 from api.cli import app
-from loaders.reference import path as refdata
+from loaders.domain.reference import path as refdata
 
 EARTH_KM = 6371.0088
 

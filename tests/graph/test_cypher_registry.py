@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from cypher import check_statement, registry
+from cypher import registry
+from graph.statements import check_statement
 
 STATEMENTS = registry().items()
 

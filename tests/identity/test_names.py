@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders import names as nm
+from loaders.domain import names as nm
 
 RESERVED = {*nm.SUFFIXES, *nm.STREET_ABBREVIATIONS, *nm.STREET_ABBREVIATIONS.values(), *nm.UNIT_DESIGNATORS,
             "NMN", "NMI", "NONE"}

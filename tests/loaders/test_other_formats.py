@@ -113,7 +113,7 @@ def test_hotspots_set_city_properties(load, embedded_store: EmbeddedStore) -> No
 
 
 def test_hotspots_built_from_the_real_ucr_table() -> None:
-    from loaders.hotspots import hotspots_from_ucr, split_department
+    from loaders.domain.hotspots import hotspots_from_ucr, split_department
 
     assert split_department("Albuquerque, N.M.", "NM00101") == ("ALBUQUERQUE", "NM")
     assert split_department("Atlanta", "GAAPD00") == ("ATLANTA", "GA")

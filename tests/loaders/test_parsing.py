@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loaders.parsing import (
+from loaders.domain.parsing import (
     normalize_manufacturer,
     normalize_serial,
     parse_date,

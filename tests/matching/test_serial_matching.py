@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from algorithms.serial_damage import damaged_set, ranking_metrics
 from algorithms.serials import SerialIndex, match, normalize_serial, parse_pattern
 from graph.errors import InvalidInput
-from loaders.parsing import normalize_serial as loader_normalize_serial
+from loaders.domain.parsing import normalize_serial as loader_normalize_serial
 
 # Real-world formats (Glock LLL000, S&W LLL0000, Ruger 000-00000, Hi-Point P0000000, Taurus LLL00000) with
 # near-miss decoys: each damaged read below was worked out by hand.

@@ -27,6 +27,7 @@ FILES = {
     "state-traces": DATA / "loaders" / "final_source_recovery_by_state-cy_2016.xlsx",
     "hotspots": DATA / "loaders" / "hotspots.csv",
     "stolen": DATA / "stolen" / "stolen.csv",
+    "stix": DATA / "sharing" / "poisonivy.json",
 }
 READS = (["straw"], ["dealers"], ["dealers", "--near-hotspots", "100"], ["communities"], ["corridors"],
          ["corridors", "--into", "NY", "--year", "2016", "--top", "5"], ["path", "person:NOBODY", "dealer:1-54-00001"],

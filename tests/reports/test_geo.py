@@ -22,8 +22,8 @@ from exports.reports.geo import (
     state_points,
     topo_paths,
 )
-from loaders import reference
-from loaders.reference import states
+from loaders.domain import reference
+from loaders.domain.reference import states
 
 # The quantised example of the TopoJSON specification (section 2.1.3 / 2.1.4 style): one delta-encoded arc.
 SQUARE = {"type": "Topology", "transform": {"scale": [2.0, 3.0], "translate": [10.0, 20.0]},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import socket
 import subprocess
@@ -18,9 +19,9 @@ from typer.testing import CliRunner
 from api.cli import app
 from exports.stix import bundle_dict, to_stix
 from exports.stix_scope import collect_scope
-from exports.taxii_client import Cursors, Feed, poll
 from exports.tlp import clearance
 from graph.embedded_store import EmbeddedStore
+from loaders.taxii import Cursors, Feed, poll
 
 COLLECTION = "365fed99-08fa-fdcd-a1b3-fb247eb41d01"
 USER, PASSWORD = "partner", "s3cret-pass"
@@ -87,10 +88,18 @@ def test_poll_with_cursor_fetches_only_new_objects(sharing_store: EmbeddedStore,
     cursors = Cursors(tmp_path / "taxii_cursors.json")
 
     first = poll(sharing_store, feed, cursors)
-    assert first["fetched"] == len(seed) + 1
-    assert first["imported"] == len(seed)
-    assert first["rejected"] == [{"id": invalid["id"], "reason": first["rejected"][0]["reason"]}]
-    assert "Location" in first["rejected"][0]["reason"]
+    assert first["fetched"] == first["read"] == len(seed) + 1
+    assert first["imported"] == first["loaded"] == len(seed)
+    assert first["rejected"] == 1
+    with open(first["rejects_file"], encoding="utf-8", newline="") as handle:
+        [reject] = list(csv.DictReader(handle))
+    assert json.loads(reject["object"])["id"] == invalid["id"] and "Location" in reject["reason"]
+    runs = {r["key"]: r for r in sharing_store.node_table("LoadRun", ("kind", "file", "read", "loaded", "rejected"))
+            .to_pylist()}
+    assert runs[first["run_id"]] == {"key": first["run_id"], "kind": "taxii", "file": first["file"],
+                                     "read": len(seed) + 1, "loaded": len(seed), "rejected": 1}
+    saved = json.loads(Path(first["file"]).read_text())  # what the partner sent, kept as sent
+    assert saved["type"] == "bundle" and len(saved["objects"]) == len(seed) + 1
     assert cursors.get(feed) is not None
     assert Cursors(tmp_path / "taxii_cursors.json").get(feed) == cursors.get(feed)  # persisted
 
@@ -105,7 +114,7 @@ def test_poll_with_cursor_fetches_only_new_objects(sharing_store: EmbeddedStore,
            "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}
     _seed(medallion, [new])
     third = poll(sharing_store, feed, cursors)
-    assert third["fetched"] == 1 and third["imported"] == 1
+    assert third["fetched"] == 1 and third["imported"] == 1 and third["run_id"] != first["run_id"]
     intel = {r["key"]: r for r in sharing_store.node_table("Intel", ("tlp", "source", "name")).to_pylist()}
     assert intel[new["id"]]["tlp"] == "green" and intel[new["id"]]["source"] == "taxii:partner"
     assert sharing_store.edge_list("REFERS_TO", "Intel", "Firearm").num_rows > 0  # linked to our firearms
@@ -125,7 +134,7 @@ def test_cli_poll_all_feeds_from_toml(embedded_store: EmbeddedStore, medallion: 
     result = runner.invoke(app, ["--db", str(db), "taxii", "poll", "--all", "--feeds", str(feeds)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])["feeds"][0]
-    assert report["imported"] == 1 and report["rejected"] == []
+    assert report["imported"] == 1 and report["rejected"] == 0 and report["run_id"].startswith("taxii-")
     again = runner.invoke(app, ["--db", str(db), "taxii", "poll", medallion, "--collection", COLLECTION,
                                 "--user", USER, "--password", PASSWORD])
     assert json.loads(again.output.strip().splitlines()[-1])["feeds"][0]["fetched"] == 0

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loaders import reference
+from loaders.domain import reference
 from tests.simulate.sim_helpers import dealer_key, parse_dates, read_ffl
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from algorithms.analyze import _place_flows
+from algorithms.stolen_hits import hits
 from algorithms.tables import load_tables
 from exports.geojson import to_geojson
 from exports.stix import bundle_dict, to_stix
@@ -16,7 +17,6 @@ from exports.tlp import clearance
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.stolen import StolenLoader
-from loaders.stolen_hits import hits
 from loaders.traces import TracesLoader
 
 DATA = Path(__file__).parents[1] / "data" / "stolen"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.parsing import firearm_keys, normalize_manufacturers, normalize_serials, parse_weapon_types
+from loaders.domain.parsing import firearm_keys, normalize_manufacturers, normalize_serials, parse_weapon_types
 from loaders.synthetic import simulate
 
 

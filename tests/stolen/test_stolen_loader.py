@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
+from algorithms.stolen_hits import after_load, hits
 from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput
 from loaders.base import LoadOptions, LoadReport, SimulatedCrash, run_load
 from loaders.stolen import StolenLoader, parse_reporters
-from loaders.stolen_hits import hits
 from loaders.traces import TracesLoader
 
 DATA = Path(__file__).parents[1] / "data" / "stolen"
@@ -30,7 +30,7 @@ TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
 def load(store: EmbeddedStore, kind: str, tmp_path: Path, name: str | None = None, **options: Any) -> LoadReport:
     loader = StolenLoader if kind == "stolen" else TracesLoader
     report = run_load(loader, store, DATA / (name or f"{kind}.csv"),
-                      LoadOptions(rejects_dir=tmp_path / "rejects", **options))
+                      LoadOptions(rejects_dir=tmp_path / "rejects", after_load=after_load, **options))
     assert report.read == report.loaded + report.rejected
     return report
 

@@ -1,11 +1,21 @@
-"""Import STIX 2.1 objects (our bundles and partners') into the graph as ``Intel`` nodes.
+"""STIX 2.1 bundles (ours and partners') in as ``Intel`` nodes: a loader like every other (``tracegraph load stix
+FILE``; TAXII polls land here too, :mod:`loaders.taxii`).
 
-Each accepted object becomes ``Intel`` (id, type, name, TLP from its markings, source, created, modified, the
-object as received) linked by ``REFERS_TO`` to the firearms, recoveries, persons, dealers and locations of ours it
-names (through our extensions, location names or coordinates, dealers' license numbers). With
-``reconstruct=True`` firearms, locations and networks carried by our extensions are rebuilt as graph nodes.
-Invalid objects are rejected with a reason (never dropped silently); a version already held (same id and
-``modified``, or older) is skipped.
+Each object of the bundle is one record: ``read`` counts the objects, ``line`` in the rejects file is the object's
+position in the bundle (1 = first). An accepted object becomes ``Intel`` (id, type, name, TLP from its markings,
+source, created, modified, the object as received, the load run) linked by ``REFERS_TO`` to the firearms,
+recoveries, persons, dealers and locations of ours it names (through our extensions, location names or
+coordinates, dealers' license numbers). With ``LoadOptions.reconstruct`` firearms, locations and networks carried
+by our extensions are rebuilt as graph nodes.
+
+* rejected (with the reason, the object verbatim in the rejects file): an object the OASIS ``stix2`` library does
+  not accept, a bad id or timestamp, a missing ``modified`` on a versioned object;
+* skipped: marking and extension definitions (recognised, not stored as Intel);
+* loaded: every other object. A version the graph already holds (same id and ``modified``, or older) is loaded
+  without being written again (``details.already_held``), so re-loading a bundle changes nothing, as re-loading
+  any file does; ``details.new_versions`` counts the objects written.
+
+A file that is not a STIX bundle (JSON with ``type: bundle`` and an ``objects`` list) is refused with one line.
 """
 
 from __future__ import annotations
@@ -13,15 +23,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import stix2
 
 import exports.stix_extensions  # noqa: F401  (registers the firearm SDO with stix2)
 from exports.stix_extensions import EXT_IDS
 from exports.tlp import LEVEL_OF_MARKING, Level, most_restrictive
+from graph.errors import InvalidInput
 from graph.store import GraphStore
+from loaders.base import Batch, Loader, require_text
 
 TLP1_MARKINGS: dict[str, Level] = {
     "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "clear",
@@ -35,22 +49,6 @@ _IMMUTABLE = frozenset({"artifact", "autonomous-system", "directory", "domain-na
                         "file", "ipv4-addr", "ipv6-addr", "mac-addr", "mutex", "network-traffic", "process",
                         "software", "url", "user-account", "windows-registry-key", "x509-certificate"})
 _ID = re.compile(r"^[a-z][a-z0-9-]*--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-@dataclass
-class ImportReport:
-    received: int = 0
-    imported: int = 0
-    duplicates: int = 0
-    structural: int = 0  # marking and extension definitions: recognised, not stored as Intel
-    rejected: list[dict[str, str]] = field(default_factory=list)
-    links: int = 0
-    reconstructed: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"received": self.received, "imported": self.imported, "duplicates": self.duplicates,
-                "structural": self.structural, "rejected": self.rejected, "links": self.links,
-                "reconstructed": self.reconstructed}
 
 
 def _parse_ts(value: Any) -> dt.datetime | None:
@@ -156,48 +154,6 @@ class _Index:
         return found
 
 
-def import_objects(store: GraphStore, objects: list[Any], *, source: str, reconstruct: bool = False,
-                   received: dt.datetime | None = None) -> ImportReport:
-    report = ImportReport(received=len(objects))
-    held = {r["intel_id"]: r["modified"] for r in store.query("stix_intel_versions").rows()}
-    accepted: dict[str, dict[str, Any]] = {}
-    for position, obj in enumerate(objects):
-        reason = check_object(obj)
-        if reason:
-            ident = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else f"#{position}"
-            report.rejected.append({"id": str(ident)[:200], "reason": reason})
-            continue
-        if obj["type"] in SKIP_TYPES:
-            report.structural += 1
-            continue
-        modified = _parse_ts(obj.get("modified") or obj.get("created"))
-        previous = held.get(obj["id"]) or (_parse_ts(accepted[obj["id"]].get("modified"))
-                                           if obj["id"] in accepted else None)
-        if previous is not None and (modified is None or modified <= previous):
-            report.duplicates += 1
-            continue
-        accepted[obj["id"]] = obj
-    if reconstruct:
-        report.reconstructed = _reconstruct(store, list(accepted.values()))
-    now = received or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = [{"intel_id": obj["id"], "stix_type": obj["type"], "name": obj.get("name"),
-             "description": obj.get("description"), "tlp": tlp_of(obj), "source": source,
-             "created": _parse_ts(obj.get("created")), "modified": _parse_ts(obj.get("modified")),
-             "received": now, "stix_json": json.dumps(obj, sort_keys=True)} for obj in accepted.values()]
-    if rows:
-        store.upsert_nodes("Intel", rows)
-    report.imported = len(rows)
-    index = _Index(store)
-    links: dict[str, list[dict[str, str]]] = {}
-    for obj in accepted.values():
-        for label, key in index.refers_to(obj):
-            links.setdefault(label, []).append({"from_key": obj["id"], "to_key": key})
-    for label, batch in links.items():
-        store.upsert_relationships("REFERS_TO", "Intel", label, batch)
-        report.links += len(batch)
-    return report
-
-
 def _reconstruct(store: GraphStore, objects: list[dict[str, Any]]) -> dict[str, int]:
     """Rebuild firearms, locations, networks and corridors from our own extensions."""
     firearms, locations, networks = [], [], []
@@ -220,11 +176,95 @@ def _reconstruct(store: GraphStore, objects: list[dict[str, Any]]) -> dict[str, 
     return {"Firearm": len(firearms), "Location": len(locations), "Network": len(networks)}
 
 
-def import_bundle(store: GraphStore, bundle: dict[str, Any], *, source: str,
-                  reconstruct: bool = False) -> ImportReport:
+def read_bundle(path: Any, encoding: str) -> list[Any]:
+    """The ``objects`` of a STIX bundle file; anything else is refused with one line."""
+    require_text(path, encoding, "a STIX bundle (JSON)")
+    try:
+        bundle = json.loads(path.read_text(encoding="utf-8-sig" if encoding == "utf-8-sig" else encoding))
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidInput(f"{path.name}: not JSON ({str(exc).splitlines()[0][:120]})") from None
     if not isinstance(bundle, dict) or bundle.get("type") != "bundle" or not isinstance(bundle.get("objects"), list):
-        report = ImportReport(received=0)
-        report.rejected.append({"id": str(bundle.get("id", "?") if isinstance(bundle, dict) else "?")[:200],
-                                "reason": "not a STIX bundle (type bundle with an objects list)"})
-        return report
-    return import_objects(store, bundle["objects"], source=source, reconstruct=reconstruct)
+        raise InvalidInput(f"{path.name}: not a STIX bundle (JSON with type bundle and an objects list)")
+    return list(bundle["objects"])
+
+
+def _verbatim(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+
+
+class StixLoader(Loader):
+    """A STIX 2.1 bundle file -> ``Intel`` (+ ``REFERS_TO``), one object per record."""
+
+    kind = "stix"
+    required = ("object",)
+
+    def source(self) -> str:
+        """What ``Intel.source`` says: the option if given, else the file."""
+        return self.options.intel_source or f"file:{self.path.name}"
+
+    def batches(self, encoding: str) -> Iterator[Batch]:
+        objects = read_bundle(self.path, encoding)
+        size = self.options.batch_rows
+        for start in range(0, max(len(objects), 1), size):
+            chunk = objects[start:start + size]
+            keep: list[str] = []
+            lines: list[int] = []
+            bad: list[tuple[int, list[str], str]] = []
+            skipped = 0
+            for position, obj in enumerate(chunk, start=start + 1):
+                if isinstance(obj, dict) and obj.get("type") in SKIP_TYPES:
+                    reason = check_object(obj)
+                    if reason is None:
+                        skipped += 1  # marking / extension definitions: structure, not intelligence
+                    else:
+                        bad.append((position, [_verbatim(obj)], reason))
+                    continue
+                keep.append(_verbatim(obj))
+                lines.append(position)
+            frame = pd.DataFrame({"object": pd.Series(keep, dtype=object)})
+            yield Batch(frame, np.array(lines, dtype=np.int64), ["object"], bad, skipped)
+
+    def begin(self) -> None:
+        self.held: dict[str, dt.datetime | None] = {
+            r["intel_id"]: r["modified"] for r in self.store.query("stix_intel_versions").rows()}
+        self.details.update({"source": self.source(), "new_versions": 0, "already_held": 0, "links": 0})
+        if self.options.reconstruct:
+            self.details["reconstructed"] = {"Firearm": 0, "Location": 0, "Network": 0}
+
+    def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        parsed = [json.loads(text) for text in frame["object"]]
+        reasons = pd.Series([check_object(obj) for obj in parsed], index=frame.index, dtype=object)
+        return pd.DataFrame({"object": pd.Series(parsed, index=frame.index, dtype=object)}), reasons
+
+    def load(self, good: pd.DataFrame) -> int:
+        fresh: dict[str, dict[str, Any]] = {}
+        for obj in good["object"]:
+            modified = _parse_ts(obj.get("modified") or obj.get("created"))
+            previous = self.held.get(obj["id"])
+            if obj["id"] in self.held and (modified is None or previous is None or modified <= previous):
+                self.details["already_held"] += 1
+                continue
+            fresh[obj["id"]] = obj
+            self.held[obj["id"]] = modified
+        objects = list(fresh.values())
+        if self.options.reconstruct:
+            for label, count in _reconstruct(self.store, objects).items():
+                self.details["reconstructed"][label] += count
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        rows = [{"intel_id": obj["id"], "stix_type": obj["type"], "name": obj.get("name"),
+                 "description": obj.get("description"), "tlp": tlp_of(obj), "source": self.source(),
+                 "created": _parse_ts(obj.get("created")), "modified": _parse_ts(obj.get("modified")),
+                 "received": now, "stix_json": json.dumps(obj, sort_keys=True), "load_run_id": self.run_id}
+                for obj in objects]
+        if rows:
+            self.store.upsert_nodes("Intel", rows)
+            self.details["new_versions"] += len(rows)
+            index = _Index(self.store)
+            links: dict[str, list[dict[str, str]]] = {}
+            for obj in objects:
+                for label, key in index.refers_to(obj):
+                    links.setdefault(label, []).append({"from_key": obj["id"], "to_key": key})
+            for label, batch in links.items():
+                self.store.upsert_relationships("REFERS_TO", "Intel", label, batch)
+                self.details["links"] += len(batch)
+        return len(good)

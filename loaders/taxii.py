@@ -1,22 +1,30 @@
 """TAXII 2.1 polling with ``taxii2-client``: pages through manifests and envelopes, keeps a cursor per feed
-(``taxii_cursors.json`` beside the store) so a re-poll fetches only what was added since, and hands the objects
-to the STIX importer (which de-duplicates by id + modified and rejects invalid objects with reasons).
+(``taxii_cursors.json`` beside the store) so a re-poll fetches only what was added since.
+
+What a poll fetched is kept as a bundle file (``taxii/<feed>/<digest>.json`` beside the store: what the partner
+sent, as sent) and loaded from there by :class:`TaxiiLoader`, the STIX loader under its own kind: a ``LoadRun``
+record per poll, read/loaded/rejected/skipped like every load, invalid objects in a rejects file with reasons,
+versions de-duplicated by id + modified (:mod:`loaders.stix`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import tomllib
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from taxii2client.v21 import Collection, as_pages
 
-from exports.stix_import import ImportReport, import_objects
 from exports.taxii_filters import parse_timestamp
 from graph.errors import InvalidInput, StoreUnavailable
 from graph.store import GraphStore
+from loaders.base import LoadOptions, LoadReport, run_load
+from loaders.stix import StixLoader
 
 PAGE_SIZE = 100
 
@@ -103,11 +111,38 @@ def fetch(feed: Feed, added_after: str | None) -> tuple[list[dict[str, Any]], st
     return objects, newest
 
 
-def poll(store: GraphStore, feed: Feed, cursors: Cursors, added_after: str | None = None) -> dict[str, Any]:
+class TaxiiLoader(StixLoader):
+    """The objects of one TAXII poll (saved as a bundle file) -> ``Intel``; the load run says ``taxii``."""
+
+    kind = "taxii"
+
+
+def save_bundle(objects: list[dict[str, Any]], folder: Path) -> Path:
+    """The fetched objects as a bundle file named by its content's digest (the same poll result, the same file
+    and the same load run id)."""
+    text = json.dumps(objects, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    bundle = {"type": "bundle", "id": f"bundle--{uuid.UUID(hex=digest[:32])}", "objects": objects}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest[:16]}.json"
+    path.write_text(json.dumps(bundle, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def poll(store: GraphStore, feed: Feed, cursors: Cursors, added_after: str | None = None,
+         inbox: Path | None = None) -> dict[str, Any]:
+    """Fetch what the feed added since its cursor, save it (``inbox``, default ``taxii/`` beside the cursors
+    file), load it as a ``taxii`` load run (rejects beside the store, as for every load) and move the cursor.
+    Returns the poll and its load report."""
     since = added_after or cursors.get(feed)
     objects, newest = fetch(feed, since)
-    report: ImportReport = import_objects(store, objects, source=f"taxii:{feed.name}")
+    folder = (inbox or cursors.path.parent / "taxii") / (re.sub(r"[^A-Za-z0-9._-]+", "_", feed.name) or "feed")
+    path = save_bundle(objects, folder)
+    report: LoadReport = run_load(TaxiiLoader, store, path, LoadOptions(intel_source=f"taxii:{feed.name}"))
     if newest and (since is None or later(newest, since)):
         cursors.set(feed, newest)
     return {"feed": feed.name, "added_after": since, "fetched": len(objects), "cursor": cursors.get(feed),
-            **report.as_dict()}
+            "run_id": report.run_id, "file": report.file, "read": report.read, "loaded": report.loaded,
+            "rejected": report.rejected, "skipped": report.skipped, "rejects_file": report.rejects_file,
+            "imported": report.details["new_versions"], "duplicates": report.details["already_held"],
+            "links": report.details["links"]}

@@ -1,11 +1,12 @@
 """Every recovery checked against the lost/stolen reports.
 
 Matching rule: a recovery is a *hit* when its firearm node is named by a ``TheftReport`` (``REPORTED_STOLEN``).
-Both the trace loader and the stolen loader key firearms with :func:`loaders.parsing.firearm_keys` (normalised
+Both the trace loader and the stolen loader key firearms with :func:`loaders.domain.parsing.firearm_keys` (normalised
 manufacturer + serial + weapon type), so the two records meet on one node whichever file is loaded first; a gun
 without a usable serial never matches (its key is unique to its record). The check runs after every ``stolen``
-and ``traces`` load and in ``tracegraph analyze``; it writes ``Recovery.reported_stolen`` /
-``stolen_report_id`` (the earliest report) and ``Firearm.reported_stolen``.
+and ``traces`` load (the load commands pass :func:`after_load` to :func:`loaders.base.run_load`) and in
+``tracegraph analyze``; it writes ``Recovery.reported_stolen`` / ``stolen_report_id`` (the earliest report) and
+``Firearm.reported_stolen``: computed values, so it lives with the analytics, not with the loaders.
 
 ``days_report_to_recovery`` is ``recovery_date - reported_date``: positive when the gun was reported before it
 was recovered. A report filed only after the recovery is listed too but flagged: a purchaser who claims a theft
@@ -15,10 +16,11 @@ reports filed before the recovery count as evidence of theft in the straw analyt
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from graph.store import GraphStore
-from loaders.frames import arrow
 
 HIT_COLUMNS = ("trace_id", "recovery_date", "recovery_city", "recovery_state", "recovery_country", "firearm_key",
                "manufacturer", "model", "serial_number", "report_id", "reported_date", "reporter_kind", "reporter",
@@ -45,9 +47,21 @@ def mark_hits(store: GraphStore) -> int:
     if found.empty:
         return 0
     earliest = found.sort_values(["trace_id", "reported_date", "report_id"]).drop_duplicates("trace_id")
-    store.upsert_nodes("Recovery", arrow(pd.DataFrame({
-        "trace_id": earliest["trace_id"], "reported_stolen": True,
-        "stolen_report_id": earliest["report_id"]}), "Recovery"))
-    guns = found["firearm_key"].drop_duplicates()
-    store.upsert_nodes("Firearm", arrow(pd.DataFrame({"firearm_key": guns, "reported_stolen": True}), "Firearm"))
+    store.upsert_nodes("Recovery", pd.DataFrame({
+        "trace_id": earliest["trace_id"].astype(str), "reported_stolen": True,
+        "stolen_report_id": earliest["report_id"].astype(str)}))
+    guns = found["firearm_key"].drop_duplicates().astype(str)
+    store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": guns, "reported_stolen": True}))
     return len(earliest)
+
+
+#: The loads that can create or resolve a hit: after each, every recovery is checked again.
+CHECKED_AFTER = frozenset({"traces", "stolen"})
+
+
+def after_load(store: GraphStore, kind: str) -> dict[str, Any]:
+    """The derived work after a load of ``kind`` (``LoadOptions.after_load``): the stolen-hit check after traces
+    and lost/stolen reports; its count joins the load run's details."""
+    if kind not in CHECKED_AFTER:
+        return {}
+    return {"recoveries_reported_stolen": mark_hits(store)}

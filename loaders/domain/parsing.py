@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loaders import reference
+from loaders.domain import reference
 
 WEAPON_TYPES = ("PISTOL", "REVOLVER", "RIFLE", "SHOTGUN", "DERRINGER", "MACHINE GUN", "OTHER")
 _WEAPON_ALIASES = {"MACHINEGUN": "MACHINE GUN", "MACHINE-GUN": "MACHINE GUN", "HANDGUN": None}

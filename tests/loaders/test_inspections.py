@@ -1,0 +1,78 @@
+"""``loaders/inspections.py`` on the real 2015-2017 ATF inspection reports (The Trace / USA Today): the counts a
+user sees, the policy context of every inspection and the zero-tolerance categories of the violations cited."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from loader_helpers import FIXTURES
+
+from graph.embedded_store import EmbeddedStore
+from loaders.base import LoadOptions, LoadReport, run_load
+from loaders.domain.policy import POLICY_END, POLICY_START
+from loaders.inspections import InspectionsLoader
+
+REPORTS = FIXTURES / "atf_inspections_2015_2017_excerpt.ndjson"
+
+
+def _load(store: EmbeddedStore, tmp_path: Path) -> LoadReport:
+    return run_load(InspectionsLoader, store, REPORTS, LoadOptions(rejects_dir=tmp_path / "rejects"))
+
+
+def test_forty_reports_load_and_the_source_note_is_rejected_with_its_line(embedded_store: EmbeddedStore,
+                                                                           tmp_path: Path) -> None:
+    report = _load(embedded_store, tmp_path)
+    assert (report.read, report.loaded, report.rejected, report.skipped) == (41, 40, 1, 0)
+    assert report.rejects_file is not None
+    with open(report.rejects_file, encoding="utf-8", newline="") as handle:
+        [note] = list(csv.DictReader(handle))
+    assert (note["line"], note["reason"]) == ("41", "missing license_number")
+    assert note["ui_number"].startswith("Source: Bureau of Alcohol, Tobacco, Firearms and Explosives")
+    counts = embedded_store.counts()
+    assert counts["nodes"]["Inspection"] == counts["relationships"]["INSPECTED"] == 40
+    assert counts["nodes"]["Dealer"] == 40  # each report names its licensee; no list was loaded
+    assert counts["nodes"]["Violation"] == counts["relationships"]["CITED"] == 192
+
+
+def test_outcomes_policy_context_and_zero_tolerance_categories(embedded_store: EmbeddedStore,
+                                                               tmp_path: Path) -> None:
+    _load(embedded_store, tmp_path)
+    inspections = embedded_store.node_table("Inspection", ("outcome", "zero_tolerance_period", "policy_context")
+                                            ).to_pylist()
+    assert Counter(i["outcome"] for i in inspections) == {"Warning Letter": 37, "Warning Conference": 2,
+                                                          "License Revoked": 1}
+    # every report is from 2015-2017: before the zero-tolerance policy (2021-07-01 to its 2025-04-07 repeal)
+    assert (POLICY_START.isoformat(), POLICY_END.isoformat()) == ("2021-07-01", "2025-04-07")
+    assert {i["zero_tolerance_period"] for i in inspections} == {False}
+    assert {i["policy_context"] for i in inspections} == {"before zero-tolerance policy (2021-07-01)"}
+    violations = embedded_store.node_table("Violation", ("cfr_code", "zero_tolerance_category")).to_pylist()
+    categories = Counter(v["zero_tolerance_category"] for v in violations if v["zero_tolerance_category"])
+    assert categories == {"no_background_check": 8, "prohibited_transfer": 3, "falsified_records": 1}
+    assert {v["cfr_code"] for v in violations if v["zero_tolerance_category"] == "no_background_check"} >= {
+        "478.102(a)"}
+
+
+def test_reloading_the_reports_changes_nothing(embedded_store: EmbeddedStore, tmp_path: Path) -> None:
+    first = _load(embedded_store, tmp_path)
+    before = embedded_store.counts()
+    again = _load(embedded_store, tmp_path)
+    assert again.run_id == first.run_id and (again.read, again.loaded, again.rejected) == (41, 40, 1)
+    assert embedded_store.counts() == before
+
+
+def test_cli_prints_the_counts_and_where_the_rejects_are(tmp_path: Path) -> None:
+    tracegraph = str(Path(sys.executable).parent / "tracegraph")
+    db = str(tmp_path / "g.lbug")
+    subprocess.run([tracegraph, "--db", db, "init"], check=True, capture_output=True, timeout=300)
+    result = subprocess.run([tracegraph, "--db", db, "load", "inspections", str(REPORTS), "--rejects-dir",
+                             str(tmp_path / "rejects")], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "COLUMNS": "400"})  # rich wraps (and splits paths) at 80 columns
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout
+    assert "atf_inspections_2015_2017_excerpt.ndjson: read 41, loaded 40, rejected 1" in printed
+    assert str(tmp_path / "rejects" / "atf_inspections_2015_2017_excerpt.inspections.rejects.csv") in printed
