@@ -48,7 +48,7 @@ from algorithms.corridors import Corridors
 from algorithms.tables import AnalysisTables, load_tables
 from graph.errors import InvalidInput
 from graph.store import GraphStore
-from loaders.names import normalise_addresses
+from loaders.domain.names import normalise_addresses
 
 #: load kinds an incremental run can take in; any other new run (an FFL list, inspections, hotspots, state
 #: tables) changes facts shared by many scores and makes the run a full one.
@@ -429,7 +429,7 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         members = [(key, batch.batch_id) for batch in result.batches for key in batch.firearm_keys]
         if members:
             store.upsert_nodes("Firearm", pd.DataFrame(members, columns=["firearm_key", "batch_id"]))
-    from loaders.stolen_hits import mark_hits
+    from algorithms.stolen_hits import mark_hits
 
     mark_hits(store)
     now = datetime.now(UTC).replace(tzinfo=None)
