@@ -320,8 +320,8 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     """Write scores, networks, corridors and the AnalysisRun record into the store (idempotent)."""
     run = result.run_id
     ranked = result.straw.table
-    people = ranked[["person_key", "score", "rank", "indicators"]].rename(columns={
-        "score": "straw_score", "rank": "straw_rank", "indicators": "straw_indicators"})
+    people = ranked[["person_key", "score", "points", "rank", "indicators"]].rename(columns={
+        "score": "straw_score", "points": "straw_points", "rank": "straw_rank", "indicators": "straw_indicators"})
     people = people.merge(result.person_centrality, on="person_key", how="left")
     people["analysis_run_id"] = run
     if len(people):

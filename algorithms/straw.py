@@ -157,7 +157,9 @@ def _propagate(base: pd.Series, pairs: pd.DataFrame) -> pd.Series:
     positive = base.clip(lower=0.0)
     both = pd.concat([pairs[["a", "b", "weight"]],
                       pairs[["b", "a", "weight"]].rename(columns={"b": "a", "a": "b"})], ignore_index=True)
-    both = both.drop_duplicates(["a", "b"])
+    # summed in (a, b) order: the store returns rows in no fixed order, and the rounded network value in the
+    # indicators must not depend on it
+    both = both.drop_duplicates(["a", "b"]).sort_values(["a", "b"], kind="stable")
     both["contribution"] = both["weight"] * both["b"].map(positive).fillna(0.0).to_numpy()
     return both.groupby("a")["contribution"].sum().reindex(base.index).fillna(0.0)
 

@@ -50,7 +50,9 @@ def purchase_events(t: AnalysisTables) -> pd.DataFrame:
     return events
 
 
-def compute(t: AnalysisTables) -> PersonFeatures:
+def purchase_and_recovery_events(t: AnalysisTables) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The purchase events with firearm and dealer facts, and the recovered ones joined with their recovery and
+    possessor: what every indicator and every person-person tie is computed from."""
     events = purchase_events(t)
     guns = t.firearms.rename(columns={"key": "firearm_key"})
     events = events.merge(guns[["firearm_key", "manufacturer_normalized", "model", "caliber", "weapon_type"]],
@@ -62,7 +64,11 @@ def compute(t: AnalysisTables) -> PersonFeatures:
         t.recoveries.rename(columns={"key": "trace_id"}).drop(columns=["purchase_date"]), on="trace_id", how="left")
     possessor = t.possessed.rename(columns={"src": "trace_id", "dst": "possessor_key"}).drop_duplicates("trace_id")
     rec = rec.merge(possessor, on="trace_id", how="left")
-    recovered = events.merge(rec, on="firearm_key", how="inner")
+    return events, events.merge(rec, on="firearm_key", how="inner")
+
+
+def compute(t: AnalysisTables) -> PersonFeatures:
+    events, recovered = purchase_and_recovery_events(t)
     persons = pd.Index(t.persons["key"], name="person_key")
     f = pd.DataFrame(index=persons)
 

@@ -32,7 +32,7 @@ from api import taxii, taxii_collections
 from api.audit import AuditLog, GroupCommitWriter
 from api.audit_checkpoints import Checkpointer, signer_for
 from api.limits import BodyLimitMiddleware, CredentialsMiddleware, FailureCounter
-from api.routers import analytics, entities, exports, firearms_match, system
+from api.routers import alerts, analytics, entities, exports, firearms_match, system
 from api.security import WWW_AUTHENTICATE, KeyFile, Principal, declared_basic, install_security
 from api.services.snapshot import ApiContext
 from api.settings import Settings
@@ -280,6 +280,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(firearms_match.router)  # before entities: /firearms/match is not a firearm key
     app.include_router(entities.router)
     app.include_router(analytics.router)
+    app.include_router(alerts.router)
     app.include_router(exports.router)
     app.include_router(taxii.router)
     app.add_middleware(CredentialsMiddleware, failures=FailureCounter(settings.api_auth_failures_per_minute))

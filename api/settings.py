@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     api_taxii_warm: bool = True
     # Hotspot cities (issue 14): algorithms.hotspots rule, e.g. above-national, above-national:1.5, top:20, rate:800
     hotspot_rule: str = "above-national"
+    # Alerts (issue 21; docs/alerts.md): webhook the outbox delivers to, and the first retry delay (doubled per
+    # failed attempt, at most an hour)
+    alert_webhook: str | None = None
+    alert_backoff_s: float = 30.0
     # Retention (issue 24): seconds between the API's checks of the store's change stamp; after a purge, hold or
     # subject change the snapshot is rebuilt so it never keeps what the store removed (docs/compliance.md).
     api_change_check_s: float = 5.0

@@ -52,6 +52,7 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
     "Firearm": ("manufacturer", "serial_number"), "Recovery": ("trace_id",), "Location": ("name",),
     "Inspection": ("inspection_date", "outcome"), "Violation": ("cfr_code",), "Network": ("network_id",),
     "Intel": ("name",), "Evidence": ("file_name",), "LoadRun": ("kind",), "AnalysisRun": ("run_id",),
+    "Alert": ("rule", "subject_key"), "Watch": ("kind", "value"),
 }
 """Caption properties per label; a label not listed here is captioned by its key."""
 

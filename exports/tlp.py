@@ -49,6 +49,8 @@ LABEL_TLP: dict[str, Level] = {
     "Network": "amber",
     "Person": "red",          # personal data in full
     "Evidence": "red",
+    "Watch": "amber",         # what an agency watches is itself sensitive
+    "Alert": "amber",         # leads from recoveries
 }
 RELATIONSHIP_TLP: dict[str, Level] = {"FLOW": "green"}  # corridors are aggregate flows
 COMPUTED_TLP: Level = "amber"  # analytic scores and indicators on any label

@@ -148,8 +148,6 @@ class EmbeddedStore:
         return self._execute(registry().get(name, self.backend), params)
 
     def init_schema(self) -> None:
-        for statement in embedded_ddl(self.schema):
-            self._execute(statement)
         self.migrate()
 
     def migrate(self) -> list[str]:

@@ -193,6 +193,9 @@ PERSON = NodeLabel(
         P("resolution_confidence", "DOUBLE"),
         P("record_count", "INT64", "source records resolved into this identity"),
         P("straw_score", "DOUBLE", computed=True),
+        P("straw_points", "DOUBLE", "the person's own indicator points, before network propagation (the score "
+          "minus what linked suspects add); kept so an incremental analysis can propagate from unchanged persons",
+          computed=True),
         P("straw_rank", "INT64", computed=True),
         P("straw_indicators", doc="JSON list of fired indicators with their values", computed=True),
         P("network_id", doc="the person's network, copied from MEMBER_OF (the membership fact, which readers use) "
@@ -374,6 +377,43 @@ ANALYSIS_RUN = NodeLabel(
     ),
 )
 
+WATCH = NodeLabel(
+    "Watch", "watch_id",
+    "An analyst's watchlist entry: a person, dealer, network, firearm, serial (partial: * and ? wildcards, or "
+    "a fragment of at least 3 characters), place or corridor whose new activity raises an alert.",
+    (
+        P("watch_id", doc="watch-<digest of kind and value>"),
+        P("kind", doc="person | dealer | network | firearm | serial | place | corridor"),
+        P("value", doc="person_key, dealer_key, network_id, firearm_key, serial pattern, location key "
+                       "(state:US-NY, city:US-NY:NEW YORK) or corridor 'state:US-GA>state:US-NY'"),
+        P("note"), P("created_by"), P("created_at", "TIMESTAMP"), P("active", "BOOL"),
+    ),
+)
+
+ALERT = NodeLabel(
+    "Alert", "alert_id",
+    "A new lead raised when a load or an analysis touches a watched item or meets a new-lead rule, with its "
+    "evidence (the rows and the run) and its delivery state (the webhook outbox).",
+    (
+        P("alert_id", doc="alert-<digest of rule, watch, subject and evidence>: the same evidence never alerts "
+                          "twice"),
+        P("rule", doc="watched_person | watched_dealer | watched_network | watched_firearm | watched_serial | "
+                      "watched_place | watched_corridor | stolen_recovered | straw_threshold | dealer_anomaly | "
+                      "corridor_significant", indexed=True),
+        P("reason", doc="why, in words"),
+        P("subject_label"), P("subject_key", indexed=True),
+        P("watch_id", indexed=True),
+        P("evidence", doc="JSON: trace ids, sale ids, lead ids and values behind the alert"),
+        P("load_runs", doc="JSON list of the load runs whose rows raised it"),
+        P("analysis_run_id"),
+        P("created_at", "TIMESTAMP"),
+        P("tlp", doc="marking of the alert (amber unless the rule says otherwise)"),
+        P("delivery_state", doc="pending | delivered | none (no webhook configured when raised)"),
+        P("delivery_attempts", "INT64"), P("next_attempt_at", "TIMESTAMP"), P("delivered_at", "TIMESTAMP"),
+        P("last_error", doc="the last delivery failure, in words"),
+    ),
+)
+
 RETENTION_POLICY = NodeLabel(
     "RetentionPolicy", "policy_id",
     "The retention policy the store carries (one node, policy_id 'store'), so the CLI, the API and every engine "
@@ -392,7 +432,7 @@ RETENTION_POLICY = NodeLabel(
 
 SCHEMA = Schema(
     nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
-           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, RETENTION_POLICY),
+           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY),
     relationships=(
         RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
                 (P("sale_date", "DATE"), P("license_number_quoted"))),
@@ -407,7 +447,9 @@ SCHEMA = Schema(
         RelType("LIVES_AT", (("Person", "Location"),), "A person's recorded address."),
         RelType("IN", (("Location", "Location"),), "Containment: city IN state IN country."),
         RelType("NIBIN_LINK", (("Recovery", "Recovery"),), "A NIBIN ballistic lead between two recoveries.",
-                (P("lead_id"), P("lead_date", "DATE"), P("status")), key=("lead_id",)),
+                (P("lead_id"), P("lead_date", "DATE"), P("status"),
+                 P("load_run_id", doc="run id of the load that last wrote this lead (incremental analysis)")),
+                key=("lead_id",)),
         RelType("INSPECTED", (("Dealer", "Inspection"),), "A dealer's inspection."),
         RelType("CITED", (("Inspection", "Violation"),), "A violation cited at an inspection."),
         RelType("MEMBER_OF", (("Person", "Network"),), "Membership of a detected network.",
@@ -438,6 +480,10 @@ SCHEMA = Schema(
                 "The firearm is named by a lost/stolen report; the Firearm node is keyed exactly as a trace keys "
                 "it, so a recovery of the same gun reaches the report through the shared node.",
                 (P("serial_quoted", doc="the serial exactly as the report gave it"),)),
+        RelType("ABOUT", (("Alert", "Person"), ("Alert", "Dealer"), ("Alert", "Network"), ("Alert", "Firearm"),
+                          ("Alert", "Recovery"), ("Alert", "Location")),
+                "What an alert is about: its subject and the recoveries behind it."),
+        RelType("FIRED", (("Watch", "Alert"),), "The watchlist entry that raised an alert."),
         RelType("REPORTED", (("Dealer", "TheftReport"),),
                 "A dealer's own theft/loss report (ATF F 3310.11), reached by its license number."),
     ),

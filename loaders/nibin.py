@@ -44,5 +44,6 @@ class NibinLoader(Loader):
         return parsed, reasons_from(checks, frame.index)
 
     def load(self, good: pd.DataFrame) -> int:
-        self.store.upsert_relationships("NIBIN_LINK", "Recovery", "Recovery", arrow(good, rel_type="NIBIN_LINK"))
+        self.store.upsert_relationships("NIBIN_LINK", "Recovery", "Recovery", arrow(
+            good.assign(load_run_id=self.run_id), rel_type="NIBIN_LINK"))
         return len(good)

@@ -40,6 +40,33 @@ def listed_rows(page: Any, columns: dict[str, str]) -> list[dict[str, Any]]:
              **{column: item.properties.get(prop) for column, prop in columns.items()}} for item in page.items]
 
 
+def _incremental(ctx: typer.Context, as_json: bool) -> None:
+    """``analyze --incremental``: the incremental analysis, alerts, and delivery when a webhook is set."""
+    from algorithms.alerts import analyze_and_alert
+
+    config = settings(ctx)
+    with config.open_store() as store:
+        result, raised = analyze_and_alert(store, deliver=config.alert_webhook is not None,
+                                           progress=lambda step: err.print(f"  {step}", highlight=False))
+        delivered = None
+        if config.alert_webhook and raised:
+            from api.app import audit_log_path
+            from api.audit import AuditLog
+            from api.webhook import deliver
+
+            delivered = deliver(store, config.alert_webhook, audit=AuditLog(audit_log_path(config)),
+                                base_backoff=config.alert_backoff_s)
+    record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings, "alerts": raised,
+              "delivered": None if delivered is None else delivered.delivered}
+    if as_json:
+        emit_json(record)
+        return
+    err.print(f"incremental analysis run {result.run_id}: {json.dumps(result.summary)}", highlight=False)
+    err.print(f"{raised} new alert(s)" + ("" if delivered is None else
+                                          f", {delivered.delivered} delivered, {delivered.failed} to retry"),
+              highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def analyze(ctx: typer.Context,
@@ -48,6 +75,9 @@ def register(app: typer.Typer) -> None:
                     help="network resolution: the tie weight per pair of members a network must exceed "
                          "(Leiden CPM; default: the value docs/accuracy.md chose)")] = None,
                 as_json: Annotated[bool, typer.Option("--json", help="print the run record as JSON")] = False,
+                incremental: Annotated[bool, typer.Option(
+                    "--incremental", help="update only what the loads since the last analysis touch, and raise "
+                                          "alerts (docs/alerts.md); a weekly full run stays the reference")] = False,
                 engine: Annotated[str, typer.Option(
                     help="where networks and person centrality run: igraph (here) | gds (Neo4j Graph Data "
                          "Science on the server; neo4j store only)")] = "igraph",
@@ -57,6 +87,9 @@ def register(app: typer.Typer) -> None:
         from algorithms.analyze import write_back
         from algorithms.retention import overdue as retention_overdue
 
+        if incremental:
+            _incremental(ctx, as_json)
+            return
         started = datetime.now(UTC)
         with settings(ctx).open_store() as store:
             options = {} if resolution is None else {"resolution": resolution}

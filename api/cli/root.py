@@ -56,6 +56,8 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "dealer": ("dealers", None),
     "firearms": ("firearms", "Damaged-serial matching, trace chains and serial batches."),
     "stolen": ("stolen", "Lost/stolen firearm reports checked against recoveries."),
+    "watch": ("alerts", "Watchlists: persons, dealers, networks, firearms, serials, places, corridors."),
+    "alerts": ("alerts", "Alerts raised by incremental analyses (newest first)."),
     "trace-requests": ("export", "Write the recoveries not yet traced as a ready-to-submit CSV of ATF Form 3312.1 "
                                  "fields."),
     "report": ("report", "Self-contained HTML (and PDF) reports: corridors and network cases."),

@@ -412,3 +412,23 @@ class GeoJsonExport(ExportScope):
         None, min_length=1, max_length=4,
         description="GeoJSON layers (default: corridors and hubs, those the caller is cleared for; hubs and "
                     "recoveries are TLP:AMBER)")
+
+
+# --- alerts and watchlists (issue 21) --------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    AlertNode: TypeAlias = Out
+    WatchNode: TypeAlias = Out
+else:
+    AlertNode = node_model("Alert")
+    WatchNode = node_model("Watch")
+
+
+class AlertPage(Out):
+    items: list[AlertNode]
+    total: int = Field(description="alerts matching the filters (before the release policy)")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class WatchList(Out):
+    items: list[WatchNode]

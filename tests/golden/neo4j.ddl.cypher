@@ -23,6 +23,11 @@ CREATE CONSTRAINT `loadrun_run_id_unique` IF NOT EXISTS FOR (n:`LoadRun`) REQUIR
 CREATE CONSTRAINT `analysisrun_run_id_unique` IF NOT EXISTS FOR (n:`AnalysisRun`) REQUIRE n.`run_id` IS UNIQUE;
 CREATE CONSTRAINT `theftreport_report_id_unique` IF NOT EXISTS FOR (n:`TheftReport`) REQUIRE n.`report_id` IS UNIQUE;
 CREATE INDEX `theftreport_reporter_dealer_key` IF NOT EXISTS FOR (n:`TheftReport`) ON (n.`reporter_dealer_key`);
+CREATE CONSTRAINT `watch_watch_id_unique` IF NOT EXISTS FOR (n:`Watch`) REQUIRE n.`watch_id` IS UNIQUE;
+CREATE CONSTRAINT `alert_alert_id_unique` IF NOT EXISTS FOR (n:`Alert`) REQUIRE n.`alert_id` IS UNIQUE;
+CREATE INDEX `alert_rule` IF NOT EXISTS FOR (n:`Alert`) ON (n.`rule`);
+CREATE INDEX `alert_subject_key` IF NOT EXISTS FOR (n:`Alert`) ON (n.`subject_key`);
+CREATE INDEX `alert_watch_id` IF NOT EXISTS FOR (n:`Alert`) ON (n.`watch_id`);
 CREATE CONSTRAINT `retentionpolicy_policy_id_unique` IF NOT EXISTS FOR (n:`RetentionPolicy`) REQUIRE n.`policy_id` IS UNIQUE;
 CREATE INDEX `purchased_sale_id` IF NOT EXISTS FOR ()-[r:`PURCHASED`]-() ON (r.`sale_id`);
 CREATE INDEX `nibin_link_lead_id` IF NOT EXISTS FOR ()-[r:`NIBIN_LINK`]-() ON (r.`lead_id`);

@@ -1,0 +1,294 @@
+"""Watchlists and alerts: new rows that touch a watched item, and new leads that need no watchlist.
+
+Rules on the recoveries an incremental analysis brings in (:func:`evaluate`, before its write-back, so "first
+time" compares with what the store held):
+
+* ``watched_person``: a gun the watched person bought is recovered, or the person is the possessor;
+* ``watched_dealer``: a gun the watched dealer sold is recovered within 3 years of sale (short time-to-crime,
+  ATF's threshold);
+* ``watched_network``: a person joins the watched network, or a member's gun is recovered / a member is found
+  with one;
+* ``watched_firearm`` / ``watched_serial``: the watched firearm, or a serial matching the pattern (``*`` and ``?``
+  wildcards, or a fragment of at least 3 characters the serial contains), is recovered;
+* ``watched_place``: a recovery in the watched state or city; ``watched_corridor``: a gun sold in the source state
+  is recovered in the destination state;
+* ``stolen_recovered``: a recovered gun a lost/stolen report named before the recovery (no watch needed);
+* ``straw_threshold``: a person's straw score reaches the network suspect score for the first time;
+* ``dealer_anomaly``: a dealer enters the anomaly list (score > 0: the lower 5% bound of its trace rate above
+  what peers predict);
+* ``corridor_significant``: a state-level trace corridor-year becomes significant (score > 0).
+
+An alert's id digests its rule, watch, subject and evidence, so evaluating the same rows again raises nothing new.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from algorithms.incremental import IncrementalResult, analyze_incremental
+from algorithms.incremental import write_back as incremental_write_back
+from algorithms.networks import SUSPECT_SCORE
+from graph.errors import InvalidInput
+from graph.store import GraphStore
+
+WATCH_KINDS = ("person", "dealer", "network", "firearm", "serial", "place", "corridor")
+SHORT_TTC_DAYS = 1095
+MIN_FRAGMENT = 3
+COLUMNS = ["alert_id", "rule", "reason", "subject_label", "subject_key", "watch_id", "evidence", "traces"]
+_SERIAL = re.compile(r"[^0-9A-Z*?]")
+
+
+def watch_id(kind: str, value: str) -> str:
+    return "watch-" + hashlib.sha256(f"{kind}\x1f{value}".encode()).hexdigest()[:16]
+
+
+def normalise_watch(kind: str, value: str) -> str:
+    """The stored form of a watch value; bad values raise :class:`InvalidInput` with one clear line."""
+    if kind not in WATCH_KINDS:
+        raise InvalidInput(f"unknown watch kind {kind!r}: use one of {', '.join(WATCH_KINDS)}")
+    text = value.strip()
+    if not text:
+        raise InvalidInput("a watch needs a value")
+    if kind == "serial":
+        text = _SERIAL.sub("", text.upper())
+        if len(text.replace("*", "").replace("?", "")) < MIN_FRAGMENT:
+            raise InvalidInput(f"a serial pattern needs at least {MIN_FRAGMENT} characters besides * and ?")
+    if kind == "place" and not re.fullmatch(r"(state:US-[A-Z]{2}|city:US-[A-Z]{2}:.+|country:[A-Z]{2})", text):
+        raise InvalidInput("a place is a location key: state:US-NY, city:US-NY:NEW YORK or country:MX")
+    if kind == "corridor" and not re.fullmatch(r"state:US-[A-Z]{2}>(state:US-[A-Z]{2}|country:[A-Z]{2})", text):
+        raise InvalidInput("a corridor is 'state:US-GA>state:US-NY' (source>destination)")
+    return text
+
+
+def watch_rows(kind: str, value: str, *, note: str | None = None, created_by: str = "cli") -> dict[str, Any]:
+    value = normalise_watch(kind, value)
+    return {"watch_id": watch_id(kind, value), "kind": kind, "value": value, "note": note,
+            "created_by": created_by, "created_at": datetime.now(UTC).replace(tzinfo=None), "active": True}
+
+
+def serial_matches(pattern: str, serial: str | None) -> bool:
+    if not serial:
+        return False
+    text = _SERIAL.sub("", str(serial).upper())
+    if "*" in pattern or "?" in pattern:
+        return fnmatch.fnmatchcase(text, pattern)
+    return pattern in text
+
+
+def active_watches(store: GraphStore) -> pd.DataFrame:
+    table = store.node_table("Watch", ("kind", "value", "active")).to_pandas()
+    return table[table["active"].fillna(False).astype(bool)].rename(columns={"key": "watch_id"})
+
+
+def _alert(rule: str, label: str, key: str, watch: str | None, evidence: dict[str, Any], reason: str,
+           traces: list[str]) -> dict[str, Any]:
+    body = json.dumps({"rule": rule, "watch": watch, "subject": [label, key], "evidence": evidence}, sort_keys=True,
+                      default=str)
+    return {"alert_id": "alert-" + hashlib.sha256(body.encode()).hexdigest()[:20], "rule": rule, "reason": reason,
+            "subject_label": label, "subject_key": key, "watch_id": watch,
+            "evidence": json.dumps(evidence, sort_keys=True, default=str), "traces": traces}
+
+
+def evaluate(store: GraphStore, result: IncrementalResult) -> pd.DataFrame:
+    """Alerts the incremental result raises (``COLUMNS``), before it is written back."""
+    alerts: list[dict[str, Any]] = []
+    rec = result.recoveries
+    watches = active_watches(store)
+    membership = _membership(store)
+    for watch in watches.itertuples(index=False):
+        alerts.extend(_watch_alerts(watch.watch_id, watch.kind, watch.value, rec, result, membership))
+    alerts.extend(_stolen(rec))
+    alerts.extend(_new_leads(store, result))
+    if not alerts:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.DataFrame(alerts).drop_duplicates("alert_id").reset_index(drop=True)
+
+
+def _membership(store: GraphStore) -> pd.Series:
+    members = store.edge_list("MEMBER_OF", "Person", "Network").to_pandas().drop_duplicates("src")
+    return pd.Series(members["dst"].to_numpy(), index=members["src"].to_numpy(), dtype=object)
+
+
+def _per_trace(rule: str, label: str, key: str, watch: str, hits: pd.DataFrame, words: str) -> list[dict[str, Any]]:
+    out = []
+    for trace, rows in hits.groupby("trace_id", sort=True):
+        first = rows.iloc[0]
+        ttc = first["time_to_crime_days"]
+        evidence = {"trace_id": trace, "firearm_key": first["firearm_key"],
+                    "sale_ids": sorted(rows["sale_id"].dropna().unique().tolist()),
+                    "recovery_date": str(first["recovery_date"]), "recovery_state": first["recovery_state"],
+                    "time_to_crime_days": None if pd.isna(ttc) else int(ttc)}
+        where = f"{first['recovery_city'] or '?'}, {first['recovery_state'] or '?'}"
+        when = "" if pd.isna(ttc) else f", {int(ttc)} days after sale"
+        out.append(_alert(rule, label, key, watch, evidence,
+                          f"{words}: trace {trace} recovered in {where} on {first['recovery_date']}{when}",
+                          [str(trace)]))
+    return out
+
+
+def _watch_alerts(watch: str, kind: str, value: str, rec: pd.DataFrame, result: IncrementalResult,
+                  membership: pd.Series) -> list[dict[str, Any]]:
+    if kind == "person":
+        hits = rec[(rec["purchaser_key"] == value) | (rec["possessor_key"] == value)]
+        return _per_trace("watched_person", "Person", value, watch, hits, "a watched person's gun was recovered "
+                          "(or the person was found with one)")
+    if kind == "dealer":
+        hits = rec[(rec["dealer_key"] == value) & (rec["time_to_crime_days"] <= SHORT_TTC_DAYS)]
+        return _per_trace("watched_dealer", "Dealer", value, watch, hits,
+                          "a gun the watched dealer sold was recovered within 3 years of sale")
+    if kind == "firearm":
+        return _per_trace("watched_firearm", "Firearm", value, watch, rec[rec["firearm_key"] == value],
+                          "the watched firearm was recovered")
+    if kind == "serial":
+        hits = rec[np.array([serial_matches(value, s) for s in rec["serial_normalized"]], dtype=bool)]
+        out = []
+        for key, rows in hits.groupby("firearm_key"):
+            out.extend(_per_trace("watched_serial", "Firearm", str(key), watch, rows,
+                                  f"a recovered gun's serial {rows.iloc[0]['serial_normalized']} matches the "
+                                  f"watched pattern {value}"))
+        return out
+    if kind == "place":
+        level, _, rest = value.partition(":")
+        if level == "state":
+            hits = rec[rec["recovery_state"] == rest.removeprefix("US-")]
+        elif level == "city":
+            state, _, city = rest.removeprefix("US-").partition(":")
+            hits = rec[(rec["recovery_state"] == state) & (rec["recovery_city"].fillna("").str.upper() == city)]
+        else:
+            hits = rec.iloc[0:0]
+        return _per_trace("watched_place", "Location", value, watch, hits, f"a gun was recovered in {value}")
+    if kind == "corridor":
+        source, _, destination = value.partition(">")
+        hits = rec[(rec["dealer_state"] == source.removeprefix("state:US-"))
+                   & (rec["recovery_state"] == destination.removeprefix("state:US-"))]
+        return _per_trace("watched_corridor", "Location", value, watch, hits,
+                          f"a gun sold in {source} was recovered in {destination}")
+    # network: new members, and recoveries touching members
+    out = []
+    for person in sorted(result.joins.loc[result.joins["network_id"] == value, "person_key"]):
+        out.append(_alert("watched_network", "Network", value, watch, {"person_key": person},
+                          f"{person} joined the watched network {value} (new ties in this batch)", []))
+    members = set(membership[membership == value].index)
+    hits = rec[rec["purchaser_key"].isin(members) | rec["possessor_key"].isin(members)]
+    out.extend(_per_trace("watched_network", "Network", value, watch, hits,
+                          "a member of the watched network bought or was found with a recovered gun"))
+    return out
+
+
+def _stolen(rec: pd.DataFrame) -> list[dict[str, Any]]:
+    hits = rec.dropna(subset=["stolen_report_id"])
+    hits = hits[pd.to_datetime(hits["reported_date"]) <= pd.to_datetime(hits["recovery_date"])]
+    out = []
+    for trace, rows in hits.groupby("trace_id", sort=True):
+        first = rows.iloc[0]
+        out.append(_alert("stolen_recovered", "Recovery", str(trace), None, {
+            "trace_id": trace, "firearm_key": first["firearm_key"], "report_id": first["stolen_report_id"],
+            "reported_date": str(first["reported_date"]), "recovery_date": str(first["recovery_date"])},
+            f"recovered gun {first['firearm_key']} was reported stolen ({first['stolen_report_id']}, "
+            f"{first['reported_date']}) before this recovery on {first['recovery_date']}", [str(trace)]))
+    return out
+
+
+def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    before = store.node_table("Person", ("straw_score",)).to_pandas().set_index("key")["straw_score"]
+    for row in result.straw.itertuples(index=False):
+        old = before.get(row.person_key)
+        if row.score >= SUSPECT_SCORE and (old is None or pd.isna(old) or old < SUSPECT_SCORE):
+            out.append(_alert("straw_threshold", "Person", row.person_key, None,
+                              {"score": round(float(row.score), 2), "previous": None if old is None or pd.isna(old)
+                               else round(float(old), 2), "indicators": json.loads(row.indicators)},
+                              f"straw score {row.score:.1f} reaches the suspect threshold {SUSPECT_SCORE:g} for the "
+                              "first time", []))
+    if result.dealers is not None:
+        stored = store.node_table("Dealer", ("anomaly_score",)).to_pandas().set_index("key")["anomaly_score"]
+        table = result.dealers.table
+        for row in table[table["score"] > 0].itertuples(index=False):
+            old = stored.get(row.dealer_key)
+            if old is None or pd.isna(old) or old <= 0:
+                out.append(_alert("dealer_anomaly", "Dealer", row.dealer_key, None,
+                                  {"traces": int(row.traces), "expected": round(float(row.expected), 2),
+                                   "score": round(float(row.score), 3)},
+                                  f"dealer enters the anomaly list: {int(row.traces)} traces against "
+                                  f"{float(row.expected):.1f} expected from peers", []))
+    found = result.corridors.get("traces/state")
+    if found is not None:
+        flows = store.edge_list("FLOW", "Location", "Location", ("year", "level", "basis", "score")).to_pandas()
+        flows = flows[(flows["level"] == "state") & (flows["basis"] == "traces")]
+        old = {(r.src, r.dst, int(r.year)): r.score for r in flows.itertuples(index=False)}
+        table = found.table
+        for row in table[(table["score"] > 0) & (table["src"] != table["dst"])].itertuples(index=False):
+            previous = old.get((row.src, row.dst, int(row.year)))
+            if previous is None or pd.isna(previous) or previous <= 0:
+                key = f"{row.src}>{row.dst}"
+                out.append(_alert("corridor_significant", "Location", key, None,
+                                  {"year": int(row.year), "firearms": int(row.firearms),
+                                   "expected": round(float(row.expected), 2), "score": round(float(row.score), 3)},
+                                  f"corridor {key} becomes significant in {int(row.year)}: {int(row.firearms)} "
+                                  f"firearms against {float(row.expected):.1f} expected", []))
+    return out
+
+
+def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *, deliver: bool) -> int:
+    """Write the alerts not already stored (with ABOUT and FIRED); returns how many were new."""
+    if alerts.empty:
+        return 0
+    known = set(store.node_table("Alert").column("key").to_pylist())
+    fresh = alerts[~alerts["alert_id"].isin(known)]
+    if fresh.empty:
+        return 0
+    now = datetime.now(UTC).replace(tzinfo=None)
+    store.upsert_nodes("Alert", pd.DataFrame({
+        "alert_id": fresh["alert_id"], "rule": fresh["rule"], "reason": fresh["reason"],
+        "subject_label": fresh["subject_label"], "subject_key": fresh["subject_key"], "watch_id": fresh["watch_id"],
+        "evidence": fresh["evidence"], "load_runs": json.dumps(sorted(result.touched.new_runs)),
+        "analysis_run_id": result.run_id, "created_at": now, "tlp": "amber",
+        "delivery_state": "pending" if deliver else "none", "delivery_attempts": 0,
+        "next_attempt_at": now if deliver else None}))
+    labels = {"Person", "Dealer", "Network", "Firearm", "Recovery"}
+    for label, rows in fresh[fresh["subject_label"].isin(labels)].groupby("subject_label"):
+        store.upsert_relationships("ABOUT", "Alert", str(label), pd.DataFrame({
+            "from_key": rows["alert_id"], "to_key": rows["subject_key"]}))
+    traced = fresh.explode("traces").dropna(subset=["traces"])
+    if len(traced):
+        store.upsert_relationships("ABOUT", "Alert", "Recovery", pd.DataFrame({
+            "from_key": traced["alert_id"], "to_key": traced["traces"]}))
+    watched = fresh.dropna(subset=["watch_id"])
+    if len(watched):
+        store.upsert_relationships("FIRED", "Watch", "Alert", pd.DataFrame({
+            "from_key": watched["watch_id"], "to_key": watched["alert_id"]}))
+    return len(fresh)
+
+
+def analyze_and_alert(store: GraphStore, *, deliver: bool = False,
+                      progress: Callable[[str], None] | None = None) -> tuple[IncrementalResult, int]:
+    """The daily step: incremental analysis, alerts evaluated against the store before it changes, the
+    write-back, then the new alerts recorded (``pending`` delivery when a webhook is configured)."""
+    result = analyze_incremental(store, progress=progress)
+    raised = evaluate(store, result)
+    incremental_write_back(store, result)
+    return result, record(store, raised, result, deliver=deliver)
+
+
+def list_alerts(store: GraphStore, *, rule: str | None = None, since: datetime | None = None,
+                subject: str | None = None) -> pd.DataFrame:
+    """Stored alerts, newest first."""
+    names = ("rule", "reason", "subject_label", "subject_key", "watch_id", "evidence", "load_runs",
+             "analysis_run_id", "created_at", "tlp", "delivery_state", "delivery_attempts", "delivered_at")
+    table = store.node_table("Alert", names).to_pandas().rename(columns={"key": "alert_id"})
+    if rule:
+        table = table[table["rule"] == rule]
+    if since is not None:
+        table = table[pd.to_datetime(table["created_at"]) >= pd.Timestamp(since)]
+    if subject:
+        table = table[table["subject_key"] == subject]
+    return table.sort_values(["created_at", "alert_id"], ascending=[False, True]).reset_index(drop=True)

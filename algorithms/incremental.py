@@ -1,0 +1,461 @@
+"""``tracegraph analyze --incremental``: update what the rows loaded since the last analysis touch, leave the rest.
+
+Which rows are new: the load runs (``LoadRun``) not among the ``input_runs`` of the latest ``AnalysisRun``. Every
+node a trace, multiple-sale, NIBIN or lost/stolen load writes carries that load's run id (``load_run_id``; NIBIN
+leads carry it on the relationship), so the new runs name the new recoveries, firearms, persons, leads and reports.
+A new FFL list, inspection, hotspot or state-table file changes facts many scores share (a dealer's place, a
+state's counts): the incremental run then says so and runs the full analysis instead.
+
+What is recomputed, and how it equals a full re-analysis
+--------------------------------------------------------
+* **Straw scores** (exact). A person's indicators depend on their own purchases and recoveries and on the groups
+  they share with others (a dealer-day, an address, a possessor, a NIBIN lead, a supply line, a recovery city):
+  the persons on new rows (the *seeds*), plus everyone sharing a group with a seed that could now tie them, are
+  the persons whose points can change; they and everyone tied to them are the persons whose score (points plus
+  propagation) can change. Their features are computed by the same code as the full run
+  (:func:`algorithms.straw_features.compute`) on the analysis tables restricted to them and every member of
+  every group they belong to, which makes each of their groups, and so each of their indicators and ties,
+  complete. Points of persons outside the changed set are read back (``Person.straw_points``). Ranks are
+  re-sorted over every scored person and only the ranks that moved are written.
+* **Dealer rates and anomalies, corridors, hubs, serial batches** (exact): recomputed from the tables when new
+  traces arrived (each is a model over all dealers / all corridor cells, so a count that changes moves its
+  peers' expectations); the store writes only the values that changed.
+* **Networks** (approximate, tolerance measured in ``tests/analytics/test_incremental.py`` and
+  docs/alerts.md): Leiden is global, so a new tie does not re-partition the graph. A person newly tied to members
+  of a network joins the network holding most of their tie weight (if it stays within ``MAX_NETWORK_SIZE``);
+  persons tied only to each other outside any network form a new network. Network scores and review ranks, and
+  person centrality, wait for the next full run (the weekly run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from algorithms import analyze as full
+from algorithms import batches as serial_batches
+from algorithms import dealers as dealer_scoring
+from algorithms import straw, straw_features
+from algorithms.corridors import Corridors
+from algorithms.tables import AnalysisTables, load_tables
+from graph.errors import InvalidInput
+from graph.store import GraphStore
+from loaders.domain.names import normalise_addresses
+
+#: load kinds an incremental run can take in; any other new run (an FFL list, inspections, hotspots, state
+#: tables) changes facts shared by many scores and makes the run a full one.
+INCREMENTAL_KINDS = frozenset({"traces", "multiple-sales", "nibin", "stolen"})
+#: group kinds of :func:`algorithms.straw_features._pairs` and the largest group that still ties its members
+GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": 10, "rt": 6, "nb": 2, "pp": 2}
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What the new rows touch."""
+
+    new_runs: list[str]
+    seeds: set[str]            # persons on new rows
+    changed: set[str]          # persons whose own points may change (seeds + group mates a new row may tie)
+    rescored: set[str]         # persons whose score may change (changed + everyone tied to them)
+    closure: int               # persons whose rows were read to compute the rescored exactly
+    new_traces: int
+    new_firearms: int
+    trace_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class IncrementalResult:
+    run_id: str
+    base_run: str
+    touched: Touched
+    straw: pd.DataFrame              # rescored persons: person_key, points, propagation, score, indicators, rank
+    rank_changes: pd.DataFrame       # person_key, rank for every scored person whose rank moved
+    dealers: dealer_scoring.DealerScores | None
+    corridors: dict[str, Corridors]
+    hubs: pd.DataFrame
+    batches: list[serial_batches.Batch] | None
+    joins: pd.DataFrame              # person_key, network_id: persons joining (or forming) a network
+    recoveries: pd.DataFrame         # the new recoveries with their gun, purchasers, possessor, dealer (alerts)
+    timings: dict[str, float] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+class NeedsFullAnalysis(InvalidInput):
+    """The store's state calls for a full analysis (no earlier one, or new inputs an increment cannot take)."""
+
+
+def latest_analysis(store: GraphStore) -> dict[str, Any] | None:
+    runs = store.node_table("AnalysisRun", ("finished_at", "input_runs", "parameters")).to_pylist()
+    if not runs:
+        return None
+    return max(runs, key=lambda r: (r["finished_at"] or datetime.min, r["key"]))
+
+
+def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
+    """(latest analysis run id, load runs since it, kind of each new run). Raises :class:`NeedsFullAnalysis`."""
+    latest = latest_analysis(store)
+    if latest is None:
+        raise NeedsFullAnalysis("no analysis in this store yet: run a full `tracegraph analyze` first")
+    seen = set(json.loads(latest["input_runs"] or "[]"))
+    runs = store.node_table("LoadRun", ("kind",)).to_pandas()
+    fresh = runs[~runs["key"].isin(seen)].sort_values("key")
+    kinds = dict(zip(fresh["key"], fresh["kind"], strict=True))
+    other = sorted({k for k in kinds.values() if k not in INCREMENTAL_KINDS})
+    if other:
+        raise NeedsFullAnalysis(f"new {', '.join(other)} load(s) since the last analysis change facts many "
+                                "scores share: run a full `tracegraph analyze`")
+    return str(latest["key"]), list(kinds), kinds
+
+
+# --- which persons the new rows touch -------------------------------------------------------------------------
+
+def _new_keys(store: GraphStore, label: str, runs: set[str]) -> set[str]:
+    table = store.node_table(label, ("load_run_id",)).to_pandas()
+    return set(table.loc[table["load_run_id"].isin(runs), "key"])
+
+
+def _seeds(store: GraphStore, t: AnalysisTables, runs: set[str]) -> tuple[set[str], set[str], set[str]]:
+    """(persons, recoveries, firearms) written by the new runs, with the purchasers and possessors they reach."""
+    persons = _new_keys(store, "Person", runs)
+    traces = _new_keys(store, "Recovery", runs)
+    guns = _new_keys(store, "Firearm", runs)
+    leads = store.edge_list("NIBIN_LINK", "Recovery", "Recovery", ("load_run_id",)).to_pandas()
+    leads = leads[leads["load_run_id"].isin(runs)]
+    reports = _new_keys(store, "TheftReport", runs)
+    linked = set(leads["src"]) | set(leads["dst"]) | traces
+    guns |= set(t.recovered.loc[t.recovered["dst"].isin(linked), "src"])
+    guns |= set(t.stolen.loc[t.stolen["dst"].isin(reports), "src"])
+    recs = set(t.recovered.loc[t.recovered["src"].isin(guns), "dst"]) | linked
+    persons |= set(t.purchases.loc[t.purchases["dst"].isin(guns), "src"])
+    persons |= set(t.possessed.loc[t.possessed["src"].isin(recs), "dst"])
+    return persons, traces, guns
+
+
+class Groups:
+    """Every person's groups of :func:`algorithms.straw_features._pairs` (without their size limits), over the
+    whole store: who may be tied to whom."""
+
+    def __init__(self, t: AnalysisTables, events: pd.DataFrame, recovered: pd.DataFrame) -> None:
+        frames = []
+        day = events.dropna(subset=["dealer_key", "purchase_date"])
+        frames.append(pd.DataFrame({"person_key": day["person_key"], "group": "jp|" + day["dealer_key"].astype(str)
+                                    + "|" + day["purchase_date"].dt.strftime("%Y-%m-%d")}))
+        poss = recovered.dropna(subset=["possessor_key"])
+        poss = poss[poss["possessor_key"] != poss["person_key"]]
+        frames.append(pd.DataFrame({"person_key": poss["person_key"], "group": "cp|" + poss["possessor_key"]}))
+        direct = "pp|" + poss["person_key"] + "|" + poss["possessor_key"]
+        frames.append(pd.DataFrame({"person_key": poss["person_key"], "group": direct}))
+        frames.append(pd.DataFrame({"person_key": poss["possessor_key"], "group": direct}))
+        if not t.nibin.empty:
+            owner = recovered[["trace_id", "person_key"]].drop_duplicates("trace_id")
+            lead = "nb|" + t.nibin["src"] + "|" + t.nibin["dst"]
+            for end in ("src", "dst"):
+                ends = pd.DataFrame({"trace_id": t.nibin[end], "group": lead}).merge(owner, on="trace_id")
+                frames.append(ends[["person_key", "group"]])
+        quick = recovered[(recovered["time_to_crime_days"] <= straw_features.QUICK_DAYS)
+                          & (recovered["possessor_key"] != recovered["person_key"])]
+        quick = quick.dropna(subset=["recovery_city", "recovery_date"])
+        city = quick["recovery_city"].str.upper() + "|" + quick["recovery_state"].fillna("")
+        line = quick.dropna(subset=["dealer_key", "purchase_date"])
+        frames.append(pd.DataFrame({"person_key": line["person_key"],
+                                    "group": "sl|" + line["dealer_key"].astype(str) + "|" + city.reindex(line.index)}))
+        frames.append(pd.DataFrame({"person_key": quick["person_key"], "group": "rt|" + city}))
+        # shared addresses: normalised once per run, as the full run's _pairs does (per call it dominated)
+        persons = t.persons
+        norm = normalise_addresses(persons["street"].fillna(""), persons["city"].fillna(""),
+                                   persons["state"].fillna(""), persons["zip"].fillna(""))
+        keep = (norm["street"] != "") & (norm["zip"] != "")
+        frames.append(pd.DataFrame({"person_key": persons["key"].to_numpy()[keep],
+                                    "group": "ad|" + pd.Series(norm["street"][keep]).astype(str) + "|"
+                                    + pd.Series(norm["zip"][keep]).astype(str)}))
+        self.members = pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
+        self.members["limit"] = self.members["group"].str[:2].map(GROUP_LIMITS).astype(int)
+
+    def mates(self, of: set[str], *, tying: bool, exclude: set[str] | None = None) -> set[str]:
+        """Persons sharing a group with ``of``. ``tying``: only groups small enough to tie their members (counting
+        members outside ``exclude``, the persons whose membership may be new: a group that was already too big
+        stays too big)."""
+        members = self.members
+        groups = members.loc[members["person_key"].isin(of), "group"].unique()
+        inside = members[members["group"].isin(groups)]
+        if tying:
+            counted = inside if exclude is None else inside[~inside["person_key"].isin(exclude)]
+            sizes = counted.groupby("group")["person_key"].nunique()
+            limits = inside.groupby("group")["limit"].first()
+            small = limits.index[sizes.reindex(limits.index).fillna(0).to_numpy() <= limits.to_numpy()]
+            inside = inside[inside["group"].isin(small)]
+        return set(of) | set(inside["person_key"])
+
+
+def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
+    """One row per (new recovery, purchaser): trace_id, firearm_key, serial_normalized, dealer_key,
+    dealer_state, recovery_state, recovery_city, recovery_date, time_to_crime_days, purchaser_key,
+    possessor_key, sale_id, stolen_report_id and reported_date (the earliest lost/stolen report)."""
+    rec = t.recovered[t.recovered["dst"].isin(traces)].rename(columns={"src": "firearm_key", "dst": "trace_id"})
+    rec = rec.merge(t.recoveries.rename(columns={"key": "trace_id"})[
+        ["trace_id", "recovery_state", "recovery_city", "recovery_date", "time_to_crime_days"]], on="trace_id")
+    rec = rec.merge(t.firearms.rename(columns={"key": "firearm_key"})[["firearm_key", "serial_normalized"]],
+                    on="firearm_key", how="left")
+    sold = t.sold.rename(columns={"src": "dealer_key", "dst": "firearm_key"}).drop_duplicates("firearm_key")
+    rec = rec.merge(sold[["firearm_key", "dealer_key"]], on="firearm_key", how="left")
+    states = t.dealers.rename(columns={"key": "dealer_key", "premise_state": "dealer_state"})
+    rec = rec.merge(states[["dealer_key", "dealer_state"]], on="dealer_key", how="left")
+    buyers = t.purchases.rename(columns={"src": "purchaser_key", "dst": "firearm_key"})[
+        ["purchaser_key", "firearm_key", "sale_id"]]
+    rec = rec.merge(buyers, on="firearm_key", how="left")
+    possessor = t.possessed.rename(columns={"src": "trace_id", "dst": "possessor_key"}).drop_duplicates("trace_id")
+    rec = rec.merge(possessor, on="trace_id", how="left")
+    stolen = t.stolen.rename(columns={"src": "firearm_key", "dst": "stolen_report_id"}).sort_values(
+        ["firearm_key", "reported_date", "stolen_report_id"]).drop_duplicates("firearm_key")
+    return rec.merge(stolen[["firearm_key", "stolen_report_id", "reported_date"]], on="firearm_key",
+                     how="left").reset_index(drop=True)
+
+
+def restrict(t: AnalysisTables, persons: set[str]) -> AnalysisTables:
+    """The analysis tables cut down to the rows the straw features of ``persons`` read."""
+    purchases = t.purchases[t.purchases["src"].isin(persons)]
+    guns = set(purchases["dst"])
+    recovered = t.recovered[t.recovered["src"].isin(guns)]
+    possessed_here = t.possessed[t.possessed["dst"].isin(persons)]
+    recs = set(recovered["dst"]) | set(possessed_here["src"])
+    return AnalysisTables(
+        persons=t.persons[t.persons["key"].isin(persons)], purchases=purchases,
+        firearms=t.firearms[t.firearms["key"].isin(guns)], sold=t.sold[t.sold["dst"].isin(guns)],
+        recovered=recovered, recoveries=t.recoveries[t.recoveries["key"].isin(recs)],
+        possessed=t.possessed[t.possessed["src"].isin(recs) | t.possessed["dst"].isin(persons)],
+        dealers=t.dealers, lives_at=t.lives_at[t.lives_at["src"].isin(persons)],
+        nibin=t.nibin[t.nibin["src"].isin(recs) | t.nibin["dst"].isin(recs)], locations=t.locations,
+        state_flows=t.state_flows.iloc[0:0], stolen=t.stolen[t.stolen["src"].isin(guns)])
+
+
+# --- the run ----------------------------------------------------------------------------------------------------
+
+def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | None = None
+                        ) -> IncrementalResult:
+    """Compute what the new load runs change (nothing is written here; see :func:`write_back`)."""
+    say = progress or (lambda _message: None)
+    timings: dict[str, float] = {}
+
+    def timed(name: str, func: Callable[[], Any]) -> Any:
+        say(f"{name} ...")
+        started = time.perf_counter()
+        value = func()
+        timings[name] = round(time.perf_counter() - started, 3)
+        return value
+
+    base_run, runs, kinds = new_load_runs(store)
+    base = store.node_table("AnalysisRun", ("parameters",)).to_pandas().set_index("key").at[base_run, "parameters"]
+    base_parameters = json.loads(base or "{}")
+    t = timed("tables", lambda: load_tables(store))
+    run_set = set(runs)
+    seeds, traces, guns = timed("seeds", lambda: _seeds(store, t, run_set))
+    events, recovered = timed("events", lambda: straw_features.purchase_and_recovery_events(t))
+    groups = timed("groups", lambda: Groups(t, events, recovered))
+    changed = timed("changed", lambda: groups.mates(seeds, tying=True, exclude=seeds))
+    rescored = timed("rescored", lambda: groups.mates(changed, tying=True))
+    closure = timed("closure", lambda: groups.mates(rescored, tying=False))
+    touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=rescored, closure=len(closure),
+                      new_traces=len(traces), new_firearms=len(guns), trace_ids=frozenset(traces))
+    if seeds:
+        features = timed("straw_features", lambda: straw_features.compute(restrict(t, closure)))
+        scored, ranks = timed("straw", lambda: _straw(store, features, rescored))
+        joins = timed("networks", lambda: _network_joins(store, features.pairs, changed))
+    else:  # nothing a person is on: no score moves
+        scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators", "rank"])
+        ranks = pd.DataFrame(columns=["person_key", "rank"])
+        joins = pd.DataFrame(columns=["person_key", "network_id"])
+    has_traces = len(t.sold) > 0 and len(t.recovered) > 0
+    new_traces = bool(traces) and has_traces
+    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t)) if new_traces else None
+    corridors: dict[str, Corridors] = timed("corridors_traces", lambda: full._trace_corridors(t)) \
+        if new_traces else {}
+    hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
+        columns=["location_key", "pagerank", "betweenness"])
+    found_batches = timed("batches", lambda: [b for b in serial_batches.batches(t)
+                                              if b.score >= serial_batches.SIGNIFICANT]) if new_traces else None
+
+    identity = json.dumps({"base": base_run, "inputs": sorted(runs)}, sort_keys=True)
+    run_id = "analysis-inc-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
+    all_runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
+    parameters = {**{k: v for k, v in base_parameters.items() if k != "mode"}, "mode": "incremental",
+                  "base_run": base_run, "new_runs": sorted(runs), "input_runs": all_runs,
+                  "code_version": full.code_version()}
+    summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
+               "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
+               "ranks_moved": len(ranks), "new_traces": len(traces), "network_joins": len(joins),
+               "dealers_rescored": 0 if dealers is None else len(dealers.table),
+               "corridors": {name: len(found.table) for name, found in corridors.items()}}
+    return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored, rank_changes=ranks,
+                             dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, joins=joins,
+                             recoveries=new_recoveries(t, traces),
+                             timings=timings, parameters=parameters, summary=summary)
+
+
+def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored: set[str]
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores of the rescored persons (exact), and the new rank of every scored person whose rank moved."""
+    stored = store.node_table("Person", ("straw_score", "straw_points", "straw_rank")).to_pandas()
+    scored_before = stored[stored["straw_score"].notna()]
+    if scored_before["straw_points"].isna().any():
+        raise NeedsFullAnalysis("the last analysis did not record straw points (an older version): run a full "
+                                "`tracegraph analyze` once")
+    values = features.values[features.values["guns_purchased"] > 0]
+    fresh = straw.score(straw_features.PersonFeatures(values=values, purchases=features.purchases,
+                                                      pairs=features.pairs))
+    points = pd.Series(scored_before["straw_points"].to_numpy(float), index=scored_before["key"])
+    mine = fresh.table.set_index("person_key")
+    exact = mine.index.intersection(pd.Index(sorted(rescored)))
+    points = pd.concat([points.drop(index=points.index.intersection(exact)), mine.loc[exact, "points"]])
+    # propagation from every tied person's points: computed ones for the changed, stored ones for the rest
+    pairs = features.pairs[features.pairs["a"].isin(rescored) | features.pairs["b"].isin(rescored)]
+    network = straw._propagate(points, pairs).reindex(exact).fillna(0.0)
+    propagation = np.minimum(straw.PROPAGATION_WEIGHT * network, straw.PROPAGATION_CAP)
+    base = mine.loc[exact, "points"]
+    table = pd.DataFrame({"person_key": exact, "points": base.to_numpy(), "propagation": propagation.to_numpy(),
+                          "score": (base + propagation).to_numpy()})
+    # indicators: the person's own (computed exactly) plus the network line with the true propagation
+    own = mine.loc[exact, "indicators"]
+    table["indicators"] = [_with_network(text, float(p), float(n)) for text, p, n in
+                           zip(own, propagation, network, strict=True)]
+    scores = pd.Series(scored_before["straw_score"].to_numpy(float), index=scored_before["key"])
+    scores = scores.drop(index=[k for k in exact if k in scores.index])
+    everyone = pd.concat([scores, table.set_index("person_key")["score"]])
+    order = pd.DataFrame({"person_key": everyone.index, "score": everyone.to_numpy()}).sort_values(
+        ["score", "person_key"], ascending=[False, True]).reset_index(drop=True)
+    order["rank"] = np.arange(1, len(order) + 1)
+    old_rank = stored.set_index("key")["straw_rank"]
+    moved = order[order["person_key"].map(old_rank).to_numpy() != order["rank"].to_numpy()]
+    table = table.merge(order[["person_key", "rank"]], on="person_key", how="left")
+    return table, moved[["person_key", "rank"]].reset_index(drop=True)
+
+
+def _with_network(own: str, propagation: float, network: float) -> str:
+    items = [item for item in json.loads(own) if item.get("indicator") != "network"]
+    if propagation > 0.05:
+        items.append({"indicator": "network", "value": round(network, 2), "points": round(propagation, 2)})
+    return json.dumps(items, sort_keys=True)
+
+
+def _network_joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataFrame:
+    """Persons newly tied who join a network (the one holding most of their tie weight) or form one."""
+    weights = _layer_weights()
+    current = _membership(store)
+    sizes = current.dropna().value_counts()
+    ties = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
+    ties = ties[ties["a"].isin(changed) & ~ties["a"].map(current).notna().to_numpy()]
+    if ties.empty:
+        return pd.DataFrame(columns=["person_key", "network_id"])
+    ties = ties.assign(weight=ties["kind"].map(weights).fillna(1.0), network=ties["b"].map(current))
+    rows: list[tuple[str, str]] = []
+    to_network = ties.dropna(subset=["network"]).groupby(["a", "network"])["weight"].sum().reset_index()
+    to_network = to_network.sort_values(["a", "weight", "network"], ascending=[True, False, True])
+    for person, network in to_network.drop_duplicates("a")[["a", "network"]].itertuples(index=False):
+        if sizes.get(network, 0) < full.MAX_NETWORK_SIZE:
+            rows.append((person, network))
+            sizes[network] = sizes.get(network, 0) + 1
+    joined = {p for p, _ in rows}
+    loose = ties[ties["network"].isna() & ~ties["a"].isin(joined) & ~ties["b"].isin(joined)
+                 & ~ties["b"].map(current).notna().to_numpy()]
+    if len(loose):
+        import igraph as ig
+
+        names = sorted(set(loose["a"]) | set(loose["b"]))
+        index = {name: i for i, name in enumerate(names)}
+        graph = ig.Graph(n=len(names), edges=[(index[a], index[b]) for a, b in zip(loose["a"], loose["b"],
+                                                                                   strict=True)])
+        for component in graph.connected_components():
+            members = sorted(names[i] for i in component)
+            if 2 <= len(members) <= full.MAX_NETWORK_SIZE:
+                network_id = "net-" + hashlib.sha256("|".join(members).encode()).hexdigest()[:12]
+                rows.extend((m, network_id) for m in members)
+    return pd.DataFrame(rows, columns=["person_key", "network_id"])
+
+
+def _membership(store: GraphStore) -> pd.Series:
+    """person_key -> network_id, from MEMBER_OF (persons without a straw score are members too)."""
+    members = store.edge_list("MEMBER_OF", "Person", "Network").to_pandas().drop_duplicates("src")
+    return pd.Series(members["dst"].to_numpy(), index=members["src"].to_numpy(), dtype=object)
+
+
+def _layer_weights() -> dict[str, float]:
+    from algorithms.projection import PERSON_LAYERS
+
+    weights = dict(PERSON_LAYERS)
+    return {kind: float(weights.get(layer, 1.0)) for kind, layer in full.NETWORK_LAYERS.items()}
+
+
+def write_back(store: GraphStore, result: IncrementalResult, *, started_at: datetime | None = None) -> None:
+    """Write what changed and the AnalysisRun record (mode incremental, with its base run and new load runs)."""
+    run = result.run_id
+    people = result.straw.rename(columns={"score": "straw_score", "points": "straw_points", "rank": "straw_rank",
+                                          "indicators": "straw_indicators"})
+    people = people[["person_key", "straw_score", "straw_points", "straw_rank", "straw_indicators"]].assign(
+        analysis_run_id=run)
+    if len(people):
+        store.upsert_nodes("Person", people)
+    moved = result.rank_changes[~result.rank_changes["person_key"].isin(people["person_key"])]
+    if len(moved):
+        store.upsert_nodes("Person", moved.rename(columns={"rank": "straw_rank"}).astype({"straw_rank": "int64"}))
+    if len(result.joins):
+        _write_joins(store, result.joins, run)
+    if result.dealers is not None and len(result.dealers.table):
+        table = result.dealers.table
+        store.upsert_nodes("Dealer", pd.DataFrame({
+            "dealer_key": table["dealer_key"], "trace_count": table["traces"].astype("int64"),
+            "short_ttc_share": table["short_ttc_share"], "multiple_sale_share": table["multiple_sale_share"],
+            "obliterated_share": table["obliterated_share"], "expected_traces": table["expected"],
+            "anomaly_score": table["score"], "anomaly_indicators": table["indicators"]}))
+    for name, found in result.corridors.items():
+        basis, level = name.rsplit("/", 1)
+        flows = found.table
+        store.upsert_relationships("FLOW", "Location", "Location", pd.DataFrame({
+            "from_key": flows["src"], "to_key": flows["dst"], "year": flows["year"].astype("int64"),
+            "level": level, "basis": basis, "firearms": flows["firearms"].astype("int64"),
+            "expected": flows["expected"], "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"],
+            "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days")}))
+    if len(result.hubs):
+        store.upsert_nodes("Location", result.hubs)
+    if result.batches is not None:
+        store.query("firearms_batches_clear")
+        members = [(key, batch.batch_id) for batch in result.batches for key in batch.firearm_keys]
+        if members:
+            store.upsert_nodes("Firearm", pd.DataFrame(members, columns=["firearm_key", "batch_id"]))
+    from algorithms.stolen_hits import mark_hits
+
+    mark_hits(store)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    store.upsert_nodes("AnalysisRun", [{
+        "run_id": run, "started_at": (started_at or now).replace(tzinfo=None), "finished_at": now,
+        "seed": int(result.parameters.get("seed", 0)), "code_version": result.parameters.get("code_version"),
+        "parameters": json.dumps({k: v for k, v in result.parameters.items() if k != "input_runs"},
+                                 sort_keys=True, default=str),
+        "input_runs": json.dumps(result.parameters.get("input_runs", [])),
+        "timings": json.dumps(result.timings, sort_keys=True),
+        "summary": json.dumps(result.summary, sort_keys=True, default=str)}])
+
+
+def _write_joins(store: GraphStore, joins: pd.DataFrame, run: str) -> None:
+    existing = set(store.node_table("Network").column("key").to_pylist())
+    fresh = joins[~joins["network_id"].isin(existing)]
+    if len(fresh):
+        sizes = fresh.groupby("network_id").size()
+        store.upsert_nodes("Network", pd.DataFrame({
+            "network_id": sizes.index, "size": sizes.to_numpy().astype("int64"), "algorithm": "incremental-join",
+            "reviewable": False, "review_rank": 0, "analysis_run_id": run,
+            "reason": "formed by an incremental analysis from new ties; scored at the next full analysis"}))
+    store.upsert_nodes("Person", joins.assign(analysis_run_id=run))
+    store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
+        "from_key": joins["person_key"], "to_key": joins["network_id"], "analysis_run_id": run}))
+    counts = _membership(store).value_counts()
+    touched = sorted(set(joins["network_id"]))
+    store.upsert_nodes("Network", pd.DataFrame({"network_id": touched,
+                                                "size": [int(counts.get(n, 0)) for n in touched]}))

@@ -1,0 +1,80 @@
+"""Alerts and watchlists over HTTP. Alerts are read from the store (a small table that every incremental run
+grows, so not part of the snapshot), under the context's lock; roles and TLP apply through :class:`Release`:
+an alert is AMBER, a person it names is pseudonymised for callers who see persons masked. Watchlists are read
+here and changed with ``tracegraph watch`` (the server opens the store read-only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from algorithms.alerts import list_alerts
+from api.security import Principal
+from api.services import models as m
+from api.services.release import Release
+from api.services.snapshot import ApiContext
+from graph.errors import InvalidInput
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+        return None
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def alerts(context: ApiContext, principal: Principal, *, rule: str | None, cursor: str | None, limit: int
+           ) -> m.AlertPage:
+    release = Release(principal)
+    with context.lock:
+        frame = list_alerts(context.store, rule=rule)
+    start = 0
+    if cursor:
+        if not cursor.isdigit():
+            raise InvalidInput("cursor: not one this API issued")
+        start = int(cursor)
+    page = frame.iloc[start:start + limit]
+    items = []
+    for row in page.to_dict("records"):
+        props = {k: _plain(v) for k, v in row.items()}
+        shown = release.node("Alert", props)
+        if shown is None:
+            continue
+        if shown.get("subject_label") == "Person":
+            subject = release.key("Person", str(shown["subject_key"]))
+            if subject is None:
+                continue
+            shown["subject_key"] = subject
+        shown["evidence"] = _evidence(release, shown.get("evidence"))
+        items.append(m.AlertNode.model_validate(shown))
+    following = str(start + limit) if start + limit < len(frame) else None
+    return m.AlertPage(items=items, total=len(frame), next_cursor=following)
+
+
+def _evidence(release: Release, text: Any) -> str | None:
+    """Evidence as stored, with person keys released the way the caller may see them."""
+    if not isinstance(text, str):
+        return None
+    evidence = json.loads(text)
+    if isinstance(evidence, dict) and "person_key" in evidence:
+        evidence["person_key"] = release.key("Person", str(evidence["person_key"]))
+    return json.dumps(evidence, sort_keys=True)
+
+
+def watches(context: ApiContext, principal: Principal) -> m.WatchList:
+    release = Release(principal)
+    with context.lock:
+        rows = context.store.node_table("Watch", ("kind", "value", "note", "created_by", "created_at", "active")
+                                        ).to_pylist()
+    items = []
+    for row in sorted(rows, key=lambda r: r["key"]):
+        props = {**{k: v for k, v in row.items() if k != "key"}, "watch_id": row["key"]}
+        shown = release.node("Watch", props)
+        if shown is not None:
+            items.append(m.WatchNode.model_validate(shown))
+    return m.WatchList(items=items)
