@@ -141,9 +141,10 @@ def collection(collection_id: CollectionId, caller: Caller) -> JSONResponse:
 # What these filters accept is all in the schema (patterns, a date-time format, a minimum), so a request the
 # OpenAPI document allows is never refused; what it does not allow is a TAXII 400 (section 3.6.1: no 422).
 _DAY = (r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
-        r"|02-(?:0[1-9]|1[0-9]|2[0-9]))")  # 29 February: a 400 in a year that has none
+        r"|02-(?:0[1-9]|1[0-9]|2[0-8]))")
 _YEAR = r"(?:1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2})"  # 1000-9899: no offset can push it out of range
-_TS = (rf"{_YEAR}-{_DAY}[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_LEAP = r"(?:(?:1[0-9]|[2-8][0-9]|9[0-8])(?:0[48]|[2468][048]|[13579][26])|(?:1[26]|[2468][048]|[3579][26])00)"
+_TS = (rf"(?:{_YEAR}-{_DAY}|{_LEAP}-02-29)[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
        r"(?:\.[0-9]{1,9})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])")
 _PART = r"[^,]*[^,\s][^,]*"  # one comma-separated value: not empty, not only spaces
 _VERSION = rf"\s*(?:first|last|all|{_TS})\s*"

@@ -19,7 +19,8 @@ router = APIRouter(prefix="/api/v1", tags=["alerts"], responses=ERRORS)
 def alerts(caller: Caller, ctx: Context,
            rule: Annotated[str | None, Query(max_length=40, pattern="^[a-z_]+$",
                                              description="only this rule, e.g. watched_dealer")] = None,
-           cursor: Annotated[str | None, Query(max_length=20, description="next_cursor of the previous page")
+           cursor: Annotated[str | None, Query(max_length=20, pattern="^[0-9]+$",
+                                               description="next_cursor of the previous page")
                              ] = None,
            limit: Annotated[int, Query(ge=1, le=500)] = 50) -> m.AlertPage:
     return service.alerts(ctx, caller, rule=rule, cursor=cursor, limit=limit)
