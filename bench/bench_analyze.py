@@ -73,6 +73,7 @@ def main() -> None:
                         print(f"  load {kind:15s} {report.read:>10,} rows ({_since(one)})")
             print(f"load everything: {_since(start)}")
         with EmbeddedStore(db) as store:
+            store.init_schema()  # idempotent; brings a reused store up to the current schema
             counts = store.counts()
             print(f"graph: {sum(counts['nodes'].values()):,} nodes, "
                   f"{sum(counts['relationships'].values()):,} relationships")

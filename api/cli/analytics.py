@@ -218,12 +218,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def path(ctx: typer.Context, source: Annotated[str, typer.Argument(help="e.g. person:KEY")],
              target: Annotated[str, typer.Argument(help="e.g. dealer:LICENSE")],
-             max_hops: Annotated[int, typer.Option("--max-hops")] = 6,
+             max_hops: Annotated[int | None, typer.Option("--max-hops", min=1, max=8,
+                                                           help="default: the service's, as GET /paths (6)")] = None,
              types: Annotated[str | None, typer.Option(help="comma-separated relationship types")] = None,
              since: Annotated[str | None, typer.Option(help="ignore what is dated before YYYY-MM-DD")] = None,
              ) -> None:
         """Shortest path between two entities (person:, dealer:, firearm:, recovery:, location:)."""
-        from api.services.path import find_path
+        from api.services.path import DEFAULT_MAX_HOPS, find_path
         from api.services.port import StorePort
 
         since_date = None
@@ -235,7 +236,7 @@ def register(app: typer.Typer) -> None:
         with settings(ctx).open_store() as store:
             if say_missing(store, "entities"):
                 return
-            result = find_path(StorePort(store), source, target, max_hops=max_hops,
+            result = find_path(StorePort(store), source, target, max_hops=max_hops or DEFAULT_MAX_HOPS,
                                types=types.split(",") if types else None, since=since_date)
         emit_json(_path_json(result))
 

@@ -13,6 +13,7 @@ from api.routers import validation as v
 from api.routers.common import ERRORS, Caller, Context
 from api.services import graph_views, lists
 from api.services import models as m
+from api.services.path import DEFAULT_MAX_HOPS
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"], responses=ERRORS)
 
@@ -74,7 +75,7 @@ async def paths(caller: Caller, ctx: Context,
                                        description="e.g. person:KEY")],
           target: Annotated[str, Query(min_length=3, max_length=300, pattern=v.REFERENCE,
                                        description="e.g. dealer:1-54-12345")],
-          max_hops: Annotated[int, Query(ge=1, le=8)] = 4,
+          max_hops: Annotated[int, Query(ge=1, le=8)] = DEFAULT_MAX_HOPS,
           types: Annotated[list[v.PathType] | None, Query(description="relationship types to follow")] = None,
           since: Annotated[dt.date | None, Query(description="ignore dated relationships before this day")] = None,
           ) -> m.PathOut:

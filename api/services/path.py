@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from algorithms.paths import PathResult, shortest_path
 from api.services.port import ReadPort
 
-DEFAULT_MAX_HOPS = 4
+DEFAULT_MAX_HOPS = 6  # one default for the CLI's `path` and GET /paths
 
 
 def find_path(port: ReadPort, source: str, target: str, *, max_hops: int = DEFAULT_MAX_HOPS,
