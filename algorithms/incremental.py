@@ -258,11 +258,14 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     t = timed("tables", lambda: load_tables(store))
     run_set = set(runs)
     seeds, traces, guns = timed("seeds", lambda: _seeds(store, t, run_set))
-    events, recovered = timed("events", lambda: straw_features.purchase_and_recovery_events(t))
-    groups = timed("groups", lambda: Groups(t, events, recovered))
-    changed = timed("changed", lambda: groups.mates(seeds, tying=True, exclude=seeds))
-    rescored = timed("rescored", lambda: groups.mates(changed, tying=True))
-    closure = timed("closure", lambda: groups.mates(rescored, tying=False))
+    if seeds:
+        events, recovered = timed("events", lambda: straw_features.purchase_and_recovery_events(t))
+        groups = timed("groups", lambda: Groups(t, events, recovered))
+        changed = timed("changed", lambda: groups.mates(seeds, tying=True, exclude=seeds))
+        rescored = timed("rescored", lambda: groups.mates(changed, tying=True))
+        closure = timed("closure", lambda: groups.mates(rescored, tying=False))
+    else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build
+        changed, rescored, closure = set(), set(), set()
     touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=rescored, closure=len(closure),
                       new_traces=len(traces), new_firearms=len(guns), trace_ids=frozenset(traces))
     if seeds:
