@@ -99,6 +99,18 @@ def code_version() -> str:
 ENGINES = ("igraph", "gds")
 
 
+
+def stage_timer(say: Callable[[str], None], timings: dict[str, float]) -> Callable[[str, Callable[[], Any]], Any]:
+    """``timed(name, func)``: announce the stage, run it and record its seconds in ``timings`` (the AnalysisRun's
+    timings; shared by the full and the incremental analysis)."""
+    def timed(name: str, func: Callable[[], Any]) -> Any:
+        say(f"{name} ...")
+        started = time.perf_counter()
+        value = func()
+        timings[name] = round(time.perf_counter() - started, 3)
+        return value
+    return timed
+
 def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RESOLUTION, engine: str = "igraph",
             progress: Callable[[str], None] | None = None) -> AnalysisResult:
     """Compute everything (pure with respect to the store: nothing is written here; see :func:`write_back`).
@@ -114,12 +126,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
 
-    def timed(name: str, func: Callable[[], Any]) -> Any:
-        say(f"{name} ...")
-        started = time.perf_counter()
-        value = func()
-        timings[name] = round(time.perf_counter() - started, 3)
-        return value
+    timed = stage_timer(say, timings)
 
     tables: AnalysisTables = timed("tables", lambda: load_tables(store))
     skipped: dict[str, str] = {}

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -245,12 +244,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
 
-    def timed(name: str, func: Callable[[], Any]) -> Any:
-        say(f"{name} ...")
-        started = time.perf_counter()
-        value = func()
-        timings[name] = round(time.perf_counter() - started, 3)
-        return value
+    timed = full.stage_timer(say, timings)
 
     base_run, runs, kinds = new_load_runs(store)
     base = store.node_table("AnalysisRun", ("parameters",)).to_pandas().set_index("key").at[base_run, "parameters"]
