@@ -168,6 +168,12 @@ def conf_text(home: Path, bolt_port: int, http_port: int, heap_mb: int, pagecach
     return "\n".join(lines) + "\n"
 
 
+def new_password() -> str:
+    """A random initial password (144 bits) that ``neo4j-admin dbms set-initial-password`` takes as its argument: hex
+    only, so it never starts with ``-`` (a URL-safe token did one time in 64, and the admin tool then read it as an
+    option and refused with "Missing required parameter: '<password>'")."""
+    return secrets.token_hex(18)
+
 class LocalNeo4j:
     """One local server in ``home``. ``start()`` then ``stop()``, or use it as a context manager.
 
@@ -183,7 +189,7 @@ class LocalNeo4j:
         self._process: subprocess.Popen[bytes] | None = None
         previous = read_state(self.home)
         self.state = previous or ServerState(str(self.home), bolt_port or free_port(), http_port or free_port(),
-                                             secrets.token_urlsafe(18))
+                                             new_password())
 
     @property
     def uri(self) -> str:
