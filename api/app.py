@@ -36,6 +36,7 @@ from api.routers import alerts, analytics, entities, exports, firearms_match, sy
 from api.security import WWW_AUTHENTICATE, KeyFile, Principal, declared_basic, install_security
 from api.services.snapshot import ApiContext
 from api.settings import Settings
+from api.web import install_web
 from graph.errors import TracegraphError, Unauthenticated
 
 log = logging.getLogger("tracegraph.api")
@@ -283,6 +284,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(alerts.router)
     app.include_router(exports.router)
     app.include_router(taxii.router)
+    install_web(app)  # the workspace at / (issue 19)
     app.add_middleware(CredentialsMiddleware, failures=FailureCounter(settings.api_auth_failures_per_minute))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(AuditMiddleware, audit=app.state.audit_writer)  # outermost: sees every answer
