@@ -89,9 +89,17 @@ def test_partner_sees_pseudonyms_never_names(demo_server: Server, new_tab: NewTa
     text = page.locator("main").inner_text()
     assert not any(name in text for name in names)
     assert "TLP:AMBER" in page.locator("#who").inner_text()
-    tab.open("/search?q=" + quote(next(iter(names))))
-    page.wait_for_selector("ol.results .error, ol.results a.hit, p[role=status]:has-text('Nothing')")
-    assert page.locator("a.hit").count() == 0  # searching people by name needs a role cleared for them
+    name = sorted(names)[0]
+    tab.open("/search?q=" + quote(name))
+    page.wait_for_selector("p[role=status]:has-text('result'), p[role=status]:has-text('Nothing')")
+    assert page.locator("a.hit[href^='#/person/']").count() == 0  # people by name: only for roles cleared for them
+
+    page.go_back()  # the queue again: open the first person (by pseudonym) and their link chart
+    page.locator("table.queue tbody tr a").first.click()
+    page.wait_for_selector("h1:has-text('Person: person-')")
+    wait_until(page, "window.tgChart && window.tgChart.cy.nodes().length > 1")
+    people = page.evaluate("window.tgChart.cy.$('node[label=\"Person\"]').map((n) => n.data('caption'))")
+    assert people and all(caption.startswith("person-") for caption in people), people
     tab.shot("partner")
 
 
@@ -132,7 +140,7 @@ def test_every_view_draws_from_this_server_only(demo_server: Server, new_tab: Ne
 
     tab.open("/map")
     page.wait_for_selector("figure.map img.map-image")
-    wait_until(page, "document.querySelector('figure.map img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('figure.map img').naturalWidth > 0")  # the reports' SVG map
     slider = page.locator("input.year")
     first_year = page.locator("output.year-label").inner_text()
     slider.focus()
@@ -144,3 +152,26 @@ def test_every_view_draws_from_this_server_only(demo_server: Server, new_tab: Ne
     hosts = {urlsplit(url).netloc for url in tab.requests if not url.startswith(("blob:", "data:"))}
     assert hosts == {urlsplit(demo_server.url).netloc}
     assert violations(tab) == []
+
+
+def test_a_review_decision_reaches_the_next_analyst(demo_server: Server, new_tab: NewTab) -> None:
+    first = new_tab(demo_server)
+    sign_in(first, demo_server.keys["analyst"])
+    first.open("/queue")
+    row = first.page.locator("table.queue tbody tr").nth(1)
+    row.wait_for()
+    person = row.get_attribute("data-key")
+    row.locator("button.escalated").click()  # no reason: refused in the page, nothing sent
+    assert "not reviewed" in row.locator("td.last-review").inner_text()
+    row.locator("input.reason").fill("four pistols in two weeks, two recovered in Chicago; to the field office")
+    row.locator("button.escalated").click()  # with the session cookie: the CSRF header goes with the POST
+    first.page.wait_for_selector(f"tr[data-key='{person}'] td.last-review:has-text('escalated')")
+
+    second = new_tab(demo_server)  # another analyst, another browser context: their own session
+    sign_in(second, demo_server.keys["analyst2"])
+    second.open("/queue")
+    seen = second.page.locator(f"tr[data-key='{person}'] td.last-review")
+    seen.wait_for()
+    text = seen.inner_text()
+    assert "escalated by analyst (browser test)" in text and "to the field office" in text
+    second.shot("review")

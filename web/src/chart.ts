@@ -7,7 +7,7 @@ import fcose from "cytoscape-fcose";
 import svg from "cytoscape-svg";
 
 import * as api from "./api";
-import { clear, download, h } from "./dom";
+import { download, h } from "./dom";
 import { nodeType, sizeFor, stylesheet } from "./style";
 
 cytoscape.use(fcose);
@@ -16,7 +16,7 @@ cytoscape.use(svg);
 const HIGH_SCORE = 5; // the straw and anomaly rules call 5 and over "worth a look"
 const EDGE_LABELS_UP_TO = 150; // edge labels cost draw time: shown on small charts only
 
-export interface ExpandTiming { ms: number; added: number }
+export interface ExpandTiming { ms: number; fetchMs: number; added: number }
 
 export class LinkChart {
   readonly cy: cytoscape.Core;
@@ -55,7 +55,8 @@ export class LinkChart {
         h("p", { class: "hint" }, "Click or Enter: expand. Shift-click or Space: pick. Esc: clear picks."),
         this.list)));
     this.cy = cytoscape({ container: canvas, style: stylesheet() as cytoscape.StylesheetJson,
-      autounselectify: true, boxSelectionEnabled: false, layout: { name: "preset" }, minZoom: 0.05, maxZoom: 4 });
+      autounselectify: true, boxSelectionEnabled: false, layout: { name: "preset" }, minZoom: 0.05, maxZoom: 4,
+      textureOnViewport: true, hideEdgesOnViewport: true }); // pan/zoom a 1,000-node chart without redrawing it
     this.cy.on("tap", "node", (event) => {
       const node = event.target as cytoscape.NodeSingular;
       if (node.isParent()) return;
@@ -67,6 +68,7 @@ export class LinkChart {
       const node = event.target as cytoscape.NodeSingular;
       if (!node.isParent()) this.open(node.data("label"), node.data("key"));
     });
+    this.listen();
     this.root.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
         this.cy.nodes(".picked").removeClass("picked");
@@ -91,8 +93,10 @@ export class LinkChart {
     this.say("Loading…");
     const graph = await api.neighbourhood(label, key, { depth: 1, ...this.window() });
     this.add(graph);
-    this.cy.getElementById(api.ref(label, key)).addClass("expanded").removeClass("unexpanded");
+    const asked = graph.nodes.length ? graph.nodes[0].id : api.ref(label, key); // the first node is the one asked for
+    this.cy.getElementById(asked).addClass("expanded current").removeClass("unexpanded");
     this.layout();
+    this.refreshList();
     this.say(this.summary(graph.truncated));
   }
 
@@ -102,6 +106,7 @@ export class LinkChart {
     this.cy.elements().remove();
     this.add(graph);
     this.layout();
+    this.refreshList();
     this.say(this.summary(graph.truncated));
   }
 
@@ -111,39 +116,43 @@ export class LinkChart {
   }
 
   add(graph: api.Graph, around?: cytoscape.NodeSingular): cytoscape.CollectionReturnValue {
-    const fresh: cytoscape.ElementDefinition[] = [];
-    for (const node of graph.nodes) {
-      if (this.cy.getElementById(node.id).nonempty()) continue;
-      const score = typeof node.score === "number" ? node.score : null;
-      const classes = ["unexpanded"];
-      if (score !== null && score >= HIGH_SCORE) classes.push("high");
-      if (node.masked) classes.push("masked");
-      fresh.push({ group: "nodes", data: { id: node.id, label: node.label, key: node.key,
-        caption: node.caption || node.key, score, size: sizeFor(score), masked: node.masked }, classes: classes.join(" ") });
-    }
-    for (const edge of graph.edges) {
-      if (this.cy.getElementById(edge.id).nonempty()) continue;
-      fresh.push({ group: "edges", data: { id: edge.id, source: edge.source, target: edge.target, type: edge.type,
-        date: edge.date, caption: edge.date ? `${edge.type} ${edge.date}` : edge.type } });
-    }
-    const added = this.cy.add(fresh.filter((el) => el.group === "nodes"));
-    const edges = fresh.filter((el) => el.group === "edges"
-      && this.cy.getElementById(String(el.data.source)).nonempty() && this.cy.getElementById(String(el.data.target)).nonempty());
-    const addedEdges = this.cy.add(edges);
-    if (around) {
-      // new nodes on a ring round the expanded one: no global layout, so an expansion stays quick
-      const centre = around.position();
-      const n = added.length;
-      const radius = 60 + 8 * Math.sqrt(n) * 4;
-      added.forEach((node, i) => {
-        const angle = (2 * Math.PI * i) / Math.max(n, 1);
-        node.position({ x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) });
-      });
-    }
-    this.cy.edges().toggleClass("labelled", this.cy.nodes().length <= EDGE_LABELS_UP_TO);
-    this.applyWindow(false);
-    this.refreshList();
-    return added.union(addedEdges);
+    let added = this.cy.collection();
+    this.cy.batch(() => { // one style pass and one redraw for the whole merge
+      const nodes: cytoscape.ElementDefinition[] = [];
+      for (const node of graph.nodes) {
+        if (this.cy.getElementById(node.id).nonempty()) continue;
+        const score = typeof node.score === "number" ? node.score : null;
+        const classes = ["unexpanded"];
+        if (score !== null && score >= HIGH_SCORE) classes.push("high");
+        if (node.masked) classes.push("masked");
+        nodes.push({ group: "nodes", data: { id: node.id, label: node.label, key: node.key,
+          caption: node.caption || node.key, score, size: sizeFor(score), masked: node.masked }, classes: classes.join(" ") });
+      }
+      added = this.cy.add(nodes);
+      const edges: cytoscape.ElementDefinition[] = [];
+      for (const edge of graph.edges) {
+        if (this.cy.getElementById(edge.id).nonempty() || this.cy.getElementById(edge.source).empty()
+            || this.cy.getElementById(edge.target).empty()) continue;
+        edges.push({ group: "edges", data: { id: edge.id, source: edge.source, target: edge.target, type: edge.type,
+          date: edge.date, caption: edge.date ? `${edge.type} ${edge.date}` : edge.type } });
+      }
+      added = added.union(this.cy.add(edges));
+      if (around) {
+        // new nodes on a ring round the expanded one: no global layout, so an expansion stays quick
+        const centre = around.position();
+        const fresh = added.nodes();
+        const radius = 60 + 32 * Math.sqrt(fresh.length);
+        fresh.forEach((node, i) => {
+          const angle = (2 * Math.PI * i) / Math.max(fresh.length, 1);
+          node.position({ x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) });
+        });
+      }
+      const labelled = this.cy.nodes().length <= EDGE_LABELS_UP_TO;
+      (labelled ? this.cy.edges() : this.cy.edges(".labelled")).toggleClass("labelled", labelled);
+      const { since, until } = this.window();
+      if (since || until) this.applyWindow(false);
+    });
+    return added;
   }
 
   layout(): void {
@@ -163,16 +172,17 @@ export class LinkChart {
 
   async expand(node: cytoscape.NodeSingular): Promise<void> {
     const started = performance.now();
-    this.cy.nodes(".picked").removeClass("picked");
-    node.addClass("picked");
+    this.cy.nodes(".current").removeClass("current");
+    node.addClass("current");
     try {
       const graph = await api.neighbourhood(node.data("label"), node.data("key"), { depth: 1, ...this.window() });
+      const fetched = performance.now();
       const added = this.add(graph, node);
       node.addClass("expanded").removeClass("unexpanded");
-      this.cy.elements().removeClass("faded onpath");
+      this.cy.$(".faded, .onpath").removeClass("faded onpath");
       this.refreshList();
       await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
-      this.lastExpand = { ms: performance.now() - started, added: added.nodes().length };
+      this.lastExpand = { ms: performance.now() - started, fetchMs: fetched - started, added: added.nodes().length };
       this.say(`Expanded ${node.data("caption")}: ${added.nodes().length} new nodes. ${this.summary(graph.truncated)}`);
       this.root.dispatchEvent(new CustomEvent("tg-expanded", { detail: this.lastExpand }));
     } catch (error) {
@@ -201,6 +211,7 @@ export class LinkChart {
         return;
       }
       this.add(graph, a);
+      this.refreshList();
       const on = this.cy.collection();
       for (const node of graph.nodes) on.merge(this.cy.getElementById(node.id));
       for (const edge of graph.edges) on.merge(this.cy.getElementById(edge.id));
@@ -276,38 +287,56 @@ export class LinkChart {
   }
 
   refreshList(): void {
-    clear(this.list);
     const nodes = this.cy.nodes().not(":parent").not(".hidden");
     const shown = nodes.length > 300 ? nodes.slice(0, 300) : nodes;
+    const items: HTMLElement[] = [];
     shown.forEach((node) => {
       const t = nodeType(node.data("label"));
-      const item = h("button", { type: "button", class: `node-item${node.hasClass("picked") ? " picked" : ""}`,
+      const score = node.data("score");
+      items.push(h("li", {}, h("button", { type: "button", class: `node-item${node.hasClass("picked") ? " picked" : ""}`,
         "data-id": node.id(), "aria-pressed": node.hasClass("picked") ? "true" : "false",
         title: "Enter: expand; Space: pick; o: open the entity page" },
       h("span", { class: "glyph", "aria-hidden": "true", "data-label": node.data("label") }, t.glyph),
       ` ${node.data("label")}: ${node.data("caption")}`,
-      node.data("score") !== null && node.data("score") !== undefined ? ` (score ${Number(node.data("score")).toFixed(1)})` : "",
-      node.hasClass("expanded") ? "" : " +");
-      item.addEventListener("keydown", (event) => {
-        if (event.key === "Enter") {
-          event.preventDefault();
-          void this.expand(node);
-        } else if (event.key === " ") {
-          event.preventDefault();
-          this.togglePick(node);
-        } else if (event.key === "o") {
-          this.open(node.data("label"), node.data("key"));
-        }
-      });
-      item.addEventListener("click", (event) => {
-        if (event.detail === 0) return; // a keyboard "click": handled above
-        if (event.shiftKey) this.togglePick(node);
-        else void this.expand(node);
-      });
-      item.addEventListener("focus", () => this.cy.center(node));
-      this.list.append(h("li", {}, item));
+      score !== null && score !== undefined ? ` (score ${Number(score).toFixed(1)})` : "",
+      node.hasClass("expanded") ? "" : " +")));
     });
-    if (nodes.length > shown.length) this.list.append(h("li", { class: "more" }, `…and ${nodes.length - shown.length} more`));
+    if (nodes.length > shown.length) items.push(h("li", { class: "more" }, `…and ${nodes.length - shown.length} more`));
+    const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.id : undefined;
+    this.list.replaceChildren(...items);
+    if (focused) (this.list.querySelector(`[data-id="${CSS.escape(focused)}"]`) as HTMLElement | null)?.focus();
     this.pathButton.disabled = this.picked().length !== 2;
+  }
+
+  /** One set of listeners on the list (not one per item): the keyboard and the mouse on the node buttons. */
+  private listen(): void {
+    const nodeOf = (target: EventTarget | null) => {
+      const id = target instanceof HTMLElement ? target.closest<HTMLElement>(".node-item")?.dataset.id : undefined;
+      const node = id === undefined ? null : this.cy.getElementById(id);
+      return node && node.nonempty() ? node : null;
+    };
+    this.list.addEventListener("keydown", (event) => {
+      const node = nodeOf(event.target);
+      if (!node) return;
+      if (event.key === "Enter") {
+        event.preventDefault();
+        void this.expand(node);
+      } else if (event.key === " ") {
+        event.preventDefault();
+        this.togglePick(node);
+      } else if (event.key === "o") {
+        this.open(node.data("label"), node.data("key"));
+      }
+    });
+    this.list.addEventListener("click", (event) => {
+      const node = nodeOf(event.target);
+      if (!node || event.detail === 0) return; // detail 0: a keyboard "click", handled above
+      if (event.shiftKey) this.togglePick(node);
+      else void this.expand(node);
+    });
+    this.list.addEventListener("focusin", (event) => {
+      const node = nodeOf(event.target);
+      if (node) this.cy.center(node);
+    });
   }
 }

@@ -92,14 +92,19 @@ export function searchView(main: HTMLElement, open: Open, initial = ""): void {
 
 export async function personView(main: HTMLElement, key: string, open: Open): Promise<LinkChart | null> {
   append(main, h("h1", {}, "Person"));
-  let out: { person: Row };
+  let p: Row;
   try {
-    out = await api.call("GET", `/persons/${encodeURIComponent(key)}?depth=1&limit=1`);
+    p = (await api.call<{ person: Row }>("GET", `/persons/${encodeURIComponent(key)}?depth=1&limit=1`)).person;
   } catch (error) {
-    main.append(errorLine(error));
-    return null;
+    // a masked person is named by the caller's pseudonym, which the link chart resolves (GET /persons does not)
+    const graph = error instanceof api.ApiError && error.status === 404
+      ? await api.neighbourhood("Person", key, { limit: 1 }).catch(() => null) : null;
+    if (!graph || graph.nodes.length === 0) {
+      main.append(errorLine(error));
+      return null;
+    }
+    p = { person_key: graph.nodes[0].key, ...(graph.nodes[0].props ?? {}) };
   }
-  const p = out.person;
   main.querySelector("h1")!.textContent = `Person: ${personName(p)}`;
   append(main, facts([["Name", personName(p)], ["Date of birth", p.dob], ["Address", [p.street, p.city, p.state, p.zip]
     .filter(Boolean).join(", ")], ["Straw score", p.straw_score], ["Queue rank", p.straw_rank], ["Network", p.network_id],
@@ -156,29 +161,36 @@ export async function dealerView(main: HTMLElement, key: string, open: Open): Pr
   }
   append(main, h("h2", {}, "Inspections"), inspections.childElementCount ? inspections : h("p", {}, "None on record."));
   const overTime = h("div", { class: "traces-over-time" });
-  append(main, h("h2", {}, "Traced sales over time"), overTime);
+  append(main, h("h2", {}, "Traces over time"), overTime);
   const chart = chartSection(main, "Dealer", key, open);
-  try {
-    const graph = await api.neighbourhood("Dealer", key, { depth: 1, limit: 1000 });
-    overTime.append(yearBars(graph.edges.filter((e) => e.type === "SOLD").map((e) => e.date)));
-  } catch (error) {
-    overTime.append(errorLine(error));
+  const byYear = (out as { traces_by_year?: { year: number; traces: number }[] }).traces_by_year;
+  if (byYear) {
+    overTime.append(yearBars(new Map(byYear.map((row) => [row.year, row.traces])), "recoveries of its guns per year"));
+  } else { // an older server: the dated sales in the dealer's neighbourhood
+    try {
+      const graph = await api.neighbourhood("Dealer", key, { depth: 1, limit: 1000 });
+      const counts = new Map<number, number>();
+      for (const edge of graph.edges) {
+        if (edge.type === "SOLD" && edge.date) counts.set(Number(edge.date.slice(0, 4)), (counts.get(Number(edge.date.slice(0, 4))) ?? 0) + 1);
+      }
+      overTime.append(yearBars(counts, "traced sales per year"));
+    } catch (error) {
+      overTime.append(errorLine(error));
+    }
   }
   return chart;
 }
 
-/** A bar per year: the traced firearms the dealer sold (an SVG drawn here: no chart library needed). */
-export function yearBars(dates: (string | null)[]): Element {
-  const counts = new Map<number, number>();
-  for (const date of dates) if (date) counts.set(Number(date.slice(0, 4)), (counts.get(Number(date.slice(0, 4))) ?? 0) + 1);
-  if (counts.size === 0) return h("p", {}, "No dated sales in the graph.");
+/** A bar per year (an SVG drawn here: no chart library needed). */
+export function yearBars(counts: Map<number, number>, what: string): Element {
+  if (counts.size === 0) return h("p", {}, "Nothing dated on record.");
   const years = [...counts.keys()].sort();
   const first = years[0];
   const last = years[years.length - 1];
   const max = Math.max(...counts.values());
   const width = 40 + (last - first + 1) * 34;
   const chart = s("svg", { viewBox: `0 0 ${width} 150`, width, height: 150, role: "img", class: "bars",
-    "aria-label": `traced sales per year, ${first} to ${last}` });
+    "aria-label": `${what}, ${first} to ${last}` });
   for (let year = first; year <= last; year += 1) {
     const n = counts.get(year) ?? 0;
     const x = 30 + (year - first) * 34;
