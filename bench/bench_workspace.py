@@ -32,10 +32,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from api.security import KeyFile  # noqa: E402
-from api.settings import Settings  # noqa: E402
-from api.web import BUNDLE  # noqa: E402
-from tests.api.server import serving  # noqa: E402
+from api.security import KeyFile
+from api.settings import Settings
+from api.web import BUNDLE
+from tests.api.server import serving
 
 CHROMIUM = "/usr/bin/chromium"
 DEMO_LOADS = (("ffl", "ffl_list_prev.txt"), ("ffl", "ffl_list.txt"), ("traces", "traces.csv"),
@@ -68,7 +68,8 @@ LOAD = """(graph) => {
     const started = performance.now();
     window.tgChart.load(graph);
     const laid = performance.now();
-    return new Promise((resolve) => requestAnimationFrame(() => resolve([laid - started, performance.now() - started])));
+    return new Promise((resolve) => requestAnimationFrame(
+        () => resolve([laid - started, performance.now() - started])));
 }"""
 
 
@@ -158,8 +159,9 @@ def run(url: str, key: str, expansions: int) -> None:
         wait(page, "window.tgChart && window.tgChart.cy.nodes().length > 1")
         layout_ms, drawn_ms = page.evaluate(LOAD, graph)
         frames = page.evaluate(FRAMES)
-        print(f"{len(graph['nodes'])}-node chart ({len(graph['edges'])} edges): load + fCoSE layout {layout_ms:.0f} ms, "
-              f"first frame at {drawn_ms:.0f} ms; pan/zoom frames p50 {statistics.median(frames):.0f} ms, "
+        print(f"{len(graph['nodes'])}-node chart ({len(graph['edges'])} edges): load + fCoSE layout "
+              f"{layout_ms:.0f} ms, first frame at {drawn_ms:.0f} ms; "
+              f"pan/zoom frames p50 {statistics.median(frames):.0f} ms, "
               f"p95 {percentile(frames, 0.95):.0f} ms, max {max(frames):.0f} ms")
         big: list[float] = []
         for node in page.evaluate("window.tgChart.cy.nodes('.unexpanded').map((n) => n.id())")[:10]:

@@ -5,6 +5,7 @@ every view drawn with nothing fetched from another host and nothing the CSP refu
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -71,6 +72,30 @@ def test_investigator_searches_opens_expands_and_finds_a_path(demo_server: Serve
     page.keyboard.press("Escape")  # Esc clears the picks and the path highlight
     assert chart_count(page, "node.picked") == 0 and chart_count(page, ".onpath") == 0
     tab.shot("chart")
+
+    # group two picked nodes in a box, ungroup; pin one; hide it and bring it back
+    items = page.locator(".node-item")
+    items.nth(1).click(modifiers=["Shift"])
+    items.nth(2).click(modifiers=["Shift"])
+    page.click("button.group")
+    assert chart_count(page, ":parent") == 1 and chart_count(page, ":child") == 2
+    page.click("button.ungroup")
+    assert chart_count(page, ":parent") == 0
+    items.nth(1).click(modifiers=["Shift"])
+    page.click("button.pin")
+    assert chart_count(page, "node.pinned") == 1 and page.evaluate("window.tgChart.cy.$('node.pinned').locked()")
+    page.click("button.hide")
+    assert chart_count(page, "node.hidden") == 1
+    page.click("button.unhide")
+    assert chart_count(page, "node.hidden") == 0
+
+    # the chart as files for a case: an SVG document and a PNG image
+    with page.expect_download() as svg:
+        page.click("button.export-svg")
+    assert "<svg" in Path(svg.value.path()).read_text(encoding="utf-8")[:500]
+    with page.expect_download() as png:
+        page.click("button.export-png")
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert violations(tab) == []
 
 

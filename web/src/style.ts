@@ -31,6 +31,7 @@ export const EDGE_TYPES: Record<string, { colour: string; line: "solid" | "dashe
   POSSESSED_BY: { colour: OKABE_ITO.vermillion, line: "dotted" },
   MEMBER_OF: { colour: OKABE_ITO.purple, line: "dotted" },
   AT: { colour: OKABE_ITO.sky, line: "dashed" },
+  LIVES_AT: { colour: OKABE_ITO.sky, line: "dashed" },
   NIBIN_LINK: { colour: OKABE_ITO.green, line: "dashed" },
   INSPECTED: { colour: "#B8A900", line: "dotted" },
   CITED: { colour: "#B8A900", line: "dotted" },
