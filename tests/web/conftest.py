@@ -54,7 +54,7 @@ def _keys(db: Path) -> dict[str, str]:
     keys = KeyFile.for_settings(Settings(db=db))
     out = {}
     for name, role, tlp in (("investigator", "investigator", None), ("analyst", "analyst", None),
-                            ("analyst2", "analyst", None), ("partner_amber", "partner", "amber"),
+                            ("investigator2", "investigator", None), ("partner_amber", "partner", "amber"),
                             ("partner_green", "partner", None)):
         record, secret = keys.create(role, f"{name} (browser test)", tlp)
         out[name] = f"{record.key_id}.{secret}"

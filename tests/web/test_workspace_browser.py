@@ -68,10 +68,10 @@ def test_investigator_searches_opens_expands_and_finds_a_path(demo_server: Serve
     page.wait_for_selector(".chart-status:has-text('Path of')")
     assert chart_count(page, "edge.onpath") >= 2
     assert chart_count(page, "node.onpath") >= 3
+    tab.shot("chart")
     page.locator(".node-item").first.focus()
     page.keyboard.press("Escape")  # Esc clears the picks and the path highlight
     assert chart_count(page, "node.picked") == 0 and chart_count(page, ".onpath") == 0
-    tab.shot("chart")
 
     # group two picked nodes in a box, ungroup; pin one; hide it and bring it back
     items = page.locator(".node-item")
@@ -180,8 +180,8 @@ def test_every_view_draws_from_this_server_only(demo_server: Server, new_tab: Ne
 
 
 def test_a_review_decision_reaches_the_next_analyst(demo_server: Server, new_tab: NewTab) -> None:
-    first = new_tab(demo_server)
-    sign_in(first, demo_server.keys["analyst"])
+    first = new_tab(demo_server)  # investigators: both see the person by key (an analyst, by its own pseudonym)
+    sign_in(first, demo_server.keys["investigator"])
     first.open("/queue")
     row = first.page.locator("table.queue tbody tr").nth(1)
     row.wait_for()
@@ -192,11 +192,11 @@ def test_a_review_decision_reaches_the_next_analyst(demo_server: Server, new_tab
     row.locator("button.escalated").click()  # with the session cookie: the CSRF header goes with the POST
     first.page.wait_for_selector(f"tr[data-key='{person}'] td.last-review:has-text('escalated')")
 
-    second = new_tab(demo_server)  # another analyst, another browser context: their own session
-    sign_in(second, demo_server.keys["analyst2"])
+    second = new_tab(demo_server)  # the next analyst, another browser context: their own session
+    sign_in(second, demo_server.keys["investigator2"])
     second.open("/queue")
     seen = second.page.locator(f"tr[data-key='{person}'] td.last-review")
     seen.wait_for()
     text = seen.inner_text()
-    assert "escalated by analyst (browser test)" in text and "to the field office" in text
+    assert "escalated by investigator (browser test)" in text and "to the field office" in text
     second.shot("review")

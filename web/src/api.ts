@@ -82,9 +82,15 @@ export async function raw(method: string, path: string, body?: unknown): Promise
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (apiKey) headers["X-API-Key"] = apiKey;
   else if (session?.csrf_token && UNSAFE.has(method)) headers["X-CSRF-Token"] = session.csrf_token;
-  return fetch(BASE + path, {
+  const response = await fetch(BASE + path, {
     method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (response.status === 401 && session && path !== "/session") { // expired or revoked: back to sign-in
+    session = null;
+    apiKey = null;
+    window.dispatchEvent(new Event("tg-signed-out"));
+  }
+  return response;
 }
 
 function missingRoute(error: unknown): boolean {

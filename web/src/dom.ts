@@ -47,6 +47,7 @@ export function download(name: string, blob: Blob): void {
 
 export function fmt(value: unknown, digits = 1): string {
   if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "yes" : "no";
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(digits);
   return String(value);
 }

@@ -27,8 +27,8 @@ function signInView(): void {
       await api.signIn(key.value.trim());
       key.value = "";
       header();
-      location.hash = "#/search";
-      void route();
+      if (!location.hash || location.hash === "#/signin") location.hash = "#/search";
+      else void route(); // back where the session ran out
     } catch (failure) {
       error.textContent = failure instanceof api.ApiError && failure.status === 401
         ? "That key was not accepted." : `Sign-in failed: ${(failure as Error).message}`;
@@ -89,6 +89,10 @@ document.addEventListener("keydown", (event) => {
 });
 
 window.addEventListener("hashchange", () => void route());
+window.addEventListener("tg-signed-out", () => {
+  header();
+  void route(); // the sign-in form; the address keeps the page to come back to
+});
 
 void (async () => {
   await api.resume();

@@ -14,7 +14,7 @@ export const NODE_TYPES: Record<string, { colour: string; shape: string; glyph: 
   Recovery: { colour: OKABE_ITO.vermillion, shape: "diamond", glyph: "◆" },
   Place: { colour: OKABE_ITO.sky, shape: "hexagon", glyph: "⬢" },
   Location: { colour: OKABE_ITO.sky, shape: "hexagon", glyph: "⬢" },
-  Network: { colour: OKABE_ITO.purple, shape: "octagon", glyph: "⯃" },
+  Network: { colour: OKABE_ITO.purple, shape: "octagon", glyph: "⊕" },
   Inspection: { colour: OKABE_ITO.yellow, shape: "tag", glyph: "⬟" },
   Violation: { colour: OKABE_ITO.yellow, shape: "star", glyph: "★" },
 };

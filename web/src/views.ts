@@ -94,21 +94,21 @@ export async function personView(main: HTMLElement, key: string, open: Open): Pr
   append(main, h("h1", {}, "Person"));
   let p: Row;
   try {
-    p = (await api.call<{ person: Row }>("GET", `/persons/${encodeURIComponent(key)}?depth=1&limit=1`)).person;
-  } catch (error) {
-    // a masked person is named by the caller's pseudonym, which the link chart resolves (GET /persons does not)
-    const graph = error instanceof api.ApiError && error.status === 404
-      ? await api.neighbourhood("Person", key, { limit: 1 }).catch(() => null) : null;
-    if (!graph || graph.nodes.length === 0) {
-      main.append(errorLine(error));
-      return null;
-    }
+    // the link chart's first node: the person as released (a masked person by the caller's pseudonym)
+    const graph = await api.neighbourhood("Person", key, { limit: 1 });
     p = { person_key: graph.nodes[0].key, ...(graph.nodes[0].props ?? {}) };
+    if (!("last_name" in p) && !graph.nodes[0].masked) { // an older server: no props in the chart
+      p = (await api.call<{ person: Row }>("GET", `/persons/${encodeURIComponent(key)}?depth=1&limit=1`)).person;
+    }
+  } catch (error) {
+    main.append(errorLine(error));
+    return null;
   }
   main.querySelector("h1")!.textContent = `Person: ${personName(p)}`;
   append(main, facts([["Name", personName(p)], ["Date of birth", p.dob], ["Address", [p.street, p.city, p.state, p.zip]
-    .filter(Boolean).join(", ")], ["Straw score", p.straw_score], ["Queue rank", p.straw_rank], ["Network", p.network_id],
-  ["Records merged", p.record_count]]), chips(indicators(p.straw_indicators)));
+    .filter(Boolean).join(", ")], ["Straw score", p.straw_score], ["Queue rank", p.straw_rank], ["Records merged", p.record_count]]),
+  p.network_id ? h("p", {}, "Network: ", h("a", { href: entityHash("Network", String(p.network_id)) }, String(p.network_id)))
+    : null, chips(indicators(p.straw_indicators)));
   return chartSection(main, "Person", String(p.person_key ?? key), open);
 }
 
@@ -249,6 +249,9 @@ export async function firearmView(main: HTMLElement, key: string, open: Open): P
   return chartSection(main, "Firearm", key, open);
 }
 
+const LANES = [["sale", "sold"], ["purchase", "bought"], ["recovery", "recovered"], ["nibin", "NIBIN"]] as const;
+
+/** The chain on a time axis, one lane per kind of event (so events days apart do not overprint). */
 function timeline(events: { date: string | null; kind: string; text: string }[]): Element {
   const dated = events.filter((e) => e.date);
   if (dated.length === 0) return h("p", {}, "No dated event.");
@@ -256,21 +259,34 @@ function timeline(events: { date: string | null; kind: string; text: string }[])
   const lo = Math.min(...times);
   const hi = Math.max(...times);
   const width = 900;
-  const x = (t: number) => 40 + (hi === lo ? (width - 80) / 2 : ((t - lo) / (hi - lo)) * (width - 80));
-  const svg = s("svg", { viewBox: `0 0 ${width} 110`, class: "timeline", role: "img",
+  const left = 90;
+  const x = (t: number) => left + (hi === lo ? (width - left - 40) / 2 : ((t - lo) / (hi - lo)) * (width - left - 40));
+  const lanes = LANES.filter(([kind]) => dated.some((e) => e.kind === kind));
+  const height = 30 + lanes.length * 44;
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "timeline", role: "img",
     "aria-label": `firearm chain from ${dated[0].date} to ${dated[dated.length - 1].date}` });
-  svg.append(s("line", { x1: 40, x2: width - 40, y1: 55, y2: 55, class: "axis" }));
-  const shapes: Record<string, (cx: number) => SVGElement> = {
-    sale: (cx) => s("rect", { x: cx - 7, y: 48, width: 14, height: 14, class: "sale" }),
-    purchase: (cx) => s("circle", { cx, cy: 55, r: 8, class: "purchase" }),
-    recovery: (cx) => s("polygon", { points: `${cx},45 ${cx + 9},55 ${cx},65 ${cx - 9},55`, class: "recovery" }),
-    nibin: (cx) => s("polygon", { points: `${cx},45 ${cx + 9},63 ${cx - 9},63`, class: "nibin" }),
+  const shapes: Record<string, (cx: number, cy: number) => SVGElement> = {
+    sale: (cx, cy) => s("rect", { x: cx - 7, y: cy - 7, width: 14, height: 14, class: "sale" }),
+    purchase: (cx, cy) => s("circle", { cx, cy, r: 8, class: "purchase" }),
+    recovery: (cx, cy) => s("polygon", { points: `${cx},${cy - 10} ${cx + 9},${cy} ${cx},${cy + 10} ${cx - 9},${cy}`,
+      class: "recovery" }),
+    nibin: (cx, cy) => s("polygon", { points: `${cx},${cy - 10} ${cx + 9},${cy + 8} ${cx - 9},${cy + 8}`, class: "nibin" }),
   };
-  dated.forEach((e, i) => {
-    const cx = x(Date.parse(e.date as string));
-    const mark = shapes[e.kind](cx);
-    mark.append(s("title", {}, `${e.date}: ${e.text}`));
-    svg.append(mark, s("text", { x: cx, y: i % 2 ? 88 : 32, "text-anchor": "middle", class: "tick" }, String(e.date)));
+  lanes.forEach(([kind, name], lane) => {
+    const cy = 22 + lane * 44;
+    svg.append(s("text", { x: 8, y: cy + 4, class: "lane" }, name),
+      s("line", { x1: left - 10, x2: width - 30, y1: cy, y2: cy, class: "axis" }));
+    let lastLabel = -Infinity;
+    for (const e of dated.filter((d) => d.kind === kind)) {
+      const cx = x(Date.parse(e.date as string));
+      const mark = shapes[kind](cx, cy);
+      mark.append(s("title", {}, `${e.date}: ${e.text}`));
+      svg.append(mark);
+      if (cx - lastLabel > 70) { // a date under the mark unless the previous one in the lane is too close
+        svg.append(s("text", { x: cx, y: cy + 24, "text-anchor": "middle", class: "tick" }, String(e.date)));
+        lastLabel = cx;
+      }
+    }
   });
   return svg;
 }
