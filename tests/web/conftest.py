@@ -44,10 +44,10 @@ class Tab:
     def open(self, route: str) -> None:
         self.page.goto(f"{self.base}/#{route}")
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, full_page: bool = True) -> None:
         if SHOTS:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(SHOTS) / f"workspace-{name}.png"), full_page=True)
+            self.page.screenshot(path=str(Path(SHOTS) / f"workspace-{name}.png"), full_page=full_page)
 
 
 def _keys(db: Path) -> dict[str, str]:
@@ -107,7 +107,7 @@ def open_tab(browser: Any, server: Server) -> Tab:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.add_init_script(RECORD_CSP)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(60_000)  # a loaded CI machine: slow is not wrong
     tab = Tab(page, server.url)
     page.on("request", lambda request: tab.requests.append(request.url))
     return tab

@@ -161,7 +161,7 @@ def test_every_view_draws_from_this_server_only(demo_server: Server, new_tab: Ne
     tab.open("/queue")
     page.wait_for_selector("table.queue tbody tr")
     assert person["last_name"] in page.locator("table.queue tbody tr").first.inner_text()
-    tab.shot("queue")
+    tab.shot("queue", full_page=False)
 
     tab.open("/map")
     page.wait_for_selector("figure.map img.map-image")
@@ -199,4 +199,4 @@ def test_a_review_decision_reaches_the_next_analyst(demo_server: Server, new_tab
     seen.wait_for()
     text = seen.inner_text()
     assert "escalated by investigator (browser test)" in text and "to the field office" in text
-    second.shot("review")
+    second.shot("review", full_page=False)
