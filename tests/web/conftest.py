@@ -56,7 +56,7 @@ def _keys(db: Path) -> dict[str, str]:
     for name, role, tlp in (("investigator", "investigator", None), ("analyst", "analyst", None),
                             ("investigator2", "investigator", None), ("partner_amber", "partner", "amber"),
                             ("partner_green", "partner", None)):
-        record, secret = keys.create(role, f"{name} (browser test)", tlp)
+        record, secret = keys.create(role, f"{name} (browser test)", tlp, purpose="workspace browser tests")
         out[name] = f"{record.key_id}.{secret}"
     return out
 
