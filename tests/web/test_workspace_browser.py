@@ -137,8 +137,10 @@ def test_every_view_draws_from_this_server_only(demo_server: Server, new_tab: Ne
     dealer = api(demo_server, "/dealer-anomalies?limit=1")["items"][0]
     tab = new_tab(demo_server)
     page = tab.page
+    page.goto(demo_server.url + "/")
+    page.wait_for_selector("form.signin")
+    tab.shot("signin", full_page=False)
     sign_in(tab, demo_server.keys["investigator"])
-    tab.shot("search-empty")
 
     tab.open("/search?q=" + quote(person["last_name"]))
     page.wait_for_selector("a.hit")

@@ -138,12 +138,26 @@ export class LinkChart {
       }
       added = added.union(this.cy.add(edges));
       if (around) {
-        // new nodes on a ring round the expanded one: no global layout, so an expansion stays quick
+        // new nodes on an arc beyond the expanded one, facing away from the rest of the chart: no global layout,
+        // so an expansion stays quick, and the new nodes do not land on the old ones
         const centre = around.position();
         const fresh = added.nodes();
-        const radius = 60 + 32 * Math.sqrt(fresh.length);
+        const others = this.cy.nodes().not(fresh).not(around);
+        let away = 0;
+        let spread = 2 * Math.PI;
+        if (others.nonempty()) {
+          const box = others.boundingBox();
+          const dx = centre.x - (box.x1 + box.x2) / 2;
+          const dy = centre.y - (box.y1 + box.y2) / 2;
+          if (Math.hypot(dx, dy) > 1) {
+            away = Math.atan2(dy, dx);
+            spread = Math.min(2 * Math.PI, Math.PI * 0.6 + fresh.length * 0.15);
+          }
+        }
+        const radius = 90 + 26 * Math.sqrt(fresh.length);
         fresh.forEach((node, i) => {
-          const angle = (2 * Math.PI * i) / Math.max(fresh.length, 1);
+          const angle = spread >= 2 * Math.PI ? (2 * Math.PI * i) / fresh.length
+            : away - spread / 2 + (spread * (i + 0.5)) / fresh.length;
           node.position({ x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) });
         });
       }
