@@ -83,7 +83,7 @@ def load(store: GraphStore, path: Path, batch_rows: int, rejects: Path, server_p
     result = {"backend": store.backend, "rows": report.loaded, "wall_s": wall, "rows_per_s": report.loaded / wall,
               "graph_elements": elements, "python_cpu_s": cpu, "server_cpu_s": server_cpu,
               "server_threads_s": dict(server), "load_before": load_before, "load_after": os.getloadavg()[0]}
-    split = ", ".join(f"{k} {server[k]:.1f}" for k in ("query", "gc", "jit", "other"))
+    split = ", ".join(f"{k} {v:.1f}" for k, v in server.items())
     print(f"  {store.backend + label:14s} {report.loaded:>9,} rows  {wall:7.1f} s wall  {result['rows_per_s']:>8,.0f} "
           f"rows/s  ({elements:,} nodes + relationships, {elements / wall:,.0f}/s)  CPU python {cpu:6.1f} s"
           + (f" + server {server_cpu:6.1f} s ({split})" if server_pid else "")
