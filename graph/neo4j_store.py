@@ -6,6 +6,7 @@ inside managed transactions, which the driver retries on transient errors (leade
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,11 @@ from graph.store import (
     stamps_versions,
     version_stamp,
 )
+
+# The driver logs a WARNING for every transaction it retries (a deadlock between two writer sessions, a leader
+# switch): expected, handled, and not for the user's terminal. Without a handler of its own, Python's last-resort
+# handler would print it to stderr; an application that configures logging still receives it.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 BATCH_ROWS = 10_000
 WRITERS = 2  # concurrent sessions for batches of rows known to be new (CREATE cannot conflict)
