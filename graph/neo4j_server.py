@@ -32,7 +32,7 @@ GDS_GROUP = ("org", "neo4j", "gds")
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 STATE_FILE = "tracegraph-neo4j.json"  # in the home folder: pid, ports, password (mode 0600)
-START_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 300.0  # a first start on a loaded 2-core machine took over 120 s
 STOP_TIMEOUT_S = 60.0
 
 

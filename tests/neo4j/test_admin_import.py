@@ -4,6 +4,7 @@ then serves it with the constraints in place."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from api.cli import app
 from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput, StoreUnavailable
 from graph.neo4j_import import import_store
-from graph.neo4j_server import LocalNeo4j, missing_tools, read_state
+from graph.neo4j_server import LocalNeo4j, missing_tools
 from graph.neo4j_store import Neo4jStore
 from graph.schema import SCHEMA
 from tests.conftest import require
@@ -54,15 +55,20 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def imported(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNeo4j]:
+    """One `tracegraph neo4j import` of the source into a new server home; the server runs afterwards."""
     require(not missing_tools(), "the local Neo4j server needs java and mvn")
-    server = LocalNeo4j(tmp_path_factory.mktemp("neo4j-import"), heap_mb=512, pagecache_mb=128)
+    home = tmp_path_factory.mktemp("neo4j-import") / "home"
     try:
-        with EmbeddedStore(source, read_only=True) as store:
-            report = import_store(store, server, tmp_path_factory.mktemp("import-csv"))
-        assert report.nodes > 1000 and report.relationships > 1000
+        result = CliRunner().invoke(app, ["neo4j", "import", "--home", str(home), "--from", str(source), "--json",
+                                          "--heap-mb", "512", "--pagecache-mb", "128"])
+        assert result.exit_code == 0, (result.output, result.exception)
+        report = json.loads(result.stdout)
+        assert report["nodes"] > 1000 and report["relationships"] > 1000
+        server = LocalNeo4j(home)
+        assert server.running() and report["uri"] == server.uri
         yield server
     finally:
-        server.stop()
+        LocalNeo4j(home).stop()
 
 
 def test_every_node_and_relationship_arrives_with_its_properties(source: Path, imported: LocalNeo4j) -> None:
@@ -102,26 +108,14 @@ def test_import_refuses_a_running_server_and_an_existing_database(source: Path, 
             import_store(store, stopped, tmp_path / "b")
 
 
-def test_cli_import_is_one_command_and_failures_are_one_line(source: Path, tmp_path: Path) -> None:
-    require(not missing_tools(), "the local Neo4j server needs java and mvn")
-    home = tmp_path / "home"
-    runner = CliRunner()
-    try:
-        result = runner.invoke(app, ["neo4j", "import", "--home", str(home), "--from", str(source), "--json",
-                                     "--heap-mb", "512", "--pagecache-mb", "128"])
-        assert result.exit_code == 0, result.output
-        state = read_state(home)
-        assert state is not None and state.pid is not None
-        with Neo4jStore(state.uri, state.user, state.password) as neo, \
-                EmbeddedStore(source, read_only=True) as embedded:
-            assert neo.counts() == embedded.counts()
-        again = cli("neo4j", "import", "--home", str(home), "--from", str(source))
-        assert again.returncode == 2
-        assert "is running: stop it first" in again.stderr.strip().splitlines()[-1]
-    finally:
-        LocalNeo4j(home).stop()
+def test_cli_refuses_a_running_server_and_a_missing_store_in_one_line(source: Path, imported: LocalNeo4j,
+                                                                       tmp_path: Path) -> None:
+    again = cli("neo4j", "import", "--home", str(imported.home), "--from", str(source))
+    assert again.returncode == 2
+    assert "is running: stop it first" in again.stderr.strip().splitlines()[-1]
     missing = cli("neo4j", "import", "--home", str(tmp_path / "h2"), "--from", str(tmp_path / "none.lbug"))
-    assert missing.returncode == 2 and "no store at" in missing.stderr
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
+    assert "no store at" in missing.stderr
 
 
 def test_a_failed_import_is_store_unavailable(source: Path, tmp_path: Path) -> None:
