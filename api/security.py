@@ -39,7 +39,7 @@ from fastapi.security import APIKeyHeader, HTTPBasic, OAuth2
 
 from api.settings import Settings
 from exports.tlp import Clearance, Role, clearance, level
-from graph.errors import InvalidInput, NotFound, Unauthenticated
+from graph.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 
 TOKEN_URL = "/api/v1/oauth/token"  # noqa: S105 (a URL, not a secret)
 TOKEN_ISSUER = "tracegraph"  # noqa: S105 (the iss claim)
@@ -203,6 +203,11 @@ class Authenticator:
             handle.write(key)
         return key
 
+    @property
+    def signing_key(self) -> bytes:
+        """The HS256 key of bearer tokens and workspace session cookies (api/sessions.py)."""
+        return self._signing_key
+
     def issue_token(self, principal: Principal) -> str:
         now = int(time.time())
         claims = {"iss": TOKEN_ISSUER, "sub": principal.key_id, "iat": now, "exp": now + self.token_ttl_s,
@@ -277,6 +282,8 @@ async def current_principal(
     Basic is declared by :data:`basic_scheme` on the routers (its own parser would answer a bare 401 itself).
     """
     state = request.scope.get("state") or {}
+    if isinstance(state.get("csrf_error"), Forbidden):  # a session cookie on an unsafe method without its token
+        raise state["csrf_error"]
     if isinstance(state.get("principal"), Principal):  # checked once already (api.limits.CredentialsMiddleware)
         return state["principal"]
     if isinstance(state.get("auth_error"), Unauthenticated):
