@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.routers.common import ERRORS, Caller, Context
-from api.services import link_chart
+from api.services import link_chart, workspace_search
 from api.services.path import DEFAULT_MAX_HOPS
 
 router = APIRouter(prefix="/api/v1", tags=["workspace"], responses=ERRORS)
@@ -44,3 +44,13 @@ async def paths(caller: Caller, ctx: Context,
                                          description="<label>:<key>, e.g. Dealer:1-58-00001")],
                 max_hops: Annotated[int, Query(ge=1, le=8)] = DEFAULT_MAX_HOPS) -> link_chart.LinkChart:
     return link_chart.find_path(ctx, caller, from_, to, max_hops=max_hops)
+
+
+@router.get("/search", response_model=workspace_search.SearchResults,
+            summary="Workspace search: persons (name, date of birth), dealers (license, name), firearms (serial, "
+                    "damaged serial), trace ids, places; best first")
+async def search(caller: Caller, ctx: Context,
+                 q: Annotated[str, Query(min_length=1, max_length=100, pattern=r"\S",
+                                         description="what you have in hand")],
+                 limit: Annotated[int, Query(ge=1, le=100)] = 20) -> workspace_search.SearchResults:
+    return workspace_search.search(ctx, caller, q, limit=limit)
