@@ -263,7 +263,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if context is not None:
                 taxii_collections.stop(context)
-            store.close()
+            (context.store if context is not None else store).close()  # a write may have reopened it
             app.state.audit_writer.close()  # everything queued reaches the disk
             app.state.checkpointer.close()  # and the head is signed
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from api.routers.common import ERRORS, Caller, Context
-from api.services import link_chart, workspace_search
+from api.services import link_chart, reviews, workspace_search
 from api.services.path import DEFAULT_MAX_HOPS
 
 router = APIRouter(prefix="/api/v1", tags=["workspace"], responses=ERRORS)
@@ -54,3 +54,21 @@ async def search(caller: Caller, ctx: Context,
                                          description="what you have in hand")],
                  limit: Annotated[int, Query(ge=1, le=100)] = 20) -> workspace_search.SearchResults:
     return workspace_search.search(ctx, caller, q, limit=limit)
+
+
+PersonKey = Annotated[str, Path(min_length=1, max_length=200, pattern=r"\S",
+                                description="the person's key as the queue shows it (a pseudonym when masked)")]
+
+
+@router.post("/straw-queue/{person_key}/reviews", response_model=reviews.ReviewOut, status_code=201,
+             summary="Record a review decision on a straw-queue item (reviewed | escalated | dismissed, with a "
+                     "reason); stored in the graph and audited")
+def record_review(person_key: PersonKey, body: reviews.ReviewRequest, caller: Caller, ctx: Context,
+                  request: Request) -> reviews.ReviewOut:
+    return reviews.record(ctx, caller, person_key.strip(), body, audit=request.app.state.audit_writer.submit)
+
+
+@router.get("/straw-queue/{person_key}/reviews", response_model=reviews.ReviewHistory,
+            summary="The review decisions on a straw-queue item, newest first")
+async def list_reviews(person_key: PersonKey, caller: Caller, ctx: Context) -> reviews.ReviewHistory:
+    return reviews.list_reviews(ctx, caller, person_key.strip())

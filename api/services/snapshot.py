@@ -18,8 +18,9 @@ import gc
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -28,8 +29,11 @@ from algorithms.paths import PathIndex, path_index, path_projection
 from api.services.port import snapshot_ranked
 from api.services.ranking import Ranked
 from api.settings import Settings
+from graph.errors import StoreBusy, TracegraphError
 from graph.schema import SCHEMA
 from graph.store import GraphStore
+
+T = TypeVar("T")
 
 #: Labels the API reads whole.
 SNAPSHOT_LABELS = ("Person", "Dealer", "Firearm", "Recovery", "Location", "Network", "Inspection", "Violation")
@@ -146,6 +150,8 @@ class Snapshot:
     chains: ChainIndex
     built_seconds: float
     counts: dict[str, int] = field(default_factory=dict)
+    #: Straw-queue review decisions by person (api/services/reviews.py), appended to when the API records one.
+    reviews: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Tables derived from this snapshot on first use (e.g. dealer estimates), dropped with it on rebuild.
     derived: dict[str, Any] = field(default_factory=dict)
     derived_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -212,7 +218,22 @@ def build_snapshot(store: GraphStore) -> Snapshot:
     )
     object.__setattr__(snapshot, "built_seconds", round(time.perf_counter() - started, 3))
     object.__setattr__(snapshot, "counts", {label: len(table) for label, table in nodes.items()})
+    object.__setattr__(snapshot, "reviews", _reviews(store))
     return snapshot
+
+
+def _reviews(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
+    """Review decisions by person (a store from before reviews existed has none)."""
+    from api.services.port import StorePort
+
+    try:
+        rows = StorePort(store).reviews()
+    except (TracegraphError, RuntimeError):
+        return {}
+    held: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        held[str(row["person_key"])].append(row)
+    return dict(held)
 
 
 class ApiContext:
@@ -257,6 +278,25 @@ class ApiContext:
             return True
         finally:
             self._checking.release()
+
+    def write(self, work: Callable[[GraphStore], T]) -> T:
+        """Run ``work`` on a writable store. The server holds the embedded file read-only (its workers share it),
+        so a write closes that handle, opens the file for writing, and reopens it read-only after; with several
+        worker processes holding the file the write is refused (503, StoreBusy). Neo4j is written directly."""
+        with self.lock:
+            if self.store.backend != "embedded":
+                return work(self.store)
+            self.store.close()
+            try:
+                try:
+                    writable = self.settings.open_store()
+                except StoreBusy:
+                    raise StoreBusy("the store is held by other server processes (--workers > 1): recording a "
+                                    "decision needs `tracegraph serve --workers 1` or the Neo4j store") from None
+                with writable:
+                    return work(writable)
+            finally:
+                self.store = self.settings.open_store(read_only=True)
 
     def rebuild(self) -> Snapshot:
         with self.lock:
