@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.routers.common import ERRORS, Caller, Context
-from api.services import link_chart, reviews, workspace_search
+from api.services import corridor_map, link_chart, reviews, workspace_search
 from api.services.path import DEFAULT_MAX_HOPS
 
 router = APIRouter(prefix="/api/v1", tags=["workspace"], responses=ERRORS)
@@ -72,3 +72,17 @@ def record_review(person_key: PersonKey, body: reviews.ReviewRequest, caller: Ca
             summary="The review decisions on a straw-queue item, newest first")
 async def list_reviews(person_key: PersonKey, caller: Caller, ctx: Context) -> reviews.ReviewHistory:
     return reviews.list_reviews(ctx, caller, person_key.strip())
+
+
+SVG = "image/svg+xml"
+
+
+@router.get("/corridors/map.svg", response_class=Response,
+            responses={200: {"content": {SVG: {"schema": {"type": "string"}}},
+                             "description": "the corridor map (self-contained SVG)"}},
+            summary="The corridor map of the reports (strongest corridors as arrows, hub cities), one year or all")
+def corridors_map(caller: Caller, ctx: Context,
+                  year: Annotated[int | None, Query(ge=1900, le=2100, description="one year (default: every "
+                                                                                  "year)")] = None) -> Response:
+    return Response(corridor_map.corridor_map(ctx, caller, year=year), media_type=SVG,
+                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

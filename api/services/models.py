@@ -238,11 +238,19 @@ class DealerTransparency(Out):
     withheld: list[str] = Field(default_factory=list)
 
 
+class YearTraces(Out):
+    year: int
+    traces: int = Field(description="recoveries of firearms this dealer sold, by recovery year")
+
+
 class DealerOut(Out):
     dealer: DealerNode
     inspections: list[InspectionOut]
     transparency: DealerTransparency | None = Field(
         None, description="the transparency profile: verified facts and labelled estimates")
+    traces_by_year: list[YearTraces] = Field(
+        default_factory=list, description="traces over time: recoveries of the dealer's guns per recovery year "
+                                          "(empty when recoveries are not released to the caller)")
 
 
 class NetworkOut(Out):
