@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from api.routers import validation as v
 from api.routers.common import ERRORS, Caller, Context
 from api.services import corridor_map, link_chart, reviews, workspace_search
 from api.services.path import DEFAULT_MAX_HOPS
@@ -31,6 +32,8 @@ async def neighbourhood(caller: Caller, ctx: Context, label: ChartLabel,
                         until: Annotated[dt.date | None, Query(description="drop dated edges after this "
                                                                            "day")] = None,
                         ) -> link_chart.LinkChart:
+    if since is not None and until is not None and until < since:  # a rule the document cannot state: 422
+        raise v.invalid(("query", "until"), "until is before since")
     return link_chart.neighbourhood(ctx, caller, label, key.strip(), depth=depth, limit=limit, since=since,
                                     until=until)
 

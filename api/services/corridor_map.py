@@ -9,7 +9,7 @@ from api.security import Principal
 from api.services.release import Release
 from api.services.snapshot import ApiContext
 from exports.tlp import level
-from graph.errors import Forbidden
+from graph.errors import Forbidden, InvalidInput, NotFound
 
 
 def corridor_map(context: ApiContext, principal: Principal, *, year: int | None) -> str:
@@ -23,7 +23,10 @@ def corridor_map(context: ApiContext, principal: Principal, *, year: int | None)
     cached = snapshot.derived.get(name)
     if cached is None:
         with context.lock:
-            report = corridor_report(context.store, year=year)
+            try:
+                report = corridor_report(context.store, year=year)
+            except InvalidInput as exc:  # a year the store has no corridors for: nothing to draw
+                raise NotFound(str(exc)) from None
         cached = (report.tlp, corridor_map_svg(report)[0])
         with snapshot.derived_lock:
             snapshot.derived[name] = cached

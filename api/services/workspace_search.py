@@ -32,6 +32,7 @@ from api.services.link_chart import SHOWN, chart_node
 from api.services.models import Out
 from api.services.release import Release
 from api.services.snapshot import ApiContext, Snapshot
+from graph.errors import InvalidInput
 from loaders.domain.parsing import normalize_serial
 
 LAST_NAME_SIMILARITY = 0.88
@@ -173,7 +174,11 @@ def _firearms(context: ApiContext, principal: Principal, text: str) -> list[tupl
         except ValueError:
             return hits
         exact = {key for _, key, _ in hits}
-        for candidate in firearms_match.match_firearms(context, principal, query).items:
+        try:
+            candidates = firearms_match.match_firearms(context, principal, query).items
+        except InvalidInput:  # not a pattern the matcher reads: the other kinds may still match
+            return hits
+        for candidate in candidates:
             if candidate.firearm_key not in exact:
                 hits.append((0.6 * candidate.score, candidate.firearm_key, f"serial (damaged: {candidate.reason})"))
     return hits

@@ -71,7 +71,7 @@ def test_time_window_filters_dated_edges_only(client: TestClient, keys: Keys) ->
     assert {"Person:P-STRAW", "Dealer:1-58-00001", "Trace:T1"} <= ids(before)
     bad = client.get(CHART, params={"label": "Person", "key": "P-STRAW", "since": "2024-01-01",
                                     "until": "2023-01-01"}, headers=auth(keys.investigator))
-    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
 
 
 def test_partner_sees_pseudonyms_and_can_expand_them(client: TestClient, keys: Keys) -> None:

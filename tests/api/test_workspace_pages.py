@@ -28,7 +28,7 @@ def test_corridor_map_refusals(client: TestClient, keys: Keys) -> None:
     assert client.get(MAP, headers=auth(keys.partner_green)).status_code == 403  # scores and hubs are AMBER
     assert client.get(MAP, headers=auth(keys.partner_amber)).status_code == 200
     missing = client.get(MAP, params={"year": 2019}, headers=auth(keys.analyst))
-    assert missing.status_code == 400 and "2023" in missing.json()["detail"]
+    assert missing.status_code == 404 and "2023" in missing.json()["detail"]
     for year in ("1800", "twenty", "2023.5"):
         assert client.get(MAP, params={"year": year}, headers=auth(keys.analyst)).status_code == 422
     assert client.get(MAP).status_code == 401

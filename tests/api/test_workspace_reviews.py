@@ -155,3 +155,21 @@ def test_cli_and_api_agree(api_env: tuple[Settings, Keys], tmp_path: Path) -> No
     audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     assert any(e["actor"] == "cli" and e["action"] == "straw review" and e["target"] == "person:P-004"
                for e in audit)
+
+
+def test_a_purged_person_takes_their_reviews_along(tmp_path: Path) -> None:
+    """retention apply deletes a purged person's review decisions first (their reasons may name the person)."""
+    from api.services import reviews
+    from api.services.port import StorePort
+    from graph.embedded_store import EmbeddedStore
+
+    with EmbeddedStore(tmp_path / "graph.lbug") as store:
+        store.init_schema()
+        store.upsert_nodes("Person", [{"person_key": "GONE"}, {"person_key": "KEPT"}])
+        for person in ("GONE", "GONE", "KEPT"):
+            reviews.write(store, reviews.new_review(person, "reviewed", f"about {person}", by_key_id="cli",
+                                                    by_name="t", straw_score=None))
+        store.query("retention_delete_reviews", {"keys": ["GONE"]})
+        store.query("retention_delete_persons", {"keys": ["GONE"]})
+        assert store.counts()["nodes"]["Review"] == 1
+        assert [r["reason"] for r in reviews.history(StorePort(store))] == ["about KEPT"]

@@ -82,7 +82,9 @@ def test_demo_chart_expand_and_path(demo: Workspace) -> None:
     path = demo.get("/api/v1/graph/paths", demo.investigator, **{"from": f"Person:{top}", "to": dealer["id"]})
     assert path["nodes"][0]["id"] == f"Person:{top}" and path["nodes"][-1]["id"] == dealer["id"]
     assert len(path["edges"]) == len(path["nodes"]) - 1
-    found = demo.get("/api/v1/search", demo.investigator, q=str(chart["nodes"][0]["props"]["last_name"]))
+    props = chart["nodes"][0]["props"]
+    found = demo.get("/api/v1/search", demo.investigator, q=f"{props['last_name']}, {props['first_name']}",
+                     limit=100)
     assert f"Person:{top}" in {h["id"] for h in found["results"]}
 
 
