@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import audit_log_path, create_app
@@ -127,3 +128,32 @@ def test_sign_in_and_out_are_audited_with_the_key(client: TestClient, keys: Keys
     assert (key_id, "DELETE /api/v1/session", "ok") in mine
     assert ("anonymous", "POST /api/v1/session", "denied") in mine
     assert keys.analyst.split(".")[1] not in audit_log_path(settings).read_text()
+
+
+def test_a_used_session_is_renewed_but_never_beyond_its_maximum(client: TestClient, keys: Keys,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import api.sessions
+
+    signed_in(client, keys.analyst)
+    assert "set-cookie" not in client.get(SESSION).headers  # fresh: nothing to renew
+    monkeypatch.setattr(api.sessions, "REFRESH_AFTER_S", 0)  # as if the cookie were over a minute old
+    renewed = client.get(SESSION)
+    assert renewed.status_code == 200
+    assert renewed.headers["set-cookie"].startswith("tg_session=") and "HttpOnly" in renewed.headers["set-cookie"]
+    out = client.delete(SESSION, headers={"X-CSRF-Token": str(renewed.json()["csrf_token"])})
+    assert out.headers.get_list("set-cookie") == [out.headers["set-cookie"]]  # only the clearing cookie
+    assert "Max-Age=0" in out.headers["set-cookie"]
+    client.cookies.clear()
+
+
+def test_a_session_ends_when_its_key_is_revoked(client: TestClient, api_env: tuple[Settings, Keys]) -> None:
+    from api.security import KeyFile
+
+    settings, _ = api_env
+    keys = KeyFile.for_settings(settings)
+    record, secret = keys.create("investigator", "revoked while signed in")
+    signed_in(client, f"{record.key_id}.{secret}")
+    assert client.get(PERSON).status_code == 200
+    keys.revoke(record.key_id)
+    assert client.get(PERSON).status_code == 401
+    client.cookies.clear()
