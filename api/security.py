@@ -35,7 +35,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import FastAPI, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
-from fastapi.security import APIKeyHeader, HTTPBasic, OAuth2
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPBasic, OAuth2
 
 from api.settings import Settings
 from exports.tlp import Clearance, Role, clearance, level
@@ -51,6 +51,9 @@ api_key_scheme = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error
 oauth2_scheme = OAuth2(flows=OAuthFlows(clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL)),
                        scheme_name="OAuth2", auto_error=False,
                        description="client credentials: client_id = key id, client_secret = key secret")
+session_scheme = APIKeyCookie(name="tg_session", scheme_name="Session", auto_error=False,
+                              description="the workspace's session cookie, set by POST /api/v1/session (unsafe "
+                                          "methods also need the X-CSRF-Token header; api/sessions.py)")
 basic_scheme = HTTPBasic(scheme_name="Basic", auto_error=False,
                          description="username = key id, password = key secret (TAXII clients)")
 
@@ -274,6 +277,7 @@ async def current_principal(
     request: Request,
     _api_key: Annotated[str | None, Security(api_key_scheme)] = None,
     _bearer: Annotated[str | None, Security(oauth2_scheme)] = None,
+    _session: Annotated[str | None, Security(session_scheme)] = None,
 ) -> Principal:
     """FastAPI dependency: the authenticated caller, or 401 (problem+json with ``WWW-Authenticate``).
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.routers.common import ERRORS
-from api.security import current_principal
+from api.security import Principal, current_principal
 from api.services import session as service
 from api.sessions import SESSION_COOKIE, Session, SessionManager, cookie_header
 from graph.errors import Unauthenticated
@@ -20,9 +20,8 @@ def _sessions(request: Request) -> SessionManager:
     return sessions
 
 
-async def current_session(request: Request) -> Session:
+async def current_session(request: Request, _caller: Annotated[Principal, Depends(current_principal)]) -> Session:
     """The session the cookie names (401 without one; 403 on an unsafe method without its CSRF token)."""
-    await current_principal(request)
     session = (request.scope.get("state") or {}).get("session")
     if not isinstance(session, Session):
         raise Unauthenticated("no session: sign in with POST /api/v1/session")
