@@ -33,7 +33,7 @@ Current = Annotated[Session, Depends(current_session)]
 
 
 @router.post("/session", response_model=service.SessionOut,
-             responses={401: ERRORS[401], 422: ERRORS[422]},
+             responses={400: ERRORS[400], 401: ERRORS[401], 422: ERRORS[422]},
              summary="Sign in with an API key: sets the HttpOnly session cookie tg_session")
 def sign_in(body: service.SignIn, request: Request, response: Response, sessions: Sessions) -> service.SessionOut:
     session, token = service.sign_in(sessions, body)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -165,31 +165,33 @@ def chart_node(snapshot: Snapshot, release: Release, label: str, key: str) -> Ch
 
 # --- the neighbourhood --------------------------------------------------------------------------------------------
 
-def _neighbours(snapshot: Snapshot, node: Node) -> Iterator[tuple[Node, str, Node, Node, dt.date | None]]:
-    """(neighbour, type, source, target, date) of every relationship at ``node`` the chart follows."""
+def _neighbours(snapshot: Snapshot, node: Node, skip: Callable[[int], bool] | None = None
+                ) -> Iterator[tuple[Node | None, str, bool, dt.date | None]]:
+    """(neighbour, type, whether ``node`` is the stored source, date) of every relationship at ``node`` the chart
+    follows. A projection neighbour ``skip`` says the chart cannot take (it is full, and the vertex is not in it) is
+    yielded as None without being looked up: a hub's hundred thousand edges then cost integer probes."""
     label, key = node
     if label == "Network":
         for person in snapshot.members_of.get(key, []):
-            yield ("Person", person), "MEMBER_OF", ("Person", person), node, None
+            yield ("Person", person), "MEMBER_OF", False, None
         return
     if label == "Person" and key in snapshot.network_of:
-        network = ("Network", snapshot.network_of[key])
-        yield network, "MEMBER_OF", node, network, None
+        yield ("Network", snapshot.network_of[key]), "MEMBER_OF", True, None
     index = snapshot.paths
     projection = index.projection
     vertex = projection.vertex_id(label, key)
     if vertex is None:
         return
+    excluded = {i for i, name in enumerate(projection.edge_types) if name in DEFAULT_EXCLUDED_TYPES}
     lo, hi = int(index.indptr[vertex]), int(index.indptr[vertex + 1])
     for neighbour, edge in zip(index.neighbour[lo:hi].tolist(), index.edge[lo:hi].tolist(), strict=True):
-        rel_type = projection.edge_type_of(edge)
-        if rel_type in DEFAULT_EXCLUDED_TYPES:
+        type_index = int(projection.edge_type[edge])
+        if type_index in excluded:
             continue
         date = projection.edge_date[edge]
-        other = projection.key_of(neighbour)
-        source = projection.key_of(int(index.edge_source[edge]))
-        target = projection.key_of(int(index.edge_target[edge]))
-        yield other, rel_type, source, target, None if np.isnat(date) else date.astype(object)
+        day = None if np.isnat(date) else date.astype(object)
+        other = None if skip is not None and skip(neighbour) else projection.key_of(neighbour)
+        yield other, projection.edge_types[type_index], int(index.edge_source[edge]) == vertex, day
 
 
 def _in_window(date: dt.date | None, since: dt.date | None, until: dt.date | None) -> bool:
@@ -206,6 +208,7 @@ class _Chart:
         self.release = release
         self.nodes: dict[Node, ChartNode] = {}
         self.hidden: set[Node] = set()
+        self.vertices: set[int] = set()  # projection vertices of the nodes admitted
         self.edges: dict[tuple[str, str, str, dt.date | None], ChartEdge] = {}
 
     def admit(self, node: Node) -> ChartNode | None:
@@ -218,6 +221,9 @@ class _Chart:
             self.hidden.add(node)
             return None
         self.nodes[node] = shown
+        vertex = self.snapshot.paths.projection.vertex_id(*node)
+        if vertex is not None:
+            self.vertices.add(vertex)
         return shown
 
     def link(self, rel_type: str, source: Node, target: Node, date: dt.date | None) -> None:
@@ -251,11 +257,18 @@ def neighbourhood(context: ApiContext, principal: Principal, label: str, key: st
         raise Forbidden(f"this {label} is not released at your clearance")
     frontier = [start]
     truncated = False
+
+    def full(vertex: int) -> bool:
+        return len(chart.nodes) >= limit and vertex not in chart.vertices
+
     for _ in range(depth):
         following: list[Node] = []
         for node in frontier:
-            for other, rel_type, source, target, date in _neighbours(snapshot, node):
+            for other, rel_type, forward, date in _neighbours(snapshot, node, full):
                 if not _in_window(date, since, until):
+                    continue
+                if other is None:  # the chart is full and this neighbour is not in it
+                    truncated = True
                     continue
                 if other not in chart.nodes:
                     if other in chart.hidden:
@@ -266,7 +279,7 @@ def neighbourhood(context: ApiContext, principal: Principal, label: str, key: st
                     if chart.admit(other) is None:
                         continue
                     following.append(other)
-                chart.link(rel_type, source, target, date)
+                chart.link(rel_type, *((node, other) if forward else (other, node)), date)
         frontier = following
         if not frontier:
             break
