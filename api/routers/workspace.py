@@ -1,5 +1,7 @@
 """What the investigator's workspace asks beyond the entity pages (issue 19; docs/workspace-api.md): the link
-chart (a node's neighbourhood, the path between two nodes)."""
+chart (a node's neighbourhood, the path between two nodes), one search box, straw review decisions and the
+corridor map. Handlers run in the worker threads: a walk or a fuzzy search can take tens of milliseconds, and the
+first request of a masked caller builds its pseudonym index."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ _NODE_ID = r"^(Person|Dealer|Firearm|Trace|Place):\s*\S[\s\S]*$"
 
 @router.get("/graph/neighbourhood", response_model=link_chart.LinkChart,
             summary="Link chart: the nodes and edges within depth relationships of a node (expand = depth 1)")
-async def neighbourhood(caller: Caller, ctx: Context, label: ChartLabel,
+def neighbourhood(caller: Caller, ctx: Context, label: ChartLabel,
                         key: Annotated[str, Query(min_length=1, max_length=300, pattern=r"\S",
                                                   description="the key as released (a masked person's "
                                                               "pseudonym)")],
@@ -40,7 +42,7 @@ async def neighbourhood(caller: Caller, ctx: Context, label: ChartLabel,
 
 @router.get("/graph/paths", response_model=link_chart.LinkChart,
             summary="Link chart: the shortest path between two nodes (404 when there is none)")
-async def paths(caller: Caller, ctx: Context,
+def paths(caller: Caller, ctx: Context,
                 from_: Annotated[str, Query(alias="from", min_length=3, max_length=300, pattern=_NODE_ID,
                                             description="<label>:<key>, e.g. Person:KEY")],
                 to: Annotated[str, Query(min_length=3, max_length=300, pattern=_NODE_ID,
@@ -52,7 +54,7 @@ async def paths(caller: Caller, ctx: Context,
 @router.get("/search", response_model=workspace_search.SearchResults,
             summary="Workspace search: persons (name, date of birth), dealers (license, name), firearms (serial, "
                     "damaged serial), trace ids, places; best first")
-async def search(caller: Caller, ctx: Context,
+def search(caller: Caller, ctx: Context,
                  q: Annotated[str, Query(min_length=1, max_length=100, pattern=r"\S",
                                          description="what you have in hand")],
                  limit: Annotated[int, Query(ge=1, le=100)] = 20) -> workspace_search.SearchResults:
@@ -73,7 +75,7 @@ def record_review(person_key: PersonKey, body: reviews.ReviewRequest, caller: Ca
 
 @router.get("/straw-queue/{person_key}/reviews", response_model=reviews.ReviewHistory,
             summary="The review decisions on a straw-queue item, newest first")
-async def list_reviews(person_key: PersonKey, caller: Caller, ctx: Context) -> reviews.ReviewHistory:
+def list_reviews(person_key: PersonKey, caller: Caller, ctx: Context) -> reviews.ReviewHistory:
     return reviews.list_reviews(ctx, caller, person_key.strip())
 
 
