@@ -141,14 +141,15 @@ def last_review(release: Release, row: dict[str, Any] | None) -> LastReview | No
 
 def record(context: ApiContext, principal: Principal, person_key: str, request: ReviewRequest,
            audit: Callable[..., None]) -> ReviewOut:
-    """Store one decision (through :meth:`ApiContext.write`), add it to the served snapshot, audit it."""
+    """Store one decision (through :meth:`ApiContext.writing`), add it to the served snapshot, audit it."""
     release = _reviewer(principal)
     snapshot = context.snapshot
     stored = stored_key(snapshot, release, "Person", person_key)
     person = snapshot.nodes["Person"].get(stored) or {}
     row = new_review(stored, request.decision, request.reason, by_key_id=principal.key_id, by_name=principal.name,
                      straw_score=person.get("straw_score"))
-    context.write(lambda store: write(store, row))
+    with context.writing() as store:
+        write(store, row)
     snapshot.reviews.setdefault(stored, []).append(row)
     audit(actor=principal.key_id, action="straw review", target=f"person:{person_key}", outcome="ok",
           details={"decision": row["decision"], "review_id": row["review_id"], "surface": "api"})

@@ -18,9 +18,10 @@ import gc
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -32,8 +33,6 @@ from api.settings import Settings
 from graph.errors import StoreBusy, TracegraphError
 from graph.schema import SCHEMA
 from graph.store import GraphStore
-
-T = TypeVar("T")
 
 #: Labels the API reads whole.
 SNAPSHOT_LABELS = ("Person", "Dealer", "Firearm", "Recovery", "Location", "Network", "Inspection", "Violation")
@@ -279,24 +278,30 @@ class ApiContext:
         finally:
             self._checking.release()
 
-    def write(self, work: Callable[[GraphStore], T]) -> T:
-        """Run ``work`` on a writable store. The server holds the embedded file read-only (its workers share it),
-        so a write closes that handle, opens the file for writing, and reopens it read-only after; with several
-        worker processes holding the file the write is refused (503, StoreBusy). Neo4j is written directly."""
+    @contextmanager
+    def writing(self) -> Iterator[GraphStore]:
+        """The store, writable, for one of the API's few writes (subjects), under the lock. The server opens an
+        embedded file read-only (several workers may share it); for a write it closes it, opens it for writing,
+        and opens it read-only again after. With ``serve --workers N`` the other workers hold the file, so the
+        write is refused as busy (one line: use the CLI); Neo4j takes writes as it is. The snapshot follows at
+        the next change check (the write moves the store's change stamp)."""
         with self.lock:
-            if self.store.backend != "embedded":
-                return work(self.store)
+            if not getattr(self.store, "read_only", False):
+                yield self.store
+                return
             self.store.close()
             try:
-                try:
-                    writable = self.settings.open_store()
-                except StoreBusy:
-                    raise StoreBusy("the store is held by other server processes (--workers > 1): recording a "
-                                    "decision needs `tracegraph serve --workers 1` or the Neo4j store") from None
-                with writable:
-                    return work(writable)
-            finally:
+                writable = self.settings.open_store()
+            except StoreBusy:
                 self.store = self.settings.open_store(read_only=True)
+                raise StoreBusy("the store is shared by several server workers (serve --workers N): make this "
+                                "change with the CLI") from None
+            try:
+                yield writable
+            finally:
+                writable.close()
+                self.store = self.settings.open_store(read_only=True)
+            self._checked = 0.0  # look at the change stamp at the next request
 
     def rebuild(self) -> Snapshot:
         with self.lock:
