@@ -40,7 +40,7 @@ def _workspace(world: World, root: Path) -> Iterator[Workspace]:
     keys = KeyFile.for_settings(settings)
 
     def key(role: str, tlp: str | None = None) -> dict[str, str]:
-        record, secret = keys.create(role, f"workspace {role}", tlp)
+        record, secret = keys.create(role, f"workspace {role}", tlp, purpose="workspace tests")
         return {"X-API-Key": f"{record.key_id}.{secret}"}
 
     with TestClient(create_app(settings), raise_server_exceptions=True) as client:
