@@ -1,7 +1,8 @@
 """Alerts and watchlists over HTTP. Alerts are read from the store (a small table that every incremental run
 grows, so not part of the snapshot), under the context's lock; roles and TLP apply through :class:`Release`:
 an alert is AMBER, a person it names is pseudonymised for callers who see persons masked. Watchlists are read
-here and changed with ``tracegraph watch`` (the server opens the store read-only)."""
+and changed through :mod:`api.services.watches`, the service ``tracegraph watch`` uses (the server holds the
+embedded store read-only, so its changes are queued and applied by the next load or analysis)."""
 
 from __future__ import annotations
 
@@ -67,14 +68,26 @@ def _evidence(release: Release, text: Any) -> str | None:
 
 
 def watches(context: ApiContext, principal: Principal) -> m.WatchList:
-    release = Release(principal)
+    from api.services import watches as service
+
     with context.lock:
-        rows = context.store.node_table("Watch", ("kind", "value", "note", "created_by", "created_at", "active")
-                                        ).to_pylist()
-    items = []
-    for row in sorted(rows, key=lambda r: r["key"]):
-        props = {**{k: v for k, v in row.items() if k != "key"}, "watch_id": row["key"]}
-        shown = release.node("Watch", props)
-        if shown is not None:
-            items.append(m.WatchNode.model_validate(shown))
-    return m.WatchList(items=items)
+        rows = service.listing(context.store, principal)
+    return m.WatchList(items=[m.WatchNode.model_validate(r) for r in rows])
+
+
+def add_watch(context: ApiContext, principal: Principal, body: m.WatchIn) -> m.WatchChange:
+    from api.services import watches as service
+
+    queue = context.store.backend == "embedded"  # the API holds the embedded file read-only
+    with context.lock:
+        row = service.add(context.store, body.kind, body.value, note=body.note, principal=principal, queue=queue)
+    return m.WatchChange(watch=m.WatchNode.model_validate(row), applied=not queue)
+
+
+def remove_watch(context: ApiContext, principal: Principal, watch_id: str) -> m.WatchChange:
+    from api.services import watches as service
+
+    queue = context.store.backend == "embedded"
+    with context.lock:
+        row = service.remove(context.store, watch_id, principal=principal, queue=queue)
+    return m.WatchChange(watch=m.WatchNode.model_validate(row), applied=not queue)

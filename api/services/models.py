@@ -432,3 +432,25 @@ class AlertPage(Out):
 
 class WatchList(Out):
     items: list[WatchNode]
+
+
+WatchKind = Literal["person", "dealer", "network", "firearm", "serial", "place", "corridor"]
+
+
+class WatchIn(BaseModel):
+    """A new watch (``tracegraph watch add KIND VALUE --note``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: WatchKind
+    value: str = Field(min_length=1, max_length=200,
+                       description="person_key, dealer_key, network_id, firearm_key, a serial pattern (* ? or a "
+                                   "fragment of 3+ characters), a place (state:US-NY, city:US-NY:NEW YORK) or a "
+                                   "corridor (state:US-GA>state:US-NY)")
+    note: str | None = Field(None, max_length=500, description="why it is watched")
+
+
+class WatchChange(Out):
+    watch: WatchNode
+    applied: bool = Field(description="true: written to the graph; false: queued beside the read-only embedded "
+                                      "store and applied by the next load or analysis (listings show it at once)")
