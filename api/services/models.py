@@ -449,6 +449,18 @@ class WatchIn(BaseModel):
                                    "corridor (state:US-GA>state:US-NY)")
     note: str | None = Field(None, max_length=500, description="why it is watched")
 
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> WatchIn:
+        """The value's form for its kind (a rule across two fields: a 422 like any schema violation)."""
+        from algorithms.watchlist import normalise_watch
+        from graph.errors import InvalidInput
+
+        try:
+            normalise_watch(self.kind, self.value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
 
 class WatchChange(Out):
     watch: WatchNode

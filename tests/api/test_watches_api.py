@@ -85,8 +85,8 @@ def test_roles_decide_who_changes_the_watchlist(setup: Setup) -> None:
 
 @pytest.mark.parametrize(("body", "status", "words"), [
     ({"kind": "boat", "value": "x"}, 422, "kind"),
-    ({"kind": "serial", "value": "*1*"}, 400, "at least 3 characters"),
-    ({"kind": "place", "value": "New York"}, 400, "a place is a location key"),
+    ({"kind": "serial", "value": "*1*"}, 422, "at least 3 characters"),
+    ({"kind": "place", "value": "New York"}, 422, "a place is a location key"),
     ({"kind": "dealer", "value": "1-58-00001", "colour": "red"}, 422, "colour"),
     ({"kind": "dealer"}, 422, "value"),
 ])
