@@ -1,8 +1,9 @@
 """The watchlist in the store (``Watch`` nodes), and the requests that wait to reach it.
 
 Watches are added and removed through :mod:`api.services.watches` from the CLI and the HTTP API. A process that
-holds the store for writing (the CLI, Neo4j) writes a change at once. The API's workers hold the embedded file
-read-only (they share it), so their changes are appended to a small journal next to the store file
+holds the store for writing (the CLI, the API through ``ApiContext.writing``, Neo4j) writes a change at once. When
+the API cannot open the embedded file for writing (another process holds it), the change is appended to a small
+journal next to the store file
 (``<store>.watch-requests.jsonl``, one JSON object a line, appended under an exclusive ``flock``) and every reader
 of the watchlist sees the graph's watches with the journal applied on top (:func:`current`). The next process
 that writes the store — ``tracegraph load`` (its automatic analysis), ``analyze --incremental``, ``watch ...`` —

@@ -32,7 +32,7 @@ from api import taxii, taxii_collections
 from api.audit import AuditLog, GroupCommitWriter
 from api.audit_checkpoints import Checkpointer, signer_for
 from api.limits import BodyLimitMiddleware, CredentialsMiddleware, FailureCounter
-from api.routers import alerts, analytics, entities, exports, firearms_match, system
+from api.routers import alerts, analytics, compliance, entities, exports, firearms_match, system
 from api.security import WWW_AUTHENTICATE, KeyFile, Principal, declared_basic, install_security
 from api.services.snapshot import ApiContext
 from api.settings import Settings
@@ -73,17 +73,38 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         status = 500
+        body: list[bytes] | None = None  # a partner's answer, kept to count what was released
 
         async def record_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, body
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                if status < 400 and _partner(scope) is not None:
+                    body = []
+            elif message["type"] == "http.response.body" and body is not None:
+                body.append(message.get("body", b""))
             await send(message)
 
         try:
             await self.app(scope, receive, record_status)
         finally:
-            self.audit.submit(**self.entry(scope, status))  # queued: one fsync per batch of requests
+            entry = self.entry(scope, status)
+            self.audit.submit(**entry)  # queued: one fsync per batch of requests
+            partner = _partner(scope)
+            if body is not None and partner is not None and _releases(scope, entry["action"]):
+                # a release outside the agency (28 CFR 23.20(g))
+                self.audit.submit(**self.dissemination(scope, partner, entry["action"], b"".join(body)))
+
+    @staticmethod
+    def dissemination(scope: Scope, partner: Principal, route: str, body: bytes) -> dict[str, Any]:
+        """The record of what a partner key was given: set by the handler (``state["released"]``: TLP and
+        object count) or read from the answer."""
+        from api.services.disseminations import api_entry, count_objects
+
+        released = (scope.get("state") or {}).get("released") or {}
+        objects = released["objects"] if "objects" in released else count_objects(body)
+        return api_entry(key_id=partner.key_id, recipient=partner.name, purpose=partner.purpose, route=route,
+                         tlp=released.get("tlp") or partner.clearance.ceiling, objects=objects)
 
     @staticmethod
     def entry(scope: Scope, status: int) -> dict[str, Any]:
@@ -105,6 +126,23 @@ class AuditMiddleware:
         return {"actor": principal.key_id if isinstance(principal, Principal) else "anonymous",
                 "action": audit_text(f"{scope.get('method', '')} {template}", ANONYMOUS_TARGET_LIMIT),
                 "target": target, "outcome": outcome, "details": {"status": status, "surface": "api"}}
+
+
+def _partner(scope: Scope) -> Principal | None:
+    principal = (scope.get("state") or {}).get("principal")
+    return principal if isinstance(principal, Principal) and principal.role == "partner" else None
+
+
+_NOT_RELEASES = frozenset({"/api/v1/oauth/token", "/api/v1/health", "(no route)"})
+
+
+def _releases(scope: Scope, action: str) -> bool:
+    """Does this answer carry the agency's data? Every API read does (not a token or the health figures); on
+    TAXII, the routes that serve objects say so themselves (``state["released"]``), discovery does not."""
+    route = action.split(" ", 1)[-1]
+    if route in _NOT_RELEASES:
+        return False
+    return not taxii.is_taxii(route) or "released" in (scope.get("state") or {})
 
 
 def audit_text(text: str, limit: int) -> str:
@@ -283,6 +321,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(analytics.router)
     app.include_router(alerts.router)
     app.include_router(exports.router)
+    app.include_router(compliance.router)
     app.include_router(taxii.router)
     app.add_middleware(CredentialsMiddleware, failures=FailureCounter(settings.api_auth_failures_per_minute))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)

@@ -64,6 +64,7 @@ class Principal:
     role: Role
     clearance: Clearance
     pseudonym_salt: str = ""
+    purpose: str = ""  # a partner key's stated purpose: the reason for release of what it reads (28 CFR 23.20(g))
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,12 @@ class ApiKeyRecord:
     revoked: str | None
     secret_sha256: str
     pseudonym_salt: str
+    purpose: str | None = None  # required for partner keys (keys made before it: None)
 
     def public(self) -> dict[str, Any]:
         """What `apikey list` shows: no hash, no salt."""
         return {"key_id": self.key_id, "name": self.name, "role": self.role, "tlp": self.tlp,
-                "created": self.created, "revoked": self.revoked}
+                "purpose": self.purpose, "created": self.created, "revoked": self.revoked}
 
 
 def _digest(secret: str) -> str:
@@ -132,17 +134,27 @@ class KeyFile:
             handle.write("\n")
         os.replace(temp, self.path)
 
-    def create(self, role: str, name: str | None = None, tlp: str | None = None) -> tuple[ApiKeyRecord, str]:
-        """A new key; returns the record and the secret (shown once, never stored)."""
+    def create(self, role: str, name: str | None = None, tlp: str | None = None, *, purpose: str | None = None
+               ) -> tuple[ApiKeyRecord, str]:
+        """A new key; returns the record and the secret (shown once, never stored). A partner key is a release
+        outside the agency: it needs the recipient's name and the purpose of release (28 CFR 23.20(g)), which
+        every read through it is recorded with (:mod:`api.services.disseminations`)."""
         if tlp is not None and role != "partner":
             raise InvalidInput("--tlp sets a partner's ceiling: use it with --role partner only")
+        if role == "partner":
+            missing = [flag for flag, value in (("--name", name), ("--purpose", purpose))
+                       if value is None or not value.strip()]
+            if missing:
+                raise InvalidInput(f"a partner key needs {' and '.join(missing)} (the recipient agency and the "
+                                   "purpose of release: 28 CFR 23.20(g))")
         ceiling = level(tlp) if tlp else None
         clearance(role, ceiling)  # validates role and ceiling
         key_id = f"tgk_{secrets.token_hex(8)}"
         secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
         record = ApiKeyRecord(key_id=key_id, name=name or f"{role} key", role=role,  # type: ignore[arg-type]
                               tlp=ceiling, created=_now(), revoked=None, secret_sha256=_digest(secret),
-                              pseudonym_salt=secrets.token_hex(16))
+                              pseudonym_salt=secrets.token_hex(16),
+                              purpose=purpose.strip() if purpose and purpose.strip() else None)
         records = dict(self.records())
         records[key_id] = record
         self._write(records)
@@ -178,7 +190,7 @@ class KeyFile:
         if record.revoked is not None:
             raise Unauthenticated("API key revoked")
         return Principal(record.key_id, record.name, record.role, clearance(record.role, record.tlp),
-                         record.pseudonym_salt)
+                         record.pseudonym_salt, record.purpose or "")
 
 
 class Authenticator:

@@ -71,6 +71,9 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "subjects": ("retention", "Intelligence subjects on documented reasonable suspicion (28 CFR 23.20)."),
     "evidence": ("evidence", "Evidence chain of custody: credentials, packages, verification, reports."),
     "audit": ("evidence", "The hash-chained audit log."),
+    "disseminations": ("disseminations", "The record of every release outside the agency (who, why, when, TLP, "
+                                         "objects, file SHA-256), read from the audit chain after verifying it "
+                                         "(exit 1 if it was tampered with)."),
     "bloom": ("bloom", "Neo4j Bloom perspective and Browser guide, generated from the schema."),
     "schema": ("schema", "The graph schema and what is generated from it."),
     "store": ("store", "The store file itself: migrate a Kùzu-era store to LadybugDB."),

@@ -18,6 +18,8 @@ import gc
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,7 @@ from algorithms.paths import PathIndex, path_index, path_projection
 from api.services.port import snapshot_ranked
 from api.services.ranking import Ranked
 from api.settings import Settings
+from graph.errors import StoreBusy
 from graph.schema import SCHEMA
 from graph.store import GraphStore
 
@@ -257,6 +260,31 @@ class ApiContext:
             return True
         finally:
             self._checking.release()
+
+    @contextmanager
+    def writing(self) -> Iterator[GraphStore]:
+        """The store, writable, for one of the API's few writes (subjects), under the lock. The server opens an
+        embedded file read-only (several workers may share it); for a write it closes it, opens it for writing,
+        and opens it read-only again after. With ``serve --workers N`` the other workers hold the file, so the
+        write is refused as busy (one line: use the CLI); Neo4j takes writes as it is. The snapshot follows at
+        the next change check (the write moves the store's change stamp)."""
+        with self.lock:
+            if not getattr(self.store, "read_only", False):
+                yield self.store
+                return
+            self.store.close()
+            try:
+                writable = self.settings.open_store()
+            except StoreBusy:
+                self.store = self.settings.open_store(read_only=True)
+                raise StoreBusy("the store is shared by several server workers (serve --workers N): make this "
+                                "change with the CLI") from None
+            try:
+                yield writable
+            finally:
+                writable.close()
+                self.store = self.settings.open_store(read_only=True)
+            self._checked = 0.0  # look at the change stamp at the next request
 
     def rebuild(self) -> Snapshot:
         with self.lock:

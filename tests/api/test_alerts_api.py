@@ -41,7 +41,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
     keys = KeyFile.for_settings(settings)
 
     def make(role: str, tlp: str | None = None) -> str:
-        record, secret = keys.create(role, f"test {role}", tlp)
+        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
         return f"{record.key_id}.{secret}"
 
     roles = {"investigator": make("investigator"), "analyst": make("analyst"), "partner": make("partner"),

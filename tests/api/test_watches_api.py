@@ -1,7 +1,7 @@
 """POST /api/v1/watches and DELETE /api/v1/watches/{id}: the service ``tracegraph watch`` uses, roles, the audit
-log, problem+json on bad input. The server holds the embedded store read-only, so its changes wait in the
-journal beside the store: listings show them at once and the next writer (a CLI command, a load, an analysis)
-folds them into the graph."""
+log, problem+json on bad input. A change is written through ``ApiContext.writing``; when other workers hold the
+embedded file it waits in the journal beside the store: listings show it at once and the next writer (a CLI
+command, a load, an analysis) folds it into the graph."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     keys = KeyFile.for_settings(settings)
 
     def make(role: str, tlp: str | None = None) -> str:
-        record, secret = keys.create(role, f"test {role}", tlp)
+        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
         return f"{record.key_id}.{secret}"
 
     roles = {role: make(role) for role in ("investigator", "analyst", "partner", "admin")}
@@ -54,7 +55,7 @@ def test_add_list_and_remove_a_watch_through_the_api(setup: Setup) -> None:
     assert added.status_code == 201, added.text
     watch = added.json()["watch"]
     assert watch["value"] == "ABC12*" and watch["active"] is True and watch["created_by"].startswith("api:")
-    assert added.json()["applied"] is False  # queued beside the read-only store
+    assert added.json()["applied"] is True  # one worker: written through ApiContext.writing
     listed = client.get("/api/v1/watches", headers=auth(roles["analyst"])).json()["items"]
     assert [(w["watch_id"], w["active"]) for w in listed] == [(watch["watch_id"], True)]
     removed = client.delete(f"/api/v1/watches/{watch['watch_id']}", headers=auth(roles["analyst"]))
@@ -104,6 +105,20 @@ def test_removing_an_unknown_watch_is_404(setup: Setup) -> None:
     assert client.delete("/api/v1/watches/not%20a%20watch", headers=auth(roles["investigator"])).status_code == 422
 
 
+@contextmanager
+def _held_for_writing(db: Path) -> Iterator[None]:
+    """Another process holding the embedded file for writing (a load, an analysis)."""
+    code = ("import sys, time; from graph.embedded_store import EmbeddedStore; "
+            "s = EmbeddedStore(sys.argv[1]); print('ready', flush=True); time.sleep(300)")
+    worker = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        worker.kill()
+        worker.wait()
+
+
 def test_the_cli_and_the_api_agree(tmp_path: Path) -> None:
     """The same watch through either face has the same id and value; the API's queued change reaches the graph
     with the next CLI write, and both faces then list the same watchlist."""
@@ -114,9 +129,13 @@ def test_the_cli_and_the_api_agree(tmp_path: Path) -> None:
     settings = Settings(db=db)
     record, secret = KeyFile.for_settings(settings).create("investigator", "agreement")
     headers = auth(f"{record.key_id}.{secret}")
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        api_watch = client.post("/api/v1/watches", json={"kind": "corridor", "value": "state:US-GA>state:US-NY"},
-                                headers=headers).json()["watch"]
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client, _held_for_writing(db):
+        answer = client.post("/api/v1/watches", json={"kind": "corridor", "value": "state:US-GA>state:US-NY"},
+                             headers=headers).json()
+        api_watch = answer["watch"]
+        assert answer["applied"] is False
+        listed = client.get("/api/v1/watches", headers=headers).json()["items"]
+        assert [w["watch_id"] for w in listed] == [api_watch["watch_id"]]  # shown at once
     journal = db.with_name(db.name + ".watch-requests.jsonl")
     assert journal.read_text().count("\n") == 1
     cli_id = cli(settings, "watch", "add", "corridor", "state:US-GA>state:US-NY").stdout.strip()
