@@ -156,6 +156,7 @@ def params(twins: Twins) -> dict[str, Any]:
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
             "name": chain["n"], "last": str(chain["n"]).upper(), "n": 25, "nodes": [], "trace_id": chain["t"],
+            "surnames": [str(chain["n"]).upper()], "keys": [chain["t"], "no-such-trace"],
             "person_key": chain["pk"]}
 
 
