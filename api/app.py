@@ -32,9 +32,10 @@ from api import taxii, taxii_collections
 from api.audit import AuditLog, GroupCommitWriter
 from api.audit_checkpoints import Checkpointer, signer_for
 from api.limits import BodyLimitMiddleware, CredentialsMiddleware, FailureCounter
-from api.routers import alerts, analytics, compliance, entities, exports, firearms_match, system
+from api.routers import alerts, analytics, compliance, entities, exports, firearms_match, session, system, workspace
 from api.security import WWW_AUTHENTICATE, KeyFile, Principal, declared_basic, install_security
 from api.services.snapshot import ApiContext
+from api.sessions import SessionManager
 from api.settings import Settings
 from api.web import install_web
 from graph.errors import TracegraphError, Unauthenticated
@@ -47,7 +48,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 ANONYMOUS_TARGET_LIMIT = 256  # characters of a target an unauthenticated caller can put in the log
 TARGET_LIMIT = 1024
 _PATH_PARAM_KIND = {"firearm_key": "firearm", "person_key": "person", "dealer_key": "dealer",
-                    "network_id": "network"}
+                    "network_id": "network", "watch_id": "watch"}
 
 
 def audit_log_path(settings: Settings) -> Path:
@@ -115,6 +116,7 @@ class AuditMiddleware:
         params = scope.get("path_params") or {}
         targets = [f"{_PATH_PARAM_KIND[name]}:{value}" for name, value in params.items()
                    if name in _PATH_PARAM_KIND]
+        targets += [str(t) for t in (scope.get("state") or {}).get("audit_targets", ())]  # set by a handler
         if template == "/api/v1/paths":  # references only, never free text from the query string
             from urllib.parse import parse_qs
 
@@ -301,14 +303,15 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if context is not None:
                 taxii_collections.stop(context)
-            store.close()
+            (context.store if context is not None else store).close()  # a write may have reopened it
             app.state.audit_writer.close()  # everything queued reaches the disk
             app.state.checkpointer.close()  # and the head is signed
 
     app = FastAPI(title="tracegraph API", version="1", lifespan=lifespan, dependencies=[Depends(single_valued_query)],
                   description="Investigators' API over the tracegraph store: authenticated, role- and TLP-aware, "
                               "audited. Errors are application/problem+json (RFC 9457).")
-    install_security(app, settings)
+    app.state.sessions = SessionManager(install_security(app, settings), settings.api_session_idle_s,
+                                        settings.api_session_max_s)
     app.state.audit = AuditLog(audit_log_path(settings))
     key_dir = settings.key_dir or Path(settings.db).parent / "keys"  # as exports.evidence.service.EvidencePaths
     passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
@@ -316,6 +319,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.audit_writer = GroupCommitWriter(app.state.audit, on_written=app.state.checkpointer.written)
     _install_errors(app)
     app.include_router(system.router)
+    app.include_router(session.router)
+    app.include_router(workspace.router)
     app.include_router(firearms_match.router)  # before entities: /firearms/match is not a firearm key
     app.include_router(entities.router)
     app.include_router(analytics.router)
