@@ -38,6 +38,7 @@ from api.services.disseminations import COUNT_LIMIT_BYTES
 from api.services.snapshot import ApiContext
 from api.sessions import SessionManager
 from api.settings import Settings
+from api.web import install_web
 from graph.errors import TracegraphError, Unauthenticated
 
 log = logging.getLogger("tracegraph.api")
@@ -335,6 +336,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(compliance.router)
     app.include_router(taxii.router)
+    install_web(app)  # the workspace at / (issue 19)
     app.add_middleware(CredentialsMiddleware, failures=FailureCounter(settings.api_auth_failures_per_minute))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(AuditMiddleware, audit=app.state.audit_writer)  # outermost: sees every answer
