@@ -46,7 +46,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 ANONYMOUS_TARGET_LIMIT = 256  # characters of a target an unauthenticated caller can put in the log
 TARGET_LIMIT = 1024
 _PATH_PARAM_KIND = {"firearm_key": "firearm", "person_key": "person", "dealer_key": "dealer",
-                    "network_id": "network"}
+                    "network_id": "network", "watch_id": "watch"}
 
 
 def audit_log_path(settings: Settings) -> Path:
@@ -114,6 +114,7 @@ class AuditMiddleware:
         params = scope.get("path_params") or {}
         targets = [f"{_PATH_PARAM_KIND[name]}:{value}" for name, value in params.items()
                    if name in _PATH_PARAM_KIND]
+        targets += [str(t) for t in (scope.get("state") or {}).get("audit_targets", ())]  # set by a handler
         if template == "/api/v1/paths":  # references only, never free text from the query string
             from urllib.parse import parse_qs
 

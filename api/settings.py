@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     # failed attempt, at most an hour)
     alert_webhook: str | None = None
     alert_backoff_s: float = 30.0
+    load_analyze: Literal["incremental", "none"] = "incremental"  # after `tracegraph load` (api/services/daily.py)
     # Retention (issue 24): seconds between the API's checks of the store's change stamp; after a purge, hold or
     # subject change the snapshot is rebuilt so it never keeps what the store removed (docs/compliance.md).
     api_change_check_s: float = 5.0

@@ -432,3 +432,37 @@ class AlertPage(Out):
 
 class WatchList(Out):
     items: list[WatchNode]
+
+
+WatchKind = Literal["person", "dealer", "network", "firearm", "serial", "place", "corridor"]
+
+
+class WatchIn(BaseModel):
+    """A new watch (``tracegraph watch add KIND VALUE --note``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: WatchKind
+    value: str = Field(min_length=1, max_length=200,
+                       description="person_key, dealer_key, network_id, firearm_key, a serial pattern (* ? or a "
+                                   "fragment of 3+ characters), a place (state:US-NY, city:US-NY:NEW YORK) or a "
+                                   "corridor (state:US-GA>state:US-NY)")
+    note: str | None = Field(None, max_length=500, description="why it is watched")
+
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> WatchIn:
+        """The value's form for its kind (a rule across two fields: a 422 like any schema violation)."""
+        from algorithms.watchlist import normalise_watch
+        from graph.errors import InvalidInput
+
+        try:
+            normalise_watch(self.kind, self.value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
+class WatchChange(Out):
+    watch: WatchNode
+    applied: bool = Field(description="true: written to the graph; false: queued beside the read-only embedded "
+                                      "store and applied by the next load or analysis (listings show it at once)")

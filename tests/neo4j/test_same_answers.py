@@ -154,7 +154,8 @@ def params(twins: Twins) -> dict[str, Any]:
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
-            "name": chain["n"], "last": str(chain["n"]).upper(), "n": 25, "nodes": [], "trace_id": chain["t"]}
+            "name": chain["n"], "last": str(chain["n"]).upper(), "n": 25, "nodes": [], "trace_id": chain["t"],
+            "surnames": [str(chain["n"]).upper()], "keys": [chain["t"], "no-such-trace"]}
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
