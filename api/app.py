@@ -32,10 +32,12 @@ from api import taxii, taxii_collections
 from api.audit import AuditLog, GroupCommitWriter
 from api.audit_checkpoints import Checkpointer, signer_for
 from api.limits import BodyLimitMiddleware, CredentialsMiddleware, FailureCounter
-from api.routers import alerts, analytics, compliance, entities, exports, firearms_match, system
+from api.routers import alerts, analytics, compliance, entities, exports, firearms_match, session, system, workspace
 from api.security import WWW_AUTHENTICATE, KeyFile, Principal, declared_basic, install_security
 from api.services.snapshot import ApiContext
+from api.sessions import SessionManager
 from api.settings import Settings
+from api.web import install_web
 from graph.errors import TracegraphError, Unauthenticated
 
 log = logging.getLogger("tracegraph.api")
@@ -301,14 +303,15 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if context is not None:
                 taxii_collections.stop(context)
-            store.close()
+            (context.store if context is not None else store).close()  # a write may have reopened it
             app.state.audit_writer.close()  # everything queued reaches the disk
             app.state.checkpointer.close()  # and the head is signed
 
     app = FastAPI(title="tracegraph API", version="1", lifespan=lifespan, dependencies=[Depends(single_valued_query)],
                   description="Investigators' API over the tracegraph store: authenticated, role- and TLP-aware, "
                               "audited. Errors are application/problem+json (RFC 9457).")
-    install_security(app, settings)
+    app.state.sessions = SessionManager(install_security(app, settings), settings.api_session_idle_s,
+                                        settings.api_session_max_s)
     app.state.audit = AuditLog(audit_log_path(settings))
     key_dir = settings.key_dir or Path(settings.db).parent / "keys"  # as exports.evidence.service.EvidencePaths
     passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
@@ -316,6 +319,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.audit_writer = GroupCommitWriter(app.state.audit, on_written=app.state.checkpointer.written)
     _install_errors(app)
     app.include_router(system.router)
+    app.include_router(session.router)
+    app.include_router(workspace.router)
     app.include_router(firearms_match.router)  # before entities: /firearms/match is not a firearm key
     app.include_router(entities.router)
     app.include_router(analytics.router)
@@ -323,6 +328,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(compliance.router)
     app.include_router(taxii.router)
+    install_web(app)  # the workspace at / (issue 19)
     app.add_middleware(CredentialsMiddleware, failures=FailureCounter(settings.api_auth_failures_per_minute))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(AuditMiddleware, audit=app.state.audit_writer)  # outermost: sees every answer

@@ -35,11 +35,11 @@ from typing import Annotated, Any
 import jwt
 from fastapi import FastAPI, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
-from fastapi.security import APIKeyHeader, HTTPBasic, OAuth2
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPBasic, OAuth2
 
 from api.settings import Settings
 from exports.tlp import Clearance, Role, clearance, level
-from graph.errors import InvalidInput, NotFound, Unauthenticated
+from graph.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 
 TOKEN_URL = "/api/v1/oauth/token"  # noqa: S105 (a URL, not a secret)
 TOKEN_ISSUER = "tracegraph"  # noqa: S105 (the iss claim)
@@ -51,6 +51,9 @@ api_key_scheme = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error
 oauth2_scheme = OAuth2(flows=OAuthFlows(clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL)),
                        scheme_name="OAuth2", auto_error=False,
                        description="client credentials: client_id = key id, client_secret = key secret")
+session_scheme = APIKeyCookie(name="tg_session", scheme_name="Session", auto_error=False,
+                              description="the workspace's session cookie, set by POST /api/v1/session (unsafe "
+                                          "methods also need the X-CSRF-Token header; api/sessions.py)")
 basic_scheme = HTTPBasic(scheme_name="Basic", auto_error=False,
                          description="username = key id, password = key secret (TAXII clients)")
 
@@ -215,6 +218,11 @@ class Authenticator:
             handle.write(key)
         return key
 
+    @property
+    def signing_key(self) -> bytes:
+        """The HS256 key of bearer tokens and workspace session cookies (api/sessions.py)."""
+        return self._signing_key
+
     def issue_token(self, principal: Principal) -> str:
         now = int(time.time())
         claims = {"iss": TOKEN_ISSUER, "sub": principal.key_id, "iat": now, "exp": now + self.token_ttl_s,
@@ -281,6 +289,7 @@ async def current_principal(
     request: Request,
     _api_key: Annotated[str | None, Security(api_key_scheme)] = None,
     _bearer: Annotated[str | None, Security(oauth2_scheme)] = None,
+    _session: Annotated[str | None, Security(session_scheme)] = None,
 ) -> Principal:
     """FastAPI dependency: the authenticated caller, or 401 (problem+json with ``WWW-Authenticate``).
 
@@ -289,6 +298,8 @@ async def current_principal(
     Basic is declared by :data:`basic_scheme` on the routers (its own parser would answer a bare 401 itself).
     """
     state = request.scope.get("state") or {}
+    if isinstance(state.get("csrf_error"), Forbidden):  # a session cookie on an unsafe method without its token
+        raise state["csrf_error"]
     if isinstance(state.get("principal"), Principal):  # checked once already (api.limits.CredentialsMiddleware)
         return state["principal"]
     if isinstance(state.get("auth_error"), Unauthenticated):

@@ -56,6 +56,9 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "dealer": ("dealers", None),
     "firearms": ("firearms", "Damaged-serial matching, trace chains and serial batches."),
     "stolen": ("stolen", "Lost/stolen firearm reports checked against recoveries."),
+    "review": ("reviews", "Record a review decision on a straw-queue item (stored in the graph, audited); prints "
+                          "it as JSON."),
+    "reviews": ("reviews", "Straw-queue review decisions, newest first, one JSON object per line."),
     "watch": ("alerts", "Watchlists: persons, dealers, networks, firearms, serials, places, corridors."),
     "alerts": ("alerts", "Alerts raised by incremental analyses (newest first)."),
     "trace-requests": ("export", "Write the recoveries not yet traced as a ready-to-submit CSV of ATF Form 3312.1 "

@@ -238,11 +238,19 @@ class DealerTransparency(Out):
     withheld: list[str] = Field(default_factory=list)
 
 
+class YearTraces(Out):
+    year: int
+    traces: int = Field(description="recoveries of firearms this dealer sold, by recovery year")
+
+
 class DealerOut(Out):
     dealer: DealerNode
     inspections: list[InspectionOut]
     transparency: DealerTransparency | None = Field(
         None, description="the transparency profile: verified facts and labelled estimates")
+    traces_by_year: list[YearTraces] = Field(
+        default_factory=list, description="traces over time: recoveries of the dealer's guns per recovery year "
+                                          "(empty when recoveries are not released to the caller)")
 
 
 class NetworkOut(Out):
@@ -252,8 +260,25 @@ class NetworkOut(Out):
 
 # --- lists ---------------------------------------------------------------------------------------------------
 
+class LastReview(Out):
+    """The latest straw-queue review decision on a person (api/services/reviews.py)."""
+
+    decision: str = Field(description="reviewed | escalated | dismissed")
+    reason: str
+    by: str = Field(description="the name of the key that decided")
+    at: dt.datetime
+
+
+if TYPE_CHECKING:
+    StrawItem: TypeAlias = Out
+else:
+    StrawItem = create_model("StrawItem", __base__=PersonNode, __doc__="A person in the straw review queue.",
+                             last_review=(LastReview | None, Field(None, description="the latest review decision "
+                                                                   "(null: none yet, or not for this caller)")))
+
+
 class StrawPage(Out):
-    items: list[PersonNode]
+    items: list[StrawItem]
     total: int = Field(description="items matching the filters (before the release policy)")
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 

@@ -30,7 +30,7 @@ from algorithms.paths import PathIndex, path_index, path_projection
 from api.services.port import snapshot_ranked
 from api.services.ranking import Ranked
 from api.settings import Settings
-from graph.errors import StoreBusy
+from graph.errors import StoreBusy, TracegraphError
 from graph.schema import SCHEMA
 from graph.store import GraphStore
 
@@ -149,6 +149,8 @@ class Snapshot:
     chains: ChainIndex
     built_seconds: float
     counts: dict[str, int] = field(default_factory=dict)
+    #: Straw-queue review decisions by person (api/services/reviews.py), appended to when the API records one.
+    reviews: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Tables derived from this snapshot on first use (e.g. dealer estimates), dropped with it on rebuild.
     derived: dict[str, Any] = field(default_factory=dict)
     derived_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -215,7 +217,22 @@ def build_snapshot(store: GraphStore) -> Snapshot:
     )
     object.__setattr__(snapshot, "built_seconds", round(time.perf_counter() - started, 3))
     object.__setattr__(snapshot, "counts", {label: len(table) for label, table in nodes.items()})
+    object.__setattr__(snapshot, "reviews", _reviews(store))
     return snapshot
+
+
+def _reviews(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
+    """Review decisions by person (a store from before reviews existed has none)."""
+    from api.services.port import StorePort
+
+    try:
+        rows = StorePort(store).reviews()
+    except (TracegraphError, RuntimeError):
+        return {}
+    held: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        held[str(row["person_key"])].append(row)
+    return dict(held)
 
 
 class ApiContext:
