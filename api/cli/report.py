@@ -88,21 +88,28 @@ def register(app: typer.Typer) -> None:
             as_json: Annotated[bool, typer.Option("--json", help="list the files written as JSON")] = False,
             recipient: Recipient = None,
             purpose: Purpose = None,
+            chart: Annotated[list[Path] | None, typer.Option(
+                "--chart", help="a link chart exported from the workspace (SVG or PNG) to add to the report "
+                                "(repeat for several)")] = None,
     ) -> None:
         """Case report for one network (TLP:RED: personal data): members, timeline, map, purchases, recoveries.
 
         A case report is written to be handed over: --recipient and --purpose are required and recorded with the
-        SHA-256 of each file (`tracegraph disseminations`)."""
+        SHA-256 of each file (`tracegraph disseminations`). Each --chart is checked (PNG or SVG with nothing that
+        runs or fetches) and embedded after the map with its SHA-256."""
         from api.services.disseminations import required
+        from exports.reports.figures import read_figure
         from exports.reports.gather import case_report
         from exports.reports.render import render_case_html, write_report
 
         release = required(recipient, purpose, "a case report")
+        figures = [read_figure(path) for path in chart or []]
         conf = settings(ctx)
         with conf.open_store() as store:
             report = case_report(store, network_id)
         written = {"network_id": report.network_id, "members": len(report.members), "tlp": report.tlp,
-                   **write_report(render_case_html(report), out_dir, report.slug, pdf=pdf)}
+                   "charts": len(figures),
+                   **write_report(render_case_html(report, figures), out_dir, report.slug, pdf=pdf)}
         record_release(conf, [Path(written[k]) for k in ("html", "pdf") if k in written], recipient=release[0],
                purpose=release[1], channel="report case", tlp=report.tlp, objects=len(report.members),
                target=f"report:case:{report.network_id}")

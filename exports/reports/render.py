@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from exports.reports import svg
+from exports.reports.figures import Figure
 from exports.reports.geo import Point
 from exports.reports.models import CaseReport, CorridorReport, Provenance
 
@@ -129,7 +130,9 @@ def render_corridor_html(report: CorridorReport, table_rows: int = 60) -> str:
     return _environment().get_template("corridors.html.j2").render(**context)
 
 
-def render_case_html(report: CaseReport) -> str:
+def render_case_html(report: CaseReport, figures: list[Figure] | None = None) -> str:
+    """The case report's HTML; ``figures`` are link charts exported from the workspace (checked by
+    :mod:`exports.reports.figures`), shown after the map."""
     names = {m.person_key: m.name or m.person_key for m in report.members}
     lanes = [(m.person_key, names[m.person_key]) for m in report.members]
     purchases = [(p.person_key, p.firearm_key, p.purchase_date, f"{p.purchase_date}: {p.firearm} from "
@@ -171,6 +174,7 @@ def render_case_html(report: CaseReport) -> str:
                                         label=f"Timeline: {report.network_id}")),
         "map": _drawn(drawing), "bought": Counter(p.person_key for p in report.purchases),
         "recovered": Counter(r.purchaser_key for r in report.recoveries), "held": held,
+        "figures": list(figures or []),
     }
     return _environment().get_template("case.html.j2").render(**context)
 

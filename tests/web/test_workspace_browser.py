@@ -4,6 +4,10 @@ every view drawn with nothing fetched from another host and nothing the CSP refu
 
 from __future__ import annotations
 
+import hashlib
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +36,8 @@ def chart_count(page: Any, selector: str = "node") -> int:
     return count
 
 
-def test_investigator_searches_opens_expands_and_finds_a_path(demo_server: Server, new_tab: NewTab) -> None:
+def test_investigator_searches_opens_expands_and_finds_a_path(demo_server: Server, new_tab: NewTab,
+                                                              tmp_path: Path) -> None:
     person = top_person(demo_server)
     tab = new_tab(demo_server)
     page = tab.page
@@ -97,6 +102,25 @@ def test_investigator_searches_opens_expands_and_finds_a_path(demo_server: Serve
         page.click("button.export-png")
     assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert violations(tab) == []
+
+    # ... added to a network's case report, as they were exported (each with its SHA-256), printed to PDF too
+    charts = [Path(svg.value.path()), Path(png.value.path())]
+    network = api(demo_server, "/networks?limit=1")["items"][0]["network_id"]
+    out = tmp_path / "case"
+    done = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "--db", str(demo_server.db),
+                           "report", "case", network, "--out", str(out), "--json", "--recipient", "County DA",
+                           "--purpose", "case 24-117", *(a for c in charts for a in ("--chart", str(c)))],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    written = json.loads(done.stdout.strip().splitlines()[-1])
+    assert written["reports"][0]["charts"] == 2
+    html = next(Path(f) for f in written["files"] if f.endswith(".html")).read_text(encoding="utf-8")
+    assert html.count('class="figure wide link-chart"') == 2
+    assert 'src="data:image/svg+xml;base64,' in html and 'src="data:image/png;base64,' in html
+    for chart in charts:
+        assert hashlib.sha256(chart.read_bytes()).hexdigest() in html
+    pdf = next(Path(f) for f in written["files"] if f.endswith(".pdf"))
+    assert pdf.read_bytes()[:5] == b"%PDF-"
 
 
 def test_partner_sees_pseudonyms_never_names(demo_server: Server, new_tab: NewTab) -> None:
