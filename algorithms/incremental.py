@@ -272,13 +272,14 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         joins = pd.DataFrame(columns=["person_key", "network_id"])
     has_traces = len(t.sold) > 0 and len(t.recovered) > 0
     new_traces = bool(traces) and has_traces
-    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t)) if new_traces else None
+    found_batches = timed("batches", lambda: [b for b in serial_batches.batches(t)
+                                              if b.score >= serial_batches.SIGNIFICANT]) if new_traces else None
+    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or ())) \
+        if new_traces else None
     corridors: dict[str, Corridors] = timed("corridors_traces", lambda: full._trace_corridors(t)) \
         if new_traces else {}
     hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
         columns=["location_key", "pagerank", "betweenness"])
-    found_batches = timed("batches", lambda: [b for b in serial_batches.batches(t)
-                                              if b.score >= serial_batches.SIGNIFICANT]) if new_traces else None
 
     identity = json.dumps({"base": base_run, "inputs": sorted(runs)}, sort_keys=True)
     run_id = "analysis-inc-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
