@@ -9,8 +9,9 @@ state's counts): the incremental run then says so and runs the full analysis ins
 What is recomputed, and how it equals a full re-analysis
 --------------------------------------------------------
 * **Straw scores** (exact). A person's indicators depend on their own purchases and recoveries and on the groups
-  they share with others (a dealer-day, an address, a possessor, a NIBIN lead, a supply line, a recovery city):
-  the persons on new rows (the *seeds*), plus everyone sharing a group with a seed that could now tie them, are
+  they share with others (a dealer-day, an address, a possessor, a NIBIN lead, a supply line, a recovery city,
+  a corridor, a dealer's multiple-sale counter): the persons on new rows (the *seeds*), plus everyone sharing a
+  group with a seed that could now tie them, are
   the persons whose points can change; they and everyone tied to them are the persons whose score (points plus
   propagation) can change. Their features are computed by the same code as the full run
   (:func:`algorithms.straw_features.compute`) on the analysis tables restricted to them and every member of
@@ -53,7 +54,8 @@ from loaders.domain.names import normalise_addresses
 #: tables) changes facts shared by many scores and makes the run a full one.
 INCREMENTAL_KINDS = frozenset({"traces", "multiple-sales", "nibin", "stolen"})
 #: group kinds of :func:`algorithms.straw_features._pairs` and the largest group that still ties its members
-GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": 10, "rt": 6, "nb": 2, "pp": 2}
+GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": 10, "rt": 6, "nb": 2, "pp": 2,
+                "co": straw_features.MAX_WINDOW_GROUP, "sc": straw_features.MAX_WINDOW_GROUP}
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,13 @@ class Groups:
         frames.append(pd.DataFrame({"person_key": line["person_key"],
                                     "group": "sl|" + line["dealer_key"].astype(str) + "|" + city.reindex(line.index)}))
         frames.append(pd.DataFrame({"person_key": quick["person_key"], "group": "rt|" + city}))
+        # corridors (source state -> city) and multiple-sale counters (a dealer): the window ties' whole groups,
+        # since who else is in a window sets every pair's specificity there
+        frames.append(pd.DataFrame({"person_key": line["person_key"],
+                                    "group": "co|" + line["premise_state"].fillna("?") + ">"
+                                    + city.reindex(line.index)}))
+        ms = events.dropna(subset=["report_id", "dealer_key", "purchase_date"])
+        frames.append(pd.DataFrame({"person_key": ms["person_key"], "group": "sc|" + ms["dealer_key"].astype(str)}))
         # shared addresses: normalised once per run, as the full run's _pairs does (per call it dominated)
         persons = t.persons
         norm = normalise_addresses(persons["street"].fillna(""), persons["city"].fillna(""),

@@ -208,8 +208,11 @@ TOGETHER_DAYS = 30
 CORRIDOR_WINDOW_DAYS = 730
 #: Multiple-sale reports at one dealer count as the same counter within this many days.
 COUNTER_WINDOW_DAYS = 180
-#: A window group of more persons than this says nothing about any one pair (a busy corridor, a big dealer).
+#: A window of more persons than this says nothing about any one pair (a busy corridor, a big dealer's season)...
 MAX_WINDOW_PERSONS = 20
+#: ... nor does a group of more persons than this in all (a national corridor such as Georgia -> New York City):
+#: such groups are left out whole, as the other ties' busy groups are (and the incremental run can tell).
+MAX_WINDOW_GROUP = 40
 
 
 def _quick_recovery_ties(recovered: pd.DataFrame) -> list[pd.DataFrame]:
@@ -257,13 +260,14 @@ def _counter_ties(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _window_pairs(frame: pd.DataFrame, group: str, day: str, days: int, kind: str, weight: float, *,
-                  max_persons: int = MAX_WINDOW_PERSONS) -> pd.DataFrame:
+                  max_persons: int = MAX_WINDOW_PERSONS, max_group: int = MAX_WINDOW_GROUP) -> pd.DataFrame:
     """Pairs of persons in one group whose first ``day`` in it lie within ``days`` of each other, each with
     ``specificity`` ``1 / (n - 1)``, ``n`` the most persons of the group within ``days`` of either of them;
-    pairs whose ``n`` exceeds ``max_persons`` are left out. A sliding window over the sorted days: linear in
-    the rows plus the pairs, so a national table does not pair every purchaser of a busy group."""
+    pairs whose ``n`` exceeds ``max_persons`` are left out, and groups of more than ``max_group`` persons in all.
+    A sliding window over the sorted days: linear in the rows plus the pairs."""
     columns = ["a", "b", "kind", "weight", "specificity"]
     first = frame.dropna().groupby(["person_key", group], sort=False)[day].min().reset_index()
+    first = first[first.groupby(group)["person_key"].transform("size") <= max_group]
     if len(first) < 2:
         return pd.DataFrame(columns=columns)
     first = first.sort_values([group, day], kind="stable").reset_index(drop=True)
