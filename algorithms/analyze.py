@@ -202,7 +202,7 @@ def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolutio
               gds_store: GraphStore | None = None) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     if "specificity" not in pairs.columns:
         pairs = pairs.assign(specificity=1.0)
-    # a tie counts by its specificity (1 for a pair alone; 1 / (n - 1) for one of n persons in a window group)
+    # a tie counts by its specificity (1 for a pair alone, less among many: straw_features.specificity)
     layers = {layer: pairs.loc[pairs["kind"] == kind, ["a", "b", "specificity"]].rename(
         columns={"a": "person_a", "b": "person_b", "specificity": "count"}) for kind, layer in NETWORK_LAYERS.items()}
     projection = person_projection({name: frame for name, frame in layers.items() if len(frame)})

@@ -54,7 +54,7 @@ from loaders.domain.names import normalise_addresses
 #: tables) changes facts shared by many scores and makes the run a full one.
 INCREMENTAL_KINDS = frozenset({"traces", "multiple-sales", "nibin", "stolen"})
 #: group kinds of :func:`algorithms.straw_features._pairs` and the largest group that still ties its members
-GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": 10, "rt": 6, "nb": 2, "pp": 2,
+GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": straw_features.MAX_WINDOW_GROUP, "rt": 6, "nb": 2, "pp": 2,
                 "co": straw_features.MAX_WINDOW_GROUP, "sc": straw_features.MAX_WINDOW_GROUP}
 
 

@@ -103,6 +103,6 @@ def test_multiple_sale_buyers_at_one_counter_are_tied_by_how_crowded_the_season_
     multiple-sale reports at GA1; the collector's reports there are years apart from theirs."""
     pairs = straw_features.compute(load_tables(world_store)).pairs
     counter = pairs[pairs["kind"] == "same_counter"].set_index(["a", "b"])["specificity"]
-    assert counter[("partner", "straw")] == 0.5  # three buyers in that season: 1 / (3 - 1)
-    assert counter[("lonely", "straw")] == 0.5
+    assert counter[("partner", "straw")] == pytest.approx(0.91, abs=0.01)  # three buyers that season: 1 / ln 3
+    assert counter[("lonely", "straw")] == pytest.approx(0.91, abs=0.01)
     assert not [p for p in counter.index if "collector" in p]
