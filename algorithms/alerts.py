@@ -34,45 +34,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from algorithms import watchlist
 from algorithms.incremental import IncrementalResult, analyze_incremental
 from algorithms.incremental import write_back as incremental_write_back
 from algorithms.networks import SUSPECT_SCORE
-from graph.errors import InvalidInput
+from algorithms.watchlist import MIN_FRAGMENT, WATCH_KINDS, normalise_watch, watch_id, watch_rows  # noqa: F401 (the watch API the CLI and tests use)
 from graph.store import GraphStore
 
-WATCH_KINDS = ("person", "dealer", "network", "firearm", "serial", "place", "corridor")
 SHORT_TTC_DAYS = 1095
-MIN_FRAGMENT = 3
 COLUMNS = ["alert_id", "rule", "reason", "subject_label", "subject_key", "watch_id", "evidence", "traces"]
 _SERIAL = re.compile(r"[^0-9A-Z*?]")
-
-
-def watch_id(kind: str, value: str) -> str:
-    return "watch-" + hashlib.sha256(f"{kind}\x1f{value}".encode()).hexdigest()[:16]
-
-
-def normalise_watch(kind: str, value: str) -> str:
-    """The stored form of a watch value; bad values raise :class:`InvalidInput` with one clear line."""
-    if kind not in WATCH_KINDS:
-        raise InvalidInput(f"unknown watch kind {kind!r}: use one of {', '.join(WATCH_KINDS)}")
-    text = value.strip()
-    if not text:
-        raise InvalidInput("a watch needs a value")
-    if kind == "serial":
-        text = _SERIAL.sub("", text.upper())
-        if len(text.replace("*", "").replace("?", "")) < MIN_FRAGMENT:
-            raise InvalidInput(f"a serial pattern needs at least {MIN_FRAGMENT} characters besides * and ?")
-    if kind == "place" and not re.fullmatch(r"(state:US-[A-Z]{2}|city:US-[A-Z]{2}:.+|country:[A-Z]{2})", text):
-        raise InvalidInput("a place is a location key: state:US-NY, city:US-NY:NEW YORK or country:MX")
-    if kind == "corridor" and not re.fullmatch(r"state:US-[A-Z]{2}>(state:US-[A-Z]{2}|country:[A-Z]{2})", text):
-        raise InvalidInput("a corridor is 'state:US-GA>state:US-NY' (source>destination)")
-    return text
-
-
-def watch_rows(kind: str, value: str, *, note: str | None = None, created_by: str = "cli") -> dict[str, Any]:
-    value = normalise_watch(kind, value)
-    return {"watch_id": watch_id(kind, value), "kind": kind, "value": value, "note": note,
-            "created_by": created_by, "created_at": datetime.now(UTC).replace(tzinfo=None), "active": True}
 
 
 def serial_matches(pattern: str, serial: str | None) -> bool:
@@ -85,8 +56,9 @@ def serial_matches(pattern: str, serial: str | None) -> bool:
 
 
 def active_watches(store: GraphStore) -> pd.DataFrame:
-    table = store.node_table("Watch", ("kind", "value", "active")).to_pandas()
-    return table[table["active"].fillna(False).astype(bool)].rename(columns={"key": "watch_id"})
+    """Active watches, requests still waiting in the journal included (:mod:`algorithms.watchlist`)."""
+    table = watchlist.current(store)
+    return table[table["active"].fillna(False).astype(bool)]
 
 
 def _alert(rule: str, label: str, key: str, watch: str | None, evidence: dict[str, Any], reason: str,
@@ -273,6 +245,7 @@ def analyze_and_alert(store: GraphStore, *, deliver: bool = False,
                       progress: Callable[[str], None] | None = None) -> tuple[IncrementalResult, int]:
     """The daily step: incremental analysis, alerts evaluated against the store before it changes, the
     write-back, then the new alerts recorded (``pending`` delivery when a webhook is configured)."""
+    watchlist.apply_pending(store)
     result = analyze_incremental(store, progress=progress)
     raised = evaluate(store, result)
     incremental_write_back(store, result)

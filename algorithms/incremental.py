@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
@@ -90,6 +92,21 @@ class IncrementalResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def isin(column: pd.Series, values: object) -> np.ndarray:
+    """``column.isin(values)`` as a numpy mask, hashed in Arrow: pandas' own ``isin`` on Arrow-backed strings
+    builds a Python scalar per value, which dominated the incremental run when the value sets are persons."""
+    items = values if isinstance(values, (list, np.ndarray, pd.Index, pd.Series)) else list(values)  # type: ignore[call-overload]
+    if len(column) == 0 or len(items) == 0:
+        return np.zeros(len(column), dtype=bool)
+    array = pa.array(column, from_pandas=True)
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return column.isin(items).to_numpy(dtype=bool)
+    value_set = pa.array(pd.Series(items, dtype=object).dropna().astype(str).to_numpy(dtype=object),
+                         type=array.type)
+    return np.asarray(pc.is_in(array, value_set=value_set).fill_null(False).to_numpy(zero_copy_only=False),
+                      dtype=bool)
+
+
 class NeedsFullAnalysis(InvalidInput):
     """The store's state calls for a full analysis (no earlier one, or new inputs an increment cannot take)."""
 
@@ -108,7 +125,7 @@ def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
         raise NeedsFullAnalysis("no analysis in this store yet: run a full `tracegraph analyze` first")
     seen = set(json.loads(latest["input_runs"] or "[]"))
     runs = store.node_table("LoadRun", ("kind",)).to_pandas()
-    fresh = runs[~runs["key"].isin(seen)].sort_values("key")
+    fresh = runs[~isin(runs["key"], seen)].sort_values("key")
     kinds = dict(zip(fresh["key"], fresh["kind"], strict=True))
     other = sorted({k for k in kinds.values() if k not in INCREMENTAL_KINDS})
     if other:
@@ -121,7 +138,7 @@ def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
 
 def _new_keys(store: GraphStore, label: str, runs: set[str]) -> set[str]:
     table = store.node_table(label, ("load_run_id",)).to_pandas()
-    return set(table.loc[table["load_run_id"].isin(runs), "key"])
+    return set(table.loc[isin(table["load_run_id"], runs), "key"])
 
 
 def _seeds(store: GraphStore, t: AnalysisTables, runs: set[str]) -> tuple[set[str], set[str], set[str]]:
@@ -130,14 +147,14 @@ def _seeds(store: GraphStore, t: AnalysisTables, runs: set[str]) -> tuple[set[st
     traces = _new_keys(store, "Recovery", runs)
     guns = _new_keys(store, "Firearm", runs)
     leads = store.edge_list("NIBIN_LINK", "Recovery", "Recovery", ("load_run_id",)).to_pandas()
-    leads = leads[leads["load_run_id"].isin(runs)]
+    leads = leads[isin(leads["load_run_id"], runs)]
     reports = _new_keys(store, "TheftReport", runs)
     linked = set(leads["src"]) | set(leads["dst"]) | traces
-    guns |= set(t.recovered.loc[t.recovered["dst"].isin(linked), "src"])
-    guns |= set(t.stolen.loc[t.stolen["dst"].isin(reports), "src"])
-    recs = set(t.recovered.loc[t.recovered["src"].isin(guns), "dst"]) | linked
-    persons |= set(t.purchases.loc[t.purchases["dst"].isin(guns), "src"])
-    persons |= set(t.possessed.loc[t.possessed["src"].isin(recs), "dst"])
+    guns |= set(t.recovered.loc[isin(t.recovered["dst"], linked), "src"])
+    guns |= set(t.stolen.loc[isin(t.stolen["dst"], reports), "src"])
+    recs = set(t.recovered.loc[isin(t.recovered["src"], guns), "dst"]) | linked
+    persons |= set(t.purchases.loc[isin(t.purchases["dst"], guns), "src"])
+    persons |= set(t.possessed.loc[isin(t.possessed["src"], recs), "dst"])
     return persons, traces, guns
 
 
@@ -187,28 +204,36 @@ class Groups:
                                     + pd.Series(norm["zip"][keep]).astype(str)}))
         self.members = pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
         self.members["limit"] = self.members["group"].str[:2].map(GROUP_LIMITS).astype(int)
+        # integer codes, so each neighbourhood step is a few numpy passes (membership rows are unique per
+        # person and group, so a group's size is its row count)
+        codes, persons_seen = pd.factorize(self.members["person_key"], use_na_sentinel=False)
+        self._person_of, self._persons = codes, pd.Series(persons_seen)
+        self._group_of, groups_seen = pd.factorize(self.members["group"], use_na_sentinel=False)
+        self._limits = np.zeros(len(groups_seen), dtype=np.int64)
+        self._limits[self._group_of] = self.members["limit"].to_numpy()
+
+    def _persons_mask(self, of: set[str]) -> np.ndarray:
+        return isin(self._persons, of)
 
     def mates(self, of: set[str], *, tying: bool, exclude: set[str] | None = None) -> set[str]:
         """Persons sharing a group with ``of``. ``tying``: only groups small enough to tie their members (counting
         members outside ``exclude``, the persons whose membership may be new: a group that was already too big
         stays too big)."""
-        members = self.members
-        groups = members.loc[members["person_key"].isin(of), "group"].unique()
-        inside = members[members["group"].isin(groups)]
+        groups = np.zeros(len(self._limits), dtype=bool)
+        groups[self._group_of[self._persons_mask(of)[self._person_of]]] = True
+        inside = groups[self._group_of]
         if tying:
-            counted = inside if exclude is None else inside[~inside["person_key"].isin(exclude)]
-            sizes = counted.groupby("group")["person_key"].nunique()
-            limits = inside.groupby("group")["limit"].first()
-            small = limits.index[sizes.reindex(limits.index).fillna(0).to_numpy() <= limits.to_numpy()]
-            inside = inside[inside["group"].isin(small)]
-        return set(of) | set(inside["person_key"])
+            counted = inside if exclude is None else inside & ~self._persons_mask(exclude)[self._person_of]
+            sizes = np.bincount(self._group_of[counted], minlength=len(self._limits))
+            inside &= (sizes <= self._limits)[self._group_of]
+        return set(of) | set(self._persons.to_numpy()[np.unique(self._person_of[inside])])
 
 
 def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
     """One row per (new recovery, purchaser): trace_id, firearm_key, serial_normalized, dealer_key,
     dealer_state, recovery_state, recovery_city, recovery_date, time_to_crime_days, purchaser_key,
     possessor_key, sale_id, stolen_report_id and reported_date (the earliest lost/stolen report)."""
-    rec = t.recovered[t.recovered["dst"].isin(traces)].rename(columns={"src": "firearm_key", "dst": "trace_id"})
+    rec = t.recovered[isin(t.recovered["dst"], traces)].rename(columns={"src": "firearm_key", "dst": "trace_id"})
     rec = rec.merge(t.recoveries.rename(columns={"key": "trace_id"})[
         ["trace_id", "recovery_state", "recovery_city", "recovery_date", "time_to_crime_days"]], on="trace_id")
     rec = rec.merge(t.firearms.rename(columns={"key": "firearm_key"})[["firearm_key", "serial_normalized"]],
@@ -230,19 +255,19 @@ def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
 
 def restrict(t: AnalysisTables, persons: set[str]) -> AnalysisTables:
     """The analysis tables cut down to the rows the straw features of ``persons`` read."""
-    purchases = t.purchases[t.purchases["src"].isin(persons)]
+    purchases = t.purchases[isin(t.purchases["src"], persons)]
     guns = set(purchases["dst"])
-    recovered = t.recovered[t.recovered["src"].isin(guns)]
-    possessed_here = t.possessed[t.possessed["dst"].isin(persons)]
+    recovered = t.recovered[isin(t.recovered["src"], guns)]
+    possessed_here = t.possessed[isin(t.possessed["dst"], persons)]
     recs = set(recovered["dst"]) | set(possessed_here["src"])
     return AnalysisTables(
-        persons=t.persons[t.persons["key"].isin(persons)], purchases=purchases,
-        firearms=t.firearms[t.firearms["key"].isin(guns)], sold=t.sold[t.sold["dst"].isin(guns)],
-        recovered=recovered, recoveries=t.recoveries[t.recoveries["key"].isin(recs)],
-        possessed=t.possessed[t.possessed["src"].isin(recs) | t.possessed["dst"].isin(persons)],
-        dealers=t.dealers, lives_at=t.lives_at[t.lives_at["src"].isin(persons)],
-        nibin=t.nibin[t.nibin["src"].isin(recs) | t.nibin["dst"].isin(recs)], locations=t.locations,
-        state_flows=t.state_flows.iloc[0:0], stolen=t.stolen[t.stolen["src"].isin(guns)])
+        persons=t.persons[isin(t.persons["key"], persons)], purchases=purchases,
+        firearms=t.firearms[isin(t.firearms["key"], guns)], sold=t.sold[isin(t.sold["dst"], guns)],
+        recovered=recovered, recoveries=t.recoveries[isin(t.recoveries["key"], recs)],
+        possessed=t.possessed[isin(t.possessed["src"], recs) | isin(t.possessed["dst"], persons)],
+        dealers=t.dealers, lives_at=t.lives_at[isin(t.lives_at["src"], persons)],
+        nibin=t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)], locations=t.locations,
+        state_flows=t.state_flows.iloc[0:0], stolen=t.stolen[isin(t.stolen["src"], guns)])
 
 
 # --- the run ----------------------------------------------------------------------------------------------------
@@ -323,7 +348,7 @@ def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored:
     exact = mine.index.intersection(pd.Index(sorted(rescored)))
     points = pd.concat([points.drop(index=points.index.intersection(exact)), mine.loc[exact, "points"]])
     # propagation from every tied person's points: computed ones for the changed, stored ones for the rest
-    pairs = features.pairs[features.pairs["a"].isin(rescored) | features.pairs["b"].isin(rescored)]
+    pairs = features.pairs[isin(features.pairs["a"], rescored) | isin(features.pairs["b"], rescored)]
     network = straw._propagate(points, pairs).reindex(exact).fillna(0.0)
     propagation = np.minimum(straw.PROPAGATION_WEIGHT * network, straw.PROPAGATION_CAP)
     base = mine.loc[exact, "points"]
@@ -358,7 +383,7 @@ def _network_joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) ->
     current = _membership(store)
     sizes = current.dropna().value_counts()
     ties = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
-    ties = ties[ties["a"].isin(changed) & ~ties["a"].map(current).notna().to_numpy()]
+    ties = ties[isin(ties["a"], changed) & ~ties["a"].map(current).notna().to_numpy()]
     if ties.empty:
         return pd.DataFrame(columns=["person_key", "network_id"])
     ties = ties.assign(weight=ties["kind"].map(weights).fillna(1.0), network=ties["b"].map(current))
@@ -370,7 +395,7 @@ def _network_joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) ->
             rows.append((person, network))
             sizes[network] = sizes.get(network, 0) + 1
     joined = {p for p, _ in rows}
-    loose = ties[ties["network"].isna() & ~ties["a"].isin(joined) & ~ties["b"].isin(joined)
+    loose = ties[ties["network"].isna() & ~isin(ties["a"], joined) & ~isin(ties["b"], joined)
                  & ~ties["b"].map(current).notna().to_numpy()]
     if len(loose):
         import igraph as ig
@@ -409,7 +434,7 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         analysis_run_id=run)
     if len(people):
         store.upsert_nodes("Person", people)
-    moved = result.rank_changes[~result.rank_changes["person_key"].isin(people["person_key"])]
+    moved = result.rank_changes[~isin(result.rank_changes["person_key"], people["person_key"])]
     if len(moved):
         store.upsert_nodes("Person", moved.rename(columns={"rank": "straw_rank"}).astype({"straw_rank": "int64"}))
     if len(result.joins):
@@ -452,7 +477,7 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
 
 def _write_joins(store: GraphStore, joins: pd.DataFrame, run: str) -> None:
     existing = set(store.node_table("Network").column("key").to_pylist())
-    fresh = joins[~joins["network_id"].isin(existing)]
+    fresh = joins[~isin(joins["network_id"], existing)]
     if len(fresh):
         sizes = fresh.groupby("network_id").size()
         store.upsert_nodes("Network", pd.DataFrame({

@@ -286,6 +286,7 @@ def apply(store: GraphStore, as_of: dt.date, policy: Policy | None = None) -> Re
     if done.subjects:
         store.query("retention_lapse_subjects", {"keys": done.subjects})
     if done.persons:
+        store.query("retention_delete_reviews", {"keys": done.persons})  # review reasons may name them
         store.query("retention_delete_persons", {"keys": done.persons})
     changed = bool(len(sales) or done.subjects or done.persons)
     row: dict[str, Any] = {"policy_id": POLICY_ID, "last_applied_as_of": as_of}

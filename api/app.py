@@ -32,9 +32,10 @@ from api import taxii, taxii_collections
 from api.audit import AuditLog, GroupCommitWriter
 from api.audit_checkpoints import Checkpointer, signer_for
 from api.limits import BodyLimitMiddleware, CredentialsMiddleware, FailureCounter
-from api.routers import alerts, analytics, entities, exports, firearms_match, system
+from api.routers import alerts, analytics, compliance, entities, exports, firearms_match, session, system, workspace
 from api.security import WWW_AUTHENTICATE, KeyFile, Principal, declared_basic, install_security
 from api.services.snapshot import ApiContext
+from api.sessions import SessionManager
 from api.settings import Settings
 from graph.errors import TracegraphError, Unauthenticated
 
@@ -46,7 +47,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 ANONYMOUS_TARGET_LIMIT = 256  # characters of a target an unauthenticated caller can put in the log
 TARGET_LIMIT = 1024
 _PATH_PARAM_KIND = {"firearm_key": "firearm", "person_key": "person", "dealer_key": "dealer",
-                    "network_id": "network"}
+                    "network_id": "network", "watch_id": "watch"}
 
 
 def audit_log_path(settings: Settings) -> Path:
@@ -73,17 +74,38 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         status = 500
+        body: list[bytes] | None = None  # a partner's answer, kept to count what was released
 
         async def record_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, body
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                if status < 400 and _partner(scope) is not None:
+                    body = []
+            elif message["type"] == "http.response.body" and body is not None:
+                body.append(message.get("body", b""))
             await send(message)
 
         try:
             await self.app(scope, receive, record_status)
         finally:
-            self.audit.submit(**self.entry(scope, status))  # queued: one fsync per batch of requests
+            entry = self.entry(scope, status)
+            self.audit.submit(**entry)  # queued: one fsync per batch of requests
+            partner = _partner(scope)
+            if body is not None and partner is not None and _releases(scope, entry["action"]):
+                # a release outside the agency (28 CFR 23.20(g))
+                self.audit.submit(**self.dissemination(scope, partner, entry["action"], b"".join(body)))
+
+    @staticmethod
+    def dissemination(scope: Scope, partner: Principal, route: str, body: bytes) -> dict[str, Any]:
+        """The record of what a partner key was given: set by the handler (``state["released"]``: TLP and
+        object count) or read from the answer."""
+        from api.services.disseminations import api_entry, count_objects
+
+        released = (scope.get("state") or {}).get("released") or {}
+        objects = released["objects"] if "objects" in released else count_objects(body)
+        return api_entry(key_id=partner.key_id, recipient=partner.name, purpose=partner.purpose, route=route,
+                         tlp=released.get("tlp") or partner.clearance.ceiling, objects=objects)
 
     @staticmethod
     def entry(scope: Scope, status: int) -> dict[str, Any]:
@@ -93,6 +115,7 @@ class AuditMiddleware:
         params = scope.get("path_params") or {}
         targets = [f"{_PATH_PARAM_KIND[name]}:{value}" for name, value in params.items()
                    if name in _PATH_PARAM_KIND]
+        targets += [str(t) for t in (scope.get("state") or {}).get("audit_targets", ())]  # set by a handler
         if template == "/api/v1/paths":  # references only, never free text from the query string
             from urllib.parse import parse_qs
 
@@ -104,6 +127,23 @@ class AuditMiddleware:
         return {"actor": principal.key_id if isinstance(principal, Principal) else "anonymous",
                 "action": audit_text(f"{scope.get('method', '')} {template}", ANONYMOUS_TARGET_LIMIT),
                 "target": target, "outcome": outcome, "details": {"status": status, "surface": "api"}}
+
+
+def _partner(scope: Scope) -> Principal | None:
+    principal = (scope.get("state") or {}).get("principal")
+    return principal if isinstance(principal, Principal) and principal.role == "partner" else None
+
+
+_NOT_RELEASES = frozenset({"/api/v1/oauth/token", "/api/v1/health", "(no route)"})
+
+
+def _releases(scope: Scope, action: str) -> bool:
+    """Does this answer carry the agency's data? Every API read does (not a token or the health figures); on
+    TAXII, the routes that serve objects say so themselves (``state["released"]``), discovery does not."""
+    route = action.split(" ", 1)[-1]
+    if route in _NOT_RELEASES:
+        return False
+    return not taxii.is_taxii(route) or "released" in (scope.get("state") or {})
 
 
 def audit_text(text: str, limit: int) -> str:
@@ -262,14 +302,15 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if context is not None:
                 taxii_collections.stop(context)
-            store.close()
+            (context.store if context is not None else store).close()  # a write may have reopened it
             app.state.audit_writer.close()  # everything queued reaches the disk
             app.state.checkpointer.close()  # and the head is signed
 
     app = FastAPI(title="tracegraph API", version="1", lifespan=lifespan, dependencies=[Depends(single_valued_query)],
                   description="Investigators' API over the tracegraph store: authenticated, role- and TLP-aware, "
                               "audited. Errors are application/problem+json (RFC 9457).")
-    install_security(app, settings)
+    app.state.sessions = SessionManager(install_security(app, settings), settings.api_session_idle_s,
+                                        settings.api_session_max_s)
     app.state.audit = AuditLog(audit_log_path(settings))
     key_dir = settings.key_dir or Path(settings.db).parent / "keys"  # as exports.evidence.service.EvidencePaths
     passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
@@ -277,11 +318,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.audit_writer = GroupCommitWriter(app.state.audit, on_written=app.state.checkpointer.written)
     _install_errors(app)
     app.include_router(system.router)
+    app.include_router(session.router)
+    app.include_router(workspace.router)
     app.include_router(firearms_match.router)  # before entities: /firearms/match is not a firearm key
     app.include_router(entities.router)
     app.include_router(analytics.router)
     app.include_router(alerts.router)
     app.include_router(exports.router)
+    app.include_router(compliance.router)
     app.include_router(taxii.router)
     app.add_middleware(CredentialsMiddleware, failures=FailureCounter(settings.api_auth_failures_per_minute))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)

@@ -25,12 +25,14 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.security import TOKEN_URL
-from graph.errors import Unauthenticated
+from api.sessions import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, SessionManager, cookie_header, session_cookie
+from graph.errors import Forbidden, Unauthenticated
 
 PROBLEM_JSON = b"application/problem+json"
 MAX_BODY_BYTES = 1 << 20
 AUTH_FAILURES_PER_MINUTE = 20
 _TRACKED_CLIENTS = 10_000
+SESSION_URL = "/api/v1/session"
 
 
 async def send_problem(send: Send, status: int, title: str, detail: str, instance: str,
@@ -131,7 +133,9 @@ class CredentialsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        presented = presents_credentials(scope) or scope.get("path") == TOKEN_URL
+        presented = presents_credentials(scope) or scope.get("path") == TOKEN_URL or (
+            scope.get("path") == SESSION_URL and scope.get("method") == "POST")  # sign-in guesses count too
+        refresh: bytes | None = None
         if presents_credentials(scope):
             authenticator: Any = scope["app"].state.authenticator
             state = scope.setdefault("state", {})
@@ -139,10 +143,16 @@ class CredentialsMiddleware:
                 state["principal"] = authenticator.from_request(Request(scope))
             except Unauthenticated as exc:
                 state["auth_error"] = exc  # the route's dependency answers 401 with it
+        elif (cookie := session_cookie(scope.get("headers") or [])) is not None:
+            refresh = self._session(scope, cookie)
         refused = False
 
         async def counted(message: Message) -> None:
             nonlocal refused
+            if message["type"] == "http.response.start" and refresh is not None:
+                headers = list(message.get("headers") or [])
+                if not any(k == b"set-cookie" and v.startswith(SESSION_COOKIE.encode() + b"=") for k, v in headers):
+                    message = {**message, "headers": [*headers, (b"set-cookie", refresh)]}
             if message["type"] == "http.response.start" and message["status"] == 401 and presented:
                 wait = self.failures.fail(str((scope.get("client") or ("unknown", 0))[0]))
                 if wait is not None:
@@ -157,3 +167,28 @@ class CredentialsMiddleware:
             await send(message)
 
         await self.app(scope, receive, counted)
+
+    @staticmethod
+    def _session(scope: Scope, cookie: str) -> bytes | None:
+        """Authenticate by the workspace session cookie (api/sessions.py); the refreshed cookie, if one is due."""
+        sessions: SessionManager = scope["app"].state.sessions
+        state = scope.setdefault("state", {})
+        try:
+            session = sessions.from_cookie(cookie)
+        except Unauthenticated as exc:
+            state["auth_error"] = exc
+            return None
+        state["principal"] = session.principal
+        state["session"] = session
+        if scope.get("method") not in SAFE_METHODS:
+            header = dict(scope.get("headers") or []).get(CSRF_HEADER.encode())
+            if not sessions.csrf_ok(session, header.decode("latin-1") if header is not None else None):
+                state["csrf_error"] = Forbidden("a request signed in by the session cookie must send the session's "
+                                                "X-CSRF-Token header on POST, PUT, PATCH and DELETE")
+                return None
+        fresh = sessions.refreshed(session)
+        if fresh is None:
+            return None
+        renewed, token = fresh
+        return cookie_header(token, renewed.expires_at - renewed.issued_at,
+                             secure=scope.get("scheme") == "https").encode("latin-1")

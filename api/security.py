@@ -35,11 +35,11 @@ from typing import Annotated, Any
 import jwt
 from fastapi import FastAPI, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
-from fastapi.security import APIKeyHeader, HTTPBasic, OAuth2
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPBasic, OAuth2
 
 from api.settings import Settings
 from exports.tlp import Clearance, Role, clearance, level
-from graph.errors import InvalidInput, NotFound, Unauthenticated
+from graph.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 
 TOKEN_URL = "/api/v1/oauth/token"  # noqa: S105 (a URL, not a secret)
 TOKEN_ISSUER = "tracegraph"  # noqa: S105 (the iss claim)
@@ -51,6 +51,9 @@ api_key_scheme = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error
 oauth2_scheme = OAuth2(flows=OAuthFlows(clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL)),
                        scheme_name="OAuth2", auto_error=False,
                        description="client credentials: client_id = key id, client_secret = key secret")
+session_scheme = APIKeyCookie(name="tg_session", scheme_name="Session", auto_error=False,
+                              description="the workspace's session cookie, set by POST /api/v1/session (unsafe "
+                                          "methods also need the X-CSRF-Token header; api/sessions.py)")
 basic_scheme = HTTPBasic(scheme_name="Basic", auto_error=False,
                          description="username = key id, password = key secret (TAXII clients)")
 
@@ -64,6 +67,7 @@ class Principal:
     role: Role
     clearance: Clearance
     pseudonym_salt: str = ""
+    purpose: str = ""  # a partner key's stated purpose: the reason for release of what it reads (28 CFR 23.20(g))
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,12 @@ class ApiKeyRecord:
     revoked: str | None
     secret_sha256: str
     pseudonym_salt: str
+    purpose: str | None = None  # required for partner keys (keys made before it: None)
 
     def public(self) -> dict[str, Any]:
         """What `apikey list` shows: no hash, no salt."""
         return {"key_id": self.key_id, "name": self.name, "role": self.role, "tlp": self.tlp,
-                "created": self.created, "revoked": self.revoked}
+                "purpose": self.purpose, "created": self.created, "revoked": self.revoked}
 
 
 def _digest(secret: str) -> str:
@@ -132,17 +137,27 @@ class KeyFile:
             handle.write("\n")
         os.replace(temp, self.path)
 
-    def create(self, role: str, name: str | None = None, tlp: str | None = None) -> tuple[ApiKeyRecord, str]:
-        """A new key; returns the record and the secret (shown once, never stored)."""
+    def create(self, role: str, name: str | None = None, tlp: str | None = None, *, purpose: str | None = None
+               ) -> tuple[ApiKeyRecord, str]:
+        """A new key; returns the record and the secret (shown once, never stored). A partner key is a release
+        outside the agency: it needs the recipient's name and the purpose of release (28 CFR 23.20(g)), which
+        every read through it is recorded with (:mod:`api.services.disseminations`)."""
         if tlp is not None and role != "partner":
             raise InvalidInput("--tlp sets a partner's ceiling: use it with --role partner only")
+        if role == "partner":
+            missing = [flag for flag, value in (("--name", name), ("--purpose", purpose))
+                       if value is None or not value.strip()]
+            if missing:
+                raise InvalidInput(f"a partner key needs {' and '.join(missing)} (the recipient agency and the "
+                                   "purpose of release: 28 CFR 23.20(g))")
         ceiling = level(tlp) if tlp else None
         clearance(role, ceiling)  # validates role and ceiling
         key_id = f"tgk_{secrets.token_hex(8)}"
         secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
         record = ApiKeyRecord(key_id=key_id, name=name or f"{role} key", role=role,  # type: ignore[arg-type]
                               tlp=ceiling, created=_now(), revoked=None, secret_sha256=_digest(secret),
-                              pseudonym_salt=secrets.token_hex(16))
+                              pseudonym_salt=secrets.token_hex(16),
+                              purpose=purpose.strip() if purpose and purpose.strip() else None)
         records = dict(self.records())
         records[key_id] = record
         self._write(records)
@@ -178,7 +193,7 @@ class KeyFile:
         if record.revoked is not None:
             raise Unauthenticated("API key revoked")
         return Principal(record.key_id, record.name, record.role, clearance(record.role, record.tlp),
-                         record.pseudonym_salt)
+                         record.pseudonym_salt, record.purpose or "")
 
 
 class Authenticator:
@@ -202,6 +217,11 @@ class Authenticator:
         with os.fdopen(fd, "wb") as handle:
             handle.write(key)
         return key
+
+    @property
+    def signing_key(self) -> bytes:
+        """The HS256 key of bearer tokens and workspace session cookies (api/sessions.py)."""
+        return self._signing_key
 
     def issue_token(self, principal: Principal) -> str:
         now = int(time.time())
@@ -269,6 +289,7 @@ async def current_principal(
     request: Request,
     _api_key: Annotated[str | None, Security(api_key_scheme)] = None,
     _bearer: Annotated[str | None, Security(oauth2_scheme)] = None,
+    _session: Annotated[str | None, Security(session_scheme)] = None,
 ) -> Principal:
     """FastAPI dependency: the authenticated caller, or 401 (problem+json with ``WWW-Authenticate``).
 
@@ -277,6 +298,8 @@ async def current_principal(
     Basic is declared by :data:`basic_scheme` on the routers (its own parser would answer a bare 401 itself).
     """
     state = request.scope.get("state") or {}
+    if isinstance(state.get("csrf_error"), Forbidden):  # a session cookie on an unsafe method without its token
+        raise state["csrf_error"]
     if isinstance(state.get("principal"), Principal):  # checked once already (api.limits.CredentialsMiddleware)
         return state["principal"]
     if isinstance(state.get("auth_error"), Unauthenticated):

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     # HTTP API (issue 6). Unset: api_keys.json beside the store file (see api.security.KeyFile).
     api_keys_file: Path | None = None
     api_token_ttl_s: int = 900
+    # Workspace sessions (issue 19; api/sessions.py): idle expiry of the session cookie, and the longest a session
+    # lasts however busy
+    api_session_idle_s: int = 1800
+    api_session_max_s: int = 12 * 3600
     # Limits (issue 23; docs/security.md): request body size, failed authentications per client and minute,
     # seconds a connection may take to send its request headers, and to stay idle between requests.
     api_max_body_bytes: int = 1 << 20
@@ -46,6 +50,7 @@ class Settings(BaseSettings):
     # failed attempt, at most an hour)
     alert_webhook: str | None = None
     alert_backoff_s: float = 30.0
+    load_analyze: Literal["incremental", "none"] = "incremental"  # after `tracegraph load` (api/services/daily.py)
     # Retention (issue 24): seconds between the API's checks of the store's change stamp; after a purge, hold or
     # subject change the snapshot is rebuilt so it never keeps what the store removed (docs/compliance.md).
     api_change_check_s: float = 5.0

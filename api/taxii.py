@@ -183,8 +183,14 @@ def _versions_filters(added_after: AddedAfter = None, match_spec_version: MatchS
 CollectionFilters = Annotated[Filters, Depends(_collection_filters)]
 
 
-def _envelope(view: KeyView, chosen: list[Entry], filters: Filters) -> JSONResponse:
+def released(request: Request, lvl: Level, objects: int) -> None:
+    """Tell the audit middleware what this answer gives a partner (its dissemination record, 28 CFR 23.20(g))."""
+    request.state.released = {"tlp": lvl, "objects": objects}
+
+
+def _envelope(request: Request, lvl: Level, view: KeyView, chosen: list[Entry], filters: Filters) -> JSONResponse:
     chunk, more, token = page(chosen, filters)
+    released(request, lvl, len(chunk))
     body: dict[str, Any] = {"more": more, "objects": [view.obj(e) for e in chunk]}
     if token:
         body["next"] = token
@@ -201,17 +207,19 @@ def _object(collection_id: str, object_id: str, caller: Principal, ctx: Any) -> 
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/", summary="TAXII 2.1 objects (envelope)")
-def objects(collection_id: CollectionId, caller: Caller, ctx: Context, filters: CollectionFilters) -> JSONResponse:
-    view = collection_view(ctx, caller, _level(collection_id, caller))
-    return _envelope(view, view.select(filters), filters)
+def objects(request: Request, collection_id: CollectionId, caller: Caller, ctx: Context,
+            filters: CollectionFilters) -> JSONResponse:
+    lvl = _level(collection_id, caller)
+    view = collection_view(ctx, caller, lvl)
+    return _envelope(request, lvl, view, view.select(filters), filters)
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/",
             summary="TAXII 2.1 one object (envelope of its versions)")
-def one_object(collection_id: CollectionId, object_id: ObjectId, caller: Caller, ctx: Context,
+def one_object(request: Request, collection_id: CollectionId, object_id: ObjectId, caller: Caller, ctx: Context,
                filters: Annotated[Filters, Depends(_object_filters)]) -> JSONResponse:
     view, versions = _object(collection_id, object_id, caller, ctx)
-    return _envelope(view, select(versions, filters), filters)
+    return _envelope(request, _level(collection_id, caller), view, select(versions, filters), filters)
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/",
@@ -227,9 +235,12 @@ def object_versions(collection_id: CollectionId, object_id: ObjectId, caller: Ca
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/manifest/", summary="TAXII 2.1 manifest")
-def manifest(collection_id: CollectionId, caller: Caller, ctx: Context, filters: CollectionFilters) -> JSONResponse:
-    view = collection_view(ctx, caller, _level(collection_id, caller))
+def manifest(request: Request, collection_id: CollectionId, caller: Caller, ctx: Context,
+             filters: CollectionFilters) -> JSONResponse:
+    lvl = _level(collection_id, caller)
+    view = collection_view(ctx, caller, lvl)
     chunk, more, token = page(view.select(filters), filters)
+    released(request, lvl, len(chunk))
     rows = [{"id": view.id(e), "date_added": e.added_text, "version": e.version_text, "media_type": STIX}
             for e in chunk]
     body: dict[str, Any] = {"more": more, "objects": rows}

@@ -1,12 +1,17 @@
-"""A daily batch through load + ``analyze --incremental`` + alerts, against a full ``analyze`` in the same run.
+"""A daily batch through load + ``analyze --incremental`` + alerts, against a full ``analyze`` of the same world.
 
-Simulates a world, cuts it into a history and daily batches (``loaders.synthetic.stream``: about
-``--batch-traces`` trace rows per batch plus the multiple-sale and NIBIN rows of those days), loads the history
-and runs a full analysis, then for each batch: load (timed), incremental analysis + alerts + write-back (timed),
-and finally one full analysis + write-back of the same store (timed) for comparison. Prints wall and CPU seconds
-and the peak RSS.
+Builds once (kept in ``--keep DIR`` and reused by later runs): simulates the world, cuts it into a history and
+daily batches (``loaders.synthetic.stream``: about ``--batch-traces`` trace rows per batch plus the multiple-sale
+and NIBIN rows of those days), loads the history into ``DIR/history.lbug`` and runs the full analysis + write-back
+on it (timed; the figures are kept in ``DIR/build.json``). The build runs in a child process, so the measured
+process's peak RSS is that of the batches alone.
 
-    .venv/bin/python bench/bench_incremental.py --scale state --batch-traces 2000 [--batches 2] [--keep DIR]
+Each measurement copies ``history.lbug`` to ``DIR/bench.lbug`` and, per batch: load (timed), incremental
+analysis + alerts + write-back (timed, per stage). Prints wall and CPU seconds (the machine is shared: CPU is the
+comparable figure), the ratio to the full analysis, peak RSS and the load average. ``--full`` re-runs the full
+analysis on the same store after the batches.
+
+    .venv/bin/python bench/bench_incremental.py --scale national --keep /tmp/ops_nat [--batches 2] [--full]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +38,8 @@ from loaders.kinds import loader_for
 from loaders.synthetic import simulate
 from loaders.synthetic.stream import BATCH_KINDS, split
 
+BUFFER_POOL_MB = 2048  # the engine's page cache (its default is most of the RAM, shared here with others)
+
 
 def _clock() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
@@ -42,50 +50,111 @@ def _since(start: tuple[float, float]) -> tuple[float, float]:
     return round(wall - start[0], 2), round(cpu - start[1], 2)
 
 
+def _copy_store(source: Path, target: Path) -> None:
+    for stale in target.parent.glob(target.name + "*"):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
+    for part in source.parent.glob(source.name + "*"):
+        destination = target.parent / (target.name + part.name[len(source.name):])
+        if part.is_dir():
+            shutil.copytree(part, destination)
+        else:
+            shutil.copyfile(part, destination)
+
+
+def build(work: Path, scale: str, seed: int, batches: int, batch_traces: int) -> None:
+    figures: dict[str, object] = {"scale": scale, "seed": seed, "load_average_start": os.getloadavg()[0]}
+    start = _clock()
+    if not (work / "world" / "traces.csv").exists():
+        simulate(scale, seed, work / "world")
+    figures["simulate"] = _since(start)
+    start = _clock()
+    if not (work / "stream" / f"batch-{batches}" / "nibin_leads.csv").exists():
+        split(work / "world", work / "stream", batches=batches, batch_traces=batch_traces)
+    figures["split"] = _since(start)
+    history = work / "stream" / "history"
+    print(f"simulated and split: {figures}", flush=True)
+    db = work / "history.lbug"
+    for stale in work.glob("history.lbug*"):
+        stale.unlink()
+    with EmbeddedStore(db, buffer_pool_mb=BUFFER_POOL_MB) as store:
+        store.init_schema()
+        options = LoadOptions(rejects_dir=work / "rejects")
+        start = _clock()
+        for kind, name in LOADS:
+            run_load(loader_for(kind), store, history / name, options)
+        figures["history_load"] = _since(start)
+        print(f"history load: {figures['history_load']} s (wall, CPU)", flush=True)
+        start = _clock()
+        analysis = analyze(store, seed=seed)
+        figures["full_analyze"] = _since(start)
+        write_back(store, analysis)
+        figures["full_analyze_write_back"] = _since(start)
+        figures["full_stages"] = analysis.timings
+        counts = store.counts()
+        figures["nodes"] = sum(counts["nodes"].values())
+        figures["relationships"] = sum(counts["relationships"].values())
+    figures["build_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    figures["load_average_end"] = os.getloadavg()[0]
+    (work / "build.json").write_text(json.dumps(figures, indent=1, default=str))
+    print(f"full analyze + write back (history): {figures['full_analyze_write_back']} s (wall, CPU)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="state", choices=("small", "state", "national"))
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--batch-traces", type=int, default=2000)
     parser.add_argument("--batches", type=int, default=2)
-    parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("--keep", type=Path, default=None, help="build here once and reuse it")
+    parser.add_argument("--full", action="store_true", help="also re-run the full analysis after the batches")
+    parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="tracegraph-incremental-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.build_only:
+        build(work, args.scale, args.seed, args.batches, args.batch_traces)
+        return
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     try:
-        simulate(args.scale, args.seed, work / "world")
-        stream = split(work / "world", work / "stream", batches=args.batches, batch_traces=args.batch_traces)
-        for stale in work.glob("bench.lbug*"):
-            stale.unlink()
-        store = EmbeddedStore(work / "bench.lbug")
-        store.init_schema()
+        if not (work / "build.json").exists():
+            subprocess.run([sys.executable, __file__, "--build-only", "--keep", str(work), "--scale", args.scale,
+                            "--seed", str(args.seed), "--batches", str(args.batches),
+                            "--batch-traces", str(args.batch_traces)], check=True)
+        built = json.loads((work / "build.json").read_text())
+        print(f"world: {built['nodes']:,} nodes, {built['relationships']:,} relationships after the history; "
+              f"history load {built['history_load']}, full analyze + write back "
+              f"{built['full_analyze_write_back']} s (wall, CPU), measured at the build", flush=True)
+        full_cpu = float(built["full_analyze_write_back"][1])
+        start = _clock()
+        _copy_store(work / "history.lbug", work / "bench.lbug")
+        print(f"copy of the history store: {_since(start)}", flush=True)
+        batch_dirs = sorted((work / "stream").glob("batch-*"), key=lambda p: int(p.name.split("-")[1]))
         options = LoadOptions(rejects_dir=work / "rejects")
-        start = _clock()
-        for kind, name in LOADS:
-            run_load(loader_for(kind), store, stream.history / name, options)
-        print(f"history load: {_since(start)} s (wall, CPU)", flush=True)
-        start = _clock()
-        write_back(store, analyze(store))
-        print(f"full analyze + write back (history): {_since(start)}", flush=True)
-        for number, batch in enumerate(stream.batches, start=1):
-            start = _clock()
-            rows = 0
-            for kind, name in BATCH_KINDS:
-                rows += run_load(loader_for(kind), store, batch / name, options).loaded
-            loaded = _since(start)
-            start = _clock()
-            result, raised = alerts.analyze_and_alert(store, deliver=True)
-            incremental = _since(start)
-            print(f"batch {number} ({rows} rows, days {stream.days[number - 1]}): load {loaded}, incremental + "
-                  f"alerts + write back {incremental}; {raised} alerts; "
-                  f"summary {json.dumps(result.summary)}; timings {json.dumps(result.timings)}", flush=True)
-        start = _clock()
-        write_back(store, analyze(store))
-        print(f"full analyze + write back (same store, after the batches): {_since(start)}", flush=True)
-        print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; load average "
-              f"{os.getloadavg()[0]:.1f} at end", flush=True)
-        store.close()
+        with EmbeddedStore(work / "bench.lbug", buffer_pool_mb=BUFFER_POOL_MB) as store:
+            for number, batch in enumerate(batch_dirs, start=1):
+                start = _clock()
+                rows = 0
+                for kind, name in BATCH_KINDS:
+                    rows += run_load(loader_for(kind), store, batch / name, options).loaded
+                loaded = _since(start)
+                start = _clock()
+                result, raised = alerts.analyze_and_alert(store, deliver=True)
+                incremental = _since(start)
+                total = (round(loaded[0] + incremental[0], 2), round(loaded[1] + incremental[1], 2))
+                print(f"batch {number} ({rows:,} rows): load {loaded}, incremental + alerts + write back "
+                      f"{incremental}, together {total} s (wall, CPU) = {total[1] / full_cpu:.1%} of the full "
+                      f"analysis' CPU; {raised} alerts", flush=True)
+                print(f"  stages (s): {json.dumps(result.timings, sort_keys=True)}", flush=True)
+                print(f"  summary: {json.dumps(result.summary, sort_keys=True, default=str)}", flush=True)
+            if args.full:
+                start = _clock()
+                write_back(store, analyze(store, seed=args.seed))
+                print(f"full analyze + write back (same store, after the batches): {_since(start)}", flush=True)
+        print(f"peak RSS of the measuring process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
+              f"MB; load average {os.getloadavg()[0]:.1f} at end", flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -56,7 +56,7 @@ def main() -> int:
         key_file = KeyFile.for_settings(settings)
         keys = []
         for n in range(args.keys):
-            record, secret = key_file.create("partner", f"bench partner {n}", args.tlp)
+            record, secret = key_file.create("partner", f"bench partner {n}", args.tlp, purpose="benchmark")
             keys.append(f"{record.key_id}.{secret}")
         started = time.monotonic()
         with serving(settings) as base_url, httpx.Client(base_url=base_url, timeout=3600) as client:

@@ -51,6 +51,7 @@ LABEL_TLP: dict[str, Level] = {
     "Evidence": "red",
     "Watch": "amber",         # what an agency watches is itself sensitive
     "Alert": "amber",         # leads from recoveries
+    "Review": "amber+strict",  # analysts' decisions on persons: never for partners (free-text reasons)
 }
 RELATIONSHIP_TLP: dict[str, Level] = {"FLOW": "green"}  # corridors are aggregate flows
 COMPUTED_TLP: Level = "amber"  # analytic scores and indicators on any label

@@ -68,6 +68,7 @@ class EmbeddedStore:
                  read_only: bool = False) -> None:
         self.path = Path(path)
         self.schema = schema
+        self.read_only = read_only
         self.path.parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {}
         if buffer_pool_mb:

@@ -32,7 +32,7 @@ GDS_GROUP = ("org", "neo4j", "gds")
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 STATE_FILE = "tracegraph-neo4j.json"  # in the home folder: pid, ports, password (mode 0600)
-START_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 300.0  # a first start on a loaded 2-core machine took over 120 s
 STOP_TIMEOUT_S = 60.0
 
 
@@ -168,6 +168,17 @@ def conf_text(home: Path, bolt_port: int, http_port: int, heap_mb: int, pagecach
     return "\n".join(lines) + "\n"
 
 
+def memory_for_machine(total_mb: int | None = None) -> tuple[int, int]:
+    """Heap and page cache (MB) for a local server on this machine, which it shares with tracegraph's own process
+    (and, on a development machine, with others): an eighth of the memory each, the heap between 512 MB and 8 GB
+    and the page cache between 256 MB and 16 GB. Bulk loads want the page cache to hold the store (about 1 GB per
+    million trace rows) and a heap that keeps 10k-row transactions off the garbage collector's critical path; a
+    server of its own is better sized with ``neo4j-admin server memory-recommendation``."""
+    if total_mb is None:
+        total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return min(max(total_mb // 8, 512), 8192), min(max(total_mb // 8, 256), 16384)
+
+
 def new_password() -> str:
     """A random initial password (144 bits) that ``neo4j-admin dbms set-initial-password`` takes as its argument: hex
     only, so it never starts with ``-`` (a URL-safe token did one time in 64, and the admin tool then read it as an
@@ -215,6 +226,14 @@ class LocalNeo4j:
         # plugins/ on the class path as Neo4j's own launcher puts it: extensions (GDS) are found there only
         classpath = f"{lib}/*:{self.home / 'plugins'}/*"
         return [java, *memory, "-XX:+UseG1GC", "-Dfile.encoding=UTF-8", "-cp", classpath, main, *args]
+
+    def admin_command(self, *args: str) -> list[str]:
+        """The ``neo4j-admin`` command line (``org.neo4j.cli.AdminTool``) for this home, with ``args``; run it with
+        :meth:`admin_env`."""
+        return self._java(self.lib or resolve_jars(), ADMIN_TOOL, *args)
+
+    def admin_env(self) -> dict[str, str]:
+        return {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> Self:
         if self.running():

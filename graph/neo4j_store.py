@@ -6,6 +6,8 @@ inside managed transactions, which the driver retries on transient errors (leade
 
 from __future__ import annotations
 
+import logging
+from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -38,6 +40,11 @@ from graph.store import (
     stamps_versions,
     version_stamp,
 )
+
+# The driver logs a WARNING for every transaction it retries (a deadlock between two writer sessions, a leader
+# switch): expected, handled, and not for the user's terminal. Without a handler of its own, Python's last-resort
+# handler would print it to stderr; an application that configures logging still receives it.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 BATCH_ROWS = 10_000
 WRITERS = 2  # concurrent sessions for batches of rows known to be new (CREATE cannot conflict)
@@ -154,14 +161,18 @@ class Neo4jStore:
                  for chunk in _key_chunks(batch.column(node.key))]
         existing = pa.concat_tables(found) if found else batch.select([node.key]).slice(0, 0)
         new, old = anti_join(batch, existing, [node.key])
-        self._parallel(f"UNWIND $rows AS row CREATE (n:{name}) SET n = row", stamp_new(new, now) if stamping else new)
+        new, temporal = _wire(stamp_new(new, now) if stamping else new, node.key)
+        self._parallel(f"UNWIND $rows AS row CREATE (n:{name}) SET n = {_as_map(temporal)} "
+                       f"RETURN count(n) AS created", new)
         changed = 0
         if old.num_rows and props:
+            old, temporal = _wire(old, node.key)
+
             def differs(names: list[str]) -> str:
                 return " OR ".join(f"(row.{quote(p)} IS NOT NULL AND (n.{quote(p)} IS NULL OR "
-                                   f"n.{quote(p)} <> row.{quote(p)}))" for p in names) or "false"
+                                   f"n.{quote(p)} <> {_value(p, temporal)}))" for p in names) or "false"
 
-            sets = [f"n.{quote(p)} = coalesce(row.{quote(p)}, n.{quote(p)})" for p in props]
+            sets = [f"n.{quote(p)} = coalesce({_value(p, temporal)}, n.{quote(p)})" for p in props]
             if stamping:  # a new version when a content property changes (compared before the SETs)
                 sets.insert(0, f"n.{DATE_ADDED} = CASE WHEN content THEN $now ELSE n.{DATE_ADDED} END")
             text = (f"UNWIND $rows AS row MATCH (n:{name} {{{key}: row.{key}}}) "
@@ -192,42 +203,58 @@ class Neo4jStore:
         matched = created = 0
         if rows_fresh.num_rows:
             every = [c for c in rows_fresh.column_names if c not in (FROM_KEY, TO_KEY)]
-            values = "{" + ", ".join(f"{quote(p)}: row.{quote(p)}" for p in every) + "}"
-            text = (f"{match}CREATE (a)-[e:{quote(rel.name)}]->(b) SET e = {values} RETURN count(e)")
-            done = self._parallel(text, rows_fresh, returning=True)
+            rows_fresh, temporal = _wire(rows_fresh, FROM_KEY, TO_KEY)
+            values = "{" + ", ".join(f"{quote(p)}: {_value(p, temporal)}" for p in every) + "}"
+            text = f"{match}CREATE (a)-[e:{quote(rel.name)}]->(b) SET e = {values} RETURN count(e) AS created"
+            done = self._parallel(text, rows_fresh, _dense_side(rows_fresh))["created"]
             matched += done
             created += done
         if batch.num_rows:
-            identity = ", ".join(f"{quote(k)}: row.{quote(k)}" for k in rel.key)
-            sets = "".join(f" SET e.{quote(p)} = coalesce(row.{quote(p)}, e.{quote(p)})" for p in props)
+            batch, temporal = _wire(batch, FROM_KEY, TO_KEY)
+            identity = ", ".join(f"{quote(k)}: {_value(k, temporal)}" for k in rel.key)
+            sets = "".join(f" SET e.{quote(p)} = coalesce({_value(p, temporal)}, e.{quote(p)})" for p in props)
             text = (f"{match}MERGE (a)-[e:{quote(rel.name)}{' {' + identity + '}' if identity else ''}]->(b) "
                     f"ON CREATE SET e._created = true{sets} "
                     f"WITH e, coalesce(e._created, false) AS created REMOVE e._created "
                     f"RETURN sum(toInteger(created)) AS created, count(e) AS matched")
-            for chunk in _chunks(batch):
-                row = self._write_returning(text, {"rows": chunk}).rows()[0]
-                created += int(row["created"] or 0)
-                matched += int(row["matched"] or 0)
+            sums = self._parallel(text, batch, _dense_side(batch))
+            created += sums["created"]
+            matched += sums["matched"]
         total = batch.num_rows + rows_fresh.num_rows
         if matched < total:
             raise InvalidInput(f"{total - matched} {rel.name} row(s) name endpoints that do not exist")
         return UpsertSummary(total, created, total - created)
 
-    def _parallel(self, text: str, table: pa.Table, *, returning: bool = False) -> int:
-        """Run a write of independent rows (CREATEs) in batches over ``WRITERS`` sessions; the sum of the first
-        column when ``returning``."""
-        if table.num_rows == 0:
-            return 0
-        chunks = list(_chunks(table))
+    def _parallel(self, text: str, table: pa.Table, partition: str | None = None) -> dict[str, int]:
+        """Run a write of ``table``'s rows in batches of ``BATCH_ROWS`` over ``WRITERS`` sessions; the sums of the
+        statement's returned columns.
 
-        def one(chunk: list[dict[str, Any]]) -> int:
-            result = self._write_returning(text, {"rows": chunk})
-            return int(result.scalar() or 0) if returning else 0
+        ``partition``: a key column; rows are split so that each key value goes to one session only, whose batches
+        run one after another. Two sessions then never lock the same node on that side (for relationships: the
+        side with fewer distinct keys, where the dense nodes are), and a ``MERGE`` of one pair of nodes can never
+        run in two sessions at once. A deadlock on the other side is still possible, rare, and retried by the
+        driver (a managed transaction). Without ``partition`` (CREATE of new nodes) batches go to any session."""
+        def run(part: pa.Table) -> dict[str, int]:
+            sums: dict[str, int] = defaultdict(int)
+            for chunk in _chunks(part):
+                for name, value in self._write_returning(text, {"rows": chunk}).rows()[0].items():
+                    sums[name] += int(value or 0)
+            return sums
 
-        if len(chunks) == 1 or WRITERS == 1:
-            return sum(one(c) for c in chunks)
+        if WRITERS == 1 or table.num_rows <= BATCH_ROWS:
+            return run(table)
+        if partition is None:  # every batch is independent
+            parts = [table.slice(offset, BATCH_ROWS) for offset in range(0, table.num_rows, BATCH_ROWS)]
+        else:
+            codes = pc.dictionary_encode(table.column(partition)).combine_chunks().indices.to_numpy()
+            bucket = pa.array(codes % WRITERS)
+            parts = [table.filter(pc.equal(bucket, i)) for i in range(WRITERS)]
+        total: dict[str, int] = defaultdict(int)
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-            return sum(pool.map(one, chunks))
+            for sums in pool.map(run, parts):
+                for name, value in sums.items():
+                    total[name] += value
+        return total
 
     # --- reads for projections ---------------------------------------------------------------------------------
 
@@ -261,6 +288,41 @@ class Neo4jStore:
             counts["relationships"][rel] = int(
                 self._read(f"MATCH ()-[e:{quote(rel)}]->() RETURN count(e)").scalar())
         return counts
+
+
+def _wire(table: pa.Table, *keys: str) -> tuple[pa.Table, dict[str, str]]:
+    """``table`` with its DATE and TIMESTAMP columns (keys aside) as ISO text, and the Cypher function that reads
+    each back (``date`` / ``localdatetime``). The driver converts every temporal value to Bolt in pure Python
+    (``neo4j.time``, ~70 µs each: most of the client's CPU in a trace load); Arrow formats a column at once and the
+    server parses it for less than the structure costs to decode."""
+    temporal: dict[str, str] = {}
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if name not in keys and pa.types.is_date32(column.type):
+            column, temporal[name] = pc.strftime(column, format="%Y-%m-%d"), "date"
+        elif name not in keys and pa.types.is_timestamp(column.type):  # Arrow writes the fraction (.ffffff)
+            column, temporal[name] = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S"), "localdatetime"
+        columns.append(column)
+    return (pa.table(columns, names=table.column_names) if temporal else table), temporal
+
+
+def _value(prop: str, temporal: dict[str, str]) -> str:
+    """The Cypher expression for ``row.prop`` as sent by :func:`_wire`."""
+    value = f"row.{quote(prop)}"
+    return f"{temporal[prop]}({value})" if prop in temporal else value
+
+
+def _as_map(temporal: dict[str, str]) -> str:
+    """``row`` with its temporal values read back (a map projection), for ``SET n = …``."""
+    if not temporal:
+        return "row"
+    return "row {.*, " + ", ".join(f"{quote(p)}: {_value(p, temporal)}" for p in temporal) + "}"
+
+
+def _dense_side(table: pa.Table) -> str:
+    """The endpoint column with fewer distinct keys: where the nodes with many relationships are."""
+    distinct = {c: pc.count_distinct(table.column(c)).as_py() for c in (FROM_KEY, TO_KEY)}
+    return min(distinct, key=lambda c: (distinct[c], c))
 
 
 def _chunks(table: pa.Table) -> Iterator[list[dict[str, Any]]]:

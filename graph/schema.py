@@ -430,9 +430,25 @@ RETENTION_POLICY = NodeLabel(
     ),
 )
 
+REVIEW = NodeLabel(
+    "Review", "review_id",
+    "An analyst's decision on a straw-queue item (issue 19): reviewed, escalated or dismissed, with the reason, who "
+    "and when; (Review)-[:REVIEWS]->(Person). The latest per person is the queue's `last_review` and a feature the "
+    "scoring may use later (algorithms/reviews.py); scores do not read it yet.",
+    (
+        P("review_id", doc="review-<UTC time>-<random>"),
+        P("decision", doc="reviewed | escalated | dismissed"),
+        P("reason", doc="why, in the analyst's words (1..2000 characters)"),
+        P("by_key_id", doc="the API key (or `cli`) that decided"),
+        P("by_name", doc="that key's name"),
+        P("at", "TIMESTAMP", "when the decision was recorded (UTC)"),
+        P("straw_score", "DOUBLE", "the person's straw score when decided"),
+    ),
+)
+
 SCHEMA = Schema(
     nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
-           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY),
+           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY, REVIEW),
     relationships=(
         RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
                 (P("sale_date", "DATE"), P("license_number_quoted"))),
@@ -486,5 +502,6 @@ SCHEMA = Schema(
         RelType("FIRED", (("Watch", "Alert"),), "The watchlist entry that raised an alert."),
         RelType("REPORTED", (("Dealer", "TheftReport"),),
                 "A dealer's own theft/loss report (ATF F 3310.11), reached by its license number."),
+        RelType("REVIEWS", (("Review", "Person"),), "The person a straw-queue review decision is about."),
     ),
 )

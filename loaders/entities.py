@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from graph.store import GraphStore
 from loaders import identity
+from loaders.domain import names as nm
 from loaders.domain import reference
 from loaders.domain.parsing import LICENSE_PARTS
 from loaders.frames import arrow
@@ -70,15 +71,30 @@ class PersonResolver:
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
-        table = store.node_table("Person", PERSON_STORED).to_pandas()
-        known = table.rename(columns={"key": "person_key"})
-        if "dob" in known:
-            known["dob"] = [d if d is None or not pd.isna(d) else None for d in known["dob"]]
-        # normalised once here, then kept current batch by batch (normalising every stored person again for
-        # each batch made resolution grow with the store)
-        self.prepared = identity.prepare_known(known) if len(known) else None
+        # stored persons are read per surname as mentions need them (every identity rule blocks on the surname,
+        # so no other stored person can match), normalised once and kept current batch by batch: reading and
+        # normalising every stored person made a 2,000-row daily load grow with the history
+        self.prepared: pd.DataFrame | None = None
+        self.surnames: set[str] = set()  # surnames whose stored persons are in ``prepared``
         self.created: pa.Array | None = None  # person keys the last call created
         self.assigned: pd.Series | None = None  # mention_id -> person_key of the whole run (resolve_run)
+
+    def _fetch(self, mentions: pd.DataFrame) -> None:
+        """Bring the stored persons sharing a normalised surname with ``mentions`` into ``prepared``."""
+        wanted = set(nm.normalise_records(mentions)["n_last"]) - self.surnames
+        if not wanted:
+            return
+        known = self.store.query("persons_by_surname", {"surnames": sorted(wanted)}).df()
+        self.surnames |= wanted
+        if known.empty:
+            return
+        if "dob" in known:
+            known["dob"] = [d if d is None or not pd.isna(d) else None for d in known["dob"]]
+        fresh = identity.prepare_known(known)
+        if self.prepared is not None:
+            fresh = fresh[~fresh["person_key"].isin(self.prepared["person_key"])]
+            fresh = pd.concat([self.prepared, fresh], ignore_index=True)
+        self.prepared = fresh
 
     def resolve_run(self, mentions: pd.DataFrame, run_id: str) -> None:
         """Resolve every mention of the run in one go and write its persons; :meth:`resolve` then only looks up.
@@ -95,6 +111,7 @@ class PersonResolver:
             found = mentions["mention_id"].map(self.assigned)
             if found.notna().all():
                 return pd.DataFrame({"mention_id": mentions["mention_id"], "person_key": found})
+        self._fetch(mentions)
         result = identity.resolve_people(mentions.reset_index(drop=True), prepared=self.prepared)
         persons = result.persons.copy()
         persons["load_run_id"] = run_id

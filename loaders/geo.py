@@ -79,7 +79,7 @@ def upsert_places(store: GraphStore, places: pd.DataFrame, written: set[str] | N
         written.update(nodes["location_key"].tolist())
         if nodes.empty:
             return 0
-    store.upsert_nodes("Location", arrow(nodes, "Location"))
-    if len(rels):
-        store.upsert_relationships("IN", "Location", "Location", arrow(rels))
+    created = store.upsert_nodes("Location", arrow(nodes, "Location")).created_keys
+    if len(rels):  # a place created just now has no IN yet: the store writes those without looking (the hint)
+        store.upsert_relationships("IN", "Location", "Location", arrow(rels), created_from=created)
     return len(nodes)

@@ -22,8 +22,17 @@ class NibinLoader(Loader):
     required = ("lead_id", "trace_id_a", "trace_id_b", "lead_date", "status")
 
     def begin(self) -> None:
-        self.traces = set(self.store.node_table("Recovery").column("key").to_pylist())
+        self.traces: set[str] = set()  # stored recoveries the file named so far (looked up batch by batch)
+        self.asked: set[str] = set()
         self.seen: set[str] = set()
+
+    def _known(self, ids: pd.Series) -> pd.Series:
+        wanted = sorted(set(ids.dropna()) - self.asked)
+        if wanted:
+            rows = self.store.query("recoveries_known", {"keys": wanted}).rows()
+            self.traces.update(str(row["trace_id"]) for row in rows)
+            self.asked.update(wanted)
+        return ids.isin(self.traces)
 
     def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         checks: list[tuple[pd.Series, str]] = []
@@ -32,8 +41,8 @@ class NibinLoader(Loader):
         checks.append(((lead.duplicated() | lead.isin(self.seen)) & lead.notna(), "duplicate lead_id in file"))
         self.seen.update(lead.dropna().tolist())
         checks.append((a.isna() | b.isna(), "missing trace_id_a or trace_id_b"))
-        checks.append((a.notna() & ~a.isin(self.traces), "trace_id_a names an unknown trace"))
-        checks.append((b.notna() & ~b.isin(self.traces), "trace_id_b names an unknown trace"))
+        checks.append((a.notna() & ~self._known(a), "trace_id_a names an unknown trace"))
+        checks.append((b.notna() & ~self._known(b), "trace_id_b names an unknown trace"))
         checks.append((a.notna() & (a == b), "a lead cannot link a trace to itself"))
         dates, bad = parse_dates(text(frame, "lead_date"))
         checks.append((bad, "bad date in lead_date"))

@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import pandas as pd
 import typer
 
 from api.cli.common import err, settings
-from exports.csv_safe import table_text
-from graph.errors import InvalidInput, NotFound
+from api.cli.output import check_format, emit
+from graph.errors import InvalidInput
 
-FORMATS = ("csv", "json")
 ALERT_FIELDS = ("alert_id", "created_at", "rule", "subject_label", "subject_key", "reason", "watch_id", "evidence",
                 "analysis_run_id", "delivery_state")
 WATCH_FIELDS = ("watch_id", "kind", "value", "note", "created_by", "created_at", "active")
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def _emit(frame: pd.DataFrame, fields: tuple[str, ...], fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}")
-    rows = [{c: _plain(v) for c, v in zip(fields, values, strict=True)}
-            for values in frame[list(fields)].itertuples(index=False)]
-    if fmt == "json":
-        print(json.dumps(rows, default=str))
-        return
-    sys.stdout.write(table_text(list(fields), rows))
+FORMAT_HELP = "table | csv | json"
 
 
 def register(app: typer.Typer) -> None:
@@ -55,30 +31,31 @@ def register(app: typer.Typer) -> None:
                                                       "(state:US-GA>state:US-NY)")],
             note: Annotated[str | None, typer.Option(help="why it is watched")] = None) -> None:
         """Watch an item: the next incremental analysis that touches it raises an alert."""
-        from algorithms.alerts import watch_rows
+        from api.services import watches
 
-        row = watch_rows(kind, value, note=note, created_by="cli")
         with settings(ctx).open_store() as store:
-            store.upsert_nodes("Watch", [row])
+            row = watches.add(store, kind.strip().lower(), value, note=note)
         print(row["watch_id"])
 
     @watch.command("list")
     def list_watches(ctx: typer.Context,
-                     fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
-        """Every watch, active or not."""
+                     fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "csv") -> None:
+        """Every watch, active or not (changes made through the API and not yet applied included)."""
+        from api.services import watches
+
+        check_format(fmt)
         with settings(ctx).open_store() as store:
-            frame = store.node_table("Watch", WATCH_FIELDS[1:]).to_pandas().rename(columns={"key": "watch_id"})
-        _emit(frame.sort_values("watch_id"), WATCH_FIELDS, fmt)
+            rows = watches.listing(store)
+        emit(rows, WATCH_FIELDS, fmt)
 
     @watch.command("remove")
     def remove(ctx: typer.Context, watch_id: Annotated[str, typer.Argument(help="as `watch add` printed it")]
                ) -> None:
         """Stop watching (the watch and its alerts stay in the graph, inactive)."""
+        from api.services import watches
+
         with settings(ctx).open_store() as store:
-            known = set(store.node_table("Watch").column("key").to_pylist())
-            if watch_id not in known:
-                raise NotFound(f"no watch {watch_id}")
-            store.upsert_nodes("Watch", [{"watch_id": watch_id, "active": False}])
+            watches.remove(store, watch_id)
 
     app.add_typer(watch, name="watch")
 
@@ -91,12 +68,13 @@ def register(app: typer.Typer) -> None:
                     since: Annotated[str | None, typer.Option(help="raised on or after this date (YYYY-MM-DD)")
                                      ] = None,
                     subject: Annotated[str | None, typer.Option(help="only alerts about this key")] = None,
-                    fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv") -> None:
+                    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "csv") -> None:
         """The alerts: rule, subject, reason and evidence (trace ids, run)."""
         if ctx.invoked_subcommand is not None:
             return
         from algorithms.alerts import list_alerts
 
+        check_format(fmt)
         start = None
         if since is not None:
             try:
@@ -108,7 +86,7 @@ def register(app: typer.Typer) -> None:
         if frame.empty:
             err.print("no alerts (watch items with `tracegraph watch add`; alerts are raised by "
                       "`tracegraph analyze --incremental`)", highlight=False)
-        _emit(frame, ALERT_FIELDS, fmt)
+        emit(frame.to_dict("records"), ALERT_FIELDS, fmt, structured=("evidence",))
 
     @alerts_app.command("deliver")
     def deliver_command(ctx: typer.Context,

@@ -42,28 +42,20 @@ def listed_rows(page: Any, columns: dict[str, str]) -> list[dict[str, Any]]:
 
 def _incremental(ctx: typer.Context, as_json: bool) -> None:
     """``analyze --incremental``: the incremental analysis, alerts, and delivery when a webhook is set."""
-    from algorithms.alerts import analyze_and_alert
+    from api.services.daily import incremental
 
-    config = settings(ctx)
-    with config.open_store() as store:
-        result, raised = analyze_and_alert(store, deliver=config.alert_webhook is not None,
-                                           progress=lambda step: err.print(f"  {step}", highlight=False))
-        delivered = None
-        if config.alert_webhook and raised:
-            from api.app import audit_log_path
-            from api.audit import AuditLog
-            from api.webhook import deliver
-
-            delivered = deliver(store, config.alert_webhook, audit=AuditLog(audit_log_path(config)),
-                                base_backoff=config.alert_backoff_s)
-    record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings, "alerts": raised,
-              "delivered": None if delivered is None else delivered.delivered}
+    with settings(ctx).open_store() as store:
+        record = incremental(store, settings(ctx), progress=lambda step: err.print(f"  {step}", highlight=False))
     if as_json:
-        emit_json(record)
+        emit_json({k: v for k, v in record.items() if k != "failed"})
         return
-    err.print(f"incremental analysis run {result.run_id}: {json.dumps(result.summary)}", highlight=False)
-    err.print(f"{raised} new alert(s)" + ("" if delivered is None else
-                                          f", {delivered.delivered} delivered, {delivered.failed} to retry"),
+    _say_incremental(record)
+
+
+def _say_incremental(record: dict[str, object]) -> None:
+    err.print(f"incremental analysis run {record['run_id']}: {json.dumps(record['summary'])}", highlight=False)
+    err.print(f"{record['alerts']} new alert(s)" + ("" if record["delivered"] is None else
+                                                   f", {record['delivered']} delivered, {record['failed']} to retry"),
               highlight=False)
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from api.audit import AuditLog
 from api.audit_checkpoints import verify_log, write_checkpoint
 from api.cli.common import emit_json, err, out, settings
+from api.cli.disseminations import Purpose, Recipient, record
 from api.settings import Settings
 from exports.evidence import package, report, service, timestamp
 from exports.evidence.checks import first_failure
@@ -113,9 +114,22 @@ def package_cmd(ctx: typer.Context,
                 out_file: Annotated[Path, typer.Option("--out", help="the zip to write")],
                 tsa_url: Annotated[str | None, typer.Option(
                     "--tsa-url", help="RFC 3161 time-stamp authority (default TRACEGRAPH_TSA_URL)")] = None,
-                by: Annotated[str | None, typer.Option("--by", help="who builds the package")] = None) -> None:
-    """Package a case: files, manifest, Merkle root, credentials, analysis runs, RFC 3161 timestamp, README."""
+                by: Annotated[str | None, typer.Option("--by", help="who builds the package")] = None,
+                recipient: Recipient = None,
+                purpose: Purpose = None,
+                internal: Annotated[bool, typer.Option(
+                    "--internal", help="the package stays inside the agency (no --recipient / --purpose)")] = False,
+                ) -> None:
+    """Package a case: files, manifest, Merkle root, credentials, analysis runs, RFC 3161 timestamp, README.
+
+    A package leaving the agency needs --recipient and --purpose (recorded with its SHA-256, `tracegraph
+    disseminations`); one that stays says --internal."""
+    from api.services.disseminations import required
+
     conf = settings(ctx)
+    if internal and (recipient or purpose):
+        raise InvalidInput("--internal is a package that stays in the agency: no --recipient or --purpose")
+    release = None if internal else required(recipient, purpose, "an evidence package (unless --internal)")
     url = tsa_url or conf.tsa_url
     if not url:
         raise InvalidInput("no time-stamp authority: pass --tsa-url or set TRACEGRAPH_TSA_URL")
@@ -128,6 +142,9 @@ def package_cmd(ctx: typer.Context,
                                      readme=report.readme_renderer)
     err.print(f"package {built.path} written: {built.entries} files, Merkle root {built.merkle_root}, "
               f"time-stamped {built.timestamp['gen_time']}")
+    if release is not None:
+        record(conf, [Path(built.path)], recipient=release[0], purpose=release[1], channel="evidence package",
+               tlp="red", objects=built.entries, target=f"evidence:case:{case}")
 
 
 @evidence_app.command("verify")

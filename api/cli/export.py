@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from api.cli.common import emit_json, err, say_missing, settings
+from api.cli.disseminations import Purpose, Recipient, record
 from api.settings import Settings
 from graph.errors import InvalidInput
 from loaders.domain.parsing import parse_date
@@ -45,8 +46,12 @@ def export_stix(ctx: typer.Context,
                 "partner",
                 partner_tlp: Annotated[str | None, typer.Option("--partner-tlp",
                                                                 help="a partner's ceiling (amber)")] = None,
+                recipient: Recipient = None,
+                purpose: Purpose = None,
                 ) -> None:
-    """Write a STIX 2.1 bundle of what a recipient of --role may receive at --tlp."""
+    """Write a STIX 2.1 bundle of what a recipient of --role may receive at --tlp (for a partner: --recipient and
+    --purpose, recorded with the file's SHA-256)."""
+    from api.services.disseminations import required
     from api.services.export_scope import ExportScope, export_scope
     from exports.stix import bundle_dict, to_stix
     from exports.stix_scope import collect_scope
@@ -54,6 +59,7 @@ def export_stix(ctx: typer.Context,
 
     wanted = level(tlp)
     cleared = clearance(role, partner_tlp or (wanted if role == "partner" and wanted != "red" else None))
+    release = required(recipient, purpose, "a partner export") if role == "partner" else None
     picked = ExportScope.parse(scope)
     conf = settings(ctx)
     with conf.open_store() as store:
@@ -67,6 +73,9 @@ def export_stix(ctx: typer.Context,
     for obj in bundle.objects:
         types[obj["type"]] = types.get(obj["type"], 0) + 1
     err.print(f"wrote {len(bundle.objects)} STIX objects to {out_file}")
+    if release is not None:
+        record(conf, [out_file], recipient=release[0], purpose=release[1], channel="export stix", tlp=wanted,
+               objects=len(bundle.objects), target=f"export:stix:{scope}")
     emit_json({"out": str(out_file), "tlp": wanted, "role": role, "scope": scope, "objects": types})
 
 
@@ -82,8 +91,12 @@ def export_geojson(ctx: typer.Context,
                    scope: Annotated[str, typer.Option(
                        "--scope", help="all | network:ID | person:KEY | dealer:LICENSE | state:XX (everything in "
                                        "it)")] = "all",
+                   recipient: Recipient = None,
+                   purpose: Purpose = None,
                    ) -> None:
-    """Write corridors, hubs and optional dealer / recovery layers as an RFC 7946 FeatureCollection."""
+    """Write corridors, hubs and optional dealer / recovery layers as an RFC 7946 FeatureCollection (for --role
+    partner: --recipient and --purpose, recorded with the file's SHA-256)."""
+    from api.services.disseminations import required
     from api.services.export_scope import ExportScope, export_scope
     from exports.geojson import LAYERS, from_records
     from exports.stix_scope import collect_scope
@@ -98,14 +111,19 @@ def export_geojson(ctx: typer.Context,
     cleared = clearance(role)
     if "recoveries" in chosen and not cleared.may_see(LABEL_TLP["Recovery"]):
         raise InvalidInput(f"role {role} is not cleared for the recoveries layer (TLP:AMBER)")
+    release = required(recipient, purpose, "a partner export") if role == "partner" else None
     picked = ExportScope.parse(scope)
-    with settings(ctx).open_store() as store:
+    conf = settings(ctx)
+    with conf.open_store() as store:
         records = export_scope(collect_scope(store, "all"), picked)
     collection = from_records(records, year=year, level=level, layers=chosen)
     out_file.write_text(json.dumps(collection, indent=1, default=str) + "\n", encoding="utf-8")
     counts: dict[str, int] = {}
     for feature in collection["features"]:
         counts[feature["properties"]["layer"]] = counts.get(feature["properties"]["layer"], 0) + 1
+    if release is not None:
+        record(conf, [out_file], recipient=release[0], purpose=release[1], channel="export geojson",
+               tlp=cleared.ceiling, objects=len(collection["features"]), target=f"export:geojson:{scope}")
     emit_json({"out": str(out_file), "features": counts,
                "skipped": collection["tracegraph"]["skipped_without_coordinates"]})
 

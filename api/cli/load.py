@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from api.cli.common import emit_json, err, out, settings
+from api.services import daily
 from exports.csv_safe import write_table
 from graph.errors import InvalidInput
 from loaders.base import LoadOptions, run_load
@@ -36,6 +37,10 @@ def register(app: typer.Typer) -> None:
                                                                   "atf_table for ATF's grid, else table:FILE-STEM)"
                                                   )] = None,
         batch_rows: Annotated[int, typer.Option("--batch-rows", min=1000, help="rows per batch")] = 250_000,
+        analyze: Annotated[str | None, typer.Option(
+            "--analyze", help="after the load: incremental (the incremental analysis and alerts, when the store "
+                              "has an earlier analysis and the load is one it can take) | none. Default "
+                              "incremental, or TRACEGRAPH_LOAD_ANALYZE")] = None,
     ) -> None:
         """Load one file of KIND: valid rows into the store, bad rows (with line and reason) into a rejects file."""
         from algorithms.stolen_hits import after_load  # the stolen-hit check after traces and stolen loads
@@ -48,6 +53,11 @@ def register(app: typer.Typer) -> None:
         if basis is not None and not re.fullmatch(r"atf_table|table:[a-z0-9][a-z0-9-]*", basis):
             raise InvalidInput(f"--basis {basis!r}: use atf_table or table:NAME (lower-case letters, digits, -)")
         conf = settings(ctx)
+        mode = (analyze or conf.load_analyze).strip().lower()
+        if mode not in daily.LOAD_ANALYZE:
+            raise InvalidInput(f"--analyze must be one of {', '.join(daily.LOAD_ANALYZE)}, not {analyze!r}")
+        analysed: dict[str, Any] | None = None
+        not_analysed: str | None = None
         with conf.open_store() as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                                   TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
                                                   console=err, transient=True) as progress:
@@ -56,10 +66,14 @@ def register(app: typer.Typer) -> None:
                                   basis=basis, after_load=after_load,
                                   progress=lambda rows: progress.update(task, completed=rows))
             report = run_load(loader, store, path, options)
+            progress.update(task, description="incremental analysis")
+            analysed, not_analysed = daily.after_load(store, conf, mode)
         summary = {"kind": report.kind, "file": report.file, "read": report.read, "loaded": report.loaded,
                    "rejected": report.rejected, "skipped": report.skipped, "rejects_file": report.rejects_file,
                    "run_id": report.run_id,
-                   "file_sha256": report.file_sha256, "details": report.details}
+                   "file_sha256": report.file_sha256, "details": report.details,
+                   "analysis": None if analysed is None else {k: analysed[k] for k in ("run_id", "alerts",
+                                                                                       "delivered")}}
         churn, refusal = "", None
         if report.kind == "ffl":
             from loaders.ffl import churn_refusal, churn_summary
@@ -70,6 +84,12 @@ def register(app: typer.Typer) -> None:
             summary["details"] = details
         if churn:
             err.print(churn)
+        if analysed is not None:
+            err.print(f"incremental analysis run {analysed['run_id']}: {analysed['alerts']} new alert(s)"
+                      + ("" if analysed["delivered"] is None else
+                         f", {analysed['delivered']} delivered, {analysed['failed']} to retry"), highlight=False)
+        elif not_analysed:
+            err.print(not_analysed, highlight=False)
         if as_json:
             emit_json(summary)
         else:

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.common import emit_json, err, settings
+from api.cli.disseminations import Purpose, Recipient
+from api.cli.disseminations import record as record_release
 from graph.errors import InvalidInput
 
 report_app = typer.Typer(help="Self-contained HTML (and PDF) reports: corridors and network cases.",
@@ -84,13 +86,24 @@ def register(app: typer.Typer) -> None:
             out_dir: Annotated[Path, typer.Option("--out", help="folder for the report")],
             pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="also print the report to PDF")] = True,
             as_json: Annotated[bool, typer.Option("--json", help="list the files written as JSON")] = False,
+            recipient: Recipient = None,
+            purpose: Purpose = None,
     ) -> None:
-        """Case report for one network (TLP:RED: personal data): members, timeline, map, purchases, recoveries."""
+        """Case report for one network (TLP:RED: personal data): members, timeline, map, purchases, recoveries.
+
+        A case report is written to be handed over: --recipient and --purpose are required and recorded with the
+        SHA-256 of each file (`tracegraph disseminations`)."""
+        from api.services.disseminations import required
         from exports.reports.gather import case_report
         from exports.reports.render import render_case_html, write_report
 
-        with settings(ctx).open_store() as store:
+        release = required(recipient, purpose, "a case report")
+        conf = settings(ctx)
+        with conf.open_store() as store:
             report = case_report(store, network_id)
-        record = {"network_id": report.network_id, "members": len(report.members), "tlp": report.tlp,
-                  **write_report(render_case_html(report), out_dir, report.slug, pdf=pdf)}
-        _print_files([record], as_json)
+        written = {"network_id": report.network_id, "members": len(report.members), "tlp": report.tlp,
+                   **write_report(render_case_html(report), out_dir, report.slug, pdf=pdf)}
+        record_release(conf, [Path(written[k]) for k in ("html", "pdf") if k in written], recipient=release[0],
+               purpose=release[1], channel="report case", tlp=report.tlp, objects=len(report.members),
+               target=f"report:case:{report.network_id}")
+        _print_files([written], as_json)

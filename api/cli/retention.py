@@ -132,6 +132,23 @@ def hold(ctx: typer.Context, person: Annotated[str, typer.Argument(help="person 
               highlight=False)
 
 
+def _subject_request(person: str, predicate: str, case: str, review_by: dt.date | None) -> Any:
+    """The API's request model, checked the one way (a blank predicate or case is one line, exit 2)."""
+    from api.services.subjects import SubjectNew
+
+    if not predicate.strip():
+        raise InvalidInput("a subject needs the documented reasonable suspicion (--predicate)")
+    if not case.strip():
+        raise InvalidInput("a subject needs a case id (--case)")
+    from pydantic import ValidationError
+
+    try:
+        return SubjectNew(person_key=person, predicate=predicate, case_id=case, review_by=review_by)
+    except ValidationError as exc:
+        where = ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
+        raise InvalidInput(f"subject: invalid {where} (too long?)") from None
+
+
 @subjects_app.command("add")
 def subjects_add(ctx: typer.Context, person: Annotated[str, typer.Argument(help="person key")],
                  predicate: Annotated[str, typer.Option(
@@ -141,13 +158,14 @@ def subjects_add(ctx: typer.Context, person: Annotated[str, typer.Argument(help=
                      "--review-by", help="review date (default and at most: five years from today)")] = None,
                  ) -> None:
     """Confirm a person as an intelligence subject (audited)."""
-    from algorithms import subjects
+    from api.services import subjects
 
     due = parse_date(review_by, "--review-by") if review_by else None
     conf = settings(ctx)
     with conf.open_store() as store:
-        done = subjects.add(store, person, predicate=predicate, case_id=case, today=dt.date.today(), review_by=due)
-    audit(conf, "subjects.add", f"person:{person}", {"case_id": done["case_id"], "review_by": done["review_by"]})
+        done, item = subjects.add(store, _subject_request(person, predicate, case, due), today=dt.date.today(),
+                                  actor=_actor())
+    audit(conf, item["action"], item["target"], item["details"])
     err.print(f"{person} is a subject of case {done['case_id']}; review by {done['review_by']}", highlight=False)
 
 
@@ -157,13 +175,13 @@ def subjects_validate(ctx: typer.Context, person: Annotated[str, typer.Argument(
                           "--review-by", help="next review (default and at most: five years from today)")] = None,
                       ) -> None:
     """Record a review that validated a subject: sets the next review-by date (audited)."""
-    from algorithms import subjects
+    from api.services import subjects
 
     due = parse_date(review_by, "--review-by") if review_by else None
     conf = settings(ctx)
     with conf.open_store() as store:
-        done = subjects.validate(store, person, today=dt.date.today(), review_by=due)
-    audit(conf, "subjects.validate", f"person:{person}", {"review_by": done["review_by"]})
+        done, item = subjects.validate(store, person, due, today=dt.date.today(), actor=_actor())
+    audit(conf, item["action"], item["target"], item["details"])
     err.print(f"{person} validated; review by {done['review_by']}", highlight=False)
 
 
@@ -174,10 +192,10 @@ def subjects_list(ctx: typer.Context,
                   within: Annotated[int, typer.Option("--within", min=0, help="days ahead for --due")] = 30,
                   as_json: AsJson = False) -> None:
     """Subjects, soonest review first."""
-    from algorithms import subjects
+    from api.services import subjects
 
     with settings(ctx).open_store() as store:
-        rows = subjects.listing(store, today=dt.date.today(), due_within_days=within if due else None)
+        rows = subjects.listing(store, today=dt.date.today(), due=due, within=within)
     if as_json:
         emit_json({"subjects": rows})
         return

@@ -56,6 +56,9 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "dealer": ("dealers", None),
     "firearms": ("firearms", "Damaged-serial matching, trace chains and serial batches."),
     "stolen": ("stolen", "Lost/stolen firearm reports checked against recoveries."),
+    "review": ("reviews", "Record a review decision on a straw-queue item (stored in the graph, audited); prints "
+                          "it as JSON."),
+    "reviews": ("reviews", "Straw-queue review decisions, newest first, one JSON object per line."),
     "watch": ("alerts", "Watchlists: persons, dealers, networks, firearms, serials, places, corridors."),
     "alerts": ("alerts", "Alerts raised by incremental analyses (newest first)."),
     "trace-requests": ("export", "Write the recoveries not yet traced as a ready-to-submit CSV of ATF Form 3312.1 "
@@ -71,6 +74,9 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "subjects": ("retention", "Intelligence subjects on documented reasonable suspicion (28 CFR 23.20)."),
     "evidence": ("evidence", "Evidence chain of custody: credentials, packages, verification, reports."),
     "audit": ("evidence", "The hash-chained audit log."),
+    "disseminations": ("disseminations", "The record of every release outside the agency (who, why, when, TLP, "
+                                         "objects, file SHA-256), read from the audit chain after verifying it "
+                                         "(exit 1 if it was tampered with)."),
     "bloom": ("bloom", "Neo4j Bloom perspective and Browser guide, generated from the schema."),
     "schema": ("schema", "The graph schema and what is generated from it."),
     "store": ("store", "The store file itself: migrate a Kùzu-era store to LadybugDB."),

@@ -23,10 +23,13 @@ def create(ctx: typer.Context,
            role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
            name: Annotated[str | None, typer.Option(help="who or what holds the key")] = None,
            tlp: Annotated[str | None, typer.Option(help="partner TLP ceiling (default green; amber to raise)")] = None,
+           purpose: Annotated[str | None, typer.Option(
+               help="partner keys: the purpose of release, recorded with every read (28 CFR 23.20(g))")] = None,
            as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False) -> None:
-    """Create a key and print it ONCE (only its SHA-256 is kept)."""
+    """Create a key and print it ONCE (only its SHA-256 is kept). A partner key needs --name (the recipient
+    agency) and --purpose."""
     keys = KeyFile.for_settings(settings(ctx))
-    record, secret = keys.create(role, name, tlp)
+    record, secret = keys.create(role, name, tlp, purpose=purpose)
     api_key = f"{record.key_id}.{secret}"
     if as_json:
         emit_json({**record.public(), "api_key": api_key, "secret": secret})

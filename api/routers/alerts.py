@@ -1,11 +1,11 @@
-"""Alerts and watchlists (issue 21): ``GET /api/v1/alerts``, ``GET /api/v1/watches``. The server reads the store
-read-only (it shares the embedded file with its workers), so watches are added with ``tracegraph watch add``."""
+"""Alerts and watchlists (issue 21): ``GET /api/v1/alerts``, ``GET|POST /api/v1/watches``,
+``DELETE /api/v1/watches/{watch_id}`` (the service ``tracegraph watch`` uses: :mod:`api.services.watches`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from api.routers.common import ERRORS, Caller, Context
 from api.services import alerts as service
@@ -29,3 +29,18 @@ def alerts(caller: Caller, ctx: Context,
 @router.get("/watches", response_model=m.WatchList, summary="The watchlist")
 def watches(caller: Caller, ctx: Context) -> m.WatchList:
     return service.watches(ctx, caller)
+
+
+@router.post("/watches", response_model=m.WatchChange, status_code=201,
+             summary="Watch an item (every role but partners; a person watch needs persons in full)")
+def add_watch(caller: Caller, ctx: Context, body: m.WatchIn, request: Request) -> m.WatchChange:
+    change = service.add_watch(ctx, caller, body)
+    request.state.audit_targets = [f"watch:{change.watch.watch_id}"]  # type: ignore[attr-defined]
+    return change
+
+
+@router.delete("/watches/{watch_id}", response_model=m.WatchChange,
+               summary="Stop watching (the watch and its alerts stay, inactive)")
+def remove_watch(caller: Caller, ctx: Context,
+                 watch_id: Annotated[str, Path(max_length=40, pattern="^watch-[0-9a-z-]+$")]) -> m.WatchChange:
+    return service.remove_watch(ctx, caller, watch_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.routers import validation as v
@@ -53,16 +53,24 @@ Layers = Annotated[list[Literal["corridors", "hubs", "dealers", "recoveries"]] |
                                                   "cleared for; hubs and recoveries are TLP:AMBER)")]
 
 
+def _released_at(request: Request, tlp: str | None, caller: Caller) -> None:
+    """The bundle's TLP for the dissemination record of a partner's request (the audit middleware counts it)."""
+    request.state.released = {"tlp": tlp or caller.clearance.ceiling}
+
+
 @router.get("/stix", response_class=StixResponse, responses=_STIX_OK, summary="STIX 2.1 bundle of a scope")
-def stix_get(caller: Caller, ctx: Context, network: Network = None, person: Person = None, dealer: Dealer = None,
-             state: State = None, year: Year = None, level: Level = None, tlp: Tlp = None) -> StixResponse:
+def stix_get(request: Request, caller: Caller, ctx: Context, network: Network = None, person: Person = None,
+             dealer: Dealer = None, state: State = None, year: Year = None, level: Level = None, tlp: Tlp = None
+             ) -> StixResponse:
     scope = v.model(m.ExportScope, network=network, person=person, dealer=dealer, state=state, year=year,
                     level=level, tlp=tlp)
+    _released_at(request, scope.tlp, caller)
     return StixResponse(exports.stix_bundle(ctx, caller, scope))
 
 
 @router.post("/stix", response_class=StixResponse, responses=_STIX_OK, summary="STIX 2.1 bundle of a scope")
-def stix_post(body: m.ExportScope, caller: Caller, ctx: Context) -> StixResponse:
+def stix_post(request: Request, body: m.ExportScope, caller: Caller, ctx: Context) -> StixResponse:
+    _released_at(request, body.tlp, caller)
     return StixResponse(exports.stix_bundle(ctx, caller, body))
 
 

@@ -1,11 +1,13 @@
 """Alerts and watchlists over HTTP. Alerts are read from the store (a small table that every incremental run
 grows, so not part of the snapshot), under the context's lock; roles and TLP apply through :class:`Release`:
 an alert is AMBER, a person it names is pseudonymised for callers who see persons masked. Watchlists are read
-here and changed with ``tracegraph watch`` (the server opens the store read-only)."""
+and changed through :mod:`api.services.watches`, the service ``tracegraph watch`` uses, written through
+``ApiContext.writing`` (queued beside the store when other workers hold it)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -15,7 +17,8 @@ from api.security import Principal
 from api.services import models as m
 from api.services.release import Release
 from api.services.snapshot import ApiContext
-from graph.errors import InvalidInput
+from graph.errors import InvalidInput, StoreBusy
+from graph.store import GraphStore
 
 
 def _plain(value: Any) -> Any:
@@ -67,14 +70,36 @@ def _evidence(release: Release, text: Any) -> str | None:
 
 
 def watches(context: ApiContext, principal: Principal) -> m.WatchList:
-    release = Release(principal)
+    from api.services import watches as service
+
     with context.lock:
-        rows = context.store.node_table("Watch", ("kind", "value", "note", "created_by", "created_at", "active")
-                                        ).to_pylist()
-    items = []
-    for row in sorted(rows, key=lambda r: r["key"]):
-        props = {**{k: v for k, v in row.items() if k != "key"}, "watch_id": row["key"]}
-        shown = release.node("Watch", props)
-        if shown is not None:
-            items.append(m.WatchNode.model_validate(shown))
-    return m.WatchList(items=items)
+        rows = service.listing(context.store, principal)
+    return m.WatchList(items=[m.WatchNode.model_validate(r) for r in rows])
+
+
+def add_watch(context: ApiContext, principal: Principal, body: m.WatchIn) -> m.WatchChange:
+    from api.services import watches as service
+
+    row, applied = _change(context, lambda store, queue: service.add(
+        store, body.kind, body.value, note=body.note, principal=principal, queue=queue))
+    return m.WatchChange(watch=m.WatchNode.model_validate(row), applied=applied)
+
+
+def remove_watch(context: ApiContext, principal: Principal, watch_id: str) -> m.WatchChange:
+    from api.services import watches as service
+
+    row, applied = _change(context, lambda store, queue: service.remove(store, watch_id, principal=principal,
+                                                                        queue=queue))
+    return m.WatchChange(watch=m.WatchNode.model_validate(row), applied=applied)
+
+
+def _change(context: ApiContext, change: Callable[[GraphStore, bool], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+    """A watchlist change written through :meth:`ApiContext.writing` (the API's one way to write); when other
+    workers hold the embedded file (``serve --workers N``) it is queued beside the store instead (applied by the
+    next load or analysis; listings show it at once). (row, applied)."""
+    try:
+        with context.writing() as store:
+            return change(store, False), True
+    except StoreBusy:
+        with context.lock:
+            return change(context.store, True), False

@@ -17,7 +17,7 @@ from api.services.port import SnapshotPort
 from api.services.ranking import parse_indicators as indicators
 from api.services.release import Release
 from api.services.search import search as shared_search
-from api.services.snapshot import ApiContext
+from api.services.snapshot import ApiContext, Snapshot
 from graph.errors import Forbidden, NotFound
 
 
@@ -99,9 +99,36 @@ def get_dealer(context: ApiContext, principal: Principal, reference: str) -> m.D
             violations=[m.ViolationNode.model_validate(v) for v in violations if v is not None]))
     inspections.sort(key=lambda i: (str(getattr(i.inspection, "inspection_date", "") or ""),
                                     str(getattr(i.inspection, "inspection_id", ""))))
+    by_year = traces_by_year(snapshot).get(key, []) if release.visible("Recovery") else []
     return m.DealerOut(dealer=m.DealerNode.model_validate(dealer), inspections=inspections,
                        transparency=transparency.transparency(snapshot, release, key,
-                                                              context.settings.hotspot_rule))
+                                                              context.settings.hotspot_rule),
+                       traces_by_year=[m.YearTraces(year=y, traces=n) for y, n in by_year])
+
+
+def traces_by_year(snapshot: Snapshot) -> dict[str, list[tuple[int, int]]]:
+    """Per dealer key, (recovery year, recoveries of firearms it sold) in year order: SOLD joined to RECOVERED_IN
+    and the recovery date, once per snapshot."""
+    found = snapshot.derived.get("dealer-traces-by-year")
+    if found is not None:
+        return dict(found)
+    import pandas as pd
+
+    sold = snapshot.chains.sold.data.table.select(["src", "dst"]).to_pandas()
+    recovered = snapshot.chains.recovered.data.table.select(["src", "dst"]).to_pandas()
+    recoveries = snapshot.nodes["Recovery"].table.select(["trace_id", "recovery_date"]).to_pandas()
+    joined = (sold.rename(columns={"src": "dealer", "dst": "firearm"})
+              .merge(recovered.rename(columns={"src": "firearm", "dst": "trace_id"}), on="firearm")
+              .merge(recoveries, on="trace_id"))
+    joined = joined[joined["recovery_date"].notna()]
+    joined["year"] = pd.to_datetime(joined["recovery_date"]).dt.year
+    counts = joined.groupby(["dealer", "year"]).size()
+    table: dict[str, list[tuple[int, int]]] = {}
+    for (dealer, year), count in sorted(counts.items()):
+        table.setdefault(str(dealer), []).append((int(year), int(count)))
+    with snapshot.derived_lock:
+        snapshot.derived["dealer-traces-by-year"] = table
+    return table
 
 
 def get_dealer_profile_row(context: ApiContext, principal: Principal, reference: str) -> dict[str, Any]:

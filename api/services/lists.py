@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.security import Principal
-from api.services import listing
+from api.services import listing, reviews
 from api.services import models as m
 from api.services.port import SnapshotPort
 from api.services.release import Release
@@ -29,10 +29,13 @@ def straw_queue(context: ApiContext, principal: Principal, *, state: str | None,
     answer = listing.straw_queue(_port(context), state=state, min_score=min_score, network_id=network_id,
                                  cursor=cursor, limit=limit)
     items: list[Any] = []
+    port = _port(context)
     for item in answer.items:
         shown = release.node("Person", {**item.properties, "indicators": item.indicators})
         if shown is not None and "straw_score" in shown:
-            items.append(m.PersonNode.model_validate(shown))
+            latest = reviews.history(port, item.key)
+            shown["last_review"] = reviews.last_review(release, latest[0] if latest else None)
+            items.append(m.StrawItem.model_validate(shown))
     return m.StrawPage(items=items, total=answer.total, next_cursor=answer.next_cursor)
 
 

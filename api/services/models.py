@@ -238,11 +238,19 @@ class DealerTransparency(Out):
     withheld: list[str] = Field(default_factory=list)
 
 
+class YearTraces(Out):
+    year: int
+    traces: int = Field(description="recoveries of firearms this dealer sold, by recovery year")
+
+
 class DealerOut(Out):
     dealer: DealerNode
     inspections: list[InspectionOut]
     transparency: DealerTransparency | None = Field(
         None, description="the transparency profile: verified facts and labelled estimates")
+    traces_by_year: list[YearTraces] = Field(
+        default_factory=list, description="traces over time: recoveries of the dealer's guns per recovery year "
+                                          "(empty when recoveries are not released to the caller)")
 
 
 class NetworkOut(Out):
@@ -252,8 +260,25 @@ class NetworkOut(Out):
 
 # --- lists ---------------------------------------------------------------------------------------------------
 
+class LastReview(Out):
+    """The latest straw-queue review decision on a person (api/services/reviews.py)."""
+
+    decision: str = Field(description="reviewed | escalated | dismissed")
+    reason: str
+    by: str = Field(description="the name of the key that decided")
+    at: dt.datetime
+
+
+if TYPE_CHECKING:
+    StrawItem: TypeAlias = Out
+else:
+    StrawItem = create_model("StrawItem", __base__=PersonNode, __doc__="A person in the straw review queue.",
+                             last_review=(LastReview | None, Field(None, description="the latest review decision "
+                                                                   "(null: none yet, or not for this caller)")))
+
+
 class StrawPage(Out):
-    items: list[PersonNode]
+    items: list[StrawItem]
     total: int = Field(description="items matching the filters (before the release policy)")
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
@@ -432,3 +457,37 @@ class AlertPage(Out):
 
 class WatchList(Out):
     items: list[WatchNode]
+
+
+WatchKind = Literal["person", "dealer", "network", "firearm", "serial", "place", "corridor"]
+
+
+class WatchIn(BaseModel):
+    """A new watch (``tracegraph watch add KIND VALUE --note``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: WatchKind
+    value: str = Field(min_length=1, max_length=200,
+                       description="person_key, dealer_key, network_id, firearm_key, a serial pattern (* ? or a "
+                                   "fragment of 3+ characters), a place (state:US-NY, city:US-NY:NEW YORK) or a "
+                                   "corridor (state:US-GA>state:US-NY)")
+    note: str | None = Field(None, max_length=500, description="why it is watched")
+
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> WatchIn:
+        """The value's form for its kind (a rule across two fields: a 422 like any schema violation)."""
+        from algorithms.watchlist import normalise_watch
+        from graph.errors import InvalidInput
+
+        try:
+            normalise_watch(self.kind, self.value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
+class WatchChange(Out):
+    watch: WatchNode
+    applied: bool = Field(description="true: written to the graph; false: queued beside the read-only embedded "
+                                      "store and applied by the next load or analysis (listings show it at once)")

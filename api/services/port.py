@@ -65,6 +65,9 @@ class ReadPort(Protocol):
     def firearms_with_serial(self, serial: str) -> list[dict[str, Any]]:
         """Firearms whose normalised serial is ``serial`` (firearm_key, manufacturer, model, caliber)."""
 
+    def reviews(self, person_key: str | None = None) -> list[dict[str, Any]]:
+        """Straw-queue review decisions (``cypher/reviews_*.cypher`` columns), of one person or all, any order."""
+
 
 def estimates_of(tables: ProfileTables) -> dict[str, dict[str, Any]]:
     """:func:`algorithms.dealer_profile.estimate_table` as dicts by dealer key, with the hotspot rule in words."""
@@ -166,6 +169,11 @@ class StorePort:
     def firearms_with_serial(self, serial: str) -> list[dict[str, Any]]:
         return self.store.query("search_firearms", {"serial": serial}).rows()
 
+    def reviews(self, person_key: str | None = None) -> list[dict[str, Any]]:
+        if person_key is None:
+            return self.store.query("reviews_all").rows()
+        return self.store.query("reviews_of_person", {"person_key": person_key}).rows()
+
 
 class SnapshotPort:
     """The in-memory snapshot ``tracegraph serve`` answers from (lists ranked once, when it is built)."""
@@ -230,6 +238,12 @@ class SnapshotPort:
 
     def firearms_with_serial(self, serial: str) -> list[dict[str, Any]]:
         return self.snapshot.nodes["Firearm"].take(self.snapshot.serials.get(serial, []))
+
+    def reviews(self, person_key: str | None = None) -> list[dict[str, Any]]:
+        held = self.snapshot.reviews
+        if person_key is None:
+            return [row for rows in held.values() for row in rows]
+        return list(held.get(person_key, []))
 
     def inspections(self, dealer_key: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
         snapshot = self.snapshot

@@ -18,6 +18,8 @@ import gc
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,7 @@ from algorithms.paths import PathIndex, path_index, path_projection
 from api.services.port import snapshot_ranked
 from api.services.ranking import Ranked
 from api.settings import Settings
+from graph.errors import StoreBusy, TracegraphError
 from graph.schema import SCHEMA
 from graph.store import GraphStore
 
@@ -146,6 +149,8 @@ class Snapshot:
     chains: ChainIndex
     built_seconds: float
     counts: dict[str, int] = field(default_factory=dict)
+    #: Straw-queue review decisions by person (api/services/reviews.py), appended to when the API records one.
+    reviews: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Tables derived from this snapshot on first use (e.g. dealer estimates), dropped with it on rebuild.
     derived: dict[str, Any] = field(default_factory=dict)
     derived_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -212,7 +217,22 @@ def build_snapshot(store: GraphStore) -> Snapshot:
     )
     object.__setattr__(snapshot, "built_seconds", round(time.perf_counter() - started, 3))
     object.__setattr__(snapshot, "counts", {label: len(table) for label, table in nodes.items()})
+    object.__setattr__(snapshot, "reviews", _reviews(store))
     return snapshot
+
+
+def _reviews(store: GraphStore) -> dict[str, list[dict[str, Any]]]:
+    """Review decisions by person (a store from before reviews existed has none)."""
+    from api.services.port import StorePort
+
+    try:
+        rows = StorePort(store).reviews()
+    except (TracegraphError, RuntimeError):
+        return {}
+    held: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        held[str(row["person_key"])].append(row)
+    return dict(held)
 
 
 class ApiContext:
@@ -257,6 +277,31 @@ class ApiContext:
             return True
         finally:
             self._checking.release()
+
+    @contextmanager
+    def writing(self) -> Iterator[GraphStore]:
+        """The store, writable, for one of the API's few writes (subjects), under the lock. The server opens an
+        embedded file read-only (several workers may share it); for a write it closes it, opens it for writing,
+        and opens it read-only again after. With ``serve --workers N`` the other workers hold the file, so the
+        write is refused as busy (one line: use the CLI); Neo4j takes writes as it is. The snapshot follows at
+        the next change check (the write moves the store's change stamp)."""
+        with self.lock:
+            if not getattr(self.store, "read_only", False):
+                yield self.store
+                return
+            self.store.close()
+            try:
+                writable = self.settings.open_store()
+            except StoreBusy:
+                self.store = self.settings.open_store(read_only=True)
+                raise StoreBusy("the store is shared by several server workers (serve --workers N): make this "
+                                "change with the CLI") from None
+            try:
+                yield writable
+            finally:
+                writable.close()
+                self.store = self.settings.open_store(read_only=True)
+            self._checked = 0.0  # look at the change stamp at the next request
 
     def rebuild(self) -> Snapshot:
         with self.lock:

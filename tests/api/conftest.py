@@ -97,7 +97,7 @@ def api_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Keys]:
     keys = KeyFile.for_settings(settings)
 
     def make(role: str, tlp: str | None = None) -> str:
-        record, secret = keys.create(role, f"test {role}", tlp)
+        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
         return f"{record.key_id}.{secret}"
 
     return settings, Keys(make("investigator"), make("analyst"), make("partner"), make("partner", "amber"),

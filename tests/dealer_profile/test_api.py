@@ -23,7 +23,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
     keys = KeyFile.for_settings(settings)
 
     def make(role: str, tlp: str | None = None) -> dict[str, str]:
-        record, secret = keys.create(role, f"test {role}", tlp)
+        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
         return {"X-API-Key": f"{record.key_id}.{secret}"}
 
     roles = {"investigator": make("investigator"), "partner": make("partner"),

@@ -69,7 +69,7 @@ def test_whole_chain_from_the_command_line(env: dict[str, str], local_tsa: Local
     moved, rotated, packed, verified, wrong, reported, audit = _session([
         ["evidence", "transfer", evidence_id, "--from", "Det. A", "--to", "Lab B", "--reason", "analysis"],
         ["evidence", "keys", "rotate", "--by", "admin"],
-        ["evidence", "package", "--case", "C-9", "--out", str(pkg), "--by", "clerk"],
+        ["evidence", "package", "--case", "C-9", "--out", str(pkg), "--by", "clerk", "--internal"],
         ["evidence", "verify", str(pkg), "--tsa-ca", str(local_tsa.ca)],
         ["evidence", "verify", str(pkg), "--tsa-ca", str(other_ca)],
         ["evidence", "report", "--case", "C-9", "--out", str(report_dir), "--by", "clerk"],

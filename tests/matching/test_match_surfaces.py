@@ -57,7 +57,7 @@ def client_and_keys(db: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     keys = KeyFile.for_settings(settings)
 
     def make(role: str, tlp: str | None = None) -> str:
-        record, secret = keys.create(role, f"test {role}", tlp)
+        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
         return f"{record.key_id}.{secret}"
 
     issued = {"investigator": make("investigator"), "partner": make("partner"),

@@ -146,7 +146,8 @@ def params(twins: Twins) -> dict[str, Any]:
     with twins.open("embedded") as store:
         nets = store._execute("MATCH (n:Network) RETURN n.network_id AS id ORDER BY n.size DESC, id LIMIT 1").rows()
         chain = store._execute("MATCH (f:Firearm)-[:RECOVERED_IN]->(r:Recovery) MATCH (p:Person)-[:PURCHASED]->(f) "
-                               "RETURN f.firearm_key AS fk, f.serial_number AS s, p.last_name AS n, r.trace_id AS t "
+                               "RETURN f.firearm_key AS fk, f.serial_number AS s, p.last_name AS n, r.trace_id AS t, "
+                               "p.person_key AS pk "
                                "ORDER BY fk LIMIT 1").rows()[0]
         dealer = store._execute("MATCH (d:Dealer) WHERE d.anomaly_score IS NOT NULL RETURN d.license_number AS l, "
                                 "d.premise_state AS s ORDER BY d.anomaly_score DESC, l LIMIT 1").rows()[0]
@@ -154,7 +155,9 @@ def params(twins: Twins) -> dict[str, Any]:
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
-            "name": chain["n"], "last": str(chain["n"]).upper(), "n": 25, "nodes": [], "trace_id": chain["t"]}
+            "name": chain["n"], "last": str(chain["n"]).upper(), "n": 25, "nodes": [], "trace_id": chain["t"],
+            "surnames": [str(chain["n"]).upper()], "keys": [chain["t"], "no-such-trace"],
+            "person_key": chain["pk"]}
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -188,7 +191,8 @@ def _plain(value: Any, root: str) -> Any:
 # Written by analyze's write-back and `firearms batches` on both stores above (their results are compared there).
 _WRITES = {"networks_clear", "persons_network_clear", "firearms_batches_clear",
            # the retention purge: run on both stores, results compared, in tests/neo4j/test_retention_neo4j.py
-           "retention_unlink_sales", "retention_delete_persons", "retention_lapse_subjects"}
+           "retention_unlink_sales", "retention_delete_persons", "retention_lapse_subjects",
+           "retention_delete_reviews"}
 _BY_LOAD_TIME = {"load_runs"}  # ordered by when each file was loaded: the two loads ran at different times
 
 

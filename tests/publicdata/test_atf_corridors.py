@@ -180,7 +180,8 @@ def test_geojson_and_stix_carry_scored_interstate_corridors_with_their_basis(atf
     assert all(p["score"] is not None for p in lines)
     ga_ny = [p for p in lines if (p["source"], p["destination"]) == ("state:US-GA", "state:US-NY")]
     assert len(ga_ny) == 1 and ga_ny[0]["firearms"] == 438
-    ok(atf_store, "export", "stix", "--out", str(tmp_path / "b.json"), "--tlp", "amber")
+    ok(atf_store, "export", "stix", "--out", str(tmp_path / "b.json"), "--tlp", "amber", "--recipient",
+       "Regional task force", "--purpose", "corridor analysis")
     bundle = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
     corridors = [ext for o in bundle["objects"] if o.get("type") == "relationship"
                  for name, ext in (o.get("extensions") or {}).items() if name.startswith("extension-definition")

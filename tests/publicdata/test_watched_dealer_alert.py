@@ -1,8 +1,8 @@
 """A watched dealer from the real ATF FFL list (Virginia, January 2025 excerpt: tests/data/PROVENANCE.md) gets an
 alert when a new short time-to-crime trace names it, through the command line a user runs:
-``load ffl`` -> ``load traces`` (history) -> ``analyze`` -> ``watch add`` -> ``load traces`` (today's batch)
--> ``analyze --incremental`` -> ``alerts``. The traces are made up (no trace data is public); the dealers are
-real."""
+``load ffl`` -> ``load traces`` (history) -> ``analyze`` -> ``watch add`` -> ``load traces`` (today's batch,
+which runs the incremental analysis by default) -> ``alerts``. The traces are made up (no trace data is public);
+the dealers are real."""
 
 from __future__ import annotations
 
@@ -55,18 +55,43 @@ def test_a_watched_real_dealer_alerts_on_its_new_short_ttc_trace(tmp_path: Path)
                                        "MOE")]) + "\n")
     run(db, "init")
     run(db, "load", "ffl", str(DATA / "0125-ffl-list-va-excerpt.txt"))
-    run(db, "load", "traces", str(history))
+    first = run(db, "load", "traces", str(history))
+    assert "not analysed: no analysis in this store yet" in first.stderr
     run(db, "analyze")
     watch_id = run(db, "watch", "add", "dealer", "1-54-20000", "--note", "two quick traces last year").stdout.strip()
     run(db, "watch", "add", "serial", "*XA7*")
-    run(db, "load", "traces", str(today))
-    summary = json.loads(run(db, "analyze", "--incremental", "--json").stdout.strip().splitlines()[-1])
-    assert summary["summary"]["new_traces"] == 2 and summary["alerts"] >= 2
+    loaded = run(db, "load", "traces", str(today), "--json")
+    summary = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert summary["analysis"]["alerts"] >= 2 and "new alert(s)" in loaded.stderr
+    again = json.loads(run(db, "analyze", "--incremental", "--json").stdout.strip().splitlines()[-1])
+    assert again["summary"]["new_traces"] == 0 and again["alerts"] == 0  # the load's own analysis took them
     alerts = json.loads(run(db, "alerts", "--format", "json").stdout)
     dealer = [a for a in alerts if a["rule"] == "watched_dealer"]
     assert len(dealer) == 1 and dealer[0]["watch_id"] == watch_id and dealer[0]["subject_key"] == "1-54-20000"
-    assert json.loads(dealer[0]["evidence"])["trace_id"] == "T-3"  # the old Phalange gun (14 years) is no lead
+    assert dealer[0]["evidence"]["trace_id"] == "T-3"  # the old Phalange gun (14 years) is no lead
     serial = [a for a in alerts if a["rule"] == "watched_serial"]
-    assert [json.loads(a["evidence"])["trace_id"] for a in serial] == ["T-3"]
+    assert [a["evidence"]["trace_id"] for a in serial] == ["T-3"]
     csv_out = run(db, "alerts", "--rule", "watched_dealer").stdout
     assert "T-3" in csv_out and csv_out.splitlines()[0].startswith("alert_id")
+
+
+def test_load_analyze_none_leaves_the_batch_to_analyze_incremental(tmp_path: Path) -> None:
+    db = tmp_path / "va.lbug"
+    history, today = tmp_path / "history.csv", tmp_path / "today.csv"
+    history.write_text("\n".join([HEADER, _trace("T-1", "2023-03-01", "BALTIMORE", "MD", "BXA100", COLD_DEAD_HANDS,
+                                                 "2022-11-01", "DOE")]) + "\n")
+    today.write_text("\n".join([HEADER, _trace("T-3", "2024-06-01", "BALTIMORE", "MD", "BXA777", COLD_DEAD_HANDS,
+                                               "2024-01-10", "LOE")]) + "\n")
+    run(db, "init")
+    run(db, "load", "ffl", str(DATA / "0125-ffl-list-va-excerpt.txt"))
+    run(db, "load", "traces", str(history))
+    run(db, "analyze")
+    run(db, "watch", "add", "dealer", "1-54-20000")
+    bad = subprocess.run([*TRACEGRAPH, "--db", str(db), "load", "traces", str(today), "--analyze", "later"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "--analyze must be one of incremental, none" in bad.stderr
+    loaded = json.loads(run(db, "load", "traces", str(today), "--analyze", "none", "--json").stdout.splitlines()[-1])
+    assert loaded["loaded"] == 1 and loaded["analysis"] is None
+    assert json.loads(run(db, "alerts", "--format", "json").stdout) == []
+    later = json.loads(run(db, "analyze", "--incremental", "--json").stdout.strip().splitlines()[-1])
+    assert later["summary"]["new_traces"] == 1 and later["alerts"] >= 1

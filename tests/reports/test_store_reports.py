@@ -138,7 +138,8 @@ def test_case_report_for_a_planted_ring_lists_its_members(
                 best = (len(found), network, found)
     assert best is not None and best[0] >= 2, "no planted ring was found as a network"
     _, network, ring_members = best
-    result = run("case", network, "--out", str(tmp_path), "--no-pdf", "--json")
+    result = run("case", network, "--out", str(tmp_path), "--no-pdf", "--json", "--recipient", "County DA",
+                 "--purpose", "prosecution of case 24-117")
     assert result.returncode == 0, result.stderr
     page = Path(json.loads(result.stdout.strip().splitlines()[-1])["files"][0]).read_text(encoding="utf-8")
     listed = set(re.findall(r'<tr class="member" data-person="([^"]+)"', page))
@@ -150,5 +151,5 @@ def test_case_report_for_a_planted_ring_lists_its_members(
 
 def test_unknown_network_is_exit_2(
         report_world: ReportWorld, tmp_path: Path, run: Callable[..., Result]) -> None:
-    result = run("case", "NET-does-not-exist", "--out", str(tmp_path))
+    result = run("case", "NET-does-not-exist", "--out", str(tmp_path), "--recipient", "County DA", "--purpose", "x")
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1

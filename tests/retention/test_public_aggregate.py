@@ -23,7 +23,8 @@ ATF_2016 = DATA / "loaders" / "final_source_recovery_by_state-cy_2016.xlsx"
 
 def stix_file(db: Path, tmp_path: Path, tlp: str, role: str) -> list[dict[str, object]]:
     out = tmp_path / f"{tlp}-{role}.json"
-    run("--db", str(db), "export", "stix", "--tlp", tlp, "--role", role, "--out", str(out), cwd=db.parent)
+    run("--db", str(db), "export", "stix", "--tlp", tlp, "--role", role, "--out", str(out),
+        "--recipient", "public website", "--purpose", "public statistics", cwd=db.parent)
     objects: list[dict[str, object]] = json.loads(out.read_text(encoding="utf-8"))["objects"]
     return objects
 
@@ -50,7 +51,7 @@ def test_clear_api_outputs_of_the_simulated_world_are_aggregate(world: tuple[Pat
     db, _ = world
     settings = Settings(db=db)
     keys = KeyFile.for_settings(settings)
-    record, secret = keys.create("partner", "public website", "clear")
+    record, secret = keys.create("partner", "public website", "clear", purpose="public statistics")
     public = {"X-API-Key": f"{record.key_id}.{secret}"}
     record, secret = keys.create("investigator", "analyst desk")
     investigator = {"X-API-Key": f"{record.key_id}.{secret}"}

@@ -112,17 +112,22 @@ def test_a_partner_cannot_ask_for_red(sharing_store: EmbeddedStore) -> None:
     assert LEVELS[-1] == "red"
 
 
+RELEASE = ("--recipient", "State Police", "--purpose", "joint investigation 24-117")
+
+
 def test_cli_export_stix_writes_a_valid_bundle(sharing_store: EmbeddedStore, tmp_path: Path) -> None:
     db = sharing_store.path
     sharing_store.close()
     out = tmp_path / "bundle.json"
-    result = CliRunner().invoke(app, ["--db", str(db), "export", "stix", "--tlp", "green", "--out", str(out)])
+    result = CliRunner().invoke(app, ["--db", str(db), "export", "stix", "--tlp", "green", "--out", str(out),
+                                      *RELEASE])
     assert result.exit_code == 0, result.output
     bundle = json.loads(out.read_text())
     assert validate_string(out.read_text(), ValidationOptions(version="2.1")).is_valid
     assert any(o["type"] == "firearm" for o in bundle["objects"])
     again = tmp_path / "again.json"
-    CliRunner().invoke(app, ["--db", str(db), "export", "stix", "--tlp", "green", "--out", str(again)])
+    CliRunner().invoke(app, ["--db", str(db), "export", "stix", "--tlp", "green", "--out", str(again),
+                             *RELEASE])
     assert again.read_text() == out.read_text()
     bad = CliRunner().invoke(app, ["--db", str(db), "export", "stix", "--tlp", "purple", "--out", str(out)])
     assert bad.exit_code != 0

@@ -31,7 +31,7 @@ AMBER = next(cid for cid, lvl in COLLECTIONS.items() if lvl == "amber")
 def _keys(settings: Settings) -> dict[str, tuple[str, str]]:
     keys = {}
     for role in ("partner", "analyst"):
-        record, secret = KeyFile.for_settings(settings).create(role)
+        record, secret = KeyFile.for_settings(settings).create(role, f"{role} agency", purpose="TAXII tests")
         keys[role] = (record.key_id, secret)
     return keys
 

@@ -36,11 +36,12 @@ def server(sharing_store: EmbeddedStore, tmp_path: Path) -> Iterator[tuple[str, 
     settings = Settings(db=db, api_keys_file=tmp_path / "keys.json", audit_log=tmp_path / "audit.jsonl")
     keys = {}
     for role in ("partner", "analyst"):
-        record, secret = KeyFile.for_settings(settings).create(role)
+        record, secret = KeyFile.for_settings(settings).create(role, f"{role} agency", purpose="TAXII tests")
         keys[role] = (record.key_id, secret)
     # the export command's reference output, written before the server owns the store
     out = tmp_path / "green.json"
-    result = CliRunner().invoke(cli_app, ["--db", str(db), "export", "stix", "--tlp", "green", "--out", str(out)])
+    result = CliRunner().invoke(cli_app, ["--db", str(db), "export", "stix", "--tlp", "green", "--out", str(out),
+                                          "--recipient", "partner agency", "--purpose", "TAXII tests"])
     assert result.exit_code == 0, result.output
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",

@@ -33,7 +33,7 @@ def served(request: pytest.FixtureRequest, sharing_store: EmbeddedStore, tmp_pat
     settings = Settings(db=db, api_keys_file=tmp_path / "keys.json", audit_log=tmp_path / "audit.jsonl",
                         api_taxii_warm=request.param)
     key_file = KeyFile.for_settings(settings)
-    partners = [key_file.create("partner", f"partner {n}", "amber") for n in range(5)]
+    partners = [key_file.create("partner", f"partner {n}", "amber", purpose="TAXII tests") for n in range(5)]
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client, partners, records
 

@@ -1,0 +1,50 @@
+"""The daily step for the CLI: ``analyze --incremental`` and the automatic incremental analysis at the end of
+``tracegraph load`` (``--analyze incremental|none``; default ``incremental``, or ``TRACEGRAPH_LOAD_ANALYZE``).
+
+After a load the incremental analysis runs when it can: a store with an earlier analysis, and only trace,
+multiple-sale, NIBIN or lost/stolen loads since (:data:`algorithms.incremental.INCREMENTAL_KINDS`). Otherwise the
+load says in one line why it did not analyse (no analysis yet; a new FFL list, inspections, hotspots or state
+tables call for a full ``tracegraph analyze``) and succeeds: the rows are in, the analysis waits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from api.settings import Settings
+from graph.store import GraphStore
+
+LOAD_ANALYZE = ("incremental", "none")
+
+
+def incremental(store: GraphStore, config: Settings, progress: Callable[[str], None] | None = None
+                ) -> dict[str, Any]:
+    """Incremental analysis + alerts (+ delivery when a webhook is configured): the run record."""
+    from algorithms.alerts import analyze_and_alert
+
+    result, raised = analyze_and_alert(store, deliver=config.alert_webhook is not None, progress=progress)
+    delivered = failed = None
+    if config.alert_webhook and raised:
+        from api.app import audit_log_path
+        from api.audit import AuditLog
+        from api.webhook import deliver
+
+        report = deliver(store, config.alert_webhook, audit=AuditLog(audit_log_path(config)),
+                         base_backoff=config.alert_backoff_s)
+        delivered, failed = report.delivered, report.failed
+    return {"run_id": result.run_id, "summary": result.summary, "timings": result.timings, "alerts": raised,
+            "delivered": delivered, "failed": failed}
+
+
+def after_load(store: GraphStore, config: Settings, mode: str) -> tuple[dict[str, Any] | None, str | None]:
+    """(run record, None) when the incremental analysis ran; (None, why not) otherwise."""
+    from algorithms.incremental import NeedsFullAnalysis, latest_analysis
+
+    if mode == "none":
+        return None, None
+    if latest_analysis(store) is None:
+        return None, "not analysed: no analysis in this store yet (run `tracegraph analyze` once)"
+    try:
+        return incremental(store, config), None
+    except NeedsFullAnalysis as exc:
+        return None, f"not analysed: {exc}"
