@@ -108,7 +108,7 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Seque
     traced["stopped"] = (traced["trace_status"].astype(str).str.upper() == "INCOMPLETE") & ~traced[
         "firearm_key"].isin(set(t.stolen["src"]) if len(t.stolen) else set())
     lot = {key: batch.batch_id for batch in batches for key in batch.firearm_keys}
-    traced["event"] = traced["firearm_key"].map(lot).fillna(traced["trace_id"])
+    traced["event"] = traced["firearm_key"].map(lot).astype(object).fillna(traced["trace_id"])
     per = traced.groupby("dealer_key").agg(traces=("trace_id", "nunique"), recent=("recent", "sum"),
                                           old=("old", "sum"), obliterated=("obliterated", "sum"),
                                           out_of_state=("out_of_state", "sum"))
