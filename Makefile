@@ -7,10 +7,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit bench clean
 
-$(STAMP): pyproject.toml
+# The workspace (issue 19) is TypeScript + Cytoscape.js from npm, bundled into api/web/static/ (needs Node.js + npm).
+$(STAMP): pyproject.toml web/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	cd web && npm ci --no-audit --no-fund && npm run build
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -31,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_bulk_load.py
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache web/node_modules api/web/static

@@ -34,9 +34,11 @@ from api.audit_checkpoints import Checkpointer, signer_for
 from api.limits import BodyLimitMiddleware, CredentialsMiddleware, FailureCounter
 from api.routers import alerts, analytics, compliance, entities, exports, firearms_match, session, system, workspace
 from api.security import WWW_AUTHENTICATE, KeyFile, Principal, declared_basic, install_security
+from api.services.disseminations import COUNT_LIMIT_BYTES
 from api.services.snapshot import ApiContext
 from api.sessions import SessionManager
 from api.settings import Settings
+from api.web import install_web
 from graph.errors import TracegraphError, Unauthenticated
 
 log = logging.getLogger("tracegraph.api")
@@ -75,15 +77,21 @@ class AuditMiddleware:
             return
         status = 500
         body: list[bytes] | None = None  # a partner's answer, kept to count what was released
+        size = 0
 
         async def record_status(message: Message) -> None:
-            nonlocal status, body
+            nonlocal status, body, size
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 if status < 400 and _partner(scope) is not None:
                     body = []
             elif message["type"] == "http.response.body" and body is not None:
-                body.append(message.get("body", b""))
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size <= COUNT_LIMIT_BYTES:  # past it the count is not read from the answer: keep no copy
+                    body.append(chunk)
+                else:
+                    body.clear()
             await send(message)
 
         try:
@@ -94,7 +102,8 @@ class AuditMiddleware:
             partner = _partner(scope)
             if body is not None and partner is not None and _releases(scope, entry["action"]):
                 # a release outside the agency (28 CFR 23.20(g))
-                self.audit.submit(**self.dissemination(scope, partner, entry["action"], b"".join(body)))
+                answer = b"".join(body) if size <= COUNT_LIMIT_BYTES else b""
+                self.audit.submit(**self.dissemination(scope, partner, entry["action"], answer))
 
     @staticmethod
     def dissemination(scope: Scope, partner: Principal, route: str, body: bytes) -> dict[str, Any]:
@@ -327,6 +336,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(compliance.router)
     app.include_router(taxii.router)
+    install_web(app)  # the workspace at / (issue 19)
     app.add_middleware(CredentialsMiddleware, failures=FailureCounter(settings.api_auth_failures_per_minute))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(AuditMiddleware, audit=app.state.audit_writer)  # outermost: sees every answer

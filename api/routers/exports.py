@@ -53,9 +53,9 @@ Layers = Annotated[list[Literal["corridors", "hubs", "dealers", "recoveries"]] |
                                                   "cleared for; hubs and recoveries are TLP:AMBER)")]
 
 
-def _released_at(request: Request, tlp: str | None, caller: Caller) -> None:
-    """The bundle's TLP for the dissemination record of a partner's request (the audit middleware counts it)."""
-    request.state.released = {"tlp": tlp or caller.clearance.ceiling}
+def _released(request: Request, caller: Caller, tlp: str | None, objects: int) -> None:
+    """What left, for the dissemination record of a partner's request (written by the audit middleware)."""
+    request.state.released = {"tlp": tlp or caller.clearance.ceiling, "objects": objects}
 
 
 @router.get("/stix", response_class=StixResponse, responses=_STIX_OK, summary="STIX 2.1 bundle of a scope")
@@ -64,27 +64,33 @@ def stix_get(request: Request, caller: Caller, ctx: Context, network: Network = 
              ) -> StixResponse:
     scope = v.model(m.ExportScope, network=network, person=person, dealer=dealer, state=state, year=year,
                     level=level, tlp=tlp)
-    _released_at(request, scope.tlp, caller)
-    return StixResponse(exports.stix_bundle(ctx, caller, scope))
+    data, objects = exports.stix_bundle(ctx, caller, scope)
+    _released(request, caller, scope.tlp, objects)
+    return StixResponse(data)
 
 
 @router.post("/stix", response_class=StixResponse, responses=_STIX_OK, summary="STIX 2.1 bundle of a scope")
 def stix_post(request: Request, body: m.ExportScope, caller: Caller, ctx: Context) -> StixResponse:
-    _released_at(request, body.tlp, caller)
-    return StixResponse(exports.stix_bundle(ctx, caller, body))
+    data, objects = exports.stix_bundle(ctx, caller, body)
+    _released(request, caller, body.tlp, objects)
+    return StixResponse(data)
 
 
 @router.get("/geojson", response_class=GeoJsonResponse, responses=_GEOJSON_OK,
             summary="GeoJSON (RFC 7946) layers of a scope")
-def geojson_get(caller: Caller, ctx: Context, network: Network = None, person: Person = None, dealer: Dealer = None,
-                state: State = None, year: Year = None, level: Level = None,
+def geojson_get(request: Request, caller: Caller, ctx: Context, network: Network = None, person: Person = None,
+                dealer: Dealer = None, state: State = None, year: Year = None, level: Level = None,
                 layers: Layers = None) -> GeoJsonResponse:
     scope = v.model(m.ExportScope, network=network, person=person, dealer=dealer, state=state, year=year,
                     level=level, tlp=None)
-    return GeoJsonResponse(exports.geojson(ctx, caller, scope, layers))
+    data, features = exports.geojson(ctx, caller, scope, layers)
+    _released(request, caller, None, features)
+    return GeoJsonResponse(data)
 
 
 @router.post("/geojson", response_class=GeoJsonResponse, responses=_GEOJSON_OK,
              summary="GeoJSON (RFC 7946) layers of a scope")
-def geojson_post(body: m.GeoJsonExport, caller: Caller, ctx: Context) -> GeoJsonResponse:
-    return GeoJsonResponse(exports.geojson(ctx, caller, body, body.layers))
+def geojson_post(request: Request, body: m.GeoJsonExport, caller: Caller, ctx: Context) -> GeoJsonResponse:
+    data, features = exports.geojson(ctx, caller, body, body.layers)
+    _released(request, caller, None, features)
+    return GeoJsonResponse(data)

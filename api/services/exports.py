@@ -61,18 +61,20 @@ def scoped(context: ApiContext, release: Release, scope: m.ExportScope) -> Scope
     return export_scope(store_records(context), wanted)
 
 
-def stix_bundle(context: ApiContext, principal: Principal, scope: m.ExportScope) -> bytes:
+def stix_bundle(context: ApiContext, principal: Principal, scope: m.ExportScope) -> tuple[bytes, int]:
+    """The bundle (JSON bytes) and how many objects it carries (the dissemination record of a partner's read)."""
     release = Release(principal)
     wanted = level(scope.tlp) if scope.tlp else principal.clearance.ceiling
     if rank(wanted) > rank(principal.clearance.ceiling):
         raise Forbidden(f"role {principal.role} is not cleared for TLP:{wanted.upper()}")
     bundle = to_stix(scoped(context, release, scope), tlp=wanted, clearance=principal.clearance,
                      salt=principal.pseudonym_salt)
-    return json.dumps(bundle_dict(bundle), ensure_ascii=False).encode("utf-8")
+    return json.dumps(bundle_dict(bundle), ensure_ascii=False).encode("utf-8"), len(bundle.objects)
 
 
 def geojson(context: ApiContext, principal: Principal, scope: m.ExportScope,
-            wanted: Sequence[str] | None) -> bytes:
+            wanted: Sequence[str] | None) -> tuple[bytes, int]:
+    """The FeatureCollection (JSON bytes) and how many features it carries."""
     release = Release(principal)
     if wanted is None:  # the default layers the caller is cleared for
         wanted = [name for name in ("corridors", "hubs") if principal.clearance.may_see(_LAYER_TLP[name])]
@@ -85,4 +87,4 @@ def geojson(context: ApiContext, principal: Principal, scope: m.ExportScope,
         records = replace(records, flows=[{k: (None if k in _FLOW_COMPUTED else v) for k, v in f.items()}
                                           for f in records.flows])
     collection = from_records(records, year=scope.year, level=scope.level, layers=tuple(layers))
-    return json.dumps(collection, ensure_ascii=False, default=str).encode("utf-8")
+    return json.dumps(collection, ensure_ascii=False, default=str).encode("utf-8"), len(collection["features"])

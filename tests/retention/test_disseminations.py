@@ -18,6 +18,7 @@ import requests
 from taxii2client.v21 import Server, as_pages
 
 from api.security import KeyFile
+from api.services.disseminations import COUNT_LIMIT_BYTES, count_objects
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
 from tests.api.server import serving
@@ -156,3 +157,12 @@ def test_taxii_pulls_and_api_reads_by_a_partner_key_are_recorded_per_request(db:
     # one record, two faces: the CLI lists what the API listed
     cli = json.loads(ok(db, "disseminations", "--format", "json", "--recipient", "Georgia Bureau").stdout)
     assert cli == api_items
+
+
+def test_what_an_api_answer_released_is_counted_from_the_answer() -> None:
+    assert count_objects(b'{"more": false, "objects": [{"id": 1}, {"id": 2}]}') == 2  # a TAXII envelope
+    assert count_objects(b'{"type": "FeatureCollection", "features": [{}, {}, {}]}') == 3
+    assert count_objects(b'{"items": [], "next_cursor": null}') == 0
+    assert count_objects(b'[1, 2]') == 2 and count_objects(b'{"person_key": "P1"}') == 1
+    assert count_objects(b"<svg/>") is None and count_objects(b"") is None
+    assert count_objects(b"[" + b"1," * (COUNT_LIMIT_BYTES // 2) + b"1]") is None  # too large to read again
