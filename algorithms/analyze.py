@@ -62,7 +62,7 @@ CITY_CORRIDOR_MIN_FIREARMS = 5
 NETWORK_LAYERS = {  # person-pair kinds from straw_features -> projection layers (weights in algorithms.projection)
     "joint_purchase": "joint_purchase", "shared_address": "shared_address", "common_possessor": "common_possessor",
     "purchaser_possessor": "purchaser_possessor", "nibin": "nibin_link", "supply_line": "supply_line",
-    "recovered_together": "recovered_together",
+    "recovered_together": "recovered_together", "corridor": "corridor", "same_counter": "same_counter",
 }
 
 
@@ -144,7 +144,12 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                      lambda: None)
     straw_scores = stage("straw_scores", has_purchases, "purchases", lambda: straw.score(features),
                          lambda: straw.StrawScores(table=pd.DataFrame(columns=list(straw.TABLE_COLUMNS))))
-    dealer_scores = stage("dealer_anomalies", has_traces, "traces", lambda: dealer_scoring.score(tables),
+    found_batches = stage("batches", len(tables.recovered) > 0, "recovered_firearms",
+                          lambda: [b for b in serial_batches.batches(tables) if b.score >= serial_batches.SIGNIFICANT],
+                          list)
+    # before the dealers: a batch's guns that stop at one dealer count there as one diversion event
+    dealer_scores = stage("dealer_anomalies", has_traces, "traces",
+                          lambda: dealer_scoring.score(tables, batches=found_batches),
                           lambda: dealer_scoring.DealerScores(table=pd.DataFrame(columns=list(
                               dealer_scoring.TABLE_COLUMNS)), parameters={}))
     networks, membership, person_centrality = stage(
@@ -164,9 +169,6 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
     hubs = stage("hubs", any(k.startswith(TRACES + "/") for k in corridor_results), "trace_corridors",
                  lambda: _hubs(corridor_results), lambda: pd.DataFrame(columns=["location_key", "pagerank",
                                                                                 "betweenness"]))
-    found_batches = stage("batches", len(tables.recovered) > 0, "recovered_firearms",
-                          lambda: [b for b in serial_batches.batches(tables) if b.score >= serial_batches.SIGNIFICANT],
-                          list)
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters,
@@ -198,8 +200,11 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
 
 def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolution: float,
               gds_store: GraphStore | None = None) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    layers = {layer: pairs.loc[pairs["kind"] == kind, ["a", "b"]].rename(columns={"a": "person_a", "b": "person_b"})
-              for kind, layer in NETWORK_LAYERS.items()}
+    if "specificity" not in pairs.columns:
+        pairs = pairs.assign(specificity=1.0)
+    # a tie counts by its specificity (1 for a pair alone, less among many: straw_features.specificity)
+    layers = {layer: pairs.loc[pairs["kind"] == kind, ["a", "b", "specificity"]].rename(
+        columns={"a": "person_a", "b": "person_b", "specificity": "count"}) for kind, layer in NETWORK_LAYERS.items()}
     projection = person_projection({name: frame for name, frame in layers.items() if len(frame)})
     empty = pd.DataFrame(columns=network_columns)
     if projection.graph.vcount() == 0:

@@ -14,31 +14,50 @@ Poisson-gamma estimate). Expected traces = (old traces + ½) × (1 + peer ratio)
 Shrinkage. The relative risk θ = observed / expected gets a Gamma(a, a) prior (mean 1); the score is the log of the
 posterior 5th percentile of θ (Clayton & Kaldor 1987, "Empirical Bayes estimates of age-standardized relative
 risks for use in disease mapping", Biometrics 43), so a 3-trace dealer needs a far larger ratio than a 300-trace one
-to rank high. Rates (multiple-sale share of recorded sales, obliterated share of traces, out-of-state share of
-recent traces) are compared with the national rate by beta-binomial shrinkage and fire as indicators when
-clearly above it.
+to rank high.
+
+Diversion. A gun sold off the books has no Form 4473 behind it: its trace stops at the dealer (``INCOMPLETE``, no
+purchaser on record) — the signature of a corrupt licensee's off-paper sales (ATF, *Following the Gun*, 2000:
+licensees were involved in under 10% of the trafficking investigations yet in nearly half of the guns trafficked,
+often sold without records or with falsified ones). A large dealer hides a few dozen such sales in its volume,
+where the volume score above cannot see them.
+So the traces that stop at the dealer, less those whose gun a loss or theft report names (a burglary of the
+store, a lost shipment: ATF Form 3310.11), are compared with the national share of such traces applied to the
+dealer's own traces, by the same Poisson-gamma posterior 5th percentile; the guns of one serial batch
+(:mod:`algorithms.batches`: a lot stolen or diverted at once) count as one event. The dealer's score is the
+volume score plus :data:`DIVERSION_WEIGHT` times the diversion score where that is positive (evidence above
+peers adds; a dealer whose traces all complete loses nothing).
+
+Rates (multiple-sale share of recorded sales, obliterated share of traces, out-of-state share of recent traces)
+are compared with the national rate by beta-binomial shrinkage and fire as indicators when clearly above it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from algorithms.batches import Batch
 from algorithms.straw_features import purchase_events
 from algorithms.tables import AnalysisTables
 
 SHORT_TTC_DAYS = 3 * 365
+#: Weight of the diversion evidence (traces that stop at the dealer) beside the volume evidence: both are log
+#: relative-risk lower bounds, so 1.0 counts them alike; only evidence above the peers adds (never subtracts).
+DIVERSION_WEIGHT = 1.0
 PRIOR_SHAPE = 2.0
 STATE_PRIOR_OLD_TRACES = 50.0  # pseudo-count of old traces pulling a state's ratio toward the national one
 
 
 TABLE_COLUMNS = ("rank", "dealer_key", "license_number", "business_name", "state", "traces", "expected", "score",
                  "indicators", "recent", "old", "short_ttc_share", "multiple_sale_share", "obliterated_share",
-                 "out_of_state_recent_share", "peer_ratio", "relative_risk")
+                 "out_of_state_recent_share", "peer_ratio", "relative_risk", "stopped", "stopped_expected",
+                 "volume_score", "diversion_score")
 
 
 @dataclass(frozen=True)
@@ -52,16 +71,32 @@ class DealerScores:
 
 def dealer_traces(t: AnalysisTables) -> pd.DataFrame:
     """One row per traced gun with its selling dealer: dealer_key, trace_id, time_to_crime_days, obliterated,
-    recovery_state."""
+    recovery_state, trace_status."""
     sold = t.sold.rename(columns={"src": "dealer_key", "dst": "firearm_key"}).drop_duplicates("firearm_key")
     rec = t.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"})
-    rec = rec.merge(t.recoveries.rename(columns={"key": "trace_id"})[
-        ["trace_id", "time_to_crime_days", "recovery_state"]], on="trace_id", how="left")
+    recoveries = t.recoveries.rename(columns={"key": "trace_id"})
+    if "trace_status" not in recoveries.columns:
+        recoveries = recoveries.assign(trace_status=None)
+    rec = rec.merge(recoveries[["trace_id", "time_to_crime_days", "recovery_state", "trace_status"]],
+                    on="trace_id", how="left")
     guns = t.firearms.rename(columns={"key": "firearm_key"})[["firearm_key", "obliterated"]]
     return sold.merge(rec, on="firearm_key").merge(guns, on="firearm_key", how="left")
 
 
-def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE) -> DealerScores:
+def _diversion_score(frame: pd.DataFrame, prior_shape: float) -> pd.Series:
+    """Log of the posterior 5th percentile of the relative risk of traces that stop at the dealer, against the
+    national share of such traces applied to the dealer's own traces (Poisson-gamma, as for the volume score)."""
+    rate = (frame["stopped"].sum() + 1.0) / (frame["traces"].sum() + 2.0)
+    frame["stopped_expected"] = frame["traces"] * rate
+    lower = stats.gamma.ppf(0.05, prior_shape + frame["stopped"].to_numpy(float),
+                            scale=1.0 / (prior_shape + frame["stopped_expected"].to_numpy(float)))
+    return pd.Series(np.log(np.maximum(lower, 1e-9)), index=frame.index)
+
+
+def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Sequence[Batch] = ()) -> DealerScores:
+    """Rank dealers. ``batches``: the serial batches found among the recovered guns
+    (:func:`algorithms.batches.batches`); the guns of one batch that stop at a dealer count as one event there (a
+    lot diverted at once — a stolen shipment, a burglary — is one diversion, not many)."""
     dealers = t.dealers.rename(columns={"key": "dealer_key", "premise_state": "state"})
     traced = dealer_traces(t).merge(dealers[["dealer_key", "state"]], on="dealer_key", how="left")
     ttc = traced["time_to_crime_days"]
@@ -69,12 +104,18 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE) -> DealerScore
     traced["old"] = ttc.notna() & (ttc > SHORT_TTC_DAYS)
     traced["out_of_state"] = traced["recent"] & traced["recovery_state"].notna() & (
         traced["recovery_state"] != traced["state"])
+    # the trace stopped at the dealer (no purchaser on record) and no loss or theft report explains the gun
+    traced["stopped"] = (traced["trace_status"].astype(str).str.upper() == "INCOMPLETE") & ~traced[
+        "firearm_key"].isin(set(t.stolen["src"]) if len(t.stolen) else set())
+    lot = {key: batch.batch_id for batch in batches for key in batch.firearm_keys}
+    traced["event"] = traced["firearm_key"].map(lot).astype(object).fillna(traced["trace_id"])
     per = traced.groupby("dealer_key").agg(traces=("trace_id", "nunique"), recent=("recent", "sum"),
                                           old=("old", "sum"), obliterated=("obliterated", "sum"),
                                           out_of_state=("out_of_state", "sum"))
+    per["stopped"] = traced[traced["stopped"]].groupby("dealer_key")["event"].nunique()
     frame = dealers.set_index("dealer_key").join(per, how="inner")
-    frame[["traces", "recent", "old", "obliterated", "out_of_state"]] = frame[
-        ["traces", "recent", "old", "obliterated", "out_of_state"]].fillna(0).astype(int)
+    counts = ["traces", "recent", "old", "obliterated", "out_of_state", "stopped"]
+    frame[counts] = frame[counts].fillna(0).astype(int)
 
     national = (frame["recent"].sum() + 1.0) / (frame["old"].sum() + 1.0)
     by_state = frame.groupby("state")[["recent", "old"]].sum()
@@ -86,7 +127,9 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE) -> DealerScore
     expected = frame["expected"].to_numpy(float)
     frame["relative_risk"] = (observed + prior_shape) / (expected + prior_shape)
     lower = stats.gamma.ppf(0.05, prior_shape + observed, scale=1.0 / (prior_shape + expected))
-    frame["score"] = np.log(np.maximum(lower, 1e-9))
+    frame["volume_score"] = np.log(np.maximum(lower, 1e-9))
+    frame["diversion_score"] = _diversion_score(frame, prior_shape)
+    frame["score"] = frame["volume_score"] + DIVERSION_WEIGHT * frame["diversion_score"].clip(lower=0.0)
 
     events = purchase_events(t)
     sales = events.groupby("dealer_key").agg(sales=("firearm_key", "size"), multiple=("multiple_sale", "sum"))
@@ -110,14 +153,22 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE) -> DealerScore
                                     "peer_rate": round(float(overall), 3)})
     short = frame["recent"] / frame["traces"].clip(lower=1)
     frame["short_ttc_share"] = np.where(frame["traces"] > 0, short, np.nan)
-    for key in frame.index[frame["score"] > 0]:
+    for key in frame.index[frame["diversion_score"] > 0]:
+        indicators[key].insert(0, {"indicator": "traces_stop_at_dealer", "value": int(frame.at[key, "stopped"]),
+                                   "expected": round(float(frame.at[key, "stopped_expected"]), 1),
+                                   "relative_risk_lower_5pct": round(float(np.exp(frame.at[key,
+                                                                                           "diversion_score"])), 2),
+                                   "points": round(float(DIVERSION_WEIGHT * frame.at[key, "diversion_score"]), 2)})
+    for key in frame.index[frame["volume_score"] > 0]:
         indicators[key].insert(0, {"indicator": "traces_above_expected", "value": int(frame.at[key, "traces"]),
                                    "expected": round(float(frame.at[key, "expected"]), 1),
-                                   "relative_risk_lower_5pct": round(float(np.exp(frame.at[key, "score"])), 2)})
+                                   "relative_risk_lower_5pct": round(float(np.exp(frame.at[key,
+                                                                                           "volume_score"])), 2)})
     frame["indicators"] = [json.dumps(indicators[key], sort_keys=True) for key in frame.index]
     frame = frame.reset_index().sort_values(["score", "dealer_key"], ascending=[False, True]).reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
     columns = list(TABLE_COLUMNS)
     params: dict[str, object] = {"short_ttc_days": SHORT_TTC_DAYS, "prior_shape": prior_shape,
-              "state_prior_old_traces": STATE_PRIOR_OLD_TRACES, "national_recent_to_old": float(national)}
+              "state_prior_old_traces": STATE_PRIOR_OLD_TRACES, "national_recent_to_old": float(national),
+              "diversion_weight": DIVERSION_WEIGHT}
     return DealerScores(table=frame[columns], parameters=params)

@@ -9,8 +9,9 @@ state's counts): the incremental run then says so and runs the full analysis ins
 What is recomputed, and how it equals a full re-analysis
 --------------------------------------------------------
 * **Straw scores** (exact). A person's indicators depend on their own purchases and recoveries and on the groups
-  they share with others (a dealer-day, an address, a possessor, a NIBIN lead, a supply line, a recovery city):
-  the persons on new rows (the *seeds*), plus everyone sharing a group with a seed that could now tie them, are
+  they share with others (a dealer-day, an address, a possessor, a NIBIN lead, a supply line, a recovery city,
+  a corridor, a dealer's multiple-sale counter): the persons on new rows (the *seeds*), plus everyone sharing a
+  group with a seed that could now tie them, are
   the persons whose points can change; they and everyone tied to them are the persons whose score (points plus
   propagation) can change. Their features are computed by the same code as the full run
   (:func:`algorithms.straw_features.compute`) on the analysis tables restricted to them and every member of
@@ -55,7 +56,8 @@ from loaders.domain.names import normalise_addresses
 #: tables) changes facts shared by many scores and makes the run a full one.
 INCREMENTAL_KINDS = frozenset({"traces", "multiple-sales", "nibin", "stolen"})
 #: group kinds of :func:`algorithms.straw_features._pairs` and the largest group that still ties its members
-GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": 10, "rt": 6, "nb": 2, "pp": 2}
+GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": straw_features.MAX_WINDOW_GROUP, "rt": 6, "nb": 2, "pp": 2,
+                "co": straw_features.MAX_WINDOW_GROUP, "sc": straw_features.MAX_WINDOW_GROUP}
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,13 @@ class Groups:
         frames.append(pd.DataFrame({"person_key": line["person_key"],
                                     "group": "sl|" + line["dealer_key"].astype(str) + "|" + city.reindex(line.index)}))
         frames.append(pd.DataFrame({"person_key": quick["person_key"], "group": "rt|" + city}))
+        # corridors (source state -> city) and multiple-sale counters (a dealer): the window ties' whole groups,
+        # since who else is in a window sets every pair's specificity there
+        frames.append(pd.DataFrame({"person_key": line["person_key"],
+                                    "group": "co|" + line["premise_state"].fillna("?") + ">"
+                                    + city.reindex(line.index)}))
+        ms = events.dropna(subset=["report_id", "dealer_key", "purchase_date"])
+        frames.append(pd.DataFrame({"person_key": ms["person_key"], "group": "sc|" + ms["dealer_key"].astype(str)}))
         # shared addresses: normalised once per run, as the full run's _pairs does (per call it dominated)
         persons = t.persons
         norm = normalise_addresses(persons["street"].fillna(""), persons["city"].fillna(""),
@@ -297,13 +306,14 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         joins = pd.DataFrame(columns=["person_key", "network_id"])
     has_traces = len(t.sold) > 0 and len(t.recovered) > 0
     new_traces = bool(traces) and has_traces
-    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t)) if new_traces else None
+    found_batches = timed("batches", lambda: [b for b in serial_batches.batches(t)
+                                              if b.score >= serial_batches.SIGNIFICANT]) if new_traces else None
+    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or ())) \
+        if new_traces else None
     corridors: dict[str, Corridors] = timed("corridors_traces", lambda: full._trace_corridors(t)) \
         if new_traces else {}
     hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
         columns=["location_key", "pagerank", "betweenness"])
-    found_batches = timed("batches", lambda: [b for b in serial_batches.batches(t)
-                                              if b.score >= serial_batches.SIGNIFICANT]) if new_traces else None
 
     identity = json.dumps({"base": base_run, "inputs": sorted(runs)}, sort_keys=True)
     run_id = "analysis-inc-" + hashlib.sha256(identity.encode()).hexdigest()[:16]

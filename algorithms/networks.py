@@ -42,6 +42,9 @@ TIE_WORDS: Mapping[str, tuple[str, str]] = {
     "supply_line": ("supply line (same dealer, same destination city)",
                     "supply lines (same dealer, same destination city)"),
     "recovered_together": ("recovery together", "recoveries together"),
+    "corridor": ("corridor (same source state, same destination city)",
+                 "corridors (same source state, same destination city)"),
+    "same_counter": ("multiple-sale report at the same dealer", "multiple-sale reports at the same dealer"),
 }
 COLUMNS = ["network_id", "size", "score", "members", "suspects", "ties", "reviewable", "review_rank", "reason"]
 

@@ -269,6 +269,8 @@ PERSON_LAYERS: Mapping[str, float] = {
     "nibin_link": 0.5,
     "supply_line": 1.0,
     "recovered_together": 0.5,
+    "corridor": 0.5,
+    "same_counter": 0.5,
 }
 
 

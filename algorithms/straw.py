@@ -155,6 +155,7 @@ def _propagate(base: pd.Series, pairs: pd.DataFrame) -> pd.Series:
     if pairs.empty:
         return pd.Series(0.0, index=base.index)
     positive = base.clip(lower=0.0)
+    pairs = pairs.assign(weight=pairs["weight"] * pairs["specificity"]) if "specificity" in pairs else pairs
     both = pd.concat([pairs[["a", "b", "weight"]],
                       pairs[["b", "a", "weight"]].rename(columns={"b": "a", "a": "b"})], ignore_index=True)
     # summed in (a, b) order: the store returns rows in no fixed order, and the rounded network value in the

@@ -10,7 +10,7 @@ Seeds are split: ``--seeds`` (default 101-103) are the held-out seeds the tables
 ``tune`` seeds (1-3) are the ones defaults were chosen on. Nothing is fitted to a world's truth.
 
     .venv/bin/python bench/bench_sensitivity.py [--cells base,hidden] [--seeds 101,102,103] [--traces 3000]
-        [--jobs 1] [--out bench/sensitivity.json] [--plot docs/accuracy_sensitivity.png]
+        [--jobs 1] [--out bench/sensitivity.json] [--plot docs/accuracy_sensitivity.png] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -88,13 +88,13 @@ def cell_params(cell: str, seed: int, traces: int) -> Params:
     return Params(scale=scale, seed=seed, scenario=Scenario(**scenario), **PARAM_CHANGES.get(cell, {}))
 
 
-def run_cell(cell: str, seed: int, traces: int, resolutions: tuple[float, ...] = ()) -> dict[str, Any]:
-    """Simulate, load, analyse and score one world; returns the flat figures. ``resolutions``: network
-    resolutions to try besides the default (ring figures and review-list length only: the straw and dealer
-    rankings do not depend on the networks)."""
-    from algorithms import evaluate
-    from algorithms.analyze import _networks, analyze
-    from algorithms.scorecard import analysis_figures
+def world(cell: str, seed: int, traces: int, cache: Path | None = None) -> tuple[dict[str, Any], Any]:
+    """Simulate one world, load it with every loader into a fresh embedded store and pull the analysis tables:
+    ``(truth, tables)``. With ``cache``, the pair is kept there (pickle, one file per cell, seed and size) and
+    reused: simulating and loading is most of a cell's time, and the worlds do not change while the analytics
+    are tuned. Clear the cache when the simulator or the loaders change."""
+    import pickle
+
     from algorithms.tables import load_tables
     from api.cli.demo import LOADS
     from graph.embedded_store import EmbeddedStore
@@ -102,8 +102,10 @@ def run_cell(cell: str, seed: int, traces: int, resolutions: tuple[float, ...] =
     from loaders.kinds import loader_for
     from loaders.synthetic import simulate
 
+    cached = cache / f"{cell}-{seed}-{traces}.pkl" if cache else None
+    if cached is not None and cached.exists():
+        return pickle.loads(cached.read_bytes())  # our own cache, written below
     work = Path(tempfile.mkdtemp(prefix=f"tg-sens-{cell}-{seed}-"))
-    started = time.perf_counter()
     try:
         simulate("small", seed, work / "inputs", params=cell_params(cell, seed, traces))
         truth = json.loads((work / "inputs" / "truth.json").read_text(encoding="utf-8"))
@@ -113,30 +115,52 @@ def run_cell(cell: str, seed: int, traces: int, resolutions: tuple[float, ...] =
                 path = work / "inputs" / name
                 if path.exists():
                     run_load(loader_for(kind), store, path, LoadOptions(rejects_dir=work / "rejects"))
-            result = analyze(store, seed=seed)
             tables = load_tables(store)
-        from algorithms import straw_features
-
-        features = straw_features.compute(tables)
-        values = features.values
-        dealers = result.dealers.table.rename(columns={})[["dealer_key", "score", "traces"]]
-        figures = analysis_figures(truth, tables, values, result.straw.table[["person_key"]],
-                                   result.membership, dealers)
-        sweep: dict[str, float] = {}
-        for gamma in resolutions:
-            networks, membership, _ = _networks(features.pairs, result.straw.table, seed=seed, resolution=gamma)
-            rings = evaluate.ring_metrics(truth, tables.purchases, membership)
-            sweep[f"sweep.{gamma:g}.recovered_share"] = rings["recovered_share"]
-            sweep[f"sweep.{gamma:g}.mean_best_share"] = rings["mean_best_share"]
-            sweep[f"sweep.{gamma:g}.reviewable"] = float(networks["reviewable"].sum())
-        return {"cell": cell, "seed": seed, "seconds": round(time.perf_counter() - started, 1),
-                "networks": len(result.networks), "reviewable_networks": int(result.networks["reviewable"].sum()),
-                **sweep,
-                **{f"straw.{k}": v for k, v in figures["straw"].items()},
-                **{f"rings.{k}": v for k, v in figures["rings"].items()},
-                **{f"dealers.{k}": v for k, v in figures["dealers"].items()}}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(pickle.dumps((truth, tables)))
+    return truth, tables
+
+
+def run_cell(cell: str, seed: int, traces: int, resolutions: tuple[float, ...] = (),
+             cache: Path | None = None) -> dict[str, Any]:
+    """Simulate, load, analyse and score one world; returns the flat figures. The analysis runs the stages of
+    ``algorithms.analyze.analyze`` that the figures read (straw features and scores, serial batches, dealer
+    anomalies, networks) on the tables ``analyze`` would pull from the store. ``resolutions``: network
+    resolutions to try besides the default (ring figures and review-list length only: the straw and dealer
+    rankings do not depend on the networks)."""
+    from algorithms import batches as serial_batches
+    from algorithms import dealers as dealer_scoring
+    from algorithms import evaluate, straw, straw_features
+    from algorithms.analyze import NETWORK_RESOLUTION, _networks
+    from algorithms.scorecard import analysis_figures
+
+    started = time.perf_counter()
+    truth, tables = world(cell, seed, traces, cache)
+    built = time.perf_counter() - started
+    features = straw_features.compute(tables)
+    scores = straw.score(features)
+    found = [b for b in serial_batches.batches(tables) if b.score >= serial_batches.SIGNIFICANT]
+    dealer_table = dealer_scoring.score(tables, batches=found).table
+    networks, membership, _ = _networks(features.pairs, scores.table, seed=seed, resolution=NETWORK_RESOLUTION)
+    figures = analysis_figures(truth, tables, features.values, scores.table[["person_key"]], membership,
+                               dealer_table[["dealer_key", "score", "traces"]])
+    sweep: dict[str, float] = {}
+    for gamma in resolutions:
+        found_networks, found_membership, _ = _networks(features.pairs, scores.table, seed=seed, resolution=gamma)
+        rings = evaluate.ring_metrics(truth, tables.purchases, found_membership)
+        sweep[f"sweep.{gamma:g}.recovered_share"] = rings["recovered_share"]
+        sweep[f"sweep.{gamma:g}.mean_best_share"] = rings["mean_best_share"]
+        sweep[f"sweep.{gamma:g}.reviewable"] = float(found_networks["reviewable"].sum())
+    return {"cell": cell, "seed": seed, "seconds": round(time.perf_counter() - started, 1),
+            "world_seconds": round(built, 1),
+            "networks": len(networks), "reviewable_networks": int(networks["reviewable"].sum()),
+            **sweep,
+            **{f"straw.{k}": v for k, v in figures["straw"].items()},
+            **{f"rings.{k}": v for k, v in figures["rings"].items()},
+            **{f"dealers.{k}": v for k, v in figures["dealers"].items()}}
 
 
 COLUMNS = {  # per-cell table: column -> (figure, how seeds are combined)
@@ -219,6 +243,9 @@ def main() -> None:
     parser.add_argument("--resolutions", default="", help="network resolutions to compare (e.g. 0.05,0.1,0.2)")
     parser.add_argument("--out", type=Path, default=None, help="write every run's figures here (JSON)")
     parser.add_argument("--plot", type=Path, default=None, help="write the figure here (PNG)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="keep the simulated and loaded worlds here and reuse them (clear it when the "
+                             "simulator or the loaders change)")
     args = parser.parse_args()
     cells = [c for c in args.cells.split(",") if c]
     unknown = [c for c in cells if c not in GRID]
@@ -226,7 +253,7 @@ def main() -> None:
         parser.error(f"unknown cells {unknown}; known: {', '.join(GRID)}")
     seeds = [int(s) for s in args.seeds.split(",") if s]
     sweep = tuple(float(r) for r in args.resolutions.split(",") if r)
-    jobs = [(cell, seed, args.traces, sweep) for cell in cells for seed in seeds]
+    jobs = [(cell, seed, args.traces, sweep, args.cache) for cell in cells for seed in seeds]
     started = time.perf_counter()
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:

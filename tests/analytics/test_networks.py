@@ -70,3 +70,39 @@ def test_the_theft_victims_stolen_guns_do_not_make_a_ring(hidden_store: Embedded
     networks, membership, _ = analysed(hidden_store)
     theft = networks.set_index("network_id").loc[membership["theft"]]
     assert not theft["reviewable"]
+
+
+def test_a_ring_spread_over_dealers_and_seasons_is_tied_by_its_corridor(tmp_path: Path) -> None:
+    """Two straws buy at two Georgia dealers ten months apart; their guns turn up in New York within months,
+    with different people: no counter, day, address, dealer or possessor in common, only the corridor."""
+    w = build_world()
+    w.dealer("GA2", "GA", 31.2, -81.5)
+    for key in ("far1", "far2", "crew1", "crew2"):
+        w.person(key)
+    w.gun("far1", "GA2", D(2023, 1, 5), recovered=D(2023, 4, 2), possessor="crew1")
+    w.gun("far2", "GA1", D(2023, 11, 20), recovered=D(2024, 2, 9), possessor="crew2")
+    # an ordinary buyer of the same state whose gun reached New York after eight years: not quick, no tie
+    w.gun("buyer1", "GA2", D(2015, 3, 1), recovered=D(2023, 3, 1), possessor="finder2")
+    store = EmbeddedStore(tmp_path / "corridor.lbug")
+    store.init_schema()
+    w.write(store)
+    try:
+        _, membership, pairs = analysed(store)
+    finally:
+        store.close()
+    corridor = pairs[pairs["kind"] == "corridor"].set_index(["a", "b"])
+    assert ("far1", "far2") in corridor.index
+    assert corridor.loc[("far1", "far2"), "specificity"] == 1.0  # nobody else in that window of the corridor
+    assert not [p for p in corridor.index if "buyer1" in p]
+    assert membership["far1"] == membership["far2"]
+
+
+def test_multiple_sale_buyers_at_one_counter_are_tied_by_how_crowded_the_season_was(world_store: EmbeddedStore,
+                                                                                    ) -> None:
+    """The conftest world: the straw and her partner (same day) and a lonely buyer five months later all left
+    multiple-sale reports at GA1; the collector's reports there are years apart from theirs."""
+    pairs = straw_features.compute(load_tables(world_store)).pairs
+    counter = pairs[pairs["kind"] == "same_counter"].set_index(["a", "b"])["specificity"]
+    assert counter[("partner", "straw")] == pytest.approx(0.91, abs=0.01)  # three buyers that season: 1 / ln 3
+    assert counter[("lonely", "straw")] == pytest.approx(0.91, abs=0.01)
+    assert not [p for p in counter.index if "collector" in p]
