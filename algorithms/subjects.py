@@ -12,21 +12,26 @@ import datetime as dt
 from typing import Any
 
 from algorithms.retention import SUBJECT_MAX_DAYS, person_state, touch
-from graph.errors import InvalidInput
+from graph.errors import InvalidInput, NotFound
 from graph.store import GraphStore
 
 SUBJECT_COLUMNS = ("person_key", "case_id", "predicate", "since", "validated", "review_by", "due")
 
 
-def _review_by(today: dt.date, review_by: dt.date | None) -> dt.date:
+def check_review_by(today: dt.date, review_by: dt.date) -> None:
+    """InvalidInput unless ``today < review_by <= today + five years``."""
     latest = today + dt.timedelta(days=SUBJECT_MAX_DAYS)
-    if review_by is None:
-        return latest
     if review_by <= today:
         raise InvalidInput(f"--review-by {review_by.isoformat()} must be after today ({today.isoformat()})")
     if review_by > latest:
         raise InvalidInput(f"--review-by {review_by.isoformat()} is more than five years away (28 CFR 23.20(h)): "
                            f"at most {latest.isoformat()}")
+
+
+def _review_by(today: dt.date, review_by: dt.date | None) -> dt.date:
+    if review_by is None:
+        return today + dt.timedelta(days=SUBJECT_MAX_DAYS)
+    check_review_by(today, review_by)
     return review_by
 
 
@@ -51,7 +56,7 @@ def validate(store: GraphStore, person_key: str, *, today: dt.date, review_by: d
     """Record a review that validated the subject: a new review-by date (at most five years on)."""
     row = person_state(store, person_key)
     if not row.get("subject_predicate"):
-        raise InvalidInput(f"{person_key} is not a subject: add it with `tracegraph subjects add`")
+        raise NotFound(f"{person_key} is not a subject: add it with `tracegraph subjects add`")
     due = _review_by(today, review_by)
     store.upsert_nodes("Person", [{"person_key": person_key, "subject_validated": today,
                                    "subject_review_by": due}])

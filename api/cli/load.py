@@ -18,6 +18,14 @@ from loaders.domain.parsing import parse_date
 from loaders.kinds import KINDS, loader_for
 
 
+def _ffl_refusal(report: Any) -> str | None:
+    """Why a new FFL list's churn is refused (its rows are in, the list is not trusted for who left), else None."""
+    from loaders.ffl import churn_refusal
+
+    refusal: str | None = churn_refusal(report.details, report.file)
+    return refusal
+
+
 def register(app: typer.Typer) -> None:
     @app.command("load")
     def load(
@@ -66,8 +74,9 @@ def register(app: typer.Typer) -> None:
                                   basis=basis, after_load=after_load,
                                   progress=lambda rows: progress.update(task, completed=rows))
             report = run_load(loader, store, path, options)
-            progress.update(task, description="incremental analysis")
-            analysed, not_analysed = daily.after_load(store, conf, mode)
+            if not (report.kind == "ffl" and _ffl_refusal(report)):  # a refused list is not analysed
+                progress.update(task, description="incremental analysis")
+                analysed, not_analysed = daily.after_load(store, conf, mode)
         summary = {"kind": report.kind, "file": report.file, "read": report.read, "loaded": report.loaded,
                    "rejected": report.rejected, "skipped": report.skipped, "rejects_file": report.rejects_file,
                    "run_id": report.run_id,

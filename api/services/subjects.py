@@ -11,17 +11,31 @@ subjects over the API; a partner never does (:data:`ROLES`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from algorithms import subjects
 from api.security import Principal
-from graph.errors import Forbidden
+from graph.errors import Forbidden, InvalidInput
 from graph.store import GraphStore
 
 ROLES = frozenset({"analyst", "investigator", "admin"})
 DUE_WITHIN_DAYS = 30
+
+
+def _within_five_years(value: dt.date | None) -> dt.date | None:
+    """A review-by date after today and at most five years on (28 CFR 23.20(h)): a rule OpenAPI cannot state (it
+    moves with the day), so breaking it is a 422 like any other validation error, never a 400."""
+    if value is not None:
+        try:
+            subjects.check_review_by(dt.date.today(), value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc).removeprefix("--review-by ")) from None
+    return value
+
+
+ReviewBy = Annotated[dt.date | None, AfterValidator(_within_five_years)]
 
 
 class SubjectNew(BaseModel):
@@ -34,7 +48,8 @@ class SubjectNew(BaseModel):
                            description="the documented reasonable suspicion of criminal involvement "
                                        "(28 CFR 23.20(a))")
     case_id: str = Field(min_length=1, max_length=200, pattern=r"\S", description="the case it belongs to")
-    review_by: dt.date | None = Field(None, description="review date (default and at most: five years from today)")
+    review_by: ReviewBy = Field(None, description="review date, after today (default and at most: five years from "
+                                                  "today; a date outside that is a 422)")
 
 
 class SubjectValidation(BaseModel):
@@ -42,7 +57,8 @@ class SubjectValidation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    review_by: dt.date | None = Field(None, description="next review (default and at most: five years from today)")
+    review_by: ReviewBy = Field(None, description="next review, after today (default and at most: five years from "
+                                                  "today; a date outside that is a 422)")
 
 
 class Subject(BaseModel):

@@ -46,14 +46,16 @@ def test_subjects_through_the_api_agree_with_the_cli(tmp_path: Path) -> None:
         assert client.post("/api/v1/subjects", json={**body, "person_key": "nobody"},
                            headers=headers["analyst"]).status_code == 404
         too_far = {**body, "review_by": (today + dt.timedelta(days=6 * 365)).isoformat()}
-        assert client.post("/api/v1/subjects", json=too_far, headers=headers["analyst"]).status_code == 400
+        assert client.post("/api/v1/subjects", json=too_far, headers=headers["analyst"]).status_code == 422
         added = client.post("/api/v1/subjects", json=body, headers=headers["analyst"])
         assert added.status_code == 201, added.text
         assert added.json()["review_by"] == (today + dt.timedelta(days=SUBJECT_MAX_DAYS)).isoformat()  # five years
         soon = (today + dt.timedelta(days=10)).isoformat()
         validated = client.post("/api/v1/subjects/P1/validate", json={"review_by": soon}, headers=headers["admin"])
         assert validated.status_code == 200 and validated.json()["review_by"] == soon
-        assert client.post("/api/v1/subjects/P2/validate", headers=headers["analyst"]).status_code == 400
+        past = {**body, "review_by": (today - dt.timedelta(days=1)).isoformat()}
+        assert client.post("/api/v1/subjects", json=past, headers=headers["analyst"]).status_code == 422
+        assert client.post("/api/v1/subjects/P2/validate", headers=headers["analyst"]).status_code == 404  # no subject
         listed = client.get("/api/v1/subjects", headers=headers["analyst"]).json()["items"]
         due = client.get("/api/v1/subjects", params={"due": "true"}, headers=headers["analyst"]).json()["items"]
         assert [s["person_key"] for s in listed] == ["P1"] and due == listed  # due within 30 days
