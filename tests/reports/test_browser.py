@@ -3,7 +3,6 @@ states and arrows and the charts' marks are drawn with a size, and opening a rep
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,8 @@ import pytest
 from exports.reports.gather import case_report, corridor_report, flow_years
 from exports.reports.render import render_case_html, render_corridor_html
 from graph.embedded_store import EmbeddedStore
-from tests.conftest import require
+from tests.browser_support import launch_chromium
 from tests.reports.conftest import ReportWorld
-
-CHROMIUM = "/usr/bin/chromium"
 
 MEASURE = """(selector) => Array.from(document.querySelectorAll(selector)).map((el) => {
     const box = el.getBoundingClientRect();
@@ -43,17 +40,7 @@ def pages(report_world: ReportWorld, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    require(sync_playwright is not None, "playwright-python is not installed (pip install playwright)")
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is not installed (apt-get install chromium)")
-    assert sync_playwright is not None
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    yield from launch_chromium()
 
 
 def open_report(browser: Any, path: Path) -> tuple[Any, list[str]]:

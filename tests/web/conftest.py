@@ -5,7 +5,6 @@ whole session; each test opens its own context (its own cookies: a second analys
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,10 +17,10 @@ from api.security import KeyFile
 from api.settings import Settings
 from api.web import BUNDLE
 from tests.api.server import serving
+from tests.browser_support import launch_chromium
 from tests.conftest import require
 from tests.services.conftest import DEMO_LOADS, PUBLIC_LOADS, _build
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = os.environ.get("TRACEGRAPH_WORKSPACE_SHOTS")  # a folder: the tests save a screenshot of each view there
 
 
@@ -85,18 +84,8 @@ def public_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    require(sync_playwright is not None, "playwright-python is not installed (pip install playwright)")
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is not installed (apt-get install chromium)")
     require(BUNDLE.is_file(), "the workspace is not built: cd web && npm ci && npm run build")
-    assert sync_playwright is not None
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    yield from launch_chromium()
 
 
 RECORD_CSP = """document.addEventListener('securitypolicyviolation',
