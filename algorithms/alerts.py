@@ -210,8 +210,10 @@ def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, A
     return out
 
 
-def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *, deliver: bool) -> int:
-    """Write the alerts not already stored (with ABOUT and FIRED); returns how many were new."""
+def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *, deliver: bool,
+           taxii: bool = False) -> int:
+    """Write the alerts not already stored (with ABOUT and FIRED); returns how many were new. ``deliver`` /
+    ``taxii``: a webhook / a TAXII collection is configured, so the alert waits in that channel's outbox."""
     if alerts.empty:
         return 0
     known = set(store.node_table("Alert").column("key").to_pylist())
@@ -225,7 +227,8 @@ def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *
         "evidence": fresh["evidence"], "load_runs": json.dumps(sorted(result.touched.new_runs)),
         "analysis_run_id": result.run_id, "created_at": now, "tlp": "amber",
         "delivery_state": "pending" if deliver else "none", "delivery_attempts": 0,
-        "next_attempt_at": now if deliver else None}))
+        "next_attempt_at": now if deliver else None, "taxii_state": "pending" if taxii else "none",
+        "taxii_attempts": 0, "taxii_next_attempt_at": now if taxii else None}))
     labels = {"Person", "Dealer", "Network", "Firearm", "Recovery"}
     for label, rows in fresh[fresh["subject_label"].isin(labels)].groupby("subject_label"):
         store.upsert_relationships("ABOUT", "Alert", str(label), pd.DataFrame({
@@ -241,22 +244,24 @@ def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *
     return len(fresh)
 
 
-def analyze_and_alert(store: GraphStore, *, deliver: bool = False,
+def analyze_and_alert(store: GraphStore, *, deliver: bool = False, taxii: bool = False,
                       progress: Callable[[str], None] | None = None) -> tuple[IncrementalResult, int]:
     """The daily step: incremental analysis, alerts evaluated against the store before it changes, the
-    write-back, then the new alerts recorded (``pending`` delivery when a webhook is configured)."""
+    write-back, then the new alerts recorded (``pending`` delivery when a webhook / TAXII collection is
+    configured)."""
     watchlist.apply_pending(store)
     result = analyze_incremental(store, progress=progress)
     raised = evaluate(store, result)
     incremental_write_back(store, result)
-    return result, record(store, raised, result, deliver=deliver)
+    return result, record(store, raised, result, deliver=deliver, taxii=taxii)
 
 
 def list_alerts(store: GraphStore, *, rule: str | None = None, since: datetime | None = None,
                 subject: str | None = None) -> pd.DataFrame:
     """Stored alerts, newest first."""
     names = ("rule", "reason", "subject_label", "subject_key", "watch_id", "evidence", "load_runs",
-             "analysis_run_id", "created_at", "tlp", "delivery_state", "delivery_attempts", "delivered_at")
+             "analysis_run_id", "created_at", "tlp", "delivery_state", "delivery_attempts", "delivered_at",
+             "taxii_state", "taxii_attempts", "taxii_delivered_at", "taxii_last_error")
     table = store.node_table("Alert", names).to_pandas().rename(columns={"key": "alert_id"})
     if rule:
         table = table[table["rule"] == rule]
