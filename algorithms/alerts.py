@@ -189,7 +189,8 @@ def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, A
             if old is None or pd.isna(old) or old <= 0:
                 out.append(_alert("dealer_anomaly", "Dealer", row.dealer_key, None,
                                   {"traces": int(row.traces), "expected": round(float(row.expected), 2),
-                                   "score": round(float(row.score), 3)},
+                                   "score": round(float(row.score), 3),
+                                   "previous": None if old is None or pd.isna(old) else round(float(old), 3)},
                                   f"dealer enters the anomaly list: {int(row.traces)} traces against "
                                   f"{float(row.expected):.1f} expected from peers", []))
     found = result.corridors.get("traces/state")
@@ -204,7 +205,9 @@ def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, A
                 key = f"{row.src}>{row.dst}"
                 out.append(_alert("corridor_significant", "Location", key, None,
                                   {"year": int(row.year), "firearms": int(row.firearms),
-                                   "expected": round(float(row.expected), 2), "score": round(float(row.score), 3)},
+                                   "expected": round(float(row.expected), 2), "score": round(float(row.score), 3),
+                                   "previous": None if previous is None or pd.isna(previous)
+                                   else round(float(previous), 3)},
                                   f"corridor {key} becomes significant in {int(row.year)}: {int(row.firearms)} "
                                   f"firearms against {float(row.expected):.1f} expected", []))
     return out
@@ -254,6 +257,35 @@ def analyze_and_alert(store: GraphStore, *, deliver: bool = False, taxii: bool =
     raised = evaluate(store, result)
     incremental_write_back(store, result)
     return result, record(store, raised, result, deliver=deliver, taxii=taxii)
+
+
+TRACE_RULES = ("watched_person", "watched_dealer", "watched_network", "watched_firearm", "watched_serial",
+               "watched_place", "watched_corridor", "stolen_recovered", "dealer_anomaly", "corridor_significant")
+
+
+def coverage(store: GraphStore) -> list[str]:
+    """What the rules need that this store lacks: one line each, naming the rules and the load (or command) that
+    provides it (empty when every rule can fire). The public files (the FFL list, the ATF state tables,
+    inspections) hold no trace rows, persons or lost/stolen reports."""
+    from algorithms.incremental import latest_analysis
+
+    found = store.query("alert_coverage").rows()[0]
+    lines = []
+    if not found["recoveries"]:
+        lines.append(f"{', '.join(TRACE_RULES)}: no trace rows in this store; `tracegraph load traces FILE` provides "
+                     "them (the FFL list and the ATF state tables are not trace rows)")
+    if not found["persons"]:
+        lines.append("straw_threshold, watched_network (new members): no persons in this store; `tracegraph load "
+                     "traces FILE` (purchasers, possessors) or `tracegraph load multiple-sales FILE` provides them")
+    if not found["theft_reports"]:
+        lines.append("stolen_recovered: no lost/stolen reports in this store; `tracegraph load stolen FILE` "
+                     "provides them")
+    if latest_analysis(store) is None:
+        lines.append("every rule: no analysis yet; run `tracegraph analyze` once, then each load's incremental "
+                     "analysis raises alerts")
+    if active_watches(store).empty:
+        lines.append("watched_*: no active watch; `tracegraph watch add KIND VALUE` adds one")
+    return lines
 
 
 def list_alerts(store: GraphStore, *, rule: str | None = None, since: datetime | None = None,

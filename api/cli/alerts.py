@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         """The alerts: rule, subject, reason and evidence (trace ids, run)."""
         if ctx.invoked_subcommand is not None:
             return
-        from algorithms.alerts import list_alerts
+        from algorithms.alerts import coverage, list_alerts
 
         check_format(fmt)
         start = None
@@ -83,9 +83,12 @@ def register(app: typer.Typer) -> None:
                 raise InvalidInput(f"--since must be a date YYYY-MM-DD, not {since!r}") from None
         with settings(ctx).open_store() as store:
             frame = list_alerts(store, rule=rule, since=start, subject=subject)
+            missing = coverage(store)
         if frame.empty:
             err.print("no alerts (watch items with `tracegraph watch add`; alerts are raised by "
                       "`tracegraph analyze --incremental`)", highlight=False)
+        for line in missing:  # rules that cannot fire on this store, and the load that would let them
+            err.print(line, highlight=False, soft_wrap=True)
         emit(frame.to_dict("records"), ALERT_FIELDS, fmt, structured=("evidence",))
 
     @alerts_app.command("deliver")
