@@ -145,7 +145,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
     straw_scores = stage("straw_scores", has_purchases, "purchases", lambda: straw.score(features),
                          lambda: straw.StrawScores(table=pd.DataFrame(columns=list(straw.TABLE_COLUMNS))))
     found_batches = stage("batches", len(tables.recovered) > 0, "recovered_firearms",
-                          lambda: [b for b in serial_batches.batches(tables) if b.score >= serial_batches.SIGNIFICANT],
+                          lambda: serial_batches.batches(tables, min_score=serial_batches.SIGNIFICANT),
                           list)
     # before the dealers: a batch's guns that stop at one dealer count there as one diversion event
     dealer_scores = stage("dealer_anomalies", has_traces, "traces",

@@ -306,8 +306,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         joins = pd.DataFrame(columns=["person_key", "network_id"])
     has_traces = len(t.sold) > 0 and len(t.recovered) > 0
     new_traces = bool(traces) and has_traces
-    found_batches = timed("batches", lambda: [b for b in serial_batches.batches(t)
-                                              if b.score >= serial_batches.SIGNIFICANT]) if new_traces else None
+    found_batches = timed("batches", lambda: serial_batches.batches(
+        t, min_score=serial_batches.SIGNIFICANT)) if new_traces else None
     dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or ())) \
         if new_traces else None
     corridors: dict[str, Corridors] = timed("corridors_traces", lambda: full._trace_corridors(t)) \
