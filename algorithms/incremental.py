@@ -44,8 +44,8 @@ import pyarrow.compute as pc
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
+from algorithms import corridor_cells, straw, straw_features
 from algorithms import dealers as dealer_scoring
-from algorithms import straw, straw_features
 from algorithms.corridors import Corridors
 from algorithms.tables import AnalysisTables, load_tables
 from graph.errors import InvalidInput
@@ -87,9 +87,11 @@ class IncrementalResult:
     batches: list[serial_batches.Batch] | None
     joins: pd.DataFrame              # person_key, network_id: persons joining (or forming) a network
     recoveries: pd.DataFrame         # the new recoveries with their gun, purchasers, possessor, dealer (alerts)
+    cells: pd.DataFrame              # the corridor cells the new traces touched (algorithms.corridor_cells)
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage (timings are wall)
 
 
 def isin(column: pd.Series, values: object) -> np.ndarray:
@@ -278,7 +280,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
 
-    timed = full.stage_timer(say, timings)
+    cpu: dict[str, float] = {}
+    timed = full.stage_timer(say, timings, cpu)
 
     base_run, runs, kinds = new_load_runs(store)
     base = store.node_table("AnalysisRun", ("parameters",)).to_pandas().set_index("key").at[base_run, "parameters"]
@@ -310,8 +313,12 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         t, min_score=serial_batches.SIGNIFICANT)) if new_traces else None
     dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or ())) \
         if new_traces else None
-    corridors: dict[str, Corridors] = timed("corridors_traces", lambda: full._trace_corridors(t)) \
-        if new_traces else {}
+    corridors: dict[str, Corridors] = {}
+    cells = pd.DataFrame(columns=corridor_cells.COLUMNS)
+    if new_traces:
+        fresh_cells = timed("corridor_cells", lambda: _cells(store, t, traces, base_parameters))
+        cells = fresh_cells[1]
+        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(fresh_cells[0], t.locations))
     hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
         columns=["location_key", "pagerank", "betweenness"])
 
@@ -321,6 +328,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     parameters = {**{k: v for k, v in base_parameters.items() if k != "mode"}, "mode": "incremental",
                   "base_run": base_run, "new_runs": sorted(runs), "input_runs": all_runs,
                   "code_version": full.code_version()}
+    if new_traces:  # the cells are in the store now (counted whole here if the base run predates them)
+        parameters["corridor_cells"] = 1
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
                "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
                "ranks_moved": len(ranks), "new_traces": len(traces), "network_joins": len(joins),
@@ -328,8 +337,32 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                "corridors": {name: len(found.table) for name, found in corridors.items()}}
     return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored, rank_changes=ranks,
                              dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, joins=joins,
-                             recoveries=new_recoveries(t, traces),
-                             timings=timings, parameters=parameters, summary=summary)
+                             recoveries=new_recoveries(t, traces), cells=cells,
+                             timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu)
+
+
+def _cells(store: GraphStore, t: AnalysisTables, traces: set[str], base_parameters: dict[str, Any]
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every corridor cell with the new traces counted in, the cells to write). A store whose last full
+    analysis predates the cells gets them all counted here, once (the migration)."""
+    if not base_parameters.get("corridor_cells"):
+        store.init_schema()
+        every = full.trace_cells(t)
+        return every, every
+    stored = store.node_table("CorridorCell", ("level", "year", "src", "dst", "traces", "median_ttc_days"))
+    recovered = t.recovered[isin(t.recovered["dst"], traces)]
+    guns = set(recovered["src"])
+    mine = AnalysisTables(  # the new traces' rows: their guns' sales (the first of each, as over everyone)
+        persons=t.persons.iloc[0:0], purchases=t.purchases.iloc[0:0], firearms=t.firearms.iloc[0:0],
+        sold=t.sold[isin(t.sold["dst"], guns)], recovered=recovered,
+        recoveries=t.recoveries[isin(t.recoveries["key"], traces)], possessed=t.possessed.iloc[0:0],
+        dealers=t.dealers, lives_at=t.lives_at.iloc[0:0], nibin=t.nibin.iloc[0:0], locations=t.locations,
+        state_flows=t.state_flows.iloc[0:0])
+    fresh = pd.concat([corridor_cells.count(corridor_cells.trace_places(mine, level), level)
+                       for level in corridor_cells.LEVELS], ignore_index=True)
+    found = store.query("corridor_cells_get", {"cell_ids": fresh["cell_id"].tolist()}).df()
+    histograms = dict(zip(found["cell_id"], found["ttc_days"], strict=True)) if len(found) else {}
+    return corridor_cells.add(stored.to_pandas().rename(columns={"key": "cell_id"}), histograms, fresh)
 
 
 def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored: set[str]
@@ -456,6 +489,8 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
             "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days")}))
     if len(result.hubs):
         store.upsert_nodes("Location", result.hubs)
+    if len(result.cells):
+        store.upsert_nodes("CorridorCell", result.cells.assign(analysis_run_id=run))
     if result.batches is not None:
         store.query("firearms_batches_clear")
         members = [(key, batch.batch_id) for batch in result.batches for key in batch.firearm_keys]

@@ -15,6 +15,7 @@ CREATE NODE TABLE IF NOT EXISTS `Watch`(`watch_id` STRING PRIMARY KEY, `kind` ST
 CREATE NODE TABLE IF NOT EXISTS `Alert`(`alert_id` STRING PRIMARY KEY, `rule` STRING, `reason` STRING, `subject_label` STRING, `subject_key` STRING, `watch_id` STRING, `evidence` STRING, `load_runs` STRING, `analysis_run_id` STRING, `created_at` TIMESTAMP, `tlp` STRING, `delivery_state` STRING, `delivery_attempts` INT64, `next_attempt_at` TIMESTAMP, `delivered_at` TIMESTAMP, `last_error` STRING);
 CREATE NODE TABLE IF NOT EXISTS `RetentionPolicy`(`policy_id` STRING PRIMARY KEY, `name` STRING, `rules` STRING, `set_at` TIMESTAMP, `last_applied_as_of` DATE, `changed_at` TIMESTAMP);
 CREATE NODE TABLE IF NOT EXISTS `Review`(`review_id` STRING PRIMARY KEY, `decision` STRING, `reason` STRING, `by_key_id` STRING, `by_name` STRING, `at` TIMESTAMP, `straw_score` DOUBLE);
+CREATE NODE TABLE IF NOT EXISTS `CorridorCell`(`cell_id` STRING PRIMARY KEY, `level` STRING, `year` INT64, `src` STRING, `dst` STRING, `traces` INT64, `median_ttc_days` DOUBLE, `ttc_days` STRING, `analysis_run_id` STRING);
 CREATE REL TABLE IF NOT EXISTS `SOLD`(FROM `Dealer` TO `Firearm`, `sale_date` DATE, `license_number_quoted` STRING);
 CREATE REL TABLE IF NOT EXISTS `PURCHASED`(FROM `Person` TO `Firearm`, `sale_id` STRING, `purchase_date` DATE, `dealer_key` STRING, `multiple_sale` BOOL, `report_id` STRING, `form` STRING, `source` STRING);
 CREATE REL TABLE IF NOT EXISTS `RECOVERED_IN`(FROM `Firearm` TO `Recovery`);
