@@ -44,7 +44,7 @@ from scipy import stats
 
 from algorithms.batches import Batch
 from algorithms.straw_features import purchase_events
-from algorithms.tables import AnalysisTables
+from algorithms.tables import AnalysisTables, isin
 
 SHORT_TTC_DAYS = 3 * 365
 #: Weight of the diversion evidence (traces that stop at the dealer) beside the volume evidence: both are log
@@ -105,8 +105,8 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Seque
     traced["out_of_state"] = traced["recent"] & traced["recovery_state"].notna() & (
         traced["recovery_state"] != traced["state"])
     # the trace stopped at the dealer (no purchaser on record) and no loss or theft report explains the gun
-    traced["stopped"] = (traced["trace_status"].astype(str).str.upper() == "INCOMPLETE") & ~traced[
-        "firearm_key"].isin(set(t.stolen["src"]) if len(t.stolen) else set())
+    traced["stopped"] = (traced["trace_status"].astype(str).str.upper() == "INCOMPLETE") & ~isin(
+        traced["firearm_key"], t.stolen["src"])
     lot = {key: batch.batch_id for batch in batches for key in batch.firearm_keys}
     traced["event"] = traced["firearm_key"].map(lot).astype(object).fillna(traced["trace_id"])
     per = traced.groupby("dealer_key").agg(traces=("trace_id", "nunique"), recent=("recent", "sum"),

@@ -39,15 +39,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
 from algorithms import corridor_cells, straw, straw_features
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
-from algorithms.tables import AnalysisTables, load_tables
+from algorithms.tables import AnalysisTables, isin, load_tables
 from graph.errors import InvalidInput
 from graph.store import GraphStore
 from loaders.domain.names import normalise_addresses
@@ -94,21 +92,6 @@ class IncrementalResult:
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage (timings are wall)
 
 
-def isin(column: pd.Series, values: object) -> np.ndarray:
-    """``column.isin(values)`` as a numpy mask, hashed in Arrow: pandas' own ``isin`` on Arrow-backed strings
-    builds a Python scalar per value, which dominated the incremental run when the value sets are persons."""
-    items = values if isinstance(values, (list, np.ndarray, pd.Index, pd.Series)) else list(values)  # type: ignore[call-overload]
-    if len(column) == 0 or len(items) == 0:
-        return np.zeros(len(column), dtype=bool)
-    array = pa.array(column, from_pandas=True)
-    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-        return column.isin(items).to_numpy(dtype=bool)
-    value_set = pa.array(pd.Series(items, dtype=object).dropna().astype(str).to_numpy(dtype=object),
-                         type=array.type)
-    return np.asarray(pc.is_in(array, value_set=value_set).fill_null(False).to_numpy(zero_copy_only=False),
-                      dtype=bool)
-
-
 class NeedsFullAnalysis(InvalidInput):
     """The store's state calls for a full analysis (no earlier one, or new inputs an increment cannot take)."""
 
@@ -138,19 +121,22 @@ def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
 
 # --- which persons the new rows touch -------------------------------------------------------------------------
 
-def _new_keys(store: GraphStore, label: str, runs: set[str]) -> set[str]:
-    table = store.node_table(label, ("load_run_id",)).to_pandas()
-    return set(table.loc[isin(table["load_run_id"], runs), "key"])
+def _new_keys(store: GraphStore, statement: str, runs: set[str]) -> set[str]:
+    """Keys of the nodes the runs wrote, filtered in the engine (reading every node's run id grew with the
+    history)."""
+    return set(store.query(statement, {"runs": sorted(runs)}).df().get("key", pd.Series(dtype=object)))
 
 
 def _seeds(store: GraphStore, t: AnalysisTables, runs: set[str]) -> tuple[set[str], set[str], set[str]]:
     """(persons, recoveries, firearms) written by the new runs, with the purchasers and possessors they reach."""
-    persons = _new_keys(store, "Person", runs)
-    traces = _new_keys(store, "Recovery", runs)
-    guns = _new_keys(store, "Firearm", runs)
-    leads = store.edge_list("NIBIN_LINK", "Recovery", "Recovery", ("load_run_id",)).to_pandas()
-    leads = leads[isin(leads["load_run_id"], runs)]
-    reports = _new_keys(store, "TheftReport", runs)
+    if not runs:
+        return set(), set(), set()
+    persons = _new_keys(store, "persons_of_runs", runs)
+    traces = _new_keys(store, "recoveries_of_runs", runs)
+    guns = _new_keys(store, "firearms_of_runs", runs)
+    leads = store.query("nibin_leads_of_runs", {"runs": sorted(runs)}).df()
+    leads = leads if len(leads) else pd.DataFrame({"src": [], "dst": []}, dtype=object)
+    reports = _new_keys(store, "theft_reports_of_runs", runs)
     linked = set(leads["src"]) | set(leads["dst"]) | traces
     guns |= set(t.recovered.loc[isin(t.recovered["dst"], linked), "src"])
     guns |= set(t.stolen.loc[isin(t.stolen["dst"], reports), "src"])

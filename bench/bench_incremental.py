@@ -154,10 +154,16 @@ def main() -> None:
                 print(f"  stages, CPU (s): {json.dumps(result.cpu_timings, sort_keys=True)}; load average "
                       f"{os.getloadavg()[0]:.1f}", flush=True)
                 print(f"  summary: {json.dumps(result.summary, sort_keys=True, default=str)}", flush=True)
+            print(f"peak RSS of the measuring process after the batches "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; load average "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
             if args.full:
                 start = _clock()
-                write_back(store, analyze(store, seed=args.seed))
-                print(f"full analyze + write back (same store, after the batches): {_since(start)}", flush=True)
+                analysis = analyze(store, seed=args.seed)
+                write_back(store, analysis)
+                print(f"full analyze + write back (same store, after the batches): {_since(start)} s (wall, CPU); "
+                      f"load average {os.getloadavg()[0]:.1f}", flush=True)
+                print(f"  stages, wall (s): {json.dumps(analysis.timings, sort_keys=True)}", flush=True)
         print(f"peak RSS of the measuring process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
               f"MB; load average {os.getloadavg()[0]:.1f} at end", flush=True)
     finally:
