@@ -275,6 +275,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     t = timed("tables", lambda: load_tables(store))
     run_set = set(runs)
     seeds, traces, guns = timed("seeds", lambda: _seeds(store, t, run_set))
+    events: pd.DataFrame | None = None  # the purchase events, shared with the dealer scoring
     if seeds:
         events, recovered = timed("events", lambda: straw_features.purchase_and_recovery_events(t))
         groups = timed("groups", lambda: Groups(t, events, recovered))
@@ -297,7 +298,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     new_traces = bool(traces) and has_traces
     found_batches = timed("batches", lambda: serial_batches.batches(
         t, min_score=serial_batches.SIGNIFICANT)) if new_traces else None
-    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or ())) \
+    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or (),
+                                                                       events=events)) \
         if new_traces else None
     corridors: dict[str, Corridors] = {}
     cells = pd.DataFrame(columns=corridor_cells.COLUMNS)
