@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms.corridors import state_coordinates
-from algorithms.tables import AnalysisTables
+from algorithms.tables import AnalysisTables, isin
 
 LEVELS = ("state", "city")
 COLUMNS = ["cell_id", "level", "year", "src", "dst", "traces", "median_ttc_days", "ttc_days"]
@@ -106,7 +106,7 @@ def add(stored: pd.DataFrame, histograms: dict[str, str], fresh: pd.DataFrame) -
     for column in ("level", "year", "src", "dst"):
         update[column] = fresh[column].to_numpy()
     update = update[COLUMNS]
-    rest = stored[~stored["cell_id"].isin(set(update["cell_id"]))]
+    rest = stored[~isin(stored["cell_id"], update["cell_id"])]
     every = pd.concat([rest, update.drop(columns=["ttc_days"])], ignore_index=True)
     every = every.sort_values(["level", "year", "src", "dst"], kind="stable").reset_index(drop=True)
     return every, update
@@ -128,13 +128,13 @@ def flows(cells: pd.DataFrame, locations: pd.DataFrame, level: str) -> tuple[pd.
 
         places = pd.concat([places[places["key"].str.startswith(("state:", "country:"))], state_coordinates()[
             ["key", "lat", "lon"]], country_coordinates()], ignore_index=True).drop_duplicates("key")
-    known = set(places["key"])
-    grouped = grouped[grouped["src"].isin(known) & grouped["dst"].isin(known)]
+    known = places["key"].astype(str).drop_duplicates()
+    grouped = grouped[isin(grouped["src"], known) & isin(grouped["dst"], known)]
     if level == "city":
         keep = {}
         for side in ("src", "dst"):
             totals = grouped.groupby(side)["firearms"].sum()
             totals = totals[totals >= CITY_CORRIDOR_MIN_FIREARMS].sort_values(ascending=False, kind="stable")
             keep[side] = set(totals.index[:CITY_CORRIDOR_PLACES])
-        grouped = grouped[grouped["src"].isin(keep["src"]) & grouped["dst"].isin(keep["dst"])]
+        grouped = grouped[isin(grouped["src"], keep["src"]) & isin(grouped["dst"], keep["dst"])]
     return grouped, places

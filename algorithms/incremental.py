@@ -18,9 +18,11 @@ What is recomputed, and how it equals a full re-analysis
   every group they belong to, which makes each of their groups, and so each of their indicators and ties,
   complete. Points of persons outside the changed set are read back (``Person.straw_points``). Ranks are
   re-sorted over every scored person and only the ranks that moved are written.
-* **Dealer rates and anomalies, corridors, hubs, serial batches** (exact): recomputed from the tables when new
-  traces arrived (each is a model over all dealers / all corridor cells, so a count that changes moves its
-  peers' expectations); the store writes only the values that changed.
+* **Dealer rates and anomalies, serial batches** (exact): recomputed from the tables when new traces arrived
+  (each is a model over all dealers / all serial groups, so a count that changes moves its peers' expectations);
+  the store writes only the values that changed.
+* **Corridors, hubs** (exact): the new traces' corridor cells (:mod:`algorithms.corridor_cells`) are added to the
+  stored ones, and the corridor models refit over the cell table instead of every trace.
 * **Networks** (approximate, tolerance measured in ``tests/analytics/test_incremental.py`` and
   docs/alerts.md): Leiden is global, so a new tie does not re-partition the graph. A person newly tied to members
   of a network joins the network holding most of their tie weight (if it stays within ``MAX_NETWORK_SIZE``);
