@@ -355,7 +355,7 @@ def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored:
     tied = points.index.intersection(pd.Index(pd.unique(pd.concat([pairs["a"], pairs["b"]]))))
     own = points.loc[tied] - straw.tie_points_from_indicators(indicators.loc[tied])
     network = straw._propagate(own, pairs).reindex(exact).fillna(0.0)
-    propagation = np.minimum(straw.PROPAGATION_WEIGHT * network, straw.PROPAGATION_CAP)
+    propagation = straw.network_points(network, straw.collector_from_indicators(mine.loc[exact, "indicators"]))
     base = mine.loc[exact, "points"]
     table = pd.DataFrame({"person_key": exact, "points": base.to_numpy(), "propagation": propagation.to_numpy(),
                           "score": (base + propagation).to_numpy()})

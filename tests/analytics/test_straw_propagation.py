@@ -54,3 +54,20 @@ def test_tie_points_read_back_from_the_indicators_list_are_the_same_numbers() ->
     table = straw.score(world).table.set_index("person_key")
     read_back = straw.tie_points_from_indicators(table["indicators"])
     assert read_back.to_dict() == {"a": 3.6 + 1.0, "b": 0.5, "c": 0.0}
+
+
+def test_a_collector_who_bought_on_a_ring_s_dealer_day_is_not_lifted_by_the_ring() -> None:
+    collector = {"guns_purchased": 40, "guns_recovered": 1, "multiple_sale_reports": 10, "repeat_model_max": 4,
+                 "purchase_burst_30d": 6, "joint_purchase_partners": 2}
+    world = features({"collector": collector,
+                      "straw1": {"short_ttc_1y_other": 3, "out_of_state_recoveries": 3, "joint_purchase_partners": 1},
+                      "straw2": {"short_ttc_1y_other": 3, "out_of_state_recoveries": 2, "joint_purchase_partners": 1},
+                      "straw3": {"short_ttc_1y_other": 1}},
+                     [("collector", "straw1", "joint_purchase", 1.0), ("collector", "straw2", "joint_purchase", 1.0)])
+    table = straw.score(world).table.set_index("person_key")
+    assert "collector_pattern" in table.at["collector", "indicators"]
+    assert table.at["collector", "propagation"] == 0.0
+    assert table.at["collector", "score"] == table.at["collector", "points"]
+    # the same ties still lift a purchaser whose record the pattern does not explain
+    world.values.loc["collector", "guns_purchased"] = 5
+    assert straw.score(world).table.set_index("person_key").at["collector", "propagation"] > 0
