@@ -124,6 +124,9 @@ def main() -> None:
     parser.add_argument("--neo4j-max-rows", type=int, default=None,
                         help="load sizes above this into the embedded store only (the transactional Neo4j load "
                              "would not finish in the time available)")
+    parser.add_argument("--embedded-max-rows", type=int, default=None,
+                        help="load sizes above this into Neo4j only (the embedded figure at that size is already "
+                             "on record, and both loads at once would double the memory)")
     parser.add_argument("--buffer-pool-mb", type=int, default=None, help="cap the embedded engine's buffer pool")
     parser.add_argument("--admin-import", action="store_true",
                         help="also time neo4j-admin database import of the graph the embedded load built")
@@ -148,10 +151,11 @@ def main() -> None:
                 path = root / f"traces-{rows}.csv"
                 generate_traces(rows, args.seed).to_csv(path, index=False)
                 print(f"{rows:,} trace rows (seed {args.seed}), batches of {args.batch_rows:,}", flush=True)
-                with EmbeddedStore(root / f"bench-{rows}.lbug", buffer_pool_mb=args.buffer_pool_mb) as embedded:
-                    load(embedded, path, args.batch_rows, root / f"rej-e-{rows}")
-                    if args.admin_import:
-                        admin_import(embedded, root / f"admin-{rows}", args.heap_mb, rows)
+                if args.embedded_max_rows is None or rows <= args.embedded_max_rows:
+                    with EmbeddedStore(root / f"bench-{rows}.lbug", buffer_pool_mb=args.buffer_pool_mb) as embedded:
+                        load(embedded, path, args.batch_rows, root / f"rej-e-{rows}")
+                        if args.admin_import:
+                            admin_import(embedded, root / f"admin-{rows}", args.heap_mb, rows)
                 if args.neo4j_max_rows is not None and rows > args.neo4j_max_rows:
                     path.unlink()
                     continue
