@@ -190,7 +190,8 @@ def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, A
             if old is None or pd.isna(old) or old <= 0:
                 out.append(_alert("dealer_anomaly", "Dealer", row.dealer_key, None,
                                   {"traces": int(row.traces), "expected": round(float(row.expected), 2),
-                                   "score": round(float(row.score), 3)},
+                                   "score": round(float(row.score), 3),
+                                   "previous": None if old is None or pd.isna(old) else round(float(old), 3)},
                                   f"dealer enters the anomaly list: {int(row.traces)} traces against "
                                   f"{float(row.expected):.1f} expected from peers", []))
     found = result.corridors.get("traces/state")
@@ -205,14 +206,18 @@ def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, A
                 key = f"{row.src}>{row.dst}"
                 out.append(_alert("corridor_significant", "Location", key, None,
                                   {"year": int(row.year), "firearms": int(row.firearms),
-                                   "expected": round(float(row.expected), 2), "score": round(float(row.score), 3)},
+                                   "expected": round(float(row.expected), 2), "score": round(float(row.score), 3),
+                                   "previous": None if previous is None or pd.isna(previous)
+                                   else round(float(previous), 3)},
                                   f"corridor {key} becomes significant in {int(row.year)}: {int(row.firearms)} "
                                   f"firearms against {float(row.expected):.1f} expected", []))
     return out
 
 
-def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *, deliver: bool) -> int:
-    """Write the alerts not already stored (with ABOUT and FIRED); returns how many were new."""
+def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *, deliver: bool,
+           taxii: bool = False) -> int:
+    """Write the alerts not already stored (with ABOUT and FIRED); returns how many were new. ``deliver`` /
+    ``taxii``: a webhook / a TAXII collection is configured, so the alert waits in that channel's outbox."""
     if alerts.empty:
         return 0
     known = set(store.node_table("Alert").column("key").to_pylist())
@@ -226,7 +231,8 @@ def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *
         "evidence": fresh["evidence"], "load_runs": json.dumps(sorted(result.touched.new_runs)),
         "analysis_run_id": result.run_id, "created_at": now, "tlp": "amber",
         "delivery_state": "pending" if deliver else "none", "delivery_attempts": 0,
-        "next_attempt_at": now if deliver else None}))
+        "next_attempt_at": now if deliver else None, "taxii_state": "pending" if taxii else "none",
+        "taxii_attempts": 0, "taxii_next_attempt_at": now if taxii else None}))
     labels = {"Person", "Dealer", "Network", "Firearm", "Recovery"}
     for label, rows in fresh[fresh["subject_label"].isin(labels)].groupby("subject_label"):
         store.upsert_relationships("ABOUT", "Alert", str(label), pd.DataFrame({
@@ -242,23 +248,54 @@ def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *
     return len(fresh)
 
 
-def analyze_and_alert(store: GraphStore, *, deliver: bool = False,
+def analyze_and_alert(store: GraphStore, *, deliver: bool = False, taxii: bool = False,
                       progress: Callable[[str], None] | None = None) -> tuple[IncrementalResult, int]:
     """The daily step: incremental analysis, alerts evaluated against the store before it changes, the
-    write-back, then the new alerts recorded (``pending`` delivery when a webhook is configured)."""
+    write-back, then the new alerts recorded (``pending`` delivery when a webhook / TAXII collection is
+    configured)."""
     watchlist.apply_pending(store)
     result = analyze_incremental(store, progress=progress)
     timed = stage_timer(progress or (lambda _message: None), result.timings, result.cpu_timings)
     raised = timed("alerts", lambda: evaluate(store, result))
     timed("write_back", lambda: incremental_write_back(store, result))
-    return result, timed("alerts_record", lambda: record(store, raised, result, deliver=deliver))
+    return result, timed("alerts_record", lambda: record(store, raised, result, deliver=deliver, taxii=taxii))
+
+
+TRACE_RULES = ("watched_person", "watched_dealer", "watched_network", "watched_firearm", "watched_serial",
+               "watched_place", "watched_corridor", "stolen_recovered", "dealer_anomaly", "corridor_significant")
+
+
+def coverage(store: GraphStore) -> list[str]:
+    """What the rules need that this store lacks: one line each, naming the rules and the load (or command) that
+    provides it (empty when every rule can fire). The public files (the FFL list, the ATF state tables,
+    inspections) hold no trace rows, persons or lost/stolen reports."""
+    from algorithms.incremental import latest_analysis
+
+    found = store.query("alert_coverage").rows()[0]
+    lines = []
+    if not found["recoveries"]:
+        lines.append(f"{', '.join(TRACE_RULES)}: no trace rows in this store; `tracegraph load traces FILE` provides "
+                     "them (the FFL list and the ATF state tables are not trace rows)")
+    if not found["persons"]:
+        lines.append("straw_threshold, watched_network (new members): no persons in this store; `tracegraph load "
+                     "traces FILE` (purchasers, possessors) or `tracegraph load multiple-sales FILE` provides them")
+    if not found["theft_reports"]:
+        lines.append("stolen_recovered: no lost/stolen reports in this store; `tracegraph load stolen FILE` "
+                     "provides them")
+    if latest_analysis(store) is None:
+        lines.append("every rule: no analysis yet; run `tracegraph analyze` once, then each load's incremental "
+                     "analysis raises alerts")
+    if active_watches(store).empty:
+        lines.append("watched_*: no active watch; `tracegraph watch add KIND VALUE` adds one")
+    return lines
 
 
 def list_alerts(store: GraphStore, *, rule: str | None = None, since: datetime | None = None,
                 subject: str | None = None) -> pd.DataFrame:
     """Stored alerts, newest first."""
     names = ("rule", "reason", "subject_label", "subject_key", "watch_id", "evidence", "load_runs",
-             "analysis_run_id", "created_at", "tlp", "delivery_state", "delivery_attempts", "delivered_at")
+             "analysis_run_id", "created_at", "tlp", "delivery_state", "delivery_attempts", "delivered_at",
+             "taxii_state", "taxii_attempts", "taxii_delivered_at", "taxii_last_error")
     table = store.node_table("Alert", names).to_pandas().rename(columns={"key": "alert_id"})
     if rule:
         table = table[table["rule"] == rule]

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     # failed attempt, at most an hour)
     alert_webhook: str | None = None
     alert_backoff_s: float = 30.0
+    # ... and/or a TAXII 2.1 collection that receives each alert as a STIX sighting (api/sightings.py): its URL
+    # (.../collections/<id>/), credentials, the highest TLP it may hold (an alert above it is withheld), and who
+    # receives it and why (the dissemination record)
+    alert_taxii_collection: str | None = None
+    alert_taxii_user: str | None = None
+    alert_taxii_password: SecretStr | None = None
+    alert_taxii_tlp: Literal["clear", "green", "amber", "amber+strict", "red"] = "green"
+    alert_taxii_recipient: str | None = None
+    alert_taxii_purpose: str | None = None
     load_analyze: Literal["incremental", "none"] = "incremental"  # after `tracegraph load` (api/services/daily.py)
     # Retention (issue 24): seconds between the API's checks of the store's change stamp; after a purge, hold or
     # subject change the snapshot is rebuilt so it never keeps what the store removed (docs/compliance.md).

@@ -393,7 +393,7 @@ WATCH = NodeLabel(
 ALERT = NodeLabel(
     "Alert", "alert_id",
     "A new lead raised when a load or an analysis touches a watched item or meets a new-lead rule, with its "
-    "evidence (the rows and the run) and its delivery state (the webhook outbox).",
+    "evidence (the rows and the run) and its delivery states (the webhook and TAXII outboxes).",
     (
         P("alert_id", doc="alert-<digest of rule, watch, subject and evidence>: the same evidence never alerts "
                           "twice"),
@@ -411,6 +411,10 @@ ALERT = NodeLabel(
         P("delivery_state", doc="pending | delivered | none (no webhook configured when raised)"),
         P("delivery_attempts", "INT64"), P("next_attempt_at", "TIMESTAMP"), P("delivered_at", "TIMESTAMP"),
         P("last_error", doc="the last delivery failure, in words"),
+        P("taxii_state", doc="STIX sighting to the TAXII collection: pending | delivered | withheld (the alert's TLP "
+                             "is above the collection's) | none (no collection configured when raised)"),
+        P("taxii_attempts", "INT64"), P("taxii_next_attempt_at", "TIMESTAMP"), P("taxii_delivered_at", "TIMESTAMP"),
+        P("taxii_last_error", doc="the last TAXII delivery failure or why it was withheld, in words"),
     ),
 )
 

@@ -12,7 +12,7 @@ from api.cli.output import check_format, emit
 from graph.errors import InvalidInput
 
 ALERT_FIELDS = ("alert_id", "created_at", "rule", "subject_label", "subject_key", "reason", "watch_id", "evidence",
-                "analysis_run_id", "delivery_state")
+                "analysis_run_id", "delivery_state", "taxii_state")
 WATCH_FIELDS = ("watch_id", "kind", "value", "note", "created_by", "created_at", "active")
 FORMAT_HELP = "table | csv | json"
 
@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         """The alerts: rule, subject, reason and evidence (trace ids, run)."""
         if ctx.invoked_subcommand is not None:
             return
-        from algorithms.alerts import list_alerts
+        from algorithms.alerts import coverage, list_alerts
 
         check_format(fmt)
         start = None
@@ -83,30 +83,53 @@ def register(app: typer.Typer) -> None:
                 raise InvalidInput(f"--since must be a date YYYY-MM-DD, not {since!r}") from None
         with settings(ctx).open_store() as store:
             frame = list_alerts(store, rule=rule, since=start, subject=subject)
+            missing = coverage(store)
         if frame.empty:
             err.print("no alerts (watch items with `tracegraph watch add`; alerts are raised by "
                       "`tracegraph analyze --incremental`)", highlight=False)
+        for line in missing:  # rules that cannot fire on this store, and the load that would let them
+            err.print(line, highlight=False, soft_wrap=True)
         emit(frame.to_dict("records"), ALERT_FIELDS, fmt, structured=("evidence",))
 
     @alerts_app.command("deliver")
     def deliver_command(ctx: typer.Context,
                         webhook: Annotated[str | None, typer.Option(
-                            help="URL to POST each pending alert to (default TRACEGRAPH_ALERT_WEBHOOK)")] = None
+                            help="URL to POST each pending alert to (default TRACEGRAPH_ALERT_WEBHOOK)")] = None,
+                        taxii: Annotated[str | None, typer.Option(
+                            help="TAXII 2.1 collection URL (.../collections/<id>/) that receives each pending alert "
+                                 "as a STIX sighting (default TRACEGRAPH_ALERT_TAXII_COLLECTION; the password only "
+                                 "from TRACEGRAPH_ALERT_TAXII_PASSWORD)")] = None,
+                        taxii_user: Annotated[str | None, typer.Option(
+                            help="TAXII user (default TRACEGRAPH_ALERT_TAXII_USER)")] = None,
+                        tlp: Annotated[str | None, typer.Option(
+                            help="the highest TLP the collection may hold: an alert above it is withheld "
+                                 "(default TRACEGRAPH_ALERT_TAXII_TLP, green)")] = None,
+                        recipient: Annotated[str | None, typer.Option(
+                            help="the agency the collection belongs to (recorded: `tracegraph disseminations`)")
+                                             ] = None,
+                        purpose: Annotated[str | None, typer.Option(help="why the alerts are shared (recorded)")
+                                           ] = None,
                         ) -> None:
-        """Deliver pending alerts to the webhook once each (retries back off; every attempt is audited)."""
-        from api.app import audit_log_path
-        from api.audit import AuditLog
-        from api.webhook import deliver
+        """Deliver pending alerts once each: to the webhook, and as STIX sightings to the TAXII collection
+        (retries back off; every attempt is audited; every sighting sent is a dissemination record)."""
+        from api.services import delivery
 
         config = settings(ctx)
-        url = webhook or config.alert_webhook
-        if not url:
-            raise InvalidInput("no webhook: pass --webhook URL or set TRACEGRAPH_ALERT_WEBHOOK")
-        if not url.startswith(("http://", "https://")):
-            raise InvalidInput(f"--webhook must be an http(s) URL, not {url!r}")
+        overrides = {k: v for k, v in (("alert_webhook", webhook), ("alert_taxii_collection", taxii),
+                                       ("alert_taxii_user", taxii_user), ("alert_taxii_tlp", tlp),
+                                       ("alert_taxii_recipient", recipient), ("alert_taxii_purpose", purpose))
+                     if v is not None}
+        if tlp is not None:
+            from exports.tlp import level
+
+            overrides["alert_taxii_tlp"] = level(tlp)
+        config = config.model_copy(update=overrides)
+        url, goal = delivery.webhook_url(config), delivery.taxii_target(config)
+        if url is None and goal is None:
+            raise InvalidInput("no delivery channel: pass --webhook URL or --taxii COLLECTION_URL (or set "
+                               "TRACEGRAPH_ALERT_WEBHOOK / TRACEGRAPH_ALERT_TAXII_COLLECTION)")
         with config.open_store() as store:
-            report = deliver(store, url, audit=AuditLog(audit_log_path(config)), base_backoff=config.alert_backoff_s)
-        err.print(f"delivered {report.delivered}, failed {report.failed} (will retry), waiting {report.waiting}",
-                  highlight=False)
+            done = delivery.deliver(store, config, webhook=url, taxii=goal)
+        err.print(done.words(), highlight=False, soft_wrap=True)
 
     app.add_typer(alerts_app, name="alerts")

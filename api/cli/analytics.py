@@ -57,6 +57,8 @@ def _say_incremental(record: dict[str, object]) -> None:
     err.print(f"{record['alerts']} new alert(s)" + ("" if record["delivered"] is None else
                                                    f", {record['delivered']} delivered, {record['failed']} to retry"),
               highlight=False)
+    if record.get("delivery"):
+        err.print(f"  {record['delivery']}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,7 @@ import typer
 
 from api.cli.common import emit_json, err, say_missing, settings
 from api.cli.disseminations import Purpose, Recipient, record
-from api.settings import Settings
+from api.services.delivery import sharing_salt
 from graph.errors import InvalidInput
 from loaders.domain.parsing import parse_date
 
@@ -23,16 +22,6 @@ export_app = typer.Typer(help="Share: STIX 2.1 bundles (TLP 2.0) and GeoJSON lay
 def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.command("trace-requests")(trace_requests)
-
-
-def sharing_salt(conf: Settings) -> str:
-    """The pseudonym salt of this installation's exports (``sharing_salt`` beside the store, made once)."""
-    path = Path(conf.db).parent / "sharing_salt"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(16))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 @export_app.command("stix")

@@ -97,6 +97,8 @@ def register(app: typer.Typer) -> None:
             err.print(f"incremental analysis run {analysed['run_id']}: {analysed['alerts']} new alert(s)"
                       + ("" if analysed["delivered"] is None else
                          f", {analysed['delivered']} delivered, {analysed['failed']} to retry"), highlight=False)
+            if analysed.get("delivery"):
+                err.print(f"  {analysed['delivery']}", highlight=False, soft_wrap=True)
         elif not_analysed:
             err.print(not_analysed, highlight=False)
         if as_json:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from algorithms.alerts import list_alerts
+from algorithms.alerts import coverage, list_alerts
 from api.security import Principal
 from api.services import models as m
 from api.services.release import Release
@@ -36,6 +36,7 @@ def alerts(context: ApiContext, principal: Principal, *, rule: str | None, curso
     release = Release(principal)
     with context.lock:
         frame = list_alerts(context.store, rule=rule)
+        missing = coverage(context.store)
     start = 0
     if cursor:
         if not cursor.isdigit():
@@ -56,7 +57,7 @@ def alerts(context: ApiContext, principal: Principal, *, rule: str | None, curso
         shown["evidence"] = _evidence(release, shown.get("evidence"))
         items.append(m.AlertNode.model_validate(shown))
     following = str(start + limit) if start + limit < len(frame) else None
-    return m.AlertPage(items=items, total=len(frame), next_cursor=following)
+    return m.AlertPage(items=items, total=len(frame), next_cursor=following, unavailable=missing)
 
 
 def _evidence(release: Release, text: Any) -> str | None:

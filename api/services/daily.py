@@ -19,21 +19,21 @@ LOAD_ANALYZE = ("incremental", "none")
 
 def incremental(store: GraphStore, config: Settings, progress: Callable[[str], None] | None = None
                 ) -> dict[str, Any]:
-    """Incremental analysis + alerts (+ delivery when a webhook is configured): the run record."""
+    """Incremental analysis + alerts (+ delivery on the channels configured: webhook, TAXII collection): the run
+    record. A channel's failures leave its alerts pending for `tracegraph alerts deliver`."""
     from algorithms.alerts import analyze_and_alert
+    from api.services import delivery
 
-    result, raised = analyze_and_alert(store, deliver=config.alert_webhook is not None, progress=progress)
+    url, goal = delivery.webhook_url(config), delivery.taxii_target(config)  # a bad setting stops before the run
+    result, raised = analyze_and_alert(store, deliver=url is not None, taxii=goal is not None, progress=progress)
     delivered = failed = None
-    if config.alert_webhook and raised:
-        from api.app import audit_log_path
-        from api.audit import AuditLog
-        from api.webhook import deliver
-
-        report = deliver(store, config.alert_webhook, audit=AuditLog(audit_log_path(config)),
-                         base_backoff=config.alert_backoff_s)
-        delivered, failed = report.delivered, report.failed
+    sent = None
+    if raised and (url or goal is not None):
+        sent = delivery.deliver(store, config, webhook=url, taxii=goal)
+        reports = [r for r in (sent.webhook, sent.taxii) if r is not None]
+        delivered, failed = sum(r.delivered for r in reports), sum(r.failed for r in reports)
     return {"run_id": result.run_id, "summary": result.summary, "timings": result.timings, "alerts": raised,
-            "delivered": delivered, "failed": failed}
+            "delivered": delivered, "failed": failed, "delivery": None if sent is None else sent.words()}
 
 
 def after_load(store: GraphStore, config: Settings, mode: str) -> tuple[dict[str, Any] | None, str | None]:

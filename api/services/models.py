@@ -453,6 +453,9 @@ class AlertPage(Out):
     items: list[AlertNode]
     total: int = Field(description="alerts matching the filters (before the release policy)")
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+    unavailable: list[str] = Field(default_factory=list, description=(
+        "rules that cannot fire on this store, one line each naming the load that provides what they need "
+        "(e.g. no trace rows: `tracegraph load traces FILE`)"))
 
 
 class WatchList(Out):

@@ -60,6 +60,8 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
     options = LoadOptions(rejects_dir=root / "rejects")
     for kind, name in LOADS:
         run_load(loader_for(kind), store, stream.history / name, options)
+    # a police report of a theft, on file before the second batch recovers the gun it names
+    run_load(loader_for("stolen"), store, _stolen_report(stream.batches[1] / "traces.csv", root), options)
     write_back(store, analyze(store))
     days: list[Day] = []
     watches: dict[str, str] = {}
@@ -74,6 +76,23 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
         days.append(Day(result.run_id, result.touched.trace_ids, raised))
     yield Streamed(store, days, watches, root)
     store.close()
+
+
+STOLEN_REPORT = "R-TEST-1"
+
+
+def _stolen_report(traces_csv: Path, root: Path) -> Path:
+    """A lost/stolen report (stolen.csv layout) naming the first serialed gun of ``traces_csv``, filed 30 days
+    before its recovery."""
+    rows = pd.read_csv(traces_csv, dtype=str)
+    gun = rows.dropna(subset=["serial_number", "manufacturer", "weapon_type", "recovery_date"]).iloc[0]
+    filed = (pd.Timestamp(gun["recovery_date"]) - pd.Timedelta(days=30)).date().isoformat()
+    path = root / "stolen_report.csv"
+    pd.DataFrame([{"report_id": STOLEN_REPORT, "reported_date": filed, "reporter": "VA0760000 RICHMOND PD",
+                   "serial_number": gun["serial_number"], "manufacturer": gun["manufacturer"],
+                   "model": gun["model"], "caliber": gun["caliber"], "weapon_type": gun["weapon_type"],
+                   "country": "US"}]).to_csv(path, index=False)
+    return path
 
 
 def _watchlist(store: EmbeddedStore, traces_csv: Path) -> dict[str, str]:
@@ -121,9 +140,54 @@ def test_each_watch_rule_fires_with_its_evidence(streamed: Streamed) -> None:
 def test_new_lead_rules_fire_without_a_watchlist(streamed: Streamed) -> None:
     table = alerts.list_alerts(streamed.store)
     fired = set(table.loc[table["watch_id"].isna(), "rule"])
-    assert {"straw_threshold", "dealer_anomaly", "corridor_significant"} <= fired, fired
+    assert {"straw_threshold", "dealer_anomaly", "corridor_significant", "stolen_recovered"} <= fired, fired
     straw = table[table["rule"] == "straw_threshold"].iloc[0]
     assert "for the first time" in straw["reason"] and json.loads(straw["evidence"])["score"] >= 5.0
+
+
+def test_new_lead_rules_fire_on_crossing_into_the_list(streamed: Streamed) -> None:
+    """Each new-lead alert says what the store held before its batch (``previous``): below the threshold, off the
+    anomaly list, not significant, or nothing. (A subject may cross again after falling back: the stream here
+    has a corridor-year that is significant on day 1, not on day 2, and again on day 3.)"""
+    table = alerts.list_alerts(streamed.store)
+    for rule, above, threshold in (("straw_threshold", lambda v: v >= 5.0, lambda p: p < 5.0),
+                                   ("dealer_anomaly", lambda v: v > 0, lambda p: p <= 0),
+                                   ("corridor_significant", lambda v: v > 0, lambda p: p <= 0)):
+        raised = table[table["rule"] == rule]
+        assert len(raised), rule
+        for evidence in raised["evidence"].map(json.loads):
+            assert above(evidence["score"]) and (evidence["previous"] is None or threshold(evidence["previous"]))
+    for key in table.loc[table["rule"] == "corridor_significant", "subject_key"]:
+        src, dst = key.split(">")
+        assert src.startswith("state:US-") and src != dst
+    assert set(table["analysis_run_id"]) <= {day.run_id for day in streamed.days}
+
+
+def test_a_stolen_record_match_fires_on_the_batch_that_recovers_the_gun(streamed: Streamed) -> None:
+    table = alerts.list_alerts(streamed.store)
+    stolen = table[table["rule"] == "stolen_recovered"]
+    assert len(stolen)
+    for run, evidence in zip(stolen["analysis_run_id"], stolen["evidence"].map(json.loads), strict=True):
+        assert evidence["reported_date"] <= evidence["recovery_date"]  # reported before this recovery
+        assert evidence["trace_id"] in next(day.traces for day in streamed.days if day.run_id == run)
+    planted = stolen[stolen["evidence"].map(lambda e: json.loads(e)["report_id"] == STOLEN_REPORT)]
+    assert set(planted["analysis_run_id"]) == {streamed.days[1].run_id}  # the day whose batch recovers the gun
+    reports = streamed.store.edge_list("REPORTED_STOLEN", "Firearm", "TheftReport").to_pandas()
+    named = set(zip(reports["dst"], reports["src"], strict=True))
+    assert all((e["report_id"], e["firearm_key"]) in named for e in stolen["evidence"].map(json.loads))
+
+
+def test_a_new_member_of_a_watched_network_fires_with_the_person(streamed: Streamed) -> None:
+    table = alerts.list_alerts(streamed.store)
+    mine = table[table["watch_id"] == streamed.watches["network"]]
+    joins = [json.loads(e) for e in mine["evidence"] if "person_key" in json.loads(e)]
+    assert joins, "no alert for a new member of the watched network"
+    members = streamed.store.edge_list("MEMBER_OF", "Person", "Network").to_pandas()
+    network = mine["subject_key"].iloc[0]
+    joined = set(members.loc[members["dst"] == network, "src"])
+    assert {j["person_key"] for j in joins} <= joined  # they are members now (the write-back attached them)
+    assert all("joined the watched network" in r for r in mine.loc[mine["evidence"].str.contains("person_key"),
+                                                                    "reason"])
 
 
 def test_alerts_are_in_the_graph_about_their_subject(streamed: Streamed) -> None:
