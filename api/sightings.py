@@ -89,7 +89,7 @@ def _collection(goal: TaxiiTarget, timeout: float) -> Any:
     from taxii2client.common import _HTTPConnection
     from taxii2client.v21 import Collection
 
-    conn = _HTTPConnection(user=goal.user, password=goal.password)
+    conn = _HTTPConnection(user=goal.user, password=goal.password, version="2.1")
     conn.session.request = functools.partial(conn.session.request, timeout=timeout)
     return Collection(goal.collection_url, conn=conn)
 
