@@ -335,7 +335,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
 def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored: set[str]
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scores of the rescored persons (exact), and the new rank of every scored person whose rank moved."""
-    stored = store.node_table("Person", ("straw_score", "straw_points", "straw_rank")).to_pandas()
+    stored = store.node_table("Person", ("straw_score", "straw_points", "straw_rank", "straw_indicators")).to_pandas()
     scored_before = stored[stored["straw_score"].notna()]
     if scored_before["straw_points"].isna().any():
         raise NeedsFullAnalysis("the last analysis did not record straw points (an older version): run a full "
@@ -347,10 +347,15 @@ def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored:
     mine = fresh.table.set_index("person_key")
     exact = mine.index.intersection(pd.Index(sorted(rescored)))
     points = pd.concat([points.drop(index=points.index.intersection(exact)), mine.loc[exact, "points"]])
-    # propagation from every tied person's points: computed ones for the changed, stored ones for the rest
+    indicators = pd.Series(scored_before["straw_indicators"].to_numpy(object), index=scored_before["key"])
+    indicators = pd.concat([indicators.drop(index=indicators.index.intersection(exact)), mine.loc[exact, "indicators"]])
+    # propagation from every tied person's own points (straw.TIE_INDICATORS left out): computed ones for the
+    # changed, stored ones for the rest
     pairs = features.pairs[isin(features.pairs["a"], rescored) | isin(features.pairs["b"], rescored)]
-    network = straw._propagate(points, pairs).reindex(exact).fillna(0.0)
-    propagation = np.minimum(straw.PROPAGATION_WEIGHT * network, straw.PROPAGATION_CAP)
+    tied = points.index.intersection(pd.Index(pd.unique(pd.concat([pairs["a"], pairs["b"]]))))
+    own = points.loc[tied] - straw.tie_points_from_indicators(indicators.loc[tied])
+    network = straw._propagate(own, pairs).reindex(exact).fillna(0.0)
+    propagation = straw.network_points(network, straw.collector_from_indicators(mine.loc[exact, "indicators"]))
     base = mine.loc[exact, "points"]
     table = pd.DataFrame({"person_key": exact, "points": base.to_numpy(), "propagation": propagation.to_numpy(),
                           "score": (base + propagation).to_numpy()})

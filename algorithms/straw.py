@@ -24,7 +24,12 @@ Method
    points of the *other* purchasers linked to them in the person projection (joint purchases, shared addresses,
    common possessors, purchaser→possessor, NIBIN links), capped; their own points never flow back. A ring member
    who left only multiple-sale reports thus inherits part of the ring's suspicion (one step of label propagation,
-   Zhou et al. 2004, "Learning with local and global consistency", NIPS).
+   Zhou et al. 2004, "Learning with local and global consistency", NIPS). What flows is a partner's *own*
+   evidence: their points less the indicators that count partners (:data:`TIE_INDICATORS`: joint purchases,
+   shared addresses, common possessors). Those points exist because of the very ties propagation follows, so
+   letting them flow would count each tie twice — once as the partner's indicator, once more through the
+   partner — and lift a pair of ordinary buyers whose guns reached one possessor as high as a ring (the
+   sensitivity study's tuning seeds, ``docs/accuracy.md``, third round).
 
 The final score is ``points + propagation``; every fired indicator is reported with its value and points.
 """
@@ -87,6 +92,8 @@ REPORTED_STOLEN_FLOOR = -10.0
 COLLECTOR_POINTS = -3.0
 PROPAGATION_WEIGHT = 0.25  # points per point of linked suspects
 PROPAGATION_CAP = 4.0
+#: indicators that count partners (the ties themselves): a partner's points from these do not propagate
+TIE_INDICATORS = ("joint_purchase", "shared_address", "common_possessor")
 
 
 TABLE_COLUMNS = ("person_key", "points", "propagation", "score", "indicators", "rank")
@@ -131,8 +138,8 @@ def score(features: PersonFeatures, *, propagation_weight: float = PROPAGATION_W
     points["collector_pattern"] = np.where(collector_pattern(values), COLLECTOR_POINTS, 0.0)
     base = points.sum(axis=1)
 
-    network = _propagate(base, features.pairs)
-    propagation = np.minimum(propagation_weight * network, PROPAGATION_CAP)
+    network = _propagate(base - tie_points(points), features.pairs)
+    propagation = network_points(network, points["collector_pattern"] < 0, weight=propagation_weight)
     total = base + propagation
     table = pd.DataFrame({"person_key": base.index, "points": base.to_numpy(),
                           "propagation": propagation.to_numpy(), "score": total.to_numpy()})
@@ -143,15 +150,51 @@ def score(features: PersonFeatures, *, propagation_weight: float = PROPAGATION_W
               "as_possessor": POINTS_PER_TIME_AS_POSSESSOR, "theft": THEFT_POINTS,
               "reported_stolen": REPORTED_STOLEN_POINTS,
               "reported_stolen_floor": REPORTED_STOLEN_FLOOR, "collector": COLLECTOR_POINTS,
-              "propagation_weight": propagation_weight, "propagation_cap": PROPAGATION_CAP}
+              "propagation_weight": propagation_weight, "propagation_cap": PROPAGATION_CAP,
+              "not_propagated": list(TIE_INDICATORS)}
     return StrawScores(table=table, parameters=params)
 
 
+def network_points(network: pd.Series, collector: pd.Series, *, weight: float = PROPAGATION_WEIGHT) -> pd.Series:
+    """Points the network adds: ``weight`` per point of linked suspects, capped; none for a person whose own
+    record the collector pattern explains (``collector``: a boolean per person). A lawful collector buys several
+    guns a visit, so shares busy dealer-days with whoever else bought there; that coincidence must not outweigh a
+    record of dozens of guns, almost none recovered (on the sensitivity study's fresh seeds, a collector tied by
+    two joint purchases to a ring entered the top K in three cells)."""
+    lifted = np.minimum(weight * network, PROPAGATION_CAP)
+    return lifted.where(~collector.reindex(network.index).fillna(False).astype(bool), 0.0)
+
+
+def collector_from_indicators(indicators: pd.Series) -> pd.Series:
+    """Whether the collector pattern fired, per stored indicators list (JSON, as :func:`score` writes them)."""
+    return pd.Series([any(item.get("indicator") == "collector_pattern" for item in json.loads(text or "[]"))
+                      for text in indicators], index=indicators.index, dtype=bool)
+
+
+def tie_points(points: pd.DataFrame) -> pd.Series:
+    """Per person, the points of :data:`TIE_INDICATORS` (``points``: one column per indicator), each rounded as
+    the indicators list shows it and summed in a fixed order, so that the value read back from a stored
+    indicators list (:func:`tie_points_from_indicators`) is the same number."""
+    total = pd.Series(0.0, index=points.index)
+    for name in TIE_INDICATORS:
+        if name in points.columns:
+            total = total + points[name].astype(float).round(2)
+    return total
+
+
+def tie_points_from_indicators(indicators: pd.Series) -> pd.Series:
+    """:func:`tie_points` from stored indicators lists (JSON, as :func:`score` writes them), per index entry."""
+    rows = [{item["indicator"]: item["points"] for item in json.loads(text or "[]")
+             if item.get("indicator") in TIE_INDICATORS} for text in indicators]
+    frame = pd.DataFrame(rows, index=indicators.index, columns=list(TIE_INDICATORS)).fillna(0.0)
+    return tie_points(frame)
+
+
 def _propagate(base: pd.Series, pairs: pd.DataFrame) -> pd.Series:
-    """Network suspicion: for each person, the weighted sum of the positive points of the *other* persons linked
-    to them (joint purchases, shared addresses, common possessors, NIBIN links, purchaser -> possessor). A person's
-    own points never flow back to them (unlike PageRank-style propagation), so the value says only what the
-    network adds."""
+    """Network suspicion: for each person, the weighted sum of the positive points (``base``: their own evidence,
+    :data:`TIE_INDICATORS` left out) of the *other* persons linked to them (joint purchases, shared addresses,
+    common possessors, NIBIN links, purchaser -> possessor, supply lines, corridors, ...). A person's own points
+    never flow back to them (unlike PageRank-style propagation), so the value says only what the network adds."""
     if pairs.empty:
         return pd.Series(0.0, index=base.index)
     positive = base.clip(lower=0.0)

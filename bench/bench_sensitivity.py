@@ -137,7 +137,7 @@ def run_cell(cell: str, seed: int, traces: int, resolutions: tuple[float, ...] =
     from algorithms.analyze import NETWORK_RESOLUTION, _networks
     from algorithms.scorecard import analysis_figures
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     truth, tables = world(cell, seed, traces, cache)
     built = time.perf_counter() - started
     features = straw_features.compute(tables)
@@ -155,12 +155,21 @@ def run_cell(cell: str, seed: int, traces: int, resolutions: tuple[float, ...] =
         sweep[f"sweep.{gamma:g}.mean_best_share"] = rings["mean_best_share"]
         sweep[f"sweep.{gamma:g}.reviewable"] = float(found_networks["reviewable"].sum())
     return {"cell": cell, "seed": seed, "seconds": round(time.perf_counter() - started, 1),
+            "cpu_seconds": round(time.process_time() - cpu, 1), "load_average": _load_average(),
             "world_seconds": round(built, 1),
             "networks": len(networks), "reviewable_networks": int(networks["reviewable"].sum()),
             **sweep,
             **{f"straw.{k}": v for k, v in figures["straw"].items()},
             **{f"rings.{k}": v for k, v in figures["rings"].items()},
             **{f"dealers.{k}": v for k, v in figures["dealers"].items()}}
+
+
+def _load_average() -> float:
+    """The machine's 1-minute load average (the bench runs on shared machines: wall time alone misleads)."""
+    try:
+        return float(Path("/proc/loadavg").read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 COLUMNS = {  # per-cell table: column -> (figure, how seeds are combined)
@@ -254,7 +263,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",") if s]
     sweep = tuple(float(r) for r in args.resolutions.split(",") if r)
     jobs = [(cell, seed, args.traces, sweep, args.cache) for cell in cells for seed in seeds]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
             rows = list(pool.map(run_cell, *zip(*jobs, strict=True)))
@@ -268,7 +277,9 @@ def main() -> None:
     print(f"worst cell: precision@K {worst['precision@K']:.2f}, rings recovered {worst['rings recovered']:.2f}; "
           f"worst corrupt-dealer median rank {table['corrupt dealer median rank %'].max():.1f}%; "
           f"collectors in any top K: {int(table['collectors in top K'].sum())}; "
-          f"{time.perf_counter() - started:.0f} s")
+          f"{time.perf_counter() - started:.0f} s wall, "
+          f"{time.process_time() - cpu + sum(r['cpu_seconds'] for r in rows) * (args.jobs > 1):.0f} s CPU, "
+          f"load average {_load_average():.2f} (mean over runs {np.nanmean([r['load_average'] for r in rows]):.2f})")
     if sweep:
         frame = pd.DataFrame(rows)
         for gamma in sweep:

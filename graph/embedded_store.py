@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from cypher import registry
 from graph.ddl import embedded_ddl
-from graph.errors import InvalidInput, StoreBusy, StoreFull, StoreNeedsMigration, StoreUnavailable
+from graph.errors import InvalidInput, StoreBusy, StoreFull, StoreNeedsMigration, StoreOutOfMemory, StoreUnavailable
 from graph.identifiers import quote
 from graph.schema import SCHEMA, NodeLabel, RelType, Schema
 from graph.store import (
@@ -401,6 +401,15 @@ def _translate(exc: RuntimeError, path: Path) -> Exception:
     if "no space left" in lowered or ("io exception" in lowered and _free_bytes(path) < (1 << 20)):
         return StoreFull(f"the store {path}: no space left on its filesystem ({_free_bytes(path):,} bytes free); "
                          "free space or move the store, then re-run the same command (what was committed is kept)")
+    if "buffer pool is full" in lowered and "committed successfully" in lowered:
+        return StoreOutOfMemory(
+            f"the store {path} committed the last batch but ran out of memory writing it to the file (its buffer "
+            "pool is full); what was committed is recovered when the store is next opened: re-run the same command "
+            "with a smaller --batch-rows (e.g. 50000), or with more memory")
+    if "buffer pool is full" in lowered:
+        return StoreOutOfMemory(
+            f"the store {path} ran out of memory in one transaction (its buffer pool is full); nothing of that batch "
+            "was written: re-run the same command with a smaller --batch-rows (e.g. 50000), or with more memory")
     if "binder exception" in lowered or "parser exception" in lowered:
         return InvalidInput(f"query rejected by the embedded store: {message}")
     if "unable to find primary key" in lowered:

@@ -72,6 +72,14 @@ class StoreNeedsMigration(StoreUnavailable):
     exit_code = 2
 
 
+class StoreOutOfMemory(StoreUnavailable):
+    """One transaction needed more than the embedded engine's buffer pool. The transaction is rolled back (nothing
+    of that load batch is written; earlier batches are kept), so the same command with smaller batches succeeds."""
+
+    title = "Store out of memory"
+    exit_code = 2
+
+
 class StoreFull(StoreUnavailable):
     """The store's filesystem has no space left. Nothing committed is lost; the engine may not be able to close
     cleanly, so the command line ends the process at once after saying so (see ``api.cli.main``)."""

@@ -102,3 +102,21 @@ def test_init_schema_renames_flow_source_to_basis_keeping_the_data(tmp_path: Pat
              "dataset": "final_source_recovery_by_state-cy_2016.xlsx"}])
         assert store.edge_list("FLOW", "Location", "Location", ("firearms", "dataset")).to_pylist()[0][
             "firearms"] == 438
+
+
+def test_a_batch_larger_than_the_buffer_pool_is_refused_in_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    """Seen at national scale: a 250k-row multiple-sales batch filled a 5 GB pool. The user is told what to do, and
+    the rolled-back batch leaves nothing behind (a 32 MB pool and 100k firearms reproduce it in ~3 s)."""
+    import pyarrow as pa
+    import pytest
+
+    from graph.errors import StoreOutOfMemory
+
+    keys = [f"F{i:09d}" for i in range(100_000)]
+    with EmbeddedStore(tmp_path / "g.lbug", buffer_pool_mb=32) as store:
+        store.init_schema()
+        with pytest.raises(StoreOutOfMemory, match=r"smaller --batch-rows") as caught, store.batch():
+            store.upsert_nodes("Firearm", pa.table({"firearm_key": keys, "serial_number": keys}))
+        assert "\n" not in str(caught.value)
+        assert caught.value.exit_code == 2 and caught.value.http_status == 503
+        assert store.counts()["nodes"].get("Firearm", 0) == 0

@@ -1,0 +1,73 @@
+"""Network propagation in the straw score: a partner's own evidence flows, the tie itself is counted once."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from algorithms import straw
+from algorithms.straw_features import PersonFeatures
+
+COLUMNS = list(dict.fromkeys(["guns_purchased", "guns_recovered", "recovered_from_self", "as_possessor",
+                               "recovery_cluster_30d", "recovered_span_days", "reported_stolen_guns",
+                               *(ind.column for ind in straw.INDICATORS)]))
+
+
+def features(people: dict[str, dict[str, int]], ties: list[tuple[str, str, str, float]]) -> PersonFeatures:
+    values = pd.DataFrame(0, index=pd.Index(list(people), name="person_key"), columns=COLUMNS)
+    for person, facts in people.items():
+        values.loc[person, "guns_purchased"] = 1
+        for column, value in facts.items():
+            values.loc[person, column] = value
+    pairs = pd.DataFrame(ties, columns=["a", "b", "kind", "weight"]).assign(specificity=1.0)
+    return PersonFeatures(values=values, purchases=pd.DataFrame(), pairs=pairs)
+
+
+def test_two_buyers_whose_guns_reached_one_possessor_do_not_lift_each_other() -> None:
+    # each has a gun recovered from the same possessor: one common-possessor point each, nothing else
+    pair = features({"ann": {"common_possessor_partners": 1}, "bob": {"common_possessor_partners": 1}},
+                    [("ann", "bob", "common_possessor", 1.5)])
+    table = straw.score(pair).table.set_index("person_key")
+    assert table.at["ann", "points"] == pytest.approx(1.2)
+    assert table.at["ann", "propagation"] == 0.0  # bob's only points are the tie to ann itself
+    assert "network" not in {item["indicator"] for item in json.loads(table.at["ann", "indicators"])}
+
+
+def test_a_ring_partner_with_his_own_evidence_still_lifts_a_one_gun_straw() -> None:
+    ring = features({"straw": {"short_ttc_1y_other": 1, "common_possessor_partners": 1},
+                     "mate": {"short_ttc_1y_other": 3, "out_of_state_recoveries": 3, "common_possessor_partners": 1},
+                     "loner": {"short_ttc_1y_other": 1}},
+                    [("mate", "straw", "common_possessor", 1.5)])
+    table = straw.score(ring).table.set_index("person_key")
+    # mate's own points: 6 (short TTC, capped) + 2.4 (out of state); his common-possessor point does not flow
+    assert table.at["straw", "propagation"] == pytest.approx(min(0.25 * 1.5 * 8.4, straw.PROPAGATION_CAP))
+    assert table.at["straw", "rank"] < table.at["loner", "rank"]
+
+
+def test_tie_points_read_back_from_the_indicators_list_are_the_same_numbers() -> None:
+    """The incremental analysis reads partners' tie points back from the stored indicators lists."""
+    world = features({"a": {"common_possessor_partners": 3, "joint_purchase_partners": 1, "short_ttc_1y_other": 1},
+                      "b": {"shared_address_partners": 1}, "c": {"short_ttc_3y_other": 2}},
+                     [("a", "b", "shared_address", 1.0), ("a", "c", "joint_purchase", 1.0)])
+    table = straw.score(world).table.set_index("person_key")
+    read_back = straw.tie_points_from_indicators(table["indicators"])
+    assert read_back.to_dict() == {"a": 3.6 + 1.0, "b": 0.5, "c": 0.0}
+
+
+def test_a_collector_who_bought_on_a_ring_s_dealer_day_is_not_lifted_by_the_ring() -> None:
+    collector = {"guns_purchased": 40, "guns_recovered": 1, "multiple_sale_reports": 10, "repeat_model_max": 4,
+                 "purchase_burst_30d": 6, "joint_purchase_partners": 2}
+    world = features({"collector": collector,
+                      "straw1": {"short_ttc_1y_other": 3, "out_of_state_recoveries": 3, "joint_purchase_partners": 1},
+                      "straw2": {"short_ttc_1y_other": 3, "out_of_state_recoveries": 2, "joint_purchase_partners": 1},
+                      "straw3": {"short_ttc_1y_other": 1}},
+                     [("collector", "straw1", "joint_purchase", 1.0), ("collector", "straw2", "joint_purchase", 1.0)])
+    table = straw.score(world).table.set_index("person_key")
+    assert "collector_pattern" in table.at["collector", "indicators"]
+    assert table.at["collector", "propagation"] == 0.0
+    assert table.at["collector", "score"] == table.at["collector", "points"]
+    # the same ties still lift a purchaser whose record the pattern does not explain
+    world.values.loc["collector", "guns_purchased"] = 5
+    assert straw.score(world).table.set_index("person_key").at["collector", "propagation"] > 0
