@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms import watchlist
+from algorithms.analyze import stage_timer
 from algorithms.incremental import IncrementalResult, analyze_incremental
 from algorithms.incremental import write_back as incremental_write_back
 from algorithms.networks import SUSPECT_SCORE
@@ -254,9 +255,10 @@ def analyze_and_alert(store: GraphStore, *, deliver: bool = False, taxii: bool =
     configured)."""
     watchlist.apply_pending(store)
     result = analyze_incremental(store, progress=progress)
-    raised = evaluate(store, result)
-    incremental_write_back(store, result)
-    return result, record(store, raised, result, deliver=deliver, taxii=taxii)
+    timed = stage_timer(progress or (lambda _message: None), result.timings, result.cpu_timings)
+    raised = timed("alerts", lambda: evaluate(store, result))
+    timed("write_back", lambda: incremental_write_back(store, result))
+    return result, timed("alerts_record", lambda: record(store, raised, result, deliver=deliver, taxii=taxii))
 
 
 TRACE_RULES = ("watched_person", "watched_dealer", "watched_network", "watched_firearm", "watched_serial",

@@ -23,12 +23,11 @@ from datetime import UTC, datetime
 from importlib import metadata, resources
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from algorithms import batches as serial_batches
+from algorithms import corridor_cells, straw, straw_features
 from algorithms import dealers as dealer_scoring
-from algorithms import straw, straw_features
 from algorithms.centrality import centrality, flow_graph
 from algorithms.communities import leiden_cpm
 from algorithms.corridors import Corridors, corridors, state_coordinates
@@ -52,13 +51,8 @@ NETWORK_RESOLUTION = 0.1
 MAX_NETWORK_SIZE = 40
 TRACES = "traces"  # the FLOW basis of corridors counted from this store's trace records
 NEEDS = {need: line for need, (_, line) in LOAD_NEEDS.items()}  # the line a user sees per missing input
-# City-level corridors are modelled among the busiest places only: the gravity fit is dense over source x
-# destination cells, and a corridor between two towns with a handful of guns says nothing a state-level corridor
-# does not. The state level covers every flow.
-CITY_CORRIDOR_PLACES = 250
 # Betweenness from a seeded sample of source persons (Brandes & Pich 2007): exact betweenness is O(V E).
 BETWEENNESS_SAMPLES = 200
-CITY_CORRIDOR_MIN_FIREARMS = 5
 NETWORK_LAYERS = {  # person-pair kinds from straw_features -> projection layers (weights in algorithms.projection)
     "joint_purchase": "joint_purchase", "shared_address": "shared_address", "common_possessor": "common_possessor",
     "purchaser_possessor": "purchaser_possessor", "nibin": "nibin_link", "supply_line": "supply_line",
@@ -80,6 +74,7 @@ class AnalysisResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     batches: list[serial_batches.Batch] = field(default_factory=list)  # serial batches among recovered guns
+    cells: pd.DataFrame | None = None  # the trace corridor cells (algorithms.corridor_cells), written back whole
 
 
 def code_version() -> str:
@@ -100,14 +95,18 @@ ENGINES = ("igraph", "gds")
 
 
 
-def stage_timer(say: Callable[[str], None], timings: dict[str, float]) -> Callable[[str, Callable[[], Any]], Any]:
+def stage_timer(say: Callable[[str], None], timings: dict[str, float], cpu: dict[str, float] | None = None
+                ) -> Callable[[str, Callable[[], Any]], Any]:
     """``timed(name, func)``: announce the stage, run it and record its seconds in ``timings`` (the AnalysisRun's
-    timings; shared by the full and the incremental analysis)."""
+    timings; shared by the full and the incremental analysis), and its CPU seconds (this process, all threads) in
+    ``cpu`` when given: on a shared machine wall seconds say little."""
     def timed(name: str, func: Callable[[], Any]) -> Any:
         say(f"{name} ...")
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         value = func()
         timings[name] = round(time.perf_counter() - started, 3)
+        if cpu is not None:
+            cpu[name] = round(time.process_time() - started_cpu, 3)
         return value
     return timed
 
@@ -145,7 +144,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
     straw_scores = stage("straw_scores", has_purchases, "purchases", lambda: straw.score(features),
                          lambda: straw.StrawScores(table=pd.DataFrame(columns=list(straw.TABLE_COLUMNS))))
     found_batches = stage("batches", len(tables.recovered) > 0, "recovered_firearms",
-                          lambda: [b for b in serial_batches.batches(tables) if b.score >= serial_batches.SIGNIFICANT],
+                          lambda: serial_batches.batches(tables, min_score=serial_batches.SIGNIFICANT),
                           list)
     # before the dealers: a batch's guns that stop at one dealer count there as one diversion event
     dealer_scores = stage("dealer_anomalies", has_traces, "traces",
@@ -158,8 +157,10 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                           gds_store=store if engine == "gds" else None),
         lambda: _no_networks())
     corridor_results: dict[str, Corridors] = {}
+    cells = None
     if has_traces:
-        corridor_results.update(timed("corridors_traces", lambda: _trace_corridors(tables)))
+        cells = timed("corridor_cells", lambda: trace_cells(tables))
+        corridor_results.update(timed("corridors_traces", lambda: _trace_corridors(tables, cells)))
     else:
         skipped["corridors_traces"] = NEEDS["traces"]
         say(f"corridors_traces: skipped, {NEEDS['traces']}")
@@ -171,7 +172,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                                                                                 "betweenness"]))
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
-    parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters,
+    parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters, "corridor_cells": 1,
                   "dealers": dealer_scores.parameters, "min_network_size": MIN_NETWORK_SIZE,
                   "max_network_size": MAX_NETWORK_SIZE, "networks": network_parameters(),
                   **({"engine": engine} if engine != "igraph" else {})}
@@ -195,7 +196,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                           membership=membership, person_centrality=person_centrality, corridors=corridor_results,
                           hubs=hubs, timings=timings, parameters={**parameters, "input_runs": runs,
                                                                   "code_version": version},
-                          summary=summary, batches=found_batches)
+                          summary=summary, batches=found_batches, cells=cells)
 
 
 def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolution: float,
@@ -231,53 +232,26 @@ def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolutio
 
 def _place_flows(t: AnalysisTables, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Flows from the selling dealer's place to the recovery place per year, with median time-to-crime."""
-    sold = t.sold.rename(columns={"src": "dealer_key", "dst": "firearm_key"}).drop_duplicates("firearm_key")
-    rec = t.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"}).merge(
-        t.recoveries.rename(columns={"key": "trace_id"}), on="trace_id")
-    flows = sold.merge(rec, on="firearm_key")
-    dealers = t.dealers.rename(columns={"key": "dealer_key"})
-    flows = flows.merge(dealers[["dealer_key", "premise_state", "premise_city"]], on="dealer_key", how="left")
-    flows["year"] = pd.to_datetime(flows["recovery_date"]).dt.year
-    country = flows["recovery_country"].fillna("US").str.upper()
-    if level == "state":
-        flows["src"] = "state:US-" + flows["premise_state"].fillna("")
-        flows["dst"] = np.where(country == "US", "state:US-" + flows["recovery_state"].fillna(""),
-                                        "country:" + country)
-        flows = flows[(flows["premise_state"].notna()) & ((country != "US") | flows["recovery_state"].notna())]
-    else:
-        from loaders.domain.locations import city_keys, normalize_cities
-
-        flows["src"] = city_keys(normalize_cities(flows["premise_city"]), flows["premise_state"])
-        flows["dst"] = city_keys(normalize_cities(flows["recovery_city"]), flows["recovery_state"], country)
-    flows = flows.dropna(subset=["year", "src", "dst"])
-    grouped = flows.groupby(["year", "src", "dst"], as_index=False).agg(
-        firearms=("trace_id", "nunique"), median_ttc_days=("time_to_crime_days", "median"))
-    grouped["year"] = grouped["year"].astype(np.int64)
-    places = t.locations.rename(columns={"key": "key"})[["key", "lat", "lon", "state"]].dropna(subset=["lat", "lon"])
-    if level == "state":
-        from loaders.domain.countries import (
-            coordinates as country_coordinates,  # stores loaded before countries had points
-        )
-
-        places = pd.concat([places[places["key"].str.startswith(("state:", "country:"))], state_coordinates()[
-            ["key", "lat", "lon"]], country_coordinates()], ignore_index=True).drop_duplicates("key")
-    known = set(places["key"])
-    grouped = grouped[grouped["src"].isin(known) & grouped["dst"].isin(known)]
-    if level == "city":
-        keep = {}
-        for side in ("src", "dst"):
-            totals = grouped.groupby(side)["firearms"].sum()
-            totals = totals[totals >= CITY_CORRIDOR_MIN_FIREARMS].sort_values(ascending=False, kind="stable")
-            keep[side] = set(totals.index[:CITY_CORRIDOR_PLACES])
-        grouped = grouped[grouped["src"].isin(keep["src"]) & grouped["dst"].isin(keep["dst"])]
-    return grouped, places
+    return corridor_cells.flows(corridor_cells.count(corridor_cells.trace_places(t, level), level), t.locations,
+                                level)
 
 
-def _trace_corridors(t: AnalysisTables) -> dict[str, Corridors]:
-    """Corridors counted from the traces, state and city level."""
+def trace_cells(t: AnalysisTables) -> pd.DataFrame:
+    """Every corridor cell of the traces, both levels (:mod:`algorithms.corridor_cells`)."""
+    frames = [corridor_cells.count(corridor_cells.trace_places(t, level), level) for level in corridor_cells.LEVELS]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _trace_corridors(t: AnalysisTables, cells: pd.DataFrame | None = None) -> dict[str, Corridors]:
+    """Corridors counted from the traces (or from their cells, when given), state and city level."""
+    cells = trace_cells(t) if cells is None else cells
+    return corridors_from_cells(cells, t.locations)
+
+
+def corridors_from_cells(cells: pd.DataFrame, locations: pd.DataFrame) -> dict[str, Corridors]:
     results: dict[str, Corridors] = {}
-    for level in ("state", "city"):
-        flows, places = _place_flows(t, level)
+    for level in corridor_cells.LEVELS:
+        flows, places = corridor_cells.flows(cells, locations, level)
         if len(flows) and flows["src"].nunique() > 1 and flows["dst"].nunique() > 1:
             results[f"{TRACES}/{level}"] = corridors(flows, places.drop(columns=["state"], errors="ignore")
                                                      if level == "state" else places)
@@ -380,6 +354,11 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
 
     if len(result.hubs):
         store.upsert_nodes("Location", result.hubs.rename(columns={"location_key": "location_key"}))
+
+    store.init_schema()  # a store made before the corridor cells gains their table
+    store.query("corridor_cells_clear")  # recounted from every trace: the incremental runs add to these
+    if result.cells is not None and len(result.cells):
+        store.upsert_nodes("CorridorCell", result.cells.assign(analysis_run_id=run))
 
     store.query("firearms_batches_clear")
     members = [(key, batch.batch_id) for batch in result.batches for key in batch.firearm_keys]

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 from scipy.stats import poisson
 
-from algorithms.tables import AnalysisTables
+from algorithms.tables import AnalysisTables, isin
 
 _SERIAL_PARTS = re.compile(r"^(.*?)(\d+)([A-Z]*)$")
 MIN_DIGITS = 3
@@ -134,22 +134,26 @@ def _place(city: object, state: object, country: object) -> str:
     return f"{city}, {state}" if pd.notna(city) and city else str(state or "unknown")
 
 
-def batches(tables: AnalysisTables, *, min_size: int = 3, max_gap: int = 30, spread_cities: int = 3
-            ) -> list[Batch]:
+def batches(tables: AnalysisTables, *, min_size: int = 3, max_gap: int = 30, spread_cities: int = 3,
+            min_score: float | None = None) -> list[Batch]:
     """Batches among recovered guns, with where each member was sold and recovered.
 
     ``spread`` is set when a batch surfaced in ``spread_cities`` or more cities, or in more than one state or
-    country."""
-    recovered = tables.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"}).merge(
-        tables.recoveries.rename(columns={"key": "trace_id"}), on="trace_id", how="left")
-    firearms = tables.firearms[tables.firearms["key"].isin(set(recovered["firearm_key"]))]
+    country. ``min_score``: only the runs scoring at least this (the analysis keeps :data:`SIGNIFICANT` ones);
+    the places are then gathered for those alone (at national scale thousands of chance runs of three are found,
+    and gathering each one's places cost most of the stage)."""
+    recovered = tables.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"})
+    firearms = tables.firearms[isin(tables.firearms["key"], recovered["firearm_key"])]
     found = detect(firearms, min_size=min_size, max_gap=max_gap)
+    if min_score is not None:
+        found = [batch for batch in found if batch.score >= min_score]
     if not found:
         return []
     members = {key for batch in found for key in batch.firearm_keys}
-    recovered = recovered[recovered["firearm_key"].isin(members)].copy()
+    recovered = recovered[isin(recovered["firearm_key"], members)].merge(
+        tables.recoveries.rename(columns={"key": "trace_id"}), on="trace_id", how="left")
     sold = tables.sold.rename(columns={"src": "dealer_key", "dst": "firearm_key"})
-    sold = sold[sold["firearm_key"].isin(members)]
+    sold = sold[isin(sold["firearm_key"], members)]
     dealers_by_gun = sold.groupby("firearm_key")["dealer_key"].agg(lambda keys: sorted(set(keys)))
     recovered["place"] = [_place(c, s, k) for c, s, k in zip(recovered["recovery_city"], recovered["recovery_state"],
                                                               recovered["recovery_country"], strict=True)]

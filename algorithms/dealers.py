@@ -44,7 +44,7 @@ from scipy import stats
 
 from algorithms.batches import Batch
 from algorithms.straw_features import purchase_events
-from algorithms.tables import AnalysisTables
+from algorithms.tables import AnalysisTables, isin
 
 SHORT_TTC_DAYS = 3 * 365
 #: Weight of the diversion evidence (traces that stop at the dealer) beside the volume evidence: both are log
@@ -93,10 +93,13 @@ def _diversion_score(frame: pd.DataFrame, prior_shape: float) -> pd.Series:
     return pd.Series(np.log(np.maximum(lower, 1e-9)), index=frame.index)
 
 
-def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Sequence[Batch] = ()) -> DealerScores:
+def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Sequence[Batch] = (),
+          events: pd.DataFrame | None = None) -> DealerScores:
     """Rank dealers. ``batches``: the serial batches found among the recovered guns
     (:func:`algorithms.batches.batches`); the guns of one batch that stop at a dealer count as one event there (a
-    lot diverted at once — a stolen shipment, a burglary — is one diversion, not many)."""
+    lot diverted at once — a stolen shipment, a burglary — is one diversion, not many). ``events``:
+    :func:`algorithms.straw_features.purchase_events` of ``t`` (or a frame with the same rows and more columns)
+    when the caller has it already."""
     dealers = t.dealers.rename(columns={"key": "dealer_key", "premise_state": "state"})
     traced = dealer_traces(t).merge(dealers[["dealer_key", "state"]], on="dealer_key", how="left")
     ttc = traced["time_to_crime_days"]
@@ -105,8 +108,8 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Seque
     traced["out_of_state"] = traced["recent"] & traced["recovery_state"].notna() & (
         traced["recovery_state"] != traced["state"])
     # the trace stopped at the dealer (no purchaser on record) and no loss or theft report explains the gun
-    traced["stopped"] = (traced["trace_status"].astype(str).str.upper() == "INCOMPLETE") & ~traced[
-        "firearm_key"].isin(set(t.stolen["src"]) if len(t.stolen) else set())
+    traced["stopped"] = (traced["trace_status"].astype(str).str.upper() == "INCOMPLETE") & ~isin(
+        traced["firearm_key"], t.stolen["src"])
     lot = {key: batch.batch_id for batch in batches for key in batch.firearm_keys}
     traced["event"] = traced["firearm_key"].map(lot).astype(object).fillna(traced["trace_id"])
     per = traced.groupby("dealer_key").agg(traces=("trace_id", "nunique"), recent=("recent", "sum"),
@@ -131,7 +134,7 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Seque
     frame["diversion_score"] = _diversion_score(frame, prior_shape)
     frame["score"] = frame["volume_score"] + DIVERSION_WEIGHT * frame["diversion_score"].clip(lower=0.0)
 
-    events = purchase_events(t)
+    events = purchase_events(t) if events is None else events
     sales = events.groupby("dealer_key").agg(sales=("firearm_key", "size"), multiple=("multiple_sale", "sum"))
     frame = frame.join(sales, how="left").fillna({"sales": 0, "multiple": 0})
     rates = {

@@ -18,9 +18,11 @@ What is recomputed, and how it equals a full re-analysis
   every group they belong to, which makes each of their groups, and so each of their indicators and ties,
   complete. Points of persons outside the changed set are read back (``Person.straw_points``). Ranks are
   re-sorted over every scored person and only the ranks that moved are written.
-* **Dealer rates and anomalies, corridors, hubs, serial batches** (exact): recomputed from the tables when new
-  traces arrived (each is a model over all dealers / all corridor cells, so a count that changes moves its
-  peers' expectations); the store writes only the values that changed.
+* **Dealer rates and anomalies, serial batches** (exact): recomputed from the tables when new traces arrived
+  (each is a model over all dealers / all serial groups, so a count that changes moves its peers' expectations);
+  the store writes only the values that changed.
+* **Corridors, hubs** (exact): the new traces' corridor cells (:mod:`algorithms.corridor_cells`) are added to the
+  stored ones, and the corridor models refit over the cell table instead of every trace.
 * **Networks** (approximate, tolerance measured in ``tests/analytics/test_incremental.py`` and
   docs/alerts.md): Leiden is global, so a new tie does not re-partition the graph. A person newly tied to members
   of a network joins the network holding most of their tie weight (if it stays within ``MAX_NETWORK_SIZE``);
@@ -39,15 +41,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
+from algorithms import corridor_cells, straw, straw_features
 from algorithms import dealers as dealer_scoring
-from algorithms import straw, straw_features
 from algorithms.corridors import Corridors
-from algorithms.tables import AnalysisTables, load_tables
+from algorithms.tables import AnalysisTables, isin, load_tables
 from graph.errors import InvalidInput
 from graph.store import GraphStore
 from loaders.domain.names import normalise_addresses
@@ -87,24 +87,11 @@ class IncrementalResult:
     batches: list[serial_batches.Batch] | None
     joins: pd.DataFrame              # person_key, network_id: persons joining (or forming) a network
     recoveries: pd.DataFrame         # the new recoveries with their gun, purchasers, possessor, dealer (alerts)
+    cells: pd.DataFrame              # the corridor cells the new traces touched (algorithms.corridor_cells)
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
-
-
-def isin(column: pd.Series, values: object) -> np.ndarray:
-    """``column.isin(values)`` as a numpy mask, hashed in Arrow: pandas' own ``isin`` on Arrow-backed strings
-    builds a Python scalar per value, which dominated the incremental run when the value sets are persons."""
-    items = values if isinstance(values, (list, np.ndarray, pd.Index, pd.Series)) else list(values)  # type: ignore[call-overload]
-    if len(column) == 0 or len(items) == 0:
-        return np.zeros(len(column), dtype=bool)
-    array = pa.array(column, from_pandas=True)
-    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-        return column.isin(items).to_numpy(dtype=bool)
-    value_set = pa.array(pd.Series(items, dtype=object).dropna().astype(str).to_numpy(dtype=object),
-                         type=array.type)
-    return np.asarray(pc.is_in(array, value_set=value_set).fill_null(False).to_numpy(zero_copy_only=False),
-                      dtype=bool)
+    cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage (timings are wall)
 
 
 class NeedsFullAnalysis(InvalidInput):
@@ -136,19 +123,22 @@ def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
 
 # --- which persons the new rows touch -------------------------------------------------------------------------
 
-def _new_keys(store: GraphStore, label: str, runs: set[str]) -> set[str]:
-    table = store.node_table(label, ("load_run_id",)).to_pandas()
-    return set(table.loc[isin(table["load_run_id"], runs), "key"])
+def _new_keys(store: GraphStore, statement: str, runs: set[str]) -> set[str]:
+    """Keys of the nodes the runs wrote, filtered in the engine (reading every node's run id grew with the
+    history)."""
+    return set(store.query(statement, {"runs": sorted(runs)}).df().get("key", pd.Series(dtype=object)))
 
 
 def _seeds(store: GraphStore, t: AnalysisTables, runs: set[str]) -> tuple[set[str], set[str], set[str]]:
     """(persons, recoveries, firearms) written by the new runs, with the purchasers and possessors they reach."""
-    persons = _new_keys(store, "Person", runs)
-    traces = _new_keys(store, "Recovery", runs)
-    guns = _new_keys(store, "Firearm", runs)
-    leads = store.edge_list("NIBIN_LINK", "Recovery", "Recovery", ("load_run_id",)).to_pandas()
-    leads = leads[isin(leads["load_run_id"], runs)]
-    reports = _new_keys(store, "TheftReport", runs)
+    if not runs:
+        return set(), set(), set()
+    persons = _new_keys(store, "persons_of_runs", runs)
+    traces = _new_keys(store, "recoveries_of_runs", runs)
+    guns = _new_keys(store, "firearms_of_runs", runs)
+    leads = store.query("nibin_leads_of_runs", {"runs": sorted(runs)}).df()
+    leads = leads if len(leads) else pd.DataFrame({"src": [], "dst": []}, dtype=object)
+    reports = _new_keys(store, "theft_reports_of_runs", runs)
     linked = set(leads["src"]) | set(leads["dst"]) | traces
     guns |= set(t.recovered.loc[isin(t.recovered["dst"], linked), "src"])
     guns |= set(t.stolen.loc[isin(t.stolen["dst"], reports), "src"])
@@ -278,7 +268,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
 
-    timed = full.stage_timer(say, timings)
+    cpu: dict[str, float] = {}
+    timed = full.stage_timer(say, timings, cpu)
 
     base_run, runs, kinds = new_load_runs(store)
     base = store.node_table("AnalysisRun", ("parameters",)).to_pandas().set_index("key").at[base_run, "parameters"]
@@ -286,6 +277,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     t = timed("tables", lambda: load_tables(store))
     run_set = set(runs)
     seeds, traces, guns = timed("seeds", lambda: _seeds(store, t, run_set))
+    events: pd.DataFrame | None = None  # the purchase events, shared with the dealer scoring
     if seeds:
         events, recovered = timed("events", lambda: straw_features.purchase_and_recovery_events(t))
         groups = timed("groups", lambda: Groups(t, events, recovered))
@@ -306,12 +298,17 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         joins = pd.DataFrame(columns=["person_key", "network_id"])
     has_traces = len(t.sold) > 0 and len(t.recovered) > 0
     new_traces = bool(traces) and has_traces
-    found_batches = timed("batches", lambda: [b for b in serial_batches.batches(t)
-                                              if b.score >= serial_batches.SIGNIFICANT]) if new_traces else None
-    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or ())) \
+    found_batches = timed("batches", lambda: serial_batches.batches(
+        t, min_score=serial_batches.SIGNIFICANT)) if new_traces else None
+    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or (),
+                                                                       events=events)) \
         if new_traces else None
-    corridors: dict[str, Corridors] = timed("corridors_traces", lambda: full._trace_corridors(t)) \
-        if new_traces else {}
+    corridors: dict[str, Corridors] = {}
+    cells = pd.DataFrame(columns=corridor_cells.COLUMNS)
+    if new_traces:
+        fresh_cells = timed("corridor_cells", lambda: _cells(store, t, traces, base_parameters))
+        cells = fresh_cells[1]
+        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(fresh_cells[0], t.locations))
     hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
         columns=["location_key", "pagerank", "betweenness"])
 
@@ -321,6 +318,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     parameters = {**{k: v for k, v in base_parameters.items() if k != "mode"}, "mode": "incremental",
                   "base_run": base_run, "new_runs": sorted(runs), "input_runs": all_runs,
                   "code_version": full.code_version()}
+    if new_traces:  # the cells are in the store now (counted whole here if the base run predates them)
+        parameters["corridor_cells"] = 1
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
                "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
                "ranks_moved": len(ranks), "new_traces": len(traces), "network_joins": len(joins),
@@ -328,8 +327,32 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                "corridors": {name: len(found.table) for name, found in corridors.items()}}
     return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored, rank_changes=ranks,
                              dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, joins=joins,
-                             recoveries=new_recoveries(t, traces),
-                             timings=timings, parameters=parameters, summary=summary)
+                             recoveries=new_recoveries(t, traces), cells=cells,
+                             timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu)
+
+
+def _cells(store: GraphStore, t: AnalysisTables, traces: set[str], base_parameters: dict[str, Any]
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every corridor cell with the new traces counted in, the cells to write). A store whose last full
+    analysis predates the cells gets them all counted here, once (the migration)."""
+    if not base_parameters.get("corridor_cells"):
+        store.init_schema()
+        every = full.trace_cells(t)
+        return every, every
+    stored = store.node_table("CorridorCell", ("level", "year", "src", "dst", "traces", "median_ttc_days"))
+    recovered = t.recovered[isin(t.recovered["dst"], traces)]
+    guns = set(recovered["src"])
+    mine = AnalysisTables(  # the new traces' rows: their guns' sales (the first of each, as over everyone)
+        persons=t.persons.iloc[0:0], purchases=t.purchases.iloc[0:0], firearms=t.firearms.iloc[0:0],
+        sold=t.sold[isin(t.sold["dst"], guns)], recovered=recovered,
+        recoveries=t.recoveries[isin(t.recoveries["key"], traces)], possessed=t.possessed.iloc[0:0],
+        dealers=t.dealers, lives_at=t.lives_at.iloc[0:0], nibin=t.nibin.iloc[0:0], locations=t.locations,
+        state_flows=t.state_flows.iloc[0:0])
+    fresh = pd.concat([corridor_cells.count(corridor_cells.trace_places(mine, level), level)
+                       for level in corridor_cells.LEVELS], ignore_index=True)
+    found = store.query("corridor_cells_get", {"cell_ids": fresh["cell_id"].tolist()}).df()
+    histograms = dict(zip(found["cell_id"], found["ttc_days"], strict=True)) if len(found) else {}
+    return corridor_cells.add(stored.to_pandas().rename(columns={"key": "cell_id"}), histograms, fresh)
 
 
 def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored: set[str]
@@ -461,6 +484,8 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
             "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days")}))
     if len(result.hubs):
         store.upsert_nodes("Location", result.hubs)
+    if len(result.cells):
+        store.upsert_nodes("CorridorCell", result.cells.assign(analysis_run_id=run))
     if result.batches is not None:
         store.query("firearms_batches_clear")
         members = [(key, batch.batch_id) for batch in result.batches for key in batch.firearm_keys]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.store import GraphStore
 
@@ -80,3 +82,25 @@ def _stolen(store: GraphStore) -> pd.DataFrame:
         return pd.DataFrame(columns=["src", "dst", "reported_date"])
     reports = _frame(store.node_table("TheftReport", ("reported_date",))).rename(columns={"key": "dst"})
     return links.merge(reports, on="dst", how="left")
+
+
+def isin(column: pd.Series, values: object) -> np.ndarray:
+    """``column.isin(values)`` as a numpy mask, hashed in Arrow: pandas' own ``isin`` on Arrow-backed strings
+    builds a Python scalar per value, which dominated the incremental run when the value sets are persons.
+    ``values``: a Series or Index of strings (hashed as they are), or any collection."""
+    items = values if isinstance(values, (list, np.ndarray, pd.Index, pd.Series)) else list(values)  # type: ignore[call-overload]
+    if len(column) == 0 or len(items) == 0:
+        return np.zeros(len(column), dtype=bool)
+    array = pa.array(column, from_pandas=True)
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return column.isin(items).to_numpy(dtype=bool)
+    value_set = None
+    if isinstance(items, (pd.Series, pd.Index)):  # straight from Arrow when the values are strings already
+        candidate = pc.drop_null(pa.array(items, from_pandas=True))
+        if pa.types.is_string(candidate.type) or pa.types.is_large_string(candidate.type):
+            value_set = candidate.cast(array.type)
+    if value_set is None:
+        value_set = pa.array(pd.Series(items, dtype=object).dropna().astype(str).to_numpy(dtype=object),
+                             type=array.type)
+    return np.asarray(pc.is_in(array, value_set=value_set).fill_null(False).to_numpy(zero_copy_only=False),
+                      dtype=bool)

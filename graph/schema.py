@@ -418,6 +418,22 @@ ALERT = NodeLabel(
     ),
 )
 
+CORRIDOR_CELL = NodeLabel(
+    "CorridorCell", "cell_id",
+    "Analysis state the store owns (algorithms/corridor_cells.py): the traces of one source place -> recovery "
+    "place in one year, at state or city level, with their time-to-crime. Written whole by a full analysis and "
+    "added to by incremental ones, so the corridor models refit over these cells instead of every trace.",
+    (
+        P("cell_id", doc="<level>|<year>|<source location key>|<recovery location key>"),
+        P("level", doc="state | city"), P("year", "INT64", "year of recovery"),
+        P("src", doc="location key of the selling dealer's place"), P("dst", doc="location key of the recovery"),
+        P("traces", "INT64", "traces in the cell", computed=True),
+        P("median_ttc_days", "DOUBLE", "median time-to-crime of those traces", computed=True),
+        P("ttc_days", doc="JSON {days: traces}: the time-to-crime histogram (keeps the median exact)", computed=True),
+        P("analysis_run_id", computed=True),
+    ),
+)
+
 RETENTION_POLICY = NodeLabel(
     "RetentionPolicy", "policy_id",
     "The retention policy the store carries (one node, policy_id 'store'), so the CLI, the API and every engine "
@@ -452,7 +468,7 @@ REVIEW = NodeLabel(
 
 SCHEMA = Schema(
     nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
-           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY, REVIEW),
+           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY, REVIEW, CORRIDOR_CELL),
     relationships=(
         RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
                 (P("sale_date", "DATE"), P("license_number_quoted"))),

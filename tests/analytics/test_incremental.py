@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from algorithms import incremental
-from algorithms.analyze import AnalysisResult, analyze, write_back
+from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
+from algorithms.tables import load_tables
 from api.cli.demo import LOADS
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
@@ -114,6 +115,20 @@ def test_corridors_equal_a_full_reanalysis(streamed: Streamed) -> None:
         assert (merged["firearms"].to_numpy() == merged["firearms_stored"].to_numpy()).all(), name
         assert np.allclose(merged["expected"].to_numpy(float), merged["expected_stored"].to_numpy(float),
                            atol=1e-9), name
+
+
+def test_corridor_cells_added_to_equal_a_recount_of_every_trace(streamed: Streamed) -> None:
+    """The cells the corridor models refit over: counted once by the full run, added to by each batch."""
+    stored = streamed.store.node_table("CorridorCell", ("traces", "median_ttc_days", "ttc_days")).to_pandas()
+    recount = trace_cells(load_tables(streamed.store)).set_index("cell_id")
+    got = stored.set_index("key").reindex(recount.index)
+    assert len(stored) == len(recount) and got["traces"].notna().all()
+    assert (got["traces"].to_numpy() == recount["traces"].to_numpy()).all()
+    assert np.allclose(got["median_ttc_days"].to_numpy(float), recount["median_ttc_days"].to_numpy(float),
+                       equal_nan=True)
+    assert (got["ttc_days"] == recount["ttc_days"]).all()
+    touched = set().union(*(set(r.cells["cell_id"]) for r in streamed.results))
+    assert 0 < len(touched) < len(recount)  # the batches wrote only the cells they touched
 
 
 def test_serial_batches_equal_a_full_reanalysis(streamed: Streamed) -> None:

@@ -57,6 +57,13 @@ def test_planted_batches_are_recovered_on_the_simulator(world) -> None:  # type:
             assert batch.first_recovery is not None and batch.first_recovery <= str(batch.last_recovery)
 
 
+def test_a_score_floor_keeps_exactly_the_runs_above_it_with_the_same_places(world) -> None:  # type: ignore[no-untyped-def]
+    every = batches(world.tables)
+    floor = sorted(b.score for b in every)[len(every) // 2]
+    kept = batches(world.tables, min_score=floor)
+    assert kept == [b for b in every if b.score >= floor] and 0 < len(kept) < len(every) + 1
+
+
 def test_cli_batches(world) -> None:  # type: ignore[no-untyped-def]
     from api.cli import app
 

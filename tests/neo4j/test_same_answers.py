@@ -152,12 +152,15 @@ def params(twins: Twins) -> dict[str, Any]:
         dealer = store._execute("MATCH (d:Dealer) WHERE d.anomaly_score IS NOT NULL RETURN d.license_number AS l, "
                                 "d.premise_state AS s ORDER BY d.anomaly_score DESC, l LIMIT 1").rows()[0]
         runs = store._execute("MATCH (r:AnalysisRun) RETURN r.run_id AS r").arrow().column(0).to_pylist()
+        cells = store._execute("MATCH (c:CorridorCell) RETURN c.cell_id AS id ORDER BY id LIMIT 5").arrow().column(
+            0).to_pylist()
+        loads = store._execute("MATCH (r:LoadRun) RETURN r.run_id AS r").arrow().column(0).to_pylist()
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
             "name": chain["n"], "last": str(chain["n"]).upper(), "n": 25, "nodes": [], "trace_id": chain["t"],
             "surnames": [str(chain["n"]).upper()], "keys": [chain["t"], "no-such-trace"],
-            "person_key": chain["pk"]}
+            "person_key": chain["pk"], "cell_ids": [*cells, "no-such-cell"], "runs": loads}
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -189,7 +192,7 @@ def _plain(value: Any, root: str) -> Any:
 
 
 # Written by analyze's write-back and `firearms batches` on both stores above (their results are compared there).
-_WRITES = {"networks_clear", "persons_network_clear", "firearms_batches_clear",
+_WRITES = {"networks_clear", "persons_network_clear", "firearms_batches_clear", "corridor_cells_clear",
            # the retention purge: run on both stores, results compared, in tests/neo4j/test_retention_neo4j.py
            "retention_unlink_sales", "retention_delete_persons", "retention_lapse_subjects",
            "retention_delete_reviews"}

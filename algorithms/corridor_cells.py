@@ -1,0 +1,140 @@
+"""Trace corridor cells: the counts the corridor models start from, kept in the store (``CorridorCell``).
+
+A cell is one (level, year, source place, recovery place): how many traces it holds and their time-to-crime
+(a histogram, so the median stays exact when a batch adds traces). The full analysis counts every cell from the
+traces and writes them all; an incremental analysis counts only the new traces' cells, adds them to the stored
+ones it touches and fits the corridor models (:func:`algorithms.corridors.corridors`, per year, with trends across
+years) over the cell table: tens of thousands of cells instead of a million traces.
+
+Both paths go through :func:`flows` (cells -> the models' input), so the incremental models equal a full
+re-analysis exactly as long as every new trace is new to the store (a trace row loaded again under a new run
+would be counted twice until the next full analysis, which recounts every cell).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from algorithms.corridors import state_coordinates
+from algorithms.tables import AnalysisTables, isin
+
+LEVELS = ("state", "city")
+COLUMNS = ["cell_id", "level", "year", "src", "dst", "traces", "median_ttc_days", "ttc_days"]
+#: City-level corridors are modelled among the busiest places only: the gravity fit is dense over source x
+#: destination cells, and a corridor between two towns with a handful of guns says nothing a state-level corridor
+#: does not. At most this many places per side, each with at least CITY_CORRIDOR_MIN_FIREARMS traces.
+CITY_CORRIDOR_PLACES = 250
+CITY_CORRIDOR_MIN_FIREARMS = 5
+
+
+def trace_places(t: AnalysisTables, level: str) -> pd.DataFrame:
+    """One row per trace: trace_id, year, src, dst, time_to_crime_days — the selling dealer's place (its first
+    sale of the gun) to the recovery place."""
+    rec = t.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"})
+    sold = t.sold.rename(columns={"src": "dealer_key", "dst": "firearm_key"}).drop_duplicates("firearm_key")
+    rec = rec.merge(t.recoveries.rename(columns={"key": "trace_id"})[
+        ["trace_id", "recovery_date", "recovery_state", "recovery_city", "recovery_country", "time_to_crime_days"]],
+        on="trace_id")
+    rows = sold.merge(rec, on="firearm_key")
+    dealers = t.dealers.rename(columns={"key": "dealer_key"})
+    rows = rows.merge(dealers[["dealer_key", "premise_state", "premise_city"]], on="dealer_key", how="left")
+    rows["year"] = pd.to_datetime(rows["recovery_date"]).dt.year
+    country = rows["recovery_country"].fillna("US").str.upper()
+    if level == "state":
+        rows["src"] = "state:US-" + rows["premise_state"].fillna("")
+        rows["dst"] = np.where(country == "US", "state:US-" + rows["recovery_state"].fillna(""),
+                               "country:" + country)
+        rows = rows[(rows["premise_state"].notna()) & ((country != "US") | rows["recovery_state"].notna())]
+    else:
+        from loaders.domain.locations import city_keys, normalize_cities
+
+        rows["src"] = city_keys(normalize_cities(rows["premise_city"]), rows["premise_state"])
+        rows["dst"] = city_keys(normalize_cities(rows["recovery_city"]), rows["recovery_state"], country)
+    rows = rows.dropna(subset=["year", "src", "dst"])
+    return rows[["trace_id", "year", "src", "dst", "time_to_crime_days"]].astype({"year": np.int64})
+
+
+def count(rows: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Cells (``COLUMNS``) of :func:`trace_places` rows, ordered by year, src, dst."""
+    if rows.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    grouped = rows.groupby(["year", "src", "dst"], sort=True)
+    cells = grouped.agg(traces=("trace_id", "nunique"), median_ttc_days=("time_to_crime_days", "median"))
+    ttc = rows.dropna(subset=["time_to_crime_days"])
+    hist = ttc.groupby(["year", "src", "dst"], sort=True)["time_to_crime_days"].agg(_histogram)
+    cells = cells.join(hist.rename("ttc_days"), how="left").reset_index()
+    cells["ttc_days"] = cells["ttc_days"].fillna("{}")
+    cells.insert(0, "level", level)
+    cells.insert(0, "cell_id", cell_ids(cells))
+    return cells[COLUMNS]
+
+
+def cell_ids(cells: pd.DataFrame) -> pd.Series:
+    return (cells["level"] + "|" + cells["year"].astype(str) + "|" + cells["src"] + "|" + cells["dst"]).astype(object)
+
+
+def _histogram(values: pd.Series) -> str:
+    return json.dumps({str(int(k)): int(v) for k, v in sorted(Counter(values.astype(np.int64)).items())})
+
+
+def _median(histogram: dict[str, int]) -> float:
+    if not histogram:
+        return float("nan")
+    days = np.array([int(k) for k in histogram], dtype=np.int64)
+    return float(np.median(np.repeat(days, [histogram[k] for k in histogram])))
+
+
+def add(stored: pd.DataFrame, histograms: dict[str, str], fresh: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``stored`` cells (without ``ttc_days``) plus the ``fresh`` ones counted from new traces. ``histograms``:
+    the stored ``ttc_days`` of the cells ``fresh`` touches. Returns (every cell, the touched cells to write)."""
+    if fresh.empty:
+        return stored, fresh
+    touched = []
+    for row in fresh.itertuples(index=False):
+        old = json.loads(histograms.get(row.cell_id) or "{}")
+        for day, n in json.loads(row.ttc_days).items():
+            old[day] = old.get(day, 0) + n
+        merged = dict(sorted(old.items(), key=lambda kv: int(kv[0])))
+        touched.append({"cell_id": row.cell_id, "ttc_days": json.dumps(merged), "median_ttc_days": _median(merged)})
+    update = pd.DataFrame(touched)
+    before = stored.set_index("cell_id")["traces"]
+    update["traces"] = fresh["traces"].to_numpy(np.int64) + fresh["cell_id"].map(before).fillna(0).to_numpy(np.int64)
+    for column in ("level", "year", "src", "dst"):
+        update[column] = fresh[column].to_numpy()
+    update = update[COLUMNS]
+    rest = stored[~isin(stored["cell_id"], update["cell_id"])]
+    every = pd.concat([rest, update.drop(columns=["ttc_days"])], ignore_index=True)
+    every = every.sort_values(["level", "year", "src", "dst"], kind="stable").reset_index(drop=True)
+    return every, update
+
+
+def flows(cells: pd.DataFrame, locations: pd.DataFrame, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The corridor model's input at one level: ``year, src, dst, firearms, median_ttc_days`` over the places
+    with coordinates (city level: the busiest places only), and the places' coordinates."""
+    rows = cells[cells["level"] == level]
+    grouped = pd.DataFrame({"year": rows["year"].astype(np.int64).to_numpy(), "src": rows["src"].to_numpy(),
+                            "dst": rows["dst"].to_numpy(), "firearms": rows["traces"].astype(np.int64).to_numpy(),
+                            "median_ttc_days": rows["median_ttc_days"].astype(float).to_numpy()})
+    grouped = grouped.sort_values(["year", "src", "dst"], kind="stable").reset_index(drop=True)
+    places = locations[["key", "lat", "lon", "state"]].dropna(subset=["lat", "lon"])
+    if level == "state":
+        from loaders.domain.countries import (
+            coordinates as country_coordinates,  # stores loaded before countries had points
+        )
+
+        places = pd.concat([places[places["key"].str.startswith(("state:", "country:"))], state_coordinates()[
+            ["key", "lat", "lon"]], country_coordinates()], ignore_index=True).drop_duplicates("key")
+    known = places["key"].astype(str).drop_duplicates()
+    grouped = grouped[isin(grouped["src"], known) & isin(grouped["dst"], known)]
+    if level == "city":
+        keep = {}
+        for side in ("src", "dst"):
+            totals = grouped.groupby(side)["firearms"].sum()
+            totals = totals[totals >= CITY_CORRIDOR_MIN_FIREARMS].sort_values(ascending=False, kind="stable")
+            keep[side] = set(totals.index[:CITY_CORRIDOR_PLACES])
+        grouped = grouped[isin(grouped["src"], keep["src"]) & isin(grouped["dst"], keep["dst"])]
+    return grouped, places
