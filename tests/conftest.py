@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +49,41 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServ
         yield Neo4jServer(server.uri, server.user, server.password, server)
     finally:
         server.stop()
+
+
+NEO4J_PARAMETER = re.compile(r"\[(.+-)?neo4j(-.+)?\]$")  # the contract suite's [neo4j], [neo4j-probe], ...
+
+
+def xdist_scope(nodeid: str) -> str:
+    """What one pytest-xdist worker runs as a unit (`make test`: ``-n auto --dist loadscope``): every test against
+    Neo4j (tests/neo4j and the contract suite's neo4j parameters) is one unit, so one worker starts the session's
+    server and the tests that start a second server run there one at a time; any other test goes with its module
+    (or class), so a module-scoped fixture is built once."""
+    if nodeid.startswith("tests/neo4j/") or NEO4J_PARAMETER.search(nodeid):
+        return "neo4j"
+    return nodeid.rsplit("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Neo4jOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return Neo4jOnOneWorker(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test against Neo4j outside tests/neo4j and the contract suite would start a second server on another
+    worker: say so instead."""
+    for item in items:
+        if (item.get_closest_marker("neo4j") or "neo4j_server" in getattr(item, "fixturenames", ())) \
+                and xdist_scope(item.nodeid) != "neo4j":
+            raise pytest.UsageError(f"{item.nodeid} uses Neo4j: put it in tests/neo4j (tests/conftest.py, xdist_scope)")
 
 
 def require(available: bool, reason: str) -> None:

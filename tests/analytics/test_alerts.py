@@ -4,7 +4,6 @@ receiver on loopback across an outage."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,14 +18,14 @@ import pytest
 from algorithms import alerts, incremental
 from algorithms.analyze import analyze, write_back
 from api.audit import AuditLog
-from api.cli.demo import LOADS
 from api.webhook import deliver
 from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
-from loaders.synthetic import simulate
-from loaders.synthetic.stream import BATCH_KINDS, split
+from loaders.synthetic.stream import BATCH_KINDS
+from tests.net import free_port
+from tests.worlds import copy_store, streamed_history
 
 
 @dataclass
@@ -53,13 +52,10 @@ def _watch(store: EmbeddedStore, kind: str, value: str) -> str:
 @pytest.fixture(scope="module")
 def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
     root = tmp_path_factory.mktemp("alerts")
-    simulate("small", 3, root / "world")
-    stream = split(root / "world", root / "stream", batches=3, batch_traces=100)
-    store = EmbeddedStore(root / "db.lbug")
-    store.init_schema()
+    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    stream = history.stream
+    store = EmbeddedStore(copy_store(history.db, root / "db.lbug"))
     options = LoadOptions(rejects_dir=root / "rejects")
-    for kind, name in LOADS:
-        run_load(loader_for(kind), store, stream.history / name, options)
     # a police report of a theft, on file before the second batch recovers the gun it names
     run_load(loader_for("stolen"), store, _stolen_report(stream.batches[1] / "traces.csv", root), options)
     write_back(store, analyze(store))
@@ -236,18 +232,12 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_webhook_gets_each_alert_exactly_once_across_an_outage(streamed: Streamed, tmp_path: Path) -> None:
     store = streamed.store
     pending = alerts.list_alerts(store)
     pending = pending[pending["delivery_state"] == "pending"]
     assert len(pending) > 0
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/alerts"
     audit = AuditLog(tmp_path / "audit.jsonl")
     start = datetime.now(UTC)

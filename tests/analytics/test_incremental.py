@@ -17,12 +17,11 @@ import pytest
 from algorithms import incremental
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
 from algorithms.tables import load_tables
-from api.cli.demo import LOADS
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
-from loaders.synthetic import simulate
-from loaders.synthetic.stream import BATCH_KINDS, Stream, split
+from loaders.synthetic.stream import BATCH_KINDS, Stream
+from tests.worlds import copy_store, streamed_history
 
 #: measured on this world (seed 3, three batches of ~100 traces): see docs/alerts.md
 NETWORK_ARI_FLOOR = 0.95  # measured 0.988 (a full re-run of the history against the final full run: 0.955)
@@ -41,13 +40,10 @@ class Streamed:
 @pytest.fixture(scope="module")
 def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
     root = tmp_path_factory.mktemp("incremental")
-    simulate("small", 3, root / "world")
-    stream = split(root / "world", root / "stream", batches=3, batch_traces=100)
-    store = EmbeddedStore(root / "db.lbug")
-    store.init_schema()
+    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    stream = history.stream
+    store = EmbeddedStore(copy_store(history.db, root / "db.lbug"))
     options = LoadOptions(rejects_dir=root / "rejects")
-    for kind, name in LOADS:
-        run_load(loader_for(kind), store, stream.history / name, options)
     base = analyze(store)
     write_back(store, base)
     results = []

@@ -12,9 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.security import KeyFile
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
+from tests.keys import api_key
+from tests.keys import auth as auth  # the API tests take it from here
 
 STRAW_PERSONS = 25  # enough for several pages
 
@@ -94,14 +95,8 @@ def api_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Keys]:
         store.init_schema()
         populate(store)
     settings = Settings(db=root / "graph.lbug")
-    keys = KeyFile.for_settings(settings)
-
-    def make(role: str, tlp: str | None = None) -> str:
-        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
-        return f"{record.key_id}.{secret}"
-
-    return settings, Keys(make("investigator"), make("analyst"), make("partner"), make("partner", "amber"),
-                          make("admin"))
+    return settings, Keys(*(api_key(settings, role, tlp) for role, tlp in (
+        ("investigator", None), ("analyst", None), ("partner", None), ("partner", "amber"), ("admin", None))))
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +110,3 @@ def client(api_env: tuple[Settings, Keys]) -> Iterator[TestClient]:
 def keys(api_env: tuple[Settings, Keys]) -> Keys:
     return api_env[1]
 
-
-def auth(key: str) -> dict[str, str]:
-    return {"X-API-Key": key}

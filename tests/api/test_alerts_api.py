@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.security import KeyFile
 from api.settings import Settings
 from exports.tlp import pseudonym
 from graph.embedded_store import EmbeddedStore
-from tests.api.conftest import auth, populate
+from tests.api.conftest import populate
+from tests.keys import api_key, auth
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +38,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
              "reason": "dealer enters the anomaly list", "delivery_state": "none",
              "evidence": json.dumps({"traces": 3})}])
     settings = Settings(db=root / "graph.lbug")
-    keys = KeyFile.for_settings(settings)
-
-    def make(role: str, tlp: str | None = None) -> str:
-        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
-        return f"{record.key_id}.{secret}"
-
-    roles = {"investigator": make("investigator"), "analyst": make("analyst"), "partner": make("partner"),
-             "partner_amber": make("partner", "amber")}
+    roles = {"investigator": api_key(settings, "investigator"), "analyst": api_key(settings, "analyst"),
+             "partner": api_key(settings, "partner"), "partner_amber": api_key(settings, "partner", "amber")}
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client, roles
 

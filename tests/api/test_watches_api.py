@@ -20,7 +20,8 @@ from api.audit import AuditLog
 from api.security import KeyFile
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
-from tests.api.conftest import auth, populate
+from tests.api.conftest import populate
+from tests.keys import api_key, auth
 
 TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 Setup = tuple[TestClient, dict[str, str], Settings]
@@ -32,13 +33,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
         store.init_schema()
         populate(store)
     settings = Settings(db=tmp_path / "graph.lbug")
-    keys = KeyFile.for_settings(settings)
-
-    def make(role: str, tlp: str | None = None) -> str:
-        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
-        return f"{record.key_id}.{secret}"
-
-    roles = {role: make(role) for role in ("investigator", "analyst", "partner", "admin")}
+    roles = {role: api_key(settings, role) for role in ("investigator", "analyst", "partner", "admin")}
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client, roles, settings
 

@@ -22,12 +22,22 @@ from typer.testing import CliRunner
 from api.cli import app
 from exports.csv_safe import FORMULA_STARTS
 from graph.errors import InvalidInput
+from tests.worlds import copy_store, demo
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PROFILE_DATA = DATA / "dealer_profile"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?)?$")
 DATE_COLUMNS = re.compile(r"(^|_)(date|dob|recovery|first_recovery|last_recovery|as_of)$|_date$")
 NC_DEALER = "1-56-059-01-6F-21093"
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables print 250 columns wide. COLUMNS alone does not say so: the CLI's console takes its width when it is
+    made, and under pytest-xdist a worker may make it inside another test's narrower CliRunner environment."""
+    from rich.console import Console
+
+    monkeypatch.setattr("api.cli.common.out", Console(emoji=False, width=250))
 
 
 def run(db: Path, *args: str) -> str:
@@ -112,17 +122,8 @@ def check_profiles(db: Path) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from api.cli.demo import LOADS
-    from loaders.synthetic import simulate
-
-    root = tmp_path_factory.mktemp("output_world")
-    simulate("small", 7, root / "inputs")
-    db = root / "graph.lbug"
-    run(db, "init")
-    for kind, name in LOADS:
-        run(db, "load", kind, str(root / "inputs" / name))
-    run(db, "analyze", "--seed", "7")
-    return db
+    """The small simulated world as `tracegraph demo` loads it, analysed (seed 7): the session's, tests/worlds.py."""
+    return copy_store(demo(tmp_path_factory).db, tmp_path_factory.mktemp("output_world") / "graph.lbug")
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from profile_fixtures import MD_DEALER, NC_DEALER, load_fixtures
 
 from api.app import create_app
-from api.security import KeyFile
 from api.settings import Settings
+from tests.keys import api_key, auth
 
 
 @pytest.fixture(scope="module")
@@ -20,14 +20,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
     db = tmp_path_factory.mktemp("dealer_profile_api") / "graph.lbug"
     load_fixtures(db)
     settings = Settings(db=db)
-    keys = KeyFile.for_settings(settings)
-
-    def make(role: str, tlp: str | None = None) -> dict[str, str]:
-        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
-        return {"X-API-Key": f"{record.key_id}.{secret}"}
-
-    roles = {"investigator": make("investigator"), "partner": make("partner"),
-             "partner_amber": make("partner", "amber")}
+    roles = {"investigator": auth(api_key(settings, "investigator")), "partner": auth(api_key(settings, "partner")),
+             "partner_amber": auth(api_key(settings, "partner", "amber"))}
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client, roles
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +15,14 @@ from hypothesis import strategies as st
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
+from tests.worlds import simulated
 
 ROWS = 800  # of the simulated world's traces: enough for straw purchasers buying across batches
 
 
 @pytest.fixture(scope="module")
 def traces(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[dict[str, str]]]:
-    root = tmp_path_factory.mktemp("world")
-    subprocess.run([str(Path(sys.executable).parent / "tracegraph"), "simulate", "--scale", "small", "--seed", "7",
-                    "--out", str(root)], check=True, capture_output=True, timeout=300)
+    root = simulated(tmp_path_factory, "small", 7)
     with (root / "traces.csv").open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)

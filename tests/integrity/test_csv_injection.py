@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from api.security import KeyFile
 from api.settings import Settings
 from exports.csv_safe import FORMULA_STARTS, neutralise, table_text
 from tests.api.server import serving
+from tests.worlds import simulated
 
 TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -83,8 +85,7 @@ def poison(world: Path) -> None:
 def poisoned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("poisoned")
     db = root / "g.lbug"
-    subprocess.run([*TRACEGRAPH, "simulate", "--scale", "small", "--seed", "3", "--out", str(root / "w")],
-                   check=True, capture_output=True, timeout=300)
+    shutil.copytree(simulated(tmp_path_factory, "small", 3), root / "w")  # a copy: poison() writes into it
     poison(root / "w")
     tg(db, "init")
     for kind, name in (("ffl", "ffl_list.txt"), ("traces", "traces.csv"), ("multiple-sales", "multiple_sales.csv"),

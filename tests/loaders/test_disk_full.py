@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.worlds import simulated
+
 TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
 
 
@@ -37,10 +39,10 @@ def small_filesystem(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk_ends_the_load_with_one_line_and_the_store_recovers(small_filesystem: Path,
-                                                                        tmp_path: Path) -> None:
-    world = tmp_path / "world"
-    subprocess.run([*TRACEGRAPH, "simulate", "--scale", "small", "--seed", "4", "--out", str(world)], check=True,
-                   capture_output=True, timeout=300)
+                                                                        tmp_path: Path,
+                                                                        tmp_path_factory: pytest.TempPathFactory
+                                                                        ) -> None:
+    world = simulated(tmp_path_factory, "small", 4)
     db = small_filesystem / "g.lbug"
     assert tg(db, "init").returncode == 0
     started = time.monotonic()

@@ -12,6 +12,7 @@ import pytest
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, SimulatedCrash, run_load
 from loaders.kinds import loader_for
+from tests.worlds import simulated
 
 TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
 LOADED = {"nodes": ("Recovery", "Firearm", "Person", "Dealer", "Location"),
@@ -24,10 +25,7 @@ def tg(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("world")
-    subprocess.run([*TRACEGRAPH, "simulate", "--scale", "small", "--seed", "11", "--out", str(root)], check=True,
-                   capture_output=True, timeout=300)
-    return root / "traces.csv"
+    return simulated(tmp_path_factory, "small", 11) / "traces.csv"
 
 
 def test_an_interrupted_load_is_named_by_every_command_until_rerun(world: Path, tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.security import KeyFile
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
+from tests.keys import api_key
 
 GUNS = [("GLOCK", "19", "9MM", "BKX407"), ("GLOCK", "19", "9MM", "BKX401"), ("SMITH & WESSON", "SD9VE", "9MM",
         "FBK1234"), ("SMITH & WESSON", "SD9VE", "9MM", "FBK1235"), ("RUGER", "LCP", ".380", "12345678")]
@@ -54,14 +54,8 @@ def test_cli_match_formats_and_errors(db: Path) -> None:
 @pytest.fixture(scope="module")
 def client_and_keys(db: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     settings = Settings(db=db)
-    keys = KeyFile.for_settings(settings)
-
-    def make(role: str, tlp: str | None = None) -> str:
-        record, secret = keys.create(role, f"test {role}", tlp, purpose="API tests")
-        return f"{record.key_id}.{secret}"
-
-    issued = {"investigator": make("investigator"), "partner": make("partner"),
-              "partner_clear": make("partner", "clear")}
+    issued = {"investigator": api_key(settings, "investigator"), "partner": api_key(settings, "partner"),
+              "partner_clear": api_key(settings, "partner", "clear")}
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client, issued
 

@@ -22,6 +22,7 @@ from graph.neo4j_server import LocalNeo4j, missing_tools
 from graph.neo4j_store import Neo4jStore
 from graph.schema import SCHEMA
 from tests.conftest import require
+from tests.worlds import simulated
 
 pytestmark = pytest.mark.neo4j
 
@@ -39,15 +40,13 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     multiple sales: dates, timestamps, booleans, doubles, keyed relationships."""
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
-    from loaders.synthetic import simulate
-
     root = tmp_path_factory.mktemp("import-source")
-    simulate("small", 11, root / "in")
+    simulated_world = simulated(tmp_path_factory, "small", 11)
     with EmbeddedStore(root / "source.lbug") as store:
         store.init_schema()
         for kind, path in (("ffl", DATA / "0125-ffl-list-va-excerpt.txt"), ("inspections", DATA / "inspections.csv"),
-                           ("traces", root / "in" / "traces.csv"),
-                           ("multiple-sales", root / "in" / "multiple_sales.csv")):
+                           ("traces", simulated_world / "traces.csv"),
+                           ("multiple-sales", simulated_world / "multiple_sales.csv")):
             report = run_load(loader_for(kind), store, path, LoadOptions(rejects_dir=root / "rej"))
             assert report.loaded > 0, kind
     return root / "source.lbug"

@@ -16,6 +16,7 @@ from graph.neo4j_server import LocalNeo4j, free_port
 from graph.neo4j_store import Neo4jStore
 from tests.conftest import require
 from tests.neo4j_support import Neo4jServer
+from tests.worlds import simulated
 
 pytestmark = pytest.mark.neo4j
 
@@ -66,13 +67,12 @@ def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNeo
 
 
 def test_server_gone_mid_load_then_rerun_equals_one_clean_load(second_server: LocalNeo4j,
-                                                                neo4j_server: Neo4jServer, tmp_path: Path) -> None:
+                                                                neo4j_server: Neo4jServer, tmp_path: Path,
+                                                                tmp_path_factory: pytest.TempPathFactory) -> None:
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
-    from loaders.synthetic import simulate
 
-    simulate("small", 5, tmp_path / "in")
-    traces = tmp_path / "in" / "traces.csv"
+    traces = simulated(tmp_path_factory, "small", 5) / "traces.csv"
 
     def load(store: Neo4jStore, **options: object) -> None:
         run_load(loader_for("traces"), store, traces, LoadOptions(rejects_dir=tmp_path / "rej", batch_rows=1000,

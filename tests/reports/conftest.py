@@ -1,16 +1,15 @@
-"""One small simulated world, loaded and analysed once for every report test (about 20 s)."""
+"""One small simulated world, loaded and analysed once for every report test: a copy of the session's (the one
+tests/services and tests/web use; tests/worlds.py)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from graph.embedded_store import EmbeddedStore
+from tests.worlds import copy_store, demo
 
 
 @dataclass(frozen=True)
@@ -22,21 +21,7 @@ class ReportWorld:
 
 @pytest.fixture(scope="session")
 def report_world(tmp_path_factory: pytest.TempPathFactory) -> ReportWorld:
-    from algorithms.analyze import analyze, write_back
-    from api.cli.demo import LOADS
-    from loaders.base import LoadOptions, run_load
-    from loaders.kinds import loader_for
-    from loaders.synthetic import simulate
-
-    root = tmp_path_factory.mktemp("report-world")
-    simulate("small", 7, root / "inputs")
-    db = root / "world.lbug"
-    with EmbeddedStore(db) as store:
-        store.init_schema()
-        for kind, name in LOADS:
-            run_load(loader_for(kind), store, root / "inputs" / name, LoadOptions(rejects_dir=root / "rejects"))
-        started = datetime.now(UTC)
-        result = analyze(store, seed=7)
-        write_back(store, result, started_at=started)
-    truth = json.loads((root / "inputs" / "truth.json").read_text(encoding="utf-8"))
-    return ReportWorld(db=db, truth=truth, run_id=result.run_id)
+    built = demo(tmp_path_factory)
+    assert built.run_id is not None
+    db = copy_store(built.db, tmp_path_factory.mktemp("report-world") / "world.lbug")
+    return ReportWorld(db=db, truth=built.truth, run_id=built.run_id)

@@ -17,11 +17,11 @@ import pytest
 import requests
 from taxii2client.v21 import Server, as_pages
 
-from api.security import KeyFile
 from api.services.disseminations import COUNT_LIMIT_BYTES, count_objects
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
 from tests.api.server import serving
+from tests.keys import api_key
 from tests.sharing.sharing_graph import populate
 
 TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
@@ -122,9 +122,8 @@ def test_taxii_pulls_and_api_reads_by_a_partner_key_are_recorded_per_request(db:
     assert listed["purpose"] == created["purpose"] and "secret" not in json.dumps(listed)
     partner_id, partner_secret = created["key_id"], created["secret"]
     settings = Settings(db=db)
-    keys = KeyFile.for_settings(settings)
-    admin = "{}.{}".format(*(lambda r: (r[0].key_id, r[1]))(keys.create("admin", "supervisor")))
-    analyst = "{}.{}".format(*(lambda r: (r[0].key_id, r[1]))(keys.create("analyst", "desk")))
+    admin = api_key(settings, "admin", name="supervisor", purpose=None)
+    analyst = api_key(settings, "analyst", name="desk", purpose=None)
 
     with serving(settings) as base:
         root = Server(f"{base}/taxii2/", user=partner_id, password=partner_secret).api_roots[0]

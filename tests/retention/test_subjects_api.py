@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from algorithms.retention import SUBJECT_MAX_DAYS
 from api.app import create_app
-from api.security import KeyFile
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
+from tests.keys import api_key, auth
 from tests.retention.test_disseminations import ok
 from tests.sharing.sharing_graph import populate
 
@@ -26,11 +26,8 @@ def test_subjects_through_the_api_agree_with_the_cli(tmp_path: Path) -> None:
         store.init_schema()
         populate(store)
     settings = Settings(db=db)
-    keys = KeyFile.for_settings(settings)
-    headers = {}
-    for role in ("analyst", "partner", "admin"):
-        record, secret = keys.create(role, f"{role} desk", purpose="workspace tests")
-        headers[role] = {"X-API-Key": f"{record.key_id}.{secret}"}
+    headers = {role: auth(api_key(settings, role, name=f"{role} desk", purpose="workspace tests"))
+               for role in ("analyst", "partner", "admin")}
     analyst_id = headers["analyst"]["X-API-Key"].split(".")[0]
     today = dt.date.today()
     with TestClient(create_app(settings)) as client:

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.security import KeyFile
 from api.settings import Settings
+from tests.keys import api_key, auth
 from tests.services.conftest import World
 
 
@@ -37,11 +37,9 @@ def _workspace(world: World, root: Path) -> Iterator[Workspace]:
     copy = root / "api"
     shutil.copytree(world.api_db.parent, copy)
     settings = Settings(db=copy / world.api_db.name)
-    keys = KeyFile.for_settings(settings)
 
     def key(role: str, tlp: str | None = None) -> dict[str, str]:
-        record, secret = keys.create(role, f"workspace {role}", tlp, purpose="workspace tests")
-        return {"X-API-Key": f"{record.key_id}.{secret}"}
+        return auth(api_key(settings, role, tlp, name=f"workspace {role}", purpose="workspace tests"))
 
     with TestClient(create_app(settings), raise_server_exceptions=True) as client:
         yield Workspace(client, key("investigator"), key("admin"), key("partner", "amber"))

@@ -5,14 +5,11 @@ server's store outlives an outage). Used by the alert-sighting tests."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import requests
 from medallion.backends.memory_backend import MemoryBackend
 
 COLLECTION = "9c2b4a7e-51d3-4c0e-8a55-0f4f7e1f2a10"
@@ -32,16 +29,12 @@ class DurableMemoryBackend(MemoryBackend):  # type: ignore[misc]
         return status
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Medallion:
     """One medallion process at a time on a fixed port; ``collection_url`` stays valid across restarts."""
 
     def __init__(self, root: Path, *, port: int | None = None) -> None:
+        from tests.net import free_port  # not at the top: the medallion process imports this module on its own
+
         self.root, self.port = root, port or free_port()
         self.api_root = f"http://127.0.0.1:{self.port}/api1/"
         self.collection_url = f"{self.api_root}collections/{COLLECTION}/"
@@ -60,22 +53,17 @@ class Medallion:
         (root / "config.json").write_text(json.dumps(config))
 
     def start(self) -> None:
+        from tests.net import wait_for_port
+
         binary = Path(sys.executable).parent / "medallion"
         env = {"PYTHONPATH": str(Path(__file__).parent), "PATH": "/usr/bin:/bin"}
         self.proc = subprocess.Popen([str(binary), "--host", "127.0.0.1", "--port", str(self.port),
                                       str(self.root / "config.json")], stdout=subprocess.DEVNULL,
                                      stderr=(self.root / "medallion.log").open("ab"), env=env)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{self.port}/taxii2/", auth=(USER, PASSWORD), timeout=1,
-                             headers={"Accept": "application/taxii+json;version=2.1"})
-                return
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("medallion did not start: "
-                                       + (self.root / "medallion.log").read_text()[-500:]) from None
-                time.sleep(0.1)
+        try:
+            wait_for_port(self.port, process=self.proc, timeout_s=30, what="medallion")
+        except RuntimeError as failed:
+            raise RuntimeError(f"{failed}: {(self.root / 'medallion.log').read_text()[-500:]}") from None
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from taxii2client.v21 import Collection
 from typer.testing import CliRunner
 
@@ -22,20 +20,15 @@ from exports.stix_scope import collect_scope
 from exports.tlp import clearance
 from graph.embedded_store import EmbeddedStore
 from loaders.taxii import Cursors, Feed, poll
+from tests.net import free_port, wait_for_port
 
 COLLECTION = "365fed99-08fa-fdcd-a1b3-fb247eb41d01"
 USER, PASSWORD = "partner", "s3cret-pass"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def medallion(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     root = f"http://127.0.0.1:{port}/api1/"
     data = {"/discovery": {"title": "test", "default": root, "api_roots": [root]},
             "api1": {"information": {"title": "partner feed", "versions": ["application/taxii+json;version=2.1"],
@@ -53,16 +46,7 @@ def medallion(tmp_path: Path) -> Iterator[str]:
     proc = subprocess.Popen([str(medallion_bin), "--host", "127.0.0.1", "--port", str(port),
                              str(tmp_path / "config.json")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/taxii2/", auth=(USER, PASSWORD), timeout=1,
-                             headers={"Accept": "application/taxii+json;version=2.1"})
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("medallion did not start") from None
-                time.sleep(0.1)
+        wait_for_port(port, process=proc, timeout_s=30, what="medallion")
         yield root
     finally:
         proc.terminate()

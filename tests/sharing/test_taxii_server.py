@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-import uvicorn
 from taxii2client.v21 import Collection, Server, as_pages
 from typer.testing import CliRunner
 
-from api.app import create_app
 from api.cli import app as cli_app
 from api.security import KeyFile
 from api.settings import Settings
 from api.taxii import COLLECTIONS, TAXII
 from graph.embedded_store import EmbeddedStore
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.api.server import serving
 
 
 @pytest.fixture
@@ -43,21 +33,8 @@ def server(sharing_store: EmbeddedStore, tmp_path: Path) -> Iterator[tuple[str, 
     result = CliRunner().invoke(cli_app, ["--db", str(db), "export", "stix", "--tlp", "green", "--out", str(out),
                                           "--recipient", "partner agency", "--purpose", "TAXII tests"])
     assert result.exit_code == 0, result.output
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="on")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", settings, keys
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=30)
+    with serving(settings) as base:
+        yield base, settings, keys
 
 
 def _poll(collection: Collection, **filters: str) -> list[dict]:

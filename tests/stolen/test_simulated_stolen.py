@@ -4,12 +4,12 @@ share a firearm key, about 3% of traces are recovered abroad and about 70% of th
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from loaders.domain.parsing import firearm_keys, normalize_manufacturers, normalize_serials, parse_weapon_types
-from loaders.synthetic import simulate
+from tests.worlds import simulated
 
 
 def keys(frame: pd.DataFrame, ids: pd.Series) -> pd.Series:
@@ -18,11 +18,11 @@ def keys(frame: pd.DataFrame, ids: pd.Series) -> pd.Series:
                         weapon, ids)
 
 
-def test_simulated_reports_hit_the_planted_recoveries(tmp_path: Path) -> None:
-    simulate("small", 11, tmp_path)
-    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))["stolen"]
-    traces = pd.read_csv(tmp_path / "traces.csv", dtype=str, keep_default_na=False)
-    stolen = pd.read_csv(tmp_path / "stolen.csv", dtype=str, keep_default_na=False)
+def test_simulated_reports_hit_the_planted_recoveries(tmp_path_factory: pytest.TempPathFactory) -> None:
+    world = simulated(tmp_path_factory, "small", 11)
+    truth = json.loads((world / "truth.json").read_text(encoding="utf-8"))["stolen"]
+    traces = pd.read_csv(world / "traces.csv", dtype=str, keep_default_na=False)
+    stolen = pd.read_csv(world / "stolen.csv", dtype=str, keep_default_na=False)
     usable = traces[(traces["obliterated_serial"] != "Y") & (traces["serial_number"] != "")]
     joined = usable.assign(key=keys(usable, usable["trace_id"])).merge(
         stolen.assign(key=keys(stolen, stolen["report_id"])), on="key")

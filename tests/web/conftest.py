@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from api.security import KeyFile
 from api.settings import Settings
 from api.web import BUNDLE
 from tests.api.server import serving
 from tests.browser_support import launch_chromium
 from tests.conftest import require
-from tests.services.conftest import DEMO_LOADS, PUBLIC_LOADS, _build
+from tests.keys import api_key
+from tests.worlds import copy_store, demo, public
 
 SHOTS = os.environ.get("TRACEGRAPH_WORKSPACE_SHOTS")  # a folder: the tests save a screenshot of each view there
 
@@ -50,14 +50,11 @@ class Tab:
 
 
 def _keys(db: Path) -> dict[str, str]:
-    keys = KeyFile.for_settings(Settings(db=db))
-    out = {}
-    for name, role, tlp in (("investigator", "investigator", None), ("analyst", "analyst", None),
-                            ("investigator2", "investigator", None), ("partner_amber", "partner", "amber"),
-                            ("partner_green", "partner", None)):
-        record, secret = keys.create(role, f"{name} (browser test)", tlp, purpose="workspace browser tests")
-        out[name] = f"{record.key_id}.{secret}"
-    return out
+    return {name: api_key(Settings(db=db), role, tlp, name=f"{name} (browser test)",
+                          purpose="workspace browser tests")
+            for name, role, tlp in (("investigator", "investigator", None), ("analyst", "analyst", None),
+                                    ("investigator2", "investigator", None), ("partner_amber", "partner", "amber"),
+                                    ("partner_green", "partner", None))}
 
 
 def _serve(db: Path) -> Iterator[Server]:
@@ -68,18 +65,12 @@ def _serve(db: Path) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    from loaders.synthetic import simulate
-
-    root = tmp_path_factory.mktemp("web-demo")
-    simulate("small", 7, root / "inputs")
-    world = _build(root, [(kind, root / "inputs" / name) for kind, name in DEMO_LOADS])
-    yield from _serve(world.api_db)
+    yield from _serve(copy_store(demo(tmp_path_factory).db, tmp_path_factory.mktemp("web-demo") / "graph.lbug"))
 
 
 @pytest.fixture(scope="session")
 def public_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    world = _build(tmp_path_factory.mktemp("web-public"), list(PUBLIC_LOADS))
-    yield from _serve(world.api_db)
+    yield from _serve(copy_store(public(tmp_path_factory).db, tmp_path_factory.mktemp("web-public") / "graph.lbug"))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,29 @@
+"""Loopback helpers for tests that start servers (uvicorn, medallion, a webhook receiver, ``tracegraph serve``):
+a free port, and waiting until a started server accepts connections."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+
+from graph.neo4j_server import free_port  # the one the local Neo4j server takes its ports from
+
+__all__ = ["free_port", "wait_for_port"]
+
+
+def wait_for_port(port: int, *, process: subprocess.Popen[bytes] | subprocess.Popen[str] | None = None,
+                  timeout_s: float = 60.0, what: str = "the server") -> None:
+    """Return once 127.0.0.1:``port`` accepts a connection; raise if ``process`` exits first or ``timeout_s``
+    passes (a loaded CI machine is slow: the caller says how slow is wrong)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode} before it listened on port {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not listen on port {port} within {timeout_s:.0f} s") from None
+            time.sleep(0.1)

@@ -1,0 +1,176 @@
+"""Simulated worlds and loaded stores built once per test session, keyed by what they are built from, and shared
+by every test folder that asks for the same one (tests/services, tests/web, tests/reports, tests/matching, ...).
+
+Simulating, loading and analysing the small world costs about 15 CPU seconds; five folders used to build the same
+one. A build lands in a folder of the session's base temporary directory (under pytest-xdist, the folder all workers
+share, behind a file lock: one worker builds, the others wait and reuse). What is built is a template: never open it
+for writing; :func:`copy_store` gives a test its own copy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.cli.demo import LOADS  # what `tracegraph demo` loads from a simulated world
+from loaders.synthetic.stream import Stream, split
+
+Loads = Sequence[tuple[str, str | Path]]  # (loader kind, file: a name inside the simulated world, or a path)
+
+DATA = Path(__file__).resolve().parent / "data"
+DEMO_LOADS: Loads = LOADS
+# real public files: Virginia FFL list excerpts, ATF inspection reports, ATF's 2013 and 2016 state source-recovery
+# tables, UCR hotspots (tests/data/PROVENANCE.md)
+PUBLIC_LOADS: Loads = (("ffl", DATA / "loaders" / "0125-ffl-list-va-excerpt.txt"),
+                       ("ffl", DATA / "loaders" / "0225-ffl-list-va-excerpt.txt"),
+                       ("inspections", DATA / "loaders" / "atf_inspections_2015_2017_excerpt.ndjson"),
+                       ("state-traces", DATA / "loaders" / "final_source_recovery_by_state-cy_2013.xlsx"),
+                       ("state-traces", DATA / "loaders" / "final_source_recovery_by_state-cy_2016.xlsx"),
+                       ("hotspots", DATA / "loaders" / "hotspots.csv"))
+
+
+@dataclass(frozen=True)
+class Built:
+    """A loaded (and, if asked, analysed) store template, the simulated inputs it came from, and the run id."""
+
+    db: Path
+    inputs: Path | None
+    run_id: str | None
+
+    @property
+    def truth(self) -> dict[str, Any]:
+        assert self.inputs is not None, "a store of public files has no simulated truth"
+        truth: dict[str, Any] = json.loads((self.inputs / "truth.json").read_text(encoding="utf-8"))
+        return truth
+
+
+def _shared_root(factory: pytest.TempPathFactory) -> Path:
+    base = factory.getbasetemp()
+    # under pytest-xdist each worker has its own base (.../popen-gw0); their parent is the run's, shared by all
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-worlds"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+@contextmanager
+def _built_once(factory: pytest.TempPathFactory, key: str) -> Iterator[tuple[Path, bool]]:
+    """Yield (folder, needs building) for ``key`` while holding its lock; a folder is marked done after a build."""
+    root = _shared_root(factory)
+    folder = root / hashlib.sha256(key.encode()).hexdigest()[:16]
+    with open(root / f"{folder.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = folder / ".done"
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
+                folder.mkdir()
+                yield folder, True
+                done.write_text(key, encoding="utf-8")
+            else:
+                yield folder, False
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def simulated(factory: pytest.TempPathFactory, scale: str = "small", seed: int = 7) -> Path:
+    """The folder ``tracegraph simulate --scale scale --seed seed`` writes (read it; do not write into it)."""
+    with _built_once(factory, f"simulate {scale} {seed}") as (folder, build):
+        if build:
+            from loaders.synthetic import simulate
+
+            simulate(scale, seed, folder / "inputs")
+    return folder / "inputs"
+
+
+def loaded(factory: pytest.TempPathFactory, loads: Loads = LOADS, *, world: tuple[str, int] | None = ("small", 7),
+           analyse_seed: int | None = 7) -> Built:
+    """A store with ``loads`` run through the loaders (``run_load``, as the services do) from the simulated
+    ``world`` (scale, seed) or from the paths given (``world=None``), then analysed with ``analyse_seed`` and
+    written back (``None``: not analysed). Copy ``db`` with :func:`copy_store` before writing to it."""
+    inputs = simulated(factory, *world) if world else None
+    key = json.dumps({"world": world, "loads": [(k, str(p)) for k, p in loads], "seed": analyse_seed})
+    with _built_once(factory, key) as (folder, build):
+        if build:
+            from algorithms.analyze import analyze, write_back
+            from graph.embedded_store import EmbeddedStore
+            from loaders.base import LoadOptions, run_load
+            from loaders.kinds import loader_for
+
+            run_id = None
+            with EmbeddedStore(folder / "graph.lbug") as store:
+                store.init_schema()
+                for kind, name in loads:
+                    path = inputs / name if inputs is not None else Path(name)
+                    run_load(loader_for(kind), store, path, LoadOptions(rejects_dir=folder / "rejects"))
+                if analyse_seed is not None:
+                    started = datetime.now(UTC)
+                    result = analyze(store, seed=analyse_seed)
+                    write_back(store, result, started_at=started)
+                    run_id = result.run_id
+            (folder / "run.json").write_text(json.dumps({"run_id": run_id}), encoding="utf-8")
+    run_id = json.loads((folder / "run.json").read_text(encoding="utf-8"))["run_id"]
+    return Built(folder / "graph.lbug", inputs, run_id)
+
+
+def copy_store(template: Path, to: Path) -> Path:
+    """A copy of a closed store file for one test (or fixture) to own; ``to`` is the new file's path."""
+    to.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, to)
+    return to
+
+
+def demo(factory: pytest.TempPathFactory) -> Built:
+    """The small simulated world (seed 7) loaded as `tracegraph demo` loads it, analysed with seed 7."""
+    return loaded(factory, DEMO_LOADS, world=("small", 7), analyse_seed=7)
+
+
+def public(factory: pytest.TempPathFactory) -> Built:
+    """The real public files (PUBLIC_LOADS) loaded and analysed with seed 7."""
+    return loaded(factory, PUBLIC_LOADS, world=None, analyse_seed=7)
+
+
+@dataclass(frozen=True)
+class History:
+    """A simulated world cut into a history and daily batches (``loaders.synthetic.stream.split``), and a store
+    template with the history loaded (not analysed): the start of every streamed test."""
+
+    stream: Stream
+    db: Path
+
+
+def streamed_history(factory: pytest.TempPathFactory, scale: str = "small", seed: int = 3, *, batches: int = 3,
+                     batch_traces: int = 100) -> History:
+    """The world ``simulated(scale, seed)`` split into ``batches`` of about ``batch_traces`` traces, with the
+    history loaded as `tracegraph demo` loads a world. Copy ``db`` with :func:`copy_store` before writing to it."""
+    world = simulated(factory, scale, seed)
+    key = f"stream {scale} {seed} {batches} {batch_traces}"
+    with _built_once(factory, key) as (folder, build):
+        if build:
+            from graph.embedded_store import EmbeddedStore
+            from loaders.base import LoadOptions, run_load
+            from loaders.kinds import loader_for
+
+            stream = split(world, folder / "stream", batches=batches, batch_traces=batch_traces)
+            with EmbeddedStore(folder / "history.lbug") as store:
+                store.init_schema()
+                for kind, name in LOADS:
+                    run_load(loader_for(kind), store, stream.history / name,
+                             LoadOptions(rejects_dir=folder / "rejects"))
+            (folder / "stream.json").write_text(json.dumps(
+                {"history": str(stream.history), "batches": [str(b) for b in stream.batches], "days": stream.days}),
+                encoding="utf-8")
+    saved = json.loads((folder / "stream.json").read_text(encoding="utf-8"))
+    stream = Stream(Path(saved["history"]), [Path(b) for b in saved["batches"]],
+                    [(first, last) for first, last in saved["days"]])
+    return History(stream, folder / "history.lbug")
