@@ -22,6 +22,7 @@ channel ``taxii``, TLP, objects, SHA-256 of the envelope sent; :mod:`api.service
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,10 +83,15 @@ class SightingReport:
     tlp: str = "green"  # the collection's ceiling
 
 
-def _collection(goal: TaxiiTarget) -> Any:
+def _collection(goal: TaxiiTarget, timeout: float) -> Any:
+    """taxii2-client sets no timeout: a server that takes the connection and never answers would hold the load
+    that delivers (and its store) for ever. Every request here gives up after ``timeout`` seconds."""
+    from taxii2client.common import _HTTPConnection
     from taxii2client.v21 import Collection
 
-    return Collection(goal.collection_url, user=goal.user, password=goal.password)
+    conn = _HTTPConnection(user=goal.user, password=goal.password, version="2.1")
+    conn.session.request = functools.partial(conn.session.request, timeout=timeout)
+    return Collection(goal.collection_url, conn=conn)
 
 
 def _held(collection: Any, sid: str, version: str) -> bool:
@@ -105,7 +111,7 @@ def _post(collection: Any, objects: list[dict[str, Any]], sid: str, version: str
 
 
 def deliver(store: GraphStore, goal: TaxiiTarget, *, audit: AuditLog | None = None, now: datetime | None = None,
-            base_backoff: float = BASE_BACKOFF_S, actor: str = "taxii") -> SightingReport:
+            base_backoff: float = BASE_BACKOFF_S, actor: str = "taxii", timeout: float = 10.0) -> SightingReport:
     """Try every due pending alert once."""
     moment = (now or datetime.now(UTC)).replace(tzinfo=None)
     table = store.node_table("Alert", FIELDS).to_pylist()
@@ -114,7 +120,7 @@ def deliver(store: GraphStore, goal: TaxiiTarget, *, audit: AuditLog | None = No
     delivered = failed = withheld = 0
     updates: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
-    collection = _collection(goal) if due else None
+    collection = _collection(goal, timeout) if due else None
     try:
         for row in due:
             attempts = int(row["taxii_attempts"] or 0) + 1

@@ -224,3 +224,42 @@ def test_an_alert_above_the_collections_tlp_is_withheld_and_said_so(tmp_path: Pa
     assert why == {"TLP:AMBER is above the collection's TLP:GREEN: not sent"}
     bad = _run(db, {**env, "TRACEGRAPH_ALERT_TAXII_RECIPIENT": ""}, "alerts", "deliver", code=2)
     assert "--recipient" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_a_server_that_never_answers_is_a_failure_that_backs_off(tmp_path: Path) -> None:
+    import socket
+    from datetime import datetime, timedelta
+
+    from api.audit import AuditLog
+    from api.sightings import deliver, target
+
+    silent = socket.socket()  # takes connections (the kernel's backlog) and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/api1/collections/{'0' * 8}-0000-4000-8000-{'0' * 12}/"
+    goal = target(url, tlp="amber", recipient=RECIPIENT, purpose=PURPOSE, salt="s", user=USER, password=PASSWORD)
+    start = datetime(2026, 12, 4, 9, 0)
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    try:
+        with EmbeddedStore(tmp_path / "g.lbug") as store:
+            store.init_schema()
+            store.upsert_nodes("Alert", [{**{k: v for k, v in ROWS[3].items() if k != "key"}, "alert_id": "alert-0a4",
+                                          "created_at": start, "tlp": "amber", "taxii_state": "pending",
+                                          "taxii_attempts": 0}])
+            began = datetime.now()
+            first = deliver(store, goal, audit=audit, now=start, base_backoff=60, timeout=1.0)
+            assert (datetime.now() - began).total_seconds() < 30  # gave up, did not hang
+            assert (first.delivered, first.failed) == (0, 1)
+            soon = deliver(store, goal, audit=audit, now=start + timedelta(seconds=30), base_backoff=60, timeout=1.0)
+            assert (soon.failed, soon.waiting) == (0, 1)  # backing off: 60 s after the first failure
+            later = deliver(store, goal, audit=audit, now=start + timedelta(seconds=61), base_backoff=60, timeout=1.0)
+            assert later.failed == 1
+            [row] = store.node_table("Alert", ("taxii_state", "taxii_attempts", "taxii_last_error",
+                                               "taxii_next_attempt_at")).to_pylist()
+    finally:
+        silent.close()
+    assert row["taxii_state"] == "pending" and row["taxii_attempts"] == 2
+    assert row["taxii_last_error"].endswith(f"from {url}") and "Timeout" in row["taxii_last_error"]
+    assert row["taxii_next_attempt_at"] == start + timedelta(seconds=61 + 120)  # doubled
+    text = (tmp_path / "audit.jsonl").read_text()
+    assert PASSWORD not in text and [e["outcome"] for e in audit.entries()] == ["error", "error"]
