@@ -127,6 +127,10 @@ class EmbeddedStore:
             self._reopen()
             raise
         self._execute("COMMIT")
+        # LadybugDB 0.22.0 keeps buffer-pool memory a committed transaction used until the database is closed:
+        # batch after batch of relationship updates filled a 12 GB pool in the national multiple-sales load
+        # (tests/graph/test_embedded_store.py reproduces it with 128 MB). Reopening after each batch releases it.
+        self._reopen()
 
     def _reopen(self) -> None:
         self.close()

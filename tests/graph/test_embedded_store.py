@@ -120,3 +120,26 @@ def test_a_batch_larger_than_the_buffer_pool_is_refused_in_one_line_and_leaves_n
         assert "\n" not in str(caught.value)
         assert caught.value.exit_code == 2 and caught.value.http_status == 503
         assert store.counts()["nodes"].get("Firearm", 0) == 0
+
+
+def test_batch_after_batch_of_updates_does_not_fill_the_buffer_pool(tmp_path: Path) -> None:
+    """LadybugDB keeps the pool memory a committed transaction used until the database is closed; the national
+    multiple-sales load (each batch re-writing ~50k existing SOLD relationships) filled a 12 GB pool that way. With
+    a 128 MB pool, 50k relationships updated twelve times failed at the third batch before the store reopened the
+    database after each one."""
+    import pyarrow as pa
+
+    keys = [f"F{i:09d}" for i in range(50_000)]
+    dealers = [f"D{i % 100}" for i in range(50_000)]
+    with EmbeddedStore(tmp_path / "g.lbug", buffer_pool_mb=128) as store:
+        store.init_schema()
+        with store.batch():
+            store.upsert_nodes("Firearm", pa.table({"firearm_key": keys, "serial_number": keys}))
+            store.upsert_nodes("Dealer", pa.table({"dealer_key": sorted(set(dealers))}))
+        for day in range(12):
+            with store.batch():
+                summary = store.upsert_relationships("SOLD", "Dealer", "Firearm", pa.table(
+                    {"from_key": dealers, "to_key": keys, "license_number_quoted": [f"q{day}"] * len(keys)}))
+            assert summary.created == (len(keys) if day == 0 else 0)
+        quoted = store._execute("MATCH ()-[e:SOLD]->() RETURN DISTINCT e.license_number_quoted AS q").arrow()
+        assert quoted.column("q").to_pylist() == ["q11"]
