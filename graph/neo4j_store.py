@@ -157,9 +157,10 @@ class Neo4jStore:
         now = version_stamp()
         stamping = stamps_versions(node, batch)
         lookup = f"UNWIND $keys AS k MATCH (n:{name} {{{key}: k}}) RETURN n.{key} AS {key}"
-        found = [self._read(lookup, {"keys": chunk}).arrow()
-                 for chunk in _key_chunks(batch.column(node.key))]
-        existing = pa.concat_tables(found) if found else batch.select([node.key]).slice(0, 0)
+        keys = batch.select([node.key])
+        # a chunk none of whose keys exist comes back as a column of type null: keep only the rows found, typed
+        found = [self._read(lookup, {"keys": chunk}).arrow() for chunk in _key_chunks(batch.column(node.key))]
+        existing = pa.concat_tables([keys.slice(0, 0), *(t.cast(keys.schema) for t in found if t.num_rows)])
         new, old = anti_join(batch, existing, [node.key])
         new, temporal = _wire(stamp_new(new, now) if stamping else new, node.key)
         self._parallel(f"UNWIND $rows AS row CREATE (n:{name}) SET n = {_as_map(temporal)} "
