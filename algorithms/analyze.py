@@ -306,8 +306,10 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     """Write scores, networks, corridors and the AnalysisRun record into the store (idempotent)."""
     run = result.run_id
     ranked = result.straw.table
-    people = ranked[["person_key", "score", "points", "rank", "indicators"]].rename(columns={
-        "score": "straw_score", "points": "straw_points", "rank": "straw_rank", "indicators": "straw_indicators"})
+    # the score only: the queue rank is derived when read (algorithms/straw_rank.py), so a day's new high score
+    # does not rewrite everyone's rank
+    people = ranked[["person_key", "score", "points", "indicators"]].rename(columns={
+        "score": "straw_score", "points": "straw_points", "indicators": "straw_indicators"})
     people = people.merge(result.person_centrality, on="person_key", how="left")
     people["analysis_run_id"] = run
     if len(people):

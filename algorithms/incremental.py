@@ -16,8 +16,9 @@ What is recomputed, and how it equals a full re-analysis
   propagation) can change. Their features are computed by the same code as the full run
   (:func:`algorithms.straw_features.compute`) on the analysis tables restricted to them and every member of
   every group they belong to, which makes each of their groups, and so each of their indicators and ties,
-  complete. Points of persons outside the changed set are read back (``Person.straw_points``). Ranks are
-  re-sorted over every scored person and only the ranks that moved are written.
+  complete. Points of persons outside the changed set are read back (``Person.straw_points``), for the persons
+  tied to the rescored only. Ranks are not stored (:mod:`algorithms.straw_rank` derives them from the scores
+  when read), so a new high score writes one row, not the rank of everyone below it.
 * **Dealer rates and anomalies, serial batches** (exact): recomputed from the tables when new traces arrived
   (each is a model over all dealers / all serial groups, so a count that changes moves its peers' expectations);
   the store writes only the values that changed.
@@ -79,8 +80,7 @@ class IncrementalResult:
     run_id: str
     base_run: str
     touched: Touched
-    straw: pd.DataFrame              # rescored persons: person_key, points, propagation, score, indicators, rank
-    rank_changes: pd.DataFrame       # person_key, rank for every scored person whose rank moved
+    straw: pd.DataFrame              # rescored persons: person_key, points, propagation, score, indicators
     dealers: dealer_scoring.DealerScores | None
     corridors: dict[str, Corridors]
     hubs: pd.DataFrame
@@ -290,11 +290,10 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                       new_traces=len(traces), new_firearms=len(guns), trace_ids=frozenset(traces))
     if seeds:
         features = timed("straw_features", lambda: straw_features.compute(restrict(t, closure)))
-        scored, ranks = timed("straw", lambda: _straw(store, features, rescored))
+        scored = timed("straw", lambda: _straw(store, features, rescored))
         joins = timed("networks", lambda: _network_joins(store, features.pairs, changed))
     else:  # nothing a person is on: no score moves
-        scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators", "rank"])
-        ranks = pd.DataFrame(columns=["person_key", "rank"])
+        scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators"])
         joins = pd.DataFrame(columns=["person_key", "network_id"])
     has_traces = len(t.sold) > 0 and len(t.recovered) > 0
     new_traces = bool(traces) and has_traces
@@ -322,10 +321,10 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         parameters["corridor_cells"] = 1
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
                "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
-               "ranks_moved": len(ranks), "new_traces": len(traces), "network_joins": len(joins),
+               "new_traces": len(traces), "network_joins": len(joins),
                "dealers_rescored": 0 if dealers is None else len(dealers.table),
                "corridors": {name: len(found.table) for name, found in corridors.items()}}
-    return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored, rank_changes=ranks,
+    return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored,
                              dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, joins=joins,
                              recoveries=new_recoveries(t, traces), cells=cells,
                              timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu)
@@ -355,27 +354,37 @@ def _cells(store: GraphStore, t: AnalysisTables, traces: set[str], base_paramete
     return corridor_cells.add(stored.to_pandas().rename(columns={"key": "cell_id"}), histograms, fresh)
 
 
-def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored: set[str]
-           ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scores of the rescored persons (exact), and the new rank of every scored person whose rank moved."""
-    stored = store.node_table("Person", ("straw_score", "straw_points", "straw_rank", "straw_indicators")).to_pandas()
-    scored_before = stored[stored["straw_score"].notna()]
-    if scored_before["straw_points"].isna().any():
+def _stored_straw(store: GraphStore, keys: set[str]) -> pd.DataFrame:
+    """key, straw_score, straw_points, straw_indicators of the given persons that hold a score."""
+    found = store.query("persons_straw_get", {"keys": sorted(keys)}).df() if keys else pd.DataFrame()
+    if found.empty:
+        found = pd.DataFrame({c: pd.Series(dtype=object) for c in ("key", "straw_indicators")}).assign(
+            straw_score=pd.Series(dtype=float), straw_points=pd.Series(dtype=float))
+    scored = found[found["straw_score"].notna()]
+    if scored["straw_points"].isna().any():
         raise NeedsFullAnalysis("the last analysis did not record straw points (an older version): run a full "
                                 "`tracegraph analyze` once")
+    return scored
+
+
+def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored: set[str]) -> pd.DataFrame:
+    """Scores of the rescored persons (exact). Ranks are not computed or written: they are derived from the
+    scores when read (:mod:`algorithms.straw_rank`), so only the persons tied to the rescored are read back."""
     values = features.values[features.values["guns_purchased"] > 0]
     fresh = straw.score(straw_features.PersonFeatures(values=values, purchases=features.purchases,
                                                       pairs=features.pairs))
-    points = pd.Series(scored_before["straw_points"].to_numpy(float), index=scored_before["key"])
     mine = fresh.table.set_index("person_key")
     exact = mine.index.intersection(pd.Index(sorted(rescored)))
-    points = pd.concat([points.drop(index=points.index.intersection(exact)), mine.loc[exact, "points"]])
-    indicators = pd.Series(scored_before["straw_indicators"].to_numpy(object), index=scored_before["key"])
-    indicators = pd.concat([indicators.drop(index=indicators.index.intersection(exact)), mine.loc[exact, "indicators"]])
     # propagation from every tied person's own points (straw.TIE_INDICATORS left out): computed ones for the
     # changed, stored ones for the rest
     pairs = features.pairs[isin(features.pairs["a"], rescored) | isin(features.pairs["b"], rescored)]
-    tied = points.index.intersection(pd.Index(pd.unique(pd.concat([pairs["a"], pairs["b"]]))))
+    ends = set(pd.unique(pd.concat([pairs["a"], pairs["b"]]))) if len(pairs) else set()
+    stored = _stored_straw(store, ends - set(exact))
+    points = pd.concat([pd.Series(stored["straw_points"].to_numpy(float), index=stored["key"].to_numpy()),
+                        mine.loc[exact, "points"]])
+    indicators = pd.concat([pd.Series(stored["straw_indicators"].to_numpy(object), index=stored["key"].to_numpy()),
+                            mine.loc[exact, "indicators"]])
+    tied = points.index.intersection(pd.Index(sorted(ends)))
     own = points.loc[tied] - straw.tie_points_from_indicators(indicators.loc[tied])
     network = straw._propagate(own, pairs).reindex(exact).fillna(0.0)
     propagation = straw.network_points(network, straw.collector_from_indicators(mine.loc[exact, "indicators"]))
@@ -386,16 +395,7 @@ def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored:
     own = mine.loc[exact, "indicators"]
     table["indicators"] = [_with_network(text, float(p), float(n)) for text, p, n in
                            zip(own, propagation, network, strict=True)]
-    scores = pd.Series(scored_before["straw_score"].to_numpy(float), index=scored_before["key"])
-    scores = scores.drop(index=[k for k in exact if k in scores.index])
-    everyone = pd.concat([scores, table.set_index("person_key")["score"]])
-    order = pd.DataFrame({"person_key": everyone.index, "score": everyone.to_numpy()}).sort_values(
-        ["score", "person_key"], ascending=[False, True]).reset_index(drop=True)
-    order["rank"] = np.arange(1, len(order) + 1)
-    old_rank = stored.set_index("key")["straw_rank"]
-    moved = order[order["person_key"].map(old_rank).to_numpy() != order["rank"].to_numpy()]
-    table = table.merge(order[["person_key", "rank"]], on="person_key", how="left")
-    return table, moved[["person_key", "rank"]].reset_index(drop=True)
+    return table
 
 
 def _with_network(own: str, propagation: float, network: float) -> str:
@@ -456,15 +456,11 @@ def _layer_weights() -> dict[str, float]:
 def write_back(store: GraphStore, result: IncrementalResult, *, started_at: datetime | None = None) -> None:
     """Write what changed and the AnalysisRun record (mode incremental, with its base run and new load runs)."""
     run = result.run_id
-    people = result.straw.rename(columns={"score": "straw_score", "points": "straw_points", "rank": "straw_rank",
+    people = result.straw.rename(columns={"score": "straw_score", "points": "straw_points",
                                           "indicators": "straw_indicators"})
-    people = people[["person_key", "straw_score", "straw_points", "straw_rank", "straw_indicators"]].assign(
-        analysis_run_id=run)
-    if len(people):
+    people = people[["person_key", "straw_score", "straw_points", "straw_indicators"]].assign(analysis_run_id=run)
+    if len(people):  # the rescored persons' scores only: ranks are derived when read (algorithms/straw_rank.py)
         store.upsert_nodes("Person", people)
-    moved = result.rank_changes[~isin(result.rank_changes["person_key"], people["person_key"])]
-    if len(moved):
-        store.upsert_nodes("Person", moved.rename(columns={"rank": "straw_rank"}).astype({"straw_rank": "int64"}))
     if len(result.joins):
         _write_joins(store, result.joins, run)
     if result.dealers is not None and len(result.dealers.table):

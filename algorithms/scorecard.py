@@ -37,8 +37,8 @@ def scorecard(store: GraphStore, truth: dict[str, Any]) -> dict[str, Any]:
     if "straw_purchasers" not in truth:
         raise InvalidInput("not a tracegraph truth file: no straw_purchasers")
     tables = load_tables(store)
-    persons = store.node_table("Person", ("straw_rank",)).to_pandas()
-    ranked = persons.dropna(subset=["straw_rank"]).sort_values("straw_rank")
+    persons = store.node_table("Person", ("straw_score",)).to_pandas()  # the queue's order (ranks are not stored)
+    ranked = persons.dropna(subset=["straw_score"]).sort_values(["straw_score", "key"], ascending=[False, True])
     if ranked.empty:
         raise InvalidInput("no analysis in this store yet: run `tracegraph analyze` first")
     features = straw_features.compute(tables)

@@ -62,10 +62,10 @@ SLIDES: tuple[Slide, ...] = (
         "tracegraph --store neo4j analyze",
     )),
     Slide("The straw queue", (
-        "Persons ranked by straw-purchase score (straw_rank 1 is the strongest). Each score comes with the "
-        "indicators that fired (straw_indicators), e.g. short time-to-crime with another possessor, out-of-state "
-        "recoveries, multiple-sale reports, joint purchases, a common possessor, NIBIN-linked recoveries. The "
-        "queue is a list to review, not a finding.",
+        "Persons ranked by straw-purchase score (highest first; the rank is derived from the scores). Each score "
+        "comes with the indicators that fired (straw_indicators), e.g. short time-to-crime with another "
+        "possessor, out-of-state recoveries, multiple-sale reports, joint purchases, a common possessor, "
+        "NIBIN-linked recoveries. The queue is a list to review, not a finding.",
         "In Bloom: <em>straw queue top 25</em>. Persons are sized by straw_score and coloured by network.",
     ), (Query("bloom_straw_queue", (("n", 25),)),)),
     Slide("Corridors", (

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from algorithms.straw_rank import straw_ranks, with_ranks
 from graph.errors import InvalidInput
 from graph.store import GraphStore
 
@@ -91,7 +92,8 @@ def places_of(entities: list[Record]) -> set[str]:
 def collect_scope(store: GraphStore, scope: str = "all") -> ScopeRecords:
     """Everything an export of ``scope`` may contain (before TLP and role filtering)."""
     parse_scope(scope)
-    persons = {r["person_key"]: r for r in _rows(store, "stix_persons")}  # one membership per person
+    # one membership per person; the queue rank derived from every score (never stored)
+    persons = {r["person_key"]: r for r in with_ranks(_rows(store, "stix_persons"), straw_ranks(store))}
     records = ScopeRecords(
         networks=_rows(store, "stix_networks"), persons=list(persons.values()),
         firearms=fold_firearms(_rows(store, "stix_firearms")),

@@ -196,7 +196,9 @@ PERSON = NodeLabel(
         P("straw_points", "DOUBLE", "the person's own indicator points, before network propagation (the score "
           "minus what linked suspects add); kept so an incremental analysis can propagate from unchanged persons",
           computed=True),
-        P("straw_rank", "INT64", computed=True),
+        P("straw_rank", "INT64", "the person's place in the straw queue (score descending, then person_key): "
+          "derived from every score when read (algorithms/straw_rank.py) and never written, so a new high score "
+          "does not rewrite everyone's rank; a value an older store holds is not read", computed=True),
         P("straw_indicators", doc="JSON list of fired indicators with their values", computed=True),
         P("network_id", doc="the person's network, copied from MEMBER_OF (the membership fact, which readers use) "
                             "for every member so Bloom can style by it", computed=True),

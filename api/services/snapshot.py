@@ -184,6 +184,16 @@ def _with_membership(persons: NodeTable, network_of: dict[str, str]) -> NodeTabl
     return NodeTable(persons.label, table, persons.rows)
 
 
+def _with_ranks(persons: NodeTable, straw: Ranked) -> NodeTable:
+    """Persons with ``straw_rank`` derived from the straw queue's order (never stored: algorithms/straw_rank.py),
+    whatever an older store's property holds."""
+    position = {str(k): i + 1 for i, k in enumerate(straw.keys.tolist())}
+    column = pa.array([position.get(str(k)) for k in persons.table.column("person_key").to_pylist()],
+                      type=pa.int64())
+    table = persons.table.set_column(persons.table.column_names.index("straw_rank"), "straw_rank", column)
+    return NodeTable(persons.label, table, persons.rows)
+
+
 def build_snapshot(store: GraphStore) -> Snapshot:
     started = time.perf_counter()
     nodes = {label: NodeTable.load(store, label) for label in SNAPSHOT_LABELS}
@@ -198,6 +208,7 @@ def build_snapshot(store: GraphStore) -> Snapshot:
                                                  strict=True)}
     nodes["Person"] = _with_membership(nodes["Person"], network_of)
     ranked = snapshot_ranked(nodes)
+    nodes["Person"] = _with_ranks(nodes["Person"], ranked["straw"])
     snapshot = Snapshot(
         nodes=nodes,
         flows=flows,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from algorithms.straw_rank import straw_ranks
 from exports.reports.models import (
     CaseReport,
     Corridor,
@@ -173,13 +174,15 @@ def case_report(store: GraphStore, network_id: str) -> CaseReport:
     if not found:
         raise NotFound(f"no network {network_id!r} in the store (see `tracegraph communities`)")
     net = found[0]
+    rows = store.query("report_network_members", params).rows()
+    ranks = straw_ranks(store, [r["person_key"] for r in rows])  # derived from every score, never stored
     members = [Member(person_key=r["person_key"],
                       name=" ".join(str(p) for p in (r.get("first_name"), r.get("middle_name"), r.get("last_name"))
                                     if p),
                       dob=r.get("dob"), place=_place(r.get("city"), r.get("state")),
-                      straw_score=finite(r.get("straw_score")), straw_rank=r.get("straw_rank"),
+                      straw_score=finite(r.get("straw_score")), straw_rank=ranks.get(r["person_key"]),
                       indicators=parse_indicators(r.get("indicators")))
-               for r in store.query("report_network_members", params).rows()]
+               for r in rows]
     members.sort(key=lambda m: (-(m.straw_score or 0.0), m.straw_rank or 10**9, m.person_key))
     purchases = [Purchase(person_key=r["person_key"], firearm_key=r["firearm_key"],
                           purchase_date=r.get("purchase_date"), dealer_key=r.get("dealer_key"),

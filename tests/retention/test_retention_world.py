@@ -39,11 +39,11 @@ def test_dealer_analytics_are_identical_after_a_purge(world: tuple[Path, dt.date
         after = dealer_figures(store)
         assert any(r["multiple_sale_share"] for r in after)
         assert after == before
-        # the stand-ins are nobody: no score, no rank, no network
-        persons = store.node_table("Person", ("purged", "straw_score", "straw_rank", "network_id")).to_pylist()
+        # the stand-ins are nobody: no score (so no rank: ranks are derived from scores), no network
+        persons = store.node_table("Person", ("purged", "straw_score", "network_id")).to_pylist()
         standins = [p for p in persons if p["purged"]]
         assert standins and all(p["key"].startswith(retention.PURGED_PREFIX) for p in standins)
-        assert all(p["straw_score"] is None and p["straw_rank"] is None and p["network_id"] is None
+        assert all(p["straw_score"] is None and p["network_id"] is None
                    for p in standins)
         members = store.edge_list("MEMBER_OF", "Person", "Network").column("src").to_pylist()
         assert not [m for m in members if str(m).startswith(retention.PURGED_PREFIX)]
@@ -51,11 +51,11 @@ def test_dealer_analytics_are_identical_after_a_purge(world: tuple[Path, dt.date
 
 def _victim(store: EmbeddedStore, removed: list[str]) -> dict[str, Any]:
     """A removed person whose name and date of birth are unique in the store, with a straw score."""
-    people = store.node_table("Person", ("last_name", "first_name", "dob", "straw_rank")).to_pylist()
+    people = store.node_table("Person", ("last_name", "first_name", "dob", "straw_score")).to_pylist()
     names: dict[tuple[Any, Any], int] = {}
     for p in people:
         names[(p["last_name"], p["first_name"])] = names.get((p["last_name"], p["first_name"]), 0) + 1
-    chosen = [p for p in people if p["key"] in set(removed) and p["dob"] and p["straw_rank"]
+    chosen = [p for p in people if p["key"] in set(removed) and p["dob"] and p["straw_score"] is not None
               and names[(p["last_name"], p["first_name"])] == 1]
     assert chosen, "the world has no removable person with a unique name"
     return chosen[0]
