@@ -263,7 +263,8 @@ def test_analyst_commands_rank_the_same(twins: Twins, args: tuple[str, ...]) -> 
 def test_path_and_firearm_chain_are_the_same(twins: Twins, params: dict[str, Any]) -> None:
     with twins.open("embedded") as store:
         row = store._execute("MATCH (p:Person)-[:PURCHASED]->(f:Firearm)<-[:SOLD]-(d:Dealer) "
-                             "WHERE p.straw_rank = 1 RETURN p.person_key AS p, d.license_number AS d LIMIT 1").rows()[0]
+                             "WHERE p.straw_score IS NOT NULL RETURN p.person_key AS p, d.license_number AS d "
+                             "ORDER BY p.straw_score DESC, p.person_key LIMIT 1").rows()[0]
     args = ("path", f"person:{row['p']}", f"dealer:{row['d']}")
     embedded, neo = (twins.cli(b, *args) for b in ("embedded", "neo4j"))
     assert row["p"] in embedded
