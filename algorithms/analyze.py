@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, straw, straw_features
+from algorithms import corridor_cells, dealer_counts, straw, straw_features
 from algorithms import dealers as dealer_scoring
 from algorithms.centrality import centrality, flow_graph
 from algorithms.communities import leiden_cpm
@@ -173,7 +173,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters, "corridor_cells": 1,
-                  "dealers": dealer_scores.parameters, "min_network_size": MIN_NETWORK_SIZE,
+                  "dealer_counts": 1, "dealers": dealer_scores.parameters, "min_network_size": MIN_NETWORK_SIZE,
                   "max_network_size": MAX_NETWORK_SIZE, "networks": network_parameters(),
                   **({"engine": engine} if engine != "igraph" else {})}
     version = code_version()
@@ -322,6 +322,8 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
             "short_ttc_share": table["short_ttc_share"], "multiple_sale_share": table["multiple_sale_share"],
             "obliterated_share": table["obliterated_share"], "expected_traces": table["expected"],
             "anomaly_score": table["score"], "anomaly_indicators": table["indicators"], "analysis_run_id": run}))
+    if len(result.dealers.counts):  # what an incremental run refits the model over (algorithms/dealer_counts.py)
+        store.upsert_nodes("Dealer", dealer_counts.rows(result.dealers.counts))
 
     store.query("networks_clear")
     if len(result.networks):

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,9 @@ PRIOR_SHAPE = 2.0
 STATE_PRIOR_OLD_TRACES = 50.0  # pseudo-count of old traces pulling a state's ratio toward the national one
 
 
+#: the per-dealer counts the model is fitted from (:func:`counts`): stored on the Dealer node by the full run and
+#: recounted by an incremental run for the dealers the new rows touch (graph/schema.py, ``Dealer``)
+COUNT_COLUMNS = ("traces", "recent", "old", "obliterated", "out_of_state", "stopped", "sales", "multiple")
 TABLE_COLUMNS = ("rank", "dealer_key", "license_number", "business_name", "state", "traces", "expected", "score",
                  "indicators", "recent", "old", "short_ttc_share", "multiple_sale_share", "obliterated_share",
                  "out_of_state_recent_share", "peer_ratio", "relative_risk", "stopped", "stopped_expected",
@@ -67,6 +70,8 @@ class DealerScores:
 
     table: pd.DataFrame
     parameters: dict[str, object]
+    #: the per-dealer counts the model was fitted from (:func:`counts`), every dealer with a trace or a sale
+    counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COUNT_COLUMNS)))
 
 
 def dealer_traces(t: AnalysisTables) -> pd.DataFrame:
@@ -100,6 +105,16 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Seque
     lot diverted at once — a stolen shipment, a burglary — is one diversion, not many). ``events``:
     :func:`algorithms.straw_features.purchase_events` of ``t`` (or a frame with the same rows and more columns)
     when the caller has it already."""
+    return fit(t.dealers, counts(t, batches=batches, events=events), prior_shape=prior_shape)
+
+
+def counts(t: AnalysisTables, *, batches: Sequence[Batch] = (), events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per dealer (index ``dealer_key``): :data:`COUNT_COLUMNS` as integers, for every dealer with a traced gun
+    or a purchase event in ``t``. ``traces``: distinct traces of the guns it sold (first sale); ``recent`` /
+    ``old``: those rows with time-to-crime within / beyond :data:`SHORT_TTC_DAYS`; ``out_of_state``: recent ones
+    recovered outside its premises state; ``stopped``: events (a serial batch's guns are one) among the traces that
+    stop at it with no loss/theft report; ``sales`` / ``multiple``: purchase events, one per (person, firearm)
+    across trace and multiple-sale rows, and those on a multiple-sale report."""
     dealers = t.dealers.rename(columns={"key": "dealer_key", "premise_state": "state"})
     traced = dealer_traces(t).merge(dealers[["dealer_key", "state"]], on="dealer_key", how="left")
     ttc = traced["time_to_crime_days"]
@@ -116,9 +131,19 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Seque
                                           old=("old", "sum"), obliterated=("obliterated", "sum"),
                                           out_of_state=("out_of_state", "sum"))
     per["stopped"] = traced[traced["stopped"]].groupby("dealer_key")["event"].nunique()
-    frame = dealers.set_index("dealer_key").join(per, how="inner")
-    counts = ["traces", "recent", "old", "obliterated", "out_of_state", "stopped"]
-    frame[counts] = frame[counts].fillna(0).astype(int)
+    events = purchase_events(t) if events is None else events
+    sales = events.groupby("dealer_key").agg(sales=("firearm_key", "size"), multiple=("multiple_sale", "sum"))
+    per = per.join(sales, how="outer")
+    per = per.reindex(columns=list(COUNT_COLUMNS)).fillna(0).astype("int64")
+    per.index.name = "dealer_key"
+    return per
+
+
+def fit(dealer_nodes: pd.DataFrame, per: pd.DataFrame, *, prior_shape: float = PRIOR_SHAPE) -> DealerScores:
+    """The model over the per-dealer counts (:func:`counts`): every dealer with a trace is scored.
+    ``dealer_nodes``: key, license_number, business_name, premise_state (the Dealer nodes)."""
+    dealers = dealer_nodes.rename(columns={"key": "dealer_key", "premise_state": "state"})
+    frame = dealers.set_index("dealer_key").join(per[per["traces"] > 0], how="inner")
 
     national = (frame["recent"].sum() + 1.0) / (frame["old"].sum() + 1.0)
     by_state = frame.groupby("state")[["recent", "old"]].sum()
@@ -134,9 +159,6 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Seque
     frame["diversion_score"] = _diversion_score(frame, prior_shape)
     frame["score"] = frame["volume_score"] + DIVERSION_WEIGHT * frame["diversion_score"].clip(lower=0.0)
 
-    events = purchase_events(t) if events is None else events
-    sales = events.groupby("dealer_key").agg(sales=("firearm_key", "size"), multiple=("multiple_sale", "sum"))
-    frame = frame.join(sales, how="left").fillna({"sales": 0, "multiple": 0})
     rates = {
         "multiple_sale_share": ("multiple", "sales"),
         "obliterated_share": ("obliterated", "traces"),
@@ -174,4 +196,4 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Seque
     params: dict[str, object] = {"short_ttc_days": SHORT_TTC_DAYS, "prior_shape": prior_shape,
               "state_prior_old_traces": STATE_PRIOR_OLD_TRACES, "national_recent_to_old": float(national),
               "diversion_weight": DIVERSION_WEIGHT}
-    return DealerScores(table=frame[columns], parameters=params)
+    return DealerScores(table=frame[columns], parameters=params, counts=per)

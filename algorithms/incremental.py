@@ -19,9 +19,12 @@ What is recomputed, and how it equals a full re-analysis
   complete. Points of persons outside the changed set are read back (``Person.straw_points``), for the persons
   tied to the rescored only. Ranks are not stored (:mod:`algorithms.straw_rank` derives them from the scores
   when read), so a new high score writes one row, not the rank of everyone below it.
-* **Dealer rates and anomalies, serial batches** (exact): recomputed from the tables when new traces arrived
-  (each is a model over all dealers / all serial groups, so a count that changes moves its peers' expectations);
-  the store writes only the values that changed.
+* **Dealer rates and anomalies** (exact): the model is refitted over the per-dealer counts stored on the
+  Dealer nodes (:mod:`algorithms.dealer_counts`), after recounting the dealers that sold a gun the new rows
+  touch (a count that changes moves its peers' expectations, so every dealer's score is refitted; the store
+  writes only the values that changed).
+* **Serial batches** (exact): recomputed from the tables when new traces arrived (a model over all serial
+  groups: the Bonferroni count is the number of groups holding a run).
 * **Corridors, hubs** (exact): the new traces' corridor cells (:mod:`algorithms.corridor_cells`) are added to the
   stored ones, and the corridor models refit over the cell table instead of every trace.
 * **Networks** (approximate, tolerance measured in ``tests/analytics/test_incremental.py`` and
@@ -45,7 +48,7 @@ import pandas as pd
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, straw, straw_features
+from algorithms import corridor_cells, dealer_counts, straw, straw_features
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
@@ -269,8 +272,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     new_traces = bool(traces) and has_traces
     found_batches = timed("batches", lambda: serial_batches.batches(
         t, min_score=serial_batches.SIGNIFICANT)) if new_traces else None
-    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or (),
-                                                                       events=events)) \
+    dealers = timed("dealer_anomalies", lambda: _dealers(store, guns, found_batches or [], base_parameters)) \
         if new_traces else None
     corridors: dict[str, Corridors] = {}
     cells = pd.DataFrame(columns=corridor_cells.COLUMNS)
@@ -289,15 +291,37 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                   "code_version": full.code_version()}
     if new_traces:  # the cells are in the store now (counted whole here if the base run predates them)
         parameters["corridor_cells"] = 1
+        parameters["dealer_counts"] = 1  # likewise the per-dealer counts
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
                "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
                "new_traces": len(traces), "network_joins": len(joins),
                "dealers_rescored": 0 if dealers is None else len(dealers.table),
+               "dealers_recounted": 0 if dealers is None else len(dealers.counts),
                "corridors": {name: len(found.table) for name, found in corridors.items()}}
     return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored,
                              dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, joins=joins,
                              recoveries=new_recoveries(t, traces), cells=cells,
                              timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu)
+
+
+def _dealers(store: GraphStore, guns: set[str], found: list[serial_batches.Batch],
+             base_parameters: dict[str, Any]) -> dealer_scoring.DealerScores:
+    """The dealer model refitted over the stored per-dealer counts (:mod:`algorithms.dealer_counts`), the dealers
+    that sold a touched gun recounted: the new rows' guns and those whose serial batch changed. A store whose last
+    full analysis predates the stored counts gets every dealer counted here, once (the migration)."""
+    nodes, before = dealer_counts.stored(store)
+    if not base_parameters.get("dealer_counts"):
+        store.init_schema()
+        fresh = dealer_scoring.counts(load_tables(store), batches=found)
+        scores = dealer_scoring.fit(nodes, fresh)
+        return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=fresh)
+    was = store.query("firearms_batched").df()
+    old = dict(zip(was["key"], was["batch_id"], strict=True)) if len(was) else {}
+    new = {key: batch.batch_id for batch in found for key in batch.firearm_keys}
+    moved = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+    fresh = dealer_counts.recount(store, guns | moved, found, nodes)
+    scores = dealer_scoring.fit(nodes, dealer_counts.merged(before, fresh))
+    return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=fresh)
 
 
 def _cells(store: GraphStore, t: AnalysisTables, traces: set[str], base_parameters: dict[str, Any]
@@ -440,6 +464,8 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
             "short_ttc_share": table["short_ttc_share"], "multiple_sale_share": table["multiple_sale_share"],
             "obliterated_share": table["obliterated_share"], "expected_traces": table["expected"],
             "anomaly_score": table["score"], "anomaly_indicators": table["indicators"]}))
+        if len(result.dealers.counts):  # the recounted dealers' stored counts
+            store.upsert_nodes("Dealer", dealer_counts.rows(result.dealers.counts))
     for name, found in result.corridors.items():
         basis, level = name.rsplit("/", 1)
         flows = found.table

@@ -165,7 +165,19 @@ DEALER = NodeLabel(
         P("premise_county", doc="county name of the premises, as a source gave it"),
         P("geocode_precision", doc="address (coordinates given by the source, e.g. inspection reports) | zip | "
                                    "city | county | state | none"),
-        P("trace_count", "INT64", computed=True),
+        P("trace_count", "INT64", "distinct traces of the guns it sold first (the anomaly model's count, below: "
+          "the full analysis writes them for every dealer with a trace or a sale, an incremental one recounts the "
+          "dealers its new rows touch and refits the model over these stored counts)", computed=True),
+        P("recent_traces", "INT64", "traces recovered within 3 years of sale", computed=True),
+        P("old_traces", "INT64", "traces recovered more than 3 years after sale (the exposure)", computed=True),
+        P("obliterated_traces", "INT64", "traces of guns with an obliterated serial", computed=True),
+        P("out_of_state_recent_traces", "INT64", "recent traces recovered outside the premises state",
+          computed=True),
+        P("stopped_events", "INT64", "traces that stop at the dealer with no loss/theft report, a serial batch's "
+          "guns counted as one event", computed=True),
+        P("sale_events", "INT64", "purchase events: one per (person, firearm) across trace and multiple-sale rows",
+          computed=True),
+        P("multiple_sale_events", "INT64", "purchase events on a multiple-sale report", computed=True),
         P("short_ttc_share", "DOUBLE", "share of traced guns recovered within 3 years of sale", computed=True),
         P("multiple_sale_share", "DOUBLE", computed=True),
         P("obliterated_share", "DOUBLE", computed=True),

@@ -183,3 +183,16 @@ def _ari(one: pd.Series, other: pd.Series) -> float:
     labels = [[s.get(p) if pd.notna(s.get(p)) else f"alone:{p}" for p in persons] for s in (one, other)]
     return float(ig.compare_communities(pd.factorize(pd.Series(labels[0]))[0].tolist(),
                                         pd.factorize(pd.Series(labels[1]))[0].tolist(), method="adjusted_rand"))
+
+
+def test_stored_dealer_counts_equal_a_recount_of_every_row(streamed: Streamed) -> None:
+    """The counts the dealer model refits over: written by the full run, recounted for the touched dealers by each
+    batch, equal to counting every row of the store again."""
+    from algorithms import dealer_counts
+    from algorithms.dealers import counts
+
+    _, stored = dealer_counts.stored(streamed.store)
+    recount = counts(load_tables(streamed.store), batches=streamed.reference.batches)
+    assert len(recount) and stored.sort_index().equals(recount.sort_index().astype("int64"))
+    recounted = set().union(*(set(r.dealers.counts.index) for r in streamed.results if r.dealers is not None))
+    assert 0 < len(recounted) < len(recount)  # each batch recounted only the dealers it touched
