@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, straw, straw_features
+from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features
 from algorithms import dealers as dealer_scoring
 from algorithms.centrality import centrality, flow_graph
 from algorithms.communities import leiden_cpm
@@ -75,6 +75,7 @@ class AnalysisResult:
     summary: dict[str, Any] = field(default_factory=dict)
     batches: list[serial_batches.Batch] = field(default_factory=list)  # serial batches among recovered guns
     cells: pd.DataFrame | None = None  # the trace corridor cells (algorithms.corridor_cells), written back whole
+    serial: serial_groups.SerialState | None = None  # the serial groups (algorithms.serial_groups), written whole
 
 
 def code_version() -> str:
@@ -146,6 +147,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
     found_batches = stage("batches", len(tables.recovered) > 0, "recovered_firearms",
                           lambda: serial_batches.batches(tables, min_score=serial_batches.SIGNIFICANT),
                           list)
+    serial = stage("serial_groups", len(tables.recovered) > 0, "recovered_firearms",
+                   lambda: serial_groups.of_tables(tables, found_batches), lambda: None)
     # before the dealers: a batch's guns that stop at one dealer count there as one diversion event
     dealer_scores = stage("dealer_anomalies", has_traces, "traces",
                           lambda: dealer_scoring.score(tables, batches=found_batches),
@@ -173,8 +176,9 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters, "corridor_cells": 1,
-                  "dealer_counts": 1, "dealers": dealer_scores.parameters, "min_network_size": MIN_NETWORK_SIZE,
-                  "max_network_size": MAX_NETWORK_SIZE, "networks": network_parameters(),
+                  "dealer_counts": 1, "serial_groups": 1, "dealers": dealer_scores.parameters,
+                  "min_network_size": MIN_NETWORK_SIZE, "max_network_size": MAX_NETWORK_SIZE,
+                  "networks": network_parameters(),
                   **({"engine": engine} if engine != "igraph" else {})}
     version = code_version()
     identity = json.dumps({"inputs": runs, "parameters": parameters, "code": version}, sort_keys=True, default=str)
@@ -196,7 +200,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                           membership=membership, person_centrality=person_centrality, corridors=corridor_results,
                           hubs=hubs, timings=timings, parameters={**parameters, "input_runs": runs,
                                                                   "code_version": version},
-                          summary=summary, batches=found_batches, cells=cells)
+                          summary=summary, batches=found_batches, cells=cells, serial=serial)
 
 
 def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolution: float,
@@ -364,10 +368,11 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     if result.cells is not None and len(result.cells):
         store.upsert_nodes("CorridorCell", result.cells.assign(analysis_run_id=run))
 
-    store.query("firearms_batches_clear")
-    members = [(key, batch.batch_id) for batch in result.batches for key in batch.firearm_keys]
-    if members:
-        store.upsert_nodes("Firearm", pd.DataFrame(members, columns=["firearm_key", "batch_id"]))
+    if result.serial is not None:  # the batches with the serial groups an incremental run updates
+        serial_groups.write(store, result.serial, run)
+    else:
+        store.query("serial_groups_clear")
+        store.query("firearms_batches_clear")
 
     mark_hits(store)  # every recovery checked against the lost/stolen reports again
 

@@ -92,39 +92,61 @@ def chance_score(group_size: int, run_size: int, span: int, digits: int, *, test
     return round(max(0.0, -math.log10(p)), 3) if p > 0 else 300.0
 
 
-def detect(firearms: pd.DataFrame, *, min_size: int = 3, max_gap: int = 30) -> list[Batch]:
-    """Runs of close serials. ``firearms``: key, serial_normalized, manufacturer_normalized, model.
+GROUP_COLUMNS = ["make", "model_key", "prefix", "suffix", "digits"]
 
-    Returns batches (without places: see :func:`batches`) ordered by score, then size."""
+
+def serial_groups(firearms: pd.DataFrame) -> pd.DataFrame:
+    """The firearms that can be batched, each with its serial group: key, serial_normalized, model, make,
+    model_key, prefix, suffix, digits, number and ``group_key`` (make|model|prefix|suffix|digits)."""
     frame = firearms.dropna(subset=["serial_normalized"])
     frame = frame.assign(make=frame["manufacturer_normalized"].fillna("").astype(str),
                          model_key=_compact(frame["model"]))
     frame = pd.concat([frame.reset_index(drop=True), split_serials(frame["serial_normalized"]).reset_index(drop=True)],
                       axis=1)
-    frame = frame[(frame["digits"] >= MIN_DIGITS) & frame["number"].notna()]
-    group_cols = ["make", "model_key", "prefix", "suffix", "digits"]
-    frame = frame.sort_values([*group_cols, "number", "serial_normalized"], kind="stable").reset_index(drop=True)
-    same_group = (frame[group_cols].shift() == frame[group_cols]).all(axis=1)
+    frame = frame[(frame["digits"] >= MIN_DIGITS) & frame["number"].notna()].reset_index(drop=True)
+    frame["digits"] = frame["digits"].astype(int)
+    frame["group_key"] = (frame["make"] + "|" + frame["model_key"] + "|" + frame["prefix"].fillna("") + "|"
+                          + frame["suffix"].fillna("") + "|" + frame["digits"].astype(str))
+    return frame
+
+
+def runs(grouped: pd.DataFrame, *, min_size: int = 3, max_gap: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the members of every run of at least ``min_size`` in ``grouped`` (:func:`serial_groups`, whole groups),
+    with ``run`` and ``group_size``; per group_key: ``size`` and ``runs``, the number of such runs)."""
+    frame = grouped.sort_values([*GROUP_COLUMNS, "number", "serial_normalized"], kind="stable").reset_index(drop=True)
+    same_group = (frame[GROUP_COLUMNS].shift() == frame[GROUP_COLUMNS]).all(axis=1)
     gap = frame["number"].diff()
     new_run = ~same_group | (gap > max_gap)
     frame["run"] = new_run.cumsum()
-    frame["group"] = (~same_group).cumsum()
-    group_sizes = frame.groupby("group")["key"].transform("size")
-    frame["group_size"] = group_sizes
-    frame = frame[frame.groupby("run")["key"].transform("size") >= min_size]
-    tests = int(frame["group"].nunique())
+    frame["group_size"] = frame.groupby("group_key")["key"].transform("size")
+    members = frame[frame.groupby("run")["key"].transform("size") >= min_size]
+    per_group = pd.DataFrame({"size": frame.groupby("group_key").size()})
+    per_group["runs"] = members.groupby("group_key")["run"].nunique().reindex(per_group.index).fillna(0).astype(int)
+    return members, per_group.rename_axis("group_key").reset_index()
+
+
+def scored_runs(members: pd.DataFrame, tests: int) -> list[Batch]:
+    """Every run in ``members`` (:func:`runs`) scored against ``tests`` groups, ordered by score, then size."""
     found: list[Batch] = []
-    for _run, members in frame.groupby("run", sort=False):
-        span = int(members["number"].max() - members["number"].min())
-        score = chance_score(int(members["group_size"].iloc[0]), len(members), span, int(members["digits"].iloc[0]),
+    for _run, rows in members.groupby("run", sort=False):
+        span = int(rows["number"].max() - rows["number"].min())
+        score = chance_score(int(rows["group_size"].iloc[0]), len(rows), span, int(rows["digits"].iloc[0]),
                              tests=tests)
-        keys = tuple(str(k) for k in members["key"])
+        keys = tuple(str(k) for k in rows["key"])
         found.append(Batch(
             batch_id="BATCH-" + hashlib.sha256("|".join(sorted(keys)).encode()).hexdigest()[:12],
-            manufacturer=str(members["make"].iloc[0]), model=str(members["model"].iloc[0] or ""),
-            firearm_keys=keys, serials=tuple(str(s) for s in members["serial_normalized"]), score=score))
+            manufacturer=str(rows["make"].iloc[0]), model=str(rows["model"].iloc[0] or ""),
+            firearm_keys=keys, serials=tuple(str(s) for s in rows["serial_normalized"]), score=score))
     found.sort(key=lambda b: (-b.score, -b.size, b.batch_id))
     return found
+
+
+def detect(firearms: pd.DataFrame, *, min_size: int = 3, max_gap: int = 30) -> list[Batch]:
+    """Runs of close serials. ``firearms``: key, serial_normalized, manufacturer_normalized, model.
+
+    Returns batches (without places: see :func:`batches`) ordered by score, then size."""
+    members, _groups = runs(serial_groups(firearms), min_size=min_size, max_gap=max_gap)
+    return scored_runs(members, tests=int(members["group_key"].nunique()))
 
 
 def _place(city: object, state: object, country: object) -> str:

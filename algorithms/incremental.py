@@ -23,8 +23,10 @@ What is recomputed, and how it equals a full re-analysis
   Dealer nodes (:mod:`algorithms.dealer_counts`), after recounting the dealers that sold a gun the new rows
   touch (a count that changes moves its peers' expectations, so every dealer's score is refitted; the store
   writes only the values that changed).
-* **Serial batches** (exact): recomputed from the tables when new traces arrived (a model over all serial
-  groups: the Bonferroni count is the number of groups holding a run).
+* **Serial batches** (exact): from the stored serial groups (:mod:`algorithms.serial_groups`): the groups the
+  new traces' guns join are read back and their runs scored; the Bonferroni count (groups holding a run) only
+  rises, so the other stored batches are rescored from their stored group sizes and dropped once below the
+  threshold. Only the guns whose batch changed are written.
 * **Corridors, hubs** (exact): the new traces' corridor cells (:mod:`algorithms.corridor_cells`) are added to the
   stored ones, and the corridor models refit over the cell table instead of every trace.
 * **Networks** (approximate, tolerance measured in ``tests/analytics/test_incremental.py`` and
@@ -48,7 +50,7 @@ import pandas as pd
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, straw, straw_features
+from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
@@ -85,6 +87,7 @@ class IncrementalResult:
     corridors: dict[str, Corridors]
     hubs: pd.DataFrame
     batches: list[serial_batches.Batch] | None
+    serial: serial_groups.SerialState | None  # the serial groups and batch changes to write (None: no new traces)
     joins: pd.DataFrame              # person_key, network_id: persons joining (or forming) a network
     recoveries: pd.DataFrame         # the new recoveries with their gun, purchasers, possessor, dealer (alerts)
     cells: pd.DataFrame              # the corridor cells the new traces touched (algorithms.corridor_cells)
@@ -270,8 +273,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         joins = pd.DataFrame(columns=["person_key", "network_id"])
     has_traces = len(t.sold) > 0 and len(t.recovered) > 0
     new_traces = bool(traces) and has_traces
-    found_batches = timed("batches", lambda: serial_batches.batches(
-        t, min_score=serial_batches.SIGNIFICANT)) if new_traces else None
+    serial = timed("batches", lambda: _serial(store, traces, base_parameters)) if new_traces else None
+    found_batches = None if serial is None else serial.batches
     dealers = timed("dealer_anomalies", lambda: _dealers(store, guns, found_batches or [], base_parameters)) \
         if new_traces else None
     corridors: dict[str, Corridors] = {}
@@ -291,7 +294,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                   "code_version": full.code_version()}
     if new_traces:  # the cells are in the store now (counted whole here if the base run predates them)
         parameters["corridor_cells"] = 1
-        parameters["dealer_counts"] = 1  # likewise the per-dealer counts
+        parameters["dealer_counts"] = 1  # likewise the per-dealer counts and the serial groups
+        parameters["serial_groups"] = 1
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
                "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
                "new_traces": len(traces), "network_joins": len(joins),
@@ -299,9 +303,20 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                "dealers_recounted": 0 if dealers is None else len(dealers.counts),
                "corridors": {name: len(found.table) for name, found in corridors.items()}}
     return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored,
-                             dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, joins=joins,
+                             dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, serial=serial,
+                             joins=joins,
                              recoveries=new_recoveries(t, traces), cells=cells,
                              timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu)
+
+
+def _serial(store: GraphStore, traces: set[str], base_parameters: dict[str, Any]) -> serial_groups.SerialState:
+    """The serial batches from the stored serial groups the new traces' guns fall in (:mod:`algorithms.serial_groups`).
+    A store whose last full analysis predates the stored groups gets them all counted here, once (the migration)."""
+    if not base_parameters.get("serial_groups"):
+        store.init_schema()
+        t = load_tables(store)
+        return serial_groups.of_tables(t, serial_batches.batches(t, min_score=serial_batches.SIGNIFICANT))
+    return serial_groups.update(store, traces)
 
 
 def _dealers(store: GraphStore, guns: set[str], found: list[serial_batches.Batch],
@@ -478,11 +493,8 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         store.upsert_nodes("Location", result.hubs)
     if len(result.cells):
         store.upsert_nodes("CorridorCell", result.cells.assign(analysis_run_id=run))
-    if result.batches is not None:
-        store.query("firearms_batches_clear")
-        members = [(key, batch.batch_id) for batch in result.batches for key in batch.firearm_keys]
-        if members:
-            store.upsert_nodes("Firearm", pd.DataFrame(members, columns=["firearm_key", "batch_id"]))
+    if result.serial is not None:  # the touched serial groups and the batch changes (every one on a migration)
+        serial_groups.write(store, result.serial, run)
     from algorithms.stolen_hits import mark_hits
 
     mark_hits(store)

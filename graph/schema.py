@@ -246,6 +246,8 @@ FIREARM = NodeLabel(
           computed=True),
         P("batch_id", doc="serial batch: recovered guns of this make and model with serials close in sequence "
           "(algorithms/batches.py)", computed=True),
+        P("serial_group", doc="the SerialGroup of a recovered gun whose serial can be batched (make|model|prefix|"
+          "suffix|digits, algorithms/serial_groups.py)", computed=True),
         _RUN, _ADDED,
     ),
 )
@@ -448,6 +450,20 @@ CORRIDOR_CELL = NodeLabel(
     ),
 )
 
+SERIAL_GROUP = NodeLabel(
+    "SerialGroup", "group_key",
+    "Analysis state the store owns (algorithms/serial_groups.py): the recovered guns of one make, model and "
+    "serial format, and how many runs of close serials they hold. Written whole by a full analysis and updated "
+    "for the groups a day's recovered guns fall in by incremental ones: the serial-batch scores' Bonferroni count "
+    "is the number of groups holding a run.",
+    (
+        P("group_key", doc="<make>|<model, compacted>|<serial prefix>|<suffix>|<digits>"),
+        P("size", "INT64", "recovered guns in the group", computed=True),
+        P("runs", "INT64", "runs of at least 3 serials within 30 of each other", computed=True),
+        P("analysis_run_id", computed=True),
+    ),
+)
+
 RETENTION_POLICY = NodeLabel(
     "RetentionPolicy", "policy_id",
     "The retention policy the store carries (one node, policy_id 'store'), so the CLI, the API and every engine "
@@ -482,7 +498,8 @@ REVIEW = NodeLabel(
 
 SCHEMA = Schema(
     nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
-           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY, REVIEW, CORRIDOR_CELL),
+           LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY, REVIEW, CORRIDOR_CELL,
+           SERIAL_GROUP),
     relationships=(
         RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
                 (P("sale_date", "DATE"), P("license_number_quoted"))),

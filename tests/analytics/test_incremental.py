@@ -196,3 +196,23 @@ def test_stored_dealer_counts_equal_a_recount_of_every_row(streamed: Streamed) -
     assert len(recount) and stored.sort_index().equals(recount.sort_index().astype("int64"))
     recounted = set().union(*(set(r.dealers.counts.index) for r in streamed.results if r.dealers is not None))
     assert 0 < len(recounted) < len(recount)  # each batch recounted only the dealers it touched
+
+
+def test_stored_serial_groups_equal_a_recount_of_every_recovered_gun(streamed: Streamed) -> None:
+    """The groups the serial batches are found from: written by the full run, the touched ones updated by each
+    batch, equal to grouping every recovered gun again; each batch wrote only the groups its guns joined."""
+    from algorithms import serial_groups
+
+    recount = serial_groups.of_tables(load_tables(streamed.store), streamed.reference.batches)
+    stored = streamed.store.node_table("SerialGroup", ("size", "runs")).to_pandas().set_index("key")
+    expected = recount.groups.set_index("group_key")
+    assert len(stored) == len(expected)
+    got = stored.reindex(expected.index)
+    assert (got["size"].to_numpy() == expected["size"].to_numpy()).all()
+    assert (got["runs"].to_numpy() == expected["runs"].to_numpy()).all()
+    guns = streamed.store.node_table("Firearm", ("serial_group",)).to_pandas().dropna(subset=["serial_group"])
+    assert dict(zip(guns["key"], guns["serial_group"], strict=True)) == dict(
+        zip(recount.members["firearm_key"], recount.members["serial_group"], strict=True))
+    for result in streamed.results:
+        assert result.serial is not None and not result.serial.full
+        assert 0 < len(result.serial.groups) < 0.5 * len(expected)
