@@ -133,6 +133,7 @@ def test_corridor_cells_added_to_equal_a_recount_of_every_trace(streamed: Stream
 def test_serial_batches_equal_a_full_reanalysis(streamed: Streamed) -> None:
     guns = streamed.store.node_table("Firearm", ("batch_id",)).to_pandas().dropna(subset=["batch_id"])
     expected = {(key, b.batch_id) for b in streamed.reference.batches for key in b.firearm_keys}
+    assert expected  # the world holds significant batches (the planted ones)
     assert set(zip(guns["key"], guns["batch_id"], strict=True)) == expected
 
 
@@ -206,7 +207,7 @@ def test_stored_serial_groups_equal_a_recount_of_every_recovered_gun(streamed: S
     recount = serial_groups.of_tables(load_tables(streamed.store), streamed.reference.batches)
     stored = streamed.store.node_table("SerialGroup", ("size", "runs")).to_pandas().set_index("key")
     expected = recount.groups.set_index("group_key")
-    assert len(stored) == len(expected)
+    assert len(stored) == len(expected) and (expected["runs"] > 0).any()
     got = stored.reindex(expected.index)
     assert (got["size"].to_numpy() == expected["size"].to_numpy()).all()
     assert (got["runs"].to_numpy() == expected["runs"].to_numpy()).all()
