@@ -47,14 +47,11 @@ from algorithms import batches as serial_batches
 from algorithms import corridor_cells, straw, straw_features
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
+from algorithms.runs import NeedsFullAnalysis, new_load_runs
 from algorithms.tables import AnalysisTables, isin, load_tables
-from graph.errors import InvalidInput
 from graph.store import GraphStore
 from loaders.domain.names import normalise_addresses
 
-#: load kinds an incremental run can take in; any other new run (an FFL list, inspections, hotspots, state
-#: tables) changes facts shared by many scores and makes the run a full one.
-INCREMENTAL_KINDS = frozenset({"traces", "multiple-sales", "nibin", "stolen"})
 #: group kinds of :func:`algorithms.straw_features._pairs` and the largest group that still ties its members
 GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": straw_features.MAX_WINDOW_GROUP, "rt": 6, "nb": 2, "pp": 2,
                 "co": straw_features.MAX_WINDOW_GROUP, "sc": straw_features.MAX_WINDOW_GROUP}
@@ -92,33 +89,6 @@ class IncrementalResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage (timings are wall)
-
-
-class NeedsFullAnalysis(InvalidInput):
-    """The store's state calls for a full analysis (no earlier one, or new inputs an increment cannot take)."""
-
-
-def latest_analysis(store: GraphStore) -> dict[str, Any] | None:
-    runs = store.node_table("AnalysisRun", ("finished_at", "input_runs", "parameters")).to_pylist()
-    if not runs:
-        return None
-    return max(runs, key=lambda r: (r["finished_at"] or datetime.min, r["key"]))
-
-
-def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
-    """(latest analysis run id, load runs since it, kind of each new run). Raises :class:`NeedsFullAnalysis`."""
-    latest = latest_analysis(store)
-    if latest is None:
-        raise NeedsFullAnalysis("no analysis in this store yet: run a full `tracegraph analyze` first")
-    seen = set(json.loads(latest["input_runs"] or "[]"))
-    runs = store.node_table("LoadRun", ("kind",)).to_pandas()
-    fresh = runs[~isin(runs["key"], seen)].sort_values("key")
-    kinds = dict(zip(fresh["key"], fresh["kind"], strict=True))
-    other = sorted({k for k in kinds.values() if k not in INCREMENTAL_KINDS})
-    if other:
-        raise NeedsFullAnalysis(f"new {', '.join(other)} load(s) since the last analysis change facts many "
-                                "scores share: run a full `tracegraph analyze`")
-    return str(latest["key"]), list(kinds), kinds
 
 
 # --- which persons the new rows touch -------------------------------------------------------------------------
