@@ -78,6 +78,7 @@ class PersonResolver:
         self.prepared: pd.DataFrame | None = None
         self.asked: dict[str, set[str]] = {"dob_blocks": set(), "street_blocks": set(), "person_keys": set(),
                                            "surnames": set()}  # what ``prepared`` already holds the persons of
+        self.unblocked: bool | None = None  # whether some stored persons lack their blocks (asked once)
         self.created: pa.Array | None = None  # person keys the last call created
         self.assigned: pd.Series | None = None  # mention_id -> person_key of the whole run (resolve_run)
 
@@ -87,7 +88,12 @@ class PersonResolver:
         wanted = {name: sorted(set(getattr(lookup, name)) - asked) for name, asked in self.asked.items()}
         if not any(wanted.values()):
             return
-        known = self.store.query("persons_by_blocks", wanted).df()
+        found = [self.store.query("persons_by_blocks", {k: v for k, v in wanted.items() if k != "surnames"}).df()]
+        if self.unblocked is None:  # a store older than the blocks (before `tracegraph init`): by surname too
+            self.unblocked = int(self.store.query("persons_unblocked_count").scalar()) > 0
+        if self.unblocked and wanted["surnames"]:
+            found.append(self.store.query("persons_unblocked_by_surname", {"surnames": wanted["surnames"]}).df())
+        known = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
         for name, values in wanted.items():
             self.asked[name].update(values)
         if known.empty:
