@@ -157,6 +157,8 @@ class Neighbourhood:
     queries: int = 0
     _guns: set[str] = field(default_factory=set)
     _recs: set[str] = field(default_factory=set)
+    _leads: set[str] = field(default_factory=set)     # recoveries whose NIBIN leads are read
+    glanced: set[str] = field(default_factory=set)    # persons whose own-row memberships are in ``members``
     _buyers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["trace_id", "person_key"]))
     _buyers_of: set[str] = field(default_factory=set)  # recoveries whose buyers are in ``_buyers``
     _tables: AnalysisTables | None = None
@@ -200,8 +202,14 @@ class Neighbourhood:
         self._recs |= recs
         self._add("recoveries", self._query("straw_recoveries", recs))
         self._add("possessed", self._query("straw_possessed_of_recoveries", recs))
-        self._add("nibin", self._query("straw_nibin_from", recs))
-        self._add("nibin", self._query("straw_nibin_to", recs))
+
+    def _read_leads(self, recs: set[str]) -> None:
+        """Read the NIBIN leads of ``recs`` (only the persons whose memberships must be complete need them)."""
+        new = recs - self._leads
+        if new:
+            self._leads |= new
+            self._add("nibin", self._query("straw_nibin_from", new))
+            self._add("nibin", self._query("straw_nibin_to", new))
 
     def tables(self) -> AnalysisTables:
         """Every row read so far, as analysis tables (sorted, so that what a table's first row decides does not
@@ -245,16 +253,39 @@ class Neighbourhood:
         guns = t.purchases.loc[isin(t.purchases["src"], new), "dst"]
         recs = t.recovered.loc[isin(t.recovered["src"], guns), "dst"]
         held = _keys(t.possessed.loc[isin(t.possessed["dst"], new), "src"])
+        self._read_leads(_keys(recs) | held)
+        t = self.tables()
         leads = t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)]
         ends = held | _keys(leads["src"]) | _keys(leads["dst"])
         context = _keys(self._buyers_of_recoveries(ends)["person_key"])
         self._read(context)
         sub = restrict(self.tables(), new | context)
         events, recovered = straw_features.purchase_and_recovery_events(sub)
-        mine = memberships(sub, events, recovered)
-        mine = mine[isin(mine["person_key"], new)]
-        self.members = pd.concat([self.members, mine], ignore_index=True) if len(self.members) else mine
+        # every membership the rows show is a true one (a group's rows are complete per purchase): the context's
+        # and the possessors' are kept too (a possessor's purchaser-possessor group comes from the purchaser's rows)
+        self._remember(memberships(sub, events, recovered))
         self.known |= new
+        self.glanced |= new
+
+    def glance(self, persons: set[str]) -> None:
+        """Learn the memberships ``persons`` have by their own purchases and recoveries (every group kind but a
+        lead's owners and the purchasers tied to them as a possessor): enough to count them in the groups they
+        were found as candidates of, at the cost of their own rows only."""
+        new = set(persons) - self.glanced
+        if not new:
+            return
+        self._read(new)
+        sub = restrict(self.tables(), new)
+        events, recovered = straw_features.purchase_and_recovery_events(sub)
+        mine = memberships(sub, events, recovered)
+        # a lead's owner is the first of its gun's purchasers: only a known person's context has them all
+        self._remember(mine[(mine["group"].str[:2] != "nb").to_numpy()])
+        self.glanced |= new
+
+    def _remember(self, mine: pd.DataFrame) -> None:
+        if len(mine):
+            both = pd.concat([self.members, mine], ignore_index=True) if len(self.members) else mine
+            self.members = both.drop_duplicates(["person_key", "group"]).reset_index(drop=True)
 
     # --- groups ------------------------------------------------------------------------------------------------
 
@@ -269,10 +300,10 @@ class Neighbourhood:
         found: list[pd.DataFrame] = []
         jp = rows[(kind == "jp").to_numpy()].drop_duplicates("group")
         if len(jp):
-            days = [{"dealer": d, "day": pd.Timestamp(day).date()}
-                    for d, day in zip(jp["a1"].tolist(), jp["a2"].tolist(), strict=True)]
+            per_dealer = jp.assign(day=pd.to_datetime(jp["a2"]).dt.date).groupby("a1")["day"].agg(list)
+            dealers = [{"dealer": d, "days": sorted(days)} for d, days in per_dealer.items()]
             self.queries += 1
-            got = self.store.query("straw_day_buyers", {"days": days}).df()
+            got = self.store.query("straw_day_buyers", {"dealers": dealers}).df()
             if len(got):
                 found.append(_pairs_frame("jp|" + got["dealer"].astype(str) + "|"
                                           + pd.to_datetime(got["day"]).dt.strftime("%Y-%m-%d"), got["person_key"]))
@@ -351,13 +382,13 @@ class Neighbourhood:
         # a big group: its first limit + 1 candidates (counted ones), then all of it if they do not pass the limit
         big = counted[~isin(counted["group"], whole)].sort_values(["group", "person_key"])
         first = big[(big.groupby("group").cumcount() <= big["group"].map(limits)).to_numpy()]
-        self.know(_keys(candidates.loc[isin(candidates["group"], whole), "person_key"]) | _keys(first["person_key"]))
+        self.glance(_keys(candidates.loc[isin(candidates["group"], whole), "person_key"]) | _keys(first["person_key"]))
         members = self.members[isin(self.members["group"], index)]
         inside = members[~isin(members["person_key"], outside)] if outside else members
         known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
         short = index[((known_sizes <= limits) & ~index.isin(whole)).to_numpy()]
         if len(short):
-            self.know(_keys(candidates.loc[isin(candidates["group"], short), "person_key"]))
+            self.glance(_keys(candidates.loc[isin(candidates["group"], short), "person_key"]))
             whole = whole.append(short)
             members = self.members[isin(self.members["group"], index)]
             inside = members[~isin(members["person_key"], outside)] if outside else members
