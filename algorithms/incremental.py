@@ -14,10 +14,12 @@ What is recomputed, and how it equals a full re-analysis
   group with a seed that could now tie them, are
   the persons whose points can change; they and everyone tied to them are the persons whose score (points plus
   propagation) can change. Their features are computed by the same code as the full run
-  (:func:`algorithms.straw_features.compute`) on the analysis tables restricted to them and every member of
-  every group they belong to, which makes each of their groups, and so each of their indicators and ties,
-  complete. Points of persons outside the changed set are read back (``Person.straw_points``). Ranks are
-  re-sorted over every scored person and only the ranks that moved are written.
+  (:func:`algorithms.straw_features.compute`) on the rows of them and every member of every group they belong
+  to, which makes each of their groups, and so each of their indicators and ties, complete. Those rows are read
+  around the seeds with key-bound Cypher, never as whole tables (:mod:`algorithms.straw_neighbourhood`; a group
+  above its size limit is read only until more members than the limit are known: it ties nobody either way).
+  Points of tied persons outside the changed set are read back by key (``Person.straw_points``). Ranks are
+  re-sorted over every scored person and only the ranks that moved are written (``_ranks``, a stage of its own).
 * **Dealer rates and anomalies, serial batches** (exact): recomputed from the tables when new traces arrived
   (each is a model over all dealers / all serial groups, so a count that changes moves its peers' expectations);
   the store writes only the values that changed.
