@@ -269,7 +269,7 @@ def coverage(store: GraphStore) -> list[str]:
     """What the rules need that this store lacks: one line each, naming the rules and the load (or command) that
     provides it (empty when every rule can fire). The public files (the FFL list, the ATF state tables,
     inspections) hold no trace rows, persons or lost/stolen reports."""
-    from algorithms.incremental import latest_analysis
+    from algorithms.runs import latest_analysis
 
     found = store.query("alert_coverage").rows()[0]
     lines = []

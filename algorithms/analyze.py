@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from importlib import metadata, resources
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from algorithms import batches as serial_batches
@@ -49,6 +50,11 @@ NETWORK_RESOLUTION = 0.1
 # A community above this size is split again with a higher resolution: the largest planted rings (15 straws plus
 # their trafficker and possessors) fit, a city's worth of weakly tied buyers does not.
 MAX_NETWORK_SIZE = 40
+# A supply-line tie counts half when the two bought this many days apart (1 / (1 + days / this)): a ring sent to
+# one counter buys within weeks, so two rings at one dealer for one city a season apart stay apart. Half the
+# supply-line window (straw_features.SUPPLY_WINDOW_DAYS); chosen among 90, 180 and 365 days by the worst cell of
+# the sensitivity study's tuning seeds (docs/accuracy.md, fourth round).
+SUPPLY_LINE_HALF_DAYS = 180.0
 TRACES = "traces"  # the FLOW basis of corridors counted from this store's trace records
 NEEDS = {need: line for need, (_, line) in LOAD_NEEDS.items()}  # the line a user sees per missing input
 # Betweenness from a seeded sample of source persons (Brandes & Pich 2007): exact betweenness is O(V E).
@@ -174,7 +180,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters, "corridor_cells": 1,
                   "dealers": dealer_scores.parameters, "min_network_size": MIN_NETWORK_SIZE,
-                  "max_network_size": MAX_NETWORK_SIZE, "networks": network_parameters(),
+                  "max_network_size": MAX_NETWORK_SIZE,
+                  "supply_line_half_days": SUPPLY_LINE_HALF_DAYS, "networks": network_parameters(),
                   **({"engine": engine} if engine != "igraph" else {})}
     version = code_version()
     identity = json.dumps({"inputs": runs, "parameters": parameters, "code": version}, sort_keys=True, default=str)
@@ -199,11 +206,28 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                           summary=summary, batches=found_batches, cells=cells)
 
 
-def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolution: float,
-              gds_store: GraphStore | None = None) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+def network_ties(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The person-pair ties as the networks count them: each tie by its specificity (1 for a pair alone, less
+    among many: ``straw_features.specificity``); a supply line further by how close in time the two bought
+    (:data:`SUPPLY_LINE_HALF_DAYS`); a corridor tie left out where the pair already has a supply line (the same
+    guns, the same destination: one piece of evidence, not two)."""
     if "specificity" not in pairs.columns:
         pairs = pairs.assign(specificity=1.0)
-    # a tie counts by its specificity (1 for a pair alone, less among many: straw_features.specificity)
+    supply = pairs["kind"] == "supply_line"
+    if supply.any():
+        apart = pairs["days_apart"] if "days_apart" in pairs.columns else pd.Series(0.0, index=pairs.index)
+        closeness = 1.0 / (1.0 + apart.fillna(0.0).to_numpy(dtype=float) / SUPPLY_LINE_HALF_DAYS)
+        pairs = pairs.assign(specificity=np.where(supply, pairs["specificity"].to_numpy(dtype=float) * closeness,
+                                                  pairs["specificity"].to_numpy(dtype=float)))
+        lines = pd.MultiIndex.from_frame(pairs.loc[supply, ["a", "b"]])
+        implied = (pairs["kind"] == "corridor").to_numpy() & pd.MultiIndex.from_frame(pairs[["a", "b"]]).isin(lines)
+        pairs = pairs[~implied]
+    return pairs
+
+
+def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolution: float,
+              gds_store: GraphStore | None = None) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    pairs = network_ties(pairs)
     layers = {layer: pairs.loc[pairs["kind"] == kind, ["a", "b", "specificity"]].rename(
         columns={"a": "person_a", "b": "person_b", "specificity": "count"}) for kind, layer in NETWORK_LAYERS.items()}
     projection = person_projection({name: frame for name, frame in layers.items() if len(frame)})

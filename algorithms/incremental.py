@@ -49,20 +49,17 @@ from algorithms import batches as serial_batches
 from algorithms import corridor_cells, straw, straw_features
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
+from algorithms.runs import NeedsFullAnalysis, new_load_runs
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
-from graph.errors import InvalidInput
 from graph.store import GraphStore
 from loaders.domain.names import address_keys
 
-#: load kinds an incremental run can take in; any other new run (an FFL list, inspections, hotspots, state
-#: tables) changes facts shared by many scores and makes the run a full one.
-INCREMENTAL_KINDS = frozenset({"traces", "multiple-sales", "nibin", "stolen"})
 #: the columns of :attr:`IncrementalResult.recoveries` (see :func:`new_recoveries`)
 RECOVERY_COLUMNS = ["trace_id", "firearm_key", "recovery_state", "recovery_city", "recovery_date",
                     "time_to_crime_days", "serial_normalized", "dealer_key", "dealer_state", "purchaser_key",
                     "sale_id", "possessor_key", "stolen_report_id", "reported_date"]
-__all__ = ["GROUP_LIMITS", "restrict"]  # re-exported: the neighbourhood's group limits and row cut
+__all__ = ["GROUP_LIMITS", "NeedsFullAnalysis", "restrict"]  # re-exported
 
 
 @dataclass(frozen=True)
@@ -97,33 +94,6 @@ class IncrementalResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage (timings are wall)
-
-
-class NeedsFullAnalysis(InvalidInput):
-    """The store's state calls for a full analysis (no earlier one, or new inputs an increment cannot take)."""
-
-
-def latest_analysis(store: GraphStore) -> dict[str, Any] | None:
-    runs = store.node_table("AnalysisRun", ("finished_at", "input_runs", "parameters")).to_pylist()
-    if not runs:
-        return None
-    return max(runs, key=lambda r: (r["finished_at"] or datetime.min, r["key"]))
-
-
-def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
-    """(latest analysis run id, load runs since it, kind of each new run). Raises :class:`NeedsFullAnalysis`."""
-    latest = latest_analysis(store)
-    if latest is None:
-        raise NeedsFullAnalysis("no analysis in this store yet: run a full `tracegraph analyze` first")
-    seen = set(json.loads(latest["input_runs"] or "[]"))
-    runs = store.node_table("LoadRun", ("kind",)).to_pandas()
-    fresh = runs[~isin(runs["key"], seen)].sort_values("key")
-    kinds = dict(zip(fresh["key"], fresh["kind"], strict=True))
-    other = sorted({k for k in kinds.values() if k not in INCREMENTAL_KINDS})
-    if other:
-        raise NeedsFullAnalysis(f"new {', '.join(other)} load(s) since the last analysis change facts many "
-                                "scores share: run a full `tracegraph analyze`")
-    return str(latest["key"]), list(kinds), kinds
 
 
 # --- which persons the new rows touch -------------------------------------------------------------------------

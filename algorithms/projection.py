@@ -260,13 +260,16 @@ def project(
 
 #: Default weight of one tie in each layer. A joint purchase (same dealer, same day) and a gun passing from its
 #: purchaser to the person it was recovered from are direct evidence of acting together; a shared address or a
-#: common possessor is weaker (families, dealers' regular customers); a NIBIN link ties the guns, not the people.
+#: common possessor is weaker (families, dealers' regular customers). A NIBIN link ties two persons through a
+#: shooting their guns are linked to, as a common possessor ties them through a person: the same weight (it was 0.5,
+#: "ties the guns, not the people"; 1.0 on the sensitivity study's tuning seeds held rings that hide together
+#: better in the worst cells, docs/accuracy.md, fourth round).
 PERSON_LAYERS: Mapping[str, float] = {
     "shared_address": 1.0,
     "joint_purchase": 2.0,
     "purchaser_possessor": 2.0,
     "common_possessor": 1.0,
-    "nibin_link": 0.5,
+    "nibin_link": 1.0,
     "supply_line": 1.0,
     "recovered_together": 0.5,
     "corridor": 0.5,

@@ -283,10 +283,11 @@ def _counter_ties(events: pd.DataFrame) -> pd.DataFrame:
 def _window_pairs(frame: pd.DataFrame, group: str, day: str, days: int, kind: str, weight: float, *,
                   max_persons: int = MAX_WINDOW_PERSONS, max_group: int = MAX_WINDOW_GROUP) -> pd.DataFrame:
     """Pairs of persons in one group whose first ``day`` in it lie within ``days`` of each other, each with its
-    :func:`specificity` for ``n``, the most persons of the group within ``days`` of either of them;
+    :func:`specificity` for ``n``, the most persons of the group within ``days`` of either of them, and the days
+    between their first days (``days_apart``: the networks weigh supply lines by it);
     pairs whose ``n`` exceeds ``max_persons`` are left out, and groups of more than ``max_group`` persons in all.
     A sliding window over the sorted days: linear in the rows plus the pairs."""
-    columns = ["a", "b", "kind", "weight", "specificity"]
+    columns = ["a", "b", "kind", "weight", "specificity", "days_apart"]
     first = frame.dropna().groupby(["person_key", group], sort=False)[day].min().reset_index()
     first = first[first.groupby(group)["person_key"].transform("size") <= max_group]
     if len(first) < 2:
@@ -309,7 +310,7 @@ def _window_pairs(frame: pd.DataFrame, group: str, day: str, days: int, kind: st
     left, right, n = left[keep], right[keep], n[keep]
     persons = first["person_key"].to_numpy()
     pairs = pd.DataFrame({"a": persons[left], "b": persons[right], "kind": kind, "weight": weight,
-                          "specificity": specificity(n)})
+                          "specificity": specificity(n), "days_apart": np.abs(when[left] - when[right])})
     pairs = pairs[pairs["a"] != pairs["b"]]
     swap = pairs["a"] > pairs["b"]
     pairs.loc[swap, ["a", "b"]] = pairs.loc[swap, ["b", "a"]].to_numpy()

@@ -2,7 +2,7 @@
 ``tracegraph load`` (``--analyze incremental|none``; default ``incremental``, or ``TRACEGRAPH_LOAD_ANALYZE``).
 
 After a load the incremental analysis runs when it can: a store with an earlier analysis, and only trace,
-multiple-sale, NIBIN or lost/stolen loads since (:data:`algorithms.incremental.INCREMENTAL_KINDS`). Otherwise the
+multiple-sale, NIBIN or lost/stolen loads since (:data:`algorithms.runs.INCREMENTAL_KINDS`). Otherwise the
 load says in one line why it did not analyse (no analysis yet; a new FFL list, inspections, hotspots or state
 tables call for a full ``tracegraph analyze``) and succeeds: the rows are in, the analysis waits."""
 
@@ -37,14 +37,17 @@ def incremental(store: GraphStore, config: Settings, progress: Callable[[str], N
 
 
 def after_load(store: GraphStore, config: Settings, mode: str) -> tuple[dict[str, Any] | None, str | None]:
-    """(run record, None) when the incremental analysis ran; (None, why not) otherwise."""
-    from algorithms.incremental import NeedsFullAnalysis, latest_analysis
+    """(run record, None) when the incremental analysis ran; (None, why not) otherwise. Whether it can run is
+    decided before the analysis is imported: a load that cannot take it (no analysis yet, an FFL list, state tables,
+    inspections) does not pay for importing it."""
+    from algorithms.runs import NeedsFullAnalysis, latest_analysis, new_load_runs
 
     if mode == "none":
         return None, None
     if latest_analysis(store) is None:
         return None, "not analysed: no analysis in this store yet (run `tracegraph analyze` once)"
     try:
+        new_load_runs(store)
         return incremental(store, config), None
     except NeedsFullAnalysis as exc:
         return None, f"not analysed: {exc}"

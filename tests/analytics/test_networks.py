@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from algorithms import straw, straw_features
-from algorithms.analyze import _networks
+from algorithms.analyze import _networks, network_ties
 from algorithms.tables import load_tables
 from graph.embedded_store import EmbeddedStore
 from tests.analytics.conftest import D, build_world
@@ -106,3 +106,44 @@ def test_multiple_sale_buyers_at_one_counter_are_tied_by_how_crowded_the_season_
     assert counter[("partner", "straw")] == pytest.approx(0.91, abs=0.01)  # three buyers that season: 1 / ln 3
     assert counter[("lonely", "straw")] == pytest.approx(0.91, abs=0.01)
     assert not [p for p in counter.index if "collector" in p]
+
+
+def test_two_rings_at_one_counter_a_season_apart_stay_two_networks(tmp_path: Path) -> None:
+    """Two rings that never meet send their straws to the same Georgia dealer for New York: the first in February,
+    the second in November of the same year. Every straw shares a supply line with every other (one dealer, one
+    city, within a year); what tells the rings apart is when they bought. No gun of either is found with the same
+    person twice."""
+    w = build_world()
+    for i in range(1, 4):
+        for key in (f"early{i}", f"late{i}", f"crewA{i}", f"crewB{i}"):
+            w.person(key)
+        w.gun(f"early{i}", "GA1", D(2021, 2, 7 * i), recovered=D(2021, 6, 10 + i), possessor=f"crewA{i}")
+        w.gun(f"late{i}", "GA1", D(2021, 11, 7 * i), recovered=D(2022, 3, 10 + i), possessor=f"crewB{i}")
+    store = EmbeddedStore(tmp_path / "two_rings.lbug")
+    store.init_schema()
+    w.write(store)
+    try:
+        _, membership, pairs = analysed(store)
+    finally:
+        store.close()
+    line = pairs[pairs["kind"] == "supply_line"].set_index(["a", "b"])
+    assert ("early1", "late1") in line.index  # the rings do share the supply line ...
+    assert line.loc[("early1", "late1"), "days_apart"] == 273
+    ties = network_ties(pairs)
+    # ... but a tie a season long counts for less than one a week long, and the corridor adds nothing to it
+    across = ties[(ties["a"] == "early1") & (ties["b"] == "late1")]
+    within = ties[(ties["a"] == "early1") & (ties["b"] == "early2")]
+    assert list(across["kind"]) == ["supply_line"] and list(within["kind"]) == ["supply_line"]
+    assert float(across["specificity"].iloc[0]) < 0.5 * float(within["specificity"].iloc[0])
+    assert membership["early1"] == membership["early2"] == membership["early3"] == membership["crewA2"]
+    assert membership["late1"] == membership["late2"] == membership["late3"] == membership["crewB2"]
+    assert membership["early1"] != membership["late1"]
+
+
+def test_a_corridor_tie_is_not_counted_again_beside_the_supply_line_it_implies() -> None:
+    pairs = pd.DataFrame({"a": ["p", "p", "p"], "b": ["q", "q", "r"],
+                          "kind": ["supply_line", "corridor", "corridor"], "weight": [1.0, 0.5, 0.5],
+                          "specificity": [1.0, 0.9, 0.9], "days_apart": [0, 0, 400]})
+    ties = network_ties(pairs)
+    assert sorted(zip(ties["b"], ties["kind"], strict=True)) == [("q", "supply_line"), ("r", "corridor")]
+    assert ties.loc[ties["kind"] == "corridor", "specificity"].tolist() == [0.9]  # only supply lines age

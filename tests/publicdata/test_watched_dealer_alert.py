@@ -95,3 +95,12 @@ def test_load_analyze_none_leaves_the_batch_to_analyze_incremental(tmp_path: Pat
     assert json.loads(run(db, "alerts", "--format", "json").stdout) == []
     later = json.loads(run(db, "analyze", "--incremental", "--json").stdout.strip().splitlines()[-1])
     assert later["summary"]["new_traces"] == 1 and later["alerts"] >= 1
+    # a new FFL list calls for a full analysis: the load says so, and decides it without importing the analysis
+    # (scipy, igraph: ~1 CPU second, most of a small load's cost)
+    probe = ("import atexit, sys; atexit.register(lambda: print('analysis imported:', 'algorithms.incremental' in "
+             "sys.modules, file=sys.stderr)); from api.cli import main; main()")
+    ffl = subprocess.run([sys.executable, "-c", probe, "--db", str(db), "load", "ffl",
+                          str(DATA / "0225-ffl-list-va-excerpt.txt")], capture_output=True, text=True, timeout=300)
+    assert ffl.returncode == 0, ffl.stderr
+    assert "not analysed: new ffl load(s) since the last analysis" in ffl.stderr
+    assert "analysis imported: False" in ffl.stderr

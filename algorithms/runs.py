@@ -1,0 +1,46 @@
+"""Which load runs an incremental analysis takes in, without importing the analysis itself.
+
+``tracegraph load`` asks this after every load (:func:`api.services.daily.after_load`); most small loads (a new FFL
+list, the ATF state tables, inspections, or any load into a store never analysed) end here, and importing
+:mod:`algorithms.incremental` (scipy, igraph) only to learn that cost ~1 CPU second a load, most of the command.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from graph.errors import InvalidInput
+from graph.store import GraphStore
+
+#: load kinds an incremental run can take in; any other new run (an FFL list, inspections, hotspots, state
+#: tables) changes facts shared by many scores and makes the run a full one.
+INCREMENTAL_KINDS = frozenset({"traces", "multiple-sales", "nibin", "stolen"})
+
+
+class NeedsFullAnalysis(InvalidInput):
+    """The store's state calls for a full analysis (no earlier one, or new inputs an increment cannot take)."""
+
+
+def latest_analysis(store: GraphStore) -> dict[str, Any] | None:
+    runs = store.node_table("AnalysisRun", ("finished_at", "input_runs", "parameters")).to_pylist()
+    if not runs:
+        return None
+    return max(runs, key=lambda r: (r["finished_at"] or datetime.min, r["key"]))
+
+
+def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
+    """(latest analysis run id, load runs since it in key order, kind of each new run). Raises
+    :class:`NeedsFullAnalysis`."""
+    latest = latest_analysis(store)
+    if latest is None:
+        raise NeedsFullAnalysis("no analysis in this store yet: run a full `tracegraph analyze` first")
+    seen = set(json.loads(latest["input_runs"] or "[]"))
+    runs = store.node_table("LoadRun", ("kind",)).to_pylist()
+    kinds = {str(r["key"]): str(r["kind"]) for r in sorted(runs, key=lambda r: str(r["key"])) if r["key"] not in seen}
+    other = sorted({k for k in kinds.values() if k not in INCREMENTAL_KINDS})
+    if other:
+        raise NeedsFullAnalysis(f"new {', '.join(other)} load(s) since the last analysis change facts many "
+                                "scores share: run a full `tracegraph analyze`")
+    return str(latest["key"]), list(kinds), kinds
