@@ -155,9 +155,9 @@ def params(twins: Twins) -> dict[str, Any]:
         cells = store._execute("MATCH (c:CorridorCell) RETURN c.cell_id AS id ORDER BY id LIMIT 5").arrow().column(
             0).to_pylist()
         loads = store._execute("MATCH (r:LoadRun) RETURN r.run_id AS r").arrow().column(0).to_pylist()
-        sale = store._execute("MATCH (d:Dealer)-[:SOLD]->(f:Firearm)<-[u:PURCHASED]-(p:Person) "
+        sale = store._execute("MATCH (x:Dealer)-[:SOLD]->(f:Firearm)<-[u:PURCHASED]-(p:Person) "
                               "MATCH (f)-[:RECOVERED_IN]->(:Recovery)-[:AT]->(l:Location) WHERE l.kind = 'city' "
-                              "AND p.address_key <> '' RETURN d.dealer_key AS d, u.purchase_date AS day, "
+                              "AND p.address_key <> '' RETURN x.dealer_key AS d, u.purchase_date AS day, "
                               "l.location_key AS city, p.address_key AS address ORDER BY d, day LIMIT 1").rows()[0]
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
