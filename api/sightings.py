@@ -1,5 +1,5 @@
-"""Alert delivery as STIX 2.1 sightings to a TAXII 2.1 collection, from the outbox the store keeps
-(``Alert.taxii_state``), beside the webhook (:mod:`api.webhook`).
+"""Alert delivery as STIX 2.1 sightings to a TAXII 2.1 collection, one channel of the outbox the store keeps
+(``Alert.taxii_state``; :mod:`api.services.outbox`), beside the webhook (:mod:`api.webhook`).
 
 An alert is raised ``pending`` when a collection is configured. :func:`deliver` takes each pending alert whose
 ``taxii_next_attempt_at`` has come:
@@ -12,7 +12,7 @@ An alert is raised ``pending`` when a collection is configured. :func:`deliver` 
   ``delivered`` once the server's status names the sighting among its successes (or the collection holds it);
 * a failure (server down, refused, a TAXII error) keeps it pending, the attempt counted, the error in words
   (the exception's class and the collection's host: never the credentials) and the next attempt pushed back
-  exponentially (:func:`api.webhook.backoff`).
+  exponentially (:func:`api.services.outbox.backoff`).
 
 Sighting ids and versions are fixed by the alert, so the collection holds each sighting once however often a
 delivery is retried. Every attempt is an audit entry (``alert.deliver``, outcome, no personal data) and every
@@ -22,24 +22,27 @@ channel ``taxii``, TLP, objects, SHA-256 of the envelope sent; :mod:`api.service
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from api.audit import AuditLog
+from api.services import outbox
 from api.services.disseminations import Dissemination, item
-from api.webhook import BASE_BACKOFF_S, backoff
 from exports.alert_stix import sighting_id, sighting_objects
 from exports.canonical import canonical_json, sha256_hex
 from exports.tlp import Level, allows, level
 from graph.errors import InvalidInput
 from graph.store import GraphStore
+from loaders.taxii import collection as taxii_collection
+from loaders.taxii import safe_url
 
+#: the Alert properties a sighting is made of (what ``alert_outbox_taxii`` returns beside the outbox state)
 FIELDS = ("rule", "reason", "subject_label", "subject_key", "watch_id", "evidence", "load_runs", "analysis_run_id",
-          "created_at", "tlp", "taxii_state", "taxii_attempts", "taxii_next_attempt_at")
+          "created_at", "tlp")
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,7 @@ class TaxiiTarget:
     @property
     def where(self) -> str:
         """The collection as it may be logged: no user or password, even when the URL carried them."""
-        parts = urlsplit(self.collection_url)
-        return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+        return safe_url(self.collection_url)
 
 
 def target(collection_url: str, *, tlp: str, recipient: str | None, purpose: str | None, salt: str,
@@ -72,26 +74,6 @@ def target(collection_url: str, *, tlp: str, recipient: str | None, purpose: str
     who, why = required(recipient, purpose, "an alert sent to a TAXII collection")
     url = collection_url if collection_url.endswith("/") else collection_url + "/"
     return TaxiiTarget(url, level(tlp), who, why, salt, user or None, password or None)
-
-
-@dataclass(frozen=True)
-class SightingReport:
-    delivered: int
-    failed: int
-    withheld: int
-    waiting: int  # pending alerts whose next attempt has not come yet
-    tlp: str = "green"  # the collection's ceiling
-
-
-def _collection(goal: TaxiiTarget, timeout: float) -> Any:
-    """taxii2-client sets no timeout: a server that takes the connection and never answers would hold the load
-    that delivers (and its store) for ever. Every request here gives up after ``timeout`` seconds."""
-    from taxii2client.common import _HTTPConnection
-    from taxii2client.v21 import Collection
-
-    conn = _HTTPConnection(user=goal.user, password=goal.password, version="2.1")
-    conn.session.request = functools.partial(conn.session.request, timeout=timeout)
-    return Collection(goal.collection_url, conn=conn)
 
 
 def _held(collection: Any, sid: str, version: str) -> bool:
@@ -110,58 +92,35 @@ def _post(collection: Any, objects: list[dict[str, Any]], sid: str, version: str
     return _held(collection, sid, version)  # a server that reports a repeat as a failure still holds it once
 
 
-def deliver(store: GraphStore, goal: TaxiiTarget, *, audit: AuditLog | None = None, now: datetime | None = None,
-            base_backoff: float = BASE_BACKOFF_S, actor: str = "taxii", timeout: float = 10.0) -> SightingReport:
-    """Try every due pending alert once."""
-    moment = (now or datetime.now(UTC)).replace(tzinfo=None)
-    table = store.node_table("Alert", FIELDS).to_pylist()
-    pending = sorted((r for r in table if r["taxii_state"] == "pending"), key=lambda r: (r["created_at"], r["key"]))
-    due = [r for r in pending if r["taxii_next_attempt_at"] is None or r["taxii_next_attempt_at"] <= moment]
-    delivered = failed = withheld = 0
-    updates: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-    collection = _collection(goal, timeout) if due else None
+def _send(collection: Any, goal: TaxiiTarget, row: dict[str, Any], actor: str) -> outbox.Outcome:
+    marking: Level = level(str(row["tlp"] or "amber"))
+    if not allows(goal.tlp, marking):
+        return outbox.Outcome(withheld=f"TLP:{marking.upper()} is above the collection's TLP:{goal.tlp.upper()}: "
+                                       "not sent", details={"tlp": marking, "collection_tlp": goal.tlp})
+    objects = sighting_objects(row, salt=goal.salt)
+    sid, version = sighting_id(row["key"]), objects[0]["modified"]
     try:
-        for row in due:
-            attempts = int(row["taxii_attempts"] or 0) + 1
-            marking: Level = level(str(row["tlp"] or "amber"))
-            if not allows(goal.tlp, marking):
-                withheld += 1
-                why = f"TLP:{marking.upper()} is above the collection's TLP:{goal.tlp.upper()}: not sent"
-                updates.append({"alert_id": row["key"], "taxii_state": "withheld", "taxii_last_error": why})
-                entries.append({"actor": actor, "action": "alert.withhold", "target": row["key"],
-                                "outcome": "withheld", "details": {"channel": "taxii", "tlp": marking,
-                                                                   "collection_tlp": goal.tlp}})
-                continue
-            objects = sighting_objects(row, salt=goal.salt)
-            sid, version = sighting_id(row["key"]), objects[0]["modified"]
-            error: str | None = None
-            try:
-                if not _held(collection, sid, version) and not _post(collection, objects, sid, version):
-                    error = "the collection did not take the sighting"
-            except Exception as exc:  # requests / taxii2client errors: in words, no credentials
-                error = f"{type(exc).__name__} from {goal.where}"
-            if error is None:
-                delivered += 1
-                envelope = canonical_json({"objects": objects})
-                updates.append({"alert_id": row["key"], "taxii_state": "delivered", "taxii_attempts": attempts,
-                                "taxii_delivered_at": moment})
-                entries.append(item(Dissemination(goal.recipient, goal.purpose, "taxii", marking, len(objects),
-                                                  sha256_hex(envelope), len(envelope)),
-                                    actor=actor, target=f"taxii:{goal.where}#{sid}"))
-            else:
-                failed += 1
-                updates.append({"alert_id": row["key"], "taxii_attempts": attempts, "taxii_last_error": error,
-                                "taxii_next_attempt_at": moment + backoff(attempts, base=base_backoff)})
-            entries.append({"actor": actor, "action": "alert.deliver", "target": row["key"],
-                            "outcome": "ok" if error is None else "error",
-                            "details": {"channel": "taxii", "attempt": attempts}})
-    finally:
-        for update in updates:  # one row per alert: each keeps its own columns
-            store.upsert_nodes("Alert", [update])
-        if audit is not None and entries:
-            audit.append_many(entries)
-    return SightingReport(delivered=delivered, failed=failed, withheld=withheld, waiting=len(pending) - len(due),
-                          tlp=goal.tlp)
+        if not _held(collection, sid, version) and not _post(collection, objects, sid, version):
+            return outbox.Outcome(error="the collection did not take the sighting")
+    except Exception as exc:  # requests / taxii2client errors: in words, no credentials
+        return outbox.Outcome(error=f"{type(exc).__name__} from {goal.where}")
+    envelope = canonical_json({"objects": objects})
+    record = item(Dissemination(goal.recipient, goal.purpose, "taxii", marking, len(objects), sha256_hex(envelope),
+                                len(envelope)), actor=actor, target=f"taxii:{goal.where}#{sid}")
+    return outbox.Outcome(entries=(record,))
 
 
+def deliver(store: GraphStore, goal: TaxiiTarget, *, audit: AuditLog | None = None, now: datetime | None = None,
+            base_backoff: float = outbox.BASE_BACKOFF_S, actor: str = "taxii", timeout: float = 10.0
+            ) -> outbox.Round:
+    """Try every due pending alert once (the collection is asked nothing when none is due)."""
+    collection: list[Any] = []
+
+    def send(row: dict[str, Any]) -> outbox.Outcome:
+        if not collection:
+            collection.append(taxii_collection(goal.collection_url, user=goal.user, password=goal.password,
+                                               timeout=timeout))
+        return _send(collection[0], goal, row, actor)
+
+    done = outbox.run(store, outbox.TAXII, send, audit=audit, now=now, base_backoff=base_backoff, actor=actor)
+    return dataclasses.replace(done, tlp=goal.tlp)

@@ -5,6 +5,7 @@ TracegraphError
 ├── NotFound            a referenced entity does not exist                                  (CLI exit 2, HTTP 404)
 ├── Forbidden           role or TLP forbids it                                              (CLI exit 2, HTTP 403)
 ├── Unauthenticated     no or bad credentials                                               (HTTP 401)
+├── RemoteUnavailable   a partner's server (a TAXII feed) refused, failed or did not answer in time (exit 2, HTTP 502)
 └── StoreUnavailable    the store cannot be reached or opened, or went away mid-command    (CLI exit 3, HTTP 503)
     ├── StoreRefused    the store refused the configured credentials (Neo4j wrong password)      (exit 2)
     ├── StoreBusy       the embedded store is locked by another process (e.g. a running server)  (exit 2)
@@ -46,6 +47,12 @@ class Forbidden(TracegraphError):
 class Unauthenticated(TracegraphError):
     http_status = 401
     title = "Authentication required"
+    exit_code = 2
+
+
+class RemoteUnavailable(TracegraphError):
+    http_status = 502
+    title = "Remote server unavailable"
     exit_code = 2
 
 

@@ -1,15 +1,17 @@
 """Loopback helpers for tests that start servers (uvicorn, medallion, a webhook receiver, ``tracegraph serve``):
-a free port, and waiting until a started server accepts connections."""
+a free port, waiting until a started server accepts connections, and a server that never answers."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from graph.neo4j_server import free_port  # the one the local Neo4j server takes its ports from
 
-__all__ = ["free_port", "wait_for_port"]
+__all__ = ["free_port", "silent_port", "wait_for_port"]
 
 
 def wait_for_port(port: int, *, process: subprocess.Popen[bytes] | subprocess.Popen[str] | None = None,
@@ -27,3 +29,15 @@ def wait_for_port(port: int, *, process: subprocess.Popen[bytes] | subprocess.Po
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{what} did not listen on port {port} within {timeout_s:.0f} s") from None
             time.sleep(0.1)
+
+
+@contextmanager
+def silent_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that takes connections (the kernel's backlog) and never answers: a hung server."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        yield silent.getsockname()[1]
+    finally:
+        silent.close()

@@ -27,9 +27,12 @@ def poll(ctx: typer.Context,
          added_after: Annotated[str | None, typer.Option("--added-after", help="RFC 3339 timestamp")] = None,
          all_feeds: Annotated[bool, typer.Option("--all", help="poll every feed in --feeds")] = False,
          feeds_file: Annotated[Path | None, typer.Option("--feeds", help="TOML file of [[feed]] tables")] = None,
+         timeout: Annotated[float, typer.Option("--timeout", min=0.1,
+                                                help="seconds a server may keep a request unanswered")] = 30.0,
          ) -> None:
-    """Poll one collection (or --all feeds); re-polls fetch only objects added since the feed's cursor."""
-    from loaders.taxii import Cursors, Feed, load_feeds
+    """Poll one collection (or --all feeds); re-polls fetch only objects added since the feed's cursor. A server
+    that fails or keeps a request unanswered for --timeout seconds: one line naming the feed, exit 2."""
+    from loaders.taxii import Cursors, Feed, load_feeds, safe_url
     from loaders.taxii import poll as poll_feed
 
     if all_feeds:
@@ -39,11 +42,11 @@ def poll(ctx: typer.Context,
     else:
         if not api_root or not collection:
             raise InvalidInput("give API_ROOT_URL and --collection, or --all --feeds FILE")
-        feeds = [Feed(api_root, api_root, collection, user, password)]
+        feeds = [Feed(safe_url(api_root), api_root, collection, user, password)]  # its name: no credentials
     conf = settings(ctx)
     cursors = Cursors(Path(conf.db).parent / "taxii_cursors.json")
     results = []
     with conf.open_store() as store:
         for feed in feeds:
-            results.append(poll_feed(store, feed, cursors, added_after))
+            results.append(poll_feed(store, feed, cursors, added_after, timeout=timeout))
     emit_json({"feeds": results})

@@ -1,6 +1,7 @@
 """Where alerts go, for the CLI (``tracegraph alerts deliver``, the load's and ``analyze --incremental``'s own
-delivery): the webhook (:mod:`api.webhook`) and the TAXII collection (:mod:`api.sightings`), each configured
-globally (``TRACEGRAPH_ALERT_WEBHOOK``, ``TRACEGRAPH_ALERT_TAXII_*``) or on the command line. Also the pseudonym
+delivery): the webhook (:mod:`api.webhook`) and the TAXII collection (:mod:`api.sightings`), two channels of one
+outbox (:mod:`api.services.outbox`), each configured globally (``TRACEGRAPH_ALERT_WEBHOOK``,
+``TRACEGRAPH_ALERT_TAXII_*``) or on the command line. Also the pseudonym
 salt of this installation's releases (exports and sightings use one, so a partner correlates them)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from api.services.outbox import Round
 from api.settings import Settings
 from graph.errors import InvalidInput
 from graph.store import GraphStore
@@ -49,21 +51,12 @@ def webhook_url(conf: Settings) -> str | None:
 class Delivered:
     """What one round of delivery did, per channel (None: the channel is not configured)."""
 
-    webhook: Any = None  # api.webhook.DeliveryReport
-    taxii: Any = None  # api.sightings.SightingReport
+    webhook: Round | None = None
+    taxii: Round | None = None
 
     def words(self) -> str:
-        parts = []
-        if self.webhook is not None:
-            parts.append(f"webhook: delivered {self.webhook.delivered}, failed {self.webhook.failed} (will retry), "
-                         f"waiting {self.webhook.waiting}")
-        if self.taxii is not None:
-            parts.append(f"TAXII: delivered {self.taxii.delivered}, failed {self.taxii.failed} (will retry), "
-                         f"waiting {self.taxii.waiting}"
-                         + (f", withheld {self.taxii.withheld} (TLP above the collection's TLP:"
-                            f"{self.taxii.tlp.upper()}: not sent)"
-                            if self.taxii.withheld else ""))
-        return "; ".join(parts)
+        rounds = (("webhook", self.webhook), ("TAXII", self.taxii))
+        return "; ".join(done.words(name) for name, done in rounds if done is not None)
 
 
 def deliver(store: GraphStore, conf: Settings, *, webhook: str | None = None, taxii: Any = None) -> Delivered:

@@ -21,6 +21,7 @@ from api.audit import AuditLog
 from api.webhook import deliver
 from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput
+from graph.store import GraphStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS
@@ -265,3 +266,63 @@ def test_webhook_gets_each_alert_exactly_once_across_an_outage(streamed: Streame
     assert [e["outcome"] for e in entries].count("error") == len(pending)
     assert [e["outcome"] for e in entries].count("ok") == len(pending)
     assert audit.verify().ok  # the chain is intact
+
+
+class _Choosy(BaseHTTPRequestHandler):
+    """Takes every alert but ``refuse`` (answered 503)."""
+
+    refuse = "alert-b"
+    seen: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        key = self.headers["Idempotency-Key"]
+        type(self).seen.append(key)
+        self.send_response(503 if key == self.refuse else 204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_one_round_records_each_alerts_own_outcome_and_reads_only_the_pending(embedded_store: EmbeddedStore,
+                                                                              tmp_path: Path) -> None:
+    one_round_of_mixed_outcomes(embedded_store, tmp_path)
+
+
+def one_round_of_mixed_outcomes(store: GraphStore, tmp_path: Path, prefix: str = "alert-") -> None:
+    """The outbox writes a round's outcomes together: a delivered alert and a failed one in the same round each keep
+    their own columns (a failure's error and next attempt, a delivery's time), and alerts no longer pending (or
+    never meant for the webhook) are not sent again. (tests/neo4j runs it on Neo4j.)"""
+    start = datetime(2026, 12, 5, 9, 0)
+    base = {"rule": "watched_dealer", "reason": "r", "subject_label": "Dealer", "subject_key": "1-54-20000",
+            "evidence": "{}", "load_runs": "[]", "tlp": "amber", "delivery_attempts": 0}
+    store.upsert_nodes("Alert", [
+        {**base, "alert_id": prefix + key, "created_at": start - timedelta(minutes=i), "delivery_state": state}
+        for i, (key, state) in enumerate([("a", "pending"), ("b", "pending"), ("c", "pending"), ("d", "delivered"),
+                                          ("e", "none")])])
+    port = free_port()
+    _Choosy.refuse, _Choosy.seen = prefix + "b", []
+    server = ThreadingHTTPServer(("127.0.0.1", port), _Choosy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    try:
+        done = deliver(store, f"http://127.0.0.1:{port}/alerts", audit=audit, now=start, base_backoff=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (done.delivered, done.failed, done.waiting) == (2, 1, 0)
+    assert _Choosy.seen == [prefix + "c", prefix + "b", prefix + "a"]  # oldest first; d and e are not the outbox's
+    names = ("delivery_state", "delivery_attempts", "delivered_at", "last_error", "next_attempt_at")
+    rows = {r["key"].removeprefix(prefix): r for r in store.node_table("Alert", names).to_pylist()
+            if r["key"].startswith(prefix)}
+    for key in ("a", "c"):
+        assert rows[key]["delivery_state"] == "delivered" and rows[key]["delivered_at"] == start
+        assert rows[key]["delivery_attempts"] == 1 and rows[key]["last_error"] is None
+    assert rows["b"]["delivery_state"] == "pending" and rows["b"]["last_error"] == "HTTP 503"
+    assert rows["b"]["next_attempt_at"] == start + timedelta(seconds=60)
+    assert rows["b"]["delivered_at"] is None and rows["b"]["delivery_attempts"] == 1
+    assert rows["d"]["delivery_attempts"] == 0 and rows["e"]["delivery_state"] == "none"
+    entries = [(e["target"].removeprefix(prefix), e["outcome"], e["details"]["status"]) for e in audit.entries()]
+    assert entries == [("c", "ok", 204), ("b", "error", 503), ("a", "ok", 204)]

@@ -1,6 +1,7 @@
 """A real OASIS medallion 3.0.0 TAXII server on 127.0.0.1 that can be stopped and started again on the same port
 and keeps its collection across the restart (its memory backend, saved to its data file after every add: a
-server's store outlives an outage). Used by the alert-sighting tests."""
+server's store outlives an outage). The one medallion setup of the TAXII tests: the alert sightings start and stop
+it themselves, the others take the ``medallion`` fixture (conftest.py)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Medallion:
         from tests.net import free_port  # not at the top: the medallion process imports this module on its own
 
         self.root, self.port = root, port or free_port()
+        root.mkdir(parents=True, exist_ok=True)
         self.api_root = f"http://127.0.0.1:{self.port}/api1/"
         self.collection_url = f"{self.api_root}collections/{COLLECTION}/"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -57,9 +59,10 @@ class Medallion:
 
         binary = Path(sys.executable).parent / "medallion"
         env = {"PYTHONPATH": str(Path(__file__).parent), "PATH": "/usr/bin:/bin"}
-        self.proc = subprocess.Popen([str(binary), "--host", "127.0.0.1", "--port", str(self.port),
-                                      str(self.root / "config.json")], stdout=subprocess.DEVNULL,
-                                     stderr=(self.root / "medallion.log").open("ab"), env=env)
+        with (self.root / "medallion.log").open("ab") as log:
+            self.proc = subprocess.Popen([str(binary), "--host", "127.0.0.1", "--port", str(self.port),
+                                          str(self.root / "config.json")], stdout=subprocess.DEVNULL, stderr=log,
+                                         env=env)
         try:
             wait_for_port(self.port, process=self.proc, timeout_s=30, what="medallion")
         except RuntimeError as failed:

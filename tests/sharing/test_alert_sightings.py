@@ -24,6 +24,7 @@ from exports.alert_stix import ALERT_EXT_ID, sighting_id, sighting_objects
 from exports.stix_extensions import schema_json
 from exports.tlp import MARKING_IDS, pseudonym
 from graph.embedded_store import EmbeddedStore
+from tests.net import silent_port
 from tests.publicdata.test_watched_dealer_alert import COLD_DEAD_HANDS, DATA, HEADER, PHALANGE, _trace
 
 TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
@@ -227,20 +228,17 @@ def test_an_alert_above_the_collections_tlp_is_withheld_and_said_so(tmp_path: Pa
 
 
 def test_a_server_that_never_answers_is_a_failure_that_backs_off(tmp_path: Path) -> None:
-    import socket
     from datetime import datetime, timedelta
 
     from api.audit import AuditLog
     from api.sightings import deliver, target
 
-    silent = socket.socket()  # takes connections (the kernel's backlog) and never answers
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(8)
-    url = f"http://127.0.0.1:{silent.getsockname()[1]}/api1/collections/{'0' * 8}-0000-4000-8000-{'0' * 12}/"
-    goal = target(url, tlp="amber", recipient=RECIPIENT, purpose=PURPOSE, salt="s", user=USER, password=PASSWORD)
     start = datetime(2026, 12, 4, 9, 0)
     audit = AuditLog(tmp_path / "audit.jsonl")
-    try:
+    with silent_port() as port:
+        url = f"http://127.0.0.1:{port}/api1/collections/{'0' * 8}-0000-4000-8000-{'0' * 12}/"
+        goal = target(url, tlp="amber", recipient=RECIPIENT, purpose=PURPOSE, salt="s", user=USER,
+                      password=PASSWORD)
         with EmbeddedStore(tmp_path / "g.lbug") as store:
             store.init_schema()
             store.upsert_nodes("Alert", [{**{k: v for k, v in ROWS[3].items() if k != "key"}, "alert_id": "alert-0a4",
@@ -256,8 +254,6 @@ def test_a_server_that_never_answers_is_a_failure_that_backs_off(tmp_path: Path)
             assert later.failed == 1
             [row] = store.node_table("Alert", ("taxii_state", "taxii_attempts", "taxii_last_error",
                                                "taxii_next_attempt_at")).to_pylist()
-    finally:
-        silent.close()
     assert row["taxii_state"] == "pending" and row["taxii_attempts"] == 2
     assert row["taxii_last_error"].endswith(f"from {url}") and "Timeout" in row["taxii_last_error"]
     assert row["taxii_next_attempt_at"] == start + timedelta(seconds=61 + 120)  # doubled

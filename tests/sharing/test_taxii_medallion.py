@@ -7,10 +7,9 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from medallion_durable import COLLECTION, PASSWORD, USER, Medallion
 from taxii2client.v21 import Collection
 from typer.testing import CliRunner
 
@@ -20,46 +19,16 @@ from exports.stix_scope import collect_scope
 from exports.tlp import clearance
 from graph.embedded_store import EmbeddedStore
 from loaders.taxii import Cursors, Feed, poll
-from tests.net import free_port, wait_for_port
-
-COLLECTION = "365fed99-08fa-fdcd-a1b3-fb247eb41d01"
-USER, PASSWORD = "partner", "s3cret-pass"
+from tests.net import silent_port
 
 
-@pytest.fixture
-def medallion(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    root = f"http://127.0.0.1:{port}/api1/"
-    data = {"/discovery": {"title": "test", "default": root, "api_roots": [root]},
-            "api1": {"information": {"title": "partner feed", "versions": ["application/taxii+json;version=2.1"],
-                                     "max_content_length": 10_000_000},
-                     "status": [],
-                     "collections": [{"id": COLLECTION, "title": "partner intel", "can_read": True,
-                                      "can_write": True, "media_types": ["application/stix+json;version=2.1"],
-                                      "objects": [], "manifest": []}]}}
-    (tmp_path / "data.json").write_text(json.dumps(data))
-    config = {"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend",
-                          "filename": str(tmp_path / "data.json")},
-              "users": {USER: PASSWORD}, "taxii": {"max_page_size": 100}}
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    medallion_bin = Path(sys.executable).parent / "medallion"
-    proc = subprocess.Popen([str(medallion_bin), "--host", "127.0.0.1", "--port", str(port),
-                             str(tmp_path / "config.json")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process=proc, timeout_s=30, what="medallion")
-        yield root
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _seed(root: str, objects: list[dict]) -> None:
-    collection = Collection(f"{root}collections/{COLLECTION}/", user=USER, password=PASSWORD)
+def _seed(server: Medallion, objects: list[dict]) -> None:
+    collection = Collection(server.collection_url, user=USER, password=PASSWORD)
     status = collection.add_objects({"objects": objects})
     assert status.failure_count == 0
 
 
-def test_poll_with_cursor_fetches_only_new_objects(sharing_store: EmbeddedStore, medallion: str,
+def test_poll_with_cursor_fetches_only_new_objects(sharing_store: EmbeddedStore, medallion: Medallion,
                                                    tmp_path: Path) -> None:
     bundle = bundle_dict(to_stix(collect_scope(sharing_store), tlp="green", clearance=clearance("partner"),
                                  salt="s"))
@@ -68,7 +37,7 @@ def test_poll_with_cursor_fetches_only_new_objects(sharing_store: EmbeddedStore,
     invalid = {"type": "location", "spec_version": "2.1", "id": "location--6ba7b810-9dad-41d1-80b4-00c04fd430c8",
                "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z"}
     _seed(medallion, [*seed, invalid])
-    feed = Feed("partner", medallion, COLLECTION, USER, PASSWORD)
+    feed = Feed("partner", medallion.api_root, COLLECTION, USER, PASSWORD)
     cursors = Cursors(tmp_path / "taxii_cursors.json")
 
     first = poll(sharing_store, feed, cursors)
@@ -104,13 +73,14 @@ def test_poll_with_cursor_fetches_only_new_objects(sharing_store: EmbeddedStore,
     assert sharing_store.edge_list("REFERS_TO", "Intel", "Firearm").num_rows > 0  # linked to our firearms
 
 
-def test_cli_poll_all_feeds_from_toml(embedded_store: EmbeddedStore, medallion: str, tmp_path: Path) -> None:
+def test_cli_poll_all_feeds_from_toml(embedded_store: EmbeddedStore, medallion: Medallion, tmp_path: Path
+                                      ) -> None:
     _seed(medallion, [{"type": "attack-pattern", "spec_version": "2.1",
                        "id": "attack-pattern--7e150503-88e7-4861-866b-ff1ac82c4475",
                        "created": "2021-01-01T00:00:00.000Z", "modified": "2021-01-01T00:00:00.000Z",
                        "name": "Theft from licensee"}])
     feeds = tmp_path / "feeds.toml"
-    feeds.write_text(f'[[feed]]\nname = "p1"\napi_root = "{medallion}"\ncollection = "{COLLECTION}"\n'
+    feeds.write_text(f'[[feed]]\nname = "p1"\napi_root = "{medallion.api_root}"\ncollection = "{COLLECTION}"\n'
                      f'user = "{USER}"\npassword = "{PASSWORD}"\n')
     db = embedded_store.path
     embedded_store.close()
@@ -119,6 +89,27 @@ def test_cli_poll_all_feeds_from_toml(embedded_store: EmbeddedStore, medallion: 
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])["feeds"][0]
     assert report["imported"] == 1 and report["rejected"] == 0 and report["run_id"].startswith("taxii-")
-    again = runner.invoke(app, ["--db", str(db), "taxii", "poll", medallion, "--collection", COLLECTION,
+    again = runner.invoke(app, ["--db", str(db), "taxii", "poll", medallion.api_root, "--collection", COLLECTION,
                                 "--user", USER, "--password", PASSWORD])
     assert json.loads(again.output.strip().splitlines()[-1])["feeds"][0]["fetched"] == 0
+
+
+def test_a_feed_that_never_answers_is_one_line_and_exit_2_within_the_timeout(embedded_store: EmbeddedStore,
+                                                                              tmp_path: Path) -> None:
+    """taxii2-client sets no timeout: before, a server that took the connection and never answered held the poll
+    (and the store it had open) for ever."""
+    db = embedded_store.path
+    embedded_store.close()
+    with silent_port() as port:
+        began = time.monotonic()
+        done = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "--db", str(db), "taxii",
+                               "poll", f"http://{USER}:{PASSWORD}@127.0.0.1:{port}/api1/", "--collection",
+                               COLLECTION, "--password", PASSWORD, "--timeout", "1"],
+                              capture_output=True, text=True, timeout=120)
+        took = time.monotonic() - began
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert f"127.0.0.1:{port}/api1/: no answer within 1 s (ReadTimeout)" in line
+    assert PASSWORD not in line and USER not in line  # credentials in the URL are not shown
+    assert took < 30  # the process start and one timed-out request, not a hang
+    assert not Cursors(tmp_path / "taxii_cursors.json").values  # nothing fetched, no cursor moved
