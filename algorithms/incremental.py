@@ -14,10 +14,12 @@ What is recomputed, and how it equals a full re-analysis
   group with a seed that could now tie them, are
   the persons whose points can change; they and everyone tied to them are the persons whose score (points plus
   propagation) can change. Their features are computed by the same code as the full run
-  (:func:`algorithms.straw_features.compute`) on the analysis tables restricted to them and every member of
-  every group they belong to, which makes each of their groups, and so each of their indicators and ties,
-  complete. Points of persons outside the changed set are read back (``Person.straw_points``). Ranks are
-  re-sorted over every scored person and only the ranks that moved are written.
+  (:func:`algorithms.straw_features.compute`) on the rows of them and every member of every group they belong
+  to, which makes each of their groups, and so each of their indicators and ties, complete. Those rows are read
+  around the seeds with key-bound Cypher, never as whole tables (:mod:`algorithms.straw_neighbourhood`; a group
+  above its size limit is read only until more members than the limit are known: it ties nobody either way).
+  Points of tied persons outside the changed set are read back by key (``Person.straw_points``). Ranks are
+  re-sorted over every scored person and only the ranks that moved are written (``_ranks``, a stage of its own).
 * **Dealer rates and anomalies, serial batches** (exact): recomputed from the tables when new traces arrived
   (each is a model over all dealers / all serial groups, so a count that changes moves its peers' expectations);
   the store writes only the values that changed.
@@ -48,13 +50,16 @@ from algorithms import corridor_cells, straw, straw_features
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
+from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
 from graph.store import GraphStore
-from loaders.domain.names import normalise_addresses
+from loaders.domain.names import address_keys
 
-#: group kinds of :func:`algorithms.straw_features._pairs` and the largest group that still ties its members
-GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": straw_features.MAX_WINDOW_GROUP, "rt": 6, "nb": 2, "pp": 2,
-                "co": straw_features.MAX_WINDOW_GROUP, "sc": straw_features.MAX_WINDOW_GROUP}
+#: the columns of :attr:`IncrementalResult.recoveries` (see :func:`new_recoveries`)
+RECOVERY_COLUMNS = ["trace_id", "firearm_key", "recovery_state", "recovery_city", "recovery_date",
+                    "time_to_crime_days", "serial_normalized", "dealer_key", "dealer_state", "purchaser_key",
+                    "sale_id", "possessor_key", "stolen_report_id", "reported_date"]
+__all__ = ["GROUP_LIMITS", "NeedsFullAnalysis", "restrict"]  # re-exported
 
 
 @dataclass(frozen=True)
@@ -99,8 +104,9 @@ def _new_keys(store: GraphStore, statement: str, runs: set[str]) -> set[str]:
     return set(store.query(statement, {"runs": sorted(runs)}).df().get("key", pd.Series(dtype=object)))
 
 
-def _seeds(store: GraphStore, t: AnalysisTables, runs: set[str]) -> tuple[set[str], set[str], set[str]]:
-    """(persons, recoveries, firearms) written by the new runs, with the purchasers and possessors they reach."""
+def _seeds(store: GraphStore, runs: set[str]) -> tuple[set[str], set[str], set[str]]:
+    """(persons, recoveries, firearms) written by the new runs, with the purchasers and possessors they reach:
+    Cypher reads keyed by the new rows (``cypher/straw_*.cypher``), never a whole table."""
     if not runs:
         return set(), set(), set()
     persons = _new_keys(store, "persons_of_runs", runs)
@@ -110,83 +116,31 @@ def _seeds(store: GraphStore, t: AnalysisTables, runs: set[str]) -> tuple[set[st
     leads = leads if len(leads) else pd.DataFrame({"src": [], "dst": []}, dtype=object)
     reports = _new_keys(store, "theft_reports_of_runs", runs)
     linked = set(leads["src"]) | set(leads["dst"]) | traces
-    guns |= set(t.recovered.loc[isin(t.recovered["dst"], linked), "src"])
-    guns |= set(t.stolen.loc[isin(t.stolen["dst"], reports), "src"])
-    recs = set(t.recovered.loc[isin(t.recovered["src"], guns), "dst"]) | linked
-    persons |= set(t.purchases.loc[isin(t.purchases["dst"], guns), "src"])
-    persons |= set(t.possessed.loc[isin(t.possessed["src"], recs), "dst"])
+    guns |= _keyed(store, "straw_guns_recovered_in", linked, "src")
+    guns |= _keyed(store, "straw_guns_of_reports", reports, "key")
+    recs = _keyed(store, "straw_recovered", guns, "dst") | linked
+    persons |= _keyed(store, "straw_buyers_of_firearms", guns, "key")
+    persons |= _keyed(store, "straw_possessed_of_recoveries", recs, "dst")
     return persons, traces, guns
 
 
-class Groups:
-    """Every person's groups of :func:`algorithms.straw_features._pairs` (without their size limits), over the
-    whole store: who may be tied to whom."""
+def _keyed(store: GraphStore, statement: str, keys: set[str], column: str) -> set[str]:
+    if not keys:
+        return set()
+    found = store.query(statement, {"keys": sorted(keys)}).df()
+    return set(found[column]) if len(found) else set()
 
-    def __init__(self, t: AnalysisTables, events: pd.DataFrame, recovered: pd.DataFrame) -> None:
-        frames = []
-        day = events.dropna(subset=["dealer_key", "purchase_date"])
-        frames.append(pd.DataFrame({"person_key": day["person_key"], "group": "jp|" + day["dealer_key"].astype(str)
-                                    + "|" + day["purchase_date"].dt.strftime("%Y-%m-%d")}))
-        poss = recovered.dropna(subset=["possessor_key"])
-        poss = poss[poss["possessor_key"] != poss["person_key"]]
-        frames.append(pd.DataFrame({"person_key": poss["person_key"], "group": "cp|" + poss["possessor_key"]}))
-        direct = "pp|" + poss["person_key"] + "|" + poss["possessor_key"]
-        frames.append(pd.DataFrame({"person_key": poss["person_key"], "group": direct}))
-        frames.append(pd.DataFrame({"person_key": poss["possessor_key"], "group": direct}))
-        if not t.nibin.empty:
-            owner = recovered[["trace_id", "person_key"]].drop_duplicates("trace_id")
-            lead = "nb|" + t.nibin["src"] + "|" + t.nibin["dst"]
-            for end in ("src", "dst"):
-                ends = pd.DataFrame({"trace_id": t.nibin[end], "group": lead}).merge(owner, on="trace_id")
-                frames.append(ends[["person_key", "group"]])
-        quick = recovered[(recovered["time_to_crime_days"] <= straw_features.QUICK_DAYS)
-                          & (recovered["possessor_key"] != recovered["person_key"])]
-        quick = quick.dropna(subset=["recovery_city", "recovery_date"])
-        city = quick["recovery_city"].str.upper() + "|" + quick["recovery_state"].fillna("")
-        line = quick.dropna(subset=["dealer_key", "purchase_date"])
-        frames.append(pd.DataFrame({"person_key": line["person_key"],
-                                    "group": "sl|" + line["dealer_key"].astype(str) + "|" + city.reindex(line.index)}))
-        frames.append(pd.DataFrame({"person_key": quick["person_key"], "group": "rt|" + city}))
-        # corridors (source state -> city) and multiple-sale counters (a dealer): the window ties' whole groups,
-        # since who else is in a window sets every pair's specificity there
-        frames.append(pd.DataFrame({"person_key": line["person_key"],
-                                    "group": "co|" + line["premise_state"].fillna("?") + ">"
-                                    + city.reindex(line.index)}))
-        ms = events.dropna(subset=["report_id", "dealer_key", "purchase_date"])
-        frames.append(pd.DataFrame({"person_key": ms["person_key"], "group": "sc|" + ms["dealer_key"].astype(str)}))
-        # shared addresses: normalised once per run, as the full run's _pairs does (per call it dominated)
-        persons = t.persons
-        norm = normalise_addresses(persons["street"].fillna(""), persons["city"].fillna(""),
-                                   persons["state"].fillna(""), persons["zip"].fillna(""))
-        keep = (norm["street"] != "") & (norm["zip"] != "")
-        frames.append(pd.DataFrame({"person_key": persons["key"].to_numpy()[keep],
-                                    "group": "ad|" + pd.Series(norm["street"][keep]).astype(str) + "|"
-                                    + pd.Series(norm["zip"][keep]).astype(str)}))
-        self.members = pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
-        self.members["limit"] = self.members["group"].str[:2].map(GROUP_LIMITS).astype(int)
-        # integer codes, so each neighbourhood step is a few numpy passes (membership rows are unique per
-        # person and group, so a group's size is its row count)
-        codes, persons_seen = pd.factorize(self.members["person_key"], use_na_sentinel=False)
-        self._person_of, self._persons = codes, pd.Series(persons_seen)
-        self._group_of, groups_seen = pd.factorize(self.members["group"], use_na_sentinel=False)
-        self._limits = np.zeros(len(groups_seen), dtype=np.int64)
-        self._limits[self._group_of] = self.members["limit"].to_numpy()
 
-    def _persons_mask(self, of: set[str]) -> np.ndarray:
-        return isin(self._persons, of)
-
-    def mates(self, of: set[str], *, tying: bool, exclude: set[str] | None = None) -> set[str]:
-        """Persons sharing a group with ``of``. ``tying``: only groups small enough to tie their members (counting
-        members outside ``exclude``, the persons whose membership may be new: a group that was already too big
-        stays too big)."""
-        groups = np.zeros(len(self._limits), dtype=bool)
-        groups[self._group_of[self._persons_mask(of)[self._person_of]]] = True
-        inside = groups[self._group_of]
-        if tying:
-            counted = inside if exclude is None else inside & ~self._persons_mask(exclude)[self._person_of]
-            sizes = np.bincount(self._group_of[counted], minlength=len(self._limits))
-            inside &= (sizes <= self._limits)[self._group_of]
-        return set(of) | set(self._persons.to_numpy()[np.unique(self._person_of[inside])])
+def fill_address_keys(store: GraphStore) -> int:
+    """The migration for ``Person.address_key`` (a store loaded before it existed): compute the key of every
+    person without one. Returns how many were filled (none once done: a load writes the key of the persons it
+    writes)."""
+    missing = store.query("persons_address_unkeyed").df()
+    if missing.empty:
+        return 0
+    store.upsert_nodes("Person", pd.DataFrame({"person_key": missing["person_key"],
+                                               "address_key": address_keys(missing)}))
+    return len(missing)
 
 
 def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
@@ -213,23 +167,6 @@ def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
                      how="left").reset_index(drop=True)
 
 
-def restrict(t: AnalysisTables, persons: set[str]) -> AnalysisTables:
-    """The analysis tables cut down to the rows the straw features of ``persons`` read."""
-    purchases = t.purchases[isin(t.purchases["src"], persons)]
-    guns = set(purchases["dst"])
-    recovered = t.recovered[isin(t.recovered["src"], guns)]
-    possessed_here = t.possessed[isin(t.possessed["dst"], persons)]
-    recs = set(recovered["dst"]) | set(possessed_here["src"])
-    return AnalysisTables(
-        persons=t.persons[isin(t.persons["key"], persons)], purchases=purchases,
-        firearms=t.firearms[isin(t.firearms["key"], guns)], sold=t.sold[isin(t.sold["dst"], guns)],
-        recovered=recovered, recoveries=t.recoveries[isin(t.recoveries["key"], recs)],
-        possessed=t.possessed[isin(t.possessed["src"], recs) | isin(t.possessed["dst"], persons)],
-        dealers=t.dealers, lives_at=t.lives_at[isin(t.lives_at["src"], persons)],
-        nibin=t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)], locations=t.locations,
-        state_flows=t.state_flows.iloc[0:0], stolen=t.stolen[isin(t.stolen["src"], guns)])
-
-
 # --- the run ----------------------------------------------------------------------------------------------------
 
 def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | None = None
@@ -244,41 +181,45 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     base_run, runs, kinds = new_load_runs(store)
     base = store.node_table("AnalysisRun", ("parameters",)).to_pandas().set_index("key").at[base_run, "parameters"]
     base_parameters = json.loads(base or "{}")
-    t = timed("tables", lambda: load_tables(store))
     run_set = set(runs)
-    seeds, traces, guns = timed("seeds", lambda: _seeds(store, t, run_set))
-    events: pd.DataFrame | None = None  # the purchase events, shared with the dealer scoring
-    if seeds:
-        events, recovered = timed("events", lambda: straw_features.purchase_and_recovery_events(t))
-        groups = timed("groups", lambda: Groups(t, events, recovered))
-        changed = timed("changed", lambda: groups.mates(seeds, tying=True, exclude=seeds))
-        rescored = timed("rescored", lambda: groups.mates(changed, tying=True))
-        closure = timed("closure", lambda: groups.mates(rescored, tying=False))
+    seeds, traces, guns = timed("seeds", lambda: _seeds(store, run_set))
+    hood: Neighbourhood | None = None
+    if seeds:  # the straw stage reads the seeds' neighbourhood, never the whole tables
+        timed("address_keys", lambda: fill_address_keys(store))
+        hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas())
+        changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
+        rescored = timed("rescored", lambda: hood.mates(changed, tying=True))
+        closure = timed("closure", lambda: hood.mates(rescored, tying=False))
     else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build
         changed, rescored, closure = set(), set(), set()
     touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=rescored, closure=len(closure),
                       new_traces=len(traces), new_firearms=len(guns), trace_ids=frozenset(traces))
-    if seeds:
-        features = timed("straw_features", lambda: straw_features.compute(restrict(t, closure)))
-        scored, ranks = timed("straw", lambda: _straw(store, features, rescored))
+    if hood is not None:
+        features = timed("straw_features", lambda: straw_features.compute(restrict(hood.tables(), closure)))
+        scored = timed("straw", lambda: _scores(store, features, rescored))
+        ranked = timed("ranks", lambda: _ranks(store, scored))
+        scored = scored.merge(ranked[["person_key", "rank"]], on="person_key", how="left")
+        ranks = ranked.loc[ranked["moved"], ["person_key", "rank"]].reset_index(drop=True)
         joins = timed("networks", lambda: _network_joins(store, features.pairs, changed))
     else:  # nothing a person is on: no score moves
         scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators", "rank"])
         ranks = pd.DataFrame(columns=["person_key", "rank"])
         joins = pd.DataFrame(columns=["person_key", "network_id"])
-    has_traces = len(t.sold) > 0 and len(t.recovered) > 0
-    new_traces = bool(traces) and has_traces
-    found_batches = timed("batches", lambda: serial_batches.batches(
-        t, min_score=serial_batches.SIGNIFICANT)) if new_traces else None
-    dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(t, batches=found_batches or (),
-                                                                       events=events)) \
-        if new_traces else None
+    # the whole tables, for the dealer, serial-batch and corridor stages and the alerts' recovery rows (not the
+    # straw stage): read only when the batch has traces
+    t = timed("tables", lambda: load_tables(store)) if traces else None
+    new_traces = t is not None and len(t.sold) > 0 and len(t.recovered) > 0
+    found_batches: list[serial_batches.Batch] | None = None
+    dealers: dealer_scoring.DealerScores | None = None
     corridors: dict[str, Corridors] = {}
     cells = pd.DataFrame(columns=corridor_cells.COLUMNS)
-    if new_traces:
-        fresh_cells = timed("corridor_cells", lambda: _cells(store, t, traces, base_parameters))
+    if t is not None and new_traces:
+        whole = t
+        found_batches = timed("batches", lambda: serial_batches.batches(whole, min_score=serial_batches.SIGNIFICANT))
+        dealers = timed("dealer_anomalies", lambda: dealer_scoring.score(whole, batches=found_batches or ()))
+        fresh_cells = timed("corridor_cells", lambda: _cells(store, whole, traces, base_parameters))
         cells = fresh_cells[1]
-        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(fresh_cells[0], t.locations))
+        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(fresh_cells[0], whole.locations))
     hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
         columns=["location_key", "pagerank", "betweenness"])
 
@@ -293,11 +234,13 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
                "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
                "ranks_moved": len(ranks), "new_traces": len(traces), "network_joins": len(joins),
+               "neighbourhood": {} if hood is None else neighbourhood_sizes(hood),
                "dealers_rescored": 0 if dealers is None else len(dealers.table),
                "corridors": {name: len(found.table) for name, found in corridors.items()}}
     return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored, rank_changes=ranks,
                              dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, joins=joins,
-                             recoveries=new_recoveries(t, traces), cells=cells,
+                             recoveries=new_recoveries(t, traces) if t is not None
+                             else pd.DataFrame(columns=RECOVERY_COLUMNS), cells=cells,
                              timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu)
 
 
@@ -325,27 +268,32 @@ def _cells(store: GraphStore, t: AnalysisTables, traces: set[str], base_paramete
     return corridor_cells.add(stored.to_pandas().rename(columns={"key": "cell_id"}), histograms, fresh)
 
 
-def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored: set[str]
-           ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scores of the rescored persons (exact), and the new rank of every scored person whose rank moved."""
-    stored = store.node_table("Person", ("straw_score", "straw_points", "straw_rank", "straw_indicators")).to_pandas()
-    scored_before = stored[stored["straw_score"].notna()]
-    if scored_before["straw_points"].isna().any():
-        raise NeedsFullAnalysis("the last analysis did not record straw points (an older version): run a full "
-                                "`tracegraph analyze` once")
+def _scores(store: GraphStore, features: straw_features.PersonFeatures, rescored: set[str]) -> pd.DataFrame:
+    """Scores of the rescored persons (exact): person_key, points, propagation, score, indicators. The points
+    and indicators of the persons tied to them that were not rescored are read back (``straw_stored_scores``,
+    keyed by those persons only)."""
     values = features.values[features.values["guns_purchased"] > 0]
     fresh = straw.score(straw_features.PersonFeatures(values=values, purchases=features.purchases,
                                                       pairs=features.pairs))
-    points = pd.Series(scored_before["straw_points"].to_numpy(float), index=scored_before["key"])
     mine = fresh.table.set_index("person_key")
     exact = mine.index.intersection(pd.Index(sorted(rescored)))
-    points = pd.concat([points.drop(index=points.index.intersection(exact)), mine.loc[exact, "points"]])
-    indicators = pd.Series(scored_before["straw_indicators"].to_numpy(object), index=scored_before["key"])
-    indicators = pd.concat([indicators.drop(index=indicators.index.intersection(exact)), mine.loc[exact, "indicators"]])
-    # propagation from every tied person's own points (straw.TIE_INDICATORS left out): computed ones for the
-    # changed, stored ones for the rest
     pairs = features.pairs[isin(features.pairs["a"], rescored) | isin(features.pairs["b"], rescored)]
-    tied = points.index.intersection(pd.Index(pd.unique(pd.concat([pairs["a"], pairs["b"]]))))
+    partners = pd.Index(pd.unique(pd.concat([pairs["a"], pairs["b"]])))
+    others = sorted(set(partners) - set(exact))
+    stored = store.query("straw_stored_scores", {"keys": others}).df() if others else pd.DataFrame()
+    if stored.empty:
+        stored = pd.DataFrame(columns=["key", "straw_score", "straw_points", "straw_indicators"])
+    stored = stored[stored["straw_score"].notna()]
+    if stored["straw_points"].isna().any():
+        raise NeedsFullAnalysis("the last analysis did not record straw points (an older version): run a full "
+                                "`tracegraph analyze` once")
+    points = pd.concat([pd.Series(stored["straw_points"].to_numpy(float), index=stored["key"].to_numpy()),
+                        mine.loc[exact, "points"]])
+    indicators = pd.concat([pd.Series(stored["straw_indicators"].to_numpy(object), index=stored["key"].to_numpy()),
+                            mine.loc[exact, "indicators"]])
+    # propagation from every tied person's own points (straw.TIE_INDICATORS left out): computed ones for the
+    # rescored, stored ones for the rest
+    tied = points.index.intersection(partners)
     own = points.loc[tied] - straw.tie_points_from_indicators(indicators.loc[tied])
     network = straw._propagate(own, pairs).reindex(exact).fillna(0.0)
     propagation = straw.network_points(network, straw.collector_from_indicators(mine.loc[exact, "indicators"]))
@@ -353,19 +301,27 @@ def _straw(store: GraphStore, features: straw_features.PersonFeatures, rescored:
     table = pd.DataFrame({"person_key": exact, "points": base.to_numpy(), "propagation": propagation.to_numpy(),
                           "score": (base + propagation).to_numpy()})
     # indicators: the person's own (computed exactly) plus the network line with the true propagation
-    own = mine.loc[exact, "indicators"]
     table["indicators"] = [_with_network(text, float(p), float(n)) for text, p, n in
-                           zip(own, propagation, network, strict=True)]
+                           zip(mine.loc[exact, "indicators"], propagation, network, strict=True)]
+    return table
+
+
+def _ranks(store: GraphStore, table: pd.DataFrame) -> pd.DataFrame:
+    """The new rank (person_key, rank, moved) of every scored person whose rank moved and of every rescored person:
+    every stored score re-sorted with the new ones (the stored rank's rewrite, which grows with the history)."""
+    stored = store.node_table("Person", ("straw_score", "straw_rank")).to_pandas()
+    scored_before = stored[stored["straw_score"].notna()]
     scores = pd.Series(scored_before["straw_score"].to_numpy(float), index=scored_before["key"])
-    scores = scores.drop(index=[k for k in exact if k in scores.index])
+    scores = scores.drop(index=scores.index.intersection(pd.Index(table["person_key"])))
     everyone = pd.concat([scores, table.set_index("person_key")["score"]])
     order = pd.DataFrame({"person_key": everyone.index, "score": everyone.to_numpy()}).sort_values(
         ["score", "person_key"], ascending=[False, True]).reset_index(drop=True)
     order["rank"] = np.arange(1, len(order) + 1)
     old_rank = stored.set_index("key")["straw_rank"]
-    moved = order[order["person_key"].map(old_rank).to_numpy() != order["rank"].to_numpy()]
-    table = table.merge(order[["person_key", "rank"]], on="person_key", how="left")
-    return table, moved[["person_key", "rank"]].reset_index(drop=True)
+    moved = order["person_key"].map(old_rank).to_numpy() != order["rank"].to_numpy()
+    mine = isin(order["person_key"], pd.Index(table["person_key"]))
+    order["moved"] = moved
+    return order.loc[moved | mine, ["person_key", "rank", "moved"]].reset_index(drop=True)
 
 
 def _with_network(own: str, propagation: float, network: float) -> str:
@@ -378,12 +334,13 @@ def _with_network(own: str, propagation: float, network: float) -> str:
 def _network_joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataFrame:
     """Persons newly tied who join a network (the one holding most of their tie weight) or form one."""
     weights = _layer_weights()
-    current = _membership(store)
-    sizes = current.dropna().value_counts()
     ties = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
-    ties = ties[isin(ties["a"], changed) & ~ties["a"].map(current).notna().to_numpy()]
+    ties = ties[isin(ties["a"], changed)]
+    current = _membership_of(store, set(ties["a"].tolist()) | set(ties["b"].tolist()))
+    ties = ties[~ties["a"].map(current).notna().to_numpy()]
     if ties.empty:
         return pd.DataFrame(columns=["person_key", "network_id"])
+    sizes = _member_counts(store, set(current.dropna().tolist()))
     ties = ties.assign(weight=ties["kind"].map(weights).fillna(1.0), network=ties["b"].map(current))
     rows: list[tuple[str, str]] = []
     to_network = ties.dropna(subset=["network"]).groupby(["a", "network"])["weight"].sum().reset_index()
@@ -408,6 +365,23 @@ def _network_joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) ->
                 network_id = "net-" + hashlib.sha256("|".join(members).encode()).hexdigest()[:12]
                 rows.extend((m, network_id) for m in members)
     return pd.DataFrame(rows, columns=["person_key", "network_id"])
+
+
+def _membership_of(store: GraphStore, persons: set[str]) -> pd.Series:
+    """person_key -> network_id for those of ``persons`` in a network (MEMBER_OF), read by key."""
+    found = store.query("networks_of_persons", {"keys": sorted(persons)}).df() if persons else pd.DataFrame()
+    if found.empty:
+        return pd.Series(dtype=object)
+    found = found.drop_duplicates("person_key")
+    return pd.Series(found["network_id"].to_numpy(object), index=found["person_key"].to_numpy(object), dtype=object)
+
+
+def _member_counts(store: GraphStore, networks: set[str]) -> pd.Series:
+    """network_id -> its MEMBER_OF count, for those of ``networks`` that exist."""
+    found = store.query("network_member_counts", {"keys": sorted(networks)}).df() if networks else pd.DataFrame()
+    if found.empty:
+        return pd.Series(dtype="int64")
+    return pd.Series(found["members"].to_numpy("int64"), index=found["network_id"].to_numpy(object))
 
 
 def _membership(store: GraphStore) -> pd.Series:
@@ -476,7 +450,7 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
 
 
 def _write_joins(store: GraphStore, joins: pd.DataFrame, run: str) -> None:
-    existing = set(store.node_table("Network").column("key").to_pylist())
+    existing = set(_member_counts(store, set(joins["network_id"].tolist())).index)
     fresh = joins[~isin(joins["network_id"], existing)]
     if len(fresh):
         sizes = fresh.groupby("network_id").size()
@@ -487,7 +461,7 @@ def _write_joins(store: GraphStore, joins: pd.DataFrame, run: str) -> None:
     store.upsert_nodes("Person", joins.assign(analysis_run_id=run))
     store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
         "from_key": joins["person_key"], "to_key": joins["network_id"], "analysis_run_id": run}))
-    counts = _membership(store).value_counts()
-    touched = sorted(set(joins["network_id"]))
+    touched = sorted(set(joins["network_id"].tolist()))
+    counts = _member_counts(store, set(touched))
     store.upsert_nodes("Network", pd.DataFrame({"network_id": touched,
                                                 "size": [int(counts.get(n, 0)) for n in touched]}))

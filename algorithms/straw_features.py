@@ -21,7 +21,7 @@ import pandas as pd
 
 from algorithms.geodesy import haversine_km
 from algorithms.tables import AnalysisTables
-from loaders.domain.names import normalise_addresses
+from loaders.domain.names import address_keys
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,19 @@ def compute(t: AnalysisTables) -> PersonFeatures:
     return PersonFeatures(values=f, purchases=events, pairs=pairs)
 
 
+def person_address_keys(persons: pd.DataFrame) -> np.ndarray:
+    """Per person, the normalised ``street|zip`` of a shared-address tie ('' for none): the stored
+    ``Person.address_key`` where the persons frame carries one (the incremental neighbourhood reads it), computed
+    from the address otherwise (the same function wrote the stored one at load)."""
+    if "address_key" not in persons.columns:
+        return address_keys(persons)
+    keys = persons["address_key"].to_numpy(dtype=object, copy=True)
+    missing = pd.isna(keys)
+    if missing.any():
+        keys[missing] = address_keys(persons[missing])
+    return keys
+
+
 def _max_within(frame: pd.DataFrame, column: str, *, days: int) -> pd.Series:
     """Per person, the largest number of rows whose ``column`` dates fall within ``days`` of each other."""
     data = frame[["person_key", column]].dropna().sort_values(["person_key", column])
@@ -167,12 +180,9 @@ def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables) -> 
         day=lambda x: x["dealer_key"].astype(str) + "|" + x["purchase_date"].dt.strftime("%Y-%m-%d"))
     frames.append(_co_members(day[["person_key", "day"]].drop_duplicates(), "day", "joint_purchase", 1.0,
                               max_group=8))
-    norm = normalise_addresses(t.persons["street"].fillna(""), t.persons["city"].fillna(""),
-                               t.persons["state"].fillna(""), t.persons["zip"].fillna(""))
-    address = pd.DataFrame({"person_key": t.persons["key"].to_numpy(),
-                            "place": np.char.add(np.char.add(norm["street"].astype(str), "|"),
-                                                 norm["zip"].astype(str))})
-    address = address[(norm["street"] != "") & (norm["zip"] != "")]
+    places = person_address_keys(t.persons)
+    address = pd.DataFrame({"person_key": t.persons["key"].to_numpy(), "place": places})
+    address = address[places != ""]
     frames.append(_co_members(address, "place", "shared_address", 1.0, max_group=6))
     poss = recovered.dropna(subset=["possessor_key"])
     poss = poss[poss["possessor_key"] != poss["person_key"]][["person_key", "possessor_key"]].drop_duplicates()

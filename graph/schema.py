@@ -188,6 +188,9 @@ PERSON = NodeLabel(
         P("last_name", indexed=True), P("first_name"), P("middle_name"), P("suffix"),
         P("dob", "DATE"),
         P("street"), P("city"), P("state"), P("zip"),
+        P("address_key", doc="normalised street|zip (loaders.domain.names.address_keys; '' when either is "
+                             "missing), written at load: the shared-address group an incremental analysis looks "
+                             "up instead of normalising every stored address"),
         P("name_key", doc="normalised last|first used for blocking", indexed=True),
         P("resolution_rule", doc="rule that merged the strongest pair of records into this identity"),
         P("resolution_confidence", "DOUBLE"),

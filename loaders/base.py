@@ -493,6 +493,7 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
     rejects = RejectsWriter(rejects_dir / f"{path.stem}.{kind}.rejects.csv")
     if encoding != "binary":
         loader.details["encoding"] = encoding
+    store.init_schema()  # a store made before a property the loaders write (Person.address_key) gains it
     loader.begin()
     report.details = loader.details
     _write_run(store, report, started, None)

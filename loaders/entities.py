@@ -115,6 +115,8 @@ class PersonResolver:
         result = identity.resolve_people(mentions.reset_index(drop=True), prepared=self.prepared)
         persons = result.persons.copy()
         persons["load_run_id"] = run_id
+        if {"street", "city", "state", "zip"} <= set(persons.columns):  # the shared-address key, for analyses
+            persons["address_key"] = nm.address_keys(persons)
         self.created = self.store.upsert_nodes("Person", arrow(persons, "Person")).created_keys
         self._remember(persons)
         return result.assignments[["mention_id", "person_key"]]

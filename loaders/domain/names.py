@@ -154,6 +154,19 @@ def normalise_addresses(street: pd.Series, city: pd.Series, state: pd.Series,
             "state": _per_distinct(state, fold), "zip": _per_distinct(zip_code, zip_one)}
 
 
+def address_keys(persons: pd.DataFrame) -> np.ndarray:
+    """Per row of ``persons`` (street, city, state, zip columns), the normalised ``street|zip`` a shared-address
+    tie compares ('' when either part is missing): stored as ``Person.address_key`` at load, computed the same way
+    by the straw features (algorithms/straw_features.py)."""
+    if persons.empty:
+        return np.array([], dtype=object)
+    norm = normalise_addresses(persons["street"].fillna(""), persons["city"].fillna(""),
+                               persons["state"].fillna(""), persons["zip"].fillna(""))
+    keys = np.char.add(np.char.add(norm["street"].astype(str), "|"), norm["zip"].astype(str))
+    keep = (norm["street"] != "") & (norm["zip"] != "")
+    return np.where(keep, keys, "").astype(object)
+
+
 @lru_cache(maxsize=1)
 def _nickname_sets() -> Callable[[str], frozenset[str]]:
     namer = NickNamer()

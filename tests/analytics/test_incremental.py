@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from algorithms import incremental
+from algorithms import incremental, straw_features
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
+from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.tables import load_tables
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
+from loaders.domain.names import address_keys
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS, Stream
 from tests.worlds import copy_store, streamed_history
@@ -180,3 +182,85 @@ def _ari(one: pd.Series, other: pd.Series) -> float:
     labels = [[s.get(p) if pd.notna(s.get(p)) else f"alone:{p}" for p in persons] for s in (one, other)]
     return float(ig.compare_communities(pd.factorize(pd.Series(labels[0]))[0].tolist(),
                                         pd.factorize(pd.Series(labels[1]))[0].tolist(), method="adjusted_rand"))
+
+
+class _QueryOnly:
+    """A store that answers Cypher statements only: the neighbourhood must never read a whole table."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+        self.statements: list[str] = []
+
+    def query(self, name: str, params: dict[str, object] | None = None) -> object:
+        self.statements.append(name)
+        return self._store.query(name, params)
+
+
+def _groups_over_everything(store: EmbeddedStore) -> pd.DataFrame:
+    t = load_tables(store)
+    events, recovered = straw_features.purchase_and_recovery_events(t)
+    return memberships(t, events, recovered)
+
+
+def _mates(every: pd.DataFrame, of: set[str], *, tying: bool, exclude: set[str] | None = None) -> set[str]:
+    """The neighbourhood rule over every person's groups (the whole tables)."""
+    groups = set(every.loc[every["person_key"].isin(of), "group"])
+    mine = every[every["group"].isin(groups)]
+    if tying:
+        counted = mine[~mine["person_key"].isin(exclude or set())]
+        sizes = counted.groupby("group").size()
+        limits = sizes.index.str[:2].map(GROUP_LIMITS)
+        mine = mine[mine["group"].isin(sizes.index[(sizes.to_numpy() <= limits.to_numpy())])]
+    return set(of) | set(mine["person_key"])
+
+
+def test_the_neighbourhood_read_by_key_equals_the_groups_over_the_whole_tables(streamed: Streamed) -> None:
+    """The straw stage reads only Cypher statements keyed by the seeds' neighbourhood; the persons it rescores are
+    the ones the same rule finds over every person's groups, and its closure holds every member of each small
+    group of theirs and more than the size limit of each big one (``_pairs`` leaves such a group out whole)."""
+    last = streamed.results[-1].touched  # the store is as the last batch's run found it (rows only grow)
+    spy = _QueryOnly(streamed.store)
+    dealers = streamed.store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas()
+    hood = Neighbourhood(spy, dealers)  # type: ignore[arg-type]
+    changed = hood.mates(set(last.seeds), tying=True, exclude=set(last.seeds))
+    rescored = hood.mates(changed, tying=True)
+    closure = hood.mates(rescored, tying=False)
+    every = _groups_over_everything(streamed.store)
+    assert changed == _mates(every, set(last.seeds), tying=True, exclude=set(last.seeds)) == last.changed
+    assert rescored == _mates(every, changed, tying=True) == last.rescored
+    whole = _mates(every, rescored, tying=False)
+    assert rescored <= closure <= whole and len(closure) < len(whole)
+    theirs = every[every["group"].isin(set(every.loc[every["person_key"].isin(rescored), "group"]))]
+    for group, members in theirs.groupby("group")["person_key"]:
+        limit = GROUP_LIMITS[str(group)[:2]]
+        read = set(members) & closure
+        assert read == set(members) if len(members) <= limit else len(read) > limit, group
+    assert all(name.startswith("straw_") for name in spy.statements)
+    # the features of the rescored persons from these rows equal those from the whole tables
+    mine = straw_features.compute(restrict(hood.tables(), closure)).values
+    reference = straw_features.compute(restrict(load_tables(streamed.store), whole)).values
+    persons = sorted(rescored & set(reference.index))
+    pd.testing.assert_frame_equal(mine.loc[persons], reference.loc[persons], check_dtype=False)
+
+
+def test_the_address_key_is_stored_at_load_and_filled_on_an_older_store(
+        streamed: Streamed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    persons = streamed.store.node_table("Person", ("street", "city", "state", "zip", "address_key")).to_pandas()
+    assert (persons["address_key"].to_numpy(object) == address_keys(persons)).all()
+    assert (persons["address_key"] != "").mean() > 0.5
+    # a store loaded before the key existed: its persons have none until an incremental run fills them
+    import loaders.domain.names as names
+
+    monkeypatch.setattr(names, "address_keys", lambda frame: [None] * len(frame))
+    store = EmbeddedStore(tmp_path / "old.lbug")
+    store.init_schema()
+    run_load(loader_for("traces"), store, streamed.stream.batches[0] / "traces.csv",
+             LoadOptions(rejects_dir=tmp_path / "rejects"))
+    monkeypatch.undo()
+    before = store.node_table("Person", ("street", "city", "state", "zip", "address_key")).to_pandas()
+    assert len(before) > 100 and before["address_key"].isna().all()
+    assert incremental.fill_address_keys(store) == len(before)
+    after = store.node_table("Person", ("address_key",)).to_pandas().set_index("key").loc[before["key"]]
+    assert (after["address_key"].to_numpy(object) == address_keys(before)).all()
+    assert incremental.fill_address_keys(store) == 0
+    store.close()

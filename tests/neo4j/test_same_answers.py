@@ -155,12 +155,20 @@ def params(twins: Twins) -> dict[str, Any]:
         cells = store._execute("MATCH (c:CorridorCell) RETURN c.cell_id AS id ORDER BY id LIMIT 5").arrow().column(
             0).to_pylist()
         loads = store._execute("MATCH (r:LoadRun) RETURN r.run_id AS r").arrow().column(0).to_pylist()
+        sale = store._execute("MATCH (d:Dealer)-[:SOLD]->(f:Firearm)<-[u:PURCHASED]-(p:Person) "
+                              "MATCH (f)-[:RECOVERED_IN]->(:Recovery)-[:AT]->(l:Location) WHERE l.kind = 'city' "
+                              "AND p.address_key <> '' RETURN d.dealer_key AS d, u.purchase_date AS day, "
+                              "l.location_key AS city, p.address_key AS address ORDER BY d, day LIMIT 1").rows()[0]
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
             "name": chain["n"], "last": str(chain["n"]).upper(), "n": 25, "nodes": [], "trace_id": chain["t"],
-            "surnames": [str(chain["n"]).upper()], "keys": [chain["t"], "no-such-trace"],
-            "person_key": chain["pk"], "cell_ids": [*cells, "no-such-cell"], "runs": loads}
+            "surnames": [str(chain["n"]).upper()], "keys": [chain["t"], chain["fk"], chain["pk"], sale["d"],
+                                                                 sale["city"], sale["address"], nets[0]["id"],
+                                                                 "no-such-trace"],
+            "person_key": chain["pk"], "cell_ids": [*cells, "no-such-cell"], "runs": loads,
+            # the straw neighbourhood's statements (cypher/straw_*.cypher) take $keys of their own start label
+            "dealers": [{"dealer": sale["d"], "days": [sale["day"]]}], "quick_days": 1095}
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:

@@ -1,0 +1,405 @@
+"""The straw neighbourhood of an incremental analysis, read from the store around the seeds (issue 21).
+
+An incremental run rescores the persons a batch can move (:mod:`algorithms.incremental`): the *seeds* (persons on
+the new rows), the persons sharing a tying group with them (``changed``), everyone sharing a tying group with
+those (``rescored``), and it computes their features on the rows of every member of their groups (the
+*closure*). The groups are those of :func:`algorithms.straw_features._pairs`: a dealer-day, a normalised address,
+a common possessor, a purchaser and their possessor, a NIBIN lead, a supply line (dealer -> city), a corridor
+(state -> city), recovered together (city) and a multiple-sale counter (dealer).
+
+Nothing here reads a whole table. Each step is a Cypher read keyed by the persons, firearms, recoveries, dealers,
+cities or address keys it starts from (``cypher/straw_*.cypher``, ``UNWIND $keys`` then a primary-key match or
+a hash join):
+
+* :meth:`Neighbourhood.know` reads a person's own rows (the rows :func:`restrict` keeps for them) and the
+  purchasers of the recoveries that tie them to others (the guns recovered from them; both ends of their NIBIN
+  leads), and computes their group memberships exactly, with the code the full run's groups follow;
+* :meth:`Neighbourhood.mates` looks up each group's *candidates*, a superset of its members read by the group's
+  own key (purchase records at the dealer on the day; purchasers whose guns were recovered from the possessor;
+  quick recoveries in the city; multiple-sale records at the dealer; ``Person.address_key``), then learns the
+  candidates' memberships until each group is settled: a group with at most its size limit of members (counting
+  only members outside ``exclude``) is read whole; a larger one only until more members than its limit are
+  known. A group larger than its limit ties nobody (``_pairs`` leaves it out whole), so its first ``limit + 1``
+  members make the straw features of the persons in it exactly what the whole group makes them: the closure
+  carries those instead of everyone recovered in a big city or sold to by a big dealer.
+
+The result is exact: the features of every rescored person computed on :func:`restrict` of these rows equal
+those computed on the whole tables (``tests/analytics/test_incremental.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from algorithms import straw_features
+from algorithms.tables import AnalysisTables, isin
+from graph.store import GraphStore
+
+#: group kinds (the first two characters of a group id) and the largest group that still ties its members
+GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": straw_features.MAX_WINDOW_GROUP, "rt": 6, "nb": 2, "pp": 2,
+                "co": straw_features.MAX_WINDOW_GROUP, "sc": straw_features.MAX_WINDOW_GROUP}
+
+_COLUMNS = {
+    "persons": ["key", "last_name", "first_name", "middle_name", "suffix", "dob", "street", "city", "state", "zip",
+                "record_count", "address_key"],
+    "purchases": ["src", "dst", "sale_id", "purchase_date", "dealer_key", "multiple_sale", "report_id", "source"],
+    "firearms": ["key", "manufacturer_normalized", "model", "caliber", "weapon_type", "obliterated",
+                 "serial_normalized"],
+    "sold": ["src", "dst", "sale_date"],
+    "recovered": ["src", "dst"],
+    "recoveries": ["key", "recovery_date", "recovery_state", "recovery_city", "recovery_country", "lat", "lon",
+                   "time_to_crime_days", "crime_code", "purchase_date", "trace_status", "multiple_sale_report_id"],
+    "possessed": ["src", "dst"],
+    "nibin": ["src", "dst", "status"],
+    "stolen": ["src", "dst", "reported_date"],
+}
+_UNIQUE = {"persons": ["key"], "purchases": ["src", "dst", "sale_id"], "firearms": ["key"], "sold": ["src", "dst"],
+           "recovered": ["src", "dst"], "recoveries": ["key"], "possessed": ["src", "dst"],
+           "nibin": ["src", "dst", "status"], "stolen": ["src", "dst"]}
+_MEMBERSHIP = ["person_key", "group", "a1", "a2"]
+
+
+def restrict(t: AnalysisTables, persons: set[str]) -> AnalysisTables:
+    """The analysis tables cut down to the rows the straw features of ``persons`` read."""
+    purchases = t.purchases[isin(t.purchases["src"], persons)]
+    guns = set(purchases["dst"])
+    recovered = t.recovered[isin(t.recovered["src"], guns)]
+    possessed_here = t.possessed[isin(t.possessed["dst"], persons)]
+    recs = set(recovered["dst"]) | set(possessed_here["src"])
+    return AnalysisTables(
+        persons=t.persons[isin(t.persons["key"], persons)], purchases=purchases,
+        firearms=t.firearms[isin(t.firearms["key"], guns)], sold=t.sold[isin(t.sold["dst"], guns)],
+        recovered=recovered, recoveries=t.recoveries[isin(t.recoveries["key"], recs)],
+        possessed=t.possessed[isin(t.possessed["src"], recs) | isin(t.possessed["dst"], persons)],
+        dealers=t.dealers, lives_at=t.lives_at[isin(t.lives_at["src"], persons)],
+        nibin=t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)], locations=t.locations,
+        state_flows=t.state_flows.iloc[0:0], stolen=t.stolen[isin(t.stolen["src"], guns)])
+
+
+def memberships(t: AnalysisTables, events: pd.DataFrame, recovered: pd.DataFrame) -> pd.DataFrame:
+    """Every (person, group) of :func:`algorithms.straw_features._pairs` the tables show (without the groups'
+    size limits), with the anchors a group's other members are looked up by (``a1``, ``a2``): the dealer and day
+    (jp), the possessor (cp), the purchaser and possessor (pp), the lead's two recoveries (nb), the recovery whose
+    city it is (sl, rt, co), the dealer (sc), the address key (ad)."""
+    frames = []
+    day = events.dropna(subset=["dealer_key", "purchase_date"])
+    dates = day["purchase_date"].dt.strftime("%Y-%m-%d")
+    frames.append(pd.DataFrame({"person_key": day["person_key"], "group": "jp|" + day["dealer_key"].astype(str)
+                                + "|" + dates, "a1": day["dealer_key"].astype(str), "a2": dates}))
+    poss = recovered.dropna(subset=["possessor_key"])
+    poss = poss[poss["possessor_key"] != poss["person_key"]]
+    frames.append(pd.DataFrame({"person_key": poss["person_key"], "group": "cp|" + poss["possessor_key"],
+                                "a1": poss["possessor_key"], "a2": None}))
+    direct = "pp|" + poss["person_key"] + "|" + poss["possessor_key"]
+    for who in ("person_key", "possessor_key"):
+        frames.append(pd.DataFrame({"person_key": poss[who], "group": direct, "a1": poss["person_key"],
+                                    "a2": poss["possessor_key"]}))
+    if not t.nibin.empty:
+        owner = recovered[["trace_id", "person_key"]].drop_duplicates("trace_id")
+        lead = "nb|" + t.nibin["src"] + "|" + t.nibin["dst"]
+        for end in ("src", "dst"):
+            ends = pd.DataFrame({"trace_id": t.nibin[end], "group": lead, "a1": t.nibin["src"],
+                                 "a2": t.nibin["dst"]}).merge(owner, on="trace_id")
+            frames.append(ends[_MEMBERSHIP])
+    quick = recovered[(recovered["time_to_crime_days"] <= straw_features.QUICK_DAYS)
+                      & (recovered["possessor_key"] != recovered["person_key"])]
+    quick = quick.dropna(subset=["recovery_city", "recovery_date"])
+    city = quick["recovery_city"].str.upper() + "|" + quick["recovery_state"].fillna("")
+    line = quick.dropna(subset=["dealer_key", "purchase_date"])
+    frames.append(pd.DataFrame({"person_key": line["person_key"], "a1": line["trace_id"],
+                                "group": "sl|" + line["dealer_key"].astype(str) + "|" + city.reindex(line.index),
+                                "a2": line["dealer_key"].astype(str)}))
+    frames.append(pd.DataFrame({"person_key": quick["person_key"], "group": "rt|" + city, "a1": quick["trace_id"],
+                                "a2": None}))
+    state = line["premise_state"].fillna("?")
+    frames.append(pd.DataFrame({"person_key": line["person_key"], "group": "co|" + state + ">"
+                                + city.reindex(line.index), "a1": line["trace_id"], "a2": state}))
+    ms = events.dropna(subset=["report_id", "dealer_key", "purchase_date"])
+    frames.append(pd.DataFrame({"person_key": ms["person_key"], "group": "sc|" + ms["dealer_key"].astype(str),
+                                "a1": ms["dealer_key"].astype(str), "a2": None}))
+    places = straw_features.person_address_keys(t.persons)
+    keep = places != ""
+    frames.append(pd.DataFrame({"person_key": t.persons["key"].to_numpy()[keep], "group": "ad|" + places[keep],
+                                "a1": places[keep], "a2": None}))
+    frames = [f[_MEMBERSHIP] for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=_MEMBERSHIP)
+    return pd.concat(frames, ignore_index=True).drop_duplicates(["person_key", "group"]).reset_index(drop=True)
+
+
+def _keys(column: object) -> set[str]:
+    """The distinct non-null values of a column (``tolist`` first: iterating an Arrow-backed column is slow)."""
+    if not isinstance(column, pd.Series) or column.empty:
+        return set()
+    return set(column.dropna().tolist())
+
+
+def _pairs_frame(groups: object, persons: object) -> pd.DataFrame:
+    return pd.DataFrame({"group": pd.Series(groups, dtype=object).to_numpy(),
+                         "person_key": pd.Series(persons, dtype=object).to_numpy()})
+
+
+@dataclass
+class Neighbourhood:
+    """The rows and group memberships of the persons an incremental run has looked at so far."""
+
+    store: GraphStore
+    dealers: pd.DataFrame
+    frames: dict[str, list[pd.DataFrame]] = field(default_factory=lambda: {name: [] for name in _COLUMNS})
+    read: set[str] = field(default_factory=set)       # persons whose own rows are in ``frames``
+    known: set[str] = field(default_factory=set)      # persons whose memberships are in ``members`` (exact)
+    members: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_MEMBERSHIP))
+    candidates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["group", "person_key"]))
+    looked_up: set[str] = field(default_factory=set)  # groups whose candidates (a superset of members) are known
+    queries: int = 0
+    _guns: set[str] = field(default_factory=set)
+    _recs: set[str] = field(default_factory=set)
+    _leads: set[str] = field(default_factory=set)     # recoveries whose NIBIN leads are read
+    glanced: set[str] = field(default_factory=set)    # persons whose own-row memberships are in ``members``
+    _buyers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["trace_id", "person_key"]))
+    _buyers_of: set[str] = field(default_factory=set)  # recoveries whose buyers are in ``_buyers``
+    _tables: AnalysisTables | None = None
+
+    # --- reading -----------------------------------------------------------------------------------------------
+
+    def _query(self, name: str, keys: Iterable[str], **params: object) -> pd.DataFrame:
+        keys = sorted({k for k in keys if isinstance(k, str)})
+        if not keys:
+            return pd.DataFrame()
+        self.queries += 1
+        return self.store.query(name, {"keys": keys, **params}).df()
+
+    def _add(self, name: str, frame: pd.DataFrame) -> None:
+        if len(frame):
+            self.frames[name].append(frame.reindex(columns=_COLUMNS[name]))
+            self._tables = None
+
+    def _read(self, persons: set[str]) -> None:
+        """Read the own rows of ``persons`` (what :func:`restrict` keeps for them)."""
+        new = persons - self.read
+        if not new:
+            return
+        self.read |= new
+        people = self._query("straw_persons", new)
+        if len(people):
+            people = people[~people.pop("purged").fillna(False).astype(bool).to_numpy()]
+        self._add("persons", people)
+        bought = self._query("straw_purchases", new)
+        self._add("purchases", bought)
+        held = self._query("straw_possessed_of_persons", new)
+        self._add("possessed", held)
+        guns = _keys(bought.get("dst")) - self._guns
+        self._guns |= guns
+        recovered = self._query("straw_recovered", guns)
+        self._add("recovered", recovered)
+        self._add("firearms", self._query("straw_firearms", guns))
+        self._add("sold", self._query("straw_sold", guns))
+        self._add("stolen", self._query("straw_stolen", guns))
+        recs = (_keys(recovered.get("dst")) | _keys(held.get("src"))) - self._recs
+        self._recs |= recs
+        self._add("recoveries", self._query("straw_recoveries", recs))
+        self._add("possessed", self._query("straw_possessed_of_recoveries", recs))
+
+    def _read_leads(self, recs: set[str]) -> None:
+        """Read the NIBIN leads of ``recs`` (only the persons whose memberships must be complete need them)."""
+        new = recs - self._leads
+        if new:
+            self._leads |= new
+            self._add("nibin", self._query("straw_nibin_from", new))
+            self._add("nibin", self._query("straw_nibin_to", new))
+
+    def tables(self) -> AnalysisTables:
+        """Every row read so far, as analysis tables (sorted, so that what a table's first row decides does not
+        depend on the order of the reads)."""
+        if self._tables is None:
+            parts = {}
+            for name, columns in _COLUMNS.items():
+                frames = self.frames[name]
+                frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+                frame = frame.drop_duplicates(_UNIQUE[name]).sort_values(_UNIQUE[name], kind="stable")
+                self.frames[name] = [frame]
+                parts[name] = frame.reset_index(drop=True)
+            empty = pd.DataFrame(columns=["src", "dst"])
+            self._tables = AnalysisTables(
+                persons=parts["persons"], purchases=parts["purchases"], firearms=parts["firearms"],
+                sold=parts["sold"], recovered=parts["recovered"], recoveries=parts["recoveries"],
+                possessed=parts["possessed"], dealers=self.dealers, lives_at=empty, nibin=parts["nibin"],
+                locations=pd.DataFrame(columns=["key", "kind", "name", "state", "country", "lat", "lon"]),
+                state_flows=pd.DataFrame(columns=["src", "dst", "year", "level", "basis", "firearms"]),
+                stolen=parts["stolen"])
+        return self._tables
+
+    def _buyers_of_recoveries(self, recs: set[str]) -> pd.DataFrame:
+        """(trace_id, person_key): who bought the guns of ``recs`` (read once per recovery)."""
+        missing = recs - self._buyers_of
+        if missing:
+            self._buyers_of |= missing
+            found = self._query("straw_buyers_of_recoveries", missing)
+            if len(found):
+                self._buyers = pd.concat([self._buyers, found[["trace_id", "person_key"]]], ignore_index=True)
+        return self._buyers[isin(self._buyers["trace_id"], recs)]
+
+    def know(self, persons: set[str]) -> None:
+        """Learn the group memberships of ``persons``: their rows, and those of whoever bought a gun recovered
+        from them or at either end of one of their NIBIN leads (who owns a lead, who shares a possessor)."""
+        new = set(persons) - self.known
+        if not new:
+            return
+        self._read(new)
+        t = self.tables()
+        guns = t.purchases.loc[isin(t.purchases["src"], new), "dst"]
+        recs = t.recovered.loc[isin(t.recovered["src"], guns), "dst"]
+        held = _keys(t.possessed.loc[isin(t.possessed["dst"], new), "src"])
+        self._read_leads(_keys(recs) | held)
+        t = self.tables()
+        leads = t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)]
+        ends = held | _keys(leads["src"]) | _keys(leads["dst"])
+        context = _keys(self._buyers_of_recoveries(ends)["person_key"])
+        self._read(context)
+        sub = restrict(self.tables(), new | context)
+        events, recovered = straw_features.purchase_and_recovery_events(sub)
+        # every membership the rows show is a true one (a group's rows are complete per purchase): the context's
+        # and the possessors' are kept too (a possessor's purchaser-possessor group comes from the purchaser's rows)
+        self._remember(memberships(sub, events, recovered))
+        self.known |= new
+        self.glanced |= new
+
+    def glance(self, persons: set[str]) -> None:
+        """Learn the memberships ``persons`` have by their own purchases and recoveries (every group kind but a
+        lead's owners and the purchasers tied to them as a possessor): enough to count them in the groups they
+        were found as candidates of, at the cost of their own rows only."""
+        new = set(persons) - self.glanced
+        if not new:
+            return
+        self._read(new)
+        sub = restrict(self.tables(), new)
+        events, recovered = straw_features.purchase_and_recovery_events(sub)
+        mine = memberships(sub, events, recovered)
+        # a lead's owner is the first of its gun's purchasers: only a known person's context has them all
+        self._remember(mine[(mine["group"].str[:2] != "nb").to_numpy()])
+        self.glanced |= new
+
+    def _remember(self, mine: pd.DataFrame) -> None:
+        if len(mine):
+            both = pd.concat([self.members, mine], ignore_index=True) if len(self.members) else mine
+            self.members = both.drop_duplicates(["person_key", "group"]).reset_index(drop=True)
+
+    # --- groups ------------------------------------------------------------------------------------------------
+
+    def _lookup(self, groups: set[str]) -> None:
+        """Find the candidates (a superset of the members) of each of ``groups``."""
+        todo = groups - self.looked_up
+        if not todo:
+            return
+        self.looked_up |= todo
+        rows = self.members[isin(self.members["group"], todo)].drop_duplicates(["group", "a1", "a2"])
+        kind = rows["group"].str[:2]
+        found: list[pd.DataFrame] = []
+        jp = rows[(kind == "jp").to_numpy()].drop_duplicates("group")
+        if len(jp):
+            per_dealer = jp.assign(day=pd.to_datetime(jp["a2"]).dt.date).groupby("a1")["day"].agg(list)
+            dealers = [{"dealer": d, "days": sorted(days)} for d, days in per_dealer.items()]
+            self.queries += 1
+            got = self.store.query("straw_day_buyers", {"dealers": dealers}).df()
+            if len(got):
+                found.append(_pairs_frame("jp|" + got["dealer"].astype(str) + "|"
+                                          + pd.to_datetime(got["day"]).dt.strftime("%Y-%m-%d"), got["person_key"]))
+        got = self._query("straw_buyers_of_possessors", _keys(rows.loc[(kind == "cp").to_numpy(), "a1"]))
+        if len(got):
+            found.append(_pairs_frame("cp|" + got["possessor"], got["person_key"]))
+        pp = rows[(kind == "pp").to_numpy()]
+        found += [_pairs_frame(pp["group"], pp["a1"]), _pairs_frame(pp["group"], pp["a2"])]
+        nb = rows[(kind == "nb").to_numpy()]
+        if len(nb):
+            buyers = self._buyers_of_recoveries(_keys(nb["a1"]) | _keys(nb["a2"]))
+            for end in ("a1", "a2"):
+                ends = nb[["group", end]].merge(buyers, left_on=end, right_on="trace_id")
+                found.append(_pairs_frame(ends["group"], ends["person_key"]))
+        got = self._query("straw_counter_buyers", _keys(rows.loc[(kind == "sc").to_numpy(), "a1"]))
+        if len(got):
+            found.append(_pairs_frame("sc|" + got["dealer"].astype(str), got["person_key"]))
+        got = self._query("straw_address_mates", _keys(rows.loc[(kind == "ad").to_numpy(), "a1"]))
+        if len(got):
+            found.append(_pairs_frame("ad|" + got["address_key"].astype(str), got["person_key"]))
+        found.append(self._lookup_cities(rows[kind.isin(["sl", "rt", "co"]).to_numpy()], todo))
+        found = [f for f in found if len(f)]
+        if found:
+            fresh = pd.concat(found, ignore_index=True).dropna()
+            fresh = fresh[isin(fresh["group"], todo)]
+            self.candidates = pd.concat([self.candidates, fresh], ignore_index=True).drop_duplicates()
+
+    def _lookup_cities(self, rows: pd.DataFrame, todo: set[str]) -> pd.DataFrame:
+        """Candidates of the city groups: the purchasers of guns recovered quickly in the city, by the dealer
+        (supply line) or the dealer's state (corridor) of their purchase record; a record without a dealer is a
+        candidate of every such group of its city."""
+        none = pd.DataFrame(columns=["group", "person_key"])
+        if rows.empty:
+            return none
+        located = self._query("straw_recovery_cities", _keys(rows["a1"]))
+        if located.empty:
+            return none
+        got = self._query("straw_city_buyers", _keys(located["location_key"]), quick_days=straw_features.QUICK_DAYS)
+        if got.empty:
+            return none
+        got = got[(got["possessor_key"].isna() | (got["possessor_key"] != got["person_key"])).to_numpy()]
+        got = got.dropna(subset=["recovery_city"])
+        city = got["recovery_city"].str.upper() + "|" + got["recovery_state"].fillna("")
+        people = got["person_key"]
+        found = [_pairs_frame("rt|" + city, people)]
+        states = got["dealer_key"].map(self.dealers.set_index("key")["premise_state"]).fillna("?")
+        has = got["dealer_key"].notna().to_numpy()
+        found.append(_pairs_frame("sl|" + got["dealer_key"][has].astype(str) + "|" + city[has], people[has]))
+        found.append(_pairs_frame("co|" + states[has] + ">" + city[has], people[has]))
+        if not has.all():  # no dealer on the record: the SOLD dealer may be the event's, any of the city's groups
+            wanted = pd.Series(sorted(g for g in todo if g[:2] in ("sl", "co")), dtype=object)
+            suffix = wanted.str.split(">", n=1).str[1].where(wanted.str[:2] == "co",
+                                                               wanted.str.split("|", n=2).str[2])
+            loose = pd.DataFrame({"city": city[~has], "person_key": people[~has]})
+            joined = pd.DataFrame({"group": wanted, "city": suffix}).merge(loose, on="city")
+            found.append(_pairs_frame(joined["group"], joined["person_key"]))
+        return pd.concat(found, ignore_index=True)
+
+    def mates(self, of: set[str], *, tying: bool, exclude: set[str] | None = None) -> set[str]:
+        """``of`` and the persons sharing a group with them: with ``tying``, only groups small enough to tie
+        their members (counting members outside ``exclude``, the persons whose membership may be new: a group
+        that was already too big stays too big); without, every group, a group too big to tie through its first
+        ``limit + 1`` members (enough for ``_pairs`` to leave it out, as it does the whole group)."""
+        self.know(of)
+        groups = _keys(self.members.loc[isin(self.members["person_key"], of), "group"])
+        if not groups:
+            return set(of)
+        self._lookup(groups)
+        outside = exclude if (tying and exclude) else set()
+        index = pd.Index(sorted(groups))
+        limits = pd.Series(index.str[:2].map(GROUP_LIMITS).to_numpy(int), index=index)
+        candidates = self.candidates[isin(self.candidates["group"], index)]
+        counted = candidates[~isin(candidates["person_key"], outside)] if outside else candidates
+        sizes = counted.groupby("group").size().reindex(index, fill_value=0)
+        whole = index[(sizes <= limits).to_numpy()]
+        # a big group: its first limit + 1 candidates (counted ones), then all of it if they do not pass the limit
+        big = counted[~isin(counted["group"], whole)].sort_values(["group", "person_key"])
+        first = big[(big.groupby("group").cumcount() <= big["group"].map(limits)).to_numpy()]
+        self.glance(_keys(candidates.loc[isin(candidates["group"], whole), "person_key"]) | _keys(first["person_key"]))
+        members = self.members[isin(self.members["group"], index)]
+        inside = members[~isin(members["person_key"], outside)] if outside else members
+        known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
+        short = index[((known_sizes <= limits) & ~index.isin(whole)).to_numpy()]
+        if len(short):
+            self.glance(_keys(candidates.loc[isin(candidates["group"], short), "person_key"]))
+            whole = whole.append(short)
+            members = self.members[isin(self.members["group"], index)]
+            inside = members[~isin(members["person_key"], outside)] if outside else members
+            known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
+        if tying:
+            tie = index[((known_sizes <= limits) & index.isin(whole)).to_numpy()]
+            members = members[isin(members["group"], tie)]
+        return set(of) | _keys(members["person_key"])
+
+
+def neighbourhood_sizes(hood: Neighbourhood) -> dict[str, int]:
+    """What the neighbourhood read (for the run's summary)."""
+    return {"persons_known": len(hood.known), "persons_read_rows": len(hood.read), "groups": len(hood.looked_up),
+            "queries": hood.queries}

@@ -1,0 +1,7 @@
+// The straw neighbourhood: the purchasers whose guns were recovered from the possessors $keys (a common
+// possessor's group).
+UNWIND $keys AS k
+MATCH (x:Person {person_key: k})
+OPTIONAL MATCH (p:Person)-[:PURCHASED]->(f:Firearm)-[:RECOVERED_IN]->(r:Recovery)-[:POSSESSED_BY]->(x)
+WITH x, p WHERE p IS NOT NULL
+RETURN DISTINCT x.person_key AS possessor, p.person_key AS person_key

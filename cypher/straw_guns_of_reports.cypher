@@ -1,0 +1,6 @@
+// The straw neighbourhood: the firearms the lost/stolen reports $keys name.
+UNWIND $keys AS k
+MATCH (t:TheftReport {report_id: k})
+OPTIONAL MATCH (f:Firearm)-[:REPORTED_STOLEN]->(t)
+WITH f WHERE f IS NOT NULL
+RETURN f.firearm_key AS key

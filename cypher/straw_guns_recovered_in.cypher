@@ -1,0 +1,6 @@
+// The straw neighbourhood: the firearms recovered in the recoveries $keys.
+UNWIND $keys AS k
+MATCH (r:Recovery {trace_id: k})
+OPTIONAL MATCH (f:Firearm)-[:RECOVERED_IN]->(r)
+WITH f, r WHERE f IS NOT NULL
+RETURN f.firearm_key AS src, r.trace_id AS dst

@@ -1,0 +1,6 @@
+// The straw neighbourhood: the NIBIN leads from the recoveries $keys.
+UNWIND $keys AS k
+MATCH (a:Recovery {trace_id: k})
+OPTIONAL MATCH (a)-[n:NIBIN_LINK]->(b:Recovery)
+WITH a, n, b WHERE b IS NOT NULL
+RETURN a.trace_id AS src, b.trace_id AS dst, n.status AS status

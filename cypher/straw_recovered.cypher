@@ -1,0 +1,6 @@
+// The straw neighbourhood: the recoveries of the firearms $keys.
+UNWIND $keys AS k
+MATCH (f:Firearm {firearm_key: k})
+OPTIONAL MATCH (f)-[:RECOVERED_IN]->(r:Recovery)
+WITH f, r WHERE r IS NOT NULL
+RETURN f.firearm_key AS src, r.trace_id AS dst
