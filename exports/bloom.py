@@ -44,7 +44,8 @@ REL_COLOR = "#848484"
 DATA_TYPES = {"STRING": "string", "INT64": "bigint", "DOUBLE": "number", "BOOL": "boolean", "DATE": "date",
               "TIMESTAMP": "datetime"}
 
-EXCLUDED_PROPERTIES = frozenset({"load_run_id", "analysis_run_id", "stix_json", "name_key", "address_key"})
+EXCLUDED_PROPERTIES = frozenset({"load_run_id", "analysis_run_id", "stix_json", "name_key", "address_key",
+                                 "block_dob", "block_street"})
 """Internal bookkeeping: declared in the perspective (so Bloom knows them) but hidden from users."""
 
 CAPTIONS: dict[str, tuple[str, ...]] = {

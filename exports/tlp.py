@@ -58,7 +58,7 @@ COMPUTED_TLP: Level = "amber"  # analytic scores and indicators on any label
 
 # Personal data: never sent to partners, never logged.
 PERSONAL_FIELDS = frozenset({"last_name", "first_name", "middle_name", "suffix", "dob", "street", "city", "zip",
-                             "name_key", "address_key", "possessor", "purchaser"})
+                             "name_key", "address_key", "block_dob", "block_street", "possessor", "purchaser"})
 
 
 def level(value: str) -> Level:

@@ -192,6 +192,11 @@ PERSON = NodeLabel(
                              "missing), written at load: the shared-address group an incremental analysis looks "
                              "up instead of normalising every stored address"),
         P("name_key", doc="normalised last|first used for blocking", indexed=True),
+        P("block_dob", doc="identity-resolution block: normalised surname|day number of the DOB ('' when the "
+          "record has none; null until computed): a load reads only the stored persons sharing a block with its "
+          "mentions", indexed=True),
+        P("block_street", doc="identity-resolution block: normalised surname|normalised street ('' when none)",
+          indexed=True),
         P("resolution_rule", doc="rule that merged the strongest pair of records into this identity"),
         P("resolution_confidence", "DOUBLE"),
         P("record_count", "INT64", "source records resolved into this identity"),

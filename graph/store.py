@@ -248,7 +248,9 @@ def changed_rows(old: pa.Table, existing: pa.Table, keys: list[str], props: list
     return joined.filter(mask).select([*keys, *differing])
 
 
-BOOKKEEPING = frozenset({"load_run_id", "analysis_run_id", DATE_ADDED})  # not content: no new version
+# not content: no new version (``block_*``: Person's identity-resolution blocks, derived from its fields; computing
+# them for a store written before them must not make every person a new version)
+BOOKKEEPING = frozenset({"load_run_id", "analysis_run_id", DATE_ADDED, "block_dob", "block_street"})
 
 
 def stamps_versions(node: NodeLabel, batch: pa.Table) -> bool:

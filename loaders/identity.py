@@ -62,8 +62,8 @@ from graph.errors import InvalidInput
 from loaders.domain import names as nm
 
 PERSON_FIELDS = ("last_name", "first_name", "middle_name", "suffix", "dob", "street", "city", "state", "zip")
-PERSON_COLUMNS = ("person_key", *PERSON_FIELDS, "name_key", "resolution_rule", "resolution_confidence",
-                  "record_count")
+PERSON_COLUMNS = ("person_key", *PERSON_FIELDS, "name_key", "block_dob", "block_street", "resolution_rule",
+                  "resolution_confidence", "record_count")
 ASSIGNMENT_COLUMNS = ("mention_id", "person_key", "rule", "confidence")
 RULE_CONFIDENCE = {
     "exact_name_dob": 0.99, "name_variant_dob": 0.95, "name_typo_dob": 0.92, "name_dob_swapped": 0.85,
@@ -110,12 +110,7 @@ def resolve_people(mentions: pd.DataFrame, known: pd.DataFrame | None = None, *,
     >>> r.assignments["person_key"].nunique(), list(r.assignments["rule"])
     (2, ['name_variant_dob', 'name_variant_dob', 'new'])
     """
-    _require(mentions, ("mention_id", *PERSON_FIELDS), "mentions")
-    if mentions["mention_id"].isna().any() or mentions["mention_id"].duplicated().any():
-        raise InvalidInput("mentions: mention_id must be present and unique")
-    rec = nm.normalise_records(mentions)
-    rec["mention_id"] = mentions["mention_id"].astype(str).to_numpy()
-    rec["solo_id"] = np.where(rec["usable"], "", "m:" + rec["mention_id"])  # unusable: a person of its own
+    rec = _records(mentions)
     prof, profile_of = _profiles(rec)
     links, ambiguous = _find_links(prof)
     person_of, links = _cluster(prof, links)
@@ -126,6 +121,62 @@ def resolve_people(mentions: pd.DataFrame, known: pd.DataFrame | None = None, *,
     if len(stored):
         mapped = _match_known(prof, person_of, fresh, stored)
     return _assemble(rec, prof, profile_of, person_of, links, ambiguous, fresh, mapped, stored)
+
+
+def _records(mentions: pd.DataFrame) -> pd.DataFrame:
+    _require(mentions, ("mention_id", *PERSON_FIELDS), "mentions")
+    if mentions["mention_id"].isna().any() or mentions["mention_id"].duplicated().any():
+        raise InvalidInput("mentions: mention_id must be present and unique")
+    rec = nm.normalise_records(mentions)
+    rec["mention_id"] = mentions["mention_id"].astype(str).to_numpy()
+    rec["solo_id"] = np.where(rec["usable"], "", "m:" + rec["mention_id"])  # unusable: a person of its own
+    return rec
+
+
+def person_blocks(rec: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The blocking keys stored on a ``Person`` (``block_dob``, ``block_street``) from its normalised record
+    (:func:`loaders.domain.names.normalise_records` of the person's own stored fields, exactly what
+    :func:`prepare_known` matches on): ``surname|DOB day number`` and ``surname|normalised street``, ``""`` where
+    the record is unusable for matching or lacks the field (no rule can then use that block)."""
+    last = rec["n_last"].to_numpy(dtype=object)
+    usable = rec["usable"].to_numpy(dtype=bool)
+    day = rec["dob_day"].to_numpy().astype(str).astype(object)
+    dob = np.where(usable & rec["has_dob"].to_numpy(dtype=bool), last + "|" + day, "")
+    streets = last + "|" + rec["n_street"].to_numpy(dtype=object)
+    street = np.where(usable & rec["has_addr"].to_numpy(dtype=bool), streets, "")
+    return dob.astype(object), street.astype(object)
+
+
+@dataclass(frozen=True)
+class StoredLookup:
+    """What to read of the stored persons so that :func:`resolve_people` gives the persons it would give with
+    every stored person: every rule joins a mention with a stored person on ``surname + DOB`` (the DOB as is or
+    day/month swapped) or on ``surname + street``, and a cluster *is* a stored person only when its content key
+    (the key of one of its profiles) is stored. So the stored persons sharing one of ``dob_blocks`` /
+    ``street_blocks`` (their ``block_dob`` / ``block_street``), plus those keyed by one of ``person_keys``,
+    are all the stored persons the mentions can meet; any more are read for nothing."""
+
+    dob_blocks: list[str]
+    street_blocks: list[str]
+    person_keys: list[str]
+    surnames: list[str]  # for stored persons whose blocks were never computed (a store older than the blocks)
+
+
+def stored_lookup(mentions: pd.DataFrame) -> StoredLookup:
+    """The blocks and keys of ``mentions`` (mention_id + PERSON_FIELDS) for reading the stored persons."""
+    rec = _records(mentions)
+    prof, _ = _profiles(rec)
+    usable = rec[rec["usable"]]
+    last = usable["n_last"].to_numpy(dtype=object)
+    dob = usable["has_dob"].to_numpy(dtype=bool)
+    swap = dob & (usable["dob_swap"].to_numpy() >= 0)
+    addr = usable["has_addr"].to_numpy(dtype=bool)
+    dob_blocks = set(last[dob] + "|" + usable["dob_day"].to_numpy()[dob].astype(str).astype(object))
+    dob_blocks |= set(last[swap] + "|" + usable["dob_swap"].to_numpy()[swap].astype(str).astype(object))
+    street_blocks = set(last[addr] + "|" + usable["n_street"].to_numpy(dtype=object)[addr])
+    keys = {person_key_for(c) for c in prof["canonical"]}
+    surnames = set(rec["n_last"]) - {""}
+    return StoredLookup(sorted(dob_blocks), sorted(street_blocks), sorted(keys), sorted(surnames))
 
 
 def prepare_known(known: pd.DataFrame) -> pd.DataFrame:
@@ -456,9 +507,10 @@ def _assemble(rec: pd.DataFrame, prof: pd.DataFrame, profile_of: np.ndarray, per
                                          touched["record_count"].fillna(0).to_numpy())
         frames.append(old)
     persons = pd.concat(frames, ignore_index=True).sort_values("person_key", ignore_index=True)
+    persons["block_dob"], persons["block_street"] = person_blocks(nm.normalise_records(persons[list(PERSON_FIELDS)]))
     persons["record_count"] = persons["record_count"].astype("int64")
     persons["resolution_confidence"] = persons["resolution_confidence"].astype("float64")
-    for col in ("person_key", *PERSON_FIELDS, "name_key", "resolution_rule"):  # object columns, None for missing
+    for col in ("person_key", *PERSON_FIELDS, "name_key", "block_dob", "block_street", "resolution_rule"):
         values = persons[col].to_numpy(dtype=object)
         persons[col] = pd.Series(np.where(pd.isna(values), None, values), dtype=object)
     return Resolution(assignments=assignments.astype({"mention_id": object, "person_key": object, "rule": object}),

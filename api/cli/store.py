@@ -39,16 +39,20 @@ def migrate(old: Annotated[Path, typer.Argument(help="a store written by a Kùzu
 def init(ctx: typer.Context) -> None:
     """Create the schema in the configured store (idempotent)."""
     from algorithms import retention
+    from loaders.entities import backfill_person_blocks
 
     conf = settings(ctx)
     with conf.open_store() as store:
         store.init_schema()
+        blocked = backfill_person_blocks(store)  # a store written before Person's identity blocks existed
         new = not retention.has_policy(store)
         if new:
             retention.set_policy(store, retention.policy_named(retention.DEFAULT_POLICY))
         policy = retention.current_policy(store)
     where = conf.db if conf.store == "embedded" else conf.neo4j_uri
     err.print(f"schema ready in {conf.store} store {where}")
+    if blocked:
+        err.print(f"identity-resolution blocks computed for {blocked:,} stored persons")
     err.print(f"retention policy: {policy.name}" + (" (the default; see `tracegraph retention policy`)" if new
                                                     else ""), highlight=False)
 

@@ -11,14 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from graph import embedded_store
 from graph.embedded_store import EmbeddedStore
 from graph.store import GraphStore
 from tests.neo4j_support import Neo4jServer
 
 
-@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+@pytest.fixture(params=["embedded", "embedded-node-by-node", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    if request.param == "embedded":
+    if request.param.startswith("embedded"):
+        if request.param == "embedded-node-by-node":  # the relationship lookups a small batch on a large store uses
+            request.getfixturevalue("monkeypatch").setattr(embedded_store, "_PER_NODE_RATIO_RELS", 0)
         embedded = EmbeddedStore(tmp_path / "contract.lbug")
         embedded.init_schema()
         yield embedded

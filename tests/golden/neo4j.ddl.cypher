@@ -6,6 +6,8 @@ CREATE INDEX `dealer_premise_state` IF NOT EXISTS FOR (n:`Dealer`) ON (n.`premis
 CREATE CONSTRAINT `person_person_key_unique` IF NOT EXISTS FOR (n:`Person`) REQUIRE n.`person_key` IS UNIQUE;
 CREATE INDEX `person_last_name` IF NOT EXISTS FOR (n:`Person`) ON (n.`last_name`);
 CREATE INDEX `person_name_key` IF NOT EXISTS FOR (n:`Person`) ON (n.`name_key`);
+CREATE INDEX `person_block_dob` IF NOT EXISTS FOR (n:`Person`) ON (n.`block_dob`);
+CREATE INDEX `person_block_street` IF NOT EXISTS FOR (n:`Person`) ON (n.`block_street`);
 CREATE CONSTRAINT `firearm_firearm_key_unique` IF NOT EXISTS FOR (n:`Firearm`) REQUIRE n.`firearm_key` IS UNIQUE;
 CREATE INDEX `firearm_serial_normalized` IF NOT EXISTS FOR (n:`Firearm`) ON (n.`serial_normalized`);
 CREATE INDEX `firearm_manufacturer_normalized` IF NOT EXISTS FOR (n:`Firearm`) ON (n.`manufacturer_normalized`);

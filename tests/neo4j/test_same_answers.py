@@ -155,9 +155,11 @@ def params(twins: Twins) -> dict[str, Any]:
         cells = store._execute("MATCH (c:CorridorCell) RETURN c.cell_id AS id ORDER BY id LIMIT 5").arrow().column(
             0).to_pylist()
         loads = store._execute("MATCH (r:LoadRun) RETURN r.run_id AS r").arrow().column(0).to_pylist()
-        sale = store._execute("MATCH (d:Dealer)-[:SOLD]->(f:Firearm)<-[u:PURCHASED]-(p:Person) "
+        blocks = store._execute("MATCH (p:Person) WHERE p.block_dob <> '' AND p.block_street <> '' "
+                                "RETURN p.block_dob AS d, p.block_street AS s ORDER BY p.person_key LIMIT 3").rows()
+        sale = store._execute("MATCH (x:Dealer)-[:SOLD]->(f:Firearm)<-[u:PURCHASED]-(p:Person) "
                               "MATCH (f)-[:RECOVERED_IN]->(:Recovery)-[:AT]->(l:Location) WHERE l.kind = 'city' "
-                              "AND p.address_key <> '' RETURN d.dealer_key AS d, u.purchase_date AS day, "
+                              "AND p.address_key <> '' RETURN x.dealer_key AS d, u.purchase_date AS day, "
                               "l.location_key AS city, p.address_key AS address ORDER BY d, day LIMIT 1").rows()[0]
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
@@ -168,7 +170,9 @@ def params(twins: Twins) -> dict[str, Any]:
                                                                  "no-such-trace"],
             "person_key": chain["pk"], "cell_ids": [*cells, "no-such-cell"], "runs": loads,
             # the straw neighbourhood's statements (cypher/straw_*.cypher) take $keys of their own start label
-            "dealers": [{"dealer": sale["d"], "days": [sale["day"]]}], "quick_days": 1095}
+            "dealers": [{"dealer": sale["d"], "days": [sale["day"]]}], "quick_days": 1095,
+            "dob_blocks": [blocks[0]["d"], "NOBODY|1"], "street_blocks": [b["s"] for b in blocks[1:]],
+            "person_keys": [chain["pk"], "no-such-person"]}
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
