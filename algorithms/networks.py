@@ -76,7 +76,9 @@ def network_table(projection: PersonProjection, membership: np.ndarray, straw_ta
 
     edges = np.asarray(projection.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     inside = membership[edges[:, 0]] == membership[edges[:, 1]] if len(edges) else np.zeros(0, dtype=bool)
-    counts = pd.DataFrame(projection.layer_counts[inside], columns=list(projection.layers))
+    # ties by kind: the pairs of members tied in that layer (a layer's weight is a specificity-weighted sum, and
+    # a supply line among many is still one tie an analyst can read)
+    counts = pd.DataFrame((projection.layer_counts[inside] > 0).astype(np.int64), columns=list(projection.layers))
     counts["community"] = membership[edges[inside, 0]] if len(edges) else []
     ties = counts.groupby("community").sum()
     ties = ties.reindex(members.index).fillna(0.0)

@@ -123,7 +123,7 @@ def test_two_rings_at_one_counter_a_season_apart_stay_two_networks(tmp_path: Pat
     store.init_schema()
     w.write(store)
     try:
-        _, membership, pairs = analysed(store)
+        networks, membership, pairs = analysed(store)
     finally:
         store.close()
     line = pairs[pairs["kind"] == "supply_line"].set_index(["a", "b"])
@@ -138,6 +138,10 @@ def test_two_rings_at_one_counter_a_season_apart_stay_two_networks(tmp_path: Pat
     assert membership["early1"] == membership["early2"] == membership["early3"] == membership["crewA2"]
     assert membership["late1"] == membership["late2"] == membership["late3"] == membership["crewB2"]
     assert membership["early1"] != membership["late1"]
+    # the reason counts ties an analyst can check, however little each weighs
+    early = networks.set_index("network_id").loc[membership["early1"]]
+    assert early["ties"]["supply_line"] == 3 and "3 supply lines" in early["reason"]
+    assert " 0 " not in early["reason"]
 
 
 def test_a_corridor_tie_is_not_counted_again_beside_the_supply_line_it_implies() -> None:
