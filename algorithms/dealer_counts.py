@@ -64,7 +64,7 @@ def _frame(store: GraphStore, statement: str, params: dict[str, Any], columns: l
 
 def tables_of(store: GraphStore, dealers: set[str], dealer_nodes: pd.DataFrame) -> AnalysisTables:
     """Every row :func:`algorithms.dealers.counts` reads for the guns ``dealers`` sold."""
-    sold = _frame(store, "dealer_counts_sold", {"dealers": sorted(dealers)}, ["src", "dst", "sale_date"])
+    sold = _frame(store, "dealer_counts_sold", {"dealer_keys": sorted(dealers)}, ["src", "dst", "sale_date"])
     keys = {"keys": sorted(set(sold["dst"]))}
     firearms = _frame(store, "dealer_counts_firearms", keys, ["key", "obliterated"])
     recovered = _frame(store, "dealer_counts_recovered", keys,

@@ -161,6 +161,8 @@ def params(twins: Twins) -> dict[str, Any]:
                               "MATCH (f)-[:RECOVERED_IN]->(:Recovery)-[:AT]->(l:Location) WHERE l.kind = 'city' "
                               "AND p.address_key <> '' RETURN x.dealer_key AS d, u.purchase_date AS day, "
                               "l.location_key AS city, p.address_key AS address ORDER BY d, day LIMIT 1").rows()[0]
+        groups = store._execute("MATCH (s:SerialGroup) RETURN s.group_key AS g ORDER BY s.size DESC, g LIMIT 3"
+                                ).arrow().column(0).to_pylist()
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
@@ -172,7 +174,11 @@ def params(twins: Twins) -> dict[str, Any]:
             # the straw neighbourhood's statements (cypher/straw_*.cypher) take $keys of their own start label
             "dealers": [{"dealer": sale["d"], "days": [sale["day"]]}], "quick_days": 1095,
             "dob_blocks": [blocks[0]["d"], "NOBODY|1"], "street_blocks": [b["s"] for b in blocks[1:]],
-            "person_keys": [chain["pk"], "no-such-person"]}
+            "person_keys": [chain["pk"], "no-such-person"],
+            # the dealer counts, serial groups and alert outbox (algorithms/dealer_counts.py, serial_groups.py,
+            # api/services/outbox.py)
+            "dealer_keys": [sale["d"], "no-such-dealer"], "groups": [*groups, "no-such-group"],
+            "traces": [chain["t"], "no-such-trace"], "now": datetime(2026, 6, 1)}
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
