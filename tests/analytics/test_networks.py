@@ -12,7 +12,7 @@ from algorithms import straw, straw_features
 from algorithms.analyze import _networks, network_ties
 from algorithms.tables import load_tables
 from graph.embedded_store import EmbeddedStore
-from tests.analytics.conftest import D, build_world
+from tests.analytics.conftest import D, World, build_world
 
 
 @pytest.fixture
@@ -38,6 +38,17 @@ def analysed(store: EmbeddedStore) -> tuple[pd.DataFrame, pd.Series, pd.DataFram
     scores = straw.score(features).table
     networks, membership, _ = _networks(features.pairs, scores, seed=0, resolution=0.1)
     return networks, membership, features.pairs
+
+
+def analysed_world(w: World, path: Path) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Write a built world into a new store at ``path`` and analyse it (:func:`analysed`)."""
+    store = EmbeddedStore(path)
+    store.init_schema()
+    w.write(store)
+    try:
+        return analysed(store)
+    finally:
+        store.close()
 
 
 def test_a_ring_that_never_meets_is_tied_by_its_supply_line(hidden_store: EmbeddedStore) -> None:
@@ -83,13 +94,7 @@ def test_a_ring_spread_over_dealers_and_seasons_is_tied_by_its_corridor(tmp_path
     w.gun("far2", "GA1", D(2023, 11, 20), recovered=D(2024, 2, 9), possessor="crew2")
     # an ordinary buyer of the same state whose gun reached New York after eight years: not quick, no tie
     w.gun("buyer1", "GA2", D(2015, 3, 1), recovered=D(2023, 3, 1), possessor="finder2")
-    store = EmbeddedStore(tmp_path / "corridor.lbug")
-    store.init_schema()
-    w.write(store)
-    try:
-        _, membership, pairs = analysed(store)
-    finally:
-        store.close()
+    _, membership, pairs = analysed_world(w, tmp_path / "corridor.lbug")
     corridor = pairs[pairs["kind"] == "corridor"].set_index(["a", "b"])
     assert ("far1", "far2") in corridor.index
     assert corridor.loc[("far1", "far2"), "specificity"] == 1.0  # nobody else in that window of the corridor
@@ -119,13 +124,7 @@ def test_two_rings_at_one_counter_a_season_apart_stay_two_networks(tmp_path: Pat
             w.person(key)
         w.gun(f"early{i}", "GA1", D(2021, 2, 7 * i), recovered=D(2021, 6, 10 + i), possessor=f"crewA{i}")
         w.gun(f"late{i}", "GA1", D(2021, 11, 7 * i), recovered=D(2022, 3, 10 + i), possessor=f"crewB{i}")
-    store = EmbeddedStore(tmp_path / "two_rings.lbug")
-    store.init_schema()
-    w.write(store)
-    try:
-        networks, membership, pairs = analysed(store)
-    finally:
-        store.close()
+    networks, membership, pairs = analysed_world(w, tmp_path / "two_rings.lbug")
     line = pairs[pairs["kind"] == "supply_line"].set_index(["a", "b"])
     assert ("early1", "late1") in line.index  # the rings do share the supply line ...
     assert line.loc[("early1", "late1"), "days_apart"] == 273
