@@ -106,9 +106,7 @@ def migrate(store: GraphStore) -> int:
     """Count every dealer once on a store analysed before the counts were stored (the stopped events folding the
     serial batches the last analysis wrote, ``Firearm.batch_id``), write them and mark the latest analysis as
     holding them; what the first incremental run does otherwise. Returns the dealers counted."""
-    import json
-
-    from algorithms.runs import latest_analysis
+    from algorithms.runs import mark_latest_analysis
     from algorithms.tables import load_tables
 
     store.init_schema()
@@ -117,9 +115,5 @@ def migrate(store: GraphStore) -> int:
                   score=0.0) for batch_id, group in (was.groupby("batch_id") if len(was) else [])]
     per = dealer_scoring.counts(load_tables(store), batches=lots)
     store.upsert_nodes("Dealer", rows(per))
-    latest = latest_analysis(store)
-    if latest is not None:
-        parameters = {**json.loads(latest["parameters"] or "{}"), "dealer_counts": 1}
-        store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(parameters,
-                                                                                             sort_keys=True)}])
+    mark_latest_analysis(store, "dealer_counts")
     return len(per)

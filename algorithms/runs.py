@@ -30,6 +30,17 @@ def latest_analysis(store: GraphStore) -> dict[str, Any] | None:
     return max(runs, key=lambda r: (r["finished_at"] or datetime.min, r["key"]))
 
 
+def mark_latest_analysis(store: GraphStore, flag: str) -> None:
+    """Record in the latest analysis' parameters that the store holds the state named ``flag`` (``dealer_counts``,
+    ``serial_groups``): what a migration does once it has computed that state, so the next incremental run
+    updates it instead of computing it again. No analysis: nothing to mark."""
+    latest = latest_analysis(store)
+    if latest is None:
+        return
+    parameters = {**json.loads(latest["parameters"] or "{}"), flag: 1}
+    store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(parameters, sort_keys=True)}])
+
+
 def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
     """(latest analysis run id, load runs since it in key order, kind of each new run). Raises
     :class:`NeedsFullAnalysis`."""

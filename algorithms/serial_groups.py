@@ -136,9 +136,7 @@ def migrate(store: GraphStore) -> int:
     """Group every recovered gun once on a store analysed before the groups were stored (the batches as the last
     analysis wrote them stay), write them and mark the latest analysis as holding them; what the first incremental
     run does otherwise. Returns the groups written."""
-    import json
-
-    from algorithms.runs import latest_analysis
+    from algorithms.runs import mark_latest_analysis
     from algorithms.tables import load_tables
 
     store.init_schema()
@@ -146,9 +144,5 @@ def migrate(store: GraphStore) -> int:
     store.query("serial_groups_clear")
     store.upsert_nodes("SerialGroup", state.groups.astype({"size": "int64", "runs": "int64"}))
     store.upsert_nodes("Firearm", state.members)
-    latest = latest_analysis(store)
-    if latest is not None:
-        parameters = {**json.loads(latest["parameters"] or "{}"), "serial_groups": 1}
-        store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(parameters,
-                                                                                             sort_keys=True)}])
+    mark_latest_analysis(store, "serial_groups")
     return len(state.groups)
