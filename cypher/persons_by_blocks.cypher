@@ -1,17 +1,13 @@
 // The stored persons a batch's mentions can meet in identity resolution (loaders/identity.py StoredLookup): those
-// sharing a surname|DOB block ($dob_blocks) or a surname|street block ($street_blocks), those keyed by one of the
-// mentions' content keys ($person_keys); persons_unblocked_by_surname adds those of a store older than the blocks.
-// Read instead of every person sharing a surname: at 1M traces a daily batch's 395
-// surnames named 1.42M of the 1.43M stored persons.
-UNWIND $dob_blocks AS block
-MATCH (p:Person) WHERE p.block_dob = block
-RETURN p.person_key AS person_key, p.last_name AS last_name, p.first_name AS first_name,
-       p.middle_name AS middle_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
-       p.state AS state, p.zip AS zip, p.name_key AS name_key, p.record_count AS record_count,
-       p.resolution_rule AS resolution_rule, p.resolution_confidence AS resolution_confidence
-UNION
-UNWIND $street_blocks AS block
-MATCH (p:Person) WHERE p.block_street = block
+// in one of the mentions' blocks ($blocks: PersonBlock keys, loaders/entities.py block_keys) and those keyed by
+// one of their content keys ($person_keys). Each block is found by its key (the primary-key index) and its
+// persons through IN_BLOCK, so the read grows with the batch, not with the stored persons (the block
+// properties, persons_by_block_properties, are scanned whole by the embedded engine: 4.4 CPU s at 1M traces).
+UNWIND $blocks AS block
+MATCH (b:PersonBlock {block_key: block})
+OPTIONAL MATCH (b)<-[:IN_BLOCK]-(p:Person)
+WITH DISTINCT p
+WHERE p IS NOT NULL
 RETURN p.person_key AS person_key, p.last_name AS last_name, p.first_name AS first_name,
        p.middle_name AS middle_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
        p.state AS state, p.zip AS zip, p.name_key AS name_key, p.record_count AS record_count,

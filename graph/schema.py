@@ -472,6 +472,19 @@ SERIAL_GROUP = NodeLabel(
     ),
 )
 
+PERSON_BLOCK = NodeLabel(
+    "PersonBlock", "block_key",
+    "An identity-resolution block (loaders/identity.py person_blocks), the persons in it linked by IN_BLOCK: a "
+    "load reads the stored persons its mentions can meet through the blocks' primary-key index instead of "
+    "scanning every person's block properties (the embedded engine indexes primary keys only). The block "
+    "'*' marks a store whose persons are all linked (written by the migration, "
+    "loaders/entities.py link_person_blocks, and by a load into a store without persons).",
+    (
+        P("block_key", doc="'dob:' + Person.block_dob or 'street:' + Person.block_street (never empty); '*' the "
+                           "mark"),
+    ),
+)
+
 RETENTION_POLICY = NodeLabel(
     "RetentionPolicy", "policy_id",
     "The retention policy the store carries (one node, policy_id 'store'), so the CLI, the API and every engine "
@@ -507,7 +520,7 @@ REVIEW = NodeLabel(
 SCHEMA = Schema(
     nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
            LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY, REVIEW, CORRIDOR_CELL,
-           SERIAL_GROUP),
+           SERIAL_GROUP, PERSON_BLOCK),
     relationships=(
         RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
                 (P("sale_date", "DATE"), P("license_number_quoted"))),
@@ -562,5 +575,10 @@ SCHEMA = Schema(
         RelType("REPORTED", (("Dealer", "TheftReport"),),
                 "A dealer's own theft/loss report (ATF F 3310.11), reached by its license number."),
         RelType("REVIEWS", (("Review", "Person"),), "The person a straw-queue review decision is about."),
+        RelType("IN_BLOCK", (("Person", "PersonBlock"),),
+                "A person's identity-resolution blocks (one per non-empty Person.block_dob / block_street)."),
+        RelType("IN_GROUP", (("Firearm", "SerialGroup"),),
+                "A recovered gun's serial group (the same as Firearm.serial_group): an incremental analysis reads a "
+                "touched group's members from the group's key instead of scanning every firearm."),
     ),
 )

@@ -79,6 +79,7 @@ class PersonResolver:
         self.asked: dict[str, set[str]] = {"dob_blocks": set(), "street_blocks": set(), "person_keys": set(),
                                            "surnames": set()}  # what ``prepared`` already holds the persons of
         self.unblocked: bool | None = None  # whether some stored persons lack their blocks (asked once)
+        self.linked: bool | None = None  # whether every stored person is linked to its blocks (asked once)
         self.created: pa.Array | None = None  # person keys the last call created
         self.assigned: pd.Series | None = None  # mention_id -> person_key of the whole run (resolve_run)
 
@@ -88,11 +89,20 @@ class PersonResolver:
         wanted = {name: sorted(set(getattr(lookup, name)) - asked) for name, asked in self.asked.items()}
         if not any(wanted.values()):
             return
-        found = [self.store.query("persons_by_blocks", {k: v for k, v in wanted.items() if k != "surnames"}).df()]
-        if self.unblocked is None:  # a store older than the blocks (before `tracegraph init`): by surname too
-            self.unblocked = int(self.store.query("persons_unblocked_count").scalar()) > 0
-        if self.unblocked and wanted["surnames"]:
-            found.append(self.store.query("persons_unblocked_by_surname", {"surnames": wanted["surnames"]}).df())
+        if self.linked is None:
+            self.linked = blocks_linked(self.store)
+        if self.linked:  # through the blocks' key index (PersonBlock <-[:IN_BLOCK]- Person)
+            found = [self.store.query("persons_by_blocks", {
+                "blocks": block_keys(wanted["dob_blocks"], wanted["street_blocks"]),
+                "person_keys": wanted["person_keys"]}).df()]
+        else:  # a store older than the links (before `tracegraph init`): the block properties, scanned
+            found = [self.store.query("persons_by_block_properties",
+                                      {k: v for k, v in wanted.items() if k != "surnames"}).df()]
+            if self.unblocked is None:  # a store older than the blocks: by surname too
+                self.unblocked = int(self.store.query("persons_unblocked_count").scalar()) > 0
+            if self.unblocked and wanted["surnames"]:
+                found.append(self.store.query("persons_unblocked_by_surname",
+                                              {"surnames": wanted["surnames"]}).df())
         known = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
         for name, values in wanted.items():
             self.asked[name].update(values)
@@ -128,6 +138,7 @@ class PersonResolver:
         if {"street", "city", "state", "zip"} <= set(persons.columns):  # the shared-address key, for analyses
             persons["address_key"] = nm.address_keys(persons)
         self.created = self.store.upsert_nodes("Person", arrow(persons, "Person")).created_keys
+        link_blocks(self.store, persons[persons["person_key"].isin(self.created.to_pylist())])
         self._remember(persons)
         return result.assignments[["mention_id", "person_key"]]
 
@@ -149,9 +160,10 @@ class PersonResolver:
 
 def backfill_person_blocks(store: GraphStore, chunk_rows: int = 250_000) -> int:
     """Give every stored person without them its identity-resolution blocks (``block_dob``, ``block_street``:
-    :func:`loaders.identity.person_blocks` of its stored fields); returns the persons updated. The migration step
-    for a store written before the blocks existed (``tracegraph init`` runs it); until it has run, a load still
-    finds those persons, by surname, only more slowly. Idempotent."""
+    :func:`loaders.identity.person_blocks` of its stored fields) and link every person to its blocks
+    (:func:`link_person_blocks`); returns the persons given blocks. The migration step for a store written before
+    the blocks or their links existed (``tracegraph init`` runs it); until it has run, a load still finds those
+    persons, by their block properties or surname, only more slowly. Idempotent."""
     found = store.query("persons_without_blocks").df()
     for start in range(0, len(found), chunk_rows):
         part = found.iloc[start:start + chunk_rows].reset_index(drop=True)
@@ -159,7 +171,73 @@ def backfill_person_blocks(store: GraphStore, chunk_rows: int = 250_000) -> int:
         dob, street = identity.person_blocks(nm.normalise_records(part[list(identity.PERSON_FIELDS)]))
         store.upsert_nodes("Person", arrow(pd.DataFrame({"person_key": part["person_key"], "block_dob": dob,
                                                          "block_street": street}), "Person"))
+    link_person_blocks(store)
     return len(found)
+
+
+#: the PersonBlock key marking a store whose persons are all linked to their blocks
+LINKED_MARK = "*"
+
+
+def block_keys(dob_blocks: list[str], street_blocks: list[str]) -> list[str]:
+    """``PersonBlock`` keys of blocks (``Person.block_dob`` / ``block_street`` values; empty ones name none)."""
+    return [f"dob:{b}" for b in dob_blocks if b] + [f"street:{b}" for b in street_blocks if b]
+
+
+def _links(persons: pd.DataFrame) -> pd.DataFrame:
+    """from_key (person), to_key (block key): one row per non-empty block of ``persons``."""
+    parts = []
+    for column, prefix in (("block_dob", "dob:"), ("block_street", "street:")):
+        values = persons[column].fillna("").astype(str)
+        has = (values != "").to_numpy()
+        parts.append(pd.DataFrame({"from_key": persons["person_key"].to_numpy()[has],
+                                   "to_key": prefix + values[has]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def link_blocks(store: GraphStore, persons: pd.DataFrame, *, absent: bool = True) -> int:
+    """Link ``persons`` (person_key, block_dob, block_street; written just now, or checked to lack their links:
+    ``absent``) to their blocks, creating the blocks that are new. Returns the links written."""
+    links = _links(persons)
+    if links.empty:
+        return 0
+    store.upsert_nodes("PersonBlock", pd.DataFrame({"block_key": links["to_key"].drop_duplicates()}))
+    created = pa.array(links["from_key"].drop_duplicates().tolist(), pa.string()) if absent else None
+    store.upsert_relationships("IN_BLOCK", "Person", "PersonBlock", links, created_from=created)
+    return len(links)
+
+
+def blocks_linked(store: GraphStore) -> bool:
+    """Whether every stored person is linked to its blocks: the mark is stored, or no person is (then the mark is
+    written: every person a load writes from now on is linked as it is written)."""
+    if int(store.query("person_blocks_linked").scalar()) > 0:
+        return True
+    if len(store.query("persons_any").df()):
+        return False
+    store.upsert_nodes("PersonBlock", pd.DataFrame({"block_key": [LINKED_MARK]}))
+    return True
+
+
+def link_person_blocks(store: GraphStore, chunk_rows: int = 500_000) -> int:
+    """Link every stored person that is not yet to its blocks and write the mark (the migration for a store
+    written before ``PersonBlock``); returns the links written. Idempotent: nothing to do once marked."""
+    if blocks_linked(store):
+        return 0
+    persons = store.query("persons_blocks_all").df()
+    have = store.query("person_block_links").df()
+    links = _links(persons)
+    if len(have):
+        links = links.merge(have.assign(_have=True), on=["from_key", "to_key"], how="left")
+        links = links[links["_have"].isna()].drop(columns="_have")
+    written = 0
+    for start in range(0, len(links), chunk_rows):
+        part = links.iloc[start:start + chunk_rows]
+        store.upsert_nodes("PersonBlock", pd.DataFrame({"block_key": part["to_key"].drop_duplicates()}))
+        store.upsert_relationships("IN_BLOCK", "Person", "PersonBlock", part.reset_index(drop=True),
+                                   created_from=pa.array(part["from_key"].drop_duplicates().tolist(), pa.string()))
+        written += len(part)
+    store.upsert_nodes("PersonBlock", pd.DataFrame({"block_key": [LINKED_MARK]}))
+    return written
 
 
 def mentions_frame(ids: pd.Series, fields: dict[str, pd.Series]) -> pd.DataFrame:

@@ -8,13 +8,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import pytest
 from identity_synth import make_mentions
 
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.domain import names as nm
-from loaders.entities import backfill_person_blocks
+from loaders.entities import (
+    LINKED_MARK,
+    backfill_person_blocks,
+    block_keys,
+    blocks_linked,
+    link_person_blocks,
+)
 from loaders.identity import PERSON_FIELDS, person_blocks, prepare_known, resolve_people, stored_lookup
 from loaders.kinds import loader_for
 from tests.worlds import simulated
@@ -83,7 +90,9 @@ def _graph(store: EmbeddedStore) -> dict[str, list[tuple[str, ...]]]:
     return {"persons": rows_of(store.node_table("Person", ("last_name", "first_name", "dob", "record_count",
                                                             "block_dob", "block_street"))),
             "purchased": rows_of(store.edge_list("PURCHASED", "Person", "Firearm", ("sale_id",))),
-            "possessed": rows_of(store.edge_list("POSSESSED_BY", "Recovery", "Person"))}
+            "possessed": rows_of(store.edge_list("POSSESSED_BY", "Recovery", "Person")),
+            "blocks": rows_of(store.edge_list("IN_BLOCK", "Person", "PersonBlock")),
+            "mark": rows_of(store.node_table("PersonBlock").filter(pc.equal(pc.field("key"), LINKED_MARK)))}
 
 
 def test_a_store_written_before_the_blocks_loads_alike_and_init_backfills_them(
@@ -100,15 +109,46 @@ def test_a_store_written_before_the_blocks_loads_alike_and_init_backfills_them(
             store.init_schema()
             options = LoadOptions(rejects_dir=tmp_path / "rejects")
             run_load(loader_for("traces"), store, history, options)
-            if old:  # as a store written before the blocks: every person without them
+            if old:  # as a store written before the blocks: every person without them or their links
                 store._execute("MATCH (p:Person) SET p.block_dob = NULL, p.block_street = NULL")
+                store._execute("MATCH (b:PersonBlock) DETACH DELETE b")
                 assert len(store.query("persons_without_blocks").df()) > 500
+                assert not blocks_linked(store)
             run_load(loader_for("traces"), store, batch, options)
             if old:
                 missing = len(store.query("persons_without_blocks").df())
+                assert not blocks_linked(store)  # the batch's new persons are linked, the history's are not
                 assert backfill_person_blocks(store) == missing > 0
-                assert backfill_person_blocks(store) == 0
+                assert blocks_linked(store)
+                assert backfill_person_blocks(store) == 0 == link_person_blocks(store)
             graphs.append(_graph(store))
     assert graphs[0] == graphs[1]
     blocks = np.array([row[4] for row in graphs[0]["persons"]])
     assert (blocks != "").mean() > 0.5 and "None" not in blocks
+
+
+def test_the_persons_found_through_the_block_links_are_those_sharing_the_block_properties(
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``persons_by_blocks`` (each block by its key, its persons through IN_BLOCK) returns exactly what a scan of
+    the block properties (``persons_by_block_properties``) does, for blocks of one person, of many and of none."""
+    with EmbeddedStore(tmp_path / "g.lbug") as store:
+        store.init_schema()
+        run_load(loader_for("traces"), store, simulated(tmp_path_factory, "small", 7) / "traces.csv",
+                 LoadOptions(rejects_dir=tmp_path / "rejects"))
+        assert blocks_linked(store)
+        persons = store.node_table("Person", ("block_dob", "block_street")).to_pandas()
+        dob = persons["block_dob"][persons["block_dob"] != ""]
+        street = persons["block_street"][persons["block_street"] != ""]
+        shared = dob[dob.duplicated(keep=False)]
+        assert len(shared) > 0  # some blocks hold several persons
+        dob_blocks = sorted({*dob.sample(200, random_state=1), *shared.head(20), "NOBODY|1"})
+        street_blocks = sorted({*street.sample(200, random_state=2), "NOBODY|NO STREET"})
+        keys = sorted(persons["key"].sample(30, random_state=3))
+        linked = store.query("persons_by_blocks", {"blocks": block_keys(dob_blocks, street_blocks),
+                                                   "person_keys": keys}).df()
+        scanned = store.query("persons_by_block_properties", {"dob_blocks": dob_blocks,
+                                                              "street_blocks": street_blocks,
+                                                              "person_keys": keys}).df()
+        assert len(linked) > 400
+        pd.testing.assert_frame_equal(linked.sort_values("person_key", ignore_index=True),
+                                      scanned.sort_values("person_key", ignore_index=True))

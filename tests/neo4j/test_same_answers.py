@@ -175,6 +175,7 @@ def params(twins: Twins) -> dict[str, Any]:
             "dealers": [{"dealer": sale["d"], "days": [sale["day"]]}], "quick_days": 1095,
             "dob_blocks": [blocks[0]["d"], "NOBODY|1"], "street_blocks": [b["s"] for b in blocks[1:]],
             "person_keys": [chain["pk"], "no-such-person"],
+            "blocks": [f"dob:{blocks[0]['d']}", "dob:NOBODY|1", *(f"street:{b['s']}" for b in blocks[1:])],
             # the dealer counts, serial groups and alert outbox (algorithms/dealer_counts.py, serial_groups.py,
             # api/services/outbox.py)
             "dealer_keys": [sale["d"], "no-such-dealer"], "groups": [*groups, "no-such-group"],

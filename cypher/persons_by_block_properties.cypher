@@ -1,17 +1,18 @@
-// The stored persons a batch's mentions can meet in identity resolution (loaders/identity.py StoredLookup): those
-// sharing a surname|DOB block ($dob_blocks) or a surname|street block ($street_blocks), those keyed by one of the
-// mentions' content keys ($person_keys); persons_unblocked_by_surname adds those of a store older than the blocks.
-// Read instead of every person sharing a surname: at 1M traces a daily batch's 395
-// surnames named 1.42M of the 1.43M stored persons.
+// The stored persons a batch's mentions can meet, read by the block properties: what a load does on a store
+// whose persons are not all linked to their PersonBlock yet (before `tracegraph init`; persons_by_blocks
+// otherwise). Those sharing a surname|DOB block ($dob_blocks) or a surname|street block ($street_blocks),
+// those keyed by one of the mentions' content keys ($person_keys); persons_unblocked_by_surname adds those of
+// a store older than the blocks.
+// The embedded engine scans every person here (two scans of 1.43M strings at 1M traces, ~4 CPU s).
 UNWIND $dob_blocks AS block
-MATCH (p:Person {block_dob: block})
+MATCH (p:Person) WHERE p.block_dob = block
 RETURN p.person_key AS person_key, p.last_name AS last_name, p.first_name AS first_name,
        p.middle_name AS middle_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
        p.state AS state, p.zip AS zip, p.name_key AS name_key, p.record_count AS record_count,
        p.resolution_rule AS resolution_rule, p.resolution_confidence AS resolution_confidence
 UNION
 UNWIND $street_blocks AS block
-MATCH (p:Person {block_street: block})
+MATCH (p:Person) WHERE p.block_street = block
 RETURN p.person_key AS person_key, p.last_name AS last_name, p.first_name AS first_name,
        p.middle_name AS middle_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
        p.state AS state, p.zip AS zip, p.name_key AS name_key, p.record_count AS record_count,
