@@ -182,7 +182,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters, "corridor_cells": 1,
-                  "dealer_counts": 1, "serial_groups": 1, "dealers": dealer_scores.parameters,
+                  "dealer_counts": 1, "serial_groups": serial_groups.STORED, "dealers": dealer_scores.parameters,
                   "min_network_size": MIN_NETWORK_SIZE, "max_network_size": MAX_NETWORK_SIZE,
                   "supply_line_half_days": SUPPLY_LINE_HALF_DAYS, "networks": network_parameters(),
                   **({"engine": engine} if engine != "igraph" else {})}

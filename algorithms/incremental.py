@@ -233,7 +233,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     if new_traces:  # the cells are in the store now (counted whole here if the base run predates them)
         parameters["corridor_cells"] = 1
         parameters["dealer_counts"] = 1  # likewise the per-dealer counts and the serial groups
-        parameters["serial_groups"] = 1
+        parameters["serial_groups"] = serial_groups.STORED
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
                "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
                "new_traces": len(traces), "network_joins": len(joins),
@@ -251,8 +251,9 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
 
 def _serial(store: GraphStore, traces: set[str], base_parameters: dict[str, Any]) -> serial_groups.SerialState:
     """The serial batches from the stored serial groups the new traces' guns fall in (:mod:`algorithms.serial_groups`).
-    A store whose last full analysis predates the stored groups gets them all counted here, once (the migration)."""
-    if not base_parameters.get("serial_groups"):
+    A store whose last full analysis predates the stored groups (or their IN_GROUP links) gets them all counted here,
+    once (the migration)."""
+    if int(base_parameters.get("serial_groups") or 0) < serial_groups.STORED:
         store.init_schema()
         t = load_tables(store)
         return serial_groups.of_tables(t, serial_batches.batches(t, min_score=serial_batches.SIGNIFICANT))

@@ -30,14 +30,14 @@ def latest_analysis(store: GraphStore) -> dict[str, Any] | None:
     return max(runs, key=lambda r: (r["finished_at"] or datetime.min, r["key"]))
 
 
-def mark_latest_analysis(store: GraphStore, flag: str) -> None:
+def mark_latest_analysis(store: GraphStore, flag: str, value: int = 1) -> None:
     """Record in the latest analysis' parameters that the store holds the state named ``flag`` (``dealer_counts``,
     ``serial_groups``): what a migration does once it has computed that state, so the next incremental run
     updates it instead of computing it again. No analysis: nothing to mark."""
     latest = latest_analysis(store)
     if latest is None:
         return
-    parameters = {**json.loads(latest["parameters"] or "{}"), flag: 1}
+    parameters = {**json.loads(latest["parameters"] or "{}"), flag: value}
     store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(parameters, sort_keys=True)}])
 
 

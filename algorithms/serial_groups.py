@@ -4,7 +4,8 @@ from the groups a day's recovered guns fall in instead of splitting and sorting 
 A serial group is the recovered guns of one make, model and serial format (``SerialGroup``: its size and its
 number of runs of close serials; ``Firearm.serial_group`` on each member). The full analysis writes every group.
 An incremental run: the guns recovered in the new traces that were in no group join theirs (the touched groups);
-the touched groups' members are read back (Cypher, keyed by group) and their runs found and scored exactly as the
+the touched groups' members are read back (each group by its key, its members through ``IN_GROUP``: a read that
+grows with the touched groups, not with the firearms) and their runs found and scored exactly as the
 full run does. The Bonferroni count (groups holding a run) is the stored count plus the touched groups that now
 hold one (a group never loses its run by gaining guns, so the count only rises). A batch in an untouched group
 keeps its members; only its score falls as the count rises: it is rescored from its stored group size and its
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from algorithms import batches as serial_batches
 from algorithms.batches import Batch
@@ -25,6 +27,9 @@ from algorithms.tables import AnalysisTables, isin
 from graph.store import GraphStore
 
 GROUP_COLUMNS = ["group_key", "size", "runs"]
+#: the analysis parameter ``serial_groups`` of a store whose groups are stored with their members linked
+#: (``IN_GROUP``); 1: the groups without the links (an incremental run then writes them all again, once)
+STORED = 2
 
 
 @dataclass(frozen=True)
@@ -113,9 +118,10 @@ def _rescored(store: GraphStore, stored: pd.DataFrame, touched: set[str], tests:
 
 
 def write(store: GraphStore, state: SerialState, run: str) -> None:
-    """The groups, the new members' ``serial_group`` and the batch membership (what changed, on an increment)."""
+    """The groups, the new members' ``serial_group`` and ``IN_GROUP`` link, and the batch membership (what
+    changed, on an increment)."""
     if state.full:
-        store.query("serial_groups_clear")
+        store.query("serial_groups_clear")  # the groups and their IN_GROUP links
         store.query("firearms_batches_clear")
         members = [(key, batch.batch_id) for batch in state.batches for key in batch.firearm_keys]
         if members:
@@ -128,8 +134,18 @@ def write(store: GraphStore, state: SerialState, run: str) -> None:
     if len(state.groups):
         store.upsert_nodes("SerialGroup", state.groups.astype({"size": "int64", "runs": "int64"}).assign(
             analysis_run_id=run))
-    if len(state.members):
-        store.upsert_nodes("Firearm", state.members)
+    _write_members(store, state.members)
+
+
+def _write_members(store: GraphStore, members: pd.DataFrame) -> None:
+    """``members`` (firearm_key, serial_group): guns in no group until now (every one after a clear). The links
+    first: a gun whose ``serial_group`` is written is never read as joining again, so its link must be there."""
+    if not len(members):
+        return
+    guns = pa.array(members["firearm_key"].astype(str).tolist(), pa.string())
+    store.upsert_relationships("IN_GROUP", "Firearm", "SerialGroup", pd.DataFrame({
+        "from_key": members["firearm_key"], "to_key": members["serial_group"]}), created_from=guns)
+    store.upsert_nodes("Firearm", members)
 
 
 def migrate(store: GraphStore) -> int:
@@ -143,6 +159,6 @@ def migrate(store: GraphStore) -> int:
     state = of_tables(load_tables(store), [])
     store.query("serial_groups_clear")
     store.upsert_nodes("SerialGroup", state.groups.astype({"size": "int64", "runs": "int64"}))
-    store.upsert_nodes("Firearm", state.members)
-    mark_latest_analysis(store, "serial_groups")
+    _write_members(store, state.members)
+    mark_latest_analysis(store, "serial_groups", STORED)
     return len(state.groups)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from graph import embedded_store
 from graph.embedded_store import EmbeddedStore
 
 
@@ -45,6 +47,32 @@ def test_updating_relationships_keeps_every_property_across_reopen(tmp_path: Pat
     assert len(merged) == len(rows)
     assert (merged["firearms"] == merged["firearms_sent"]).all()
     assert np.allclose(merged["score"], merged["score_sent"])  # null in the update never erases
+
+
+@pytest.mark.parametrize("ratio", [0, 10**9])  # node by node (stored rows read and deleted per node); joins
+def test_a_relationship_update_replaces_exactly_the_rows_it_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  ratio: int) -> None:
+    """Some of the stored FLOW rows updated (their key: both ends, year, basis): those rows carry the new values,
+    every other row (the same ends in other years or bases included) stays as it was, none is doubled."""
+    monkeypatch.setattr(embedded_store, "_PER_NODE_RATIO_RELS", ratio)
+    rows = flows(3000, "run-1")
+    rows = pd.concat([rows, rows.assign(basis="states")], ignore_index=True)  # same ends and year, other basis
+    with EmbeddedStore(tmp_path / "flows.lbug") as store:
+        store.init_schema()
+        store.upsert_nodes("Location", [{"location_key": k} for k in sorted(set(rows.from_key) | set(rows.to_key))])
+        store.upsert_relationships("FLOW", "Location", "Location", rows)
+        changed = rows[(rows["basis"] == "traces") & (rows.index % 3 == 0)].assign(firearms=-1, analysis_run_id="r2")
+        summary = store.upsert_relationships("FLOW", "Location", "Location", changed)
+        assert summary.changed == len(changed) > 100
+        got = store.edge_list("FLOW", "Location", "Location", ("year", "basis", "firearms", "analysis_run_id"))
+    got = got.to_pandas().rename(columns={"src": "from_key", "dst": "to_key"})
+    key = ["from_key", "to_key", "year", "basis"]
+    assert len(got) == len(rows) and not got.duplicated(key).any()
+    want = rows.set_index(key)[["firearms", "analysis_run_id"]].copy()
+    want.loc[changed.set_index(key).index, ["firearms", "analysis_run_id"]] = [-1, "r2"]
+    have = got.set_index(key)[["firearms", "analysis_run_id"]].reindex(want.index)
+    assert (have["firearms"].to_numpy() == want["firearms"].to_numpy()).all()
+    assert (have["analysis_run_id"].to_numpy() == want["analysis_run_id"].to_numpy()).all()
 
 
 def test_init_schema_adds_properties_an_older_store_lacks(tmp_path: Path) -> None:
