@@ -484,8 +484,9 @@ PERSON_BLOCK = NodeLabel(
     "'*' marks a store whose persons are all linked (written by the migration, "
     "loaders/entities.py link_person_blocks, and by a load into a store without persons).",
     (
-        P("block_key", doc="'dob:' + Person.block_dob or 'street:' + Person.block_street (never empty); '*' the "
-                           "mark"),
+        P("block_key", doc="digest of 'dob:' + Person.block_dob or 'street:' + Person.block_street "
+                           "(loaders/entities.py block_key: no name or date of birth in it); '*' the mark",
+          internal=True),
     ),
 )
 

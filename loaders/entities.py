@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -179,19 +181,26 @@ def backfill_person_blocks(store: GraphStore, chunk_rows: int = 250_000) -> int:
 LINKED_MARK = "*"
 
 
+def block_key(kind: str, block: str) -> str:
+    """The ``PersonBlock`` key of a block (``kind`` dob or street, ``block`` a non-empty ``Person.block_dob`` /
+    ``block_street`` value): a digest, so the block nodes carry no name or date of birth (a purged person's
+    links go with it; the digests it leaves behind name nobody)."""
+    return hashlib.blake2b(f"{kind}:{block}".encode(), digest_size=16).hexdigest()
+
+
 def block_keys(dob_blocks: list[str], street_blocks: list[str]) -> list[str]:
     """``PersonBlock`` keys of blocks (``Person.block_dob`` / ``block_street`` values; empty ones name none)."""
-    return [f"dob:{b}" for b in dob_blocks if b] + [f"street:{b}" for b in street_blocks if b]
+    return [block_key("dob", b) for b in dob_blocks if b] + [block_key("street", b) for b in street_blocks if b]
 
 
 def _links(persons: pd.DataFrame) -> pd.DataFrame:
     """from_key (person), to_key (block key): one row per non-empty block of ``persons``."""
     parts = []
-    for column, prefix in (("block_dob", "dob:"), ("block_street", "street:")):
+    for column, kind in (("block_dob", "dob"), ("block_street", "street")):
         values = persons[column].fillna("").astype(str)
         has = (values != "").to_numpy()
         parts.append(pd.DataFrame({"from_key": persons["person_key"].to_numpy()[has],
-                                   "to_key": prefix + values[has]}))
+                                   "to_key": [block_key(kind, v) for v in values[has]]}, dtype=object))
     return pd.concat(parts, ignore_index=True)
 
 

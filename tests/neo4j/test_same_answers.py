@@ -29,6 +29,7 @@ from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput
 from graph.neo4j_store import Neo4jStore
 from graph.store import GraphStore
+from loaders.entities import block_keys
 from tests.neo4j_support import Neo4jServer
 
 pytestmark = pytest.mark.neo4j
@@ -175,7 +176,7 @@ def params(twins: Twins) -> dict[str, Any]:
             "dealers": [{"dealer": sale["d"], "days": [sale["day"]]}], "quick_days": 1095,
             "dob_blocks": [blocks[0]["d"], "NOBODY|1"], "street_blocks": [b["s"] for b in blocks[1:]],
             "person_keys": [chain["pk"], "no-such-person"],
-            "blocks": [f"dob:{blocks[0]['d']}", "dob:NOBODY|1", *(f"street:{b['s']}" for b in blocks[1:])],
+            "blocks": block_keys([blocks[0]["d"], "NOBODY|1"], [b["s"] for b in blocks[1:]]),
             # the dealer counts, serial groups and alert outbox (algorithms/dealer_counts.py, serial_groups.py,
             # api/services/outbox.py)
             "dealer_keys": [sale["d"], "no-such-dealer"], "groups": [*groups, "no-such-group"],
