@@ -219,7 +219,7 @@ def link_blocks(store: GraphStore, persons: pd.DataFrame, *, absent: bool = True
 def blocks_linked(store: GraphStore) -> bool:
     """Whether every stored person is linked to its blocks: the mark is stored, or no person is (then the mark is
     written: every person a load writes from now on is linked as it is written)."""
-    if int(store.query("person_blocks_linked").scalar()) > 0:
+    if _marked(store):
         return True
     if len(store.query("persons_any").df()):
         return False
@@ -227,10 +227,15 @@ def blocks_linked(store: GraphStore) -> bool:
     return True
 
 
+def _marked(store: GraphStore) -> bool:
+    return int(store.query("person_blocks_linked").scalar()) > 0
+
+
 def link_person_blocks(store: GraphStore, chunk_rows: int = 500_000) -> int:
     """Link every stored person that is not yet to its blocks and write the mark (the migration for a store
-    written before ``PersonBlock``); returns the links written. Idempotent: nothing to do once marked."""
-    if blocks_linked(store):
+    written before ``PersonBlock``); returns the links written. Idempotent: nothing to do once marked, nor on a
+    store without persons (its first load marks it)."""
+    if _marked(store) or not len(store.query("persons_any").df()):
         return 0
     persons = store.query("persons_blocks_all").df()
     have = store.query("person_block_links").df()
