@@ -139,8 +139,10 @@ class PersonResolver:
         persons["load_run_id"] = run_id
         if {"street", "city", "state", "zip"} <= set(persons.columns):  # the shared-address key, for analyses
             persons["address_key"] = nm.address_keys(persons)
-        self.created = self.store.upsert_nodes("Person", arrow(persons, "Person")).created_keys
-        link_blocks(self.store, persons[persons["person_key"].isin(self.created.to_pylist())])
+        created = self.store.upsert_nodes("Person", arrow(persons, "Person")).created_keys
+        self.created = created
+        if created is not None and len(created):  # stored persons are linked already
+            link_blocks(self.store, persons[persons["person_key"].isin(created.to_pylist())])
         self._remember(persons)
         return result.assignments[["mention_id", "person_key"]]
 
