@@ -485,8 +485,7 @@ PERSON_BLOCK = NodeLabel(
     "loaders/entities.py link_person_blocks, and by a load into a store without persons).",
     (
         P("block_key", doc="digest of 'dob:' + Person.block_dob or 'street:' + Person.block_street "
-                           "(loaders/entities.py block_key: no name or date of birth in it); '*' the mark",
-          internal=True),
+                           "(loaders/entities.py block_key: no name or date of birth in it); '*' the mark"),
     ),
 )
 
