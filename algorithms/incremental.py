@@ -24,11 +24,13 @@ What is recomputed, and how it equals a full re-analysis
   positive own points: their stored network sum (``Person.straw_network``, the uncapped sum propagation is taken
   from) plus ``w * (new - old)`` per changed partner (the old own points read back before the write). Only those
   whose sum moved are rescored, and no row of theirs beyond the closure is read. A sum moved that way is within
-  ~1e-15 of a fresh one; the indicators show it rounded to 9 decimals and then 2, in the full run too
-  (:func:`algorithms.straw.network_line`), so the shown value is the same unless the sum lies within ~1e-15 of a
-  9-decimal rounding boundary. A store analysed before the sums were stored gets them once
-  (:func:`fill_straw_network`). Ranks are not stored (:mod:`algorithms.straw_rank` derives them from the scores
-  when read), so a new high score writes one row, not the rank of everyone below it.
+  ~1e-15 of a fresh one (on the streamed test worlds, bit-equal); the indicators show it rounded to 9 decimals
+  and then 2, in the full run too (:func:`algorithms.straw.network_line`), so the shown value is the same unless
+  the sum lies within ~1e-15 of a 9-decimal rounding boundary. The one place an ulp shows: two persons with
+  exactly equal full-run scores, one of them moved by a delta an ulp off, can swap places in the queue (the tie
+  is broken by person_key only when the scores are bit-equal). A store analysed before the sums were stored gets
+  them once (:func:`fill_straw_network`). Ranks are not stored (:mod:`algorithms.straw_rank` derives them from
+  the scores when read), so a new high score writes one row, not the rank of everyone below it.
 * **Dealer rates and anomalies** (exact): the model is refitted over the per-dealer counts stored on the
   Dealer nodes (:mod:`algorithms.dealer_counts`), after recounting the dealers that sold a gun the new rows
   touch (a count that changes moves its peers' expectations, so every dealer's score is refitted; the store
@@ -55,7 +57,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from algorithms import analyze as full
@@ -74,8 +75,6 @@ RECOVERY_COLUMNS = ["trace_id", "firearm_key", "recovery_state", "recovery_city"
                     "time_to_crime_days", "serial_normalized", "dealer_key", "dealer_state", "purchaser_key",
                     "sale_id", "possessor_key", "stolen_report_id", "reported_date"]
 __all__ = ["GROUP_LIMITS", "NeedsFullAnalysis", "restrict"]  # re-exported
-#: a change of a partner's own points this small is rounding, not a change (see :func:`_moved`)
-NOISE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -391,9 +390,9 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
     new = after.clip(lower=0.0)
     change = (outside["b"].map(new).fillna(0.0).to_numpy(float)
               - outside["b"].map(old).fillna(0.0).to_numpy(float))
-    # a changed person's points computed again over other rows can land an ulp from the stored ones (~1e-16):
-    # no change (rescoring their partners for it would write scores equal within 1e-15)
-    change[np.abs(change) <= NOISE] = 0.0
+    # every change counts, down to an ulp: a partner who gained a tie indicator has own points (points less the
+    # tie points) an ulp from the old ones, and the full run sums the new value; a score equal to another's must
+    # stay equal for the queue's order (score, then person_key)
     delta = pd.Series(outside["weight"].to_numpy(float) * change).groupby(outside["a"].to_numpy()).sum()
     delta = delta[delta != 0.0]
     if delta.empty:

@@ -78,23 +78,24 @@ def test_straw_scores_ranks_and_indicators_equal_a_full_reanalysis(streamed: Str
     assert np.allclose(got["straw_points"].to_numpy(float), expected["points"].to_numpy(float), atol=1e-9)
     # ranks are derived from the stored scores when read: every one as the full run ranks them
     ranks = pd.Series(straw_ranks(streamed.store)).reindex(expected.index)
-    assert (ranks.to_numpy() == expected["rank"].to_numpy()).all()
     differ = got.index[(got["straw_indicators"] != expected["indicators"]).to_numpy()]
     assert differ.empty, [(k, got.at[k, "straw_indicators"], expected.at[k, "indicators"]) for k in differ[:3]]
+    assert (ranks.to_numpy() == expected["rank"].to_numpy()).all()
     assert stored["straw_score"].notna().sum() == len(expected)  # no one scored who should not be
 
 
 def test_unchanged_neighbours_network_sums_move_by_the_change_of_their_partners(streamed: Streamed) -> None:
     """A person outside a batch's changed set (their points cannot move) tied to a changed person whose own points
     moved is rescored from their stored network sum plus the change: every stored sum equals the full
-    re-analysis's, and the persons rescored that way kept their points. (On this world no batch moves a non-seed's
-    own points, so none is: a partner whose points were computed again an ulp from the stored ones is not a
-    change; the test below raises one.)"""
+    re-analysis's, and the persons rescored that way kept their points. (On this world they are the partners of
+    persons who gained a tie indicator, whose own points, points less tie points, moved by an ulp: the full run
+    sums the new value. The test below raises a partner's points for real.)"""
     stored = streamed.store.node_table("Person", ("straw_network",)).to_pandas().set_index("key")
     expected = streamed.reference.straw.table.set_index("person_key")
     assert np.allclose(stored["straw_network"].reindex(expected.index).to_numpy(float),
                        expected["network"].to_numpy(float), atol=1e-9)
     points = streamed.history.set_index("person_key")["points"].to_dict()  # each person's points before a batch
+    moved_any = 0
     for result in streamed.results:
         table = result.straw.set_index("person_key")
         moved = table.index.difference(pd.Index(sorted(result.touched.changed)))
@@ -102,6 +103,8 @@ def test_unchanged_neighbours_network_sums_move_by_the_change_of_their_partners(
         assert set(moved) <= result.touched.rescored
         assert all(abs(table.at[p, "points"] - points[p]) < 1e-12 for p in moved)
         points.update(table["points"].to_dict())
+        moved_any += len(moved)
+    assert moved_any > 0
 
 
 def test_a_ring_members_raised_points_reach_their_unchanged_partners_exactly(streamed: Streamed,
@@ -336,11 +339,10 @@ def test_the_neighbourhood_read_by_key_equals_the_groups_over_the_whole_tables(s
     # around) are not known
     assert hood.known == changed
     assert hood.looked_up <= set(every.loc[every["person_key"].isin(changed), "group"])
-    moved = set(streamed.results[-1].straw["person_key"]) - changed
-    assert moved and not moved & hood.known
     deeper = Neighbourhood(_QueryOnly(streamed.store), dealers)  # type: ignore[arg-type]
-    deeper.mates(deeper.mates(changed, tying=True), tying=False)  # what reading the rescored level would read
-    assert len(hood.read) < len(deeper.read), (len(hood.read), len(deeper.read))
+    tied = deeper.mates(changed, tying=True)  # the level an earlier version rescored and read around
+    deeper.mates(tied, tying=False)
+    assert tied - changed and len(hood.read) < len(deeper.read), (len(hood.read), len(deeper.read))
     # the features of the changed persons from these rows equal those from the whole tables
     mine = straw_features.compute(restrict(hood.tables(), closure)).values
     reference = straw_features.compute(restrict(load_tables(streamed.store), whole)).values
