@@ -30,7 +30,9 @@ What is recomputed, and how it equals a full re-analysis
   rises, so the other stored batches are rescored from their stored group sizes and dropped once below the
   threshold. Only the guns whose batch changed are written.
 * **Corridors, hubs** (exact): the new traces' corridor cells (:mod:`algorithms.corridor_cells`) are added to the
-  stored ones, and the corridor models refit over the cell table instead of every trace.
+  stored ones, and the corridor models refit over the cell table instead of every trace. The new traces' rows
+  (and the alerts' recovery rows, :func:`new_recoveries`) are read by key (:mod:`algorithms.trace_rows`): no
+  whole table is read unless a store's last full analysis predates the stored counts (the migrations).
 * **Networks** (approximate, tolerance measured in ``tests/analytics/test_incremental.py`` and
   docs/alerts.md): Leiden is global, so a new tie does not re-partition the graph. A person newly tied to members
   of a network joins the network holding most of their tie weight (if it stays within ``MAX_NETWORK_SIZE``);
@@ -51,7 +53,7 @@ import pandas as pd
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features
+from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features, trace_rows
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
@@ -149,7 +151,8 @@ def fill_address_keys(store: GraphStore) -> int:
 
 
 def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
-    """One row per (new recovery, purchaser): trace_id, firearm_key, serial_normalized, dealer_key,
+    """``t``: the new traces' rows (:func:`algorithms.trace_rows.of_traces`) or the whole tables (the same answer).
+    One row per (new recovery, purchaser): trace_id, firearm_key, serial_normalized, dealer_key,
     dealer_state, recovery_state, recovery_city, recovery_date, time_to_crime_days, purchaser_key,
     possessor_key, sale_id, stolen_report_id and reported_date (the earliest lost/stolen report)."""
     rec = t.recovered[isin(t.recovered["dst"], traces)].rename(columns={"src": "firearm_key", "dst": "trace_id"})
@@ -206,10 +209,10 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     else:  # nothing a person is on: no score moves
         scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators"])
         joins = pd.DataFrame(columns=["person_key", "network_id"])
-    # the whole tables, for the corridor stage and the alerts' recovery rows only (not the straw, dealer or
-    # serial-batch stages): read only when the batch has traces
-    t = timed("tables", lambda: load_tables(store)) if traces else None
-    new_traces = t is not None and len(t.sold) > 0 and len(t.recovered) > 0
+    # the new traces' rows, read by key (algorithms/trace_rows.py), for the corridor stage and the alerts'
+    # recovery rows only (not the straw, dealer or serial-batch stages): read only when the batch has traces
+    t = timed("tables", lambda: trace_rows.of_traces(store, traces)) if traces else None
+    new_traces = t is not None and len(t.recovered) > 0 and trace_rows.any_sale(store)
     serial = timed("batches", lambda: _serial(store, traces, base_parameters)) if new_traces else None
     found_batches = None if serial is None else serial.batches
     dealers = timed("dealer_anomalies", lambda: _dealers(store, guns, found_batches or [], base_parameters)) \
@@ -218,9 +221,10 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     cells = pd.DataFrame(columns=corridor_cells.COLUMNS)
     if t is not None and new_traces:
         whole = t
-        fresh_cells = timed("corridor_cells", lambda: _cells(store, whole, traces, base_parameters))
+        fresh_cells = timed("corridor_cells", lambda: _cells(store, whole, base_parameters))
         cells = fresh_cells[1]
-        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(fresh_cells[0], whole.locations))
+        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(
+            fresh_cells[0], trace_rows.locations(store, pd.concat([fresh_cells[0]["src"], fresh_cells[0]["dst"]]))))
     hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
         columns=["location_key", "pagerank", "betweenness"])
 
@@ -279,24 +283,18 @@ def _dealers(store: GraphStore, guns: set[str], found: list[serial_batches.Batch
     return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=fresh)
 
 
-def _cells(store: GraphStore, t: AnalysisTables, traces: set[str], base_parameters: dict[str, Any]
+def _cells(store: GraphStore, t: AnalysisTables, base_parameters: dict[str, Any]
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(every corridor cell with the new traces counted in, the cells to write). A store whose last full
-    analysis predates the cells gets them all counted here, once (the migration)."""
-    if not base_parameters.get("corridor_cells"):
+    """(every corridor cell with the new traces counted in, the cells to write). ``t``: the new traces' rows
+    (:func:`algorithms.trace_rows.of_traces`: their guns' every sale, so the first of each is the one a count over
+    everyone takes). A store whose last full analysis predates the cells gets them all counted here, once (the
+    migration)."""
+    if not base_parameters.get("corridor_cells"):  # the migration reads every trace, once
         store.init_schema()
-        every = full.trace_cells(t)
+        every = full.trace_cells(load_tables(store))
         return every, every
     stored = store.node_table("CorridorCell", ("level", "year", "src", "dst", "traces", "median_ttc_days"))
-    recovered = t.recovered[isin(t.recovered["dst"], traces)]
-    guns = set(recovered["src"])
-    mine = AnalysisTables(  # the new traces' rows: their guns' sales (the first of each, as over everyone)
-        persons=t.persons.iloc[0:0], purchases=t.purchases.iloc[0:0], firearms=t.firearms.iloc[0:0],
-        sold=t.sold[isin(t.sold["dst"], guns)], recovered=recovered,
-        recoveries=t.recoveries[isin(t.recoveries["key"], traces)], possessed=t.possessed.iloc[0:0],
-        dealers=t.dealers, lives_at=t.lives_at.iloc[0:0], nibin=t.nibin.iloc[0:0], locations=t.locations,
-        state_flows=t.state_flows.iloc[0:0])
-    fresh = pd.concat([corridor_cells.count(corridor_cells.trace_places(mine, level), level)
+    fresh = pd.concat([corridor_cells.count(corridor_cells.trace_places(t, level), level)
                        for level in corridor_cells.LEVELS], ignore_index=True)
     found = store.query("corridor_cells_get", {"cell_ids": fresh["cell_id"].tolist()}).df()
     histograms = dict(zip(found["cell_id"], found["ttc_days"], strict=True)) if len(found) else {}
