@@ -215,7 +215,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     new_traces = t is not None and len(t.recovered) > 0 and trace_rows.any_sale(store)
     serial = timed("batches", lambda: _serial(store, traces, base_parameters)) if new_traces else None
     found_batches = None if serial is None else serial.batches
-    dealers = timed("dealer_anomalies", lambda: _dealers(store, guns, found_batches or [], base_parameters)) \
+    dealers = timed("dealer_anomalies", lambda: _dealers(store, guns, serial, base_parameters)) \
         if new_traces else None
     corridors: dict[str, Corridors] = {}
     cells = pd.DataFrame(columns=corridor_cells.COLUMNS)
@@ -236,7 +236,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                   "code_version": full.code_version()}
     if new_traces:  # the cells are in the store now (counted whole here if the base run predates them)
         parameters["corridor_cells"] = 1
-        parameters["dealer_counts"] = 1  # likewise the per-dealer counts and the serial groups
+        parameters["dealer_counts"] = 1  # likewise the per-dealer counts, the guns' shares and the serial groups
+        parameters[dealer_counts.GUN_FLAG] = 1
         parameters["serial_groups"] = 1
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
                "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
@@ -263,24 +264,28 @@ def _serial(store: GraphStore, traces: set[str], base_parameters: dict[str, Any]
     return serial_groups.update(store, traces)
 
 
-def _dealers(store: GraphStore, guns: set[str], found: list[serial_batches.Batch],
+def _dealers(store: GraphStore, guns: set[str], serial: serial_groups.SerialState | None,
              base_parameters: dict[str, Any]) -> dealer_scoring.DealerScores:
-    """The dealer model refitted over the stored per-dealer counts (:mod:`algorithms.dealer_counts`), the dealers
-    that sold a touched gun recounted: the new rows' guns and those whose serial batch changed. A store whose last
-    full analysis predates the stored counts gets every dealer counted here, once (the migration)."""
+    """The dealer model refitted over the stored per-dealer counts (:mod:`algorithms.dealer_counts`), the counts of
+    the dealers a touched gun counts for updated by the delta of its share: the new rows' guns and those whose
+    serial batch changed. A store whose last full analysis predates the stored counts or shares gets every dealer
+    and gun counted here, once (the migration)."""
     nodes, before = dealer_counts.stored(store)
-    if not base_parameters.get("dealer_counts"):
+    found = [] if serial is None else serial.batches
+    if not (base_parameters.get("dealer_counts") and base_parameters.get(dealer_counts.GUN_FLAG)):
         store.init_schema()
-        fresh = dealer_scoring.counts(load_tables(store), batches=found)
-        scores = dealer_scoring.fit(nodes, fresh)
-        return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=fresh)
+        every = dealer_scoring.score(load_tables(store), batches=found)
+        return dealer_scoring.DealerScores(table=every.table, parameters=every.parameters, counts=every.counts,
+                                           gun_traced=every.gun_traced, gun_sales=every.gun_sales)
     was = store.query("firearms_batched").df()
     old = dict(zip(was["key"], was["batch_id"], strict=True)) if len(was) else {}
     new = {key: batch.batch_id for batch in found for key in batch.firearm_keys}
     moved = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
-    fresh = dealer_counts.recount(store, guns | moved, found, nodes)
-    scores = dealer_scoring.fit(nodes, dealer_counts.merged(before, fresh))
-    return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=fresh)
+    delta = dealer_counts.update(store, guns | moved, old, new, nodes, before)
+    scores = dealer_scoring.fit(nodes, dealer_counts.merged(before, delta.counts))
+    return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=delta.counts,
+                                       gun_traced=delta.gun_traced, gun_sales=delta.gun_sales,
+                                       guns=frozenset(guns | moved))
 
 
 def _cells(store: GraphStore, t: AnalysisTables, base_parameters: dict[str, Any]
@@ -431,6 +436,8 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
             "anomaly_score": table["score"], "anomaly_indicators": table["indicators"]}))
         if len(result.dealers.counts):  # the recounted dealers' stored counts
             store.upsert_nodes("Dealer", dealer_counts.rows(result.dealers.counts))
+        # the touched guns' shares now (every gun's on a migration)
+        dealer_counts.write_guns(store, result.dealers, result.dealers.guns, every=not result.dealers.guns)
     for name, found in result.corridors.items():
         basis, level = name.rsplit("/", 1)
         flows = found.table

@@ -64,6 +64,24 @@ def of_traces(store: GraphStore, traces: set[str]) -> AnalysisTables:
         stolen=_read(store, "straw_stolen", guns, "stolen"))
 
 
+def of_firearms(store: GraphStore, guns: set[str], dealers: pd.DataFrame) -> AnalysisTables:
+    """Every row of the firearms ``guns`` the dealer counts read (:func:`algorithms.dealers.gun_counts`): their
+    Firearm nodes, every SOLD, PURCHASED, RECOVERED_IN and REPORTED_STOLEN row and the recoveries. ``dealers``: the
+    Dealer nodes (key, premise_state at least), passed through."""
+    recovered = _read(store, "straw_recovered", guns, "recovered")
+    empty = pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
+    return AnalysisTables(
+        persons=pd.DataFrame({"key": pd.Series(dtype=object)}),
+        purchases=_read(store, "trace_rows_purchases", guns, "purchases"),
+        firearms=_read(store, "straw_firearms", guns, "firearms"),
+        sold=_read(store, "straw_sold", guns, "sold"), recovered=recovered,
+        recoveries=_read(store, "straw_recoveries", set(recovered["dst"]), "recoveries"),
+        possessed=empty, dealers=dealers, lives_at=empty, nibin=empty.assign(status=pd.Series(dtype=object)),
+        locations=pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS["locations"]}),
+        state_flows=pd.DataFrame(columns=["src", "dst", "year", "level", "basis", "firearms"]),
+        stolen=_read(store, "straw_stolen", guns, "stolen"))
+
+
 def locations(store: GraphStore, keys: Iterable[str]) -> pd.DataFrame:
     """The Location rows of ``keys`` (key, kind, name, state, country, lat, lon)."""
     return _read(store, "trace_rows_locations", keys, "locations")
