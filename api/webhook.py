@@ -47,8 +47,8 @@ def deliver(store: GraphStore, url: str, *, audit: AuditLog | None = None, clien
     """Try every due pending alert once."""
     http = client or httpx.Client(timeout=timeout)
     try:
-        return outbox.run(store, outbox.WEBHOOK, lambda row: _post(http, url, row), audit=audit, now=now,
-                          base_backoff=base_backoff)
+        return outbox.run(store, outbox.WEBHOOK, lambda rows: [_post(http, url, row) for row in rows],
+                          audit=audit, now=now, base_backoff=base_backoff)
     finally:
         if client is None:
             http.close()

@@ -26,7 +26,7 @@ from typing import Any
 
 from cypher import registry
 from exports.canonical import TRACEGRAPH_NAMESPACE
-from graph.schema import SCHEMA, NodeLabel, Property, RelType, Schema
+from graph.schema import INTERNAL_PROPERTIES, SCHEMA, NodeLabel, Property, RelType, Schema
 
 FORMAT_VERSION = "2.13.0"
 """The Bloom export format this perspective is written in."""
@@ -44,8 +44,7 @@ REL_COLOR = "#848484"
 DATA_TYPES = {"STRING": "string", "INT64": "bigint", "DOUBLE": "number", "BOOL": "boolean", "DATE": "date",
               "TIMESTAMP": "datetime"}
 
-EXCLUDED_PROPERTIES = frozenset({"load_run_id", "analysis_run_id", "stix_json", "name_key", "address_key",
-                                 "block_dob", "block_street"})
+EXCLUDED_PROPERTIES = frozenset({"load_run_id", "analysis_run_id", "stix_json"}) | INTERNAL_PROPERTIES
 """Internal bookkeeping: declared in the perspective (so Bloom knows them) but hidden from users."""
 
 CAPTIONS: dict[str, tuple[str, ...]] = {

@@ -31,6 +31,9 @@ class Property:
     indexed: bool = False
     computed: bool = False
     renamed_from: str | None = None  # the name older stores hold this property under (migrated on init)
+    #: a lookup key the software derives from other properties (blocking, grouping): never shown to a user (the
+    #: API's node models and the service snapshot leave it out; exports and Bloom leave it out as well)
+    internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,9 +135,10 @@ def _check(schema: Schema) -> None:
 
 
 def P(name: str, type_: PropertyType = "STRING", doc: str = "", *, indexed: bool = False,
-      computed: bool = False, renamed_from: str | None = None) -> Property:
+      computed: bool = False, renamed_from: str | None = None, internal: bool = False) -> Property:
     """Shorthand used by the declaration below."""
-    return Property(name, type_, doc, indexed=indexed, computed=computed, renamed_from=renamed_from)
+    return Property(name, type_, doc, indexed=indexed, computed=computed, renamed_from=renamed_from,
+                    internal=internal)
 
 
 _RUN = P("load_run_id", doc="run id of the load that last wrote this node")
@@ -202,13 +206,13 @@ PERSON = NodeLabel(
         P("street"), P("city"), P("state"), P("zip"),
         P("address_key", doc="normalised street|zip (loaders.domain.names.address_keys; '' when either is "
                              "missing), written at load: the shared-address group an incremental analysis looks "
-                             "up instead of normalising every stored address"),
-        P("name_key", doc="normalised last|first used for blocking", indexed=True),
+                             "up instead of normalising every stored address", internal=True),
+        P("name_key", doc="normalised last|first used for blocking", indexed=True, internal=True),
         P("block_dob", doc="identity-resolution block: normalised surname|day number of the DOB ('' when the "
           "record has none; null until computed): a load reads only the stored persons sharing a block with its "
-          "mentions", indexed=True),
+          "mentions", indexed=True, internal=True),
         P("block_street", doc="identity-resolution block: normalised surname|normalised street ('' when none)",
-          indexed=True),
+          indexed=True, internal=True),
         P("resolution_rule", doc="rule that merged the strongest pair of records into this identity"),
         P("resolution_confidence", "DOUBLE"),
         P("record_count", "INT64", "source records resolved into this identity"),
@@ -567,3 +571,6 @@ SCHEMA = Schema(
         RelType("REVIEWS", (("Review", "Person"),), "The person a straw-queue review decision is about."),
     ),
 )
+
+#: properties the software derives as lookup keys (``Property.internal``): never shown to a user
+INTERNAL_PROPERTIES = frozenset(p.name for n in SCHEMA.nodes for p in n.properties if p.internal)

@@ -36,7 +36,7 @@ class Out(BaseModel):
 def node_model(label: str) -> type[Out]:
     node = SCHEMA.node(label)
     fields: dict[str, Any] = {p.name: (_PY_TYPES[p.type] | None, Field(None, description=p.doc or None))
-                              for p in node.properties}
+                              for p in node.properties if not p.internal}
     fields[node.key] = (str, Field(description=node.key_property.doc or f"{label} key"))
     fields["masked"] = (bool, Field(False, description="personal data removed by the release policy"))
     fields["indicators"] = (list[dict[str, Any]] | None,

@@ -4,7 +4,8 @@ nothing is lost while a receiver is down.
 
 One round (:func:`run`) reads the channel's pending alerts with one Cypher statement (``alert_outbox_<channel>``;
 never the whole Alert table) and tries each one whose next attempt has come, once, oldest first, through the
-channel's ``attempt`` function, which says what happened (:class:`Outcome`):
+channel's ``attempt`` function, given ``batch`` alerts at a time (the webhook takes one alert per request; a TAXII
+collection takes a chunk of sightings in one request), which says per alert what happened (:class:`Outcome`):
 
 * delivered: the state becomes ``delivered`` (the channel made sure the receiver holds it once: an idempotency key,
   or asking the collection first);
@@ -93,21 +94,24 @@ def pending(store: GraphStore, channel: Channel, now: datetime) -> tuple[list[di
     return due, len(rows) - len(due)
 
 
-def run(store: GraphStore, channel: Channel, attempt: Callable[[dict[str, Any]], Outcome], *,
-        audit: AuditLog | None = None, now: datetime | None = None, base_backoff: float = BASE_BACKOFF_S,
-        actor: str | None = None) -> Round:
-    """Try every due pending alert of ``channel`` once with ``attempt`` (given the alert's row: key, rule, reason,
-    subject, evidence, load runs, run, created_at, tlp, attempts)."""
+def run(store: GraphStore, channel: Channel, attempt: Callable[[list[dict[str, Any]]], list[Outcome]], *,
+        batch: int = 1, audit: AuditLog | None = None, now: datetime | None = None,
+        base_backoff: float = BASE_BACKOFF_S, actor: str | None = None) -> Round:
+    """Try every due pending alert of ``channel`` once with ``attempt``, given up to ``batch`` alert rows at a time
+    (key, rule, reason, subject, evidence, load runs, run, created_at, tlp, attempts) and answering one
+    :class:`Outcome` per row, in order."""
     moment = (now or datetime.now(UTC)).replace(tzinfo=None)
     who = actor or channel.name
     due, waiting = pending(store, channel, moment)
     delivered = failed = withheld = 0
     updates: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
+    step = max(1, batch)
+    tried = ((row, outcome) for start in range(0, len(due), step)
+             for row, outcome in zip(due[start:start + step], attempt(due[start:start + step]), strict=True))
     try:
-        for row in due:
+        for row, outcome in tried:
             key = row["key"]
-            outcome = attempt(row)
             if outcome.withheld is not None:
                 withheld += 1
                 updates.append({"alert_id": key, channel.state: "withheld", channel.last_error: outcome.withheld})

@@ -67,7 +67,9 @@ class NodeTable:
     @classmethod
     def load(cls, store: GraphStore, label: str) -> NodeTable:
         node = SCHEMA.node(label)
-        props = tuple(p for p in node.property_names if p != node.key)
+        # internal lookup keys (graph.schema.Property.internal: identity blocks, address keys) are never shown,
+        # so the snapshot does not hold them (three strings per person at national scale)
+        props = tuple(p.name for p in node.properties if p.name != node.key and not p.internal)
         table = store.node_table(label, props)
         table = table.rename_columns([node.key, *props])
         keys = table.column(node.key).to_pylist()

@@ -39,7 +39,9 @@ def populate(store: EmbeddedStore) -> None:
     ])
     persons = [{"person_key": "P-STRAW", "last_name": "DOE", "first_name": "JANE", "dob": d(1990, 1, 2),
                 "street": "1 MAIN ST", "city": "ATLANTA", "state": "GA", "straw_score": 0.97,
-                "straw_indicators": json.dumps([{"name": "short_ttc", "value": 40}]), "network_id": "N1"},
+                "straw_indicators": json.dumps([{"name": "short_ttc", "value": 40}]), "network_id": "N1",
+                "name_key": "DOE|JANE", "address_key": "1 MAIN ST|30303", "block_dob": "DOE|7306",
+                "block_street": "DOE|1 MAIN ST"},
                {"person_key": "P-POSS", "last_name": "ROE", "first_name": "RICHARD", "state": "NY",
                 "network_id": "N1", "straw_score": 0.5}]
     persons += [{"person_key": f"P-{i:03d}", "last_name": "SMITH", "first_name": f"A{i}", "state": "GA" if i % 2

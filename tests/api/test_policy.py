@@ -38,6 +38,18 @@ def test_investigator_sees_everything(client: TestClient, keys: Keys) -> None:
     assert chain["recoveries"][0]["possessors"][0]["person_key"] == "P-POSS"
 
 
+def test_internal_lookup_keys_are_never_shown(client: TestClient, keys: Keys) -> None:
+    """The identity blocks and address key the store holds for blocking and grouping are derived lookup keys, not
+    facts: the person view shows the name and address they come from, never the keys (graph.schema internal)."""
+    response = client.get(PERSON, headers=auth(keys.investigator))
+    person = response.json()["person"]
+    assert person["last_name"] == "DOE" and person["street"] == "1 MAIN ST"
+    for internal in ("name_key", "address_key", "block_dob", "block_street"):
+        assert internal not in person
+    for text in ("DOE|JANE", "DOE|7306", "1 MAIN ST|30303"):
+        assert text not in response.text
+
+
 def test_firearm_chain_for_partners(client: TestClient, keys: Keys) -> None:
     green = client.get("/api/v1/firearms/GLOCK|ABC123|P", headers=auth(keys.partner_green)).json()
     assert green["purchases"] == [] and green["recoveries"] == []

@@ -259,3 +259,56 @@ def test_a_server_that_never_answers_is_a_failure_that_backs_off(tmp_path: Path)
     assert row["taxii_next_attempt_at"] == start + timedelta(seconds=61 + 120)  # doubled
     text = (tmp_path / "audit.jsonl").read_text()
     assert PASSWORD not in text and [e["outcome"] for e in audit.entries()] == ["error", "error"]
+
+
+def test_a_days_alerts_go_in_a_few_requests_each_sighting_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """A national day raises a few hundred alerts: they reach the collection in chunks (one query for what it
+    already holds, one POST per chunk), not two requests per alert; each sighting lands once and is recorded as
+    its own dissemination, and an alert above the collection's TLP is still withheld one by one."""
+    from datetime import datetime
+
+    import requests
+
+    from api.audit import AuditLog
+    from api.sightings import CHUNK, deliver, target
+
+    calls: list[str] = []
+    real = requests.Session.request
+
+    def counted(self: requests.Session, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(method)
+        return real(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", counted)
+    start = datetime(2026, 12, 5, 9, 0)
+    kinds = [{k: v for k, v in row.items() if k != "key"} for row in ROWS]
+    alerts = [{**kinds[i % len(kinds)], "alert_id": f"alert-day-{i:03d}", "created_at": start,
+               "tlp": "red" if i % 40 == 7 else "amber", "taxii_state": "pending", "taxii_attempts": 0}
+              for i in range(120)]
+    server = Medallion(tmp_path / "taxii")
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    try:
+        server.start()
+        goal = target(server.collection_url, tlp="amber", recipient=RECIPIENT, purpose=PURPOSE, salt="s",
+                      user=USER, password=PASSWORD)
+        with EmbeddedStore(tmp_path / "g.lbug") as store:
+            store.init_schema()
+            store.upsert_nodes("Alert", alerts)
+            done = deliver(store, goal, audit=audit, now=start)
+            again = deliver(store, goal, audit=audit, now=start)
+            states = {r["key"]: r["taxii_state"] for r in store.node_table("Alert", ("taxii_state",)).to_pylist()}
+        held = server.objects()
+    finally:
+        server.stop()
+    red = {a["alert_id"] for a in alerts if a["tlp"] == "red"}
+    assert (done.delivered, done.withheld, done.failed) == (120 - len(red), len(red), 0)
+    assert (again.delivered, again.failed, again.waiting) == (0, 0, 0)
+    assert {k for k, s in states.items() if s == "withheld"} == red
+    assert Counter(o["id"] for o in held if o["type"] == "sighting") == Counter(
+        sighting_id(a["alert_id"]) for a in alerts if a["alert_id"] not in red)
+    chunks = -(-len(alerts) // CHUNK)
+    assert calls.count("POST") == chunks  # one envelope per chunk
+    assert len(calls) <= 4 * chunks + 2, calls  # a query per chunk (and the client's discovery), not 2 per alert
+    releases = [e for e in audit.entries() if e["action"] == "disseminate"]
+    assert len(releases) == 120 - len(red) and len({e["target"] for e in releases}) == len(releases)
