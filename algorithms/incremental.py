@@ -22,9 +22,11 @@ What is recomputed, and how it equals a full re-analysis
   stored (:mod:`algorithms.straw_rank` derives them from the scores when read), so a new high score writes one
   row, not the rank of everyone below it.
 * **Dealer rates and anomalies** (exact): the model is refitted over the per-dealer counts stored on the
-  Dealer nodes (:mod:`algorithms.dealer_counts`), after recounting the dealers that sold a gun the new rows
-  touch (a count that changes moves its peers' expectations, so every dealer's score is refitted; the store
-  writes only the values that changed).
+  Dealer nodes (:mod:`algorithms.dealer_counts`), the counts of the dealers a touched gun counts for updated by
+  the delta of the gun's share (its stored share, ``Firearm.dealer_counts``, out; its share now, from its own rows
+  read by key, in; the guns of its serial batch folded in for the stopped events). A count that changes moves its
+  peers' expectations, so every dealer's score is refitted (over ~61k stored rows at national scale); the store
+  writes only the values that changed.
 * **Serial batches** (exact): from the stored serial groups (:mod:`algorithms.serial_groups`): the groups the
   new traces' guns join are read back and their runs scored; the Bonferroni count (groups holding a run) only
   rises, so the other stored batches are rescored from their stored group sizes and dropped once below the
