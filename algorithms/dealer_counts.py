@@ -114,14 +114,20 @@ def write_guns(store: GraphStore, scores: dealer_scoring.DealerScores, guns: Ite
                every: bool = False) -> int:
     """Store each counted gun's share (``Firearm.dealer_counts``); ``guns``: more guns to write (``"{}"`` when
     they have none). ``every`` (the full run): every gun was counted, so a gun whose stored share is stale (it has
-    none now) is written ``"{}"`` too. Returns the guns written."""
+    none now) is written ``"{}"`` too, and only the shares that differ from the stored ones are written. Returns
+    the guns written."""
     if scores.gun_traced is None or scores.gun_sales is None:
         return 0
     wanted = set(guns)
+    was = None
     if every:
         was = store.node_table("Firearm", (GUN_PROPERTY,)).to_pandas()
         wanted |= set(was.loc[was[GUN_PROPERTY].notna() & (was[GUN_PROPERTY] != "{}"), "key"])
     frame = encode(scores.gun_traced, scores.gun_sales, wanted)
+    if was is not None and len(frame):  # only the shares that differ from the stored ones (a weekly run: few)
+        stored = frame["firearm_key"].map(pd.Series(was[GUN_PROPERTY].to_numpy(object),
+                                                    index=was["key"].to_numpy(object)))
+        frame = frame[(stored.to_numpy(object) != frame["dealer_counts"].to_numpy(object))]
     if len(frame):
         store.upsert_nodes("Firearm", frame)
     return len(frame)
