@@ -182,7 +182,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters, "corridor_cells": 1,
-                  "dealer_counts": 1, dealer_counts.GUN_FLAG: 1, "serial_groups": 1,
+                  "dealer_counts": 1, dealer_counts.GUN_FLAG: 1, "serial_groups": 1, "straw_network": 1,
                   "dealers": dealer_scores.parameters,
                   "min_network_size": MIN_NETWORK_SIZE, "max_network_size": MAX_NETWORK_SIZE,
                   "supply_line_half_days": SUPPLY_LINE_HALF_DAYS, "networks": network_parameters(),
@@ -336,8 +336,9 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     ranked = result.straw.table
     # the score only: the queue rank is derived when read (algorithms/straw_rank.py), so a day's new high score
     # does not rewrite everyone's rank
-    people = ranked[["person_key", "score", "points", "indicators"]].rename(columns={
-        "score": "straw_score", "points": "straw_points", "indicators": "straw_indicators"})
+    people = ranked[["person_key", "score", "points", "indicators", "network"]].rename(columns={
+        "score": "straw_score", "points": "straw_points", "indicators": "straw_indicators",
+        "network": "straw_network"})
     people = people.merge(result.person_centrality, on="person_key", how="left")
     people["analysis_run_id"] = run
     if len(people):

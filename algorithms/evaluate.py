@@ -21,6 +21,7 @@ identity-resolution errors instead of hiding them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,15 +127,22 @@ def straw_metrics(truth: dict[str, Any], purchases: pd.DataFrame, ranking: pd.Da
     return metrics
 
 
-def ring_metrics(truth: dict[str, Any], purchases: pd.DataFrame, membership: pd.Series) -> dict[str, float]:
+def ring_metrics(truth: dict[str, Any], purchases: pd.DataFrame, membership: pd.Series,
+                 ties: pd.DataFrame | None = None) -> dict[str, float]:
     """``membership``: person_key -> network id (every detected community, not only the reviewable ones).
 
     ``mean_best_share``: per ring, the largest share of its recorded members in one network, averaged.
     ``recovered_share``: the share of rings *recovered*: at least :data:`RING_MIN_SHARE` of the ring's recorded
     members in one detected network no bigger than :data:`RING_MAX_BLOAT` times the ring (a community that
-    swallows a ring among many strangers does not recover it)."""
+    swallows a ring among many strangers does not recover it).
+
+    Why a ring was not recovered: ``merged`` — enough of it sits in one network, but one too big (strangers or a
+    second ring joined it); ``split`` — no network holds enough of it. Given ``ties`` (columns ``a``, ``b``: the
+    person pairs the networks were built from, ``straw_features.PersonFeatures.pairs``), a split ring whose
+    members' ties among themselves do not connect :data:`RING_MIN_SHARE` of them counts as ``untied`` instead:
+    no partition of those ties could have recovered it, so it measures the evidence, not the method."""
     shares = []
-    recovered = 0
+    recovered = merged = split = untied = 0
     owners = RecordOwners.of(purchases)
     sizes = membership.value_counts()
     for ring in truth.get("rings", []):
@@ -150,10 +158,35 @@ def ring_metrics(truth: dict[str, Any], purchases: pd.DataFrame, membership: pd.
         fits = [n for n, c in counts.items() if c >= RING_MIN_SHARE * len(keys)
                 and sizes.get(n, 0) <= RING_MAX_BLOAT * len(keys)]
         recovered += bool(fits)
+        if fits:
+            continue
+        if best >= RING_MIN_SHARE * len(keys):
+            merged += 1
+        elif ties is not None and _largest_tied_group(keys, ties) < RING_MIN_SHARE * len(keys):
+            untied += 1
+        else:
+            split += 1
     return {"rings_scored": float(len(shares)),
             "mean_best_share": float(sum(shares) / len(shares)) if shares else 0.0,
             "recovered": float(recovered),
-            "recovered_share": recovered / len(shares) if shares else 0.0}
+            "recovered_share": recovered / len(shares) if shares else 0.0,
+            "merged": float(merged), "split": float(split), "untied": float(untied)}
+
+
+def _largest_tied_group(keys: set[str], ties: pd.DataFrame) -> int:
+    """The most of ``keys`` that their ties among themselves connect (the largest connected group)."""
+    inner = ties.loc[ties["a"].isin(keys) & ties["b"].isin(keys), ["a", "b"]]
+    parent = {key: key for key in keys}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for a, b in inner.itertuples(index=False):
+        parent[root(a)] = root(b)
+    return max(Counter(root(key) for key in keys).values())
 
 
 def dealer_metrics(truth: dict[str, Any], ranking: pd.DataFrame, trace_counts: pd.Series) -> dict[str, float]:

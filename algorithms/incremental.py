@@ -11,16 +11,26 @@ What is recomputed, and how it equals a full re-analysis
 * **Straw scores** (exact). A person's indicators depend on their own purchases and recoveries and on the groups
   they share with others (a dealer-day, an address, a possessor, a NIBIN lead, a supply line, a recovery city,
   a corridor, a dealer's multiple-sale counter): the persons on new rows (the *seeds*), plus everyone sharing a
-  group with a seed that could now tie them, are
-  the persons whose points can change; they and everyone tied to them are the persons whose score (points plus
-  propagation) can change. Their features are computed by the same code as the full run
-  (:func:`algorithms.straw_features.compute`) on the rows of them and every member of every group they belong
-  to, which makes each of their groups, and so each of their indicators and ties, complete. Those rows are read
-  around the seeds with key-bound Cypher, never as whole tables (:mod:`algorithms.straw_neighbourhood`; a group
-  above its size limit is read only until more members than the limit are known: it ties nobody either way).
-  Points of tied persons outside the changed set are read back by key (``Person.straw_points``). Ranks are not
-  stored (:mod:`algorithms.straw_rank` derives them from the scores when read), so a new high score writes one
-  row, not the rank of everyone below it.
+  group with a seed that could now tie them, are the persons whose points can change (``changed``). Their
+  features are computed by the same code as the full run (:func:`algorithms.straw_features.compute`) on the rows
+  of them and every member of every group they belong to (the *closure*), which makes each of their groups, and so
+  each of their indicators and ties, complete. Those rows are read around the seeds with key-bound Cypher, never
+  as whole tables (:mod:`algorithms.straw_neighbourhood`; a group above its size limit is read only until more
+  members than the limit are known: it ties nobody either way). Points of tied persons outside the changed set
+  are read back by key (``Person.straw_points``).
+  A person tied to a changed one but outside ``changed`` keeps their points and every tie with its weight (every
+  group whose membership changed holds a seed, and its members are in ``changed`` unless it was already too big
+  to tie: see :func:`_moved`), so only their propagation can move, by the change of their changed partners'
+  positive own points: their stored network sum (``Person.straw_network``, the uncapped sum propagation is taken
+  from) plus ``w * (new - old)`` per changed partner (the old own points read back before the write). Only those
+  whose sum moved are rescored, and no row of theirs beyond the closure is read. A sum moved that way is within
+  ~1e-15 of a fresh one (on the streamed test worlds, bit-equal); the indicators show it rounded to 9 decimals
+  and then 2, in the full run too (:func:`algorithms.straw.network_line`), so the shown value is the same unless
+  the sum lies within ~1e-15 of a 9-decimal rounding boundary. The one place an ulp shows: two persons with
+  exactly equal full-run scores, one of them moved by a delta an ulp off, can swap places in the queue (the tie
+  is broken by person_key only when the scores are bit-equal). A store analysed before the sums were stored gets
+  them once (:func:`fill_straw_network`). Ranks are not stored (:mod:`algorithms.straw_rank` derives them from
+  the scores when read), so a new high score writes one row, not the rank of everyone below it.
 * **Dealer rates and anomalies** (exact): the model is refitted over the per-dealer counts stored on the
   Dealer nodes (:mod:`algorithms.dealer_counts`), the counts of the dealers a touched gun counts for updated by
   the delta of the gun's share (its stored share, ``Firearm.dealer_counts``, out; its share now, from its own rows
@@ -78,8 +88,8 @@ class Touched:
     new_runs: list[str]
     seeds: set[str]            # persons on new rows
     changed: set[str]          # persons whose own points may change (seeds + group mates a new row may tie)
-    rescored: set[str]         # persons whose score may change (changed + everyone tied to them)
-    closure: int               # persons whose rows were read to compute the rescored exactly
+    rescored: set[str]         # changed + the persons tied to them whose propagation moved (their points did not)
+    closure: int               # members of the changed persons' groups: whose rows were read (the changed exactly)
     new_traces: int
     new_firearms: int
     trace_ids: frozenset[str] = frozenset()
@@ -196,21 +206,23 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     hood: Neighbourhood | None = None
     if seeds:  # the straw stage reads the seeds' neighbourhood, never the whole tables
         timed("address_keys", lambda: fill_address_keys(store))
+        if not base_parameters.get("straw_network"):  # a store analysed before the network sums were stored
+            timed("straw_network", lambda: fill_straw_network(store))
         hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas())
         changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
-        rescored = timed("rescored", lambda: hood.mates(changed, tying=True))
-        closure = timed("closure", lambda: hood.mates(rescored, tying=False))
+        closure = timed("closure", lambda: hood.mates(changed, tying=False))
     else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build
-        changed, rescored, closure = set(), set(), set()
-    touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=rescored, closure=len(closure),
-                      new_traces=len(traces), new_firearms=len(guns), trace_ids=frozenset(traces))
+        changed, closure = set(), set()
     if hood is not None:
         features = timed("straw_features", lambda: straw_features.compute(restrict(hood.tables(), closure)))
-        scored = timed("straw", lambda: _scores(store, features, rescored))
+        scored = timed("straw", lambda: _scores(store, features, changed))
         joins = timed("networks", lambda: _network_joins(store, features.pairs, changed))
     else:  # nothing a person is on: no score moves
-        scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators"])
+        scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators", "network"])
         joins = pd.DataFrame(columns=["person_key", "network_id"])
+    touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=changed | set(scored["person_key"]),
+                      closure=len(closure), new_traces=len(traces), new_firearms=len(guns),
+                      trace_ids=frozenset(traces))
     # the new traces' rows, read by key (algorithms/trace_rows.py), for the corridor stage and the alerts'
     # recovery rows only (not the straw, dealer or serial-batch stages): read only when the batch has traces
     t = timed("tables", lambda: trace_rows.of_traces(store, traces)) if traces else None
@@ -236,13 +248,17 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     parameters = {**{k: v for k, v in base_parameters.items() if k != "mode"}, "mode": "incremental",
                   "base_run": base_run, "new_runs": sorted(runs), "input_runs": all_runs,
                   "code_version": full.code_version()}
+    if hood is not None:  # the network sums are stored now (filled here if the base run predates them)
+        parameters["straw_network"] = 1
     if new_traces:  # the cells are in the store now (counted whole here if the base run predates them)
         parameters["corridor_cells"] = 1
         parameters["dealer_counts"] = 1  # likewise the per-dealer counts, the guns' shares and the serial groups
         parameters[dealer_counts.GUN_FLAG] = 1
         parameters["serial_groups"] = 1
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
-               "persons_changed": len(changed), "persons_rescored": len(scored), "persons_read": len(closure),
+               "persons_changed": len(changed), "persons_rescored": len(scored),
+               "persons_propagated": int(len(scored) - len(set(scored["person_key"]) & changed)),
+               "persons_read": len(closure),
                "new_traces": len(traces), "network_joins": len(joins),
                "neighbourhood": {} if hood is None else neighbourhood_sizes(hood),
                "dealers_rescored": 0 if dealers is None else len(dealers.table),
@@ -308,49 +324,149 @@ def _cells(store: GraphStore, t: AnalysisTables, base_parameters: dict[str, Any]
     return corridor_cells.add(stored.to_pandas().rename(columns={"key": "cell_id"}), histograms, fresh)
 
 
-def _scores(store: GraphStore, features: straw_features.PersonFeatures, rescored: set[str]) -> pd.DataFrame:
-    """Scores of the rescored persons (exact): person_key, points, propagation, score, indicators. The points
-    and indicators of the persons tied to them that were not rescored are read back (``straw_stored_scores``,
-    keyed by those persons only)."""
+def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed: set[str]) -> pd.DataFrame:
+    """Scores of the changed persons (computed) and of the persons tied to them whose propagation moved (moved by
+    the change): person_key, points, propagation, score, indicators, network.
+
+    The changed persons' ties are complete in ``features`` (every group of theirs was read whole, or far enough to
+    tie nobody). Their partners' stored points, indicators and network sums are read back by key
+    (``straw_stored_scores``), and so are the changed persons' own (the points before this batch). A partner ``X``
+    outside ``changed`` keeps its points and every tie with its weight (see :func:`propagated`), so its network
+    sum moves by ``w_XA * (pos(own_A new) - pos(own_A old))`` over the changed ``A`` tied to it; only those whose
+    sum moved are rescored."""
     values = features.values[features.values["guns_purchased"] > 0]
     fresh = straw.score(straw_features.PersonFeatures(values=values, purchases=features.purchases,
                                                       pairs=features.pairs))
     mine = fresh.table.set_index("person_key")
-    exact = mine.index.intersection(pd.Index(sorted(rescored)))
-    pairs = features.pairs[isin(features.pairs["a"], rescored) | isin(features.pairs["b"], rescored)]
-    partners = pd.Index(pd.unique(pd.concat([pairs["a"], pairs["b"]])))
-    others = sorted(set(partners) - set(exact))
-    stored = store.query("straw_stored_scores", {"keys": others}).df() if others else pd.DataFrame()
+    exact = mine.index.intersection(pd.Index(sorted(changed)))
+    ties = straw.tie_weights(features.pairs)
+    ties = ties[isin(ties["a"], changed) | isin(ties["b"], changed)]
+    partners = set(ties["a"].tolist()) | set(ties["b"].tolist())
+    wanted = sorted(partners | set(exact))
+    stored = store.query("straw_stored_scores", {"keys": wanted}).df() if wanted else pd.DataFrame()
     if stored.empty:
-        stored = pd.DataFrame(columns=["key", "straw_score", "straw_points", "straw_indicators"])
-    stored = stored[stored["straw_score"].notna()]
+        stored = pd.DataFrame(columns=["key", "straw_score", "straw_points", "straw_indicators", "straw_network"])
+    stored = stored[stored["straw_score"].notna()].drop_duplicates("key").set_index("key")
     if stored["straw_points"].isna().any():
         raise NeedsFullAnalysis("the last analysis did not record straw points (an older version): run a full "
                                 "`tracegraph analyze` once")
-    points = pd.concat([pd.Series(stored["straw_points"].to_numpy(float), index=stored["key"].to_numpy()),
-                        mine.loc[exact, "points"]])
-    indicators = pd.concat([pd.Series(stored["straw_indicators"].to_numpy(object), index=stored["key"].to_numpy()),
-                            mine.loc[exact, "indicators"]])
-    # propagation from every tied person's own points (straw.TIE_INDICATORS left out): computed ones for the
-    # rescored, stored ones for the rest
-    tied = points.index.intersection(partners)
-    own = points.loc[tied] - straw.tie_points_from_indicators(indicators.loc[tied])
-    network = straw._propagate(own, pairs).reindex(exact).fillna(0.0)
+    # own evidence (straw.TIE_INDICATORS left out): before this batch from what is stored, after it the computed
+    # one for the changed persons and the stored one for everyone else
+    before = stored["straw_points"].astype(float) - straw.tie_points_from_indicators(stored["straw_indicators"])
+    computed = mine.loc[exact, "points"] - straw.tie_points_from_indicators(mine.loc[exact, "indicators"])
+    after = pd.concat([before[~before.index.isin(list(changed))], computed])
+    network = propagated(ties[isin(ties["a"], exact)], after).reindex(exact).fillna(0.0)
     propagation = straw.network_points(network, straw.collector_from_indicators(mine.loc[exact, "indicators"]))
-    base = mine.loc[exact, "points"]
-    table = pd.DataFrame({"person_key": exact, "points": base.to_numpy(), "propagation": propagation.to_numpy(),
-                          "score": (base + propagation).to_numpy()})
+    points = mine.loc[exact, "points"]
+    table = pd.DataFrame({"person_key": exact, "points": points.to_numpy(), "propagation": propagation.to_numpy(),
+                          "score": (points + propagation).to_numpy(), "network": network.to_numpy(float)})
     # indicators: the person's own (computed exactly) plus the network line with the true propagation
     table["indicators"] = [_with_network(text, float(p), float(n)) for text, p, n in
                            zip(mine.loc[exact, "indicators"], propagation, network, strict=True)]
+    return pd.concat([table, _moved(stored, ties, changed, before, after)], ignore_index=True)
+
+
+def propagated(ties: pd.DataFrame, own: pd.Series) -> pd.Series:
+    """Per ``a``, the sum of ``weight`` x the positive ``own`` points of ``b`` over ``ties`` (as
+    :func:`algorithms.straw.tie_weights` gives them): what :func:`algorithms.straw._propagate` sums."""
+    positive = own.clip(lower=0.0)
+    contribution = ties["weight"].to_numpy(float) * ties["b"].map(positive).fillna(0.0).to_numpy(float)
+    return pd.Series(contribution, index=ties.index).groupby(ties["a"].to_numpy()).sum()
+
+
+def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: pd.Series, after: pd.Series
+           ) -> pd.DataFrame:
+    """The scored persons outside ``changed`` tied to a changed person whose positive own points moved: their
+    stored network sum plus the change, their points as stored.
+
+    Why their ties are as they were: a person's groups change only through new rows, and every new row names a
+    seed (its purchaser, possessor, or the purchasers of the guns it links), so every group whose membership (or
+    whose members' dates, behind a windowed tie's specificity) changed holds a seed. ``changed`` holds every
+    member of each such group that still ties (counting members outside the seeds, a group already too big to tie
+    stays too big, and ties no one before or after); a group that grew past its limit with the seeds had at most
+    its limit without them, so its members are in ``changed`` too. So a person outside ``changed`` has the same
+    groups with the same members as before: the same partners and the same weights (``tie_weights`` keeps the
+    first row of a pair, and the rows of a pair come from those groups alone), and the same points."""
+    outside = ties[~isin(ties["a"], changed) & isin(ties["b"], changed)]
+    outside = outside[isin(outside["a"], set(stored.index))]
+    if outside.empty:
+        return pd.DataFrame(columns=["person_key", "points", "propagation", "score", "network", "indicators"])
+    old = before.clip(lower=0.0)
+    new = after.clip(lower=0.0)
+    change = (outside["b"].map(new).fillna(0.0).to_numpy(float)
+              - outside["b"].map(old).fillna(0.0).to_numpy(float))
+    # every change counts, down to an ulp: a partner who gained a tie indicator has own points (points less the
+    # tie points) an ulp from the old ones, and the full run sums the new value; a score equal to another's must
+    # stay equal for the queue's order (score, then person_key)
+    delta = pd.Series(outside["weight"].to_numpy(float) * change).groupby(outside["a"].to_numpy()).sum()
+    delta = delta[delta != 0.0]
+    if delta.empty:
+        return pd.DataFrame(columns=["person_key", "points", "propagation", "score", "network", "indicators"])
+    mine = stored.loc[delta.index]
+    if mine["straw_network"].isna().any():
+        raise NeedsFullAnalysis("a scored person has no stored network sum (Person.straw_network): run a full "
+                                "`tracegraph analyze` once")
+    network = mine["straw_network"].astype(float) + delta
+    propagation = straw.network_points(network, straw.collector_from_indicators(mine["straw_indicators"]))
+    points = mine["straw_points"].astype(float)
+    table = pd.DataFrame({"person_key": delta.index, "points": points.to_numpy(),
+                          "propagation": propagation.to_numpy(), "score": (points + propagation).to_numpy(),
+                          "network": network.to_numpy(float)})
+    table["indicators"] = [_with_network(text, float(p), float(n)) for text, p, n in
+                           zip(mine["straw_indicators"], propagation, network, strict=True)]
     return table
 
 
 def _with_network(own: str, propagation: float, network: float) -> str:
     items = [item for item in json.loads(own) if item.get("indicator") != "network"]
-    if propagation > 0.05:
-        items.append({"indicator": "network", "value": round(network, 2), "points": round(propagation, 2)})
+    line = straw.network_line(propagation, network)
+    if line is not None:
+        items.append(line)
     return json.dumps(items, sort_keys=True)
+
+
+def migrate_straw_network(store: GraphStore) -> int:
+    """:func:`fill_straw_network`, then mark the latest analysis as holding the sums (what the first incremental
+    run does otherwise, with one scan of the persons for missing sums). Returns how many were filled."""
+    from algorithms.runs import mark_latest_analysis
+
+    filled = fill_straw_network(store)
+    mark_latest_analysis(store, "straw_network")
+    return filled
+
+
+def fill_straw_network(store: GraphStore) -> int:
+    """The migration for ``Person.straw_network`` (a store analysed before it was stored): the network sum of every
+    scored person without one. Below the cap and outside the collector pattern it is the stored propagation over
+    the propagation weight (``score - points`` is within ~1e-15 of the propagation); a capped person's or a
+    collector's (their propagation says nothing of it) is summed from their ties, read around them as the
+    incremental run reads the changed persons'. Returns how many were filled (none once done)."""
+    store.init_schema()  # the property itself, on a store written before it existed
+    missing = store.query("straw_network_missing").df()
+    if missing.empty:
+        return 0
+    missing = missing.drop_duplicates("key").set_index("key")
+    propagation = missing["straw_score"].astype(float) - missing["straw_points"].astype(float)
+    collector = straw.collector_from_indicators(missing["straw_indicators"])
+    derived = ~collector & (propagation < straw.PROPAGATION_CAP - 1e-6)
+    network = (propagation[derived] / straw.PROPAGATION_WEIGHT).clip(lower=0.0)
+    summed = set(missing.index[~derived.to_numpy()])
+    if summed:
+        hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas())
+        closure = hood.mates(summed, tying=False)
+        ties = straw.tie_weights(straw_features.compute(restrict(hood.tables(), closure)).pairs)
+        ties = ties[isin(ties["a"], summed)]
+        partners = sorted(set(ties["b"].tolist()))
+        stored = store.query("straw_stored_scores", {"keys": partners}).df() if partners else pd.DataFrame()
+        own = pd.Series(dtype=float)
+        if len(stored):
+            stored = stored[stored["straw_score"].notna()].drop_duplicates("key").set_index("key")
+            own = stored["straw_points"].astype(float) - straw.tie_points_from_indicators(stored["straw_indicators"])
+        sums = propagated(ties, own).reindex(sorted(summed)).fillna(0.0)
+        network = pd.concat([network, sums])
+    store.upsert_nodes("Person", pd.DataFrame({"person_key": network.index.to_numpy(object),
+                                               "straw_network": network.to_numpy(float)}))
+    return len(network)
 
 
 def _network_joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataFrame:
@@ -424,7 +540,8 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
     run = result.run_id
     people = result.straw.rename(columns={"score": "straw_score", "points": "straw_points",
                                           "indicators": "straw_indicators"})
-    people = people[["person_key", "straw_score", "straw_points", "straw_indicators"]].assign(analysis_run_id=run)
+    people = people.rename(columns={"network": "straw_network"})[
+        ["person_key", "straw_score", "straw_points", "straw_indicators", "straw_network"]].assign(analysis_run_id=run)
     if len(people):  # the rescored persons' scores only: ranks are derived when read (algorithms/straw_rank.py)
         store.upsert_nodes("Person", people)
     if len(result.joins):

@@ -22,14 +22,16 @@ def baselines(values: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def analysis_figures(truth: dict[str, Any], tables: AnalysisTables, values: pd.DataFrame, ranked: pd.DataFrame,
-                     membership: pd.Series, dealers: pd.DataFrame) -> dict[str, Any]:
+                     membership: pd.Series, dealers: pd.DataFrame,
+                     ties: pd.DataFrame | None = None) -> dict[str, Any]:
     """Straw, ring and dealer figures of one analysis held in memory (the sensitivity study's path).
 
     ``values``: straw feature values (for the baselines); ``ranked``: person_key, most suspicious first;
-    ``membership``: person_key -> network id; ``dealers``: dealer_key, score, traces."""
+    ``membership``: person_key -> network id; ``dealers``: dealer_key, score, traces; ``ties``: the person pairs
+    the networks were built from (the ring figures then tell rings with no tie among them from split ones)."""
     order = dealers.sort_values(["score", "dealer_key"], ascending=[False, True])
     return {"straw": evaluate.straw_metrics(truth, tables.purchases, ranked, baselines(values)),
-            "rings": evaluate.ring_metrics(truth, tables.purchases, membership),
+            "rings": evaluate.ring_metrics(truth, tables.purchases, membership, ties),
             "dealers": evaluate.dealer_metrics(truth, order, dealers.set_index("dealer_key")["traces"])}
 
 
@@ -47,7 +49,7 @@ def scorecard(store: GraphStore, truth: dict[str, Any]) -> dict[str, Any]:
     # every member (possessors too: a network's size counts everyone in it), not only the ranked purchasers
     members = store.edge_list("MEMBER_OF", "Person", "Network").to_pandas()  # the membership fact
     membership = members.set_index("src")["dst"].rename("network_id").rename_axis("key")
-    figures["rings"] = evaluate.ring_metrics(truth, tables.purchases, membership)
+    figures["rings"] = evaluate.ring_metrics(truth, tables.purchases, membership, features.pairs)
     dealers = store.node_table("Dealer", ("anomaly_score", "trace_count")).to_pandas().dropna(
         subset=["anomaly_score"])
     order = dealers.sort_values(["anomaly_score", "key"], ascending=[False, True]).rename(

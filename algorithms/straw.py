@@ -96,12 +96,14 @@ PROPAGATION_CAP = 4.0
 TIE_INDICATORS = ("joint_purchase", "shared_address", "common_possessor")
 
 
-TABLE_COLUMNS = ("person_key", "points", "propagation", "score", "indicators", "rank")
+TABLE_COLUMNS = ("person_key", "points", "propagation", "score", "indicators", "rank", "network")
 
 
 @dataclass(frozen=True)
 class StrawScores:
-    """Ranked persons: ``table`` has person_key, score, points, propagation, rank and indicators (JSON)."""
+    """Ranked persons: ``table`` has person_key, score, points, propagation, rank, indicators (JSON) and network
+    (the uncapped weighted sum propagation is taken from, :func:`_propagate`; stored so an incremental run can
+    move it by the change of a partner's points instead of summing it again)."""
 
     table: pd.DataFrame
     parameters: dict[str, object] = field(default_factory=dict)
@@ -142,7 +144,8 @@ def score(features: PersonFeatures, *, propagation_weight: float = PROPAGATION_W
     propagation = network_points(network, points["collector_pattern"] < 0, weight=propagation_weight)
     total = base + propagation
     table = pd.DataFrame({"person_key": base.index, "points": base.to_numpy(),
-                          "propagation": propagation.to_numpy(), "score": total.to_numpy()})
+                          "propagation": propagation.to_numpy(), "score": total.to_numpy(),
+                          "network": network.reindex(base.index).to_numpy(float)})
     table["indicators"] = _explain(values, points, propagation, network)
     table = table.sort_values(["score", "person_key"], ascending=[False, True]).reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
@@ -190,6 +193,18 @@ def tie_points_from_indicators(indicators: pd.Series) -> pd.Series:
     return tie_points(frame)
 
 
+def tie_weights(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The ties propagation follows: one row per ordered pair (a, b) with the ``weight`` (weight x specificity) of
+    the first row of that pair in ``pairs`` (``_pairs`` writes each unordered pair once per kind with a < b, so
+    the weight of (a, b) is that of (b, a)), sorted by (a, b)."""
+    pairs = pairs.assign(weight=pairs["weight"] * pairs["specificity"]) if "specificity" in pairs else pairs
+    both = pd.concat([pairs[["a", "b", "weight"]],
+                      pairs[["b", "a", "weight"]].rename(columns={"b": "a", "a": "b"})], ignore_index=True)
+    # summed in (a, b) order: the store returns rows in no fixed order, and the rounded network value in the
+    # indicators must not depend on it
+    return both.drop_duplicates(["a", "b"]).sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+
+
 def _propagate(base: pd.Series, pairs: pd.DataFrame) -> pd.Series:
     """Network suspicion: for each person, the weighted sum of the positive points (``base``: their own evidence,
     :data:`TIE_INDICATORS` left out) of the *other* persons linked to them (joint purchases, shared addresses,
@@ -198,14 +213,19 @@ def _propagate(base: pd.Series, pairs: pd.DataFrame) -> pd.Series:
     if pairs.empty:
         return pd.Series(0.0, index=base.index)
     positive = base.clip(lower=0.0)
-    pairs = pairs.assign(weight=pairs["weight"] * pairs["specificity"]) if "specificity" in pairs else pairs
-    both = pd.concat([pairs[["a", "b", "weight"]],
-                      pairs[["b", "a", "weight"]].rename(columns={"b": "a", "a": "b"})], ignore_index=True)
-    # summed in (a, b) order: the store returns rows in no fixed order, and the rounded network value in the
-    # indicators must not depend on it
-    both = both.drop_duplicates(["a", "b"]).sort_values(["a", "b"], kind="stable")
+    both = tie_weights(pairs)
     both["contribution"] = both["weight"] * both["b"].map(positive).fillna(0.0).to_numpy()
     return both.groupby("a")["contribution"].sum().reindex(base.index).fillna(0.0)
+
+
+def network_line(propagation: float, network: float) -> dict[str, object] | None:
+    """The indicators' ``network`` item, or None when the network adds 0.05 points or less. The values are
+    rounded to 9 decimals before the 2 shown (and before the threshold): an incremental run moves a stored network
+    sum by its partners' changes (:mod:`algorithms.incremental`), which lands within ~1e-15 of a fresh sum, and a
+    value on a rounding boundary (x.xx5, or a propagation of exactly 0.05) must show the same either way."""
+    if round(propagation, 9) <= 0.05:
+        return None
+    return {"indicator": "network", "value": round(round(network, 9), 2), "points": round(round(propagation, 9), 2)}
 
 
 def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series, network: pd.Series) -> list[str]:
@@ -223,9 +243,10 @@ def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series,
                            "points": round(float(fired[row, col]), 2)})
     prop = propagation.reindex(points.index).to_numpy()
     net = network.reindex(points.index).to_numpy()
-    for row in np.flatnonzero(prop > 0.05):
-        items[row].append({"indicator": "network", "value": round(float(net[row]), 2),
-                           "points": round(float(prop[row]), 2)})
+    for row in np.flatnonzero(prop > 0.05 - 1e-9):
+        line = network_line(float(prop[row]), float(net[row]))
+        if line is not None:
+            items[row].append(line)
     return [json.dumps(entry, sort_keys=True) for entry in items]
 
 

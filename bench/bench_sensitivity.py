@@ -146,7 +146,7 @@ def run_cell(cell: str, seed: int, traces: int, resolutions: tuple[float, ...] =
     dealer_table = dealer_scoring.score(tables, batches=found).table
     networks, membership, _ = _networks(features.pairs, scores.table, seed=seed, resolution=NETWORK_RESOLUTION)
     figures = analysis_figures(truth, tables, features.values, scores.table[["person_key"]], membership,
-                               dealer_table[["dealer_key", "score", "traces"]])
+                               dealer_table[["dealer_key", "score", "traces"]], features.pairs)
     sweep: dict[str, float] = {}
     for gamma in resolutions:
         found_networks, found_membership, _ = _networks(features.pairs, scores.table, seed=seed, resolution=gamma)
@@ -183,6 +183,9 @@ COLUMNS = {  # per-cell table: column -> (figure, how seeds are combined)
     "theft victims in top K": ("straw.theft_victims_in_top_k", "sum"),
     "rings recovered": ("rings.recovered_share", "mean"),
     "best share": ("rings.mean_best_share", "mean"),
+    "rings merged": ("rings.merged", "sum"),
+    "rings split": ("rings.split", "sum"),
+    "rings untied": ("rings.untied", "sum"),
     "corrupt dealer median rank %": ("dealers.median_rank_share", "mean"),
     "reviewable networks": ("reviewable_networks", "mean"),
 }
@@ -205,7 +208,8 @@ def markdown(table: pd.DataFrame) -> str:
     for cell, row in table.iterrows():
         cells = []
         for name, value in row.items():
-            if name in ("K", "reviewable networks", "collectors in top K", "theft victims in top K"):
+            if name in ("K", "reviewable networks", "collectors in top K", "theft victims in top K", "rings merged",
+                        "rings split", "rings untied"):
                 cells.append(f"{value:.0f}")
             elif name == "corrupt dealer median rank %":
                 cells.append(f"{value:.1f}")

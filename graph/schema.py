@@ -220,6 +220,9 @@ PERSON = NodeLabel(
         P("straw_points", "DOUBLE", "the person's own indicator points, before network propagation (the score "
           "minus what linked suspects add); kept so an incremental analysis can propagate from unchanged persons",
           computed=True),
+        P("straw_network", "DOUBLE", "the uncapped weighted sum of the linked persons' own positive points that "
+          "propagation is taken from (algorithms/straw.py): kept so an incremental analysis moves it by the "
+          "change of a changed partner's points instead of reading the person's every partner", computed=True),
         P("straw_rank", "INT64", "the person's place in the straw queue (score descending, then person_key): "
           "derived from every score when read (algorithms/straw_rank.py) and never written, so a new high score "
           "does not rewrite everyone's rank; a value an older store holds is not read", computed=True),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from algorithms import incremental, straw_features, tables
+from algorithms import incremental, straw, straw_features, tables
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.straw_rank import straw_ranks
@@ -39,6 +39,7 @@ class Streamed:
     results: list[incremental.IncrementalResult]
     reference: AnalysisResult  # a full analysis of the same store after the last batch (nothing written)
     before: pd.Series          # the networks of the full analysis of the history (person_key -> network_id)
+    history: pd.DataFrame      # the straw table of the full analysis of the history
     whole_tables: list[str]    # a load_tables call during the incremental runs (the stack's caller, each)
 
 
@@ -67,7 +68,7 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
             result = incremental.analyze_incremental(store)
             incremental.write_back(store, result)
             results.append(result)
-    yield Streamed(store, stream, base.run_id, results, analyze(store), base.membership, whole)
+    yield Streamed(store, stream, base.run_id, results, analyze(store), base.membership, base.straw.table, whole)
     store.close()
 
 
@@ -103,10 +104,72 @@ def test_straw_scores_ranks_and_indicators_equal_a_full_reanalysis(streamed: Str
     assert np.allclose(got["straw_points"].to_numpy(float), expected["points"].to_numpy(float), atol=1e-9)
     # ranks are derived from the stored scores when read: every one as the full run ranks them
     ranks = pd.Series(straw_ranks(streamed.store)).reindex(expected.index)
-    assert (ranks.to_numpy() == expected["rank"].to_numpy()).all()
     differ = got.index[(got["straw_indicators"] != expected["indicators"]).to_numpy()]
     assert differ.empty, [(k, got.at[k, "straw_indicators"], expected.at[k, "indicators"]) for k in differ[:3]]
+    assert (ranks.to_numpy() == expected["rank"].to_numpy()).all()
     assert stored["straw_score"].notna().sum() == len(expected)  # no one scored who should not be
+
+
+def test_unchanged_neighbours_network_sums_move_by_the_change_of_their_partners(streamed: Streamed) -> None:
+    """A person outside a batch's changed set (their points cannot move) tied to a changed person whose own points
+    moved is rescored from their stored network sum plus the change: every stored sum equals the full
+    re-analysis's, and the persons rescored that way kept their points. (On this world they are the partners of
+    persons who gained a tie indicator, whose own points, points less tie points, moved by an ulp: the full run
+    sums the new value. The test below raises a partner's points for real.)"""
+    stored = streamed.store.node_table("Person", ("straw_network",)).to_pandas().set_index("key")
+    expected = streamed.reference.straw.table.set_index("person_key")
+    assert np.allclose(stored["straw_network"].reindex(expected.index).to_numpy(float),
+                       expected["network"].to_numpy(float), atol=1e-9)
+    points = streamed.history.set_index("person_key")["points"].to_dict()  # each person's points before a batch
+    moved_any = 0
+    for result in streamed.results:
+        table = result.straw.set_index("person_key")
+        moved = table.index.difference(pd.Index(sorted(result.touched.changed)))
+        assert result.summary["persons_propagated"] == len(moved)
+        assert set(moved) <= result.touched.rescored
+        assert all(abs(table.at[p, "points"] - points[p]) < 1e-12 for p in moved)
+        points.update(table["points"].to_dict())
+        moved_any += len(moved)
+    assert moved_any > 0
+
+
+def test_a_ring_members_raised_points_reach_their_unchanged_partners_exactly(streamed: Streamed,
+                                                                             tmp_path: Path) -> None:
+    """A batch raises one purchaser's own points (here: the store held them without their multiple-sale reports
+    and short time-to-crime recoveries). Only they changed; their partners are rescored from their stored network
+    sums plus the change, and equal a full scoring of the same features: score, network sum and indicators. A
+    missing or wrong delta leaves them at the old scores, which differ."""
+    features = straw_features.compute(load_tables(streamed.store))
+    after = straw.score(features).table.set_index("person_key")
+    values = features.values
+    raisable = values.index[((values["multiple_sale_reports"] > 0) | (values["short_ttc_1y_other"] > 0)).to_numpy()]
+    ties = straw.tie_weights(features.pairs)
+    every = ties[(ties["a"] != ties["b"]) & ties["a"].isin(after.index)]
+    uncapped = after.index[((after["propagation"] > 0) & (after["propagation"] < 3.0)).to_numpy()]
+    ties = ties[ties["a"].isin(uncapped) & ties["b"].isin(raisable) & (ties["weight"] > 0)]
+    ring = str(ties["b"].value_counts().index[0])  # the raisable person with the most uncapped partners
+    partners = set(ties.loc[ties["b"] == ring, "a"])
+    lowered = values.copy()
+    lowered.loc[ring, ["multiple_sale_reports", "short_ttc_1y_other"]] = 0
+    before = straw.score(straw_features.PersonFeatures(values=lowered, purchases=features.purchases,
+                                                       pairs=features.pairs)).table.set_index("person_key")
+    assert after.at[ring, "points"] > before.at[ring, "points"]
+    store = EmbeddedStore(tmp_path / "scores.lbug")
+    store.init_schema()
+    store.upsert_nodes("Person", pd.DataFrame({
+        "person_key": before.index, "straw_score": before["score"], "straw_points": before["points"],
+        "straw_indicators": before["indicators"], "straw_network": before["network"]}))
+    got = incremental._scores(store, features, {ring}).set_index("person_key")
+    store.close()
+    tied = set(every.loc[every["b"] == ring, "a"])
+    assert set(got.index) == {ring} | {p for p in tied if before.at[p, "network"] != after.at[p, "network"]}
+    assert partners <= set(got.index)
+    mine = got.loc[sorted(partners)]
+    theirs = after.loc[sorted(partners)]
+    assert np.allclose(mine["score"].to_numpy(float), theirs["score"].to_numpy(float), atol=1e-9)
+    assert np.allclose(mine["network"].to_numpy(float), theirs["network"].to_numpy(float), atol=1e-9)
+    assert (mine["indicators"] == theirs["indicators"]).all()
+    assert (np.abs(theirs["score"] - before.loc[theirs.index, "score"]) > 1e-6).any()  # the delta mattered
 
 
 def test_only_what_the_batches_touch_is_rescored(streamed: Streamed) -> None:
@@ -286,23 +349,30 @@ def test_the_neighbourhood_read_by_key_equals_the_groups_over_the_whole_tables(s
     dealers = streamed.store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas()
     hood = Neighbourhood(spy, dealers)  # type: ignore[arg-type]
     changed = hood.mates(set(last.seeds), tying=True, exclude=set(last.seeds))
-    rescored = hood.mates(changed, tying=True)
-    closure = hood.mates(rescored, tying=False)
+    closure = hood.mates(changed, tying=False)
     every = _groups_over_everything(streamed.store)
     assert changed == _mates(every, set(last.seeds), tying=True, exclude=set(last.seeds)) == last.changed
-    assert rescored == _mates(every, changed, tying=True) == last.rescored
-    whole = _mates(every, rescored, tying=False)
-    assert rescored <= closure <= whole and len(closure) < len(whole)
-    theirs = every[every["group"].isin(set(every.loc[every["person_key"].isin(rescored), "group"]))]
+    whole = _mates(every, changed, tying=False)
+    assert changed <= closure <= whole and len(closure) < len(whole)
+    theirs = every[every["group"].isin(set(every.loc[every["person_key"].isin(changed), "group"]))]
     for group, members in theirs.groupby("group")["person_key"]:
         limit = GROUP_LIMITS[str(group)[:2]]
         read = set(members) & closure
         assert read == set(members) if len(members) <= limit else len(read) > limit, group
     assert all(name.startswith("straw_") for name in spy.statements)
-    # the features of the rescored persons from these rows equal those from the whole tables
+    # rows are read for the changed persons' groups only: no group of a person outside them is looked up, and the
+    # persons the batch rescored by the change of their partners (the level the neighbourhood no longer reads
+    # around) are not known
+    assert hood.known == changed
+    assert hood.looked_up <= set(every.loc[every["person_key"].isin(changed), "group"])
+    deeper = Neighbourhood(_QueryOnly(streamed.store), dealers)  # type: ignore[arg-type]
+    tied = deeper.mates(changed, tying=True)  # the level an earlier version rescored and read around
+    deeper.mates(tied, tying=False)
+    assert tied - changed and len(hood.read) < len(deeper.read), (len(hood.read), len(deeper.read))
+    # the features of the changed persons from these rows equal those from the whole tables
     mine = straw_features.compute(restrict(hood.tables(), closure)).values
     reference = straw_features.compute(restrict(load_tables(streamed.store), whole)).values
-    persons = sorted(rescored & set(reference.index))
+    persons = sorted(changed & set(reference.index))
     pd.testing.assert_frame_equal(mine.loc[persons], reference.loc[persons], check_dtype=False)
 
 
@@ -327,3 +397,19 @@ def test_the_address_key_is_stored_at_load_and_filled_on_an_older_store(
     assert (after["address_key"].to_numpy(object) == address_keys(before)).all()
     assert incremental.fill_address_keys(store) == 0
     store.close()
+
+
+def test_the_network_sums_are_filled_on_an_older_store(streamed: Streamed) -> None:
+    """A store analysed before ``Person.straw_network`` existed: the migration derives each sum from the stored
+    propagation, or sums a capped person's or a collector's from their ties, equal to a full re-analysis's.
+    (Last in this module: it rewrites the stored sums, with values equal to them within 1e-9.)"""
+    expected = streamed.reference.straw.table.set_index("person_key")
+    streamed.store._execute("MATCH (p:Person) SET p.straw_network = NULL")
+    filled = incremental.fill_straw_network(streamed.store)
+    assert filled == len(expected)
+    stored = streamed.store.node_table("Person", ("straw_network",)).to_pandas().set_index("key")
+    assert np.allclose(stored["straw_network"].reindex(expected.index).to_numpy(float),
+                       expected["network"].to_numpy(float), atol=1e-9)
+    summed = (expected["propagation"] >= 4.0 - 1e-6) | expected["indicators"].str.contains('"collector_pattern"')
+    assert summed.any() and (expected.loc[summed, "network"] > 0).any()  # the summed path was exercised
+    assert incremental.fill_straw_network(streamed.store) == 0
