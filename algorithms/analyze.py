@@ -182,7 +182,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
 
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters, "corridor_cells": 1,
-                  "dealer_counts": 1, "serial_groups": serial_groups.STORED, "straw_network": 1,
+                  "dealer_counts": 1, dealer_counts.GUN_FLAG: 1, "serial_groups": serial_groups.STORED,
+                  "straw_network": 1,
                   "dealers": dealer_scores.parameters,
                   "min_network_size": MIN_NETWORK_SIZE, "max_network_size": MAX_NETWORK_SIZE,
                   "supply_line_half_days": SUPPLY_LINE_HALF_DAYS, "networks": network_parameters(),
@@ -353,6 +354,7 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
             "anomaly_score": table["score"], "anomaly_indicators": table["indicators"], "analysis_run_id": run}))
     if len(result.dealers.counts):  # what an incremental run refits the model over (algorithms/dealer_counts.py)
         store.upsert_nodes("Dealer", dealer_counts.rows(result.dealers.counts))
+        dealer_counts.write_guns(store, result.dealers, every=True)  # and each gun's share, for its delta
 
     store.query("networks_clear")
     if len(result.networks):

@@ -35,8 +35,8 @@ are compared with the national rate by beta-binomial shrinkage and fire as indic
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -72,6 +72,12 @@ class DealerScores:
     parameters: dict[str, object]
     #: the per-dealer counts the model was fitted from (:func:`counts`), every dealer with a trace or a sale
     counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COUNT_COLUMNS)))
+    #: each gun's share of them (:func:`gun_counts`): the guns counted (every gun, or the ones an incremental run
+    #: touched), stored on the Firearm so the next increment subtracts what a gun counted before
+    gun_traced: pd.DataFrame | None = None
+    gun_sales: pd.DataFrame | None = None
+    #: the guns those shares are of (empty: every gun in the tables counted)
+    guns: frozenset[str] = frozenset()
 
 
 def dealer_traces(t: AnalysisTables) -> pd.DataFrame:
@@ -105,16 +111,14 @@ def score(t: AnalysisTables, *, prior_shape: float = PRIOR_SHAPE, batches: Seque
     lot diverted at once — a stolen shipment, a burglary — is one diversion, not many). ``events``:
     :func:`algorithms.straw_features.purchase_events` of ``t`` (or a frame with the same rows and more columns)
     when the caller has it already."""
-    return fit(t.dealers, counts(t, batches=batches, events=events), prior_shape=prior_shape)
+    traced, sales = gun_counts(t, events=events)
+    per = fold(traced, sales, {key: batch.batch_id for batch in batches for key in batch.firearm_keys})
+    return replace(fit(t.dealers, per, prior_shape=prior_shape), gun_traced=traced, gun_sales=sales)
 
 
-def counts(t: AnalysisTables, *, batches: Sequence[Batch] = (), events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per dealer (index ``dealer_key``): :data:`COUNT_COLUMNS` as integers, for every dealer with a traced gun
-    or a purchase event in ``t``. ``traces``: distinct traces of the guns it sold (first sale); ``recent`` /
-    ``old``: those rows with time-to-crime within / beyond :data:`SHORT_TTC_DAYS`; ``out_of_state``: recent ones
-    recovered outside its premises state; ``stopped``: events (a serial batch's guns are one) among the traces that
-    stop at it with no loss/theft report; ``sales`` / ``multiple``: purchase events, one per (person, firearm)
-    across trace and multiple-sale rows, and those on a multiple-sale report."""
+def traced_rows(t: AnalysisTables) -> pd.DataFrame:
+    """:func:`dealer_traces` with what each trace row counts for (booleans): ``recent``, ``old``,
+    ``out_of_state`` and ``stopped`` (before serial batches fold stopped traces into events)."""
     dealers = t.dealers.rename(columns={"key": "dealer_key", "premise_state": "state"})
     traced = dealer_traces(t).merge(dealers[["dealer_key", "state"]], on="dealer_key", how="left")
     ttc = traced["time_to_crime_days"]
@@ -125,15 +129,55 @@ def counts(t: AnalysisTables, *, batches: Sequence[Batch] = (), events: pd.DataF
     # the trace stopped at the dealer (no purchaser on record) and no loss or theft report explains the gun
     traced["stopped"] = (traced["trace_status"].astype(str).str.upper() == "INCOMPLETE") & ~isin(
         traced["firearm_key"], t.stolen["src"])
-    lot = {key: batch.batch_id for batch in batches for key in batch.firearm_keys}
-    traced["event"] = traced["firearm_key"].map(lot).astype(object).fillna(traced["trace_id"])
-    per = traced.groupby("dealer_key").agg(traces=("trace_id", "nunique"), recent=("recent", "sum"),
-                                          old=("old", "sum"), obliterated=("obliterated", "sum"),
-                                          out_of_state=("out_of_state", "sum"))
-    per["stopped"] = traced[traced["stopped"]].groupby("dealer_key")["event"].nunique()
+    return traced
+
+
+def counts(t: AnalysisTables, *, batches: Sequence[Batch] = (), events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per dealer (index ``dealer_key``): :data:`COUNT_COLUMNS` as integers, for every dealer with a traced gun
+    or a purchase event in ``t``. ``traces``: distinct traces of the guns it sold (first sale); ``recent`` /
+    ``old``: those rows with time-to-crime within / beyond :data:`SHORT_TTC_DAYS`; ``out_of_state``: recent ones
+    recovered outside its premises state; ``stopped``: events (a serial batch's guns are one) among the traces that
+    stop at it with no loss/theft report; ``sales`` / ``multiple``: purchase events, one per (person, firearm)
+    across trace and multiple-sale rows, and those on a multiple-sale report. Summed from each gun's own share
+    (:func:`gun_counts`, :func:`fold`), which is what an incremental analysis updates by the guns a batch touches."""
+    traced, sales = gun_counts(t, events=events)
+    return fold(traced, sales, {key: batch.batch_id for batch in batches for key in batch.firearm_keys})
+
+
+#: a gun's share of its first-sale dealer's trace counts (:func:`gun_counts`); ``stopped``: its stopped traces
+GUN_TRACED = ("traces", "recent", "old", "obliterated", "out_of_state", "stopped")
+
+
+def gun_counts(t: AnalysisTables, *, events: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each gun's own share of the dealer counts: (``traced``: firearm_key, dealer_key (its first sale) and
+    :data:`GUN_TRACED`, one row per traced gun; ``sales``: firearm_key, dealer_key, sales, multiple, one row per gun
+    and dealer of its purchase events). Every count but ``stopped`` is a sum over guns (a trace records one gun:
+    the trace loader writes one Recovery per row); ``stopped`` folds a serial batch's guns into one event
+    (:func:`fold`)."""
+    traced = traced_rows(t)
+    traced["obliterated"] = traced["obliterated"].eq(True)
+    per = traced.groupby(["firearm_key", "dealer_key"]).agg(
+        traces=("trace_id", "nunique"), recent=("recent", "sum"), old=("old", "sum"),
+        obliterated=("obliterated", "sum"), out_of_state=("out_of_state", "sum"))
+    per["stopped"] = traced[traced["stopped"]].groupby(["firearm_key", "dealer_key"])["trace_id"].nunique()
+    per = per.reindex(columns=list(GUN_TRACED)).fillna(0).astype("int64").reset_index()
     events = purchase_events(t) if events is None else events
-    sales = events.groupby("dealer_key").agg(sales=("firearm_key", "size"), multiple=("multiple_sale", "sum"))
-    per = per.join(sales, how="outer")
+    sales = events.groupby(["firearm_key", "dealer_key"]).agg(sales=("firearm_key", "size"),
+                                                             multiple=("multiple_sale", "sum"))
+    return per, sales.astype("int64").reset_index()
+
+
+def fold(traced: pd.DataFrame, sales: pd.DataFrame, batch_of: Mapping[str, str]) -> pd.DataFrame:
+    """The per-dealer counts (:data:`COUNT_COLUMNS`, index ``dealer_key``) of guns' shares (:func:`gun_counts`):
+    sums, except that the guns of one serial batch (``batch_of``: firearm_key -> batch_id) with a stopped trace at
+    a dealer are one stopped event there."""
+    per = traced.groupby("dealer_key")[["traces", "recent", "old", "obliterated", "out_of_state"]].sum()
+    stopping = traced[traced["stopped"] > 0]
+    lot = stopping["firearm_key"].map(batch_of)
+    alone = stopping[lot.isna().to_numpy()].groupby("dealer_key")["stopped"].sum()
+    batched = stopping.assign(batch=lot)[lot.notna().to_numpy()].groupby("dealer_key")["batch"].nunique()
+    per["stopped"] = alone.add(batched, fill_value=0)
+    per = per.join(sales.groupby("dealer_key")[["sales", "multiple"]].sum(), how="outer")
     per = per.reindex(columns=list(COUNT_COLUMNS)).fillna(0).astype("int64")
     per.index.name = "dealer_key"
     return per

@@ -32,15 +32,19 @@ What is recomputed, and how it equals a full re-analysis
   them once (:func:`fill_straw_network`). Ranks are not stored (:mod:`algorithms.straw_rank` derives them from
   the scores when read), so a new high score writes one row, not the rank of everyone below it.
 * **Dealer rates and anomalies** (exact): the model is refitted over the per-dealer counts stored on the
-  Dealer nodes (:mod:`algorithms.dealer_counts`), after recounting the dealers that sold a gun the new rows
-  touch (a count that changes moves its peers' expectations, so every dealer's score is refitted; the store
-  writes only the values that changed).
+  Dealer nodes (:mod:`algorithms.dealer_counts`), the counts of the dealers a touched gun counts for updated by
+  the delta of the gun's share (its stored share, ``Firearm.dealer_counts``, out; its share now, from its own rows
+  read by key, in; the guns of its serial batch folded in for the stopped events). A count that changes moves its
+  peers' expectations, so every dealer's score is refitted (over ~61k stored rows at national scale); the store
+  writes only the values that changed.
 * **Serial batches** (exact): from the stored serial groups (:mod:`algorithms.serial_groups`): the groups the
   new traces' guns join are read back and their runs scored; the Bonferroni count (groups holding a run) only
   rises, so the other stored batches are rescored from their stored group sizes and dropped once below the
   threshold. Only the guns whose batch changed are written.
 * **Corridors, hubs** (exact): the new traces' corridor cells (:mod:`algorithms.corridor_cells`) are added to the
-  stored ones, and the corridor models refit over the cell table instead of every trace.
+  stored ones, and the corridor models refit over the cell table instead of every trace. The new traces' rows
+  (and the alerts' recovery rows, :func:`new_recoveries`) are read by key (:mod:`algorithms.trace_rows`): no
+  whole table is read unless a store's last full analysis predates the stored counts (the migrations).
 * **Networks** (approximate, tolerance measured in ``tests/analytics/test_incremental.py`` and
   docs/alerts.md): Leiden is global, so a new tie does not re-partition the graph. A person newly tied to members
   of a network joins the network holding most of their tie weight (if it stays within ``MAX_NETWORK_SIZE``);
@@ -61,7 +65,7 @@ import pandas as pd
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features
+from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features, trace_rows
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
@@ -159,7 +163,8 @@ def fill_address_keys(store: GraphStore) -> int:
 
 
 def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
-    """One row per (new recovery, purchaser): trace_id, firearm_key, serial_normalized, dealer_key,
+    """``t``: the new traces' rows (:func:`algorithms.trace_rows.of_traces`) or the whole tables (the same answer).
+    One row per (new recovery, purchaser): trace_id, firearm_key, serial_normalized, dealer_key,
     dealer_state, recovery_state, recovery_city, recovery_date, time_to_crime_days, purchaser_key,
     possessor_key, sale_id, stolen_report_id and reported_date (the earliest lost/stolen report)."""
     rec = t.recovered[isin(t.recovered["dst"], traces)].rename(columns={"src": "firearm_key", "dst": "trace_id"})
@@ -218,21 +223,22 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=changed | set(scored["person_key"]),
                       closure=len(closure), new_traces=len(traces), new_firearms=len(guns),
                       trace_ids=frozenset(traces))
-    # the whole tables, for the corridor stage and the alerts' recovery rows only (not the straw, dealer or
-    # serial-batch stages): read only when the batch has traces
-    t = timed("tables", lambda: load_tables(store)) if traces else None
-    new_traces = t is not None and len(t.sold) > 0 and len(t.recovered) > 0
+    # the new traces' rows, read by key (algorithms/trace_rows.py), for the corridor stage and the alerts'
+    # recovery rows only (not the straw, dealer or serial-batch stages): read only when the batch has traces
+    t = timed("tables", lambda: trace_rows.of_traces(store, traces)) if traces else None
+    new_traces = t is not None and len(t.recovered) > 0 and trace_rows.any_sale(store)
     serial = timed("batches", lambda: _serial(store, traces, base_parameters)) if new_traces else None
     found_batches = None if serial is None else serial.batches
-    dealers = timed("dealer_anomalies", lambda: _dealers(store, guns, found_batches or [], base_parameters)) \
+    dealers = timed("dealer_anomalies", lambda: _dealers(store, guns, serial, base_parameters)) \
         if new_traces else None
     corridors: dict[str, Corridors] = {}
     cells = pd.DataFrame(columns=corridor_cells.COLUMNS)
     if t is not None and new_traces:
         whole = t
-        fresh_cells = timed("corridor_cells", lambda: _cells(store, whole, traces, base_parameters))
+        fresh_cells = timed("corridor_cells", lambda: _cells(store, whole, base_parameters))
         cells = fresh_cells[1]
-        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(fresh_cells[0], whole.locations))
+        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(
+            fresh_cells[0], trace_rows.locations(store, pd.concat([fresh_cells[0]["src"], fresh_cells[0]["dst"]]))))
     hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
         columns=["location_key", "pagerank", "betweenness"])
 
@@ -246,7 +252,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         parameters["straw_network"] = 1
     if new_traces:  # the cells are in the store now (counted whole here if the base run predates them)
         parameters["corridor_cells"] = 1
-        parameters["dealer_counts"] = 1  # likewise the per-dealer counts and the serial groups
+        parameters["dealer_counts"] = 1  # likewise the per-dealer counts, the guns' shares and the serial groups
+        parameters[dealer_counts.GUN_FLAG] = 1
         parameters["serial_groups"] = serial_groups.STORED
     summary = {"mode": "incremental", "new_runs": {r: kinds[r] for r in sorted(runs)}, "seed_persons": len(seeds),
                "persons_changed": len(changed), "persons_rescored": len(scored),
@@ -276,44 +283,42 @@ def _serial(store: GraphStore, traces: set[str], base_parameters: dict[str, Any]
     return serial_groups.update(store, traces)
 
 
-def _dealers(store: GraphStore, guns: set[str], found: list[serial_batches.Batch],
+def _dealers(store: GraphStore, guns: set[str], serial: serial_groups.SerialState | None,
              base_parameters: dict[str, Any]) -> dealer_scoring.DealerScores:
-    """The dealer model refitted over the stored per-dealer counts (:mod:`algorithms.dealer_counts`), the dealers
-    that sold a touched gun recounted: the new rows' guns and those whose serial batch changed. A store whose last
-    full analysis predates the stored counts gets every dealer counted here, once (the migration)."""
+    """The dealer model refitted over the stored per-dealer counts (:mod:`algorithms.dealer_counts`), the counts of
+    the dealers a touched gun counts for updated by the delta of its share: the new rows' guns and those whose
+    serial batch changed. A store whose last full analysis predates the stored counts or shares gets every dealer
+    and gun counted here, once (the migration)."""
     nodes, before = dealer_counts.stored(store)
-    if not base_parameters.get("dealer_counts"):
+    found = [] if serial is None else serial.batches
+    if not (base_parameters.get("dealer_counts") and base_parameters.get(dealer_counts.GUN_FLAG)):
         store.init_schema()
-        fresh = dealer_scoring.counts(load_tables(store), batches=found)
-        scores = dealer_scoring.fit(nodes, fresh)
-        return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=fresh)
+        every = dealer_scoring.score(load_tables(store), batches=found)
+        return dealer_scoring.DealerScores(table=every.table, parameters=every.parameters, counts=every.counts,
+                                           gun_traced=every.gun_traced, gun_sales=every.gun_sales)
     was = store.query("firearms_batched").df()
     old = dict(zip(was["key"], was["batch_id"], strict=True)) if len(was) else {}
     new = {key: batch.batch_id for batch in found for key in batch.firearm_keys}
     moved = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
-    fresh = dealer_counts.recount(store, guns | moved, found, nodes)
-    scores = dealer_scoring.fit(nodes, dealer_counts.merged(before, fresh))
-    return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=fresh)
+    delta = dealer_counts.update(store, guns | moved, old, new, nodes, before)
+    scores = dealer_scoring.fit(nodes, dealer_counts.merged(before, delta.counts))
+    return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=delta.counts,
+                                       gun_traced=delta.gun_traced, gun_sales=delta.gun_sales,
+                                       guns=frozenset(guns | moved))
 
 
-def _cells(store: GraphStore, t: AnalysisTables, traces: set[str], base_parameters: dict[str, Any]
+def _cells(store: GraphStore, t: AnalysisTables, base_parameters: dict[str, Any]
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(every corridor cell with the new traces counted in, the cells to write). A store whose last full
-    analysis predates the cells gets them all counted here, once (the migration)."""
-    if not base_parameters.get("corridor_cells"):
+    """(every corridor cell with the new traces counted in, the cells to write). ``t``: the new traces' rows
+    (:func:`algorithms.trace_rows.of_traces`: their guns' every sale, so the first of each is the one a count over
+    everyone takes). A store whose last full analysis predates the cells gets them all counted here, once (the
+    migration)."""
+    if not base_parameters.get("corridor_cells"):  # the migration reads every trace, once
         store.init_schema()
-        every = full.trace_cells(t)
+        every = full.trace_cells(load_tables(store))
         return every, every
     stored = store.node_table("CorridorCell", ("level", "year", "src", "dst", "traces", "median_ttc_days"))
-    recovered = t.recovered[isin(t.recovered["dst"], traces)]
-    guns = set(recovered["src"])
-    mine = AnalysisTables(  # the new traces' rows: their guns' sales (the first of each, as over everyone)
-        persons=t.persons.iloc[0:0], purchases=t.purchases.iloc[0:0], firearms=t.firearms.iloc[0:0],
-        sold=t.sold[isin(t.sold["dst"], guns)], recovered=recovered,
-        recoveries=t.recoveries[isin(t.recoveries["key"], traces)], possessed=t.possessed.iloc[0:0],
-        dealers=t.dealers, lives_at=t.lives_at.iloc[0:0], nibin=t.nibin.iloc[0:0], locations=t.locations,
-        state_flows=t.state_flows.iloc[0:0])
-    fresh = pd.concat([corridor_cells.count(corridor_cells.trace_places(mine, level), level)
+    fresh = pd.concat([corridor_cells.count(corridor_cells.trace_places(t, level), level)
                        for level in corridor_cells.LEVELS], ignore_index=True)
     found = store.query("corridor_cells_get", {"cell_ids": fresh["cell_id"].tolist()}).df()
     histograms = dict(zip(found["cell_id"], found["ttc_days"], strict=True)) if len(found) else {}
@@ -551,6 +556,8 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
             "anomaly_score": table["score"], "anomaly_indicators": table["indicators"]}))
         if len(result.dealers.counts):  # the recounted dealers' stored counts
             store.upsert_nodes("Dealer", dealer_counts.rows(result.dealers.counts))
+        # the touched guns' shares now (every gun's on a migration)
+        dealer_counts.write_guns(store, result.dealers, result.dealers.guns, every=not result.dealers.guns)
     for name, found in result.corridors.items():
         basis, level = name.rsplit("/", 1)
         flows = found.table

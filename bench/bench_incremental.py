@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from algorithms import alerts, dealer_counts, serial_groups
 from algorithms.analyze import analyze, write_back
-from algorithms.incremental import fill_address_keys
+from algorithms.incremental import fill_address_keys, migrate_straw_network
 from algorithms.runs import latest_analysis
 from api.cli.demo import LOADS
 from graph.embedded_store import EmbeddedStore
@@ -78,8 +78,10 @@ def migrate_copy(store: EmbeddedStore) -> dict[str, int]:
             "address_keys": fill_address_keys(store)}
     latest = latest_analysis(store)
     parameters = json.loads((latest or {}).get("parameters") or "{}")
-    if latest is not None and not parameters.get("dealer_counts"):
+    if latest is not None and not (parameters.get("dealer_counts") and parameters.get(dealer_counts.GUN_FLAG)):
         done["dealers_counted"] = dealer_counts.migrate(store)
+    if latest is not None and not parameters.get("straw_network"):
+        done["straw_network"] = migrate_straw_network(store)
     if latest is not None and int(parameters.get("serial_groups") or 0) < serial_groups.STORED:
         done["serial_groups"] = serial_groups.migrate(store)
     return done
@@ -158,7 +160,7 @@ def main() -> None:
                            buffer_pool_mb=SCALE_BUFFER_POOL_MB.get(args.scale, BUFFER_POOL_MB)) as store:
             # a history built by an older version: what `tracegraph init` does to it (new columns, Person blocks
             # and their links) and the stored analysis state the first incremental run would otherwise compute
-            # (the per-address keys, dealer counts, serial groups), so a measured batch never includes a migration
+            # (the per-address keys, dealer counts, network sums, serial groups), so a measured batch never includes one
             start = _clock()
             migrated = migrate_copy(store)
             print(f"migration of the copy: {_since(start)} s (wall, CPU); {json.dumps(migrated)}", flush=True)

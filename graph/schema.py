@@ -263,6 +263,9 @@ FIREARM = NodeLabel(
           "(algorithms/batches.py)", computed=True),
         P("serial_group", doc="the SerialGroup of a recovered gun whose serial can be batched (make|model|prefix|"
           "suffix|digits, algorithms/serial_groups.py)", computed=True),
+        P("dealer_counts", doc="this gun's share of its dealers' anomaly counts at the last analysis (JSON: its "
+          "first-sale dealer's trace counts, its purchase events per dealer; algorithms/dealer_counts.py): what an "
+          "incremental analysis subtracts when the gun's rows change", computed=True),
         _RUN, _ADDED,
     ),
 )

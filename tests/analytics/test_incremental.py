@@ -4,6 +4,7 @@ batches (history -> full analyze; then per batch: load traces, multiple sales, N
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from algorithms import incremental, straw, straw_features
+from algorithms import incremental, straw, straw_features, tables
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.straw_rank import straw_ranks
@@ -39,6 +40,7 @@ class Streamed:
     reference: AnalysisResult  # a full analysis of the same store after the last batch (nothing written)
     before: pd.Series          # the networks of the full analysis of the history (person_key -> network_id)
     history: pd.DataFrame      # the straw table of the full analysis of the history
+    whole_tables: list[str]    # a load_tables call during the incremental runs (the stack's caller, each)
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +53,22 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
     base = analyze(store)
     write_back(store, base)
     results = []
-    for batch in stream.batches:
-        for kind, name in BATCH_KINDS:
-            run_load(loader_for(kind), store, batch / name, options)
-        result = incremental.analyze_incremental(store)
-        incremental.write_back(store, result)
-        results.append(result)
-    yield Streamed(store, stream, base.run_id, results, analyze(store), base.membership, base.straw.table)
+    whole: list[str] = []
+
+    def spy(store: EmbeddedStore) -> tables.AnalysisTables:
+        whole.append(inspect.stack()[1].function)
+        return load_tables(store)
+
+    with pytest.MonkeyPatch.context() as patch:  # the store is analysed (migrated): no whole table is read
+        patch.setattr(tables, "load_tables", spy)
+        patch.setattr(incremental, "load_tables", spy)
+        for batch in stream.batches:
+            for kind, name in BATCH_KINDS:
+                run_load(loader_for(kind), store, batch / name, options)
+            result = incremental.analyze_incremental(store)
+            incremental.write_back(store, result)
+            results.append(result)
+    yield Streamed(store, stream, base.run_id, results, analyze(store), base.membership, base.straw.table, whole)
     store.close()
 
 
@@ -67,6 +78,21 @@ def test_the_stream_is_daily_batches_after_a_history(streamed: Streamed) -> None
     for result in streamed.results:
         assert sorted(set(result.summary["new_runs"].values())) == ["multiple-sales", "nibin", "traces"]
         assert result.touched.new_traces >= 100
+
+
+def test_the_incremental_runs_read_no_whole_table(streamed: Streamed) -> None:
+    """Each batch reads the rows around its own (Cypher keyed by the new rows), never every row of the history
+    (``load_tables``): the store's last full analysis left the counts, cells and groups it would migrate."""
+    assert streamed.whole_tables == []
+    # the alerts' recovery rows read by key equal those over the whole tables (the store is as the last batch's run
+    # found it: rows only grow)
+    last = streamed.results[-1]
+    whole = incremental.new_recoveries(load_tables(streamed.store), set(last.touched.trace_ids))
+    assert len(whole) >= last.touched.new_traces
+    order = ["trace_id", "purchaser_key", "sale_id"]
+    pd.testing.assert_frame_equal(
+        last.recoveries[incremental.RECOVERY_COLUMNS].sort_values(order).reset_index(drop=True),
+        whole[incremental.RECOVERY_COLUMNS].sort_values(order).reset_index(drop=True), check_dtype=False)
 
 
 def test_straw_scores_ranks_and_indicators_equal_a_full_reanalysis(streamed: Streamed) -> None:
@@ -411,7 +437,7 @@ def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_fact
         latest = latest_analysis(store)
         assert latest is not None
         parameters = {k: v for k, v in json.loads(latest["parameters"]).items()
-                      if k not in ("dealer_counts", "serial_groups")}
+                      if k not in ("dealer_counts", dealer_counts.GUN_FLAG, "serial_groups")}
         store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(parameters)}])
     states, results = [], []
     for migrate_first in (True, False):

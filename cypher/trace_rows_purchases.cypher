@@ -1,0 +1,9 @@
+// Every purchase record of the firearms $keys (the new traces' guns: the alerts' purchasers). Key-bound start node
+// and OPTIONAL MATCH, as the straw_*.cypher statements (a plain MATCH from an UNWIND is a hash join over the whole
+// relationship table in LadybugDB).
+UNWIND $keys AS k
+MATCH (f:Firearm {firearm_key: k})
+OPTIONAL MATCH (p:Person)-[r:PURCHASED]->(f)
+WITH p, r, f WHERE p IS NOT NULL
+RETURN p.person_key AS src, f.firearm_key AS dst, r.sale_id AS sale_id, r.purchase_date AS purchase_date,
+       r.dealer_key AS dealer_key, r.multiple_sale AS multiple_sale, r.report_id AS report_id, r.source AS source
