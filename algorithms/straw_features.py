@@ -34,9 +34,11 @@ class PersonFeatures:
 def purchase_events(t: AnalysisTables) -> pd.DataFrame:
     """One row per (person, firearm): first purchase date, dealer, multiple-sale flag and report ids."""
     p = t.purchases.rename(columns={"src": "person_key", "dst": "firearm_key"})
-    if p.empty:
-        return pd.DataFrame(columns=["person_key", "firearm_key", "purchase_date", "dealer_key", "multiple_sale",
-                                     "report_id"])
+    if p.empty:  # typed as the non-empty frame is (a possessor-only person's rows: the dates' .dt must work)
+        return pd.DataFrame({"person_key": pd.Series(dtype=object), "firearm_key": pd.Series(dtype=object),
+                             "purchase_date": pd.Series(dtype="datetime64[ns]"),
+                             "dealer_key": pd.Series(dtype=object), "multiple_sale": pd.Series(dtype=bool),
+                             "report_id": pd.Series(dtype=object)})
     sold = t.sold.rename(columns={"src": "sold_by", "dst": "firearm_key"}).drop_duplicates("firearm_key")
     p = p.merge(sold[["firearm_key", "sold_by", "sale_date"]], on="firearm_key", how="left")
     p["dealer_key"] = p["dealer_key"].where(p["dealer_key"].notna(), p["sold_by"])

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graph.embedded_store import EmbeddedStore
+
 TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 DATA = Path(__file__).resolve().parents[1] / "data" / "loaders"
 HEADER = ("trace_id,request_date,recovery_date,recovery_street,recovery_city,recovery_state,recovery_zip,"
@@ -104,3 +106,33 @@ def test_load_analyze_none_leaves_the_batch_to_analyze_incremental(tmp_path: Pat
     assert ffl.returncode == 0, ffl.stderr
     assert "not analysed: new ffl load(s) since the last analysis" in ffl.stderr
     assert "analysis imported: False" in ffl.stderr
+
+
+def test_a_day_without_purchase_dates_or_known_possessors_is_analysed_like_a_full_run(tmp_path: Path) -> None:
+    """Real traces often lack the purchase date (an incomplete trace). A day whose only trace has none, recovered
+    from a possessor the graph has never seen, used to stop the incremental run with an internal error (an empty,
+    untyped purchase table for the possessor); it is analysed, and the stored scores are what a full analysis
+    writes."""
+    db = tmp_path / "va.lbug"
+    history, today = tmp_path / "history.csv", tmp_path / "today.csv"
+    history.write_text("\n".join([HEADER, _trace("T-1", "2023-03-01", "BALTIMORE", "MD", "BXA100", COLD_DEAD_HANDS,
+                                                 "2022-11-01", "DOE"),
+                                  _trace("T-2", "2023-04-01", "RICHMOND", "VA", "BXA200", PHALANGE, "2015-01-01",
+                                         "POE")]) + "\n")
+    undated = _trace("T-3", "2024-06-01", "BALTIMORE", "MD", "BXA777", COLD_DEAD_HANDS, "", "LOE")
+    today.write_text("\n".join([HEADER, undated.replace("ROE,RICK,1990-02-02,5 ELM ST",
+                                                        "ZOE,ZED,1991-03-03,9 PINE ST")]) + "\n")
+    run(db, "init")
+    run(db, "load", "ffl", str(DATA / "0125-ffl-list-va-excerpt.txt"))
+    run(db, "load", "traces", str(history))
+    run(db, "analyze")
+    loaded = run(db, "load", "traces", str(today), "--json")
+    summary = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert summary["analysis"]["run_id"].startswith("analysis-inc-") and "internal error" not in loaded.stderr
+    with EmbeddedStore(db, read_only=True) as store:
+        incremental = store.node_table("Person", ("straw_score",)).to_pylist()
+    run(db, "analyze")
+    with EmbeddedStore(db, read_only=True) as store:
+        full = store.node_table("Person", ("straw_score",)).to_pylist()
+    assert sorted(incremental, key=lambda r: r["key"]) == sorted(full, key=lambda r: r["key"])
+    assert any(r["straw_score"] is not None for r in full)
