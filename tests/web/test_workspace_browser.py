@@ -60,7 +60,8 @@ def test_investigator_searches_opens_expands_and_finds_a_path(demo_server: Serve
     firearm = page.locator(".node-item", has_text="Firearm:").first
     firearm.focus()
     page.keyboard.press("Enter")
-    wait_until(page, f"window.tgChart.cy.nodes().length > {before}")
+    # the chart adds the nodes, then records the expansion after the next frame: wait for the record
+    wait_until(page, f"window.tgChart.cy.nodes().length > {before} && window.tgChart.lastExpand !== null")
     assert page.evaluate("window.tgChart.lastExpand.added") >= 1
     assert "Expanded" in page.locator(".chart-status").inner_text()
 
