@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from algorithms import watchlist
+from algorithms import network_joins, watchlist
 from algorithms.analyze import stage_timer
 from algorithms.incremental import IncrementalResult, analyze_incremental
 from algorithms.incremental import write_back as incremental_write_back
@@ -76,7 +76,7 @@ def evaluate(store: GraphStore, result: IncrementalResult) -> pd.DataFrame:
     alerts: list[dict[str, Any]] = []
     rec = result.recoveries
     watches = active_watches(store)
-    membership = _membership(store)
+    membership = network_joins.membership(store)
     for watch in watches.itertuples(index=False):
         alerts.extend(_watch_alerts(watch.watch_id, watch.kind, watch.value, rec, result, membership))
     alerts.extend(_stolen(rec))
@@ -84,11 +84,6 @@ def evaluate(store: GraphStore, result: IncrementalResult) -> pd.DataFrame:
     if not alerts:
         return pd.DataFrame(columns=COLUMNS)
     return pd.DataFrame(alerts).drop_duplicates("alert_id").reset_index(drop=True)
-
-
-def _membership(store: GraphStore) -> pd.Series:
-    members = store.edge_list("MEMBER_OF", "Person", "Network").to_pandas().drop_duplicates("src")
-    return pd.Series(members["dst"].to_numpy(), index=members["src"].to_numpy(), dtype=object)
 
 
 def _per_trace(rule: str, label: str, key: str, watch: str, hits: pd.DataFrame, words: str) -> list[dict[str, Any]]:

@@ -49,7 +49,7 @@ What is recomputed, and how it equals a full re-analysis
   docs/alerts.md): Leiden is global, so a new tie does not re-partition the graph. A person newly tied to members
   of a network joins the network holding most of their tie weight (if it stays within ``MAX_NETWORK_SIZE``);
   persons tied only to each other outside any network form a new network. Network scores and review ranks, and
-  person centrality, wait for the next full run (the weekly run).
+  person centrality, wait for the next full run (the weekly run). The joins: :mod:`algorithms.network_joins`.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ import pandas as pd
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features, trace_rows
+from algorithms import corridor_cells, dealer_counts, network_joins, serial_groups, straw, straw_features, trace_rows
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
@@ -216,7 +216,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     if hood is not None:
         features = timed("straw_features", lambda: straw_features.compute(restrict(hood.tables(), closure)))
         scored = timed("straw", lambda: _scores(store, features, changed))
-        joins = timed("networks", lambda: _network_joins(store, features.pairs, changed))
+        joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed))
     else:  # nothing a person is on: no score moves
         scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators", "network"])
         joins = pd.DataFrame(columns=["person_key", "network_id"])
@@ -470,72 +470,6 @@ def fill_straw_network(store: GraphStore) -> int:
     return len(network)
 
 
-def _network_joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataFrame:
-    """Persons newly tied who join a network (the one holding most of their tie weight) or form one."""
-    weights = _layer_weights()
-    ties = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
-    ties = ties[isin(ties["a"], changed)]
-    current = _membership_of(store, set(ties["a"].tolist()) | set(ties["b"].tolist()))
-    ties = ties[~ties["a"].map(current).notna().to_numpy()]
-    if ties.empty:
-        return pd.DataFrame(columns=["person_key", "network_id"])
-    sizes = _member_counts(store, set(current.dropna().tolist()))
-    ties = ties.assign(weight=ties["kind"].map(weights).fillna(1.0), network=ties["b"].map(current))
-    rows: list[tuple[str, str]] = []
-    to_network = ties.dropna(subset=["network"]).groupby(["a", "network"])["weight"].sum().reset_index()
-    to_network = to_network.sort_values(["a", "weight", "network"], ascending=[True, False, True])
-    for person, network in to_network.drop_duplicates("a")[["a", "network"]].itertuples(index=False):
-        if sizes.get(network, 0) < full.MAX_NETWORK_SIZE:
-            rows.append((person, network))
-            sizes[network] = sizes.get(network, 0) + 1
-    joined = {p for p, _ in rows}
-    loose = ties[ties["network"].isna() & ~isin(ties["a"], joined) & ~isin(ties["b"], joined)
-                 & ~ties["b"].map(current).notna().to_numpy()]
-    if len(loose):
-        import igraph as ig
-
-        names = sorted(set(loose["a"]) | set(loose["b"]))
-        index = {name: i for i, name in enumerate(names)}
-        graph = ig.Graph(n=len(names), edges=[(index[a], index[b]) for a, b in zip(loose["a"], loose["b"],
-                                                                                   strict=True)])
-        for component in graph.connected_components():
-            members = sorted(names[i] for i in component)
-            if 2 <= len(members) <= full.MAX_NETWORK_SIZE:
-                network_id = "net-" + hashlib.sha256("|".join(members).encode()).hexdigest()[:12]
-                rows.extend((m, network_id) for m in members)
-    return pd.DataFrame(rows, columns=["person_key", "network_id"])
-
-
-def _membership_of(store: GraphStore, persons: set[str]) -> pd.Series:
-    """person_key -> network_id for those of ``persons`` in a network (MEMBER_OF), read by key."""
-    found = store.query("networks_of_persons", {"keys": sorted(persons)}).df() if persons else pd.DataFrame()
-    if found.empty:
-        return pd.Series(dtype=object)
-    found = found.drop_duplicates("person_key")
-    return pd.Series(found["network_id"].to_numpy(object), index=found["person_key"].to_numpy(object), dtype=object)
-
-
-def _member_counts(store: GraphStore, networks: set[str]) -> pd.Series:
-    """network_id -> its MEMBER_OF count, for those of ``networks`` that exist."""
-    found = store.query("network_member_counts", {"keys": sorted(networks)}).df() if networks else pd.DataFrame()
-    if found.empty:
-        return pd.Series(dtype="int64")
-    return pd.Series(found["members"].to_numpy("int64"), index=found["network_id"].to_numpy(object))
-
-
-def _membership(store: GraphStore) -> pd.Series:
-    """person_key -> network_id, from MEMBER_OF (persons without a straw score are members too)."""
-    members = store.edge_list("MEMBER_OF", "Person", "Network").to_pandas().drop_duplicates("src")
-    return pd.Series(members["dst"].to_numpy(), index=members["src"].to_numpy(), dtype=object)
-
-
-def _layer_weights() -> dict[str, float]:
-    from algorithms.projection import PERSON_LAYERS
-
-    weights = dict(PERSON_LAYERS)
-    return {kind: float(weights.get(layer, 1.0)) for kind, layer in full.NETWORK_LAYERS.items()}
-
-
 def write_back(store: GraphStore, result: IncrementalResult, *, started_at: datetime | None = None) -> None:
     """Write what changed and the AnalysisRun record (mode incremental, with its base run and new load runs)."""
     run = result.run_id
@@ -546,7 +480,7 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
     if len(people):  # the rescored persons' scores only: ranks are derived when read (algorithms/straw_rank.py)
         store.upsert_nodes("Person", people)
     if len(result.joins):
-        _write_joins(store, result.joins, run)
+        network_joins.write(store, result.joins, run)
     if result.dealers is not None and len(result.dealers.table):
         table = result.dealers.table
         store.upsert_nodes("Dealer", pd.DataFrame({
@@ -584,21 +518,3 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         "input_runs": json.dumps(result.parameters.get("input_runs", [])),
         "timings": json.dumps(result.timings, sort_keys=True),
         "summary": json.dumps(result.summary, sort_keys=True, default=str)}])
-
-
-def _write_joins(store: GraphStore, joins: pd.DataFrame, run: str) -> None:
-    existing = set(_member_counts(store, set(joins["network_id"].tolist())).index)
-    fresh = joins[~isin(joins["network_id"], existing)]
-    if len(fresh):
-        sizes = fresh.groupby("network_id").size()
-        store.upsert_nodes("Network", pd.DataFrame({
-            "network_id": sizes.index, "size": sizes.to_numpy().astype("int64"), "algorithm": "incremental-join",
-            "reviewable": False, "review_rank": 0, "analysis_run_id": run,
-            "reason": "formed by an incremental analysis from new ties; scored at the next full analysis"}))
-    store.upsert_nodes("Person", joins.assign(analysis_run_id=run))
-    store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
-        "from_key": joins["person_key"], "to_key": joins["network_id"], "analysis_run_id": run}))
-    touched = sorted(set(joins["network_id"].tolist()))
-    counts = _member_counts(store, set(touched))
-    store.upsert_nodes("Network", pd.DataFrame({"network_id": touched,
-                                                "size": [int(counts.get(n, 0)) for n in touched]}))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from algorithms import incremental, straw, straw_features, tables
+from algorithms import incremental, network_joins, straw, straw_features, tables
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.straw_rank import straw_ranks
@@ -231,7 +231,7 @@ def test_serial_batches_equal_a_full_reanalysis(streamed: Streamed) -> None:
 def test_networks_stay_within_the_stated_tolerance(streamed: Streamed) -> None:
     """Leiden is global: the incremental run only attaches newly tied persons. Agreement with a full re-analysis,
     as the adjusted Rand index over every person in a network either way (alone = its own cluster)."""
-    stored = incremental._membership(streamed.store)
+    stored = network_joins.membership(streamed.store)
     reference = streamed.reference.membership
     ari = _ari(stored, reference)
     drift = _ari(streamed.before, reference)  # how far a full re-run moves the history's own networks

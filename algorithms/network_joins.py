@@ -1,0 +1,98 @@
+"""Networks between full analyses: a person an incremental run newly ties joins the network holding most of their
+tie weight, or forms one with the others tied only to each other (:mod:`algorithms.incremental`; Leiden is global,
+so a new tie does not re-partition the graph: the weekly full run does). Scores and review ranks of the networks
+wait for that run."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from algorithms import analyze as full
+from algorithms.tables import isin
+from graph.store import GraphStore
+
+
+def joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataFrame:
+    """Persons newly tied who join a network (the one holding most of their tie weight) or form one."""
+    weights = _layer_weights()
+    ties = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
+    ties = ties[isin(ties["a"], changed)]
+    current = _membership_of(store, set(ties["a"].tolist()) | set(ties["b"].tolist()))
+    ties = ties[~ties["a"].map(current).notna().to_numpy()]
+    if ties.empty:
+        return pd.DataFrame(columns=["person_key", "network_id"])
+    sizes = _member_counts(store, set(current.dropna().tolist()))
+    ties = ties.assign(weight=ties["kind"].map(weights).fillna(1.0), network=ties["b"].map(current))
+    rows: list[tuple[str, str]] = []
+    to_network = ties.dropna(subset=["network"]).groupby(["a", "network"])["weight"].sum().reset_index()
+    to_network = to_network.sort_values(["a", "weight", "network"], ascending=[True, False, True])
+    for person, network in to_network.drop_duplicates("a")[["a", "network"]].itertuples(index=False):
+        if sizes.get(network, 0) < full.MAX_NETWORK_SIZE:
+            rows.append((person, network))
+            sizes[network] = sizes.get(network, 0) + 1
+    joined = {p for p, _ in rows}
+    loose = ties[ties["network"].isna() & ~isin(ties["a"], joined) & ~isin(ties["b"], joined)
+                 & ~ties["b"].map(current).notna().to_numpy()]
+    if len(loose):
+        import igraph as ig
+
+        names = sorted(set(loose["a"]) | set(loose["b"]))
+        index = {name: i for i, name in enumerate(names)}
+        graph = ig.Graph(n=len(names), edges=[(index[a], index[b]) for a, b in zip(loose["a"], loose["b"],
+                                                                                   strict=True)])
+        for component in graph.connected_components():
+            members = sorted(names[i] for i in component)
+            if 2 <= len(members) <= full.MAX_NETWORK_SIZE:
+                network_id = "net-" + hashlib.sha256("|".join(members).encode()).hexdigest()[:12]
+                rows.extend((m, network_id) for m in members)
+    return pd.DataFrame(rows, columns=["person_key", "network_id"])
+
+
+def _membership_of(store: GraphStore, persons: set[str]) -> pd.Series:
+    """person_key -> network_id for those of ``persons`` in a network (MEMBER_OF), read by key."""
+    found = store.query("networks_of_persons", {"keys": sorted(persons)}).df() if persons else pd.DataFrame()
+    if found.empty:
+        return pd.Series(dtype=object)
+    found = found.drop_duplicates("person_key")
+    return pd.Series(found["network_id"].to_numpy(object), index=found["person_key"].to_numpy(object), dtype=object)
+
+
+def _member_counts(store: GraphStore, networks: set[str]) -> pd.Series:
+    """network_id -> its MEMBER_OF count, for those of ``networks`` that exist."""
+    found = store.query("network_member_counts", {"keys": sorted(networks)}).df() if networks else pd.DataFrame()
+    if found.empty:
+        return pd.Series(dtype="int64")
+    return pd.Series(found["members"].to_numpy("int64"), index=found["network_id"].to_numpy(object))
+
+
+def membership(store: GraphStore) -> pd.Series:
+    """person_key -> network_id, from MEMBER_OF (persons without a straw score are members too)."""
+    members = store.edge_list("MEMBER_OF", "Person", "Network").to_pandas().drop_duplicates("src")
+    return pd.Series(members["dst"].to_numpy(), index=members["src"].to_numpy(), dtype=object)
+
+
+def _layer_weights() -> dict[str, float]:
+    from algorithms.projection import PERSON_LAYERS
+
+    weights = dict(PERSON_LAYERS)
+    return {kind: float(weights.get(layer, 1.0)) for kind, layer in full.NETWORK_LAYERS.items()}
+
+
+def write(store: GraphStore, joins: pd.DataFrame, run: str) -> None:
+    existing = set(_member_counts(store, set(joins["network_id"].tolist())).index)
+    fresh = joins[~isin(joins["network_id"], existing)]
+    if len(fresh):
+        sizes = fresh.groupby("network_id").size()
+        store.upsert_nodes("Network", pd.DataFrame({
+            "network_id": sizes.index, "size": sizes.to_numpy().astype("int64"), "algorithm": "incremental-join",
+            "reviewable": False, "review_rank": 0, "analysis_run_id": run,
+            "reason": "formed by an incremental analysis from new ties; scored at the next full analysis"}))
+    store.upsert_nodes("Person", joins.assign(analysis_run_id=run))
+    store.upsert_relationships("MEMBER_OF", "Person", "Network", pd.DataFrame({
+        "from_key": joins["person_key"], "to_key": joins["network_id"], "analysis_run_id": run}))
+    touched = sorted(set(joins["network_id"].tolist()))
+    counts = _member_counts(store, set(touched))
+    store.upsert_nodes("Network", pd.DataFrame({"network_id": touched,
+                                                "size": [int(counts.get(n, 0)) for n in touched]}))
