@@ -49,19 +49,10 @@ def of_traces(store: GraphStore, traces: set[str]) -> AnalysisTables:
     recovered = _read(store, "straw_guns_recovered_in", traces, "recovered")
     guns = set(recovered["src"])
     sold = _read(store, "straw_sold", guns, "sold")
-    empty = pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
-    return AnalysisTables(
-        persons=pd.DataFrame({"key": pd.Series(dtype=object)}),
-        purchases=_read(store, "trace_rows_purchases", guns, "purchases"),
-        firearms=_read(store, "straw_firearms", guns, "firearms"),
-        sold=sold, recovered=recovered,
-        recoveries=_read(store, "straw_recoveries", traces, "recoveries"),
-        possessed=_read(store, "straw_possessed_of_recoveries", traces, "possessed"),
-        dealers=_read(store, "trace_rows_dealers", set(sold["src"]), "dealers"),
-        lives_at=empty, nibin=empty.assign(status=pd.Series(dtype=object)),
-        locations=pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS["locations"]}),
-        state_flows=pd.DataFrame(columns=["src", "dst", "year", "level", "basis", "firearms"]),
-        stolen=_read(store, "straw_stolen", guns, "stolen"))
+    return _guns_tables(store, guns, recovered=recovered, sold=sold,
+                        recoveries=_read(store, "straw_recoveries", traces, "recoveries"),
+                        possessed=_read(store, "straw_possessed_of_recoveries", traces, "possessed"),
+                        dealers=_read(store, "trace_rows_dealers", set(sold["src"]), "dealers"))
 
 
 def of_firearms(store: GraphStore, guns: set[str], dealers: pd.DataFrame) -> AnalysisTables:
@@ -69,14 +60,26 @@ def of_firearms(store: GraphStore, guns: set[str], dealers: pd.DataFrame) -> Ana
     Firearm nodes, every SOLD, PURCHASED, RECOVERED_IN and REPORTED_STOLEN row and the recoveries. ``dealers``: the
     Dealer nodes (key, premise_state at least), passed through."""
     recovered = _read(store, "straw_recovered", guns, "recovered")
-    empty = pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
+    return _guns_tables(store, guns, recovered=recovered, sold=_read(store, "straw_sold", guns, "sold"),
+                        recoveries=_read(store, "straw_recoveries", set(recovered["dst"]), "recoveries"),
+                        possessed=_empty(), dealers=dealers)
+
+
+def _empty() -> pd.DataFrame:
+    """A new empty edge table (each table its own frame: a caller may add columns to one)."""
+    return pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object)})
+
+
+def _guns_tables(store: GraphStore, guns: set[str], *, recovered: pd.DataFrame, sold: pd.DataFrame,
+                 recoveries: pd.DataFrame, possessed: pd.DataFrame, dealers: pd.DataFrame) -> AnalysisTables:
+    """Analysis tables holding the given rows and the guns' purchases, Firearm nodes and theft reports; the tables
+    no gun reaches (persons, addresses, NIBIN leads, places, flows) empty."""
     return AnalysisTables(
         persons=pd.DataFrame({"key": pd.Series(dtype=object)}),
         purchases=_read(store, "trace_rows_purchases", guns, "purchases"),
-        firearms=_read(store, "straw_firearms", guns, "firearms"),
-        sold=_read(store, "straw_sold", guns, "sold"), recovered=recovered,
-        recoveries=_read(store, "straw_recoveries", set(recovered["dst"]), "recoveries"),
-        possessed=empty, dealers=dealers, lives_at=empty, nibin=empty.assign(status=pd.Series(dtype=object)),
+        firearms=_read(store, "straw_firearms", guns, "firearms"), sold=sold, recovered=recovered,
+        recoveries=recoveries, possessed=possessed, dealers=dealers, lives_at=_empty(),
+        nibin=_empty().assign(status=pd.Series(dtype=object)),
         locations=pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS["locations"]}),
         state_flows=pd.DataFrame(columns=["src", "dst", "year", "level", "basis", "firearms"]),
         stolen=_read(store, "straw_stolen", guns, "stolen"))
