@@ -332,7 +332,7 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     The changed persons' ties are complete in ``features`` (every group of theirs was read whole, or far enough to
     tie nobody). Their partners' stored points, indicators and network sums are read back by key
     (``straw_stored_scores``), and so are the changed persons' own (the points before this batch). A partner ``X``
-    outside ``changed`` keeps its points and every tie with its weight (see :func:`propagated`), so its network
+    outside ``changed`` keeps its points and every tie with its weight (see :func:`_moved`), so its network
     sum moves by ``w_XA * (pos(own_A new) - pos(own_A old))`` over the changed ``A`` tied to it; only those whose
     sum moved are rescored."""
     values = features.values[features.values["guns_purchased"] > 0]
@@ -356,7 +356,7 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     before = stored["straw_points"].astype(float) - straw.tie_points_from_indicators(stored["straw_indicators"])
     computed = mine.loc[exact, "points"] - straw.tie_points_from_indicators(mine.loc[exact, "indicators"])
     after = pd.concat([before[~before.index.isin(list(changed))], computed])
-    network = propagated(ties[isin(ties["a"], exact)], after).reindex(exact).fillna(0.0)
+    network = straw.propagated(ties[isin(ties["a"], exact)], after).reindex(exact).fillna(0.0)
     propagation = straw.network_points(network, straw.collector_from_indicators(mine.loc[exact, "indicators"]))
     points = mine.loc[exact, "points"]
     table = pd.DataFrame({"person_key": exact, "points": points.to_numpy(), "propagation": propagation.to_numpy(),
@@ -365,14 +365,6 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     table["indicators"] = [_with_network(text, float(p), float(n)) for text, p, n in
                            zip(mine.loc[exact, "indicators"], propagation, network, strict=True)]
     return pd.concat([table, _moved(stored, ties, changed, before, after)], ignore_index=True)
-
-
-def propagated(ties: pd.DataFrame, own: pd.Series) -> pd.Series:
-    """Per ``a``, the sum of ``weight`` x the positive ``own`` points of ``b`` over ``ties`` (as
-    :func:`algorithms.straw.tie_weights` gives them): what :func:`algorithms.straw._propagate` sums."""
-    positive = own.clip(lower=0.0)
-    contribution = ties["weight"].to_numpy(float) * ties["b"].map(positive).fillna(0.0).to_numpy(float)
-    return pd.Series(contribution, index=ties.index).groupby(ties["a"].to_numpy()).sum()
 
 
 def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: pd.Series, after: pd.Series
@@ -463,7 +455,7 @@ def fill_straw_network(store: GraphStore) -> int:
         if len(stored):
             stored = stored[stored["straw_score"].notna()].drop_duplicates("key").set_index("key")
             own = stored["straw_points"].astype(float) - straw.tie_points_from_indicators(stored["straw_indicators"])
-        sums = propagated(ties, own).reindex(sorted(summed)).fillna(0.0)
+        sums = straw.propagated(ties, own).reindex(sorted(summed)).fillna(0.0)
         network = pd.concat([network, sums])
     store.upsert_nodes("Person", pd.DataFrame({"person_key": network.index.to_numpy(object),
                                                "straw_network": network.to_numpy(float)}))

@@ -212,10 +212,16 @@ def _propagate(base: pd.Series, pairs: pd.DataFrame) -> pd.Series:
     never flow back to them (unlike PageRank-style propagation), so the value says only what the network adds."""
     if pairs.empty:
         return pd.Series(0.0, index=base.index)
-    positive = base.clip(lower=0.0)
-    both = tie_weights(pairs)
-    both["contribution"] = both["weight"] * both["b"].map(positive).fillna(0.0).to_numpy()
-    return both.groupby("a")["contribution"].sum().reindex(base.index).fillna(0.0)
+    return propagated(tie_weights(pairs), base).reindex(base.index).fillna(0.0)
+
+
+def propagated(ties: pd.DataFrame, own: pd.Series) -> pd.Series:
+    """Per ``a``, the sum of ``weight`` x the positive ``own`` points of ``b`` over ``ties`` (as
+    :func:`tie_weights` gives them, summed in their order): the full run's propagation, and the incremental run's
+    over the ties it read (:mod:`algorithms.incremental`)."""
+    positive = own.clip(lower=0.0)
+    contribution = ties["weight"].to_numpy(float) * ties["b"].map(positive).fillna(0.0).to_numpy(float)
+    return pd.Series(contribution, index=ties.index).groupby(ties["a"].to_numpy()).sum()
 
 
 def network_line(propagation: float, network: float) -> dict[str, object] | None:
