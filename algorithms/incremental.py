@@ -296,8 +296,7 @@ def _dealers(store: GraphStore, guns: set[str], serial: serial_groups.SerialStat
         every = dealer_scoring.score(load_tables(store), batches=found)
         return dealer_scoring.DealerScores(table=every.table, parameters=every.parameters, counts=every.counts,
                                            gun_traced=every.gun_traced, gun_sales=every.gun_sales)
-    was = store.query("firearms_batched").df()
-    old = dict(zip(was["key"], was["batch_id"], strict=True)) if len(was) else {}
+    old = serial.batched if serial is not None and serial.batched is not None else _batched(store)
     new = {key: batch.batch_id for batch in found for key in batch.firearm_keys}
     moved = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
     delta = dealer_counts.update(store, guns | moved, old, new, nodes, before)
@@ -305,6 +304,12 @@ def _dealers(store: GraphStore, guns: set[str], serial: serial_groups.SerialStat
     return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=delta.counts,
                                        gun_traced=delta.gun_traced, gun_sales=delta.gun_sales,
                                        guns=frozenset(guns | moved))
+
+
+def _batched(store: GraphStore) -> dict[str, str]:
+    """firearm_key -> batch_id as stored (when the serial stage did not read it already)."""
+    was = store.query("firearms_batched").df()
+    return dict(zip(was["key"], was["batch_id"], strict=True)) if len(was) else {}
 
 
 def _cells(store: GraphStore, t: AnalysisTables, base_parameters: dict[str, Any]

@@ -43,6 +43,9 @@ class SerialState:
     batch_set: pd.DataFrame | None = None    # firearm_key, batch_id: guns whose batch is new or changed
     batch_cleared: list[str] = field(default_factory=list)  # guns that left their batch
     full: bool = True                        # groups and members are every one (clear and rewrite)
+    #: firearm_key -> batch_id as stored before this analysis (read by :func:`update`; None: not read), which the
+    #: dealer counts' delta needs too (algorithms.incremental._dealers)
+    batched: dict[str, str] | None = None
 
 
 def of_tables(t: AnalysisTables, found: list[Batch]) -> SerialState:
@@ -88,7 +91,7 @@ def update(store: GraphStore, traces: set[str]) -> SerialState:
         batches=found, groups=groups[GROUP_COLUMNS],
         members=pd.DataFrame({"firearm_key": joining["key"], "serial_group": joining["group_key"]}),
         batch_set=pd.DataFrame({"firearm_key": changed, "batch_id": [new[k] for k in changed]}),
-        batch_cleared=sorted(set(old) - set(new)), full=False)
+        batch_cleared=sorted(set(old) - set(new)), full=False, batched=old)
 
 
 def _rescored(store: GraphStore, stored: pd.DataFrame, touched: set[str], tests: int) -> list[Batch]:
