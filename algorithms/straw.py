@@ -22,7 +22,8 @@ Method
    replaces the burglary proxy: -2.5 points per reported gun, down to -10.
 2. **Network propagation.** Straw purchasers rarely act alone. Each person receives a share of the positive
    points of the *other* purchasers linked to them in the person projection (joint purchases, shared addresses,
-   common possessors, purchaser→possessor, NIBIN links), capped; their own points never flow back. A ring member
+   purchaser→possessor, NIBIN links, supply lines, ...), capped; their own points never flow back. A common
+   possessor ties two purchasers in the networks but carries no evidence here (:data:`NOT_CARRYING`). A ring member
    who left only multiple-sale reports thus inherits part of the ring's suspicion (one step of label propagation,
    Zhou et al. 2004, "Learning with local and global consistency", NIPS). What flows is a partner's *own*
    evidence: their points less the indicators that count partners (:data:`TIE_INDICATORS`: joint purchases,
@@ -94,6 +95,12 @@ PROPAGATION_WEIGHT = 0.25  # points per point of linked suspects
 PROPAGATION_CAP = 4.0
 #: indicators that count partners (the ties themselves): a partner's points from these do not propagate
 TIE_INDICATORS = ("joint_purchase", "shared_address", "common_possessor")
+#: ties that carry no partner's evidence: guns of both purchasers ended with one possessor. The tie says where
+#: the guns went, not what the purchasers did (a gun stolen or resold on the street reaches the same hands), and
+#: it already counts on each of them as the ``common_possessor`` indicator; carrying the partner's evidence too
+#: (at 1.5, more than a joint purchase) lifted ordinary buyers whose guns met one criminal as high as a ring
+#: (sensitivity study, sixth round: docs/accuracy.md)
+NOT_CARRYING = ("common_possessor",)
 
 
 TABLE_COLUMNS = ("person_key", "points", "propagation", "score", "indicators", "rank", "network")
@@ -196,8 +203,10 @@ def tie_points_from_indicators(indicators: pd.Series) -> pd.Series:
 def tie_weights(pairs: pd.DataFrame) -> pd.DataFrame:
     """The ties propagation follows: one row per ordered pair (a, b) with the ``weight`` (weight x specificity) of
     the first row of that pair in ``pairs`` (``_pairs`` writes each unordered pair once per kind with a < b, so
-    the weight of (a, b) is that of (b, a)), sorted by (a, b)."""
+    the weight of (a, b) is that of (b, a)), sorted by (a, b); ties of the :data:`NOT_CARRYING` kinds left out."""
     pairs = pairs.assign(weight=pairs["weight"] * pairs["specificity"]) if "specificity" in pairs else pairs
+    if "kind" in pairs:
+        pairs = pairs[~pairs["kind"].isin(NOT_CARRYING)]
     both = pd.concat([pairs[["a", "b", "weight"]],
                       pairs[["b", "a", "weight"]].rename(columns={"b": "a", "a": "b"})], ignore_index=True)
     # summed in (a, b) order: the store returns rows in no fixed order, and the rounded network value in the

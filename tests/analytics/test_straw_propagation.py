@@ -36,14 +36,29 @@ def test_two_buyers_whose_guns_reached_one_possessor_do_not_lift_each_other() ->
 
 
 def test_a_ring_partner_with_his_own_evidence_still_lifts_a_one_gun_straw() -> None:
-    ring = features({"straw": {"short_ttc_1y_other": 1, "common_possessor_partners": 1},
-                     "mate": {"short_ttc_1y_other": 3, "out_of_state_recoveries": 3, "common_possessor_partners": 1},
+    ring = features({"straw": {"short_ttc_1y_other": 1, "joint_purchase_partners": 1},
+                     "mate": {"short_ttc_1y_other": 3, "out_of_state_recoveries": 3, "joint_purchase_partners": 1},
                      "loner": {"short_ttc_1y_other": 1}},
-                    [("mate", "straw", "common_possessor", 1.5)])
+                    [("mate", "straw", "joint_purchase", 1.0), ("mate", "straw", "supply_line", 1.0)])
     table = straw.score(ring).table.set_index("person_key")
-    # mate's own points: 6 (short TTC, capped) + 2.4 (out of state); his common-possessor point does not flow
-    assert table.at["straw", "propagation"] == pytest.approx(min(0.25 * 1.5 * 8.4, straw.PROPAGATION_CAP))
+    # mate's own points: 6 (short TTC, capped) + 2.4 (out of state); his joint-purchase point does not flow
+    assert table.at["straw", "propagation"] == pytest.approx(min(0.25 * 1.0 * 8.4, straw.PROPAGATION_CAP))
     assert table.at["straw", "rank"] < table.at["loner", "rank"]
+
+
+def test_a_common_possessor_counts_once_as_the_indicator_and_carries_no_partner_evidence() -> None:
+    """Two buyers whose guns reached one criminal: each gets the common-possessor indicator, neither is lifted by
+    the other's recoveries along that tie (it says where the guns went, not what the buyers did); the same
+    partner tied by a supply line does lift."""
+    people = {"buyer": {"short_ttc_1y_other": 1, "common_possessor_partners": 1},
+              "other": {"short_ttc_1y_other": 3, "out_of_state_recoveries": 3, "common_possessor_partners": 1}}
+    table = straw.score(features(people, [("buyer", "other", "common_possessor", 1.5)])).table.set_index(
+        "person_key")
+    assert table.at["buyer", "points"] == pytest.approx(2.0 + 1.2)
+    assert table.at["buyer", "propagation"] == 0.0 and table.at["other", "propagation"] == 0.0
+    lined = straw.score(features(people, [("buyer", "other", "common_possessor", 1.5),
+                                          ("buyer", "other", "supply_line", 1.0)])).table.set_index("person_key")
+    assert lined.at["buyer", "propagation"] == pytest.approx(0.25 * 8.4)
 
 
 def test_tie_points_read_back_from_the_indicators_list_are_the_same_numbers() -> None:
