@@ -15,9 +15,12 @@ What is recomputed, and how it equals a full re-analysis
   features are computed by the same code as the full run (:func:`algorithms.straw_features.compute`) on the rows
   of them and every member of every group they belong to (the *closure*), which makes each of their groups, and so
   each of their indicators and ties, complete. Those rows are read around the seeds with key-bound Cypher, never
-  as whole tables (:mod:`algorithms.straw_neighbourhood`; a group above its size limit is read only until more
-  members than the limit are known: it ties nobody either way). Points of tied persons outside the changed set
-  are read back by key (``Person.straw_points``).
+  as whole tables (:mod:`algorithms.straw_neighbourhood`; a group above its size limit ties nobody either way: one
+  stored as such (``StrawGroup``, :mod:`algorithms.straw_groups`: written by the full run, added to by each batch
+  that makes one big) is not read at all, another only until more members than the limit are known). Groups only
+  grow between full analyses: loads add rows, and a retention purge (the one removal) marks the store so that the
+  next analysis must be a full one (``rows_removed``: this run refuses). Points of tied persons outside the
+  changed set are read back by key (``Person.straw_points``).
   A person tied to a changed one but outside ``changed`` keeps their points and every tie with its weight (every
   group whose membership changed holds a seed, and its members are in ``changed`` unless it was already too big
   to tie: see :func:`_moved`), so only their propagation can move, by the change of their changed partners'

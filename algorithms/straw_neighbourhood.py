@@ -14,14 +14,19 @@ a hash join):
 * :meth:`Neighbourhood.know` reads a person's own rows (the rows :func:`restrict` keeps for them) and the
   purchasers of the recoveries that tie them to others (the guns recovered from them; both ends of their NIBIN
   leads), and computes their group memberships exactly, with the code the full run's groups follow;
-* :meth:`Neighbourhood.mates` looks up each group's *candidates*, a superset of its members read by the group's
+* :meth:`Neighbourhood.mates` first drops the groups the store holds as too big to tie (``StrawGroup``,
+  :mod:`algorithms.straw_groups`, a keyed read of the group ids): such a group tied nobody before the batch and
+  ties nobody after it (groups only grow between full analyses), so neither the tying step nor the closure reads
+  it, and :func:`algorithms.straw_features.compute` is told to leave it out (:meth:`Neighbourhood.too_big`). For
+  the others it looks up each group's *candidates*, a superset of its members read by the group's
   own key (purchase records at the dealer on the day; purchasers whose guns were recovered from the possessor;
   quick recoveries in the city; multiple-sale records at the dealer; ``Person.address_key``), then learns the
   candidates' memberships until each group is settled: a group with at most its size limit of members (counting
   only members outside ``exclude``) is read whole; a larger one only until more members than its limit are
   known. A group larger than its limit ties nobody (``_pairs`` leaves it out whole), so its first ``limit + 1``
   members make the straw features of the persons in it exactly what the whole group makes them: the closure
-  carries those instead of everyone recovered in a big city or sold to by a big dealer.
+  carries those instead of everyone recovered in a big city or sold to by a big dealer. A group found big that
+  way and not stored is remembered (:attr:`Neighbourhood.grown`) and written back with the run.
 
 The result is exact: the features of every rescored person computed on :func:`restrict` of these rows equal
 those computed on the whole tables (``tests/analytics/test_incremental.py``).
