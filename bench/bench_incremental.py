@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from algorithms import alerts, dealer_counts, serial_groups
+from algorithms import alerts, dealer_counts, serial_groups, straw_groups
 from algorithms.analyze import analyze, write_back
 from algorithms.incremental import fill_address_keys, migrate_straw_network
 from algorithms.runs import latest_analysis
@@ -84,6 +84,8 @@ def migrate_copy(store: EmbeddedStore) -> dict[str, int]:
         done["straw_network"] = migrate_straw_network(store)
     if latest is not None and int(parameters.get("serial_groups") or 0) < serial_groups.STORED:
         done["serial_groups"] = serial_groups.migrate(store)
+    if latest is not None and not parameters.get("straw_groups"):
+        done["straw_groups"] = straw_groups.migrate(store)
     return done
 
 
