@@ -12,10 +12,13 @@ closure does not read it, and :func:`algorithms.straw_features.compute` is told 
 
 Why a stored group stays big until the next full analysis: between full analyses a group only grows. Loads add
 rows (a trace, multiple-sale, NIBIN or lost/stolen load writes new purchase records, recoveries, possessors and
-leads; a re-loaded record is upserted by its key with the same facts); the one removal is a retention purge,
-which marks the store so the next analysis is a full one (:func:`algorithms.retention.apply` ->
-``rows_removed``; :func:`algorithms.incremental.analyze_incremental` refuses to run incrementally on it). A full
-analysis forgets every stored group and writes them again from the whole tables. A group missing from the store
+leads); the one removal is a retention purge, which marks the store so the next analysis is a full one
+(:func:`algorithms.retention.apply` -> ``rows_removed``; :func:`algorithms.incremental.analyze_incremental`
+refuses to run incrementally on it). A full analysis forgets every stored group and writes them again from the
+whole tables. Not covered: a record loaded again under its own key with other facts (a corrected purchase date,
+dealer or time-to-crime) moves its purchaser out of a group the incremental run does not see, so that group may
+have shrunk below its limit while stored as big; the incremental run's ties assume the same (the partners the
+purchaser left keep their tie points), and the weekly full analysis rewrites both. A group missing from the store
 is read as before (its candidates, then its members until it is settled), so a missing node costs time, never
 exactness; only a stored group that is not big would cost exactness, which the above rules out.
 
