@@ -79,7 +79,8 @@ def split_serials(serials: pd.Series) -> pd.DataFrame:
     text = pa.array(serials.astype(str).to_numpy(object), pa.string())
     if pc.all(pc.string_is_ascii(text)).as_py() is not False and not pc.any(pc.match_substring(text, "\n")).as_py():
         found = pc.extract_regex(text, _SERIAL_PARTS_RE2)
-        parts = pd.DataFrame({name: found.field(name).to_numpy(zero_copy_only=False)
+        matched = found.is_valid()  # a struct's fields hold values under its nulls too: keep the matches only
+        parts = pd.DataFrame({name: pc.if_else(matched, found.field(name), None).to_numpy(zero_copy_only=False)
                               for name in ("prefix", "digits_text", "suffix")}, index=serials.index)
     else:  # RE2's \d and $ differ from Python's outside ASCII and at a final newline: Python's regex then
         parts = serials.astype(str).str.extract(_SERIAL_PARTS)
