@@ -14,8 +14,9 @@ time" compares with what the store held):
   is recovered in the destination state;
 * ``stolen_recovered``: a recovered gun a lost/stolen report named before the recovery (no watch needed);
 * ``straw_threshold``: a person's straw score reaches the network suspect score for the first time;
-* ``dealer_anomaly``: a dealer enters the anomaly list (score > 0: the lower 5% bound of its trace rate above
-  what peers predict);
+* ``dealer_anomaly``: a dealer enters the anomaly list (score > 0: the lower 5% bounds of its trace rate and of
+  its share of traces that stop at it, against what peers predict, together above the peers:
+  :mod:`algorithms.dealers`);
 * ``corridor_significant``: a state-level trace corridor-year becomes significant (score > 0).
 
 An alert's id digests its rule, watch, subject and evidence, so evaluating the same rows again raises nothing new.
@@ -189,10 +190,13 @@ def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, A
             if old is None or pd.isna(old) or old <= 0:
                 out.append(_alert("dealer_anomaly", "Dealer", row.dealer_key, None,
                                   {"traces": int(row.traces), "expected": round(float(row.expected), 2),
+                                   "stopped": int(row.stopped),
+                                   "stopped_expected": round(float(row.stopped_expected), 2),
                                    "score": round(float(row.score), 3),
                                    "previous": None if old is None or pd.isna(old) else round(float(old), 3)},
                                   f"dealer enters the anomaly list: {int(row.traces)} traces against "
-                                  f"{float(row.expected):.1f} expected from peers", []))
+                                  f"{float(row.expected):.1f} expected from peers, {int(row.stopped)} stopping at "
+                                  f"the dealer against {float(row.stopped_expected):.1f}", []))
     found = result.corridors.get("traces/state")
     if found is not None:
         flows = store.edge_list("FLOW", "Location", "Location", ("year", "level", "basis", "score")).to_pandas()

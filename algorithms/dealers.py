@@ -24,9 +24,16 @@ where the volume score above cannot see them.
 So the traces that stop at the dealer, less those whose gun a loss or theft report names (a burglary of the
 store, a lost shipment: ATF Form 3310.11), are compared with the national share of such traces applied to the
 dealer's own traces, by the same Poisson-gamma posterior 5th percentile; the guns of one serial batch
-(:mod:`algorithms.batches`: a lot stolen or diverted at once) count as one event. The dealer's score is the
-volume score plus :data:`DIVERSION_WEIGHT` times the diversion score where that is positive (evidence above
-peers adds; a dealer whose traces all complete loses nothing).
+(:mod:`algorithms.batches`: a lot stolen or diverted at once) count as one event.
+
+Combined. The dealer's score is the volume score plus :data:`DIVERSION_WEIGHT` times the diversion score, both
+signs: the sum of two log lower bounds is a lower bound on the log of the product of the two relative risks, so
+a dealer ranks high only when its records show both — guns from its counter turning up soon *and* traces that
+stop at it — with enough traces to be sure of each. A dealer whose excess recent traces all name a purchaser
+points at those purchasers (the straw queue), not at the licensee; a dealer with a handful of traces cannot show
+a stopped share either way and stays low (the shrinkage of small dealers the volume bound alone gives too
+little of). Where the records carry no stopped trace at all (no trace status loaded), the diversion part is not
+observable and is left out (0 for every dealer).
 
 Rates (multiple-sale share of recorded sales, obliterated share of traces, out-of-state share of recent traces)
 are compared with the national rate by beta-binomial shrinkage and fire as indicators when clearly above it.
@@ -48,7 +55,7 @@ from algorithms.tables import AnalysisTables, isin
 
 SHORT_TTC_DAYS = 3 * 365
 #: Weight of the diversion evidence (traces that stop at the dealer) beside the volume evidence: both are log
-#: relative-risk lower bounds, so 1.0 counts them alike; only evidence above the peers adds (never subtracts).
+#: relative-risk lower bounds, so 1.0 counts them alike; both signs count (:func:`fit`).
 DIVERSION_WEIGHT = 1.0
 PRIOR_SHAPE = 2.0
 STATE_PRIOR_OLD_TRACES = 50.0  # pseudo-count of old traces pulling a state's ratio toward the national one
@@ -200,8 +207,11 @@ def fit(dealer_nodes: pd.DataFrame, per: pd.DataFrame, *, prior_shape: float = P
     frame["relative_risk"] = (observed + prior_shape) / (expected + prior_shape)
     lower = stats.gamma.ppf(0.05, prior_shape + observed, scale=1.0 / (prior_shape + expected))
     frame["volume_score"] = np.log(np.maximum(lower, 1e-9))
-    frame["diversion_score"] = _diversion_score(frame, prior_shape)
-    frame["score"] = frame["volume_score"] + DIVERSION_WEIGHT * frame["diversion_score"].clip(lower=0.0)
+    # no stopped trace anywhere: the records carry no trace status, so diversion cannot be seen either way
+    observable = bool(frame["stopped"].sum() > 0)
+    diversion = _diversion_score(frame, prior_shape)
+    frame["diversion_score"] = diversion if observable else 0.0
+    frame["score"] = frame["volume_score"] + DIVERSION_WEIGHT * frame["diversion_score"]
 
     rates = {
         "multiple_sale_share": ("multiple", "sales"),
@@ -239,5 +249,5 @@ def fit(dealer_nodes: pd.DataFrame, per: pd.DataFrame, *, prior_shape: float = P
     columns = list(TABLE_COLUMNS)
     params: dict[str, object] = {"short_ttc_days": SHORT_TTC_DAYS, "prior_shape": prior_shape,
               "state_prior_old_traces": STATE_PRIOR_OLD_TRACES, "national_recent_to_old": float(national),
-              "diversion_weight": DIVERSION_WEIGHT}
+              "diversion_weight": DIVERSION_WEIGHT, "diversion_observable": observable}
     return DealerScores(table=frame[columns], parameters=params, counts=per)

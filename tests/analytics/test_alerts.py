@@ -62,9 +62,12 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
     write_back(store, analyze(store))
     days: list[Day] = []
     watches: dict[str, str] = {}
+    off_book = _off_book_sales(store, stream.batches[1] / "traces.csv", root)
     for number, batch in enumerate(stream.batches):
         for kind, name in BATCH_KINDS:
             run_load(loader_for(kind), store, batch / name, options)
+        if number == 1:
+            run_load(loader_for("traces"), store, off_book, options)
         if number == 0:
             # an analyst's watchlist, written after the load and before the analysis that reads it: items the
             # batch touches, taken from what the batch brings (the raw rows' dealer, serial, place)
@@ -76,6 +79,34 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
 
 
 STOLEN_REPORT = "R-TEST-1"
+OFF_BOOK_STOPPED, OFF_BOOK_COMPLETED = 10, 4
+
+
+def _off_book_sales(store: EmbeddedStore, traces_csv: Path, root: Path) -> Path:
+    """Trace rows (traces.csv layout) for a listed dealer with no trace in the store: ``OFF_BOOK_STOPPED`` guns
+    sold off the books (the trace stops at the dealer: no purchase date, no purchaser) and ``OFF_BOOK_COMPLETED``
+    sold on paper, all recovered soon, shaped after the first completed row of ``traces_csv``."""
+    dealers = store.node_table("Dealer", ("license_number",)).to_pandas()
+    sold = store.edge_list("SOLD", "Dealer", "Firearm").to_pandas()
+    quiet = dealers[~dealers["key"].isin(sold["src"]) & dealers["license_number"].notna()].sort_values("key")
+    rows = pd.read_csv(traces_csv, dtype=str, keep_default_na=False)
+    base = rows[rows["trace_status"] == "COMPLETED"].iloc[0].copy()
+    base["dealer_ffl"] = quiet["license_number"].iloc[0]
+    purchaser = [c for c in rows.columns if c.startswith("purchaser_")]
+    out = []
+    for i in range(OFF_BOOK_STOPPED + OFF_BOOK_COMPLETED):
+        row = base.copy()
+        row["trace_id"] = f"T-OFFBOOK-{i:02d}"
+        row["serial_number"] = f"OB{(i * 7919) % 9973:04d}{chr(65 + i)}"  # not a run of one lot
+        if i < OFF_BOOK_STOPPED:
+            row["trace_status"], row["purchase_date"], row["multiple_sale_report_id"] = "INCOMPLETE", "", ""
+            row[purchaser] = ""
+        else:
+            row["purchase_date"] = (pd.Timestamp(base["recovery_date"]) - pd.Timedelta(days=90 + i)).date().isoformat()
+        out.append(row)
+    path = root / "off_book_traces.csv"
+    pd.DataFrame(out).to_csv(path, index=False)
+    return path
 
 
 def _stolen_report(traces_csv: Path, root: Path) -> Path:
@@ -158,6 +189,16 @@ def test_new_lead_rules_fire_on_crossing_into_the_list(streamed: Streamed) -> No
         src, dst = key.split(">")
         assert src.startswith("state:US-") and src != dst
     assert set(table["analysis_run_id"]) <= {day.run_id for day in streamed.days}
+
+
+def test_a_dealer_whose_new_traces_stop_at_its_counter_enters_the_anomaly_list(streamed: Streamed) -> None:
+    table = alerts.list_alerts(streamed.store)
+    raised = table[(table["rule"] == "dealer_anomaly") & (table["analysis_run_id"] == streamed.days[1].run_id)]
+    assert len(raised) == 1
+    evidence = json.loads(raised["evidence"].iloc[0])
+    assert evidence["traces"] == OFF_BOOK_STOPPED + OFF_BOOK_COMPLETED and evidence["previous"] is None
+    assert evidence["stopped"] == OFF_BOOK_STOPPED and evidence["stopped_expected"] < OFF_BOOK_STOPPED / 3
+    assert f"{OFF_BOOK_STOPPED} stopping at the dealer" in raised["reason"].iloc[0]
 
 
 def test_a_stolen_record_match_fires_on_the_batch_that_recovers_the_gun(streamed: Streamed) -> None:

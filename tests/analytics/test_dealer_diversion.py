@@ -102,3 +102,53 @@ def test_traces_explained_by_a_theft_report_or_one_stolen_lot_do_not_make_a_dive
         assert table.loc[key, "diversion_score"] <= 0
         assert "traces_stop_at_dealer" not in table.loc[key, "indicators"]
         assert table.loc[key, "rank"] > table.loc["ZED", "rank"]
+
+
+def test_a_dealer_whose_excess_traces_all_name_a_purchaser_ranks_below_one_whose_traces_stop(
+        tmp_path: Path) -> None:
+    """Two small dealers with the same excess of recent traces and no old ones: the one where every trace names a
+    purchaser (straws buying there: the purchasers are the lead) ranks below the one where half stop at the
+    counter, and off the anomaly list (score <= 0); with no trace status anywhere, diversion is not scored."""
+    w = DealerWorld()
+    for key in ["PAPER", "STOPS", *[f"PEER{i}" for i in range(12)]]:
+        w.dealer(key, "GA", 33.7, -84.4)
+    for i in range(12):
+        volume(w, f"PEER{i}", 60)
+    for i in range(8):
+        w.traced("PAPER", D(2021, 1, 1 + i), D(2021, 6, 1 + i))
+        w.traced("STOPS", D(2021, 1, 1 + i), D(2021, 6, 1 + i), stopped=i % 2 == 0)
+    store = EmbeddedStore(tmp_path / "small.lbug")
+    store.init_schema()
+    w.write(store)
+    try:
+        table = scored(store)
+    finally:
+        store.close()
+    assert table.loc["PAPER", "volume_score"] > 0 and table.loc["STOPS", "volume_score"] > 0
+    assert table.loc["STOPS", "rank"] == 1 and table.loc["STOPS", "score"] > 0
+    assert table.loc["PAPER", "score"] <= 0 < table.loc["PAPER", "volume_score"]
+    assert table.loc["PAPER", "rank"] > table.loc["STOPS", "rank"]
+
+
+def test_without_any_stopped_trace_the_diversion_is_not_scored(tmp_path: Path) -> None:
+    w = DealerWorld()
+    for key in ["BUSY", *[f"PEER{i}" for i in range(6)]]:
+        w.dealer(key, "GA", 33.7, -84.4)
+    for i in range(6):
+        for j in range(20):
+            w.traced(f"PEER{i}", D(2012 + j % 8, 1, 1), D(2022, 6, 1))
+    for j in range(12):
+        w.traced("BUSY", D(2021, 1, 1 + j), D(2021, 6, 1 + j))
+    store = EmbeddedStore(tmp_path / "nostatus.lbug")
+    store.init_schema()
+    w.write(store)
+    try:
+        tables = load_tables(store)
+        result = dealers.score(tables)
+    finally:
+        store.close()
+    table = result.table.set_index("dealer_key")
+    assert result.parameters["diversion_observable"] is False
+    assert (table["diversion_score"] == 0).all()
+    assert (table["score"] == table["volume_score"]).all()
+    assert table.loc["BUSY", "rank"] == 1 and table.loc["BUSY", "score"] > 0
