@@ -1,13 +1,13 @@
 """What an older store lacks before a daily incremental run, computed once: ``tracegraph init`` runs
-:func:`migrate` (so the first daily batch after an upgrade does no migration inside it), and so does
-``bench/bench_incremental.py`` on its copy of a history.
+:func:`migrate` (after the persons' identity blocks, :func:`loaders.entities.backfill_person_blocks`), so the first
+daily batch after an upgrade does no migration inside it; ``bench/bench_incremental.py`` does the same on its copy
+of a history.
 
 Each step runs only when the store lacks its state (none on a store written and analysed by this version): the
-schema's new columns, the persons' identity blocks and their links (:func:`loaders.entities.backfill_person_blocks`),
-``Person.address_key``, and, when the store holds an analysis, the state an incremental run updates instead of
-recounting: the per-dealer counts and the guns' shares (:mod:`algorithms.dealer_counts`), the persons' network
-sums (``Person.straw_network``), the serial groups with their links (:mod:`algorithms.serial_groups`) and the
-trace corridor cells (:mod:`algorithms.corridor_cells`). Each marks the latest analysis as holding it, as the
+schema's new properties, ``Person.address_key``, and, when the store holds an analysis, the state an incremental run
+updates instead of recounting: the per-dealer counts and the guns' shares (:mod:`algorithms.dealer_counts`), the
+persons' network sums (``Person.straw_network``), the serial groups with their links (:mod:`algorithms.serial_groups`)
+and the trace corridor cells (:mod:`algorithms.corridor_cells`). Each marks the latest analysis as holding it, as the
 first incremental run would otherwise do inside that run.
 """
 
@@ -22,12 +22,11 @@ from graph.store import GraphStore
 
 def migrate(store: GraphStore) -> dict[str, int]:
     """Every step the store needs (see the module text); returns how many rows each step that ran wrote
-    (``columns``: schema columns added; the others: persons, dealers or groups)."""
+    (persons, dealers, groups or cells)."""
     from algorithms.incremental import fill_address_keys, migrate_straw_network
-    from loaders.entities import backfill_person_blocks
 
-    done = {"columns": len(store.migrate()), "persons_blocked": backfill_person_blocks(store),
-            "address_keys": fill_address_keys(store)}
+    store.init_schema()  # the properties the steps write, on a store written before them
+    done = {"address_keys": fill_address_keys(store)}
     latest = latest_analysis(store)
     if latest is None:
         return done

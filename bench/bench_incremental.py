@@ -34,6 +34,7 @@ from algorithms.analyze import analyze, write_back
 from api.cli.demo import LOADS
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
+from loaders.entities import backfill_person_blocks
 from loaders.kinds import loader_for
 from loaders.synthetic import simulate
 from loaders.synthetic.stream import BATCH_KINDS, split
@@ -69,9 +70,11 @@ def _copy_store(source: Path, target: Path) -> None:
 
 
 def migrate_copy(store: EmbeddedStore) -> dict[str, int]:
-    """What an older history needs before a measured batch: ``tracegraph init``'s migration
-    (:func:`algorithms.stored_state.migrate`), which leaves nothing for the first incremental run to migrate."""
-    return stored_state.migrate(store)
+    """What an older history needs before a measured batch: ``tracegraph init``'s migration (the persons' identity
+    blocks, then :func:`algorithms.stored_state.migrate`), which leaves nothing for the first incremental run to
+    migrate."""
+    columns = len(store.migrate())
+    return {"columns": columns, "persons_blocked": backfill_person_blocks(store), **stored_state.migrate(store)}
 
 
 def build(work: Path, scale: str, seed: int, batches: int, batch_traces: int) -> None:

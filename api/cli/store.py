@@ -39,14 +39,15 @@ def migrate(old: Annotated[Path, typer.Argument(help="a store written by a Kùzu
 def init(ctx: typer.Context) -> None:
     """Create the schema in the configured store (idempotent)."""
     from algorithms import retention, stored_state
+    from loaders.entities import backfill_person_blocks
 
     conf = settings(ctx)
     with conf.open_store() as store:
         store.init_schema()
-        # a store written by an older version: Person's identity blocks, and the analysis state the incremental
-        # run updates (dealer counts, network sums, serial groups, corridor cells), each computed once here
+        blocked = backfill_person_blocks(store)  # a store written before Person's identity blocks existed
+        # and the analysis state the incremental run updates (dealer counts, network sums, serial groups, corridor
+        # cells), each computed here once when an older version's analysis lacks it
         migrated = stored_state.migrate(store)
-        blocked = migrated["persons_blocked"]
         new = not retention.has_policy(store)
         if new:
             retention.set_policy(store, retention.policy_named(retention.DEFAULT_POLICY))
@@ -55,7 +56,7 @@ def init(ctx: typer.Context) -> None:
     err.print(f"schema ready in {conf.store} store {where}")
     if blocked:
         err.print(f"identity-resolution blocks computed for {blocked:,} stored persons")
-    analysed = {k: v for k, v in migrated.items() if k not in ("columns", "persons_blocked") and v}
+    analysed = {k: v for k, v in migrated.items() if v}
     if analysed:
         err.print("analysis state stored for the incremental runs: "
                   + ", ".join(f"{k} {v:,}" for k, v in analysed.items()), highlight=False)
