@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features
+from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features, straw_groups
 from algorithms import dealers as dealer_scoring
 from algorithms.centrality import centrality, flow_graph
 from algorithms.communities import leiden_cpm
@@ -82,6 +82,8 @@ class AnalysisResult:
     batches: list[serial_batches.Batch] = field(default_factory=list)  # serial batches among recovered guns
     cells: pd.DataFrame | None = None  # the trace corridor cells (algorithms.corridor_cells), written back whole
     serial: serial_groups.SerialState | None = None  # the serial groups (algorithms.serial_groups), written whole
+    # the straw groups too big to tie (algorithms.straw_groups), written whole
+    big_groups: pd.DataFrame | None = None
 
 
 def code_version() -> str:
@@ -148,6 +150,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
 
     features = stage("straw_features", has_purchases, "purchases", lambda: straw_features.compute(tables),
                      lambda: None)
+    big_groups = stage("straw_groups", has_purchases, "purchases", lambda: straw_groups.of_tables(tables),
+                       lambda: None)
     straw_scores = stage("straw_scores", has_purchases, "purchases", lambda: straw.score(features),
                          lambda: straw.StrawScores(table=pd.DataFrame(columns=list(straw.TABLE_COLUMNS))))
     found_batches = stage("batches", len(tables.recovered) > 0, "recovered_firearms",
@@ -183,7 +187,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
     runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {"seed": seed, "resolution": resolution, "straw": straw_scores.parameters, "corridor_cells": 1,
                   "dealer_counts": 1, dealer_counts.GUN_FLAG: 1, "serial_groups": serial_groups.STORED,
-                  "straw_network": 1,
+                  "straw_network": 1, "straw_groups": 1,
                   "dealers": dealer_scores.parameters,
                   "min_network_size": MIN_NETWORK_SIZE, "max_network_size": MAX_NETWORK_SIZE,
                   "supply_line_half_days": SUPPLY_LINE_HALF_DAYS, "networks": network_parameters(),
@@ -208,7 +212,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                           membership=membership, person_centrality=person_centrality, corridors=corridor_results,
                           hubs=hubs, timings=timings, parameters={**parameters, "input_runs": runs,
                                                                   "code_version": version},
-                          summary=summary, batches=found_batches, cells=cells, serial=serial)
+                          summary=summary, batches=found_batches, cells=cells, serial=serial,
+                          big_groups=big_groups)
 
 
 def network_ties(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -400,6 +405,10 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
     else:
         store.query("serial_groups_clear")
         store.query("firearms_batches_clear")
+
+    # the big straw groups an incremental run settles without reading them (none without purchases)
+    straw_groups.write(store, result.big_groups if result.big_groups is not None
+                       else pd.DataFrame(columns=straw_groups.COLUMNS), run, whole=True)
 
     mark_hits(store)  # every recovery checked against the lost/stolen reports again
 

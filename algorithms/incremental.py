@@ -15,9 +15,12 @@ What is recomputed, and how it equals a full re-analysis
   features are computed by the same code as the full run (:func:`algorithms.straw_features.compute`) on the rows
   of them and every member of every group they belong to (the *closure*), which makes each of their groups, and so
   each of their indicators and ties, complete. Those rows are read around the seeds with key-bound Cypher, never
-  as whole tables (:mod:`algorithms.straw_neighbourhood`; a group above its size limit is read only until more
-  members than the limit are known: it ties nobody either way). Points of tied persons outside the changed set
-  are read back by key (``Person.straw_points``).
+  as whole tables (:mod:`algorithms.straw_neighbourhood`; a group above its size limit ties nobody either way: one
+  stored as such (``StrawGroup``, :mod:`algorithms.straw_groups`: written by the full run, added to by each batch
+  that makes one big) is not read at all, another only until more members than the limit are known). Groups only
+  grow between full analyses: loads add rows, and a retention purge (the one removal) marks the store so that the
+  next analysis must be a full one (``rows_removed``: this run refuses). Points of tied persons outside the
+  changed set are read back by key (``Person.straw_points``).
   A person tied to a changed one but outside ``changed`` keeps their points and every tie with its weight (every
   group whose membership changed holds a seed, and its members are in ``changed`` unless it was already too big
   to tie: see :func:`_moved`), so only their propagation can move, by the change of their changed partners'
@@ -65,7 +68,16 @@ import pandas as pd
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, network_joins, serial_groups, straw, straw_features, trace_rows
+from algorithms import (
+    corridor_cells,
+    dealer_counts,
+    network_joins,
+    serial_groups,
+    straw,
+    straw_features,
+    straw_groups,
+    trace_rows,
+)
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
@@ -113,6 +125,10 @@ class IncrementalResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage (timings are wall)
+    # the straw groups found too big to tie (algorithms/straw_groups.py): the ones this batch made big, or every
+    # one (``straw_groups_whole``: the migration of a store analysed before they were stored)
+    straw_groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=straw_groups.COLUMNS))
+    straw_groups_whole: bool = False
 
 
 # --- which persons the new rows touch -------------------------------------------------------------------------
@@ -203,18 +219,27 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     base_parameters = json.loads(base or "{}")
     run_set = set(runs)
     seeds, traces, guns = timed("seeds", lambda: _seeds(store, run_set))
+    if base_parameters.get("rows_removed"):  # a retention purge since: groups and ties may have shrunk
+        raise NeedsFullAnalysis("a retention purge removed rows since the last analysis: run a full "
+                                "`tracegraph analyze`")
     hood: Neighbourhood | None = None
+    every_group: pd.DataFrame | None = None
     if seeds:  # the straw stage reads the seeds' neighbourhood, never the whole tables
         timed("address_keys", lambda: fill_address_keys(store))
         if not base_parameters.get("straw_network"):  # a store analysed before the network sums were stored
             timed("straw_network", lambda: fill_straw_network(store))
-        hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas())
+        if not base_parameters.get("straw_groups"):  # the migration: every big group, counted with this batch in
+            # (so this run does not take them for groups big before it: it reads its groups as before)
+            every_group = timed("straw_groups", lambda: straw_groups.of_tables(load_tables(store)))
+        hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
+                             stored_groups=every_group is None)
         changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
         closure = timed("closure", lambda: hood.mates(changed, tying=False))
     else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build
         changed, closure = set(), set()
     if hood is not None:
-        features = timed("straw_features", lambda: straw_features.compute(restrict(hood.tables(), closure)))
+        features = timed("straw_features", lambda: straw_features.compute(restrict(hood.tables(), closure),
+                                                                          too_big=hood.too_big()))
         scored = timed("straw", lambda: _scores(store, features, changed))
         joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed))
     else:  # nothing a person is on: no score moves
@@ -250,6 +275,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                   "code_version": full.code_version()}
     if hood is not None:  # the network sums are stored now (filled here if the base run predates them)
         parameters["straw_network"] = 1
+        parameters["straw_groups"] = 1  # likewise the big straw groups (written back with this run)
     if new_traces:  # the cells are in the store now (counted whole here if the base run predates them)
         parameters["corridor_cells"] = 1
         parameters["dealer_counts"] = 1  # likewise the per-dealer counts, the guns' shares and the serial groups
@@ -269,7 +295,16 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                              joins=joins,
                              recoveries=new_recoveries(t, traces) if t is not None
                              else pd.DataFrame(columns=RECOVERY_COLUMNS), cells=cells,
-                             timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu)
+                             timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu,
+                             straw_groups=every_group if every_group is not None else _grown(hood),
+                             straw_groups_whole=every_group is not None)
+
+
+def _grown(hood: Neighbourhood | None) -> pd.DataFrame:
+    """The groups the run found too big to tie that the store does not hold yet (group_id, straw_members)."""
+    grown = {} if hood is None else hood.grown
+    return pd.DataFrame({"group_id": pd.Series(list(grown), dtype=object),
+                         "straw_members": pd.Series(list(grown.values()), dtype="int64")})
 
 
 def _serial(store: GraphStore, traces: set[str], base_parameters: dict[str, Any]) -> serial_groups.SerialState:
@@ -452,7 +487,8 @@ def fill_straw_network(store: GraphStore) -> int:
     if summed:
         hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas())
         closure = hood.mates(summed, tying=False)
-        ties = straw.tie_weights(straw_features.compute(restrict(hood.tables(), closure)).pairs)
+        ties = straw.tie_weights(straw_features.compute(restrict(hood.tables(), closure),
+                                                        too_big=hood.too_big()).pairs)
         ties = ties[isin(ties["a"], summed)]
         partners = sorted(set(ties["b"].tolist()))
         stored = store.query("straw_stored_scores", {"keys": partners}).df() if partners else pd.DataFrame()
@@ -503,6 +539,8 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         store.upsert_nodes("CorridorCell", result.cells.assign(analysis_run_id=run))
     if result.serial is not None:  # the touched serial groups and the batch changes (every one on a migration)
         serial_groups.write(store, result.serial, run)
+    if result.straw_groups_whole or len(result.straw_groups):  # the big straw groups (every one on a migration)
+        straw_groups.write(store, result.straw_groups, run, whole=result.straw_groups_whole)
     from algorithms.stolen_hits import mark_hits
 
     mark_hits(store)

@@ -289,6 +289,11 @@ def apply(store: GraphStore, as_of: dt.date, policy: Policy | None = None) -> Re
         store.query("retention_delete_reviews", {"keys": done.persons})  # review reasons may name them
         store.query("retention_delete_persons", {"keys": done.persons})
     changed = bool(len(sales) or done.subjects or done.persons)
+    if len(sales) or done.persons:  # rows left the analysed groups: the next analysis is a full one (an
+        # incremental run takes groups as only growing, algorithms/straw_groups.py)
+        from algorithms.runs import mark_latest_analysis
+
+        mark_latest_analysis(store, "rows_removed")
     row: dict[str, Any] = {"policy_id": POLICY_ID, "last_applied_as_of": as_of}
     if not has_policy(store):
         row.update(name=done.policy.name, rules=done.policy.as_json(), set_at=version_stamp())

@@ -6,16 +6,16 @@ of a history.
 Each step runs only when the store lacks its state (none on a store written and analysed by this version): the
 schema's new properties, ``Person.address_key``, and, when the store holds an analysis, the state an incremental run
 updates instead of recounting: the per-dealer counts and the guns' shares (:mod:`algorithms.dealer_counts`), the
-persons' network sums (``Person.straw_network``), the serial groups with their links (:mod:`algorithms.serial_groups`)
-and the trace corridor cells (:mod:`algorithms.corridor_cells`). Each marks the latest analysis as holding it, as the
-first incremental run would otherwise do inside that run.
+persons' network sums (``Person.straw_network``), the serial groups with their links (:mod:`algorithms.serial_groups`),
+the big straw groups (:mod:`algorithms.straw_groups`) and the trace corridor cells (:mod:`algorithms.corridor_cells`).
+Each marks the latest analysis as holding it, as the first incremental run would otherwise do inside that run.
 """
 
 from __future__ import annotations
 
 import json
 
-from algorithms import dealer_counts, serial_groups
+from algorithms import dealer_counts, serial_groups, straw_groups
 from algorithms.runs import latest_analysis, mark_latest_analysis
 from graph.store import GraphStore
 
@@ -37,6 +37,8 @@ def migrate(store: GraphStore) -> dict[str, int]:
         done["straw_network"] = migrate_straw_network(store)
     if int(parameters.get("serial_groups") or 0) < serial_groups.STORED:
         done["serial_groups"] = serial_groups.migrate(store)
+    if not parameters.get("straw_groups"):
+        done["straw_groups"] = straw_groups.migrate(store)
     if not parameters.get("corridor_cells"):
         done["corridor_cells"] = migrate_corridor_cells(store, str(latest["key"]))
     return done

@@ -69,7 +69,11 @@ def purchase_and_recovery_events(t: AnalysisTables) -> tuple[pd.DataFrame, pd.Da
     return events, events.merge(rec, on="firearm_key", how="inner")
 
 
-def compute(t: AnalysisTables) -> PersonFeatures:
+def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset()) -> PersonFeatures:
+    """The indicator values, purchase events and person-person ties of ``t``'s persons. ``too_big``: ids of groups
+    (``<kind>|<key>``, as :func:`algorithms.straw_neighbourhood.memberships` names them) known to hold more persons
+    than their limit though ``t`` holds only some of them (an incremental run's neighbourhood,
+    :mod:`algorithms.straw_groups`): left out of the ties as the whole tables leave them out."""
     events, recovered = purchase_and_recovery_events(t)
     persons = pd.Index(t.persons["key"], name="person_key")
     f = pd.DataFrame(index=persons)
@@ -111,7 +115,7 @@ def compute(t: AnalysisTables) -> PersonFeatures:
     f["handgun_share"] = events.assign(h=events["weapon_type"].isin(["PISTOL", "REVOLVER", "DERRINGER"])).groupby(
         "person_key")["h"].mean()
 
-    pairs = _pairs(events, recovered, t)
+    pairs = _pairs(events, recovered, t, too_big)
     for kind in ("joint_purchase", "shared_address", "common_possessor", "nibin"):
         sub = pairs[pairs["kind"] == kind]
         both = pd.concat([sub[["a", "b"]], sub[["b", "a"]].rename(columns={"b": "a", "a": "b"})])
@@ -175,20 +179,30 @@ def _nibin_counts(recovered: pd.DataFrame, nibin: pd.DataFrame) -> pd.Series:
     return hits.groupby("person_key")["trace_id"].nunique()
 
 
-def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables) -> pd.DataFrame:
-    """Person-person links with a kind and a weight; each unordered pair once per kind."""
+def _small(frame: pd.DataFrame, column: str, kind: str, too_big: frozenset[str]) -> pd.DataFrame:
+    """``frame`` without the rows of the groups ``too_big`` names (``<kind>|<column value>``)."""
+    if not too_big or frame.empty:
+        return frame
+    return frame[~(kind + "|" + frame[column].astype(str)).isin(too_big).to_numpy()]
+
+
+def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables,
+           too_big: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Person-person links with a kind and a weight; each unordered pair once per kind. ``too_big``: see
+    :func:`compute`."""
     frames: list[pd.DataFrame] = []
     day = events.dropna(subset=["dealer_key", "purchase_date"]).assign(
         day=lambda x: x["dealer_key"].astype(str) + "|" + x["purchase_date"].dt.strftime("%Y-%m-%d"))
-    frames.append(_co_members(day[["person_key", "day"]].drop_duplicates(), "day", "joint_purchase", 1.0,
-                              max_group=8))
+    frames.append(_co_members(_small(day[["person_key", "day"]].drop_duplicates(), "day", "jp", too_big), "day",
+                              "joint_purchase", 1.0, max_group=8))
     places = person_address_keys(t.persons)
     address = pd.DataFrame({"person_key": t.persons["key"].to_numpy(), "place": places})
     address = address[places != ""]
-    frames.append(_co_members(address, "place", "shared_address", 1.0, max_group=6))
+    frames.append(_co_members(_small(address, "place", "ad", too_big), "place", "shared_address", 1.0, max_group=6))
     poss = recovered.dropna(subset=["possessor_key"])
     poss = poss[poss["possessor_key"] != poss["person_key"]][["person_key", "possessor_key"]].drop_duplicates()
-    frames.append(_co_members(poss, "possessor_key", "common_possessor", 1.5, max_group=10))
+    frames.append(_co_members(_small(poss, "possessor_key", "cp", too_big), "possessor_key", "common_possessor", 1.5,
+                              max_group=10))
     direct = poss.rename(columns={"person_key": "a", "possessor_key": "b"}).assign(kind="purchaser_possessor",
                                                                                    weight=1.0)
     frames.append(direct)
@@ -197,8 +211,8 @@ def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables) -> 
         link = t.nibin.merge(owner.rename(columns={"trace_id": "src", "person_key": "a"}), on="src").merge(
             owner.rename(columns={"trace_id": "dst", "person_key": "b"}), on="dst")
         frames.append(link[["a", "b"]].assign(kind="nibin", weight=1.0))
-    frames.extend(_quick_recovery_ties(recovered))
-    frames.append(_counter_ties(events))
+    frames.extend(_quick_recovery_ties(recovered, too_big))
+    frames.append(_counter_ties(events, too_big))
     pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["a", "b", "kind", "weight"])
     if "specificity" not in pairs.columns:
         pairs["specificity"] = 1.0
@@ -227,7 +241,7 @@ MAX_WINDOW_PERSONS = 30
 MAX_WINDOW_GROUP = 40
 
 
-def _quick_recovery_ties(recovered: pd.DataFrame) -> list[pd.DataFrame]:
+def _quick_recovery_ties(recovered: pd.DataFrame, too_big: frozenset[str] = frozenset()) -> list[pd.DataFrame]:
     """Ties between purchasers who never met at a counter or an address, from where their guns went.
 
     * ``supply_line``: guns bought at the same dealer within a year of each other and both recovered quickly
@@ -249,14 +263,14 @@ def _quick_recovery_ties(recovered: pd.DataFrame) -> list[pd.DataFrame]:
     bought = bought.assign(day=bought["purchase_date"].to_numpy("datetime64[D]").astype(np.int64),
                            line=bought["dealer_key"].astype(str) + "|" + city.reindex(bought.index),
                            corridor=bought["premise_state"].fillna("?") + ">" + city.reindex(bought.index))
-    frames.append(_window_pairs(bought[["person_key", "line", "day"]], "line", "day", SUPPLY_WINDOW_DAYS,
-                                "supply_line", 1.0))
-    frames.append(_window_pairs(bought[["person_key", "corridor", "day"]], "corridor", "day", CORRIDOR_WINDOW_DAYS,
-                                "corridor", 0.5))
+    frames.append(_window_pairs(_small(bought[["person_key", "line", "day"]], "line", "sl", too_big), "line", "day",
+                                SUPPLY_WINDOW_DAYS, "supply_line", 1.0))
+    frames.append(_window_pairs(_small(bought[["person_key", "corridor", "day"]], "corridor", "co", too_big),
+                                "corridor", "day", CORRIDOR_WINDOW_DAYS, "corridor", 0.5))
     together = quick.assign(place=city, day=pd.to_datetime(quick["recovery_date"]).to_numpy("datetime64[D]")
                             .astype(np.int64))
-    frames.append(_co_members_within(together[["person_key", "place", "day"]], "place", "day", TOGETHER_DAYS,
-                                     "recovered_together", 0.5, max_group=6))
+    frames.append(_co_members_within(_small(together[["person_key", "place", "day"]], "place", "rt", too_big),
+                                     "place", "day", TOGETHER_DAYS, "recovered_together", 0.5, max_group=6))
     return frames
 
 
@@ -272,14 +286,14 @@ def specificity(n: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, 1.0 / np.log(np.maximum(np.asarray(n, dtype=float), 2.0)))
 
 
-def _counter_ties(events: pd.DataFrame) -> pd.DataFrame:
+def _counter_ties(events: pd.DataFrame, too_big: frozenset[str] = frozenset()) -> pd.DataFrame:
     """``same_counter``: persons named on multiple-sale reports at the same dealer within
     :data:`COUNTER_WINDOW_DAYS` (straws sent to one store in turn), weighted by specificity as above."""
     ms = events.dropna(subset=["report_id", "dealer_key", "purchase_date"])
     ms = ms.assign(day=ms["purchase_date"].to_numpy("datetime64[D]").astype(np.int64),
                    dealer=ms["dealer_key"].astype(str))
-    return _window_pairs(ms[["person_key", "dealer", "day"]], "dealer", "day", COUNTER_WINDOW_DAYS, "same_counter",
-                         0.5)
+    return _window_pairs(_small(ms[["person_key", "dealer", "day"]], "dealer", "sc", too_big), "dealer", "day",
+                         COUNTER_WINDOW_DAYS, "same_counter", 0.5)
 
 
 def _window_pairs(frame: pd.DataFrame, group: str, day: str, days: int, kind: str, weight: float, *,

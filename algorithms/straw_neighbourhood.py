@@ -14,14 +14,19 @@ a hash join):
 * :meth:`Neighbourhood.know` reads a person's own rows (the rows :func:`restrict` keeps for them) and the
   purchasers of the recoveries that tie them to others (the guns recovered from them; both ends of their NIBIN
   leads), and computes their group memberships exactly, with the code the full run's groups follow;
-* :meth:`Neighbourhood.mates` looks up each group's *candidates*, a superset of its members read by the group's
+* :meth:`Neighbourhood.mates` first drops the groups the store holds as too big to tie (``StrawGroup``,
+  :mod:`algorithms.straw_groups`, a keyed read of the group ids): such a group tied nobody before the batch and
+  ties nobody after it (groups only grow between full analyses), so neither the tying step nor the closure reads
+  it, and :func:`algorithms.straw_features.compute` is told to leave it out (:meth:`Neighbourhood.too_big`). For
+  the others it looks up each group's *candidates*, a superset of its members read by the group's
   own key (purchase records at the dealer on the day; purchasers whose guns were recovered from the possessor;
   quick recoveries in the city; multiple-sale records at the dealer; ``Person.address_key``), then learns the
   candidates' memberships until each group is settled: a group with at most its size limit of members (counting
   only members outside ``exclude``) is read whole; a larger one only until more members than its limit are
   known. A group larger than its limit ties nobody (``_pairs`` leaves it out whole), so its first ``limit + 1``
   members make the straw features of the persons in it exactly what the whole group makes them: the closure
-  carries those instead of everyone recovered in a big city or sold to by a big dealer.
+  carries those instead of everyone recovered in a big city or sold to by a big dealer. A group found big that
+  way and not stored is remembered (:attr:`Neighbourhood.grown`) and written back with the run.
 
 The result is exact: the features of every rescored person computed on :func:`restrict` of these rows equal
 those computed on the whole tables (``tests/analytics/test_incremental.py``).
@@ -41,6 +46,9 @@ from graph.store import GraphStore
 #: group kinds (the first two characters of a group id) and the largest group that still ties its members
 GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": straw_features.MAX_WINDOW_GROUP, "rt": 6, "nb": 2, "pp": 2,
                 "co": straw_features.MAX_WINDOW_GROUP, "sc": straw_features.MAX_WINDOW_GROUP}
+#: the kinds whose big groups are stored (``StrawGroup``, :mod:`algorithms.straw_groups`): a lead's and a
+#: purchaser-possessor group hold two persons at most
+STORED_KINDS = ("jp", "ad", "cp", "sl", "rt", "co", "sc")
 
 _COLUMNS = {
     "persons": ["key", "last_name", "first_name", "middle_name", "suffix", "dob", "street", "city", "state", "zip",
@@ -162,6 +170,11 @@ class Neighbourhood:
     _buyers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["trace_id", "person_key"]))
     _buyers_of: set[str] = field(default_factory=set)  # recoveries whose buyers are in ``_buyers``
     _tables: AnalysisTables | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # candidate rows and glanced persons per group kind
+    stored_groups: bool = False  # the store holds every big group (StrawGroup): read those instead of members
+    big: set[str] = field(default_factory=set)        # groups stored as too big to tie
+    grown: dict[str, int] = field(default_factory=dict)  # groups found too big here and not stored: persons known
+    _checked: set[str] = field(default_factory=set)   # groups whose stored state is known
 
     # --- reading -----------------------------------------------------------------------------------------------
 
@@ -329,6 +342,8 @@ class Neighbourhood:
         if found:
             fresh = pd.concat(found, ignore_index=True).dropna()
             fresh = fresh[isin(fresh["group"], todo)]
+            for kind, count in fresh["group"].str[:2].value_counts().items():
+                self.counts["candidates_" + kind] = self.counts.get("candidates_" + kind, 0) + int(count)
             self.candidates = pd.concat([self.candidates, fresh], ignore_index=True).drop_duplicates()
 
     def _lookup_cities(self, rows: pd.DataFrame, todo: set[str]) -> pd.DataFrame:
@@ -362,6 +377,28 @@ class Neighbourhood:
             found.append(_pairs_frame(joined["group"], joined["person_key"]))
         return pd.concat(found, ignore_index=True)
 
+    def _check_stored(self, groups: set[str]) -> None:
+        """Learn which of ``groups`` are stored as too big to tie (a keyed read of the ones not asked before)."""
+        if not self.stored_groups:
+            return
+        todo = {g for g in groups - self._checked if g[:2] in STORED_KINDS}
+        if not todo:
+            return
+        self._checked |= todo
+        found = self._query("straw_groups_get", todo)
+        if len(found):
+            self.big |= set(found["group_id"].tolist())
+
+    def too_big(self) -> frozenset[str]:
+        """The groups known too big to tie (stored, or found here): what
+        :func:`algorithms.straw_features.compute` leaves out, as ``_pairs`` leaves out the whole group."""
+        return frozenset(self.big | self.grown.keys())
+
+    def _count_glances(self, rows: pd.DataFrame) -> None:
+        fresh = rows[~isin(rows["person_key"], self.glanced)].drop_duplicates("person_key")
+        for kind, count in fresh["group"].str[:2].value_counts().items():
+            self.counts["glanced_" + kind] = self.counts.get("glanced_" + kind, 0) + int(count)
+
     def mates(self, of: set[str], *, tying: bool, exclude: set[str] | None = None) -> set[str]:
         """``of`` and the persons sharing a group with them: with ``tying``, only groups small enough to tie
         their members (counting members outside ``exclude``, the persons whose membership may be new: a group
@@ -369,6 +406,10 @@ class Neighbourhood:
         ``limit + 1`` members (enough for ``_pairs`` to leave it out, as it does the whole group)."""
         self.know(of)
         groups = _keys(self.members.loc[isin(self.members["person_key"], of), "group"])
+        # a group stored as too big ties nobody before the batch or after it (groups only grow): nothing to read.
+        # One found big here is settled for the closure too, not for the tying step (it may have tied before)
+        self._check_stored(groups)
+        groups -= self.big if tying else self.big | self.grown.keys()
         if not groups:
             return set(of)
         self._lookup(groups)
@@ -382,17 +423,25 @@ class Neighbourhood:
         # a big group: its first limit + 1 candidates (counted ones), then all of it if they do not pass the limit
         big = counted[~isin(counted["group"], whole)].sort_values(["group", "person_key"])
         first = big[(big.groupby("group").cumcount() <= big["group"].map(limits)).to_numpy()]
-        self.glance(_keys(candidates.loc[isin(candidates["group"], whole), "person_key"]) | _keys(first["person_key"]))
+        wanted = candidates[isin(candidates["group"], whole)]
+        self._count_glances(pd.concat([wanted, first[["group", "person_key"]]], ignore_index=True))
+        self.glance(_keys(wanted["person_key"]) | _keys(first["person_key"]))
         members = self.members[isin(self.members["group"], index)]
         inside = members[~isin(members["person_key"], outside)] if outside else members
         known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
         short = index[((known_sizes <= limits) & ~index.isin(whole)).to_numpy()]
         if len(short):
+            self._count_glances(candidates[isin(candidates["group"], short)])
             self.glance(_keys(candidates.loc[isin(candidates["group"], short), "person_key"]))
             whole = whole.append(short)
             members = self.members[isin(self.members["group"], index)]
             inside = members[~isin(members["person_key"], outside)] if outside else members
             known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
+        everyone = members.groupby("group").size().reindex(index, fill_value=0)
+        over = everyone[((everyone > limits) & index.str[:2].isin(STORED_KINDS)).to_numpy()]
+        for group, count in over.items():  # every known membership is a true one: more than the limit is big
+            if group not in self.big:
+                self.grown[group] = max(int(count), self.grown.get(group, 0))
         if tying:
             tie = index[((known_sizes <= limits) & index.isin(whole)).to_numpy()]
             members = members[isin(members["group"], tie)]
@@ -402,4 +451,5 @@ class Neighbourhood:
 def neighbourhood_sizes(hood: Neighbourhood) -> dict[str, int]:
     """What the neighbourhood read (for the run's summary)."""
     return {"persons_known": len(hood.known), "persons_read_rows": len(hood.read), "groups": len(hood.looked_up),
-            "queries": hood.queries}
+            "queries": hood.queries, "groups_stored_big": len(hood.big), "groups_grown_big": len(hood.grown),
+            **dict(sorted(hood.counts.items()))}

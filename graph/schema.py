@@ -482,6 +482,21 @@ SERIAL_GROUP = NodeLabel(
     ),
 )
 
+STRAW_GROUP = NodeLabel(
+    "StrawGroup", "group_id",
+    "Analysis state the store owns (algorithms/straw_groups.py): a straw-feature group (a dealer-day, an address, "
+    "a possessor, a supply line, a recovery city, a corridor, a dealer's multiple-sale counter) with more persons "
+    "than its size limit, so it ties nobody. Written whole by a full analysis and added to by incremental ones "
+    "(a group only grows between full analyses), so an incremental run settles a big group from this node "
+    "instead of reading its members.",
+    (
+        P("group_id", doc="<kind>|<the group's own key>, as algorithms/straw_neighbourhood.py memberships names it"),
+        P("straw_members", "INT64", "persons known in the group: every one (a full analysis) or at least one more "
+                                    "than its limit (found by an incremental run)", computed=True, internal=True),
+        P("analysis_run_id", computed=True),
+    ),
+)
+
 PERSON_BLOCK = NodeLabel(
     "PersonBlock", "block_key",
     "An identity-resolution block (loaders/identity.py person_blocks), the persons in it linked by IN_BLOCK: a "
@@ -530,7 +545,7 @@ REVIEW = NodeLabel(
 SCHEMA = Schema(
     nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
            LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY, REVIEW, CORRIDOR_CELL,
-           SERIAL_GROUP, PERSON_BLOCK),
+           SERIAL_GROUP, STRAW_GROUP, PERSON_BLOCK),
     relationships=(
         RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
                 (P("sale_date", "DATE"), P("license_number_quoted"))),

@@ -41,6 +41,7 @@ class Streamed:
     before: pd.Series          # the networks of the full analysis of the history (person_key -> network_id)
     history: pd.DataFrame      # the straw table of the full analysis of the history
     whole_tables: list[str]    # a load_tables call during the incremental runs (the stack's caller, each)
+    base_groups: set[str]      # the straw groups too big to tie the full analysis of the history stored
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,9 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
             result = incremental.analyze_incremental(store)
             incremental.write_back(store, result)
             results.append(result)
-    yield Streamed(store, stream, base.run_id, results, analyze(store), base.membership, base.straw.table, whole)
+    assert base.big_groups is not None
+    yield Streamed(store, stream, base.run_id, results, analyze(store), base.membership, base.straw.table, whole,
+                   set(base.big_groups["group_id"]))
     store.close()
 
 
@@ -327,6 +330,34 @@ class _QueryOnly:
         return self._store.query(name, params)
 
 
+class _Answer:
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+
+    def df(self) -> pd.DataFrame:
+        return self._frame
+
+
+class _Stored(_QueryOnly):
+    """A store whose stored big groups (StrawGroup) are as they were before some were written (``drop``), or name
+    a group that is not big (``add``: a wrong or stale one)."""
+
+    def __init__(self, store: EmbeddedStore, *, add: frozenset[str] = frozenset(),
+                 drop: frozenset[str] = frozenset()) -> None:
+        super().__init__(store)
+        self.add, self.drop = add, drop
+
+    def query(self, name: str, params: dict[str, object] | None = None) -> object:
+        answer = super().query(name, params)
+        if name != "straw_groups_get":
+            return answer
+        found = answer.df()  # type: ignore[attr-defined]
+        found = found[~found["group_id"].isin(self.drop)] if len(found) else found
+        asked = set((params or {}).get("keys", []))  # type: ignore[call-overload]
+        extra = pd.DataFrame({"group_id": sorted(self.add & asked), "straw_members": 99})
+        return _Answer(pd.concat([found, extra], ignore_index=True) if len(extra) else found)
+
+
 def _groups_over_everything(store: EmbeddedStore) -> pd.DataFrame:
     t = load_tables(store)
     events, recovered = straw_features.purchase_and_recovery_events(t)
@@ -347,38 +378,89 @@ def _mates(every: pd.DataFrame, of: set[str], *, tying: bool, exclude: set[str] 
 
 def test_the_neighbourhood_read_by_key_equals_the_groups_over_the_whole_tables(streamed: Streamed) -> None:
     """The straw stage reads only Cypher statements keyed by the seeds' neighbourhood; the persons it rescores are
-    the ones the same rule finds over every person's groups, and its closure holds every member of each small
-    group of theirs and more than the size limit of each big one (``_pairs`` leaves such a group out whole)."""
-    last = streamed.results[-1].touched  # the store is as the last batch's run found it (rows only grow)
-    spy = _QueryOnly(streamed.store)
+    the ones the same rule finds over every person's groups (a group stored as too big before the batch ties nobody
+    before or after it), and its closure holds every member of each small group of theirs and, of each big one not
+    stored, more than the size limit (``_pairs`` leaves such a group out whole); a stored one is not read."""
+    last = streamed.results[-1]  # the store is as the last batch's run found it (rows only grow)
+    seeds = set(last.touched.seeds)
+    grown = frozenset(last.straw_groups["group_id"])
+    spy = _Stored(streamed.store, drop=grown)  # the groups stored as the last batch's run found them
     dealers = streamed.store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas()
-    hood = Neighbourhood(spy, dealers)  # type: ignore[arg-type]
-    changed = hood.mates(set(last.seeds), tying=True, exclude=set(last.seeds))
+    hood = Neighbourhood(spy, dealers, stored_groups=True)  # type: ignore[arg-type]
+    stored = set(streamed.store.node_table("StrawGroup").column("key").to_pylist())
+    changed = hood.mates(seeds, tying=True, exclude=seeds)
     closure = hood.mates(changed, tying=False)
     every = _groups_over_everything(streamed.store)
-    assert changed == _mates(every, set(last.seeds), tying=True, exclude=set(last.seeds)) == last.changed
+    before = every[~every["group"].isin(stored - grown)]
+    assert changed == _mates(before, seeds, tying=True, exclude=seeds) == last.touched.changed
+    # the rule without the stored groups (an earlier version's) rescores more persons, never fewer
+    assert changed <= _mates(every, seeds, tying=True, exclude=seeds)
     whole = _mates(every, changed, tying=False)
     assert changed <= closure <= whole and len(closure) < len(whole)
     theirs = every[every["group"].isin(set(every.loc[every["person_key"].isin(changed), "group"]))]
     for group, members in theirs.groupby("group")["person_key"]:
         limit = GROUP_LIMITS[str(group)[:2]]
         read = set(members) & closure
-        assert read == set(members) if len(members) <= limit else len(read) > limit, group
+        assert read == set(members) if len(members) <= limit else (group in hood.too_big() or len(read) > limit), group
+    assert hood.big and hood.big <= stored
     assert all(name.startswith("straw_") for name in spy.statements)
-    # rows are read for the changed persons' groups only: no group of a person outside them is looked up, and the
-    # persons the batch rescored by the change of their partners (the level the neighbourhood no longer reads
-    # around) are not known
+    # rows are read for the changed persons' groups only: no group of a person outside them is looked up, and no
+    # group stored as too big; the persons the batch rescored by the change of their partners (the level the
+    # neighbourhood no longer reads around) are not known
     assert hood.known == changed
-    assert hood.looked_up <= set(every.loc[every["person_key"].isin(changed), "group"])
+    assert hood.looked_up <= set(every.loc[every["person_key"].isin(changed), "group"]) - hood.big
     deeper = Neighbourhood(_QueryOnly(streamed.store), dealers)  # type: ignore[arg-type]
     tied = deeper.mates(changed, tying=True)  # the level an earlier version rescored and read around
     deeper.mates(tied, tying=False)
     assert tied - changed and len(hood.read) < len(deeper.read), (len(hood.read), len(deeper.read))
-    # the features of the changed persons from these rows equal those from the whole tables
-    mine = straw_features.compute(restrict(hood.tables(), closure)).values
+    # the features of the changed persons from these rows (the stored groups left out) equal those from the whole
+    # tables
+    mine = straw_features.compute(restrict(hood.tables(), closure), too_big=hood.too_big()).values
     reference = straw_features.compute(restrict(load_tables(streamed.store), whole)).values
     persons = sorted(changed & set(reference.index))
     pd.testing.assert_frame_equal(mine.loc[persons], reference.loc[persons], check_dtype=False)
+
+
+def test_a_wrong_stored_group_shows_in_the_features(streamed: Streamed) -> None:
+    """A StrawGroup node naming a group that ties (a stale or wrong one) would cost the exactness the equality
+    tests check: the changed persons' features differ from the whole tables' (so those tests would fail)."""
+    last = streamed.results[-1].touched
+    every = _groups_over_everything(streamed.store)
+    sizes = every.groupby("group")["person_key"].nunique()
+    tying = sizes[(sizes >= 2) & (sizes.to_numpy() <= sizes.index.str[:2].map(GROUP_LIMITS).to_numpy())
+                  & sizes.index.str.startswith("jp|")]
+    mine = every[every["group"].isin(tying.index) & every["person_key"].isin(last.changed)]
+    assert len(mine)
+    group = str(mine["group"].iloc[0])
+    dealers = streamed.store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas()
+    wrong = _Stored(streamed.store, add=frozenset({group}))
+    hood = Neighbourhood(wrong, dealers, stored_groups=True)  # type: ignore[arg-type]
+    closure = hood.mates(set(last.changed), tying=False)
+    assert group in hood.too_big()
+    got = straw_features.compute(restrict(hood.tables(), closure), too_big=hood.too_big()).values
+    reference = straw_features.compute(restrict(load_tables(streamed.store),
+                                                _mates(every, set(last.changed), tying=False))).values
+    person = str(mine["person_key"].iloc[0])
+    assert got.at[person, "joint_purchase_partners"] < reference.at[person, "joint_purchase_partners"]
+
+
+def test_the_stored_big_groups_equal_a_recount_of_every_row(streamed: Streamed) -> None:
+    """The straw groups too big to tie: written by the full run, added to by each batch that made one big, equal to
+    counting every row of the store again (a missing one would cost time, a wrong one exactness). The stream has
+    groups that crossed their limit in a batch and seeds whose group was big before their batch."""
+    from algorithms import straw_groups
+
+    recount = straw_groups.of_tables(load_tables(streamed.store)).set_index("group_id")
+    stored = streamed.store.node_table("StrawGroup", ("straw_members",)).to_pandas().set_index("key")
+    assert len(recount) and set(stored.index) == set(recount.index)
+    got = stored["straw_members"].reindex(recount.index).to_numpy()
+    limits = recount.index.str[:2].map(GROUP_LIMITS).to_numpy()
+    assert (got > limits).all() and (got <= recount["straw_members"].to_numpy()).all()
+    grown = set().union(*(set(r.straw_groups["group_id"]) for r in streamed.results))
+    assert grown and not grown & streamed.base_groups  # made big by a batch, written by its run
+    assert set(recount.index) == streamed.base_groups | grown
+    assert all(r.summary["neighbourhood"]["groups_stored_big"] > 0 for r in streamed.results)
+    assert all(not r.straw_groups_whole for r in streamed.results)
 
 
 def test_the_address_key_is_stored_at_load_and_filled_on_an_older_store(
@@ -413,7 +495,8 @@ def _stored_state(store: EmbeddedStore) -> dict[str, object]:
     links = store.edge_list("IN_GROUP", "Firearm", "SerialGroup").to_pandas()
     cells = store.node_table("CorridorCell", ("level", "year", "src", "dst", "traces", "median_ttc_days", "ttc_days"))
     sums = store.node_table("Person", ("straw_network",)).to_pandas().dropna().sort_values("key", ignore_index=True)
-    return {"counts": dealer_counts.stored(store)[1].sort_index(), "groups": groups,
+    big = sorted(store.node_table("StrawGroup").column("key").to_pylist())
+    return {"counts": dealer_counts.stored(store)[1].sort_index(), "groups": groups, "big": big,
             "cells": cells.to_pandas().sort_values("key", ignore_index=True), "sums": sums,
             "members": sorted(guns.dropna(subset=["serial_group"])[["key", "serial_group"]].itertuples(index=False)),
             "batched": sorted(guns.dropna(subset=["batch_id"])[["key", "batch_id"]].itertuples(index=False)),
@@ -422,10 +505,10 @@ def _stored_state(store: EmbeddedStore) -> dict[str, object]:
 
 def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_factory: pytest.TempPathFactory,
                                                                    tmp_path: Path) -> None:
-    """A store analysed before the dealer counts, network sums, serial groups and corridor cells were stored:
-    migrating it first (``tracegraph init``'s :func:`algorithms.stored_state.migrate`, as `bench_incremental` does
-    before measuring) and then running a batch leaves the same stored state as letting the batch's incremental run
-    migrate it itself, and that run then migrates nothing."""
+    """A store analysed before the dealer counts, network sums, serial groups, big straw groups and corridor cells
+    were stored: migrating it first (``tracegraph init``'s :func:`algorithms.stored_state.migrate`, as
+    `bench_incremental` does before measuring) and then running a batch leaves the same stored state as letting the
+    batch's incremental run migrate it itself, and that run then migrates nothing."""
     from algorithms import dealer_counts, stored_state
     from algorithms.runs import latest_analysis
 
@@ -435,6 +518,7 @@ def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_fact
         write_back(store, analyze(store))
         # as analysed by a version without the stored state: no groups, no links, no counts, no flags
         store.query("serial_groups_clear")
+        store.query("straw_groups_clear")
         store._execute("MATCH (f:Firearm) SET f.serial_group = NULL")
         store._execute("MATCH (d:Dealer) SET " + ", ".join(
             f"d.{name} = NULL" for name in dealer_counts.STORED.values()))
@@ -444,7 +528,7 @@ def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_fact
         assert latest is not None
         parameters = {k: v for k, v in json.loads(latest["parameters"]).items()
                       if k not in ("dealer_counts", dealer_counts.GUN_FLAG, "serial_groups", "corridor_cells",
-                                   "straw_network")}
+                                   "straw_network", "straw_groups")}
         store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(parameters)}])
     states, results = [], []
     for migrate_first in (True, False):
@@ -452,7 +536,7 @@ def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_fact
             if migrate_first:
                 done = stored_state.migrate(store)
                 assert all(done[step] > 0 for step in ("dealers_counted", "straw_network", "serial_groups",
-                                                       "corridor_cells")), done
+                                                       "straw_groups", "corridor_cells")), done
                 assert _stored_state(store)["links"]
                 assert stored_state.migrate(store) == {"address_keys": 0}
                 cells = store.node_table("CorridorCell").num_rows
@@ -462,6 +546,7 @@ def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_fact
             result = incremental.analyze_incremental(store)
             assert result.serial is not None and result.serial.full is not migrate_first
             assert ("straw_network" in result.timings) is not migrate_first
+            assert result.straw_groups_whole is not migrate_first
             if migrate_first:  # only the cells the batch touched are written, not every one again
                 assert 0 < len(result.cells) < cells
             incremental.write_back(store, result)
@@ -473,7 +558,7 @@ def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_fact
     pd.testing.assert_frame_equal(migrated["counts"], itself["counts"])
     pd.testing.assert_frame_equal(migrated["cells"], itself["cells"])
     pd.testing.assert_frame_equal(migrated["sums"], itself["sums"])
-    for name in ("members", "batched", "links"):
+    for name in ("members", "batched", "links", "big"):
         assert migrated[name] == itself[name], name
     assert [b.batch_id for b in results[0].batches or []] == [b.batch_id for b in results[1].batches or []]
     assert results[0].dealers is not None and results[1].dealers is not None

@@ -34,6 +34,7 @@ CREATE CONSTRAINT `retentionpolicy_policy_id_unique` IF NOT EXISTS FOR (n:`Reten
 CREATE CONSTRAINT `review_review_id_unique` IF NOT EXISTS FOR (n:`Review`) REQUIRE n.`review_id` IS UNIQUE;
 CREATE CONSTRAINT `corridorcell_cell_id_unique` IF NOT EXISTS FOR (n:`CorridorCell`) REQUIRE n.`cell_id` IS UNIQUE;
 CREATE CONSTRAINT `serialgroup_group_key_unique` IF NOT EXISTS FOR (n:`SerialGroup`) REQUIRE n.`group_key` IS UNIQUE;
+CREATE CONSTRAINT `strawgroup_group_id_unique` IF NOT EXISTS FOR (n:`StrawGroup`) REQUIRE n.`group_id` IS UNIQUE;
 CREATE CONSTRAINT `personblock_block_key_unique` IF NOT EXISTS FOR (n:`PersonBlock`) REQUIRE n.`block_key` IS UNIQUE;
 CREATE INDEX `purchased_sale_id` IF NOT EXISTS FOR ()-[r:`PURCHASED`]-() ON (r.`sale_id`);
 CREATE INDEX `nibin_link_lead_id` IF NOT EXISTS FOR ()-[r:`NIBIN_LINK`]-() ON (r.`lead_id`);

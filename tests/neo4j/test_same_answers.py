@@ -164,13 +164,16 @@ def params(twins: Twins) -> dict[str, Any]:
                               "l.location_key AS city, p.address_key AS address ORDER BY d, day LIMIT 1").rows()[0]
         groups = store._execute("MATCH (s:SerialGroup) RETURN s.group_key AS g ORDER BY s.size DESC, g LIMIT 3"
                                 ).arrow().column(0).to_pylist()
+        big = store._execute("MATCH (s:StrawGroup) RETURN s.group_id AS g ORDER BY g LIMIT 2").arrow().column(
+            0).to_pylist()
+        assert big  # the full analysis stored the straw groups too big to tie (algorithms/straw_groups.py)
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
             "name": chain["n"], "last": str(chain["n"]).upper(), "n": 25, "nodes": [], "trace_id": chain["t"],
             "surnames": [str(chain["n"]).upper()], "keys": [chain["t"], chain["fk"], chain["pk"], sale["d"],
                                                                  sale["city"], sale["address"], nets[0]["id"],
-                                                                 "no-such-trace"],
+                                                                 *big, "no-such-trace"],
             "person_key": chain["pk"], "cell_ids": [*cells, "no-such-cell"], "runs": loads,
             # the straw neighbourhood's statements (cypher/straw_*.cypher) take $keys of their own start label
             "dealers": [{"dealer": sale["d"], "days": [sale["day"]]}], "quick_days": 1095,
@@ -213,6 +216,7 @@ def _plain(value: Any, root: str) -> Any:
 
 # Written by analyze's write-back and `firearms batches` on both stores above (their results are compared there).
 _WRITES = {"networks_clear", "persons_network_clear", "firearms_batches_clear", "corridor_cells_clear",
+           "straw_groups_clear",
            # the retention purge: run on both stores, results compared, in tests/neo4j/test_retention_neo4j.py
            "retention_unlink_sales", "retention_delete_persons", "retention_lapse_subjects",
            "retention_delete_reviews"}

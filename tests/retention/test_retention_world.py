@@ -49,6 +49,20 @@ def test_dealer_analytics_are_identical_after_a_purge(world: tuple[Path, dt.date
         assert not [m for m in members if str(m).startswith(retention.PURGED_PREFIX)]
 
 
+def test_after_a_purge_the_next_analysis_is_a_full_one(world: tuple[Path, dt.date]) -> None:
+    """A purge removes rows from the groups an incremental run takes as only growing (algorithms/straw_groups.py):
+    until a full analysis, the incremental run refuses (and `tracegraph load` says so)."""
+    from algorithms import incremental
+
+    db, last = world
+    with EmbeddedStore(db) as store:
+        assert retention.apply(store, last).summary()["total"] > 0
+        with pytest.raises(incremental.NeedsFullAnalysis, match="purge"):
+            incremental.analyze_incremental(store)
+        write_back(store, analyze(store, seed=0))
+        assert incremental.analyze_incremental(store).touched.new_runs == []
+
+
 def _victim(store: EmbeddedStore, removed: list[str]) -> dict[str, Any]:
     """A removed person whose name and date of birth are unique in the store, with a straw score."""
     people = store.node_table("Person", ("last_name", "first_name", "dob", "straw_score")).to_pylist()
