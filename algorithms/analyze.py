@@ -62,6 +62,7 @@ BETWEENNESS_SAMPLES = 200
 NETWORK_LAYERS = {  # person-pair kinds from straw_features -> projection layers (weights in algorithms.projection)
     "joint_purchase": "joint_purchase", "shared_address": "shared_address", "common_possessor": "common_possessor",
     "purchaser_possessor": "purchaser_possessor", "nibin": "nibin_link", "supply_line": "supply_line",
+    "supply_state": "supply_state",
     "recovered_together": "recovered_together", "corridor": "corridor", "same_counter": "same_counter",
 }
 
@@ -219,18 +220,20 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
 def network_ties(pairs: pd.DataFrame) -> pd.DataFrame:
     """The person-pair ties as the networks count them: each tie by its specificity (1 for a pair alone, less
     among many: ``straw_features.specificity``); a supply line further by how close in time the two bought
-    (:data:`SUPPLY_LINE_HALF_DAYS`); a corridor tie left out where the pair already has a supply line (the same
-    guns, the same destination: one piece of evidence, not two)."""
+    (:data:`SUPPLY_LINE_HALF_DAYS`), and so a supply line to one state (``supply_state``); a corridor tie and a
+    state supply line left out where the pair already has a (city) supply line (the same guns, the same
+    destination: one piece of evidence, not two)."""
     if "specificity" not in pairs.columns:
         pairs = pairs.assign(specificity=1.0)
-    supply = pairs["kind"] == "supply_line"
+    supply = pairs["kind"].isin(("supply_line", "supply_state")).to_numpy()
     if supply.any():
         apart = pairs["days_apart"] if "days_apart" in pairs.columns else pd.Series(0.0, index=pairs.index)
         closeness = 1.0 / (1.0 + apart.fillna(0.0).to_numpy(dtype=float) / SUPPLY_LINE_HALF_DAYS)
         pairs = pairs.assign(specificity=np.where(supply, pairs["specificity"].to_numpy(dtype=float) * closeness,
                                                   pairs["specificity"].to_numpy(dtype=float)))
-        lines = pd.MultiIndex.from_frame(pairs.loc[supply, ["a", "b"]])
-        implied = (pairs["kind"] == "corridor").to_numpy() & pd.MultiIndex.from_frame(pairs[["a", "b"]]).isin(lines)
+        lines = pd.MultiIndex.from_frame(pairs.loc[pairs["kind"] == "supply_line", ["a", "b"]])
+        implied = (pairs["kind"].isin(("corridor", "supply_state")).to_numpy()
+                   & pd.MultiIndex.from_frame(pairs[["a", "b"]]).isin(lines))
         pairs = pairs[~implied]
     return pairs
 

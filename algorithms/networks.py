@@ -41,6 +41,8 @@ TIE_WORDS: Mapping[str, tuple[str, str]] = {
     "nibin_link": ("NIBIN link", "NIBIN links"),
     "supply_line": ("supply line (same dealer, same destination city)",
                     "supply lines (same dealer, same destination city)"),
+    "supply_state": ("supply line (same dealer, same destination state)",
+                     "supply lines (same dealer, same destination state)"),
     "recovered_together": ("recovery together", "recoveries together"),
     "corridor": ("corridor (same source state, same destination city)",
                  "corridors (same source state, same destination city)"),

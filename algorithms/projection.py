@@ -271,6 +271,7 @@ PERSON_LAYERS: Mapping[str, float] = {
     "common_possessor": 1.0,
     "nibin_link": 1.0,
     "supply_line": 1.0,
+    "supply_state": 1.0,
     "recovered_together": 0.5,
     "corridor": 0.5,
     "same_counter": 0.5,

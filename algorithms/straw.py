@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from algorithms.straw_features import PersonFeatures
+from algorithms.straw_features import NETWORK_ONLY_KINDS, PersonFeatures
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,10 @@ def tie_points_from_indicators(indicators: pd.Series) -> pd.Series:
 def tie_weights(pairs: pd.DataFrame) -> pd.DataFrame:
     """The ties propagation follows: one row per ordered pair (a, b) with the ``weight`` (weight x specificity) of
     the first row of that pair in ``pairs`` (``_pairs`` writes each unordered pair once per kind with a < b, so
-    the weight of (a, b) is that of (b, a)), sorted by (a, b)."""
+    the weight of (a, b) is that of (b, a)), sorted by (a, b). Ties of ``straw_features.NETWORK_ONLY_KINDS`` are
+    left out (the networks count them, the straw score does not)."""
+    if "kind" in pairs.columns:
+        pairs = pairs[~pairs["kind"].isin(NETWORK_ONLY_KINDS).to_numpy()]
     pairs = pairs.assign(weight=pairs["weight"] * pairs["specificity"]) if "specificity" in pairs else pairs
     both = pd.concat([pairs[["a", "b", "weight"]],
                       pairs[["b", "a", "weight"]].rename(columns={"b": "a", "a": "b"})], ignore_index=True)

@@ -232,6 +232,9 @@ TOGETHER_DAYS = 30
 #: Purchases from one source state recovered quickly in one destination city count as one corridor within this
 #: many days (a ring spread over many dealers or a long period still works one corridor).
 CORRIDOR_WINDOW_DAYS = 730
+#: Ties the networks count but the straw score's propagation does not (``straw.tie_weights``): added for ring
+#: recovery (docs/accuracy.md, sixth round), measured there without moving any straw score.
+NETWORK_ONLY_KINDS = frozenset({"supply_state"})
 #: Multiple-sale reports at one dealer count as the same counter within this many days.
 COUNTER_WINDOW_DAYS = 180
 #: A window of more persons than this says nothing about any one pair (a busy corridor, a big dealer's season)...
@@ -249,6 +252,11 @@ def _quick_recovery_ties(recovered: pd.DataFrame, too_big: frozenset[str] = froz
       same destination: the pattern of a ring working one corridor);
     * ``corridor``: guns bought in the same state (at any dealers) within two years of each other and both
       recovered quickly in the same city: a ring spread over many dealers or a long period;
+    * ``supply_state``: a supply line whose guns were recovered in the same *state*, in different cities (a ring's
+      guns reach its destination's towns, not only its hub); a network tie only (:data:`NETWORK_ONLY_KINDS`),
+      and not counted beside the city supply line of the same pair (``analyze.network_ties``). Its groups are not
+      read whole by the incremental run (``straw_neighbourhood``): the straw score does not follow the tie, so
+      the incremental scores still equal a full run's, and the networks' joins see the ties within the closure;
     * ``recovered_together``: guns recovered quickly in the same city within the same 30 days.
     Each pair's tie is weighted by its :func:`specificity` among the ``n`` persons in its window; windows of more
     than :data:`MAX_WINDOW_PERSONS` persons and groups of more than :data:`MAX_WINDOW_GROUP` are left out."""
@@ -267,6 +275,11 @@ def _quick_recovery_ties(recovered: pd.DataFrame, too_big: frozenset[str] = froz
                                 SUPPLY_WINDOW_DAYS, "supply_line", 1.0))
     frames.append(_window_pairs(_small(bought[["person_key", "corridor", "day"]], "corridor", "co", too_big),
                                 "corridor", "day", CORRIDOR_WINDOW_DAYS, "corridor", 0.5))
+    state = bought["recovery_state"].fillna("").astype(str)
+    region = bought[state.to_numpy() != ""]
+    region = region.assign(region=region["dealer_key"].astype(str) + "|" + state[state.to_numpy() != ""])
+    frames.append(_window_pairs(region[["person_key", "region", "day"]], "region", "day", SUPPLY_WINDOW_DAYS,
+                                "supply_state", 1.0))
     together = quick.assign(place=city, day=pd.to_datetime(quick["recovery_date"]).to_numpy("datetime64[D]")
                             .astype(np.int64))
     frames.append(_co_members_within(_small(together[["person_key", "place", "day"]], "place", "rt", too_big),

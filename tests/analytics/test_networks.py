@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from algorithms import straw, straw_features
 from algorithms.analyze import _networks, network_ties
-from algorithms.tables import load_tables
+from algorithms.tables import AnalysisTables, load_tables
 from graph.embedded_store import EmbeddedStore
 from tests.analytics.conftest import D, World, build_world
 
@@ -38,6 +39,15 @@ def analysed(store: EmbeddedStore) -> tuple[pd.DataFrame, pd.Series, pd.DataFram
     scores = straw.score(features).table
     networks, membership, _ = _networks(features.pairs, scores, seed=0, resolution=0.1)
     return networks, membership, features.pairs
+
+
+def load_tables_of(path: Path) -> AnalysisTables:
+    """The analysis tables of the store at ``path`` (opened and closed again)."""
+    store = EmbeddedStore(path)
+    try:
+        return load_tables(store)
+    finally:
+        store.close()
 
 
 def analysed_world(w: World, path: Path) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
@@ -150,3 +160,46 @@ def test_a_corridor_tie_is_not_counted_again_beside_the_supply_line_it_implies()
     ties = network_ties(pairs)
     assert sorted(zip(ties["b"], ties["kind"], strict=True)) == [("q", "supply_line"), ("r", "corridor")]
     assert ties.loc[ties["kind"] == "corridor", "specificity"].tolist() == [0.9]  # only supply lines age
+
+
+def test_a_ring_whose_guns_reach_different_towns_of_one_state_is_one_network(tmp_path: Path) -> None:
+    """Three straws buy at one Georgia dealer weeks apart; their guns are recovered within months in three towns
+    of New York, each from a different person. No city, counter, day or address is shared: only the dealer and
+    the destination state. The state supply line holds them together in the networks, and the straw scores do
+    not count it (it is a network tie only)."""
+    w = build_world()
+    w.dealer("GA9", "GA", 33.7, -84.4)
+    towns = (("NEW YORK", 40.7, -74.0), ("ALBANY", 42.65, -73.75), ("BUFFALO", 42.89, -78.88))
+    for i, (town, lat, lon) in enumerate(towns, start=1):
+        w.person(f"town{i}")
+        w.person(f"holder{i}")
+        for j in range(2):
+            w.gun(f"town{i}", "GA9", D(2021, 2 + i, 3 + j), recovered=D(2021, 8, 1 + 7 * i + j), city=town,
+                  lat=lat, lon=lon, possessor=f"holder{i}")
+    networks, membership, pairs = analysed_world(w, tmp_path / "towns.lbug")
+    state_lines = pairs[pairs["kind"] == "supply_state"]
+    assert {frozenset(p) for p in zip(state_lines["a"], state_lines["b"], strict=True)} >= {
+        frozenset({"town1", "town2"}), frozenset({"town2", "town3"}), frozenset({"town1", "town3"})}
+    assert not pairs[(pairs["kind"] == "supply_line") & pairs["a"].str.startswith("town")
+                     & pairs["b"].str.startswith("town")].size  # no city shared: no (city) supply line
+    assert membership["town1"] == membership["town2"] == membership["town3"] == membership["holder2"]
+    ring = networks.set_index("network_id").loc[membership["town1"]]
+    assert ring["ties"]["supply_state"] == 3
+    assert "3 supply lines (same dealer, same destination state)" in ring["reason"]
+    # without the state supply lines every straw would be alone with its possessor
+    alone = pairs[pairs["kind"] != "supply_state"]
+    features = straw_features.compute(load_tables_of(tmp_path / "towns.lbug"))
+    _, apart, _ = _networks(alone, straw.score(features).table, seed=0, resolution=0.1)
+    assert apart["town1"] != apart["town2"]
+    # the straw score does not follow the tie: scores with and without it are equal
+    without = dataclasses.replace(features, pairs=alone)
+    assert straw.score(features).table.equals(straw.score(without).table)
+
+
+def test_a_state_supply_line_ages_and_is_not_counted_beside_the_city_one() -> None:
+    pairs = pd.DataFrame({"a": ["p", "p", "p"], "b": ["q", "q", "r"],
+                          "kind": ["supply_line", "supply_state", "supply_state"], "weight": [1.0, 1.0, 1.0],
+                          "specificity": [1.0, 1.0, 1.0], "days_apart": [0, 0, 180]})
+    ties = network_ties(pairs)
+    assert sorted(zip(ties["b"], ties["kind"], strict=True)) == [("q", "supply_line"), ("r", "supply_state")]
+    assert ties.loc[ties["kind"] == "supply_state", "specificity"].tolist() == [0.5]
