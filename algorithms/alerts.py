@@ -77,7 +77,11 @@ def evaluate(store: GraphStore, result: IncrementalResult) -> pd.DataFrame:
     alerts: list[dict[str, Any]] = []
     rec = result.recoveries
     watches = active_watches(store)
-    membership = network_joins.membership(store)
+    # the networks of the persons on the new recoveries, read by key (a watched network's member among them is a
+    # hit; reading every MEMBER_OF cost ~1 s at national scale), and only when a network is watched
+    persons = set(rec["purchaser_key"].dropna().tolist()) | set(rec["possessor_key"].dropna().tolist()) \
+        if (watches["kind"] == "network").any() else set()
+    membership = network_joins.membership_of(store, persons)
     for watch in watches.itertuples(index=False):
         alerts.extend(_watch_alerts(watch.watch_id, watch.kind, watch.value, rec, result, membership))
     alerts.extend(_stolen(rec))
@@ -169,7 +173,7 @@ def _stolen(rec: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    before = store.node_table("Person", ("straw_score",)).to_pandas().set_index("key")["straw_score"]
+    before = network_joins.stored_scores(store, set(result.straw["person_key"].tolist()))
     for row in result.straw.itertuples(index=False):
         old = before.get(row.person_key)
         if row.score >= SUSPECT_SCORE and (old is None or pd.isna(old) or old < SUSPECT_SCORE):

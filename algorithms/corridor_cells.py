@@ -14,7 +14,6 @@ would be counted twice until the next full analysis, which recounts every cell).
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -64,9 +63,7 @@ def count(rows: pd.DataFrame, level: str) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     grouped = rows.groupby(["year", "src", "dst"], sort=True)
     cells = grouped.agg(traces=("trace_id", "nunique"), median_ttc_days=("time_to_crime_days", "median"))
-    ttc = rows.dropna(subset=["time_to_crime_days"])
-    hist = ttc.groupby(["year", "src", "dst"], sort=True)["time_to_crime_days"].agg(_histogram)
-    cells = cells.join(hist.rename("ttc_days"), how="left").reset_index()
+    cells = cells.join(_histograms(rows).rename("ttc_days"), how="left").reset_index()
     cells["ttc_days"] = cells["ttc_days"].fillna("{}")
     cells.insert(0, "level", level)
     cells.insert(0, "cell_id", cell_ids(cells))
@@ -77,8 +74,19 @@ def cell_ids(cells: pd.DataFrame) -> pd.Series:
     return (cells["level"] + "|" + cells["year"].astype(str) + "|" + cells["src"] + "|" + cells["dst"]).astype(object)
 
 
-def _histogram(values: pd.Series) -> str:
-    return json.dumps({str(int(k)): int(v) for k, v in sorted(Counter(values.astype(np.int64)).items())})
+def _histograms(rows: pd.DataFrame) -> pd.Series:
+    """``ttc_days`` of each (year, src, dst) of ``rows`` holding a time-to-crime: the JSON text of
+    ``{day: count}`` with the days in ascending order, as ``json.dumps`` writes it (``{"12": 1, "300": 2}``;
+    :func:`add` reads and rewrites it), built over all cells at once (one Python call per cell cost ~0.1 ms:
+    4 s for the state world's 34k cells)."""
+    ttc = rows.dropna(subset=["time_to_crime_days"])
+    days = ttc["time_to_crime_days"].astype(np.int64)
+    counted = (pd.DataFrame({"year": ttc["year"].to_numpy(), "src": ttc["src"].to_numpy(),
+                             "dst": ttc["dst"].to_numpy(), "day": days.to_numpy()})
+               .groupby(["year", "src", "dst", "day"], sort=True).size().reset_index(name="n"))
+    counted["item"] = '"' + counted["day"].astype(str) + '": ' + counted["n"].astype(str)
+    joined = counted.groupby(["year", "src", "dst"], sort=True)["item"].agg(", ".join)
+    return "{" + joined + "}"
 
 
 def _median(histogram: dict[str, int]) -> float:

@@ -19,7 +19,7 @@ def joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataF
     weights = _layer_weights()
     ties = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
     ties = ties[isin(ties["a"], changed)]
-    current = _membership_of(store, set(ties["a"].tolist()) | set(ties["b"].tolist()))
+    current = membership_of(store, set(ties["a"].tolist()) | set(ties["b"].tolist()))
     ties = ties[~ties["a"].map(current).notna().to_numpy()]
     if ties.empty:
         return pd.DataFrame(columns=["person_key", "network_id"])
@@ -50,7 +50,7 @@ def joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataF
     return pd.DataFrame(rows, columns=["person_key", "network_id"])
 
 
-def _membership_of(store: GraphStore, persons: set[str]) -> pd.Series:
+def membership_of(store: GraphStore, persons: set[str]) -> pd.Series:
     """person_key -> network_id for those of ``persons`` in a network (MEMBER_OF), read by key."""
     found = store.query("networks_of_persons", {"keys": sorted(persons)}).df() if persons else pd.DataFrame()
     if found.empty:
@@ -68,9 +68,18 @@ def _member_counts(store: GraphStore, networks: set[str]) -> pd.Series:
 
 
 def membership(store: GraphStore) -> pd.Series:
-    """person_key -> network_id, from MEMBER_OF (persons without a straw score are members too)."""
+    """person_key -> network_id, every one, from MEMBER_OF (persons without a straw score are members too)."""
     members = store.edge_list("MEMBER_OF", "Person", "Network").to_pandas().drop_duplicates("src")
     return pd.Series(members["dst"].to_numpy(), index=members["src"].to_numpy(), dtype=object)
+
+
+def stored_scores(store: GraphStore, persons: set[str]) -> pd.Series:
+    """person_key -> the stored straw score (null where none), for those of ``persons`` that exist, read by key."""
+    found = store.query("straw_stored_scores", {"keys": sorted(persons)}).df() if persons else pd.DataFrame()
+    if found.empty:
+        return pd.Series(dtype=object)
+    found = found.drop_duplicates("key")
+    return pd.Series(found["straw_score"].to_numpy(object), index=found["key"].to_numpy(object), dtype=object)
 
 
 def _layer_weights() -> dict[str, float]:

@@ -81,7 +81,7 @@ def update(store: GraphStore, traces: set[str]) -> SerialState:
     before = _df(store, "serial_groups_get", {"keys": touched}, GROUP_COLUMNS) if touched \
         else pd.DataFrame(columns=GROUP_COLUMNS)
     tests += int((groups["runs"] > 0).sum()) - int((pd.to_numeric(before["runs"]) > 0).sum())
-    found = [b for b in serial_batches.scored_runs(run_members, tests) if b.score >= serial_batches.SIGNIFICANT]
+    found = serial_batches.scored_runs(run_members, tests, min_score=serial_batches.SIGNIFICANT)
     found += _rescored(store, stored, set(touched), tests)
     found.sort(key=lambda b: (-b.score, -b.size, b.batch_id))
     new = {key: batch.batch_id for batch in found for key in batch.firearm_keys}

@@ -253,10 +253,13 @@ def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series,
                     "reported_stolen": "reported_stolen_guns"})
     fired = points.to_numpy()
     vals = values.reindex(points.index)
+    # each indicator's values as one array (its column's own dtype), read by position: a frame lookup per fired
+    # indicator cost ~25 us (171k of them, 4 s, in a national incremental run)
+    behind = [vals[columns[name]].to_numpy() for name in points.columns]
+    names = list(points.columns)
     items: list[list[dict[str, object]]] = [[] for _ in range(len(points))]
     for row, col in zip(*np.nonzero(fired), strict=True):
-        name = points.columns[col]
-        items[row].append({"indicator": name, "value": _plain(vals.iat[row, vals.columns.get_loc(columns[name])]),
+        items[row].append({"indicator": names[col], "value": _plain(behind[col][row]),
                            "points": round(float(fired[row, col]), 2)})
     prop = propagation.reindex(points.index).to_numpy()
     net = network.reindex(points.index).to_numpy()

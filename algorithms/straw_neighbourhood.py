@@ -15,18 +15,19 @@ a hash join):
   purchasers of the recoveries that tie them to others (the guns recovered from them; both ends of their NIBIN
   leads), and computes their group memberships exactly, with the code the full run's groups follow;
 * :meth:`Neighbourhood.mates` first drops the groups the store holds as too big to tie (``StrawGroup``,
-  :mod:`algorithms.straw_groups`, a keyed read of the group ids): such a group tied nobody before the batch and
-  ties nobody after it (groups only grow between full analyses), so neither the tying step nor the closure reads
-  it, and :func:`algorithms.straw_features.compute` is told to leave it out (:meth:`Neighbourhood.too_big`). For
-  the others it looks up each group's *candidates*, a superset of its members read by the group's
-  own key (purchase records at the dealer on the day; purchasers whose guns were recovered from the possessor;
-  quick recoveries in the city; multiple-sale records at the dealer; ``Person.address_key``), then learns the
-  candidates' memberships until each group is settled: a group with at most its size limit of members (counting
-  only members outside ``exclude``) is read whole; a larger one only until more members than its limit are
-  known. A group larger than its limit ties nobody (``_pairs`` leaves it out whole), so its first ``limit + 1``
-  members make the straw features of the persons in it exactly what the whole group makes them: the closure
-  carries those instead of everyone recovered in a big city or sold to by a big dealer. A group found big that
-  way and not stored is remembered (:attr:`Neighbourhood.grown`) and written back with the run.
+  :mod:`algorithms.straw_groups`, a keyed read of the group ids): such a group tied nobody before the batch and ties
+  nobody after it (groups only grow between full analyses), so neither the tying step nor the closure reads it, and
+  :func:`algorithms.straw_features.compute` is told to leave it out (:meth:`Neighbourhood.too_big`). For the others
+  it looks up each group's *candidates*, a superset of its members read by the group's own key (purchase records at
+  the dealer on the day; purchasers whose guns were recovered from the possessor; quick recoveries in the city;
+  multiple-sale records at the dealer; ``Person.address_key``), then learns the candidates' memberships until each
+  group is settled: a group with at most its size limit of members (counting only members outside ``exclude``) is
+  read whole (but for a purchaser-possessor group, whose two members the purchaser's rows show: the other party's
+  own rows are not read for it); a larger one only until more members than its limit are known. A group larger than
+  its limit ties nobody (``_pairs`` leaves it out whole), so its first ``limit + 1`` members make the straw features
+  of the persons in it exactly what the whole group makes them: the closure carries those instead of everyone
+  recovered in a big city or sold to by a big dealer. A group found big that way and not stored is remembered
+  (:attr:`Neighbourhood.grown`) and written back with the run.
 
 The result is exact: the features of every rescored person computed on :func:`restrict` of these rows equal
 those computed on the whole tables (``tests/analytics/test_incremental.py``).
@@ -423,7 +424,9 @@ class Neighbourhood:
         # a big group: its first limit + 1 candidates (counted ones), then all of it if they do not pass the limit
         big = counted[~isin(counted["group"], whole)].sort_values(["group", "person_key"])
         first = big[(big.groupby("group").cumcount() <= big["group"].map(limits)).to_numpy()]
-        wanted = candidates[isin(candidates["group"], whole)]
+        # a purchaser-possessor group's two members are known from the purchaser's rows (the person's own, or read
+        # with a possessor's context in `know`): the other party's own rows add nothing to it
+        wanted = candidates[isin(candidates["group"], whole) & (candidates["group"].str[:2] != "pp").to_numpy()]
         self._count_glances(pd.concat([wanted, first[["group", "person_key"]]], ignore_index=True))
         self.glance(_keys(wanted["person_key"]) | _keys(first["person_key"]))
         members = self.members[isin(self.members["group"], index)]

@@ -29,10 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from algorithms import alerts, dealer_counts, serial_groups, straw_groups
+from algorithms import alerts, stored_state
 from algorithms.analyze import analyze, write_back
-from algorithms.incremental import fill_address_keys, migrate_straw_network
-from algorithms.runs import latest_analysis
 from api.cli.demo import LOADS
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
@@ -72,21 +70,11 @@ def _copy_store(source: Path, target: Path) -> None:
 
 
 def migrate_copy(store: EmbeddedStore) -> dict[str, int]:
-    """What an older history needs before a measured batch: ``tracegraph init``'s migration and the migrations the
-    first incremental run would otherwise do inside it (each only when the store lacks that state)."""
-    done = {"columns": len(store.migrate()), "persons_blocked": backfill_person_blocks(store),
-            "address_keys": fill_address_keys(store)}
-    latest = latest_analysis(store)
-    parameters = json.loads((latest or {}).get("parameters") or "{}")
-    if latest is not None and not (parameters.get("dealer_counts") and parameters.get(dealer_counts.GUN_FLAG)):
-        done["dealers_counted"] = dealer_counts.migrate(store)
-    if latest is not None and not parameters.get("straw_network"):
-        done["straw_network"] = migrate_straw_network(store)
-    if latest is not None and int(parameters.get("serial_groups") or 0) < serial_groups.STORED:
-        done["serial_groups"] = serial_groups.migrate(store)
-    if latest is not None and not parameters.get("straw_groups"):
-        done["straw_groups"] = straw_groups.migrate(store)
-    return done
+    """What an older history needs before a measured batch: ``tracegraph init``'s migration (the persons' identity
+    blocks, then :func:`algorithms.stored_state.migrate`), which leaves nothing for the first incremental run to
+    migrate."""
+    columns = len(store.migrate())
+    return {"columns": columns, "persons_blocked": backfill_person_blocks(store), **stored_state.migrate(store)}
 
 
 def build(work: Path, scale: str, seed: int, batches: int, batch_traces: int) -> None:

@@ -60,6 +60,8 @@ _SCAN_RATIO_RELS = 50
 # index lookup and that node's own relationships) costs ~0.1 ms. So when the relationships of the type outnumber
 # the nodes a batch names (on its side with the lower degree) this many times, the store asks node by node.
 _PER_NODE_RATIO_RELS = 200
+#: keys bound per node-by-node statement (``UNWIND $keys``)
+_KEYS_PER_STATEMENT = 20_000
 
 
 def _col(name: str) -> str:
@@ -365,17 +367,24 @@ class EmbeddedStore:
         nodes = pc.unique(batch.column(column).combine_chunks()).drop_null()
         if len(nodes) * _PER_NODE_RATIO_RELS > total:
             return None
-        bound = (f"(a:{quote(source.name)} {{{quote(source.key)}: $key}})" if from_side
-                 else f"(a:{quote(source.name)})")
-        other = (f"(b:{quote(target.name)})" if from_side
-                 else f"(b:{quote(target.name)} {{{quote(target.key)}: $key}})")
+        bound_label = source if from_side else target
+        bound = f"MATCH (n:{quote(bound_label.name)} {{{quote(bound_label.key)}: k}})"
+        pattern = (f"(n)-[e:{quote(rel.name)}]->(b:{quote(target.name)})" if from_side
+                   else f"(a:{quote(source.name)})-[e:{quote(rel.name)}]->(n)")
         others = [p.name for p in rel.properties if p.name not in rel.key]
-        returns = [f"a.{quote(source.key)} AS {FROM_KEY}", f"b.{quote(target.key)} AS {TO_KEY}"]
+        start, end = ("n", "b") if from_side else ("a", "n")
+        returns = [f"{start}.{quote(source.key)} AS {FROM_KEY}", f"{end}.{quote(target.key)} AS {TO_KEY}"]
         returns += [f"e.{quote(p)} AS {quote(p)}" for p in [*rel.key, *others]]
-        text = f"MATCH {bound}-[e:{quote(rel.name)}]->{other} RETURN {', '.join(returns)}"
+        # one statement for every node: the start node bound by key, its relationships reached with OPTIONAL MATCH
+        # (a plain MATCH from an UNWIND is planned as a hash join over the whole relationship type); one
+        # statement per node cost ~0.5 ms each (3,581 persons' LIVES_AT in a national daily batch: 1.9 CPU s)
+        text = (f"UNWIND $keys AS k {bound} OPTIONAL MATCH {pattern} WITH {start}, e, {end} "
+                f"WHERE e IS NOT NULL RETURN {', '.join(returns)}")
         schema = pa.schema([batch.schema.field(FROM_KEY), batch.schema.field(TO_KEY)]
                            + [pa.field(p, ARROW_TYPES[rel.prop(p).type]) for p in [*rel.key, *others]])
-        found = [self._execute(text, {"key": key}).arrow() for key in nodes.to_pylist()]
+        keys = nodes.to_pylist()
+        found = [self._execute(text, {"keys": keys[i:i + _KEYS_PER_STATEMENT]}).arrow()
+                 for i in range(0, len(keys), _KEYS_PER_STATEMENT)]
         stored = pa.concat_tables([t.cast(schema) for t in found if t.num_rows]) if any(
             t.num_rows for t in found) else schema.empty_table()
         return stored.join(batch.select(identity), keys=identity, join_type="left semi", use_threads=False), from_side

@@ -38,13 +38,16 @@ def migrate(old: Annotated[Path, typer.Argument(help="a store written by a Kùzu
 
 def init(ctx: typer.Context) -> None:
     """Create the schema in the configured store (idempotent)."""
-    from algorithms import retention
+    from algorithms import retention, stored_state
     from loaders.entities import backfill_person_blocks
 
     conf = settings(ctx)
     with conf.open_store() as store:
         store.init_schema()
         blocked = backfill_person_blocks(store)  # a store written before Person's identity blocks existed
+        # and the analysis state the incremental run updates (dealer counts, network sums, serial groups, corridor
+        # cells), each computed here once when an older version's analysis lacks it
+        migrated = stored_state.migrate(store)
         new = not retention.has_policy(store)
         if new:
             retention.set_policy(store, retention.policy_named(retention.DEFAULT_POLICY))
@@ -53,6 +56,10 @@ def init(ctx: typer.Context) -> None:
     err.print(f"schema ready in {conf.store} store {where}")
     if blocked:
         err.print(f"identity-resolution blocks computed for {blocked:,} stored persons")
+    analysed = {k: v for k, v in migrated.items() if v}
+    if analysed:
+        err.print("analysis state stored for the incremental runs: "
+                  + ", ".join(f"{k} {v:,}" for k, v in analysed.items()), highlight=False)
     err.print(f"retention policy: {policy.name}" + (" (the default; see `tracegraph retention policy`)" if new
                                                     else ""), highlight=False)
 

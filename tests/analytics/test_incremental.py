@@ -493,8 +493,11 @@ def _stored_state(store: EmbeddedStore) -> dict[str, object]:
     groups = store.node_table("SerialGroup", ("size", "runs")).to_pandas().sort_values("key", ignore_index=True)
     guns = store.node_table("Firearm", ("serial_group", "batch_id")).to_pandas()
     links = store.edge_list("IN_GROUP", "Firearm", "SerialGroup").to_pandas()
+    cells = store.node_table("CorridorCell", ("level", "year", "src", "dst", "traces", "median_ttc_days", "ttc_days"))
+    sums = store.node_table("Person", ("straw_network",)).to_pandas().dropna().sort_values("key", ignore_index=True)
     big = sorted(store.node_table("StrawGroup").column("key").to_pylist())
     return {"counts": dealer_counts.stored(store)[1].sort_index(), "groups": groups, "big": big,
+            "cells": cells.to_pandas().sort_values("key", ignore_index=True), "sums": sums,
             "members": sorted(guns.dropna(subset=["serial_group"])[["key", "serial_group"]].itertuples(index=False)),
             "batched": sorted(guns.dropna(subset=["batch_id"])[["key", "batch_id"]].itertuples(index=False)),
             "links": sorted(links.itertuples(index=False, name=None))}
@@ -502,11 +505,11 @@ def _stored_state(store: EmbeddedStore) -> dict[str, object]:
 
 def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_factory: pytest.TempPathFactory,
                                                                    tmp_path: Path) -> None:
-    """A store analysed before the dealer counts, serial groups and big straw groups were stored: migrating it
-    first (dealer_counts.migrate, serial_groups.migrate, straw_groups.migrate, as `bench_incremental` does before
-    measuring) and then running a batch leaves the same stored state as letting the batch's incremental run migrate
-    it itself."""
-    from algorithms import dealer_counts, serial_groups, straw_groups
+    """A store analysed before the dealer counts, network sums, serial groups, big straw groups and corridor cells
+    were stored: migrating it first (``tracegraph init``'s :func:`algorithms.stored_state.migrate`, as
+    `bench_incremental` does before measuring) and then running a batch leaves the same stored state as letting the
+    batch's incremental run migrate it itself, and that run then migrates nothing."""
+    from algorithms import dealer_counts, stored_state
     from algorithms.runs import latest_analysis
 
     history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
@@ -519,24 +522,33 @@ def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_fact
         store._execute("MATCH (f:Firearm) SET f.serial_group = NULL")
         store._execute("MATCH (d:Dealer) SET " + ", ".join(
             f"d.{name} = NULL" for name in dealer_counts.STORED.values()))
+        store.query("corridor_cells_clear")
+        store._execute("MATCH (p:Person) SET p.straw_network = NULL")
         latest = latest_analysis(store)
         assert latest is not None
         parameters = {k: v for k, v in json.loads(latest["parameters"]).items()
-                      if k not in ("dealer_counts", dealer_counts.GUN_FLAG, "serial_groups", "straw_groups")}
+                      if k not in ("dealer_counts", dealer_counts.GUN_FLAG, "serial_groups", "corridor_cells",
+                                   "straw_network", "straw_groups")}
         store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(parameters)}])
     states, results = [], []
     for migrate_first in (True, False):
         with EmbeddedStore(copy_store(older, tmp_path / f"m{migrate_first}.lbug")) as store:
             if migrate_first:
-                assert dealer_counts.migrate(store) > 0 and serial_groups.migrate(store) > 0
-                assert straw_groups.migrate(store) > 0
+                done = stored_state.migrate(store)
+                assert all(done[step] > 0 for step in ("dealers_counted", "straw_network", "serial_groups",
+                                                       "straw_groups", "corridor_cells")), done
                 assert _stored_state(store)["links"]
+                assert stored_state.migrate(store) == {"address_keys": 0}
+                cells = store.node_table("CorridorCell").num_rows
             for kind, name in BATCH_KINDS:
                 run_load(loader_for(kind), store, history.stream.batches[0] / name,
                          LoadOptions(rejects_dir=tmp_path / "rejects"))
             result = incremental.analyze_incremental(store)
             assert result.serial is not None and result.serial.full is not migrate_first
+            assert ("straw_network" in result.timings) is not migrate_first
             assert result.straw_groups_whole is not migrate_first
+            if migrate_first:  # only the cells the batch touched are written, not every one again
+                assert 0 < len(result.cells) < cells
             incremental.write_back(store, result)
             states.append(_stored_state(store))
             results.append(result)
@@ -544,6 +556,8 @@ def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_fact
     assert len(migrated["groups"]) and len(migrated["links"]) and len(migrated["counts"])
     pd.testing.assert_frame_equal(migrated["groups"], itself["groups"])
     pd.testing.assert_frame_equal(migrated["counts"], itself["counts"])
+    pd.testing.assert_frame_equal(migrated["cells"], itself["cells"])
+    pd.testing.assert_frame_equal(migrated["sums"], itself["sums"])
     for name in ("members", "batched", "links", "big"):
         assert migrated[name] == itself[name], name
     assert [b.batch_id for b in results[0].batches or []] == [b.batch_id for b in results[1].batches or []]

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from algorithms.batches import batches, chance_score, detect, recall_precision
+from algorithms.batches import _SERIAL_PARTS, batches, chance_score, detect, recall_precision, split_serials
 
 
 def firearms(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
@@ -91,3 +91,29 @@ def test_analyze_writes_batch_ids_back(world) -> None:  # type: ignore[no-untype
     for planted in world.truth["batches"]:  # the recovered members of a planted batch share one id
         members = ids[ids["serial_normalized"].isin(set(planted["serials"]))]
         assert len(members) >= 3 and members["batch_id"].nunique() == 1
+
+
+_serial = st.text(alphabet="AB019-\n١", max_size=8)
+
+
+@given(st.lists(_serial, max_size=30))
+def test_serials_split_as_pythons_pattern_splits_them(serials: list[str]) -> None:
+    """The split runs in Arrow (RE2); Python's ``re`` is the reference, non-ASCII digits and newlines included."""
+    frame = pd.Series(serials, dtype=object)
+    expected = frame.astype(str).str.extract(_SERIAL_PARTS)
+    found = split_serials(frame)
+    def values(column: pd.Series) -> list[object]:
+        return [None if pd.isna(v) else v for v in column.tolist()]
+
+    for column, position in (("prefix", 0), ("suffix", 2)):
+        assert values(found[column]) == values(expected[position])
+    digits = expected[1].str.len()
+    assert found["digits"].fillna(-1).tolist() == digits.fillna(-1).tolist()
+
+
+@given(st.lists(st.tuples(st.sampled_from(["GLOCK", "RUGER"]), st.integers(1000, 1400)), min_size=3, max_size=80),
+       st.floats(0.0, 4.0))
+def test_a_score_floor_keeps_exactly_the_runs_scoring_above_it(guns: list[tuple[str, int]], floor: float) -> None:
+    rows = firearms([(make, "19", f"AB{number}") for make, number in dict.fromkeys(guns)])
+    everything = detect(rows)
+    assert detect(rows, min_score=floor) == [b for b in everything if b.score >= floor]
