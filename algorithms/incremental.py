@@ -19,7 +19,9 @@ What is recomputed, and how it equals a full re-analysis
   stored as such (``StrawGroup``, :mod:`algorithms.straw_groups`: written by the full run, added to by each batch
   that makes one big) is not read at all, another only until more members than the limit are known). Groups only
   grow between full analyses: loads add rows, and a retention purge (the one removal) marks the store so that the
-  next analysis must be a full one (``rows_removed``: this run refuses). Points of tied persons outside the
+  next analysis must be a full one (``rows_removed``: this run refuses). So must the first analysis after an
+  upgrade that changed the scoring rules (:func:`algorithms.straw.rules`, recorded by every full run): stored
+  points and sums of other rules would be moved, not recomputed. Points of tied persons outside the
   changed set are read back by key (``Person.straw_points``).
   A person tied to a changed one but outside ``changed`` keeps their points and every tie with its weight (every
   group whose membership changed holds a seed, and its members are in ``changed`` unless it was already too big
@@ -222,6 +224,11 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     if base_parameters.get("rows_removed"):  # a retention purge since: groups and ties may have shrunk
         raise NeedsFullAnalysis("a retention purge removed rows since the last analysis: run a full "
                                 "`tracegraph analyze`")
+    if seeds and base_parameters.get("straw") != json.loads(json.dumps(straw.rules())):
+        # stored points and network sums are moved by deltas: under other rules (an upgrade changed a weight or
+        # what a tie carries) the deltas would start from sums no full run of this version gives
+        raise NeedsFullAnalysis("the straw scoring rules changed since the last full analysis (a new version): "
+                                "run a full `tracegraph analyze` once")
     hood: Neighbourhood | None = None
     every_group: pd.DataFrame | None = None
     if seeds:  # the straw stage reads the seeds' neighbourhood, never the whole tables

@@ -156,13 +156,20 @@ def score(features: PersonFeatures, *, propagation_weight: float = PROPAGATION_W
     table["indicators"] = _explain(values, points, propagation, network)
     table = table.sort_values(["score", "person_key"], ascending=[False, True]).reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
-    params = {"indicators": [ind.__dict__ for ind in INDICATORS], "own_recovery": POINTS_PER_OWN_RECOVERY,
-              "as_possessor": POINTS_PER_TIME_AS_POSSESSOR, "theft": THEFT_POINTS,
-              "reported_stolen": REPORTED_STOLEN_POINTS,
-              "reported_stolen_floor": REPORTED_STOLEN_FLOOR, "collector": COLLECTOR_POINTS,
-              "propagation_weight": propagation_weight, "propagation_cap": PROPAGATION_CAP,
-              "not_propagated": list(TIE_INDICATORS)}
-    return StrawScores(table=table, parameters=params)
+    return StrawScores(table=table, parameters=rules(propagation_weight=propagation_weight))
+
+
+def rules(*, propagation_weight: float = PROPAGATION_WEIGHT) -> dict[str, object]:
+    """The scoring rules a straw table was computed under, as the analysis run records them (JSON-ready). The
+    incremental run moves stored points and network sums by deltas, so it runs only on a store whose last full
+    analysis recorded these same rules (:func:`algorithms.incremental.analyze_incremental`)."""
+    return {"indicators": [dict(ind.__dict__) for ind in INDICATORS], "own_recovery": POINTS_PER_OWN_RECOVERY,
+            "as_possessor": POINTS_PER_TIME_AS_POSSESSOR, "theft": THEFT_POINTS,
+            "reported_stolen": REPORTED_STOLEN_POINTS,
+            "reported_stolen_floor": REPORTED_STOLEN_FLOOR, "collector": COLLECTOR_POINTS,
+            "propagation_weight": propagation_weight, "propagation_cap": PROPAGATION_CAP,
+            "not_propagated": list(TIE_INDICATORS), "not_carrying": list(NOT_CARRYING),
+            "network_only": sorted(NETWORK_ONLY_KINDS)}
 
 
 def network_points(network: pd.Series, collector: pd.Series, *, weight: float = PROPAGATION_WEIGHT) -> pd.Series:

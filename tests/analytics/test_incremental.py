@@ -17,6 +17,7 @@ import pytest
 
 from algorithms import incremental, network_joins, straw, straw_features, tables
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
+from algorithms.runs import latest_analysis
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.straw_rank import straw_ranks
 from algorithms.tables import load_tables
@@ -580,3 +581,27 @@ def test_the_network_sums_are_filled_on_an_older_store(streamed: Streamed) -> No
     summed = (expected["propagation"] >= 4.0 - 1e-6) | expected["indicators"].str.contains('"collector_pattern"')
     assert summed.any() and (expected.loc[summed, "network"] > 0).any()  # the summed path was exercised
     assert incremental.fill_straw_network(streamed.store) == 0
+
+
+def test_a_store_scored_under_other_rules_calls_for_a_full_run(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An upgrade that changes a straw weight or what a tie carries: the stored points and network sums are of
+    the old rules, so moving them by deltas would give scores no full run of this version gives. The incremental
+    run refuses until a full analysis records the current rules."""
+    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    root = tmp_path_factory.mktemp("rules")
+    options = LoadOptions(rejects_dir=root / "rejects")
+    with EmbeddedStore(copy_store(history.db, root / "db.lbug")) as store:
+        write_back(store, analyze(store))
+        latest = latest_analysis(store)
+        assert latest is not None
+        old = json.loads(latest["parameters"])
+        old["straw"] = {**old["straw"], "not_carrying": []}  # scored when a common possessor carried evidence
+        store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(old, sort_keys=True)}])
+        first, second = history.stream.batches[:2]
+        run_load(loader_for("traces"), store, first / "traces.csv", options)
+        with pytest.raises(incremental.NeedsFullAnalysis, match="straw scoring rules changed"):
+            incremental.analyze_incremental(store)
+        write_back(store, analyze(store))
+        run_load(loader_for("traces"), store, second / "traces.csv", options)
+        result = incremental.analyze_incremental(store)
+        assert len(result.touched.new_runs) == 1 and not result.straw.empty
