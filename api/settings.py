@@ -10,6 +10,7 @@ from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph import GraphStore, open_store
+from graph.errors import InvalidInput
 
 
 class Settings(BaseSettings):
@@ -79,12 +80,20 @@ class Settings(BaseSettings):
                 env[f"TRACEGRAPH_{name.upper()}"] = text
         return env
 
-    def open_store(self, *, read_only: bool = False) -> GraphStore:
+    def open_store(self, *, read_only: bool = False, upgrading: bool = False) -> GraphStore:
         """The configured store; one stderr line per load run it holds that never finished (every command and
-        the server open the store here, so nobody reads a half-loaded graph without being told)."""
+        the server open the store here, so nobody reads a half-loaded graph without being told). An embedded
+        store an older version wrote (properties this version stores are missing) is refused in one line naming
+        `tracegraph init`, which brings it up to date (``upgrading``: that command itself)."""
         store = open_store(self.store, db=self.db, read_only=read_only, neo4j_uri=self.neo4j_uri,
                            neo4j_user=self.neo4j_user, neo4j_password=self.neo4j_password.get_secret_value(),
                            neo4j_database=self.neo4j_database)
+        gaps: list[str] = [] if upgrading else getattr(store, "schema_gaps", list)()
+        if gaps:
+            store.close()
+            raise InvalidInput(f"{self.db} was written by an older tracegraph ({len(gaps)} tables or properties of "
+                               f"this version missing, e.g. {gaps[0]}): run `tracegraph init` once to bring it up "
+                               "to date")
         from loaders.base import interrupted_loads
 
         for line in interrupted_loads(store):

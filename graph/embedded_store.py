@@ -28,7 +28,7 @@ from cypher import registry
 from graph.ddl import embedded_ddl
 from graph.errors import InvalidInput, StoreBusy, StoreFull, StoreNeedsMigration, StoreOutOfMemory, StoreUnavailable
 from graph.identifiers import quote
-from graph.schema import SCHEMA, NodeLabel, RelType, Schema
+from graph.schema import SCHEMA, NodeLabel, Property, RelType, Schema
 from graph.store import (
     ARROW_TYPES,
     FROM_KEY,
@@ -170,19 +170,42 @@ class EmbeddedStore:
         for statement in embedded_ddl(self.schema):  # labels and types the schema gained: new tables
             self._execute(statement)
         added = []
-        tables = [(n.name, n.properties) for n in self.schema.nodes]
-        tables += [(r.name, r.properties) for r in self.schema.relationships]
-        for table, properties in tables:
+        for table, prop, renamed in self._missing_columns():
+            if renamed:  # keep the values under the new name
+                self._execute(f"ALTER TABLE {quote(table)} RENAME {quote(renamed)} TO {quote(prop.name)}")
+                added.append(f"{table}.{renamed} -> {prop.name}")
+            else:
+                self._execute(f"ALTER TABLE {quote(table)} ADD IF NOT EXISTS {quote(prop.name)} {prop.type}")
+                added.append(f"{table}.{prop.name}")
+        return added
+
+    def schema_gaps(self) -> list[str]:
+        """The tables and properties the schema declares that this store lacks (``Table`` or ``Table.property``):
+        a store written by an older version, which :meth:`migrate` (``tracegraph init``) brings up to date. A
+        store with none of the schema's tables (never initialised) has no gaps: it is new, not old."""
+        have = set(self._execute("CALL show_tables() RETURN name").df()["name"])
+        declared = [n.name for n in self.schema.nodes] + [r.name for r in self.schema.relationships]
+        if not have & set(declared):
+            return []
+        return [name for name in declared if name not in have] + [
+            f"{table}.{prop.name}" for table, prop, _ in self._missing_columns(have)]
+
+    def _missing_columns(self, tables: set[str] | None = None) -> list[tuple[str, Property, str | None]]:
+        """(table, property, the older name it is stored under or None) for each declared property a table of
+        this store lacks (only the tables in ``tables``, when given)."""
+        declared = [(n.name, n.properties) for n in self.schema.nodes]
+        declared += [(r.name, r.properties) for r in self.schema.relationships]
+        missing = []
+        for table, properties in declared:
+            if tables is not None and table not in tables:
+                continue
             have = set(self._execute(f"CALL table_info({_string(table)}) RETURN *").df()["name"])
             for prop in properties:
-                renamed = prop.renamed_from
-                if renamed and renamed in have and prop.name not in have:  # keep the values under the new name
-                    self._execute(f"ALTER TABLE {quote(table)} RENAME {quote(renamed)} TO {quote(prop.name)}")
-                    added.append(f"{table}.{renamed} -> {prop.name}")
-                elif prop.name not in have:
-                    self._execute(f"ALTER TABLE {quote(table)} ADD IF NOT EXISTS {quote(prop.name)} {prop.type}")
-                    added.append(f"{table}.{prop.name}")
-        return added
+                if prop.name in have:
+                    continue
+                renamed = prop.renamed_from if prop.renamed_from in have else None
+                missing.append((table, prop, renamed))
+        return missing
 
     # --- upserts -----------------------------------------------------------------------------------------------
 

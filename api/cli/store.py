@@ -42,7 +42,7 @@ def init(ctx: typer.Context) -> None:
     from loaders.entities import backfill_person_blocks
 
     conf = settings(ctx)
-    with conf.open_store() as store:
+    with conf.open_store(upgrading=True) as store:
         store.init_schema()
         blocked = backfill_person_blocks(store)  # a store written before Person's identity blocks existed
         # and the analysis state the incremental run updates (dealer counts, network sums, serial groups, corridor

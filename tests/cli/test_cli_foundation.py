@@ -78,3 +78,21 @@ def test_store_held_by_another_process_is_reported_in_one_line(tmp_path: Path) -
         assert len(result.stderr.strip().splitlines()) == 1
     finally:
         holder.communicate("", timeout=30)
+
+
+def test_a_store_an_older_version_wrote_is_refused_in_one_line_until_init(tmp_path: Path) -> None:
+    """Upgrading: a store without a property this version stores (here the guns' dealer shares) would fail deep
+    in a query; every command says so in one line, names `tracegraph init`, and init brings it up to date."""
+    from graph.embedded_store import EmbeddedStore
+
+    db = str(tmp_path / "old.lbug")
+    assert run("--db", db, "init").returncode == 0
+    with EmbeddedStore(db) as store:  # as an older version left it
+        store._execute("ALTER TABLE Firearm DROP dealer_counts")
+    for args in (["stats"], ["analyze"]):
+        refused = run("--db", db, *args)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.strip().count("\n") == 0 and "Traceback" not in refused.stderr
+        assert "Firearm.dealer_counts" in refused.stderr and "`tracegraph init`" in refused.stderr
+    assert run("--db", db, "init").returncode == 0
+    assert run("--db", db, "stats").returncode == 0
