@@ -154,7 +154,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
     big_groups = stage("straw_groups", has_purchases, "purchases", lambda: straw_groups.of_tables(tables),
                        lambda: None)
     straw_scores = stage("straw_scores", has_purchases, "purchases", lambda: straw.score(features),
-                         lambda: straw.StrawScores(table=pd.DataFrame(columns=list(straw.TABLE_COLUMNS))))
+                         lambda: straw.StrawScores(table=pd.DataFrame(columns=list(straw.TABLE_COLUMNS)),
+                                                     parameters=straw.rules()))
     found_batches = stage("batches", len(tables.recovered) > 0, "recovered_firearms",
                           lambda: serial_batches.batches(tables, min_score=serial_batches.SIGNIFICANT),
                           list)
