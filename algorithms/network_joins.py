@@ -50,21 +50,23 @@ def joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataF
     return pd.DataFrame(rows, columns=["person_key", "network_id"])
 
 
+def _by_key(store: GraphStore, statement: str, keys: set[str], key: str, value: str, dtype: str) -> pd.Series:
+    """key -> value from a statement read by ``keys`` (the first row of a key; empty where none exists)."""
+    found = store.query(statement, {"keys": sorted(keys)}).df() if keys else pd.DataFrame()
+    if found.empty:
+        return pd.Series(dtype=dtype)
+    found = found.drop_duplicates(key)
+    return pd.Series(found[value].to_numpy(dtype), index=found[key].to_numpy(object), dtype=dtype)
+
+
 def membership_of(store: GraphStore, persons: set[str]) -> pd.Series:
     """person_key -> network_id for those of ``persons`` in a network (MEMBER_OF), read by key."""
-    found = store.query("networks_of_persons", {"keys": sorted(persons)}).df() if persons else pd.DataFrame()
-    if found.empty:
-        return pd.Series(dtype=object)
-    found = found.drop_duplicates("person_key")
-    return pd.Series(found["network_id"].to_numpy(object), index=found["person_key"].to_numpy(object), dtype=object)
+    return _by_key(store, "networks_of_persons", persons, "person_key", "network_id", "object")
 
 
 def _member_counts(store: GraphStore, networks: set[str]) -> pd.Series:
     """network_id -> its MEMBER_OF count, for those of ``networks`` that exist."""
-    found = store.query("network_member_counts", {"keys": sorted(networks)}).df() if networks else pd.DataFrame()
-    if found.empty:
-        return pd.Series(dtype="int64")
-    return pd.Series(found["members"].to_numpy("int64"), index=found["network_id"].to_numpy(object))
+    return _by_key(store, "network_member_counts", networks, "network_id", "members", "int64")
 
 
 def membership(store: GraphStore) -> pd.Series:
@@ -75,11 +77,7 @@ def membership(store: GraphStore) -> pd.Series:
 
 def stored_scores(store: GraphStore, persons: set[str]) -> pd.Series:
     """person_key -> the stored straw score (null where none), for those of ``persons`` that exist, read by key."""
-    found = store.query("straw_stored_scores", {"keys": sorted(persons)}).df() if persons else pd.DataFrame()
-    if found.empty:
-        return pd.Series(dtype=object)
-    found = found.drop_duplicates("key")
-    return pd.Series(found["straw_score"].to_numpy(object), index=found["key"].to_numpy(object), dtype=object)
+    return _by_key(store, "straw_stored_scores", persons, "key", "straw_score", "object")
 
 
 def _layer_weights() -> dict[str, float]:

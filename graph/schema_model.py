@@ -22,8 +22,25 @@ class Property:
     internal: bool = False
 
 
+class _Properties:
+    """What a node label and a relationship type share: their declared properties, looked up by name."""
+
+    name: str
+    properties: tuple[Property, ...]
+
+    def prop(self, name: str) -> Property:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        raise KeyError(f"{self.name} has no property {name!r}")
+
+    @property
+    def property_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.properties)
+
+
 @dataclass(frozen=True)
-class NodeLabel:
+class NodeLabel(_Properties):
     name: str
     key: str
     doc: str
@@ -33,34 +50,14 @@ class NodeLabel:
     def key_property(self) -> Property:
         return self.prop(self.key)
 
-    def prop(self, name: str) -> Property:
-        for prop in self.properties:
-            if prop.name == name:
-                return prop
-        raise KeyError(f"{self.name} has no property {name!r}")
-
-    @property
-    def property_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.properties)
-
 
 @dataclass(frozen=True)
-class RelType:
+class RelType(_Properties):
     name: str
     endpoints: tuple[tuple[str, str], ...]
     doc: str
     properties: tuple[Property, ...] = ()
     key: tuple[str, ...] = ()
-
-    def prop(self, name: str) -> Property:
-        for prop in self.properties:
-            if prop.name == name:
-                return prop
-        raise KeyError(f"{self.name} has no property {name!r}")
-
-    @property
-    def property_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.properties)
 
 
 @dataclass(frozen=True)
