@@ -85,6 +85,7 @@ class AnalysisResult:
     serial: serial_groups.SerialState | None = None  # the serial groups (algorithms.serial_groups), written whole
     # the straw groups too big to tie (algorithms.straw_groups), written whole
     big_groups: pd.DataFrame | None = None
+    cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage (timings are wall)
 
 
 def code_version() -> str:
@@ -134,8 +135,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
         client(store)  # fails now, with the reason, rather than after the other stages
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
-
-    timed = stage_timer(say, timings)
+    cpu: dict[str, float] = {}
+    timed = stage_timer(say, timings, cpu)
 
     tables: AnalysisTables = timed("tables", lambda: load_tables(store))
     skipped: dict[str, str] = {}
@@ -151,8 +152,8 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
 
     features = stage("straw_features", has_purchases, "purchases", lambda: straw_features.compute(tables),
                      lambda: None)
-    big_groups = stage("straw_groups", has_purchases, "purchases", lambda: straw_groups.of_tables(tables),
-                       lambda: None)
+    # the straw groups too big to tie, as the features' ties left them out (algorithms/straw_groups.py)
+    big_groups = features.big_groups if features is not None else None
     straw_scores = stage("straw_scores", has_purchases, "purchases", lambda: straw.score(features),
                          lambda: straw.StrawScores(table=pd.DataFrame(columns=list(straw.TABLE_COLUMNS)),
                                                      parameters=straw.rules()))
@@ -215,7 +216,7 @@ def analyze(store: GraphStore, *, seed: int = 0, resolution: float = NETWORK_RES
                           hubs=hubs, timings=timings, parameters={**parameters, "input_runs": runs,
                                                                   "code_version": version},
                           summary=summary, batches=found_batches, cells=cells, serial=serial,
-                          big_groups=big_groups)
+                          big_groups=big_groups, cpu_timings=cpu)
 
 
 def network_ties(pairs: pd.DataFrame) -> pd.DataFrame:

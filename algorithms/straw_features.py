@@ -14,7 +14,7 @@ ids behind each are kept in :attr:`PersonFeatures.evidence`). Definitions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,11 +24,20 @@ from algorithms.tables import AnalysisTables
 from loaders.domain.names import address_keys
 
 
+def _no_big_groups() -> pd.DataFrame:
+    """group_id, straw_members: the columns a big group is stored with (:data:`algorithms.straw_groups.COLUMNS`)."""
+    return pd.DataFrame({"group_id": pd.Series(dtype=object), "straw_members": pd.Series(dtype="int64")})
+
+
 @dataclass(frozen=True)
 class PersonFeatures:
     values: pd.DataFrame        # index person_key; one column per indicator
     purchases: pd.DataFrame     # one row per (person, firearm) with dealer, date, recovery facts
     pairs: pd.DataFrame         # person-person links: a, b, kind, weight, specificity (networks, propagation)
+    # the groups ``_pairs`` left out whole for having more persons than their limit, with how many: the stored big
+    # groups when computed on the whole tables (:mod:`algorithms.straw_groups`); on a cut of them, only a count of
+    # the persons the cut holds (and none of the groups ``too_big`` names)
+    big_groups: pd.DataFrame = field(default_factory=_no_big_groups)
 
 
 def purchase_events(t: AnalysisTables) -> pd.DataFrame:
@@ -115,7 +124,7 @@ def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset()) -> Pers
     f["handgun_share"] = events.assign(h=events["weapon_type"].isin(["PISTOL", "REVOLVER", "DERRINGER"])).groupby(
         "person_key")["h"].mean()
 
-    pairs = _pairs(events, recovered, t, too_big)
+    pairs, big_groups = _pairs(events, recovered, t, too_big)
     for kind in ("joint_purchase", "shared_address", "common_possessor", "nibin"):
         sub = pairs[pairs["kind"] == kind]
         both = pd.concat([sub[["a", "b"]], sub[["b", "a"]].rename(columns={"b": "a", "a": "b"})])
@@ -123,7 +132,7 @@ def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset()) -> Pers
     f = f.fillna({c: 0 for c in f.columns if c not in ("median_distance_km",)})
     ints = [c for c in f.columns if c not in ("median_distance_km", "handgun_share")]
     f[ints] = f[ints].astype(int)
-    return PersonFeatures(values=f, purchases=events, pairs=pairs)
+    return PersonFeatures(values=f, purchases=events, pairs=pairs, big_groups=big_groups)
 
 
 def person_address_keys(persons: pd.DataFrame) -> np.ndarray:
@@ -179,30 +188,49 @@ def _nibin_counts(recovered: pd.DataFrame, nibin: pd.DataFrame) -> pd.Series:
     return hits.groupby("person_key")["trace_id"].nunique()
 
 
-def _small(frame: pd.DataFrame, column: str, kind: str, too_big: frozenset[str]) -> pd.DataFrame:
-    """``frame`` without the rows of the groups ``too_big`` names (``<kind>|<column value>``)."""
-    if not too_big or frame.empty:
+class _Groups:
+    """The tying groups of one :func:`_pairs` call: each frame of a stored group kind passes through
+    :meth:`small`, which leaves out the rows of the groups ``too_big`` names (``<kind>|<group value>``, see
+    :func:`compute`) and notes the groups with more persons than ``limit`` (the ``max_group`` the tie is computed
+    with, so the groups noted are exactly those the tie leaves out whole)."""
+
+    def __init__(self, too_big: frozenset[str]) -> None:
+        self.too_big = too_big
+        self.found: list[pd.DataFrame] = []
+
+    def small(self, frame: pd.DataFrame, column: str, kind: str, limit: int) -> pd.DataFrame:
+        if self.too_big and len(frame):
+            frame = frame[~(kind + "|" + frame[column].astype(str)).isin(self.too_big).to_numpy()]
+        if len(frame) > limit:
+            persons = frame.groupby(column, sort=False)["person_key"].nunique()
+            big = persons[persons.to_numpy() > limit]
+            if len(big):
+                self.found.append(pd.DataFrame({"group_id": (kind + "|" + big.index.astype(str)).to_numpy(object),
+                                                "straw_members": big.to_numpy("int64")}))
         return frame
-    return frame[~(kind + "|" + frame[column].astype(str)).isin(too_big).to_numpy()]
+
+    def big(self) -> pd.DataFrame:
+        return pd.concat(self.found, ignore_index=True) if self.found else _no_big_groups()
 
 
 def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables,
-           too_big: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """Person-person links with a kind and a weight; each unordered pair once per kind. ``too_big``: see
-    :func:`compute`."""
+           too_big: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Person-person links with a kind and a weight, each unordered pair once per kind; and the groups left out
+    whole as too big (:attr:`PersonFeatures.big_groups`). ``too_big``: see :func:`compute`."""
     frames: list[pd.DataFrame] = []
+    groups = _Groups(too_big)
     day = events.dropna(subset=["dealer_key", "purchase_date"]).assign(
         day=lambda x: x["dealer_key"].astype(str) + "|" + x["purchase_date"].dt.strftime("%Y-%m-%d"))
-    frames.append(_co_members(_small(day[["person_key", "day"]].drop_duplicates(), "day", "jp", too_big), "day",
+    frames.append(_co_members(groups.small(day[["person_key", "day"]].drop_duplicates(), "day", "jp", 8), "day",
                               "joint_purchase", 1.0, max_group=8))
     places = person_address_keys(t.persons)
     address = pd.DataFrame({"person_key": t.persons["key"].to_numpy(), "place": places})
     address = address[places != ""]
-    frames.append(_co_members(_small(address, "place", "ad", too_big), "place", "shared_address", 1.0, max_group=6))
+    frames.append(_co_members(groups.small(address, "place", "ad", 6), "place", "shared_address", 1.0, max_group=6))
     poss = recovered.dropna(subset=["possessor_key"])
     poss = poss[poss["possessor_key"] != poss["person_key"]][["person_key", "possessor_key"]].drop_duplicates()
-    frames.append(_co_members(_small(poss, "possessor_key", "cp", too_big), "possessor_key", "common_possessor", 1.5,
-                              max_group=10))
+    frames.append(_co_members(groups.small(poss, "possessor_key", "cp", 10), "possessor_key", "common_possessor",
+                              1.5, max_group=10))
     direct = poss.rename(columns={"person_key": "a", "possessor_key": "b"}).assign(kind="purchaser_possessor",
                                                                                    weight=1.0)
     frames.append(direct)
@@ -211,8 +239,8 @@ def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables,
         link = t.nibin.merge(owner.rename(columns={"trace_id": "src", "person_key": "a"}), on="src").merge(
             owner.rename(columns={"trace_id": "dst", "person_key": "b"}), on="dst")
         frames.append(link[["a", "b"]].assign(kind="nibin", weight=1.0))
-    frames.extend(_quick_recovery_ties(recovered, too_big))
-    frames.append(_counter_ties(events, too_big))
+    frames.extend(_quick_recovery_ties(recovered, groups))
+    frames.append(_counter_ties(events, groups))
     pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["a", "b", "kind", "weight"])
     if "specificity" not in pairs.columns:
         pairs["specificity"] = 1.0
@@ -220,7 +248,7 @@ def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables,
     pairs = pairs[pairs["a"] != pairs["b"]]
     swap = pairs["a"] > pairs["b"]
     pairs.loc[swap, ["a", "b"]] = pairs.loc[swap, ["b", "a"]].to_numpy()
-    return pairs.drop_duplicates(["a", "b", "kind"]).reset_index(drop=True)
+    return pairs.drop_duplicates(["a", "b", "kind"]).reset_index(drop=True), groups.big()
 
 
 #: A recovery is *quick* within this many days of the purchase (ATF's short time-to-crime threshold).
@@ -244,7 +272,7 @@ MAX_WINDOW_PERSONS = 30
 MAX_WINDOW_GROUP = 40
 
 
-def _quick_recovery_ties(recovered: pd.DataFrame, too_big: frozenset[str] = frozenset()) -> list[pd.DataFrame]:
+def _quick_recovery_ties(recovered: pd.DataFrame, groups: _Groups) -> list[pd.DataFrame]:
     """Ties between purchasers who never met at a counter or an address, from where their guns went.
 
     * ``supply_line``: guns bought at the same dealer within a year of each other and both recovered quickly
@@ -271,10 +299,10 @@ def _quick_recovery_ties(recovered: pd.DataFrame, too_big: frozenset[str] = froz
     bought = bought.assign(day=bought["purchase_date"].to_numpy("datetime64[D]").astype(np.int64),
                            line=bought["dealer_key"].astype(str) + "|" + city.reindex(bought.index),
                            corridor=bought["premise_state"].fillna("?") + ">" + city.reindex(bought.index))
-    frames.append(_window_pairs(_small(bought[["person_key", "line", "day"]], "line", "sl", too_big), "line", "day",
-                                SUPPLY_WINDOW_DAYS, "supply_line", 1.0))
-    frames.append(_window_pairs(_small(bought[["person_key", "corridor", "day"]], "corridor", "co", too_big),
-                                "corridor", "day", CORRIDOR_WINDOW_DAYS, "corridor", 0.5))
+    frames.append(_window_pairs(groups.small(bought[["person_key", "line", "day"]], "line", "sl", MAX_WINDOW_GROUP),
+                                "line", "day", SUPPLY_WINDOW_DAYS, "supply_line", 1.0))
+    corridor = groups.small(bought[["person_key", "corridor", "day"]], "corridor", "co", MAX_WINDOW_GROUP)
+    frames.append(_window_pairs(corridor, "corridor", "day", CORRIDOR_WINDOW_DAYS, "corridor", 0.5))
     state = bought["recovery_state"].fillna("").astype(str)
     region = bought[state.to_numpy() != ""]
     region = region.assign(region=region["dealer_key"].astype(str) + "|" + state[state.to_numpy() != ""])
@@ -282,7 +310,7 @@ def _quick_recovery_ties(recovered: pd.DataFrame, too_big: frozenset[str] = froz
                                 "supply_state", 1.0))
     together = quick.assign(place=city, day=pd.to_datetime(quick["recovery_date"]).to_numpy("datetime64[D]")
                             .astype(np.int64))
-    frames.append(_co_members_within(_small(together[["person_key", "place", "day"]], "place", "rt", too_big),
+    frames.append(_co_members_within(groups.small(together[["person_key", "place", "day"]], "place", "rt", 6),
                                      "place", "day", TOGETHER_DAYS, "recovered_together", 0.5, max_group=6))
     return frames
 
@@ -299,13 +327,14 @@ def specificity(n: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, 1.0 / np.log(np.maximum(np.asarray(n, dtype=float), 2.0)))
 
 
-def _counter_ties(events: pd.DataFrame, too_big: frozenset[str] = frozenset()) -> pd.DataFrame:
+def _counter_ties(events: pd.DataFrame, groups: _Groups) -> pd.DataFrame:
     """``same_counter``: persons named on multiple-sale reports at the same dealer within
     :data:`COUNTER_WINDOW_DAYS` (straws sent to one store in turn), weighted by specificity as above."""
     ms = events.dropna(subset=["report_id", "dealer_key", "purchase_date"])
     ms = ms.assign(day=ms["purchase_date"].to_numpy("datetime64[D]").astype(np.int64),
                    dealer=ms["dealer_key"].astype(str))
-    return _window_pairs(_small(ms[["person_key", "dealer", "day"]], "dealer", "sc", too_big), "dealer", "day",
+    return _window_pairs(groups.small(ms[["person_key", "dealer", "day"]], "dealer", "sc", MAX_WINDOW_GROUP),
+                         "dealer", "day",
                          COUNTER_WINDOW_DAYS, "same_counter", 0.5)
 
 

@@ -5,7 +5,10 @@ recovery city, a corridor, a dealer's multiple-sale counter) with more persons t
 (:data:`algorithms.straw_neighbourhood.GROUP_LIMITS`) ties nobody: ``_pairs`` leaves it out whole. Such a group is
 stored as a ``StrawGroup`` node keyed by its id (``<kind>|<key>``, as
 :func:`algorithms.straw_neighbourhood.memberships` names it) with the persons known in it. The full analysis writes
-them all (:func:`of_tables`, :func:`write`); an incremental run adds the groups a batch made big
+them all (:func:`write`), as its straw features' ties left them out
+(:attr:`algorithms.straw_features.PersonFeatures.big_groups`: no second pass over the rows); :func:`of_tables`
+counts them apart from every membership (an older store's migration, and the tests that the two agree); an
+incremental run adds the groups a batch made big
 (:class:`algorithms.straw_neighbourhood.Neighbourhood` finds them while it reads the changed persons' groups) and
 never reads the members of a stored one: the tying step skips it (it ties nobody before or after the batch), the
 closure does not read it, and :func:`algorithms.straw_features.compute` is told to leave it out (``too_big``).

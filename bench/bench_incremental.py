@@ -106,6 +106,7 @@ def build(work: Path, scale: str, seed: int, batches: int, batch_traces: int) ->
         write_back(store, analysis)
         figures["full_analyze_write_back"] = _since(start)
         figures["full_stages"] = analysis.timings
+        figures["full_stages_cpu"] = analysis.cpu_timings
         counts = store.counts()
         figures["nodes"] = sum(counts["nodes"].values())
         figures["relationships"] = sum(counts["relationships"].values())
@@ -181,6 +182,7 @@ def main() -> None:
                 print(f"full analyze + write back (same store, after the batches): {_since(start)} s (wall, CPU); "
                       f"load average {os.getloadavg()[0]:.1f}", flush=True)
                 print(f"  stages, wall (s): {json.dumps(analysis.timings, sort_keys=True)}", flush=True)
+                print(f"  stages, CPU (s): {json.dumps(analysis.cpu_timings, sort_keys=True)}", flush=True)
         print(f"peak RSS of the measuring process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
               f"MB; load average {os.getloadavg()[0]:.1f} at end", flush=True)
     finally:

@@ -47,7 +47,7 @@ def atf_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for path in (ATF_2016, ATF_2013):
         ok(db, "load", "state-traces", str(path))
     done = ok(db, "analyze")
-    assert "skipped straw_features, straw_groups, straw_scores, networks: needs purchases" in done.stderr
+    assert "skipped straw_features, straw_scores, networks: needs purchases" in done.stderr
     return db
 
 
