@@ -83,6 +83,7 @@ from algorithms import (
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
+from algorithms.stored_state import full_analysis_reason
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
 from graph.store import GraphStore
@@ -221,14 +222,9 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     base_parameters = json.loads(base or "{}")
     run_set = set(runs)
     seeds, traces, guns = timed("seeds", lambda: _seeds(store, run_set))
-    if base_parameters.get("rows_removed"):  # a retention purge since: groups and ties may have shrunk
-        raise NeedsFullAnalysis("a retention purge removed rows since the last analysis: run a full "
-                                "`tracegraph analyze`")
-    if seeds and base_parameters.get("straw") != json.loads(json.dumps(straw.rules())):
-        # stored points and network sums are moved by deltas: under other rules (an upgrade changed a weight or
-        # what a tie carries) the deltas would start from sums no full run of this version gives
-        raise NeedsFullAnalysis("the straw scoring rules changed since the last full analysis (a new version): "
-                                "run a full `tracegraph analyze` once")
+    reason = full_analysis_reason(base_parameters, scoring=bool(seeds))
+    if reason:
+        raise NeedsFullAnalysis(reason)
     hood: Neighbourhood | None = None
     every_group: pd.DataFrame | None = None
     if seeds:  # the straw stage reads the seeds' neighbourhood, never the whole tables

@@ -9,13 +9,18 @@ updates instead of recounting: the per-dealer counts and the guns' shares (:mod:
 persons' network sums (``Person.straw_network``), the serial groups with their links (:mod:`algorithms.serial_groups`),
 the big straw groups (:mod:`algorithms.straw_groups`) and the trace corridor cells (:mod:`algorithms.corridor_cells`).
 Each marks the latest analysis as holding it, as the first incremental run would otherwise do inside that run.
+
+None of the analysis state is computed when the next analysis must be a full one anyway
+(:func:`full_analysis_reason`: the scoring rules changed with an upgrade, or a retention purge removed rows): the
+full run rewrites all of it, so ``init`` would spend minutes at national scale on state nobody reads.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from algorithms import dealer_counts, serial_groups, straw_groups
+from algorithms import dealer_counts, serial_groups, straw, straw_groups
 from algorithms.runs import latest_analysis, mark_latest_analysis
 from graph.store import GraphStore
 
@@ -31,6 +36,8 @@ def migrate(store: GraphStore) -> dict[str, int]:
     if latest is None:
         return done
     parameters = json.loads(latest.get("parameters") or "{}")
+    if full_analysis_reason(parameters):
+        return done
     if not (parameters.get("dealer_counts") and parameters.get(dealer_counts.GUN_FLAG)):
         done["dealers_counted"] = dealer_counts.migrate(store)
     if not parameters.get("straw_network"):
@@ -42,6 +49,26 @@ def migrate(store: GraphStore) -> dict[str, int]:
     if not parameters.get("corridor_cells"):
         done["corridor_cells"] = migrate_corridor_cells(store, str(latest["key"]))
     return done
+
+
+def pending_full_analysis(store: GraphStore) -> str | None:
+    """Why the store's next analysis must be a full one whatever is loaded (:func:`full_analysis_reason`), or None
+    (also when it holds no analysis yet: the first analysis is a full one, which every command already says)."""
+    latest = latest_analysis(store)
+    return None if latest is None else full_analysis_reason(json.loads(latest.get("parameters") or "{}"))
+
+
+def full_analysis_reason(parameters: dict[str, Any], *, scoring: bool = True) -> str | None:
+    """Why the next analysis of a store whose latest analysis recorded ``parameters`` must be a full one, or None.
+    ``scoring``: whether the straw scoring rules matter (an incremental run with persons to score)."""
+    if parameters.get("rows_removed"):  # a retention purge since: groups and ties may have shrunk
+        return "a retention purge removed rows since the last analysis: run a full `tracegraph analyze`"
+    if scoring and parameters.get("straw") != json.loads(json.dumps(straw.rules())):
+        # stored points and network sums are moved by deltas: under other rules (an upgrade changed a weight or
+        # what a tie carries) the deltas would start from sums no full run of this version gives
+        return ("the straw scoring rules changed since the last full analysis (a new version): run a full "
+                "`tracegraph analyze` once")
+    return None
 
 
 def migrate_corridor_cells(store: GraphStore, run: str) -> int:

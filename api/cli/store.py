@@ -48,6 +48,7 @@ def init(ctx: typer.Context) -> None:
         # and the analysis state the incremental run updates (dealer counts, network sums, serial groups, corridor
         # cells), each computed here once when an older version's analysis lacks it
         migrated = stored_state.migrate(store)
+        pending = stored_state.pending_full_analysis(store)
         new = not retention.has_policy(store)
         if new:
             retention.set_policy(store, retention.policy_named(retention.DEFAULT_POLICY))
@@ -60,6 +61,9 @@ def init(ctx: typer.Context) -> None:
     if analysed:
         err.print("analysis state stored for the incremental runs: "
                   + ", ".join(f"{k} {v:,}" for k, v in analysed.items()), highlight=False)
+    if pending:
+        err.print(f"the next analysis must be a full one ({pending.split(': run')[0]}): run `tracegraph analyze`; "
+                  "the analysis state it rewrites was not migrated", highlight=False)
     err.print(f"retention policy: {policy.name}" + (" (the default; see `tracegraph retention policy`)" if new
                                                     else ""), highlight=False)
 

@@ -5,6 +5,8 @@ streamed history (none shares tests/analytics/test_incremental.py's module fixtu
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -103,21 +105,35 @@ def test_a_store_scored_under_other_rules_calls_for_a_full_run(tmp_path_factory:
     """An upgrade that changes a straw weight or what a tie carries: the stored points and network sums are of
     the old rules, so moving them by deltas would give scores no full run of this version gives. The incremental
     run refuses until a full analysis records the current rules."""
+    from algorithms import stored_state
+
     history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
     root = tmp_path_factory.mktemp("rules")
     options = LoadOptions(rejects_dir=root / "rejects")
-    with EmbeddedStore(copy_store(history.db, root / "db.lbug")) as store:
+    db = copy_store(history.db, root / "db.lbug")
+    with EmbeddedStore(db) as store:
         write_back(store, analyze(store))
         latest = latest_analysis(store)
-        assert latest is not None
+        assert latest is not None and stored_state.pending_full_analysis(store) is None
         old = json.loads(latest["parameters"])
         old["straw"] = {**old["straw"], "not_carrying": []}  # scored when a common possessor carried evidence
+        old.pop("straw_groups")  # and before the big straw groups were stored
+        store.query("straw_groups_clear")
         store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(old, sort_keys=True)}])
+    # `tracegraph init` after the upgrade says the next analysis is a full one and spends nothing on state it rewrites
+    upgraded = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "--db", str(db), "init"],
+                              capture_output=True, text=True, timeout=120)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "next analysis must be a full one (the straw scoring rules changed" in upgraded.stderr
+    assert "analysis state stored" not in upgraded.stderr
+    with EmbeddedStore(db) as store:
+        assert store.node_table("StrawGroup").num_rows == 0
         first, second = history.stream.batches[:2]
         run_load(loader_for("traces"), store, first / "traces.csv", options)
         with pytest.raises(incremental.NeedsFullAnalysis, match="straw scoring rules changed"):
             incremental.analyze_incremental(store)
         write_back(store, analyze(store))
+        assert stored_state.pending_full_analysis(store) is None and store.node_table("StrawGroup").num_rows
         run_load(loader_for("traces"), store, second / "traces.csv", options)
         result = incremental.analyze_incremental(store)
         assert len(result.touched.new_runs) == 1 and not result.straw.empty
