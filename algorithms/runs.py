@@ -48,10 +48,16 @@ def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
     if latest is None:
         raise NeedsFullAnalysis("no analysis in this store yet: run a full `tracegraph analyze` first")
     seen = set(json.loads(latest["input_runs"] or "[]"))
-    runs = store.node_table("LoadRun", ("kind",)).to_pylist()
-    kinds = {str(r["key"]): str(r["kind"]) for r in sorted(runs, key=lambda r: str(r["key"])) if r["key"] not in seen}
+    runs = [r for r in store.node_table("LoadRun", ("kind", "details")).to_pylist() if r["key"] not in seen]
+    kinds = {str(r["key"]): str(r["kind"]) for r in sorted(runs, key=lambda r: str(r["key"]))}
     other = sorted({k for k in kinds.values() if k not in INCREMENTAL_KINDS})
     if other:
         raise NeedsFullAnalysis(f"new {', '.join(other)} load(s) since the last analysis change facts many "
                                 "scores share: run a full `tracegraph analyze`")
+    # a corrected record can take a person out of a straw group; the incremental run only adds (loaders/corrections)
+    corrected = sum(int(json.loads(r["details"] or "{}").get("corrected", 0)) for r in runs)
+    if corrected:
+        raise NeedsFullAnalysis(f"{corrected:,} trace record(s) loaded again with other facts since the last "
+                                "analysis (a correction can take a person out of a group): run a full "
+                                "`tracegraph analyze`")
     return str(latest["key"]), list(kinds), kinds

@@ -18,10 +18,11 @@ rows (a trace, multiple-sale, NIBIN or lost/stolen load writes new purchase reco
 leads); the one removal is a retention purge, which marks the store so the next analysis is a full one
 (:func:`algorithms.retention.apply` -> ``rows_removed``; :func:`algorithms.incremental.analyze_incremental`
 refuses to run incrementally on it). A full analysis forgets every stored group and writes them again from the
-whole tables. Not covered: a record loaded again under its own key with other facts (a corrected purchase date,
-dealer or time-to-crime) moves its purchaser out of a group the incremental run does not see, so that group may
-have shrunk below its limit while stored as big; the incremental run's ties assume the same (the partners the
-purchaser left keep their tie points), and the weekly full analysis rewrites both. A group missing from the store
+whole tables. A trace record loaded again with other facts (a corrected purchase date, dealer, purchaser or
+recovery city) can move its persons out of a group; the traces loader counts such corrections and the next
+analysis is then a full one (:mod:`loaders.corrections`, :func:`algorithms.runs.new_load_runs`). Not covered yet:
+multiple-sale, NIBIN and lost/stolen records loaded again with other facts (their earlier relationships stay beside
+the new ones until a retention purge or a rebuild), which the weekly full analysis takes as loaded. A group missing from the store
 is read as before (its candidates, then its members until it is settled), so a missing node costs time, never
 exactness; only a stored group that is not big would cost exactness, which the above rules out.
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from loaders import geo
+from loaders import corrections, geo
 from loaders.base import Loader, reasons_from
 from loaders.domain import locations
 from loaders.domain.parsing import (
@@ -176,10 +176,12 @@ class TracesLoader(Loader):
                                         "city_norm": good[f"{role}_city_norm"], "city": good[f"{role}_city"],
                                         "zip": good[f"{role}_zip"]}))
         geo.upsert_places(self.store, pd.concat(places, ignore_index=True), self.places_written)
+        earlier = corrections.versions(self.store, good["trace_id"])  # records loaded before: none, mostly
         # keys created by this batch: relationships at them cannot exist yet (the store skips the lookup)
         guns = self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm")).created_keys
-        recoveries = self._recoveries(good)
-        self._people(good, guns, recoveries)
+        at = self._places(good)
+        recoveries = self._recoveries(good, at)
+        purchaser, possessor = self._people(good, guns, recoveries)
         sold = good[good["dealer_dealer_key"].notna()]
         if len(sold):
             self.store.upsert_relationships("SOLD", "Dealer", "Firearm", arrow(pd.DataFrame({
@@ -188,9 +190,31 @@ class TracesLoader(Loader):
                 rel_type="SOLD"), created_to=guns)
         self.store.upsert_relationships("RECOVERED_IN", "Firearm", "Recovery", arrow(pd.DataFrame({
             "from_key": good["firearm_key"], "to_key": good["trace_id"]})), created_from=guns, created_to=recoveries)
+        if len(earlier):
+            now = pd.DataFrame({"trace_id": good["trace_id"], "firearm_key": good["firearm_key"],
+                                "purchaser_key": purchaser, "possessor_key": possessor,
+                                "purchase_date": good["purchase_date"], "dealer_key": good["dealer_dealer_key"],
+                                "time_to_crime_days": good["time_to_crime_days"],
+                                "report_id": good["multiple_sale_report_id"]})
+            fixed = corrections.replace_earlier(self.store, earlier, now, at)
+            if fixed:
+                self.details["corrected"] = self.details.get("corrected", 0) + len(fixed)
         return len(good)
 
-    def _recoveries(self, good: pd.DataFrame) -> pa.Array | None:
+    @staticmethod
+    def _places(good: pd.DataFrame) -> pd.DataFrame:
+        """The recovery places of each record: from_key (trace_id), to_key (its city and ZIP Location), precision."""
+        us = good["recovery_country"] == locations.US
+        city = locations.city_keys(good["recovery_city_norm"], good["recovery_state"].where(us),
+                                   good["recovery_country"])
+        at = [pd.DataFrame({"from_key": good["trace_id"], "to_key": city, "precision": "city"})]
+        has_zip = good["recovery_zip"].notna()
+        at.append(pd.DataFrame({"from_key": good["trace_id"][has_zip],
+                                "to_key": locations.zip_keys(good["recovery_zip"][has_zip]), "precision": "zip"}))
+        rows = pd.concat(at, ignore_index=True)
+        return rows[rows["to_key"].notna()]
+
+    def _recoveries(self, good: pd.DataFrame, at: pd.DataFrame) -> pa.Array | None:
         us = good["recovery_country"] == locations.US
         coords = locations.geocode(pd.DataFrame({"zip": good["recovery_zip"], "city_norm": good["recovery_city_norm"],
                                            "state": good["recovery_state"].where(us)}))
@@ -211,15 +235,7 @@ class TracesLoader(Loader):
             "multiple_sale_report_id": good["multiple_sale_report_id"], "load_run_id": self.run_id,
         })
         created = self.store.upsert_nodes("Recovery", arrow(nodes, "Recovery")).created_keys
-        city = locations.city_keys(good["recovery_city_norm"], good["recovery_state"].where(us),
-                             good["recovery_country"])
-        at = [pd.DataFrame({"from_key": good["trace_id"], "to_key": city, "precision": "city"})]
-        has_zip = good["recovery_zip"].notna()
-        at.append(pd.DataFrame({"from_key": good["trace_id"][has_zip],
-                                "to_key": locations.zip_keys(good["recovery_zip"][has_zip]), "precision": "zip"}))
-        rows = pd.concat(at, ignore_index=True)
-        rows = rows[rows["to_key"].notna()]
-        self.store.upsert_relationships("AT", "Recovery", "Location", arrow(rows, rel_type="AT"), created_from=created)
+        self.store.upsert_relationships("AT", "Recovery", "Location", arrow(at, rel_type="AT"), created_from=created)
         return created
 
     @staticmethod
@@ -233,7 +249,9 @@ class TracesLoader(Loader):
             mentions.append(mentions_frame("trace:" + good["trace_id"] + ":" + role, fields))
         return nulls_as_none(pd.concat(mentions, ignore_index=True))
 
-    def _people(self, good: pd.DataFrame, guns: pa.Array | None, recoveries: pa.Array | None) -> None:
+    def _people(self, good: pd.DataFrame, guns: pa.Array | None, recoveries: pa.Array | None
+                ) -> tuple[pd.Series, pd.Series]:
+        """Resolve and write the purchasers and possessors; returns each record's purchaser and possessor key."""
         keys = self.persons.resolve(self._mentions(good), self.run_id).set_index("mention_id")["person_key"]
         purchaser = ("trace:" + good["trace_id"] + ":purchaser").map(keys)
         possessor = ("trace:" + good["trace_id"] + ":possessor").map(keys)
@@ -259,3 +277,4 @@ class TracesLoader(Loader):
         if len(rows):
             self.store.upsert_relationships("LIVES_AT", "Person", "Location", arrow(rows.drop_duplicates()),
                                             created_from=self.persons.created)
+        return purchaser, possessor

@@ -110,6 +110,10 @@ def register(app: typer.Typer) -> None:
                       + f" (run {report.run_id})", highlight=False)
             if report.rejects_file:
                 out.print(f"rejected rows with line numbers and reasons: {report.rejects_file}", highlight=False)
+            if report.details.get("corrected"):
+                out.print(f"corrected: {report.details['corrected']:,} record(s) replaced an earlier version with "
+                          "other facts (the relationships it no longer states were removed)", highlight=False,
+                          soft_wrap=True)
         if refusal:
             raise InvalidInput(refusal)
 
