@@ -22,9 +22,9 @@ whole tables. A trace record loaded again with other facts (a corrected purchase
 recovery city) can move its persons out of a group; the traces loader counts such corrections and the next
 analysis is then a full one (:mod:`loaders.corrections`, :func:`algorithms.runs.new_load_runs`). Not covered yet:
 multiple-sale, NIBIN and lost/stolen records loaded again with other facts (their earlier relationships stay beside
-the new ones until a retention purge or a rebuild), which the weekly full analysis takes as loaded. A group missing from the store
-is read as before (its candidates, then its members until it is settled), so a missing node costs time, never
-exactness; only a stored group that is not big would cost exactness, which the above rules out.
+the new ones until a retention purge or a rebuild), which the weekly full analysis takes as loaded. A group missing
+from the store is read as before (its candidates, then its members until it is settled), so a missing node costs
+time, never exactness; only a stored group that is not big would cost exactness, which the above rules out.
 
 Nothing here is a node of the user's graph: the API, Bloom and the snapshot leave ``straw_members`` out
 (``internal``).
