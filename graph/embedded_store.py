@@ -88,6 +88,7 @@ class EmbeddedStore:
                 f"the store {self.path} was written by a Kùzu-based tracegraph and this version uses LadybugDB: "
                 f"convert it with `tracegraph store migrate {self.path} NEW_FILE` (the old file is left as it is)")
         self._open_kwargs = kwargs
+        self._in_batch = False  # inside batch(): a nested one joins it
         try:
             self._db = ladybug.Database(str(self.path), **kwargs)
         except RuntimeError as exc:
@@ -123,8 +124,18 @@ class EmbeddedStore:
         (a kill -9 inside it leaves none of them; the engine drops the uncommitted work when the file is next
         opened). On an error the transaction is rolled back and the database reopened: LadybugDB 0.22.0 crashes
         the process when a later ``COPY`` in the same database writes keys a rolled-back ``COPY`` had written.
-        A full disk is left as it is: the command leaves at once (see :func:`_translate`)."""
+        A full disk is left as it is: the command leaves at once (see :func:`_translate`).
+
+        A batch inside a batch is part of the outer one (``tracegraph load day``: a day's files, their run
+        records included, as one transaction). That is also the one way to checkpoint once: LadybugDB 0.22.0
+        checkpoints at every commit that copied rows (a ``COPY`` writes its pages to the file, not to the
+        write-ahead log), and with its automatic checkpoint off such a commit is neither durable nor safe (a kill
+        after it loses the rows and can leave a file the engine cannot open: docs/performance.md)."""
+        if self._in_batch:
+            yield
+            return
         self._execute("BEGIN TRANSACTION")
+        self._in_batch = True
         try:
             yield
         except StoreFull:
@@ -134,6 +145,8 @@ class EmbeddedStore:
                 self._conn.execute("ROLLBACK")
             self._reopen()
             raise
+        finally:
+            self._in_batch = False
         self._execute("COMMIT")
         # LadybugDB 0.22.0 keeps buffer-pool memory a committed transaction used until the database is closed:
         # batch after batch of relationship updates filled a 12 GB pool in the national multiple-sales load

@@ -20,6 +20,7 @@ Upsert semantics (both backends):
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeAlias, runtime_checkable
@@ -129,6 +130,14 @@ class GraphStore(Protocol):
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None: ...
+
+
+def one_unit(store: GraphStore) -> AbstractContextManager[None]:
+    """The store's transaction (the embedded store: :meth:`graph.embedded_store.EmbeddedStore.batch`, ``BEGIN``
+    ... ``COMMIT``, one checkpoint; inside an enclosing one, part of it); Neo4j commits each statement on its own,
+    so there the caller's run record stays the unit."""
+    begin = getattr(store, "batch", None)
+    return begin() if begin is not None else nullcontext()
 
 
 # --- shared helpers -------------------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -44,7 +43,7 @@ import pyarrow.csv as pacsv
 
 from exports.csv_safe import SafeWriter
 from graph.errors import InvalidInput, TracegraphError
-from graph.store import GraphStore
+from graph.store import GraphStore, one_unit
 from loaders.frames import arrow
 
 
@@ -467,13 +466,6 @@ def _write_run(store: GraphStore, report: LoadReport, started: datetime, finishe
     store.upsert_nodes("LoadRun", arrow(frame, "LoadRun"))
 
 
-def _one_unit(store: GraphStore) -> AbstractContextManager[None]:
-    """The store's transaction for one batch (the embedded store: ``BEGIN`` ... ``COMMIT``); Neo4j commits each
-    statement on its own, so there the run (``LoadRun``) stays the unit."""
-    begin = getattr(store, "batch", None)
-    return begin() if begin is not None else nullcontext()
-
-
 def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options: LoadOptions | None = None
              ) -> LoadReport:
     options = options or LoadOptions()
@@ -509,7 +501,7 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
             rows.sort(key=lambda r: r[0])
             rejects.write(batch.headers, rows)
             good = parsed.loc[~bad]
-            with _one_unit(store):  # a batch's nodes and relationships: all or nothing where the engine can
+            with one_unit(store):  # a batch's nodes and relationships: all or nothing where the engine can
                 loaded = loader.load(good) if len(good) else 0
             report.read += len(batch.frame) + len(batch.bad_rows) + batch.skipped
             report.skipped += batch.skipped

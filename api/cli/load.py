@@ -1,19 +1,24 @@
-"""``tracegraph load KIND PATH`` and ``tracegraph build-hotspots OUT`` (see :mod:`loaders.base`)."""
+"""``tracegraph load KIND PATH``, ``tracegraph load day DIR`` and ``tracegraph build-hotspots OUT`` (see
+:mod:`loaders.base`, :mod:`loaders.day`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from api.cli.common import emit_json, err, out, settings
 from api.services import daily
 from exports.csv_safe import write_table
 from graph.errors import InvalidInput
-from loaders.base import LoadOptions, run_load
+from graph.store import one_unit
+from loaders.base import LoadOptions, LoadReport, run_load
+from loaders.day import DAY, day_files
 from loaders.domain.parsing import parse_date
 from loaders.kinds import KINDS, loader_for
 
@@ -26,12 +31,23 @@ def _ffl_refusal(report: Any) -> str | None:
     return refusal
 
 
+def _counter(progress: Progress, task: TaskID) -> Callable[[int], None]:
+    return lambda rows: progress.update(task, completed=rows)
+
+
+def _summary(report: LoadReport) -> dict[str, Any]:
+    return {"kind": report.kind, "file": report.file, "read": report.read, "loaded": report.loaded,
+            "rejected": report.rejected, "skipped": report.skipped, "rejects_file": report.rejects_file,
+            "run_id": report.run_id, "file_sha256": report.file_sha256, "details": report.details}
+
+
 def register(app: typer.Typer) -> None:
     @app.command("load")
     def load(
         ctx: typer.Context,
-        kind: Annotated[str, typer.Argument(help=" | ".join(KINDS))],
-        path: Annotated[Path, typer.Argument(help="the file to load")],
+        kind: Annotated[str, typer.Argument(help=" | ".join(KINDS) + " | day (a folder of a day's files: "
+                                                 "traces, multiple sales, NIBIN leads, lost/stolen)")],
+        path: Annotated[Path, typer.Argument(help="the file to load (day: the folder)")],
         as_json: Annotated[bool, typer.Option("--json", help="last stdout line: one JSON object")] = False,
         rejects_dir: Annotated[Path | None, typer.Option("--rejects-dir",
                                                          help="where *.rejects.csv go (default: beside the store, "
@@ -50,10 +66,13 @@ def register(app: typer.Typer) -> None:
                               "has an earlier analysis and the load is one it can take) | none. Default "
                               "incremental, or TRACEGRAPH_LOAD_ANALYZE")] = None,
     ) -> None:
-        """Load one file of KIND: valid rows into the store, bad rows (with line and reason) into a rejects file."""
+        """Load one file of KIND: valid rows into the store, bad rows (with line and reason) into a rejects file.
+        ``load day DIR`` loads a day's files (loaders/day.py) as one transaction and analyses once."""
         from algorithms.stolen_hits import after_load  # the stolen-hit check after traces and stolen loads
 
-        loader = loader_for(kind.strip().lower())
+        kind = kind.strip().lower()
+        files = day_files(path) if kind == DAY else [(kind, path)]
+        loaders = [(loader_for(k), file) for k, file in files]
         try:
             list_date = parse_date(as_of) if as_of else None
         except ValueError:
@@ -66,33 +85,34 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput(f"--analyze must be one of {', '.join(daily.LOAD_ANALYZE)}, not {analyze!r}")
         analysed: dict[str, Any] | None = None
         not_analysed: str | None = None
+        reports = []
         with conf.open_store() as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                                   TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
                                                   console=err, transient=True) as progress:
-            task = progress.add_task(f"loading {kind} {path.name}", total=None)
-            options = LoadOptions(rejects_dir=rejects_dir, batch_rows=batch_rows, as_of=list_date, year=year,
-                                  basis=basis, after_load=after_load,
-                                  progress=lambda rows: progress.update(task, completed=rows))
-            report = run_load(loader, store, path, options)
-            if not (report.kind == "ffl" and _ffl_refusal(report)):  # a refused list is not analysed
-                progress.update(task, description="incremental analysis")
+            # a day's files as one transaction: one checkpoint, and all of the day or none of it (loaders/day.py)
+            with one_unit(store) if kind == DAY else nullcontext():
+                for loader, file in loaders:
+                    task = progress.add_task(f"loading {loader.kind} {file.name}", total=None)
+                    options = LoadOptions(rejects_dir=rejects_dir, batch_rows=batch_rows, as_of=list_date,
+                                          year=year, basis=basis, after_load=after_load,
+                                          progress=_counter(progress, task))
+                    reports.append(run_load(loader, store, file, options))
+            if not any(r.kind == "ffl" and _ffl_refusal(r) for r in reports):  # a refused list is not analysed
+                progress.add_task("incremental analysis", total=None)
                 analysed, not_analysed = daily.after_load(store, conf, mode)
-        summary = {"kind": report.kind, "file": report.file, "read": report.read, "loaded": report.loaded,
-                   "rejected": report.rejected, "skipped": report.skipped, "rejects_file": report.rejects_file,
-                   "run_id": report.run_id,
-                   "file_sha256": report.file_sha256, "details": report.details,
-                   "analysis": None if analysed is None else {k: analysed[k] for k in ("run_id", "alerts",
-                                                                                       "delivered")}}
-        churn, refusal = "", None
-        if report.kind == "ffl":
-            from loaders.ffl import churn_refusal, churn_summary
-            churn = churn_summary(report.details)
-            refusal = churn_refusal(report.details, report.file)
-            details = dict(report.details)
-            details["churn"] = {k: v for k, v in details.get("churn", {}).items() if k != "changed"}
-            summary["details"] = details
-        if churn:
-            err.print(churn)
+        analysis = None if analysed is None else {k: analysed[k] for k in ("run_id", "alerts", "delivered")}
+        summaries = [_summary(report) for report in reports]
+        refusal = None
+        for report, summary in zip(reports, summaries, strict=True):
+            if report.kind == "ffl":
+                from loaders.ffl import churn_refusal, churn_summary
+                churn = churn_summary(report.details)
+                refusal = churn_refusal(report.details, report.file)
+                details = dict(report.details)
+                details["churn"] = {k: v for k, v in details.get("churn", {}).items() if k != "changed"}
+                summary["details"] = details
+                if churn:
+                    err.print(churn)
         if analysed is not None:
             err.print(f"incremental analysis run {analysed['run_id']}: {analysed['alerts']} new alert(s)"
                       + ("" if analysed["delivered"] is None else
@@ -102,18 +122,21 @@ def register(app: typer.Typer) -> None:
         elif not_analysed:
             err.print(not_analysed, highlight=False)
         if as_json:
-            emit_json(summary)
+            emit_json({"files": summaries, "analysis": analysis} if kind == DAY
+                      else {**summaries[0], "analysis": analysis})
         else:
-            out.print(f"{report.kind} {path.name}: read {report.read:,}, loaded {report.loaded:,}, "
-                      f"rejected {report.rejected:,}"
-                      + (f", skipped {report.skipped:,} (blank or layout lines)" if report.skipped else "")
-                      + f" (run {report.run_id})", highlight=False)
-            if report.rejects_file:
-                out.print(f"rejected rows with line numbers and reasons: {report.rejects_file}", highlight=False)
-            if report.details.get("corrected"):
-                out.print(f"corrected: {report.details['corrected']:,} record(s) replaced an earlier version with "
-                          "other facts (the relationships it no longer states were removed)", highlight=False,
-                          soft_wrap=True)
+            for report in reports:
+                out.print(f"{report.kind} {Path(report.file).name}: read {report.read:,}, loaded {report.loaded:,}, "
+                          f"rejected {report.rejected:,}"
+                          + (f", skipped {report.skipped:,} (blank or layout lines)" if report.skipped else "")
+                          + f" (run {report.run_id})", highlight=False)
+                if report.rejects_file:
+                    out.print(f"rejected rows with line numbers and reasons: {report.rejects_file}",
+                              highlight=False)
+                if report.details.get("corrected"):
+                    out.print(f"corrected: {report.details['corrected']:,} record(s) replaced an earlier version "
+                              "with other facts (the relationships it no longer states were removed)",
+                              highlight=False, soft_wrap=True)
         if refusal:
             raise InvalidInput(refusal)
 

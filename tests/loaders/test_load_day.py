@@ -1,0 +1,100 @@
+"""A day's files in one command (``tracegraph load day DIR``): loaded in order as one transaction (one checkpoint)
+and analysed once; a process killed half way leaves the store as it was before the day."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from algorithms.analyze import analyze, write_back
+from api.cli import app
+from graph.embedded_store import EmbeddedStore
+from graph.errors import InvalidInput
+from loaders.base import LoadOptions, interrupted_loads, run_load
+from loaders.day import day_files
+from loaders.kinds import loader_for
+from loaders.synthetic.stream import BATCH_KINDS
+from tests.worlds import copy_store, streamed_history
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """A history store with its full analysis, and the day folders after it."""
+    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    db = copy_store(history.db, tmp_path_factory.mktemp("day") / "analysed.lbug")
+    with EmbeddedStore(db) as store:
+        write_back(store, analyze(store))
+    return db, history.stream.batches
+
+
+def _counts(db: Path) -> dict[str, dict[str, int]]:
+    with EmbeddedStore(db, read_only=True) as store:
+        return store.counts()
+
+
+def test_load_day_loads_the_days_files_and_analyses_once(analysed: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    history, days = analysed
+    day_db = copy_store(history, tmp_path / "day.lbug")
+    done = CliRunner().invoke(app, ["--db", str(day_db), "load", "day", str(days[0]), "--json",
+                                    "--rejects-dir", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.stdout.splitlines()[-1])
+    assert [f["kind"] for f in answer["files"]] == ["traces", "multiple-sales", "nibin"]
+    assert answer["analysis"]["run_id"].startswith("analysis-inc-")
+
+    by_file = copy_store(history, tmp_path / "by_file.lbug")
+    for kind, name in BATCH_KINDS:  # the README's three loads, each analysing what is new so far
+        one = CliRunner().invoke(app, ["--db", str(by_file), "load", kind, str(days[0] / name),
+                                       "--rejects-dir", str(tmp_path)])
+        assert one.exit_code == 0, one.output
+    assert _counts(day_db)["relationships"] == _counts(by_file)["relationships"]
+    with EmbeddedStore(day_db, read_only=True) as one_run, EmbeddedStore(by_file, read_only=True) as three_runs:
+        assert len(one_run.node_table("AnalysisRun")) + 2 == len(three_runs.node_table("AnalysisRun"))
+        scores = [s.node_table("Person", ("straw_score",)).to_pandas().set_index("key")["straw_score"]
+                  for s in (one_run, three_runs)]
+    assert (scores[0].fillna(-1) - scores[1].fillna(-1)).abs().max() < 1e-9  # the same scores either way
+
+
+KILLED_MID_DAY = """
+import os, signal, sys
+from api.cli import app
+from loaders.multiple_sales import MultipleSalesLoader
+
+MultipleSalesLoader.load = lambda self, good: os.kill(os.getpid(), signal.SIGKILL)  # dies inside the day
+app(["--db", sys.argv[1], "load", "day", sys.argv[2], "--rejects-dir", sys.argv[3]])
+"""
+
+
+def test_a_day_killed_half_way_leaves_the_store_as_it_was(analysed: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    """The day's files are one transaction: a process killed in its second file leaves none of the first (no
+    half day, no interrupted run to name); loading the day again loads all of it."""
+    history, days = analysed
+    db = copy_store(history, tmp_path / "killed.lbug")
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_DAY, str(db), str(days[0]), str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert _counts(db) == _counts(history)
+    with EmbeddedStore(db) as store:
+        assert interrupted_loads(store) == []
+    again = CliRunner().invoke(app, ["--db", str(db), "load", "day", str(days[0]), "--analyze", "none",
+                                     "--rejects-dir", str(tmp_path)])
+    assert again.exit_code == 0, again.output
+    by_file = copy_store(history, tmp_path / "by_file.lbug")
+    with EmbeddedStore(by_file) as store:
+        for kind, name in BATCH_KINDS:
+            run_load(loader_for(kind), store, days[0] / name, LoadOptions(rejects_dir=tmp_path))
+    assert _counts(db) == _counts(by_file)
+
+
+def test_a_file_whose_name_names_no_kind_is_refused_before_anything_loads(tmp_path: Path) -> None:
+    for name in ("traces_1205.csv", "nibin.csv", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    with pytest.raises(InvalidInput, match=r"no kind for notes\.txt"):
+        day_files(tmp_path)
