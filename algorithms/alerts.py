@@ -29,6 +29,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,7 +42,7 @@ from algorithms.incremental import IncrementalResult, analyze_incremental
 from algorithms.incremental import write_back as incremental_write_back
 from algorithms.networks import SUSPECT_SCORE
 from algorithms.watchlist import MIN_FRAGMENT, WATCH_KINDS, normalise_watch, watch_id, watch_rows  # noqa: F401 (the watch API the CLI and tests use)
-from graph.store import GraphStore
+from graph.store import GraphStore, one_unit
 
 SHORT_TTC_DAYS = 1095
 COLUMNS = ["alert_id", "rule", "reason", "subject_label", "subject_key", "watch_id", "evidence", "traces"]
@@ -260,8 +261,12 @@ def analyze_and_alert(store: GraphStore, *, deliver: bool = False, taxii: bool =
     result = analyze_incremental(store, progress=progress)
     timed = stage_timer(progress or (lambda _message: None), result.timings, result.cpu_timings)
     raised = timed("alerts", lambda: evaluate(store, result))
-    timed("write_back", lambda: incremental_write_back(store, result))
-    return result, timed("alerts_record", lambda: record(store, raised, result, deliver=deliver, taxii=taxii))
+    with ExitStack() as unit:  # the write back and the alerts it raised: committed together, one checkpoint
+        unit.enter_context(one_unit(store))
+        timed("write_back", lambda: incremental_write_back(store, result))
+        count: int = timed("alerts_record", lambda: record(store, raised, result, deliver=deliver, taxii=taxii))
+        timed("commit", unit.close)
+    return result, count
 
 
 TRACE_RULES = ("watched_person", "watched_dealer", "watched_network", "watched_firearm", "watched_serial",
