@@ -67,6 +67,7 @@ def register(app: typer.Typer) -> None:
                               "incremental, or TRACEGRAPH_LOAD_ANALYZE")] = None,
     ) -> None:
         """Load one file of KIND: valid rows into the store, bad rows (with line and reason) into a rejects file.
+
         ``load day DIR`` loads a day's files (loaders/day.py) as one transaction and analyses once."""
         from algorithms.stolen_hits import after_load  # the stolen-hit check after traces and stolen loads
 
