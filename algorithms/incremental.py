@@ -87,6 +87,7 @@ from algorithms.stored_state import full_analysis_reason
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
 from graph.store import GraphStore
+from loaders.domain import straw_keys
 from loaders.domain.names import address_keys
 
 #: the columns of :attr:`IncrementalResult.recoveries` (see :func:`new_recoveries`)
@@ -235,7 +236,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
             # (so this run does not take them for groups big before it: it reads its groups as before)
             every_group = timed("straw_groups", lambda: straw_groups.of_tables(load_tables(store)))
         hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
-                             stored_groups=every_group is None)
+                             stored_groups=every_group is None, keyed=straw_keys.marked(store))
         changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
         closure = timed("closure", lambda: hood.mates(changed, tying=False))
     else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build
@@ -488,7 +489,8 @@ def fill_straw_network(store: GraphStore) -> int:
     network = (propagation[derived] / straw.PROPAGATION_WEIGHT).clip(lower=0.0)
     summed = set(missing.index[~derived.to_numpy()])
     if summed:
-        hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas())
+        hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
+                             keyed=straw_keys.marked(store))
         closure = hood.mates(summed, tying=False)
         ties = straw.tie_weights(straw_features.compute(restrict(hood.tables(), closure),
                                                         too_big=hood.too_big()).pairs)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from algorithms.geodesy import haversine_km
 from algorithms.tables import AnalysisTables
+from loaders.domain import straw_keys
 from loaders.domain.names import address_keys
 
 
@@ -251,8 +252,9 @@ def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables,
     return pairs.drop_duplicates(["a", "b", "kind"]).reset_index(drop=True), groups.big()
 
 
-#: A recovery is *quick* within this many days of the purchase (ATF's short time-to-crime threshold).
-QUICK_DAYS = 1095
+#: A recovery is *quick* within this many days of the purchase (ATF's short time-to-crime threshold): defined with
+#: the straw lookup keys that index the quick recoveries (loaders/straw_keys.py)
+QUICK_DAYS = straw_keys.QUICK_DAYS
 #: Two purchasers' guns bought at one dealer count as one supply line when bought within this many days.
 SUPPLY_WINDOW_DAYS = 365
 #: Quick recoveries in one city count as recovered together within this many days.

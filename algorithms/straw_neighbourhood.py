@@ -43,6 +43,7 @@ import pandas as pd
 from algorithms import straw_features
 from algorithms.tables import AnalysisTables, isin
 from graph.store import GraphStore
+from loaders.domain import straw_keys
 
 #: group kinds (the first two characters of a group id) and the largest group that still ties its members
 GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": straw_features.MAX_WINDOW_GROUP, "rt": 6, "nb": 2, "pp": 2,
@@ -173,6 +174,7 @@ class Neighbourhood:
     _tables: AnalysisTables | None = None
     counts: dict[str, int] = field(default_factory=dict)  # candidate rows and glanced persons per group kind
     stored_groups: bool = False  # the store holds every big group (StrawGroup): read those instead of members
+    keyed: bool = False  # every gun is under its straw lookup keys (loaders/straw_keys.py): candidates read by key
     big: set[str] = field(default_factory=set)        # groups stored as too big to tie
     grown: dict[str, int] = field(default_factory=dict)  # groups found too big here and not stored: persons known
     _checked: set[str] = field(default_factory=set)   # groups whose stored state is known
@@ -313,7 +315,11 @@ class Neighbourhood:
         kind = rows["group"].str[:2]
         found: list[pd.DataFrame] = []
         jp = rows[(kind == "jp").to_numpy()].drop_duplicates("group")
-        if len(jp):
+        if self.keyed:  # a dealer-day's and a counter's group id is its lookup key (loaders/straw_keys.py)
+            got = self._query("straw_keyed_buyers", _keys(rows.loc[kind.isin(["jp", "sc"]).to_numpy(), "group"]))
+            if len(got):
+                found.append(_pairs_frame(got["straw_key"], got["person_key"]))
+        elif len(jp):
             per_dealer = jp.assign(day=pd.to_datetime(jp["a2"]).dt.date).groupby("a1")["day"].agg(list)
             dealers = [{"dealer": d, "days": sorted(days)} for d, days in per_dealer.items()]
             self.queries += 1
@@ -332,7 +338,8 @@ class Neighbourhood:
             for end in ("a1", "a2"):
                 ends = nb[["group", end]].merge(buyers, left_on=end, right_on="trace_id")
                 found.append(_pairs_frame(ends["group"], ends["person_key"]))
-        got = self._query("straw_counter_buyers", _keys(rows.loc[(kind == "sc").to_numpy(), "a1"]))
+        got = pd.DataFrame() if self.keyed else self._query("straw_counter_buyers",
+                                                             _keys(rows.loc[(kind == "sc").to_numpy(), "a1"]))
         if len(got):
             found.append(_pairs_frame("sc|" + got["dealer"].astype(str), got["person_key"]))
         got = self._query("straw_address_mates", _keys(rows.loc[(kind == "ad").to_numpy(), "a1"]))
@@ -357,7 +364,12 @@ class Neighbourhood:
         located = self._query("straw_recovery_cities", _keys(rows["a1"]))
         if located.empty:
             return none
-        got = self._query("straw_city_buyers", _keys(located["location_key"]), quick_days=straw_features.QUICK_DAYS)
+        if self.keyed:
+            got = self._query("straw_keyed_city_buyers", self._city_keys(rows, located),
+                              quick_days=straw_features.QUICK_DAYS)
+        else:
+            got = self._query("straw_city_buyers", _keys(located["location_key"]),
+                              quick_days=straw_features.QUICK_DAYS)
         if got.empty:
             return none
         got = got[(got["possessor_key"].isna() | (got["possessor_key"] != got["person_key"])).to_numpy()]
@@ -377,6 +389,30 @@ class Neighbourhood:
             joined = pd.DataFrame({"group": wanted, "city": suffix}).merge(loose, on="city")
             found.append(_pairs_frame(joined["group"], joined["person_key"]))
         return pd.concat(found, ignore_index=True)
+
+    def _city_keys(self, rows: pd.DataFrame, located: pd.DataFrame) -> set[str]:
+        """The supply-line keys (``sl|<dealer>|<city location>``, :mod:`loaders.straw_keys`) whose recoveries hold
+        every member of the city groups ``rows``: a supply line's own; for a corridor those of the city's dealers
+        in its state (read live from the dealers, as the groups are); for a recovery city every dealer's and a gun's
+        without one."""
+        city = rows.merge(located, left_on="a1", right_on="trace_id")
+        kind = city["group"].str[:2]
+        line = city[(kind == "sl").to_numpy()]
+        keys = set(("sl|" + line["a2"].astype(str) + "|" + line["location_key"]).tolist())
+        wide = city[(kind != "sl").to_numpy()]
+        dealers = self._query("straw_keyed_city_dealers", _keys(wide["location_key"]))
+        if dealers.empty:
+            dealers = pd.DataFrame(columns=["location_key", "dealer_key"])
+        states = dealers["dealer_key"].map(self.dealers.set_index("key")["premise_state"]).fillna("?")
+        dealers = dealers.assign(state=states.to_numpy())
+        recovered_in = wide[(wide["group"].str[:2] == "rt").to_numpy()]
+        every = dealers[isin(dealers["location_key"], _keys(recovered_in["location_key"]))]
+        corridor = wide[(wide["group"].str[:2] == "co").to_numpy()][["location_key", "a2"]].drop_duplicates()
+        state_lines = dealers.merge(corridor, left_on=["location_key", "state"], right_on=["location_key", "a2"])
+        for part in (every, state_lines):
+            keys |= set(("sl|" + part["dealer_key"].astype(str) + "|" + part["location_key"]).tolist())
+        keys |= set(("sl|" + straw_keys.NO_DEALER + "|" + recovered_in["location_key"]).tolist())
+        return keys
 
     def _check_stored(self, groups: set[str]) -> None:
         """Learn which of ``groups`` are stored as too big to tie (a keyed read of the ones not asked before)."""

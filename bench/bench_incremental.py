@@ -38,6 +38,7 @@ from graph.store import one_unit
 from loaders.base import LoadOptions, run_load
 from loaders.entities import backfill_person_blocks
 from loaders.kinds import loader_for
+from loaders.straw_keys import index_all
 from loaders.synthetic import simulate
 from loaders.synthetic.stream import BATCH_KINDS, split
 
@@ -73,10 +74,11 @@ def _copy_store(source: Path, target: Path) -> None:
 
 def migrate_copy(store: EmbeddedStore) -> dict[str, int]:
     """What an older history needs before a measured batch: ``tracegraph init``'s migration (the persons' identity
-    blocks, then :func:`algorithms.stored_state.migrate`), which leaves nothing for the first incremental run to
-    migrate."""
+    blocks, the guns' straw lookup keys, then :func:`algorithms.stored_state.migrate`), which leaves nothing for the
+    first incremental run to migrate."""
     columns = len(store.migrate())
-    return {"columns": columns, "persons_blocked": backfill_person_blocks(store), **stored_state.migrate(store)}
+    return {"columns": columns, "persons_blocked": backfill_person_blocks(store), "straw_keys": index_all(store),
+            **stored_state.migrate(store)}
 
 
 def build(work: Path, scale: str, seed: int, batches: int, batch_traces: int) -> None:

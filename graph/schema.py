@@ -378,6 +378,21 @@ STRAW_GROUP = NodeLabel(
     ),
 )
 
+STRAW_KEY = NodeLabel(
+    "StrawKey", "straw_key",
+    "A lookup key of the straw neighbourhood (loaders/straw_keys.py), written where the facts are loaded: the guns "
+    "and quick recoveries an incremental analysis finds a straw group's candidates through, by the group's own key, "
+    "instead of walking every sale of a dealer or every recovery in a city. An index, not a fact: written by the "
+    "loaders and `tracegraph init`, never by a user.",
+    (
+        P("straw_key", doc="jp|<dealer>|<day> (a dealer-day: the guns with a purchase record or sale of the dealer "
+                           "and the day), sc|<dealer> (a dealer's guns on a multiple-sale record), sl|<dealer>|<city "
+                           "location> (the quick recoveries of the dealer's guns in the city; dealer '?' for a gun "
+                           "without one), ql|<city location> (the dealers with a quick recovery there); '*' marks a "
+                           "store whose every gun is keyed (dealer and place keys only: nothing about a person)"),
+    ),
+)
+
 PERSON_BLOCK = NodeLabel(
     "PersonBlock", "block_key",
     "An identity-resolution block (loaders/identity.py person_blocks), the persons in it linked by IN_BLOCK: a "
@@ -426,7 +441,7 @@ REVIEW = NodeLabel(
 SCHEMA = Schema(
     nodes=(DEALER, PERSON, FIREARM, RECOVERY, LOCATION, INSPECTION, VIOLATION, NETWORK, INTEL, EVIDENCE,
            LOAD_RUN, ANALYSIS_RUN, THEFT_REPORT, WATCH, ALERT, RETENTION_POLICY, REVIEW, CORRIDOR_CELL,
-           SERIAL_GROUP, STRAW_GROUP, PERSON_BLOCK),
+           SERIAL_GROUP, STRAW_GROUP, STRAW_KEY, PERSON_BLOCK),
     relationships=(
         RelType("SOLD", (("Dealer", "Firearm"),), "First retail sale of a firearm by a dealer.",
                 (P("sale_date", "DATE"), P("license_number_quoted"))),
@@ -486,6 +501,8 @@ SCHEMA = Schema(
         RelType("IN_GROUP", (("Firearm", "SerialGroup"),),
                 "A recovered gun's serial group (the same as Firearm.serial_group): an incremental analysis reads a "
                 "touched group's members from the group's key instead of scanning every firearm."),
+        RelType("IN_STRAW_KEY", (("Firearm", "StrawKey"), ("Recovery", "StrawKey"), ("Dealer", "StrawKey")),
+                "A gun, quick recovery or dealer under a straw-neighbourhood lookup key (StrawKey)."),
     ),
 )
 

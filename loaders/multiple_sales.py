@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from loaders import geo
+from loaders import geo, straw_keys
 from loaders.base import Loader, reasons_from
 from loaders.domain import locations
 from loaders.domain.parsing import (
@@ -45,6 +45,7 @@ class MultipleSalesLoader(Loader):
                 "serial_number", "manufacturer", "weapon_type")
 
     def begin(self) -> None:
+        straw_keys.mark_if_empty(self.store)
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store)
         self.places_written: set[str] = set()  # Location keys this run wrote (geo.upsert_places)
@@ -130,6 +131,7 @@ class MultipleSalesLoader(Loader):
         lives = pd.DataFrame({"from_key": person, "to_key": place}).dropna().drop_duplicates()
         if len(lives):
             self.store.upsert_relationships("LIVES_AT", "Person", "Location", arrow(lives))
+        straw_keys.index_firearms(self.store, good["firearm_key"])
         return len(good)
 
 

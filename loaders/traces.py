@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from loaders import corrections, geo
+from loaders import corrections, geo, straw_keys
 from loaders.base import Loader, reasons_from
 from loaders.domain import locations
 from loaders.domain.parsing import (
@@ -78,6 +78,7 @@ class TracesLoader(Loader):
     required = ("trace_id", "recovery_date", "recovery_city", "recovery_state", "manufacturer", "weapon_type")
 
     def begin(self) -> None:
+        straw_keys.mark_if_empty(self.store)
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store)
         self.places_written: set[str] = set()
@@ -199,6 +200,7 @@ class TracesLoader(Loader):
             fixed = corrections.replace_earlier(self.store, earlier, now, at)
             if fixed:
                 self.details["corrected"] = self.details.get("corrected", 0) + len(fixed)
+        straw_keys.index_firearms(self.store, good["firearm_key"])  # after every fact of the guns is written
         return len(good)
 
     @staticmethod

@@ -40,11 +40,13 @@ def init(ctx: typer.Context) -> None:
     """Create the schema in the configured store (idempotent)."""
     from algorithms import retention, stored_state
     from loaders.entities import backfill_person_blocks
+    from loaders.straw_keys import index_all
 
     conf = settings(ctx)
     with conf.open_store(upgrading=True) as store:
         store.init_schema()
         blocked = backfill_person_blocks(store)  # a store written before Person's identity blocks existed
+        keyed = index_all(store)  # and its guns' straw lookup keys (loaders/straw_keys.py)
         # and the analysis state the incremental run updates (dealer counts, network sums, serial groups, corridor
         # cells), each computed here once when an older version's analysis lacks it
         migrated = stored_state.migrate(store)
@@ -57,6 +59,8 @@ def init(ctx: typer.Context) -> None:
     err.print(f"schema ready in {conf.store} store {where}")
     if blocked:
         err.print(f"identity-resolution blocks computed for {blocked:,} stored persons")
+    if keyed:
+        err.print(f"straw lookup keys written for the stored guns: {keyed:,}")
     analysed = {k: v for k, v in migrated.items() if v}
     if analysed:
         err.print("analysis state stored for the incremental runs: "

@@ -376,17 +376,21 @@ def _mates(every: pd.DataFrame, of: set[str], *, tying: bool, exclude: set[str] 
     return set(of) | set(mine["person_key"])
 
 
-def test_the_neighbourhood_read_by_key_equals_the_groups_over_the_whole_tables(streamed: Streamed) -> None:
+@pytest.mark.parametrize("keyed", [True, False], ids=["straw-keys", "scans"])
+def test_the_neighbourhood_read_by_key_equals_the_groups_over_the_whole_tables(streamed: Streamed,
+                                                                              keyed: bool) -> None:
     """The straw stage reads only Cypher statements keyed by the seeds' neighbourhood; the persons it rescores are
     the ones the same rule finds over every person's groups (a group stored as too big before the batch ties nobody
     before or after it), and its closure holds every member of each small group of theirs and, of each big one not
-    stored, more than the size limit (``_pairs`` leaves such a group out whole); a stored one is not read."""
+    stored, more than the size limit (``_pairs`` leaves such a group out whole); a stored one is not read. The same
+    with the groups' candidates read by their straw lookup keys (loaders/straw_keys.py) or by walking the dealers'
+    sales and the cities' recoveries (a store not keyed yet)."""
     last = streamed.results[-1]  # the store is as the last batch's run found it (rows only grow)
     seeds = set(last.touched.seeds)
     grown = frozenset(last.straw_groups["group_id"])
     spy = _Stored(streamed.store, drop=grown)  # the groups stored as the last batch's run found them
     dealers = streamed.store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas()
-    hood = Neighbourhood(spy, dealers, stored_groups=True)  # type: ignore[arg-type]
+    hood = Neighbourhood(spy, dealers, stored_groups=True, keyed=keyed)  # type: ignore[arg-type]
     stored = set(streamed.store.node_table("StrawGroup").column("key").to_pylist())
     changed = hood.mates(seeds, tying=True, exclude=seeds)
     closure = hood.mates(changed, tying=False)
@@ -404,6 +408,8 @@ def test_the_neighbourhood_read_by_key_equals_the_groups_over_the_whole_tables(s
         assert read == set(members) if len(members) <= limit else (group in hood.too_big() or len(read) > limit), group
     assert hood.big and hood.big <= stored
     assert all(name.startswith("straw_") for name in spy.statements)
+    assert ("straw_keyed_buyers" in spy.statements) is keyed
+    assert ("straw_day_buyers" in spy.statements) is not keyed
     # rows are read for the changed persons' groups only: no group of a person outside them is looked up, and no
     # group stored as too big; the persons the batch rescored by the change of their partners (the level the
     # neighbourhood no longer reads around) are not known

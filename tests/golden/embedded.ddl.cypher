@@ -18,6 +18,7 @@ CREATE NODE TABLE IF NOT EXISTS `Review`(`review_id` STRING PRIMARY KEY, `decisi
 CREATE NODE TABLE IF NOT EXISTS `CorridorCell`(`cell_id` STRING PRIMARY KEY, `level` STRING, `year` INT64, `src` STRING, `dst` STRING, `traces` INT64, `median_ttc_days` DOUBLE, `ttc_days` STRING, `analysis_run_id` STRING);
 CREATE NODE TABLE IF NOT EXISTS `SerialGroup`(`group_key` STRING PRIMARY KEY, `size` INT64, `runs` INT64, `analysis_run_id` STRING);
 CREATE NODE TABLE IF NOT EXISTS `StrawGroup`(`group_id` STRING PRIMARY KEY, `straw_members` INT64, `analysis_run_id` STRING);
+CREATE NODE TABLE IF NOT EXISTS `StrawKey`(`straw_key` STRING PRIMARY KEY);
 CREATE NODE TABLE IF NOT EXISTS `PersonBlock`(`block_key` STRING PRIMARY KEY);
 CREATE REL TABLE IF NOT EXISTS `SOLD`(FROM `Dealer` TO `Firearm`, `sale_date` DATE, `license_number_quoted` STRING);
 CREATE REL TABLE IF NOT EXISTS `PURCHASED`(FROM `Person` TO `Firearm`, `sale_id` STRING, `purchase_date` DATE, `dealer_key` STRING, `multiple_sale` BOOL, `report_id` STRING, `form` STRING, `source` STRING);
@@ -40,3 +41,4 @@ CREATE REL TABLE IF NOT EXISTS `REPORTED`(FROM `Dealer` TO `TheftReport`);
 CREATE REL TABLE IF NOT EXISTS `REVIEWS`(FROM `Review` TO `Person`);
 CREATE REL TABLE IF NOT EXISTS `IN_BLOCK`(FROM `Person` TO `PersonBlock`);
 CREATE REL TABLE IF NOT EXISTS `IN_GROUP`(FROM `Firearm` TO `SerialGroup`);
+CREATE REL TABLE IF NOT EXISTS `IN_STRAW_KEY`(FROM `Firearm` TO `StrawKey`, FROM `Recovery` TO `StrawKey`, FROM `Dealer` TO `StrawKey`);

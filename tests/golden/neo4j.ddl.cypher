@@ -35,6 +35,7 @@ CREATE CONSTRAINT `review_review_id_unique` IF NOT EXISTS FOR (n:`Review`) REQUI
 CREATE CONSTRAINT `corridorcell_cell_id_unique` IF NOT EXISTS FOR (n:`CorridorCell`) REQUIRE n.`cell_id` IS UNIQUE;
 CREATE CONSTRAINT `serialgroup_group_key_unique` IF NOT EXISTS FOR (n:`SerialGroup`) REQUIRE n.`group_key` IS UNIQUE;
 CREATE CONSTRAINT `strawgroup_group_id_unique` IF NOT EXISTS FOR (n:`StrawGroup`) REQUIRE n.`group_id` IS UNIQUE;
+CREATE CONSTRAINT `strawkey_straw_key_unique` IF NOT EXISTS FOR (n:`StrawKey`) REQUIRE n.`straw_key` IS UNIQUE;
 CREATE CONSTRAINT `personblock_block_key_unique` IF NOT EXISTS FOR (n:`PersonBlock`) REQUIRE n.`block_key` IS UNIQUE;
 CREATE INDEX `purchased_sale_id` IF NOT EXISTS FOR ()-[r:`PURCHASED`]-() ON (r.`sale_id`);
 CREATE INDEX `nibin_link_lead_id` IF NOT EXISTS FOR ()-[r:`NIBIN_LINK`]-() ON (r.`lead_id`);

@@ -1,0 +1,8 @@
+// The straw lookup keys (loaders/straw_keys.py): the purchase records of the firearms $keys, with their dealer, date
+// and multiple-sale report.
+UNWIND $keys AS k
+MATCH (f:Firearm {firearm_key: k})
+OPTIONAL MATCH (f)<-[r:PURCHASED]-(:Person)
+WITH f, r WHERE r IS NOT NULL
+RETURN f.firearm_key AS firearm_key, r.dealer_key AS dealer_key, r.purchase_date AS purchase_date,
+       r.multiple_sale AS multiple_sale, r.report_id AS report_id

@@ -1,0 +1,122 @@
+"""The straw lookup keys (loaders/straw_keys.py, issue 21): an incremental run finds the candidates of a dealer-day,
+a dealer's multiple-sale counter and a city's groups by the group's own key instead of walking every sale of the
+dealer or every recovery in the city. Exactness needs every member of every group among its candidates: on a store
+keyed as it was loaded, after a record is loaded again with other facts, after a retention purge; and the migration
+keys an older store as its loads would have."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from algorithms import retention, straw_features
+from algorithms.straw_neighbourhood import Neighbourhood, memberships
+from algorithms.tables import load_tables
+from graph.embedded_store import EmbeddedStore
+from loaders.base import LoadOptions, run_load
+from loaders.domain.straw_keys import marked
+from loaders.kinds import loader_for
+from loaders.straw_keys import index_all
+from loaders.synthetic.stream import BATCH_KINDS, Stream
+from tests.worlds import copy_store, streamed_history
+
+KINDS = ("jp", "sc", "sl", "co", "rt")  # the groups read by key
+SCANS = {"straw_day_buyers", "straw_counter_buyers", "straw_city_buyers"}  # what the keys replace
+
+
+@pytest.fixture
+def loaded(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[tuple[EmbeddedStore, Stream]]:
+    """The small streamed world's history and its first two batches, loaded (as the daily loads write them)."""
+    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    store = EmbeddedStore(copy_store(history.db, tmp_path / "db.lbug"))
+    for batch in history.stream.batches[:2]:
+        for kind, name in BATCH_KINDS:
+            run_load(loader_for(kind), store, batch / name, LoadOptions(rejects_dir=tmp_path / "rejects"))
+    yield store, history.stream
+    store.close()
+
+
+def _missed(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Every membership of the keyed kinds over the whole tables, and those the keyed lookup did not find."""
+    t = load_tables(store)
+    events, recovered = straw_features.purchase_and_recovery_events(t)
+    every = memberships(t, events, recovered)
+    every = every[every["group"].str[:2].isin(KINDS).to_numpy()].reset_index(drop=True)
+    asked: list[str] = []
+    query = store.query
+
+    def spy(name: str, params: dict[str, object] | None = None) -> object:
+        asked.append(name)
+        return query(name, params)
+
+    monkeypatch.setattr(store, "query", spy)
+    hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
+                         keyed=marked(store))
+    hood.members = every
+    hood._lookup(set(every["group"]))
+    monkeypatch.undo()
+    assert hood.keyed and "straw_keyed_buyers" in asked and not SCANS & set(asked)
+    found = set(zip(hood.candidates["group"], hood.candidates["person_key"], strict=True))
+    return every, [m for m in zip(every["group"], every["person_key"], strict=True) if m not in found]
+
+
+def test_every_member_of_a_group_is_among_its_keyed_candidates(
+        loaded: tuple[EmbeddedStore, Stream], monkeypatch: pytest.MonkeyPatch) -> None:
+    store, _ = loaded
+    every, missed = _missed(store, monkeypatch)
+    kinds = every["group"].str[:2].value_counts()
+    assert (kinds.reindex(list(KINDS)) > 20).all(), kinds  # every kind is exercised
+    assert missed == []
+
+
+def test_a_record_loaded_again_with_other_facts_keeps_every_member_found(
+        loaded: tuple[EmbeddedStore, Stream], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A trace loaded again under its own id with another purchase date, dealer and time-to-crime moves its
+    purchaser to other groups: the load keys the gun again, so the new groups find them (the old keys stay, naming
+    a candidate too many)."""
+    store, stream = loaded
+    traces = pd.read_csv(stream.batches[0] / "traces.csv", dtype=str, keep_default_na=False)
+    again = traces.head(40).copy()
+    again["purchase_date"] = (pd.to_datetime(again["purchase_date"]) - pd.Timedelta(days=45)).dt.strftime("%Y-%m-%d")
+    again["dealer_ffl"] = again["dealer_ffl"].to_numpy()[::-1]  # another dealer of the world for most rows
+    (tmp_path / "again").mkdir()
+    again.to_csv(tmp_path / "again" / "traces.csv", index=False)
+    before = store.edge_list("IN_STRAW_KEY", "Firearm", "StrawKey").num_rows
+    assert run_load(loader_for("traces"), store, tmp_path / "again" / "traces.csv",
+                    LoadOptions(rejects_dir=tmp_path / "rejects")).loaded == 40
+    assert store.edge_list("IN_STRAW_KEY", "Firearm", "StrawKey").num_rows > before
+    assert _missed(store, monkeypatch)[1] == []
+
+
+def test_after_a_retention_purge_every_member_is_still_found(
+        loaded: tuple[EmbeddedStore, Stream], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A purge deletes persons (their purchase records go with them) and moves multiple-sale records to stand-ins
+    unchanged: a gun's dealers, days, reports and recoveries stay, so its keys stay true."""
+    store, _ = loaded
+    done = retention.apply(store, dt.date(2045, 1, 1))
+    assert done.persons and len(done.sales)
+    assert _missed(store, monkeypatch)[1] == []
+
+
+def test_the_migration_keys_an_older_store_as_its_loads_did(
+        loaded: tuple[EmbeddedStore, Stream], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store loaded before the keys existed is not read by key (the incremental run scans as before) until
+    ``tracegraph init`` keys it; the migration writes the keys the loads write."""
+    store, _ = loaded
+    pairs = (("Firearm", "StrawKey"), ("Recovery", "StrawKey"), ("Dealer", "StrawKey"))
+
+    def keys() -> list[set[tuple[str, str]]]:
+        return [set(zip(*store.edge_list("IN_STRAW_KEY", a, b).to_pandas()[["src", "dst"]].to_numpy().T.tolist(),
+                        strict=True)) for a, b in pairs]
+
+    loaded_keys = keys()
+    assert all(loaded_keys) and marked(store)
+    store._execute("MATCH (g:StrawKey) DETACH DELETE g")
+    assert not marked(store)
+    assert index_all(store) == sum(len(k) for k in loaded_keys)
+    assert marked(store) and keys() == loaded_keys and index_all(store) == 0
+    assert _missed(store, monkeypatch)[1] == []
