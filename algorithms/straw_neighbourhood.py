@@ -20,7 +20,9 @@ a hash join):
   :func:`algorithms.straw_features.compute` is told to leave it out (:meth:`Neighbourhood.too_big`). For the others
   it looks up each group's *candidates*, a superset of its members read by the group's own key (purchase records at
   the dealer on the day; purchasers whose guns were recovered from the possessor; quick recoveries in the city;
-  multiple-sale records at the dealer; ``Person.address_key``), then learns the candidates' memberships until each
+  multiple-sale records at the dealer; ``Person.address_key``; on a store the loaders keyed, :mod:`loaders.straw_keys`,
+  the dealer-day's, the counter's and the city groups' through their ``StrawKey`` instead of every sale of the dealer
+  and every recovery in the city), then learns the candidates' memberships until each
   group is settled: a group with at most its size limit of members (counting only members outside ``exclude``) is
   read whole (but for a purchaser-possessor group, whose two members the purchaser's rows show: the other party's
   own rows are not read for it); a larger one only until more members than its limit are known. A group larger than
@@ -468,7 +470,7 @@ class Neighbourhood:
         members = self.members[isin(self.members["group"], index)]
         inside = members[~isin(members["person_key"], outside)] if outside else members
         known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
-        short = index[((known_sizes <= limits) & ~index.isin(whole)).to_numpy()]
+        short = index[((known_sizes <= limits) & ~isin(index.to_series(), whole)).to_numpy()]
         if len(short):
             self._count_glances(candidates[isin(candidates["group"], short)])
             self.glance(_keys(candidates.loc[isin(candidates["group"], short), "person_key"]))
@@ -482,7 +484,7 @@ class Neighbourhood:
             if group not in self.big:
                 self.grown[group] = max(int(count), self.grown.get(group, 0))
         if tying:
-            tie = index[((known_sizes <= limits) & index.isin(whole)).to_numpy()]
+            tie = index[((known_sizes <= limits) & isin(index.to_series(), whole)).to_numpy()]
             members = members[isin(members["group"], tie)]
         return set(of) | _keys(members["person_key"])
 
