@@ -67,13 +67,15 @@ def index_firearms(store: GraphStore, firearms: list[str] | pd.Series) -> int:
     quick = _query(store, "straw_key_recoveries", bought, quick_days=QUICK_DAYS)
     found = entries(records, sold.reindex(columns=["src", "dst", "sale_date"]),
                     quick.reindex(columns=["firearm_key", "trace_id", "location_key"]))
-    written = 0
+    every = pd.concat([rows["to_key"] for rows in found.values()], ignore_index=True).drop_duplicates()
+    if every.empty:
+        return 0
+    # a key created just now has nothing under it yet: its rows are written without a lookup
+    created = store.upsert_nodes("StrawKey", pd.DataFrame({"straw_key": every})).created_keys
     for label, rows in found.items():
         if len(rows):
-            store.upsert_nodes("StrawKey", pd.DataFrame({"straw_key": rows["to_key"].drop_duplicates()}))
-            store.upsert_relationships("IN_STRAW_KEY", label, "StrawKey", rows)
-            written += len(rows)
-    return written
+            store.upsert_relationships("IN_STRAW_KEY", label, "StrawKey", rows, created_to=created)
+    return sum(len(rows) for rows in found.values())
 
 
 def index_all(store: GraphStore, chunk: int = 200_000) -> int:
