@@ -159,6 +159,15 @@ def main() -> None:
             start = _clock()
             migrated = migrate_copy(store)
             print(f"migration of the copy: {_since(start)} s (wall, CPU); {json.dumps(migrated)}", flush=True)
+            pending = stored_state.pending_full_analysis(store)
+            if pending:  # e.g. a version that changed the scoring rules: the first analysis is a full one
+                start = _clock()
+                write_back(store, analyze(store, seed=args.seed))
+                setup = _since(start)
+                full_cpu = setup[1]
+                print(f"the copy needed a full analysis first ({pending.split(': run')[0]}): full analyze + write "
+                      f"back {setup} s (wall, CPU), this run's baseline; load average {os.getloadavg()[0]:.1f}",
+                      flush=True)
             for number, batch in enumerate(batch_dirs, start=1):
                 start = _clock()
                 rows = 0
