@@ -15,6 +15,13 @@ Method
    - NIBIN-linked recoveries and common possessors: ATF NIBIN program "crime gun intelligence" guidance;
      Papachristos et al. (2015) on co-offending networks.
 
+   Where a gun was recovered counts once per gun: out of the source state (ATF's indicator) and, further, over
+   300 km away. How many *cities* a buyer's guns turned up in is not an indicator: no source lists it (trafficked
+   guns concentrate along corridors to a destination, Kennedy, Piehl & Braga 1996; Cook & Braga 2001, rather than
+   spread), and it counted the same recoveries a third time, so an ordinary buyer with two guns recovered in two
+   distant cities outranked a one-gun straw of a ten-member ring (the sensitivity study's seventh round,
+   ``docs/accuracy.md``).
+
    Two *exculpatory* patterns keep theft victims and lawful collectors out of the queue: guns bought over years
    and recovered together within weeks (a theft or burglary, the guns leave together), and many purchases with
    almost none recovered and none quickly (a collector's or enthusiast's pattern). Where a lost/stolen report
@@ -66,8 +73,6 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("out_of_state", "out_of_state_recoveries", 0.8, 2.4,
               description="guns recovered in another state than the selling dealer's"),
     Indicator("far_recovery", "far_recoveries", 0.4, 1.2, description="guns recovered over 300 km from the dealer"),
-    Indicator("dispersed", "recovery_cities", 0.7, 2.1, threshold=2,
-              description="recovered guns spread over several cities"),
     Indicator("multiple_sales", "multiple_sale_reports", 0.7, 2.1,
               description="multiple-sale reports (ATF Forms 3310.4/3310.12) naming the person"),
     Indicator("repeat_model", "repeat_model_max", 0.6, 1.8, threshold=2,

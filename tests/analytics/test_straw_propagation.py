@@ -11,7 +11,7 @@ from algorithms import straw
 from algorithms.straw_features import PersonFeatures
 
 COLUMNS = list(dict.fromkeys(["guns_purchased", "guns_recovered", "recovered_from_self", "as_possessor",
-                               "recovery_cluster_30d", "recovered_span_days", "reported_stolen_guns",
+                               "recovery_cluster_30d", "recovered_span_days", "reported_stolen_guns", "recovery_cities",
                                *(ind.column for ind in straw.INDICATORS)]))
 
 
@@ -86,3 +86,19 @@ def test_a_collector_who_bought_on_a_ring_s_dealer_day_is_not_lifted_by_the_ring
     # the same ties still lift a purchaser whose record the pattern does not explain
     world.values.loc["collector", "guns_purchased"] = 5
     assert straw.score(world).table.set_index("person_key").at["collector", "propagation"] > 0
+
+
+def test_a_ring_straw_outranks_a_buyer_whose_two_guns_turned_up_in_two_distant_cities() -> None:
+    """Where a gun was recovered counts once per gun (out of state, far away), not again per city: a one-gun straw
+    whose ring's evidence reaches the network cap ranks above an ordinary buyer of two guns recovered out of state
+    in two cities, as it did not while the number of recovery cities was an indicator of its own."""
+    mate = {"short_ttc_1y_other": 1, "out_of_state_recoveries": 1, "far_recoveries": 1, "recovery_cities": 1}
+    people = {"straw": dict(mate), **{f"mate{i}": dict(mate) for i in range(5)},
+              "buyer": {"guns_purchased": 2, "guns_recovered": 2, "short_ttc_1y_other": 2,
+                        "out_of_state_recoveries": 2, "far_recoveries": 2, "recovery_cities": 2}}
+    ties = [("straw", f"mate{i}", "supply_line", 1.0) for i in range(5)]
+    table = straw.score(features(people, ties)).table.set_index("person_key")
+    assert table.at["straw", "propagation"] == pytest.approx(straw.PROPAGATION_CAP)
+    assert table.at["buyer", "points"] == pytest.approx(4.0 + 1.6 + 0.8)
+    assert "dispersed" not in table.at["buyer", "indicators"]
+    assert table.at["straw", "rank"] < table.at["buyer", "rank"]
