@@ -183,7 +183,8 @@ def params(twins: Twins) -> dict[str, Any]:
             # the dealer counts, serial groups and alert outbox (algorithms/dealer_counts.py, serial_groups.py,
             # api/services/outbox.py)
             "dealer_keys": [sale["d"], "no-such-dealer"], "groups": [*groups, "no-such-group"],
-            "traces": [chain["t"], "no-such-trace"], "now": datetime(2026, 6, 1)}
+            "traces": [chain["t"], "no-such-trace"], "now": datetime(2026, 6, 1),
+            "ids": [chain["t"], "no-such-trace"]}  # the stored versions of re-loaded trace records
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -219,7 +220,9 @@ _WRITES = {"networks_clear", "persons_network_clear", "firearms_batches_clear", 
            "straw_groups_clear",
            # the retention purge: run on both stores, results compared, in tests/neo4j/test_retention_neo4j.py
            "retention_unlink_sales", "retention_delete_persons", "retention_lapse_subjects",
-           "retention_delete_reviews"}
+           "retention_delete_reviews",
+           # a corrected trace record's earlier relationships: tests/neo4j/test_trace_corrections_neo4j.py
+           "trace_drop_purchases", "trace_drop_recovered_in", "trace_drop_possessors", "trace_drop_places"}
 _BY_LOAD_TIME = {"load_runs"}  # ordered by when each file was loaded: the two loads ran at different times
 
 
