@@ -221,11 +221,18 @@ def link_blocks(store: GraphStore, persons: pd.DataFrame, *, absent: bool = True
 def blocks_linked(store: GraphStore) -> bool:
     """Whether every stored person is linked to its blocks: the mark is stored, or no person is (then the mark is
     written: every person a load writes from now on is linked as it is written)."""
-    if _marked(store):
+    return mark_if_empty(store, _marked(store), "persons_any", "PersonBlock", {"block_key": LINKED_MARK})
+
+
+def mark_if_empty(store: GraphStore, marked: bool, probe: str, label: str, mark: dict[str, str]) -> bool:
+    """A store-wide mark that an index is complete (``mark``: the key of the ``label`` node that says so): already
+    ``marked``, or written now when the statement ``probe`` finds nothing the index covers (every row a load writes
+    from now on is indexed as it is written). Returns whether the store is marked."""
+    if marked:
         return True
-    if len(store.query("persons_any").df()):
+    if len(store.query(probe).df()):
         return False
-    store.upsert_nodes("PersonBlock", pd.DataFrame({"block_key": [LINKED_MARK]}))
+    store.upsert_nodes(label, pd.DataFrame({column: [value] for column, value in mark.items()}))
     return True
 
 

@@ -35,18 +35,14 @@ from __future__ import annotations
 import pandas as pd
 
 from graph.store import GraphStore
+from loaders import entities
 from loaders.domain.straw_keys import MARK, QUICK_DAYS, entries, marked
 
 
 def mark_if_empty(store: GraphStore) -> bool:
     """Before a load: mark a store without purchase records (every gun it will hold is keyed as it is loaded).
     Returns whether the store is marked."""
-    if marked(store):
-        return True
-    if len(store.query("purchases_any").df()):
-        return False
-    store.upsert_nodes("StrawKey", pd.DataFrame({"straw_key": [MARK]}))
-    return True
+    return entities.mark_if_empty(store, marked(store), "purchases_any", "StrawKey", {"straw_key": MARK})
 
 
 def _query(store: GraphStore, name: str, keys: list[str], **params: object) -> pd.DataFrame:
