@@ -6,10 +6,11 @@ and NIBIN rows of those days), loads the history into ``DIR/history.lbug`` and r
 on it (timed; the figures are kept in ``DIR/build.json``). The build runs in a child process, so the measured
 process's peak RSS is that of the batches alone.
 
-Each measurement copies ``history.lbug`` to ``DIR/bench.lbug`` and, per batch: load (timed; the day's three files
-as one transaction, as ``tracegraph load day`` loads them), incremental analysis + alerts + write-back (timed, per
-stage). Prints wall and CPU seconds (the machine is shared: CPU is the
-comparable figure), the ratio to the full analysis, peak RSS and the load average. ``--full`` re-runs the full
+Each measurement copies ``history.lbug`` to ``DIR/bench.lbug`` and runs, per batch, what ``tracegraph load day``
+runs: the load (timed; the day's three files as one transaction, :func:`api.services.daily.load_files`), then
+:func:`api.services.daily.after_load` (incremental analysis + alerts + write-back, timed per stage). Prints wall
+and CPU seconds (the machine is shared: CPU is the comparable figure), the ratio to the full analysis, peak RSS
+and the load average. ``--full`` re-runs the full
 analysis on the same store after the batches.
 
     .venv/bin/python bench/bench_incremental.py --scale national --keep /tmp/ops_nat [--batches 2] [--full]
@@ -30,17 +31,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from algorithms import alerts, stored_state
+from algorithms import stored_state
 from algorithms.analyze import analyze, write_back
 from api.cli.demo import LOADS
+from api.services import daily
+from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
-from graph.store import one_unit
 from loaders.base import LoadOptions, run_load
+from loaders.day import day_files
 from loaders.entities import backfill_person_blocks
 from loaders.kinds import loader_for
 from loaders.straw_keys import index_all
 from loaders.synthetic import simulate
-from loaders.synthetic.stream import BATCH_KINDS, split
+from loaders.synthetic.stream import split
 
 BUFFER_POOL_MB = 2048  # the engine's page cache (its default is most of the RAM, shared here with others)
 #: the national world's tables need more than 2 GB of page cache; the 6 GB measured build (docs/performance.md,
@@ -168,24 +171,26 @@ def main() -> None:
                 print(f"the copy needed a full analysis first ({pending.split(': run')[0]}): full analyze + write "
                       f"back {setup} s (wall, CPU), this run's baseline; load average {os.getloadavg()[0]:.1f}",
                       flush=True)
+            config = Settings(db=work / "bench.lbug")  # the environment's settings, as `tracegraph load day` reads
             for number, batch in enumerate(batch_dirs, start=1):
-                start = _clock()
-                rows = 0
-                with one_unit(store):  # the day's files as one transaction, as `tracegraph load day` loads them
-                    for kind, name in BATCH_KINDS:
-                        rows += run_load(loader_for(kind), store, batch / name, options).loaded
+                start = _clock()  # what `tracegraph load day BATCH` runs: the load, then the incremental analysis
+                reports = daily.load_files(store, day_files(batch), options, one_transaction=True)
+                rows = sum(report.loaded for report in reports)
                 loaded = _since(start)
                 start = _clock()
-                result, raised = alerts.analyze_and_alert(store, deliver=True)
+                result, not_analysed = daily.after_load(store, config, "incremental")
+                if result is None:
+                    raise SystemExit(f"batch {number}: {not_analysed}")
+                raised = result["alerts"]
                 incremental = _since(start)
                 total = (round(loaded[0] + incremental[0], 2), round(loaded[1] + incremental[1], 2))
                 print(f"batch {number} ({rows:,} rows): load {loaded}, incremental + alerts + write back "
                       f"{incremental}, together {total} s (wall, CPU) = {total[1] / full_cpu:.1%} of the full "
                       f"analysis' CPU; {raised} alerts", flush=True)
-                print(f"  stages, wall (s): {json.dumps(result.timings, sort_keys=True)}", flush=True)
-                print(f"  stages, CPU (s): {json.dumps(result.cpu_timings, sort_keys=True)}; load average "
+                print(f"  stages, wall (s): {json.dumps(result['timings'], sort_keys=True)}", flush=True)
+                print(f"  stages, CPU (s): {json.dumps(result['cpu_timings'], sort_keys=True)}; load average "
                       f"{os.getloadavg()[0]:.1f}", flush=True)
-                print(f"  summary: {json.dumps(result.summary, sort_keys=True, default=str)}", flush=True)
+                print(f"  summary: {json.dumps(result['summary'], sort_keys=True, default=str)}", flush=True)
             print(f"peak RSS of the measuring process after the batches "
                   f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; load average "
                   f"{os.getloadavg()[0]:.1f}", flush=True)

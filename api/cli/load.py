@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,11 +15,10 @@ from api.cli.common import emit_json, err, out, settings
 from api.services import daily
 from exports.csv_safe import write_table
 from graph.errors import InvalidInput
-from graph.store import one_unit
-from loaders.base import LoadOptions, LoadReport, run_load
-from loaders.day import DAY, day_files
+from loaders.base import LoadOptions, LoadReport
+from loaders.day import DAY
 from loaders.domain.parsing import parse_date
-from loaders.kinds import KINDS, loader_for
+from loaders.kinds import KINDS
 
 
 def _ffl_refusal(report: Any) -> str | None:
@@ -69,11 +67,8 @@ def register(app: typer.Typer) -> None:
         """Load one file of KIND: valid rows into the store, bad rows (with line and reason) into a rejects file.
 
         ``load day DIR`` loads a day's files (loaders/day.py) as one transaction and analyses once."""
-        from algorithms.stolen_hits import after_load  # the stolen-hit check after traces and stolen loads
-
         kind = kind.strip().lower()
-        files = day_files(path) if kind == DAY else [(kind, path)]
-        loaders = [(loader_for(k), file) for k, file in files]
+        files = daily.files_to_load(kind, path)
         try:
             list_date = parse_date(as_of) if as_of else None
         except ValueError:
@@ -86,18 +81,16 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput(f"--analyze must be one of {', '.join(daily.LOAD_ANALYZE)}, not {analyze!r}")
         analysed: dict[str, Any] | None = None
         not_analysed: str | None = None
-        reports = []
         with conf.open_store() as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                                   TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
                                                   console=err, transient=True) as progress:
+            def counter(loaded: str, file: Path) -> Callable[[int], None]:
+                return _counter(progress, progress.add_task(f"loading {loaded} {file.name}", total=None))
+
             # a day's files as one transaction: one checkpoint, and all of the day or none of it (loaders/day.py)
-            with one_unit(store) if kind == DAY else nullcontext():
-                for loader, file in loaders:
-                    task = progress.add_task(f"loading {loader.kind} {file.name}", total=None)
-                    options = LoadOptions(rejects_dir=rejects_dir, batch_rows=batch_rows, as_of=list_date,
-                                          year=year, basis=basis, after_load=after_load,
-                                          progress=_counter(progress, task))
-                    reports.append(run_load(loader, store, file, options))
+            options = LoadOptions(rejects_dir=rejects_dir, batch_rows=batch_rows, as_of=list_date, year=year,
+                                  basis=basis)
+            reports = daily.load_files(store, files, options, one_transaction=kind == DAY, progress=counter)
             if not any(r.kind == "ffl" and _ffl_refusal(r) for r in reports):  # a refused list is not analysed
                 progress.add_task("incremental analysis", total=None)
                 analysed, not_analysed = daily.after_load(store, conf, mode)

@@ -4,17 +4,52 @@
 After a load the incremental analysis runs when it can: a store with an earlier analysis, and only trace,
 multiple-sale, NIBIN or lost/stolen loads since (:data:`algorithms.runs.INCREMENTAL_KINDS`). Otherwise the
 load says in one line why it did not analyse (no analysis yet; a new FFL list, inspections, hotspots or state
-tables call for a full ``tracegraph analyze``) and succeeds: the rows are in, the analysis waits."""
+tables call for a full ``tracegraph analyze``) and succeeds: the rows are in, the analysis waits.
+
+:func:`load_files` is the load itself (``tracegraph load KIND PATH`` and ``tracegraph load day DIR``: a day's files
+as one transaction), the one the CLI and ``bench/bench_incremental.py`` both run."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from api.settings import Settings
-from graph.store import GraphStore
+from graph.store import GraphStore, one_unit
+from loaders.base import LoadOptions, LoadReport, run_load
+from loaders.day import DAY, day_files
+from loaders.kinds import loader_for
 
 LOAD_ANALYZE = ("incremental", "none")
+
+
+def files_to_load(kind: str, path: Path) -> list[tuple[str, Path]]:
+    """(kind, file) in load order: a day's folder (``kind`` day, :func:`loaders.day.day_files`) or one file. An
+    unknown kind is refused here, before a store is opened."""
+    files = day_files(path) if kind == DAY else [(kind, path)]
+    for known, _file in files:
+        loader_for(known)
+    return files
+
+
+def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOptions, *, one_transaction: bool,
+               progress: Callable[[str, Path], Callable[[int], None]] | None = None) -> list[LoadReport]:
+    """Load ``files`` in order (one load run each) with the stolen-hit check after traces and lost/stolen loads;
+    ``one_transaction`` (a day): all of them in one transaction, one checkpoint, all of the day or none of it
+    (loaders/day.py). ``progress(kind, file)`` gives a file's row counter."""
+    from algorithms.stolen_hits import after_load as stolen_hits  # loaders call the analytics through this hook
+
+    reports = []
+    with one_unit(store) if one_transaction else nullcontext():
+        for kind, file in files:
+            loader = loader_for(kind)
+            counter = progress(loader.kind, file) if progress is not None else options.progress
+            reports.append(run_load(loader, store, file, replace(options, after_load=stolen_hits,
+                                                                  progress=counter)))
+    return reports
 
 
 def incremental(store: GraphStore, config: Settings, progress: Callable[[str], None] | None = None
@@ -32,7 +67,8 @@ def incremental(store: GraphStore, config: Settings, progress: Callable[[str], N
         sent = delivery.deliver(store, config, webhook=url, taxii=goal)
         reports = [r for r in (sent.webhook, sent.taxii) if r is not None]
         delivered, failed = sum(r.delivered for r in reports), sum(r.failed for r in reports)
-    return {"run_id": result.run_id, "summary": result.summary, "timings": result.timings, "alerts": raised,
+    return {"run_id": result.run_id, "summary": result.summary, "timings": result.timings,
+            "cpu_timings": result.cpu_timings, "alerts": raised,
             "delivered": delivered, "failed": failed, "delivery": None if sent is None else sent.words()}
 
 
