@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from api.cli.load import loader_for
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
+from loaders.kinds import loader_for
 from tests.simulate.sim_helpers import read_ffl
 
 ORDER = (("ffl", "ffl_list_prev.txt", date(2023, 12, 15)), ("ffl", "ffl_list.txt", date(2024, 1, 15)),
