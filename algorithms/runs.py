@@ -19,6 +19,11 @@ from graph.store import GraphStore
 INCREMENTAL_KINDS = frozenset({"traces", "multiple-sales", "nibin", "stolen"})
 
 
+#: what one corrected record of a load kind is called in the refusal
+RECORDS = {"traces": "trace record", "multiple-sales": "multiple-sale record", "nibin": "NIBIN lead",
+           "stolen": "lost/stolen report"}
+
+
 class NeedsFullAnalysis(InvalidInput):
     """The store's state calls for a full analysis (no earlier one, or new inputs an increment cannot take)."""
 
@@ -54,10 +59,17 @@ def new_load_runs(store: GraphStore) -> tuple[str, list[str], dict[str, str]]:
     if other:
         raise NeedsFullAnalysis(f"new {', '.join(other)} load(s) since the last analysis change facts many "
                                 "scores share: run a full `tracegraph analyze`")
-    # a corrected record can take a person out of a straw group; the incremental run only adds (loaders/corrections)
-    corrected = sum(int(json.loads(r["details"] or "{}").get("corrected", 0)) for r in runs)
+    # a corrected record can take a person out of a straw group or a tie out of a network; the incremental run only
+    # adds (loaders/corrections.py). Runs recorded before the split count every correction.
+    corrected: dict[str, int] = {}
+    for run in runs:
+        details = json.loads(run["details"] or "{}")
+        count = int(details.get("corrected_for_analysis", details.get("corrected", 0)))
+        if count:
+            corrected[str(run["kind"])] = corrected.get(str(run["kind"]), 0) + count
     if corrected:
-        raise NeedsFullAnalysis(f"{corrected:,} trace record(s) loaded again with other facts since the last "
-                                "analysis (a correction can take a person out of a group): run a full "
+        said = ", ".join(f"{n:,} {RECORDS.get(kind, kind + ' record')}(s)" for kind, n in sorted(corrected.items()))
+        raise NeedsFullAnalysis(f"{said} loaded again with other facts since the last analysis (a correction can "
+                                "take a person out of a group or a tie out of a network): run a full "
                                 "`tracegraph analyze`")
     return str(latest["key"]), list(kinds), kinds

@@ -1,17 +1,49 @@
-"""A trace record loaded again with other facts (a corrected record) replaces its earlier version.
+"""A record loaded again with other facts (a corrected record) replaces its earlier version.
+
+Traces:
 
 eTrace results change after they are first exported: a trace completes with a purchaser, an agency corrects a
 recovery city, a purchaser's name or the purchase date is fixed. A re-load writes the record under its own key
 (``trace_id``), so its node properties are overwritten; but relationships are keyed by their endpoints, so the
-earlier purchaser, gun, possessor and recovery places would stay beside the new ones (two purchasers of one sale).
+earlier purchaser, gun, possessor, recovery places and selling dealer would stay beside the new ones (two purchasers
+of one sale).
 The traces loader reads the stored version of every record of a batch first (one keyed statement,
 ``cypher/trace_versions.cypher``; nothing comes back for new records) and, once the batch is written, deletes the
-relationships the record no longer states.
+relationships the record no longer states (the dealer's ``SOLD`` only where no other record still names it).
 
 A correction can also take a person out of a straw group (another dealer-day, another city); the incremental
 analysis only adds to groups, so a load with corrections records how many (``LoadRun.details.corrected``) and
 the next analysis is a full one (:func:`algorithms.runs.new_load_runs`). A record loaded again with the same facts,
 or with facts only added (a purchaser where there was none, a completed trace), is not a correction.
+
+The other loaders whose relationships name an endpoint a later version can change do the same, each reading its
+stored versions by key per batch (``cypher/*_versions.cypher``) and deleting what the record no longer states:
+
+* a multiple-sale row (key ``msr:<report_id>:<serial>``, read through the batch's guns): another purchaser drops the
+  earlier purchase record, another dealer the earlier ``SOLD`` unless another record still states it
+  (``cypher/sale_drop_sold.cypher``). Another purchaser, dealer or date can take a person out of a dealer-day or
+  multiple-sale group: a full analysis. Another form (3310.4 / 3310.12) is read by no analysis: counted only. A
+  corrected make or weapon type keys another gun, so the earlier record is not reached by key and stays.
+* a NIBIN lead (``lead_id``, read through the recoveries the batch's leads name): another pair of recoveries drops
+  the earlier link (a full analysis: a tie goes); a lead downgraded from CONFIRMED counts as a correction too. A
+  lead confirmed later adds a fact; another date is read by no analysis (counted only). A lead corrected in both of
+  its traces is not reached by key and stays.
+* a lost/stolen report (``report_id``; its rows may span batches, so it is compared once the file is read): a gun
+  it no longer names loses the report and, named by no other report, its stolen flags (a full analysis: the
+  incremental run reaches a report's buyers through the guns it names now). Another dealer reporter drops the
+  earlier ``REPORTED``; another date, reporter or country is re-read by the incremental run from the report this
+  load wrote: counted only. Guns only added are not a correction.
+
+* a licensee on an FFL list (``REGN-DIST-SEQN``): premises in another city or ZIP drop the earlier ``AT`` of that
+  precision (a list older than the one stored moves nobody); an inspection (``inspection_id``) naming another
+  dealer drops the earlier ``INSPECTED``. Both loads make the next analysis a full one anyway. An inspection loaded
+  again with fewer violations keeps its earlier ``CITED``: violations.csv writes them too, so the file cannot say
+  which are gone.
+
+Every correction is counted in ``LoadRun.details.corrected`` (printed by ``tracegraph load``) and those that can
+change an analysis result in ``corrected_for_analysis``, which makes the next analysis a full one.
+
+What the reads cost per batch: ``docs/performance.md`` ("Corrected records").
 """
 
 from __future__ import annotations
@@ -19,6 +51,24 @@ from __future__ import annotations
 import pandas as pd
 
 from graph.store import GraphStore
+
+#: the LoadRun details a correction is counted in: every corrected record, and those that can change a result
+COUNTED, FOR_ANALYSIS = "corrected", "corrected_for_analysis"
+
+
+def count(details: dict[str, object], corrected: list[str], for_analysis: list[str]) -> None:
+    """Add a batch's corrected record keys to the run's details (both counts written once any record is)."""
+    if not corrected:
+        return
+    for name, keys in ((COUNTED, corrected), (FOR_ANALYSIS, for_analysis)):
+        before = details.get(name, 0)
+        details[name] = (before if isinstance(before, int) else 0) + len(keys)
+
+
+def _drop(store: GraphStore, name: str, rows: pd.DataFrame) -> None:
+    if len(rows):
+        store.query(name, {"rows": rows.drop_duplicates().to_dict("records")})
+
 
 #: facts of a record whose earlier, non-empty value a correction changed (beside its relationships)
 FACTS = ("purchase_date", "dealer_key", "time_to_crime_days", "report_id")
@@ -58,6 +108,7 @@ def replace_earlier(store: GraphStore, earlier: pd.DataFrame, now: pd.DataFrame,
     stated = set(zip(places["from_key"], places["to_key"], strict=True))
     old_place = both["location_key"].notna() & ~pd.Series(
         [(t, loc) in stated for t, loc in zip(both["trace_id"], both["location_key"], strict=True)], index=both.index)
+    old_seller = both["dealer_key"].notna() & (new_gun | _differs(both["dealer_key"], both["dealer_key_now"]))
     drops = {
         "trace_drop_purchases": pd.DataFrame({"person": both["purchaser_key"], "firearm": both["firearm_key"],
                                               "sale_id": "trace:" + both["trace_id"]})[old_buyer],
@@ -67,11 +118,137 @@ def replace_earlier(store: GraphStore, earlier: pd.DataFrame, now: pd.DataFrame,
                                                "person": both["possessor_key"]})[old_holder],
         "trace_drop_places": pd.DataFrame({"trace_id": both["trace_id"],
                                            "location": both["location_key"]})[old_place],
+        # after the purchase records: the sale goes only where no record names its dealer any more
+        "sale_drop_sold": pd.DataFrame({"dealer": both["dealer_key"], "firearm": both["firearm_key"]})[old_seller],
     }
     corrected = new_gun | old_buyer | old_holder | old_place
     for fact in FACTS:
         corrected |= _differs(both[fact], both[f"{fact}_now"])
     for name, rows in drops.items():
-        if len(rows):
-            store.query(name, {"rows": rows.drop_duplicates().to_dict("records")})
+        _drop(store, name, rows)
     return sorted(set(both.loc[corrected, "trace_id"]))
+
+
+def _keys(store: GraphStore, name: str, **params: list[str]) -> pd.DataFrame:
+    """A versions statement's rows (nothing to read for no keys)."""
+    if not all(params.values()):
+        return pd.DataFrame()
+    return store.query(name, {k: sorted(set(v)) for k, v in params.items()}).df()
+
+
+def sale_versions(store: GraphStore, firearm_keys: pd.Series, sale_ids: pd.Series) -> pd.DataFrame:
+    """The stored purchase records ``sale_ids`` of the guns ``firearm_keys`` (a multiple-sale batch, read before it
+    is written): sale_id, firearm_key, purchaser_key, purchase_date, dealer_key, form."""
+    return _keys(store, "sale_versions", firearms=firearm_keys.dropna().tolist(), sale_ids=sale_ids.dropna().tolist())
+
+
+def replace_earlier_sales(store: GraphStore, earlier: pd.DataFrame, now: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Delete what the ``earlier`` multiple-sale records no longer state once ``now`` (the same columns as
+    :func:`sale_versions`) is written; return (corrected sale ids, those that can change an analysis result)."""
+    if earlier.empty:
+        return [], []
+    both = earlier.merge(now, on="sale_id", how="inner", suffixes=("", "_now"))
+    for column in ("purchase_date", "purchase_date_now"):
+        both[column] = _days(both[column])
+    old_buyer = _differs(both["purchaser_key"], both["purchaser_key_now"]) | _differs(
+        both["firearm_key"], both["firearm_key_now"])
+    old_dealer = _differs(both["dealer_key"], both["dealer_key_now"])
+    _drop(store, "trace_drop_purchases", pd.DataFrame({
+        "person": both["purchaser_key"], "firearm": both["firearm_key"], "sale_id": both["sale_id"]})[old_buyer])
+    _drop(store, "sale_drop_sold", pd.DataFrame({"dealer": both["dealer_key"],
+                                                 "firearm": both["firearm_key"]})[old_dealer])
+    for_analysis = old_buyer | old_dealer | _differs(both["purchase_date"], both["purchase_date_now"])
+    corrected = for_analysis | _differs(both["form"], both["form_now"])
+    return sorted(set(both.loc[corrected, "sale_id"])), sorted(set(both.loc[for_analysis, "sale_id"]))
+
+
+def lead_versions(store: GraphStore, leads: pd.DataFrame) -> pd.DataFrame:
+    """The stored versions of the NIBIN leads of a batch (lead_id, from_key, to_key), read through the recoveries
+    they name: lead_id, from_key, to_key, status, lead_date."""
+    ends = pd.concat([leads["from_key"], leads["to_key"]], ignore_index=True).dropna().tolist()
+    return _keys(store, "nibin_versions", lead_traces=ends, lead_ids=leads["lead_id"].dropna().tolist())
+
+
+def replace_earlier_leads(store: GraphStore, earlier: pd.DataFrame, now: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Delete the links of the ``earlier`` leads (:func:`lead_versions`) that the leads ``now`` no longer state;
+    return (corrected lead ids, those that can change an analysis result)."""
+    if earlier.empty:
+        return [], []
+    both = earlier.merge(now, on="lead_id", how="inner", suffixes=("", "_now"))
+    moved = (both["from_key"] != both["from_key_now"]) | (both["to_key"] != both["to_key_now"])
+    _drop(store, "nibin_drop_links", both.loc[moved, ["lead_id", "from_key", "to_key"]])
+    downgraded = (both["status"] == "CONFIRMED") & (both["status_now"] != "CONFIRMED")
+    for column in ("lead_date", "lead_date_now"):
+        both[column] = _days(both[column])
+    for_analysis = moved | downgraded
+    corrected = for_analysis | _differs(both["lead_date"], both["lead_date_now"])
+    return sorted(set(both.loc[corrected, "lead_id"])), sorted(set(both.loc[for_analysis, "lead_id"]))
+
+
+def theft_versions(store: GraphStore, report_ids: list[str]) -> pd.DataFrame:
+    """The stored versions of the lost/stolen reports ``report_ids``: one row per gun (report_id, firearm_key,
+    dealer_key of a dealer reporter, reported_date, reporter, country)."""
+    return _keys(store, "theft_versions", report_ids=report_ids)
+
+
+def replace_earlier_thefts(store: GraphStore, earlier: pd.DataFrame, guns: pd.DataFrame, heads: pd.DataFrame
+                           ) -> tuple[list[str], list[str]]:
+    """Once a file's reports are written: delete the guns and dealer reporters of the ``earlier`` versions
+    (:func:`theft_versions`) that the reports no longer state, and the stolen flags of guns no report names now.
+    ``guns``: (report_id, firearm_key) every gun the file named; ``heads``: one row per report (report_id,
+    dealer_key, reported_date, reporter, country). Returns (corrected report ids, those that can change a result)."""
+    if earlier.empty:
+        return [], []
+    stated = set(zip(guns["report_id"], guns["firearm_key"], strict=True))
+    named = earlier.dropna(subset=["firearm_key"]).drop_duplicates(["report_id", "firearm_key"])
+    gone = named[[(r, f) not in stated for r, f in zip(named["report_id"], named["firearm_key"], strict=True)]]
+    _drop(store, "theft_drop_guns", pd.DataFrame({"firearm": gone["firearm_key"], "report_id": gone["report_id"]}))
+    if len(gone):
+        store.query("theft_unflag", {"keys": sorted(set(gone["firearm_key"]))})
+    first = earlier.drop_duplicates("report_id").merge(heads, on="report_id", how="inner", suffixes=("", "_now"))
+    old_reporter = _differs(first["dealer_key"], first["dealer_key_now"])
+    _drop(store, "theft_drop_reporters", pd.DataFrame({"dealer": first["dealer_key"],
+                                                       "report_id": first["report_id"]})[old_reporter])
+    for column in ("reported_date", "reported_date_now"):
+        first[column] = _days(first[column])
+    changed = old_reporter.copy()
+    for fact in ("reported_date", "reporter", "country"):
+        changed |= _differs(first[fact], first[f"{fact}_now"])
+    for_analysis = set(gone["report_id"])
+    return sorted(set(first.loc[changed, "report_id"]) | for_analysis), sorted(for_analysis)
+
+
+def dealer_places(store: GraphStore, dealer_keys: pd.Series) -> pd.DataFrame:
+    """The premises places stored for the dealers of an FFL list batch: dealer_key, location_key, precision."""
+    return _keys(store, "dealer_places", dealer_keys=dealer_keys.dropna().tolist())
+
+
+def replace_moved_premises(store: GraphStore, earlier: pd.DataFrame, at: pd.DataFrame) -> list[str]:
+    """Delete the ``earlier`` premises places (:func:`dealer_places`) where the list now states another place of the
+    same precision (``at``: from_key dealer, to_key location, precision); return the dealers whose premises moved."""
+    if earlier.empty:
+        return []
+    now = at.rename(columns={"from_key": "dealer_key", "to_key": "location_now"})
+    both = earlier.merge(now, on=["dealer_key", "precision"], how="inner")
+    stated = set(zip(now["dealer_key"], now["location_now"], strict=True))
+    moved = both[[(d, loc) not in stated for d, loc in zip(both["dealer_key"], both["location_key"], strict=True)]]
+    _drop(store, "dealer_drop_places", pd.DataFrame({"dealer": moved["dealer_key"],
+                                                     "location": moved["location_key"]}))
+    return sorted(set(moved["dealer_key"]))
+
+
+def inspection_versions(store: GraphStore, inspection_ids: pd.Series) -> pd.DataFrame:
+    """The dealers stored for the inspections of a batch already loaded: inspection_id, dealer_key."""
+    return _keys(store, "inspection_dealers", inspection_ids=inspection_ids.dropna().tolist())
+
+
+def replace_earlier_inspections(store: GraphStore, earlier: pd.DataFrame, now: pd.DataFrame) -> list[str]:
+    """Delete the ``earlier`` dealers (:func:`inspection_versions`) of inspections ``now`` (inspection_id,
+    dealer_key) names another dealer for; return those inspection ids."""
+    if earlier.empty:
+        return []
+    both = earlier.merge(now, on="inspection_id", how="inner", suffixes=("", "_now"))
+    other = both[_differs(both["dealer_key"], both["dealer_key_now"])]
+    _drop(store, "inspection_drop_dealers", pd.DataFrame({"dealer": other["dealer_key"],
+                                                          "inspection_id": other["inspection_id"]}))
+    return sorted(set(other["inspection_id"]))

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loaders import geo
+from loaders import corrections, geo
 from loaders.base import Batch, Loader, read_delimited, reasons_from
 from loaders.domain import locations, reference
 from loaders.domain.parsing import clean_text, expiry_month, normalize_zips, parse_licenses, parse_states
@@ -160,6 +160,8 @@ class FFLLoader(Loader):
             "lat": coords["lat"], "lon": coords["lon"], "geocode_precision": coords["geocode_precision"],
             "load_run_id": self.run_id,
         })
+        current = key[~newer]  # an older list than the one stored does not move anyone's premises
+        earlier = corrections.dealer_places(self.store, current)
         self.store.upsert_nodes("Dealer", arrow(nodes, "Dealer"))
         places = pd.DataFrame({"country": locations.US, "state": good["premise_state"], "city_norm": city_norm,
                                "city": good["premise_city"], "zip": good["premise_zip5"]})
@@ -170,6 +172,9 @@ class FFLLoader(Loader):
             pd.DataFrame({"from_key": key, "to_key": locations.zip_keys(good["premise_zip5"]), "precision": "zip"}),
         ], ignore_index=True).dropna(subset=["to_key"])
         self.store.upsert_relationships("AT", "Dealer", "Location", arrow(at, rel_type="AT"))
+        if len(earlier):  # an FFL load makes the next analysis a full one anyway: every move counts for it
+            moved = corrections.replace_moved_premises(self.store, earlier, at[at["from_key"].isin(current)])
+            corrections.count(self.details, moved, moved)
         self._save_progress()
         return len(good)
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from graph.errors import InvalidInput
 from graph.store import GraphStore
+from loaders import corrections
 from loaders.base import Batch, Loader, read_delimited, reasons_from, require_text
 from loaders.domain.parsing import parse_dates, parse_licenses, parse_numbers, text
 from loaders.domain.policy import cfr_section, policy_context, zero_tolerance
@@ -154,9 +155,14 @@ class InspectionsLoader(Loader):
         nodes = good[["inspection_id", "inspection_date", "outcome", "outcome_given", "assigned_date",
                       "revocation_recommended", "revocation_effective_date", "citation_count", "source_document_url",
                       "policy_context", "zero_tolerance_period"]].assign(load_run_id=self.run_id)
+        earlier = corrections.inspection_versions(self.store, good["inspection_id"])  # loaded before: rare
         self.store.upsert_nodes("Inspection", arrow(nodes, "Inspection"))
-        self.store.upsert_relationships("INSPECTED", "Dealer", "Inspection", arrow(pd.DataFrame({
-            "from_key": good["dealer_dealer_key"], "to_key": good["inspection_id"]})))
+        inspected = pd.DataFrame({"from_key": good["dealer_dealer_key"], "to_key": good["inspection_id"]})
+        self.store.upsert_relationships("INSPECTED", "Dealer", "Inspection", arrow(inspected))
+        if len(earlier):  # an inspections load makes the next analysis a full one anyway
+            other = corrections.replace_earlier_inspections(self.store, earlier, pd.DataFrame({
+                "inspection_id": good["inspection_id"], "dealer_key": good["dealer_dealer_key"]}))
+            corrections.count(self.details, other, other)
         cited = good[good["violations"].notna()]
         if len(cited):
             exploded = cited[["inspection_id", "violations"]].assign(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from loaders import geo, straw_keys
+from loaders import corrections, geo, straw_keys
 from loaders.base import Loader, reasons_from
 from loaders.domain import locations
 from loaders.domain.parsing import (
@@ -113,8 +113,9 @@ class MultipleSalesLoader(Loader):
         geo.upsert_places(self.store, pd.DataFrame({
             "country": locations.US, "state": good["purchaser_state"], "city_norm": good["purchaser_city_norm"],
             "city": good["purchaser_city"], "zip": good["purchaser_zip"]}), self.places_written)
-        self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm"))
         sale_id = _sale_ids(good)
+        earlier = corrections.sale_versions(self.store, good["firearm_key"], sale_id)  # rows loaded before: rare
+        self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm"))
         keys = self.persons.resolve(_mentions(good), run).set_index("mention_id")["person_key"]
         person = sale_id.map(keys)
         has = person.notna()
@@ -126,6 +127,11 @@ class MultipleSalesLoader(Loader):
         self.store.upsert_relationships("SOLD", "Dealer", "Firearm", arrow(pd.DataFrame({
             "from_key": good["dealer_dealer_key"], "to_key": good["firearm_key"], "sale_date": good["sale_date"],
             "license_number_quoted": good["dealer_license_quoted"]}), rel_type="SOLD"))
+        if len(earlier):
+            fixed, for_analysis = corrections.replace_earlier_sales(self.store, earlier, pd.DataFrame({
+                "sale_id": sale_id, "firearm_key": good["firearm_key"], "purchaser_key": person,
+                "purchase_date": good["sale_date"], "dealer_key": good["dealer_dealer_key"], "form": good["form"]}))
+            corrections.count(self.details, fixed, for_analysis)
         place = locations.zip_keys(good["purchaser_zip"]).fillna(
             locations.city_keys(good["purchaser_city_norm"], good["purchaser_state"]))
         lives = pd.DataFrame({"from_key": person, "to_key": place}).dropna().drop_duplicates()

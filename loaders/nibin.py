@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from loaders import corrections
 from loaders.base import Loader, reasons_from
 from loaders.domain.parsing import parse_dates, text
 from loaders.frames import arrow
@@ -53,6 +54,9 @@ class NibinLoader(Loader):
         return parsed, reasons_from(checks, frame.index)
 
     def load(self, good: pd.DataFrame) -> int:
+        earlier = corrections.lead_versions(self.store, good)  # leads loaded before: rare
         self.store.upsert_relationships("NIBIN_LINK", "Recovery", "Recovery", arrow(
             good.assign(load_run_id=self.run_id), rel_type="NIBIN_LINK"))
+        if len(earlier):
+            corrections.count(self.details, *corrections.replace_earlier_leads(self.store, earlier, good))
         return len(good)

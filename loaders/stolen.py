@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from loaders import corrections
 from loaders.base import Loader, reasons_from
 from loaders.domain.parsing import (
     clean_text,
@@ -70,8 +71,19 @@ class StolenLoader(Loader):
         self.unserialed: dict[str, int] = {}
         self.counts: dict[str, int] = {}
         self.dealers = DealerIndex(self.store)
+        # a report loaded before and again (a correction?) is compared once the whole file is read: its rows may
+        # span batches (loaders/corrections.py)
+        self.earlier: list[pd.DataFrame] = []
+        self.stated: list[pd.DataFrame] = []  # the rows of those reports only
+        self.reloaded: set[str] = set()
 
     def finish(self) -> None:
+        if self.earlier:
+            guns = pd.concat([s[["report_id", "firearm_key"]] for s in self.stated], ignore_index=True)
+            heads = pd.concat(self.stated, ignore_index=True).drop_duplicates("report_id")
+            corrections.count(self.details, *corrections.replace_earlier_thefts(
+                self.store, pd.concat(self.earlier, ignore_index=True), guns,
+                heads.drop(columns="firearm_key")))
         self.details["dealer_stubs_created"] = self.dealers.stubs_created
         self.details["reports"] = len(self.reports)
 
@@ -142,6 +154,17 @@ class StolenLoader(Loader):
                                      **{p: dealer_rows[f"reporter_{p}"] for p in
                                         ("region", "district", "county", "type", "expiry", "sequence")}})
             self.dealers.ensure(licenses, run)
+        first_seen = sorted(set(good["report_id"]) - set(self.counts))  # the file's reports not read before
+        earlier = corrections.theft_versions(self.store, first_seen)
+        if len(earlier):
+            self.earlier.append(earlier)
+            self.reloaded.update(earlier["report_id"])
+        again = good["report_id"].isin(self.reloaded)
+        if again.any():
+            self.stated.append(pd.DataFrame({
+                "report_id": good["report_id"], "firearm_key": good["firearm_key"],
+                "dealer_key": good["reporter_dealer_key"], "reported_date": good["reported_date"],
+                "reporter": good["reporter"], "country": good["country"]})[again])
         guns = firearm_nodes(good, run)
         # which of these guns a trace already described (an `IN $keys` filter scanned every firearm per key)
         stored = self.store.node_table("Firearm").column("key").to_pandas() if len(guns) else pd.Series(dtype=object)

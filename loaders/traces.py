@@ -198,8 +198,7 @@ class TracesLoader(Loader):
                                 "time_to_crime_days": good["time_to_crime_days"],
                                 "report_id": good["multiple_sale_report_id"]})
             fixed = corrections.replace_earlier(self.store, earlier, now, at)
-            if fixed:
-                self.details["corrected"] = self.details.get("corrected", 0) + len(fixed)
+            corrections.count(self.details, fixed, fixed)  # every trace correction can move a person's groups
         straw_keys.index_firearms(self.store, good["firearm_key"])  # after every fact of the guns is written
         return len(good)
 

@@ -128,8 +128,11 @@ def register(app: typer.Typer) -> None:
                     out.print(f"rejected rows with line numbers and reasons: {report.rejects_file}",
                               highlight=False)
                 if report.details.get("corrected"):
-                    out.print(f"corrected: {report.details['corrected']:,} record(s) replaced an earlier version "
-                              "with other facts (the relationships it no longer states were removed)",
+                    corrected = int(report.details["corrected"])
+                    unread = corrected - int(report.details.get("corrected_for_analysis", corrected))
+                    out.print(f"corrected: {corrected:,} record(s) replaced an earlier version with other facts "
+                              "(the relationships it no longer states were removed)"
+                              + (f"; {unread:,} of them changed only facts no analysis reads" if unread else ""),
                               highlight=False, soft_wrap=True)
         if refusal:
             raise InvalidInput(refusal)

@@ -58,3 +58,20 @@ def test_a_completed_trace_is_not_a_correction(load: Callable[..., LoadReport], 
     report = load("traces", write_rows(tmp_path / "done.csv", fields, rows["T-100"]))
     assert "corrected" not in report.details
     assert record_of(embedded_store, "T-100")["purchasers"] == ["SMITH"]
+
+
+def test_a_corrected_dealer_no_longer_sold_the_gun(load: Callable[..., LoadReport], embedded_store: EmbeddedStore,
+                                                   tmp_path: Path) -> None:
+    """A gun (serial X9) bought by Smith from dealer 1-54-20000 was sold by 1-54-20001: the gun has one seller."""
+    fields, rows = fixture_rows()
+    sold = {**rows["T-100"], "trace_id": "T-200", "serial_number": "X9", "multiple_sale_report_id": ""}
+    load("traces", write_rows(tmp_path / "sold.csv", fields, sold))
+
+    def sellers() -> list[str]:
+        return sorted(e["src"] for e in embedded_store.edge_list("SOLD", "Dealer", "Firearm").to_pylist()
+                      if e["dst"].endswith("|X9|PISTOL"))
+
+    assert sellers() == ["1-54-20000"]
+    report = load("traces", write_rows(tmp_path / "fixed.csv", fields, {**sold, "dealer_ffl": "1-54-107-01-5A-20001"}))
+    assert report.details["corrected"] == 1
+    assert sellers() == ["1-54-20001"]

@@ -167,6 +167,14 @@ def params(twins: Twins) -> dict[str, Any]:
         big = store._execute("MATCH (s:StrawGroup) RETURN s.group_id AS g ORDER BY g LIMIT 2").arrow().column(
             0).to_pylist()
         assert big  # the full analysis stored the straw groups too big to tie (algorithms/straw_groups.py)
+        msr = store._execute("MATCH (:Person)-[u:PURCHASED]->(f:Firearm) WHERE u.source = 'multiple_sales' "
+                             "RETURN u.sale_id AS s, f.firearm_key AS f ORDER BY s LIMIT 1").rows()[0]
+        lead = store._execute("MATCH (a:Recovery)-[n:NIBIN_LINK]->(b:Recovery) RETURN n.lead_id AS l, "
+                              "a.trace_id AS a, b.trace_id AS b ORDER BY l LIMIT 1").rows()[0]
+        inspection = store._execute("MATCH (:Dealer)-[:INSPECTED]->(n:Inspection) RETURN n.inspection_id AS i "
+                                    "ORDER BY i LIMIT 1").rows()[0]["i"]
+        theft = store._execute("MATCH (t:TheftReport) RETURN t.report_id AS r ORDER BY r LIMIT 2").arrow().column(
+            0).to_pylist()
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
@@ -184,7 +192,11 @@ def params(twins: Twins) -> dict[str, Any]:
             # api/services/outbox.py)
             "dealer_keys": [sale["d"], "no-such-dealer"], "groups": [*groups, "no-such-group"],
             "traces": [chain["t"], "no-such-trace"], "now": datetime(2026, 6, 1),
-            "ids": [chain["t"], "no-such-trace"]}  # the stored versions of re-loaded trace records
+            "ids": [chain["t"], "no-such-trace"],  # the stored versions of re-loaded trace records
+            # ... and of re-loaded multiple-sale rows, NIBIN leads and lost/stolen reports (loaders/corrections.py)
+            "firearms": [msr["f"], chain["fk"]], "sale_ids": [msr["s"], "msr:no-such-report:X"],
+            "lead_traces": [lead["b"], "no-such-trace"], "lead_ids": [lead["l"], "no-such-lead"],
+            "report_ids": [*theft, "no-such-report"], "inspection_ids": [inspection, "no-such-inspection"]}
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -222,7 +234,11 @@ _WRITES = {"networks_clear", "persons_network_clear", "firearms_batches_clear", 
            "retention_unlink_sales", "retention_delete_persons", "retention_lapse_subjects",
            "retention_delete_reviews",
            # a corrected trace record's earlier relationships: tests/neo4j/test_trace_corrections_neo4j.py
-           "trace_drop_purchases", "trace_drop_recovered_in", "trace_drop_possessors", "trace_drop_places"}
+           "trace_drop_purchases", "trace_drop_recovered_in", "trace_drop_possessors", "trace_drop_places",
+           # ... and of a corrected multiple-sale row, NIBIN lead and lost/stolen report:
+           # tests/neo4j/test_record_corrections_neo4j.py
+           "sale_drop_sold", "nibin_drop_links", "theft_drop_guns", "theft_drop_reporters", "theft_unflag",
+           "dealer_drop_places", "inspection_drop_dealers"}
 _BY_LOAD_TIME = {"load_runs"}  # ordered by when each file was loaded: the two loads ran at different times
 
 

@@ -1,0 +1,10 @@
+// The stored version of each multiple-sale row of a batch already in the store (a re-load; none for new rows): the
+// purchase records $sale_ids of the firearms $firearms (the batch's guns), with their purchaser, dealer, date and form,
+// for the multiple-sale loader to compare with the version being loaded (loaders/corrections.py). The gun is matched
+// first, by its key: a pattern starting at the purchase scanned every person.
+UNWIND $firearms AS k
+MATCH (f:Firearm {firearm_key: k})
+OPTIONAL MATCH (f)<-[u:PURCHASED]-(p:Person)
+WITH f, u, p WHERE u IS NOT NULL AND u.sale_id IN $sale_ids
+RETURN u.sale_id AS sale_id, f.firearm_key AS firearm_key, p.person_key AS purchaser_key,
+       u.purchase_date AS purchase_date, u.dealer_key AS dealer_key, u.form AS form
