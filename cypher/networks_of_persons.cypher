@@ -3,5 +3,5 @@
 UNWIND $keys AS k
 MATCH (p:Person {person_key: k})
 OPTIONAL MATCH (p)-[:MEMBER_OF]->(n:Network)
-WITH p, n WHERE n IS NOT NULL
-RETURN p.person_key AS person_key, n.network_id AS network_id
+WITH p.person_key AS person_key, n.network_id AS network_id WHERE network_id IS NOT NULL
+RETURN person_key, network_id

@@ -6,12 +6,13 @@
 UNWIND $blocks AS block
 MATCH (b:PersonBlock {block_key: block})
 OPTIONAL MATCH (b)<-[:IN_BLOCK]-(p:Person)
-WITH DISTINCT p
-WHERE p IS NOT NULL
-RETURN p.person_key AS person_key, p.last_name AS last_name, p.first_name AS first_name,
-       p.middle_name AS middle_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
-       p.state AS state, p.zip AS zip, p.name_key AS name_key, p.record_count AS record_count,
-       p.resolution_rule AS resolution_rule, p.resolution_confidence AS resolution_confidence
+WITH DISTINCT p.person_key AS person_key, p.last_name AS last_name, p.first_name AS first_name,
+     p.middle_name AS middle_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
+     p.state AS state, p.zip AS zip, p.name_key AS name_key, p.record_count AS record_count,
+     p.resolution_rule AS resolution_rule, p.resolution_confidence AS resolution_confidence
+WHERE person_key IS NOT NULL
+RETURN person_key, last_name, first_name, middle_name, suffix, dob, street, city, state, zip, name_key,
+       record_count, resolution_rule, resolution_confidence
 UNION
 UNWIND $person_keys AS key
 MATCH (p:Person {person_key: key})

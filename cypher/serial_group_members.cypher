@@ -3,8 +3,8 @@
 UNWIND $groups AS g
 MATCH (s:SerialGroup {group_key: g})
 OPTIONAL MATCH (s)<-[:IN_GROUP]-(f:Firearm)
-WITH DISTINCT f
-WHERE f IS NOT NULL
-RETURN f.firearm_key AS key, f.serial_normalized AS serial_normalized,
-       f.manufacturer_normalized AS manufacturer_normalized, f.model AS model, f.serial_group AS serial_group,
-       f.batch_id AS batch_id
+WITH DISTINCT f.firearm_key AS key, f.serial_normalized AS serial_normalized,
+     f.manufacturer_normalized AS manufacturer_normalized, f.model AS model, f.serial_group AS serial_group,
+     f.batch_id AS batch_id
+WHERE key IS NOT NULL
+RETURN key, serial_normalized, manufacturer_normalized, model, serial_group, batch_id

@@ -4,7 +4,7 @@
 UNWIND $traces AS trace
 MATCH (r:Recovery {trace_id: trace})
 OPTIONAL MATCH (f:Firearm)-[:RECOVERED_IN]->(r)
-WITH DISTINCT f
-WHERE f IS NOT NULL
-RETURN f.firearm_key AS key, f.serial_normalized AS serial_normalized,
-       f.manufacturer_normalized AS manufacturer_normalized, f.model AS model, f.serial_group AS serial_group
+WITH DISTINCT f.firearm_key AS key, f.serial_normalized AS serial_normalized,
+     f.manufacturer_normalized AS manufacturer_normalized, f.model AS model, f.serial_group AS serial_group
+WHERE key IS NOT NULL
+RETURN key, serial_normalized, manufacturer_normalized, model, serial_group

@@ -2,5 +2,5 @@
 UNWIND $keys AS k
 MATCH (f:Firearm {firearm_key: k})
 OPTIONAL MATCH (p:Person)-[:PURCHASED]->(f)
-WITH p WHERE p IS NOT NULL
-RETURN DISTINCT p.person_key AS key
+WITH p.person_key AS key WHERE key IS NOT NULL
+RETURN DISTINCT key

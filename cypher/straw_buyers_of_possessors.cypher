@@ -3,5 +3,5 @@
 UNWIND $keys AS k
 MATCH (x:Person {person_key: k})
 OPTIONAL MATCH (p:Person)-[:PURCHASED]->(f:Firearm)-[:RECOVERED_IN]->(r:Recovery)-[:POSSESSED_BY]->(x)
-WITH x, p WHERE p IS NOT NULL
-RETURN DISTINCT x.person_key AS possessor, p.person_key AS person_key
+WITH x.person_key AS possessor, p.person_key AS person_key WHERE person_key IS NOT NULL
+RETURN DISTINCT possessor, person_key

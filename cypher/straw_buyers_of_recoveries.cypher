@@ -3,5 +3,5 @@
 UNWIND $keys AS k
 MATCH (r:Recovery {trace_id: k})
 OPTIONAL MATCH (p:Person)-[:PURCHASED]->(f:Firearm)-[:RECOVERED_IN]->(r)
-WITH r, p WHERE p IS NOT NULL
-RETURN DISTINCT r.trace_id AS trace_id, p.person_key AS person_key
+WITH r.trace_id AS trace_id, p.person_key AS person_key WHERE person_key IS NOT NULL
+RETURN DISTINCT trace_id, person_key

@@ -6,5 +6,5 @@ UNWIND $dealers AS d
 MATCH (x:Dealer {dealer_key: d.dealer})
 OPTIONAL MATCH (x)-[:SOLD]->(f:Firearm)<-[r:PURCHASED]-(p:Person)
 WHERE r.purchase_date IN d.days
-WITH x, r, p WHERE p IS NOT NULL
-RETURN DISTINCT x.dealer_key AS dealer, r.purchase_date AS day, p.person_key AS person_key
+WITH x.dealer_key AS dealer, r.purchase_date AS day, p.person_key AS person_key WHERE person_key IS NOT NULL
+RETURN DISTINCT dealer, day, person_key

@@ -2,5 +2,5 @@
 UNWIND $keys AS k
 MATCH (t:TheftReport {report_id: k})
 OPTIONAL MATCH (f:Firearm)-[:REPORTED_STOLEN]->(t)
-WITH f WHERE f IS NOT NULL
-RETURN f.firearm_key AS key
+WITH f.firearm_key AS key WHERE key IS NOT NULL
+RETURN key

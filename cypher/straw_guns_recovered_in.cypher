@@ -2,5 +2,5 @@
 UNWIND $keys AS k
 MATCH (r:Recovery {trace_id: k})
 OPTIONAL MATCH (f:Firearm)-[:RECOVERED_IN]->(r)
-WITH f, r WHERE f IS NOT NULL
-RETURN f.firearm_key AS src, r.trace_id AS dst
+WITH f.firearm_key AS src, r.trace_id AS dst WHERE src IS NOT NULL
+RETURN src, dst

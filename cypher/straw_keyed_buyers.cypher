@@ -4,5 +4,5 @@
 UNWIND $keys AS k
 MATCH (g:StrawKey {straw_key: k})
 OPTIONAL MATCH (g)<-[:IN_STRAW_KEY]-(f:Firearm)<-[:PURCHASED]-(p:Person)
-WITH g, p WHERE p IS NOT NULL
-RETURN DISTINCT g.straw_key AS straw_key, p.person_key AS person_key
+WITH g.straw_key AS straw_key, p.person_key AS person_key WHERE person_key IS NOT NULL
+RETURN DISTINCT straw_key, person_key

@@ -3,5 +3,5 @@
 UNWIND $keys AS k
 MATCH (g:StrawKey {straw_key: 'ql|' + k})
 OPTIONAL MATCH (g)<-[:IN_STRAW_KEY]-(d:Dealer)
-WITH k, d WHERE d IS NOT NULL
-RETURN k AS location_key, d.dealer_key AS dealer_key
+WITH k AS location_key, d.dealer_key AS dealer_key WHERE dealer_key IS NOT NULL
+RETURN location_key, dealer_key

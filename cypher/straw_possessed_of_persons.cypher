@@ -2,5 +2,5 @@
 UNWIND $keys AS k
 MATCH (p:Person {person_key: k})
 OPTIONAL MATCH (r:Recovery)-[:POSSESSED_BY]->(p)
-WITH r, p WHERE r IS NOT NULL
-RETURN r.trace_id AS src, p.person_key AS dst
+WITH r.trace_id AS src, p.person_key AS dst WHERE src IS NOT NULL
+RETURN src, dst

@@ -2,5 +2,5 @@
 UNWIND $keys AS k
 MATCH (r:Recovery {trace_id: k})
 OPTIONAL MATCH (r)-[:POSSESSED_BY]->(p:Person)
-WITH r, p WHERE p IS NOT NULL
-RETURN r.trace_id AS src, p.person_key AS dst
+WITH r.trace_id AS src, p.person_key AS dst WHERE dst IS NOT NULL
+RETURN src, dst

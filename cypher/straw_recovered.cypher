@@ -2,5 +2,5 @@
 UNWIND $keys AS k
 MATCH (f:Firearm {firearm_key: k})
 OPTIONAL MATCH (f)-[:RECOVERED_IN]->(r:Recovery)
-WITH f, r WHERE r IS NOT NULL
-RETURN f.firearm_key AS src, r.trace_id AS dst
+WITH f.firearm_key AS src, r.trace_id AS dst WHERE dst IS NOT NULL
+RETURN src, dst

@@ -2,5 +2,6 @@
 UNWIND $keys AS k
 MATCH (r:Recovery {trace_id: k})
 OPTIONAL MATCH (r)-[:AT]->(l:Location)
-WITH r, l WHERE l IS NOT NULL AND l.kind = 'city'
-RETURN r.trace_id AS trace_id, l.location_key AS location_key
+WITH r.trace_id AS trace_id, l.location_key AS location_key, l.kind AS kind
+WHERE location_key IS NOT NULL AND kind = 'city'
+RETURN trace_id, location_key

@@ -2,5 +2,5 @@
 UNWIND $keys AS k
 MATCH (f:Firearm {firearm_key: k})
 OPTIONAL MATCH (d:Dealer)-[s:SOLD]->(f)
-WITH d, s, f WHERE d IS NOT NULL
-RETURN d.dealer_key AS src, f.firearm_key AS dst, s.sale_date AS sale_date
+WITH d.dealer_key AS src, f.firearm_key AS dst, s.sale_date AS sale_date WHERE src IS NOT NULL
+RETURN src, dst, sale_date

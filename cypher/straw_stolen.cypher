@@ -2,5 +2,5 @@
 UNWIND $keys AS k
 MATCH (f:Firearm {firearm_key: k})
 OPTIONAL MATCH (f)-[:REPORTED_STOLEN]->(t:TheftReport)
-WITH f, t WHERE t IS NOT NULL
-RETURN f.firearm_key AS src, t.report_id AS dst, t.reported_date AS reported_date
+WITH f.firearm_key AS src, t.report_id AS dst, t.reported_date AS reported_date WHERE dst IS NOT NULL
+RETURN src, dst, reported_date
