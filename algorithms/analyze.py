@@ -33,7 +33,7 @@ from algorithms.centrality import centrality, flow_graph
 from algorithms.communities import leiden_cpm
 from algorithms.corridors import Corridors, corridors, state_coordinates
 from algorithms.networks import COLUMNS as network_columns
-from algorithms.networks import network_parameters, network_table
+from algorithms.networks import network_parameters, network_table, possessors_only
 from algorithms.projection import person_projection
 from algorithms.retention import PURGED_PREFIX
 from algorithms.stolen_hits import mark_hits
@@ -263,7 +263,8 @@ def _networks(pairs: pd.DataFrame, ranked: pd.DataFrame, *, seed: int, resolutio
         central = centrality(projection.graph, weights="weight", samples=samples, seed=seed)
         membership_of, pagerank, betweenness = communities.membership, central.pagerank, central.betweenness
     person_centrality = pd.DataFrame({"person_key": keys, "pagerank": pagerank, "betweenness": betweenness})
-    networks = network_table(projection, membership_of, ranked, min_size=MIN_NETWORK_SIZE)
+    networks = network_table(projection, membership_of, ranked, min_size=MIN_NETWORK_SIZE,
+                             possessors=possessors_only(pairs, ranked["person_key"]))
     exploded = networks[["network_id", "members"]].explode("members")
     membership = dict(zip(exploded["members"], exploded["network_id"], strict=True))
     return networks, pd.Series(membership, dtype=object), person_centrality

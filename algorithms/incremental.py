@@ -245,7 +245,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         features = timed("straw_features", lambda: straw_features.compute(restrict(hood.tables(), closure),
                                                                           too_big=hood.too_big()))
         scored = timed("straw", lambda: _scores(store, features, changed))
-        joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed))
+        joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed,
+                                                                           features.purchases["person_key"]))
     else:  # nothing a person is on: no score moves
         scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators", "network"])
         joins = pd.DataFrame(columns=["person_key", "network_id"])

@@ -1,24 +1,29 @@
 """Networks between full analyses: a person an incremental run newly ties joins the network holding most of their
 tie weight, or forms one with the others tied only to each other (:mod:`algorithms.incremental`; Leiden is global,
 so a new tie does not re-partition the graph: the weekly full run does). Scores and review ranks of the networks
-wait for that run."""
+wait for that run. A person tied only as the one a single purchaser's gun was recovered from joins no network
+(``networks.possessors_only``: a network lists such persons as its possessors, not its members)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 import pandas as pd
 
 from algorithms import analyze as full
+from algorithms.networks import possessors_only
 from algorithms.tables import isin
 from graph.store import GraphStore
 
 
-def joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataFrame:
-    """Persons newly tied who join a network (the one holding most of their tie weight) or form one."""
+def joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str], purchasers: Iterable[str]) -> pd.DataFrame:
+    """Persons newly tied who join a network (the one holding most of their tie weight) or form one;
+    ``purchasers``: who bought a gun on record (the others tied to one purchaser only are possessors)."""
     weights = _layer_weights()
+    apart = possessors_only(pairs, purchasers)
     ties = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
-    ties = ties[isin(ties["a"], changed)]
+    ties = ties[isin(ties["a"], changed - apart)]
     current = membership_of(store, set(ties["a"].tolist()) | set(ties["b"].tolist()))
     ties = ties[~ties["a"].map(current).notna().to_numpy()]
     if ties.empty:
@@ -43,8 +48,8 @@ def joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str]) -> pd.DataF
         graph = ig.Graph(n=len(names), edges=[(index[a], index[b]) for a, b in zip(loose["a"], loose["b"],
                                                                                    strict=True)])
         for component in graph.connected_components():
-            members = sorted(names[i] for i in component)
-            if 2 <= len(members) <= full.MAX_NETWORK_SIZE:
+            members = sorted(names[i] for i in component if names[i] not in apart)
+            if members and 2 <= len(component) <= full.MAX_NETWORK_SIZE:
                 network_id = "net-" + hashlib.sha256("|".join(members).encode()).hexdigest()[:12]
                 rows.extend((m, network_id) for m in members)
     return pd.DataFrame(rows, columns=["person_key", "network_id"])

@@ -16,12 +16,19 @@ The **score** is the mean straw score of the network's three most suspicious mem
 a common possessor, a NIBIN link — corroborate one another; Papachristos et al. 2015 on co-offending networks,
 ATF NIBIN "crime gun intelligence" guidance). The **reason** names the suspects' scores, the ties by kind and the
 count of possessors. Networks that fail the rule stay in the partition (queryable), unranked.
+
+**Possessors are a role, not members** (:func:`possessors_only`): a person tied to one other person only, and only
+as the one that person's gun was recovered from, is the end of a gun's trace chain, not a member of the group
+that bought it. The community detection still places them with their purchaser (so the one-suspect fan-out rule
+above counts them), but a network's ``members`` and ``size`` leave them out and its reason names how many there
+are; the trace chain of the gun still leads to them. A ring of two straws whose guns reached seven people is a
+network of two with seven possessors, not a network of nine.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -37,7 +44,7 @@ TIE_WORDS: Mapping[str, tuple[str, str]] = {
     "joint_purchase": ("joint purchase", "joint purchases"),
     "shared_address": ("shared address", "shared addresses"),
     "common_possessor": ("common possessor", "common possessors"),
-    "purchaser_possessor": ("gun recovered from a member", "guns recovered from members"),
+    "purchaser_possessor": ("gun recovered from another person", "guns recovered from other persons"),
     "nibin_link": ("NIBIN link", "NIBIN links"),
     "supply_line": ("supply line (same dealer, same destination city)",
                     "supply lines (same dealer, same destination city)"),
@@ -48,7 +55,23 @@ TIE_WORDS: Mapping[str, tuple[str, str]] = {
                  "corridors (same source state, same destination city)"),
     "same_counter": ("multiple-sale report at the same dealer", "multiple-sale reports at the same dealer"),
 }
-COLUMNS = ["network_id", "size", "score", "members", "suspects", "ties", "reviewable", "review_rank", "reason"]
+COLUMNS = ["network_id", "size", "score", "members", "suspects", "ties", "reviewable", "review_rank", "reason",
+           "possessors"]
+
+
+def possessors_only(pairs: pd.DataFrame, purchasers: Iterable[str]) -> frozenset[str]:
+    """Persons who bought no gun on record (not in ``purchasers``) and are tied to one person only, a purchaser
+    whose gun was recovered from them (``pairs``: columns ``a``, ``b``, ``kind``; a ``purchaser_possessor`` tie
+    between the two): the persons a network lists as its possessors, not its members."""
+    if pairs.empty:
+        return frozenset()
+    ends = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)],
+                     ignore_index=True)
+    ends = ends[~ends["a"].isin(set(purchasers))]
+    neighbours = ends.groupby("a")["b"].nunique()
+    single = set(neighbours.index[neighbours.to_numpy() == 1])
+    found = ends.loc[ends["kind"].eq("purchaser_possessor") & ends["a"].isin(single), "a"]
+    return frozenset(found.tolist())
 
 
 def network_parameters() -> dict[str, object]:
@@ -58,15 +81,21 @@ def network_parameters() -> dict[str, object]:
 
 
 def network_table(projection: PersonProjection, membership: np.ndarray, straw_table: pd.DataFrame, *,
-                  min_size: int = 2) -> pd.DataFrame:
+                  min_size: int = 2, possessors: frozenset[str] = frozenset()) -> pd.DataFrame:
     """One row per community of at least ``min_size`` persons: network_id (content hash of the members),
-    size, score, members (sorted keys), suspects, ties (layer -> count), reviewable, review_rank (1 = first
-    to review; 0 when not reviewable) and reason. Sorted reviewable first, then by score."""
+    size (its members), score, members (sorted keys), suspects, ties (layer -> count), reviewable, review_rank
+    (1 = first to review; 0 when not reviewable), reason and possessors (sorted keys of those of
+    ``possessors``, :func:`possessors_only`, in the community: listed apart, not members). Sorted reviewable
+    first, then by score."""
     keys = projection.person_key
     sizes = np.bincount(membership) if len(membership) else np.zeros(0, dtype=np.int64)
     keep = sizes[membership] >= min_size
     if not keep.any():
         return pd.DataFrame(columns=COLUMNS)
+    role = pd.Index(keys).isin(list(possessors)) if possessors else np.zeros(len(keys), dtype=bool)
+    held = pd.DataFrame({"person_key": keys[keep & role], "community": membership[keep & role]})
+    held = held.sort_values("person_key").groupby("community")["person_key"].agg(list)
+    keep &= ~role
     scores = straw_table.set_index("person_key")["score"]
     frame = pd.DataFrame({"person_key": keys[keep], "community": membership[keep]})
     frame["score"] = frame["person_key"].map(scores).fillna(0.0).clip(lower=0.0).to_numpy()
@@ -84,7 +113,7 @@ def network_table(projection: PersonProjection, membership: np.ndarray, straw_ta
     counts["community"] = membership[edges[inside, 0]] if len(edges) else []
     ties = counts.groupby("community").sum()
     ties = ties.reindex(members.index).fillna(0.0)
-    possessors = _possessor_fan_out(projection, membership, frame)
+    fan_outs = _possessor_fan_out(projection, membership, frame)
     member_scores = {community: group.to_numpy() for community, group in grouped["score"]}
 
     rows = []
@@ -93,15 +122,17 @@ def network_table(projection: PersonProjection, membership: np.ndarray, straw_ta
         n_ties = sum(layer_counts.values())
         strong = any(layer in STRONG_LAYERS for layer in layer_counts)
         n_suspects = int(suspects[community])
-        fan_out = int(possessors.get(community, 0))
+        fan_out = int(fan_outs.get(community, 0))
         reviewable = ((n_suspects >= MIN_SUSPECTS and (n_ties >= 2 or strong))
                       or (n_suspects >= 1 and fan_out >= MIN_POSSESSORS))
         score = float(top3[community]) + TIE_KIND_POINTS * max(len(layer_counts) - 1, 0)
+        apart = held.get(community, [])
         rows.append({
             "network_id": "NET-" + hashlib.sha256("|".join(members[community]).encode()).hexdigest()[:12],
-            "size": int(sizes[community]), "score": round(score, 4), "members": members[community],
+            "size": len(members[community]), "score": round(score, 4), "members": members[community],
             "suspects": n_suspects, "ties": layer_counts, "reviewable": bool(reviewable),
-            "reason": _reason(member_scores[community], layer_counts, fan_out, reviewable)})
+            "reason": _reason(member_scores[community], layer_counts, fan_out, reviewable, len(apart)),
+            "possessors": apart})
     table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "review_rank"])
     table = table.sort_values(["reviewable", "score", "network_id"], ascending=[False, False, True])
     table = table.reset_index(drop=True)
@@ -127,7 +158,7 @@ def _possessor_fan_out(projection: PersonProjection, membership: np.ndarray, fra
     return fan.groupby(level="community").max()
 
 
-def _reason(scores: np.ndarray, ties: Mapping[str, int], fan_out: int, reviewable: bool) -> str:
+def _reason(scores: np.ndarray, ties: Mapping[str, int], fan_out: int, reviewable: bool, possessors: int = 0) -> str:
     suspects = scores[scores >= SUSPECT_SCORE]
     parts = []
     if len(suspects):
@@ -141,6 +172,9 @@ def _reason(scores: np.ndarray, ties: Mapping[str, int], fan_out: int, reviewabl
                  sorted(ties.items(), key=lambda item: (-item[1], item[0]))]
         parts.append("tied by " + ", ".join(words))
     if fan_out >= MIN_POSSESSORS:
-        parts.append(f"one suspect's guns recovered from {fan_out} members")
+        parts.append(f"one suspect's guns recovered from {fan_out} persons")
+    if possessors:
+        parts.append(f"{possessors} possessor{'s' if possessors != 1 else ''} (a member's gun recovered from them, "
+                     "tied to no one else) listed apart, not as members")
     text = "; ".join(parts)
     return text if reviewable else "below the evidence rule: " + text

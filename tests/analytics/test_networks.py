@@ -11,6 +11,7 @@ import pytest
 
 from algorithms import straw, straw_features
 from algorithms.analyze import _networks, network_ties
+from algorithms.networks import possessors_only
 from algorithms.tables import AnalysisTables, load_tables
 from graph.embedded_store import EmbeddedStore
 from tests.analytics.conftest import D, World, build_world
@@ -70,21 +71,26 @@ def test_a_ring_that_never_meets_is_tied_by_its_supply_line(hidden_store: Embedd
     ring = networks.set_index("network_id").loc[membership["hide1"]]
     assert ring["reviewable"] and ring["review_rank"] >= 1
     assert "supply line" in ring["reason"] and ring["suspects"] >= 2
-    # the ring holds its straws and the people their guns were recovered from, no one else
-    assert set(ring["members"]) == {"hide1", "hide2", "hide3", "gang1", "gang2", "gang3"}
+    # the ring holds its straws, with the people their guns were recovered from listed apart, and no one else
+    assert ring["members"] == ["hide1", "hide2", "hide3"] and ring["size"] == 3
+    assert ring["possessors"] == ["gang1", "gang2", "gang3"] and "3 possessors" in ring["reason"]
 
 
 def test_a_buyer_and_the_one_person_his_gun_was_found_with_is_not_a_network_to_review(
         hidden_store: EmbeddedStore) -> None:
     networks, membership, _ = analysed(hidden_store)
     pair = networks.set_index("network_id").loc[membership["buyer2"]]
-    assert pair["size"] == 2 and not pair["reviewable"] and pair["review_rank"] == 0
-    assert pair["reason"].startswith("below the evidence rule")
+    # the person his gun was found with bought nothing and is tied to no one else: listed as its possessor
+    assert pair["size"] == 1 and pair["members"] == ["buyer2"] and pair["possessors"] == ["finder2"]
+    assert not pair["reviewable"] and pair["review_rank"] == 0
+    assert pair["reason"].startswith("below the evidence rule") and "1 possessor" in pair["reason"]
     reviewable = networks[networks["reviewable"]]
     assert list(reviewable["review_rank"]) == list(range(1, len(reviewable) + 1))
     assert list(reviewable["score"]) == sorted(reviewable["score"], reverse=True)
-    # the full partition is still there: everyone tied to anyone has a network
-    assert {"buyer2", "finder2", "theft", "burglar"} <= set(membership.index)
+    # the full partition is still there: everyone tied to anyone is in a network, as a member or its possessor
+    listed = set(membership.index) | {p for held in networks["possessors"] for p in held}
+    assert {"buyer2", "finder2", "theft", "burglar"} <= listed
+    assert "finder2" not in membership.index
 
 
 def test_the_theft_victims_stolen_guns_do_not_make_a_ring(hidden_store: EmbeddedStore) -> None:
@@ -144,11 +150,12 @@ def test_two_rings_at_one_counter_a_season_apart_stay_two_networks(tmp_path: Pat
     within = ties[(ties["a"] == "early1") & (ties["b"] == "early2")]
     assert list(across["kind"]) == ["supply_line"] and list(within["kind"]) == ["supply_line"]
     assert float(across["specificity"].iloc[0]) < 0.5 * float(within["specificity"].iloc[0])
-    assert membership["early1"] == membership["early2"] == membership["early3"] == membership["crewA2"]
-    assert membership["late1"] == membership["late2"] == membership["late3"] == membership["crewB2"]
+    assert membership["early1"] == membership["early2"] == membership["early3"]
+    assert membership["late1"] == membership["late2"] == membership["late3"]
     assert membership["early1"] != membership["late1"]
     # the reason counts ties an analyst can check, however little each weighs
     early = networks.set_index("network_id").loc[membership["early1"]]
+    assert early["possessors"] == ["crewA1", "crewA2", "crewA3"]
     assert early["ties"]["supply_line"] == 3 and "3 supply lines" in early["reason"]
     assert " 0 " not in early["reason"]
 
@@ -182,8 +189,9 @@ def test_a_ring_whose_guns_reach_different_towns_of_one_state_is_one_network(tmp
         frozenset({"town1", "town2"}), frozenset({"town2", "town3"}), frozenset({"town1", "town3"})}
     assert not pairs[(pairs["kind"] == "supply_line") & pairs["a"].str.startswith("town")
                      & pairs["b"].str.startswith("town")].size  # no city shared: no (city) supply line
-    assert membership["town1"] == membership["town2"] == membership["town3"] == membership["holder2"]
+    assert membership["town1"] == membership["town2"] == membership["town3"]
     ring = networks.set_index("network_id").loc[membership["town1"]]
+    assert ring["possessors"] == ["holder1", "holder2", "holder3"]
     assert ring["ties"]["supply_state"] == 3
     assert "3 supply lines (same dealer, same destination state)" in ring["reason"]
     # without the state supply lines every straw would be alone with its possessor
@@ -203,3 +211,30 @@ def test_a_state_supply_line_ages_and_is_not_counted_beside_the_city_one() -> No
     ties = network_ties(pairs)
     assert sorted(zip(ties["b"], ties["kind"], strict=True)) == [("q", "supply_line"), ("r", "supply_state")]
     assert ties.loc[ties["kind"] == "supply_state", "specificity"].tolist() == [0.5]
+
+
+def test_a_rings_possessors_are_listed_apart_and_do_not_make_it_bigger_than_the_ring(tmp_path: Path) -> None:
+    """Two straws buy together at one Georgia dealer; their guns turn up in New York with seven different
+    people. A network of nine would be more than four times the ring (issue 20's measure of a recovered ring):
+    the seven bought nothing and are tied to no one else, so the network lists them as its possessors. A person
+    whose guns came from both straws (a common possessor) and one who bought a gun of their own stay members."""
+    w = build_world()
+    w.dealer("GA7", "GA", 33.7, -84.4)
+    for key in ("pair1", "pair2", "both", "buys"):
+        w.person(key)
+    for i in range(1, 8):
+        w.person(f"held{i}")
+        straw_key = "pair1" if i <= 4 else "pair2"
+        w.gun(straw_key, "GA7", D(2022, 3, 1), recovered=D(2022, 6, i), possessor=f"held{i}")
+    w.gun("pair1", "GA7", D(2022, 3, 1), recovered=D(2022, 7, 1), possessor="both")
+    w.gun("pair2", "GA7", D(2022, 3, 1), recovered=D(2022, 7, 2), possessor="both")
+    w.gun("pair2", "GA7", D(2022, 3, 1), recovered=D(2022, 7, 3), possessor="buys")
+    w.gun("buys", "GA7", D(2016, 1, 4))  # bought a gun of his own, never recovered
+    networks, membership, pairs = analysed_world(w, tmp_path / "possessors.lbug")
+    assert possessors_only(pairs, ["pair1", "pair2", "buys"]) >= {f"held{i}" for i in range(1, 8)}
+    ring = networks.set_index("network_id").loc[membership["pair1"]]
+    assert membership["pair2"] == membership["pair1"] == membership["both"] == membership["buys"]
+    assert ring["possessors"] == [f"held{i}" for i in range(1, 8)]
+    assert ring["members"] == ["both", "buys", "pair1", "pair2"] and ring["size"] == 4
+    assert "7 possessors" in ring["reason"] and "listed apart" in ring["reason"]
+    assert not {f"held{i}" for i in range(1, 8)} & set(membership.index)
