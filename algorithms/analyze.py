@@ -45,8 +45,10 @@ from loaders.domain.needs import NEEDS as LOAD_NEEDS
 MIN_NETWORK_SIZE = 2
 # Networks are Leiden CPM communities of the weighted person projection (algorithms.communities.leiden_cpm): a
 # group stays together when its tie weight exceeds NETWORK_RESOLUTION per pair of members. Chosen by the worst
-# cells of the sensitivity study on its tuning seeds (docs/accuracy.md), not by any one world's truth.
-NETWORK_RESOLUTION = 0.1
+# cells of the sensitivity study on its tuning seeds (docs/accuracy.md), not by any one world's truth: 0.1 until
+# the eighth round, 0.08 since a network's possessors are listed apart (networks.possessors_only) — a lower
+# resolution joins pieces of rings, and what it used to join beside them was mostly the ring's own possessors.
+NETWORK_RESOLUTION = 0.08
 # A community above this size is split again with a higher resolution: the largest planted rings (15 straws plus
 # their trafficker and possessors) fit, a city's worth of weakly tied buyers does not.
 MAX_NETWORK_SIZE = 40

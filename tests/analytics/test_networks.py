@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from algorithms import straw, straw_features
-from algorithms.analyze import _networks, network_ties
+from algorithms.analyze import NETWORK_RESOLUTION, _networks, network_ties
 from algorithms.networks import possessors_only
 from algorithms.tables import AnalysisTables, load_tables
 from graph.embedded_store import EmbeddedStore
@@ -38,7 +38,7 @@ def hidden_store(tmp_path: Path) -> Iterator[EmbeddedStore]:
 def analysed(store: EmbeddedStore) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     features = straw_features.compute(load_tables(store))
     scores = straw.score(features).table
-    networks, membership, _ = _networks(features.pairs, scores, seed=0, resolution=0.1)
+    networks, membership, _ = _networks(features.pairs, scores, seed=0, resolution=NETWORK_RESOLUTION)
     return networks, membership, features.pairs
 
 
@@ -197,7 +197,7 @@ def test_a_ring_whose_guns_reach_different_towns_of_one_state_is_one_network(tmp
     # without the state supply lines every straw would be alone with its possessor
     alone = pairs[pairs["kind"] != "supply_state"]
     features = straw_features.compute(load_tables_of(tmp_path / "towns.lbug"))
-    _, apart, _ = _networks(alone, straw.score(features).table, seed=0, resolution=0.1)
+    _, apart, _ = _networks(alone, straw.score(features).table, seed=0, resolution=NETWORK_RESOLUTION)
     assert apart["town1"] != apart["town2"]
     # the straw score does not follow the tie: scores with and without it are equal
     without = dataclasses.replace(features, pairs=alone)
