@@ -8,7 +8,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from algorithms.chain import firearm_chain
@@ -134,6 +134,7 @@ def test_any_text_parses_or_is_invalid_input(text: str) -> None:
         assert isinstance(ref, EntityRef) and ref.key
 
 
+@settings(deadline=None)  # a 60-node graph per example: timing varies on a loaded machine, the answer does not
 @given(seed=st.integers(0, 10_000))
 def test_bidirectional_bfs_finds_shortest_lengths(seed: int) -> None:
     rng = np.random.default_rng(seed)
