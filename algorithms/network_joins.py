@@ -1,8 +1,8 @@
 """Networks between full analyses: a person an incremental run newly ties joins the network holding most of their
 tie weight, or forms one with the others tied only to each other (:mod:`algorithms.incremental`; Leiden is global,
 so a new tie does not re-partition the graph: the weekly full run does). Scores and review ranks of the networks
-wait for that run. A person tied only as the one a single purchaser's gun was recovered from joins no network
-(``networks.possessors_only``: a network lists such persons as its possessors, not its members)."""
+wait for that run. A person who bought no gun and is tied only to the one purchaser whose gun was recovered from
+them joins no network (``networks.possessors_only``: a network lists them as its possessors, not its members)."""
 
 from __future__ import annotations
 

@@ -17,12 +17,12 @@ a common possessor, a NIBIN link — corroborate one another; Papachristos et al
 ATF NIBIN "crime gun intelligence" guidance). The **reason** names the suspects' scores, the ties by kind and the
 count of possessors. Networks that fail the rule stay in the partition (queryable), unranked.
 
-**Possessors are a role, not members** (:func:`possessors_only`): a person tied to one other person only, and only
-as the one that person's gun was recovered from, is the end of a gun's trace chain, not a member of the group
-that bought it. The community detection still places them with their purchaser (so the one-suspect fan-out rule
-above counts them), but a network's ``members`` and ``size`` leave them out and its reason names how many there
-are; the trace chain of the gun still leads to them. A ring of two straws whose guns reached seven people is a
-network of two with seven possessors, not a network of nine.
+**Possessors are a role, not members** (:func:`possessors_only`): a person who bought no gun on record and is tied
+to one person only, the purchaser whose gun was recovered from them, is the end of a gun's trace chain, not a
+member of the group that bought it. The community detection still places them with their purchaser (so the
+one-suspect fan-out rule above counts them), but a network's ``members`` and ``size`` leave them out and its reason
+names how many there are; the trace chain of the gun still leads to them. A ring of two straws whose guns reached
+seven people is a network of two with seven possessors, not a network of nine.
 """
 
 from __future__ import annotations
