@@ -8,8 +8,8 @@ analyst's list holds only the communities that pass a **minimum evidence rule**:
   :data:`SUSPECT_SCORE` — about the score of two guns recovered from others within a year plus one other
   indicator — *and* ties between members beyond a single weak one: two or more ties, or one tie of a strong kind
   (:data:`STRONG_LAYERS`: a joint purchase, a shared address, a common possessor, a supply line);
-* or one suspect whose guns were recovered from :data:`MIN_POSSESSORS` or more members (the pattern of an
-  unlicensed dealer or a trafficker's single straw).
+* or one suspect whose guns were recovered from :data:`MIN_POSSESSORS` or more persons of the community, members or
+  possessors (the pattern of an unlicensed dealer or a trafficker's single straw).
 
 The **score** is the mean straw score of the network's three most suspicious members plus
 :data:`TIE_KIND_POINTS` for every kind of tie beyond the first (independent kinds of evidence — a joint purchase,
