@@ -5,6 +5,7 @@
 UNWIND $firearms AS k
 MATCH (f:Firearm {firearm_key: k})
 OPTIONAL MATCH (f)<-[u:PURCHASED]-(p:Person)
-WITH f, u, p WHERE u IS NOT NULL AND u.sale_id IN $sale_ids
-RETURN u.sale_id AS sale_id, f.firearm_key AS firearm_key, p.person_key AS purchaser_key,
-       u.purchase_date AS purchase_date, u.dealer_key AS dealer_key, u.form AS form
+WITH u.sale_id AS sale_id, f.firearm_key AS firearm_key, p.person_key AS purchaser_key,
+     u.purchase_date AS purchase_date, u.dealer_key AS dealer_key, u.form AS form
+WHERE purchaser_key IS NOT NULL AND sale_id IN $sale_ids
+RETURN sale_id, firearm_key, purchaser_key, purchase_date, dealer_key, form
