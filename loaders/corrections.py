@@ -19,11 +19,12 @@ or with facts only added (a purchaser where there was none, a completed trace), 
 The other loaders whose relationships name an endpoint a later version can change do the same, each reading its
 stored versions by key per batch (``cypher/*_versions.cypher``) and deleting what the record no longer states:
 
-* a multiple-sale row (key ``msr:<report_id>:<serial>``, read through the batch's guns): another purchaser drops the
-  earlier purchase record, another dealer the earlier ``SOLD`` unless another record still states it
-  (``cypher/sale_drop_sold.cypher``). Another purchaser, dealer or date can take a person out of a dealer-day or
-  multiple-sale group: a full analysis. Another form (3310.4 / 3310.12) is read by no analysis: counted only. A
-  corrected make or weapon type keys another gun, so the earlier record is not reached by key and stays.
+* a multiple-sale row (key ``msr:<report_id>:<serial>``, read through the batch's guns and its purchasers): another
+  purchaser drops the earlier purchase record, another dealer the earlier ``SOLD`` unless another record still
+  states it (``cypher/sale_drop_sold.cypher``); a corrected make or weapon type keys another gun (found through the
+  purchaser), which loses the purchase and the sale. Another purchaser, gun, dealer or date can take a person out of
+  a dealer-day or multiple-sale group: a full analysis. Another form (3310.4 / 3310.12) is read by no analysis:
+  counted only. A record corrected in both its gun and its purchaser is reached by neither key and stays.
 * a NIBIN lead (``lead_id``, read through the recoveries the batch's leads name): another pair of recoveries drops
   the earlier link (a full analysis: a tie goes); a lead downgraded from CONFIRMED counts as a correction too. A
   lead confirmed later adds a fact; another date is read by no analysis (counted only). A lead corrected in both of
@@ -36,9 +37,10 @@ stored versions by key per batch (``cypher/*_versions.cypher``) and deleting wha
 
 * a licensee on an FFL list (``REGN-DIST-SEQN``): premises in another city or ZIP drop the earlier ``AT`` of that
   precision (a list older than the one stored moves nobody); an inspection (``inspection_id``) naming another
-  dealer drops the earlier ``INSPECTED``. Both loads make the next analysis a full one anyway. An inspection loaded
-  again with fewer violations keeps its earlier ``CITED``: violations.csv writes them too, so the file cannot say
-  which are gone.
+  dealer drops the earlier ``INSPECTED``. Both loads make the next analysis a full one anyway. A report that lists
+  its violations inline (the inspection reports' ``violations``: comma-separated 27 CFR cites) states the whole
+  list: a violation an earlier version listed inline and this one does not goes. Violations from violations.csv
+  (their own ids) are not touched by an inspection's re-load: that file cannot say which are gone.
 
 Every correction is counted in ``LoadRun.details.corrected`` (printed by ``tracegraph load``) and those that can
 change an analysis result in ``corrected_for_analysis``, which makes the next analysis a full one.
@@ -136,10 +138,18 @@ def _keys(store: GraphStore, name: str, **params: list[str]) -> pd.DataFrame:
     return store.query(name, {k: sorted(set(v)) for k, v in params.items()}).df()
 
 
-def sale_versions(store: GraphStore, firearm_keys: pd.Series, sale_ids: pd.Series) -> pd.DataFrame:
-    """The stored purchase records ``sale_ids`` of the guns ``firearm_keys`` (a multiple-sale batch, read before it
-    is written): sale_id, firearm_key, purchaser_key, purchase_date, dealer_key, form."""
-    return _keys(store, "sale_versions", firearms=firearm_keys.dropna().tolist(), sale_ids=sale_ids.dropna().tolist())
+def sale_versions(store: GraphStore, firearm_keys: pd.Series, person_keys: pd.Series, sale_ids: pd.Series
+                  ) -> pd.DataFrame:
+    """The stored purchase records ``sale_ids`` of the guns ``firearm_keys`` or of the purchasers ``person_keys`` (a
+    multiple-sale batch, read before its purchases are written): sale_id, firearm_key, purchaser_key, purchase_date,
+    dealer_key, form. Through the purchaser, a record whose make or weapon type was corrected (another gun key) is
+    found; one corrected in both its gun and its purchaser is not."""
+    firearms, ids = firearm_keys.dropna().tolist(), sale_ids.dropna().tolist()
+    if not firearms or not ids:
+        return pd.DataFrame()
+    found = store.query("sale_versions", {"firearms": sorted(set(firearms)), "sale_ids": sorted(set(ids)),
+                                          "persons": sorted(set(person_keys.dropna()))}).df()
+    return found[found["sale_id"].isin(set(ids))] if len(found) else found
 
 
 def replace_earlier_sales(store: GraphStore, earlier: pd.DataFrame, now: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -147,12 +157,12 @@ def replace_earlier_sales(store: GraphStore, earlier: pd.DataFrame, now: pd.Data
     :func:`sale_versions`) is written; return (corrected sale ids, those that can change an analysis result)."""
     if earlier.empty:
         return [], []
-    both = earlier.merge(now, on="sale_id", how="inner", suffixes=("", "_now"))
+    both = earlier.drop_duplicates().merge(now, on="sale_id", how="inner", suffixes=("", "_now"))
     for column in ("purchase_date", "purchase_date_now"):
         both[column] = _days(both[column])
-    old_buyer = _differs(both["purchaser_key"], both["purchaser_key_now"]) | _differs(
-        both["firearm_key"], both["firearm_key_now"])
-    old_dealer = _differs(both["dealer_key"], both["dealer_key_now"])
+    new_gun = _differs(both["firearm_key"], both["firearm_key_now"])
+    old_buyer = _differs(both["purchaser_key"], both["purchaser_key_now"]) | new_gun
+    old_dealer = _differs(both["dealer_key"], both["dealer_key_now"]) | (new_gun & both["dealer_key"].notna())
     _drop(store, "trace_drop_purchases", pd.DataFrame({
         "person": both["purchaser_key"], "firearm": both["firearm_key"], "sale_id": both["sale_id"]})[old_buyer])
     _drop(store, "sale_drop_sold", pd.DataFrame({"dealer": both["dealer_key"],
@@ -252,3 +262,25 @@ def replace_earlier_inspections(store: GraphStore, earlier: pd.DataFrame, now: p
     _drop(store, "inspection_drop_dealers", pd.DataFrame({"dealer": other["dealer_key"],
                                                           "inspection_id": other["inspection_id"]}))
     return sorted(set(other["inspection_id"]))
+
+
+def cited_versions(store: GraphStore, inspection_ids: pd.Series) -> pd.DataFrame:
+    """The violations stored for the inspections of a batch already loaded: inspection_id, violation_id."""
+    return _keys(store, "inspection_cited", inspection_ids=inspection_ids.dropna().tolist())
+
+
+def replace_earlier_violations(store: GraphStore, earlier: pd.DataFrame, listed: pd.DataFrame) -> list[str]:
+    """Delete the violations the ``earlier`` versions (:func:`cited_versions`) listed inline (ids
+    ``<inspection_id>:<section>``) that the reports loaded now, each listing its violations inline, no longer list
+    (``listed``: inspection_id, violation_id; an inspection listing none has a row with violation_id None); return
+    the inspection ids that lost one."""
+    if earlier.empty:
+        return []
+    inline = earlier[[v.startswith(f"{i}:") for i, v in zip(earlier["inspection_id"], earlier["violation_id"],
+                                                              strict=True)]]
+    inline = inline[inline["inspection_id"].isin(set(listed["inspection_id"]))]
+    stated = set(zip(listed["inspection_id"], listed["violation_id"], strict=True))
+    gone = inline[[(i, v) not in stated for i, v in zip(inline["inspection_id"], inline["violation_id"],
+                                                        strict=True)]]
+    _drop(store, "inspection_drop_violations", gone[["inspection_id", "violation_id"]])
+    return sorted(set(gone["inspection_id"]))

@@ -90,6 +90,7 @@ class InspectionsLoader(Loader):
         self.listed = set(status.loc[status["status"].isin(("LISTED", "NOT_LISTED")), "key"])
         self.seen: set[str] = set()
         self.violations = 0
+        self.lists_inline = self.is_ndjson
         self.dealers_located = 0
 
     def finish(self) -> None:
@@ -102,6 +103,8 @@ class InspectionsLoader(Loader):
             frame = renamed.assign(inspection_date=frame["inspection_complete_date"].where(
                 frame["inspection_complete_date"].str.strip() != "", frame["inspection_assign_date"]))
         checks: list[tuple[pd.Series, str]] = []
+        # a report (a line of the .ndjson, or a csv with a violations column) lists its violations inline: all of them
+        self.lists_inline = self.is_ndjson or "violations" in frame.columns
         inspection = text(frame, "inspection_id")
         checks.append((inspection.isna(), "missing inspection_id"))
         checks.append(((inspection.duplicated() | inspection.isin(self.seen)) & inspection.notna(),
@@ -164,6 +167,7 @@ class InspectionsLoader(Loader):
                 "inspection_id": good["inspection_id"], "dealer_key": good["dealer_dealer_key"]}))
             corrections.count(self.details, other, other)
         cited = good[good["violations"].notna()]
+        violations = pd.DataFrame(columns=["violation_id", "inspection_id", "cfr_code", "description"])
         if len(cited):
             exploded = cited[["inspection_id", "violations"]].assign(
                 cite=cited["violations"].str.split(",")).explode("cite")
@@ -173,7 +177,18 @@ class InspectionsLoader(Loader):
                                        "inspection_id": exploded["inspection_id"], "cfr_code": exploded["cfr"],
                                        "description": None})
             self.violations += write_violations(self.store, violations, self.run_id)
+        if self.lists_inline:
+            self._replace_listed(good["inspection_id"], violations)
         return len(good)
+
+    def _replace_listed(self, inspections: pd.Series, violations: pd.DataFrame) -> None:
+        earlier = corrections.cited_versions(self.store, inspections)
+        if earlier.empty:
+            return
+        listed = pd.concat([violations[["inspection_id", "violation_id"]],
+                            pd.DataFrame({"inspection_id": inspections, "violation_id": None})], ignore_index=True)
+        fewer = corrections.replace_earlier_violations(self.store, earlier, listed)
+        corrections.count(self.details, fewer, fewer)
 
 
     def _dealer_facts(self, good: pd.DataFrame, lic: pd.DataFrame) -> None:

@@ -114,10 +114,10 @@ class MultipleSalesLoader(Loader):
             "country": locations.US, "state": good["purchaser_state"], "city_norm": good["purchaser_city_norm"],
             "city": good["purchaser_city"], "zip": good["purchaser_zip"]}), self.places_written)
         sale_id = _sale_ids(good)
-        earlier = corrections.sale_versions(self.store, good["firearm_key"], sale_id)  # rows loaded before: rare
-        self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm"))
         keys = self.persons.resolve(_mentions(good), run).set_index("mention_id")["person_key"]
         person = sale_id.map(keys)
+        earlier = corrections.sale_versions(self.store, good["firearm_key"], person, sale_id)  # loaded before: rare
+        self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm"))
         has = person.notna()
         self.store.upsert_relationships("PURCHASED", "Person", "Firearm", arrow(pd.DataFrame({
             "from_key": person[has], "to_key": good["firearm_key"][has], "sale_id": sale_id[has],

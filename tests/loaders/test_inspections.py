@@ -4,6 +4,7 @@ user sees, the policy context of every inspection and the zero-tolerance categor
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -63,6 +64,26 @@ def test_reloading_the_reports_changes_nothing(embedded_store: EmbeddedStore, tm
     again = _load(embedded_store, tmp_path)
     assert again.run_id == first.run_id and (again.read, again.loaded, again.rejected) == (41, 40, 1)
     assert embedded_store.counts() == before
+
+
+def test_a_report_loaded_again_with_fewer_violations_loses_the_ones_it_no_longer_lists(
+        embedded_store: EmbeddedStore, tmp_path: Path) -> None:
+    """The first real report cites 478.21(a), 478.102(a) and 478.103(a); a corrected version without 478.102(a)
+    leaves two citations, and the dropped violation is gone (not left as a node nobody cites)."""
+    _load(embedded_store, tmp_path)
+    lines = REPORTS.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    assert first["violations"] == "478.21(a), 478.102(a), 478.103(a)"
+    first["violations"] = "478.21(a), 478.103(a)"
+    corrected = tmp_path / "corrected.ndjson"
+    corrected.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8")
+    report = run_load(InspectionsLoader, embedded_store, corrected, LoadOptions(rejects_dir=tmp_path / "rejects"))
+    assert report.details["corrected"] == 1
+    cited = embedded_store.edge_list("CITED", "Inspection", "Violation").to_pylist()
+    assert sorted(c["dst"] for c in cited if c["src"] == first["ui_number"]) == [
+        f"{first['ui_number']}:478.103(a)", f"{first['ui_number']}:478.21(a)"]
+    counts = embedded_store.counts()
+    assert counts["nodes"]["Violation"] == counts["relationships"]["CITED"] == 191
 
 
 def test_cli_prints_the_counts_and_where_the_rejects_are(tmp_path: Path) -> None:

@@ -60,6 +60,24 @@ def test_a_corrected_multiple_sale_replaces_its_purchaser_and_dealer(
     new_load_runs(embedded_store)
 
 
+def test_a_multiple_sale_corrected_in_make_leaves_no_second_gun(
+        load: Load, embedded_store: EmbeddedStore, tmp_path: Path) -> None:
+    """A corrected manufacturer keys another gun: the earlier record is found through its purchaser, and its gun
+    keeps neither the purchase nor the sale (Smith would otherwise have bought two guns on one row)."""
+    load("multiple-sales", write_rows(tmp_path / "first.csv", MSR_FIELDS, msr_row(manufacturer="SMITH WESSON")))
+    _analysed(load, embedded_store)
+    report = load("multiple-sales", write_rows(tmp_path / "fixed.csv", MSR_FIELDS, msr_row()))
+    assert report.details["corrected"] == report.details["corrected_for_analysis"] == 1
+    purchases = embedded_store.edge_list("PURCHASED", "Person", "Firearm", ("report_id",)).to_pylist()
+    guns = [p["dst"] for p in purchases if p["report_id"] == "MS-9"]
+    assert len(guns) == 1 and "GLOCK" in guns[0]
+    sold = [s["dst"] for s in embedded_store.edge_list("SOLD", "Dealer", "Firearm").to_pylist() if "MS9" in s["dst"]]
+    assert sold == guns
+    assert sale_of(embedded_store, "MS-9") == {"purchasers": ["SMITH"], "dealers": ["1-54-20000"]}
+    with pytest.raises(NeedsFullAnalysis, match=r"1 multiple-sale record"):
+        new_load_runs(embedded_store)
+
+
 def test_a_multiple_sale_form_corrected_needs_no_full_analysis(
         load: Load, embedded_store: EmbeddedStore, tmp_path: Path) -> None:
     """The form (3310.4 or 3310.12) is a fact no analysis reads: counted, the incremental run still allowed."""
