@@ -72,7 +72,10 @@ def test_server_gone_mid_load_then_rerun_equals_one_clean_load(second_server: Lo
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
 
-    traces = simulated(tmp_path_factory, "small", 5) / "traces.csv"
+    # the world's first 3,000 traces: three batches of 1,000, the plug pulled after the second
+    lines = (simulated(tmp_path_factory, "small", 5) / "traces.csv").read_text(encoding="utf-8").splitlines()
+    traces = tmp_path / "traces.csv"
+    traces.write_text("\n".join(lines[:3_001]) + "\n", encoding="utf-8")
 
     def load(store: Neo4jStore, **options: object) -> None:
         run_load(loader_for("traces"), store, traces, LoadOptions(rejects_dir=tmp_path / "rej", batch_rows=1000,
