@@ -132,6 +132,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="build here once and reuse it")
     parser.add_argument("--full", action="store_true", help="also re-run the full analysis after the batches")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--buffer-pool-mb", type=int, default=None,
+                        help="the engine's page cache for the batches (default: 6144 at national, else 2048): "
+                             "what a batch needs when the cache is small")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="tracegraph-incremental-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -154,8 +157,9 @@ def main() -> None:
         print(f"copy of the history store: {_since(start)}", flush=True)
         batch_dirs = sorted((work / "stream").glob("batch-*"), key=lambda p: int(p.name.split("-")[1]))
         options = LoadOptions(rejects_dir=work / "rejects")
-        with EmbeddedStore(work / "bench.lbug",
-                           buffer_pool_mb=SCALE_BUFFER_POOL_MB.get(args.scale, BUFFER_POOL_MB)) as store:
+        pool_mb = args.buffer_pool_mb or SCALE_BUFFER_POOL_MB.get(args.scale, BUFFER_POOL_MB)
+        print(f"page cache for the batches: {pool_mb} MB", flush=True)
+        with EmbeddedStore(work / "bench.lbug", buffer_pool_mb=pool_mb) as store:
             # a history built by an older version: what `tracegraph init` does to it (new columns, Person blocks
             # and their links) and the stored analysis state the first incremental run would otherwise compute
             # (the per-address keys, dealer counts, network sums, serial groups), so a measured batch never includes one
