@@ -35,10 +35,16 @@ class DealerIndex:
         self.known: set[str] = set(store.node_table("Dealer").column("key").to_pylist())
         self.stubs_created = 0
 
+    def unknown(self, keys: pd.Series) -> list[bool]:
+        """Which of ``keys`` name no dealer in the store, tested by the batch's own keys: ``Series.isin`` over the
+        known set builds a Python scalar per known dealer on Arrow strings (~0.6 CPU s a call on the national
+        store, 87k dealers)."""
+        return [key not in self.known for key in keys.tolist()]
+
     def ensure(self, licenses: pd.DataFrame, run_id: str) -> None:
         """``licenses``: columns from :func:`loaders.domain.parsing.parse_licenses` (rows with a dealer_key)."""
         rows = licenses[licenses["dealer_key"].notna()].drop_duplicates("dealer_key")
-        rows = rows[~rows["dealer_key"].isin(self.known)]
+        rows = rows[self.unknown(rows["dealer_key"])]
         if rows.empty:
             return
         types = reference.license_types()

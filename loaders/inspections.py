@@ -149,7 +149,7 @@ class InspectionsLoader(Loader):
         self.dealers.ensure(lic[lic["license_number"].notna()], self.run_id)
         short = lic[lic["license_number"].isna()]
         if len(short):  # short-form references to dealers never seen: stub with the key only
-            stub = short[~short["dealer_key"].isin(self.dealers.known)].drop_duplicates("dealer_key")
+            stub = short[self.dealers.unknown(short["dealer_key"])].drop_duplicates("dealer_key")
             if len(stub):
                 self.store.upsert_nodes("Dealer", arrow(pd.DataFrame({
                     "dealer_key": stub["dealer_key"], "status": "UNLISTED", "load_run_id": self.run_id}), "Dealer"))

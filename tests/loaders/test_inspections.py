@@ -97,3 +97,20 @@ def test_cli_prints_the_counts_and_where_the_rejects_are(tmp_path: Path) -> None
     printed = result.stdout
     assert "atf_inspections_2015_2017_excerpt.ndjson: read 41, loaded 40, rejected 1" in printed
     assert str(tmp_path / "rejects" / "atf_inspections_2015_2017_excerpt.inspections.rejects.csv") in printed
+
+
+def test_a_short_license_number_stubs_only_a_dealer_the_store_lacks(embedded_store: EmbeddedStore,
+                                                                    tmp_path: Path) -> None:
+    _load(embedded_store, tmp_path)  # 40 dealers, among them 1-56-059-01-6F-21093
+    later = tmp_path / "later.ndjson"
+    rows = [{"ui_number": "LATER-1", "ffl_number": "1-56-21093", "inspection_complete_date": "2017-03-01",
+             "final_disposition": "Warning letter"},
+            {"ui_number": "LATER-2", "ffl_number": "9-99-12345", "inspection_complete_date": "2017-03-02",
+             "final_disposition": "Warning letter"}]
+    later.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    report = run_load(InspectionsLoader, embedded_store, later, LoadOptions(rejects_dir=tmp_path / "rejects"))
+    assert (report.loaded, report.rejected) == (2, 0)
+    dealers = {d["key"]: d for d in embedded_store.node_table("Dealer", ("status", "license_number")).to_pylist()}
+    assert len(dealers) == 41  # one stub: the dealer the store lacked
+    assert (dealers["9-99-12345"]["status"], dealers["9-99-12345"]["license_number"]) == ("UNLISTED", None)
+    assert dealers["1-56-21093"]["license_number"] == "1-56-059-01-6F-21093"  # the known one kept its record
