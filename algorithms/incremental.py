@@ -547,9 +547,11 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         serial_groups.write(store, result.serial, run)
     if result.straw_groups_whole or len(result.straw_groups):  # the big straw groups (every one on a migration)
         straw_groups.write(store, result.straw_groups, run, whole=result.straw_groups_whole)
-    from algorithms.stolen_hits import mark_hits
+    from algorithms.stolen_hits import mark_hits, runs_to_check
 
-    mark_hits(store)
+    check = runs_to_check(result.summary["new_runs"])  # after trace loads, their recoveries only
+    if check is None or check:
+        mark_hits(store, check)
     now = datetime.now(UTC).replace(tzinfo=None)
     store.upsert_nodes("AnalysisRun", [{
         "run_id": run, "started_at": (started_at or now).replace(tzinfo=None), "finished_at": now,

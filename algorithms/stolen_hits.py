@@ -5,8 +5,10 @@ Both the trace loader and the stolen loader key firearms with :func:`loaders.dom
 manufacturer + serial + weapon type), so the two records meet on one node whichever file is loaded first; a gun
 without a usable serial never matches (its key is unique to its record). The check runs after every ``stolen``
 and ``traces`` load (the load commands pass :func:`after_load` to :func:`loaders.base.run_load`) and in
-``tracegraph analyze``; it writes ``Recovery.reported_stolen`` / ``stolen_report_id`` (the earliest report) and
-``Firearm.reported_stolen``: computed values, so it lives with the analytics, not with the loaders.
+``tracegraph analyze`` (every recovery; after a traces load and in ``analyze --incremental`` after trace loads
+only, only the recoveries those loads wrote: :func:`runs_to_check`); it writes ``Recovery.reported_stolen`` /
+``stolen_report_id`` (the earliest report) and ``Firearm.reported_stolen``: computed values, so it lives with the
+analytics, not with the loaders.
 
 ``days_report_to_recovery`` is ``recovery_date - reported_date``: positive when the gun was reported before it
 was recovered. A report filed only after the recovery is listed too but flagged: a purchaser who claims a theft
@@ -28,9 +30,10 @@ HIT_COLUMNS = ("trace_id", "recovery_date", "recovery_city", "recovery_state", "
                "reported_before_recovery")
 
 
-def hits(store: GraphStore) -> pd.DataFrame:
-    """One row per (recovery, report) for recovered guns named by a lost/stolen report (``HIT_COLUMNS``)."""
-    frame = store.query("stolen_hits").df()
+def hits(store: GraphStore, runs: list[str] | None = None) -> pd.DataFrame:
+    """One row per (recovery, report) for recovered guns named by a lost/stolen report (``HIT_COLUMNS``); with
+    ``runs``, only for the recoveries those load runs wrote."""
+    frame = (store.query("stolen_hits") if runs is None else store.query("stolen_hits_of_runs", {"runs": runs})).df()
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in HIT_COLUMNS})
     recovered = pd.to_datetime(frame["recovery_date"])
@@ -41,9 +44,10 @@ def hits(store: GraphStore) -> pd.DataFrame:
     return frame[list(HIT_COLUMNS)].reset_index(drop=True)
 
 
-def mark_hits(store: GraphStore) -> int:
-    """Write the stolen flags on the recoveries and firearms that hit a report; returns the recoveries flagged."""
-    found = hits(store)
+def mark_hits(store: GraphStore, runs: list[str] | None = None) -> int:
+    """Write the stolen flags on the recoveries and firearms that hit a report; returns the recoveries flagged.
+    ``runs``: only the recoveries those trace load runs wrote (:func:`runs_to_check`)."""
+    found = hits(store, runs)
     if found.empty:
         return 0
     earliest = found.sort_values(["trace_id", "reported_date", "report_id"]).drop_duplicates("trace_id")
@@ -55,13 +59,25 @@ def mark_hits(store: GraphStore) -> int:
     return len(earliest)
 
 
-#: The loads that can create or resolve a hit: after each, every recovery is checked again.
+#: The loads that can create or resolve a hit.
 CHECKED_AFTER = frozenset({"traces", "stolen"})
 
 
-def after_load(store: GraphStore, kind: str) -> dict[str, Any]:
+def runs_to_check(kinds: dict[str, str]) -> list[str] | None:
+    """Which recoveries a check after the load runs ``kinds`` (run id -> kind) must read: None for every one (a
+    lost/stolen report can name a gun recovered years ago, and a corrected one moves the earliest report of guns
+    it no longer names), else the recoveries of the trace runs (a recovery's hits depend on its own gun's reports
+    only, and a re-loaded trace's recovery is written again by its run). Reading only those writes the same flags
+    as reading every hit: the others were written by the check after their own load."""
+    if any(kind == "stolen" for kind in kinds.values()):
+        return None
+    return sorted(run for run, kind in kinds.items() if kind == "traces")
+
+
+def after_load(store: GraphStore, kind: str, run_id: str) -> dict[str, Any]:
     """The derived work after a load of ``kind`` (``LoadOptions.after_load``): the stolen-hit check after traces
-    and lost/stolen reports; its count joins the load run's details."""
+    and lost/stolen reports; its count joins the load run's details (after a traces load, the count of its own
+    recoveries that hit a report; after a lost/stolen load, of every recovery)."""
     if kind not in CHECKED_AFTER:
         return {}
-    return {"recoveries_reported_stolen": mark_hits(store)}
+    return {"recoveries_reported_stolen": mark_hits(store, runs_to_check({run_id: kind}))}

@@ -59,9 +59,9 @@ class LoadOptions:
     progress: Callable[[int], None] | None = None  # called with rows read so far
     crash_after_batches: int | None = None  # test hook: simulate a crash after this many batches
     # Derived work the caller wants done once the rows are in, before the run is recorded as finished (the load
-    # commands pass algorithms.stolen_hits.after_load); called with the store and the kind, its figures join the
-    # run's details. A hook, because loaders never import the analytics (tests/test_layers.py).
-    after_load: Callable[[GraphStore, str], dict[str, Any]] | None = None
+    # commands pass algorithms.stolen_hits.after_load); called with the store, the kind and the run id, its figures
+    # join the run's details. A hook, because loaders never import the analytics (tests/test_layers.py).
+    after_load: Callable[[GraphStore, str, str], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -516,7 +516,7 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
         rejects.close()
     loader.finish()
     if options.after_load is not None:
-        loader.details.update(options.after_load(store, kind))
+        loader.details.update(options.after_load(store, kind, run_id))
     report.rejects_file = str(rejects.path) if rejects.path else None
     report.details = loader.details
     finished = _now()

@@ -194,3 +194,24 @@ def test_reporter_parsing_is_total_and_consistent(values: list[str]) -> None:
         if kind == "dealer":  # REGN-DIST-SEQN, whatever the expiry part said
             digits = "".join(ch for ch in value if ch.isdigit())
             assert key.replace("-", "") == digits[:3] + digits[-5:]
+
+
+def test_a_later_trace_load_checks_its_own_recoveries_and_keeps_the_earlier_flags(embedded_store: EmbeddedStore,
+                                                                                tmp_path: Path) -> None:
+    load(embedded_store, "stolen", tmp_path)
+    load(embedded_store, "traces", tmp_path)
+    lines = (DATA / "traces.csv").read_text(encoding="utf-8").splitlines()
+    later = tmp_path / "later.csv"  # the reported gun of S-1 recovered again, and a gun nobody reported
+    later.write_text("\n".join([lines[0], lines[1].replace("S-1,2020-06-01", "S-9,2021-02-01"),
+                                lines[1].replace("S-1,2020-06-01", "S-10,2021-02-02").replace("ABC123", "NEW999")])
+                     + "\n", encoding="utf-8")
+    report = run_load(TracesLoader, embedded_store, later,
+                      LoadOptions(rejects_dir=tmp_path / "rejects", after_load=after_load))
+    assert report.details["recoveries_reported_stolen"] == 1  # this load's recoveries: S-9 only
+    flags = {r["key"]: (r["reported_stolen"], r["stolen_report_id"]) for r in
+             embedded_store.node_table("Recovery", ("reported_stolen", "stolen_report_id")).to_pylist()}
+    assert flags["S-9"] == (True, "R-1") and flags["S-10"] == (None, None)
+    assert flags["S-1"] == (True, "R-1") and flags["S-2"] == (True, "R-2")  # the earlier load's, untouched
+    found = hits(embedded_store)
+    assert set(zip(found["trace_id"], found["report_id"], strict=True)) == {("S-1", "R-1"), ("S-2", "R-2"),
+                                                                             ("S-9", "R-1")}
