@@ -167,8 +167,9 @@ def params(twins: Twins) -> dict[str, Any]:
         big = store._execute("MATCH (s:StrawGroup) RETURN s.group_id AS g ORDER BY g LIMIT 2").arrow().column(
             0).to_pylist()
         assert big  # the full analysis stored the straw groups too big to tie (algorithms/straw_groups.py)
-        msr = store._execute("MATCH (:Person)-[u:PURCHASED]->(f:Firearm) WHERE u.source = 'multiple_sales' "
-                             "RETURN u.sale_id AS s, f.firearm_key AS f ORDER BY s LIMIT 1").rows()[0]
+        msr = store._execute("MATCH (p:Person)-[u:PURCHASED]->(f:Firearm) WHERE u.source = 'multiple_sales' "
+                             "RETURN u.sale_id AS s, f.firearm_key AS f, p.person_key AS p ORDER BY s LIMIT 1"
+                             ).rows()[0]
         lead = store._execute("MATCH (a:Recovery)-[n:NIBIN_LINK]->(b:Recovery) RETURN n.lead_id AS l, "
                               "a.trace_id AS a, b.trace_id AS b ORDER BY l LIMIT 1").rows()[0]
         inspection = store._execute("MATCH (:Dealer)-[:INSPECTED]->(n:Inspection) RETURN n.inspection_id AS i "
@@ -195,6 +196,7 @@ def params(twins: Twins) -> dict[str, Any]:
             "ids": [chain["t"], "no-such-trace"],  # the stored versions of re-loaded trace records
             # ... and of re-loaded multiple-sale rows, NIBIN leads and lost/stolen reports (loaders/corrections.py)
             "firearms": [msr["f"], chain["fk"]], "sale_ids": [msr["s"], "msr:no-such-report:X"],
+            "persons": [msr["p"], "no-such-person"],
             "lead_traces": [lead["b"], "no-such-trace"], "lead_ids": [lead["l"], "no-such-lead"],
             "report_ids": [*theft, "no-such-report"], "inspection_ids": [inspection, "no-such-inspection"]}
 
@@ -238,7 +240,7 @@ _WRITES = {"networks_clear", "persons_network_clear", "firearms_batches_clear", 
            # ... and of a corrected multiple-sale row, NIBIN lead and lost/stolen report:
            # tests/neo4j/test_record_corrections_neo4j.py
            "sale_drop_sold", "nibin_drop_links", "theft_drop_guns", "theft_drop_reporters", "theft_unflag",
-           "dealer_drop_places", "inspection_drop_dealers"}
+           "dealer_drop_places", "inspection_drop_dealers", "inspection_drop_violations"}
 _BY_LOAD_TIME = {"load_runs"}  # ordered by when each file was loaded: the two loads ran at different times
 
 
