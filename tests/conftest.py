@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from graph.embedded_store import EmbeddedStore
 from graph.neo4j_server import LocalNeo4j, gds_missing_tools, missing_tools
 from tests.neo4j_support import Neo4jServer
 
 DATA = Path(__file__).parent / "data"
+
+# Property tests check behaviour, not speed (speed is measured by bench/): no per-example deadline, which a shared
+# or busy machine exceeds (a 254 ms example against Hypothesis's 200 ms default failed a full run under load).
+settings.register_profile("tracegraph", deadline=None)
+settings.load_profile("tracegraph")
 
 
 @pytest.fixture
