@@ -242,8 +242,9 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build
         changed, closure = set(), set()
     if hood is not None:
-        features = timed("straw_features", lambda: straw_features.compute(restrict(hood.tables(), closure),
-                                                                          too_big=hood.too_big()))
+        # the changed persons' values (the only ones scored), every closure member's purchases and ties
+        features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),
+                                                                          too_big=hood.too_big(), only=changed))
         scored = timed("straw", lambda: _scores(store, features, changed))
         joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed,
                                                                            features.purchases["person_key"]))
@@ -380,9 +381,12 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     outside ``changed`` keeps its points and every tie with its weight (see :func:`_moved`), so its network
     sum moves by ``w_XA * (pos(own_A new) - pos(own_A old))`` over the changed ``A`` tied to it; only those whose
     sum moved are rescored."""
-    values = features.values[features.values["guns_purchased"] > 0]
+    # own points and indicators of the changed purchasers only (a person's points are their own values'; the rest
+    # of the closure is there for the ties): no ties passed, the network line is put in below
+    values = features.values[(features.values["guns_purchased"] > 0).to_numpy()
+                             & isin(features.values.index.to_series(), changed)]
     fresh = straw.score(straw_features.PersonFeatures(values=values, purchases=features.purchases,
-                                                      pairs=features.pairs))
+                                                      pairs=features.pairs.iloc[0:0]))
     mine = fresh.table.set_index("person_key")
     exact = mine.index.intersection(pd.Index(sorted(changed)))
     ties = straw.tie_weights(features.pairs)
@@ -493,7 +497,7 @@ def fill_straw_network(store: GraphStore) -> int:
         hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
                              keyed=straw_keys.marked(store))
         closure = hood.mates(summed, tying=False)
-        ties = straw.tie_weights(straw_features.compute(restrict(hood.tables(), closure),
+        ties = straw.tie_weights(straw_features.compute(hood.restricted(closure),
                                                         too_big=hood.too_big()).pairs)
         ties = ties[isin(ties["a"], summed)]
         partners = sorted(set(ties["b"].tolist()))

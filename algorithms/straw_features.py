@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms.geodesy import haversine_km
-from algorithms.tables import AnalysisTables
+from algorithms.tables import AnalysisTables, isin
 from loaders.domain import straw_keys
 from loaders.domain.names import address_keys
 
@@ -79,13 +79,22 @@ def purchase_and_recovery_events(t: AnalysisTables) -> tuple[pd.DataFrame, pd.Da
     return events, events.merge(rec, on="firearm_key", how="inner")
 
 
-def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset()) -> PersonFeatures:
+def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset(),
+            only: set[str] | None = None) -> PersonFeatures:
     """The indicator values, purchase events and person-person ties of ``t``'s persons. ``too_big``: ids of groups
     (``<kind>|<key>``, as :func:`algorithms.straw_neighbourhood.memberships` names them) known to hold more persons
     than their limit though ``t`` holds only some of them (an incremental run's neighbourhood,
-    :mod:`algorithms.straw_groups`): left out of the ties as the whole tables leave them out."""
+    :mod:`algorithms.straw_groups`): left out of the ties as the whole tables leave them out. ``only``: the
+    persons whose indicator values are wanted (the values of the others are left out; the purchase events and the
+    ties are every person's): a person's values come from their own rows and their own ties alone."""
     events, recovered = purchase_and_recovery_events(t)
+    pairs, big_groups = _pairs(events, recovered, t, too_big)
+    all_events = events
     persons = pd.Index(t.persons["key"], name="person_key")
+    if only is not None:
+        persons = persons[isin(persons.to_series(), only)]
+        events = events[isin(events["person_key"], persons)]
+        recovered = recovered[isin(recovered["person_key"], persons)]
     f = pd.DataFrame(index=persons)
 
     f["guns_purchased"] = events.groupby("person_key").size()
@@ -125,7 +134,6 @@ def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset()) -> Pers
     f["handgun_share"] = events.assign(h=events["weapon_type"].isin(["PISTOL", "REVOLVER", "DERRINGER"])).groupby(
         "person_key")["h"].mean()
 
-    pairs, big_groups = _pairs(events, recovered, t, too_big)
     for kind in ("joint_purchase", "shared_address", "common_possessor", "nibin"):
         sub = pairs[pairs["kind"] == kind]
         both = pd.concat([sub[["a", "b"]], sub[["b", "a"]].rename(columns={"b": "a", "a": "b"})])
@@ -133,7 +141,7 @@ def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset()) -> Pers
     f = f.fillna({c: 0 for c in f.columns if c not in ("median_distance_km",)})
     ints = [c for c in f.columns if c not in ("median_distance_km", "handgun_share")]
     f[ints] = f[ints].astype(int)
-    return PersonFeatures(values=f, purchases=events, pairs=pairs, big_groups=big_groups)
+    return PersonFeatures(values=f, purchases=all_events, pairs=pairs, big_groups=big_groups)
 
 
 def person_address_keys(persons: pd.DataFrame) -> np.ndarray:

@@ -38,7 +38,7 @@ those computed on the whole tables (``tests/analytics/test_incremental.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -76,19 +76,31 @@ _MEMBERSHIP = ["person_key", "group", "a1", "a2"]
 
 def restrict(t: AnalysisTables, persons: set[str]) -> AnalysisTables:
     """The analysis tables cut down to the rows the straw features of ``persons`` read."""
-    purchases = t.purchases[isin(t.purchases["src"], persons)]
-    guns = set(purchases["dst"])
+    # the keys as string Series, hashed by Arrow as they are (a Python set of them is converted on every isin)
+    people = pd.Series(list(persons), dtype=t.purchases["src"].dtype if len(t.purchases) else object)
+    purchases = t.purchases[isin(t.purchases["src"], people)]
+    guns = purchases["dst"]
     recovered = t.recovered[isin(t.recovered["src"], guns)]
-    possessed_here = t.possessed[isin(t.possessed["dst"], persons)]
-    recs = set(recovered["dst"]) | set(possessed_here["src"])
+    possessed_here = t.possessed[isin(t.possessed["dst"], people)]
+    recs = pd.concat([recovered["dst"], possessed_here["src"]], ignore_index=True)
     return AnalysisTables(
-        persons=t.persons[isin(t.persons["key"], persons)], purchases=purchases,
+        persons=t.persons[isin(t.persons["key"], people)], purchases=purchases,
         firearms=t.firearms[isin(t.firearms["key"], guns)], sold=t.sold[isin(t.sold["dst"], guns)],
         recovered=recovered, recoveries=t.recoveries[isin(t.recoveries["key"], recs)],
-        possessed=t.possessed[isin(t.possessed["src"], recs) | isin(t.possessed["dst"], persons)],
-        dealers=t.dealers, lives_at=t.lives_at[isin(t.lives_at["src"], persons)],
+        possessed=t.possessed[isin(t.possessed["src"], recs) | isin(t.possessed["dst"], people)],
+        dealers=t.dealers, lives_at=t.lives_at[isin(t.lives_at["src"], people)],
         nibin=t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)], locations=t.locations,
         state_flows=t.state_flows.iloc[0:0], stolen=t.stolen[isin(t.stolen["src"], guns)])
+
+
+def _tidy(t: AnalysisTables) -> AnalysisTables:
+    """``t``'s neighbourhood tables with each row once, sorted by the columns that make a row unique."""
+    parts = {}
+    for name in _COLUMNS:
+        frame = getattr(t, name)
+        parts[name] = frame.drop_duplicates(_UNIQUE[name]).sort_values(_UNIQUE[name], kind="stable").reset_index(
+            drop=True)
+    return replace(t, **parts)
 
 
 def memberships(t: AnalysisTables, events: pd.DataFrame, recovered: pd.DataFrame) -> pd.DataFrame:
@@ -149,6 +161,13 @@ def _keys(column: object) -> set[str]:
     return set(column.dropna().tolist())
 
 
+def _gun_part(rows: pd.DataFrame, present: str, names: dict[str, str]) -> pd.DataFrame:
+    """The rows of ``straw_gun_rows`` that have ``present``, renamed (``_add`` keeps the table's own columns)."""
+    if rows.empty:
+        return rows
+    return rows[rows[present].notna().to_numpy()].rename(columns=names)
+
+
 def _pairs_frame(groups: object, persons: object) -> pd.DataFrame:
     return pd.DataFrame({"group": pd.Series(groups, dtype=object).to_numpy(),
                          "person_key": pd.Series(persons, dtype=object).to_numpy()})
@@ -173,7 +192,8 @@ class Neighbourhood:
     glanced: set[str] = field(default_factory=set)    # persons whose own-row memberships are in ``members``
     _buyers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["trace_id", "person_key"]))
     _buyers_of: set[str] = field(default_factory=set)  # recoveries whose buyers are in ``_buyers``
-    _tables: AnalysisTables | None = None
+    _tables: AnalysisTables | None = None  # the rows read so far, as read (``_raw``)
+    _dirty: set[str] = field(default_factory=set)  # the tables read into since ``_raw`` last concatenated them
     counts: dict[str, int] = field(default_factory=dict)  # candidate rows and glanced persons per group kind
     stored_groups: bool = False  # the store holds every big group (StrawGroup): read those instead of members
     keyed: bool = False  # every gun is under its straw lookup keys (loaders/straw_keys.py): candidates read by key
@@ -193,6 +213,7 @@ class Neighbourhood:
     def _add(self, name: str, frame: pd.DataFrame) -> None:
         if len(frame):
             self.frames[name].append(frame.reindex(columns=_COLUMNS[name]))
+            self._dirty.add(name)
             self._tables = None
 
     def _read(self, persons: set[str]) -> None:
@@ -211,11 +232,12 @@ class Neighbourhood:
         self._add("possessed", held)
         guns = _keys(bought.get("dst")) - self._guns
         self._guns |= guns
-        recovered = self._query("straw_recovered", guns)
+        rows = self._query("straw_gun_rows", guns)  # the guns' own, recovered, sold and stolen rows in one read
+        recovered = _gun_part(rows, "trace_id", {"key": "src", "trace_id": "dst"})
         self._add("recovered", recovered)
-        self._add("firearms", self._query("straw_firearms", guns))
-        self._add("sold", self._query("straw_sold", guns))
-        self._add("stolen", self._query("straw_stolen", guns))
+        self._add("firearms", _gun_part(rows, "key", {}))
+        self._add("sold", _gun_part(rows, "dealer_key", {"dealer_key": "src", "key": "dst"}))
+        self._add("stolen", _gun_part(rows, "report_id", {"key": "src", "report_id": "dst"}))
         recs = (_keys(recovered.get("dst")) | _keys(held.get("src"))) - self._recs
         self._recs |= recs
         self._add("recoveries", self._query("straw_recoveries", recs))
@@ -229,17 +251,17 @@ class Neighbourhood:
             self._add("nibin", self._query("straw_nibin_from", new))
             self._add("nibin", self._query("straw_nibin_to", new))
 
-    def tables(self) -> AnalysisTables:
-        """Every row read so far, as analysis tables (sorted, so that what a table's first row decides does not
-        depend on the order of the reads)."""
+    def _raw(self) -> AnalysisTables:
+        """Every row read so far, as analysis tables in the order read, a row read twice twice: enough to look rows
+        up by key; :meth:`restricted` and :meth:`tables` tidy what they return. Only the tables read into since the
+        last call are concatenated again."""
         if self._tables is None:
-            parts = {}
-            for name, columns in _COLUMNS.items():
+            for name in self._dirty:
                 frames = self.frames[name]
-                frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-                frame = frame.drop_duplicates(_UNIQUE[name]).sort_values(_UNIQUE[name], kind="stable")
-                self.frames[name] = [frame]
-                parts[name] = frame.reset_index(drop=True)
+                self.frames[name] = [pd.concat(frames, ignore_index=True)] if len(frames) > 1 else frames
+            self._dirty.clear()
+            parts = {name: frames[0] if frames else pd.DataFrame(columns=columns)
+                     for name, columns in _COLUMNS.items() for frames in [self.frames[name]]}
             empty = pd.DataFrame(columns=["src", "dst"])
             self._tables = AnalysisTables(
                 persons=parts["persons"], purchases=parts["purchases"], firearms=parts["firearms"],
@@ -249,6 +271,16 @@ class Neighbourhood:
                 state_flows=pd.DataFrame(columns=["src", "dst", "year", "level", "basis", "firearms"]),
                 stolen=parts["stolen"])
         return self._tables
+
+    def tables(self) -> AnalysisTables:
+        """Every row read so far, as analysis tables (each row once, sorted, so that what a table's first row
+        decides does not depend on the order of the reads)."""
+        return _tidy(self._raw())
+
+    def restricted(self, persons: set[str]) -> AnalysisTables:
+        """:func:`restrict` of :meth:`tables` to ``persons``, cut before it is sorted (the same rows, sorted the
+        same: a table's rows are unique by the columns it is sorted by)."""
+        return _tidy(restrict(self._raw(), persons))
 
     def _buyers_of_recoveries(self, recs: set[str]) -> pd.DataFrame:
         """(trace_id, person_key): who bought the guns of ``recs`` (read once per recovery)."""
@@ -267,17 +299,17 @@ class Neighbourhood:
         if not new:
             return
         self._read(new)
-        t = self.tables()
+        t = self._raw()
         guns = t.purchases.loc[isin(t.purchases["src"], new), "dst"]
         recs = t.recovered.loc[isin(t.recovered["src"], guns), "dst"]
         held = _keys(t.possessed.loc[isin(t.possessed["dst"], new), "src"])
         self._read_leads(_keys(recs) | held)
-        t = self.tables()
+        t = self._raw()
         leads = t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)]
         ends = held | _keys(leads["src"]) | _keys(leads["dst"])
         context = _keys(self._buyers_of_recoveries(ends)["person_key"])
         self._read(context)
-        sub = restrict(self.tables(), new | context)
+        sub = self.restricted(new | context)
         events, recovered = straw_features.purchase_and_recovery_events(sub)
         # every membership the rows show is a true one (a group's rows are complete per purchase): the context's
         # and the possessors' are kept too (a possessor's purchaser-possessor group comes from the purchaser's rows)
@@ -293,7 +325,7 @@ class Neighbourhood:
         if not new:
             return
         self._read(new)
-        sub = restrict(self.tables(), new)
+        sub = self.restricted(new)
         events, recovered = straw_features.purchase_and_recovery_events(sub)
         mine = memberships(sub, events, recovered)
         # a lead's owner is the first of its gun's purchasers: only a known person's context has them all
