@@ -161,13 +161,6 @@ def _keys(column: object) -> set[str]:
     return set(column.dropna().tolist())
 
 
-def _gun_part(rows: pd.DataFrame, present: str, names: dict[str, str]) -> pd.DataFrame:
-    """The rows of ``straw_gun_rows`` that have ``present``, renamed (``_add`` keeps the table's own columns)."""
-    if rows.empty:
-        return rows
-    return rows[rows[present].notna().to_numpy()].rename(columns=names)
-
-
 def _pairs_frame(groups: object, persons: object) -> pd.DataFrame:
     return pd.DataFrame({"group": pd.Series(groups, dtype=object).to_numpy(),
                          "person_key": pd.Series(persons, dtype=object).to_numpy()})
@@ -232,12 +225,13 @@ class Neighbourhood:
         self._add("possessed", held)
         guns = _keys(bought.get("dst")) - self._guns
         self._guns |= guns
-        rows = self._query("straw_gun_rows", guns)  # the guns' own, recovered, sold and stolen rows in one read
-        recovered = _gun_part(rows, "trace_id", {"key": "src", "trace_id": "dst"})
+        # four reads, not one with three OPTIONAL MATCHes (straw_gun_rows, c51ffeb: 1 CPU s less a national batch,
+        # but a 1 GB page cache then no longer held the batch's write back: docs/performance.md)
+        recovered = self._query("straw_recovered", guns)
         self._add("recovered", recovered)
-        self._add("firearms", _gun_part(rows, "key", {}))
-        self._add("sold", _gun_part(rows, "dealer_key", {"dealer_key": "src", "key": "dst"}))
-        self._add("stolen", _gun_part(rows, "report_id", {"key": "src", "report_id": "dst"}))
+        self._add("firearms", self._query("straw_firearms", guns))
+        self._add("sold", self._query("straw_sold", guns))
+        self._add("stolen", self._query("straw_stolen", guns))
         recs = (_keys(recovered.get("dst")) | _keys(held.get("src"))) - self._recs
         self._recs |= recs
         self._add("recoveries", self._query("straw_recoveries", recs))
