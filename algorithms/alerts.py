@@ -174,7 +174,9 @@ def _stolen(rec: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    before = network_joins.stored_scores(store, set(result.straw["person_key"].tolist()))
+    # the scores stored before this run: read with the scoring (``previous``), or by key
+    before = result.straw.set_index("person_key")["previous"] if "previous" in result.straw.columns \
+        else network_joins.stored_scores(store, set(result.straw["person_key"].tolist()))
     for row in result.straw.itertuples(index=False):
         old = before.get(row.person_key)
         if row.score >= SUSPECT_SCORE and (old is None or pd.isna(old) or old < SUSPECT_SCORE):

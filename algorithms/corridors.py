@@ -42,6 +42,7 @@ from scipy.stats import gamma as gamma_distribution
 
 from algorithms.geodesy import haversine_km
 from algorithms.gravity import fit_gravity, negative_binomial_shape
+from algorithms.tables import isin
 from graph.errors import InvalidInput
 
 COLUMNS = ("src", "dst", "year", "firearms", "expected", "ratio", "score", "z", "trend", "trend_label",
@@ -137,7 +138,8 @@ def corridors(
     _check_flows(flows, coordinates)
     coords = coordinates.drop_duplicates("key").set_index("key")
     coords = coords[coords["lat"].notna() & coords["lon"].notna()]
-    has_coords = flows["src"].isin(coords.index) & flows["dst"].isin(coords.index)
+    # masks hashed in Arrow (algorithms.tables.isin): pandas' isin on Arrow strings builds a Python object per value
+    has_coords = isin(flows["src"], coords.index) & isin(flows["dst"], coords.index)
     data = flows[has_coords].copy()
     data["firearms"] = pd.to_numeric(data["firearms"]).astype(float)
     use_state = ("state" in coords.columns) if same_state is None else same_state
@@ -169,7 +171,7 @@ def corridors(
                                     cells=fit.cells, iterations=fit.iterations, converged=fit.converged,
                                     pseudo_r2=fit.pseudo_r2))
         # Every wanted pair whose two places are in this year's model, zero counts included (for trends).
-        in_year = wanted[wanted["src"].isin(sources) & wanted["dst"].isin(destinations)]
+        in_year = wanted[isin(wanted["src"], sources) & isin(wanted["dst"], destinations)]
         i, j = sources.get_indexer(in_year["src"]), destinations.get_indexer(in_year["dst"])
         firearms, expected = counts[i, j], fit.expected[i, j]
         score, z = posterior_scores(firearms, expected, alpha, quantile=quantile)

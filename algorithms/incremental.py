@@ -94,6 +94,8 @@ from loaders.domain.names import address_keys
 RECOVERY_COLUMNS = ["trace_id", "firearm_key", "recovery_state", "recovery_city", "recovery_date",
                     "time_to_crime_days", "serial_normalized", "dealer_key", "dealer_state", "purchaser_key",
                     "sale_id", "possessor_key", "stolen_report_id", "reported_date"]
+#: the columns of :attr:`IncrementalResult.straw`
+SCORED_COLUMNS = ["person_key", "points", "propagation", "score", "indicators", "network", "previous"]
 __all__ = ["GROUP_LIMITS", "NeedsFullAnalysis", "restrict"]  # re-exported
 
 
@@ -116,7 +118,9 @@ class IncrementalResult:
     run_id: str
     base_run: str
     touched: Touched
-    straw: pd.DataFrame              # rescored persons: person_key, points, propagation, score, indicators
+    # rescored persons: person_key, points, propagation, score, indicators, network, and previous: the score stored
+    # before this run (NaN for none; read with the partners' stored scores, the new-lead rule compares it)
+    straw: pd.DataFrame
     dealers: dealer_scoring.DealerScores | None
     corridors: dict[str, Corridors]
     hubs: pd.DataFrame
@@ -249,7 +253,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed,
                                                                            features.purchases["person_key"]))
     else:  # nothing a person is on: no score moves
-        scored = pd.DataFrame(columns=["person_key", "points", "propagation", "score", "indicators", "network"])
+        scored = pd.DataFrame(columns=SCORED_COLUMNS)
         joins = pd.DataFrame(columns=["person_key", "network_id"])
     touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=changed | set(scored["person_key"]),
                       closure=len(closure), new_traces=len(traces), new_firearms=len(guns),
@@ -409,7 +413,8 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     propagation = straw.network_points(network, straw.collector_from_indicators(mine.loc[exact, "indicators"]))
     points = mine.loc[exact, "points"]
     table = pd.DataFrame({"person_key": exact, "points": points.to_numpy(), "propagation": propagation.to_numpy(),
-                          "score": (points + propagation).to_numpy(), "network": network.to_numpy(float)})
+                          "score": (points + propagation).to_numpy(), "network": network.to_numpy(float),
+                          "previous": stored["straw_score"].reindex(exact).to_numpy(float)})
     # indicators: the person's own (computed exactly) plus the network line with the true propagation
     table["indicators"] = [_with_network(text, float(p), float(n)) for text, p, n in
                            zip(mine.loc[exact, "indicators"], propagation, network, strict=True)]
@@ -432,7 +437,7 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
     outside = ties[~isin(ties["a"], changed) & isin(ties["b"], changed)]
     outside = outside[isin(outside["a"], set(stored.index))]
     if outside.empty:
-        return pd.DataFrame(columns=["person_key", "points", "propagation", "score", "network", "indicators"])
+        return pd.DataFrame(columns=SCORED_COLUMNS)
     old = before.clip(lower=0.0)
     new = after.clip(lower=0.0)
     change = (outside["b"].map(new).fillna(0.0).to_numpy(float)
@@ -443,7 +448,7 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
     delta = pd.Series(outside["weight"].to_numpy(float) * change).groupby(outside["a"].to_numpy()).sum()
     delta = delta[delta != 0.0]
     if delta.empty:
-        return pd.DataFrame(columns=["person_key", "points", "propagation", "score", "network", "indicators"])
+        return pd.DataFrame(columns=SCORED_COLUMNS)
     mine = stored.loc[delta.index]
     if mine["straw_network"].isna().any():
         raise NeedsFullAnalysis("a scored person has no stored network sum (Person.straw_network): run a full "
@@ -453,7 +458,7 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
     points = mine["straw_points"].astype(float)
     table = pd.DataFrame({"person_key": delta.index, "points": points.to_numpy(),
                           "propagation": propagation.to_numpy(), "score": (points + propagation).to_numpy(),
-                          "network": network.to_numpy(float)})
+                          "network": network.to_numpy(float), "previous": mine["straw_score"].to_numpy(float)})
     table["indicators"] = [_with_network(text, float(p), float(n)) for text, p, n in
                            zip(mine["straw_indicators"], propagation, network, strict=True)]
     return table

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms.projection import PersonProjection
+from algorithms.tables import isin
 
 SUSPECT_SCORE = 5.0
 MIN_SUSPECTS = 2
@@ -67,10 +68,12 @@ def possessors_only(pairs: pd.DataFrame, purchasers: Iterable[str]) -> frozenset
         return frozenset()
     ends = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)],
                      ignore_index=True)
-    ends = ends[~ends["a"].isin(set(purchasers))]
+    # masks hashed in Arrow (algorithms.tables.isin): pandas' isin on Arrow strings builds a Python object per value
+    bought = purchasers if isinstance(purchasers, (pd.Series, pd.Index)) else list(purchasers)
+    ends = ends[~isin(ends["a"], bought)]
     neighbours = ends.groupby("a")["b"].nunique()
-    single = set(neighbours.index[neighbours.to_numpy() == 1])
-    found = ends.loc[ends["kind"].eq("purchaser_possessor") & ends["a"].isin(single), "a"]
+    single = neighbours.index[neighbours.to_numpy() == 1]
+    found = ends.loc[ends["kind"].eq("purchaser_possessor").to_numpy() & isin(ends["a"], single), "a"]
     return frozenset(found.tolist())
 
 

@@ -11,7 +11,8 @@ Nothing here reads a whole table. Each step is a Cypher read keyed by the person
 cities or address keys it starts from (``cypher/straw_*.cypher``, ``UNWIND $keys`` then a primary-key match or
 a hash join):
 
-* :meth:`Neighbourhood.know` reads a person's own rows (the rows :func:`restrict` keeps for them) and the
+* :meth:`Neighbourhood.know` reads a person's own rows (the rows :func:`restrict` keeps for them; a glanced
+  candidate's without its guns' Firearm nodes and theft reports, which feed no group and no tie) and the
   purchasers of the recoveries that tie them to others (the guns recovered from them; both ends of their NIBIN
   leads), and computes their group memberships exactly, with the code the full run's groups follow;
 * :meth:`Neighbourhood.mates` first drops the groups the store holds as too big to tie (``StrawGroup``,
@@ -41,6 +42,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from algorithms import straw_features
 from algorithms.tables import AnalysisTables, isin
@@ -97,10 +100,21 @@ def _tidy(t: AnalysisTables) -> AnalysisTables:
     """``t``'s neighbourhood tables with each row once, sorted by the columns that make a row unique."""
     parts = {}
     for name in _COLUMNS:
-        frame = getattr(t, name)
-        parts[name] = frame.drop_duplicates(_UNIQUE[name]).sort_values(_UNIQUE[name], kind="stable").reset_index(
-            drop=True)
+        parts[name] = _sorted_once(getattr(t, name), _UNIQUE[name])
     return replace(t, **parts)
+
+
+def _sorted_once(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame.drop_duplicates(columns).sort_values(columns, kind="stable")``, the order found by Arrow's stable
+    sort over the key columns (pandas factorises each Arrow string column in Python objects first: ~0.5 CPU s a
+    national batch); pandas' own where a column is not a plain Arrow type."""
+    once = frame.drop_duplicates(columns)
+    try:
+        keys = pa.table({c: pa.array(once[c], from_pandas=True) for c in columns})
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return once.sort_values(columns, kind="stable").reset_index(drop=True)
+    order = pc.sort_indices(keys, sort_keys=[(c, "ascending", "at_end") for c in columns])
+    return once.iloc[order.to_numpy()].reset_index(drop=True)
 
 
 def memberships(t: AnalysisTables, events: pd.DataFrame, recovered: pd.DataFrame) -> pd.DataFrame:
@@ -180,6 +194,7 @@ class Neighbourhood:
     looked_up: set[str] = field(default_factory=set)  # groups whose candidates (a superset of members) are known
     queries: int = 0
     _guns: set[str] = field(default_factory=set)
+    _facts: set[str] = field(default_factory=set)     # guns whose Firearm node and theft reports are read
     _recs: set[str] = field(default_factory=set)
     _leads: set[str] = field(default_factory=set)     # recoveries whose NIBIN leads are read
     glanced: set[str] = field(default_factory=set)    # persons whose own-row memberships are in ``members``
@@ -225,17 +240,26 @@ class Neighbourhood:
         self._add("possessed", held)
         guns = _keys(bought.get("dst")) - self._guns
         self._guns |= guns
-        # four reads, not one with three OPTIONAL MATCHes (straw_gun_rows, c51ffeb: 1 CPU s less a national batch,
-        # but a 1 GB page cache then no longer held the batch's write back: docs/performance.md)
+        # separate reads, not one with OPTIONAL MATCHes (straw_gun_rows, c51ffeb: 1 CPU s less a national batch,
+        # but a 1 GB page cache then no longer held the batch's write back: docs/performance.md). A gun's Firearm
+        # node and theft reports feed its purchaser's own values only, not a group or a tie: they are read for the
+        # known persons' guns (:meth:`_read_facts`), not for every glanced candidate's
         recovered = self._query("straw_recovered", guns)
         self._add("recovered", recovered)
-        self._add("firearms", self._query("straw_firearms", guns))
         self._add("sold", self._query("straw_sold", guns))
-        self._add("stolen", self._query("straw_stolen", guns))
         recs = (_keys(recovered.get("dst")) | _keys(held.get("src"))) - self._recs
         self._recs |= recs
         self._add("recoveries", self._query("straw_recoveries", recs))
         self._add("possessed", self._query("straw_possessed_of_recoveries", recs))
+
+    def _read_facts(self, guns: set[str]) -> None:
+        """Read the Firearm nodes and theft reports of ``guns`` (the guns of the persons whose values are computed:
+        the make, model and type and the reports feed a purchaser's own indicators, no group and no tie)."""
+        new = guns - self._facts
+        if new:
+            self._facts |= new
+            self._add("firearms", self._query("straw_firearms", new))
+            self._add("stolen", self._query("straw_stolen", new))
 
     def _read_leads(self, recs: set[str]) -> None:
         """Read the NIBIN leads of ``recs`` (only the persons whose memberships must be complete need them)."""
@@ -295,6 +319,7 @@ class Neighbourhood:
         self._read(new)
         t = self._raw()
         guns = t.purchases.loc[isin(t.purchases["src"], new), "dst"]
+        self._read_facts(_keys(guns))
         recs = t.recovered.loc[isin(t.recovered["src"], guns), "dst"]
         held = _keys(t.possessed.loc[isin(t.possessed["dst"], new), "src"])
         self._read_leads(_keys(recs) | held)

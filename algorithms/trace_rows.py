@@ -34,6 +34,8 @@ COLUMNS = {
 
 def _read(store: GraphStore, statement: str, keys: Iterable[str], table: str) -> pd.DataFrame:
     columns = COLUMNS[table]
+    if isinstance(keys, pd.Series):  # distinct first (the corridor cells' places repeat): iterating Arrow is slow
+        keys = keys.dropna().unique().tolist()
     wanted = sorted({k for k in keys if isinstance(k, str)})
     found = store.query(statement, {"keys": wanted}).arrow() if wanted else None
     if found is None or found.num_rows == 0:
