@@ -2,8 +2,13 @@
 
 Nothing here merges row by row (``UNWIND … MERGE`` keyed by an UNWIND variable runs at ~170 rows/s in the engine).
 An upsert folds the batch in Arrow, finds which keys already exist (a hash join of the batch against the table, or
-a scan of the table when that is cheaper), ``COPY``s the new rows from Arrow and updates the existing ones with one
+a scan of the table when that is cheaper), writes the new rows from Arrow (through the write-ahead log for a day's
+batch, ``COPY`` for a history's: :mod:`graph.embedded_writes`) and updates the existing ones with one
 ``LOAD FROM $batch MATCH … SET`` statement. See ``docs/performance.md`` for the figures.
+
+A store opened for writing never checkpoints when it is closed; :meth:`EmbeddedStore.checkpoint` does (``tracegraph
+store checkpoint``, the end of a full ``analyze``), and the engine does by itself past
+:data:`graph.embedded_writes.CHECKPOINT_THRESHOLD_BYTES` of log.
 
 The engine locks its file: one process owns a store at a time. Opening a store that another process holds raises
 :class:`graph.errors.StoreBusy` with one line saying so. A file written by the Kùzu-based versions of tracegraph
@@ -13,7 +18,6 @@ The engine locks its file: one process owns a store at a time. Opening a store t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -26,7 +30,15 @@ import pyarrow.compute as pc
 
 from cypher import registry
 from graph.ddl import embedded_ddl
-from graph.errors import InvalidInput, StoreBusy, StoreFull, StoreNeedsMigration, StoreOutOfMemory, StoreUnavailable
+from graph.embedded_writes import CHECKPOINT_THRESHOLD_BYTES, column, create_nodes, create_relationships, through_log
+from graph.errors import (
+    InvalidInput,
+    StoreBusy,
+    StoreFull,
+    StoreNeedsMigration,
+    StoreUnavailable,
+    translate_engine_error,
+)
 from graph.identifiers import quote
 from graph.schema import SCHEMA, NodeLabel, Property, RelType, Schema
 from graph.store import (
@@ -64,9 +76,7 @@ _PER_NODE_RATIO_RELS = 200
 _KEYS_PER_STATEMENT = 20_000
 
 
-def _col(name: str) -> str:
-    """Column variable for a batch column inside ``LOAD FROM`` (prefixed so it never shadows a pattern var)."""
-    return f"_c_{name}"
+_col = column
 
 
 class EmbeddedStore:
@@ -83,6 +93,8 @@ class EmbeddedStore:
             kwargs["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
         if read_only:  # several read-only processes may hold the file at once (the API's workers)
             kwargs["read_only"] = True
+        else:  # the log keeps a few days; the checkpoint is taken where nobody waits (graph.embedded_writes)
+            kwargs["checkpoint_threshold"] = CHECKPOINT_THRESHOLD_BYTES
         if is_kuzu_file(self.path):
             raise StoreNeedsMigration(
                 f"the store {self.path} was written by a Kùzu-based tracegraph and this version uses LadybugDB: "
@@ -98,7 +110,12 @@ class EmbeddedStore:
                     "stop it or send the request to its API"
                 ) from None
             raise StoreUnavailable(f"cannot open the embedded store {self.path}: {str(exc).splitlines()[0]}") from exc
+        self._connect()
+
+    def _connect(self) -> None:
         self._conn = ladybug.Connection(self._db)
+        if not self.read_only:  # closing (also batch()'s reopen) leaves the log as it is: no checkpoint
+            self._execute("CALL force_checkpoint_on_close=false")
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -124,7 +141,7 @@ class EmbeddedStore:
         (a kill -9 inside it leaves none of them; the engine drops the uncommitted work when the file is next
         opened). On an error the transaction is rolled back and the database reopened: LadybugDB 0.22.0 crashes
         the process when a later ``COPY`` in the same database writes keys a rolled-back ``COPY`` had written.
-        A full disk is left as it is: the command leaves at once (see :func:`_translate`).
+        A full disk is left as it is: the command leaves at once (see :func:`graph.errors.translate_engine_error`).
 
         A batch inside a batch is part of the outer one (``tracegraph load day``: a day's files, their run
         records included, as one transaction). That is also the one way to checkpoint once: LadybugDB 0.22.0
@@ -156,7 +173,20 @@ class EmbeddedStore:
     def _reopen(self) -> None:
         self.close()
         self._db = ladybug.Database(str(self.path), **self._open_kwargs)
-        self._conn = ladybug.Connection(self._db)
+        self._connect()
+
+    def checkpoint(self) -> int:
+        """Write the write-ahead log's changes into the file and empty the log (what a day's commits left for
+        later); returns the log's size in bytes before. The weekly full ``analyze`` and ``tracegraph store
+        checkpoint`` call it; a daily command never does."""
+        before = self.wal_bytes()
+        self._execute("CHECKPOINT")
+        return before
+
+    def wal_bytes(self) -> int:
+        """The size of the store's write-ahead log: what every open replays until the next checkpoint."""
+        wal = self.path.with_name(self.path.name + ".wal")
+        return wal.stat().st_size if wal.exists() else 0
 
     # --- execution ---------------------------------------------------------------------------------------------
 
@@ -164,7 +194,7 @@ class EmbeddedStore:
         try:
             result = self._conn.execute(text, params or {})
         except RuntimeError as exc:
-            raise _translate(exc, self.path) from exc
+            raise translate_engine_error(exc, self.path) from exc
         assert not isinstance(result, list)
         table = result.get_as_arrow(chunk_size=1_000_000)
         result.close()
@@ -241,8 +271,12 @@ class EmbeddedStore:
         if new.num_rows:
             if stamp is not None:
                 new = stamp_new(new, stamp)
-            columns = ", ".join(quote(c) for c in new.column_names)
-            self._execute(f"COPY {quote(label)}({columns}) FROM $batch", {"batch": new})
+            if through_log(new.num_rows):
+                self._execute(create_nodes(node, new.column_names),
+                              {"batch": new.rename_columns([_col(c) for c in new.column_names])})
+            else:
+                columns = ", ".join(quote(c) for c in new.column_names)
+                self._execute(f"COPY {quote(label)}({columns}) FROM $batch", {"batch": new})
         changed = changed_rows(old, existing, [node.key], props)
         if changed.num_rows:
             if stamp is not None:
@@ -316,9 +350,27 @@ class EmbeddedStore:
         return UpsertSummary(created + old.num_rows, created, old.num_rows, changed.num_rows)
 
     def _copy_rels(self, rel: RelType, from_label: str, to_label: str, rows: pa.Table) -> None:
-        """COPY new relationships. COPY checks that both endpoints exist and rolls back otherwise; into a
-        relationship table it takes a non-empty column list or every column."""
+        """Write new relationships: through the log (a day's batch) or COPY (a history's). Both refuse the batch
+        when an endpoint does not exist; COPY into a relationship table takes a non-empty column list or every
+        column."""
         props = rows.column_names[2:]
+        if through_log(rows.num_rows):
+            text = create_relationships(rel, self.schema.node(from_label), self.schema.node(to_label), props)
+            batch = {"batch": rows.rename_columns([_col(c) for c in rows.column_names])}
+            created = -1
+            if not self._in_batch:  # all of the rows or none, as COPY
+                self._execute("BEGIN TRANSACTION")
+            try:
+                created = int(self._execute(text, batch).scalar())
+            finally:
+                if not self._in_batch:
+                    with suppress(RuntimeError):
+                        self._conn.execute("COMMIT" if created == rows.num_rows else "ROLLBACK")
+            if created != rows.num_rows:
+                raise InvalidInput(f"relationship endpoint does not exist: {rows.num_rows - created} of "
+                                   f"{rows.num_rows} new {rel.name} rows name a {from_label} or {to_label} "
+                                   "that is not in the store")
+            return
         if props:
             full, columns = rows, f"({', '.join(quote(p) for p in props)})"
         else:
@@ -520,35 +572,3 @@ def _string(value: str) -> str:
     if "'" in value or "\\" in value:
         raise ValueError(f"not a plain label: {value!r}")
     return f"'{value}'"
-
-
-def _translate(exc: RuntimeError, path: Path) -> Exception:
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    lowered = message.lower()
-    if "no space left" in lowered or ("io exception" in lowered and _free_bytes(path) < (1 << 20)):
-        return StoreFull(f"the store {path}: no space left on its filesystem ({_free_bytes(path):,} bytes free); "
-                         "free space or move the store, then re-run the same command (what was committed is kept)")
-    if "buffer pool is full" in lowered and "committed successfully" in lowered:
-        return StoreOutOfMemory(
-            f"the store {path} committed the last batch but ran out of memory writing it to the file (its buffer "
-            "pool is full); what was committed is recovered when the store is next opened: re-run the same command "
-            "with a smaller --batch-rows (e.g. 50000), or with more memory")
-    if "buffer pool is full" in lowered:
-        return StoreOutOfMemory(
-            f"the store {path} ran out of memory in one transaction (its buffer pool is full); nothing of that batch "
-            "was written: re-run the same command with a smaller --batch-rows (e.g. 50000), or with more memory")
-    if "binder exception" in lowered or "parser exception" in lowered:
-        return InvalidInput(f"query rejected by the embedded store: {message}")
-    if "unable to find primary key" in lowered:
-        return InvalidInput(f"relationship endpoint does not exist: {message}")
-    if "copy exception" in lowered or "runtime exception" in lowered or "conversion exception" in lowered:
-        return InvalidInput(f"the embedded store refused the data: {message}")
-    return StoreUnavailable(f"embedded store error: {message}")
-
-
-def _free_bytes(path: Path) -> int:
-    try:
-        stat = os.statvfs(path.parent)
-    except OSError:
-        return 1 << 62
-    return stat.f_bavail * stat.f_frsize

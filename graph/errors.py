@@ -17,6 +17,9 @@ Messages are one line, name the thing at fault, and never contain personal data.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class TracegraphError(Exception):
     """Base of every error tracegraph raises on purpose."""
@@ -94,3 +97,36 @@ class StoreFull(StoreUnavailable):
     http_status = 507
     title = "Store full"
     exit_code = 2
+
+
+def translate_engine_error(exc: RuntimeError, path: Path) -> Exception:
+    """The embedded engine's error as one of these, its message saying what to do."""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    lowered = message.lower()
+    if "no space left" in lowered or ("io exception" in lowered and _free_bytes(path) < (1 << 20)):
+        return StoreFull(f"the store {path}: no space left on its filesystem ({_free_bytes(path):,} bytes free); "
+                         "free space or move the store, then re-run the same command (what was committed is kept)")
+    if "buffer pool is full" in lowered and "committed successfully" in lowered:
+        return StoreOutOfMemory(
+            f"the store {path} committed the last batch but ran out of memory writing it to the file (its buffer "
+            "pool is full); what was committed is recovered when the store is next opened: re-run the same command "
+            "with a smaller --batch-rows (e.g. 50000), or with more memory")
+    if "buffer pool is full" in lowered:
+        return StoreOutOfMemory(
+            f"the store {path} ran out of memory in one transaction (its buffer pool is full); nothing of that batch "
+            "was written: re-run the same command with a smaller --batch-rows (e.g. 50000), or with more memory")
+    if "binder exception" in lowered or "parser exception" in lowered:
+        return InvalidInput(f"query rejected by the embedded store: {message}")
+    if "unable to find primary key" in lowered:
+        return InvalidInput(f"relationship endpoint does not exist: {message}")
+    if "copy exception" in lowered or "runtime exception" in lowered or "conversion exception" in lowered:
+        return InvalidInput(f"the embedded store refused the data: {message}")
+    return StoreUnavailable(f"embedded store error: {message}")
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        stat = os.statvfs(path.parent)
+    except OSError:
+        return 1 << 62
+    return stat.f_bavail * stat.f_frsize

@@ -124,9 +124,13 @@ def loaded(factory: pytest.TempPathFactory, loads: Loads = LOADS, *, world: tupl
 
 
 def copy_store(template: Path, to: Path) -> Path:
-    """A copy of a closed store file for one test (or fixture) to own; ``to`` is the new file's path."""
+    """A copy of a closed store for one test (or fixture) to own; ``to`` is the new file's path. The store's
+    write-ahead log (``NAME.wal``) is copied with it: a day's commits stay there until a checkpoint."""
     to.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, to)
+    wal = template.with_name(template.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, to.with_name(to.name + ".wal"))
     return to
 
 

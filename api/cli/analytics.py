@@ -80,6 +80,7 @@ def register(app: typer.Typer) -> None:
         from algorithms.analyze import analyze as run_analysis
         from algorithms.analyze import write_back
         from algorithms.retention import overdue as retention_overdue
+        from api.services.store_file import checkpoint as store_checkpoint
 
         if incremental:
             _incremental(ctx, as_json)
@@ -91,10 +92,12 @@ def register(app: typer.Typer) -> None:
                                   engine=engine, **options)
             write_back(store, result, started_at=started)
             overdue = retention_overdue(store, datetime.now(UTC).date())
+            # the weekly run: the days' write-ahead log goes into the file here, where nobody waits
+            checkpointed = store_checkpoint(store)
         if overdue:
             err.print(overdue, highlight=False)
         record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings,
-                  "code_version": result.parameters["code_version"]}
+                  "code_version": result.parameters["code_version"], "checkpoint": checkpointed}
         if as_json:
             emit_json(record)
             return

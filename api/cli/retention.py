@@ -79,11 +79,14 @@ def policy(ctx: typer.Context,
 
 def _plan_or_apply(ctx: typer.Context, as_of: str, as_json: bool, *, apply: bool) -> None:
     from algorithms import retention
+    from api.services.store_file import checkpoint as store_checkpoint
 
     day = parse_date(as_of, "--as-of")
     conf = settings(ctx)
     with conf.open_store() as store:
         done = retention.apply(store, day) if apply else retention.plan(store, day)
+        if apply:  # the removed identities leave the store file now, not at the next checkpoint
+            store_checkpoint(store)
     summary = done.summary()
     if apply:
         audit(conf, "retention.apply", "store", {

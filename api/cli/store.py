@@ -1,5 +1,5 @@
 """The store itself: ``tracegraph init`` (schema), ``tracegraph stats`` (counts) and ``tracegraph store …``
-(migration from the Kùzu-era format)."""
+(migration from the Kùzu-era format; the checkpoint a nightly timer runs)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,26 @@ from rich.table import Table
 from api.cli.common import emit_json, err, out, settings
 from api.cli.output import emit_document
 
-store_app = typer.Typer(help="The store file itself: migrate a Kùzu-era store to LadybugDB.", no_args_is_help=True)
+store_app = typer.Typer(help="The store file itself: migrate a Kùzu-era store to LadybugDB; checkpoint it.",
+                        no_args_is_help=True)
+
+
+@store_app.command("checkpoint")
+def checkpoint(ctx: typer.Context,
+               as_json: Annotated[bool, typer.Option("--json", help="print the record as one JSON object")] = False,
+               ) -> None:
+    """Write the days kept in the embedded store's write-ahead log into the file and empty the log (daily loads
+    and incremental analyses commit to the log and leave this for later; every open replays the log until it
+    runs). For a nightly timer; the full `analyze` does it at its end. Neo4j: nothing to do."""
+    from api.services.store_file import checkpoint as run_checkpoint
+    from api.services.store_file import describe
+
+    with settings(ctx).open_store() as store:
+        record = run_checkpoint(store)
+    if as_json:
+        emit_json(record)
+        return
+    err.print(describe(record), highlight=False)
 
 
 @store_app.command("migrate")

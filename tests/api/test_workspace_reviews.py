@@ -16,6 +16,7 @@ from api.app import audit_log_path, create_app
 from api.settings import Settings
 from graph.errors import NotFound
 from tests.api.conftest import Keys, auth
+from tests.worlds import copy_store
 
 QUEUE = "/api/v1/straw-queue"
 
@@ -118,13 +119,11 @@ def test_with_the_session_cookie_a_decision_needs_the_csrf_token(client: TestCli
 
 def test_cli_and_api_agree(api_env: tuple[Settings, Keys], tmp_path: Path) -> None:
     """A decision made on one surface is the same on the other (the store file changes hands between them)."""
-    import shutil
-
     from api.cli import app
 
     settings, keys = api_env
     db = tmp_path / "graph.lbug"
-    shutil.copy(settings.db, db)
+    copy_store(Path(settings.db), db)
     copy = settings.model_copy(update={"db": db, "audit_log": tmp_path / "audit.jsonl",
                                        "api_keys_file": settings.api_keys_file or Path(settings.db).parent
                                        / "api_keys.json"})

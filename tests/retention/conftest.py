@@ -4,7 +4,6 @@ analysed once per session (each test works on a copy of its store file)."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from graph.embedded_store import EmbeddedStore
 from tests.retention.retention_world import run, write_world
+from tests.worlds import copy_store
 
 
 @pytest.fixture
@@ -44,5 +44,5 @@ def world_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dt.d
 def world(world_template: tuple[Path, dt.date], tmp_path: Path) -> tuple[Path, dt.date]:
     db, last = world_template
     copy = tmp_path / "world.lbug"
-    shutil.copy(db, copy)
+    copy_store(db, copy)
     return copy, last

@@ -1,0 +1,64 @@
+"""How the embedded store writes new rows, and when its file is checkpointed.
+
+LadybugDB 0.22.0 writes a ``COPY``'s rows as pages of the file, not as records of its write-ahead log, so it
+forces a checkpoint at the commit of any transaction that ran one: at national scale ~7 CPU s in a day's load
+commit and ~4 in the write back's, whatever the day's size (docs/performance.md, "The load's own cost and the
+commit's checkpoint"). ``CREATE`` (and ``SET``, ``DELETE``) go to the log: the commit is a log write, a process
+killed right after it keeps the rows (the next open replays the log), and the checkpoint can wait.
+
+So new rows are written by row count (:func:`through_log`):
+
+- a batch under :data:`WAL_ROWS` rows (a day's batch, the analyses' write backs) goes through the log:
+  ``LOAD FROM $batch CREATE (n:Label {…})`` for nodes, ``LOAD FROM $batch MATCH (a {key}) MATCH (b {key})
+  CREATE (a)-[e:TYPE {…}]->(b)`` for relationships;
+- a larger one (a history load's batches of 250k rows) is ``COPY``'d, and its commit checkpoints as before.
+
+Both statements are built here from the one schema definition. Either way a commit is durable; the choice is
+only what costs less (measured in docs/performance.md, "Days through the write-ahead log").
+
+A store opened for writing does not checkpoint when it is closed (``force_checkpoint_on_close=false``) and
+checkpoints by itself only when the log passes :data:`CHECKPOINT_THRESHOLD_BYTES` (the engine's automatic
+checkpoint, kept on as the ceiling). The checkpoint is taken where nobody waits: at the end of a full
+``tracegraph analyze`` and by ``tracegraph store checkpoint`` (a nightly timer).
+"""
+
+from __future__ import annotations
+
+from graph.identifiers import quote
+from graph.schema import NodeLabel, RelType
+from graph.store import FROM_KEY, TO_KEY
+
+#: Below this many rows a statement's new rows go through the write-ahead log, at or above it they are
+#: ``COPY``'d. On a 500k-row table (bench/bench_checkpoint.py's store) ``CREATE`` costs about what ``COPY`` costs
+#: up to ~20k rows and 2-3x as much from 100k, and writes ~340 bytes of log a row (34 MB for 100k nodes and 100k
+#: relationships), which every later open replays until the next checkpoint.
+WAL_ROWS = 50_000
+#: The engine checkpoints by itself when the log passes this size: a national day writes ~40-60 MB of log, so
+#: about four days wait for the weekly run or the nightly timer, and the log (and the replay at every open)
+#: stays bounded.
+CHECKPOINT_THRESHOLD_BYTES = 256 * 1024 * 1024
+
+
+def through_log(rows: int) -> bool:
+    """Whether ``rows`` new rows are written through the write-ahead log (else ``COPY``'d)."""
+    return rows < WAL_ROWS
+
+
+def column(name: str) -> str:
+    """Column variable for a batch column inside ``LOAD FROM`` (prefixed so it never shadows a pattern var)."""
+    return f"_c_{name}"
+
+
+def create_nodes(node: NodeLabel, columns: list[str]) -> str:
+    """New nodes through the log; the batch's columns are named by :func:`column`."""
+    values = ", ".join(f"{quote(c)}: {column(c)}" for c in columns)
+    return f"LOAD FROM $batch CREATE (n:{quote(node.name)} {{{values}}}) RETURN count(n)"
+
+
+def create_relationships(rel: RelType, source: NodeLabel, target: NodeLabel, props: list[str]) -> str:
+    """New relationships through the log, both endpoints found by key; returns how many were created (fewer
+    than the batch's rows when an endpoint does not exist: the caller refuses the batch, as ``COPY`` does)."""
+    values = ", ".join(f"{quote(p)}: {column(p)}" for p in props)
+    return (f"LOAD FROM $batch MATCH (a:{quote(source.name)} {{{quote(source.key)}: {column(FROM_KEY)}}}) "
+            f"MATCH (b:{quote(target.name)} {{{quote(target.key)}: {column(TO_KEY)}}}) "
+            f"CREATE (a)-[e:{quote(rel.name)}{f' {{{values}}}' if values else ''}]->(b) RETURN count(e)")

@@ -1,0 +1,75 @@
+"""New rows by row count (graph/embedded_writes.py): a day-size batch through the write-ahead log (its commit
+leaves the log for a later checkpoint), a history-size batch by ``COPY`` (its commit checkpoints). Either commit
+keeps every row when the process is killed right after it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graph.embedded_store import EmbeddedStore
+from graph.embedded_writes import WAL_ROWS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WRITE_AND_DIE = """
+import os, signal, sys
+from graph.embedded_store import EmbeddedStore
+
+rows = int(sys.argv[2])
+store = EmbeddedStore(sys.argv[1])
+store.init_schema()
+store.checkpoint()
+real = EmbeddedStore._execute
+
+
+def execute(self, text, params=None):
+    result = real(self, text, params)
+    if text == "COMMIT":  # right after batch()'s commit, before any close could checkpoint
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+
+
+EmbeddedStore._execute = execute
+with store.batch():
+    store.upsert_nodes("Person", [{"person_key": f"p{i}", "last_name": "ROE"} for i in range(rows)])
+    store.upsert_nodes("Firearm", [{"firearm_key": f"f{i}", "serial_number": f"S{i}"} for i in range(rows)])
+    store.upsert_relationships("PURCHASED", "Person", "Firearm",
+                               [{"from_key": f"p{i}", "to_key": f"f{i}", "sale_id": f"s{i}"} for i in range(rows)])
+"""
+
+
+@pytest.mark.parametrize(("rows", "through_log"), [(200, True), (WAL_ROWS, False)])
+def test_a_commit_killed_right_after_keeps_every_row(tmp_path: Path, rows: int, through_log: bool) -> None:
+    db = tmp_path / "s.lbug"
+    killed = subprocess.run([sys.executable, "-c", WRITE_AND_DIE, str(db), str(rows)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    wal = db.with_name(db.name + ".wal")
+    logged = wal.stat().st_size if wal.exists() else 0
+    assert (logged > 0) is through_log  # a history-size batch's commit checkpointed: nothing left to replay
+    with EmbeddedStore(db, read_only=True) as store:
+        counts = store.counts()
+        assert counts["nodes"]["Person"] == counts["nodes"]["Firearm"] == rows
+        assert counts["relationships"]["PURCHASED"] == rows
+        assert store.node_table("Person", ("last_name",)).column("last_name").to_pylist() == ["ROE"] * rows
+
+
+def test_closing_and_reopening_leave_the_log_to_the_checkpoint(tmp_path: Path) -> None:
+    """A day's store is closed (batch()'s reopen, the command's end) without a checkpoint; ``checkpoint`` empties
+    the log and the rows stay."""
+    with EmbeddedStore(tmp_path / "s.lbug") as store:
+        store.init_schema()
+        store.checkpoint()
+        with store.batch():
+            store.upsert_nodes("Person", [{"person_key": f"p{i}"} for i in range(100)])
+        logged = store.wal_bytes()
+        assert logged > 0
+    with EmbeddedStore(tmp_path / "s.lbug") as store:
+        assert store.wal_bytes() == logged
+        assert store.checkpoint() == logged
+        assert store.wal_bytes() == 0
+        assert store.counts()["nodes"]["Person"] == 100
