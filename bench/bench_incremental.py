@@ -75,6 +75,26 @@ def _copy_store(source: Path, target: Path) -> None:
             shutil.copyfile(part, destination)
 
 
+READ_ONLY_OPEN = """
+import resource, sys, time
+from graph.embedded_store import EmbeddedStore
+wall, cpu = time.perf_counter(), time.process_time()
+with EmbeddedStore(sys.argv[1], buffer_pool_mb=int(sys.argv[2]), read_only=True) as store:
+    store.counts()
+print(round(time.perf_counter() - wall, 2), round(time.process_time() - cpu, 2),
+      round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+"""
+
+
+def _read_only_open(db: Path, pool_mb: int) -> str:
+    """What an API worker's open costs: wall s, CPU s and peak RSS of a process that opens the store read-only
+    (replaying the log in memory) and counts it."""
+    done = subprocess.run([sys.executable, "-c", READ_ONLY_OPEN, str(db), str(pool_mb)], check=True,
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    wall, cpu, rss = done.stdout.split()
+    return f"{wall} s wall, {cpu} CPU s, peak RSS {rss} MB"
+
+
 def migrate_copy(store: EmbeddedStore) -> dict[str, int]:
     """What an older history needs before a measured batch: ``tracegraph init``'s migration (the persons' identity
     blocks, the guns' straw lookup keys, then :func:`algorithms.stored_state.migrate`), which leaves nothing for the
@@ -131,6 +151,11 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=2)
     parser.add_argument("--keep", type=Path, default=None, help="build here once and reuse it")
     parser.add_argument("--full", action="store_true", help="also re-run the full analysis after the batches")
+    parser.add_argument("--reopen", action="store_true",
+                        help="after each batch, time a read-only open (another process, as the API's workers) and "
+                             "the writable reopen: each replays the write-ahead log since the last checkpoint")
+    parser.add_argument("--checkpoint", action="store_true",
+                        help="after the batches, time the checkpoint `tracegraph store checkpoint` runs")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--buffer-pool-mb", type=int, default=None,
                         help="the engine's page cache for the batches (default: 6144 at national, else 2048): "
@@ -195,9 +220,22 @@ def main() -> None:
                 print(f"  stages, CPU (s): {json.dumps(result['cpu_timings'], sort_keys=True)}; load average "
                       f"{os.getloadavg()[0]:.1f}", flush=True)
                 print(f"  summary: {json.dumps(result['summary'], sort_keys=True, default=str)}", flush=True)
+                print(f"  write-ahead log {store.wal_bytes() / 1e6:.1f} MB after the batch", flush=True)
+                if args.reopen:
+                    store.close()
+                    print(f"  read-only open + one count, another process: {_read_only_open(store.path, pool_mb)}",
+                          flush=True)
+                    start = _clock()
+                    store._reopen()
+                    print(f"  writable reopen (replays the log): {_since(start)} s (wall, CPU)", flush=True)
             print(f"peak RSS of the measuring process after the batches "
                   f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; load average "
                   f"{os.getloadavg()[0]:.1f}", flush=True)
+            if args.checkpoint:
+                start = _clock()
+                logged = store.checkpoint()
+                print(f"checkpoint of {logged / 1e6:.1f} MB of log: {_since(start)} s (wall, CPU); load average "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)
             if args.full:
                 start = _clock()
                 analysis = analyze(store, seed=args.seed)

@@ -144,10 +144,9 @@ class EmbeddedStore:
         A full disk is left as it is: the command leaves at once (see :func:`graph.errors.translate_engine_error`).
 
         A batch inside a batch is part of the outer one (``tracegraph load day``: a day's files, their run
-        records included, as one transaction). That is also the one way to checkpoint once: LadybugDB 0.22.0
-        checkpoints at every commit that copied rows (a ``COPY`` writes its pages to the file, not to the
-        write-ahead log), and with its automatic checkpoint off such a commit is neither durable nor safe (a kill
-        after it loses the rows and can leave a file the engine cannot open: docs/performance.md)."""
+        records included, as one transaction). A day's commit is a write to the log (its new rows go through it:
+        :mod:`graph.embedded_writes`); a history batch's commit checkpoints, as LadybugDB 0.22.0 does at every
+        commit that copied rows. Both survive a kill right after the commit (tests/graph/test_write_paths.py)."""
         if self._in_batch:
             yield
             return
@@ -167,8 +166,11 @@ class EmbeddedStore:
         self._execute("COMMIT")
         # LadybugDB 0.22.0 keeps buffer-pool memory a committed transaction used until the database is closed:
         # batch after batch of relationship updates filled a 12 GB pool in the national multiple-sales load
-        # (tests/graph/test_embedded_store.py reproduces it with 128 MB). Reopening after each batch releases it.
-        self._reopen()
+        # (tests/graph/test_embedded_store.py reproduces it with 128 MB). Reopening after a batch releases it, when
+        # the commit checkpointed (it copied rows: a history's batch). After a commit to the log (a day's) a reopen
+        # would replay the whole log since the last checkpoint: ~5 CPU s for a national day's (docs/performance.md)
+        if self.wal_bytes() == 0:
+            self._reopen()
 
     def _reopen(self) -> None:
         self.close()
@@ -386,9 +388,10 @@ class EmbeddedStore:
 
         Kùzu 0.11.3 corrupts *other* properties of relationships whose properties were changed with ``SET`` once
         the database checkpoints (seen: ``FLOW.year`` turned null for ~1% of rows after ``SET
-        e.analysis_run_id``; reproduced in ``tests/graph/test_embedded_store.py``). Delete + ``COPY`` does not, so
+        e.analysis_run_id``; reproduced in ``tests/graph/test_embedded_store.py``). Delete + re-create does not, so
         every relationship update goes that way: read the stored values of every property, let non-null new values
-        win, delete, copy back. ``stored_all``: every property of the stored relationships, read node by node
+        win, delete, write back as new rows (:meth:`_copy_rels`: through the log or ``COPY``, by row count).
+        ``stored_all``: every property of the stored relationships, read node by node
         (:meth:`_rels_at_nodes`, bound on the ``from_side`` or the target side); then nothing is read again and the
         rows are deleted one indexed statement per node (:meth:`_delete_at_nodes`)."""
         where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)

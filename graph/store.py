@@ -134,7 +134,7 @@ class GraphStore(Protocol):
 
 def one_unit(store: GraphStore) -> AbstractContextManager[None]:
     """The store's transaction (the embedded store: :meth:`graph.embedded_store.EmbeddedStore.batch`, ``BEGIN``
-    ... ``COMMIT``, one checkpoint; inside an enclosing one, part of it); Neo4j commits each statement on its own,
+    ... ``COMMIT``; inside an enclosing one, part of it); Neo4j commits each statement on its own,
     so there the caller's run record stays the unit."""
     begin = getattr(store, "batch", None)
     return begin() if begin is not None else nullcontext()

@@ -38,8 +38,9 @@ def files_to_load(kind: str, path: Path) -> list[tuple[str, Path]]:
 def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOptions, *, one_transaction: bool,
                progress: Callable[[str, Path], Callable[[int], None]] | None = None) -> list[LoadReport]:
     """Load ``files`` in order (one load run each) with the stolen-hit check after traces and lost/stolen loads;
-    ``one_transaction`` (a day): all of them in one transaction, one checkpoint, all of the day or none of it
-    (loaders/day.py). ``progress(kind, file)`` gives a file's row counter."""
+    ``one_transaction`` (a day): all of them in one transaction, all of the day or none of it (loaders/day.py);
+    its commit goes to the write-ahead log and the checkpoint waits (graph/embedded_writes.py).
+    ``progress(kind, file)`` gives a file's row counter."""
     from algorithms.stolen_hits import after_load as stolen_hits  # loaders call the analytics through this hook
 
     reports = []

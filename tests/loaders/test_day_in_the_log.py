@@ -9,32 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from algorithms.analyze import analyze, write_back
 from api.app import create_app
 from api.cli import app
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
 from loaders.base import interrupted_loads
 from tests.keys import api_key, auth
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import copy_store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def checkpointed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
-    """A history store with its full analysis, checkpointed (an empty log), and the day folders after it."""
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
-    db = copy_store(history.db, tmp_path_factory.mktemp("log") / "analysed.lbug")
-    with EmbeddedStore(db) as store:
-        write_back(store, analyze(store))
-        store.checkpoint()
-        assert store.wal_bytes() == 0
-    return db, history.stream.batches
 
 
 def _counts(db: Path) -> dict[str, dict[str, int]]:
@@ -73,13 +59,13 @@ app(["--db", sys.argv[1], "load", "day", sys.argv[2], "--analyze", "none", "--re
 """
 
 
-def test_a_day_killed_right_after_its_commit_keeps_every_row(checkpointed: tuple[Path, list[Path]],
+def test_a_day_killed_right_after_its_commit_keeps_every_row(analysed: tuple[Path, list[Path]],
                                                              tmp_path: Path) -> None:
     """The day's commit is a write to the log, not a checkpoint: killed right after it, the store holds the whole
     day when reopened (the open replays the log), and the next command runs on it. Were the day's new rows
     ``COPY``'d, the commit would have checkpointed (an empty log here) or, with the engine's checkpoint off, lost
     them."""
-    history, days = checkpointed
+    history, days = analysed
     db = copy_store(history, tmp_path / "killed.lbug")
     killed = subprocess.run([sys.executable, "-c", KILLED_AFTER_COMMIT, str(db), str(days[0]), str(tmp_path)],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -106,9 +92,9 @@ def _answers(db: Path, key: str) -> dict[str, object]:
             "api_alerts": api_alerts, "api_straw": api_straw}
 
 
-def test_a_day_only_in_the_log_reads_the_same_as_after_a_checkpoint(checkpointed: tuple[Path, list[Path]],
+def test_a_day_only_in_the_log_reads_the_same_as_after_a_checkpoint(analysed: tuple[Path, list[Path]],
                                                                    tmp_path: Path) -> None:
-    history, days = checkpointed
+    history, days = analysed
     db = copy_store(history, tmp_path / "day.lbug")
     _cli(db, "load", "day", str(days[0]), "--rejects-dir", str(tmp_path))  # with its incremental analysis
     log = _wal(db)
@@ -123,9 +109,9 @@ def test_a_day_only_in_the_log_reads_the_same_as_after_a_checkpoint(checkpointed
     assert (_counts(db), _answers(db, key)) == in_log
 
 
-def test_the_full_analysis_checkpoints_at_its_end(checkpointed: tuple[Path, list[Path]], tmp_path: Path) -> None:
+def test_the_full_analysis_checkpoints_at_its_end(analysed: tuple[Path, list[Path]], tmp_path: Path) -> None:
     """The weekly run takes the days' log into the file where nobody waits."""
-    history, days = checkpointed
+    history, days = analysed
     db = copy_store(history, tmp_path / "weekly.lbug")
     _cli(db, "load", "day", str(days[0]), "--analyze", "none", "--rejects-dir", str(tmp_path))
     assert _wal(db) > 0

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from algorithms.analyze import analyze, write_back
 from api.cli import app
 from graph.embedded_store import EmbeddedStore
 from graph.errors import InvalidInput
@@ -19,19 +18,9 @@ from loaders.base import LoadOptions, interrupted_loads, run_load
 from loaders.day import day_files
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import copy_store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
-    """A history store with its full analysis, and the day folders after it."""
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
-    db = copy_store(history.db, tmp_path_factory.mktemp("day") / "analysed.lbug")
-    with EmbeddedStore(db) as store:
-        write_back(store, analyze(store))
-    return db, history.stream.batches
 
 
 def _counts(db: Path) -> dict[str, dict[str, int]]:
