@@ -30,7 +30,14 @@ import pyarrow.compute as pc
 
 from cypher import registry
 from graph.ddl import embedded_ddl
-from graph.embedded_writes import CHECKPOINT_THRESHOLD_BYTES, column, create_nodes, create_relationships, through_log
+from graph.embedded_writes import (
+    CHECKPOINT_THRESHOLD_BYTES,
+    column,
+    create_nodes,
+    create_relationships,
+    set_groups,
+    through_log,
+)
 from graph.errors import (
     InvalidInput,
     StoreBusy,
@@ -283,11 +290,12 @@ class EmbeddedStore:
         if changed.num_rows:
             if stamp is not None:
                 changed = stamp_changed(changed, old, existing, node.key, props, stamp)
-            sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})"
-                             for p in changed.column_names if p != node.key)
-            text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "
-                    f"SET {sets}")
-            self._execute(text, {"batch": changed.rename_columns([_col(c) for c in changed.column_names])})
+            for part in set_groups(changed, existing, node.key):  # each row's changed properties only
+                sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})"
+                                 for p in part.column_names if p != node.key)
+                text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "
+                        f"SET {sets}")
+                self._execute(text, {"batch": part.rename_columns([_col(c) for c in part.column_names])})
         return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows,
                              created_keys=new.column(node.key))
 

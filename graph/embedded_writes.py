@@ -24,6 +24,9 @@ checkpoint, kept on as the ceiling). The checkpoint is taken where nobody waits:
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from graph.identifiers import quote
 from graph.schema import NodeLabel, RelType
 from graph.store import FROM_KEY, TO_KEY
@@ -62,3 +65,37 @@ def create_relationships(rel: RelType, source: NodeLabel, target: NodeLabel, pro
     return (f"LOAD FROM $batch MATCH (a:{quote(source.name)} {{{quote(source.key)}: {column(FROM_KEY)}}}) "
             f"MATCH (b:{quote(target.name)} {{{quote(target.key)}: {column(TO_KEY)}}}) "
             f"CREATE (a)-[e:{quote(rel.name)}{f' {{{values}}}' if values else ''}]->(b) RETURN count(e)")
+
+
+#: At most this many ``SET`` statements an update: rows with more distinct sets of changed properties are written
+#: with one statement naming every changed property.
+SET_GROUPS = 8
+
+
+def set_groups(changed: pa.Table, existing: pa.Table, key: str) -> list[pa.Table]:
+    """``changed`` (rows to update: key and new values, null where the stored value stays) split by which
+    properties a row really changes, each part with only those columns. A ``SET`` writes one log record per row
+    and property it names, even when it writes the stored value back: a national batch rescores 61k dealers, and
+    naming all eight properties for each logged 37 MB where two of them change for most. ``existing``: the stored
+    key and values (a property it lacks, e.g. the version stamp, is written wherever it is not null)."""
+    props = [c for c in changed.column_names if c != key]
+    if len(props) > 62:
+        return [changed]
+    stored_props = [p for p in props if p in existing.column_names]
+    stored = existing.select([key, *stored_props]).cast(
+        pa.schema([changed.schema.field(key), *[changed.schema.field(p) for p in stored_props]]))
+    stored = stored.rename_columns([key, *[f"{p}\x1fstored" for p in stored_props]])
+    joined = changed.join(stored, keys=key, join_type="left outer", use_threads=False)
+    code = pa.array([0] * joined.num_rows, pa.int64())
+    for bit, prop in enumerate(props):
+        write = pc.is_valid(joined.column(prop))
+        if prop in stored_props:
+            before = joined.column(f"{prop}\x1fstored")
+            write = pc.and_(write, pc.fill_null(pc.or_kleene(pc.is_null(before),
+                                                             pc.not_equal(joined.column(prop), before)), True))
+        code = pc.add(code, pc.multiply(pc.cast(write, pa.int64()), 1 << bit))
+    codes = [c for c in pc.unique(code).to_pylist() if c]
+    if len(codes) > SET_GROUPS:
+        return [changed]
+    return [joined.filter(pc.equal(code, c)).select([key, *[p for bit, p in enumerate(props) if c >> bit & 1]])
+            for c in codes]

@@ -73,3 +73,28 @@ def test_closing_and_reopening_leave_the_log_to_the_checkpoint(tmp_path: Path) -
         assert store.checkpoint() == logged
         assert store.wal_bytes() == 0
         assert store.counts()["nodes"]["Person"] == 100
+
+
+def test_an_update_logs_only_the_properties_that_change(tmp_path: Path) -> None:
+    """A rescoring that changes one of a dealer's properties logs about that one, not every property it names
+    (each property a ``SET`` names is a log record per row, even when it writes the stored value back); rows that
+    change different properties each keep the others."""
+    dealers = [{"dealer_key": f"d{i}", "trace_count": i, "expected_traces": 1.0, "anomaly_score": 0.0,
+                "short_ttc_share": 0.5, "multiple_sale_share": 0.25, "obliterated_share": 0.0} for i in range(5_000)]
+    with EmbeddedStore(tmp_path / "s.lbug") as store:
+        store.init_schema()
+        store.upsert_nodes("Dealer", dealers)
+        grown = []
+        for value, recounted in ((1.0, 10), (2.0, len(dealers))):  # a new score each; other shares for some
+            store.checkpoint()
+            store.upsert_nodes("Dealer", [
+                {**row, "anomaly_score": value, **({"expected_traces": value, "short_ttc_share": value,
+                                                    "multiple_sale_share": value, "obliterated_share": value}
+                                                   if i < recounted else {})} for i, row in enumerate(dealers)])
+            grown.append(store.wal_bytes())
+        assert grown[0] * 2 < grown[1]  # naming every changed property for every row logged as much as the second
+        store.upsert_nodes("Dealer", [{"dealer_key": row["dealer_key"], "trace_count": -1 if i % 2 else None,
+                                       "anomaly_score": None if i % 2 else 9.0} for i, row in enumerate(dealers)])
+        stored = store.node_table("Dealer", ("trace_count", "anomaly_score", "expected_traces")).to_pylist()
+    assert {(r["trace_count"] == -1, r["anomaly_score"], r["expected_traces"]) for r in stored} == {
+        (True, 2.0, 2.0), (False, 9.0, 2.0)}
