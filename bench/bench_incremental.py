@@ -236,6 +236,10 @@ def main() -> None:
                 logged = store.checkpoint()
                 print(f"checkpoint of {logged / 1e6:.1f} MB of log: {_since(start)} s (wall, CPU); load average "
                       f"{os.getloadavg()[0]:.1f}", flush=True)
+                if args.reopen:
+                    store.close()
+                    print(f"  then a read-only open + one count: {_read_only_open(store.path, pool_mb)}", flush=True)
+                    store._reopen()
             if args.full:
                 start = _clock()
                 analysis = analyze(store, seed=args.seed)
