@@ -67,8 +67,8 @@ def create_relationships(rel: RelType, source: NodeLabel, target: NodeLabel, pro
             f"CREATE (a)-[e:{quote(rel.name)}{f' {{{values}}}' if values else ''}]->(b) RETURN count(e)")
 
 
-#: At most this many ``SET`` statements an update: rows with more distinct sets of changed properties are written
-#: with one statement naming every changed property.
+#: At most this many ``SET`` statements an update: the most common sets of changed properties get one each, the
+#: rows with the rarer ones share the last, which names every property any of them changes.
 SET_GROUPS = 8
 
 
@@ -94,8 +94,18 @@ def set_groups(changed: pa.Table, existing: pa.Table, key: str) -> list[pa.Table
             write = pc.and_(write, pc.fill_null(pc.or_kleene(pc.is_null(before),
                                                              pc.not_equal(joined.column(prop), before)), True))
         code = pc.add(code, pc.multiply(pc.cast(write, pa.int64()), 1 << bit))
-    codes = [c for c in pc.unique(code).to_pylist() if c]
-    if len(codes) > SET_GROUPS:
-        return [changed]
-    return [joined.filter(pc.equal(code, c)).select([key, *[p for bit, p in enumerate(props) if c >> bit & 1]])
-            for c in codes]
+    counted = pc.value_counts(code)
+    by_size = sorted(zip(counted.field("counts").to_pylist(), counted.field("values").to_pylist(), strict=True),
+                     reverse=True)
+    codes = [c for _, c in by_size if c]
+    groups = [[c] for c in codes[:SET_GROUPS - 1]]
+    if codes[SET_GROUPS - 1:]:  # the rarest sets of changed properties: one statement naming them all
+        groups.append(codes[SET_GROUPS - 1:])
+    parts = []
+    for group in groups:
+        union = 0
+        for c in group:
+            union |= c
+        rows = joined.filter(pc.is_in(code, value_set=pa.array(group, pa.int64())))
+        parts.append(rows.select([key, *[p for bit, p in enumerate(props) if union >> bit & 1]]))
+    return parts
