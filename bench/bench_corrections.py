@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     shutil.copy(args.store, args.work / "s.lbug")
+    if args.store.with_name(args.store.name + ".wal").exists():  # the days not yet checkpointed
+        shutil.copy(args.store.with_name(args.store.name + ".wal"), args.work / "s.lbug.wal")
     spent: dict[str, float] = {}
     for name in TIMED:
         _timed(spent, name)

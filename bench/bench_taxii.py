@@ -51,6 +51,8 @@ def main() -> int:
         work = Path(tmp)
         db = work / args.db.name
         (shutil.copytree if args.db.is_dir() else shutil.copy2)(args.db, db)
+        if args.db.with_name(args.db.name + ".wal").exists():  # the days not yet checkpointed
+            shutil.copy2(args.db.with_name(args.db.name + ".wal"), db.with_name(db.name + ".wal"))
         settings = Settings(db=db, api_keys_file=work / "keys.json", audit_log=work / "audit.jsonl",
                             api_taxii_warm=args.warm)
         key_file = KeyFile.for_settings(settings)

@@ -33,6 +33,8 @@ def _store(work: Path, source: Path | None) -> Path:
     if source is not None:
         target = work / source.name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, target)
+        if source.with_name(source.name + ".wal").exists():  # the days not yet checkpointed
+            shutil.copy2(source.with_name(source.name + ".wal"), target.with_name(target.name + ".wal"))
         return target
     from tests.api.conftest import populate
 
