@@ -79,7 +79,7 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
                                          "(exit 1 if it was tampered with)."),
     "bloom": ("bloom", "Neo4j Bloom perspective and Browser guide, generated from the schema."),
     "schema": ("schema", "The graph schema and what is generated from it."),
-    "store": ("store", "The store file itself: migrate a Kùzu-era store to LadybugDB."),
+    "store": ("store", "The store file itself: migrate a Kùzu-era store to LadybugDB; checkpoint it."),
     "neo4j": ("neo4j", "A local Neo4j 5 server (from Maven Central jars, no Docker) for the neo4j store."),
 }
 
