@@ -175,7 +175,7 @@ class EmbeddedStore:
         # batch after batch of relationship updates filled a 12 GB pool in the national multiple-sales load
         # (tests/graph/test_embedded_store.py reproduces it with 128 MB). Reopening after a batch releases it, when
         # the commit checkpointed (it copied rows: a history's batch). After a commit to the log (a day's) a reopen
-        # would replay the whole log since the last checkpoint: ~5 CPU s for a national day's (docs/performance.md)
+        # would replay the whole log since the last checkpoint: 3.5-7 CPU s after one-two national days
         if self.wal_bytes() == 0:
             self._reopen()
 

@@ -36,7 +36,7 @@ from graph.store import FROM_KEY, TO_KEY
 #: up to ~20k rows and 2-3x as much from 100k, and writes ~340 bytes of log a row (34 MB for 100k nodes and 100k
 #: relationships), which every later open replays until the next checkpoint.
 WAL_ROWS = 50_000
-#: The engine checkpoints by itself when the log passes this size: a national day writes ~40-60 MB of log, so
+#: The engine checkpoints by itself when the log passes this size: a national day writes ~60 MB of log, so
 #: about four days wait for the weekly run or the nightly timer, and the log (and the replay at every open)
 #: stays bounded.
 CHECKPOINT_THRESHOLD_BYTES = 256 * 1024 * 1024
