@@ -228,6 +228,8 @@ def register(app: typer.Typer) -> None:
         db = out_dir / "tracegraph.lbug"
         for stale in (db, db.with_name(db.name + ".wal")):
             stale.unlink(missing_ok=True)  # the demo starts from nothing, every time
+        from api.services.store_file import checkpoint as store_checkpoint
+
         started = time.perf_counter()
         with EmbeddedStore(db) as store:
             ctx = DemoContext(out_dir=out_dir, scale=scale, seed=seed, store=store)
@@ -236,6 +238,9 @@ def register(app: typer.Typer) -> None:
                 err.print(f"[bold]{name}[/bold] ...")
                 step(ctx)
                 err.print(f"  done in {time.perf_counter() - t0:.1f} s")
+            # the demo's loads and analysis went to the write-ahead log (graph/embedded_writes.py): write them into
+            # the file, so the store is the one file a user copies or opens, and no open replays the log
+            store_checkpoint(store)
         what = "public data" if public else f"{scale}, seed {seed}"
         table = Table(title=f"tracegraph demo ({what}) in {time.perf_counter() - started:.1f} s")
         for column in ("step", "found", "where"):
