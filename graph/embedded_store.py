@@ -35,6 +35,7 @@ from graph.embedded_writes import (
     column,
     create_nodes,
     create_relationships,
+    days_in_log,
     set_groups,
     through_log,
 )
@@ -100,8 +101,8 @@ class EmbeddedStore:
             kwargs["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
         if read_only:  # several read-only processes may hold the file at once (the API's workers)
             kwargs["read_only"] = True
-        else:  # the log keeps a few days; the checkpoint is taken where nobody waits (graph.embedded_writes)
-            kwargs["checkpoint_threshold"] = CHECKPOINT_THRESHOLD_BYTES
+        elif days_in_log():  # the log keeps a few days; the checkpoint is taken where nobody waits
+            kwargs["checkpoint_threshold"] = CHECKPOINT_THRESHOLD_BYTES  # (graph.embedded_writes)
         if is_kuzu_file(self.path):
             raise StoreNeedsMigration(
                 f"the store {self.path} was written by a Kùzu-based tracegraph and this version uses LadybugDB: "
@@ -121,7 +122,7 @@ class EmbeddedStore:
 
     def _connect(self) -> None:
         self._conn = ladybug.Connection(self._db)
-        if not self.read_only:  # closing (also batch()'s reopen) leaves the log as it is: no checkpoint
+        if not self.read_only and days_in_log():  # closing (also batch()'s reopen) leaves the log: no checkpoint
             self._execute("CALL force_checkpoint_on_close=false")
 
     # --- lifecycle ---------------------------------------------------------------------------------------------

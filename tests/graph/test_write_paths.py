@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph.embedded_store import EmbeddedStore
-from graph.embedded_writes import WAL_ROWS
+from graph.embedded_writes import DAYS_IN_LOG_ENV, WAL_ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +40,13 @@ with store.batch():
     store.upsert_relationships("PURCHASED", "Person", "Firearm",
                                [{"from_key": f"p{i}", "to_key": f"f{i}", "sale_id": f"s{i}"} for i in range(rows)])
 """
+
+
+@pytest.fixture(autouse=True)
+def _days_in_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the opt-in path (off by default: graph.embedded_writes.DAYS_IN_LOG_ENV); the
+    processes they start inherit it."""
+    monkeypatch.setenv(DAYS_IN_LOG_ENV, "1")
 
 
 @pytest.mark.parametrize(("rows", "through_log"), [(200, True), (WAL_ROWS, False)])

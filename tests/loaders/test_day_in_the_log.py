@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -16,11 +17,19 @@ from api.app import create_app
 from api.cli import app
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
+from graph.embedded_writes import DAYS_IN_LOG_ENV
 from loaders.base import interrupted_loads
 from tests.keys import api_key, auth
 from tests.worlds import copy_store
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _days_in_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the opt-in path (off by default: graph.embedded_writes.DAYS_IN_LOG_ENV); the CLI
+    processes they start inherit it."""
+    monkeypatch.setenv(DAYS_IN_LOG_ENV, "1")
 
 
 def _counts(db: Path) -> dict[str, dict[str, int]]:
