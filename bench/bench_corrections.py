@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graph.embedded_store import EmbeddedStore
+from graph.embedded_writes import copy_store_files
 from loaders import corrections
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
@@ -97,9 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
-    shutil.copy(args.store, args.work / "s.lbug")
-    if args.store.with_name(args.store.name + ".wal").exists():  # the days not yet checkpointed
-        shutil.copy(args.store.with_name(args.store.name + ".wal"), args.work / "s.lbug.wal")
+    copy_store_files(args.store, args.work / "s.lbug")
     spent: dict[str, float] = {}
     for name in TIMED:
         _timed(spent, name)

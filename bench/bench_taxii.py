@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from api import taxii_collections
 from api.security import KeyFile
 from api.settings import Settings
 from api.taxii import COLLECTIONS, TAXII
+from graph.embedded_writes import copy_store_files
 from tests.api.server import serving
 
 
@@ -50,9 +50,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-taxii-") as tmp:
         work = Path(tmp)
         db = work / args.db.name
-        (shutil.copytree if args.db.is_dir() else shutil.copy2)(args.db, db)
-        if args.db.with_name(args.db.name + ".wal").exists():  # the days not yet checkpointed
-            shutil.copy2(args.db.with_name(args.db.name + ".wal"), db.with_name(db.name + ".wal"))
+        copy_store_files(args.db, db)
         settings = Settings(db=db, api_keys_file=work / "keys.json", audit_log=work / "audit.jsonl",
                             api_taxii_warm=args.warm)
         key_file = KeyFile.for_settings(settings)

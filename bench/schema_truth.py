@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from api.security import KeyFile
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
+from graph.embedded_writes import copy_store_files
 from tests.api.schemathesis_run import failures, run, summary
 from tests.api.server import serving
 
@@ -32,10 +32,7 @@ from tests.api.server import serving
 def _store(work: Path, source: Path | None) -> Path:
     if source is not None:
         target = work / source.name
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target)
-        if source.with_name(source.name + ".wal").exists():  # the days not yet checkpointed
-            shutil.copy2(source.with_name(source.name + ".wal"), target.with_name(target.name + ".wal"))
-        return target
+        return copy_store_files(source, target)
     from tests.api.conftest import populate
 
     db = work / "graph.lbug"

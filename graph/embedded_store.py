@@ -38,6 +38,7 @@ from graph.embedded_writes import (
     days_in_log,
     set_groups,
     through_log,
+    wal_path,
 )
 from graph.errors import (
     InvalidInput,
@@ -195,7 +196,7 @@ class EmbeddedStore:
 
     def wal_bytes(self) -> int:
         """The size of the store's write-ahead log: what every open replays until the next checkpoint."""
-        wal = self.path.with_name(self.path.name + ".wal")
+        wal = wal_path(self.path)
         return wal.stat().st_size if wal.exists() else 0
 
     # --- execution ---------------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ nightly timer).
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -58,6 +60,20 @@ DAYS_IN_LOG_ENV = "TRACEGRAPH_DAYS_IN_LOG"
 def days_in_log() -> bool:
     """Whether new rows may go through the write-ahead log and commits may leave the checkpoint for later."""
     return os.environ.get(DAYS_IN_LOG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def wal_path(store: Path) -> Path:
+    """The engine's write-ahead log beside a store file (``NAME.wal``): commits not yet checkpointed."""
+    return store.with_name(store.name + ".wal")
+
+
+def copy_store_files(source: Path, target: Path) -> Path:
+    """Copy a closed store to ``target``: the file (a directory for an older store) and, when there is one, its
+    write-ahead log, where commits wait for a checkpoint. Returns ``target``."""
+    (shutil.copytree if source.is_dir() else shutil.copyfile)(source, target)
+    if wal_path(source).exists():
+        shutil.copyfile(wal_path(source), wal_path(target))
+    return target
 
 
 def through_log(rows: int) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from api.cli.demo import LOADS  # what `tracegraph demo` loads from a simulated world
+from graph.embedded_writes import copy_store_files
 from loaders.synthetic.stream import Stream, split
 
 Loads = Sequence[tuple[str, str | Path]]  # (loader kind, file: a name inside the simulated world, or a path)
@@ -127,11 +128,7 @@ def copy_store(template: Path, to: Path) -> Path:
     """A copy of a closed store for one test (or fixture) to own; ``to`` is the new file's path. The store's
     write-ahead log (``NAME.wal``) is copied with it: a day's commits stay there until a checkpoint."""
     to.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(template, to)
-    wal = template.with_name(template.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, to.with_name(to.name + ".wal"))
-    return to
+    return copy_store_files(template, to)
 
 
 def demo(factory: pytest.TempPathFactory) -> Built:

@@ -21,6 +21,7 @@ from rich.table import Table
 from api.cli.common import err, out
 from exports.csv_safe import write_table
 from graph.embedded_store import EmbeddedStore
+from graph.embedded_writes import wal_path
 
 LOADS = (("ffl", "ffl_list_prev.txt"), ("ffl", "ffl_list.txt"), ("traces", "traces.csv"),
          ("multiple-sales", "multiple_sales.csv"), ("nibin", "nibin_leads.csv"), ("inspections", "inspections.csv"),
@@ -226,7 +227,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("use small or state", param_hint="--scale")
         out_dir.mkdir(parents=True, exist_ok=True)
         db = out_dir / "tracegraph.lbug"
-        for stale in (db, db.with_name(db.name + ".wal")):
+        for stale in (db, wal_path(db)):
             stale.unlink(missing_ok=True)  # the demo starts from nothing, every time
         from api.services.store_file import checkpoint as store_checkpoint
 
