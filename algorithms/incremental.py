@@ -556,9 +556,10 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         serial_groups.write(store, result.serial, run)
     if result.straw_groups_whole or len(result.straw_groups):  # the big straw groups (every one on a migration)
         straw_groups.write(store, result.straw_groups, run, whole=result.straw_groups_whole)
-    from algorithms.stolen_hits import mark_hits, runs_to_check
+    from algorithms.stolen_hits import mark_hits, runs_to_check, unchecked
 
-    check = runs_to_check(result.summary["new_runs"])  # after trace loads, their recoveries only
+    # the loads that did not check their own hits (each load command does); after trace loads, their recoveries only
+    check = runs_to_check(unchecked(store, result.summary["new_runs"]))
     if check is None or check:
         mark_hits(store, check)
     now = datetime.now(UTC).replace(tzinfo=None)

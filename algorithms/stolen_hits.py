@@ -5,8 +5,9 @@ Both the trace loader and the stolen loader key firearms with :func:`loaders.dom
 manufacturer + serial + weapon type), so the two records meet on one node whichever file is loaded first; a gun
 without a usable serial never matches (its key is unique to its record). The check runs after every ``stolen``
 and ``traces`` load (the load commands pass :func:`after_load` to :func:`loaders.base.run_load`) and in
-``tracegraph analyze`` (every recovery; after a traces load and in ``analyze --incremental`` after trace loads
-only, only the recoveries those loads wrote: :func:`runs_to_check`); it writes ``Recovery.reported_stolen`` /
+``tracegraph analyze`` (every recovery; in ``analyze --incremental`` only for the loads that did not run the
+check themselves, :func:`unchecked`, and after trace loads only the recoveries those loads wrote:
+:func:`runs_to_check`); it writes ``Recovery.reported_stolen`` /
 ``stolen_report_id`` (the earliest report) and ``Firearm.reported_stolen``: computed values, so it lives with the
 analytics, not with the loaders.
 
@@ -18,6 +19,7 @@ reports filed before the recovery count as evidence of theft in the straw analyt
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -74,10 +76,24 @@ def runs_to_check(kinds: dict[str, str]) -> list[str] | None:
     return sorted(run for run, kind in kinds.items() if kind == "traces")
 
 
+#: the load run detail the check after a load writes (:func:`after_load`): the run's hits are marked already
+CHECKED_DETAIL = "recoveries_reported_stolen"
+
+
+def unchecked(store: GraphStore, kinds: dict[str, str]) -> dict[str, str]:
+    """The runs of ``kinds`` (run id -> kind) whose load did not run the check (:func:`after_load`: every load
+    command does; a loader called without the hook does not): what an incremental analysis checks. A run checked
+    at its load needs no second check: a traces run's hits depend on the reports loaded before it, and a lost/stolen
+    load checked every recovery then; a later report is a later lost/stolen run with its own check."""
+    runs = [r for r in store.node_table("LoadRun", ("details",)).to_pylist() if r["key"] in kinds]
+    checked = {str(r["key"]) for r in runs if CHECKED_DETAIL in json.loads(r["details"] or "{}")}
+    return {run: kind for run, kind in kinds.items() if run not in checked}
+
+
 def after_load(store: GraphStore, kind: str, run_id: str) -> dict[str, Any]:
     """The derived work after a load of ``kind`` (``LoadOptions.after_load``): the stolen-hit check after traces
     and lost/stolen reports; its count joins the load run's details (after a traces load, the count of its own
     recoveries that hit a report; after a lost/stolen load, of every recovery)."""
     if kind not in CHECKED_AFTER:
         return {}
-    return {"recoveries_reported_stolen": mark_hits(store, runs_to_check({run_id: kind}))}
+    return {CHECKED_DETAIL: mark_hits(store, runs_to_check({run_id: kind}))}

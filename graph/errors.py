@@ -90,6 +90,16 @@ class StoreOutOfMemory(StoreUnavailable):
     exit_code = 2
 
 
+def analysis_out_of_memory(exc: StoreOutOfMemory, command: str) -> StoreOutOfMemory:
+    """``exc`` as an analysis meets it (``command``: how it was run): ``--batch-rows`` is a load's option."""
+    committed = "committed the last batch" in str(exc)
+    done = ("the analysis was committed and is recovered when the store is next opened" if committed else
+            "nothing of this analysis was written (the loaded rows are kept)")
+    return StoreOutOfMemory(f"the store ran out of memory during `{command}` (its buffer pool is full); {done}: "
+                            f"re-run `{command}` with more memory free (an incremental analysis holds the rows "
+                            "around the new records: fewer days loaded between two analyses need less)")
+
+
 class StoreFull(StoreUnavailable):
     """The store's filesystem has no space left. Nothing committed is lost; the engine may not be able to close
     cleanly, so the command line ends the process at once after saying so (see ``api.cli.main``)."""

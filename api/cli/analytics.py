@@ -12,7 +12,7 @@ import typer
 
 from api.cli.common import emit_json, err, say_missing, settings
 from api.cli.output import check_format, emit
-from graph.errors import InvalidInput
+from graph.errors import InvalidInput, StoreOutOfMemory, analysis_out_of_memory
 
 FORMAT_HELP = "table | csv | json"
 STRAW_COLUMNS = ["rank", "person_key", "last_name", "first_name", "dob", "score", "indicators", "network_id"]
@@ -88,9 +88,13 @@ def register(app: typer.Typer) -> None:
         started = datetime.now(UTC)
         with settings(ctx).open_store() as store:
             options = {} if resolution is None else {"resolution": resolution}
-            result = run_analysis(store, seed=seed, progress=lambda step: err.print(f"  {step}", highlight=False),
-                                  engine=engine, **options)
-            write_back(store, result, started_at=started)
+            try:
+                result = run_analysis(store, seed=seed, progress=lambda step: err.print(f"  {step}",
+                                                                                      highlight=False),
+                                      engine=engine, **options)
+                write_back(store, result, started_at=started)
+            except StoreOutOfMemory as exc:
+                raise analysis_out_of_memory(exc, "tracegraph analyze") from exc
             overdue = retention_overdue(store, datetime.now(UTC).date())
             # the weekly run: the days' write-ahead log goes into the file here, where nobody waits
             checkpointed = store_checkpoint(store)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from api.settings import Settings
+from graph.errors import StoreOutOfMemory, analysis_out_of_memory
 from graph.store import GraphStore, one_unit
 from loaders.base import LoadOptions, LoadReport, run_load
 from loaders.day import DAY, day_files
@@ -61,7 +62,11 @@ def incremental(store: GraphStore, config: Settings, progress: Callable[[str], N
     from api.services import delivery
 
     url, goal = delivery.webhook_url(config), delivery.taxii_target(config)  # a bad setting stops before the run
-    result, raised = analyze_and_alert(store, deliver=url is not None, taxii=goal is not None, progress=progress)
+    try:
+        result, raised = analyze_and_alert(store, deliver=url is not None, taxii=goal is not None,
+                                           progress=progress)
+    except StoreOutOfMemory as exc:
+        raise analysis_out_of_memory(exc, "tracegraph analyze --incremental") from exc
     delivered = failed = None
     sent = None
     if raised and (url or goal is not None):
