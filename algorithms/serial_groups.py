@@ -3,14 +3,19 @@ from the groups a day's recovered guns fall in instead of splitting and sorting 
 
 A serial group is the recovered guns of one make, model and serial format (``SerialGroup``: its size and its
 number of runs of close serials; ``Firearm.serial_group`` on each member). The full analysis writes every group.
-An incremental run: the guns recovered in the new traces that were in no group join theirs (the touched groups);
-the touched groups' members are read back (each group by its key, its members through ``IN_GROUP``: a read that
-grows with the touched groups, not with the firearms) and their runs found and scored exactly as the
-full run does. The Bonferroni count (groups holding a run) is the stored count plus the touched groups that now
-hold one (a group never loses its run by gaining guns, so the count only rises). A batch in an untouched group
-keeps its members; only its score falls as the count rises: it is rescored from its stored group size and its
-members' serials, and dropped when it falls below :data:`algorithms.batches.SIGNIFICANT`. An untouched run that
-was not significant cannot become so. So the batches equal a full re-analysis exactly.
+An incremental run: the guns recovered in the new traces that were in no group join theirs (the touched groups).
+A run is a chain of serials at most ``max_gap`` apart, so a joining gun changes only the chain it falls in (which
+it may extend, or join to its neighbours): the touched groups' members' keys and serials are read back (each group
+by its key, its members through ``IN_GROUP``: a national day's 1,490 touched groups hold ~312k guns), their
+numbers sliced from the serials by the group's form and their chains cut in numpy, and only the members of the
+chains a joining gun is in are read whole (a few thousand). Those chains' runs are found and scored exactly as
+the full run does, with the group's new size; a group's run count is counted over its chains. The Bonferroni
+count (groups holding a run) is the stored count plus the touched groups that now hold one (a group never loses
+its run by gaining guns, so the count only rises). A stored batch outside those chains keeps its members; only
+its score falls as the count (and its group's size) rises: it is rescored from its group's size and its members'
+serials, and dropped when it falls below :data:`algorithms.batches.SIGNIFICANT`. A run outside those chains that
+was not significant cannot become so (a larger group and more tests only lower a run's score). So the batches
+equal a full re-analysis exactly.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from algorithms import batches as serial_batches
 from algorithms.batches import Batch
@@ -73,16 +80,37 @@ def update(store: GraphStore, traces: set[str]) -> SerialState:
     touched = sorted(set(joining["group_key"]))
     stored = _df(store, "firearms_batched", {}, ["key", "batch_id"])
     tests = int(store.query("serial_groups_tests").df()["tests"].iloc[0])
-    members = _df(store, "serial_group_members", {"groups": touched}, [*SERIAL_COLUMNS, "batch_id"]) \
-        if touched else pd.DataFrame(columns=[*SERIAL_COLUMNS, "batch_id"])
-    everyone = pd.concat([members[SERIAL_COLUMNS], joining[SERIAL_COLUMNS]], ignore_index=True)
-    everyone = everyone.drop_duplicates("key")
-    run_members, groups = serial_batches.runs(serial_batches.serial_groups(everyone))
     before = _df(store, "serial_groups_get", {"keys": touched}, GROUP_COLUMNS) if touched \
         else pd.DataFrame(columns=GROUP_COLUMNS)
+    serials = _df(store, "serial_group_serials", {"groups": touched}, ["key", "serial_normalized", "serial_group"]) \
+        if touched else pd.DataFrame(columns=["key", "serial_normalized", "serial_group"])
+    numbered = pd.concat([_numbered(store, serials), joining[["key", "group_key", "number"]]], ignore_index=True)
+    numbered = numbered.drop_duplicates("key")
+    numbered["chain"] = _chain_ids(numbered)
+    size = numbered.groupby("group_key").size()
+    runs = numbered.groupby("chain").agg(group_key=("group_key", "first"), size=("key", "size"))
+    runs = runs[runs["size"] >= MIN_RUN].groupby("group_key").size()
+    groups = pd.DataFrame({"group_key": size.index.astype(object), "size": size.to_numpy(),
+                           "runs": runs.reindex(size.index).fillna(0).astype(int).to_numpy()})
     tests += int((groups["runs"] > 0).sum()) - int((pd.to_numeric(before["runs"]) > 0).sum())
+    # the chains the joining guns are in: every member's make, model and batch read (the other chains' runs are
+    # as before: a stored batch among them is rescored below, any other run stays below the threshold)
+    chains = set(numbered.loc[isin(numbered["key"], set(joining["key"])), "chain"])
+    near = numbered.loc[numbered["chain"].isin(chains), "key"]
+    near = near[~isin(near, set(joining["key"]))]
+    read = _df(store, "firearms_serials_get", {"keys": near.tolist()}, SERIAL_COLUMNS) if len(near) \
+        else pd.DataFrame(columns=SERIAL_COLUMNS)
+    read = read.set_index("key").reindex(near.to_numpy()).rename_axis("key").reset_index()  # the engine's order
+    affected = serial_batches.serial_groups(pd.concat([read[SERIAL_COLUMNS], joining[SERIAL_COLUMNS]],
+                                                      ignore_index=True))
+    affected = affected.merge(numbered[["key", "chain"]], on="key")
+    affected = affected.sort_values([*serial_batches.GROUP_COLUMNS, "number", "serial_normalized"], kind="stable")
+    size_of = dict(zip(groups["group_key"], groups["size"], strict=True))
+    run_members = affected[(affected.groupby("chain")["key"].transform("size") >= MIN_RUN).to_numpy()]
+    run_members = run_members.rename(columns={"chain": "run"})
+    run_members = run_members.assign(group_size=run_members["group_key"].map(size_of))
     found = serial_batches.scored_runs(run_members, tests, min_score=serial_batches.SIGNIFICANT)
-    found += _rescored(store, stored, set(touched), tests)
+    found += _rescored(store, stored, set(affected["key"]), tests, size_of)
     found.sort(key=lambda b: (-b.score, -b.size, b.batch_id))
     new = {key: batch.batch_id for batch in found for key in batch.firearm_keys}
     old = dict(zip(stored["key"], stored["batch_id"], strict=True))
@@ -94,17 +122,76 @@ def update(store: GraphStore, traces: set[str]) -> SerialState:
         batch_cleared=sorted(set(old) - set(new)), full=False, batched=old)
 
 
-def _rescored(store: GraphStore, stored: pd.DataFrame, touched: set[str], tests: int) -> list[Batch]:
-    """The stored batches outside the touched groups, rescored against ``tests`` groups (the significant ones)."""
+#: a run's least size and largest gap between neighbouring numbers (:func:`algorithms.batches.runs`' defaults)
+MIN_RUN = 3
+MAX_GAP = 30
+
+
+def _numbered(store: GraphStore, serials: pd.DataFrame) -> pd.DataFrame:
+    """key, group_key, number of the stored members ``serials`` (key, serial_normalized, serial_group). A group
+    key ends in its serials' prefix, suffix and number of digits (:func:`algorithms.batches.serial_groups`), so a
+    member's number is the slice of its serial after the prefix, no pattern matched per serial; a serial without
+    its group's form (none, with the loaders' normalised serials) is read whole and split as a full analysis
+    does."""
+    if serials.empty:
+        return pd.DataFrame({"key": pd.Series(dtype=object), "group_key": pd.Series(dtype=object),
+                             "number": pd.Series(dtype=float)})
+    codes, keys = pd.factorize(serials["serial_group"].astype(str))
+    forms = [str(key).rsplit("|", 3)[1:] for key in keys]  # per group: prefix, suffix, digits (make|model|...)
+    prefix = pa.array([f[0] for f in forms], pa.string()).take(pa.array(codes))
+    suffix = pa.array([f[1] for f in forms], pa.string()).take(pa.array(codes))
+    digits = np.array([int(f[2]) if f[2].isdigit() else 0 for f in forms])[codes]
+    start = pc.utf8_length(prefix).to_numpy()
+    text = pa.array(serials["serial_normalized"].astype(str).to_numpy(object), pa.string())
+    middle = pa.array([""] * len(text), pa.string())
+    spans = pd.DataFrame({"a": start, "d": digits})
+    for (a, d), rows in spans.groupby(["a", "d"]).indices.items():
+        sliced = pc.utf8_slice_codeunits(text.take(pa.array(rows)), int(a), int(a) + int(d))
+        mask = np.zeros(len(text), dtype=bool)
+        mask[rows] = True
+        middle = pc.replace_with_mask(middle, pa.array(mask), sliced)
+    fits = pc.and_(pc.and_(pc.equal(pc.binary_join_element_wise(prefix, middle, suffix, ""), text),
+                           pc.fill_null(pc.utf8_is_decimal(middle), False)),
+                   pa.array((digits >= serial_batches.MIN_DIGITS) & (pc.utf8_length(middle).to_numpy() == digits)))
+    fits = fits.to_numpy(zero_copy_only=False)
+    number = pc.cast(pc.if_else(pa.array(fits), middle, None), pa.int64()).to_numpy(zero_copy_only=False)
+    fast = pd.DataFrame({"key": serials["key"], "group_key": serials["serial_group"],
+                         "number": number.astype(float)})[fits]
+    odd = serials.loc[~fits, "key"]
+    if odd.empty:
+        return fast
+    split = serial_batches.serial_groups(_df(store, "firearms_serials_get", {"keys": odd.tolist()}, SERIAL_COLUMNS))
+    return pd.concat([fast, split[["key", "group_key", "number"]]], ignore_index=True)
+
+
+def _chain_ids(numbered: pd.DataFrame) -> np.ndarray:
+    """Per row of ``numbered`` (key, group_key, number): its chain, numbers at most :data:`MAX_GAP` apart within
+    its group (what :func:`algorithms.batches.runs` cuts runs from)."""
+    codes = pd.factorize(numbered["group_key"])[0]
+    number = numbered["number"].to_numpy(float)
+    order = np.lexsort((number, codes))
+    cut = np.ones(len(order), dtype=bool)
+    cut[1:] = (codes[order][1:] != codes[order][:-1]) | (np.diff(number[order]) > MAX_GAP)
+    chain = np.empty(len(order), dtype=np.int64)
+    chain[order] = np.cumsum(cut)
+    return chain
+
+
+def _rescored(store: GraphStore, stored: pd.DataFrame, recounted: set[str], tests: int,
+              sizes: dict[str, int]) -> list[Batch]:
+    """The stored batches outside the chains recounted (``recounted``: their guns), rescored against ``tests``
+    groups with their group's size (``sizes``: the touched groups' new sizes; the others' as stored): the
+    significant ones."""
     if stored.empty:
         return []
     guns = _df(store, "firearms_serials_get", {"keys": sorted(stored["key"])}, SERIAL_COLUMNS)
     guns = guns.merge(stored, on="key")
-    guns = guns[~isin(guns["serial_group"], touched)]
+    guns = guns[~isin(guns["key"], recounted)]
     if guns.empty:
         return []
-    sizes = _df(store, "serial_groups_get", {"keys": sorted(set(guns["serial_group"]))}, GROUP_COLUMNS)
-    size_of = dict(zip(sizes["group_key"], pd.to_numeric(sizes["size"]), strict=True))
+    sizes_read = _df(store, "serial_groups_get", {"keys": sorted(set(guns["serial_group"]) - set(sizes))},
+                     GROUP_COLUMNS)
+    size_of = {**dict(zip(sizes_read["group_key"], pd.to_numeric(sizes_read["size"]), strict=True)), **sizes}
     parts = serial_batches.serial_groups(guns.drop(columns=["serial_group"]))
     parts = parts.sort_values(["number", "serial_normalized"], kind="stable")
     out = []
