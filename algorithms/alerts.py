@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from algorithms import network_joins, watchlist
 from algorithms.analyze import stage_timer
@@ -239,18 +240,24 @@ def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *
         "delivery_state": "pending" if deliver else "none", "delivery_attempts": 0,
         "next_attempt_at": now if deliver else None, "taxii_state": "pending" if taxii else "none",
         "taxii_attempts": 0, "taxii_next_attempt_at": now if taxii else None}))
+    # the alerts were created just now: no link of theirs can exist yet, so none is looked up (each link once)
+    created = pa.array(fresh["alert_id"].astype(str).tolist(), pa.string())
     labels = {"Person", "Dealer", "Network", "Firearm", "Recovery"}
-    for label, rows in fresh[fresh["subject_label"].isin(labels)].groupby("subject_label"):
+    about = fresh[fresh["subject_label"].isin(labels)]
+    for label, rows in about.groupby("subject_label"):
         store.upsert_relationships("ABOUT", "Alert", str(label), pd.DataFrame({
-            "from_key": rows["alert_id"], "to_key": rows["subject_key"]}))
+            "from_key": rows["alert_id"], "to_key": rows["subject_key"]}).drop_duplicates(), created_from=created)
     traced = fresh.explode("traces").dropna(subset=["traces"])
+    traced = pd.DataFrame({"from_key": traced["alert_id"], "to_key": traced["traces"]}).drop_duplicates()
+    recovery = about[about["subject_label"] == "Recovery"]
+    traced = traced[~(traced["from_key"] + "\x1f" + traced["to_key"].astype(str)).isin(
+        set(recovery["alert_id"] + "\x1f" + recovery["subject_key"].astype(str)))]
     if len(traced):
-        store.upsert_relationships("ABOUT", "Alert", "Recovery", pd.DataFrame({
-            "from_key": traced["alert_id"], "to_key": traced["traces"]}))
+        store.upsert_relationships("ABOUT", "Alert", "Recovery", traced, created_from=created)
     watched = fresh.dropna(subset=["watch_id"])
     if len(watched):
         store.upsert_relationships("FIRED", "Watch", "Alert", pd.DataFrame({
-            "from_key": watched["watch_id"], "to_key": watched["alert_id"]}))
+            "from_key": watched["watch_id"], "to_key": watched["alert_id"]}).drop_duplicates(), created_to=created)
     return len(fresh)
 
 
