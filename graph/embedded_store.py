@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 
 from cypher import registry
 from graph.ddl import embedded_ddl
+from graph.embedded_log import abandon, note_commit, open_engine
 from graph.embedded_writes import (
     CHECKPOINT_THRESHOLD_BYTES,
     column,
@@ -109,9 +110,10 @@ class EmbeddedStore:
                 f"the store {self.path} was written by a Kùzu-based tracegraph and this version uses LadybugDB: "
                 f"convert it with `tracegraph store migrate {self.path} NEW_FILE` (the old file is left as it is)")
         self._open_kwargs = kwargs
+        self._noted = -1  # the log size last recorded as committed (graph.embedded_log.note_commit)
         self._in_batch = False  # inside batch(): a nested one joins it
         try:
-            self._db = ladybug.Database(str(self.path), **kwargs)
+            self._db = open_engine(self.path, kwargs)  # cuts a torn log back to its last commit (graph.embedded_log)
         except RuntimeError as exc:
             if "lock" in str(exc).lower():
                 raise StoreBusy(
@@ -125,11 +127,21 @@ class EmbeddedStore:
         self._conn = ladybug.Connection(self._db)
         if not self.read_only and days_in_log():  # closing (also batch()'s reopen) leaves the log: no checkpoint
             self._execute("CALL force_checkpoint_on_close=false")
+        self._note_commit()
+
+    def _note_commit(self) -> None:
+        """After a commit (or an open for writing): record the log's size, where a torn log is cut back to."""
+        if not self.read_only and not self._in_batch and (size := self.wal_bytes()) != self._noted:
+            self._noted = note_commit(self.path, size)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
     def close(self) -> None:
         conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+        if getattr(self, "_full", False):  # a write failed on a full disk: closing would abort the process
+            abandon(conn, db)
+            self._conn = self._db = None  # type: ignore[assignment]
+            return
         if conn is not None:
             conn.close()
             self._conn = None  # type: ignore[assignment]
@@ -172,18 +184,16 @@ class EmbeddedStore:
             raise
         finally:
             self._in_batch = False
-        self._execute("COMMIT")
-        # LadybugDB 0.22.0 keeps buffer-pool memory a committed transaction used until the database is closed:
-        # batch after batch of relationship updates filled a 12 GB pool in the national multiple-sales load
-        # (tests/graph/test_embedded_store.py reproduces it with 128 MB). Reopening after a batch releases it, when
-        # the commit checkpointed (it copied rows: a history's batch). After a commit to the log (a day's) a reopen
-        # would replay the whole log since the last checkpoint: 3.5-7 CPU s after one-two national days
+        self._execute("COMMIT")  # (_execute records the log's size after every commit)
+        # LadybugDB 0.22.0 keeps a committed transaction's buffer-pool memory until the database is closed (a 12 GB
+        # pool filled in the national multiple-sales load; tests/graph/test_embedded_store.py): reopen after a
+        # commit that checkpointed (a history's batch); after one to the log a reopen would replay the whole log
         if self.wal_bytes() == 0:
             self._reopen()
 
     def _reopen(self) -> None:
         self.close()
-        self._db = ladybug.Database(str(self.path), **self._open_kwargs)
+        self._db = open_engine(self.path, self._open_kwargs)
         self._connect()
 
     def checkpoint(self) -> int:
@@ -205,7 +215,10 @@ class EmbeddedStore:
         try:
             result = self._conn.execute(text, params or {})
         except RuntimeError as exc:
-            raise translate_engine_error(exc, self.path) from exc
+            error = translate_engine_error(exc, self.path)
+            self._full = isinstance(error, StoreFull)
+            raise error from exc
+        self._note_commit()
         assert not isinstance(result, list)
         table = result.get_as_arrow(chunk_size=1_000_000)
         result.close()

@@ -6,8 +6,8 @@ commit and ~4 in the write back's, whatever the day's size (docs/performance.md,
 commit's checkpoint"). ``CREATE`` (and ``SET``, ``DELETE``) go to the log: the commit is a log write, a process
 killed right after it keeps the rows (the next open replays the log), and the checkpoint can wait.
 
-So, with the switch on (:data:`DAYS_IN_LOG_ENV`, off by default: a full disk during a log write leaves a log the
-engine cannot replay, see below), new rows are written by row count (:func:`through_log`):
+So (unless :data:`DAYS_IN_LOG_ENV` switches it off; a torn log is cut back to its last commit by
+:mod:`graph.embedded_log`), new rows are written by row count (:func:`through_log`):
 
 - a batch under :data:`WAL_ROWS` rows (a day's batch, the analyses' write backs) goes through the log:
   ``LOAD FROM $batch CREATE (n:Label {…})`` for nodes, ``LOAD FROM $batch MATCH (a {key}) MATCH (b {key})
@@ -17,7 +17,7 @@ engine cannot replay, see below), new rows are written by row count (:func:`thro
 Both statements are built here from the one schema definition. Either way a commit is durable; the choice is
 only what costs less (measured in docs/performance.md, "Days through the write-ahead log").
 
-With the switch on, a store opened for writing does not checkpoint when it is closed
+A store opened for writing does not checkpoint when it is closed
 (``force_checkpoint_on_close=false``) and checkpoints by itself only when the log passes
 :data:`CHECKPOINT_THRESHOLD_BYTES` (the engine's automatic checkpoint, kept on as the ceiling). The checkpoint is
 taken where nobody waits: at the end of a full ``tracegraph analyze`` and by ``tracegraph store checkpoint`` (a
@@ -48,18 +48,18 @@ WAL_ROWS = 50_000
 CHECKPOINT_THRESHOLD_BYTES = 256 * 1024 * 1024
 
 
-#: The switch: days through the log are **off by default**. A full disk during a log write leaves a log LadybugDB
-#: 0.22 cannot replay ("Checksum verification failed, the WAL file is corrupted"): the store does not open, and
-#: opening it with ``throw_on_wal_replay_failure=False`` drops everything since the last checkpoint, the schema
-#: included (tests/loaders/test_disk_full.py found it; docs/performance.md, "Days through the write-ahead log").
-#: With ``COPY`` every commit checkpoints and a full disk leaves the last checkpoint usable. Set
-#: ``TRACEGRAPH_DAYS_IN_LOG=1`` to take the faster path where the disk is watched.
+#: The switch: days through the log are **on by default**; ``TRACEGRAPH_DAYS_IN_LOG=0`` turns them off (every
+#: commit then checkpoints, ~11 CPU s a national day). A write that fails halfway (a full disk, a killed process)
+#: leaves a torn record at the log's end, which LadybugDB 0.22 refuses to replay, the whole log with it
+#: (tests/loaders/test_disk_full.py found it): :mod:`graph.embedded_log` keeps the log's size at every commit and
+#: cuts a torn log back to it when the engine refuses it, so every commit is kept.
 DAYS_IN_LOG_ENV = "TRACEGRAPH_DAYS_IN_LOG"
 
 
 def days_in_log() -> bool:
-    """Whether new rows may go through the write-ahead log and commits may leave the checkpoint for later."""
-    return os.environ.get(DAYS_IN_LOG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    """Whether new rows may go through the write-ahead log and commits may leave the checkpoint for later (on
+    unless :data:`DAYS_IN_LOG_ENV` says ``0``/``false``/``no``/``off``)."""
+    return os.environ.get(DAYS_IN_LOG_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def wal_path(store: Path) -> Path:

@@ -58,6 +58,7 @@ def migrate(old: Annotated[Path, typer.Argument(help="a store written by a Kùzu
 def init(ctx: typer.Context) -> None:
     """Create the schema in the configured store (idempotent)."""
     from algorithms import retention, stored_state
+    from api.services.store_file import checkpoint as run_checkpoint
     from loaders.entities import backfill_person_blocks
     from loaders.straw_keys import index_all
 
@@ -74,6 +75,7 @@ def init(ctx: typer.Context) -> None:
         if new:
             retention.set_policy(store, retention.policy_named(retention.DEFAULT_POLICY))
         policy = retention.current_policy(store)
+        run_checkpoint(store)  # the schema (and any migration) into the file, not left in the log
     where = conf.db if conf.store == "embedded" else conf.neo4j_uri
     err.print(f"schema ready in {conf.store} store {where}")
     if blocked:

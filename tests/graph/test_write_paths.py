@@ -1,6 +1,8 @@
 """New rows by row count (graph/embedded_writes.py): a day-size batch through the write-ahead log (its commit
 leaves the log for a later checkpoint), a history-size batch by ``COPY`` (its commit checkpoints). Either commit
-keeps every row when the process is killed right after it."""
+keeps every row when the process is killed right after it. A log whose last write did not finish is cut back to
+its last commit when the store is next opened (graph/embedded_log.py), and ``TRACEGRAPH_DAYS_IN_LOG=0`` turns the
+log path off."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from graph.embedded_log import committed_bytes
 from graph.embedded_store import EmbeddedStore
-from graph.embedded_writes import DAYS_IN_LOG_ENV, WAL_ROWS
+from graph.embedded_writes import DAYS_IN_LOG_ENV, WAL_ROWS, wal_path
+from graph.errors import StoreUnavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,8 +48,8 @@ with store.batch():
 
 @pytest.fixture(autouse=True)
 def _days_in_log(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about the opt-in path (off by default: graph.embedded_writes.DAYS_IN_LOG_ENV); the
-    processes they start inherit it."""
+    """The log path is on by default; set here so a user's ``TRACEGRAPH_DAYS_IN_LOG=0`` does not change what these
+    tests test (the processes they start inherit it)."""
     monkeypatch.setenv(DAYS_IN_LOG_ENV, "1")
 
 
@@ -105,3 +109,51 @@ def test_an_update_logs_only_the_properties_that_change(tmp_path: Path) -> None:
         stored = store.node_table("Dealer", ("trace_count", "anomaly_score", "expected_traces")).to_pylist()
     assert {(r["trace_count"] == -1, r["anomaly_score"], r["expected_traces"]) for r in stored} == {
         (True, 2.0, 2.0), (False, 9.0, 2.0)}
+
+
+def _day(store: EmbeddedStore, start: int, rows: int = 100) -> None:
+    with store.batch():
+        store.upsert_nodes("Person", [{"person_key": f"p{i}", "last_name": "ROE"} for i in range(start, start + rows)])
+
+
+def test_a_log_torn_after_its_last_commit_is_cut_back_and_every_commit_kept(tmp_path: Path,
+                                                                            caplog: pytest.LogCaptureFixture) -> None:
+    db = tmp_path / "s.lbug"
+    with EmbeddedStore(db) as store:
+        store.init_schema()
+        store.checkpoint()
+        _day(store, 0)
+        _day(store, 100)
+    committed = wal_path(db).stat().st_size
+    assert committed_bytes(db) == committed > 0
+    with open(wal_path(db), "ab") as log:  # a write that did not finish: a record's first bytes, then nothing
+        log.write(wal_path(db).read_bytes()[-3000:-1000])
+    with caplog.at_level("WARNING", logger="tracegraph.store"), EmbeddedStore(db) as store:
+        assert store.counts()["nodes"]["Person"] == 200
+        _day(store, 200)  # and the store takes new days
+    assert "cut back to its last commit" in caplog.text and "2,000 bytes" in caplog.text
+    assert [p.stat().st_size for p in tmp_path.glob("s.lbug.wal.torn-*")] == [2000]
+    with EmbeddedStore(db, read_only=True) as store:
+        assert store.counts()["nodes"]["Person"] == 300
+
+
+def test_a_torn_log_without_a_recorded_commit_is_refused_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "s.lbug"
+    with EmbeddedStore(db) as store:
+        store.init_schema()
+        store.checkpoint()
+        _day(store, 0)
+    db.with_name(db.name + ".wal.committed").unlink()  # e.g. a log written by an older version
+    with open(wal_path(db), "ab") as log:
+        log.write(wal_path(db).read_bytes()[-3000:-1000])
+    with pytest.raises(StoreUnavailable, match="cannot be replayed and no size of its last commit is recorded"):
+        EmbeddedStore(db)
+
+
+def test_switched_off_a_days_commit_checkpoints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DAYS_IN_LOG_ENV, "0")
+    with EmbeddedStore(tmp_path / "s.lbug") as store:
+        store.init_schema()
+        _day(store, 0)
+        assert store.wal_bytes() == 0  # copied, and its commit checkpointed
+        assert store.counts()["nodes"]["Person"] == 100

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _days_in_log(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about the opt-in path (off by default: graph.embedded_writes.DAYS_IN_LOG_ENV); the CLI
-    processes they start inherit it."""
+    """The log path is on by default; set here so a user's ``TRACEGRAPH_DAYS_IN_LOG=0`` does not change what these
+    tests test (the CLI processes they start inherit it)."""
     monkeypatch.setenv(DAYS_IN_LOG_ENV, "1")
 
 
