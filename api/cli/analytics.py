@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,34 +77,23 @@ def register(app: typer.Typer) -> None:
                          "Science on the server; neo4j store only)")] = "igraph",
                 ) -> None:
         """Score straw purchasers and dealers, find networks, centrality and corridors; write results back."""
-        from algorithms.analyze import analyze as run_analysis
-        from algorithms.analyze import write_back
-        from algorithms.retention import overdue as retention_overdue
-        from api.services.store_file import checkpoint as store_checkpoint
+        from api.services.analysis import full_analysis
 
         if incremental:
             _incremental(ctx, as_json)
             return
-        started = datetime.now(UTC)
         with settings(ctx).open_store() as store:
-            options = {} if resolution is None else {"resolution": resolution}
             try:
-                result = run_analysis(store, seed=seed, progress=lambda step: err.print(f"  {step}",
-                                                                                      highlight=False),
-                                      engine=engine, **options)
-                write_back(store, result, started_at=started)
+                run = full_analysis(store, seed=seed, resolution=resolution, engine=engine,
+                                    progress=lambda step: err.print(f"  {step}", highlight=False))
             except StoreOutOfMemory as exc:
                 raise analysis_out_of_memory(exc, "tracegraph analyze") from exc
-            overdue = retention_overdue(store, datetime.now(UTC).date())
-            # the weekly run: the days' write-ahead log goes into the file here, where nobody waits
-            checkpointed = store_checkpoint(store)
-        if overdue:
-            err.print(overdue, highlight=False)
-        record = {"run_id": result.run_id, "summary": result.summary, "timings": result.timings,
-                  "code_version": result.parameters["code_version"], "checkpoint": checkpointed}
+        if run.overdue:
+            err.print(run.overdue, highlight=False)
         if as_json:
-            emit_json(record)
+            emit_json(run.record())
             return
+        result = run.result
         summary = {k: v for k, v in result.summary.items() if k != "skipped"}
         err.print(f"analysis run {result.run_id}: {json.dumps(summary)}", highlight=False)
         by_reason: dict[str, list[str]] = {}

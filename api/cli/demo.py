@@ -11,7 +11,6 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -83,11 +82,9 @@ def _load(ctx: DemoContext) -> None:
 
 
 def _analyze(ctx: DemoContext) -> None:
-    from algorithms.analyze import analyze, write_back
+    from api.services.analysis import full_analysis
 
-    started = datetime.now(UTC)
-    result = analyze(ctx.store, seed=ctx.seed)
-    write_back(ctx.store, result, started_at=started)
+    result = full_analysis(ctx.store, seed=ctx.seed).result
     ctx.state["analysis"] = result
     ctx.summary.append(("analyze", f"run {result.run_id}: {result.summary.get('reviewable_networks', 0)} networks "
                                    f"worth reviewing (of {result.summary['networks']} detected), "

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -65,11 +64,9 @@ def _load(ctx: DemoContext) -> None:
 
 
 def _analyze(ctx: DemoContext) -> None:
-    from algorithms.analyze import analyze, write_back
+    from api.services.analysis import full_analysis
 
-    started = datetime.now(UTC)
-    result = analyze(ctx.store, seed=ctx.seed)
-    write_back(ctx.store, result, started_at=started)
+    result = full_analysis(ctx.store, seed=ctx.seed).result
     scored = sum(result.summary["corridors"].values())
     ctx.summary.append(("analyze", f"run {result.run_id}: {scored:,} corridors scored on ATF's tables; "
                                    f"{len(result.summary['skipped'])} stages skipped (no trace records)",

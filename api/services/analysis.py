@@ -1,0 +1,42 @@
+"""The full analysis as one service: ``tracegraph analyze`` and both demos run it.
+
+A full run scores straw purchasers and dealers, finds networks, centrality and corridors
+(:func:`algorithms.analyze.analyze`), writes them back with the run record (:func:`algorithms.analyze.write_back`),
+says whether the store holds records past its retention policy (:func:`algorithms.retention.overdue`), and then
+checkpoints the embedded store: the days' write-ahead log goes into the file here, where nobody waits (the weekly
+run; :mod:`api.services.store_file`). The daily step is :mod:`api.services.daily`'s."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from algorithms.analyze import AnalysisResult, analyze, write_back
+from algorithms.retention import overdue
+from api.services.store_file import checkpoint
+from graph.store import GraphStore
+
+
+@dataclass(frozen=True)
+class FullRun:
+    result: AnalysisResult
+    overdue: str | None  # one line when records are past the retention policy, else None
+    checkpoint: dict[str, Any]  # api.services.store_file.checkpoint's record
+
+    def record(self) -> dict[str, Any]:
+        """What ``tracegraph analyze --json`` prints."""
+        return {"run_id": self.result.run_id, "summary": self.result.summary, "timings": self.result.timings,
+                "code_version": self.result.parameters["code_version"], "checkpoint": self.checkpoint}
+
+
+def full_analysis(store: GraphStore, *, seed: int = 0, resolution: float | None = None, engine: str = "igraph",
+                  progress: Callable[[str], None] | None = None) -> FullRun:
+    """Analyse everything, write it back, check retention and checkpoint (see the module's docstring)."""
+    started = datetime.now(UTC)
+    options = {} if resolution is None else {"resolution": resolution}
+    result = analyze(store, seed=seed, progress=progress, engine=engine, **options)
+    write_back(store, result, started_at=started)
+    late = overdue(store, datetime.now(UTC).date())
+    return FullRun(result=result, overdue=late, checkpoint=checkpoint(store))
