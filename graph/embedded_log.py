@@ -9,8 +9,7 @@ end of the last commit are still a whole log.
 
 So the store keeps, beside the log, the log's size at its last commit (``NAME.wal.committed``, written after every
 commit and every successful open for writing), and an open the engine refuses for a corrupted log is retried once
-after :func:`cut_torn_log` has moved the bytes past that size aside (``NAME.wal.torn-<UTC time>``, kept for
-whoever wants to look) and truncated the log there. Every commit is kept; the failed write, which the command
+after :func:`cut_torn_log` has truncated the log there. Every commit is kept; the failed write, which the command
 reported as failed, is not applied. Measured by hand first: a log torn by a full disk at 6.27 MB opened with all
 40,000 committed rows once cut back to its size at the last commit.
 """
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,34 +74,19 @@ def note_commit(store: Path, size: int | None = None) -> int:
     return size
 
 
-def cut_torn_log(store: Path) -> tuple[int, Path | None]:
-    """Cut a torn write-ahead log back to its size at the last commit. Returns the bytes cut (0 when there is
-    nothing to cut: no marker, or the log is not longer than it) and where they were kept
-    (``NAME.wal.torn-<UTC time>``; None when there was no room to keep them: they are a failed write the engine
-    cannot replay, so the cut goes ahead)."""
+def cut_torn_log(store: Path) -> int:
+    """Cut a torn write-ahead log back to its size at the last commit; returns the bytes cut (0 when there is
+    nothing to cut: no marker, or the log is not longer than it). The bytes are dropped, not kept: they are the
+    start of a write the engine cannot replay (its command failed and said so), and may hold personal data that
+    retention must not have to find in a side file."""
     committed = committed_bytes(store)
-    wal = wal_path(store)
     size = log_bytes(store)
     if committed is None or size <= committed:
-        return 0, None
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    aside: Path | None = wal.with_name(f"{wal.name}.torn-{stamp}")
-    assert aside is not None
-    with open(wal, "r+b") as log:
-        try:
-            with open(aside, "wb") as kept:
-                log.seek(committed)
-                while chunk := log.read(1 << 20):
-                    kept.write(chunk)
-                kept.flush()
-                os.fsync(kept.fileno())
-        except OSError:  # no room to keep them (a full disk is how logs tear)
-            aside.unlink(missing_ok=True)
-            aside = None
+        return 0
+    with open(wal_path(store), "r+b") as log:
         log.truncate(committed)
-        log.flush()
         os.fsync(log.fileno())
-    return size - committed, aside
+    return size - committed
 
 
 #: Engine handles of stores whose write failed on a full disk: LadybugDB 0.22 aborts the process (C++ terminate)
@@ -126,12 +109,11 @@ def open_engine(store: Path, options: dict[str, Any]) -> ladybug.Database:
     except RuntimeError as exc:
         if not is_torn_log_error(str(exc)):
             raise
-        cut, aside = cut_torn_log(store)
+        cut = cut_torn_log(store)
     if cut:
-        kept = f"kept in {aside}" if aside else "not kept: no room on the disk"
         log.warning("the store %s: its write-ahead log ended in a write that did not finish (a full disk or a "
-                    "killed process); cut back to its last commit, %s bytes after it set aside (%s)",
-                    store, f"{cut:,}", kept)
+                    "killed process); cut back to its last commit (%s bytes of the failed write dropped)",
+                    store, f"{cut:,}")
     try:
         return ladybug.Database(str(store), **options)
     except RuntimeError as exc:

@@ -132,7 +132,7 @@ def test_a_log_torn_after_its_last_commit_is_cut_back_and_every_commit_kept(tmp_
         assert store.counts()["nodes"]["Person"] == 200
         _day(store, 200)  # and the store takes new days
     assert "cut back to its last commit" in caplog.text and "2,000 bytes" in caplog.text
-    assert [p.stat().st_size for p in tmp_path.glob("s.lbug.wal.torn-*")] == [2000]
+    assert wal_path(db).stat().st_size > committed  # cut to it, then the new day
     with EmbeddedStore(db, read_only=True) as store:
         assert store.counts()["nodes"]["Person"] == 300
 

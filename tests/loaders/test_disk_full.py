@@ -97,7 +97,6 @@ def test_the_batches_committed_before_the_disk_filled_are_kept(filesystem_for_a_
     assert "cut back to its last commit" in opened.stderr
     kept = json.loads(opened.stdout)["nodes"]
     assert 0 < kept["Recovery"] < counts(roomy)["nodes"]["Recovery"]  # some batches committed, not all
-    assert list(filesystem_for_a_few_batches.glob("g.lbug.wal.torn-*"))  # the failed write, set aside
     again = tg(db, "load", "traces", str(world / "traces.csv"), "--rejects-dir", str(tmp_path / "r2"),
                "--batch-rows", "1000")
     assert again.returncode == 0, again.stderr[-2000:]
