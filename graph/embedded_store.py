@@ -98,9 +98,7 @@ class EmbeddedStore:
         self.schema = schema
         self.read_only = read_only
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, Any] = {}
-        if buffer_pool_mb:
-            kwargs["buffer_pool_size"] = buffer_pool_mb * 1024 * 1024
+        kwargs: dict[str, Any] = {"buffer_pool_size": buffer_pool_mb * 1024 * 1024} if buffer_pool_mb else {}
         if read_only:  # several read-only processes may hold the file at once (the API's workers)
             kwargs["read_only"] = True
         elif days_in_log():  # the log keeps a few days; the checkpoint is taken where nobody waits
@@ -111,6 +109,7 @@ class EmbeddedStore:
                 f"convert it with `tracegraph store migrate {self.path} NEW_FILE` (the old file is left as it is)")
         self._open_kwargs = kwargs
         self._noted = -1  # the log size last recorded as committed (graph.embedded_log.note_commit)
+        self.log_writes = True  # new rows may go through the log (graph.embedded_writes.through_log)
         self._in_batch = False  # inside batch(): a nested one joins it
         try:
             self._db = open_engine(self.path, kwargs)  # cuts a torn log back to its last commit (graph.embedded_log)
@@ -295,7 +294,7 @@ class EmbeddedStore:
         if new.num_rows:
             if stamp is not None:
                 new = stamp_new(new, stamp)
-            if through_log(new.num_rows):
+            if through_log(new.num_rows, allowed=self.log_writes):
                 self._execute(create_nodes(node, new.column_names),
                               {"batch": new.rename_columns([_col(c) for c in new.column_names])})
             else:
@@ -379,7 +378,7 @@ class EmbeddedStore:
         when an endpoint does not exist; COPY into a relationship table takes a non-empty column list or every
         column."""
         props = rows.column_names[2:]
-        if through_log(rows.num_rows):
+        if through_log(rows.num_rows, allowed=self.log_writes):
             text = create_relationships(rel, self.schema.node(from_label), self.schema.node(to_label), props)
             batch = {"batch": rows.rename_columns([_col(c) for c in rows.column_names])}
             created = -1

@@ -76,9 +76,10 @@ def copy_store_files(source: Path, target: Path) -> Path:
     return target
 
 
-def through_log(rows: int) -> bool:
-    """Whether ``rows`` new rows are written through the write-ahead log (else ``COPY``'d)."""
-    return days_in_log() and rows < WAL_ROWS
+def through_log(rows: int, *, allowed: bool = True) -> bool:
+    """Whether ``rows`` new rows are written through the write-ahead log (else ``COPY``'d); ``allowed`` is the
+    store's own say (``EmbeddedStore.log_writes``: off for an analysis retried after its page cache filled)."""
+    return allowed and days_in_log() and rows < WAL_ROWS
 
 
 def column(name: str) -> str:
