@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from cypher import registry
 from graph.ddl import embedded_ddl
-from graph.embedded_log import abandon, note_commit, open_engine
+from graph.embedded_log import abandon, log_bytes, note_commit, open_engine
 from graph.embedded_writes import (
     CHECKPOINT_THRESHOLD_BYTES,
     column,
@@ -39,7 +39,6 @@ from graph.embedded_writes import (
     days_in_log,
     set_groups,
     through_log,
-    wal_path,
 )
 from graph.errors import (
     InvalidInput,
@@ -205,8 +204,7 @@ class EmbeddedStore:
 
     def wal_bytes(self) -> int:
         """The size of the store's write-ahead log: what every open replays until the next checkpoint."""
-        wal = wal_path(self.path)
-        return wal.stat().st_size if wal.exists() else 0
+        return log_bytes(self.path)
 
     # --- execution ---------------------------------------------------------------------------------------------
 
