@@ -202,6 +202,21 @@ class EmbeddedStore:
         self._execute("CHECKPOINT")
         return before
 
+    @contextmanager
+    def rows_copied(self) -> Iterator[bool]:
+        """Inside: the log written into the file, which frees what its changes held in the page cache (the engine
+        cannot evict them), and new rows ``COPY``'d, each commit checkpointing, as with the log path off. Yields
+        whether the log held anything (nothing freed: a retry would fail the same way). The daily analysis retries
+        in it when its page cache filled (:func:`api.services.daily.incremental`)."""
+        held = self.wal_bytes() > 0
+        if held:
+            self.checkpoint()
+        self.log_writes = False
+        try:
+            yield held
+        finally:
+            self.log_writes = True
+
     def wal_bytes(self) -> int:
         """The size of the store's write-ahead log: what every open replays until the next checkpoint."""
         return log_bytes(self.path)

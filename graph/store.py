@@ -140,6 +140,14 @@ def one_unit(store: GraphStore) -> AbstractContextManager[None]:
     return begin() if begin is not None else nullcontext()
 
 
+def rows_copied(store: GraphStore) -> AbstractContextManager[bool]:
+    """Memory held by writes not yet in the store's file freed, and new rows written straight into it while
+    inside (the embedded store: :meth:`graph.embedded_store.EmbeddedStore.rows_copied`); yields whether anything
+    was freed. Neo4j manages its own memory: nothing to free, False."""
+    free = getattr(store, "rows_copied", None)
+    return free() if free is not None else nullcontext(False)
+
+
 # --- shared helpers -------------------------------------------------------------------------------------------
 
 def to_arrow(rows: Rows) -> pa.Table:

@@ -19,7 +19,7 @@ from typing import Any
 
 from api.settings import Settings
 from graph.errors import StoreOutOfMemory, analysis_out_of_memory
-from graph.store import GraphStore, one_unit
+from graph.store import GraphStore, one_unit, rows_copied
 from loaders.base import LoadOptions, LoadReport, run_load
 from loaders.day import DAY, day_files
 from loaders.kinds import loader_for
@@ -60,27 +60,26 @@ def incremental(store: GraphStore, config: Settings, progress: Callable[[str], N
     record. A channel's failures leave its alerts pending for `tracegraph alerts deliver`."""
     from algorithms.alerts import analyze_and_alert
     from api.services import delivery
-    from api.services.store_file import checkpoint
 
     url, goal = delivery.webhook_url(config), delivery.taxii_target(config)  # a bad setting stops before the run
+
+    def run() -> tuple[Any, int]:
+        return analyze_and_alert(store, deliver=url is not None, taxii=goal is not None, progress=progress)
+
     try:
-        for attempt in (1, 2):
+        result, raised = run()
+    except StoreOutOfMemory as exc:
+        # the days' changes not yet checkpointed stay in the page cache (the engine cannot evict them), and so does
+        # a write back through the log until its commit: a national day with a 1 GB cache filled it. Write the log
+        # into the file and run once more with the rows COPY'd, as with the log path off (nothing of the failed run
+        # was written: its write back is one transaction)
+        with rows_copied(store) as freed:
+            if not freed:
+                raise analysis_out_of_memory(exc, "tracegraph analyze --incremental") from exc
             try:
-                result, raised = analyze_and_alert(store, deliver=url is not None, taxii=goal is not None,
-                                                   progress=progress)
-                break
-            except StoreOutOfMemory as exc:
-                # the days' changes not yet checkpointed stay in the page cache (the engine cannot evict them), and
-                # so does a write back through the log until its commit: a national day with a 1 GB cache filled
-                # it. Write the log into the file and run once more with the rows COPY'd, as with the log path off
-                # (nothing of the failed run was written: its write back is one transaction)
-                if attempt == 2 or not getattr(store, "wal_bytes", lambda: 0)():
-                    raise analysis_out_of_memory(exc, "tracegraph analyze --incremental") from exc
-                checkpoint(store)
-                store.log_writes = False  # type: ignore[attr-defined]  # COPY'd rows: their commit checkpoints
-    finally:
-        if hasattr(store, "log_writes"):
-            store.log_writes = True
+                result, raised = run()
+            except StoreOutOfMemory as again:
+                raise analysis_out_of_memory(again, "tracegraph analyze --incremental") from again
     delivered = failed = None
     sent = None
     if raised and (url or goal is not None):
