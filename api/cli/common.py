@@ -4,6 +4,7 @@ Imported by ``tracegraph --help``: keep it light (no pandas, stores or pydantic-
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -13,9 +14,11 @@ if TYPE_CHECKING:
     from api.settings import Settings
     from graph.store import GraphStore
 
-# emoji=False: rich would turn ":key:" in data (did:key:z6Mk…) into an emoji; data cells are also escaped
-err = Console(stderr=True, emoji=False)
-out = Console(emoji=False)
+# emoji=False: rich would turn ":key:" in data (did:key:z6Mk…) into an emoji; data cells are also escaped.
+# soft_wrap off a terminal: piped or logged, a line stays one line (rich would break it at 80 columns, a rejects
+# file's path or a run id in two); tables keep their width either way
+err = Console(stderr=True, emoji=False, soft_wrap=not sys.stderr.isatty())
+out = Console(emoji=False, soft_wrap=not sys.stdout.isatty())
 
 
 def settings(ctx: typer.Context) -> Settings:
