@@ -86,6 +86,7 @@ from algorithms.runs import NeedsFullAnalysis, new_load_runs
 from algorithms.stored_state import full_analysis_reason
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
+from graph import side_table
 from graph.store import GraphStore
 from loaders.domain import straw_keys
 from loaders.domain.names import address_keys
@@ -240,7 +241,8 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
             # (so this run does not take them for groups big before it: it reads its groups as before)
             every_group = timed("straw_groups", lambda: straw_groups.of_tables(load_tables(store)))
         hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
-                             stored_groups=every_group is None, keyed=straw_keys.marked(store))
+                             stored_groups=every_group is None, keyed=straw_keys.marked(store),
+                             side=side_table.open_tables(store))
         changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
         closure = timed("closure", lambda: hood.mates(changed, tying=False))
     else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build

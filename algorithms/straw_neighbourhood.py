@@ -47,6 +47,7 @@ import pyarrow.compute as pc
 
 from algorithms import straw_features
 from algorithms.tables import AnalysisTables, isin
+from graph import side_table
 from graph.store import GraphStore
 from loaders.domain import straw_keys
 
@@ -208,6 +209,7 @@ class Neighbourhood:
     big: set[str] = field(default_factory=set)        # groups stored as too big to tie
     grown: dict[str, int] = field(default_factory=dict)  # groups found too big here and not stored: persons known
     _checked: set[str] = field(default_factory=set)   # groups whose stored state is known
+    side: side_table.SideTables | None = None  # the keyed reads' rows as memory-mapped files (graph/side_table.py)
 
     # --- reading -----------------------------------------------------------------------------------------------
 
@@ -216,6 +218,8 @@ class Neighbourhood:
         if not keys:
             return pd.DataFrame()
         self.queries += 1
+        if self.side is not None and name in side_table.ANSWERS:  # the same rows from the side table's files
+            return self.side.read(name, keys).df()
         return self.store.query(name, {"keys": keys, **params}).df()
 
     def _add(self, name: str, frame: pd.DataFrame) -> None:
@@ -544,4 +548,5 @@ def neighbourhood_sizes(hood: Neighbourhood) -> dict[str, int]:
     """What the neighbourhood read (for the run's summary)."""
     return {"persons_known": len(hood.known), "persons_read_rows": len(hood.read), "groups": len(hood.looked_up),
             "queries": hood.queries, "groups_stored_big": len(hood.big), "groups_grown_big": len(hood.grown),
+            "read_from_files": int(hood.side is not None),
             **dict(sorted(hood.counts.items()))}

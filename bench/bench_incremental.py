@@ -36,6 +36,7 @@ from algorithms.analyze import analyze, write_back
 from api.cli.demo import LOADS
 from api.services import daily
 from api.settings import Settings
+from graph import side_table
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.day import day_files
@@ -201,6 +202,10 @@ def main() -> None:
                 print(f"the copy needed a full analysis first ({pending.split(': run')[0]}): full analyze + write "
                       f"back {setup} s (wall, CPU), this run's baseline; load average {os.getloadavg()[0]:.1f}",
                       flush=True)
+            start = _clock()  # what the weekly full analysis leaves beside the store (graph/side_table.py)
+            rows = side_table.after_full_analysis(store)
+            print(f"side table of the copy, as a full analysis writes it: {rows} rows, {_since(start)} s (wall, "
+                  "CPU)", flush=True)
             config = Settings(db=work / "bench.lbug")  # the environment's settings, as `tracegraph load day` reads
             for number, batch in enumerate(batch_dirs, start=1):
                 start = _clock()  # what `tracegraph load day BATCH` runs: the load, then the incremental analysis

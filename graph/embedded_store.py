@@ -50,6 +50,7 @@ from graph.errors import (
 )
 from graph.identifiers import quote
 from graph.schema import SCHEMA, NodeLabel, Property, RelType, Schema
+from graph.side_table import kept_store
 from graph.store import (
     ARROW_TYPES,
     FROM_KEY,
@@ -88,6 +89,7 @@ _KEYS_PER_STATEMENT = 20_000
 _col = column
 
 
+@kept_store  # every write keeps the side table current or deletes it first (graph/side_table.py)
 class EmbeddedStore:
     backend = "embedded"
 

@@ -4,7 +4,8 @@ A full run scores straw purchasers and dealers, finds networks, centrality and c
 (:func:`algorithms.analyze.analyze`), writes them back with the run record (:func:`algorithms.analyze.write_back`),
 says whether the store holds records past its retention policy (:func:`algorithms.retention.overdue`), and then
 checkpoints the embedded store: the days' write-ahead log goes into the file here, where nobody waits (the weekly
-run; :mod:`api.services.store_file`). The daily step is :mod:`api.services.daily`'s."""
+run; :mod:`api.services.store_file`), and writes the embedded store's side table anew
+(:mod:`graph.side_table`). The daily step is :mod:`api.services.daily`'s."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 from algorithms.analyze import AnalysisResult, analyze, write_back
 from algorithms.retention import overdue
 from api.services.store_file import checkpoint
+from graph import side_table
 from graph.store import GraphStore
 
 
@@ -39,4 +41,6 @@ def full_analysis(store: GraphStore, *, seed: int = 0, resolution: float | None 
     result = analyze(store, seed=seed, progress=progress, engine=engine, **options)
     write_back(store, result, started_at=started)
     late = overdue(store, datetime.now(UTC).date())
-    return FullRun(result=result, overdue=late, checkpoint=checkpoint(store))
+    stored = checkpoint(store)
+    side_table.after_full_analysis(store)  # the straw closure's inputs as files beside the store
+    return FullRun(result=result, overdue=late, checkpoint=stored)

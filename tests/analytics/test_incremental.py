@@ -20,6 +20,7 @@ from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.straw_rank import straw_ranks
 from algorithms.tables import load_tables
+from graph import side_table
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.domain.names import address_keys
@@ -44,8 +45,10 @@ class Streamed:
     base_groups: set[str]      # the straw groups too big to tie the full analysis of the history stored
 
 
-@pytest.fixture(scope="module")
-def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
+@pytest.fixture(scope="module", params=["engine", "side table"])
+def streamed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
+    """Every test runs twice: the neighbourhood read from the engine, and from the side table the full analysis
+    wrote (graph/side_table.py), kept current by each batch's load."""
     root = tmp_path_factory.mktemp("incremental")
     history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
     stream = history.stream
@@ -53,6 +56,8 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
     options = LoadOptions(rejects_dir=root / "rejects")
     base = analyze(store)
     write_back(store, base)
+    if request.param == "side table":
+        side_table.rewrite(store)
     results = []
     whole: list[str] = []
 
@@ -69,6 +74,8 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
             result = incremental.analyze_incremental(store)
             incremental.write_back(store, result)
             results.append(result)
+    read_from_files = [r.summary["neighbourhood"]["read_from_files"] for r in results]
+    assert read_from_files == [int(request.param == "side table")] * len(results)
     assert base.big_groups is not None
     yield Streamed(store, stream, base.run_id, results, analyze(store), base.membership, base.straw.table, whole,
                    set(base.big_groups["group_id"]))

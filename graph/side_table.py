@@ -1,0 +1,475 @@
+"""The straw closure's inputs as columnar files beside the embedded store (issue 21): a cache the incremental
+analysis reads instead of the engine, kept current by the writes that know what they changed and dropped by every
+other write *before* it writes.
+
+An incremental run reads the rows of the persons, firearms and recoveries around a batch with ~50 keyed Cypher
+statements (:mod:`algorithms.straw_neighbourhood`): 8 CPU s of a national batch. The same rows are the analysis'
+own tables (Person, PURCHASED, Firearm, SOLD, RECOVERED_IN, Recovery, POSSESSED_BY, NIBIN_LINK, REPORTED_STOLEN
+with the report's date). Kept as uncompressed Arrow IPC files in ``NAME.lbug.side/`` and memory-mapped, a keyed
+read is a filter over a column (docs/performance.md, "The straw closure's reads from a side table").
+
+**What the files are.** A *base* part (every row, written by :func:`rewrite`: the full analysis, after its
+checkpoint) and *delta* parts, one per write transaction that changed rows of these tables: the current rows, read
+back from the engine after the commit, of every key the transaction touched, with those keys (``touched``). A
+reader takes a part's rows unless a later part touched one of the row's keys (:data:`DOMAINS`): the newest version
+per key. ``manifest.json`` lists the parts and the *stamp* the store had when they were last made current.
+
+**Why a stale row is never read.**
+
+* The stamp is the size and modification time of the store's file and of its write-ahead log. A committed write
+  appends to the log or checkpoints into the file, so any write since the manifest was stamped leaves a different
+  stamp, whoever made it (another tracegraph version, a tool, a torn log cut back). A reader (:func:`open_tables`)
+  or a writer (:class:`Keeper`) that finds the stamp differing deletes the files and the incremental run reads the
+  engine, as without them.
+* Every write method of :class:`graph.embedded_store.EmbeddedStore` goes through a :class:`Keeper`
+  (:func:`kept`), so no writer has to remember the files. A write the keeper cannot follow (a Cypher write
+  statement not in :data:`KEEPS`: a correction, a purge, a retention delete; an upsert of these tables outside a
+  transaction that began with the files current) deletes the files **before** it writes: no row of a purged person
+  outlives the purge in the folder, and a crash between the two steps leaves no files. The upserts inside a
+  transaction that began current are followed: their keys (both ends of a relationship; a node's key when a column
+  of these tables is written, else the keys the upsert created) become the next delta part, read after the commit
+  and stamped with it.
+
+Neo4j reads the engine as before: only the embedded store keeps files.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.feather as feather
+
+from graph.embedded_writes import wal_path
+from graph.store import FROM_KEY, TO_KEY, Result, to_arrow
+
+if TYPE_CHECKING:
+    from graph.embedded_store import EmbeddedStore
+
+FORMAT = 1
+
+#: table -> (node label, properties) or (relationship, from label, to label, properties): what the neighbourhood
+#: reads (``cypher/straw_*.cypher``) and :func:`rewrite` writes, the engine's own columns and types
+TABLES: dict[str, tuple[str, ...]] = {
+    "persons": ("Person", "last_name", "first_name", "middle_name", "suffix", "dob", "street", "city", "state",
+                "zip", "record_count", "purged", "address_key"),
+    "purchases": ("PURCHASED", "Person", "Firearm", "sale_id", "purchase_date", "dealer_key", "multiple_sale",
+                  "report_id", "source"),
+    "firearms": ("Firearm", "manufacturer_normalized", "model", "caliber", "weapon_type", "obliterated",
+                 "serial_normalized"),
+    "sold": ("SOLD", "Dealer", "Firearm", "sale_date"),
+    "recovered": ("RECOVERED_IN", "Firearm", "Recovery"),
+    "recoveries": ("Recovery", "recovery_date", "recovery_state", "recovery_city", "recovery_country", "lat", "lon",
+                   "time_to_crime_days", "crime_code", "purchase_date", "trace_status", "multiple_sale_report_id"),
+    "possessed": ("POSSESSED_BY", "Recovery", "Person"),
+    "nibin": ("NIBIN_LINK", "Recovery", "Recovery", "status"),
+    "stolen": ("REPORTED_STOLEN", "Firearm", "TheftReport"),
+}
+#: (table, column) -> the label whose keys the column holds and the statement reading the table's rows by it. A
+#: row's version is that of the newest part that touched any of these keys (a SOLD row changes only with its gun)
+DOMAINS: dict[tuple[str, str], tuple[str, str]] = {
+    ("persons", "key"): ("Person", "straw_persons"),
+    ("purchases", "src"): ("Person", "straw_purchases"),
+    ("purchases", "dst"): ("Firearm", "side_purchases_of_firearms"),
+    ("firearms", "key"): ("Firearm", "straw_firearms"),
+    ("sold", "dst"): ("Firearm", "straw_sold"),
+    ("recovered", "src"): ("Firearm", "straw_recovered"),
+    ("recovered", "dst"): ("Recovery", "straw_guns_recovered_in"),
+    ("recoveries", "key"): ("Recovery", "straw_recoveries"),
+    ("possessed", "src"): ("Recovery", "straw_possessed_of_recoveries"),
+    ("possessed", "dst"): ("Person", "straw_possessed_of_persons"),
+    ("nibin", "src"): ("Recovery", "straw_nibin_from"),
+    ("nibin", "dst"): ("Recovery", "straw_nibin_to"),
+    ("stolen", "src"): ("Firearm", "straw_stolen"),
+    ("stolen", "dst"): ("TheftReport", "side_stolen_of_reports"),
+}
+#: statement -> (table, column): the neighbourhood's keyed reads a side table answers
+READS = {statement: key for key, (_label, statement) in DOMAINS.items()}
+#: the reads a side table answers: :data:`READS`, and three joins of its tables (who shares an address, who bought
+#: the guns of a recovery or of the recoveries made from a person)
+ANSWERS = frozenset(READS) | {"straw_address_mates", "straw_buyers_of_recoveries", "straw_buyers_of_possessors"}
+#: the node labels and relationship types whose writes change the tables (TheftReport: a report's date)
+NODE_COLUMNS = {"Person": set(TABLES["persons"][1:]), "Firearm": set(TABLES["firearms"][1:]),
+                "Recovery": set(TABLES["recoveries"][1:]), "TheftReport": {"reported_date"}}
+RELATIONSHIPS = {spec[0] for spec in TABLES.values() if len(spec) > 1 and spec[0].isupper()}
+#: Cypher write statements that change none of the tables (read each before adding one: a statement that deletes
+#: or sets anything the tables hold must not be here; an unlisted write statement deletes the files first)
+KEEPS = frozenset({
+    "corridor_cells_clear", "firearms_batch_clear_keys", "firearms_batches_clear", "networks_clear",
+    "persons_network_clear", "serial_groups_clear", "straw_groups_clear",
+})
+_WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|COPY|DROP|ALTER|DETACH)\b", re.IGNORECASE)
+
+
+def folder(store: Path) -> Path:
+    """Where a store's side table lives: ``NAME.lbug.side/`` beside the file."""
+    return store.with_name(store.name + ".side")
+
+
+def stamp(store: Path) -> list[int]:
+    """The size and modification time (ns) of the store's file and of its write-ahead log: any commit moves one."""
+    parts = []
+    for path in (store, wal_path(store)):
+        try:
+            info = path.stat()
+            parts += [info.st_size, info.st_mtime_ns]
+        except FileNotFoundError:
+            parts += [-1, -1]
+    return parts
+
+
+def drop(store: Path) -> None:
+    """Delete the side table (first the manifest, so a crash halfway leaves files no reader takes)."""
+    side = folder(store)
+    if side.exists():
+        (side / "manifest.json").unlink(missing_ok=True)
+        shutil.rmtree(side, ignore_errors=True)
+
+
+def _manifest(store: Path) -> dict[str, Any] | None:
+    try:
+        found = json.loads((folder(store) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and found.get("format") == FORMAT else None
+
+
+def current(store: Path) -> dict[str, Any] | None:
+    """The manifest when the files are current (stamped at the store's stamp now); else the files are deleted
+    and None."""
+    manifest = _manifest(store)
+    if manifest is not None and manifest.get("stamp") == stamp(store):
+        return manifest
+    drop(store)
+    return None
+
+
+def _write_manifest(store: Path, parts: list[str]) -> None:
+    side = folder(store)
+    temporary = side / "manifest.json.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump({"format": FORMAT, "stamp": stamp(store), "parts": parts}, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, side / "manifest.json")
+
+
+def _write(path: Path, table: pa.Table) -> None:
+    feather.write_feather(table, path, compression="uncompressed")
+
+
+def export(store: EmbeddedStore, name: str) -> pa.Table:
+    """Every row of one table, as the engine returns it."""
+    spec = TABLES[name]
+    if len(spec) > 1 and spec[0].isupper():  # a relationship
+        table = store.edge_list(spec[0], spec[1], spec[2], spec[3:])
+    else:
+        table = store.node_table(spec[0], spec[1:])
+    if name == "stolen":  # with the report's date, as straw_stolen reads it
+        dates = store.node_table("TheftReport", ("reported_date",)).rename_columns(["dst", "reported_date"])
+        table = table.join(dates, "dst", join_type="left outer").select(["src", "dst", "reported_date"])
+    return table
+
+
+def rewrite(store: EmbeddedStore) -> int:
+    """Write the side table anew from the whole tables (the full analysis, after its checkpoint): rows written."""
+    drop(store.path)
+    side = folder(store.path)
+    side.mkdir()
+    rows = 0
+    for name in TABLES:
+        table = export(store, name)
+        _write(side / f"base-{name}.arrow", table)
+        rows += table.num_rows
+    _write_manifest(store.path, ["base"])
+    return rows
+
+
+def enabled() -> bool:
+    """Whether the full analysis writes a side table (``TRACEGRAPH_SIDE_TABLE=0``: no files, the engine is read)."""
+    return os.environ.get("TRACEGRAPH_SIDE_TABLE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def after_full_analysis(store: object) -> int | None:
+    """The full analysis' step, after its checkpoint: the side table of an embedded store written anew (rows
+    written), or deleted when switched off (None; Neo4j: nothing)."""
+    path = _file_of(store)
+    if path is None:
+        return None
+    if not enabled():
+        drop(path)
+        return None
+    return rewrite(cast("EmbeddedStore", store))
+
+
+def _file_of(store: object) -> Path | None:
+    """An embedded store's file (None for Neo4j, and for an older store kept as a directory)."""
+    path = getattr(store, "path", None)
+    is_file = getattr(store, "backend", None) == "embedded" and isinstance(path, Path) and path.is_file()
+    return cast(Path, path) if is_file else None
+
+
+def _append(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, set[str]]) -> None:
+    """Add a delta part: the current rows of every key ``touched`` (label -> keys) and the keys themselves."""
+    parts = list(manifest["parts"])
+    part = f"delta{len(parts)}"
+    side = folder(store.path)
+    for name in TABLES:
+        found = []
+        for (table, _column), (label, statement) in DOMAINS.items():
+            if table == name and touched.get(label):
+                got = store.query(statement, {"keys": sorted(touched[label])}).arrow()
+                found.append(got.select([c for c in got.column_names if c in _columns(name)]))
+        base = _empty(side, parts[0], name)  # a delta's columns and types are the base's (a null column is typed)
+        rows = _distinct(pa.concat_tables([t.select(base.column_names).cast(base.schema) for t in found])) \
+            if found else base
+        _write(side / f"{part}-{name}.arrow", rows)
+    _write(side / f"{part}-touched.arrow", pa.table({
+        "label": pa.array([label for label, keys in touched.items() for _ in keys], pa.string()),
+        "key": pa.array([key for keys in touched.values() for key in sorted(keys)], pa.string())}))
+    parts.append(part)
+    _write_manifest(store.path, parts)
+
+
+def _columns(name: str) -> list[str]:
+    spec = TABLES[name]
+    if len(spec) > 1 and spec[0].isupper():
+        return ["src", "dst", *spec[3:]] + (["reported_date"] if name == "stolen" else [])
+    return ["key", *spec[1:]]
+
+
+def _distinct(table: pa.Table) -> pa.Table:
+    """Each row once (a relationship read from both of its ends comes twice)."""
+    return table.group_by(table.column_names, use_threads=False).aggregate([]) if table.num_rows else table
+
+
+def _empty(side: Path, base: str, name: str) -> pa.Table:
+    return feather.read_table(side / f"{base}-{name}.arrow", memory_map=True).slice(0, 0)
+
+
+class SideTables:
+    """The memory-mapped parts of a current side table, answering the neighbourhood's keyed reads."""
+
+    def __init__(self, store: Path, manifest: dict[str, Any]) -> None:
+        side = folder(store)
+        self.parts = [{name: feather.read_table(side / f"{part}-{name}.arrow", memory_map=True) for name in TABLES}
+                      for part in manifest["parts"]]
+        touched = [feather.read_table(side / f"{part}-touched.arrow") for part in manifest["parts"][1:]]
+        # per part: the keys (by label) a later part touched, whose rows in this part are superseded
+        self.later: list[dict[str, pa.Array]] = []
+        for index in range(len(self.parts)):
+            newer = touched[index:]
+            merged = pa.concat_tables(newer) if newer else pa.table({"label": pa.array([], pa.string()),
+                                                                      "key": pa.array([], pa.string())})
+            self.later.append({label: pc.unique(merged.filter(pc.equal(merged["label"], label))["key"])
+                               for label in set(merged["label"].to_pylist())})
+
+    def read(self, statement: str, keys: list[str]) -> Result:
+        """What ``statement`` returns for ``keys`` (one of :data:`ANSWERS`)."""
+        wanted = pa.array(keys, pa.string())
+        if statement in READS:
+            return Result(self._select(*READS[statement], wanted))
+        if statement == "straw_address_mates":
+            found = self._select("persons", "address_key", wanted)
+            return Result(pa.table({"address_key": found["address_key"], "person_key": found["key"]}))
+        if statement == "straw_buyers_of_recoveries":  # (person)-[PURCHASED]->(gun)-[RECOVERED_IN]->(recovery)
+            guns = self._select("recovered", "dst", wanted).rename_columns(["gun", "trace_id"])
+            pairs = guns.join(self._buyers(guns["gun"]), "gun", join_type="inner").select(["trace_id", "person_key"])
+        else:  # straw_buyers_of_possessors: ... -[RECOVERED_IN]->(recovery)-[POSSESSED_BY]->(possessor)
+            held = self._select("possessed", "dst", wanted).rename_columns(["trace", "possessor"])
+            guns = self._select("recovered", "dst", pc.unique(held["trace"])).rename_columns(["gun", "trace"])
+            held = held.join(guns, "trace", join_type="inner")
+            pairs = held.join(self._buyers(guns["gun"]), "gun", join_type="inner").select(["possessor", "person_key"])
+        return Result(_distinct(pairs))
+
+    def _buyers(self, guns: pa.ChunkedArray) -> pa.Table:
+        found = self._select("purchases", "dst", pc.unique(guns))
+        return pa.table({"person_key": found["src"], "gun": found["dst"]})
+
+    def _select(self, name: str, column: str, wanted: pa.Array | pa.ChunkedArray) -> pa.Table:
+        """The rows of table ``name`` whose ``column`` is one of ``wanted``, each in its newest version."""
+        found = []
+        for part, later in zip(self.parts, self.later, strict=True):
+            table = part[name]
+            got = table.filter(pc.is_in(table[column], value_set=wanted))
+            for (owner, own_column), (label, _statement) in DOMAINS.items():
+                if owner == name and label in later and got.num_rows:
+                    got = got.filter(pc.invert(pc.is_in(got[own_column], value_set=later[label])))
+            found.append(got)
+        return pa.concat_tables(found) if len(found) > 1 else found[0]
+
+
+def open_tables(store: object) -> SideTables | None:
+    """The side table of an embedded store when it is current (None otherwise, and for Neo4j: read the engine)."""
+    path = _file_of(store)
+    if path is None or not enabled():
+        return None
+    manifest = current(path)
+    return SideTables(path, manifest) if manifest is not None else None
+
+
+# --- keeping the files current, or deleting them, at every write -----------------------------------------------
+
+class Keeper:
+    """An embedded store's writes, as the side table sees them (:func:`kept` wraps each write method)."""
+
+    def __init__(self, store: Path) -> None:
+        self.path = store
+        self.depth = 0  # nested writes: an upsert inside a transaction is part of it
+        self.manifest: dict[str, Any] | None = None  # the files were current when the outermost write began
+        self.touched: dict[str, set[str]] = {}
+
+    def begin(self) -> None:
+        self.depth += 1
+        if self.depth == 1:
+            self.touched = {}
+            self.manifest = current(self.path) if folder(self.path).exists() else None
+
+    def lose(self) -> None:
+        """A write the files cannot follow: delete them now, before it writes."""
+        self.manifest = None
+        drop(self.path)
+
+    def touch(self, label: str, keys: pa.Array | pa.ChunkedArray) -> None:
+        if self.manifest is None:
+            self.lose()
+            return
+        if label not in NODE_COLUMNS:  # a dealer's SOLD rows change with their guns, which are touched
+            return
+        self.touched.setdefault(label, set()).update(k for k in keys.to_pylist() if isinstance(k, str))
+
+    def end(self, store: EmbeddedStore, committed: bool) -> None:
+        self.depth -= 1
+        if self.depth:
+            return
+        manifest, self.manifest = self.manifest, None
+        if manifest is None:
+            return
+        if not committed:
+            drop(self.path)
+            return
+        self.depth += 1  # the delta's reads are not writes
+        try:
+            if any(self.touched.values()):
+                _append(store, manifest, self.touched)
+            else:
+                _write_manifest(self.path, manifest["parts"])
+        except OSError:  # the folder went meanwhile (a reader found the stamp moving mid-commit): no files
+            drop(self.path)
+        finally:
+            self.depth -= 1
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _keeper(store: EmbeddedStore) -> Keeper | None:
+    if store.read_only:
+        return None
+    keeper = store.__dict__.get("_side_keeper")
+    if keeper is None:
+        keeper = store.__dict__["_side_keeper"] = Keeper(store.path)
+    return cast(Keeper, keeper)
+
+
+@functools.cache
+def _is_write(text: str) -> bool:
+    return bool(_WRITE.search(re.sub(r"//[^\n]*", "", text)))
+
+
+def _before(keeper: Keeper, store: EmbeddedStore, method: str, args: tuple[Any, ...]) -> Callable[[Any], None]:
+    """Follow (or lose the files to) one write; returns what to note after it succeeded."""
+    if method == "query":  # (a write statement: a read does not come here)
+        if args[0] not in KEEPS:
+            keeper.lose()
+        return lambda _result: None
+    if method == "upsert_nodes" and args[0] in NODE_COLUMNS:
+        label, rows = args[0], to_arrow(args[1])
+        key = store.schema.node(label).key
+        if NODE_COLUMNS[label] & set(rows.column_names):
+            return lambda _result: keeper.touch(label, rows.column(key)) if key in rows.column_names else keeper.lose()
+        return lambda result: keeper.touch(label, pa.array(result.created_keys or [], pa.string()))
+    if method == "upsert_relationships" and args[0] in RELATIONSHIPS:
+        rows = to_arrow(args[3])
+        if FROM_KEY not in rows.column_names or TO_KEY not in rows.column_names:
+            keeper.lose()
+            return lambda _result: None
+        def both(_result: Any) -> None:
+            keeper.touch(args[1], rows.column(FROM_KEY))
+            keeper.touch(args[2], rows.column(TO_KEY))
+        return both
+    # (a migration adds tables and null columns, and renames none of these: the rows stay; checkpoint and close
+    # move the stamp, not the rows)
+    return lambda _result: None
+
+
+def kept(method: _Method) -> _Method:
+    """Wrap an :class:`~graph.embedded_store.EmbeddedStore` write method: the side table follows the write or is
+    deleted before it (a read statement passes straight through)."""
+    @functools.wraps(method)
+    def wrapper(store: EmbeddedStore, *args: Any, **kwargs: Any) -> Any:
+        keeper = _keeper(store)
+        if keeper is None or (method.__name__ == "query" and not _is_write(
+                _statement_text(store, args[0]))):
+            return method(store, *args, **kwargs)
+        keeper.begin()
+        committed = False
+        try:
+            after = _before(keeper, store, method.__name__, args)
+            result = method(store, *args, **kwargs)
+            after(result)
+            committed = True
+            return result
+        finally:
+            keeper.end(store, committed)
+    return cast(_Method, wrapper)
+
+
+def _statement_text(store: EmbeddedStore, name: str) -> str:
+    from cypher import registry
+
+    return registry().get(name, store.backend)
+
+
+def kept_batch(method: Callable[[EmbeddedStore], AbstractContextManager[None]]
+               ) -> Callable[[EmbeddedStore], AbstractContextManager[None]]:
+    """Wrap :meth:`~graph.embedded_store.EmbeddedStore.batch` (a context manager): the transaction's upserts
+    become one delta part after its commit; a rolled-back one deletes the files."""
+    @functools.wraps(method)
+    @contextmanager
+    def wrapper(store: EmbeddedStore) -> Iterator[None]:
+        keeper = _keeper(store)
+        if keeper is None:
+            with method(store):
+                yield
+            return
+        keeper.begin()
+        committed = False
+        try:
+            with method(store):
+                yield
+            committed = True
+        finally:
+            keeper.end(store, committed)
+    return wrapper
+
+
+_Class = TypeVar("_Class", bound=type)
+
+
+def kept_store(cls: _Class) -> _Class:
+    """The class decorator of :class:`~graph.embedded_store.EmbeddedStore`: each of its write methods (and the
+    checkpoint and close, which move the stamp) goes through the store's :class:`Keeper`."""
+    for name in ("query", "upsert_nodes", "upsert_relationships", "checkpoint", "migrate", "close"):
+        setattr(cls, name, kept(getattr(cls, name)))
+    cls.batch = kept_batch(cls.batch)  # type: ignore[attr-defined]
+    return cls

@@ -1,0 +1,177 @@
+"""The side table beside the embedded store (graph/side_table.py): a day's load keeps it current and it answers the
+neighbourhood's reads as the engine does; every other write deletes it before writing (a correction, a purge, a
+rolled-back transaction), and a write it did not see (another program) makes it stale, so it is deleted unread.
+(The incremental = full equality with and without it: tests/analytics/test_incremental.py runs both.)"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ladybug
+import pytest
+
+from algorithms import incremental
+from algorithms.analyze import analyze, write_back
+from api.services import daily
+from cypher import registry
+from graph import side_table
+from graph.embedded_store import EmbeddedStore
+from loaders.base import LoadOptions, run_load
+from loaders.day import day_files
+from loaders.kinds import loader_for
+from tests.worlds import History, copy_store, streamed_history
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> History:
+    return streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+
+
+@pytest.fixture
+def store(history: History, tmp_path: Path) -> Iterator[EmbeddedStore]:
+    """A copy of the history, fully analysed, with its side table written."""
+    with EmbeddedStore(copy_store(history.db, tmp_path / "db.lbug")) as opened:
+        write_back(opened, analyze(opened))
+        opened.checkpoint()
+        assert side_table.rewrite(opened) > 1000
+        yield opened
+
+
+def _rows(table: Any) -> list[tuple[Any, ...]]:
+    return sorted(tuple(str(v) for v in row.values()) for row in table.to_pylist())
+
+
+def assert_answers_as_the_engine(store: EmbeddedStore) -> None:
+    """Every keyed read the side table answers gives the engine's rows, for every key of its label."""
+    side = side_table.open_tables(store)
+    assert side is not None
+    for (_table, _column), (label, statement) in side_table.DOMAINS.items():
+        keys = sorted(store.node_table(label).column("key").to_pylist())
+        engine = store.query(statement, {"keys": keys}).arrow()
+        found = side.read(statement, keys).arrow()
+        assert found.column_names == engine.column_names, statement
+        assert _rows(found) == _rows(engine), statement
+    keys = {"straw_address_mates": sorted(set(store.node_table("Person", ("address_key",)).column("address_key")
+                                              .to_pylist()) - {None}),
+            "straw_buyers_of_recoveries": sorted(store.node_table("Recovery").column("key").to_pylist()),
+            "straw_buyers_of_possessors": sorted(store.node_table("Person").column("key").to_pylist())}
+    for statement, wanted in keys.items():
+        engine = store.query(statement, {"keys": wanted}).arrow()
+        found = side.read(statement, wanted).arrow()
+        assert found.column_names == engine.column_names, statement
+        assert engine.num_rows and _rows(found) == _rows(engine), statement
+
+
+def spy_writes(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """(statement, whether the side folder existed when it ran) for every write statement the engine runs."""
+    seen: list[tuple[str, bool]] = []
+    execute = store._execute
+
+    def spy(text: str, params: dict[str, Any] | None = None) -> Any:
+        if re.search(r"\b(DELETE|SET|CREATE|MERGE|COPY)\b", text):
+            seen.append((text, side_table.folder(store.path).exists()))
+        return execute(text, params)
+    monkeypatch.setattr(store, "_execute", spy)
+    return seen
+
+
+def test_a_day_keeps_the_files_current_and_they_answer_as_the_engine(store: EmbeddedStore, history: History,
+                                                                     tmp_path: Path) -> None:
+    for number, batch in enumerate(history.stream.batches[:2], start=1):
+        day = tmp_path / f"day{number}"
+        day.mkdir()
+        for _kind, name in (("traces", "traces.csv"), ("multiple-sales", "multiple_sales.csv"),
+                            ("nibin", "nibin_leads.csv")):
+            (day / name).write_bytes((batch / name).read_bytes())
+        daily.load_files(store, day_files(day), LoadOptions(rejects_dir=tmp_path / "rejects"), one_transaction=True)
+        manifest = side_table.current(store.path)
+        assert manifest is not None and len(manifest["parts"]) == 1 + number  # the base and one part a day
+        assert_answers_as_the_engine(store)
+        incremental.write_back(store, incremental.analyze_incremental(store))
+        assert side_table.current(store.path) is not None  # the write back changes none of the rows
+    store.close()  # closing moves no row: the files stay current for the next process
+    with EmbeddedStore(store.path) as again:
+        assert side_table.open_tables(again) is not None
+        assert_answers_as_the_engine(again)
+
+
+def test_a_correction_deletes_the_files_before_it_writes(store: EmbeddedStore, history: History, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    with (history.stream.batches[0] / "traces.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    first = rows[0]
+    first["purchaser_last_name"] = "CORRECTED"
+    fixed = tmp_path / "fixed.csv"
+    with fixed.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(first))
+        writer.writeheader()
+        writer.writerow(first)
+    run_load(loader_for("traces"), store, history.stream.batches[0] / "traces.csv",
+             LoadOptions(rejects_dir=tmp_path / "rejects"))
+    assert side_table.current(store.path) is not None
+    seen = spy_writes(store, monkeypatch)
+    report = run_load(loader_for("traces"), store, fixed, LoadOptions(rejects_dir=tmp_path / "rejects"))
+    assert report.details.get("corrected") == 1
+    drops = [exists for text, exists in seen if "DELETE" in text]
+    assert drops and not any(drops)  # the files were gone before the first row was deleted
+    assert side_table.open_tables(store) is None and not side_table.folder(store.path).exists()
+
+
+@pytest.mark.parametrize("kind,name", [("ffl", "ffl_list_prev.txt"), ("stolen", "stolen.csv")])
+def test_other_loads_keep_the_files_current_or_delete_them(store: EmbeddedStore, history: History, tmp_path: Path,
+                                                           kind: str, name: str) -> None:
+    """An FFL list loaded again (its older edition: dealers and places change) or the theft reports: afterwards
+    the files answer as the engine does, or there are none."""
+    run_load(loader_for(kind), store, history.stream.history / name, LoadOptions(rejects_dir=tmp_path / "rejects"))
+    if side_table.current(store.path) is not None:
+        assert_answers_as_the_engine(store)
+    else:
+        assert not side_table.folder(store.path).exists()
+
+
+def test_a_write_the_store_did_not_see_makes_the_files_stale(store: EmbeddedStore) -> None:
+    person = store.node_table("Person").column("key").to_pylist()[0]
+    store.close()
+    db = ladybug.Database(str(store.path))  # another program writes to the file
+    conn = ladybug.Connection(db)
+    conn.execute("MATCH (p:Person {person_key: $k}) SET p.last_name = 'ELSEWHERE'", {"k": person})
+    conn.close()
+    db.close()
+    with EmbeddedStore(store.path) as again:
+        assert side_table.open_tables(again) is None
+        assert not side_table.folder(again.path).exists()
+
+
+def test_a_rolled_back_transaction_deletes_the_files(store: EmbeddedStore) -> None:
+    with pytest.raises(RuntimeError, match="stop"), store.batch():
+        store.upsert_nodes("Person", [{"person_key": "P-NEW", "last_name": "NEW"}])
+        raise RuntimeError("stop")
+    assert not side_table.folder(store.path).exists()
+
+
+def test_a_write_of_other_tables_keeps_the_files(store: EmbeddedStore) -> None:
+    """A person's score (no column the files hold) moves the stamp, not the rows: the files are stamped again."""
+    person = store.node_table("Person").column("key").to_pylist()[0]
+    store.upsert_nodes("Person", [{"person_key": person, "straw_score": 0.5}])
+    assert side_table.current(store.path) is not None
+    store.upsert_nodes("Person", [{"person_key": person, "last_name": "RENAMED"}])  # a column they hold: a delta
+    assert side_table.current(store.path) is not None
+    assert_answers_as_the_engine(store)
+
+
+def test_the_kept_write_statements_change_none_of_the_tables() -> None:
+    """The statements that run with the files current change no row they hold: they set or delete other labels'
+    properties and nodes only."""
+    held = {c for spec in side_table.TABLES.values() for c in spec[1:]}
+    labels = set(side_table.NODE_COLUMNS) | side_table.RELATIONSHIPS
+    for name in side_table.KEEPS:
+        text = re.sub(r"//[^\n]*", "", registry().get(name, "embedded"))
+        assert side_table._is_write(text), name
+        assert not {p for p in re.findall(r"SET\s+\w+\.(\w+)", text)} & held, name
+        bound = dict(re.findall(r"\((\w+):(\w+)", text))
+        deleted = re.findall(r"DELETE\s+(\w+)", text)
+        assert not {bound.get(v) for v in deleted} & labels, name
