@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -175,3 +177,19 @@ def test_the_kept_write_statements_change_none_of_the_tables() -> None:
         bound = dict(re.findall(r"\((\w+):(\w+)", text))
         deleted = re.findall(r"DELETE\s+(\w+)", text)
         assert not {bound.get(v) for v in deleted} & labels, name
+
+
+def test_the_nightly_checkpoint_in_another_process_keeps_the_files_current(store: EmbeddedStore) -> None:
+    """A day's store is checkpointed at night by `tracegraph store checkpoint` (another process): the log moves
+    into the file and no row changes, so the next day's analysis still reads the files."""
+    store.upsert_nodes("Person", [{"person_key": "P-NIGHT", "last_name": "NIGHT"}])  # a day's write: in the log
+    assert side_table.current(store.path) is not None
+    store.close()
+    tracegraph = Path(sys.executable).parent / "tracegraph"
+    done = subprocess.run([str(tracegraph), "--db", str(store.path), "store", "checkpoint"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with EmbeddedStore(store.path) as again:
+        assert again.wal_bytes() == 0
+        assert side_table.open_tables(again) is not None
+        assert_answers_as_the_engine(again)
