@@ -34,9 +34,11 @@ from graph.embedded_log import abandon, log_bytes, note_commit, open_engine
 from graph.embedded_writes import (
     CHECKPOINT_THRESHOLD_BYTES,
     column,
+    count_relationships,
     create_nodes,
     create_relationships,
     days_in_log,
+    far_end,
     set_groups,
     through_log,
 )
@@ -293,9 +295,9 @@ class EmbeddedStore:
     def _count_label(self, label: str) -> int:
         return int(self._execute(f"MATCH (n:{quote(label)}) RETURN count(n)").scalar())
 
-    def _count_rel(self, rel: str, from_label: str, to_label: str) -> int:
-        text = f"MATCH (:{quote(from_label)})-[e:{quote(rel)}]->(:{quote(to_label)}) RETURN count(e)"
-        return int(self._execute(text).scalar())
+    def _count_rel(self, rel: str, from_label: str, to_label: str, at_most: int | None = None) -> int:
+        return int(self._execute(count_relationships(self.schema.relationship(rel), from_label, to_label,
+                                                     at_most)).scalar())
 
     def upsert_nodes(self, label: str, rows: Rows) -> UpsertSummary:
         node = self.schema.node(label)
@@ -487,18 +489,18 @@ class EmbeddedStore:
         node the batch names on the side where nodes have fewer such relationships (the label with more nodes:
         a firearm has one seller, a dealer thousands of sales); None when the batch names too many nodes for
         that to beat a join (``_PER_NODE_RATIO_RELS``). With them: whether the nodes read were the sources."""
-        total = self._count_rel(rel.name, source.name, target.name)
-        if total == 0:
-            return batch.slice(0, 0).select(identity), True
         from_side = source.name == target.name or self._count_label(source.name) >= self._count_label(target.name)
         column = FROM_KEY if from_side else TO_KEY
         nodes = pc.unique(batch.column(column).combine_chunks()).drop_null()
+        total = self._count_rel(rel.name, source.name, target.name, at_most=len(nodes) * _PER_NODE_RATIO_RELS)
+        if total == 0:
+            return batch.slice(0, 0).select(identity), True
         if len(nodes) * _PER_NODE_RATIO_RELS > total:
             return None
         bound_label = source if from_side else target
         bound = f"MATCH (n:{quote(bound_label.name)} {{{quote(bound_label.key)}: k}})"
-        pattern = (f"(n)-[e:{quote(rel.name)}]->(b:{quote(target.name)})" if from_side
-                   else f"(a:{quote(source.name)})-[e:{quote(rel.name)}]->(n)")
+        pattern = (f"(n)-[e:{quote(rel.name)}]->{far_end(rel, 'b', target)}" if from_side
+                   else f"{far_end(rel, 'a', source)}-[e:{quote(rel.name)}]->(n)")
         others = [p.name for p in rel.properties if p.name not in rel.key]
         start, end = ("n", "b") if from_side else ("a", "n")
         returns = [f"{start}.{quote(source.key)} AS {FROM_KEY}", f"{end}.{quote(target.key)} AS {TO_KEY}"]

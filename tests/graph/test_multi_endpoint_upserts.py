@@ -1,0 +1,62 @@
+"""Upserts of a relationship type with several pairs of endpoints (IN_STRAW_KEY: Firearm, Recovery or Dealer to
+StrawKey), whose stored count the embedded store reads only up to the bound it compares it with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from graph import embedded_store
+from graph.embedded_store import EmbeddedStore
+from graph.embedded_writes import count_relationships
+from graph.schema import SCHEMA
+
+GUNS = [f"fa-{i}" for i in range(40)]
+KEYS = [f"jp|d{i % 4}|2026-12-0{i % 3 + 1}" for i in range(40)]
+
+
+def _store(path: Path) -> EmbeddedStore:
+    store = EmbeddedStore(path)
+    store.init_schema()
+    store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": GUNS}))
+    store.upsert_nodes("Dealer", pd.DataFrame({"dealer_key": ["d0", "d1"]}))
+    store.upsert_nodes("StrawKey", pd.DataFrame({"straw_key": sorted(set(KEYS))}))
+    store.upsert_relationships("IN_STRAW_KEY", "Firearm", "StrawKey",
+                               pd.DataFrame({"from_key": GUNS, "to_key": KEYS}))
+    store.upsert_relationships("IN_STRAW_KEY", "Dealer", "StrawKey",
+                               pd.DataFrame({"from_key": ["d0", "d1"], "to_key": KEYS[:2]}))
+    return store
+
+
+@pytest.mark.parametrize("ratio", [1, 10**9])  # node by node (the count stops at the bound); a join (counted whole)
+def test_a_days_keys_sent_again_are_found_and_new_ones_written_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     ratio: int) -> None:
+    """A load keys five guns again, two of them under a key they lacked: only those two entries are new, the
+    other guns' entries and the dealers' stay as they were, nothing is doubled."""
+    monkeypatch.setattr(embedded_store, "_PER_NODE_RATIO_RELS", ratio)
+    with _store(tmp_path / "keys.lbug") as store:
+        again = pd.DataFrame({"from_key": GUNS[:5] + GUNS[:2], "to_key": KEYS[:5] + ["sc|d9"] * 2})
+        store.upsert_nodes("StrawKey", pd.DataFrame({"straw_key": ["sc|d9"]}))
+        summary = store.upsert_relationships("IN_STRAW_KEY", "Firearm", "StrawKey", again)
+        assert (summary.created, summary.updated) == (2, 5)
+        stored = store.edge_list("IN_STRAW_KEY", "Firearm", "StrawKey").to_pandas()
+        assert len(stored) == 42 and not stored.duplicated().any()
+        assert len(store.edge_list("IN_STRAW_KEY", "Dealer", "StrawKey")) == 2
+
+
+def test_the_count_of_a_type_with_several_endpoint_pairs_stops_at_its_bound(tmp_path: Path) -> None:
+    """Bounded for IN_STRAW_KEY (the engine scans it to count), exact for a type with one pair of endpoints (it
+    answers those from its statistics) and when no bound is asked for; never 0 when rows exist."""
+    with _store(tmp_path / "keys.lbug") as store:
+        straw = SCHEMA.relationship("IN_STRAW_KEY")
+        count = lambda *args: int(store._execute(count_relationships(*args)).scalar())  # noqa: E731
+        assert count(straw, "Firearm", "StrawKey", 10) == 10
+        assert count(straw, "Firearm", "StrawKey", 0) == 1
+        assert count(straw, "Firearm", "StrawKey", None) == 40
+        assert count(straw, "Dealer", "StrawKey", 10) == 2
+        store.upsert_nodes("Person", pd.DataFrame({"person_key": ["p1"]}))
+        store.upsert_relationships("PURCHASED", "Person", "Firearm", pd.DataFrame(
+            {"from_key": ["p1"] * 3, "to_key": GUNS[:3], "sale_id": ["s1", "s2", "s3"]}))
+        assert count(SCHEMA.relationship("PURCHASED"), "Person", "Firearm", 1) == 3
