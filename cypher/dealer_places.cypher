@@ -5,6 +5,6 @@
 UNWIND $dealer_keys AS k
 MATCH (d:Dealer {dealer_key: k})
 OPTIONAL MATCH (d)-[a:AT]->(l:Location)
-WITH d, a, l
-WHERE a IS NOT NULL
-RETURN d.dealer_key AS dealer_key, l.location_key AS location_key, a.precision AS precision
+WITH d.dealer_key AS dealer_key, l.location_key AS location_key, a.precision AS precision
+WHERE location_key IS NOT NULL
+RETURN dealer_key, location_key, precision

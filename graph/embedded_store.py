@@ -31,14 +31,13 @@ import pyarrow.compute as pc
 from cypher import registry
 from graph.ddl import embedded_ddl
 from graph.embedded_log import abandon, log_bytes, note_commit, open_engine
+from graph.embedded_reads import binds_sources, count_relationships, far_end
 from graph.embedded_writes import (
     CHECKPOINT_THRESHOLD_BYTES,
     column,
-    count_relationships,
     create_nodes,
     create_relationships,
     days_in_log,
-    far_end,
     set_groups,
     through_log,
 )
@@ -486,10 +485,10 @@ class EmbeddedStore:
     def _rels_at_nodes(self, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
                        identity: list[str]) -> tuple[pa.Table, bool] | None:
         """The stored relationships of the batch (identity and every property), read one indexed statement per
-        node the batch names on the side where nodes have fewer such relationships (the label with more nodes:
-        a firearm has one seller, a dealer thousands of sales); None when the batch names too many nodes for
+        node the batch names on the side where nodes have fewer such relationships
+        (:func:`graph.embedded_reads.binds_sources`); None when the batch names too many nodes for
         that to beat a join (``_PER_NODE_RATIO_RELS``). With them: whether the nodes read were the sources."""
-        from_side = source.name == target.name or self._count_label(source.name) >= self._count_label(target.name)
+        from_side = binds_sources(rel, source, target, self._count_label)
         column = FROM_KEY if from_side else TO_KEY
         nodes = pc.unique(batch.column(column).combine_chunks()).drop_null()
         total = self._count_rel(rel.name, source.name, target.name, at_most=len(nodes) * _PER_NODE_RATIO_RELS)

@@ -144,22 +144,3 @@ def set_groups(changed: pa.Table, existing: pa.Table, key: str) -> list[pa.Table
         rows = joined.filter(pc.is_in(code, value_set=pa.array(group, pa.int64())))
         parts.append(rows.select([key, *[p for bit, p in enumerate(props) if union >> bit & 1]]))
     return parts
-
-
-def count_relationships(rel: RelType, from_label: str, to_label: str, at_most: int | None = None) -> str:
-    """How many ``rel`` relationships run from ``from_label`` to ``to_label``, counted up to ``at_most``. The engine
-    answers a type with one pair of endpoints from its statistics (~2 ms), but counts a type with several
-    (``IN_STRAW_KEY``) by scanning it: 0.13 CPU s for its 1.8M Firearm rows at national scale, twice a day's
-    load. A caller that only compares the count with a bound passes it, and the scan stops there."""
-    pattern = f"MATCH (:{quote(from_label)})-[e:{quote(rel.name)}]->(:{quote(to_label)})"
-    if at_most is None or len(rel.endpoints) == 1:
-        return f"{pattern} RETURN count(e)"
-    return f"{pattern} WITH e LIMIT {max(int(at_most), 1)} RETURN count(e)"
-
-
-def far_end(rel: RelType, var: str, label: NodeLabel) -> str:
-    """The node at a relationship's other end in a read that starts from a node found by key: unlabelled when the
-    type has one pair of endpoints (the label says nothing more), else labelled. Labelled, a type between nodes
-    of one label (``NIBIN_LINK``: Recovery to Recovery) was planned as a scan of the label: 0.05-0.07 CPU s
-    for 71 leads among the national world's 990k recoveries, 0.004 s unlabelled."""
-    return f"({var})" if len(rel.endpoints) == 1 else f"({var}:{quote(label.name)})"

@@ -91,9 +91,9 @@ class PersonResolver:
         self.created: pa.Array | None = None  # person keys the last call created
         self.assigned: pd.Series | None = None  # mention_id -> person_key of the whole run (resolve_run)
 
-    def _fetch(self, mentions: pd.DataFrame) -> None:
+    def _fetch(self, mentions: pd.DataFrame, normalised: identity.Normalised) -> None:
         """Bring the stored persons ``mentions`` can meet into ``prepared``."""
-        lookup = identity.stored_lookup(mentions.reset_index(drop=True))
+        lookup = identity.stored_lookup(mentions, normalised)
         wanted = {name: sorted(set(getattr(lookup, name)) - asked) for name, asked in self.asked.items()}
         if not any(wanted.values()):
             return
@@ -139,8 +139,10 @@ class PersonResolver:
             found = mentions["mention_id"].map(self.assigned)
             if found.notna().all():
                 return pd.DataFrame({"mention_id": mentions["mention_id"], "person_key": found})
-        self._fetch(mentions)
-        result = identity.resolve_people(mentions.reset_index(drop=True), prepared=self.prepared)
+        mentions = mentions.reset_index(drop=True)
+        normalised = identity.normalise_mentions(mentions)
+        self._fetch(mentions, normalised)
+        result = identity.resolve_people(mentions, prepared=self.prepared, normalised=normalised)
         persons = result.persons.copy()
         persons["load_run_id"] = run_id
         if {"street", "city", "state", "zip"} <= set(persons.columns):  # the shared-address key, for analyses

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from graph import embedded_store
+from graph.embedded_reads import binds_sources, count_relationships
 from graph.embedded_store import EmbeddedStore
-from graph.embedded_writes import count_relationships
 from graph.schema import SCHEMA
 
 GUNS = [f"fa-{i}" for i in range(40)]
@@ -33,8 +33,8 @@ def _store(path: Path) -> EmbeddedStore:
 @pytest.mark.parametrize("ratio", [1, 10**9])  # node by node (the count stops at the bound); a join (counted whole)
 def test_a_days_keys_sent_again_are_found_and_new_ones_written_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                      ratio: int) -> None:
-    """A load keys five guns again, two of them under a key they lacked: only those two entries are new, the
-    other guns' entries and the dealers' stay as they were, nothing is doubled."""
+    """A load keys five guns again, two of them under a key they lacked, and two dealers again, one under a new
+    key: only those entries are new, every other entry stays as it was, nothing is doubled."""
     monkeypatch.setattr(embedded_store, "_PER_NODE_RATIO_RELS", ratio)
     with _store(tmp_path / "keys.lbug") as store:
         again = pd.DataFrame({"from_key": GUNS[:5] + GUNS[:2], "to_key": KEYS[:5] + ["sc|d9"] * 2})
@@ -43,7 +43,12 @@ def test_a_days_keys_sent_again_are_found_and_new_ones_written_once(tmp_path: Pa
         assert (summary.created, summary.updated) == (2, 5)
         stored = store.edge_list("IN_STRAW_KEY", "Firearm", "StrawKey").to_pandas()
         assert len(stored) == 42 and not stored.duplicated().any()
-        assert len(store.edge_list("IN_STRAW_KEY", "Dealer", "StrawKey")) == 2
+        # a dealer's entries are read from the dealers (the end only their pair has), the other pairs untouched
+        dealers = pd.DataFrame({"from_key": ["d0", "d1", "d1"], "to_key": [KEYS[0], KEYS[1], "sc|d9"]})
+        summary = store.upsert_relationships("IN_STRAW_KEY", "Dealer", "StrawKey", dealers)
+        assert (summary.created, summary.updated) == (1, 2)
+        assert len(store.edge_list("IN_STRAW_KEY", "Dealer", "StrawKey")) == 3
+        assert len(store.edge_list("IN_STRAW_KEY", "Firearm", "StrawKey")) == 42
 
 
 def test_the_count_of_a_type_with_several_endpoint_pairs_stops_at_its_bound(tmp_path: Path) -> None:
@@ -60,3 +65,15 @@ def test_the_count_of_a_type_with_several_endpoint_pairs_stops_at_its_bound(tmp_
         store.upsert_relationships("PURCHASED", "Person", "Firearm", pd.DataFrame(
             {"from_key": ["p1"] * 3, "to_key": GUNS[:3], "sale_id": ["s1", "s2", "s3"]}))
         assert count(SCHEMA.relationship("PURCHASED"), "Person", "Firearm", 1) == 3
+
+
+def test_a_read_before_a_write_starts_from_the_end_its_pair_does_not_share() -> None:
+    """IN_STRAW_KEY's StrawKey end is shared by three pairs (its count covers all their keys): a day's keys are
+    read from their guns, recoveries or dealers; a type with one pair compares the two labels' counts."""
+    counts = {"Dealer": 88_235, "StrawKey": 1_199_920, "Recovery": 992_805, "Firearm": 1_475_830,
+              "Person": 1_429_291}.__getitem__
+    straw = SCHEMA.relationship("IN_STRAW_KEY")
+    assert binds_sources(straw, SCHEMA.node("Dealer"), SCHEMA.node("StrawKey"), counts)
+    assert binds_sources(straw, SCHEMA.node("Recovery"), SCHEMA.node("StrawKey"), counts)
+    purchased = SCHEMA.relationship("PURCHASED")
+    assert not binds_sources(purchased, SCHEMA.node("Person"), SCHEMA.node("Firearm"), counts)
