@@ -295,8 +295,8 @@ class EmbeddedStore:
         return int(self._execute(f"MATCH (n:{quote(label)}) RETURN count(n)").scalar())
 
     def _count_rel(self, rel: str, from_label: str, to_label: str, at_most: int | None = None) -> int:
-        return int(self._execute(count_relationships(self.schema.relationship(rel), from_label, to_label,
-                                                     at_most)).scalar())
+        text = count_relationships(self.schema.relationship(rel), from_label, to_label, at_most)
+        return int(self._execute(text).scalar())
 
     def upsert_nodes(self, label: str, rows: Rows) -> UpsertSummary:
         node = self.schema.node(label)
@@ -485,9 +485,9 @@ class EmbeddedStore:
     def _rels_at_nodes(self, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
                        identity: list[str]) -> tuple[pa.Table, bool] | None:
         """The stored relationships of the batch (identity and every property), read one indexed statement per
-        node the batch names on the side where nodes have fewer such relationships
-        (:func:`graph.embedded_reads.binds_sources`); None when the batch names too many nodes for
-        that to beat a join (``_PER_NODE_RATIO_RELS``). With them: whether the nodes read were the sources."""
+        node the batch names on the side where nodes have fewer such relationships (``embedded_reads``); None
+        when the batch names too many nodes for that to beat a join (``_PER_NODE_RATIO_RELS``). With them: whether
+        the nodes read were the sources."""
         from_side = binds_sources(rel, source, target, self._count_label)
         column = FROM_KEY if from_side else TO_KEY
         nodes = pc.unique(batch.column(column).combine_chunks()).drop_null()
