@@ -125,3 +125,12 @@ def open_engine(store: Path, options: dict[str, Any]) -> ladybug.Database:
         raise StoreUnavailable(
             f"the store {store}: its write-ahead log ({wal_path(store)}) cannot be replayed and {why}; the file "
             "holds what was checkpointed: move the log aside to open it without the commits since") from None
+
+
+def is_kuzu_file(path: Path) -> bool:
+    """True for a database file written by Kùzu (its header starts with ``KUZU``; LadybugDB's with ``LBUG``)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == b"KUZU"
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return False

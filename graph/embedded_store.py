@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from cypher import registry
 from graph.ddl import embedded_ddl
-from graph.embedded_log import abandon, log_bytes, note_commit, open_engine
+from graph.embedded_log import abandon, is_kuzu_file, log_bytes, note_commit, open_engine
 from graph.embedded_reads import binds_sources, count_relationships, far_end
 from graph.embedded_writes import (
     CHECKPOINT_THRESHOLD_BYTES,
@@ -49,7 +49,7 @@ from graph.errors import (
     StoreUnavailable,
     translate_engine_error,
 )
-from graph.identifiers import quote
+from graph.identifiers import key_param, quote, string_literal
 from graph.schema import SCHEMA, NodeLabel, Property, RelType, Schema
 from graph.side_table import kept_store
 from graph.store import (
@@ -281,7 +281,7 @@ class EmbeddedStore:
         for table, properties in declared:
             if tables is not None and table not in tables:
                 continue
-            have = set(self._execute(f"CALL table_info({_string(table)}) RETURN *").df()["name"])
+            have = set(self._execute(f"CALL table_info({string_literal(table)}) RETURN *").df()["name"])
             for prop in properties:
                 if prop.name in have:
                     continue
@@ -417,7 +417,8 @@ class EmbeddedStore:
             full = pa.table({FROM_KEY: rows.column(FROM_KEY), TO_KEY: rows.column(TO_KEY),
                              **{p.name: pa.nulls(rows.num_rows, ARROW_TYPES[p.type]) for p in rel.properties}})
             columns = ""
-        options = f" (from={_string(from_label)}, to={_string(to_label)})" if len(rel.endpoints) > 1 else ""
+        several = len(rel.endpoints) > 1
+        options = f" (from={string_literal(from_label)}, to={string_literal(to_label)})" if several else ""
         self._execute(f"COPY {quote(rel.name)}{columns} FROM $batch{options}", {"batch": full})
 
     def _replace_rels(self, rel: RelType, source: NodeLabel, target: NodeLabel, changed: pa.Table,
@@ -468,7 +469,7 @@ class EmbeddedStore:
         other = f"(o:{quote(other_label.name)})"
         pattern = f"{bound}-[e:{quote(rel.name)}]->{other}" if from_side else f"{other}-[e:{quote(rel.name)}]->{bound}"
         where = " AND ".join([f"o.{quote(other_label.key)} = r.other",
-                              *(f"e.{quote(k)} = r.{_param(k)}" for k in rel.key)])
+                              *(f"e.{quote(k)} = r.{key_param(k)}" for k in rel.key)])
         text = f"MATCH {pattern} UNWIND $rows AS r WITH e, o, r WHERE {where} DELETE e"
         by_node: dict[Any, list[dict[str, Any]]] = {}
         seen: set[tuple[Any, ...]] = set()
@@ -478,7 +479,7 @@ class EmbeddedStore:
                 continue
             seen.add(ident)
             by_node.setdefault(row[column], []).append(
-                {"other": row[other_column], **{_param(k): row[k] for k in rel.key}})
+                {"other": row[other_column], **{key_param(k): row[k] for k in rel.key}})
         for key, node_rows in by_node.items():
             self._execute(text, {"key": key, "rows": node_rows})
 
@@ -594,22 +595,3 @@ class EmbeddedStore:
                 counts["relationships"][name] = int(self._execute(text).scalar())
         return counts
 
-
-def is_kuzu_file(path: Path) -> bool:
-    """True for a database file written by Kùzu (its header starts with ``KUZU``; LadybugDB's with ``LBUG``)."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(4) == b"KUZU"
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        return False
-
-
-def _param(name: str) -> str:
-    """A parameter name for a relationship key property (never clashing with ``from_key``/``to_key``)."""
-    return f"k_{name}"
-
-
-def _string(value: str) -> str:
-    if "'" in value or "\\" in value:
-        raise ValueError(f"not a plain label: {value!r}")
-    return f"'{value}'"

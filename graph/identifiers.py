@@ -35,3 +35,16 @@ def node_property(label_name: str, prop: str, schema: Schema = SCHEMA) -> str:
 
 def rel_property(type_name: str, prop: str, schema: Schema = SCHEMA) -> str:
     return quote(schema.relationship(type_name).prop(prop).name)
+
+
+def key_param(name: str) -> str:
+    """A parameter name for a relationship key property (never clashing with ``from_key``/``to_key``)."""
+    return f"k_{name}"
+
+
+def string_literal(name: str) -> str:
+    """A schema table name as a Cypher string literal (``CALL table_info('Person')``, ``COPY`` options), which
+    cannot be a parameter either."""
+    if "'" in name or "\\" in name:
+        raise ValueError(f"not a plain label: {name!r}")
+    return f"'{name}'"

@@ -48,7 +48,8 @@ def migrate_kuzu_store(old: Path, new: Path, *, kuzu_python: str | None = None) 
     """Export ``old`` with Kùzu, import into ``new`` with LadybugDB, verify counts, update the schema.
 
     ``new`` must not exist. On any failure ``new`` is removed and ``old`` is left as it was."""
-    from graph.embedded_store import EmbeddedStore, is_kuzu_file
+    from graph.embedded_log import is_kuzu_file
+    from graph.embedded_store import EmbeddedStore
 
     old, new = Path(old), Path(new)
     if not old.is_file():
