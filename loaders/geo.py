@@ -70,9 +70,8 @@ def upsert_places(store: GraphStore, places: pd.DataFrame, written: set[str] | N
     """Create/refresh the Location nodes and IN relationships for ``places``; returns nodes written.
 
     ``written``: the Location keys a loader has already written in this run (updated here). A place's node is
-    derived from its key, so a batch skips the places an earlier batch of the run wrote. A city's display name is
-    the first spelling the store met, kept by later loads: a day's file spelling "St. Louis" where the store has
-    "ST LOUIS" changes neither the name nor its version stamp (``date_added``, which exports show)."""
+    derived from its key, so a batch skips the places an earlier batch of the run wrote (the first spelling of a
+    city's display name in a run is the one kept, the same on every re-run)."""
     nodes, rels = location_frames(places)
     if written is not None:
         nodes = nodes[~nodes["location_key"].isin(written)]
@@ -80,12 +79,6 @@ def upsert_places(store: GraphStore, places: pd.DataFrame, written: set[str] | N
         written.update(nodes["location_key"].tolist())
         if nodes.empty:
             return 0
-    cities = (nodes["kind"] == "city").to_numpy()
-    if cities.any():
-        stored = store.query("trace_rows_locations", {"keys": nodes.loc[cities, "location_key"].tolist()}).df()
-        if len(stored):
-            kept = nodes["location_key"].map(stored.drop_duplicates("key").set_index("key")["name"])
-            nodes = nodes.assign(name=kept.where(kept.notna().to_numpy() & cities, nodes["name"]))
     created = store.upsert_nodes("Location", arrow(nodes, "Location")).created_keys
     if len(rels):  # a place created just now has no IN yet: the store writes those without looking (the hint)
         store.upsert_relationships("IN", "Location", "Location", arrow(rels), created_from=created)
