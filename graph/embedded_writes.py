@@ -59,7 +59,13 @@ DAYS_IN_LOG_ENV = "TRACEGRAPH_DAYS_IN_LOG"
 def days_in_log() -> bool:
     """Whether new rows may go through the write-ahead log and commits may leave the checkpoint for later (on
     unless :data:`DAYS_IN_LOG_ENV` says ``0``/``false``/``no``/``off``)."""
-    return os.environ.get(DAYS_IN_LOG_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+    return switched_on(DAYS_IN_LOG_ENV)
+
+
+def switched_on(variable: str) -> bool:
+    """An embedded store's on-by-default switch: on unless the environment ``variable`` says
+    ``0``/``false``/``no``/``off`` (``TRACEGRAPH_DAYS_IN_LOG``, ``TRACEGRAPH_SIDE_TABLE``)."""
+    return os.environ.get(variable, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def wal_path(store: Path) -> Path:

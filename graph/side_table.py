@@ -49,7 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
-from graph.embedded_writes import wal_path
+from graph.embedded_writes import switched_on, wal_path
 from graph.store import FROM_KEY, TO_KEY, Result, to_arrow
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ def rewrite(store: EmbeddedStore) -> int:
 
 def enabled() -> bool:
     """Whether the full analysis writes a side table (``TRACEGRAPH_SIDE_TABLE=0``: no files, the engine is read)."""
-    return os.environ.get("TRACEGRAPH_SIDE_TABLE", "1").strip().lower() not in ("0", "false", "no", "off")
+    return switched_on("TRACEGRAPH_SIDE_TABLE")
 
 
 def after_full_analysis(store: object) -> int | None:
