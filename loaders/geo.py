@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from graph.store import GraphStore
@@ -39,7 +40,7 @@ def location_frames(places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     has_city = city_norm.notna()
     ct = pd.DataFrame({"country": country[has_city], "state": state[has_city], "city_norm": city_norm[has_city],
                        "city": city_name[has_city].fillna(city_norm[has_city])})
-    ct = ct.drop_duplicates(["country", "state", "city_norm"])
+    ct = ct.iloc[display_order(ct["city"])].drop_duplicates(["country", "state", "city_norm"])
     if len(ct):
         ct_keys = city_keys(ct["city_norm"], ct["state"], ct["country"])
         coords = geocode(pd.DataFrame({"zip": None, "city_norm": ct["city_norm"],
@@ -66,19 +67,47 @@ def location_frames(places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return node_frame, rel_frame
 
 
+def display_order(names: pd.Series) -> np.ndarray:
+    """Positions of ``names`` best display spelling first: a spelling with lower-case letters before one in
+    capitals only ("Baltimore" before the FFL list's "BALTIMORE"), then in code-point order. The best of several
+    spellings is the same whatever order the files and rows came in."""
+    text = names.astype(str)
+    capitals = (text == text.str.upper()).to_numpy()
+    return np.lexsort((text.to_numpy(dtype=object).astype(str), capitals))
+
+
+def _best_names(store: GraphStore, nodes: pd.DataFrame) -> pd.DataFrame:
+    """``nodes`` with each city's name the best spelling of the stored one and this load's
+    (:func:`display_order`): a day that spells a city worse changes neither its name nor its version stamp."""
+    cities = (nodes["kind"] == "city").to_numpy()
+    if not cities.any():
+        return nodes
+    stored = store.query("trace_rows_locations", {"keys": nodes.loc[cities, "location_key"].tolist()}).df()
+    if stored.empty:
+        return nodes
+    both = pd.concat([nodes.loc[cities, ["location_key", "name"]],
+                      stored.rename(columns={"key": "location_key"})[["location_key", "name"]].dropna()],
+                     ignore_index=True)
+    best = both.iloc[display_order(both["name"])].drop_duplicates("location_key").set_index("location_key")["name"]
+    return nodes.assign(name=nodes["name"].where(~cities, nodes["location_key"].map(best)))
+
+
 def upsert_places(store: GraphStore, places: pd.DataFrame, written: set[str] | None = None) -> int:
     """Create/refresh the Location nodes and IN relationships for ``places``; returns nodes written.
 
     ``written``: the Location keys a loader has already written in this run (updated here). A place's node is
-    derived from its key, so a batch skips the places an earlier batch of the run wrote (the first spelling of a
-    city's display name in a run is the one kept, the same on every re-run)."""
+    derived from its key, so a batch skips the places an earlier batch of the run wrote, except cities: a later
+    batch may spell one better. A city's display name is the best spelling met (:func:`display_order`), the same
+    whatever order the loads, files and rows came in."""
     nodes, rels = location_frames(places)
     if written is not None:
-        nodes = nodes[~nodes["location_key"].isin(written)]
-        rels = rels[rels["from_key"].isin(nodes["location_key"])]
+        seen = nodes["location_key"].isin(written)
+        rels = rels[rels["from_key"].isin(nodes.loc[~seen, "location_key"])]
+        nodes = nodes[~seen | (nodes["kind"] == "city")]
         written.update(nodes["location_key"].tolist())
         if nodes.empty:
             return 0
+    nodes = _best_names(store, nodes)
     created = store.upsert_nodes("Location", arrow(nodes, "Location")).created_keys
     if len(rels):  # a place created just now has no IN yet: the store writes those without looking (the hint)
         store.upsert_relationships("IN", "Location", "Location", arrow(rels), created_from=created)
