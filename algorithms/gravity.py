@@ -62,11 +62,16 @@ def _fixed_effects(y: np.ndarray, mask: np.ndarray, eta_x: np.ndarray, a: np.nda
     base = np.where(mask, np.exp(eta_x - eta_x[mask].max() if mask.any() else eta_x), 0.0)
     shift = eta_x[mask].max() if mask.any() else 0.0
     ea, eb = np.exp(a), np.exp(b)
-    for _ in range(sweeps):
-        with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(sweeps):
             ea = np.where(rows > 0, rows / (base @ eb), 0.0)
-            eb = np.where(cols > 0, cols / (ea @ base), 0.0)
-    with np.errstate(divide="ignore"):
+            eb_next = np.where(cols > 0, cols / (ea @ base), 0.0)
+            # A sweep is a function of ``eb`` alone: once it comes back bit for bit, every further sweep returns
+            # the same ``ea`` and ``eb``, so stopping there gives exactly what the remaining sweeps would (a
+            # national fit reaches it in ~45 of its 200 sweeps)
+            if np.array_equal(eb_next, eb):
+                break
+            eb = eb_next
         return np.log(ea) - shift, np.log(eb)
 
 

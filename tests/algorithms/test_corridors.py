@@ -21,7 +21,7 @@ from algorithms.corridors import (
     state_flows_from_atf,
     state_key,
 )
-from algorithms.gravity import fit_gravity
+from algorithms.gravity import _fixed_effects, fit_gravity
 from graph.errors import InvalidInput
 
 IRON_PIPELINE = {"GA", "VA", "SC", "NC", "FL"}
@@ -96,6 +96,35 @@ def test_gravity_recovers_a_known_distance_decay() -> None:
     truth = np.exp(np.log(size)[:, None] + np.log(size)[None, :] - 1.2 * np.log(distance) + 10) * mask
     fit = fit_gravity(rng.poisson(truth), {"log_distance": np.log(distance)}, mask)
     assert fit.coefficients["log_distance"] == pytest.approx(-1.2, abs=0.05)
+
+
+def _every_sweep(y: np.ndarray, mask: np.ndarray, eta_x: np.ndarray, sweeps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed effects' proportional fitting with every one of its sweeps run (no stop at a fixed point)."""
+    rows, cols = (y * mask).sum(axis=1), (y * mask).sum(axis=0)
+    shift = eta_x[mask].max()
+    base = np.where(mask, np.exp(eta_x - shift), 0.0)
+    ea, eb = np.ones(y.shape[0]), np.ones(y.shape[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(sweeps):
+            ea = np.where(rows > 0, rows / (base @ eb), 0.0)
+            eb = np.where(cols > 0, cols / (ea @ base), 0.0)
+        return np.log(ea) - shift, np.log(eb)
+
+
+@pytest.mark.parametrize("places", [6, 60])
+def test_gravity_fixed_effects_stop_at_their_fixed_point_with_the_values_of_every_sweep(places: int) -> None:
+    """The proportional fitting stops once a sweep returns what it was given: the fixed effects (hence every
+    expected flow and score) are those of all its sweeps, bit for bit, and a place with no guns stays at zero."""
+    rng = np.random.default_rng(places)
+    y = rng.poisson(rng.uniform(0, 30, size=(places, places))).astype(float)
+    y[0] = 0.0
+    mask = ~np.eye(places, dtype=bool)
+    eta_x = -1.3 * np.log(rng.uniform(10, 2000, size=(places, places)))
+    for sweeps in (3, 200):
+        a, b = _fixed_effects(y, mask, eta_x, np.zeros(places), np.zeros(places), sweeps=sweeps)
+        want_a, want_b = _every_sweep(y, mask, eta_x, sweeps)
+        assert a.tobytes() == want_a.tobytes() and b.tobytes() == want_b.tobytes()
+        assert a[0] == -np.inf
 
 
 def test_small_corridor_with_high_ratio_ranks_below_large_one(atf: Corridors) -> None:

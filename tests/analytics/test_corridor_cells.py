@@ -34,3 +34,55 @@ def test_each_cell_holds_the_count_of_each_day_in_day_order(rows: list[tuple[int
             assert cell.median_ttc_days == float(np.median(days))
         else:
             assert np.isnan(cell.median_ttc_days)
+
+
+def _cell(level: str, year: int, src: str, dst: str, traces: int, ttc: dict[int, int]) -> dict[str, object]:
+    days = np.repeat(list(ttc), list(ttc.values())) if ttc else np.array([])
+    return {"cell_id": f"{level}|{year}|{src}|{dst}", "level": level, "year": year, "src": src, "dst": dst,
+            "traces": traces, "median_ttc_days": float(np.median(days)) if len(days) else float("nan"),
+            "ttc_days": json.dumps({str(k): v for k, v in sorted(ttc.items())})}
+
+
+def test_new_traces_added_to_stored_cells_read_without_keys_in_any_order() -> None:
+    """An incremental run reads the stored cells without their ids and in the engine's order: a new trace still
+    lands in its own cell, not in a neighbour between the same places in another year or at the other level."""
+    stored = pd.DataFrame([
+        _cell("state", 2020, "state:US-TX", "state:US-IL", 3, {10: 2, 400: 1}),
+        _cell("state", 2021, "state:US-TX", "state:US-IL", 5, {30: 5}),    # same places, other year
+        _cell("city", 2020, "state:US-TX", "state:US-IL", 7, {1: 7}),      # same key text, other level
+        _cell("state", 2020, "state:US-OK", "state:US-IL", 2, {}),
+    ]).sample(frac=1.0, random_state=4).reset_index(drop=True)
+    fresh = pd.DataFrame([_cell("state", 2020, "state:US-TX", "state:US-IL", 2, {5: 1, 900: 1}),
+                          _cell("state", 2022, "state:US-TX", "state:US-IL", 1, {})])
+    histograms = dict(zip(stored["cell_id"], stored["ttc_days"], strict=True))
+    every, touched = corridor_cells.add(stored.drop(columns=["cell_id", "ttc_days"]), histograms, fresh)
+    got = {(r.level, r.year, r.src, r.dst): (r.traces, r.median_ttc_days) for r in every.itertuples(index=False)}
+    assert got[("state", 2020, "state:US-TX", "state:US-IL")] == (5, 10.0)  # days 5, 10, 10, 400, 900
+    assert got[("state", 2021, "state:US-TX", "state:US-IL")] == (5, 30.0)
+    assert got[("city", 2020, "state:US-TX", "state:US-IL")] == (7, 1.0)
+    assert got[("state", 2022, "state:US-TX", "state:US-IL")][0] == 1
+    assert len(every) == 5
+    assert touched.set_index("cell_id").loc["state|2020|state:US-TX|state:US-IL", "ttc_days"] == \
+        '{"5": 1, "10": 2, "400": 1, "900": 1}'
+
+
+def test_city_corridors_model_the_busiest_places_ties_to_the_first_key() -> None:
+    """At most CITY_CORRIDOR_PLACES places per side, each with CITY_CORRIDOR_MIN_FIREARMS traces or more; places
+    with equal totals are kept in key order, whatever the order of the cells."""
+    n = corridor_cells.CITY_CORRIDOR_PLACES + 10
+    sources = [f"city:US-TX:s{i:03d}" for i in range(n)]
+    rows = [{"level": "city", "year": 2020, "src": s, "dst": "city:US-IL:chicago", "traces": 6,
+             "median_ttc_days": 100.0} for s in sources]
+    rows += [{"level": "city", "year": 2021, "src": sources[-1], "dst": "city:US-IL:chicago", "traces": 1,
+              "median_ttc_days": 50.0},  # the last key: 7 traces, the busiest source
+             {"level": "city", "year": 2020, "src": sources[0], "dst": "city:US-IL:peoria", "traces": 4,
+              "median_ttc_days": 50.0}]  # a destination below the least count
+    cells = pd.DataFrame(rows).sample(frac=1.0, random_state=7).reset_index(drop=True)
+    locations = pd.DataFrame({"key": [*sources, "city:US-IL:chicago", "city:US-IL:peoria"], "lat": 30.0,
+                              "lon": -95.0, "state": "TX"})
+    flows, _ = corridor_cells.flows(cells, locations, "city")
+    kept = sorted(set(flows["src"]))
+    assert kept == sorted([sources[-1], *sources[:corridor_cells.CITY_CORRIDOR_PLACES - 1]])
+    assert set(flows["dst"]) == {"city:US-IL:chicago"}
+    assert list(flows.columns) == ["year", "src", "dst", "firearms", "median_ttc_days"]
+    assert flows.equals(flows.sort_values(["year", "src", "dst"]).reset_index(drop=True))
