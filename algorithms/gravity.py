@@ -176,10 +176,14 @@ def negative_binomial_shape(counts: np.ndarray, expected: np.ndarray) -> float:
     if len(y) == 0:
         return 1.0
 
+    # the counts take few distinct values (mostly 0, 1, 2...): gammaln of each once, then spread back (the same
+    # values in the same places, so the same sum to the bit)
+    counts_seen, which = np.unique(y, return_inverse=True)
+
     def negative_loglik(log_alpha: float) -> float:
         alpha = np.exp(log_alpha)
-        return -float(np.sum(gammaln(y + alpha) - gammaln(alpha) + alpha * np.log(alpha / (alpha + mu))
-                             + y * np.log(mu / (alpha + mu))))
+        return -float(np.sum(gammaln(counts_seen + alpha)[which] - gammaln(alpha)
+                             + alpha * np.log(alpha / (alpha + mu)) + y * np.log(mu / (alpha + mu))))
 
     result = minimize_scalar(negative_loglik, bounds=(np.log(1e-3), np.log(1e4)), method="bounded")
     return float(np.exp(result.x))
