@@ -219,7 +219,7 @@ class Neighbourhood:
             return pd.DataFrame()
         self.queries += 1
         if self.side is not None and name in side_table.ANSWERS:  # the same rows from the side table's files
-            return self.side.read(name, keys).df()
+            return self.side.read(name, keys, params).df()
         return self.store.query(name, {"keys": keys, **params}).df()
 
     def _add(self, name: str, frame: pd.DataFrame) -> None:

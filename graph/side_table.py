@@ -50,12 +50,13 @@ import pyarrow.compute as pc
 import pyarrow.feather as feather
 
 from graph.embedded_writes import switched_on, wal_path
+from graph.side_index import KeyIndex, write_index
 from graph.store import FROM_KEY, TO_KEY, Result, to_arrow
 
 if TYPE_CHECKING:
     from graph.embedded_store import EmbeddedStore
 
-FORMAT = 1
+FORMAT = 2  # 2: the base's indexes and the straw lookup keys (a folder of format 1 is deleted unread)
 
 #: table -> (node label, properties) or (relationship, from label, to label, properties): what the neighbourhood
 #: reads (``cypher/straw_*.cypher``) and :func:`rewrite` writes, the engine's own columns and types
@@ -92,11 +93,22 @@ DOMAINS: dict[tuple[str, str], tuple[str, str]] = {
     ("stolen", "src"): ("Firearm", "straw_stolen"),
     ("stolen", "dst"): ("TheftReport", "side_stolen_of_reports"),
 }
+#: The straw lookup keys (``IN_STRAW_KEY``, :mod:`loaders.straw_keys`), one table per endpoint label: src the gun,
+#: quick recovery or dealer, dst the key. Entries are only ever added (by an upsert, whose rows are the delta: no
+#: read back) and never changed; a write deleting one is a write the keeper cannot follow
+KEYED_TYPE = "IN_STRAW_KEY"
+KEYED = {"keyed_guns": ("Firearm", "side_straw_keys_of_firearms"),
+         "keyed_recoveries": ("Recovery", "side_straw_keys_of_recoveries"),
+         "keyed_dealers": ("Dealer", "side_straw_keys_of_dealers")}
 #: statement -> (table, column): the neighbourhood's keyed reads a side table answers
 READS = {statement: key for key, (_label, statement) in DOMAINS.items()}
-#: the reads a side table answers: :data:`READS`, and three joins of its tables (who shares an address, who bought
-#: the guns of a recovery or of the recoveries made from a person)
-ANSWERS = frozenset(READS) | {"straw_address_mates", "straw_buyers_of_recoveries", "straw_buyers_of_possessors"}
+#: the reads a side table answers: :data:`READS`, three joins of its tables (who shares an address, who bought the
+#: guns of a recovery or of the recoveries made from a person) and the reads by straw lookup key
+ANSWERS = frozenset(READS) | {"straw_address_mates", "straw_buyers_of_recoveries", "straw_buyers_of_possessors",
+                              "straw_keyed_buyers", "straw_keyed_city_buyers", "straw_keyed_city_dealers"}
+#: the base's columns a lookup reads by (each with an index, :mod:`graph.side_index`)
+_ENTRIES = pa.schema([("src", pa.string()), ("dst", pa.string())])
+INDEXED = frozenset(DOMAINS) | {("persons", "address_key")} | {(name, "dst") for name in KEYED}
 #: the node labels and relationship types whose writes change the tables (TheftReport: a report's date)
 NODE_COLUMNS = {"Person": set(TABLES["persons"][1:]), "Firearm": set(TABLES["firearms"][1:]),
                 "Recovery": set(TABLES["recoveries"][1:]), "TheftReport": {"reported_date"}}
@@ -164,11 +176,15 @@ def _write_manifest(store: Path, parts: list[str]) -> None:
 
 
 def _write(path: Path, table: pa.Table) -> None:
-    feather.write_feather(table, path, compression="uncompressed")
+    """One uncompressed record batch: rows are taken by position (graph/side_index.py), and a take across many
+    chunks costs ~20 ms a call whatever it takes."""
+    feather.write_feather(table, path, compression="uncompressed", chunksize=max(table.num_rows, 1))
 
 
 def export(store: EmbeddedStore, name: str) -> pa.Table:
     """Every row of one table, as the engine returns it."""
+    if name in KEYED:  # (unsorted: 1.3 CPU s less a national base, and no reader depends on the order)
+        return store.query(KEYED[name][1]).arrow().cast(_ENTRIES)
     spec = TABLES[name]
     if len(spec) > 1 and spec[0].isupper():  # a relationship
         table = store.edge_list(spec[0], spec[1], spec[2], spec[3:])
@@ -186,12 +202,19 @@ def rewrite(store: EmbeddedStore) -> int:
     side = folder(store.path)
     side.mkdir()
     rows = 0
-    for name in TABLES:
+    for name in [*TABLES, *KEYED]:
         table = export(store, name)
         _write(side / f"base-{name}.arrow", table)
+        for owner, column in INDEXED:
+            if owner == name:
+                write_index(_index_path(side, name, column), table[column])
         rows += table.num_rows
     _write_manifest(store.path, ["base"])
     return rows
+
+
+def _index_path(side: Path, name: str, column: str) -> Path:
+    return side / f"base-{name}.{column}.index"
 
 
 def enabled() -> bool:
@@ -218,8 +241,10 @@ def _file_of(store: object) -> Path | None:
     return cast(Path, path) if is_file else None
 
 
-def _append(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, set[str]]) -> None:
-    """Add a delta part: the current rows of every key ``touched`` (label -> keys) and the keys themselves."""
+def _append(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, set[str]],
+            keyed: dict[str, list[pa.Table]]) -> None:
+    """Add a delta part: the current rows of every key ``touched`` (label -> keys) and the keys themselves, and
+    the straw lookup keys' entries written (``keyed``: table -> src/dst rows)."""
     parts = list(manifest["parts"])
     part = f"delta{len(parts)}"
     side = folder(store.path)
@@ -233,6 +258,10 @@ def _append(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, s
         rows = _distinct(pa.concat_tables([t.select(base.column_names).cast(base.schema) for t in found])) \
             if found else base
         _write(side / f"{part}-{name}.arrow", rows)
+    for name in KEYED:
+        base = _empty(side, parts[0], name)
+        written = [t.cast(base.schema) for t in keyed.get(name, [])]
+        _write(side / f"{part}-{name}.arrow", _distinct(pa.concat_tables(written)) if written else base)
     _write(side / f"{part}-touched.arrow", pa.table({
         "label": pa.array([label for label, keys in touched.items() for _ in keys], pa.string()),
         "key": pa.array([key for keys in touched.values() for key in sorted(keys)], pa.string())}))
@@ -261,8 +290,10 @@ class SideTables:
 
     def __init__(self, store: Path, manifest: dict[str, Any]) -> None:
         side = folder(store)
-        self.parts = [{name: feather.read_table(side / f"{part}-{name}.arrow", memory_map=True) for name in TABLES}
-                      for part in manifest["parts"]]
+        self.parts = [{name: feather.read_table(side / f"{part}-{name}.arrow", memory_map=True)
+                       for name in [*TABLES, *KEYED]} for part in manifest["parts"]]
+        # the base's rows are looked up by index (graph/side_index.py), the deltas' (a day each) filtered whole
+        self.indexes = {(name, column): KeyIndex(_index_path(side, name, column)) for name, column in INDEXED}
         touched = [feather.read_table(side / f"{part}-touched.arrow") for part in manifest["parts"][1:]]
         # per part: the keys (by label) a later part touched, whose rows in this part are superseded
         self.later: list[dict[str, pa.Array]] = []
@@ -273,11 +304,13 @@ class SideTables:
             self.later.append({label: pc.unique(merged.filter(pc.equal(merged["label"], label))["key"])
                                for label in set(merged["label"].to_pylist())})
 
-    def read(self, statement: str, keys: list[str]) -> Result:
-        """What ``statement`` returns for ``keys`` (one of :data:`ANSWERS`)."""
+    def read(self, statement: str, keys: list[str], params: dict[str, Any] | None = None) -> Result:
+        """What ``statement`` returns for ``keys`` (and its other ``params``; one of :data:`ANSWERS`)."""
         wanted = pa.array(keys, pa.string())
         if statement in READS:
             return Result(self._select(*READS[statement], wanted))
+        if statement.startswith("straw_keyed_"):
+            return Result(self._keyed_read(statement, wanted, params or {}))
         if statement == "straw_address_mates":
             found = self._select("persons", "address_key", wanted)
             return Result(pa.table({"address_key": found["address_key"], "person_key": found["key"]}))
@@ -291,6 +324,35 @@ class SideTables:
             pairs = held.join(self._buyers(guns["gun"]), "gun", join_type="inner").select(["possessor", "person_key"])
         return Result(_distinct(pairs))
 
+    def _keyed_read(self, statement: str, wanted: pa.Array, params: dict[str, Any]) -> pa.Table:
+        """The reads by straw lookup key (``cypher/straw_keyed_*.cypher``), as the engine answers them."""
+        if statement == "straw_keyed_city_dealers":  # the dealers under ql|<city>
+            found = self._under("keyed_dealers", pc.binary_join_element_wise("ql|", wanted, ""))
+            return pa.table({"location_key": pc.utf8_slice_codeunits(found["dst"], 3), "dealer_key": found["src"]})
+        if statement == "straw_keyed_buyers":  # (key)<-(gun)<-[PURCHASED]-(person), each pair once
+            guns = self._under("keyed_guns", wanted).rename_columns(["gun", "straw_key"])
+            pairs = guns.join(self._buyers(guns["gun"]), "gun", join_type="inner").select(["straw_key", "person_key"])
+            return _distinct(pairs)
+        # straw_keyed_city_buyers: (key)<-(recovery within quick_days)<-(gun)<-[PURCHASED]-(person), with the
+        # recovery's possessors (OPTIONAL MATCH): a row per recovery, purchase record and possessor
+        under = self._under("keyed_recoveries", wanted).rename_columns(["trace", "straw_key"])
+        recoveries = self._select("recoveries", "key", pc.unique(under["trace"]))
+        quick = recoveries.filter(pc.less_equal(recoveries["time_to_crime_days"], params["quick_days"]))
+        quick = quick.select(["key", "recovery_city", "recovery_state"]).rename_columns(
+            ["trace", "recovery_city", "recovery_state"])
+        guns = self._select("recovered", "dst", quick["trace"]).rename_columns(["gun", "trace"])
+        bought = self._select("purchases", "dst", pc.unique(guns["gun"]))
+        bought = pa.table({"person_key": bought["src"], "gun": bought["dst"], "dealer_key": bought["dealer_key"]})
+        held = self._select("possessed", "src", quick["trace"]).rename_columns(["trace", "possessor_key"])
+        rows = under.join(quick, "trace", join_type="inner").join(guns, "trace", join_type="inner")
+        rows = rows.join(bought, "gun", join_type="inner").join(held, "trace", join_type="left outer")
+        return rows.select(["straw_key", "person_key", "recovery_city", "recovery_state", "dealer_key",
+                            "possessor_key"])
+
+    def _under(self, name: str, keys: pa.Array) -> pa.Table:
+        """The entries (src, dst) of a straw lookup key table under ``keys``, each once (parts only add)."""
+        return _distinct(self._select(name, "dst", keys))
+
     def _buyers(self, guns: pa.ChunkedArray) -> pa.Table:
         found = self._select("purchases", "dst", pc.unique(guns))
         return pa.table({"person_key": found["src"], "gun": found["dst"]})
@@ -298,9 +360,14 @@ class SideTables:
     def _select(self, name: str, column: str, wanted: pa.Array | pa.ChunkedArray) -> pa.Table:
         """The rows of table ``name`` whose ``column`` is one of ``wanted``, each in its newest version."""
         found = []
-        for part, later in zip(self.parts, self.later, strict=True):
+        if isinstance(wanted, pa.ChunkedArray):
+            wanted = wanted.combine_chunks()
+        for number, (part, later) in enumerate(zip(self.parts, self.later, strict=True)):
             table = part[name]
-            got = table.filter(pc.is_in(table[column], value_set=wanted))
+            if number == 0 and (name, column) in self.indexes:
+                got = self.indexes[(name, column)].select(table, column, wanted)
+            else:
+                got = table.filter(pc.is_in(table[column], value_set=wanted))
             for (owner, own_column), (label, _statement) in DOMAINS.items():
                 if owner == name and label in later and got.num_rows:
                     got = got.filter(pc.invert(pc.is_in(got[own_column], value_set=later[label])))
@@ -327,11 +394,13 @@ class Keeper:
         self.depth = 0  # nested writes: an upsert inside a transaction is part of it
         self.manifest: dict[str, Any] | None = None  # the files were current when the outermost write began
         self.touched: dict[str, set[str]] = {}
+        self.keyed: dict[str, list[pa.Table]] = {}  # the straw lookup keys' entries written (table -> src, dst)
 
     def begin(self) -> None:
         self.depth += 1
         if self.depth == 1:
             self.touched = {}
+            self.keyed = {}
             self.manifest = current(self.path) if folder(self.path).exists() else None
 
     def lose(self) -> None:
@@ -347,6 +416,15 @@ class Keeper:
             return
         self.touched.setdefault(label, set()).update(k for k in keys.to_pylist() if isinstance(k, str))
 
+    def add_keyed(self, label: str, rows: pa.Table) -> None:
+        """Straw lookup key entries written (the upsert succeeded: every one of them is in the store now)."""
+        names = [name for name, (owner, _statement) in KEYED.items() if owner == label]
+        if self.manifest is None or not names:
+            self.lose()
+            return
+        entries = pa.table({"src": rows.column(FROM_KEY), "dst": rows.column(TO_KEY)})
+        self.keyed.setdefault(names[0], []).append(entries)
+
     def end(self, store: EmbeddedStore, committed: bool) -> None:
         self.depth -= 1
         if self.depth:
@@ -359,8 +437,8 @@ class Keeper:
             return
         self.depth += 1  # the delta's reads are not writes
         try:
-            if any(self.touched.values()):
-                _append(store, manifest, self.touched)
+            if any(self.touched.values()) or self.keyed:
+                _append(store, manifest, self.touched, self.keyed)
             else:
                 _write_manifest(self.path, manifest["parts"])
         except OSError:  # the folder went meanwhile (a reader found the stamp moving mid-commit): no files
@@ -398,6 +476,12 @@ def _before(keeper: Keeper, store: EmbeddedStore, method: str, args: tuple[Any, 
         if NODE_COLUMNS[label] & set(rows.column_names):
             return lambda _result: keeper.touch(label, rows.column(key)) if key in rows.column_names else keeper.lose()
         return lambda result: keeper.touch(label, pa.array(result.created_keys or [], pa.string()))
+    if method == "upsert_relationships" and args[0] == KEYED_TYPE:
+        rows = to_arrow(args[3])
+        if FROM_KEY not in rows.column_names or TO_KEY not in rows.column_names:
+            keeper.lose()
+            return lambda _result: None
+        return lambda _result: keeper.add_keyed(args[1], rows)
     if method == "upsert_relationships" and args[0] in RELATIONSHIPS:
         rows = to_arrow(args[3])
         if FROM_KEY not in rows.column_names or TO_KEY not in rows.column_names:
