@@ -29,11 +29,12 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.identifiers import quote
+from graph.identifiers import key_param, quote
 from graph.schema import NodeLabel, RelType
 from graph.store import FROM_KEY, TO_KEY
 
@@ -150,3 +151,29 @@ def set_groups(changed: pa.Table, existing: pa.Table, key: str) -> list[pa.Table
         rows = joined.filter(pc.is_in(code, value_set=pa.array(group, pa.int64())))
         parts.append(rows.select([key, *[p for bit, p in enumerate(props) if union >> bit & 1]]))
     return parts
+
+
+def delete_at_nodes(rel: RelType, source: NodeLabel, target: NodeLabel, rows: pa.Table,
+                    from_side: bool) -> tuple[str, list[dict[str, Any]]]:
+    """The statement deleting the relationships ``rows`` identify (from_key, to_key, the type's key properties)
+    and its parameters, one per node on the bound side: its start node found by key and its relationships
+    filtered against that node's rows. One statement per row cost ~0.5 ms each (10k FLOW rows of a national
+    daily batch: 4.7 CPU s); a join of the rows against the type scans every relationship of it."""
+    column, other_column = (FROM_KEY, TO_KEY) if from_side else (TO_KEY, FROM_KEY)
+    bound_label, other_label = (source, target) if from_side else (target, source)
+    bound = f"(n:{quote(bound_label.name)} {{{quote(bound_label.key)}: $key}})"
+    other = f"(o:{quote(other_label.name)})"
+    pattern = f"{bound}-[e:{quote(rel.name)}]->{other}" if from_side else f"{other}-[e:{quote(rel.name)}]->{bound}"
+    where = " AND ".join([f"o.{quote(other_label.key)} = r.other",
+                          *(f"e.{quote(k)} = r.{key_param(k)}" for k in rel.key)])
+    text = f"MATCH {pattern} UNWIND $rows AS r WITH e, o, r WHERE {where} DELETE e"
+    by_node: dict[Any, list[dict[str, Any]]] = {}
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows.to_pylist():
+        ident = tuple(row[c] for c in (column, other_column, *rel.key))
+        if ident in seen:
+            continue
+        seen.add(ident)
+        by_node.setdefault(row[column], []).append(
+            {"other": row[other_column], **{key_param(k): row[k] for k in rel.key}})
+    return text, [{"key": key, "rows": node_rows} for key, node_rows in by_node.items()]

@@ -49,11 +49,13 @@ def test_updating_relationships_keeps_every_property_across_reopen(tmp_path: Pat
     assert np.allclose(merged["score"], merged["score_sent"])  # null in the update never erases
 
 
-@pytest.mark.parametrize("ratio", [0, 10**9])  # node by node (stored rows read and deleted per node); joins
+# the type read whole and deleted by a join; node by node (stored rows read and deleted per node); joins
+@pytest.mark.parametrize(("whole", "ratio"), [(50, 0), (0, 0), (0, 10**9)])
 def test_a_relationship_update_replaces_exactly_the_rows_it_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                  ratio: int) -> None:
+                                                                  whole: int, ratio: int) -> None:
     """Some of the stored FLOW rows updated (their key: both ends, year, basis): those rows carry the new values,
     every other row (the same ends in other years or bases included) stays as it was, none is doubled."""
+    monkeypatch.setattr(embedded_store, "_SCAN_RATIO_RELS", whole)
     monkeypatch.setattr(embedded_store, "_PER_NODE_RATIO_RELS", ratio)
     rows = flows(3000, "run-1")
     rows = pd.concat([rows, rows.assign(basis="states")], ignore_index=True)  # same ends and year, other basis
