@@ -333,29 +333,25 @@ class EmbeddedStore:
     def _existing_nodes(self, node: NodeLabel, batch: pa.Table, props: list[str]) -> pa.Table:
         """Key and current values of ``props`` for the batch's keys that exist.
 
-        Two passes keep a load of new rows cheap: first which keys exist (a scan of the key column when the table
-        is small next to the batch, else a hash join against the batch), then the current values of the matched
-        rows only (a scan when they are a large share of the table, else a join)."""
+        A table large next to the batch: one hash join of the batch against it (the matched rows' values). A small
+        one: first which keys exist (a scan of the key column), then the current values of the matched rows only (a
+        scan when they are a large share of the table, else a join)."""
         total = self._count_label(node.name)
         if total == 0:
             return batch.slice(0, 0)
         key = quote(node.key)
         label = quote(node.name)
-        if total <= batch.num_rows * _SCAN_RATIO_NODES:
-            keys = self._execute(f"MATCH (n:{label}) RETURN n.{key} AS {key}").arrow()
-        else:
-            probe = batch.select([node.key]).rename_columns([_col(node.key)])
-            keys = self._execute(f"LOAD FROM $batch MATCH (n:{label} {{{key}: {_col(node.key)}}}) "
-                                 f"RETURN n.{key} AS {key}", {"batch": probe}).arrow()
+        returns = ", ".join(f"n.{quote(c)} AS {quote(c)}" for c in [node.key, *props])
+        join = f"LOAD FROM $batch MATCH (n:{label} {{{key}: {_col(node.key)}}}) RETURN {returns}"
+        if total > batch.num_rows * _SCAN_RATIO_NODES:  # so more than that times the matched rows: one join
+            return self._execute(join, {"batch": batch.select([node.key]).rename_columns([_col(node.key)])}).arrow()
+        keys = self._execute(f"MATCH (n:{label}) RETURN n.{key} AS {key}").arrow()
         matched = anti_join(batch.select([node.key]), keys, [node.key])[1]
         if matched.num_rows == 0 or not props:
             return matched
-        returns = ", ".join(f"n.{quote(c)} AS {quote(c)}" for c in [node.key, *props])
         if total <= matched.num_rows * _SCAN_RATIO_NODES:
             return self._execute(f"MATCH (n:{label}) RETURN {returns}").arrow()
-        probe = matched.rename_columns([_col(node.key)])
-        return self._execute(f"LOAD FROM $batch MATCH (n:{label} {{{key}: {_col(node.key)}}}) RETURN {returns}",
-                             {"batch": probe}).arrow()
+        return self._execute(join, {"batch": matched.rename_columns([_col(node.key)])}).arrow()
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
                              created_from: pa.Array | None = None,

@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from graph.identifiers import key_param, quote
 from graph.schema import NodeLabel, RelType
-from graph.store import FROM_KEY, TO_KEY
+from graph.store import FROM_KEY, TO_KEY, aligned
 
 #: Below this many rows a statement's new rows go through the write-ahead log, at or above it they are
 #: ``COPY``'d. On a 500k-row table (bench/bench_checkpoint.py's store) ``CREATE`` costs about what ``COPY`` costs
@@ -124,17 +124,14 @@ def set_groups(changed: pa.Table, existing: pa.Table, key: str) -> list[pa.Table
     if len(props) > 62:
         return [changed]
     stored_props = [p for p in props if p in existing.column_names]
-    stored = existing.select([key, *stored_props]).cast(
-        pa.schema([changed.schema.field(key), *[changed.schema.field(p) for p in stored_props]]))
-    stored = stored.rename_columns([key, *[f"{p}\x1fstored" for p in stored_props]])
-    joined = changed.join(stored, keys=key, join_type="left outer", use_threads=False)
-    code = pa.array([0] * joined.num_rows, pa.int64())
+    stored = aligned(changed, existing, key, stored_props)  # the stored values beside each row
+    code = pa.array([0] * changed.num_rows, pa.int64())
     for bit, prop in enumerate(props):
-        write = pc.is_valid(joined.column(prop))
+        write = pc.is_valid(changed.column(prop))
         if prop in stored_props:
-            before = joined.column(f"{prop}\x1fstored")
+            before = stored.column(prop).cast(changed.schema.field(prop).type)
             write = pc.and_(write, pc.fill_null(pc.or_kleene(pc.is_null(before),
-                                                             pc.not_equal(joined.column(prop), before)), True))
+                                                             pc.not_equal(changed.column(prop), before)), True))
         code = pc.add(code, pc.multiply(pc.cast(write, pa.int64()), 1 << bit))
     counted = pc.value_counts(code)
     by_size = sorted(zip(counted.field("counts").to_pylist(), counted.field("values").to_pylist(), strict=True),
@@ -148,7 +145,7 @@ def set_groups(changed: pa.Table, existing: pa.Table, key: str) -> list[pa.Table
         union = 0
         for c in group:
             union |= c
-        rows = joined.filter(pc.is_in(code, value_set=pa.array(group, pa.int64())))
+        rows = changed.filter(pc.is_in(code, value_set=pa.array(group, pa.int64())))
         parts.append(rows.select([key, *[p for bit, p in enumerate(props) if union >> bit & 1]]))
     return parts
 
