@@ -127,6 +127,7 @@ class EmbeddedStore:
 
     def _connect(self) -> None:
         self._conn = ladybug.Connection(self._db)
+        self._migrated = False  # (also after a rollback's reopen: the migration may have been rolled back)
         if not self.read_only and days_in_log():  # closing (also batch()'s reopen) leaves the log: no checkpoint
             self._execute("CALL force_checkpoint_on_close=false")
         self._note_commit()
@@ -248,8 +249,10 @@ class EmbeddedStore:
 
     def migrate(self) -> list[str]:
         """Add the properties the schema declares that an older store's tables lack (``CREATE … IF NOT EXISTS``
-        leaves existing tables as they were); existing values stay, new columns start null. Returns
-        ``Table.property`` for each column added."""
+        leaves existing tables as they were); existing values stay, new columns start null. Returns ``Table.property``
+        for each column added. Once per open (the file is this process's alone; a day's loads each ask)."""
+        if self._migrated:
+            return []
         for statement in embedded_ddl(self.schema):  # labels and types the schema gained: new tables
             self._execute(statement)
         added = []
@@ -260,6 +263,7 @@ class EmbeddedStore:
             else:
                 self._execute(f"ALTER TABLE {quote(table)} ADD IF NOT EXISTS {quote(prop.name)} {prop.type}")
                 added.append(f"{table}.{prop.name}")
+        self._migrated = True
         return added
 
     def schema_gaps(self) -> list[str]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from graph import embedded_store
@@ -77,12 +78,9 @@ def test_a_relationship_update_replaces_exactly_the_rows_it_names(tmp_path: Path
     assert (have["analysis_run_id"].to_numpy() == want["analysis_run_id"].to_numpy()).all()
 
 
-def test_init_schema_adds_properties_an_older_store_lacks(tmp_path: Path) -> None:
-    """A store created before a property was added to the schema gains the column on the next init_schema,
-    and its data stays (else the next analyze fails writing the new property)."""
+def _store_before_batch_id(path: Path) -> Path:
+    """A store written by a schema without ``Firearm.batch_id``, holding one firearm (model G19)."""
     from dataclasses import replace
-
-    import pyarrow as pa
 
     from graph.schema import SCHEMA, Schema
 
@@ -90,10 +88,16 @@ def test_init_schema_adds_properties_an_older_store_lacks(tmp_path: Path) -> Non
     older = Schema(relationships=SCHEMA.relationships, nodes=tuple(
         replace(n, properties=tuple(p for p in n.properties if p.name != "batch_id")) if n is firearm else n
         for n in SCHEMA.nodes))
-    path = tmp_path / "old.lbug"
     with EmbeddedStore(path, schema=older) as store:
         store.init_schema()
         store.upsert_nodes("Firearm", pa.table({"firearm_key": ["G1"], "model": ["G19"]}))
+    return path
+
+
+def test_init_schema_adds_properties_an_older_store_lacks(tmp_path: Path) -> None:
+    """A store created before a property was added to the schema gains the column on the next init_schema,
+    and its data stays (else the next analyze fails writing the new property)."""
+    path = _store_before_batch_id(tmp_path / "old.lbug")
     with EmbeddedStore(path) as store:
         store.init_schema()
         store.upsert_nodes("Firearm", pa.table({"firearm_key": ["G1"], "batch_id": ["B-1"]}))
@@ -137,7 +141,6 @@ def test_init_schema_renames_flow_source_to_basis_keeping_the_data(tmp_path: Pat
 def test_a_batch_larger_than_the_buffer_pool_is_refused_in_one_line_and_leaves_nothing(tmp_path: Path) -> None:
     """Seen at national scale: a 250k-row multiple-sales batch filled a 5 GB pool. The user is told what to do, and
     the rolled-back batch leaves nothing behind (a 32 MB pool and 100k firearms reproduce it in ~3 s)."""
-    import pyarrow as pa
     import pytest
 
     from graph.errors import StoreOutOfMemory
@@ -173,3 +176,18 @@ def test_batch_after_batch_of_updates_does_not_fill_the_buffer_pool(tmp_path: Pa
             assert summary.created == (len(keys) if day == 0 else 0)
         quoted = store._execute("MATCH ()-[e:SOLD]->() RETURN DISTINCT e.license_number_quoted AS q").arrow()
         assert quoted.column("q").to_pylist() == ["q11"]
+
+
+def test_a_migration_rolled_back_is_asked_for_again(tmp_path: Path) -> None:
+    """The store migrates once per open (a day's loads each ask), but a migration its transaction rolled back is
+    done again when next asked: the column is there afterwards and takes values."""
+    path = _store_before_batch_id(tmp_path / "old.lbug")
+    with EmbeddedStore(path) as store:
+        with pytest.raises(RuntimeError, match="undone"), store.batch():
+            assert store.migrate() == ["Firearm.batch_id"]
+            raise RuntimeError("undone")
+        assert store.migrate() == ["Firearm.batch_id"]
+        assert store.migrate() == []
+        store.upsert_nodes("Firearm", pa.table({"firearm_key": ["G1"], "batch_id": ["B-1"]}))
+        assert store.node_table("Firearm", ("model", "batch_id")).to_pylist() == [
+            {"key": "G1", "model": "G19", "batch_id": "B-1"}]
