@@ -86,12 +86,11 @@ def update(store: GraphStore, traces: set[str]) -> SerialState:
         if touched else pd.DataFrame(columns=["key", "serial_normalized", "serial_group"])
     numbered = pd.concat([_numbered(store, serials), joining[["key", "group_key", "number"]]], ignore_index=True)
     numbered = numbered.drop_duplicates("key")
-    numbered["chain"] = _chain_ids(numbered)
-    size = numbered.groupby("group_key").size()
-    runs = numbered.groupby("chain").agg(group_key=("group_key", "first"), size=("key", "size"))
-    runs = runs[runs["size"] >= MIN_RUN].groupby("group_key").size()
-    groups = pd.DataFrame({"group_key": size.index.astype(object), "size": size.to_numpy(),
-                           "runs": runs.reindex(size.index).fillna(0).astype(int).to_numpy()})
+    # the group keys hashed once (the touched groups' ~310k members at national scale): the chains and the groups'
+    # sizes and run counts are counted over their codes, not grouped by the key strings again
+    group, names = pd.factorize(numbered["group_key"])
+    numbered["chain"] = _chain_ids(group, numbered["number"].to_numpy(float))
+    groups = _counted(group, np.asarray(names, dtype=object), numbered["chain"].to_numpy())
     tests += int((groups["runs"] > 0).sum()) - int((pd.to_numeric(before["runs"]) > 0).sum())
     # the chains the joining guns are in: every member's make, model and batch read (the other chains' runs are
     # as before: a stored batch among them is rescored below, any other run stays below the threshold)
@@ -103,7 +102,7 @@ def update(store: GraphStore, traces: set[str]) -> SerialState:
     read = read.set_index("key").reindex(near.to_numpy()).rename_axis("key").reset_index()  # the engine's order
     affected = serial_batches.serial_groups(pd.concat([read[SERIAL_COLUMNS], joining[SERIAL_COLUMNS]],
                                                       ignore_index=True))
-    affected = affected.merge(numbered[["key", "chain"]], on="key")
+    affected = affected.merge(numbered.loc[numbered["chain"].isin(chains).to_numpy(), ["key", "chain"]], on="key")
     affected = affected.sort_values([*serial_batches.GROUP_COLUMNS, "number", "serial_normalized"], kind="stable")
     size_of = dict(zip(groups["group_key"], groups["size"], strict=True))
     run_members = affected[(affected.groupby("chain")["key"].transform("size") >= MIN_RUN).to_numpy()]
@@ -142,7 +141,7 @@ def _numbered(store: GraphStore, serials: pd.DataFrame) -> pd.DataFrame:
     suffix = pa.array([f[1] for f in forms], pa.string()).take(pa.array(codes))
     digits = np.array([int(f[2]) if f[2].isdigit() else 0 for f in forms])[codes]
     start = pc.utf8_length(prefix).to_numpy()
-    text = pa.array(serials["serial_normalized"].astype(str).to_numpy(object), pa.string())
+    text = _strings(serials["serial_normalized"])
     middle = pa.array([""] * len(text), pa.string())
     spans = pd.DataFrame({"a": start, "d": digits})
     for (a, d), rows in spans.groupby(["a", "d"]).indices.items():
@@ -164,11 +163,31 @@ def _numbered(store: GraphStore, serials: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([fast, split[["key", "group_key", "number"]]], ignore_index=True)
 
 
-def _chain_ids(numbered: pd.DataFrame) -> np.ndarray:
-    """Per row of ``numbered`` (key, group_key, number): its chain, numbers at most :data:`MAX_GAP` apart within
-    its group (what :func:`algorithms.batches.runs` cuts runs from)."""
-    codes = pd.factorize(numbered["group_key"])[0]
-    number = numbered["number"].to_numpy(float)
+def _counted(group: np.ndarray, names: np.ndarray, chain: np.ndarray) -> pd.DataFrame:
+    """The groups (:data:`GROUP_COLUMNS`, in key order) of members with group codes ``group`` (into ``names``) and
+    chains ``chain`` (:func:`_chain_ids`, numbered from 1): each group's members and its chains of at least
+    :data:`MIN_RUN`."""
+    size = np.bincount(group, minlength=len(names))
+    chain_size = np.bincount(chain)
+    chain_group = np.zeros(len(chain_size), dtype=np.int64)
+    chain_group[chain] = group
+    runs = np.bincount(chain_group[chain_size >= MIN_RUN], minlength=len(names))
+    order = np.argsort(names, kind="stable")
+    return pd.DataFrame({"group_key": pd.Index(names[order], dtype=object), "size": size[order].astype(np.int64),
+                         "runs": runs[order].astype(np.int64)})
+
+
+def _strings(column: pd.Series) -> pa.Array:
+    """``column`` as one Arrow ``string`` array, straight from its Arrow storage (not through ~310k Python strings)."""
+    array = pa.array(column.astype(str), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.string())
+
+
+def _chain_ids(codes: np.ndarray, number: np.ndarray) -> np.ndarray:
+    """Per member (its group's code, its number): its chain (1, 2, ...), numbers at most :data:`MAX_GAP` apart
+    within its group (what :func:`algorithms.batches.runs` cuts runs from)."""
     order = np.lexsort((number, codes))
     cut = np.ones(len(order), dtype=bool)
     cut[1:] = (codes[order][1:] != codes[order][:-1]) | (np.diff(number[order]) > MAX_GAP)
