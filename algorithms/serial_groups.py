@@ -5,10 +5,10 @@ A serial group is the recovered guns of one make, model and serial format (``Ser
 number of runs of close serials; ``Firearm.serial_group`` on each member). The full analysis writes every group.
 An incremental run: the guns recovered in the new traces that were in no group join theirs (the touched groups).
 A run is a chain of serials at most ``max_gap`` apart, so a joining gun changes only the chain it falls in (which
-it may extend, or join to its neighbours): the touched groups' members' keys and serials are read back (each group
-by its key, its members through ``IN_GROUP``: a national day's 1,490 touched groups hold ~312k guns), their
-numbers sliced from the serials by the group's form and their chains cut in numpy, and only the members of the
-chains a joining gun is in are read whole (a few thousand). Those chains' runs are found and scored exactly as
+it may extend, or join to its neighbours): the touched groups' members' numbers are read back from their links (each
+group by its key, its members' numbers from ``IN_GROUP.number``, no gun read: a national day's 1,490 touched groups
+hold ~310k guns), their chains cut in numpy, and only the members of the chains a joining gun is in are read whole
+(a few hundred, each group's by its numbers). Those chains' runs are found and scored exactly as
 the full run does, with the group's new size; a group's run count is counted over its chains. The Bonferroni
 count (groups holding a run) is the stored count plus the touched groups that now hold one (a group never loses
 its run by gaining guns, so the count only rises). A stored batch outside those chains keeps its members; only
@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from algorithms import batches as serial_batches
 from algorithms.batches import Batch
@@ -35,8 +34,9 @@ from graph.store import GraphStore
 
 GROUP_COLUMNS = ["group_key", "size", "runs"]
 #: the analysis parameter ``serial_groups`` of a store whose groups are stored with their members linked
-#: (``IN_GROUP``); 1: the groups without the links (an incremental run then writes them all again, once)
-STORED = 2
+#: (``IN_GROUP``) and each link holding its member's number; 2: the links without the numbers, 1: the groups without
+#: the links (an incremental run then writes them all again, once: ``migrate``, ~23 CPU s at national scale)
+STORED = 3
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class SerialState:
 
     batches: list[Batch]
     groups: pd.DataFrame                     # group_key, size, runs
-    members: pd.DataFrame                    # firearm_key, serial_group (new members only on an increment)
+    members: pd.DataFrame                    # firearm_key, serial_group, number (new members only on an increment)
     batch_set: pd.DataFrame | None = None    # firearm_key, batch_id: guns whose batch is new or changed
     batch_cleared: list[str] = field(default_factory=list)  # guns that left their batch
     full: bool = True                        # groups and members are every one (clear and rewrite)
@@ -61,7 +61,8 @@ def of_tables(t: AnalysisTables, found: list[Batch]) -> SerialState:
     grouped = serial_batches.serial_groups(recovered)
     _members, groups = serial_batches.runs(grouped)
     return SerialState(batches=found, groups=groups[GROUP_COLUMNS],
-                       members=pd.DataFrame({"firearm_key": grouped["key"], "serial_group": grouped["group_key"]}))
+                       members=pd.DataFrame({"firearm_key": grouped["key"], "serial_group": grouped["group_key"],
+                                             "number": grouped["number"].astype(float)}))
 
 
 def _df(store: GraphStore, statement: str, params: dict[str, Any], columns: list[str]) -> pd.DataFrame:
@@ -82,27 +83,35 @@ def update(store: GraphStore, traces: set[str]) -> SerialState:
     tests = int(store.query("serial_groups_tests").df()["tests"].iloc[0])
     before = _df(store, "serial_groups_get", {"keys": touched}, GROUP_COLUMNS) if touched \
         else pd.DataFrame(columns=GROUP_COLUMNS)
-    serials = _df(store, "serial_group_serials", {"groups": touched}, ["key", "serial_normalized", "serial_group"]) \
-        if touched else pd.DataFrame(columns=["key", "serial_normalized", "serial_group"])
-    numbered = pd.concat([_numbered(store, serials), joining[["key", "group_key", "number"]]], ignore_index=True)
-    numbered = numbered.drop_duplicates("key")
+    # the stored members' numbers, from their links (no gun read), then the joining guns'
+    linked = _df(store, "serial_group_numbers", {"groups": touched}, ["serial_group", "number"]) if touched \
+        else pd.DataFrame({"serial_group": pd.Series(dtype=object), "number": pd.Series(dtype=float)})
+    if linked["number"].isna().any():
+        raise ValueError("a serial group's link has no number (groups stored before the links held them): count "
+                         "the serial groups again (algorithms.serial_groups.migrate)")
     # the group keys hashed once (the touched groups' ~310k members at national scale): the chains and the groups'
     # sizes and run counts are counted over their codes, not grouped by the key strings again
-    group, names = pd.factorize(numbered["group_key"])
-    numbered["chain"] = _chain_ids(group, numbered["number"].to_numpy(float))
-    groups = _counted(group, np.asarray(names, dtype=object), numbered["chain"].to_numpy())
+    group, names = pd.factorize(pd.concat([linked["serial_group"], joining["group_key"]], ignore_index=True))
+    names = np.asarray(names, dtype=object)
+    number = np.concatenate([linked["number"].to_numpy(float), joining["number"].to_numpy(float)])
+    chain = _chain_ids(group, number)
+    groups = _counted(group, names, chain)
     tests += int((groups["runs"] > 0).sum()) - int((pd.to_numeric(before["runs"]) > 0).sum())
-    # the chains the joining guns are in: every member's make, model and batch read (the other chains' runs are
-    # as before: a stored batch among them is rescored below, any other run stays below the threshold)
-    chains = set(numbered.loc[isin(numbered["key"], set(joining["key"])), "chain"])
-    near = numbered.loc[numbered["chain"].isin(chains), "key"]
-    near = near[~isin(near, set(joining["key"]))]
-    read = _df(store, "firearms_serials_get", {"keys": near.tolist()}, SERIAL_COLUMNS) if len(near) \
-        else pd.DataFrame(columns=SERIAL_COLUMNS)
-    read = read.set_index("key").reindex(near.to_numpy()).rename_axis("key").reset_index()  # the engine's order
+    # the chains the joining guns are in: their stored members read whole (make, model, batch), each group's by its
+    # numbers (a member's group and number name its chain). The other chains' runs are as before: a stored batch
+    # among them is rescored below, any other run stays below the threshold
+    kept = np.isin(chain[:len(linked)], chain[len(linked):])
+    kept_group, kept_number = group[:len(linked)][kept], number[:len(linked)][kept]
+    pairs = pd.MultiIndex.from_arrays([kept_group, kept_number])
+    read = _df(store, "serial_group_members", {
+        "groups": sorted(str(name) for name in names[np.unique(kept_group)]),
+        "numbers": sorted(set(kept_number.tolist()))}, [*SERIAL_COLUMNS, "number"]) \
+        if kept.any() else pd.DataFrame(columns=[*SERIAL_COLUMNS, "number"])
+    read = read[pd.MultiIndex.from_arrays([pd.Index(names).get_indexer(read["serial_group"]),
+                                           read["number"].to_numpy(float)]).isin(pairs)]
     affected = serial_batches.serial_groups(pd.concat([read[SERIAL_COLUMNS], joining[SERIAL_COLUMNS]],
                                                       ignore_index=True))
-    affected = affected.merge(numbered.loc[numbered["chain"].isin(chains).to_numpy(), ["key", "chain"]], on="key")
+    affected = affected.assign(chain=_chains_of(affected, names, group, number, chain))
     affected = affected.sort_values([*serial_batches.GROUP_COLUMNS, "number", "serial_normalized"], kind="stable")
     size_of = dict(zip(groups["group_key"], groups["size"], strict=True))
     run_members = affected[(affected.groupby("chain")["key"].transform("size") >= MIN_RUN).to_numpy()]
@@ -116,7 +125,8 @@ def update(store: GraphStore, traces: set[str]) -> SerialState:
     changed = sorted(key for key in new if old.get(key) != new[key])
     return SerialState(
         batches=found, groups=groups[GROUP_COLUMNS],
-        members=pd.DataFrame({"firearm_key": joining["key"], "serial_group": joining["group_key"]}),
+        members=pd.DataFrame({"firearm_key": joining["key"], "serial_group": joining["group_key"],
+                              "number": joining["number"].astype(float)}),
         batch_set=pd.DataFrame({"firearm_key": changed, "batch_id": [new[k] for k in changed]}),
         batch_cleared=sorted(set(old) - set(new)), full=False, batched=old)
 
@@ -126,41 +136,20 @@ MIN_RUN = 3
 MAX_GAP = 30
 
 
-def _numbered(store: GraphStore, serials: pd.DataFrame) -> pd.DataFrame:
-    """key, group_key, number of the stored members ``serials`` (key, serial_normalized, serial_group). A group
-    key ends in its serials' prefix, suffix and number of digits (:func:`algorithms.batches.serial_groups`), so a
-    member's number is the slice of its serial after the prefix, no pattern matched per serial; a serial without
-    its group's form (none, with the loaders' normalised serials) is read whole and split as a full analysis
-    does."""
-    if serials.empty:
-        return pd.DataFrame({"key": pd.Series(dtype=object), "group_key": pd.Series(dtype=object),
-                             "number": pd.Series(dtype=float)})
-    codes, keys = pd.factorize(serials["serial_group"].astype(str))
-    forms = [str(key).rsplit("|", 3)[1:] for key in keys]  # per group: prefix, suffix, digits (make|model|...)
-    prefix = pa.array([f[0] for f in forms], pa.string()).take(pa.array(codes))
-    suffix = pa.array([f[1] for f in forms], pa.string()).take(pa.array(codes))
-    digits = np.array([int(f[2]) if f[2].isdigit() else 0 for f in forms])[codes]
-    start = pc.utf8_length(prefix).to_numpy()
-    text = _strings(serials["serial_normalized"])
-    middle = pa.array([""] * len(text), pa.string())
-    spans = pd.DataFrame({"a": start, "d": digits})
-    for (a, d), rows in spans.groupby(["a", "d"]).indices.items():
-        sliced = pc.utf8_slice_codeunits(text.take(pa.array(rows)), int(a), int(a) + int(d))
-        mask = np.zeros(len(text), dtype=bool)
-        mask[rows] = True
-        middle = pc.replace_with_mask(middle, pa.array(mask), sliced)
-    fits = pc.and_(pc.and_(pc.equal(pc.binary_join_element_wise(prefix, middle, suffix, ""), text),
-                           pc.fill_null(pc.utf8_is_decimal(middle), False)),
-                   pa.array((digits >= serial_batches.MIN_DIGITS) & (pc.utf8_length(middle).to_numpy() == digits)))
-    fits = fits.to_numpy(zero_copy_only=False)
-    number = pc.cast(pc.if_else(pa.array(fits), middle, None), pa.int64()).to_numpy(zero_copy_only=False)
-    fast = pd.DataFrame({"key": serials["key"], "group_key": serials["serial_group"],
-                         "number": number.astype(float)})[fits]
-    odd = serials.loc[~fits, "key"]
-    if odd.empty:
-        return fast
-    split = serial_batches.serial_groups(_df(store, "firearms_serials_get", {"keys": odd.tolist()}, SERIAL_COLUMNS))
-    return pd.concat([fast, split[["key", "group_key", "number"]]], ignore_index=True)
+def _chains_of(members: pd.DataFrame, names: np.ndarray, group: np.ndarray, number: np.ndarray,
+               chain: np.ndarray) -> np.ndarray:
+    """The chain of each of ``members`` (group_key, number), from every counted member's group code (into
+    ``names``), number and chain (:func:`_chain_ids`): a chain is a range of numbers within a group, so a member's
+    group and number name it."""
+    if members.empty:
+        return np.zeros(0, dtype=np.int64)
+    counted = pd.Series(chain, index=pd.MultiIndex.from_arrays([group, number]))
+    counted = counted[~counted.index.duplicated()]
+    found = counted.reindex(pd.MultiIndex.from_arrays([pd.Index(names).get_indexer(members["group_key"]),
+                                                       members["number"].to_numpy(float)]))
+    if found.isna().any():
+        raise ValueError("a serial group member read by its number is not among the members counted")
+    return found.to_numpy(np.int64)
 
 
 def _counted(group: np.ndarray, names: np.ndarray, chain: np.ndarray) -> pd.DataFrame:
@@ -175,14 +164,6 @@ def _counted(group: np.ndarray, names: np.ndarray, chain: np.ndarray) -> pd.Data
     order = np.argsort(names, kind="stable")
     return pd.DataFrame({"group_key": pd.Index(names[order], dtype=object), "size": size[order].astype(np.int64),
                          "runs": runs[order].astype(np.int64)})
-
-
-def _strings(column: pd.Series) -> pa.Array:
-    """``column`` as one Arrow ``string`` array, straight from its Arrow storage (not through ~310k Python strings)."""
-    array = pa.array(column.astype(str), from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.string())
 
 
 def _chain_ids(codes: np.ndarray, number: np.ndarray) -> np.ndarray:
@@ -247,14 +228,16 @@ def write(store: GraphStore, state: SerialState, run: str) -> None:
 
 
 def _write_members(store: GraphStore, members: pd.DataFrame) -> None:
-    """``members`` (firearm_key, serial_group): guns in no group until now (every one after a clear). The links
-    first: a gun whose ``serial_group`` is written is never read as joining again, so its link must be there."""
+    """``members`` (firearm_key, serial_group, number): guns in no group until now (every one after a clear). The
+    links (with the member's number) first: a gun whose ``serial_group`` is written is never read as joining again,
+    so its link must be there."""
     if not len(members):
         return
     guns = pa.array(members["firearm_key"].astype(str).tolist(), pa.string())
     store.upsert_relationships("IN_GROUP", "Firearm", "SerialGroup", pd.DataFrame({
-        "from_key": members["firearm_key"], "to_key": members["serial_group"]}), created_from=guns)
-    store.upsert_nodes("Firearm", members)
+        "from_key": members["firearm_key"], "to_key": members["serial_group"],
+        "number": members["number"].astype(float)}), created_from=guns)
+    store.upsert_nodes("Firearm", members[["firearm_key", "serial_group"]])
 
 
 def migrate(store: GraphStore) -> int:

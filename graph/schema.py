@@ -500,7 +500,10 @@ SCHEMA = Schema(
                 "A person's identity-resolution blocks (one per non-empty Person.block_dob / block_street)."),
         RelType("IN_GROUP", (("Firearm", "SerialGroup"),),
                 "A recovered gun's serial group (the same as Firearm.serial_group): an incremental analysis reads a "
-                "touched group's members from the group's key instead of scanning every firearm."),
+                "touched group's members from the group's key instead of scanning every firearm.",
+                (P("number", "DOUBLE", "the gun's serial number within its group (the digits between the group's "
+                   "prefix and suffix): the chains of close serials are cut from the links' numbers, no gun read",
+                   computed=True),)),
         RelType("IN_STRAW_KEY", (("Firearm", "StrawKey"), ("Recovery", "StrawKey"), ("Dealer", "StrawKey")),
                 "A gun, quick recovery or dealer under a straw-neighbourhood lookup key (StrawKey)."),
     ),

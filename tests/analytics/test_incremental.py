@@ -320,6 +320,10 @@ def test_stored_serial_groups_equal_a_recount_of_every_recovered_gun(streamed: S
     assert not links.duplicated().any()
     assert dict(zip(links["src"], links["dst"], strict=True)) == dict(zip(guns["key"], guns["serial_group"],
                                                                           strict=True))
+    # with each member's number within its group (the chains are cut from the links' numbers)
+    numbers = streamed.store.edge_list("IN_GROUP", "Firearm", "SerialGroup", ("number",)).to_pandas()
+    assert dict(zip(numbers["src"], numbers["number"], strict=True)) == dict(
+        zip(recount.members["firearm_key"], recount.members["number"], strict=True))
     for result in streamed.results:
         assert result.serial is not None and not result.serial.full
         assert 0 < len(result.serial.groups) < 0.5 * len(expected)

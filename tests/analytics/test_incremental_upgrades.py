@@ -137,3 +137,51 @@ def test_a_store_scored_under_other_rules_calls_for_a_full_run(tmp_path_factory:
         run_load(loader_for("traces"), store, second / "traces.csv", options)
         result = incremental.analyze_incremental(store)
         assert len(result.touched.new_runs) == 1 and not result.straw.empty
+
+
+def test_serial_groups_linked_without_numbers_are_counted_again_once(tmp_path_factory: pytest.TempPathFactory,
+                                                                     tmp_path: Path) -> None:
+    """A store whose serial groups' links predate their members' numbers (``IN_GROUP.number``, analysis parameter
+    ``serial_groups`` 2): the migration (`tracegraph init`), or else the first incremental run, counts every group
+    again once. Either way a batch then finds the same serial batches and leaves the same groups, members and
+    numbered links as on a store analysed by this version; the update itself refuses links without numbers."""
+    from algorithms import serial_groups, stored_state
+    from algorithms.runs import new_load_runs
+
+    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    current = copy_store(history.db, tmp_path / "current.lbug")
+    with EmbeddedStore(current) as store:
+        write_back(store, analyze(store))
+        numbered = store.edge_list("IN_GROUP", "Firearm", "SerialGroup", ("number",)).to_pandas()
+        assert len(numbered) and numbered["number"].notna().all()
+    older = copy_store(current, tmp_path / "older.lbug")
+    with EmbeddedStore(older) as store:  # as written by the version before the numbers
+        store._execute("MATCH (:Firearm)-[r:IN_GROUP]->(:SerialGroup) SET r.number = NULL")
+        latest = latest_analysis(store)
+        assert latest is not None
+        parameters = {**json.loads(latest["parameters"]), "serial_groups": 2}
+        store.upsert_nodes("AnalysisRun", [{"run_id": latest["key"], "parameters": json.dumps(parameters)}])
+    states, found = [], []
+    for name in ("current", "migrated", "itself"):
+        with EmbeddedStore(copy_store(current if name == "current" else older, tmp_path / f"run-{name}.lbug")) as store:
+            if name == "migrated":
+                assert stored_state.migrate(store)["serial_groups"] > 0
+                assert stored_state.migrate(store) == {"address_keys": 0}
+            for kind, file in BATCH_KINDS:
+                run_load(loader_for(kind), store, history.stream.batches[0] / file,
+                         LoadOptions(rejects_dir=tmp_path / "rejects"))
+            if name == "itself":
+                traces = set(store.query("recoveries_of_runs", {"runs": new_load_runs(store)[1]}).df()["key"])
+                with pytest.raises(ValueError, match="has no number"):
+                    serial_groups.update(store, traces)
+            result = incremental.analyze_incremental(store)
+            assert result.serial is not None and result.serial.full is (name == "itself")
+            incremental.write_back(store, result)
+            links = store.edge_list("IN_GROUP", "Firearm", "SerialGroup", ("number",)).to_pandas()
+            states.append({**_stored_state(store), "numbers": sorted(links.itertuples(index=False, name=None))})
+            found.append(sorted((b.batch_id, b.score, tuple(sorted(b.firearm_keys))) for b in result.batches or []))
+    assert found[0] and found[0] == found[1] == found[2]
+    for state in states[1:]:
+        pd.testing.assert_frame_equal(states[0]["groups"], state["groups"])
+        for part in ("members", "batched", "links", "numbers"):
+            assert states[0][part] == state[part], part

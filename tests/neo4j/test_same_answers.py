@@ -164,6 +164,9 @@ def params(twins: Twins) -> dict[str, Any]:
                               "l.location_key AS city, p.address_key AS address ORDER BY d, day LIMIT 1").rows()[0]
         groups = store._execute("MATCH (s:SerialGroup) RETURN s.group_key AS g ORDER BY s.size DESC, g LIMIT 3"
                                 ).arrow().column(0).to_pylist()
+        numbers = store._execute("MATCH (:Firearm)-[r:IN_GROUP]->(s:SerialGroup) WHERE s.group_key IN $groups "
+                                 "RETURN DISTINCT r.number AS n ORDER BY n LIMIT 5", {"groups": groups}
+                                 ).arrow().column(0).to_pylist()
         big = store._execute("MATCH (s:StrawGroup) RETURN s.group_id AS g ORDER BY g LIMIT 2").arrow().column(
             0).to_pylist()
         assert big  # the full analysis stored the straw groups too big to tie (algorithms/straw_groups.py)
@@ -192,6 +195,7 @@ def params(twins: Twins) -> dict[str, Any]:
             # the dealer counts, serial groups and alert outbox (algorithms/dealer_counts.py, serial_groups.py,
             # api/services/outbox.py)
             "dealer_keys": [sale["d"], "no-such-dealer"], "groups": [*groups, "no-such-group"],
+            "numbers": [*numbers, -1.0],  # serial-group members' numbers (IN_GROUP.number)
             "traces": [chain["t"], "no-such-trace"], "now": datetime(2026, 6, 1),
             "ids": [chain["t"], "no-such-trace"],  # the stored versions of re-loaded trace records
             # ... and of re-loaded multiple-sale rows, NIBIN leads and lost/stolen reports (loaders/corrections.py)
