@@ -469,6 +469,26 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
     return table
 
 
+def _dealer_rows(dealers: dealer_scoring.DealerScores) -> pd.DataFrame:
+    """The Dealer rows to write: every scored dealer's score and rates, and the recounted dealers' stored counts
+    (:func:`algorithms.dealer_counts.rows`; null for the others, which the upsert leaves as stored). A dealer in both
+    takes its counts' ``trace_count``, as when the counts were written after the scores."""
+    table = dealers.table
+    scored = pd.DataFrame({
+        "dealer_key": table["dealer_key"].to_numpy(object), "trace_count": table["traces"].astype("int64").to_numpy(),
+        "short_ttc_share": table["short_ttc_share"].to_numpy(float),
+        "multiple_sale_share": table["multiple_sale_share"].to_numpy(float),
+        "obliterated_share": table["obliterated_share"].to_numpy(float),
+        "expected_traces": table["expected"].to_numpy(float), "anomaly_score": table["score"].to_numpy(float),
+        "anomaly_indicators": table["indicators"].to_numpy(object)})
+    if not len(dealers.counts):
+        return scored
+    counts = dealer_counts.rows(dealers.counts)
+    both = scored.merge(counts, on="dealer_key", how="outer", suffixes=("_scored", ""), sort=False)
+    both["trace_count"] = both["trace_count"].astype("Int64").fillna(both.pop("trace_count_scored").astype("Int64"))
+    return both.astype({name: "Int64" for name in counts.columns if name != "dealer_key"})
+
+
 def _with_network(own: str, propagation: float, network: float) -> str:
     items = [item for item in json.loads(own) if item.get("indicator") != "network"]
     line = straw.network_line(propagation, network)
@@ -535,14 +555,7 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
     if len(result.joins):
         network_joins.write(store, result.joins, run)
     if result.dealers is not None and len(result.dealers.table):
-        table = result.dealers.table
-        store.upsert_nodes("Dealer", pd.DataFrame({
-            "dealer_key": table["dealer_key"], "trace_count": table["traces"].astype("int64"),
-            "short_ttc_share": table["short_ttc_share"], "multiple_sale_share": table["multiple_sale_share"],
-            "obliterated_share": table["obliterated_share"], "expected_traces": table["expected"],
-            "anomaly_score": table["score"], "anomaly_indicators": table["indicators"]}))
-        if len(result.dealers.counts):  # the recounted dealers' stored counts
-            store.upsert_nodes("Dealer", dealer_counts.rows(result.dealers.counts))
+        store.upsert_nodes("Dealer", _dealer_rows(result.dealers))  # one upsert: each read the Dealer table
         # the touched guns' shares now (every gun's on a migration)
         dealer_counts.write_guns(store, result.dealers, result.dealers.guns, every=not result.dealers.guns)
     for name, found in result.corridors.items():
