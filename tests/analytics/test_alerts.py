@@ -367,3 +367,27 @@ def one_round_of_mixed_outcomes(store: GraphStore, tmp_path: Path, prefix: str =
     assert rows["d"]["delivery_attempts"] == 0 and rows["e"]["delivery_state"] == "none"
     entries = [(e["target"].removeprefix(prefix), e["outcome"], e["details"]["status"]) for e in audit.entries()]
     assert entries == [("c", "ok", 204), ("b", "error", 503), ("a", "ok", 204)]
+
+
+def test_the_daily_step_thaws_the_collector_it_froze_and_leaves_a_frozen_process_alone() -> None:
+    """``analyze_and_alert`` runs with the process's older objects frozen for the garbage collector: thawed after
+    the run, after a failure too, and a process that froze its objects itself keeps them frozen."""
+    import gc
+
+    from algorithms.alerts import older_objects_frozen
+
+    assert gc.get_freeze_count() == 0
+    with older_objects_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), older_objects_frozen():
+        raise RuntimeError("the run failed")
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with older_objects_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
