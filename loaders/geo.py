@@ -76,10 +76,13 @@ def display_order(names: pd.Series) -> np.ndarray:
     return np.lexsort((text.to_numpy(dtype=object).astype(str), capitals))
 
 
-def _best_names(store: GraphStore, nodes: pd.DataFrame) -> pd.DataFrame:
+def _best_names(store: GraphStore, nodes: pd.DataFrame, read: np.ndarray | None = None) -> pd.DataFrame:
     """``nodes`` with each city's name the best spelling of the stored one and this load's
-    (:func:`display_order`): a day that spells a city worse changes neither its name nor its version stamp."""
+    (:func:`display_order`): a day that spells a city worse changes neither its name nor its version stamp.
+    ``read``: which rows' stored names to read (default every city's); the others keep their name."""
     cities = (nodes["kind"] == "city").to_numpy()
+    if read is not None:
+        cities = cities & read
     if not cities.any():
         return nodes
     stored = store.query("trace_rows_locations", {"keys": nodes.loc[cities, "location_key"].tolist()}).df()
@@ -88,26 +91,43 @@ def _best_names(store: GraphStore, nodes: pd.DataFrame) -> pd.DataFrame:
     both = pd.concat([nodes.loc[cities, ["location_key", "name"]],
                       stored.rename(columns={"key": "location_key"})[["location_key", "name"]].dropna()],
                      ignore_index=True)
-    best = both.iloc[display_order(both["name"])].drop_duplicates("location_key").set_index("location_key")["name"]
+    best = _best_of(both)
     return nodes.assign(name=nodes["name"].where(~cities, nodes["location_key"].map(best)))
 
 
-def upsert_places(store: GraphStore, places: pd.DataFrame, written: set[str] | None = None) -> int:
+def _best_of(names: pd.DataFrame) -> pd.Series:
+    """location_key -> the best of its spellings in ``names`` (location_key, name)."""
+    return names.iloc[display_order(names["name"])].drop_duplicates("location_key").set_index("location_key")["name"]
+
+
+def upsert_places(store: GraphStore, places: pd.DataFrame, written: dict[str, str | None] | None = None) -> int:
     """Create/refresh the Location nodes and IN relationships for ``places``; returns nodes written.
 
-    ``written``: the Location keys a loader has already written in this run (updated here). A place's node is
-    derived from its key, so a batch skips the places an earlier batch of the run wrote, except cities: a later
-    batch may spell one better. A city's display name is the best spelling met (:func:`display_order`), the same
-    whatever order the loads, files and rows came in."""
+    ``written``: the Location keys a loader has already written in this run, each with its name as written for a
+    city (None for other places); updated here. A place's node is derived from its key, so a batch skips the
+    places an earlier batch of the run wrote, except a city this batch spells better than the run wrote it. A
+    city's display name is the best spelling met (:func:`display_order`), the same whatever order the loads,
+    files and rows came in. The store holds a city the run wrote as the run wrote it, so only the cities new to
+    the run have their stored names read."""
     nodes, rels = location_frames(places)
+    read = None
     if written is not None:
-        seen = nodes["location_key"].isin(written)
-        rels = rels[rels["from_key"].isin(nodes.loc[~seen, "location_key"])]
-        nodes = nodes[~seen | (nodes["kind"] == "city")]
-        written.update(nodes["location_key"].tolist())
+        keys = nodes["location_key"]
+        seen = keys.isin(written.keys()).to_numpy()
+        rels = rels[rels["from_key"].isin(keys[~seen])]
+        better = seen & (nodes["kind"] == "city").to_numpy()  # a city of an earlier batch: spelled better?
+        if better.any():
+            ours = nodes.loc[better, ["location_key", "name"]]
+            before = ours.assign(name=ours["location_key"].map(written))
+            best = ours["location_key"].map(_best_of(pd.concat([ours, before], ignore_index=True)))
+            better[better] = ((best == ours["name"]) & (ours["name"] != before["name"])).to_numpy()
+        keep = ~seen | better
+        nodes, read = nodes[keep], ~better[keep]
         if nodes.empty:
             return 0
-    nodes = _best_names(store, nodes)
+    nodes = _best_names(store, nodes, read)
+    if written is not None:
+        written.update(zip(nodes["location_key"], nodes["name"].where(nodes["kind"] == "city", None), strict=True))
     created = store.upsert_nodes("Location", arrow(nodes, "Location")).created_keys
     if len(rels):  # a place created just now has no IN yet: the store writes those without looking (the hint)
         store.upsert_relationships("IN", "Location", "Location", arrow(rels), created_from=created)

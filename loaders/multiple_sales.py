@@ -48,7 +48,7 @@ class MultipleSalesLoader(Loader):
         straw_keys.mark_if_empty(self.store)
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store)
-        self.places_written: set[str] = set()  # Location keys this run wrote (geo.upsert_places)
+        self.places_written: dict[str, str | None] = {}  # Location keys (city names) this run wrote (geo.upsert_places)
         self.seen: set[tuple[str, str]] = set()
         self.report_dealer: dict[str, str] = {}
         mentions = [_mentions(good) for good in self.survey()]

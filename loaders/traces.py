@@ -81,7 +81,7 @@ class TracesLoader(Loader):
         straw_keys.mark_if_empty(self.store)
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store)
-        self.places_written: set[str] = set()
+        self.places_written: dict[str, str | None] = {}
         self.seen: set[str] = set()
         mentions = [self._mentions(good) for good in self.survey()]
         self.seen = set()  # the survey's duplicate checks start again for the load

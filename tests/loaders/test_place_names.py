@@ -60,10 +60,34 @@ def test_a_later_batch_of_one_run_may_spell_a_city_better(tmp_path: Path) -> Non
     """A loader skips the places an earlier batch of its run wrote, but not a city: its name may improve."""
     with EmbeddedStore(tmp_path / "g.lbug") as store:
         store.init_schema()
-        written: set[str] = set()
+        written: dict[str, str | None] = {}
         geo.upsert_places(store, _places("ST LOUIS"), written)
         geo.upsert_places(store, _places("St. Louis"), written)
         assert _names(store) == {"Chicago", "St. Louis"}
+
+
+def test_a_run_sends_a_city_again_only_when_it_spells_it_better(tmp_path: Path) -> None:
+    """Within a run the loader knows what it wrote: a city spelled the same or worse by a later batch is neither
+    read nor written again; a better spelling is written without reading the stored name."""
+    with EmbeddedStore(tmp_path / "g.lbug") as store:
+        store.init_schema()
+        written: dict[str, str | None] = {}
+        assert geo.upsert_places(store, _places("St. Louis"), written) > 0
+        first = _cities(store)
+        asked: list[str] = []
+        query = store.query
+
+        def counted(name: str, params: dict[str, object] | None = None) -> object:
+            asked.append(name)
+            return query(name, params)
+
+        store.query = counted  # type: ignore[method-assign,assignment]
+        assert geo.upsert_places(store, _places("ST. LOUIS", "St. Louis"), written) == 0
+        assert _cities(store) == first
+        assert geo.upsert_places(store, _places("SAINT LOUIS", "St Louis"), written) == 1  # " " before "."
+        assert asked == []
+        assert _names(store) == {"Chicago", "St Louis"}
+        assert sorted(v for v in written.values() if v) == ["Chicago", "St Louis"]
 
 
 SPELLINGS = st.sampled_from(["St. Louis", "Saint Louis", "ST. LOUIS", "SAINT LOUIS", "st louis", "St Louis"])
@@ -82,3 +106,17 @@ def test_the_name_does_not_depend_on_the_order_of_loads_or_rows(tmp_path_factory
                 geo.upsert_places(store, _places(*load))
             names.append(_names(store) - {"Chicago"})
     assert names == [{expected}, {expected}]
+
+
+@settings(max_examples=25, deadline=None)
+@given(loads=st.lists(st.lists(SPELLINGS, min_size=1, max_size=3), min_size=1, max_size=4))
+def test_batches_of_one_run_give_the_name_separate_loads_give(tmp_path_factory, loads: list[list[str]]) -> None:
+    every = [spelling for load in loads for spelling in load]
+    expected = sorted([*every, "SAINT LOUIS"], key=lambda s: (s == s.upper(), s))[0]
+    with EmbeddedStore(tmp_path_factory.mktemp("run") / "g.lbug") as store:
+        store.init_schema()
+        geo.upsert_places(store, _places("SAINT LOUIS"))  # stored by an earlier run, in capitals
+        written: dict[str, str | None] = {}
+        for load in loads:
+            geo.upsert_places(store, _places(*load), written)
+        assert _names(store) - {"Chicago"} == {expected}
