@@ -110,6 +110,10 @@ class Loader(ABC):
         self.options = options
         self.run_id = run_id
         self.details: dict[str, Any] = {}
+        # the file's only batch, when it has one (run_load reads it before ``begin``): the survey validates it for
+        # the load too (``surveyed``), so a day's file is parsed and validated once, not twice
+        self.whole: Batch | None = None
+        self._surveyed: tuple[Batch, pd.DataFrame, pd.Series] | None = None
 
     # hooks -----------------------------------------------------------------------------------------------------
     def begin(self) -> None:  # noqa: B027 - an optional hook
@@ -124,10 +128,31 @@ class Loader(ABC):
     def survey(self) -> Iterator[pd.DataFrame]:
         """The good rows of every batch, parsed, in a pass over the whole file before anything is loaded (for
         work that must see the whole run at once, e.g. identity resolution). ``validate`` keeps state (duplicate
-        checks): call this from ``begin`` and reset that state afterwards."""
+        checks): call this from ``begin`` and reset that state afterwards unless :attr:`surveyed` (a file of one
+        batch: the load takes this validation of it, and the state it left, as its own)."""
+        if self.whole is not None:
+            parsed, reasons = self.validate(self.whole.frame)
+            self._surveyed = (self.whole, parsed, reasons)
+            yield parsed.loc[reasons.isna().to_numpy()]
+            return
         for batch in self.batches(self.details.get("encoding", "utf-8")):
             parsed, reasons = self.validate(batch.frame)
             yield parsed.loc[reasons.isna().to_numpy()]
+
+    @property
+    def surveyed(self) -> bool:
+        """Whether the survey validated the file's only batch for the load (its checks' state is then the load's:
+        not to be reset)."""
+        return self._surveyed is not None
+
+    def checked(self, batch: Batch) -> tuple[pd.DataFrame, pd.Series]:
+        """``validate`` of a batch of the load: the survey's when it validated this batch (the file's only one,
+        from the same state: the same rows and reasons), else validated now."""
+        if self._surveyed is not None and self._surveyed[0] is batch:
+            _, parsed, reasons = self._surveyed
+            self._surveyed = None
+            return parsed, reasons
+        return self.validate(batch.frame)
 
     @abstractmethod
     def validate(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -481,6 +506,9 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
     loader = loader_class(store, path, options, run_id)
     batches = loader.batches(encoding)
     first_batch = next(batches, None)  # reading the header validates the file before anything is written
+    second_batch = next(batches, None) if first_batch is not None else None
+    if first_batch is not None and second_batch is None:
+        loader.whole = first_batch  # a file of one batch (a day's): a survey in ``begin`` validates it for the load
     rejects_dir = options.rejects_dir or default_rejects_dir(store)
     rejects = RejectsWriter(rejects_dir / f"{path.stem}.{kind}.rejects.csv")
     if encoding != "binary":
@@ -491,9 +519,9 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
     _write_run(store, report, started, None)
     done = 0
     try:
-        pending = [first_batch] if first_batch is not None else []
+        pending = [b for b in (first_batch, second_batch) if b is not None]
         for number, batch in enumerate(_chain(pending, batches), start=1):
-            parsed, reasons = loader.validate(batch.frame)
+            parsed, reasons = loader.checked(batch)
             bad = reasons.notna().to_numpy()
             rows = [(int(batch.lines[i]), str(reasons.iloc[i]), [str(v) for v in batch.frame.iloc[i].tolist()])
                     for i in np.flatnonzero(bad)]

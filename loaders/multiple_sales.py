@@ -52,7 +52,8 @@ class MultipleSalesLoader(Loader):
         self.seen: set[tuple[str, str]] = set()
         self.report_dealer: dict[str, str] = {}
         mentions = [_mentions(good) for good in self.survey()]
-        self.seen, self.report_dealer = set(), {}  # the survey's checks start again for the load
+        if not self.surveyed:
+            self.seen, self.report_dealer = set(), {}  # the survey's checks start again for the load
         if mentions:
             self.persons.resolve_run(pd.concat(mentions, ignore_index=True), self.run_id)
 

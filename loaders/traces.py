@@ -84,7 +84,8 @@ class TracesLoader(Loader):
         self.places_written: dict[str, str | None] = {}
         self.seen: set[str] = set()
         mentions = [self._mentions(good) for good in self.survey()]
-        self.seen = set()  # the survey's duplicate checks start again for the load
+        if not self.surveyed:
+            self.seen = set()  # the survey's duplicate checks start again for the load
         if mentions:
             self.persons.resolve_run(nulls_as_none(pd.concat(mentions, ignore_index=True)), self.run_id)
 

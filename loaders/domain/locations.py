@@ -26,15 +26,21 @@ from loaders.domain.parsing import map_distinct
 US = "US"
 
 
+_PUNCTUATION, _SPACES = re.compile(r"[.,]"), re.compile(r"\s+")
+_SAINT, _FORT, _MOUNT = re.compile(r"^(SAINT|ST) "), re.compile(r"^FT "), re.compile(r"^MT ")
+
+
 @functools.lru_cache(maxsize=1 << 17)
 def normalize_city(value: str | None) -> str | None:
+    """(The patterns compiled once: ``re.sub`` looks its pattern up in a cache at every call, ~a third of the
+    time of the gazetteer's 20k place names, once per process.)"""
     if value is None:
         return None
-    text = re.sub(r"[.,]", " ", str(value).upper())
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"^(SAINT|ST) ", "ST ", text)
-    text = re.sub(r"^FT ", "FORT ", text)
-    text = re.sub(r"^MT ", "MOUNT ", text)
+    text = _PUNCTUATION.sub(" ", str(value).upper())
+    text = _SPACES.sub(" ", text).strip()
+    text = _SAINT.sub("ST ", text)
+    text = _FORT.sub("FORT ", text)
+    text = _MOUNT.sub("MOUNT ", text)
     return text or None
 
 
