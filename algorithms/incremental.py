@@ -392,14 +392,16 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     sum moved are rescored."""
     # own points and indicators of the changed purchasers only (a person's points are their own values'; the rest
     # of the closure is there for the ties): no ties passed, the network line is put in below
-    values = features.values[(features.values["guns_purchased"] > 0).to_numpy()
-                             & isin(features.values.index.to_series(), changed)]
-    fresh = straw.score(straw_features.PersonFeatures(values=values, purchases=features.purchases,
-                                                      pairs=features.pairs.iloc[0:0]))
-    mine = fresh.table.set_index("person_key")
-    exact = mine.index.intersection(pd.Index(sorted(changed)))
-    ties = straw.tie_weights(features.pairs)
-    ties = ties[isin(ties["a"], changed) | isin(ties["b"], changed)]
+    values = features.values[isin(features.values.index.to_series(), changed)]
+    own = straw.own_evidence(values)
+    # in the order a scored table has them (score, then person_key; the score is the points until the network's
+    # are added)
+    at = pd.DataFrame({"points": own.points.to_numpy(), "key": own.points.index}).sort_values(
+        ["points", "key"], ascending=[False, True]).index.to_numpy()
+    exact = own.points.index[at]
+    # the ties at a changed person (those of a pair come from its rows alone, so cutting the rows first keeps them)
+    pairs = features.pairs
+    ties = straw.tie_weights(pairs[isin(pairs["a"], changed) | isin(pairs["b"], changed)])
     partners = set(ties["a"].tolist()) | set(ties["b"].tolist())
     wanted = sorted(partners | set(exact))
     stored = store.query("straw_stored_scores", {"keys": wanted}).df() if wanted else pd.DataFrame()
@@ -412,17 +414,17 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     # own evidence (straw.TIE_INDICATORS left out): before this batch from what is stored, after it the computed
     # one for the changed persons and the stored one for everyone else
     before = stored["straw_points"].astype(float) - straw.tie_points_from_indicators(stored["straw_indicators"])
-    computed = mine.loc[exact, "points"] - straw.tie_points_from_indicators(mine.loc[exact, "indicators"])
+    points = own.points.iloc[at]
+    computed = points - own.tie.iloc[at]
     after = pd.concat([before[~before.index.isin(list(changed))], computed])
     network = straw.propagated(ties[isin(ties["a"], exact)], after).reindex(exact).fillna(0.0)
-    propagation = straw.network_points(network, straw.collector_from_indicators(mine.loc[exact, "indicators"]))
-    points = mine.loc[exact, "points"]
+    propagation = straw.network_points(network, own.collector.iloc[at])
     table = pd.DataFrame({"person_key": exact, "points": points.to_numpy(), "propagation": propagation.to_numpy(),
                           "score": (points + propagation).to_numpy(), "network": network.to_numpy(float),
                           "previous": stored["straw_score"].reindex(exact).to_numpy(float)})
     # indicators: the person's own (computed exactly) plus the network line with the true propagation
-    table["indicators"] = [_with_network(text, float(p), float(n)) for text, p, n in
-                           zip(mine.loc[exact, "indicators"], propagation, network, strict=True)]
+    table["indicators"] = [straw.indicators_text(own.items[i], float(p), float(n)) for i, p, n in
+                           zip(at, propagation, network, strict=True)]
     return pd.concat([table, _moved(stored, ties, changed, before, after)], ignore_index=True)
 
 

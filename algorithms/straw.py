@@ -139,17 +139,7 @@ def collector_pattern(values: pd.DataFrame) -> pd.Series:
 def score(features: PersonFeatures, *, propagation_weight: float = PROPAGATION_WEIGHT) -> StrawScores:
     """Score every person who purchased a gun. Deterministic (no randomness)."""
     values = features.values[features.values["guns_purchased"] > 0]
-    points = pd.DataFrame(index=values.index)
-    for ind in INDICATORS:
-        raw = values[ind.column]
-        points[ind.name] = np.where(raw >= ind.threshold,
-                                    np.minimum(raw * ind.points_each, ind.cap), 0.0)
-    points["own_recovery"] = values["recovered_from_self"] * POINTS_PER_OWN_RECOVERY
-    points["appears_as_possessor"] = values["as_possessor"] * POINTS_PER_TIME_AS_POSSESSOR
-    reported = values["reported_stolen_guns"] if "reported_stolen_guns" in values else pd.Series(0, values.index)
-    points["theft_pattern"] = np.where(theft_pattern(values) & (reported == 0), THEFT_POINTS, 0.0)
-    points["reported_stolen"] = np.maximum(reported * REPORTED_STOLEN_POINTS, REPORTED_STOLEN_FLOOR)
-    points["collector_pattern"] = np.where(collector_pattern(values), COLLECTOR_POINTS, 0.0)
+    points = indicator_points(values)
     base = points.sum(axis=1)
 
     network = _propagate(base - tie_points(points), features.pairs)
@@ -162,6 +152,55 @@ def score(features: PersonFeatures, *, propagation_weight: float = PROPAGATION_W
     table = table.sort_values(["score", "person_key"], ascending=[False, True]).reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
     return StrawScores(table=table, parameters=rules(propagation_weight=propagation_weight))
+
+
+def indicator_points(values: pd.DataFrame) -> pd.DataFrame:
+    """The points of each indicator (one column per indicator, :data:`INDICATORS` then the exculpatory ones) per
+    person of ``values`` (the purchasers' indicator values): a person's points are their sum."""
+    points = pd.DataFrame(index=values.index)
+    for ind in INDICATORS:
+        raw = values[ind.column]
+        points[ind.name] = np.where(raw >= ind.threshold,
+                                    np.minimum(raw * ind.points_each, ind.cap), 0.0)
+    points["own_recovery"] = values["recovered_from_self"] * POINTS_PER_OWN_RECOVERY
+    points["appears_as_possessor"] = values["as_possessor"] * POINTS_PER_TIME_AS_POSSESSOR
+    reported = values["reported_stolen_guns"] if "reported_stolen_guns" in values else pd.Series(0, values.index)
+    points["theft_pattern"] = np.where(theft_pattern(values) & (reported == 0), THEFT_POINTS, 0.0)
+    points["reported_stolen"] = np.maximum(reported * REPORTED_STOLEN_POINTS, REPORTED_STOLEN_FLOOR)
+    points["collector_pattern"] = np.where(collector_pattern(values), COLLECTOR_POINTS, 0.0)
+    return points
+
+
+@dataclass(frozen=True)
+class OwnEvidence:
+    """Purchasers' own points, without the network's (what :func:`score` computes before propagation), for a
+    caller that adds the network itself (:mod:`algorithms.incremental`): ``points`` per person, ``items`` the
+    fired indicators as :func:`score`'s indicators list holds them (no ``network`` item), ``tie`` the points of
+    :data:`TIE_INDICATORS` as :func:`tie_points_from_indicators` reads them back from that list, and
+    ``collector`` whether the collector pattern fired (as :func:`collector_from_indicators` reads it)."""
+
+    points: pd.Series
+    items: list[list[dict[str, object]]]
+    tie: pd.Series
+    collector: pd.Series
+
+
+def own_evidence(values: pd.DataFrame) -> OwnEvidence:
+    """:class:`OwnEvidence` of the purchasers of ``values`` (indexed as ``values``, the persons who bought a gun)."""
+    values = values[values["guns_purchased"] > 0]
+    points = indicator_points(values)
+    # each tie indicator's points as its item shows them (round(float, 2), 0 where it did not fire), so the sum is
+    # the one read back from the list
+    shown = pd.DataFrame({name: [round(float(v), 2) if v != 0 else 0.0 for v in points[name].to_numpy()]
+                          for name in TIE_INDICATORS}, index=points.index, dtype=float)
+    return OwnEvidence(points=points.sum(axis=1), items=_items(values, points), tie=tie_points(shown),
+                       collector=pd.Series((points["collector_pattern"] != 0).to_numpy(), index=points.index))
+
+
+def indicators_text(items: list[dict[str, object]], propagation: float, network: float) -> str:
+    """The stored indicators list (JSON): ``items`` (a person's own, no ``network`` item) and the network line."""
+    line = network_line(propagation, network)
+    return json.dumps(items if line is None else [*items, line], sort_keys=True)
 
 
 def rules(*, propagation_weight: float = PROPAGATION_WEIGHT) -> dict[str, object]:
@@ -189,8 +228,18 @@ def network_points(network: pd.Series, collector: pd.Series, *, weight: float = 
 
 def collector_from_indicators(indicators: pd.Series) -> pd.Series:
     """Whether the collector pattern fired, per stored indicators list (JSON, as :func:`score` writes them)."""
-    return pd.Series([any(item.get("indicator") == "collector_pattern" for item in json.loads(text or "[]"))
+    return pd.Series([_mentions(text, _COLLECTOR) and any(item.get("indicator") == "collector_pattern"
+                                                          for item in json.loads(text))
                       for text in indicators], index=indicators.index, dtype=bool)
+
+
+#: the indicator names as a stored list spells them (a list without the name holds no such item: it is not parsed)
+_COLLECTOR = ('"collector_pattern"',)
+_TIES = tuple(f'"{name}"' for name in TIE_INDICATORS)
+
+
+def _mentions(text: object, names: tuple[str, ...]) -> bool:
+    return isinstance(text, str) and any(name in text for name in names)
 
 
 def tie_points(points: pd.DataFrame) -> pd.Series:
@@ -205,9 +254,10 @@ def tie_points(points: pd.DataFrame) -> pd.Series:
 
 
 def tie_points_from_indicators(indicators: pd.Series) -> pd.Series:
-    """:func:`tie_points` from stored indicators lists (JSON, as :func:`score` writes them), per index entry."""
-    rows = [{item["indicator"]: item["points"] for item in json.loads(text or "[]")
-             if item.get("indicator") in TIE_INDICATORS} for text in indicators]
+    """:func:`tie_points` from stored indicators lists (JSON, as :func:`score` writes them), per index entry (a list
+    that names no tie indicator holds none of their points: only those that do are parsed)."""
+    rows = [{item["indicator"]: item["points"] for item in json.loads(text)
+             if item.get("indicator") in TIE_INDICATORS} if _mentions(text, _TIES) else {} for text in indicators]
     frame = pd.DataFrame(rows, index=indicators.index, columns=list(TIE_INDICATORS)).fillna(0.0)
     return tie_points(frame)
 
@@ -257,8 +307,8 @@ def network_line(propagation: float, network: float) -> dict[str, object] | None
     return {"indicator": "network", "value": round(round(network, 9), 2), "points": round(round(propagation, 9), 2)}
 
 
-def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series, network: pd.Series) -> list[str]:
-    """JSON list per person of the indicators that fired: name, the value behind it, the points it added."""
+def _items(values: pd.DataFrame, points: pd.DataFrame) -> list[list[dict[str, object]]]:
+    """Per person, the indicators that fired: name, the value behind it, the points it added (no network item)."""
     columns = {ind.name: ind.column for ind in INDICATORS}
     columns.update({"own_recovery": "recovered_from_self", "appears_as_possessor": "as_possessor",
                     "theft_pattern": "recovery_cluster_30d", "collector_pattern": "guns_purchased",
@@ -273,6 +323,12 @@ def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series,
     for row, col in zip(*np.nonzero(fired), strict=True):
         items[row].append({"indicator": names[col], "value": _plain(behind[col][row]),
                            "points": round(float(fired[row, col]), 2)})
+    return items
+
+
+def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series, network: pd.Series) -> list[str]:
+    """JSON list per person of the indicators that fired: name, the value behind it, the points it added."""
+    items = _items(values, points)
     prop = propagation.reindex(points.index).to_numpy()
     net = network.reindex(points.index).to_numpy()
     for row in np.flatnonzero(prop > 0.05 - 1e-9):
