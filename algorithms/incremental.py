@@ -67,6 +67,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
@@ -87,7 +88,7 @@ from algorithms.stored_state import full_analysis_reason
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
 from graph import side_table
-from graph.store import GraphStore
+from graph.store import GraphStore, Result, StoredRows
 from loaders.domain import straw_keys
 from loaders.domain.names import address_keys
 
@@ -138,6 +139,9 @@ class IncrementalResult:
     # one (``straw_groups_whole``: the migration of a store analysed before they were stored)
     straw_groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=straw_groups.COLUMNS))
     straw_groups_whole: bool = False
+    # the rescored persons' Person rows as the straw stage read them (the write back's upsert takes them instead of
+    # reading them again, if nothing was written since: graph.store.StoredRows)
+    stored_persons: StoredRows | None = None
 
 
 # --- which persons the new rows touch -------------------------------------------------------------------------
@@ -251,11 +255,11 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         # the changed persons' values (the only ones scored), every closure member's purchases and ties
         features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),
                                                                           too_big=hood.too_big(), only=changed))
-        scored = timed("straw", lambda: _scores(store, features, changed))
+        scored, stored_persons = timed("straw", lambda: _scores(store, features, changed))
         joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed,
                                                                            features.purchases["person_key"]))
     else:  # nothing a person is on: no score moves
-        scored = pd.DataFrame(columns=SCORED_COLUMNS)
+        scored, stored_persons = pd.DataFrame(columns=SCORED_COLUMNS), None
         joins = pd.DataFrame(columns=["person_key", "network_id"])
     touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=changed | set(scored["person_key"]),
                       closure=len(closure), new_traces=len(traces), new_firearms=len(guns),
@@ -310,7 +314,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                              else pd.DataFrame(columns=RECOVERY_COLUMNS), cells=cells,
                              timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu,
                              straw_groups=every_group if every_group is not None else _grown(hood),
-                             straw_groups_whole=every_group is not None)
+                             straw_groups_whole=every_group is not None, stored_persons=stored_persons)
 
 
 def _grown(hood: Neighbourhood | None) -> pd.DataFrame:
@@ -380,7 +384,8 @@ def _cells(store: GraphStore, t: AnalysisTables, base_parameters: dict[str, Any]
     return corridor_cells.add(stored, histograms, fresh)
 
 
-def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed: set[str]) -> pd.DataFrame:
+def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed: set[str]
+            ) -> tuple[pd.DataFrame, StoredRows | None]:
     """Scores of the changed persons (computed) and of the persons tied to them whose propagation moved (moved by
     the change): person_key, points, propagation, score, indicators, network.
 
@@ -389,7 +394,7 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     (``straw_stored_scores``), and so are the changed persons' own (the points before this batch). A partner ``X``
     outside ``changed`` keeps its points and every tie with its weight (see :func:`_moved`), so its network
     sum moves by ``w_XA * (pos(own_A new) - pos(own_A old))`` over the changed ``A`` tied to it; only those whose
-    sum moved are rescored."""
+    sum moved are rescored. Also returns the stored rows as read (:func:`_as_read`)."""
     # own points and indicators of the changed purchasers only (a person's points are their own values'; the rest
     # of the closure is there for the ties): no ties passed, the network line is put in below
     values = features.values[isin(features.values.index.to_series(), changed)]
@@ -404,7 +409,8 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     ties = straw.tie_weights(pairs[isin(pairs["a"], changed) | isin(pairs["b"], changed)])
     partners = set(ties["a"].tolist()) | set(ties["b"].tolist())
     wanted = sorted(partners | set(exact))
-    stored = store.query("straw_stored_scores", {"keys": wanted}).df() if wanted else pd.DataFrame()
+    read = store.query("straw_stored_scores", {"keys": wanted}) if wanted else None
+    stored = read.df() if read is not None else pd.DataFrame()
     if stored.empty:
         stored = pd.DataFrame(columns=["key", "straw_score", "straw_points", "straw_indicators", "straw_network"])
     stored = stored[stored["straw_score"].notna()].drop_duplicates("key").set_index("key")
@@ -425,7 +431,19 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     # indicators: the person's own (computed exactly) plus the network line with the true propagation
     table["indicators"] = [straw.indicators_text(own.items[i], float(p), float(n)) for i, p, n in
                            zip(at, propagation, network, strict=True)]
-    return pd.concat([table, _moved(stored, ties, changed, before, after)], ignore_index=True)
+    scored = pd.concat([table, _moved(stored, ties, changed, before, after)], ignore_index=True)
+    return scored, _as_read(store, read, wanted)
+
+
+def _as_read(store: GraphStore, read: Result | None, wanted: list[str]) -> StoredRows | None:
+    """The Person rows of ``wanted`` as ``_scores`` read them (every person it rescores is among them), for the
+    write back's upsert (:class:`graph.store.StoredRows`): None on a store that counts no writes."""
+    writes = getattr(store, "writes", None)
+    if read is None or not isinstance(writes, int):
+        return None
+    table = read.arrow()
+    return StoredRows(table=table.rename_columns(["person_key" if c == "key" else c for c in table.column_names]),
+                      asked=pa.array(wanted, pa.string()), writes=writes)
 
 
 def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: pd.Series, after: pd.Series
@@ -553,7 +571,7 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
     people = people.rename(columns={"network": "straw_network"})[
         ["person_key", "straw_score", "straw_points", "straw_indicators", "straw_network"]].assign(analysis_run_id=run)
     if len(people):  # the rescored persons' scores only: ranks are derived when read (algorithms/straw_rank.py)
-        store.upsert_nodes("Person", people)
+        store.upsert_nodes("Person", people, stored=result.stored_persons)
     if len(result.joins):
         network_joins.write(store, result.joins, run)
     if result.dealers is not None and len(result.dealers.table):

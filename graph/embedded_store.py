@@ -18,6 +18,7 @@ The engine locks its file: one process owns a store at a time. Opening a store t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -59,6 +60,7 @@ from graph.store import (
     TO_KEY,
     Result,
     Rows,
+    StoredRows,
     UpsertSummary,
     anti_join,
     changed_rows,
@@ -86,6 +88,11 @@ _SCAN_RATIO_RELS = 50
 _PER_NODE_RATIO_RELS = 200
 #: keys bound per node-by-node statement (``UNWIND $keys``)
 _KEYS_PER_STATEMENT = 20_000
+#: a statement that may change rows (a keyword that writes, or ends a transaction without keeping it): counted in
+#: ``EmbeddedStore.writes``. Whole-line comments are not read; a read naming such a word only costs a caller's rows
+_MAY_WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|COPY|DROP|ALTER|DETACH|ROLLBACK|CALL|IMPORT|INSTALL)\b",
+                        re.IGNORECASE)
+_COMMENT = re.compile(r"^[ \t]*//[^\n]*", re.MULTILINE)
 
 
 _col = column
@@ -114,6 +121,9 @@ class EmbeddedStore:
         self._noted = -1  # the log size last recorded as committed (graph.embedded_log.note_commit)
         self.log_writes = True  # new rows may go through the log (graph.embedded_writes.through_log)
         self._in_batch = False  # inside batch(): a nested one joins it
+        # statements that may have changed a row (and reopens, which follow a rollback), counted: rows a caller read
+        # are still what is stored while this has not moved (graph.store.StoredRows)
+        self.writes = 0
         try:
             self._db = open_engine(self.path, kwargs)  # cuts a torn log back to its last commit (graph.embedded_log)
         except RuntimeError as exc:
@@ -195,6 +205,7 @@ class EmbeddedStore:
             self._reopen()
 
     def _reopen(self) -> None:
+        self.writes += 1
         self.close()
         self._db = open_engine(self.path, self._open_kwargs)
         self._connect()
@@ -229,6 +240,8 @@ class EmbeddedStore:
     # --- execution ---------------------------------------------------------------------------------------------
 
     def _execute(self, text: str, params: dict[str, Any] | None = None) -> Result:
+        if _MAY_WRITE.search(_COMMENT.sub("", text)):
+            self.writes += 1
         try:
             result = self._conn.execute(text, params or {})
         except RuntimeError as exc:
@@ -303,13 +316,15 @@ class EmbeddedStore:
         text = count_relationships(self.schema.relationship(rel), from_label, to_label, at_most)
         return int(self._execute(text).scalar())
 
-    def upsert_nodes(self, label: str, rows: Rows) -> UpsertSummary:
+    def upsert_nodes(self, label: str, rows: Rows, *, stored: StoredRows | None = None) -> UpsertSummary:
         node = self.schema.node(label)
         batch = conform_nodes(node, rows)
         if batch.num_rows == 0:
             return UpsertSummary(0, 0, 0)
         props = [c for c in batch.column_names if c != node.key]
-        existing = self._existing_nodes(node, batch, props)
+        existing = self._known(node, batch, props, stored)
+        if existing is None:
+            existing = self._existing_nodes(node, batch, props)
         new, old = anti_join(batch, existing, [node.key])
         stamp = version_stamp() if stamps_versions(node, batch) else None
         if new.num_rows:
@@ -333,6 +348,22 @@ class EmbeddedStore:
                 self._execute(text, {"batch": part.rename_columns([_col(c) for c in part.column_names])})
         return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows,
                              created_keys=new.column(node.key))
+
+    def _known(self, node: NodeLabel, batch: pa.Table, props: list[str], stored: StoredRows | None
+               ) -> pa.Table | None:
+        """What :meth:`_existing_nodes` would read, from rows the caller read (``stored``) when nothing was written
+        since and they cover the batch: its keys all asked, its properties all read. None otherwise."""
+        if stored is None or stored.writes != self.writes:
+            return None
+        table = stored.table
+        if node.key not in table.column_names or not set(props) <= set(table.column_names):
+            return None
+        keys = batch.column(node.key)
+        asked = stored.asked.cast(keys.type)
+        if not pc.all(pc.is_in(keys, value_set=asked)).as_py():
+            return None
+        table = table.select([node.key, *props])
+        return table.filter(pc.is_in(table.column(node.key).cast(keys.type), value_set=keys.combine_chunks()))
 
     def _existing_nodes(self, node: NodeLabel, batch: pa.Table, props: list[str]) -> pa.Table:
         """Key and current values of ``props`` for the batch's keys that exist.

@@ -28,6 +28,7 @@ from graph.store import (
     TO_KEY,
     Result,
     Rows,
+    StoredRows,
     UpsertSummary,
     anti_join,
     conform_nodes,
@@ -146,8 +147,9 @@ class Neo4jStore:
 
     # --- upserts -----------------------------------------------------------------------------------------------
 
-    def upsert_nodes(self, label: str, rows: Rows) -> UpsertSummary:
-        """Which keys exist (one index lookup per key), ``CREATE`` the new rows, ``SET`` (coalesce) the rest."""
+    def upsert_nodes(self, label: str, rows: Rows, *, stored: StoredRows | None = None) -> UpsertSummary:
+        """Which keys exist (one index lookup per key), ``CREATE`` the new rows, ``SET`` (coalesce) the rest
+        (``stored`` is not used: this store keeps no write count)."""
         node = self.schema.node(label)
         batch = conform_nodes(node, rows)
         if batch.num_rows == 0:

@@ -59,6 +59,19 @@ class UpsertSummary:
     created_keys: pa.Array | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class StoredRows:
+    """Stored rows of one label as a caller read them: ``table`` holds the key column (named as the label's key) and
+    some properties, one row per key of ``asked`` that exists; ``writes`` is the store's write count when they were
+    read (``EmbeddedStore.writes``). :meth:`GraphStore.upsert_nodes` given them takes the stored values from them
+    instead of reading them again, but only if nothing was written since and they cover the batch (all its keys
+    asked, all its properties read); otherwise, and on a backend without a write count, it reads as without them."""
+
+    table: pa.Table
+    asked: pa.Array
+    writes: int
+
+
 class Result:
     """Query results, available as rows (dicts), a pandas DataFrame or an Arrow table."""
 
@@ -97,8 +110,9 @@ class GraphStore(Protocol):
     def init_schema(self) -> None:
         """Create every table / constraint / index the schema declares. Idempotent."""
 
-    def upsert_nodes(self, label: str, rows: Rows) -> UpsertSummary:
-        """Create or update nodes of one label, keyed by the label's key."""
+    def upsert_nodes(self, label: str, rows: Rows, *, stored: StoredRows | None = None) -> UpsertSummary:
+        """Create or update nodes of one label, keyed by the label's key. ``stored``: the rows' stored values as the
+        caller has just read them (:class:`StoredRows`): a hint only, results are the same without it."""
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
                              created_from: pa.Array | None = None,
