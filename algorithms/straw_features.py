@@ -62,9 +62,16 @@ def purchase_events(t: AnalysisTables) -> pd.DataFrame:
     return events
 
 
-def purchase_and_recovery_events(t: AnalysisTables) -> tuple[pd.DataFrame, pd.DataFrame]:
+#: the columns of the recovered purchase events that :func:`compute` reads (``purchase_and_recovery_events(lean=True)``)
+RECOVERED_COLUMNS = ["person_key", "firearm_key", "purchase_date", "dealer_key", "premise_state", "dealer_lat",
+                     "dealer_lon", "trace_id", "recovery_date", "recovery_state", "recovery_city", "lat", "lon",
+                     "time_to_crime_days", "possessor_key"]
+
+
+def purchase_and_recovery_events(t: AnalysisTables, *, lean: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The purchase events with firearm and dealer facts, and the recovered ones joined with their recovery and
-    possessor: what every indicator and every person-person tie is computed from."""
+    possessor: what every indicator and every person-person tie is computed from. ``lean``: the recovered ones with
+    only :data:`RECOVERED_COLUMNS` (the same rows: every filter of a frame takes each of its columns)."""
     events = purchase_events(t)
     guns = t.firearms.rename(columns={"key": "firearm_key"})
     events = events.merge(guns[["firearm_key", "manufacturer_normalized", "model", "caliber", "weapon_type"]],
@@ -72,11 +79,15 @@ def purchase_and_recovery_events(t: AnalysisTables) -> tuple[pd.DataFrame, pd.Da
     dealers = t.dealers.rename(columns={"key": "dealer_key", "lat": "dealer_lat", "lon": "dealer_lon"})
     events = events.merge(dealers[["dealer_key", "premise_state", "dealer_lat", "dealer_lon"]], on="dealer_key",
                           how="left")
+    recoveries = t.recoveries.rename(columns={"key": "trace_id"}).drop(columns=["purchase_date"])
+    if lean:
+        recoveries = recoveries[[c for c in recoveries.columns if c == "trace_id" or c in RECOVERED_COLUMNS]]
     rec = t.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"}).merge(
-        t.recoveries.rename(columns={"key": "trace_id"}).drop(columns=["purchase_date"]), on="trace_id", how="left")
+        recoveries, on="trace_id", how="left")
     possessor = t.possessed.rename(columns={"src": "trace_id", "dst": "possessor_key"}).drop_duplicates("trace_id")
     rec = rec.merge(possessor, on="trace_id", how="left")
-    return events, events.merge(rec, on="firearm_key", how="inner")
+    bought = events[[c for c in events.columns if c in RECOVERED_COLUMNS]] if lean else events
+    return events, bought.merge(rec, on="firearm_key", how="inner")
 
 
 def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset(),
@@ -87,7 +98,7 @@ def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset(),
     :mod:`algorithms.straw_groups`): left out of the ties as the whole tables leave them out. ``only``: the
     persons whose indicator values are wanted (the values of the others are left out; the purchase events and the
     ties are every person's): a person's values come from their own rows and their own ties alone."""
-    events, recovered = purchase_and_recovery_events(t)
+    events, recovered = purchase_and_recovery_events(t, lean=True)
     pairs, big_groups = _pairs(events, recovered, t, too_big)
     all_events = events
     persons = pd.Index(t.persons["key"], name="person_key")

@@ -169,7 +169,7 @@ def test_a_ring_members_raised_points_reach_their_unchanged_partners_exactly(str
     store.upsert_nodes("Person", pd.DataFrame({
         "person_key": before.index, "straw_score": before["score"], "straw_points": before["points"],
         "straw_indicators": before["indicators"], "straw_network": before["network"]}))
-    got = incremental._scores(store, features, {ring}).set_index("person_key")
+    got = incremental._scores(store, features, {ring})[0].set_index("person_key")
     store.close()
     tied = set(every.loc[every["b"] == ring, "a"])
     assert set(got.index) == {ring} | {p for p in tied if before.at[p, "network"] != after.at[p, "network"]}
