@@ -45,6 +45,7 @@ The final score is ``points + propagation``; every fired indicator is reported w
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -236,6 +237,8 @@ def collector_from_indicators(indicators: pd.Series) -> pd.Series:
 #: the indicator names as a stored list spells them (a list without the name holds no such item: it is not parsed)
 _COLLECTOR = ('"collector_pattern"',)
 _TIES = tuple(f'"{name}"' for name in TIE_INDICATORS)
+#: a tie indicator's item as json.dumps(sort_keys=True) writes it: its name and points
+_TIE_ITEM = re.compile(r'\{"indicator": "(' + "|".join(TIE_INDICATORS) + r')", "points": ([^,}\s]+)')
 
 
 def _mentions(text: object, names: tuple[str, ...]) -> bool:
@@ -254,12 +257,28 @@ def tie_points(points: pd.DataFrame) -> pd.Series:
 
 
 def tie_points_from_indicators(indicators: pd.Series) -> pd.Series:
-    """:func:`tie_points` from stored indicators lists (JSON, as :func:`score` writes them), per index entry (a list
-    that names no tie indicator holds none of their points: only those that do are parsed)."""
-    rows = [{item["indicator"]: item["points"] for item in json.loads(text)
-             if item.get("indicator") in TIE_INDICATORS} if _mentions(text, _TIES) else {} for text in indicators]
-    frame = pd.DataFrame(rows, index=indicators.index, columns=list(TIE_INDICATORS)).fillna(0.0)
-    return tie_points(frame)
+    """:func:`tie_points` from stored indicators lists (JSON, as :func:`score` writes them), per index entry. A list
+    that names no tie indicator holds none of their points; one that does has its items' points read as written
+    (``{"indicator": NAME, "points": P, ...}``, the keys sorted), parsed whole where they are not found so."""
+    shown: dict[str, list[float]] = {name: [0.0] * len(indicators) for name in TIE_INDICATORS}
+    for row, text in enumerate(indicators):
+        if not _mentions(text, _TIES):
+            continue
+        for name, points in _tie_items(text):
+            shown[name][row] = points if points == points else 0.0  # (a null or NaN shows no points, as fillna)
+    return tie_points(pd.DataFrame(shown, index=indicators.index, dtype=float))
+
+
+def _tie_items(text: str) -> list[tuple[str, float]]:
+    """(name, points) of each tie indicator item of a stored list, in its order (NaN for a null)."""
+    found = _TIE_ITEM.findall(text)
+    if len(found) == sum(text.count(name) for name in _TIES):
+        try:
+            return [(name, float(points)) for name, points in found]
+        except ValueError:  # not a number as written (a null): the list is parsed
+            pass
+    return [(item["indicator"], float("nan") if item["points"] is None else float(item["points"]))
+            for item in json.loads(text) if item.get("indicator") in TIE_INDICATORS]
 
 
 def tie_weights(pairs: pd.DataFrame) -> pd.DataFrame:

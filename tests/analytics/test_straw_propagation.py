@@ -71,6 +71,31 @@ def test_tie_points_read_back_from_the_indicators_list_are_the_same_numbers() ->
     assert read_back.to_dict() == {"a": 3.6 + 1.0, "b": 0.5, "c": 0.0}
 
 
+def test_tie_points_read_from_the_lists_as_written_equal_the_lists_parsed() -> None:
+    """Stored lists are read by their items' text where they are written as :func:`straw.score` writes them, and
+    parsed otherwise (keys in another order, a null or NaN, a name twice): the same numbers either way."""
+    items = [
+        [{"indicator": "joint_purchase", "value": 2, "points": 2.0},
+         {"indicator": "network", "value": 1, "points": 0.3}],
+        [{"indicator": "common_possessor", "value": 3, "points": 3.5999999999999996},
+         {"indicator": "shared_address", "value": 1, "points": 0.5}],
+        [{"indicator": "shared_address", "value": 1, "points": None}, {"indicator": "joint_purchase", "value": 1,
+                                                                        "points": float("nan")}],
+        [{"indicator": "joint_purchase", "value": 1, "points": 1.0}, {"indicator": "joint_purchase", "value": 2,
+                                                                       "points": 2.0}],
+        [{"indicator": "short_ttc_1y", "value": 1, "points": 2.0}],
+        [],
+    ]
+    texts = [json.dumps(entry, sort_keys=True) for entry in items] + [json.dumps(items[1]), None]
+    lists = pd.Series(texts, index=[f"p{i}" for i in range(len(texts))], dtype=object)
+    parsed = pd.DataFrame([{item["indicator"]: item["points"] for item in json.loads(text or "[]")
+                            if item["indicator"] in straw.TIE_INDICATORS} for text in texts],
+                          index=lists.index, columns=list(straw.TIE_INDICATORS)).fillna(0.0)
+    got = straw.tie_points_from_indicators(lists)
+    assert got.equals(straw.tie_points(parsed))
+    assert got.tolist() == [2.0, 3.6 + 0.5, 0.0, 2.0, 0.0, 0.0, 3.6 + 0.5, 0.0]
+
+
 def test_a_collector_who_bought_on_a_ring_s_dealer_day_is_not_lifted_by_the_ring() -> None:
     collector = {"guns_purchased": 40, "guns_recovered": 1, "multiple_sale_reports": 10, "repeat_model_max": 4,
                  "purchase_burst_30d": 6, "joint_purchase_partners": 2}
