@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -81,7 +82,7 @@ _MEMBERSHIP = ["person_key", "group", "a1", "a2"]
 def restrict(t: AnalysisTables, persons: set[str]) -> AnalysisTables:
     """The analysis tables cut down to the rows the straw features of ``persons`` read."""
     # the keys as string Series, hashed by Arrow as they are (a Python set of them is converted on every isin)
-    people = pd.Series(list(persons), dtype=t.purchases["src"].dtype if len(t.purchases) else object)
+    people = _series(persons)
     purchases = t.purchases[isin(t.purchases["src"], people)]
     guns = purchases["dst"]
     recovered = t.recovered[isin(t.recovered["src"], guns)]
@@ -109,13 +110,25 @@ def _sorted_once(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``frame.drop_duplicates(columns).sort_values(columns, kind="stable")``, the order found by Arrow's stable
     sort over the key columns (pandas factorises each Arrow string column in Python objects first: ~0.5 CPU s a
     national batch); pandas' own where a column is not a plain Arrow type."""
-    once = frame.drop_duplicates(columns)
     try:
-        keys = pa.table({c: pa.array(once[c], from_pandas=True) for c in columns})
+        keys = pa.table({c: pa.array(frame[c], from_pandas=True) for c in columns})
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return once.sort_values(columns, kind="stable").reset_index(drop=True)
+        return frame.drop_duplicates(columns).sort_values(columns, kind="stable").reset_index(drop=True)
+    # sorted stably first, a row is a duplicate when its keys equal the row's before it (nulls equal, as pandas
+    # has them): the first of each run is the first in the frame's order, the one drop_duplicates keeps
     order = pc.sort_indices(keys, sort_keys=[(c, "ascending", "at_end") for c in columns])
-    return once.iloc[order.to_numpy()].reset_index(drop=True)
+    if len(order) > 1:
+        ordered = keys.take(order)
+        same = np.ones(len(order) - 1, dtype=bool)
+        for column in ordered.columns:
+            before, after = column.slice(0, len(order) - 1), column.slice(1)
+            equal = pc.fill_null(pc.equal(before, after), False)
+            both_null = pc.and_(pc.is_null(before), pc.is_null(after))
+            same &= np.asarray(pc.or_(equal, both_null).to_numpy(zero_copy_only=False), dtype=bool)
+        order = order.to_numpy()[np.concatenate([[True], ~same])]
+    else:
+        order = order.to_numpy()
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def memberships(t: AnalysisTables, events: pd.DataFrame, recovered: pd.DataFrame) -> pd.DataFrame:
@@ -166,7 +179,56 @@ def memberships(t: AnalysisTables, events: pd.DataFrame, recovered: pd.DataFrame
     frames = [f[_MEMBERSHIP] for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=_MEMBERSHIP)
-    return pd.concat(frames, ignore_index=True).drop_duplicates(["person_key", "group"]).reset_index(drop=True)
+    return _drop_duplicates(pd.concat(frames, ignore_index=True), ["person_key", "group"])
+
+
+def _membership_events(t: AnalysisTables, states: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`algorithms.straw_features.purchase_and_recovery_events` with what :func:`memberships` reads of it: the
+    same rows in the same order, without the firearm facts and with only the dealer's state (``states``: by dealer
+    key, each once) of the dealer columns (two merges fewer)."""
+    events = straw_features.purchase_events(t)
+    events = events.assign(premise_state=events["dealer_key"].map(states))
+    rec = t.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"}).merge(
+        t.recoveries.rename(columns={"key": "trace_id"}).drop(columns=["purchase_date"]), on="trace_id", how="left")
+    possessor = t.possessed.rename(columns={"src": "trace_id", "dst": "possessor_key"}).drop_duplicates("trace_id")
+    rec = rec.merge(possessor, on="trace_id", how="left")
+    return events, events.merge(rec, on="firearm_key", how="inner")
+
+
+def _key_array(keys: Iterable[str]) -> pa.Array:
+    """The distinct strings of ``keys`` as an Arrow array, in no particular order (a non-string is left out)."""
+    items = keys if isinstance(keys, (set, frozenset)) else set(keys)
+    try:
+        return pa.array(list(items), pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([k for k in items if isinstance(k, str)], pa.string())
+
+
+def _first_rows(frame: pd.DataFrame, columns: list[str]) -> np.ndarray | None:
+    """The positions of ``frame.drop_duplicates(columns)``'s rows, in order (:func:`graph.side_table.first_rows`);
+    None where a column is not a plain Arrow type."""
+    try:
+        arrays = [pa.array(frame[name], from_pandas=True) for name in columns]
+        return side_table.first_rows(arrays)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+
+
+def _drop_duplicates(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """``frame.drop_duplicates(columns).reset_index(drop=True)``, the first rows found by :func:`_first_rows`."""
+    columns = list(frame.columns) if columns is None else columns
+    if len(frame) < 2:
+        return frame.reset_index(drop=True)
+    rows = _first_rows(frame, columns)
+    if rows is None:
+        return frame.drop_duplicates(columns).reset_index(drop=True)
+    return frame.iloc[rows].reset_index(drop=True) if len(rows) < len(frame) else frame.reset_index(drop=True)
+
+
+def _series(keys: Iterable[str]) -> pd.Series:
+    """A set of keys as a Series of Arrow strings, which :func:`~algorithms.tables.isin` hashes as it is (a Python
+    set is converted to a Series of objects and then to Arrow, value by value, on every call)."""
+    return pd.Series(pd.arrays.ArrowStringArray(_key_array(keys)))
 
 
 def _keys(column: object) -> set[str]:
@@ -177,8 +239,14 @@ def _keys(column: object) -> set[str]:
 
 
 def _pairs_frame(groups: object, persons: object) -> pd.DataFrame:
-    return pd.DataFrame({"group": pd.Series(groups, dtype=object).to_numpy(),
-                         "person_key": pd.Series(persons, dtype=object).to_numpy()})
+    """(group, person_key) by position, as Arrow-backed strings (object columns are converted back to Arrow by
+    every ``isin`` and dictionary encoding after)."""
+    return pd.DataFrame({"group": _strings(groups), "person_key": _strings(persons)})
+
+
+def _strings(values: object) -> pd.api.extensions.ExtensionArray:
+    column = values if isinstance(values, pd.Series) else pd.Series(values)
+    return column.astype("str").array
 
 
 @dataclass
@@ -210,16 +278,22 @@ class Neighbourhood:
     grown: dict[str, int] = field(default_factory=dict)  # groups found too big here and not stored: persons known
     _checked: set[str] = field(default_factory=set)   # groups whose stored state is known
     side: side_table.SideTables | None = None  # the keyed reads' rows as memory-mapped files (graph/side_table.py)
+    _states: pd.Series | None = None  # the dealers' premise states by key
 
     # --- reading -----------------------------------------------------------------------------------------------
 
     def _query(self, name: str, keys: Iterable[str], **params: object) -> pd.DataFrame:
+        if self.side is not None and name in side_table.ANSWERS:  # the same rows from the side table's files
+            # (in no order: a file's rows come back in its own order whatever the keys' order)
+            wanted = _key_array(keys)
+            if not len(wanted):
+                return pd.DataFrame()
+            self.queries += 1
+            return self.side.read(name, wanted, params).df()
         keys = sorted({k for k in keys if isinstance(k, str)})
         if not keys:
             return pd.DataFrame()
         self.queries += 1
-        if self.side is not None and name in side_table.ANSWERS:  # the same rows from the side table's files
-            return self.side.read(name, keys, params).df()
         return self.store.query(name, {"keys": keys, **params}).df()
 
     def _add(self, name: str, frame: pd.DataFrame) -> None:
@@ -312,7 +386,7 @@ class Neighbourhood:
             found = self._query("straw_buyers_of_recoveries", missing)
             if len(found):
                 self._buyers = pd.concat([self._buyers, found[["trace_id", "person_key"]]], ignore_index=True)
-        return self._buyers[isin(self._buyers["trace_id"], recs)]
+        return self._buyers[isin(self._buyers["trace_id"], _series(recs))]
 
     def know(self, persons: set[str]) -> None:
         """Learn the group memberships of ``persons``: their rows, and those of whoever bought a gun recovered
@@ -322,10 +396,10 @@ class Neighbourhood:
             return
         self._read(new)
         t = self._raw()
-        guns = t.purchases.loc[isin(t.purchases["src"], new), "dst"]
+        guns = t.purchases.loc[isin(t.purchases["src"], _series(new)), "dst"]
         self._read_facts(_keys(guns))
         recs = t.recovered.loc[isin(t.recovered["src"], guns), "dst"]
-        held = _keys(t.possessed.loc[isin(t.possessed["dst"], new), "src"])
+        held = _keys(t.possessed.loc[isin(t.possessed["dst"], _series(new)), "src"])
         self._read_leads(_keys(recs) | held)
         t = self._raw()
         leads = t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)]
@@ -333,7 +407,7 @@ class Neighbourhood:
         context = _keys(self._buyers_of_recoveries(ends)["person_key"])
         self._read(context)
         sub = self.restricted(new | context)
-        events, recovered = straw_features.purchase_and_recovery_events(sub)
+        events, recovered = _membership_events(sub, self._dealer_states())
         # every membership the rows show is a true one (a group's rows are complete per purchase): the context's
         # and the possessors' are kept too (a possessor's purchaser-possessor group comes from the purchaser's rows)
         self._remember(memberships(sub, events, recovered))
@@ -349,16 +423,28 @@ class Neighbourhood:
             return
         self._read(new)
         sub = self.restricted(new)
-        events, recovered = straw_features.purchase_and_recovery_events(sub)
+        events, recovered = _membership_events(sub, self._dealer_states())
         mine = memberships(sub, events, recovered)
         # a lead's owner is the first of its gun's purchasers: only a known person's context has them all
         self._remember(mine[(mine["group"].str[:2] != "nb").to_numpy()])
         self.glanced |= new
 
     def _remember(self, mine: pd.DataFrame) -> None:
-        if len(mine):
-            both = pd.concat([self.members, mine], ignore_index=True) if len(self.members) else mine
-            self.members = both.drop_duplicates(["person_key", "group"]).reset_index(drop=True)
+        """Add the memberships ``mine`` (each (person, group) once) not known yet: ``concat([members, mine])
+        .drop_duplicates(["person_key", "group"])``, the known ones looked for among their persons' rows only."""
+        if not len(mine):
+            return
+        if not len(self.members):
+            self.members = _drop_duplicates(mine, ["person_key", "group"])
+            return
+        theirs = self.members[isin(self.members["person_key"], mine["person_key"])]
+        if len(theirs):
+            both = pd.concat([theirs[["person_key", "group"]], mine[["person_key", "group"]]], ignore_index=True)
+            rows = _first_rows(both, ["person_key", "group"])
+            if rows is None:
+                rows = np.flatnonzero(~both.duplicated().to_numpy())
+            mine = mine.iloc[rows[rows >= len(theirs)] - len(theirs)]
+        self.members = pd.concat([self.members, mine], ignore_index=True)
 
     # --- groups ------------------------------------------------------------------------------------------------
 
@@ -368,7 +454,7 @@ class Neighbourhood:
         if not todo:
             return
         self.looked_up |= todo
-        rows = self.members[isin(self.members["group"], todo)].drop_duplicates(["group", "a1", "a2"])
+        rows = _drop_duplicates(self.members[isin(self.members["group"], _series(todo))], ["group", "a1", "a2"])
         kind = rows["group"].str[:2]
         found: list[pd.DataFrame] = []
         jp = rows[(kind == "jp").to_numpy()].drop_duplicates("group")
@@ -406,10 +492,13 @@ class Neighbourhood:
         found = [f for f in found if len(f)]
         if found:
             fresh = pd.concat(found, ignore_index=True).dropna()
-            fresh = fresh[isin(fresh["group"], todo)]
+            fresh = fresh[isin(fresh["group"], _series(todo))]
             for kind, count in fresh["group"].str[:2].value_counts().items():
                 self.counts["candidates_" + kind] = self.counts.get("candidates_" + kind, 0) + int(count)
-            self.candidates = pd.concat([self.candidates, fresh], ignore_index=True).drop_duplicates()
+            # (every candidate known before is of a group looked up before, none of ``todo``'s)
+            fresh = _drop_duplicates(fresh)
+            self.candidates = pd.concat([self.candidates, fresh], ignore_index=True) if len(self.candidates) \
+                else fresh
 
     def _lookup_cities(self, rows: pd.DataFrame, todo: set[str]) -> pd.DataFrame:
         """Candidates of the city groups: the purchasers of guns recovered quickly in the city, by the dealer
@@ -434,7 +523,7 @@ class Neighbourhood:
         city = got["recovery_city"].str.upper() + "|" + got["recovery_state"].fillna("")
         people = got["person_key"]
         found = [_pairs_frame("rt|" + city, people)]
-        states = got["dealer_key"].map(self.dealers.set_index("key")["premise_state"]).fillna("?")
+        states = got["dealer_key"].map(self._dealer_states()).fillna("?")
         has = got["dealer_key"].notna().to_numpy()
         found.append(_pairs_frame("sl|" + got["dealer_key"][has].astype(str) + "|" + city[has], people[has]))
         found.append(_pairs_frame("co|" + states[has] + ">" + city[has], people[has]))
@@ -460,7 +549,7 @@ class Neighbourhood:
         dealers = self._query("straw_keyed_city_dealers", _keys(wide["location_key"]))
         if dealers.empty:
             dealers = pd.DataFrame(columns=["location_key", "dealer_key"])
-        states = dealers["dealer_key"].map(self.dealers.set_index("key")["premise_state"]).fillna("?")
+        states = dealers["dealer_key"].map(self._dealer_states()).fillna("?")
         dealers = dealers.assign(state=states.to_numpy())
         recovered_in = wide[(wide["group"].str[:2] == "rt").to_numpy()]
         every = dealers[isin(dealers["location_key"], _keys(recovered_in["location_key"]))]
@@ -470,6 +559,12 @@ class Neighbourhood:
             keys |= set(("sl|" + part["dealer_key"].astype(str) + "|" + part["location_key"]).tolist())
         keys |= set(("sl|" + straw_keys.NO_DEALER + "|" + recovered_in["location_key"]).tolist())
         return keys
+
+    def _dealer_states(self) -> pd.Series:
+        """Each dealer's premise state, by key (indexed once)."""
+        if self._states is None:
+            self._states = self.dealers.set_index("key")["premise_state"]
+        return self._states
 
     def _check_stored(self, groups: set[str]) -> None:
         """Learn which of ``groups`` are stored as too big to tie (a keyed read of the ones not asked before)."""
@@ -489,7 +584,7 @@ class Neighbourhood:
         return frozenset(self.big | self.grown.keys())
 
     def _count_glances(self, rows: pd.DataFrame) -> None:
-        fresh = rows[~isin(rows["person_key"], self.glanced)].drop_duplicates("person_key")
+        fresh = rows[~isin(rows["person_key"], _series(self.glanced))].drop_duplicates("person_key")
         for kind, count in fresh["group"].str[:2].value_counts().items():
             self.counts["glanced_" + kind] = self.counts.get("glanced_" + kind, 0) + int(count)
 
@@ -499,7 +594,7 @@ class Neighbourhood:
         that was already too big stays too big); without, every group, a group too big to tie through its first
         ``limit + 1`` members (enough for ``_pairs`` to leave it out, as it does the whole group)."""
         self.know(of)
-        groups = _keys(self.members.loc[isin(self.members["person_key"], of), "group"])
+        groups = _keys(self.members.loc[isin(self.members["person_key"], _series(of)), "group"])
         # a group stored as too big ties nobody before the batch or after it (groups only grow): nothing to read.
         # One found big here is settled for the closure too, not for the tying step (it may have tied before)
         self._check_stored(groups)
@@ -508,22 +603,23 @@ class Neighbourhood:
             return set(of)
         self._lookup(groups)
         outside = exclude if (tying and exclude) else set()
+        outside_keys = _series(outside)
         index = pd.Index(sorted(groups))
         limits = pd.Series(index.str[:2].map(GROUP_LIMITS).to_numpy(int), index=index)
         candidates = self.candidates[isin(self.candidates["group"], index)]
-        counted = candidates[~isin(candidates["person_key"], outside)] if outside else candidates
+        counted = candidates[~isin(candidates["person_key"], outside_keys)] if outside else candidates
         sizes = counted.groupby("group").size().reindex(index, fill_value=0)
         whole = index[(sizes <= limits).to_numpy()]
         # a big group: its first limit + 1 candidates (counted ones), then all of it if they do not pass the limit
         big = counted[~isin(counted["group"], whole)].sort_values(["group", "person_key"])
-        first = big[(big.groupby("group").cumcount() <= big["group"].map(limits)).to_numpy()]
+        first = big[big.groupby("group").cumcount().to_numpy() <= limits.reindex(big["group"]).to_numpy(int)]
         # a purchaser-possessor group's two members are known from the purchaser's rows (the person's own, or read
         # with a possessor's context in `know`): the other party's own rows add nothing to it
         wanted = candidates[isin(candidates["group"], whole) & (candidates["group"].str[:2] != "pp").to_numpy()]
         self._count_glances(pd.concat([wanted, first[["group", "person_key"]]], ignore_index=True))
         self.glance(_keys(wanted["person_key"]) | _keys(first["person_key"]))
         members = self.members[isin(self.members["group"], index)]
-        inside = members[~isin(members["person_key"], outside)] if outside else members
+        inside = members[~isin(members["person_key"], outside_keys)] if outside else members
         known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
         short = index[((known_sizes <= limits) & ~isin(index.to_series(), whole)).to_numpy()]
         if len(short):
@@ -531,7 +627,7 @@ class Neighbourhood:
             self.glance(_keys(candidates.loc[isin(candidates["group"], short), "person_key"]))
             whole = whole.append(short)
             members = self.members[isin(self.members["group"], index)]
-            inside = members[~isin(members["person_key"], outside)] if outside else members
+            inside = members[~isin(members["person_key"], outside_keys)] if outside else members
             known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
         everyone = members.groupby("group").size().reindex(index, fill_value=0)
         over = everyone[((everyone > limits) & index.str[:2].isin(STORED_KINDS)).to_numpy()]

@@ -45,6 +45,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
@@ -281,6 +283,41 @@ def _distinct(table: pa.Table) -> pa.Table:
     return table.group_by(table.column_names, use_threads=False).aggregate([]) if table.num_rows else table
 
 
+def first_rows(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
+    """The positions of each distinct row's first occurrence, ascending (nulls equal to nulls), over the columns'
+    dictionary codes combined into one integer per row: Arrow's hash group-by costs ~5 times as much on two string
+    columns, pandas' ``drop_duplicates`` ~3 times (it factorises each Arrow string column in Python objects)."""
+    key: np.ndarray | None = None
+    size = 1
+    for column in columns:
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if pa.types.is_null(column.type):  # (an all-null column: one value)
+            continue
+        encoded = pc.dictionary_encode(column, null_encoding="encode")
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        count = max(len(encoded.dictionary), 1)
+        if key is None:
+            key, size = codes, count
+            continue
+        if size * count >= 1 << 62:  # renumbered densely before the product could overflow
+            _, key = np.unique(key, return_inverse=True)
+            size = int(key.max()) + 1
+        key = key * count + codes
+        size *= count
+    if key is None:  # (no column, or only null ones: one row)
+        return np.arange(min(len(columns[0]) if columns else 0, 1))
+    return np.flatnonzero(~pd.Series(key).duplicated().to_numpy())
+
+
+def _once(table: pa.Table) -> pa.Table:
+    """:func:`_distinct` for a read: each row once, in the order first met (:func:`first_rows`)."""
+    if table.num_rows < 2 or not table.num_columns:
+        return table
+    first = first_rows(table.columns)
+    return table if len(first) == table.num_rows else table.take(pa.array(first))
+
+
 def _empty(side: Path, base: str, name: str) -> pa.Table:
     return feather.read_table(side / f"{base}-{name}.arrow", memory_map=True).slice(0, 0)
 
@@ -304,9 +341,10 @@ class SideTables:
             self.later.append({label: pc.unique(merged.filter(pc.equal(merged["label"], label))["key"])
                                for label in set(merged["label"].to_pylist())})
 
-    def read(self, statement: str, keys: list[str], params: dict[str, Any] | None = None) -> Result:
-        """What ``statement`` returns for ``keys`` (and its other ``params``; one of :data:`ANSWERS`)."""
-        wanted = pa.array(keys, pa.string())
+    def read(self, statement: str, keys: list[str] | pa.Array, params: dict[str, Any] | None = None) -> Result:
+        """What ``statement`` returns for ``keys`` (and its other ``params``; one of :data:`ANSWERS`): a list or an
+        Arrow array of strings, each once, in any order (the rows come in the files' order)."""
+        wanted = keys if isinstance(keys, pa.Array) else pa.array(keys, pa.string())
         if statement in READS:
             return Result(self._select(*READS[statement], wanted))
         if statement.startswith("straw_keyed_"):
@@ -322,7 +360,7 @@ class SideTables:
             guns = self._select("recovered", "dst", pc.unique(held["trace"])).rename_columns(["gun", "trace"])
             held = held.join(guns, "trace", join_type="inner")
             pairs = held.join(self._buyers(guns["gun"]), "gun", join_type="inner").select(["possessor", "person_key"])
-        return Result(_distinct(pairs))
+        return Result(_once(pairs))
 
     def _keyed_read(self, statement: str, wanted: pa.Array, params: dict[str, Any]) -> pa.Table:
         """The reads by straw lookup key (``cypher/straw_keyed_*.cypher``), as the engine answers them."""
@@ -332,16 +370,17 @@ class SideTables:
         if statement == "straw_keyed_buyers":  # (key)<-(gun)<-[PURCHASED]-(person), each pair once
             guns = self._under("keyed_guns", wanted).rename_columns(["gun", "straw_key"])
             pairs = guns.join(self._buyers(guns["gun"]), "gun", join_type="inner").select(["straw_key", "person_key"])
-            return _distinct(pairs)
+            return _once(pairs)
         # straw_keyed_city_buyers: (key)<-(recovery within quick_days)<-(gun)<-[PURCHASED]-(person), with the
         # recovery's possessors (OPTIONAL MATCH): a row per recovery, purchase record and possessor
         under = self._under("keyed_recoveries", wanted).rename_columns(["trace", "straw_key"])
-        recoveries = self._select("recoveries", "key", pc.unique(under["trace"]))
+        recoveries = self._select("recoveries", "key", pc.unique(under["trace"]),
+                                  ["key", "time_to_crime_days", "recovery_city", "recovery_state"])
         quick = recoveries.filter(pc.less_equal(recoveries["time_to_crime_days"], params["quick_days"]))
         quick = quick.select(["key", "recovery_city", "recovery_state"]).rename_columns(
             ["trace", "recovery_city", "recovery_state"])
         guns = self._select("recovered", "dst", quick["trace"]).rename_columns(["gun", "trace"])
-        bought = self._select("purchases", "dst", pc.unique(guns["gun"]))
+        bought = self._select("purchases", "dst", pc.unique(guns["gun"]), ["src", "dst", "dealer_key"])
         bought = pa.table({"person_key": bought["src"], "gun": bought["dst"], "dealer_key": bought["dealer_key"]})
         held = self._select("possessed", "src", quick["trace"]).rename_columns(["trace", "possessor_key"])
         rows = under.join(quick, "trace", join_type="inner").join(guns, "trace", join_type="inner")
@@ -351,19 +390,24 @@ class SideTables:
 
     def _under(self, name: str, keys: pa.Array) -> pa.Table:
         """The entries (src, dst) of a straw lookup key table under ``keys``, each once (parts only add)."""
-        return _distinct(self._select(name, "dst", keys))
+        return _once(self._select(name, "dst", keys))
 
     def _buyers(self, guns: pa.ChunkedArray) -> pa.Table:
-        found = self._select("purchases", "dst", pc.unique(guns))
+        found = self._select("purchases", "dst", pc.unique(guns), ["src", "dst"])
         return pa.table({"person_key": found["src"], "gun": found["dst"]})
 
-    def _select(self, name: str, column: str, wanted: pa.Array | pa.ChunkedArray) -> pa.Table:
-        """The rows of table ``name`` whose ``column`` is one of ``wanted``, each in its newest version."""
+    def _select(self, name: str, column: str, wanted: pa.Array | pa.ChunkedArray,
+                columns: list[str] | None = None) -> pa.Table:
+        """The rows of table ``name`` whose ``column`` is one of ``wanted``, each in its newest version (only
+        ``columns`` of them, and the columns a row's version is told by, when given: a take costs per column)."""
         found = []
         if isinstance(wanted, pa.ChunkedArray):
             wanted = wanted.combine_chunks()
+        if columns is not None:
+            domains = [own for (owner, own) in DOMAINS if owner == name]
+            columns = list(dict.fromkeys([*columns, column, *domains]))
         for number, (part, later) in enumerate(zip(self.parts, self.later, strict=True)):
-            table = part[name]
+            table = part[name] if columns is None else part[name].select(columns)
             if number == 0 and (name, column) in self.indexes:
                 got = self.indexes[(name, column)].select(table, column, wanted)
             else:

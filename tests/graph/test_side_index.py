@@ -30,7 +30,7 @@ def index(tmp_path: Path) -> side_index.KeyIndex:
 
 def test_a_lookup_finds_what_a_scan_finds_in_the_tables_order(index: side_index.KeyIndex) -> None:
     table = _table()
-    wanted = pa.array(["P0003", "P0036", "P0001", "absent", ""], pa.string())
+    wanted = pa.array(["P0003", "P0036", "P0001", "absent", "", "P0036"], pa.string())  # (a key asked twice)
     found = index.select(table, "key", wanted)
     assert found.equals(_scan(table, wanted))
     assert found.num_rows > 20 and set(found["key"].to_pylist()) == {"P0003", "P0036", "P0001"}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import ladybug
+import pyarrow as pa
 import pytest
 
 from algorithms import incremental
@@ -180,6 +181,33 @@ def test_a_row_changed_since_the_base_is_read_in_its_new_version_only(store: Emb
     assert side is not None and len(side.parts) == 2
     found = side.read("straw_persons", [person, "P-NOT-STORED"]).arrow()
     assert found["key"].to_pylist() == [person] and found["last_name"].to_pylist() == ["RENAMED"]
+
+
+def test_a_read_of_some_columns_drops_the_superseded_rows_as_a_whole_read(store: EmbeddedStore) -> None:
+    """The joins read only the columns they use (``_select(..., columns)``): a base row superseded by a later part
+    is still dropped (the columns telling a row's version are read with them), and the rows are the whole read's."""
+    bought = store.query("side_purchases_of_firearms", {"keys": store.node_table("Firearm").column("key")
+                                                       .to_pylist()}).arrow()
+    person = bought["src"][0].as_py()
+    store.upsert_nodes("Person", [{"person_key": person, "last_name": "RENAMED"}])  # its purchases re-read
+    side = side_table.open_tables(store)
+    assert side is not None and len(side.parts) == 2
+    guns = pa.array(sorted(set(bought["dst"].to_pylist())), pa.string())
+    whole = side._select("purchases", "dst", guns)
+    some = side._select("purchases", "dst", guns, ["src", "dst"])
+    assert some.select(["src", "dst"]).equals(whole.select(["src", "dst"]))
+    assert person in some["src"].to_pylist() and _rows(some.select(["src", "dst"])) == _rows(
+        bought.select(["src", "dst"]))
+
+
+def test_the_reads_distinct_rows_are_the_group_bys() -> None:
+    """``_once`` (dictionary codes) keeps each row once in the order first met, as Arrow's group-by does."""
+    values = ["a", None, "b", "a", None, "c", "a", "b"]
+    table = pa.table({"x": pa.array(values, pa.string()), "y": pa.array(values[::-1], pa.string())})
+    table = pa.concat_tables([table, table.slice(2, 4), table])
+    assert side_table._once(table).equals(side_table._distinct(table))
+    assert side_table._once(table).num_rows == len(set(zip(values, values[::-1], strict=True)))
+    assert side_table._once(table.slice(0, 0)).num_rows == 0
 
 
 def test_a_side_table_of_an_older_format_is_deleted_unread(store: EmbeddedStore) -> None:
