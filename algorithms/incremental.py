@@ -34,8 +34,9 @@ What is recomputed, and how it equals a full re-analysis
   the sum lies within ~1e-15 of a 9-decimal rounding boundary. The one place an ulp shows: two persons with
   exactly equal full-run scores, one of them moved by a delta an ulp off, can swap places in the queue (the tie
   is broken by person_key only when the scores are bit-equal). A store analysed before the sums were stored gets
-  them once (:func:`fill_straw_network`). Ranks are not stored (:mod:`algorithms.straw_rank` derives them from
-  the scores when read), so a new high score writes one row, not the rank of everyone below it.
+  them once (:func:`algorithms.stored_state.fill_straw_network`). Ranks are not stored
+  (:mod:`algorithms.straw_rank` derives them from the scores when read), so a new high score writes one row, not
+  the rank of everyone below it.
 * **Dealer rates and anomalies** (exact): the model is refitted over the per-dealer counts stored on the
   Dealer nodes (:mod:`algorithms.dealer_counts`), the counts of the dealers a touched gun counts for updated by
   the delta of the gun's share (its stored share, ``Firearm.dealer_counts``, out; its share now, from its own rows
@@ -84,7 +85,7 @@ from algorithms import (
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
-from algorithms.stored_state import full_analysis_reason
+from algorithms.stored_state import fill_straw_network, full_analysis_reason
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
 from graph import side_table
@@ -515,52 +516,6 @@ def _with_network(own: str, propagation: float, network: float) -> str:
     if line is not None:
         items.append(line)
     return json.dumps(items, sort_keys=True)
-
-
-def migrate_straw_network(store: GraphStore) -> int:
-    """:func:`fill_straw_network`, then mark the latest analysis as holding the sums (what the first incremental
-    run does otherwise, with one scan of the persons for missing sums). Returns how many were filled."""
-    from algorithms.runs import mark_latest_analysis
-
-    filled = fill_straw_network(store)
-    mark_latest_analysis(store, "straw_network")
-    return filled
-
-
-def fill_straw_network(store: GraphStore) -> int:
-    """The migration for ``Person.straw_network`` (a store analysed before it was stored): the network sum of every
-    scored person without one. Below the cap and outside the collector pattern it is the stored propagation over
-    the propagation weight (``score - points`` is within ~1e-15 of the propagation); a capped person's or a
-    collector's (their propagation says nothing of it) is summed from their ties, read around them as the
-    incremental run reads the changed persons'. Returns how many were filled (none once done)."""
-    store.init_schema()  # the property itself, on a store written before it existed
-    missing = store.query("straw_network_missing").df()
-    if missing.empty:
-        return 0
-    missing = missing.drop_duplicates("key").set_index("key")
-    propagation = missing["straw_score"].astype(float) - missing["straw_points"].astype(float)
-    collector = straw.collector_from_indicators(missing["straw_indicators"])
-    derived = ~collector & (propagation < straw.PROPAGATION_CAP - 1e-6)
-    network = (propagation[derived] / straw.PROPAGATION_WEIGHT).clip(lower=0.0)
-    summed = set(missing.index[~derived.to_numpy()])
-    if summed:
-        hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
-                             keyed=straw_keys.marked(store))
-        closure = hood.mates(summed, tying=False)
-        ties = straw.tie_weights(straw_features.compute(hood.restricted(closure),
-                                                        too_big=hood.too_big()).pairs)
-        ties = ties[isin(ties["a"], summed)]
-        partners = sorted(set(ties["b"].tolist()))
-        stored = store.query("straw_stored_scores", {"keys": partners}).df() if partners else pd.DataFrame()
-        own = pd.Series(dtype=float)
-        if len(stored):
-            stored = stored[stored["straw_score"].notna()].drop_duplicates("key").set_index("key")
-            own = stored["straw_points"].astype(float) - straw.tie_points_from_indicators(stored["straw_indicators"])
-        sums = straw.propagated(ties, own).reindex(sorted(summed)).fillna(0.0)
-        network = pd.concat([network, sums])
-    store.upsert_nodes("Person", pd.DataFrame({"person_key": network.index.to_numpy(object),
-                                               "straw_network": network.to_numpy(float)}))
-    return len(network)
 
 
 def write_back(store: GraphStore, result: IncrementalResult, *, started_at: datetime | None = None) -> None:

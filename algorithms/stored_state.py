@@ -20,15 +20,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from algorithms import dealer_counts, serial_groups, straw, straw_groups
+import pandas as pd
+
+from algorithms import dealer_counts, serial_groups, straw, straw_features, straw_groups
 from algorithms.runs import latest_analysis, mark_latest_analysis
+from algorithms.straw_neighbourhood import Neighbourhood
+from algorithms.tables import isin
 from graph.store import GraphStore
+from loaders.domain import straw_keys
 
 
 def migrate(store: GraphStore) -> dict[str, int]:
     """Every step the store needs (see the module text); returns how many rows each step that ran wrote
     (persons, dealers, groups or cells)."""
-    from algorithms.incremental import fill_address_keys, migrate_straw_network
+    from algorithms.incremental import fill_address_keys
 
     store.init_schema()  # the properties the steps write, on a store written before them
     done = {"address_keys": fill_address_keys(store)}
@@ -49,6 +54,50 @@ def migrate(store: GraphStore) -> dict[str, int]:
     if not parameters.get("corridor_cells"):
         done["corridor_cells"] = migrate_corridor_cells(store, str(latest["key"]))
     return done
+
+
+def migrate_straw_network(store: GraphStore) -> int:
+    """:func:`fill_straw_network`, then mark the latest analysis as holding the sums (what the first incremental
+    run does otherwise, with one scan of the persons for missing sums). Returns how many were filled."""
+    filled = fill_straw_network(store)
+    mark_latest_analysis(store, "straw_network")
+    return filled
+
+
+def fill_straw_network(store: GraphStore) -> int:
+    """The migration for ``Person.straw_network`` (a store analysed before it was stored): the network sum of every
+    scored person without one. Below the cap and outside the collector pattern it is the stored propagation over
+    the propagation weight (``score - points`` is within ~1e-15 of the propagation); a capped person's or a
+    collector's (their propagation says nothing of it) is summed from their ties, read around them as the
+    incremental run reads the changed persons'. Returns how many were filled (none once done)."""
+    store.init_schema()  # the property itself, on a store written before it existed
+    missing = store.query("straw_network_missing").df()
+    if missing.empty:
+        return 0
+    missing = missing.drop_duplicates("key").set_index("key")
+    propagation = missing["straw_score"].astype(float) - missing["straw_points"].astype(float)
+    collector = straw.collector_from_indicators(missing["straw_indicators"])
+    derived = ~collector & (propagation < straw.PROPAGATION_CAP - 1e-6)
+    network = (propagation[derived] / straw.PROPAGATION_WEIGHT).clip(lower=0.0)
+    summed = set(missing.index[~derived.to_numpy()])
+    if summed:
+        hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
+                             keyed=straw_keys.marked(store))
+        closure = hood.mates(summed, tying=False)
+        ties = straw.tie_weights(straw_features.compute(hood.restricted(closure),
+                                                        too_big=hood.too_big()).pairs)
+        ties = ties[isin(ties["a"], summed)]
+        partners = sorted(set(ties["b"].tolist()))
+        stored = store.query("straw_stored_scores", {"keys": partners}).df() if partners else pd.DataFrame()
+        own = pd.Series(dtype=float)
+        if len(stored):
+            stored = stored[stored["straw_score"].notna()].drop_duplicates("key").set_index("key")
+            own = stored["straw_points"].astype(float) - straw.tie_points_from_indicators(stored["straw_indicators"])
+        sums = straw.propagated(ties, own).reindex(sorted(summed)).fillna(0.0)
+        network = pd.concat([network, sums])
+    store.upsert_nodes("Person", pd.DataFrame({"person_key": network.index.to_numpy(object),
+                                               "straw_network": network.to_numpy(float)}))
+    return len(network)
 
 
 def pending_full_analysis(store: GraphStore) -> str | None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from algorithms import incremental, network_joins, straw, straw_features, tables
+from algorithms import incremental, network_joins, stored_state, straw, straw_features, tables
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.straw_rank import straw_ranks
@@ -509,14 +509,14 @@ def test_the_network_sums_are_filled_on_an_older_store(streamed: Streamed) -> No
     (Last in this module: it rewrites the stored sums, with values equal to them within 1e-9.)"""
     expected = streamed.reference.straw.table.set_index("person_key")
     streamed.store._execute("MATCH (p:Person) SET p.straw_network = NULL")
-    filled = incremental.fill_straw_network(streamed.store)
+    filled = stored_state.fill_straw_network(streamed.store)
     assert filled == len(expected)
     stored = streamed.store.node_table("Person", ("straw_network",)).to_pandas().set_index("key")
     assert np.allclose(stored["straw_network"].reindex(expected.index).to_numpy(float),
                        expected["network"].to_numpy(float), atol=1e-9)
     summed = (expected["propagation"] >= 4.0 - 1e-6) | expected["indicators"].str.contains('"collector_pattern"')
     assert summed.any() and (expected.loc[summed, "network"] > 0).any()  # the summed path was exercised
-    assert incremental.fill_straw_network(streamed.store) == 0
+    assert stored_state.fill_straw_network(streamed.store) == 0
 
 
 def test_the_dealer_rows_written_back_are_the_scores_and_the_recounted_counts_in_one(tmp_path: Path) -> None:
