@@ -63,6 +63,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -73,14 +75,13 @@ import pyarrow as pa
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
 from algorithms import (
-    corridor_cells,
     dealer_counts,
     network_joins,
     serial_groups,
     straw,
     straw_features,
     straw_groups,
-    trace_rows,
+    trace_lane,
 )
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
@@ -89,7 +90,7 @@ from algorithms.stored_state import fill_straw_network, full_analysis_reason
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
 from graph import side_table
-from graph.store import GraphStore, Result, StoredRows
+from graph.store import GraphStore, Result, StoredRows, reader
 from loaders.domain import straw_keys
 from loaders.domain.names import address_keys
 
@@ -219,9 +220,11 @@ def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
 
 # --- the run ----------------------------------------------------------------------------------------------------
 
-def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | None = None
+def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | None = None, parallel: bool = True
                         ) -> IncrementalResult:
-    """Compute what the new load runs change (nothing is written here; see :func:`write_back`)."""
+    """Compute what the new load runs change (nothing is written here; see :func:`write_back`). ``parallel``: the
+    trace lane (:mod:`algorithms.trace_lane`) in a thread of its own beside the person lane (the results are the
+    same either way; the stage timings' CPU seconds then overlap)."""
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
 
@@ -238,52 +241,44 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         raise NeedsFullAnalysis(reason)
     hood: Neighbourhood | None = None
     every_group: pd.DataFrame | None = None
-    if seeds:  # the straw stage reads the seeds' neighbourhood, never the whole tables
-        timed("address_keys", lambda: fill_address_keys(store))
-        if not base_parameters.get("straw_network"):  # a store analysed before the network sums were stored
-            timed("straw_network", lambda: fill_straw_network(store))
-        if not base_parameters.get("straw_groups"):  # the migration: every big group, counted with this batch in
-            # (so this run does not take them for groups big before it: it reads its groups as before)
-            every_group = timed("straw_groups", lambda: straw_groups.of_tables(load_tables(store)))
-        hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
-                             stored_groups=every_group is None, keyed=straw_keys.marked(store),
-                             side=side_table.open_tables(store))
-        changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
-        closure = timed("closure", lambda: hood.mates(changed, tying=False))
-    else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build
-        changed, closure = set(), set()
-    if hood is not None:
-        # the changed persons' values (the only ones scored), every closure member's purchases and ties
-        features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),
-                                                                          too_big=hood.too_big(), only=changed))
-        scored, stored_persons = timed("straw", lambda: _scores(store, features, changed))
-        joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed,
-                                                                           features.purchases["person_key"]))
-    else:  # nothing a person is on: no score moves
-        scored, stored_persons = pd.DataFrame(columns=SCORED_COLUMNS), None
-        joins = pd.DataFrame(columns=["person_key", "network_id"])
+    with ExitStack() as lanes:
+        if seeds:  # the straw stage reads the seeds' neighbourhood, never the whole tables
+            timed("address_keys", lambda: fill_address_keys(store))
+            if not base_parameters.get("straw_network"):  # a store analysed before the network sums were stored
+                timed("straw_network", lambda: fill_straw_network(store))
+            if not base_parameters.get("straw_groups"):  # the migration: every big group, counted with this batch
+                # in (so this run does not take them for groups big before it: it reads its groups as before)
+                every_group = timed("straw_groups", lambda: straw_groups.of_tables(load_tables(store)))
+        # the trace lane beside the person lane: in a thread of its own on a second connection (algorithms/
+        # trace_lane.py), unless there is one lane only, the store has no second connection or the lane migrates
+        other = lanes.enter_context(reader(store)) if (
+            parallel and seeds and traces and not trace_lane.migrating(base_parameters)) else None
+        beside = lanes.enter_context(ThreadPoolExecutor(1, thread_name_prefix="trace-lane")).submit(
+            trace_lane.run, other, traces, guns, base_parameters, timed) if other is not None else None
+        if seeds:
+            hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
+                                 stored_groups=every_group is None, keyed=straw_keys.marked(store),
+                                 side=side_table.open_tables(store))
+            changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
+            closure = timed("closure", lambda: hood.mates(changed, tying=False))
+        else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build
+            changed, closure = set(), set()
+        if hood is not None:
+            # the changed persons' values (the only ones scored), every closure member's purchases and ties
+            features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),
+                                                                              too_big=hood.too_big(), only=changed))
+            scored, stored_persons = timed("straw", lambda: _scores(store, features, changed))
+            joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed,
+                                                                  features.purchases["person_key"]))
+        else:  # nothing a person is on: no score moves
+            scored, stored_persons = pd.DataFrame(columns=SCORED_COLUMNS), None
+            joins = pd.DataFrame(columns=["person_key", "network_id"])
+        lane = beside.result() if beside is not None else trace_lane.run(store, traces, guns, base_parameters, timed)
     touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=changed | set(scored["person_key"]),
                       closure=len(closure), new_traces=len(traces), new_firearms=len(guns),
                       trace_ids=frozenset(traces))
-    # the new traces' rows, read by key (algorithms/trace_rows.py), for the corridor stage and the alerts'
-    # recovery rows only (not the straw, dealer or serial-batch stages): read only when the batch has traces
-    t = timed("tables", lambda: trace_rows.of_traces(store, traces)) if traces else None
-    new_traces = t is not None and len(t.recovered) > 0 and trace_rows.any_sale(store)
-    serial = timed("batches", lambda: _serial(store, traces, base_parameters)) if new_traces else None
-    found_batches = None if serial is None else serial.batches
-    dealers = timed("dealer_anomalies", lambda: _dealers(store, guns, serial, base_parameters)) \
-        if new_traces else None
-    corridors: dict[str, Corridors] = {}
-    cells = pd.DataFrame(columns=corridor_cells.COLUMNS)
-    if t is not None and new_traces:
-        whole = t
-        fresh_cells = timed("corridor_cells", lambda: _cells(store, whole, base_parameters))
-        cells = fresh_cells[1]
-        every = fresh_cells[0]  # each column's places made distinct first: ~555k cells, ~26k places
-        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(every, trace_rows.locations(
-            store, pd.concat([pd.Series(every["src"].unique()), pd.Series(every["dst"].unique())]))))
-    hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
-        columns=["location_key", "pagerank", "betweenness"])
+    t, serial, dealers, corridors = lane.tables, lane.serial, lane.dealers, lane.corridors
+    new_traces = lane.new_traces
 
     identity = json.dumps({"base": base_run, "inputs": sorted(runs)}, sort_keys=True)
     run_id = "analysis-inc-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
@@ -309,10 +304,11 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                "dealers_recounted": 0 if dealers is None else len(dealers.counts),
                "corridors": {name: len(found.table) for name, found in corridors.items()}}
     return IncrementalResult(run_id=run_id, base_run=base_run, touched=touched, straw=scored,
-                             dealers=dealers, corridors=corridors, hubs=hubs, batches=found_batches, serial=serial,
+                             dealers=dealers, corridors=corridors, hubs=lane.hubs,
+                             batches=None if serial is None else serial.batches, serial=serial,
                              joins=joins,
                              recoveries=new_recoveries(t, traces) if t is not None
-                             else pd.DataFrame(columns=RECOVERY_COLUMNS), cells=cells,
+                             else pd.DataFrame(columns=RECOVERY_COLUMNS), cells=lane.cells,
                              timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu,
                              straw_groups=every_group if every_group is not None else _grown(hood),
                              straw_groups_whole=every_group is not None, stored_persons=stored_persons)
@@ -323,66 +319,6 @@ def _grown(hood: Neighbourhood | None) -> pd.DataFrame:
     grown = {} if hood is None else hood.grown
     return pd.DataFrame({"group_id": pd.Series(list(grown), dtype=object),
                          "straw_members": pd.Series(list(grown.values()), dtype="int64")})
-
-
-def _serial(store: GraphStore, traces: set[str], base_parameters: dict[str, Any]) -> serial_groups.SerialState:
-    """The serial batches from the stored serial groups the new traces' guns fall in (:mod:`algorithms.serial_groups`).
-    A store whose last full analysis predates the stored groups (or their IN_GROUP links) gets them all counted here,
-    once (the migration)."""
-    if int(base_parameters.get("serial_groups") or 0) < serial_groups.STORED:
-        store.init_schema()
-        t = load_tables(store)
-        return serial_groups.of_tables(t, serial_batches.batches(t, min_score=serial_batches.SIGNIFICANT))
-    return serial_groups.update(store, traces)
-
-
-def _dealers(store: GraphStore, guns: set[str], serial: serial_groups.SerialState | None,
-             base_parameters: dict[str, Any]) -> dealer_scoring.DealerScores:
-    """The dealer model refitted over the stored per-dealer counts (:mod:`algorithms.dealer_counts`), the counts of
-    the dealers a touched gun counts for updated by the delta of its share: the new rows' guns and those whose
-    serial batch changed. A store whose last full analysis predates the stored counts or shares gets every dealer
-    and gun counted here, once (the migration)."""
-    nodes, before = dealer_counts.stored(store)
-    found = [] if serial is None else serial.batches
-    if not (base_parameters.get("dealer_counts") and base_parameters.get(dealer_counts.GUN_FLAG)):
-        store.init_schema()
-        every = dealer_scoring.score(load_tables(store), batches=found)
-        return dealer_scoring.DealerScores(table=every.table, parameters=every.parameters, counts=every.counts,
-                                           gun_traced=every.gun_traced, gun_sales=every.gun_sales)
-    old = serial.batched if serial is not None and serial.batched is not None else _batched(store)
-    new = {key: batch.batch_id for batch in found for key in batch.firearm_keys}
-    moved = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
-    delta = dealer_counts.update(store, guns | moved, old, new, nodes, before)
-    scores = dealer_scoring.fit(nodes, dealer_counts.merged(before, delta.counts))
-    return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=delta.counts,
-                                       gun_traced=delta.gun_traced, gun_sales=delta.gun_sales,
-                                       guns=frozenset(guns | moved))
-
-
-def _batched(store: GraphStore) -> dict[str, str]:
-    """firearm_key -> batch_id as stored (when the serial stage did not read it already)."""
-    was = store.query("firearms_batched").df()
-    return dict(zip(was["key"], was["batch_id"], strict=True)) if len(was) else {}
-
-
-def _cells(store: GraphStore, t: AnalysisTables, base_parameters: dict[str, Any]
-           ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(every corridor cell with the new traces counted in, the cells to write). ``t``: the new traces' rows
-    (:func:`algorithms.trace_rows.of_traces`: their guns' every sale, so the first of each is the one a count over
-    everyone takes). A store whose last full analysis predates the cells gets them all counted here, once (the
-    migration)."""
-    if not base_parameters.get("corridor_cells"):  # the migration reads every trace, once
-        store.init_schema()
-        every = full.trace_cells(load_tables(store))
-        return every, every
-    # every cell without its key, unordered: the key and the node table's sort by it were ~0.35 CPU s of the national
-    # 555k cells, and add() finds the fresh cells among the stored ones without them
-    stored = store.query("corridor_cells_all").df()
-    fresh = pd.concat([corridor_cells.count(corridor_cells.trace_places(t, level), level)
-                       for level in corridor_cells.LEVELS], ignore_index=True)
-    found = store.query("corridor_cells_get", {"cell_ids": fresh["cell_id"].tolist()}).df()
-    histograms = dict(zip(found["cell_id"], found["ttc_days"], strict=True)) if len(found) else {}
-    return corridor_cells.add(stored, histograms, fresh)
 
 
 def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed: set[str]

@@ -36,9 +36,11 @@ from graph.store import Result
 COLUMNS = ["stage", "statement", "calls", "cpu_s", "keys", "rows"]
 
 
-def profile(store: EmbeddedStore) -> tuple[IncrementalResult, pd.DataFrame]:
+def profile(store: EmbeddedStore, *, parallel: bool = False) -> tuple[IncrementalResult, pd.DataFrame]:
     """One incremental analysis of ``store`` (nothing written) and its statements: stage, statement, calls,
-    cpu_s, keys, rows (the stage is the one announced last when the statement ran)."""
+    cpu_s, keys, rows (the stage is the one announced last when the statement ran). ``parallel``: the trace lane
+    in its own thread, as the daily step runs it (its statements are not timed then, and the stages' CPU seconds
+    overlap)."""
     stage = ["start"]
     spent: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0, 0])
     query = store.query
@@ -56,7 +58,8 @@ def profile(store: EmbeddedStore) -> tuple[IncrementalResult, pd.DataFrame]:
 
     store.query = timed_query  # type: ignore[method-assign]
     try:
-        result = analyze_incremental(store, progress=lambda message: stage.__setitem__(0, message.split(" ")[0]))
+        result = analyze_incremental(store, progress=lambda message: stage.__setitem__(0, message.split(" ")[0]),
+                                     parallel=parallel)
     finally:
         del store.query  # the class's method again
     table = pd.DataFrame([(s, n, *v) for (s, n), v in spent.items()], columns=COLUMNS)
@@ -68,7 +71,12 @@ def digest(result: IncrementalResult) -> str:
     h = hashlib.sha256()
     touched = result.touched
     h.update(json.dumps([sorted(touched.seeds), sorted(touched.changed), touched.closure]).encode())
-    for frame in (result.straw, result.joins, result.recoveries):
+    frames = [result.straw, result.joins, result.recoveries, result.cells, result.hubs]
+    frames += [found.table for _, found in sorted(result.corridors.items())]
+    if result.dealers is not None:
+        frames.append(result.dealers.table)
+    h.update(json.dumps([[b.batch_id, sorted(b.firearm_keys)] for b in result.batches or []]).encode())
+    for frame in frames:
         ordered = frame.sort_values(list(frame.columns)[:2], kind="stable").reset_index(drop=True)
         h.update(pd.util.hash_pandas_object(ordered.astype(str), index=False).to_numpy().tobytes())
     return h.hexdigest()[:16]
@@ -80,14 +88,17 @@ def main() -> None:
     parser.add_argument("--buffer-pool-mb", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--top", type=int, default=40, help="statements shown per run")
+    parser.add_argument("--parallel", action="store_true", help="the trace lane in its own thread, as the daily "
+                        "step runs it (its statements are not timed then)")
     args = parser.parse_args()
     with EmbeddedStore(args.store, buffer_pool_mb=args.buffer_pool_mb) as store:
         for run in range(1, args.repeat + 1):
-            started = time.process_time()
-            result, table = profile(store)
+            started, wall = time.process_time(), time.perf_counter()
+            result, table = profile(store, parallel=args.parallel)
             cpu = result.cpu_timings
             engine = table.groupby("stage")["cpu_s"].sum()
-            print(f"run {run}: {time.process_time() - started:.2f} CPU s, digest {digest(result)}, "
+            print(f"run {run}: {time.process_time() - started:.2f} CPU s, {time.perf_counter() - wall:.2f} s wall, "
+                  f"digest {digest(result)}, "
                   f"{int(table['calls'].sum())} statements, {table['cpu_s'].sum():.2f} CPU s in them")
             print("  stage CPU s (statements / rest):", json.dumps(
                 {s: [round(float(engine.get(s, 0.0)), 2), round(c - float(engine.get(s, 0.0)), 2)]

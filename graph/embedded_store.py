@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from cypher import registry
 from graph.ddl import embedded_ddl
 from graph.embedded_log import abandon, is_kuzu_file, log_bytes, note_commit, open_engine
+from graph.embedded_reader import reading_handle, refuse_write
 from graph.embedded_reads import binds_sources, count_relationships, far_end
 from graph.embedded_writes import (
     CHECKPOINT_THRESHOLD_BYTES,
@@ -124,6 +125,7 @@ class EmbeddedStore:
         # statements that may have changed a row (and reopens, which follow a rollback), counted: rows a caller read
         # are still what is stored while this has not moved (graph.store.StoredRows)
         self.writes = 0
+        self._reading = False  # a reader's handle (reader()): reads only, on its own connection
         try:
             self._db = open_engine(self.path, kwargs)  # cuts a torn log back to its last commit (graph.embedded_log)
         except RuntimeError as exc:
@@ -151,6 +153,8 @@ class EmbeddedStore:
 
     def close(self) -> None:
         conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+        if self._reading:  # the database is its opener's
+            db = None
         if getattr(self, "_full", False):  # a write failed on a full disk: closing would abort the process
             abandon(conn, db)
             self._conn = self._db = None  # type: ignore[assignment]
@@ -204,6 +208,20 @@ class EmbeddedStore:
         if self.wal_bytes() == 0:
             self._reopen()
 
+    @contextmanager
+    def reader(self) -> Iterator[EmbeddedStore | None]:
+        """Inside: a handle for reads from another thread while this one goes on: a second connection to the
+        open database (``graph.store.reader``; an analysis's trace lane, :mod:`algorithms.trace_lane`). It sees
+        what is committed and refuses to write. None inside a transaction: its writes are not committed yet."""
+        if self._in_batch or self._db is None:
+            yield None
+            return
+        other = reading_handle(self, ladybug.Connection(self._db))
+        try:
+            yield other
+        finally:
+            other.close()
+
     def _reopen(self) -> None:
         self.writes += 1
         self.close()
@@ -240,7 +258,10 @@ class EmbeddedStore:
     # --- execution ---------------------------------------------------------------------------------------------
 
     def _execute(self, text: str, params: dict[str, Any] | None = None) -> Result:
-        if _MAY_WRITE.search(_COMMENT.sub("", text)):
+        stripped = _COMMENT.sub("", text)
+        if self._reading:
+            refuse_write(stripped)
+        if _MAY_WRITE.search(stripped):
             self.writes += 1
         try:
             result = self._conn.execute(text, params or {})

@@ -154,6 +154,15 @@ def one_unit(store: GraphStore) -> AbstractContextManager[None]:
     return begin() if begin is not None else nullcontext()
 
 
+def reader(store: GraphStore) -> AbstractContextManager[GraphStore | None]:
+    """Inside: a handle on ``store`` for reads from another thread while the caller's goes on (the embedded store:
+    a second connection to the open database, :meth:`graph.embedded_store.EmbeddedStore.reader`), or None where
+    there is none: inside an open transaction, whose writes another connection would not see, and on Neo4j (its
+    callers run their work one part after the other). It reads what is committed; it refuses to write."""
+    other = getattr(store, "reader", None)
+    return other() if other is not None else nullcontext(None)
+
+
 def rows_copied(store: GraphStore) -> AbstractContextManager[bool]:
     """Memory held by writes not yet in the store's file freed, and new rows written straight into it while
     inside (the embedded store: :meth:`graph.embedded_store.EmbeddedStore.rows_copied`); yields whether anything
