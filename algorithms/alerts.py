@@ -40,9 +40,13 @@ import pyarrow as pa
 
 from algorithms import network_joins, watchlist
 from algorithms.analyze import stage_timer
+from algorithms.corridors import Corridors
+from algorithms.dealers import DealerScores
 from algorithms.incremental import IncrementalResult, analyze_incremental
 from algorithms.incremental import write_back as incremental_write_back
 from algorithms.networks import SUSPECT_SCORE
+from algorithms.trace_lane import TraceLane
+from algorithms.trace_lane import write as write_trace_lane
 from algorithms.watchlist import MIN_FRAGMENT, WATCH_KINDS, normalise_watch, watch_id, watch_rows  # noqa: F401 (the watch API the CLI and tests use)
 from graph.store import GraphStore, one_unit
 
@@ -75,8 +79,11 @@ def _alert(rule: str, label: str, key: str, watch: str | None, evidence: dict[st
             "evidence": json.dumps(evidence, sort_keys=True, default=str), "traces": traces}
 
 
-def evaluate(store: GraphStore, result: IncrementalResult) -> pd.DataFrame:
-    """Alerts the incremental result raises (``COLUMNS``), before it is written back."""
+def evaluate(store: GraphStore, result: IncrementalResult, traces: list[dict[str, Any]] | None = None
+             ) -> pd.DataFrame:
+    """Alerts the incremental result raises (``COLUMNS``), before it is written back. ``traces``: the trace lane's
+    new leads when they were evaluated before its write back (:func:`trace_leads`; the stored dealers' and
+    corridors' scores are this run's after it)."""
     alerts: list[dict[str, Any]] = []
     rec = result.recoveries
     watches = active_watches(store)
@@ -88,7 +95,7 @@ def evaluate(store: GraphStore, result: IncrementalResult) -> pd.DataFrame:
     for watch in watches.itertuples(index=False):
         alerts.extend(_watch_alerts(watch.watch_id, watch.kind, watch.value, rec, result, membership))
     alerts.extend(_stolen(rec))
-    alerts.extend(_new_leads(store, result))
+    alerts.extend(_new_leads(store, result, traces))
     if not alerts:
         return pd.DataFrame(columns=COLUMNS)
     return pd.DataFrame(alerts).drop_duplicates("alert_id").reset_index(drop=True)
@@ -174,7 +181,8 @@ def _stolen(rec: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, Any]]:
+def _new_leads(store: GraphStore, result: IncrementalResult, traces: list[dict[str, Any]] | None
+               ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     # the scores stored before this run: read with the scoring (``previous``), or by key
     before = result.straw.set_index("person_key")["previous"] if "previous" in result.straw.columns \
@@ -187,9 +195,17 @@ def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, A
                                else round(float(old), 2), "indicators": json.loads(row.indicators)},
                               f"straw score {row.score:.1f} reaches the suspect threshold {SUSPECT_SCORE:g} for the "
                               "first time", []))
-    if result.dealers is not None:
+    return out + (traces if traces is not None else trace_leads(store, result.dealers, result.corridors))
+
+
+def trace_leads(store: GraphStore, dealers: DealerScores | None, corridors: dict[str, Corridors]
+                ) -> list[dict[str, Any]]:
+    """The new-lead alerts of the trace lane's results (a dealer entering the anomaly list, a corridor becoming
+    significant), against the dealers' and corridors' scores as stored: before their write back."""
+    out: list[dict[str, Any]] = []
+    if dealers is not None:
         stored = store.node_table("Dealer", ("anomaly_score",)).to_pandas().set_index("key")["anomaly_score"]
-        table = result.dealers.table
+        table = dealers.table
         for row in table[table["score"] > 0].itertuples(index=False):
             old = stored.get(row.dealer_key)
             if old is None or pd.isna(old) or old <= 0:
@@ -202,7 +218,7 @@ def _new_leads(store: GraphStore, result: IncrementalResult) -> list[dict[str, A
                                   f"dealer enters the anomaly list: {int(row.traces)} traces against "
                                   f"{float(row.expected):.1f} expected from peers, {int(row.stopped)} stopping at "
                                   f"the dealer against {float(row.stopped_expected):.1f}", []))
-    found = result.corridors.get("traces/state")
+    found = corridors.get("traces/state")
     if found is not None:
         flows = store.edge_list("FLOW", "Location", "Location", ("year", "level", "basis", "score")).to_pandas()
         flows = flows[(flows["level"] == "state") & (flows["basis"] == "traces")]
@@ -266,18 +282,33 @@ def analyze_and_alert(store: GraphStore, *, deliver: bool = False, taxii: bool =
                       progress: Callable[[str], None] | None = None) -> tuple[IncrementalResult, int]:
     """The daily step: incremental analysis, alerts evaluated against the store before it changes, the
     write-back, then the new alerts recorded (``pending`` delivery when a webhook / TAXII collection is
-    configured)."""
-    with older_objects_frozen():
-        watchlist.apply_pending(store)
-        result = analyze_incremental(store, progress=progress)
-        timed = stage_timer(progress or (lambda _message: None), result.timings, result.cpu_timings)
-        raised = timed("alerts", lambda: evaluate(store, result))
-        with ExitStack() as unit:  # the write back and the alerts it raised: committed together, one checkpoint
+    configured), all in one transaction.
+
+    When the analysis runs its person lane in a thread of its own (:func:`algorithms.incremental.
+    analyze_incremental`), the trace lane's alerts are evaluated and its results written as soon as it is done,
+    while the person lane still reads what was committed before; the rest follows in the same transaction."""
+    say = progress or (lambda _message: None)
+    timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    early = stage_timer(say, timings, cpu)
+    traces: list[list[dict[str, Any]]] = []
+    with older_objects_frozen(), ExitStack() as unit:  # the write back and its alerts: committed together
+
+        def trace_done(lane: TraceLane, run: str) -> None:
+            traces.append(early("alerts_traces", lambda: trace_leads(store, lane.dealers, lane.corridors)))
             unit.enter_context(one_unit(store))
-            timed("write_back", lambda: incremental_write_back(store, result))
-            count: int = timed("alerts_record", lambda: record(store, raised, result, deliver=deliver,
-                                                                taxii=taxii))
-            timed("commit", unit.close)
+            early("write_back_traces", lambda: write_trace_lane(store, lane, run))
+
+        watchlist.apply_pending(store)
+        result = analyze_incremental(store, progress=progress, trace_done=trace_done)
+        result.timings.update(timings)
+        result.cpu_timings.update(cpu)
+        timed = stage_timer(say, result.timings, result.cpu_timings)
+        raised = timed("alerts", lambda: evaluate(store, result, traces[0] if traces else None))
+        unit.enter_context(one_unit(store))  # (part of the one trace_done began, if it did)
+        timed("write_back", lambda: incremental_write_back(store, result))
+        count: int = timed("alerts_record", lambda: record(store, raised, result, deliver=deliver, taxii=taxii))
+        timed("commit", unit.close)
     return result, count
 
 

@@ -141,6 +141,9 @@ class IncrementalResult:
     # one (``straw_groups_whole``: the migration of a store analysed before they were stored)
     straw_groups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=straw_groups.COLUMNS))
     straw_groups_whole: bool = False
+    # the trace lane's results (dealers, corridors, hubs, cells, serial) were written while the person lane ran
+    # (analyze_incremental's trace_done): write_back writes the rest only
+    lane_written: bool = False
     # the rescored persons' Person rows as the straw stage read them (the write back's upsert takes them instead of
     # reading them again, if nothing was written since: graph.store.StoredRows)
     stored_persons: StoredRows | None = None
@@ -220,11 +223,32 @@ def new_recoveries(t: AnalysisTables, traces: set[str]) -> pd.DataFrame:
 
 # --- the run ----------------------------------------------------------------------------------------------------
 
-def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | None = None, parallel: bool = True
+@dataclass(frozen=True)
+class PersonLane:
+    """What the person lane found: the straw neighbourhood (None: no person on the new rows), the changed persons
+    and the closure read around them, the rescored persons, the Person rows their scores were read from, the
+    network joins."""
+
+    hood: Neighbourhood | None
+    changed: set[str]
+    closure: set[str]
+    scored: pd.DataFrame
+    stored_persons: StoredRows | None
+    joins: pd.DataFrame
+
+
+def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | None = None, parallel: bool = True,
+                        trace_done: Callable[[trace_lane.TraceLane, str], None] | None = None
                         ) -> IncrementalResult:
-    """Compute what the new load runs change (nothing is written here; see :func:`write_back`). ``parallel``: the
-    trace lane (:mod:`algorithms.trace_lane`) in a thread of its own beside the person lane (the results are the
-    same either way; the stage timings' CPU seconds then overlap)."""
+    """Compute what the new load runs change (nothing is written here; see :func:`write_back`).
+
+    Two lanes share nothing: the person lane (the straw neighbourhood, features and scores, the network joins) and
+    the trace lane (:mod:`algorithms.trace_lane`). With ``parallel`` and a store that offers a reader
+    (:func:`graph.store.reader`), the person lane runs in a thread of its own on it while the trace lane runs in the
+    caller's; the results are the same either way (the stages' CPU seconds then overlap). ``trace_done(lane,
+    run_id)``: called in the caller's thread once the trace lane is done while the person lane still runs (only
+    then), so the caller can write the trace lane's results meanwhile (:func:`algorithms.alerts.analyze_and_alert`,
+    inside the transaction the rest then joins: the person lane reads what was committed before it)."""
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
 
@@ -239,49 +263,36 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     reason = full_analysis_reason(base_parameters, scoring=bool(seeds))
     if reason:
         raise NeedsFullAnalysis(reason)
-    hood: Neighbourhood | None = None
+    identity = json.dumps({"base": base_run, "inputs": sorted(runs)}, sort_keys=True)
+    run_id = "analysis-inc-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
     every_group: pd.DataFrame | None = None
+    if seeds:  # the straw stage reads the seeds' neighbourhood, never the whole tables
+        timed("address_keys", lambda: fill_address_keys(store))
+        if not base_parameters.get("straw_network"):  # a store analysed before the network sums were stored
+            timed("straw_network", lambda: fill_straw_network(store))
+        if not base_parameters.get("straw_groups"):  # the migration: every big group, counted with this batch in
+            # (so this run does not take them for groups big before it: it reads its groups as before)
+            every_group = timed("straw_groups", lambda: straw_groups.of_tables(load_tables(store)))
+    written = False
     with ExitStack() as lanes:
-        if seeds:  # the straw stage reads the seeds' neighbourhood, never the whole tables
-            timed("address_keys", lambda: fill_address_keys(store))
-            if not base_parameters.get("straw_network"):  # a store analysed before the network sums were stored
-                timed("straw_network", lambda: fill_straw_network(store))
-            if not base_parameters.get("straw_groups"):  # the migration: every big group, counted with this batch
-                # in (so this run does not take them for groups big before it: it reads its groups as before)
-                every_group = timed("straw_groups", lambda: straw_groups.of_tables(load_tables(store)))
-        # the trace lane beside the person lane: in a thread of its own on a second connection (algorithms/
-        # trace_lane.py), unless there is one lane only, the store has no second connection or the lane migrates
+        # the person lane beside the trace lane, on a second connection: unless there is one lane only, the store
+        # has no reader or the trace lane migrates (it then writes the schema)
         other = lanes.enter_context(reader(store)) if (
             parallel and seeds and traces and not trace_lane.migrating(base_parameters)) else None
-        beside = lanes.enter_context(ThreadPoolExecutor(1, thread_name_prefix="trace-lane")).submit(
-            trace_lane.run, other, traces, guns, base_parameters, timed) if other is not None else None
-        if seeds:
-            hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
-                                 stored_groups=every_group is None, keyed=straw_keys.marked(store),
-                                 side=side_table.open_tables(store))
-            changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
-            closure = timed("closure", lambda: hood.mates(changed, tying=False))
-        else:  # no person on the new rows (or no new rows, or a store without purchases): no straw groups to build
-            changed, closure = set(), set()
-        if hood is not None:
-            # the changed persons' values (the only ones scored), every closure member's purchases and ties
-            features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),
-                                                                              too_big=hood.too_big(), only=changed))
-            scored, stored_persons = timed("straw", lambda: _scores(store, features, changed))
-            joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed,
-                                                                  features.purchases["person_key"]))
-        else:  # nothing a person is on: no score moves
-            scored, stored_persons = pd.DataFrame(columns=SCORED_COLUMNS), None
-            joins = pd.DataFrame(columns=["person_key", "network_id"])
-        lane = beside.result() if beside is not None else trace_lane.run(store, traces, guns, base_parameters, timed)
+        beside = lanes.enter_context(ThreadPoolExecutor(1, thread_name_prefix="person-lane")).submit(
+            _person_lane, other, seeds, every_group, timed) if other is not None else None
+        lane = trace_lane.run(store, traces, guns, base_parameters, timed)
+        if beside is not None and trace_done is not None:
+            trace_done(lane, run_id)
+            written = True
+        person = beside.result() if beside is not None else _person_lane(store, seeds, every_group, timed)
+    hood, changed, closure, scored, joins = person.hood, person.changed, person.closure, person.scored, person.joins
     touched = Touched(new_runs=runs, seeds=seeds, changed=changed, rescored=changed | set(scored["person_key"]),
                       closure=len(closure), new_traces=len(traces), new_firearms=len(guns),
                       trace_ids=frozenset(traces))
     t, serial, dealers, corridors = lane.tables, lane.serial, lane.dealers, lane.corridors
     new_traces = lane.new_traces
 
-    identity = json.dumps({"base": base_run, "inputs": sorted(runs)}, sort_keys=True)
-    run_id = "analysis-inc-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
     all_runs = sorted(store.node_table("LoadRun").column("key").to_pylist())
     parameters = {**{k: v for k, v in base_parameters.items() if k != "mode"}, "mode": "incremental",
                   "base_run": base_run, "new_runs": sorted(runs), "input_runs": all_runs,
@@ -311,7 +322,30 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                              else pd.DataFrame(columns=RECOVERY_COLUMNS), cells=lane.cells,
                              timings=timings, parameters=parameters, summary=summary, cpu_timings=cpu,
                              straw_groups=every_group if every_group is not None else _grown(hood),
-                             straw_groups_whole=every_group is not None, stored_persons=stored_persons)
+                             straw_groups_whole=every_group is not None, stored_persons=person.stored_persons,
+                             lane_written=written)
+
+
+def _person_lane(store: GraphStore, seeds: set[str], every_group: pd.DataFrame | None, timed: trace_lane.Timed
+                 ) -> PersonLane:
+    """The straw neighbourhood of the seeds, the changed persons' features and scores, the network joins (reads
+    only: ``store`` may be a reader's handle in a thread of its own)."""
+    if not seeds:  # no person on the new rows (or no new rows, or a store without purchases): no score moves
+        return PersonLane(hood=None, changed=set(), closure=set(), scored=pd.DataFrame(columns=SCORED_COLUMNS),
+                          stored_persons=None, joins=pd.DataFrame(columns=["person_key", "network_id"]))
+    hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
+                         stored_groups=every_group is None, keyed=straw_keys.marked(store),
+                         side=side_table.open_tables(store))
+    changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
+    closure = timed("closure", lambda: hood.mates(changed, tying=False))
+    # the changed persons' values (the only ones scored), every closure member's purchases and ties
+    features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),
+                                                                      too_big=hood.too_big(), only=changed))
+    scored, stored_persons = timed("straw", lambda: _scores(store, features, changed))
+    joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed,
+                                                          features.purchases["person_key"]))
+    return PersonLane(hood=hood, changed=changed, closure=closure, scored=scored, stored_persons=stored_persons,
+                      joins=joins)
 
 
 def _grown(hood: Neighbourhood | None) -> pd.DataFrame:
@@ -426,26 +460,6 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
     return table
 
 
-def _dealer_rows(dealers: dealer_scoring.DealerScores) -> pd.DataFrame:
-    """The Dealer rows to write: every scored dealer's score and rates, and the recounted dealers' stored counts
-    (:func:`algorithms.dealer_counts.rows`; null for the others, which the upsert leaves as stored). A dealer in both
-    takes its counts' ``trace_count``, as when the counts were written after the scores."""
-    table = dealers.table
-    scored = pd.DataFrame({
-        "dealer_key": table["dealer_key"].to_numpy(object), "trace_count": table["traces"].astype("int64").to_numpy(),
-        "short_ttc_share": table["short_ttc_share"].to_numpy(float),
-        "multiple_sale_share": table["multiple_sale_share"].to_numpy(float),
-        "obliterated_share": table["obliterated_share"].to_numpy(float),
-        "expected_traces": table["expected"].to_numpy(float), "anomaly_score": table["score"].to_numpy(float),
-        "anomaly_indicators": table["indicators"].to_numpy(object)})
-    if not len(dealers.counts):
-        return scored
-    counts = dealer_counts.rows(dealers.counts)
-    both = scored.merge(counts, on="dealer_key", how="outer", suffixes=("_scored", ""), sort=False)
-    both["trace_count"] = both["trace_count"].astype("Int64").fillna(both.pop("trace_count_scored").astype("Int64"))
-    return both.astype({name: "Int64" for name in counts.columns if name != "dealer_key"})
-
-
 def _with_network(own: str, propagation: float, network: float) -> str:
     items = [item for item in json.loads(own) if item.get("indicator") != "network"]
     line = straw.network_line(propagation, network)
@@ -465,24 +479,10 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         store.upsert_nodes("Person", people, stored=result.stored_persons)
     if len(result.joins):
         network_joins.write(store, result.joins, run)
-    if result.dealers is not None and len(result.dealers.table):
-        store.upsert_nodes("Dealer", _dealer_rows(result.dealers))  # one upsert: each read the Dealer table
-        # the touched guns' shares now (every gun's on a migration)
-        dealer_counts.write_guns(store, result.dealers, result.dealers.guns, every=not result.dealers.guns)
-    for name, found in result.corridors.items():
-        basis, level = name.rsplit("/", 1)
-        flows = found.table
-        store.upsert_relationships("FLOW", "Location", "Location", pd.DataFrame({
-            "from_key": flows["src"], "to_key": flows["dst"], "year": flows["year"].astype("int64"),
-            "level": level, "basis": basis, "firearms": flows["firearms"].astype("int64"),
-            "expected": flows["expected"], "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"],
-            "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days")}))
-    if len(result.hubs):
-        store.upsert_nodes("Location", result.hubs)
-    if len(result.cells):
-        store.upsert_nodes("CorridorCell", result.cells.assign(analysis_run_id=run))
-    if result.serial is not None:  # the touched serial groups and the batch changes (every one on a migration)
-        serial_groups.write(store, result.serial, run)
+    if not result.lane_written:
+        trace_lane.write(store, trace_lane.TraceLane(
+            tables=None, new_traces=result.serial is not None, serial=result.serial, dealers=result.dealers,
+            cells=result.cells, corridors=result.corridors, hubs=result.hubs), run)
     if result.straw_groups_whole or len(result.straw_groups):  # the big straw groups (every one on a migration)
         straw_groups.write(store, result.straw_groups, run, whole=result.straw_groups_whole)
     from algorithms.stolen_hits import mark_hits, runs_to_check, unchecked

@@ -25,8 +25,10 @@ from algorithms import corridor_cells, dealer_counts, serial_groups, trace_rows
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.tables import AnalysisTables, load_tables
-from graph.store import GraphStore
+from graph.store import GraphStore, confined
 
+#: the node labels :func:`write` writes (and relationships between them)
+WRITES = ("Dealer", "Firearm", "Location", "CorridorCell", "SerialGroup")
 #: ``timed(stage, work)``: the analysis' stage timer (:func:`algorithms.analyze.stage_timer`)
 Timed = Callable[[str, Callable[[], Any]], Any]
 
@@ -75,6 +77,51 @@ def run(store: GraphStore, traces: set[str], guns: set[str], base_parameters: di
         columns=["location_key", "pagerank", "betweenness"])
     return TraceLane(tables=t, new_traces=new_traces, serial=serial, dealers=dealers, cells=cells,
                      corridors=corridors, hubs=hubs)
+
+
+def write(store: GraphStore, lane: TraceLane, run: str) -> None:
+    """Write what the lane changed: the dealers' scores and counts and the touched guns' shares, the corridors'
+    flows, the hubs, the touched corridor cells, the serial groups and batch changes. Nodes of
+    :data:`WRITES` only (``graph.store.confined``: rows of other labels read before stay current)."""
+    with confined(store, WRITES):
+        if lane.dealers is not None and len(lane.dealers.table):
+            store.upsert_nodes("Dealer", dealer_rows(lane.dealers))  # one upsert: each read the Dealer table
+            # the touched guns' shares now (every gun's on a migration)
+            dealer_counts.write_guns(store, lane.dealers, lane.dealers.guns, every=not lane.dealers.guns)
+        for name, found in lane.corridors.items():
+            basis, level = name.rsplit("/", 1)
+            flows = found.table
+            store.upsert_relationships("FLOW", "Location", "Location", pd.DataFrame({
+                "from_key": flows["src"], "to_key": flows["dst"], "year": flows["year"].astype("int64"),
+                "level": level, "basis": basis, "firearms": flows["firearms"].astype("int64"),
+                "expected": flows["expected"], "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"],
+                "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days")}))
+        if len(lane.hubs):
+            store.upsert_nodes("Location", lane.hubs)
+        if len(lane.cells):
+            store.upsert_nodes("CorridorCell", lane.cells.assign(analysis_run_id=run))
+        if lane.serial is not None:  # the touched serial groups and the batch changes (every one on a migration)
+            serial_groups.write(store, lane.serial, run)
+
+
+def dealer_rows(dealers: dealer_scoring.DealerScores) -> pd.DataFrame:
+    """The Dealer rows to write: every scored dealer's score and rates, and the recounted dealers' stored counts
+    (:func:`algorithms.dealer_counts.rows`; null for the others, which the upsert leaves as stored). A dealer in both
+    takes its counts' ``trace_count``, as when the counts were written after the scores."""
+    table = dealers.table
+    scored = pd.DataFrame({
+        "dealer_key": table["dealer_key"].to_numpy(object), "trace_count": table["traces"].astype("int64").to_numpy(),
+        "short_ttc_share": table["short_ttc_share"].to_numpy(float),
+        "multiple_sale_share": table["multiple_sale_share"].to_numpy(float),
+        "obliterated_share": table["obliterated_share"].to_numpy(float),
+        "expected_traces": table["expected"].to_numpy(float), "anomaly_score": table["score"].to_numpy(float),
+        "anomaly_indicators": table["indicators"].to_numpy(object)})
+    if not len(dealers.counts):
+        return scored
+    counts = dealer_counts.rows(dealers.counts)
+    both = scored.merge(counts, on="dealer_key", how="outer", suffixes=("_scored", ""), sort=False)
+    both["trace_count"] = both["trace_count"].astype("Int64").fillna(both.pop("trace_count_scored").astype("Int64"))
+    return both.astype({name: "Int64" for name in counts.columns if name != "dealer_key"})
 
 
 def _serial(store: GraphStore, traces: set[str], base_parameters: dict[str, Any]) -> serial_groups.SerialState:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from graph.identifiers import quote
-from graph.schema import SCHEMA, Schema
+from graph.schema import SCHEMA, Property, Schema
 
 
 def embedded_ddl(schema: Schema = SCHEMA) -> list[str]:
@@ -20,6 +22,34 @@ def embedded_ddl(schema: Schema = SCHEMA) -> list[str]:
         parts += [f"{quote(p.name)} {p.type}" for p in rel.properties]
         statements.append(f"CREATE REL TABLE IF NOT EXISTS {quote(rel.name)}({', '.join(parts)})")
     return statements
+
+
+def missing_columns(schema: Schema, columns_of: Callable[[str], set[str]], tables: set[str] | None = None
+                    ) -> list[tuple[str, Property, str | None]]:
+    """(table, property, the older name it is stored under or None) for each declared property a table lacks
+    (``columns_of(table)``: its stored columns' names; only the tables in ``tables``, when given)."""
+    declared = [(n.name, n.properties) for n in schema.nodes]
+    declared += [(r.name, r.properties) for r in schema.relationships]
+    missing = []
+    for table, properties in declared:
+        if tables is not None and table not in tables:
+            continue
+        have = columns_of(table)
+        for prop in properties:
+            if prop.name in have:
+                continue
+            renamed = prop.renamed_from if prop.renamed_from in have else None
+            missing.append((table, prop, renamed))
+    return missing
+
+
+def embedded_column(table: str, prop: Property, renamed: str | None) -> tuple[str, str]:
+    """The statement that gives an embedded table a missing column (renamed: keeping the values under the new
+    name), and what it adds (``Table.property``, or ``Table.old -> new``)."""
+    if renamed:
+        return (f"ALTER TABLE {quote(table)} RENAME {quote(renamed)} TO {quote(prop.name)}",
+                f"{table}.{renamed} -> {prop.name}")
+    return f"ALTER TABLE {quote(table)} ADD IF NOT EXISTS {quote(prop.name)} {prop.type}", f"{table}.{prop.name}"
 
 
 def neo4j_ddl(schema: Schema = SCHEMA) -> list[str]:

@@ -11,6 +11,8 @@ import copy
 import re
 from typing import Any, TypeVar
 
+from graph.write_count import WriteCount
+
 _Store = TypeVar("_Store")
 
 #: a keyword that writes rows or the schema, or moves a transaction (comments already stripped)
@@ -22,7 +24,10 @@ def reading_handle(store: _Store, connection: Any) -> _Store:
     """A copy of ``store`` that reads through ``connection``: opened for reading as far as the store's own
     bookkeeping goes (no side-table keeping, no commit noted), and closing it closes the connection only."""
     other = copy.copy(store)
-    other.__dict__.update(_conn=connection, _reading=True, read_only=True)
+    # its write count stays where the store's was: rows read through it are what was committed then, whatever the
+    # store writes after (graph.store.StoredRows)
+    count = WriteCount(store.__dict__["written"].count)
+    other.__dict__.update(_conn=connection, _reading=True, read_only=True, written=count)
     other.__dict__.pop("_side_keeper", None)
     return other
 

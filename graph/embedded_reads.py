@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from graph.identifiers import quote
 from graph.schema import NodeLabel, RelType
+from graph.store import FROM_KEY, TO_KEY
 
 
 def count_relationships(rel: RelType, from_label: str, to_label: str, at_most: int | None = None) -> str:
@@ -44,3 +45,20 @@ def binds_sources(rel: RelType, source: NodeLabel, target: NodeLabel, count: Cal
     if len(sources) == 1 < len(targets):
         return False
     return count(source.name) >= count(target.name)
+
+
+def at_nodes(rel: RelType, source: NodeLabel, target: NodeLabel, from_side: bool, properties: list[str]) -> str:
+    """The stored ``rel`` relationships at the nodes of ``$keys`` (sources when ``from_side``, else targets), as
+    ``from_key, to_key`` and ``properties``: one statement for every node, the start node bound by key and its
+    relationships reached with ``OPTIONAL MATCH`` (a plain ``MATCH`` from an ``UNWIND`` is planned as a hash join
+    over the whole relationship type); one statement per node cost ~0.5 ms each (3,581 persons' ``LIVES_AT`` in a
+    national daily batch: 1.9 CPU s)."""
+    bound_label = source if from_side else target
+    bound = f"MATCH (n:{quote(bound_label.name)} {{{quote(bound_label.key)}: k}})"
+    pattern = (f"(n)-[e:{quote(rel.name)}]->{far_end(rel, 'b', target)}" if from_side
+               else f"{far_end(rel, 'a', source)}-[e:{quote(rel.name)}]->(n)")
+    start, end = ("n", "b") if from_side else ("a", "n")
+    returns = [f"{start}.{quote(source.key)} AS {FROM_KEY}", f"{end}.{quote(target.key)} AS {TO_KEY}"]
+    returns += [f"e.{quote(p)} AS {quote(p)}" for p in properties]
+    return (f"UNWIND $keys AS k {bound} OPTIONAL MATCH {pattern} WITH {start}, e, {end} "
+            f"WHERE e IS NOT NULL RETURN {', '.join(returns)}")

@@ -18,7 +18,6 @@ The engine locks its file: one process owns a store at a time. Opening a store t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -30,10 +29,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cypher import registry
-from graph.ddl import embedded_ddl
+from graph.ddl import embedded_column, embedded_ddl, missing_columns
 from graph.embedded_log import abandon, is_kuzu_file, log_bytes, note_commit, open_engine
 from graph.embedded_reader import reading_handle, refuse_write
-from graph.embedded_reads import binds_sources, count_relationships, far_end
+from graph.embedded_reads import at_nodes, binds_sources, count_relationships
 from graph.embedded_writes import (
     CHECKPOINT_THRESHOLD_BYTES,
     column,
@@ -53,7 +52,7 @@ from graph.errors import (
     translate_engine_error,
 )
 from graph.identifiers import quote, string_literal
-from graph.schema import SCHEMA, NodeLabel, Property, RelType, Schema
+from graph.schema import SCHEMA, NodeLabel, RelType, Schema
 from graph.side_table import kept_store
 from graph.store import (
     ARROW_TYPES,
@@ -75,6 +74,7 @@ from graph.store import (
     stamps_versions,
     version_stamp,
 )
+from graph.write_count import WriteCount, stored_values, without_comments
 
 # A hash-join probe handles roughly 50k (relationships) to 400k (nodes) batch rows per second; a full scan of a
 # table reads a few million rows per second. Scan instead of probing when the table is this many times larger
@@ -89,13 +89,6 @@ _SCAN_RATIO_RELS = 50
 _PER_NODE_RATIO_RELS = 200
 #: keys bound per node-by-node statement (``UNWIND $keys``)
 _KEYS_PER_STATEMENT = 20_000
-#: a statement that may change rows (a keyword that writes, or ends a transaction without keeping it): counted in
-#: ``EmbeddedStore.writes``. Whole-line comments are not read; a read naming such a word only costs a caller's rows
-_MAY_WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|COPY|DROP|ALTER|DETACH|ROLLBACK|CALL|IMPORT|INSTALL)\b",
-                        re.IGNORECASE)
-_COMMENT = re.compile(r"^[ \t]*//[^\n]*", re.MULTILINE)
-
-
 _col = column
 
 
@@ -122,9 +115,10 @@ class EmbeddedStore:
         self._noted = -1  # the log size last recorded as committed (graph.embedded_log.note_commit)
         self.log_writes = True  # new rows may go through the log (graph.embedded_writes.through_log)
         self._in_batch = False  # inside batch(): a nested one joins it
-        # statements that may have changed a row (and reopens, which follow a rollback), counted: rows a caller read
-        # are still what is stored while this has not moved (graph.store.StoredRows)
-        self.writes = 0
+        # statements that may have changed a row (and reopens, which follow a rollback), counted, with the labels
+        # they wrote when known: rows a caller read are still what is stored while none wrote their label since
+        # (graph.store.StoredRows, graph.write_count)
+        self.written = WriteCount()
         self._reading = False  # a reader's handle (reader()): reads only, on its own connection
         try:
             self._db = open_engine(self.path, kwargs)  # cuts a torn log back to its last commit (graph.embedded_log)
@@ -222,8 +216,13 @@ class EmbeddedStore:
         finally:
             other.close()
 
+    @property
+    def writes(self) -> int:
+        """Statements that may have changed a row since the store was opened (reads never count)."""
+        return self.written.count
+
     def _reopen(self) -> None:
-        self.writes += 1
+        self.written.anything()
         self.close()
         self._db = open_engine(self.path, self._open_kwargs)
         self._connect()
@@ -258,11 +257,11 @@ class EmbeddedStore:
     # --- execution ---------------------------------------------------------------------------------------------
 
     def _execute(self, text: str, params: dict[str, Any] | None = None) -> Result:
-        stripped = _COMMENT.sub("", text)
+        stripped = without_comments(text)
         if self._reading:
             refuse_write(stripped)
-        if _MAY_WRITE.search(stripped):
-            self.writes += 1
+        else:
+            self.written.statement(stripped)
         try:
             result = self._conn.execute(text, params or {})
         except RuntimeError as exc:
@@ -290,13 +289,10 @@ class EmbeddedStore:
         for statement in embedded_ddl(self.schema):  # labels and types the schema gained: new tables
             self._execute(statement)
         added = []
-        for table, prop, renamed in self._missing_columns():
-            if renamed:  # keep the values under the new name
-                self._execute(f"ALTER TABLE {quote(table)} RENAME {quote(renamed)} TO {quote(prop.name)}")
-                added.append(f"{table}.{renamed} -> {prop.name}")
-            else:
-                self._execute(f"ALTER TABLE {quote(table)} ADD IF NOT EXISTS {quote(prop.name)} {prop.type}")
-                added.append(f"{table}.{prop.name}")
+        for missing in missing_columns(self.schema, self._columns_of):
+            statement, what = embedded_column(*missing)
+            self._execute(statement)
+            added.append(what)
         self._migrated = True
         return added
 
@@ -309,24 +305,10 @@ class EmbeddedStore:
         if not have & set(declared):
             return []
         return [name for name in declared if name not in have] + [
-            f"{table}.{prop.name}" for table, prop, _ in self._missing_columns(have)]
+            f"{table}.{prop.name}" for table, prop, _ in missing_columns(self.schema, self._columns_of, have)]
 
-    def _missing_columns(self, tables: set[str] | None = None) -> list[tuple[str, Property, str | None]]:
-        """(table, property, the older name it is stored under or None) for each declared property a table of
-        this store lacks (only the tables in ``tables``, when given)."""
-        declared = [(n.name, n.properties) for n in self.schema.nodes]
-        declared += [(r.name, r.properties) for r in self.schema.relationships]
-        missing = []
-        for table, properties in declared:
-            if tables is not None and table not in tables:
-                continue
-            have = set(self._execute(f"CALL table_info({string_literal(table)}) RETURN *").df()["name"])
-            for prop in properties:
-                if prop.name in have:
-                    continue
-                renamed = prop.renamed_from if prop.renamed_from in have else None
-                missing.append((table, prop, renamed))
-        return missing
+    def _columns_of(self, table: str) -> set[str]:
+        return set(self._execute(f"CALL table_info({string_literal(table)}) RETURN *").df()["name"])
 
     # --- upserts -----------------------------------------------------------------------------------------------
 
@@ -338,12 +320,16 @@ class EmbeddedStore:
         return int(self._execute(text).scalar())
 
     def upsert_nodes(self, label: str, rows: Rows, *, stored: StoredRows | None = None) -> UpsertSummary:
+        with self.written.confined((label,)):
+            return self._upsert_nodes(label, rows, stored)
+
+    def _upsert_nodes(self, label: str, rows: Rows, stored: StoredRows | None) -> UpsertSummary:
         node = self.schema.node(label)
         batch = conform_nodes(node, rows)
         if batch.num_rows == 0:
             return UpsertSummary(0, 0, 0)
         props = [c for c in batch.column_names if c != node.key]
-        existing = self._known(node, batch, props, stored)
+        existing = stored_values(self.written, node, batch, props, stored)
         if existing is None:
             existing = self._existing_nodes(node, batch, props)
         new, old = anti_join(batch, existing, [node.key])
@@ -369,22 +355,6 @@ class EmbeddedStore:
                 self._execute(text, {"batch": part.rename_columns([_col(c) for c in part.column_names])})
         return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows,
                              created_keys=new.column(node.key))
-
-    def _known(self, node: NodeLabel, batch: pa.Table, props: list[str], stored: StoredRows | None
-               ) -> pa.Table | None:
-        """What :meth:`_existing_nodes` would read, from rows the caller read (``stored``) when nothing was written
-        since and they cover the batch: its keys all asked, its properties all read. None otherwise."""
-        if stored is None or stored.writes != self.writes:
-            return None
-        table = stored.table
-        if node.key not in table.column_names or not set(props) <= set(table.column_names):
-            return None
-        keys = batch.column(node.key)
-        asked = stored.asked.cast(keys.type)
-        if not pc.all(pc.is_in(keys, value_set=asked)).as_py():
-            return None
-        table = table.select([node.key, *props])
-        return table.filter(pc.is_in(table.column(node.key).cast(keys.type), value_set=keys.combine_chunks()))
 
     def _existing_nodes(self, node: NodeLabel, batch: pa.Table, props: list[str]) -> pa.Table:
         """Key and current values of ``props`` for the batch's keys that exist.
@@ -412,6 +382,11 @@ class EmbeddedStore:
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
                              created_from: pa.Array | None = None,
                              created_to: pa.Array | None = None) -> UpsertSummary:
+        with self.written.confined(()):  # relationship rows only
+            return self._upsert_relationships(rel_type, from_label, to_label, rows, created_from, created_to)
+
+    def _upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows,
+                              created_from: pa.Array | None, created_to: pa.Array | None) -> UpsertSummary:
         rel = self.schema.relationship(rel_type)
         source, target = self.schema.node(from_label), self.schema.node(to_label)
         batch = conform_relationships(rel, source, target, rows)
@@ -551,19 +526,8 @@ class EmbeddedStore:
             return batch.slice(0, 0).select(identity), True
         if len(nodes) * _PER_NODE_RATIO_RELS > total:
             return None
-        bound_label = source if from_side else target
-        bound = f"MATCH (n:{quote(bound_label.name)} {{{quote(bound_label.key)}: k}})"
-        pattern = (f"(n)-[e:{quote(rel.name)}]->{far_end(rel, 'b', target)}" if from_side
-                   else f"{far_end(rel, 'a', source)}-[e:{quote(rel.name)}]->(n)")
         others = [p.name for p in rel.properties if p.name not in rel.key]
-        start, end = ("n", "b") if from_side else ("a", "n")
-        returns = [f"{start}.{quote(source.key)} AS {FROM_KEY}", f"{end}.{quote(target.key)} AS {TO_KEY}"]
-        returns += [f"e.{quote(p)} AS {quote(p)}" for p in [*rel.key, *others]]
-        # one statement for every node: the start node bound by key, its relationships reached with OPTIONAL MATCH
-        # (a plain MATCH from an UNWIND is planned as a hash join over the whole relationship type); one
-        # statement per node cost ~0.5 ms each (3,581 persons' LIVES_AT in a national daily batch: 1.9 CPU s)
-        text = (f"UNWIND $keys AS k {bound} OPTIONAL MATCH {pattern} WITH {start}, e, {end} "
-                f"WHERE e IS NOT NULL RETURN {', '.join(returns)}")
+        text = at_nodes(rel, source, target, from_side, [*rel.key, *others])
         schema = pa.schema([batch.schema.field(FROM_KEY), batch.schema.field(TO_KEY)]
                            + [pa.field(p, ARROW_TYPES[rel.prop(p).type]) for p in [*rel.key, *others]])
         keys = nodes.to_pylist()

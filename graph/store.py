@@ -163,6 +163,14 @@ def reader(store: GraphStore) -> AbstractContextManager[GraphStore | None]:
     return other() if other is not None else nullcontext(None)
 
 
+def confined(store: GraphStore, labels: tuple[str, ...]) -> AbstractContextManager[None]:
+    """Inside, the caller's writes change nodes of ``labels`` only (and relationships): rows of other labels read
+    before stay current (:class:`StoredRows`; the embedded store's :class:`graph.write_count.WriteCount`). Neo4j
+    counts no writes: nothing to say."""
+    written = getattr(store, "written", None)
+    return written.confined(labels) if written is not None else nullcontext()
+
+
 def rows_copied(store: GraphStore) -> AbstractContextManager[bool]:
     """Memory held by writes not yet in the store's file freed, and new rows written straight into it while
     inside (the embedded store: :meth:`graph.embedded_store.EmbeddedStore.rows_copied`); yields whether anything

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from algorithms import incremental, network_joins, stored_state, straw, straw_features, tables
+from algorithms import incremental, network_joins, stored_state, straw, straw_features, tables, trace_lane
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.straw_rank import straw_ranks
@@ -533,8 +533,8 @@ def test_the_dealer_rows_written_back_are_the_scores_and_the_recounted_counts_in
                           columns=list(COUNT_COLUMNS))
     scores = DealerScores(table=table, parameters={}, counts=counts)
     written = []
-    for rows in ([incremental._dealer_rows(scores)],
-                 [incremental._dealer_rows(DealerScores(table=table, parameters={})), dealer_counts.rows(counts)]):
+    for rows in ([trace_lane.dealer_rows(scores)],
+                 [trace_lane.dealer_rows(DealerScores(table=table, parameters={})), dealer_counts.rows(counts)]):
         with EmbeddedStore(tmp_path / f"d{len(rows)}.lbug") as store:
             store.init_schema()
             store.upsert_nodes("Dealer", pd.DataFrame({"dealer_key": ["a", "b", "c"], "trace_count": [9, 9, 9],
