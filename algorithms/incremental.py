@@ -67,7 +67,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -280,7 +280,7 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
         other = lanes.enter_context(reader(store)) if (
             parallel and seeds and traces and not trace_lane.migrating(base_parameters)) else None
         beside = lanes.enter_context(ThreadPoolExecutor(1, thread_name_prefix="person-lane")).submit(
-            _person_lane, other, seeds, every_group, timed) if other is not None else None
+            _person_lane, other, seeds, every_group, timed, True) if other is not None else None
         lane = trace_lane.run(store, traces, guns, base_parameters, timed)
         if beside is not None and trace_done is not None:
             trace_done(lane, run_id)
@@ -326,10 +326,11 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                              lane_written=written)
 
 
-def _person_lane(store: GraphStore, seeds: set[str], every_group: pd.DataFrame | None, timed: trace_lane.Timed
-                 ) -> PersonLane:
+def _person_lane(store: GraphStore, seeds: set[str], every_group: pd.DataFrame | None, timed: trace_lane.Timed,
+                 parallel: bool = False) -> PersonLane:
     """The straw neighbourhood of the seeds, the changed persons' features and scores, the network joins (reads
-    only: ``store`` may be a reader's handle in a thread of its own)."""
+    only: ``store`` may be a reader's handle in a thread of its own). ``parallel``: the network joins in a thread
+    of their own beside the scores, on a reader of ``store`` if it has one."""
     if not seeds:  # no person on the new rows (or no new rows, or a store without purchases): no score moves
         return PersonLane(hood=None, changed=set(), closure=set(), scored=pd.DataFrame(columns=SCORED_COLUMNS),
                           stored_persons=None, joins=pd.DataFrame(columns=["person_key", "network_id"]))
@@ -341,9 +342,16 @@ def _person_lane(store: GraphStore, seeds: set[str], every_group: pd.DataFrame |
     # the changed persons' values (the only ones scored), every closure member's purchases and ties
     features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),
                                                                       too_big=hood.too_big(), only=changed))
-    scored, stored_persons = timed("straw", lambda: _scores(store, features, changed))
-    joins = timed("networks", lambda: network_joins.joins(store, features.pairs, changed,
-                                                          features.purchases["person_key"]))
+    def networks(on: GraphStore) -> pd.DataFrame:
+        return cast(pd.DataFrame, timed("networks", lambda: network_joins.joins(
+            on, features.pairs, changed, features.purchases["person_key"])))
+
+    with ExitStack() as beside:  # the network joins beside the scores (they share only the features)
+        other = beside.enter_context(reader(store)) if parallel else None
+        joined = beside.enter_context(ThreadPoolExecutor(1, thread_name_prefix="network-joins")).submit(
+            networks, other) if other is not None else None
+        scored, stored_persons = timed("straw", lambda: _scores(store, features, changed))
+        joins = joined.result() if joined is not None else networks(store)
     return PersonLane(hood=hood, changed=changed, closure=closure, scored=scored, stored_persons=stored_persons,
                       joins=joins)
 
