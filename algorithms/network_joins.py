@@ -22,14 +22,20 @@ def joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str], purchasers:
     ``purchasers``: who bought a gun on record (the others tied to one purchaser only are possessors)."""
     weights = _layer_weights()
     apart = possessors_only(pairs, purchasers)
-    ties = pd.concat([pairs[["a", "b", "kind"]], pairs[["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
-    ties = ties[isin(ties["a"], changed - apart)]
-    current = membership_of(store, set(ties["a"].tolist()) | set(ties["b"].tolist()))
+    # each pair both ways, from a person who may join (the two halves cut before they are put together)
+    may_join = pd.Series(list(changed - apart), dtype="str")
+    ties = pd.concat([pairs.loc[isin(pairs["a"], may_join), ["a", "b", "kind"]],
+                      pairs.loc[isin(pairs["b"], may_join), ["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
+    # the memberships of the persons who may join first (most are members already: they join nothing), then of
+    # the partners of the others only; and the sizes of the networks those partners are in
+    seeking = set(ties["a"].tolist())
+    current = membership_of(store, seeking)
     ties = ties[~ties["a"].map(current).notna().to_numpy()]
     if ties.empty:
         return pd.DataFrame(columns=["person_key", "network_id"])
-    sizes = _member_counts(store, set(current.dropna().tolist()))
+    current = pd.concat([current, membership_of(store, set(ties["b"].tolist()) - seeking)])
     ties = ties.assign(weight=ties["kind"].map(weights).fillna(1.0), network=ties["b"].map(current))
+    sizes = _member_counts(store, set(ties["network"].dropna().tolist()))
     rows: list[tuple[str, str]] = []
     to_network = ties.dropna(subset=["network"]).groupby(["a", "network"])["weight"].sum().reset_index()
     to_network = to_network.sort_values(["a", "weight", "network"], ascending=[True, False, True])
