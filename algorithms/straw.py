@@ -109,6 +109,9 @@ TIE_INDICATORS = ("joint_purchase", "shared_address", "common_possessor")
 NOT_CARRYING = ("common_possessor",)
 
 
+#: how an indicators list is written: ``json.dumps(items, sort_keys=True)``, the encoder made once
+_JSON = json.JSONEncoder(sort_keys=True)
+
 TABLE_COLUMNS = ("person_key", "points", "propagation", "score", "indicators", "rank", "network")
 
 
@@ -201,7 +204,7 @@ def own_evidence(values: pd.DataFrame) -> OwnEvidence:
 def indicators_text(items: list[dict[str, object]], propagation: float, network: float) -> str:
     """The stored indicators list (JSON): ``items`` (a person's own, no ``network`` item) and the network line."""
     line = network_line(propagation, network)
-    return json.dumps(items if line is None else [*items, line], sort_keys=True)
+    return _JSON.encode(items if line is None else [*items, line])
 
 
 def rules(*, propagation_weight: float = PROPAGATION_WEIGHT) -> dict[str, object]:
@@ -354,7 +357,7 @@ def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series,
         line = network_line(float(prop[row]), float(net[row]))
         if line is not None:
             items[row].append(line)
-    return [json.dumps(entry, sort_keys=True) for entry in items]
+    return [_JSON.encode(entry) for entry in items]
 
 
 def _plain(value: object) -> object:

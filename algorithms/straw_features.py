@@ -217,10 +217,16 @@ class _Groups:
     def __init__(self, too_big: frozenset[str]) -> None:
         self.too_big = too_big
         self.found: list[pd.DataFrame] = []
+        # the group values ``too_big`` names, per kind (a frame's values are looked up among them, not each
+        # prefixed with its kind first)
+        self.values: dict[str, list[str]] = {}
+        for group in too_big:
+            kind, _, value = group.partition("|")
+            self.values.setdefault(kind, []).append(value)
 
     def small(self, frame: pd.DataFrame, column: str, kind: str, limit: int) -> pd.DataFrame:
-        if self.too_big and len(frame):
-            frame = frame[~(kind + "|" + frame[column].astype(str)).isin(self.too_big).to_numpy()]
+        if self.values.get(kind) and len(frame):
+            frame = frame[~frame[column].astype(str).isin(self.values[kind]).to_numpy()]
         if len(frame) > limit:
             persons = frame.groupby(column, sort=False)["person_key"].nunique()
             big = persons[persons.to_numpy() > limit]
@@ -265,10 +271,30 @@ def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables,
     if "specificity" not in pairs.columns:
         pairs["specificity"] = 1.0
     pairs["specificity"] = pairs["specificity"].fillna(1.0).astype(float)
-    pairs = pairs[pairs["a"] != pairs["b"]]
-    swap = pairs["a"] > pairs["b"]
-    pairs.loc[swap, ["a", "b"]] = pairs.loc[swap, ["b", "a"]].to_numpy()
-    return pairs.drop_duplicates(["a", "b", "kind"]).reset_index(drop=True), groups.big()
+    return _ordered_once(pairs), groups.big()
+
+
+def _ordered_once(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` without self-pairs, each with a < b, the first row of each (a, b, kind) kept, in order: over the
+    persons' codes in key order (a code compares as its key does) rather than the keys (the keys' way where a key is
+    missing, which compares otherwise)."""
+    persons = pd.concat([pairs["a"], pairs["b"]], ignore_index=True)
+    codes, names = pd.factorize(persons, sort=True)
+    if len(pairs) == 0 or (codes < 0).any() or pairs["kind"].isna().any():
+        pairs = pairs[pairs["a"] != pairs["b"]]
+        swap = pairs["a"] > pairs["b"]
+        pairs.loc[swap, ["a", "b"]] = pairs.loc[swap, ["b", "a"]].to_numpy()
+        return pairs.drop_duplicates(["a", "b", "kind"]).reset_index(drop=True)
+    a, b = codes[:len(pairs)].astype(np.int64), codes[len(pairs):].astype(np.int64)
+    kinds, kind_names = pd.factorize(pairs["kind"])
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    key = (low * len(names) + high) * max(len(kind_names), 1) + kinds
+    _, once = np.unique(key, return_index=True)
+    at = np.sort(once[(a != b)[once]])  # (a self-pair's key is its own: dropped after)
+    pairs = pairs.iloc[at].reset_index(drop=True)
+    pairs["a"] = names.take(low[at])
+    pairs["b"] = names.take(high[at])
+    return pairs
 
 
 #: A recovery is *quick* within this many days of the purchase (ATF's short time-to-crime threshold): defined with
@@ -387,13 +413,20 @@ def _window_pairs(frame: pd.DataFrame, group: str, day: str, days: int, kind: st
     n = np.maximum(crowd[left], crowd[right])
     keep = n <= max_persons
     left, right, n = left[keep], right[keep], n[keep]
-    persons = first["person_key"].to_numpy()
-    pairs = pd.DataFrame({"a": persons[left], "b": persons[right], "kind": kind, "weight": weight,
-                          "specificity": specificity(n), "days_apart": np.abs(when[left] - when[right])})
-    pairs = pairs[pairs["a"] != pairs["b"]]
-    swap = pairs["a"] > pairs["b"]
-    pairs.loc[swap, ["a", "b"]] = pairs.loc[swap, ["b", "a"]].to_numpy()
-    return pairs.sort_values("specificity", ascending=False, kind="stable").drop_duplicates(["a", "b"])[columns]
+    # each pair once, (a, b) with a < b, its most specific row first (the first of equals): over the persons' codes
+    # in key order (a code compares as its key does), not their keys
+    rank, names = pd.factorize(first["person_key"], sort=True)
+    a, b = rank[left], rank[right]
+    other = a != b
+    a, b, n, apart = a[other], b[other], n[other], np.abs(when[left] - when[right])[other]
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    fit = specificity(n)
+    order = np.argsort(-fit, kind="stable")  # sort_values(ascending=False, kind="stable"): equals keep their order
+    _, once = np.unique(low[order].astype(np.int64) * len(names) + high[order], return_index=True)
+    at = order[np.sort(once)]
+    persons = np.asarray(names, dtype=object)
+    return pd.DataFrame({"a": persons[low[at]], "b": persons[high[at]], "kind": kind, "weight": weight,
+                         "specificity": fit[at], "days_apart": apart[at]})[columns]
 
 
 def _co_members_within(frame: pd.DataFrame, group: str, day: str, days: int, kind: str, weight: float, *,
