@@ -297,7 +297,16 @@ def tie_weights(pairs: pd.DataFrame) -> pd.DataFrame:
                       pairs[["b", "a", "weight"]].rename(columns={"b": "a", "a": "b"})], ignore_index=True)
     # summed in (a, b) order: the store returns rows in no fixed order, and the rounded network value in the
     # indicators must not depend on it
-    return both.drop_duplicates(["a", "b"]).sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+    persons = pd.concat([both["a"], both["b"]], ignore_index=True)
+    codes, names = pd.factorize(persons, sort=True)
+    if len(both) == 0 or (codes < 0).any():  # (a missing key: the keys' way, which compares it otherwise)
+        return both.drop_duplicates(["a", "b"]).sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+    # the first row of each (a, b), in (a, b) order: over the persons' codes in key order (a code compares as its
+    # key does), not the keys
+    a, b = codes[:len(both)].astype(np.int64), codes[len(both):].astype(np.int64)
+    _, first = np.unique(a * len(names) + b, return_index=True)
+    return pd.DataFrame({"a": names.take(a[first]), "b": names.take(b[first]),
+                         "weight": both["weight"].to_numpy()[first]})
 
 
 def _propagate(base: pd.Series, pairs: pd.DataFrame) -> pd.Series:

@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from algorithms import network_joins
+from algorithms import network_joins, straw
 from algorithms import straw_features as sf
 from algorithms.networks import possessors_only
 from algorithms.tables import isin
@@ -202,3 +202,20 @@ def test_joins_read_in_two_steps_are_the_joins(world: tuple[pd.DataFrame, set[st
     finally:
         network_joins.full.MAX_NETWORK_SIZE = kept
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+
+
+def _old_tie_weights(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``straw.tie_weights`` as it was: the first row of each (a, b) over the keys, sorted by them."""
+    pairs = pairs[~pairs["kind"].isin(straw.NETWORK_ONLY_KINDS | set(straw.NOT_CARRYING)).to_numpy()]
+    pairs = pairs.assign(weight=pairs["weight"] * pairs["specificity"])
+    both = pd.concat([pairs[["a", "b", "weight"]],
+                      pairs[["b", "a", "weight"]].rename(columns={"b": "a", "a": "b"})], ignore_index=True)
+    return both.drop_duplicates(["a", "b"]).sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(pair_frames(missing=False), pair_frames(missing=True)),
+       st.sampled_from(["str", object]))
+def test_tie_weights_are_the_keys_way(pairs: pd.DataFrame, keys: object) -> None:
+    pairs = pairs.astype({"a": keys, "b": keys})  # type: ignore[dict-item]
+    pd.testing.assert_frame_equal(straw.tie_weights(pairs.copy()), _old_tie_weights(pairs.copy()))
