@@ -59,9 +59,10 @@ class LoadOptions:
     progress: Callable[[int], None] | None = None  # called with rows read so far
     crash_after_batches: int | None = None  # test hook: simulate a crash after this many batches
     # Derived work the caller wants done once the rows are in, before the run is recorded as finished (the load
-    # commands pass algorithms.stolen_hits.after_load); called with the store, the kind and the run id, its figures
-    # join the run's details. A hook, because loaders never import the analytics (tests/test_layers.py).
-    after_load: Callable[[GraphStore, str, str], dict[str, Any]] | None = None
+    # commands pass algorithms.stolen_hits.after_load); called with the store, the kind, the run id and the trace
+    # ids of the recoveries the run wrote (Loader.recoveries: None when the loader writes none), its figures join
+    # the run's details. A hook, because loaders never import the analytics (tests/test_layers.py).
+    after_load: Callable[[GraphStore, str, str, list[str] | None], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -114,6 +115,9 @@ class Loader(ABC):
         # the load too (``surveyed``), so a day's file is parsed and validated once, not twice
         self.whole: Batch | None = None
         self._surveyed: tuple[Batch, pd.DataFrame, pd.Series] | None = None
+        # the trace ids of every recovery the run wrote, kept by a loader that writes recoveries (traces): the
+        # after-load check reads them by key (``LoadOptions.after_load``); None for the others
+        self.recoveries: list[str] | None = None
 
     # hooks -----------------------------------------------------------------------------------------------------
     def begin(self) -> None:  # noqa: B027 - an optional hook
@@ -544,7 +548,7 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
         rejects.close()
     loader.finish()
     if options.after_load is not None:
-        loader.details.update(options.after_load(store, kind, run_id))
+        loader.details.update(options.after_load(store, kind, run_id, loader.recoveries))
     report.rejects_file = str(rejects.path) if rejects.path else None
     report.details = loader.details
     finished = _now()

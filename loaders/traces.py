@@ -83,6 +83,7 @@ class TracesLoader(Loader):
         self.persons = PersonResolver(self.store)
         self.places_written: dict[str, str | None] = {}
         self.seen: set[str] = set()
+        self.recoveries = []
         mentions = [self._mentions(good) for good in self.survey()]
         if not self.surveyed:
             self.seen = set()  # the survey's duplicate checks start again for the load
@@ -237,6 +238,8 @@ class TracesLoader(Loader):
             "multiple_sale_report_id": good["multiple_sale_report_id"], "load_run_id": self.run_id,
         })
         created = self.store.upsert_nodes("Recovery", arrow(nodes, "Recovery")).created_keys
+        if self.recoveries is not None:  # (begun: every recovery the run writes, for the stolen-hit check by key)
+            self.recoveries.extend(good["trace_id"].tolist())
         self.store.upsert_relationships("AT", "Recovery", "Location", arrow(at, rel_type="AT"), created_from=created)
         return created
 

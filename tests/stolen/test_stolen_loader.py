@@ -215,3 +215,39 @@ def test_a_later_trace_load_checks_its_own_recoveries_and_keeps_the_earlier_flag
     found = hits(embedded_store)
     assert set(zip(found["trace_id"], found["report_id"], strict=True)) == {("S-1", "R-1"), ("S-2", "R-2"),
                                                                              ("S-9", "R-1")}
+
+
+def test_a_trace_run_s_hits_by_its_recoveries_keys_are_the_scan_s(embedded_store: EmbeddedStore,
+                                                                  tmp_path: Path) -> None:
+    """After a traces load the check reads the run's own recoveries by key (``Loader.recoveries``): the same rows
+    as the scan of every recovery's run id, also after the file is loaded again and after a later run took some
+    of its recoveries (a key the run wrote but another run wrote since is not the run's)."""
+    load(embedded_store, "stolen", tmp_path)
+    seen: list[tuple[str, str, list[str] | None]] = []
+
+    def spying(store: Any, kind: str, run_id: str, recoveries: list[str] | None = None) -> dict[str, Any]:
+        seen.append((kind, run_id, recoveries))
+        return after_load(store, kind, run_id, recoveries)
+
+    def check() -> None:
+        kind, run, written = seen[-1]
+        assert kind == "traces" and written
+        by_key, scanned = hits(embedded_store, [run], written), hits(embedded_store, [run])
+        assert not scanned.empty
+        pd.testing.assert_frame_equal(by_key, scanned)
+
+    run_load(TracesLoader, embedded_store, DATA / "traces.csv",
+             LoadOptions(rejects_dir=tmp_path / "rejects", after_load=spying))
+    check()
+    first = seen[-1]
+    run_load(TracesLoader, embedded_store, DATA / "traces.csv",
+             LoadOptions(rejects_dir=tmp_path / "rejects", after_load=spying))
+    check()
+    lines = (DATA / "traces.csv").read_text(encoding="utf-8").splitlines()
+    later = tmp_path / "later.csv"  # S-1 loaded again by another file: its recovery is that run's now
+    later.write_text("\n".join([lines[0], lines[1]]) + "\n", encoding="utf-8")
+    run_load(TracesLoader, embedded_store, later, LoadOptions(rejects_dir=tmp_path / "rejects", after_load=spying))
+    check()
+    _kind, run, written = first
+    pd.testing.assert_frame_equal(hits(embedded_store, [run], written), hits(embedded_store, [run]))
+    assert "S-1" not in set(hits(embedded_store, [run], written)["trace_id"])
