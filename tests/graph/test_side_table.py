@@ -15,6 +15,7 @@ from typing import Any
 
 import ladybug
 import pyarrow as pa
+import pyarrow.feather as feather
 import pytest
 
 from algorithms import incremental
@@ -245,3 +246,49 @@ def test_the_nightly_checkpoint_in_another_process_keeps_the_files_current(store
         assert again.wal_bytes() == 0
         assert side_table.open_tables(again) is not None
         assert_answers_as_the_engine(again)
+
+
+def test_a_day_s_delta_skips_only_new_keys_without_rows(store: EmbeddedStore, history: History, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day's delta part reads a relationship table only at the keys that can have rows of it (a key created in
+    the day's transaction that no upsert of the type named there has none): the part holds the same rows as one
+    read at every touched key, and fewer keys were asked (the day's new recoveries' NIBIN links)."""
+    calls: list[tuple[Any, ...]] = []
+    append = side_table._append
+
+    def spy(*args: Any) -> None:
+        calls.append(args)
+        append(*args)
+    monkeypatch.setattr(side_table, "_append", spy)
+    asked: list[tuple[str, str, int, int]] = []
+    narrowed = side_table._asked
+
+    def counting(name: str, column: str, label: str, touched: dict[str, set[str]], created: dict[str, set[str]],
+                 linked: dict[tuple[str, str, str], set[str]]) -> set[str]:
+        keys = narrowed(name, column, label, touched, created, linked)
+        asked.append((name, column, len(keys), len(touched.get(label, set()))))
+        return keys
+    monkeypatch.setattr(side_table, "_asked", counting)
+    day = tmp_path / "day"
+    day.mkdir()
+    for name in ("traces.csv", "multiple_sales.csv", "nibin_leads.csv"):
+        (day / name).write_bytes((history.stream.batches[0] / name).read_bytes())
+    daily.load_files(store, day_files(day), LoadOptions(rejects_dir=tmp_path / "rejects"), one_transaction=True)
+    manifest = side_table.current(store.path)
+    assert manifest is not None and len(calls) == 1
+    part = manifest["parts"][-1]
+    side = side_table.folder(store.path)
+
+    def part_rows() -> dict[str, list[tuple[Any, ...]]]:
+        return {f.name: _rows(feather.read_table(f)) for f in sorted(side.glob(f"{part}-*.arrow"))}
+    kept = part_rows()
+    store_, _manifest, touched, keyed, created, _linked = calls[0]
+    assert created.get("Recovery") and created.get("Person") and created.get("Firearm")
+    first = len(asked)  # the day's reads; then the same part again, every touched key read
+    append(store_, _manifest, touched, keyed)
+    assert part_rows() == kept
+    day, again = asked[:first], asked[first:]
+    assert all(n == total for _table, _column, n, total in again)
+    nibin = [(n, total) for table, _column, n, total in day if table == "nibin"]
+    assert nibin and all(n < total for n, total in nibin)
+    assert all(n == total for table, _column, n, total in day if not side_table.TABLES[table][0].isupper())
