@@ -69,6 +69,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -473,6 +474,17 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
     return table
 
 
+def in_order_read(people: pd.DataFrame, stored: StoredRows | None) -> pd.DataFrame:
+    """``people`` in the order the straw stage read their stored rows, which is the order the store holds them
+    (algorithms/store_order.py; persons it did not read last): the upsert's keyed ``SET`` costs less in it (national
+    batch 1's 11.6k persons: 0.23-0.25 CPU s against 0.33-0.41 in score order)."""
+    if stored is None:
+        return people
+    read = stored.table.column("person_key").to_pandas().drop_duplicates()
+    at = pd.Series(np.arange(len(read), dtype=float), index=read.to_numpy()).reindex(people["person_key"])
+    return people.iloc[np.argsort(at.to_numpy(), kind="stable")]
+
+
 def _with_network(own: str, propagation: float, network: float) -> str:
     items = [item for item in json.loads(own) if item.get("indicator") != "network"]
     line = straw.network_line(propagation, network)
@@ -489,7 +501,7 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
     people = people.rename(columns={"network": "straw_network"})[
         ["person_key", "straw_score", "straw_points", "straw_indicators", "straw_network"]].assign(analysis_run_id=run)
     if len(people):  # the rescored persons' scores only: ranks are derived when read (algorithms/straw_rank.py)
-        store.upsert_nodes("Person", people, stored=result.stored_persons)
+        store.upsert_nodes("Person", in_order_read(people, result.stored_persons), stored=result.stored_persons)
     if len(result.joins):
         network_joins.write(store, result.joins, run)
     if not result.lane_written:

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from algorithms import alerts, incremental, trace_lane
@@ -16,6 +17,7 @@ from algorithms.incremental import IncrementalResult, analyze_incremental
 from graph import embedded_store
 from graph.embedded_store import EmbeddedStore
 from graph.schema import NodeLabel
+from graph.store import StoredRows
 from graph.write_count import stored_values
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
@@ -140,3 +142,11 @@ def test_a_failure_after_the_trace_lane_was_written_leaves_nothing(analysed: Pat
         assert store.node_table("AnalysisRun").num_rows == runs
     for name, frame in before.items():
         pd.testing.assert_frame_equal(after[name], frame, obj=name)
+
+
+def test_the_rescored_persons_are_written_in_the_order_their_rows_were_read() -> None:
+    people = pd.DataFrame({"person_key": ["c", "a", "x", "b"], "straw_score": [1.0, 2.0, 3.0, 4.0]})
+    read = StoredRows(table=pa.table({"person_key": ["b", "a", "c", "a"]}), asked=pa.array(["a", "b", "c", "x"]),
+                      writes=0)
+    assert incremental.in_order_read(people, read)["person_key"].tolist() == ["b", "a", "c", "x"]  # unread last
+    assert incremental.in_order_read(people, None) is people
