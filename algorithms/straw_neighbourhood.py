@@ -39,14 +39,33 @@ those computed on the whole tables (``tests/analytics/test_incremental.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from algorithms import straw_features
+from algorithms.frames import (
+    distinct,
+    drop_duplicates,
+    first_row_positions,
+    key_array,
+    key_series,
+    pairs_frame,
+    positions,
+)
+from algorithms.straw_memberships import (
+    COLUMNS,
+    MEMBERSHIP,
+    lean,
+    membership_events,
+    memberships,
+    own_memberships,
+    restrict,
+    state_arrays,
+    tidy,
+)
 from algorithms.tables import AnalysisTables, isin
 from graph import side_table
 from graph.store import GraphStore
@@ -59,206 +78,16 @@ GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": straw_features.MAX_WINDOW_GROU
 #: purchaser-possessor group hold two persons at most
 STORED_KINDS = ("jp", "ad", "cp", "sl", "rt", "co", "sc")
 
-_COLUMNS = {
-    "persons": ["key", "last_name", "first_name", "middle_name", "suffix", "dob", "street", "city", "state", "zip",
-                "record_count", "address_key"],
-    "purchases": ["src", "dst", "sale_id", "purchase_date", "dealer_key", "multiple_sale", "report_id", "source"],
-    "firearms": ["key", "manufacturer_normalized", "model", "caliber", "weapon_type", "obliterated",
-                 "serial_normalized"],
-    "sold": ["src", "dst", "sale_date"],
-    "recovered": ["src", "dst"],
-    "recoveries": ["key", "recovery_date", "recovery_state", "recovery_city", "recovery_country", "lat", "lon",
-                   "time_to_crime_days", "crime_code", "purchase_date", "trace_status", "multiple_sale_report_id"],
-    "possessed": ["src", "dst"],
-    "nibin": ["src", "dst", "status"],
-    "stolen": ["src", "dst", "reported_date"],
-}
-_UNIQUE = {"persons": ["key"], "purchases": ["src", "dst", "sale_id"], "firearms": ["key"], "sold": ["src", "dst"],
-           "recovered": ["src", "dst"], "recoveries": ["key"], "possessed": ["src", "dst"],
-           "nibin": ["src", "dst", "status"], "stolen": ["src", "dst"]}
-_MEMBERSHIP = ["person_key", "group", "a1", "a2"]
-
-
-def restrict(t: AnalysisTables, persons: set[str]) -> AnalysisTables:
-    """The analysis tables cut down to the rows the straw features of ``persons`` read."""
-    # the keys as string Series, hashed by Arrow as they are (a Python set of them is converted on every isin)
-    people = _series(persons)
-    purchases = t.purchases[isin(t.purchases["src"], people)]
-    guns = purchases["dst"]
-    recovered = t.recovered[isin(t.recovered["src"], guns)]
-    possessed_here = t.possessed[isin(t.possessed["dst"], people)]
-    recs = pd.concat([recovered["dst"], possessed_here["src"]], ignore_index=True)
-    return AnalysisTables(
-        persons=t.persons[isin(t.persons["key"], people)], purchases=purchases,
-        firearms=t.firearms[isin(t.firearms["key"], guns)], sold=t.sold[isin(t.sold["dst"], guns)],
-        recovered=recovered, recoveries=t.recoveries[isin(t.recoveries["key"], recs)],
-        possessed=t.possessed[isin(t.possessed["src"], recs) | isin(t.possessed["dst"], people)],
-        dealers=t.dealers, lives_at=t.lives_at[isin(t.lives_at["src"], people)],
-        nibin=t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)], locations=t.locations,
-        state_flows=t.state_flows.iloc[0:0], stolen=t.stolen[isin(t.stolen["src"], guns)])
-
-
-def _tidy(t: AnalysisTables) -> AnalysisTables:
-    """``t``'s neighbourhood tables with each row once, sorted by the columns that make a row unique."""
-    parts = {}
-    for name in _COLUMNS:
-        parts[name] = _sorted_once(getattr(t, name), _UNIQUE[name])
-    return replace(t, **parts)
-
-
-def _sorted_once(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``frame.drop_duplicates(columns).sort_values(columns, kind="stable")``, the order found by Arrow's stable
-    sort over the key columns (pandas factorises each Arrow string column in Python objects first: ~0.5 CPU s a
-    national batch); pandas' own where a column is not a plain Arrow type."""
-    try:
-        keys = pa.table({c: pa.array(frame[c], from_pandas=True) for c in columns})
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return frame.drop_duplicates(columns).sort_values(columns, kind="stable").reset_index(drop=True)
-    # sorted stably first, a row is a duplicate when its keys equal the row's before it (nulls equal, as pandas
-    # has them): the first of each run is the first in the frame's order, the one drop_duplicates keeps
-    order = pc.sort_indices(keys, sort_keys=[(c, "ascending", "at_end") for c in columns])
-    if len(order) > 1:
-        ordered = keys.take(order)
-        same = np.ones(len(order) - 1, dtype=bool)
-        for column in ordered.columns:
-            before, after = column.slice(0, len(order) - 1), column.slice(1)
-            equal = pc.fill_null(pc.equal(before, after), False)
-            both_null = pc.and_(pc.is_null(before), pc.is_null(after))
-            same &= np.asarray(pc.or_(equal, both_null).to_numpy(zero_copy_only=False), dtype=bool)
-        order = order.to_numpy()[np.concatenate([[True], ~same])]
-    else:
-        order = order.to_numpy()
-    return frame.iloc[order].reset_index(drop=True)
-
-
-def memberships(t: AnalysisTables, events: pd.DataFrame, recovered: pd.DataFrame) -> pd.DataFrame:
-    """Every (person, group) of :func:`algorithms.straw_features._pairs` the tables show (without the groups'
-    size limits), with the anchors a group's other members are looked up by (``a1``, ``a2``): the dealer and day
-    (jp), the possessor (cp), the purchaser and possessor (pp), the lead's two recoveries (nb), the recovery whose
-    city it is (sl, rt, co), the dealer (sc), the address key (ad)."""
-    frames = []
-    day = events.dropna(subset=["dealer_key", "purchase_date"])
-    dates = day["purchase_date"].dt.strftime("%Y-%m-%d")
-    frames.append(pd.DataFrame({"person_key": day["person_key"], "group": "jp|" + day["dealer_key"].astype(str)
-                                + "|" + dates, "a1": day["dealer_key"].astype(str), "a2": dates}))
-    poss = recovered.dropna(subset=["possessor_key"])
-    poss = poss[poss["possessor_key"] != poss["person_key"]]
-    frames.append(pd.DataFrame({"person_key": poss["person_key"], "group": "cp|" + poss["possessor_key"],
-                                "a1": poss["possessor_key"], "a2": None}))
-    direct = "pp|" + poss["person_key"] + "|" + poss["possessor_key"]
-    for who in ("person_key", "possessor_key"):
-        frames.append(pd.DataFrame({"person_key": poss[who], "group": direct, "a1": poss["person_key"],
-                                    "a2": poss["possessor_key"]}))
-    if not t.nibin.empty:
-        owner = recovered[["trace_id", "person_key"]].drop_duplicates("trace_id")
-        lead = "nb|" + t.nibin["src"] + "|" + t.nibin["dst"]
-        for end in ("src", "dst"):
-            ends = pd.DataFrame({"trace_id": t.nibin[end], "group": lead, "a1": t.nibin["src"],
-                                 "a2": t.nibin["dst"]}).merge(owner, on="trace_id")
-            frames.append(ends[_MEMBERSHIP])
-    quick = recovered[(recovered["time_to_crime_days"] <= straw_features.QUICK_DAYS)
-                      & (recovered["possessor_key"] != recovered["person_key"])]
-    quick = quick.dropna(subset=["recovery_city", "recovery_date"])
-    city = quick["recovery_city"].str.upper() + "|" + quick["recovery_state"].fillna("")
-    line = quick.dropna(subset=["dealer_key", "purchase_date"])
-    frames.append(pd.DataFrame({"person_key": line["person_key"], "a1": line["trace_id"],
-                                "group": "sl|" + line["dealer_key"].astype(str) + "|" + city.reindex(line.index),
-                                "a2": line["dealer_key"].astype(str)}))
-    frames.append(pd.DataFrame({"person_key": quick["person_key"], "group": "rt|" + city, "a1": quick["trace_id"],
-                                "a2": None}))
-    state = line["premise_state"].fillna("?")
-    frames.append(pd.DataFrame({"person_key": line["person_key"], "group": "co|" + state + ">"
-                                + city.reindex(line.index), "a1": line["trace_id"], "a2": state}))
-    ms = events.dropna(subset=["report_id", "dealer_key", "purchase_date"])
-    frames.append(pd.DataFrame({"person_key": ms["person_key"], "group": "sc|" + ms["dealer_key"].astype(str),
-                                "a1": ms["dealer_key"].astype(str), "a2": None}))
-    places = straw_features.person_address_keys(t.persons)
-    keep = places != ""
-    frames.append(pd.DataFrame({"person_key": t.persons["key"].to_numpy()[keep], "group": "ad|" + places[keep],
-                                "a1": places[keep], "a2": None}))
-    frames = [f[_MEMBERSHIP] for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=_MEMBERSHIP)
-    return _drop_duplicates(pd.concat(frames, ignore_index=True), ["person_key", "group"])
-
-
-def _membership_events(t: AnalysisTables, states: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`algorithms.straw_features.purchase_and_recovery_events` with what :func:`memberships` reads of it: the
-    same rows in the same order, without the firearm facts and with only the dealer's state (``states``: by dealer
-    key, each once) of the dealer columns (two merges fewer)."""
-    events = straw_features.purchase_events(t)
-    events = events.assign(premise_state=events["dealer_key"].map(states))
-    rec = t.recovered.rename(columns={"src": "firearm_key", "dst": "trace_id"}).merge(
-        t.recoveries.rename(columns={"key": "trace_id"}).drop(columns=["purchase_date"]), on="trace_id", how="left")
-    possessor = t.possessed.rename(columns={"src": "trace_id", "dst": "possessor_key"}).drop_duplicates("trace_id")
-    rec = rec.merge(possessor, on="trace_id", how="left")
-    return events, events.merge(rec, on="firearm_key", how="inner")
-
-
-def _key_array(keys: Iterable[str]) -> pa.Array:
-    """The distinct strings of ``keys`` as an Arrow array, in no particular order (a non-string is left out)."""
-    items = keys if isinstance(keys, (set, frozenset)) else set(keys)
-    try:
-        return pa.array(list(items), pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([k for k in items if isinstance(k, str)], pa.string())
-
-
-def _first_rows(frame: pd.DataFrame, columns: list[str]) -> np.ndarray | None:
-    """The positions of ``frame.drop_duplicates(columns)``'s rows, in order (:func:`graph.side_table.first_rows`);
-    None where a column is not a plain Arrow type."""
-    try:
-        arrays = [pa.array(frame[name], from_pandas=True) for name in columns]
-        return side_table.first_rows(arrays)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return None
-
-
-def _drop_duplicates(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """``frame.drop_duplicates(columns).reset_index(drop=True)``, the first rows found by :func:`_first_rows`."""
-    columns = list(frame.columns) if columns is None else columns
-    if len(frame) < 2:
-        return frame.reset_index(drop=True)
-    rows = _first_rows(frame, columns)
-    if rows is None:
-        return frame.drop_duplicates(columns).reset_index(drop=True)
-    return frame.iloc[rows].reset_index(drop=True) if len(rows) < len(frame) else frame.reset_index(drop=True)
-
-
-def _series(keys: Iterable[str]) -> pd.Series:
-    """A set of keys as a Series of Arrow strings, which :func:`~algorithms.tables.isin` hashes as it is (a Python
-    set is converted to a Series of objects and then to Arrow, value by value, on every call)."""
-    return pd.Series(pd.arrays.ArrowStringArray(_key_array(keys)))
-
-
-def _keys(column: object) -> set[str]:
-    """The distinct non-null values of a column (``tolist`` first: iterating an Arrow-backed column is slow)."""
-    if not isinstance(column, pd.Series) or column.empty:
-        return set()
-    return set(column.dropna().tolist())
-
-
-def _pairs_frame(groups: object, persons: object) -> pd.DataFrame:
-    """(group, person_key) by position, as Arrow-backed strings (object columns are converted back to Arrow by
-    every ``isin`` and dictionary encoding after)."""
-    return pd.DataFrame({"group": _strings(groups), "person_key": _strings(persons)})
-
-
-def _strings(values: object) -> pd.api.extensions.ExtensionArray:
-    column = values if isinstance(values, pd.Series) else pd.Series(values)
-    return column.astype("str").array
-
-
 @dataclass
 class Neighbourhood:
     """The rows and group memberships of the persons an incremental run has looked at so far."""
 
     store: GraphStore
     dealers: pd.DataFrame
-    frames: dict[str, list[pd.DataFrame]] = field(default_factory=lambda: {name: [] for name in _COLUMNS})
+    frames: dict[str, list[pd.DataFrame]] = field(default_factory=lambda: {name: [] for name in COLUMNS})
     read: set[str] = field(default_factory=set)       # persons whose own rows are in ``frames``
     known: set[str] = field(default_factory=set)      # persons whose memberships are in ``members`` (exact)
-    members: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_MEMBERSHIP))
+    members: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEMBERSHIP))
     candidates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["group", "person_key"]))
     looked_up: set[str] = field(default_factory=set)  # groups whose candidates (a superset of members) are known
     queries: int = 0
@@ -279,13 +108,14 @@ class Neighbourhood:
     _checked: set[str] = field(default_factory=set)   # groups whose stored state is known
     side: side_table.SideTables | None = None  # the keyed reads' rows as memory-mapped files (graph/side_table.py)
     _states: pd.Series | None = None  # the dealers' premise states by key
+    _state_arrays: tuple[pa.Array, pa.Array] | None = None  # the same as Arrow keys and values
 
     # --- reading -----------------------------------------------------------------------------------------------
 
     def _query(self, name: str, keys: Iterable[str], **params: object) -> pd.DataFrame:
         if self.side is not None and name in side_table.ANSWERS:  # the same rows from the side table's files
             # (in no order: a file's rows come back in its own order whatever the keys' order)
-            wanted = _key_array(keys)
+            wanted = key_array(keys)
             if not len(wanted):
                 return pd.DataFrame()
             self.queries += 1
@@ -298,7 +128,7 @@ class Neighbourhood:
 
     def _add(self, name: str, frame: pd.DataFrame) -> None:
         if len(frame):
-            self.frames[name].append(frame.reindex(columns=_COLUMNS[name]))
+            self.frames[name].append(frame.reindex(columns=COLUMNS[name]))
             self._dirty.add(name)
             self._tables = None
 
@@ -316,7 +146,7 @@ class Neighbourhood:
         self._add("purchases", bought)
         held = self._query("straw_possessed_of_persons", new)
         self._add("possessed", held)
-        guns = _keys(bought.get("dst")) - self._guns
+        guns = distinct(bought.get("dst")) - self._guns
         self._guns |= guns
         # separate reads, not one with OPTIONAL MATCHes (straw_gun_rows, c51ffeb: 1 CPU s less a national batch,
         # but a 1 GB page cache then no longer held the batch's write back: docs/performance.md). A gun's Firearm
@@ -325,7 +155,7 @@ class Neighbourhood:
         recovered = self._query("straw_recovered", guns)
         self._add("recovered", recovered)
         self._add("sold", self._query("straw_sold", guns))
-        recs = (_keys(recovered.get("dst")) | _keys(held.get("src"))) - self._recs
+        recs = (distinct(recovered.get("dst")) | distinct(held.get("src"))) - self._recs
         self._recs |= recs
         self._add("recoveries", self._query("straw_recoveries", recs))
         self._add("possessed", self._query("straw_possessed_of_recoveries", recs))
@@ -357,7 +187,7 @@ class Neighbourhood:
                 self.frames[name] = [pd.concat(frames, ignore_index=True)] if len(frames) > 1 else frames
             self._dirty.clear()
             parts = {name: frames[0] if frames else pd.DataFrame(columns=columns)
-                     for name, columns in _COLUMNS.items() for frames in [self.frames[name]]}
+                     for name, columns in COLUMNS.items() for frames in [self.frames[name]]}
             empty = pd.DataFrame(columns=["src", "dst"])
             self._tables = AnalysisTables(
                 persons=parts["persons"], purchases=parts["purchases"], firearms=parts["firearms"],
@@ -371,12 +201,12 @@ class Neighbourhood:
     def tables(self) -> AnalysisTables:
         """Every row read so far, as analysis tables (each row once, sorted, so that what a table's first row
         decides does not depend on the order of the reads)."""
-        return _tidy(self._raw())
+        return tidy(self._raw())
 
     def restricted(self, persons: set[str]) -> AnalysisTables:
         """:func:`restrict` of :meth:`tables` to ``persons``, cut before it is sorted (the same rows, sorted the
         same: a table's rows are unique by the columns it is sorted by)."""
-        return _tidy(restrict(self._raw(), persons))
+        return restrict(self._raw(), persons, tidied=True)
 
     def _buyers_of_recoveries(self, recs: set[str]) -> pd.DataFrame:
         """(trace_id, person_key): who bought the guns of ``recs`` (read once per recovery)."""
@@ -386,7 +216,7 @@ class Neighbourhood:
             found = self._query("straw_buyers_of_recoveries", missing)
             if len(found):
                 self._buyers = pd.concat([self._buyers, found[["trace_id", "person_key"]]], ignore_index=True)
-        return self._buyers[isin(self._buyers["trace_id"], _series(recs))]
+        return self._buyers[isin(self._buyers["trace_id"], key_series(recs))]
 
     def know(self, persons: set[str]) -> None:
         """Learn the group memberships of ``persons``: their rows, and those of whoever bought a gun recovered
@@ -396,21 +226,19 @@ class Neighbourhood:
             return
         self._read(new)
         t = self._raw()
-        guns = t.purchases.loc[isin(t.purchases["src"], _series(new)), "dst"]
-        self._read_facts(_keys(guns))
+        guns = t.purchases.loc[isin(t.purchases["src"], key_series(new)), "dst"]
+        self._read_facts(distinct(guns))
         recs = t.recovered.loc[isin(t.recovered["src"], guns), "dst"]
-        held = _keys(t.possessed.loc[isin(t.possessed["dst"], _series(new)), "src"])
-        self._read_leads(_keys(recs) | held)
+        held = distinct(t.possessed.loc[isin(t.possessed["dst"], key_series(new)), "src"])
+        self._read_leads(distinct(recs) | held)
         t = self._raw()
         leads = t.nibin[isin(t.nibin["src"], recs) | isin(t.nibin["dst"], recs)]
-        ends = held | _keys(leads["src"]) | _keys(leads["dst"])
-        context = _keys(self._buyers_of_recoveries(ends)["person_key"])
+        ends = held | distinct(leads["src"]) | distinct(leads["dst"])
+        context = distinct(self._buyers_of_recoveries(ends)["person_key"])
         self._read(context)
-        sub = self.restricted(new | context)
-        events, recovered = _membership_events(sub, self._dealer_states())
         # every membership the rows show is a true one (a group's rows are complete per purchase): the context's
         # and the possessors' are kept too (a possessor's purchaser-possessor group comes from the purchaser's rows)
-        self._remember(memberships(sub, events, recovered))
+        self._remember(self._memberships_of(new | context, leads=True))
         self.known |= new
         self.glanced |= new
 
@@ -422,12 +250,24 @@ class Neighbourhood:
         if not new:
             return
         self._read(new)
-        sub = self.restricted(new)
-        events, recovered = _membership_events(sub, self._dealer_states())
-        mine = memberships(sub, events, recovered)
         # a lead's owner is the first of its gun's purchasers: only a known person's context has them all
-        self._remember(mine[(mine["group"].str[:2] != "nb").to_numpy()])
+        self._remember(self._memberships_of(new, leads=False))
         self.glanced |= new
+
+    def _memberships_of(self, persons: set[str], *, leads: bool) -> pd.DataFrame:
+        """:func:`memberships` of :meth:`restricted` ``persons`` (a lead's only with ``leads``): over Arrow codes
+        (:func:`own_memberships`) on the tables it reads, cut and tidied as :meth:`restricted` cuts and tidies
+        them; pandas' merges where a column is not a plain Arrow type."""
+        if self._state_arrays is None:
+            self._state_arrays = state_arrays(self._dealer_states())
+        raw = self._raw()
+        found = own_memberships(restrict(lean(raw), persons, tidied=True), self._state_arrays, leads=leads)
+        if found is None:
+            sub = restrict(raw, persons, tidied=True)
+            found = memberships(sub, *membership_events(sub, self._dealer_states()))
+            if not leads:
+                found = found[(found["group"].str[:2] != "nb").to_numpy()]
+        return found
 
     def _remember(self, mine: pd.DataFrame) -> None:
         """Add the memberships ``mine`` (each (person, group) once) not known yet: ``concat([members, mine])
@@ -435,12 +275,12 @@ class Neighbourhood:
         if not len(mine):
             return
         if not len(self.members):
-            self.members = _drop_duplicates(mine, ["person_key", "group"])
+            self.members = drop_duplicates(mine, ["person_key", "group"])
             return
         theirs = self.members[isin(self.members["person_key"], mine["person_key"])]
         if len(theirs):
             both = pd.concat([theirs[["person_key", "group"]], mine[["person_key", "group"]]], ignore_index=True)
-            rows = _first_rows(both, ["person_key", "group"])
+            rows = first_row_positions(both, ["person_key", "group"])
             if rows is None:
                 rows = np.flatnonzero(~both.duplicated().to_numpy())
             mine = mine.iloc[rows[rows >= len(theirs)] - len(theirs)]
@@ -454,49 +294,49 @@ class Neighbourhood:
         if not todo:
             return
         self.looked_up |= todo
-        rows = _drop_duplicates(self.members[isin(self.members["group"], _series(todo))], ["group", "a1", "a2"])
+        rows = drop_duplicates(self.members[isin(self.members["group"], key_series(todo))], ["group", "a1", "a2"])
         kind = rows["group"].str[:2]
         found: list[pd.DataFrame] = []
         jp = rows[(kind == "jp").to_numpy()].drop_duplicates("group")
         if self.keyed:  # a dealer-day's and a counter's group id is its lookup key (loaders/straw_keys.py)
-            got = self._query("straw_keyed_buyers", _keys(rows.loc[kind.isin(["jp", "sc"]).to_numpy(), "group"]))
+            got = self._query("straw_keyed_buyers", distinct(rows.loc[kind.isin(["jp", "sc"]).to_numpy(), "group"]))
             if len(got):
-                found.append(_pairs_frame(got["straw_key"], got["person_key"]))
+                found.append(pairs_frame(got["straw_key"], got["person_key"]))
         elif len(jp):
             per_dealer = jp.assign(day=pd.to_datetime(jp["a2"]).dt.date).groupby("a1")["day"].agg(list)
             dealers = [{"dealer": d, "days": sorted(days)} for d, days in per_dealer.items()]
             self.queries += 1
             got = self.store.query("straw_day_buyers", {"dealers": dealers}).df()
             if len(got):
-                found.append(_pairs_frame("jp|" + got["dealer"].astype(str) + "|"
+                found.append(pairs_frame("jp|" + got["dealer"].astype(str) + "|"
                                           + pd.to_datetime(got["day"]).dt.strftime("%Y-%m-%d"), got["person_key"]))
-        got = self._query("straw_buyers_of_possessors", _keys(rows.loc[(kind == "cp").to_numpy(), "a1"]))
+        got = self._query("straw_buyers_of_possessors", distinct(rows.loc[(kind == "cp").to_numpy(), "a1"]))
         if len(got):
-            found.append(_pairs_frame("cp|" + got["possessor"], got["person_key"]))
+            found.append(pairs_frame("cp|" + got["possessor"], got["person_key"]))
         pp = rows[(kind == "pp").to_numpy()]
-        found += [_pairs_frame(pp["group"], pp["a1"]), _pairs_frame(pp["group"], pp["a2"])]
+        found += [pairs_frame(pp["group"], pp["a1"]), pairs_frame(pp["group"], pp["a2"])]
         nb = rows[(kind == "nb").to_numpy()]
         if len(nb):
-            buyers = self._buyers_of_recoveries(_keys(nb["a1"]) | _keys(nb["a2"]))
+            buyers = self._buyers_of_recoveries(distinct(nb["a1"]) | distinct(nb["a2"]))
             for end in ("a1", "a2"):
                 ends = nb[["group", end]].merge(buyers, left_on=end, right_on="trace_id")
-                found.append(_pairs_frame(ends["group"], ends["person_key"]))
+                found.append(pairs_frame(ends["group"], ends["person_key"]))
         got = pd.DataFrame() if self.keyed else self._query("straw_counter_buyers",
-                                                             _keys(rows.loc[(kind == "sc").to_numpy(), "a1"]))
+                                                             distinct(rows.loc[(kind == "sc").to_numpy(), "a1"]))
         if len(got):
-            found.append(_pairs_frame("sc|" + got["dealer"].astype(str), got["person_key"]))
-        got = self._query("straw_address_mates", _keys(rows.loc[(kind == "ad").to_numpy(), "a1"]))
+            found.append(pairs_frame("sc|" + got["dealer"].astype(str), got["person_key"]))
+        got = self._query("straw_address_mates", distinct(rows.loc[(kind == "ad").to_numpy(), "a1"]))
         if len(got):
-            found.append(_pairs_frame("ad|" + got["address_key"].astype(str), got["person_key"]))
+            found.append(pairs_frame("ad|" + got["address_key"].astype(str), got["person_key"]))
         found.append(self._lookup_cities(rows[kind.isin(["sl", "rt", "co"]).to_numpy()], todo))
         found = [f for f in found if len(f)]
         if found:
             fresh = pd.concat(found, ignore_index=True).dropna()
-            fresh = fresh[isin(fresh["group"], _series(todo))]
+            fresh = fresh[isin(fresh["group"], key_series(todo))]
             for kind, count in fresh["group"].str[:2].value_counts().items():
                 self.counts["candidates_" + kind] = self.counts.get("candidates_" + kind, 0) + int(count)
             # (every candidate known before is of a group looked up before, none of ``todo``'s)
-            fresh = _drop_duplicates(fresh)
+            fresh = drop_duplicates(fresh)
             self.candidates = pd.concat([self.candidates, fresh], ignore_index=True) if len(self.candidates) \
                 else fresh
 
@@ -507,14 +347,14 @@ class Neighbourhood:
         none = pd.DataFrame(columns=["group", "person_key"])
         if rows.empty:
             return none
-        located = self._query("straw_recovery_cities", _keys(rows["a1"]))
+        located = self._query("straw_recovery_cities", distinct(rows["a1"]))
         if located.empty:
             return none
         if self.keyed:
             got = self._query("straw_keyed_city_buyers", self._city_keys(rows, located),
                               quick_days=straw_features.QUICK_DAYS)
         else:
-            got = self._query("straw_city_buyers", _keys(located["location_key"]),
+            got = self._query("straw_city_buyers", distinct(located["location_key"]),
                               quick_days=straw_features.QUICK_DAYS)
         if got.empty:
             return none
@@ -522,18 +362,18 @@ class Neighbourhood:
         got = got.dropna(subset=["recovery_city"])
         city = got["recovery_city"].str.upper() + "|" + got["recovery_state"].fillna("")
         people = got["person_key"]
-        found = [_pairs_frame("rt|" + city, people)]
+        found = [pairs_frame("rt|" + city, people)]
         states = got["dealer_key"].map(self._dealer_states()).fillna("?")
         has = got["dealer_key"].notna().to_numpy()
-        found.append(_pairs_frame("sl|" + got["dealer_key"][has].astype(str) + "|" + city[has], people[has]))
-        found.append(_pairs_frame("co|" + states[has] + ">" + city[has], people[has]))
+        found.append(pairs_frame("sl|" + got["dealer_key"][has].astype(str) + "|" + city[has], people[has]))
+        found.append(pairs_frame("co|" + states[has] + ">" + city[has], people[has]))
         if not has.all():  # no dealer on the record: the SOLD dealer may be the event's, any of the city's groups
             wanted = pd.Series(sorted(g for g in todo if g[:2] in ("sl", "co")), dtype=object)
             suffix = wanted.str.split(">", n=1).str[1].where(wanted.str[:2] == "co",
                                                                wanted.str.split("|", n=2).str[2])
             loose = pd.DataFrame({"city": city[~has], "person_key": people[~has]})
             joined = pd.DataFrame({"group": wanted, "city": suffix}).merge(loose, on="city")
-            found.append(_pairs_frame(joined["group"], joined["person_key"]))
+            found.append(pairs_frame(joined["group"], joined["person_key"]))
         return pd.concat(found, ignore_index=True)
 
     def _city_keys(self, rows: pd.DataFrame, located: pd.DataFrame) -> set[str]:
@@ -546,13 +386,13 @@ class Neighbourhood:
         line = city[(kind == "sl").to_numpy()]
         keys = set(("sl|" + line["a2"].astype(str) + "|" + line["location_key"]).tolist())
         wide = city[(kind != "sl").to_numpy()]
-        dealers = self._query("straw_keyed_city_dealers", _keys(wide["location_key"]))
+        dealers = self._query("straw_keyed_city_dealers", distinct(wide["location_key"]))
         if dealers.empty:
             dealers = pd.DataFrame(columns=["location_key", "dealer_key"])
         states = dealers["dealer_key"].map(self._dealer_states()).fillna("?")
         dealers = dealers.assign(state=states.to_numpy())
         recovered_in = wide[(wide["group"].str[:2] == "rt").to_numpy()]
-        every = dealers[isin(dealers["location_key"], _keys(recovered_in["location_key"]))]
+        every = dealers[isin(dealers["location_key"], distinct(recovered_in["location_key"]))]
         corridor = wide[(wide["group"].str[:2] == "co").to_numpy()][["location_key", "a2"]].drop_duplicates()
         state_lines = dealers.merge(corridor, left_on=["location_key", "state"], right_on=["location_key", "a2"])
         for part in (every, state_lines):
@@ -584,7 +424,7 @@ class Neighbourhood:
         return frozenset(self.big | self.grown.keys())
 
     def _count_glances(self, rows: pd.DataFrame) -> None:
-        fresh = rows[~isin(rows["person_key"], _series(self.glanced))].drop_duplicates("person_key")
+        fresh = rows[~isin(rows["person_key"], key_series(self.glanced))].drop_duplicates("person_key")
         for kind, count in fresh["group"].str[:2].value_counts().items():
             self.counts["glanced_" + kind] = self.counts.get("glanced_" + kind, 0) + int(count)
 
@@ -594,7 +434,7 @@ class Neighbourhood:
         that was already too big stays too big); without, every group, a group too big to tie through its first
         ``limit + 1`` members (enough for ``_pairs`` to leave it out, as it does the whole group)."""
         self.know(of)
-        groups = _keys(self.members.loc[isin(self.members["person_key"], _series(of)), "group"])
+        groups = distinct(self.members.loc[isin(self.members["person_key"], key_series(of)), "group"])
         # a group stored as too big ties nobody before the batch or after it (groups only grow): nothing to read.
         # One found big here is settled for the closure too, not for the tying step (it may have tied before)
         self._check_stored(groups)
@@ -603,41 +443,53 @@ class Neighbourhood:
             return set(of)
         self._lookup(groups)
         outside = exclude if (tying and exclude) else set()
-        outside_keys = _series(outside)
-        index = pd.Index(sorted(groups))
-        limits = pd.Series(index.str[:2].map(GROUP_LIMITS).to_numpy(int), index=index)
-        candidates = self.candidates[isin(self.candidates["group"], index)]
-        counted = candidates[~isin(candidates["person_key"], outside_keys)] if outside else candidates
-        sizes = counted.groupby("group").size().reindex(index, fill_value=0)
-        whole = index[(sizes <= limits).to_numpy()]
+        outside_keys = key_series(outside)
+        # the groups by position in their sorted list: a row's group is its position (-1: another group's row)
+        index = sorted(groups)
+        keys = pa.array(index, pa.string())
+        kinds = [group[:2] for group in index]
+        limits = np.array([GROUP_LIMITS[kind] for kind in kinds])
+        at = positions(self.candidates["group"], keys)
+        candidates, at = self.candidates[at >= 0], at[at >= 0]
+        counting = ~isin(candidates["person_key"], outside_keys) if outside else np.ones(len(at), bool)
+        whole = np.bincount(at[counting], minlength=len(index)) <= limits
         # a big group: its first limit + 1 candidates (counted ones), then all of it if they do not pass the limit
-        big = counted[~isin(counted["group"], whole)].sort_values(["group", "person_key"])
-        first = big[big.groupby("group").cumcount().to_numpy() <= limits.reindex(big["group"]).to_numpy(int)]
+        big = candidates[counting & ~whole[at]].sort_values(["group", "person_key"])
+        big_at = positions(big["group"], keys)
+        starts = np.flatnonzero(np.concatenate([[True], big_at[1:] != big_at[:-1]])) if len(big_at) else big_at
+        within = np.arange(len(big_at)) - np.repeat(starts, np.diff(np.append(starts, len(big_at))))
+        first = big[within <= limits[big_at]]
         # a purchaser-possessor group's two members are known from the purchaser's rows (the person's own, or read
         # with a possessor's context in `know`): the other party's own rows add nothing to it
-        wanted = candidates[isin(candidates["group"], whole) & (candidates["group"].str[:2] != "pp").to_numpy()]
+        wanted = candidates[whole[at] & (np.array(kinds, dtype=object)[at] != "pp")]
         self._count_glances(pd.concat([wanted, first[["group", "person_key"]]], ignore_index=True))
-        self.glance(_keys(wanted["person_key"]) | _keys(first["person_key"]))
-        members = self.members[isin(self.members["group"], index)]
-        inside = members[~isin(members["person_key"], outside_keys)] if outside else members
-        known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
-        short = index[((known_sizes <= limits) & ~isin(index.to_series(), whole)).to_numpy()]
-        if len(short):
-            self._count_glances(candidates[isin(candidates["group"], short)])
-            self.glance(_keys(candidates.loc[isin(candidates["group"], short), "person_key"]))
-            whole = whole.append(short)
-            members = self.members[isin(self.members["group"], index)]
-            inside = members[~isin(members["person_key"], outside_keys)] if outside else members
-            known_sizes = inside.groupby("group").size().reindex(index, fill_value=0)
-        everyone = members.groupby("group").size().reindex(index, fill_value=0)
-        over = everyone[((everyone > limits) & index.str[:2].isin(STORED_KINDS)).to_numpy()]
-        for group, count in over.items():  # every known membership is a true one: more than the limit is big
+        self.glance(distinct(wanted["person_key"]) | distinct(first["person_key"]))
+        members, known_sizes = self._members_in(keys, outside_keys if outside else None)
+        short = (known_sizes <= limits) & ~whole
+        if short.any():
+            self._count_glances(candidates[short[at]])
+            self.glance(distinct(candidates.loc[short[at], "person_key"]))
+            whole |= short
+            members, known_sizes = self._members_in(keys, outside_keys if outside else None)
+        member_at = positions(members["group"], keys)
+        everyone = np.bincount(member_at, minlength=len(index))
+        stored_kind = np.isin(np.array(kinds, dtype=object), STORED_KINDS)
+        for found in np.flatnonzero((everyone > limits) & stored_kind):  # every known membership is a true one:
+            group, count = index[found], int(everyone[found])          # more than the limit is big
             if group not in self.big:
-                self.grown[group] = max(int(count), self.grown.get(group, 0))
+                self.grown[group] = max(count, self.grown.get(group, 0))
         if tying:
-            tie = index[((known_sizes <= limits) & isin(index.to_series(), whole)).to_numpy()]
-            members = members[isin(members["group"], tie)]
-        return set(of) | _keys(members["person_key"])
+            members = members[((known_sizes <= limits) & whole)[member_at]]
+        return set(of) | distinct(members["person_key"])
+
+    def _members_in(self, keys: pa.Array, outside: pd.Series | None) -> tuple[pd.DataFrame, np.ndarray]:
+        """The known memberships of the groups ``keys`` (sorted), and how many of each are of persons not in
+        ``outside``, by the group's position."""
+        at = positions(self.members["group"], keys)
+        members = self.members[at >= 0]
+        at = at[at >= 0]
+        counted = at[~isin(members["person_key"], outside)] if outside is not None else at
+        return members, np.bincount(counted, minlength=len(keys))
 
 
 def neighbourhood_sizes(hood: Neighbourhood) -> dict[str, int]:

@@ -6,6 +6,9 @@ once a week, carries beside each column a reader looks rows up by an *index*: th
 (:func:`key_hashes`) sorted, and the row each came from. A lookup hashes the keys asked for, finds their runs in the
 sorted hashes (``numpy.searchsorted``), takes those rows and keeps the ones whose value is one of the keys (a hash
 shared by another value is no match: the result is exact). The delta parts, small, are filtered as before.
+
+:func:`first_rows` finds each distinct row's first occurrence over the columns' dictionary codes: the reads'
+de-duplication (``side_table._once``) and the neighbourhood's (:mod:`algorithms.frames`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
@@ -109,3 +113,30 @@ class KeyIndex:
         """The rows of ``table`` (the indexed part) whose ``column`` is one of ``wanted``, in the table's order."""
         got = table.take(pa.array(self.rows_of(wanted)))
         return got.filter(pc.is_in(got[column], value_set=wanted)) if got.num_rows else got
+
+
+def first_rows(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
+    """The positions of each distinct row's first occurrence, ascending (nulls equal to nulls), over the columns'
+    dictionary codes combined into one integer per row: Arrow's hash group-by costs ~5 times as much on two string
+    columns, pandas' ``drop_duplicates`` ~3 times (it factorises each Arrow string column in Python objects)."""
+    key: np.ndarray | None = None
+    size = 1
+    for column in columns:
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if pa.types.is_null(column.type):  # (an all-null column: one value)
+            continue
+        encoded = pc.dictionary_encode(column, null_encoding="encode")
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        count = max(len(encoded.dictionary), 1)
+        if key is None:
+            key, size = codes, count
+            continue
+        if size * count >= 1 << 62:  # renumbered densely before the product could overflow
+            _, key = np.unique(key, return_inverse=True)
+            size = int(key.max()) + 1
+        key = key * count + codes
+        size *= count
+    if key is None:  # (no column, or only null ones: one row)
+        return np.arange(min(len(columns[0]) if columns else 0, 1))
+    return np.flatnonzero(~pd.Series(key).duplicated().to_numpy())

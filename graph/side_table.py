@@ -45,14 +45,12 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
 from graph.embedded_writes import switched_on, wal_path
-from graph.side_index import KeyIndex, write_index
+from graph.side_index import KeyIndex, first_rows, write_index
 from graph.store import FROM_KEY, TO_KEY, Result, to_arrow
 
 if TYPE_CHECKING:
@@ -301,33 +299,6 @@ def _columns(name: str) -> list[str]:
 def _distinct(table: pa.Table) -> pa.Table:
     """Each row once (a relationship read from both of its ends comes twice)."""
     return table.group_by(table.column_names, use_threads=False).aggregate([]) if table.num_rows else table
-
-
-def first_rows(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
-    """The positions of each distinct row's first occurrence, ascending (nulls equal to nulls), over the columns'
-    dictionary codes combined into one integer per row: Arrow's hash group-by costs ~5 times as much on two string
-    columns, pandas' ``drop_duplicates`` ~3 times (it factorises each Arrow string column in Python objects)."""
-    key: np.ndarray | None = None
-    size = 1
-    for column in columns:
-        if isinstance(column, pa.ChunkedArray):
-            column = column.combine_chunks()
-        if pa.types.is_null(column.type):  # (an all-null column: one value)
-            continue
-        encoded = pc.dictionary_encode(column, null_encoding="encode")
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        count = max(len(encoded.dictionary), 1)
-        if key is None:
-            key, size = codes, count
-            continue
-        if size * count >= 1 << 62:  # renumbered densely before the product could overflow
-            _, key = np.unique(key, return_inverse=True)
-            size = int(key.max()) + 1
-        key = key * count + codes
-        size *= count
-    if key is None:  # (no column, or only null ones: one row)
-        return np.arange(min(len(columns[0]) if columns else 0, 1))
-    return np.flatnonzero(~pd.Series(key).duplicated().to_numpy())
 
 
 def _once(table: pa.Table) -> pa.Table:

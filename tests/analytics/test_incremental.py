@@ -17,6 +17,7 @@ import pytest
 
 from algorithms import incremental, network_joins, stored_state, straw, straw_features, tables, trace_lane
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
+from algorithms.straw_memberships import lean, membership_events, own_memberships, state_arrays, tidy
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.straw_rank import straw_ranks
 from algorithms.tables import load_tables
@@ -436,6 +437,31 @@ def test_the_neighbourhood_read_by_key_equals_the_groups_over_the_whole_tables(s
     reference = straw_features.compute(restrict(load_tables(streamed.store), whole)).values
     persons = sorted(changed & set(reference.index))
     pd.testing.assert_frame_equal(mine.loc[persons], reference.loc[persons], check_dtype=False)
+
+
+def test_the_memberships_over_arrow_codes_equal_pandas_merges(streamed: Streamed) -> None:
+    """What the neighbourhood computes the memberships with (``own_memberships``: Arrow codes, the tables cut and
+    tidied in one step, only the columns it reads) gives the rows :func:`memberships` gives over pandas' merges, in
+    the same order (the first row of a (person, group) decides its anchors), for a few persons, the changed ones
+    and every person read; without the leads' groups when asked."""
+    last = streamed.results[-1]
+    seeds = set(last.touched.seeds)
+    dealers = streamed.store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas()
+    hood = Neighbourhood(streamed.store, dealers, stored_groups=True, side=side_table.open_tables(streamed.store))
+    changed = hood.mates(seeds, tying=True, exclude=seeds)
+    hood.mates(changed, tying=False)
+    raw, states = hood._raw(), hood._dealer_states()
+    for persons in (set(sorted(changed)[:5]), changed, hood.read):
+        sub = restrict(raw, persons, tidied=True)
+        for name in ("persons", "purchases", "firearms", "sold", "recovered", "recoveries", "possessed", "nibin"):
+            pd.testing.assert_frame_equal(getattr(sub, name), getattr(tidy(restrict(raw, persons)), name))
+        expected = memberships(sub, *membership_events(sub, states))
+        assert (expected["group"].str[:2] == "nb").any() or persons != hood.read
+        for leads in (True, False):
+            got = own_memberships(restrict(lean(raw), persons, tidied=True), state_arrays(states), leads=leads)
+            assert got is not None
+            want = expected if leads else expected[(expected["group"].str[:2] != "nb").to_numpy()]
+            pd.testing.assert_frame_equal(got, want.reset_index(drop=True))
 
 
 def test_a_wrong_stored_group_shows_in_the_features(streamed: Streamed) -> None:
