@@ -73,6 +73,22 @@ def _df(store: GraphStore, statement: str, params: dict[str, Any], columns: list
 SERIAL_COLUMNS = ["key", "serial_normalized", "manufacturer_normalized", "model", "serial_group"]
 
 
+def _members(store: GraphStore, names: np.ndarray, group: np.ndarray, number: np.ndarray) -> pd.DataFrame:
+    """The recovered guns at the given (group code, number) pairs (``names``: the groups' keys by code; the caller
+    keeps the exact pairs): one statement per group, with that group's own numbers, in the order of the groups'
+    keys. One statement over every group with every number checked each of the groups' links against the whole
+    list: 0.47 CPU s for national batch 1's 84 groups (201k links, 378 numbers), against 0.05 this way."""
+    frames = []
+    for code in sorted(np.unique(group), key=lambda c: str(names[c])):
+        numbers = sorted(set(number[group == code].tolist()))
+        found = store.query("serial_group_members", {"group_key": str(names[code]), "numbers": numbers}).df()
+        if len(found):
+            frames.append(found)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*SERIAL_COLUMNS, "number"]})
+    return pd.concat(frames, ignore_index=True)
+
+
 def update(store: GraphStore, traces: set[str]) -> SerialState:
     """The serial batches after the guns recovered in ``traces`` joined their groups (see the module text)."""
     recovered = _df(store, "serial_group_recovered", {"traces": sorted(traces)}, SERIAL_COLUMNS)
@@ -103,10 +119,7 @@ def update(store: GraphStore, traces: set[str]) -> SerialState:
     kept = np.isin(chain[:len(linked)], chain[len(linked):])
     kept_group, kept_number = group[:len(linked)][kept], number[:len(linked)][kept]
     pairs = pd.MultiIndex.from_arrays([kept_group, kept_number])
-    read = _df(store, "serial_group_members", {
-        "groups": sorted(str(name) for name in names[np.unique(kept_group)]),
-        "numbers": sorted(set(kept_number.tolist()))}, [*SERIAL_COLUMNS, "number"]) \
-        if kept.any() else pd.DataFrame(columns=[*SERIAL_COLUMNS, "number"])
+    read = _members(store, names, kept_group, kept_number)
     read = read[pd.MultiIndex.from_arrays([pd.Index(names).get_indexer(read["serial_group"]),
                                            read["number"].to_numpy(float)]).isin(pairs)]
     affected = serial_batches.serial_groups(pd.concat([read[SERIAL_COLUMNS], joining[SERIAL_COLUMNS]],

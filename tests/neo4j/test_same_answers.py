@@ -194,7 +194,7 @@ def params(twins: Twins) -> dict[str, Any]:
             "blocks": block_keys([blocks[0]["d"], "NOBODY|1"], [b["s"] for b in blocks[1:]]),
             # the dealer counts, serial groups and alert outbox (algorithms/dealer_counts.py, serial_groups.py,
             # api/services/outbox.py)
-            "dealer_keys": [sale["d"], "no-such-dealer"], "groups": [*groups, "no-such-group"],
+            "dealer_keys": [sale["d"], "no-such-dealer"], "groups": [*groups, "no-such-group"], "group_key": groups[0],
             "numbers": [*numbers, -1.0],  # serial-group members' numbers (IN_GROUP.number)
             "traces": [chain["t"], "no-such-trace"], "now": datetime(2026, 6, 1),
             "ids": [chain["t"], "no-such-trace"],  # the stored versions of re-loaded trace records
