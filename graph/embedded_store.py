@@ -53,7 +53,7 @@ from graph.errors import (
 )
 from graph.identifiers import quote, string_literal
 from graph.schema import SCHEMA, NodeLabel, RelType, Schema
-from graph.side_table import kept_store
+from graph.side_keeping import kept_store
 from graph.store import (
     ARROW_TYPES,
     FROM_KEY,

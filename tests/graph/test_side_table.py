@@ -22,7 +22,7 @@ from algorithms import incremental
 from algorithms.analyze import analyze, write_back
 from api.services import daily
 from cypher import registry
-from graph import side_table
+from graph import side_keeping, side_table
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.day import day_files
@@ -225,7 +225,7 @@ def test_the_kept_write_statements_change_none_of_the_tables() -> None:
     labels = set(side_table.NODE_COLUMNS) | side_table.RELATIONSHIPS
     for name in side_table.KEEPS:
         text = re.sub(r"//[^\n]*", "", registry().get(name, "embedded"))
-        assert side_table._is_write(text), name
+        assert side_keeping._is_write(text), name
         assert not {p for p in re.findall(r"SET\s+\w+\.(\w+)", text)} & held, name
         bound = dict(re.findall(r"\((\w+):(\w+)", text))
         deleted = re.findall(r"DELETE\s+(\w+)", text)

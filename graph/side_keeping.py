@@ -1,0 +1,230 @@
+"""The side table's keeper (:mod:`graph.side_table`): every write method of
+:class:`graph.embedded_store.EmbeddedStore` goes through a :class:`Keeper` (:func:`kept_store` wraps them by name),
+which follows the write (its keys become the next delta part, read after the commit) or deletes the files before
+it writes. Why that keeps a stale row from ever being read: the module docstring of :mod:`graph.side_table`."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import pyarrow as pa
+
+from graph import side_table
+from graph.side_table import (
+    _WRITE,
+    KEEPS,
+    KEYED,
+    KEYED_TYPE,
+    NODE_COLUMNS,
+    RELATIONSHIPS,
+    current,
+    drop,
+    folder,
+)
+from graph.store import FROM_KEY, TO_KEY, to_arrow
+
+if TYPE_CHECKING:
+    from graph.embedded_store import EmbeddedStore
+
+class Keeper:
+    """An embedded store's writes, as the side table sees them (:func:`kept` wraps each write method)."""
+
+    def __init__(self, store: Path) -> None:
+        self.path = store
+        self.depth = 0  # nested writes: an upsert inside a transaction is part of it
+        self.manifest: dict[str, Any] | None = None  # the files were current when the outermost write began
+        self.touched: dict[str, set[str]] = {}
+        self.keyed: dict[str, list[pa.Table]] = {}  # the straw lookup keys' entries written (table -> src, dst)
+        self.created: dict[str, set[str]] = {}  # label -> keys the transaction's upserts created (side_table._asked)
+        self.linked: dict[tuple[str, str, str], set[str]] = {}  # (type, label, src|dst) -> keys its upserts named
+
+    def begin(self) -> None:
+        self.depth += 1
+        if self.depth == 1:
+            self.touched = {}
+            self.keyed = {}
+            self.created = {}
+            self.linked = {}
+            self.manifest = current(self.path) if folder(self.path).exists() else None
+
+    def lose(self) -> None:
+        """A write the files cannot follow: delete them now, before it writes."""
+        self.manifest = None
+        drop(self.path)
+
+    def touch(self, label: str, keys: pa.Array | pa.ChunkedArray) -> None:
+        if self.manifest is None:
+            self.lose()
+            return
+        if label not in NODE_COLUMNS:  # a dealer's SOLD rows change with their guns, which are touched
+            return
+        self.touched.setdefault(label, set()).update(k for k in keys.to_pylist() if isinstance(k, str))
+
+    def create(self, label: str, keys: pa.Array | pa.ChunkedArray | None) -> None:
+        """Nodes an upsert created (keys that did not exist before it: :func:`_asked`)."""
+        if self.manifest is not None and label in NODE_COLUMNS and keys is not None and len(keys):
+            self.created.setdefault(label, set()).update(k for k in keys.to_pylist() if isinstance(k, str))
+
+    def link(self, rel: str, source: str, target: str, rows: pa.Table) -> None:
+        """Relationships of ``rel`` an upsert wrote (or found stored): the keys it named at each end."""
+        if self.manifest is None:
+            return
+        for label, column, side in ((source, FROM_KEY, "src"), (target, TO_KEY, "dst")):
+            if label in NODE_COLUMNS:
+                self.linked.setdefault((rel, label, side), set()).update(
+                    k for k in rows.column(column).to_pylist() if isinstance(k, str))
+
+    def add_keyed(self, label: str, rows: pa.Table) -> None:
+        """Straw lookup key entries written (the upsert succeeded: every one of them is in the store now)."""
+        names = [name for name, (owner, _statement) in KEYED.items() if owner == label]
+        if self.manifest is None or not names:
+            self.lose()
+            return
+        entries = pa.table({"src": rows.column(FROM_KEY), "dst": rows.column(TO_KEY)})
+        self.keyed.setdefault(names[0], []).append(entries)
+
+    def end(self, store: EmbeddedStore, committed: bool) -> None:
+        self.depth -= 1
+        if self.depth:
+            return
+        manifest, self.manifest = self.manifest, None
+        if manifest is None:
+            return
+        if not committed:
+            drop(self.path)
+            return
+        self.depth += 1  # the delta's reads are not writes
+        try:
+            if any(self.touched.values()) or self.keyed:
+                side_table._append(store, manifest, self.touched, self.keyed, self.created, self.linked)
+            else:
+                side_table._write_manifest(self.path, manifest["parts"])
+        except OSError:  # the folder went meanwhile (a reader found the stamp moving mid-commit): no files
+            drop(self.path)
+        finally:
+            self.depth -= 1
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _keeper(store: EmbeddedStore) -> Keeper | None:
+    if store.read_only:
+        return None
+    keeper = store.__dict__.get("_side_keeper")
+    if keeper is None:
+        keeper = store.__dict__["_side_keeper"] = Keeper(store.path)
+    return cast(Keeper, keeper)
+
+
+@functools.cache
+def _is_write(text: str) -> bool:
+    return bool(_WRITE.search(re.sub(r"//[^\n]*", "", text)))
+
+
+def _before(keeper: Keeper, store: EmbeddedStore, method: str, args: tuple[Any, ...]) -> Callable[[Any], None]:
+    """Follow (or lose the files to) one write; returns what to note after it succeeded."""
+    if method == "query":  # (a write statement: a read does not come here)
+        if args[0] not in KEEPS:
+            keeper.lose()
+        return lambda _result: None
+    if method == "upsert_nodes" and args[0] in NODE_COLUMNS:
+        label, rows = args[0], to_arrow(args[1])
+        key = store.schema.node(label).key
+        def noted(result: Any) -> None:
+            if NODE_COLUMNS[label] & set(rows.column_names):
+                if key not in rows.column_names:
+                    keeper.lose()
+                    return
+                keeper.touch(label, rows.column(key))
+            else:
+                keeper.touch(label, pa.array(result.created_keys or [], pa.string()))
+            keeper.create(label, result.created_keys)
+        return noted
+    if method == "upsert_relationships" and args[0] == KEYED_TYPE:
+        rows = to_arrow(args[3])
+        if FROM_KEY not in rows.column_names or TO_KEY not in rows.column_names:
+            keeper.lose()
+            return lambda _result: None
+        return lambda _result: keeper.add_keyed(args[1], rows)
+    if method == "upsert_relationships" and args[0] in RELATIONSHIPS:
+        rows = to_arrow(args[3])
+        if FROM_KEY not in rows.column_names or TO_KEY not in rows.column_names:
+            keeper.lose()
+            return lambda _result: None
+        def both(_result: Any) -> None:
+            keeper.touch(args[1], rows.column(FROM_KEY))
+            keeper.touch(args[2], rows.column(TO_KEY))
+            keeper.link(args[0], args[1], args[2], rows)
+        return both
+    # (a migration adds tables and null columns, and renames none of these: the rows stay; checkpoint and close
+    # move the stamp, not the rows)
+    return lambda _result: None
+
+
+def kept(method: _Method) -> _Method:
+    """Wrap an :class:`~graph.embedded_store.EmbeddedStore` write method: the side table follows the write or is
+    deleted before it (a read statement passes straight through)."""
+    @functools.wraps(method)
+    def wrapper(store: EmbeddedStore, *args: Any, **kwargs: Any) -> Any:
+        keeper = _keeper(store)
+        if keeper is None or (method.__name__ == "query" and not _is_write(
+                _statement_text(store, args[0]))):
+            return method(store, *args, **kwargs)
+        keeper.begin()
+        committed = False
+        try:
+            after = _before(keeper, store, method.__name__, args)
+            result = method(store, *args, **kwargs)
+            after(result)
+            committed = True
+            return result
+        finally:
+            keeper.end(store, committed)
+    return cast(_Method, wrapper)
+
+
+def _statement_text(store: EmbeddedStore, name: str) -> str:
+    from cypher import registry
+
+    return registry().get(name, store.backend)
+
+
+def kept_batch(method: Callable[[EmbeddedStore], AbstractContextManager[None]]
+               ) -> Callable[[EmbeddedStore], AbstractContextManager[None]]:
+    """Wrap :meth:`~graph.embedded_store.EmbeddedStore.batch` (a context manager): the transaction's upserts
+    become one delta part after its commit; a rolled-back one deletes the files."""
+    @functools.wraps(method)
+    @contextmanager
+    def wrapper(store: EmbeddedStore) -> Iterator[None]:
+        keeper = _keeper(store)
+        if keeper is None:
+            with method(store):
+                yield
+            return
+        keeper.begin()
+        committed = False
+        try:
+            with method(store):
+                yield
+            committed = True
+        finally:
+            keeper.end(store, committed)
+    return wrapper
+
+
+_Class = TypeVar("_Class", bound=type)
+
+
+def kept_store(cls: _Class) -> _Class:
+    """The class decorator of :class:`~graph.embedded_store.EmbeddedStore`: each of its write methods (and the
+    checkpoint and close, which move the stamp) goes through the store's :class:`Keeper`."""
+    for name in ("query", "upsert_nodes", "upsert_relationships", "checkpoint", "migrate", "close"):
+        setattr(cls, name, kept(getattr(cls, name)))
+    cls.batch = kept_batch(cls.batch)  # type: ignore[attr-defined]
+    return cls
