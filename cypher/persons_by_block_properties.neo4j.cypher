@@ -7,19 +7,16 @@ UNWIND $dob_blocks AS block
 MATCH (p:Person {block_dob: block})
 RETURN p.person_key AS person_key, p.last_name AS last_name, p.first_name AS first_name,
        p.middle_name AS middle_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
-       p.state AS state, p.zip AS zip, p.name_key AS name_key, p.record_count AS record_count,
-       p.resolution_rule AS resolution_rule, p.resolution_confidence AS resolution_confidence
+       p.state AS state, p.zip AS zip, p.record_count AS record_count
 UNION
 UNWIND $street_blocks AS block
 MATCH (p:Person {block_street: block})
 RETURN p.person_key AS person_key, p.last_name AS last_name, p.first_name AS first_name,
        p.middle_name AS middle_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
-       p.state AS state, p.zip AS zip, p.name_key AS name_key, p.record_count AS record_count,
-       p.resolution_rule AS resolution_rule, p.resolution_confidence AS resolution_confidence
+       p.state AS state, p.zip AS zip, p.record_count AS record_count
 UNION
 UNWIND $person_keys AS key
 MATCH (p:Person {person_key: key})
 RETURN p.person_key AS person_key, p.last_name AS last_name, p.first_name AS first_name,
        p.middle_name AS middle_name, p.suffix AS suffix, p.dob AS dob, p.street AS street, p.city AS city,
-       p.state AS state, p.zip AS zip, p.name_key AS name_key, p.record_count AS record_count,
-       p.resolution_rule AS resolution_rule, p.resolution_confidence AS resolution_confidence
+       p.state AS state, p.zip AS zip, p.record_count AS record_count
