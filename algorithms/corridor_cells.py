@@ -18,6 +18,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from algorithms import grouped_text
 from algorithms.corridors import state_coordinates
 from algorithms.tables import AnalysisTables, isin
 
@@ -85,7 +86,7 @@ def _histograms(rows: pd.DataFrame) -> pd.Series:
                              "dst": ttc["dst"].to_numpy(), "day": days.to_numpy()})
                .groupby(["year", "src", "dst", "day"], sort=True).size().reset_index(name="n"))
     counted["item"] = '"' + counted["day"].astype(str) + '": ' + counted["n"].astype(str)
-    joined = counted.groupby(["year", "src", "dst"], sort=True)["item"].agg(", ".join)
+    joined = grouped_text.joined(counted[["year", "src", "dst"]], counted["item"], name="item")
     return "{" + joined + "}"
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from algorithms import dealers as dealer_scoring
+from algorithms import grouped_text
 from algorithms.batches import Batch
 from algorithms.runs import NeedsFullAnalysis
 from algorithms.tables import isin
@@ -81,13 +82,13 @@ def encode(traced: pd.DataFrame, sales: pd.DataFrame, guns: Iterable[str] = ()) 
     if len(sales):
         item = "[" + quoted(sales["dealer_key"]) + ", " + sales["sales"].astype("int64").astype(str) + ", " + \
             sales["multiple"].astype("int64").astype(str) + "]"
-        joined = pd.Series(item.to_numpy(object), index=sales["firearm_key"].to_numpy(object)).groupby(
-            level=0, sort=True).agg(", ".join)
+        joined = grouped_text.joined(pd.Index(sales["firearm_key"].to_numpy(object)), item.to_numpy(object))
         parts.append(('"sales": [' + joined + "]").rename("sales"))
     keys = pd.Index(sorted(set(guns)), dtype=object)
     if not parts:
         return pd.DataFrame({"firearm_key": keys, "dealer_counts": "{}"})
-    frame = pd.concat(parts, axis=1).reindex(columns=["sales", "traced"])
+    # (object columns: a part absent from every gun is all null, and a float column of nulls cannot take text)
+    frame = pd.concat(parts, axis=1).reindex(columns=["sales", "traced"]).astype(object)
     frame = frame.reindex(frame.index.union(keys))
     body = frame["sales"].fillna("") + frame["traced"].where(frame["sales"].isna(), ", " + frame["traced"]).fillna("")
     return pd.DataFrame({"firearm_key": frame.index.to_numpy(object),
