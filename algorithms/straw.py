@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -195,10 +196,19 @@ def own_evidence(values: pd.DataFrame) -> OwnEvidence:
     points = indicator_points(values)
     # each tie indicator's points as its item shows them (round(float, 2), 0 where it did not fire), so the sum is
     # the one read back from the list
-    shown = pd.DataFrame({name: [round(float(v), 2) if v != 0 else 0.0 for v in points[name].to_numpy()]
-                          for name in TIE_INDICATORS}, index=points.index, dtype=float)
+    shown = pd.DataFrame({name: _rounded(points[name].to_numpy(float)) for name in TIE_INDICATORS},
+                         index=points.index, dtype=float)
     return OwnEvidence(points=points.sum(axis=1), items=_items(values, points), tie=tie_points(shown),
                        collector=pd.Series((points["collector_pattern"] != 0).to_numpy(), index=points.index))
+
+
+def _rounded(values: np.ndarray) -> np.ndarray:
+    """``round(float(v), 2)`` of each value, 0.0 where it is 0 (Python's rounding, not numpy's: they can differ in
+    the last digit), rounded where not 0 only."""
+    shown = np.zeros(len(values), dtype=float)
+    at = np.flatnonzero(values != 0)
+    shown[at] = [round(v, 2) for v in values[at].tolist()]
+    return shown
 
 
 def indicators_text(items: list[dict[str, object]], propagation: float, network: float) -> str:
@@ -347,14 +357,25 @@ def _items(values: pd.DataFrame, points: pd.DataFrame) -> list[list[dict[str, ob
     fired = points.to_numpy()
     vals = values.reindex(points.index)
     # each indicator's values as one array (its column's own dtype), read by position: a frame lookup per fired
-    # indicator cost ~25 us (171k of them, 4 s, in a national incremental run)
-    behind = [vals[columns[name]].to_numpy() for name in points.columns]
+    # indicator cost ~25 us (171k of them, 4 s, in a national incremental run); a numeric column's as Python numbers
+    # (what _plain makes of numpy's: int, or the float rounded), so each is not converted one by one
+    behind = [_plain_values(vals[columns[name]].to_numpy()) for name in points.columns]
     names = list(points.columns)
     items: list[list[dict[str, object]]] = [[] for _ in range(len(points))]
-    for row, col in zip(*np.nonzero(fired), strict=True):
-        items[row].append({"indicator": names[col], "value": _plain(behind[col][row]),
-                           "points": round(float(fired[row, col]), 2)})
+    rows, cols = np.nonzero(fired)
+    for row, col, value in zip(rows.tolist(), cols.tolist(), fired[rows, cols].tolist(), strict=True):
+        items[row].append({"indicator": names[col], "value": behind[col](row), "points": round(value, 2)})
     return items
+
+
+def _plain_values(values: np.ndarray) -> Callable[[int], object]:
+    """Row -> :func:`_plain` of ``values[row]``: for integers and floats, from the column as Python numbers."""
+    if values.dtype.kind in "iu":
+        return values.tolist().__getitem__
+    if values.dtype.kind == "f":
+        numbers = values.tolist()
+        return lambda row: round(numbers[row], 2)
+    return lambda row: _plain(values[row])
 
 
 def _explain(values: pd.DataFrame, points: pd.DataFrame, propagation: pd.Series, network: pd.Series) -> list[str]:

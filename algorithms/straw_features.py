@@ -134,11 +134,11 @@ def compute(t: AnalysisTables, *, too_big: frozenset[str] = frozenset(),
     model = (events["manufacturer_normalized"].fillna("?") + "|" + events["model"].fillna("?") + "|"
              + events["caliber"].fillna("?"))
     f["repeat_model_max"] = events.assign(m=model).groupby(["person_key", "m"]).size().groupby("person_key").max()
-    f["purchase_burst_30d"] = _max_within(events, "purchase_date", days=30)
+    f["purchase_burst_30d"] = _max_within(events["person_key"], events["purchase_date"], days=30)
     span = recovered.groupby("person_key")["purchase_date"].agg(["min", "max"])
     f["recovered_span_days"] = (span["max"] - span["min"]).dt.days
-    f["recovery_cluster_30d"] = _max_within(recovered.rename(columns={"recovery_date": "when"}).assign(
-        when=lambda x: pd.to_datetime(x["when"])), "when", days=30)
+    f["recovery_cluster_30d"] = _max_within(recovered["person_key"], pd.to_datetime(recovered["recovery_date"]),
+                                            days=30)
     f["as_possessor"] = t.possessed.groupby("dst").size().reindex(persons)
     f["reported_stolen_guns"] = _reported_stolen(recovered, t.stolen)
     f["nibin_linked_recoveries"] = _nibin_counts(recovered, t.nibin)
@@ -168,24 +168,23 @@ def person_address_keys(persons: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def _max_within(frame: pd.DataFrame, column: str, *, days: int) -> pd.Series:
-    """Per person, the largest number of rows whose ``column`` dates fall within ``days`` of each other."""
-    data = frame[["person_key", column]].dropna().sort_values(["person_key", column])
-    if data.empty:
+def _max_within(person: pd.Series, when: pd.Series, *, days: int) -> pd.Series:
+    """Per person, the largest number of their rows (``person`` and ``when``, dates, aligned) whose dates fall within
+    ``days`` of each other: over each person's sorted days, the rows from ``days`` before a row's day up to it,
+    counted by a binary search in (person code, day) order (persons in any order: each is counted alone)."""
+    known = (person.notna() & when.notna()).to_numpy()
+    if not known.any():
         return pd.Series(dtype=int)
-    when = data[column].to_numpy("datetime64[D]").astype(np.int64)
-    person = data["person_key"].to_numpy()
-    best: dict[str, int] = {}
-    start = 0
-    for end in range(len(when)):
-        if person[end] != person[start]:
-            start = end
-        while when[end] - when[start] > days:
-            start += 1
-        count = end - start + 1
-        if count > best.get(person[end], 0):
-            best[person[end]] = count
-    return pd.Series(best, dtype=int)
+    codes, names = pd.factorize(person[known])
+    day = when[known].to_numpy("datetime64[D]").astype(np.int64)
+    order = np.lexsort((day, codes))
+    codes, day = codes[order].astype(np.int64), day[order]
+    span = int(day.max() - day.min()) + days + 1  # one person's days never reach the next one's
+    key = codes * span + (day - day.min())
+    count = np.arange(len(key)) - np.searchsorted(key, key - days, side="left") + 1
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    return pd.Series(np.maximum.reduceat(count, starts), index=np.asarray(names, dtype=object)[codes[starts]],
+                     dtype=int)
 
 
 def _reported_stolen(recovered: pd.DataFrame, stolen: pd.DataFrame) -> pd.Series:
@@ -393,13 +392,25 @@ def _window_pairs(frame: pd.DataFrame, group: str, day: str, days: int, kind: st
     pairs whose ``n`` exceeds ``max_persons`` are left out, and groups of more than ``max_group`` persons in all.
     A sliding window over the sorted days: linear in the rows plus the pairs."""
     columns = ["a", "b", "kind", "weight", "specificity", "days_apart"]
-    first = frame.dropna().groupby(["person_key", group], sort=False)[day].min().reset_index()
-    first = first[first.groupby(group)["person_key"].transform("size") <= max_group]
-    if len(first) < 2:
+    frame = frame.dropna()
+    if len(frame) < 2:
         return pd.DataFrame(columns=columns)
-    first = first.sort_values([group, day], kind="stable").reset_index(drop=True)
-    codes = pd.factorize(first[group])[0].astype(np.int64)
-    when = first[day].to_numpy(np.int64)
+    # over codes in key order (a code compares as its key does): the persons' and the groups'
+    person, names = pd.factorize(frame["person_key"], sort=True)
+    place, places = pd.factorize(frame[group], sort=True)
+    # each (person, group) once with its first day, in the order of its first row (a group-by's, sort=False)
+    _, at, inverse = np.unique(person.astype(np.int64) * len(places) + place, return_index=True,
+                               return_inverse=True)
+    first = np.full(len(at), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, inverse.reshape(-1), frame[day].to_numpy(np.int64))
+    seen = np.argsort(at, kind="stable")
+    person, place, first = person[at[seen]], place[at[seen]], first[seen]
+    small = np.bincount(place, minlength=len(places))[place] <= max_group  # (each person once per group)
+    if small.sum() < 2:
+        return pd.DataFrame(columns=columns)
+    # sorted by group, then day (stable: equals in that order)
+    order = np.lexsort((first[small], place[small]))
+    rank, codes, when = person[small][order], place[small][order].astype(np.int64), first[small][order]
     span = int(when.max() - when.min()) + 2 * days + 1
     key = codes * span + (when - when.min())
     low = np.searchsorted(key, key - days, side="left")
@@ -414,8 +425,6 @@ def _window_pairs(frame: pd.DataFrame, group: str, day: str, days: int, kind: st
     keep = n <= max_persons
     left, right, n = left[keep], right[keep], n[keep]
     # each pair once, (a, b) with a < b, its most specific row first (the first of equals): over the persons' codes
-    # in key order (a code compares as its key does), not their keys
-    rank, names = pd.factorize(first["person_key"], sort=True)
     a, b = rank[left], rank[right]
     other = a != b
     a, b, n, apart = a[other], b[other], n[other], np.abs(when[left] - when[right])[other]
