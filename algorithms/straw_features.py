@@ -456,9 +456,30 @@ def _co_members_within(frame: pd.DataFrame, group: str, day: str, days: int, kin
 def _co_members(frame: pd.DataFrame, group: str, kind: str, weight: float, *, max_group: int) -> pd.DataFrame:
     """Pairs of persons sharing a group value; groups larger than ``max_group`` (a busy gun-show day, an
     apartment block) say little about any one pair and are left out."""
-    sizes = frame.groupby(group)["person_key"].transform("size")
-    small = frame[(sizes >= 2) & (sizes <= max_group)]
-    joined = small.merge(small, on=group, suffixes=("_a", "_b"))
-    joined = joined[joined["person_key_a"] < joined["person_key_b"]]
-    return pd.DataFrame({"a": joined["person_key_a"].to_numpy(), "b": joined["person_key_b"].to_numpy(),
-                         "kind": kind, "weight": weight})
+    a, b = _members_paired(frame, group, max_group)
+    return pd.DataFrame({"a": a, "b": b, "kind": kind, "weight": weight})
+
+
+def _members_paired(frame: pd.DataFrame, group: str, max_group: int) -> tuple[np.ndarray, np.ndarray]:
+    """The persons (a, b) with a < b of the rows of each group of 2 to ``max_group`` rows, each row with every row
+    of its group, in the frame's order and then the group's (as a merge of those rows with themselves on the group
+    lists them): over the groups' codes and the persons' codes in key order (a code compares as its key does), not
+    the keys. A row without a group is in none; one without a person counts in its group's size and pairs with no
+    one."""
+    place, _ = pd.factorize(frame[group])
+    person, names = pd.factorize(frame["person_key"], sort=True)
+    sizes = np.bincount(place[place >= 0], minlength=1)
+    sizes[(sizes < 2) | (sizes > max_group)] = 0  # (groups left out)
+    rows = np.flatnonzero(place >= 0)
+    rows = rows[sizes[place[rows]] > 0]
+    code = place[rows]
+    grouped = rows[np.argsort(code, kind="stable")]  # each group's rows together, in the frame's order
+    first = np.cumsum(sizes) - sizes  # where each group's rows start among them
+    count = sizes[code]
+    left = np.repeat(rows, count)
+    right = grouped[np.repeat(first[code], count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count,
+                                                                                          count)]
+    low, high = person[left], person[right]
+    keep = (low >= 0) & (low < high)
+    persons = np.asarray(names, dtype=object)
+    return persons[low[keep]], persons[high[keep]]
