@@ -72,6 +72,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
@@ -389,8 +390,10 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     # the ties at a changed person (those of a pair come from its rows alone, so cutting the rows first keeps them)
     pairs = features.pairs
     ties = straw.tie_weights(pairs[isin(pairs["a"], keys) | isin(pairs["b"], keys)])
-    partners = set(ties["a"].tolist()) | set(ties["b"].tolist())
-    wanted = list(partners | set(exact))  # (read in store order: see below)
+    # the partners and the changed persons, each once (every partner is an ``a`` of the ties: they hold each pair
+    # both ways), hashed in Arrow rather than as Python strings (read in store order: see below)
+    wanted = pc.unique(pc.drop_null(pa.chunked_array([pa.array(ties["a"], pa.string(), from_pandas=True),
+                                                      pa.array(exact, pa.string(), from_pandas=True)]))).to_pylist()
     # read in the order the store holds the persons (algorithms/store_order.py: the same rows, ~5x cheaper)
     # (none of them stored: asked as they are, to read nothing)
     read = store.query("straw_stored_scores", {"keys": persons_in_store_order(store, wanted) or wanted}
@@ -444,8 +447,9 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
     its limit without them, so its members are in ``changed`` too. So a person outside ``changed`` has the same
     groups with the same members as before: the same partners and the same weights (``tie_weights`` keeps the
     first row of a pair, and the rows of a pair come from those groups alone), and the same points."""
-    outside = ties[~isin(ties["a"], changed) & isin(ties["b"], changed)]
-    outside = outside[isin(outside["a"], set(stored.index))]
+    keys = pd.Series(list(changed), dtype="str")  # (hashed once for both lookups)
+    outside = ties[~isin(ties["a"], keys) & isin(ties["b"], keys)]
+    outside = outside[isin(outside["a"], stored.index)]
     if outside.empty:
         return pd.DataFrame(columns=SCORED_COLUMNS)
     old = before.clip(lower=0.0)
@@ -455,7 +459,7 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
     # every change counts, down to an ulp: a partner who gained a tie indicator has own points (points less the
     # tie points) an ulp from the old ones, and the full run sums the new value; a score equal to another's must
     # stay equal for the queue's order (score, then person_key)
-    delta = pd.Series(outside["weight"].to_numpy(float) * change).groupby(outside["a"].to_numpy()).sum()
+    delta = straw.summed_by(outside["weight"].to_numpy(float) * change, outside["a"])
     delta = delta[delta != 0.0]
     if delta.empty:
         return pd.DataFrame(columns=SCORED_COLUMNS)

@@ -335,7 +335,19 @@ def propagated(ties: pd.DataFrame, own: pd.Series) -> pd.Series:
     over the ties it read (:mod:`algorithms.incremental`)."""
     positive = own.clip(lower=0.0)
     contribution = ties["weight"].to_numpy(float) * ties["b"].map(positive).fillna(0.0).to_numpy(float)
-    return pd.Series(contribution, index=ties.index).groupby(ties["a"].to_numpy()).sum()
+    return summed_by(contribution, ties["a"])
+
+
+def summed_by(values: np.ndarray, keys: pd.Series) -> pd.Series:
+    """``values`` summed per key (pandas' group sum, each group's values in their order), indexed by the keys in
+    sorted order: ``pd.Series(values).groupby(keys.to_numpy()).sum()``, grouped by the keys' codes in key order
+    instead of the keys (the same sums, bit for bit: the same values in the same order). With a missing key, the
+    keys' way (its sums can differ in the last bit from those over the known keys alone)."""
+    codes, names = pd.factorize(keys, sort=True)
+    if len(codes) == 0 or (codes < 0).any():  # (a missing key, or none: the keys' way)
+        return pd.Series(values).groupby(keys.to_numpy()).sum()
+    sums = pd.Series(values).groupby(codes).sum()
+    return pd.Series(sums.to_numpy(), index=names.take(sums.index.to_numpy()))
 
 
 def network_line(propagation: float, network: float) -> dict[str, object] | None:
