@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from algorithms import analyze as full
 from algorithms.networks import possessors_only
@@ -28,9 +30,9 @@ def joins(store: GraphStore, pairs: pd.DataFrame, changed: set[str], purchasers:
                       pairs.loc[isin(pairs["b"], may_join), ["b", "a", "kind"]].set_axis(["a", "b", "kind"], axis=1)])
     # the memberships of the persons who may join first (most are members already: they join nothing), then of
     # the partners of the others only; and the sizes of the networks those partners are in
-    seeking = set(ties["a"].tolist())
+    seeking = set(pc.unique(pc.drop_null(pa.array(ties["a"], pa.string(), from_pandas=True))).to_pylist())
     current = membership_of(store, seeking)
-    ties = ties[~ties["a"].map(current).notna().to_numpy()]
+    ties = ties[~isin(ties["a"], current.index[current.notna().to_numpy()])]  # (hashed in Arrow, not mapped)
     if ties.empty:
         return pd.DataFrame(columns=["person_key", "network_id"])
     current = pd.concat([current, membership_of(store, set(ties["b"].tolist()) - seeking)])
