@@ -31,6 +31,7 @@ from graph.neo4j_store import Neo4jStore
 from graph.store import GraphStore
 from loaders.entities import block_keys
 from tests.neo4j_support import Neo4jServer
+from tests.worlds import simulated
 
 pytestmark = pytest.mark.neo4j
 
@@ -64,6 +65,7 @@ class Twins:
 def _load_and_analyze(store: GraphStore, inputs: Path, rejects: Path) -> tuple[list[tuple[str, int, int, int]],
                                                                                 dict[str, Any]]:
     from algorithms.analyze import analyze, write_back
+    from api.services.store_file import checkpoint
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
 
@@ -74,20 +76,19 @@ def _load_and_analyze(store: GraphStore, inputs: Path, rejects: Path) -> tuple[l
         reports.append((kind, report.read, report.loaded, report.rejected))
     result = analyze(store, seed=SEED)
     write_back(store, result, started_at=datetime(2026, 1, 1, tzinfo=UTC))
+    checkpoint(store)  # as a full `tracegraph analyze` ends; else every embedded open replayed the whole load's log
     return reports, dict(result.summary)
 
 
 @pytest.fixture(scope="module")
 def twins(neo4j_server: Neo4jServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twins]:
-    from loaders.synthetic import simulate
-
     root = tmp_path_factory.mktemp("twins")
-    simulate("small", SEED, root / "inputs")
+    inputs = simulated(tmp_path_factory, "small", SEED)  # the session's `tracegraph simulate --scale small --seed 3`
     loads, summaries = {}, {}
     with EmbeddedStore(root / "graph.lbug") as embedded:
-        loads["embedded"], summaries["embedded"] = _load_and_analyze(embedded, root / "inputs", root / "rej-e")
+        loads["embedded"], summaries["embedded"] = _load_and_analyze(embedded, inputs, root / "rej-e")
     with neo4j_server.store() as neo:
-        loads["neo4j"], summaries["neo4j"] = _load_and_analyze(neo, root / "inputs", root / "rej-n")
+        loads["neo4j"], summaries["neo4j"] = _load_and_analyze(neo, inputs, root / "rej-n")
     yield Twins(root, root / "graph.lbug", neo4j_server, loads, summaries)
 
 
