@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from api.services import daily
 from cypher import registry
 from graph import side_keeping, side_table
 from graph.embedded_store import EmbeddedStore
+from graph.embedded_writes import wal_path
 from loaders.base import LoadOptions, run_load
 from loaders.day import day_files
 from loaders.domain.straw_keys import QUICK_DAYS
@@ -36,13 +38,28 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     return streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
 
 
-@pytest.fixture
-def store(history: History, tmp_path: Path) -> Iterator[EmbeddedStore]:
-    """A copy of the history, fully analysed, with its side table written."""
-    with EmbeddedStore(copy_store(history.db, tmp_path / "db.lbug")) as opened:
+@pytest.fixture(scope="module")
+def analysed(history: History, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The history, fully analysed, checkpointed, with its side table written: built once for the module (a full
+    analysis costs ~8 CPU s; every test here used to run its own). Never opened again: tests take copies."""
+    with EmbeddedStore(copy_store(history.db, tmp_path_factory.mktemp("side") / "db.lbug")) as opened:
         write_back(opened, analyze(opened))
         opened.checkpoint()
         assert side_table.rewrite(opened) > 1000
+        return opened.path
+
+
+@pytest.fixture
+def store(analysed: Path, tmp_path: Path) -> Iterator[EmbeddedStore]:
+    """A copy of the analysed history with its side table, which stays current: the copy keeps the files' sizes
+    and modification times (the side table's stamp), as `cp -a` does."""
+    copy = tmp_path / "db.lbug"
+    for source in (analysed, wal_path(analysed)):
+        if source.exists():
+            shutil.copy2(source, copy.with_name(source.name.replace(analysed.name, copy.name)))
+    shutil.copytree(side_table.folder(analysed), side_table.folder(copy))
+    with EmbeddedStore(copy) as opened:
+        assert side_table.current(opened.path) is not None
         yield opened
 
 
