@@ -97,8 +97,9 @@ def simulated(factory: pytest.TempPathFactory, scale: str = "small", seed: int =
 def loaded(factory: pytest.TempPathFactory, loads: Loads = LOADS, *, world: tuple[str, int] | None = ("small", 7),
            analyse_seed: int | None = 7) -> Built:
     """A store with ``loads`` run through the loaders (``run_load``, as the services do) from the simulated
-    ``world`` (scale, seed) or from the paths given (``world=None``), then analysed with ``analyse_seed`` and
-    written back (``None``: not analysed). Copy ``db`` with :func:`copy_store` before writing to it."""
+    ``world`` (scale, seed) or from the paths given (``world=None``), then analysed with ``analyse_seed``, written
+    back and checkpointed as a full ``tracegraph analyze`` leaves it (``None``: not analysed, the loads' commits
+    left in the write-ahead log as a load leaves them). Copy ``db`` with :func:`copy_store` before writing to it."""
     inputs = simulated(factory, *world) if world else None
     key = json.dumps({"world": world, "loads": [(k, str(p)) for k, p in loads], "seed": analyse_seed})
     with _built_once(factory, key) as (folder, build):
