@@ -309,3 +309,30 @@ def test_a_day_s_delta_skips_only_new_keys_without_rows(store: EmbeddedStore, hi
     nibin = [(n, total) for table, _column, n, total in day if table == "nibin"]
     assert nibin and all(n < total for n, total in nibin)
     assert all(n == total for table, _column, n, total in day if not side_table.TABLES[table][0].isupper())
+
+
+def test_the_delta_s_reads_go_through_two_connections_with_the_engine_s_rows(
+        store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A delta part's keyed reads of what was just committed are shared between the store's connection and a
+    reader's in another thread; each gives the rows the store's own read gives, in the order asked."""
+    import threading
+    import time
+
+    reads = [(statement, sorted(store.node_table(label).column("key").to_pylist()))
+             for label, statement in side_table.DOMAINS.values()]
+    expected = [store.query(statement, {"keys": keys}).arrow() for statement, keys in reads]
+    through: set[tuple[int, bool]] = set()
+    query = EmbeddedStore.query
+
+    def spy(self: EmbeddedStore, name: str, params: dict[str, Any] | None = None) -> Any:
+        reading = bool(getattr(self, "_reading", False))
+        through.add((threading.get_ident(), reading))
+        if not reading:
+            time.sleep(0.01)  # the store's connection slower: the reader's thread takes some reads whatever
+        return query(self, name, params)
+    monkeypatch.setattr(EmbeddedStore, "query", spy)
+    found = side_table._read_back(store, reads)
+    assert {reading for _thread, reading in through} == {True, False}
+    assert len({thread for thread, _reading in through}) == 2
+    assert [_rows(t) for t in found] == [_rows(t) for t in expected]
+    assert [t.column_names for t in found] == [t.column_names for t in expected]
