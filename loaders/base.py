@@ -63,6 +63,11 @@ class LoadOptions:
     # ids of the recoveries the run wrote (Loader.recoveries: None when the loader writes none), its figures join
     # the run's details. A hook, because loaders never import the analytics (tests/test_layers.py).
     after_load: Callable[[GraphStore, str, str, list[str] | None], dict[str, Any]] | None = None
+    # A handle reading what the store held when it was made (graph.store.reader: another connection, made before
+    # the day's transaction began), or None. A read the run's own writes cannot have changed yet may go through it
+    # from another thread, beside the store's own connection (loaders.entities.PersonResolver: the first file's
+    # stored persons); whether they can is told by the write counts (``writes``: nothing written since it was made)
+    committed: GraphStore | None = None
 
 
 @dataclass

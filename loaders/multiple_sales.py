@@ -47,7 +47,7 @@ class MultipleSalesLoader(Loader):
     def begin(self) -> None:
         straw_keys.mark_if_empty(self.store)
         self.dealers = DealerIndex(self.store)
-        self.persons = PersonResolver(self.store)
+        self.persons = PersonResolver(self.store, self.options.committed)
         self.places_written: dict[str, str | None] = {}  # Location keys (city names) this run wrote (geo.upsert_places)
         self.seen: set[tuple[str, str]] = set()
         self.report_dealer: dict[str, str] = {}

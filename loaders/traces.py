@@ -80,7 +80,7 @@ class TracesLoader(Loader):
     def begin(self) -> None:
         straw_keys.mark_if_empty(self.store)
         self.dealers = DealerIndex(self.store)
-        self.persons = PersonResolver(self.store)
+        self.persons = PersonResolver(self.store, self.options.committed)
         self.places_written: dict[str, str | None] = {}
         self.seen: set[str] = set()
         self.recoveries = []

@@ -19,7 +19,7 @@ from typing import Any
 
 from api.settings import Settings
 from graph.errors import StoreOutOfMemory, analysis_out_of_memory
-from graph.store import GraphStore, one_unit, rows_copied
+from graph.store import GraphStore, one_unit, reader, rows_copied
 from loaders.base import LoadOptions, LoadReport, run_load
 from loaders.day import DAY, day_files
 from loaders.kinds import loader_for
@@ -45,12 +45,17 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
     from algorithms.stolen_hits import after_load as stolen_hits  # loaders call the analytics through this hook
 
     reports = []
-    with one_unit(store) if one_transaction else nullcontext():
+    if one_transaction:
+        store.init_schema()  # (once per open: what every file's run asks first, before the reader is made)
+    # a second connection, made before the day's transaction: the first file's stored persons are read through it
+    # and the store's own at once, before anything is written (PersonResolver, LoadOptions.committed)
+    with reader(store) if one_transaction and len(files) else nullcontext(None) as committed, \
+            one_unit(store) if one_transaction else nullcontext():
         for kind, file in files:
             loader = loader_for(kind)
             counter = progress(loader.kind, file) if progress is not None else options.progress
             reports.append(run_load(loader, store, file, replace(options, after_load=stolen_hits,
-                                                                  progress=counter)))
+                                                                  progress=counter, committed=committed)))
     return reports
 
 

@@ -87,3 +87,48 @@ def test_a_file_whose_name_names_no_kind_is_refused_before_anything_loads(tmp_pa
         (tmp_path / name).write_text("x")
     with pytest.raises(InvalidInput, match=r"no kind for notes\.txt"):
         day_files(tmp_path)
+
+
+def _people_graph(store: EmbeddedStore) -> dict[str, list[tuple[object, ...]]]:
+    """The persons and their relationships, each table's rows sorted."""
+    tables = {"Person": store.node_table("Person", ("last_name", "first_name", "middle_name", "dob", "street",
+                                                    "zip", "record_count", "address_key")),
+              "PURCHASED": store.edge_list("PURCHASED", "Person", "Firearm", ("sale_id",)),
+              "POSSESSED_BY": store.edge_list("POSSESSED_BY", "Recovery", "Person"),
+              "LIVES_AT": store.edge_list("LIVES_AT", "Person", "Location"),
+              "IN_BLOCK": store.edge_list("IN_BLOCK", "Person", "PersonBlock")}
+    return {name: sorted(tuple(str(v) for v in row.values()) for row in table.to_pylist())
+            for name, table in tables.items()}
+
+
+def test_a_day_s_first_stored_persons_are_read_through_two_connections_alike(
+        analysed: tuple[Path, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day's first file reads its stored persons half through the store's connection and half through a
+    reader made before the day's transaction (nothing is written yet: both see the same rows); the next file, after
+    the first wrote, through the store's only. The persons resolved and written are the same as with one connection."""
+    from contextlib import nullcontext
+
+    from api.services import daily
+
+    history, days = analysed
+    through: list[bool] = []  # per persons_by_blocks read: whether through the reader
+    query = EmbeddedStore.query
+
+    def spy(self: EmbeddedStore, name: str, params: dict[str, object] | None = None) -> object:
+        if name == "persons_by_blocks":
+            through.append(bool(getattr(self, "_reading", False)))
+        return query(self, name, params)
+    monkeypatch.setattr(EmbeddedStore, "query", spy)
+    graphs, reads = [], []
+    for two in (True, False):
+        if not two:
+            monkeypatch.setattr(daily, "reader", lambda _store: nullcontext(None))
+        through.clear()
+        with EmbeddedStore(copy_store(history, tmp_path / f"{two}.lbug")) as store:
+            daily.load_files(store, day_files(days[0]), LoadOptions(rejects_dir=tmp_path / str(two)),
+                             one_transaction=True)
+            graphs.append(_people_graph(store))
+        reads.append(list(through))
+    assert sorted(reads[0][:2]) == [False, True] and reads[0][2:] == [False]  # traces: both halves; multiple sales
+    assert reads[1] == [False, False]
+    assert graphs[0] == graphs[1] and graphs[0]["Person"]
