@@ -16,6 +16,8 @@ an unparseable dealer license number, coordinates out of range, a purchase after
 
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import pyarrow as pa
 
@@ -76,6 +78,7 @@ def person_fields(frame: pd.DataFrame, role: str, fields: tuple[str, ...],
 class TracesLoader(Loader):
     kind = "traces"
     required = ("trace_id", "recovery_date", "recovery_city", "recovery_state", "manufacturer", "weapon_type")
+    gazetteer: threading.Thread | None = None
 
     def begin(self) -> None:
         straw_keys.mark_if_empty(self.store)
@@ -87,6 +90,10 @@ class TracesLoader(Loader):
         mentions = [self._mentions(good) for good in self.survey()]
         if not self.surveyed:
             self.seen = set()  # the survey's duplicate checks start again for the load
+        # the gazetteer's tables, which the load geocodes by, built in another thread while this one resolves the
+        # run's persons (much of it the engine's reads of the stored ones, without Python's lock)
+        self.gazetteer = threading.Thread(target=locations.build_tables, name="gazetteer", daemon=True)
+        self.gazetteer.start()
         if mentions:
             self.persons.resolve_run(nulls_as_none(pd.concat(mentions, ignore_index=True)), self.run_id)
 
@@ -169,6 +176,9 @@ class TracesLoader(Loader):
 
     def load(self, good: pd.DataFrame) -> int:
         run = self.run_id
+        if self.gazetteer is not None:
+            self.gazetteer.join()  # (an error there comes again, here, from the first geocode)
+            self.gazetteer = None
         self.dealers.ensure(license_columns(good, "dealer_"), run)
         us_state = good["recovery_state"].where(good["recovery_country"] == locations.US)  # free text abroad: not a key
         places = [pd.DataFrame({"country": good["recovery_country"], "state": us_state,
