@@ -44,9 +44,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from algorithms import straw_features
 from algorithms.frames import (
+    arrow,
     distinct,
     drop_duplicates,
     first_row_positions,
@@ -91,9 +93,9 @@ class Neighbourhood:
     candidates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["group", "person_key"]))
     looked_up: set[str] = field(default_factory=set)  # groups whose candidates (a superset of members) are known
     queries: int = 0
-    _guns: set[str] = field(default_factory=set)
+    _guns: list[pa.Array] = field(default_factory=list)  # guns whose SOLD and RECOVERED_IN rows are read
     _facts: set[str] = field(default_factory=set)     # guns whose Firearm node and theft reports are read
-    _recs: set[str] = field(default_factory=set)
+    _recs: list[pa.Array] = field(default_factory=list)  # recoveries whose rows and possessors are read
     _leads: set[str] = field(default_factory=set)     # recoveries whose NIBIN leads are read
     glanced: set[str] = field(default_factory=set)    # persons whose own-row memberships are in ``members``
     _buyers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["trace_id", "person_key"]))
@@ -112,15 +114,16 @@ class Neighbourhood:
 
     # --- reading -----------------------------------------------------------------------------------------------
 
-    def _query(self, name: str, keys: Iterable[str], **params: object) -> pd.DataFrame:
+    def _query(self, name: str, keys: Iterable[str] | pa.Array, **params: object) -> pd.DataFrame:
+        """The rows of statement ``name`` for ``keys`` (a collection, or an Arrow array of distinct strings)."""
         if self.side is not None and name in side_table.ANSWERS:  # the same rows from the side table's files
             # (in no order: a file's rows come back in its own order whatever the keys' order)
-            wanted = key_array(keys)
+            wanted = keys if isinstance(keys, pa.Array) else key_array(keys)
             if not len(wanted):
                 return pd.DataFrame()
             self.queries += 1
             return self.side.read(name, wanted, params).df()
-        keys = sorted({k for k in keys if isinstance(k, str)})
+        keys = sorted({k for k in (keys.to_pylist() if isinstance(keys, pa.Array) else keys) if isinstance(k, str)})
         if not keys:
             return pd.DataFrame()
         self.queries += 1
@@ -146,8 +149,7 @@ class Neighbourhood:
         self._add("purchases", bought)
         held = self._query("straw_possessed_of_persons", new)
         self._add("possessed", held)
-        guns = distinct(bought.get("dst")) - self._guns
-        self._guns |= guns
+        guns = unseen([bought.get("dst")], self._guns)
         # separate reads, not one with OPTIONAL MATCHes (straw_gun_rows, c51ffeb: 1 CPU s less a national batch,
         # but a 1 GB page cache then no longer held the batch's write back: docs/performance.md). A gun's Firearm
         # node and theft reports feed its purchaser's own values only, not a group or a tie: they are read for the
@@ -155,8 +157,7 @@ class Neighbourhood:
         recovered = self._query("straw_recovered", guns)
         self._add("recovered", recovered)
         self._add("sold", self._query("straw_sold", guns))
-        recs = (distinct(recovered.get("dst")) | distinct(held.get("src"))) - self._recs
-        self._recs |= recs
+        recs = unseen([recovered.get("dst"), held.get("src")], self._recs)
         self._add("recoveries", self._query("straw_recoveries", recs))
         self._add("possessed", self._query("straw_possessed_of_recoveries", recs))
 
@@ -490,6 +491,19 @@ class Neighbourhood:
         at = at[at >= 0]
         counted = at[~isin(members["person_key"], outside)] if outside is not None else at
         return members, np.bincount(counted, minlength=len(keys))
+
+
+def unseen(columns: list[pd.Series | None], seen: list[pa.Array]) -> pa.Array:
+    """The distinct non-null strings of ``columns`` not in ``seen`` (arrays of distinct strings), appended to it:
+    the keys a read has not asked for yet, as Arrow strings (a Python set of ~100k keys and its conversion back to
+    Arrow for the read hold Python's lock)."""
+    found = [arrow(column).cast(pa.string()) for column in columns if column is not None and len(column)]
+    keys = pc.unique(pc.drop_null(pa.concat_arrays(found))) if found else pa.array([], pa.string())
+    if seen and len(keys):
+        keys = keys.filter(pc.invert(pc.is_in(keys, value_set=pa.concat_arrays(seen))))
+    if len(keys):
+        seen.append(keys)
+    return keys
 
 
 def neighbourhood_sizes(hood: Neighbourhood) -> dict[str, int]:

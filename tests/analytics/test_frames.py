@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from algorithms import frames
 from algorithms.straw_memberships import MEMBERSHIP
-from algorithms.straw_neighbourhood import Neighbourhood
+from algorithms.straw_neighbourhood import Neighbourhood, unseen
 
 _VALUES = st.sampled_from(["a", "b", "ab", "ü|x", None])
 
@@ -102,3 +102,20 @@ def test_first_where_is_the_group_bys_first(rows: list[tuple[int, str | None]]) 
     values = frames.take(pa.array(frame["v"], from_pandas=True).cast(pa.string()), first).to_pylist()
     expected = frame.groupby("g", sort=False)["v"].first()
     assert values == [None if pd.isna(v) else v for v in expected.tolist()]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.lists(_VALUES, max_size=6), max_size=3), max_size=4), st.booleans())
+def test_unseen_keys_are_the_distinct_new_ones(reads: list[list[list[str | None]]], objects: bool) -> None:
+    """What the neighbourhood's reads ask for next (``unseen``): per read, the distinct non-null keys of its
+    columns not asked for before, as Arrow strings, each once: ``distinct(...) - seen`` as the Python sets had it."""
+    seen: list[pa.Array] = []
+    asked: set[str] = set()
+    for columns in reads:
+        series = [pd.Series(values, dtype=object if objects else "str") for values in columns]
+        found = unseen([*series, None], seen)
+        assert found.type == pa.string() and len(found) == len(set(found.to_pylist()))
+        expected = {v for values in columns for v in values if v is not None} - asked
+        assert set(found.to_pylist()) == expected
+        asked |= expected
+        assert {k for part in seen for k in part.to_pylist()} == asked
