@@ -32,7 +32,8 @@ from cypher import registry
 from graph.ddl import embedded_column, embedded_ddl, missing_columns
 from graph.embedded_log import abandon, is_kuzu_file, log_bytes, note_commit, open_engine
 from graph.embedded_reader import reading_handle, refuse_write
-from graph.embedded_reads import at_nodes, binds_sources, count_relationships
+from graph.embedded_reads import count_relationships
+from graph.embedded_rel_reads import StoreReads, rel_pattern, stored_rels
 from graph.embedded_writes import (
     CHECKPOINT_THRESHOLD_BYTES,
     column,
@@ -79,16 +80,8 @@ from graph.write_count import WriteCount, stored_values, without_comments
 # A hash-join probe handles roughly 50k (relationships) to 400k (nodes) batch rows per second; a full scan of a
 # table reads a few million rows per second. Scan instead of probing when the table is this many times larger
 # than the batch or less.
+# (relationships: graph/embedded_rel_reads.py)
 _SCAN_RATIO_NODES = 8
-_SCAN_RATIO_RELS = 50
-# A relationship lookup keyed by both endpoints (``LOAD FROM $batch MATCH (a {key})-[e]->(b {key})``) is planned as a
-# hash join whose build side scans an endpoint table and every relationship of the type: ~1.5 CPU s per statement
-# at the national world's 1.35M PURCHASED, for 20 batch rows as for 3,000. One statement per endpoint node (an
-# index lookup and that node's own relationships) costs ~0.1 ms. So when the relationships of the type outnumber
-# the nodes a batch names (on its side with the lower degree) this many times, the store asks node by node.
-_PER_NODE_RATIO_RELS = 200
-#: keys bound per node-by-node statement (``UNWIND $keys``)
-_KEYS_PER_STATEMENT = 20_000
 _col = column
 
 
@@ -319,6 +312,11 @@ class EmbeddedStore:
         text = count_relationships(self.schema.relationship(rel), from_label, to_label, at_most)
         return int(self._execute(text).scalar())
 
+    @property
+    def _reads(self) -> StoreReads:
+        """This store's statements and counts, for the relationship reads of :mod:`graph.embedded_rel_reads`."""
+        return StoreReads(self._execute, self._count_rel, self._count_label)
+
     def upsert_nodes(self, label: str, rows: Rows, *, stored: StoredRows | None = None) -> UpsertSummary:
         with self.written.confined((label,)):
             return self._upsert_nodes(label, rows, stored)
@@ -401,7 +399,7 @@ class EmbeddedStore:
             rows_fresh = batch.slice(0, 0)
         identity = [FROM_KEY, TO_KEY, *rel.key]
         props = [c for c in batch.column_names if c not in identity]
-        existing, from_side = self._stored_rels(rel, source, target, batch, identity, props)
+        existing, from_side = stored_rels(self._reads, rel, source, target, batch, identity, props)
         new, old = anti_join(batch, existing, identity)
         if new.num_rows:
             self._copy_rels(rel, from_label, to_label, new)
@@ -453,11 +451,12 @@ class EmbeddedStore:
         every relationship update goes that way: take the stored values of every property, let non-null new values
         win, delete, write back as new rows (:meth:`_copy_rels`: through the log or ``COPY``, by row count). (In
         LadybugDB 0.22 ``SET`` costs ~9 µs a row and property, this ~16 µs a row: a national batch changes four of
-        the eight properties of its 38k corridor flows.) ``stored_all``, ``from_side``: :meth:`_stored_rels`'s
-        (without every property: read again by a join); rows read node by node are deleted one indexed statement
-        per node (:meth:`_delete_at_nodes`), others by a join of the rows against the type."""
+        the eight properties of its 38k corridor flows.) ``stored_all``, ``from_side``: what
+        :func:`graph.embedded_rel_reads.stored_rels` read (without every property: read again by a join); rows read
+        node by node are deleted one indexed statement per node (:meth:`_delete_at_nodes`), others by a join of the
+        rows against the type."""
         where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
-        pattern = f"LOAD FROM $batch MATCH {self._rel_pattern(rel, source, target)} {'WHERE ' + where if where else ''}"
+        pattern = f"LOAD FROM $batch MATCH {rel_pattern(rel, source, target)} {'WHERE ' + where if where else ''}"
         probe = changed.select(identity).rename_columns([_col(c) for c in identity])
         others = [p.name for p in rel.properties if p.name not in rel.key]
         schema = pa.schema([changed.schema.field(FROM_KEY), changed.schema.field(TO_KEY)]
@@ -486,88 +485,6 @@ class EmbeddedStore:
         text, by_node = delete_at_nodes(rel, source, target, rows, from_side)
         for params in by_node:
             self._execute(text, params)
-
-    def _stored_rels(self, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
-                     identity: list[str], props: list[str]) -> tuple[pa.Table, bool | None]:
-        """The batch's stored relationships and how to delete them (:meth:`_replace_rels`). A type at most
-        ``_SCAN_RATIO_RELS`` times the batch is read whole (a national batch's 38k corridor flows, of 38k: 28k read and
-        deleted node by node 0.48 CPU s, whole and by a join 0.31); a larger one node by node or by a join."""
-        if batch.num_rows == 0:
-            return batch.slice(0, 0), None
-        total = None if len(rel.endpoints) > 1 else self._count_rel(rel.name, source.name, target.name)  # (else a scan)
-        if total is None or total > batch.num_rows * _SCAN_RATIO_RELS:
-            at_nodes = self._rels_at_nodes(rel, source, target, batch, identity, total)
-            if at_nodes is not None:
-                return at_nodes
-            return self._existing_rels(rel, source, target, batch, identity, props, total), None
-        returns = [f"a.{quote(source.key)} AS {FROM_KEY}", f"b.{quote(target.key)} AS {TO_KEY}"]
-        returns += [f"e.{quote(p.name)} AS {quote(p.name)}" for p in rel.properties]
-        stored = self._execute(f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) "
-                               f"RETURN {', '.join(returns)}").arrow()
-        if stored.num_rows == 0:
-            return batch.slice(0, 0).select(identity), None
-        keys = batch.select(identity)
-        stored = stored.cast(pa.schema([keys.schema.field(FROM_KEY), keys.schema.field(TO_KEY)]
-                                       + [pa.field(p.name, ARROW_TYPES[p.type]) for p in rel.properties]))
-        return stored.join(keys, keys=identity, join_type="left semi", use_threads=False), None
-
-    def _rels_at_nodes(self, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
-                       identity: list[str], total: int | None) -> tuple[pa.Table, bool] | None:
-        """The stored relationships of the batch (identity and every property), read one indexed statement per
-        node the batch names on the side where nodes have fewer such relationships (``embedded_reads``); None
-        when the batch names too many nodes for that to beat a join (``_PER_NODE_RATIO_RELS``). With them: whether
-        the nodes read were the sources."""
-        from_side = binds_sources(rel, source, target, self._count_label)
-        column = FROM_KEY if from_side else TO_KEY
-        nodes = pc.unique(batch.column(column).combine_chunks()).drop_null()
-        if total is None:
-            total = self._count_rel(rel.name, source.name, target.name, at_most=len(nodes) * _PER_NODE_RATIO_RELS)
-        if total == 0:
-            return batch.slice(0, 0).select(identity), True
-        if len(nodes) * _PER_NODE_RATIO_RELS > total:
-            return None
-        others = [p.name for p in rel.properties if p.name not in rel.key]
-        text = at_nodes(rel, source, target, from_side, [*rel.key, *others])
-        schema = pa.schema([batch.schema.field(FROM_KEY), batch.schema.field(TO_KEY)]
-                           + [pa.field(p, ARROW_TYPES[rel.prop(p).type]) for p in [*rel.key, *others]])
-        keys = nodes.to_pylist()
-        found = [self._execute(text, {"keys": keys[i:i + _KEYS_PER_STATEMENT]}).arrow()
-                 for i in range(0, len(keys), _KEYS_PER_STATEMENT)]
-        stored = pa.concat_tables([t.cast(schema) for t in found if t.num_rows]) if any(
-            t.num_rows for t in found) else schema.empty_table()
-        return stored.join(batch.select(identity), keys=identity, join_type="left semi", use_threads=False), from_side
-
-    def _rel_pattern(self, rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
-        return (f"(a:{quote(source.name)} {{{quote(source.key)}: {_col(FROM_KEY)}}})"
-                f"-[e:{quote(rel.name)}]->"
-                f"(b:{quote(target.name)} {{{quote(target.key)}: {_col(TO_KEY)}}})")
-
-    def _existing_rels(self, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
-                       identity: list[str], props: list[str], total: int | None) -> pa.Table:
-        """Identity and current values of ``props`` for the batch's relationships that exist (two passes, as
-        for nodes)."""
-        total = self._count_rel(rel.name, source.name, target.name) if total is None else total
-        if total == 0:
-            return batch.slice(0, 0)
-        ident = [f"a.{quote(source.key)} AS {FROM_KEY}", f"b.{quote(target.key)} AS {TO_KEY}"]
-        ident += [f"e.{quote(k)} AS {quote(k)}" for k in rel.key]
-        scan = (f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) RETURN ")
-        where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
-        join = (f"LOAD FROM $batch MATCH {self._rel_pattern(rel, source, target)} "
-                f"{'WHERE ' + where if where else ''} RETURN ")
-        if total <= batch.num_rows * _SCAN_RATIO_RELS:
-            keys = self._execute(scan + ", ".join(ident)).arrow()
-        else:
-            probe = batch.select(identity).rename_columns([_col(c) for c in identity])
-            keys = self._execute(join + ", ".join(ident), {"batch": probe}).arrow()
-        matched = anti_join(batch.select(identity), keys, identity)[1]
-        if matched.num_rows == 0 or not props:
-            return matched
-        returns = ", ".join([*ident, *[f"e.{quote(p)} AS {quote(p)}" for p in props]])
-        if total <= matched.num_rows * _SCAN_RATIO_RELS:
-            return self._execute(scan + returns).arrow()
-        probe = matched.rename_columns([_col(c) for c in identity])
-        return self._execute(join + returns, {"batch": probe}).arrow()
 
     # --- reads for projections ---------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import embedded_store
+from graph import embedded_rel_reads
 from graph.embedded_store import EmbeddedStore
 from graph.store import GraphStore
 from tests.neo4j_support import Neo4jServer
@@ -21,7 +21,7 @@ from tests.neo4j_support import Neo4jServer
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
     if request.param.startswith("embedded"):
         if request.param == "embedded-node-by-node":  # the relationship lookups a small batch on a large store uses
-            request.getfixturevalue("monkeypatch").setattr(embedded_store, "_PER_NODE_RATIO_RELS", 0)
+            request.getfixturevalue("monkeypatch").setattr(embedded_rel_reads, "PER_NODE_RATIO", 0)
         embedded = EmbeddedStore(tmp_path / "contract.lbug")
         embedded.init_schema()
         yield embedded

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from graph import embedded_store
+from graph import embedded_rel_reads
 from graph.embedded_store import EmbeddedStore
 
 
@@ -56,8 +56,8 @@ def test_a_relationship_update_replaces_exactly_the_rows_it_names(tmp_path: Path
                                                                   whole: int, ratio: int) -> None:
     """Some of the stored FLOW rows updated (their key: both ends, year, basis): those rows carry the new values,
     every other row (the same ends in other years or bases included) stays as it was, none is doubled."""
-    monkeypatch.setattr(embedded_store, "_SCAN_RATIO_RELS", whole)
-    monkeypatch.setattr(embedded_store, "_PER_NODE_RATIO_RELS", ratio)
+    monkeypatch.setattr(embedded_rel_reads, "SCAN_RATIO", whole)
+    monkeypatch.setattr(embedded_rel_reads, "PER_NODE_RATIO", ratio)
     rows = flows(3000, "run-1")
     rows = pd.concat([rows, rows.assign(basis="states")], ignore_index=True)  # same ends and year, other basis
     with EmbeddedStore(tmp_path / "flows.lbug") as store:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graph import embedded_store
+from graph import embedded_rel_reads
 from graph.embedded_reads import binds_sources, count_relationships
 from graph.embedded_store import EmbeddedStore
 from graph.schema import SCHEMA
@@ -35,7 +35,7 @@ def test_a_days_keys_sent_again_are_found_and_new_ones_written_once(tmp_path: Pa
                                                                      ratio: int) -> None:
     """A load keys five guns again, two of them under a key they lacked, and two dealers again, one under a new
     key: only those entries are new, every other entry stays as it was, nothing is doubled."""
-    monkeypatch.setattr(embedded_store, "_PER_NODE_RATIO_RELS", ratio)
+    monkeypatch.setattr(embedded_rel_reads, "PER_NODE_RATIO", ratio)
     with _store(tmp_path / "keys.lbug") as store:
         again = pd.DataFrame({"from_key": GUNS[:5] + GUNS[:2], "to_key": KEYS[:5] + ["sc|d9"] * 2})
         store.upsert_nodes("StrawKey", pd.DataFrame({"straw_key": ["sc|d9"]}))
