@@ -20,10 +20,12 @@ Upsert semantics (both backends):
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeAlias, runtime_checkable
+from typing import Any, Protocol, Self, TypeAlias, cast, runtime_checkable
 
 import pandas as pd
 import pyarrow as pa
@@ -161,6 +163,36 @@ def reader(store: GraphStore) -> AbstractContextManager[GraphStore | None]:
     callers run their work one part after the other). It reads what is committed; it refuses to write."""
     other = getattr(store, "reader", None)
     return other() if other is not None else nullcontext(None)
+
+
+def read_on_two(store: GraphStore, other: GraphStore | None, reads: list[tuple[str, dict[str, Any]]]) -> list[Result]:
+    """The result of each (statement name, parameters) of ``reads``, in that order, read through ``store`` and
+    ``other`` (a :func:`reader` seeing the same committed rows, or None: all through ``store``) at once: ``other``
+    in a thread of its own, each connection taking the next read as it finishes one, so the engine reads on two
+    cores. The caller says the two hold the same rows (nothing written between them)."""
+    done: list[Result | None] = [None] * len(reads)
+    pending = iter(range(len(reads)))
+    lock = threading.Lock()
+
+    def work(handle: GraphStore) -> None:
+        while True:
+            with lock:
+                index = next(pending, None)
+            if index is None:
+                return
+            statement, params = reads[index]
+            done[index] = handle.query(statement, params)
+
+    if other is None or len(reads) < 2:
+        work(store)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            helper = pool.submit(work, other)
+            try:
+                work(store)
+            finally:
+                helper.result()
+    return [cast(Result, result) for result in done]
 
 
 def confined(store: GraphStore, labels: tuple[str, ...]) -> AbstractContextManager[None]:

@@ -12,14 +12,12 @@
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
-from typing import cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from graph.store import GraphStore
+from graph.store import GraphStore, read_on_two
 from loaders import identity
 from loaders.domain import names as nm
 from loaders.domain import reference
@@ -32,9 +30,8 @@ PERSON_STORED = (*identity.PERSON_FIELDS, "name_key", "record_count", "resolutio
 class DealerIndex:
     """The dealer keys in the store, refreshed as stubs are created."""
 
-    def __init__(self, store: GraphStore, committed: GraphStore | None = None) -> None:
+    def __init__(self, store: GraphStore) -> None:
         self.store = store
-        self.committed = committed  # a reader made before the run's transaction (LoadOptions.committed), or None
         self.known: set[str] = set(store.node_table("Dealer").column("key").to_pylist())
         self.stubs_created = 0
 
@@ -138,11 +135,9 @@ class PersonResolver:
         if not same or len(blocks) < 2:
             return [self.store.query("persons_by_blocks", {"blocks": blocks, "person_keys": person_keys}).df()]
         half = len(blocks) // 2
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            theirs = pool.submit(cast(GraphStore, other).query, "persons_by_blocks",
-                                 {"blocks": blocks[half:], "person_keys": []})
-            mine = self.store.query("persons_by_blocks", {"blocks": blocks[:half], "person_keys": person_keys})
-            found = [mine.df(), theirs.result().df()]
+        found = [result.df() for result in read_on_two(self.store, other, [
+            ("persons_by_blocks", {"blocks": blocks[:half], "person_keys": person_keys}),
+            ("persons_by_blocks", {"blocks": blocks[half:], "person_keys": []})])]
         return [frame for frame in found if len(frame)] or found[:1]  # (an empty half's columns may be untyped)
 
     def resolve_run(self, mentions: pd.DataFrame, run_id: str) -> None:
