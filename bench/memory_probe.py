@@ -1,0 +1,315 @@
+"""The process's memory, sampled in a thread and tagged by stage: what a daily batch's load and analysis hold.
+
+A :class:`Probe` samples ``/proc/self/status`` (VmRSS, RssAnon, RssFile) and Arrow's pool
+(``pyarrow.total_allocated_bytes``) every ``interval`` seconds (20 ms by default), ``/proc/self/smaps_rollup``
+(Anonymous, Private_Dirty) every ``rollup_every``-th sample, and once more as each stage begins and ends (a stage
+shorter than the interval is still seen). While a stage is open, every sample counts towards its peak; stages may
+nest and overlap (the analysis' two lanes run in two threads: a sample counts for every open stage).
+
+    from memory_probe import Probe, stage, phase, instrument
+
+    with Probe() as probe, instrument():     # instrument(): the daily path's own stages, tagged (below)
+        probe.set_baseline()                 # e.g. after opening the store
+        with phase("load"):
+            ...                              # daily.load_files(...)
+        with phase("analysis"), stage("mine"):
+            ...
+    print(probe.table())                     # per stage: peak RssAnon / RssFile / VmRSS above the baseline (MB)
+
+:func:`stage` is a no-op when no probe runs, so a ``with stage("name"):`` may stay in code under study.
+:func:`instrument` tags, while it is open, without editing the code: every ``timed(name, ...)`` stage of the
+analyses (:func:`algorithms.analyze.stage_timer`: seeds, changed, closure, straw_features, straw, networks, the
+trace lane's stages, alerts, write_back, commit, ...), each file of a day's load (``load_files``' ``run_load``:
+``file:<kind>``), every ``COMMIT`` (``COMMIT``), the side table's delta after a commit (``side_delta``), and with
+``writes=True`` each store write (``upsert_nodes:<label>``, ``upsert_relationships:<type>``). Stage names carry the
+open :func:`phase` as a prefix (``load/file:traces``, ``analysis/closure``).
+
+Used by ``bench/bench_batch_memory.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+MB = 1024 * 1024
+_STATUS = ("VmRSS", "RssAnon", "RssFile", "VmHWM")
+_ROLLUP = ("Anonymous", "Private_Dirty")
+
+
+def read_status() -> dict[str, int]:
+    """VmRSS, RssAnon, RssFile and VmHWM of this process, bytes."""
+    found: dict[str, int] = {}
+    with open("/proc/self/status", "rb") as status:
+        for line in status:
+            name, _, rest = line.partition(b":")
+            key = name.decode()
+            if key in _STATUS:
+                found[key] = int(rest.split()[0]) * 1024
+    return found
+
+
+def read_rollup() -> dict[str, int]:
+    """Anonymous and Private_Dirty of this process (``/proc/self/smaps_rollup``), bytes."""
+    found: dict[str, int] = {}
+    with open("/proc/self/smaps_rollup", "rb") as rollup:
+        for line in rollup:
+            name, _, rest = line.partition(b":")
+            key = name.decode()
+            if key in _ROLLUP:
+                found[key] = int(rest.split()[0]) * 1024
+    return found
+
+
+COLUMNS = ("VmRSS", "RssAnon", "RssFile", "arrow", "Anonymous", "Private_Dirty")
+
+
+@dataclass
+class Peak:
+    """One stage: its peak of each column (bytes), its wall seconds (summed over its entries) and entries."""
+    first: float
+    peak: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    entries: int = 0
+    at_start: dict[str, int] = field(default_factory=dict)
+    at_end: dict[str, int] = field(default_factory=dict)
+
+    def see(self, sample: dict[str, int]) -> None:
+        for key, value in sample.items():
+            if value > self.peak.get(key, -1):
+                self.peak[key] = value
+
+
+class Probe:
+    """The sampler (see the module's text). ``with Probe() as probe:`` starts it and makes it the one
+    :func:`stage` reports to."""
+
+    def __init__(self, interval: float = 0.02, rollup_every: int = 5) -> None:
+        self.interval = interval
+        self.rollup_every = rollup_every
+        self.stages: dict[str, Peak] = {}
+        self.open: dict[str, int] = {}
+        self.baseline: dict[str, int] = {}
+        self.samples = 0
+        self.started = time.perf_counter()
+        self.peak: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="memory-probe", daemon=True)
+        self._rollup: dict[str, int] = {}
+        self.timeline: list[tuple[float, str, str, dict[str, int]]] = []  # (s, "begin"/"end", stage, sample)
+
+    def sample(self, rollup: bool = True) -> dict[str, int]:
+        found = read_status()
+        found["arrow"] = pa.total_allocated_bytes()
+        if rollup or not self._rollup:
+            self._rollup = read_rollup()
+        found.update(self._rollup)
+        return found
+
+    def _note(self, sample: dict[str, int]) -> None:
+        with self._lock:
+            self.samples += 1
+            for key, value in sample.items():
+                if value > self.peak.get(key, -1):
+                    self.peak[key] = value
+            for name in self.open:
+                self.stages[name].see(sample)
+
+    def _run(self) -> None:
+        count = 0
+        while not self._stop.wait(self.interval):
+            count += 1
+            self._note(self.sample(rollup=count % self.rollup_every == 0))
+
+    def set_baseline(self) -> dict[str, int]:
+        """The memory every stage's figures are taken above (e.g. the process just after opening the store)."""
+        self.baseline = self.sample()
+        return self.baseline
+
+    def begin(self, name: str) -> None:
+        sample = self.sample()
+        with self._lock:
+            peak = self.stages.get(name)
+            if peak is None:
+                peak = self.stages[name] = Peak(first=time.perf_counter() - self.started, at_start=sample)
+            peak.entries += 1
+            self.open[name] = self.open.get(name, 0) + 1
+            self.timeline.append((time.perf_counter() - self.started, "begin", name, sample))
+        self._note(sample)
+
+    def end(self, name: str, seconds: float) -> None:
+        sample = self.sample()
+        self._note(sample)
+        with self._lock:
+            peak = self.stages[name]
+            peak.seconds += seconds
+            peak.at_end = sample
+            self.open[name] -= 1
+            if not self.open[name]:
+                del self.open[name]
+            self.timeline.append((time.perf_counter() - self.started, "end", name, sample))
+
+    def __enter__(self) -> Probe:
+        global _active
+        if not self.baseline:
+            self.set_baseline()
+        self._thread.start()
+        _active = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _active
+        _active = None
+        self._stop.set()
+        self._thread.join()
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Per stage, in the order they began: wall s, entries, and per column its peak above the baseline (MB),
+        plus the peak's absolute VmRSS, RssAnon at the stage's (last) end and ``rise_RssAnon``, its peak above its
+        (first) start: what the stage itself added; the whole run's peaks as the last row (``(process)``)."""
+        def above(values: dict[str, int]) -> dict[str, float]:
+            return {key: round((values.get(key, 0) - self.baseline.get(key, 0)) / MB, 1) for key in COLUMNS}
+
+        out = []
+        for name, peak in sorted(self.stages.items(), key=lambda item: item[1].first):
+            out.append({"stage": name, "seconds": round(peak.seconds, 3), "entries": peak.entries,
+                        **above(peak.peak), "VmRSS_abs": round(peak.peak.get("VmRSS", 0) / MB, 1),
+                        "end_RssAnon": above(peak.at_end)["RssAnon"],
+                        "rise_RssAnon": round((peak.peak.get("RssAnon", 0) - peak.at_start.get("RssAnon", 0)) / MB,
+                                              1)})
+        out.append({"stage": "(process)", "seconds": round(time.perf_counter() - self.started, 3), "entries": 1,
+                    **above(self.peak), "VmRSS_abs": round(self.peak.get("VmRSS", 0) / MB, 1),
+                    "end_RssAnon": above(self.sample())["RssAnon"], "rise_RssAnon": above(self.peak)["RssAnon"]})
+        return out
+
+    def table(self) -> str:
+        """:meth:`rows` as text: MB above the baseline, and ``rise``: the stage's peak RssAnon above its own start."""
+        head = ("stage", "s", "RssAnon+", "RssFile+", "VmRSS+", "arrow+", "Anon(rollup)+", "RssAnon+ at end", "rise")
+        lines = [f"baseline: VmRSS {self.baseline.get('VmRSS', 0) / MB:.0f} MB, RssAnon "
+                 f"{self.baseline.get('RssAnon', 0) / MB:.0f}, RssFile {self.baseline.get('RssFile', 0) / MB:.0f}, "
+                 f"arrow {self.baseline.get('arrow', 0) / MB:.0f}; {self.samples} samples",
+                 "  ".join(f"{h:>14}" if i else f"{h:<40}" for i, h in enumerate(head))]
+        for row in self.rows():
+            cells = (row["stage"], row["seconds"], row["RssAnon"], row["RssFile"], row["VmRSS"], row["arrow"],
+                     row["Anonymous"], row["end_RssAnon"], row["rise_RssAnon"])
+            lines.append("  ".join(f"{c:>14}" if i else f"{c:<40}" for i, c in enumerate(cells)))
+        return "\n".join(lines)
+
+    def dump(self) -> str:
+        return json.dumps({"baseline": self.baseline, "rows": self.rows(), "samples": self.samples})
+
+
+_active: Probe | None = None
+_phase: list[str] = []
+
+
+def _named(name: str) -> str:
+    return "/".join([*_phase, name])
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    """Tag what runs inside as stage ``name`` (prefixed by the open :func:`phase`) of the running probe; nothing
+    when none runs. Any thread may open stages."""
+    probe = _active
+    if probe is None:
+        yield
+        return
+    tagged = _named(name)
+    started = time.perf_counter()
+    probe.begin(tagged)
+    try:
+        yield
+    finally:
+        probe.end(tagged, time.perf_counter() - started)
+
+
+@contextmanager
+def phase(name: str) -> Iterator[None]:
+    """A stage that also prefixes the stages opened inside it, in any thread (``load``, ``analysis``)."""
+    with stage(name):
+        _phase.append(name)
+        try:
+            yield
+        finally:
+            _phase.pop()
+
+
+def _patch(stack: ExitStack, owner: Any, attribute: str, make: Callable[[Any], Any]) -> None:
+    original = getattr(owner, attribute)
+    setattr(owner, attribute, make(original))
+    stack.callback(setattr, owner, attribute, original)
+
+
+@contextmanager
+def instrument(writes: bool = False) -> Iterator[None]:
+    """While open: the daily path's stages tagged (see the module's text); ``writes``: each store write too."""
+    from algorithms import alerts, analyze
+    from api.services import daily
+    from graph import side_table
+    from graph.embedded_store import EmbeddedStore
+
+    def timer(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def stage_timer(*args: Any, **kwargs: Any) -> Any:
+            timed = original(*args, **kwargs)
+
+            def tagged(name: str, func: Callable[[], Any]) -> Any:
+                with stage(name):
+                    return timed(name, func)
+            return tagged
+        return stage_timer
+
+    def run_load(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def wrapper(loader: Any, *args: Any, **kwargs: Any) -> Any:
+            with stage(f"file:{loader.kind}"):
+                return original(loader, *args, **kwargs)
+        return wrapper
+
+    def named(label: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def make(original: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(original)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                with stage(label):
+                    return original(*args, **kwargs)
+            return wrapper
+        return make
+
+    def execute(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def wrapper(store: Any, text: str, *args: Any, **kwargs: Any) -> Any:
+            if text.strip().upper() == "COMMIT":
+                with stage("COMMIT"):
+                    return original(store, text, *args, **kwargs)
+            return original(store, text, *args, **kwargs)
+        return wrapper
+
+    def write(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def make(original: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(original)
+            def wrapper(store: Any, label: str, *args: Any, **kwargs: Any) -> Any:
+                with stage(f"{kind}:{label}"):
+                    return original(store, label, *args, **kwargs)
+            return wrapper
+        return make
+
+    with ExitStack() as stack:
+        _patch(stack, analyze, "stage_timer", timer)
+        _patch(stack, alerts, "stage_timer", timer)
+        _patch(stack, daily, "run_load", run_load)
+        _patch(stack, side_table, "_append", named("side_delta"))
+        _patch(stack, EmbeddedStore, "_execute", execute)
+        if writes:
+            _patch(stack, EmbeddedStore, "upsert_nodes", write("upsert_nodes"))
+            _patch(stack, EmbeddedStore, "upsert_relationships", write("upsert_relationships"))
+        yield

@@ -1,0 +1,63 @@
+"""bench/memory_probe.py and bench/bench_batch_memory.py: a day's load and analysis, its memory tagged by stage."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from algorithms import alerts
+from algorithms import analyze as analyze_module
+from algorithms.analyze import analyze, write_back
+from api.services import daily
+from graph import side_table
+from graph.embedded_store import EmbeddedStore
+from tests.worlds import copy_store, streamed_history
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from bench_batch_memory import combined, measure
+from memory_probe import Probe, phase, stage
+
+
+def test_stages_overlap_across_threads_and_nothing_is_tagged_without_a_probe() -> None:
+    with stage("nobody listens"):
+        pass
+    with Probe(interval=0.005) as probe:
+        probe.set_baseline()
+        with phase("load"), stage("outer"):
+            ballast = bytearray(64 * 2**20)  # touched: 64 MB of anonymous memory
+            ballast[:: 4096] = b"x" * len(ballast[:: 4096])
+            other = threading.Thread(target=lambda: stage("beside").__enter__())
+            other.start()
+            other.join()
+            del ballast
+    rows = {row["stage"]: row for row in probe.rows()}
+    assert {"load", "load/outer", "load/beside", "(process)"} <= set(rows)
+    assert rows["load/outer"]["RssAnon"] >= 60 and rows["load/outer"]["rise_RssAnon"] >= 60
+    assert rows["load"]["entries"] == 1 and probe.samples > 0
+    assert "nobody listens" not in rows
+
+
+def test_a_day_is_tagged_by_file_commit_side_table_and_analysis_stage(
+        tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    db = copy_store(history.db, tmp_path / "db.lbug")
+    with EmbeddedStore(db) as store:
+        write_back(store, analyze(store))
+        store.checkpoint()
+        side_table.after_full_analysis(store)
+    patched = (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_table._append,
+               EmbeddedStore._execute, EmbeddedStore.upsert_nodes)
+    figures = measure(db, history.stream.batches[0], 256, tmp_path, writes=True)
+    stages = {row["stage"] for row in figures["rows"]}  # type: ignore[attr-defined]
+    assert {"load/file:traces", "load/file:multiple-sales", "load/file:nibin", "load/COMMIT", "load/side_delta",
+            "analysis/seeds", "analysis/changed", "analysis/closure", "analysis/write_back", "analysis/commit",
+            "analysis/COMMIT", "load/upsert_nodes:Firearm"} <= stages
+    assert figures["loaded"] and figures["alerts"] is not None
+    # the instrument is gone afterwards: the code runs as it did
+    assert patched == (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_table._append,
+                       EmbeddedStore._execute, EmbeddedStore.upsert_nodes)
+    table = combined({"a": figures, "b": figures})
+    assert "load/side_delta" in table and table.splitlines()[0].endswith("b/a anon | rss")
