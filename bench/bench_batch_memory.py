@@ -59,8 +59,10 @@ def prepare(history: Path, base: Path, pool_mb: int) -> None:
         print("side table rows:", side_table.after_full_analysis(store), flush=True)
 
 
-def measure(store_path: Path, batch: Path, pool_mb: int, work: Path, writes: bool) -> dict[str, object]:
-    """One batch, in this process: load + incremental analysis, memory by stage (the probe's rows)."""
+def measure(store_path: Path, batch: Path, pool_mb: int, work: Path, writes: bool, statements: bool = False
+            ) -> dict[str, object]:
+    """One batch, in this process: load + incremental analysis, memory by stage (the probe's rows and timeline:
+    each stage's begin and end with the memory then)."""
     from memory_probe import Probe, instrument, phase
 
     from api.services import daily
@@ -71,7 +73,8 @@ def measure(store_path: Path, batch: Path, pool_mb: int, work: Path, writes: boo
 
     options = LoadOptions(rejects_dir=work / "rejects")
     started = time.perf_counter(), time.process_time()
-    with EmbeddedStore(store_path, buffer_pool_mb=pool_mb) as store, Probe() as probe, instrument(writes=writes):
+    with EmbeddedStore(store_path, buffer_pool_mb=pool_mb) as store, Probe(engine=store._db) as probe, \
+            instrument(writes=writes, statements=statements):
         probe.set_baseline()
         with phase("load"):
             reports = daily.load_files(store, day_files(batch), options, one_transaction=True)
@@ -81,15 +84,17 @@ def measure(store_path: Path, batch: Path, pool_mb: int, work: Path, writes: boo
             raise SystemExit(f"not analysed: {why_not}")
         rows = probe.rows()
         print(probe.table(), flush=True)
-    return {"rows": rows, "baseline_mb": {k: round(v / 2**20) for k, v in probe.baseline.items()},
+    return {"rows": rows, "timeline": probe.timeline,
+            "baseline_mb": {k: round(v / 2**20) for k, v in probe.baseline.items()},
             "loaded": sum(r.loaded for r in reports), "alerts": result["alerts"], "pool_mb": pool_mb,
             "wall": round(time.perf_counter() - started[0], 2), "cpu": round(time.process_time() - started[1], 2),
             "load_average": os.getloadavg()[0]}
 
 
 def combined(runs: dict[str, dict[str, object]]) -> str:
-    """Per stage and run, the peak RssAnon / RssFile / VmRSS above the baseline and the stage's own rise (its
-    peak RssAnon above its start), MB; the last run's / the first's where both are > 0."""
+    """Per stage and run, the peak RssAnon / RssFile / VmRSS above the baseline, the stage's own rise (the most
+    RssAnon rose within one entry) and the engine's buffer manager's count above the baseline (its page cache),
+    MB; the last run's / the first's where both are > 0."""
     names = list(runs)
     order: list[str] = []
     for run in runs.values():
@@ -97,7 +102,7 @@ def combined(runs: dict[str, dict[str, object]]) -> str:
             if row["stage"] not in order:
                 order.append(row["stage"])
     by = {name: {row["stage"]: row for row in run["rows"]} for name, run in runs.items()}  # type: ignore[attr-defined]
-    head = ["stage", *[f"{n} {c}" for n in names for c in ("anon", "file", "rss", "rise")],
+    head = ["stage", *[f"{n} {c}" for n in names for c in ("anon", "file", "rss", "rise", "engine")],
             f"{names[-1]}/{names[0]} anon", "rss"]
     lines = [" | ".join(head), " | ".join(["---"] + ["---:"] * (len(head) - 1))]
     for stage in order:
@@ -105,7 +110,7 @@ def combined(runs: dict[str, dict[str, object]]) -> str:
         for name in names:
             row = by[name].get(stage)
             cells += ["" if row is None else f"{row[key]:.0f}" for key in ("RssAnon", "RssFile", "VmRSS",
-                                                                             "rise_RssAnon")]
+                                                                             "rise_RssAnon", "engine")]
         first, last = by[names[0]].get(stage), by[names[-1]].get(stage)
         for key in ("RssAnon", "VmRSS"):
             cells.append(f"{last[key] / first[key]:.1f}" if first and last and first[key] > 0 and last[key] > 0
@@ -126,6 +131,7 @@ def main() -> None:
     run.add_argument("--work", type=Path, required=True, help="the store copies and results go here")
     run.add_argument("--pools", type=int, nargs="+", default=[1024])
     run.add_argument("--writes", action="store_true", help="tag each store write as a stage too")
+    run.add_argument("--statements", action="store_true", help="tag each engine statement as a stage too")
     run.add_argument("--keep-copy", action="store_true", help="leave the last copy in --work")
     one = sub.add_parser("one", help=argparse.SUPPRESS)  # the fresh process of a run
     one.add_argument("store", type=Path)
@@ -133,13 +139,14 @@ def main() -> None:
     one.add_argument("out", type=Path)
     one.add_argument("--buffer-pool-mb", type=int, required=True)
     one.add_argument("--writes", action="store_true")
+    one.add_argument("--statements", action="store_true")
     show = sub.add_parser("table", help="the combined table of earlier runs' JSON files")
     show.add_argument("results", type=Path, nargs="+")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.history, args.base, args.buffer_pool_mb)
     elif args.command == "one":
-        figures = measure(args.store, args.batch, args.buffer_pool_mb, args.out.parent, args.writes)
+        figures = measure(args.store, args.batch, args.buffer_pool_mb, args.out.parent, args.writes, args.statements)
         args.out.write_text(json.dumps(figures))
     elif args.command == "table":
         runs = {path.stem: json.loads(path.read_text()) for path in args.results}
@@ -156,7 +163,7 @@ def main() -> None:
                 copy_store(Path(base), copy)
                 out = args.work / f"{name}-{pool}.json"
                 command = [sys.executable, __file__, "one", str(copy), batch, str(out), "--buffer-pool-mb", str(pool),
-                           *(["--writes"] if args.writes else [])]
+                           *(["--writes"] if args.writes else []), *(["--statements"] if args.statements else [])]
                 print(f"== {name}, page cache {pool} MB", flush=True)
                 with open(NATIONAL_LOCK, "w") if name == "national" else nullcontext() as held:
                     if held is not None:

@@ -3,8 +3,10 @@
 A :class:`Probe` samples ``/proc/self/status`` (VmRSS, RssAnon, RssFile) and Arrow's pool
 (``pyarrow.total_allocated_bytes``) every ``interval`` seconds (20 ms by default), ``/proc/self/smaps_rollup``
 (Anonymous, Private_Dirty) every ``rollup_every``-th sample, and once more as each stage begins and ends (a stage
-shorter than the interval is still seen). While a stage is open, every sample counts towards its peak; stages may
-nest and overlap (the analysis' two lanes run in two threads: a sample counts for every open stage).
+shorter than the interval is still seen). Given the open engine (``Probe(engine=store._db)``), it also samples the
+engine's buffer manager's own count (``CALL bm_info()``: ``engine``), so the page cache's share of RssAnon shows.
+While a stage is open, every sample counts towards its peak; stages may nest and overlap (the analysis' two lanes
+run in two threads: a sample counts for every open stage).
 
     from memory_probe import Probe, stage, phase, instrument
 
@@ -45,31 +47,28 @@ _STATUS = ("VmRSS", "RssAnon", "RssFile", "VmHWM")
 _ROLLUP = ("Anonymous", "Private_Dirty")
 
 
-def read_status() -> dict[str, int]:
-    """VmRSS, RssAnon, RssFile and VmHWM of this process, bytes."""
+def _read(path: str, keys: tuple[str, ...]) -> dict[str, int]:
     found: dict[str, int] = {}
-    with open("/proc/self/status", "rb") as status:
-        for line in status:
+    with open(path, "rb") as lines:
+        for line in lines:
             name, _, rest = line.partition(b":")
             key = name.decode()
-            if key in _STATUS:
+            if key in keys:
                 found[key] = int(rest.split()[0]) * 1024
     return found
+
+
+def read_status() -> dict[str, int]:
+    """VmRSS, RssAnon, RssFile and VmHWM of this process, bytes."""
+    return _read("/proc/self/status", _STATUS)
 
 
 def read_rollup() -> dict[str, int]:
     """Anonymous and Private_Dirty of this process (``/proc/self/smaps_rollup``), bytes."""
-    found: dict[str, int] = {}
-    with open("/proc/self/smaps_rollup", "rb") as rollup:
-        for line in rollup:
-            name, _, rest = line.partition(b":")
-            key = name.decode()
-            if key in _ROLLUP:
-                found[key] = int(rest.split()[0]) * 1024
-    return found
+    return _read("/proc/self/smaps_rollup", _ROLLUP)
 
 
-COLUMNS = ("VmRSS", "RssAnon", "RssFile", "arrow", "Anonymous", "Private_Dirty")
+COLUMNS = ("VmRSS", "RssAnon", "RssFile", "arrow", "Anonymous", "Private_Dirty", "engine")
 
 
 @dataclass
@@ -81,18 +80,23 @@ class Peak:
     entries: int = 0
     at_start: dict[str, int] = field(default_factory=dict)
     at_end: dict[str, int] = field(default_factory=dict)
+    #: the most RssAnon rose within one entry (its peak above its own start), and the open entry's start
+    rise: int = 0
+    entry_start: int | None = None
 
     def see(self, sample: dict[str, int]) -> None:
         for key, value in sample.items():
             if value > self.peak.get(key, -1):
                 self.peak[key] = value
+        if self.entry_start is not None:
+            self.rise = max(self.rise, sample["RssAnon"] - self.entry_start)
 
 
 class Probe:
     """The sampler (see the module's text). ``with Probe() as probe:`` starts it and makes it the one
     :func:`stage` reports to."""
 
-    def __init__(self, interval: float = 0.02, rollup_every: int = 5) -> None:
+    def __init__(self, interval: float = 0.02, rollup_every: int = 5, engine: Any = None) -> None:
         self.interval = interval
         self.rollup_every = rollup_every
         self.stages: dict[str, Peak] = {}
@@ -105,6 +109,11 @@ class Probe:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-probe", daemon=True)
         self._rollup: dict[str, int] = {}
+        #: an open ``ladybug.Database``: its buffer manager's own count (``CALL bm_info()``'s ``mem_usage``: the
+        #: page cache's frames and what the engine allocates through it) is sampled too, as column ``engine``,
+        #: on a connection of the sampler's own (only in its thread)
+        self.engine = engine
+        self._engine_seen = 0
         self.timeline: list[tuple[float, str, str, dict[str, int]]] = []  # (s, "begin"/"end", stage, sample)
 
     def sample(self, rollup: bool = True) -> dict[str, int]:
@@ -113,6 +122,7 @@ class Probe:
         if rollup or not self._rollup:
             self._rollup = read_rollup()
         found.update(self._rollup)
+        found["engine"] = self._engine_seen
         return found
 
     def _note(self, sample: dict[str, int]) -> None:
@@ -126,12 +136,31 @@ class Probe:
 
     def _run(self) -> None:
         count = 0
-        while not self._stop.wait(self.interval):
-            count += 1
-            self._note(self.sample(rollup=count % self.rollup_every == 0))
+        connection = None
+        if self.engine is not None:
+            import ladybug
+
+            connection = ladybug.Connection(self.engine)
+        try:
+            while not self._stop.wait(self.interval):
+                count += 1
+                if connection is not None:
+                    self._engine_seen = int(connection.execute("CALL bm_info() RETURN mem_usage").get_next()[0])
+                self._note(self.sample(rollup=count % self.rollup_every == 0))
+        finally:
+            if connection is not None:
+                connection.close()
 
     def set_baseline(self) -> dict[str, int]:
         """The memory every stage's figures are taken above (e.g. the process just after opening the store)."""
+        if self.engine is not None:
+            import ladybug
+
+            connection = ladybug.Connection(self.engine)
+            try:
+                self._engine_seen = int(connection.execute("CALL bm_info() RETURN mem_usage").get_next()[0])
+            finally:
+                connection.close()
         self.baseline = self.sample()
         return self.baseline
 
@@ -142,6 +171,8 @@ class Probe:
             if peak is None:
                 peak = self.stages[name] = Peak(first=time.perf_counter() - self.started, at_start=sample)
             peak.entries += 1
+            if not self.open.get(name):
+                peak.entry_start = sample["RssAnon"]
             self.open[name] = self.open.get(name, 0) + 1
             self.timeline.append((time.perf_counter() - self.started, "begin", name, sample))
         self._note(sample)
@@ -156,6 +187,7 @@ class Probe:
             self.open[name] -= 1
             if not self.open[name]:
                 del self.open[name]
+                peak.entry_start = None
             self.timeline.append((time.perf_counter() - self.started, "end", name, sample))
 
     def __enter__(self) -> Probe:
@@ -174,8 +206,9 @@ class Probe:
 
     def rows(self) -> list[dict[str, Any]]:
         """Per stage, in the order they began: wall s, entries, and per column its peak above the baseline (MB),
-        plus the peak's absolute VmRSS, RssAnon at the stage's (last) end and ``rise_RssAnon``, its peak above its
-        (first) start: what the stage itself added; the whole run's peaks as the last row (``(process)``)."""
+        plus the peak's absolute VmRSS, RssAnon at the stage's (last) end and ``rise_RssAnon``: the most RssAnon
+        rose within one entry of the stage (its peak above that entry's start: what the stage itself added, or
+        what ran beside it); the whole run's peaks as the last row (``(process)``)."""
         def above(values: dict[str, int]) -> dict[str, float]:
             return {key: round((values.get(key, 0) - self.baseline.get(key, 0)) / MB, 1) for key in COLUMNS}
 
@@ -184,28 +217,28 @@ class Probe:
             out.append({"stage": name, "seconds": round(peak.seconds, 3), "entries": peak.entries,
                         **above(peak.peak), "VmRSS_abs": round(peak.peak.get("VmRSS", 0) / MB, 1),
                         "end_RssAnon": above(peak.at_end)["RssAnon"],
-                        "rise_RssAnon": round((peak.peak.get("RssAnon", 0) - peak.at_start.get("RssAnon", 0)) / MB,
-                                              1)})
+                        "rise_RssAnon": round(peak.rise / MB, 1)})
         out.append({"stage": "(process)", "seconds": round(time.perf_counter() - self.started, 3), "entries": 1,
                     **above(self.peak), "VmRSS_abs": round(self.peak.get("VmRSS", 0) / MB, 1),
                     "end_RssAnon": above(self.sample())["RssAnon"], "rise_RssAnon": above(self.peak)["RssAnon"]})
         return out
 
     def table(self) -> str:
-        """:meth:`rows` as text: MB above the baseline, and ``rise``: the stage's peak RssAnon above its own start."""
-        head = ("stage", "s", "RssAnon+", "RssFile+", "VmRSS+", "arrow+", "Anon(rollup)+", "RssAnon+ at end", "rise")
+        """:meth:`rows` as text: MB above the baseline, and ``rise``: the most RssAnon rose within one entry."""
+        head = ("stage", "s", "RssAnon+", "RssFile+", "VmRSS+", "arrow+", "engine+", "RssAnon+ at end", "rise")
         lines = [f"baseline: VmRSS {self.baseline.get('VmRSS', 0) / MB:.0f} MB, RssAnon "
                  f"{self.baseline.get('RssAnon', 0) / MB:.0f}, RssFile {self.baseline.get('RssFile', 0) / MB:.0f}, "
                  f"arrow {self.baseline.get('arrow', 0) / MB:.0f}; {self.samples} samples",
                  "  ".join(f"{h:>14}" if i else f"{h:<40}" for i, h in enumerate(head))]
         for row in self.rows():
             cells = (row["stage"], row["seconds"], row["RssAnon"], row["RssFile"], row["VmRSS"], row["arrow"],
-                     row["Anonymous"], row["end_RssAnon"], row["rise_RssAnon"])
+                     row["engine"], row["end_RssAnon"], row["rise_RssAnon"])
             lines.append("  ".join(f"{c:>14}" if i else f"{c:<40}" for i, c in enumerate(cells)))
         return "\n".join(lines)
 
     def dump(self) -> str:
-        return json.dumps({"baseline": self.baseline, "rows": self.rows(), "samples": self.samples})
+        return json.dumps({"baseline": self.baseline, "rows": self.rows(), "samples": self.samples,
+                           "timeline": self.timeline})
 
 
 _active: Probe | None = None
@@ -251,8 +284,9 @@ def _patch(stack: ExitStack, owner: Any, attribute: str, make: Callable[[Any], A
 
 
 @contextmanager
-def instrument(writes: bool = False) -> Iterator[None]:
-    """While open: the daily path's stages tagged (see the module's text); ``writes``: each store write too."""
+def instrument(writes: bool = False, statements: bool = False) -> Iterator[None]:
+    """While open: the daily path's stages tagged (see the module's text); ``writes``: each store write too;
+    ``statements``: each engine statement too (``stmt:`` and its first words)."""
     from algorithms import alerts, analyze
     from api.services import daily
     from graph import side_table
@@ -290,6 +324,9 @@ def instrument(writes: bool = False) -> Iterator[None]:
         def wrapper(store: Any, text: str, *args: Any, **kwargs: Any) -> Any:
             if text.strip().upper() == "COMMIT":
                 with stage("COMMIT"):
+                    return original(store, text, *args, **kwargs)
+            if statements:
+                with stage("stmt:" + " ".join(text.split())[:72]):
                     return original(store, text, *args, **kwargs)
             return original(store, text, *args, **kwargs)
         return wrapper

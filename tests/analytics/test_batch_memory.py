@@ -33,10 +33,18 @@ def test_stages_overlap_across_threads_and_nothing_is_tagged_without_a_probe() -
             other.start()
             other.join()
             del ballast
+        with stage("again"):  # a stage's rise is within one entry: what grew between its entries is not its own
+            pass
+        grown = bytearray(64 * 2**20)
+        grown[:: 4096] = b"x" * len(grown[:: 4096])
+        with stage("again"):
+            pass
     rows = {row["stage"]: row for row in probe.rows()}
     assert {"load", "load/outer", "load/beside", "(process)"} <= set(rows)
     assert rows["load/outer"]["RssAnon"] >= 60 and rows["load/outer"]["rise_RssAnon"] >= 60
     assert rows["load"]["entries"] == 1 and probe.samples > 0
+    assert rows["again"]["entries"] == 2 and rows["again"]["RssAnon"] >= 60 and rows["again"]["rise_RssAnon"] < 30
+    del grown
     assert "nobody listens" not in rows
 
 
@@ -56,6 +64,8 @@ def test_a_day_is_tagged_by_file_commit_side_table_and_analysis_stage(
             "analysis/seeds", "analysis/changed", "analysis/closure", "analysis/write_back", "analysis/commit",
             "analysis/COMMIT", "load/upsert_nodes:Firearm"} <= stages
     assert figures["loaded"] and figures["alerts"] is not None
+    assert all("engine" in row for row in figures["rows"])  # type: ignore[attr-defined]
+    assert any(row["engine"] > 0 for row in figures["rows"])  # type: ignore[attr-defined]
     # the instrument is gone afterwards: the code runs as it did
     assert patched == (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_table._append,
                        EmbeddedStore._execute, EmbeddedStore.upsert_nodes)
