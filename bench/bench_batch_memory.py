@@ -11,9 +11,8 @@ the baseline (MB) for each history, and the ratio of the last history's to the f
     # a history built by bench_incremental.py (--keep DIR) made ready once: migrated, checkpointed, side table
     .venv/bin/python bench/bench_batch_memory.py prepare /tmp/me/state/history.lbug /tmp/me/state/base.lbug
     # one fresh process per (history, page cache); the batch is a day of that history's own stream
-    .venv/bin/python bench/bench_batch_memory.py run --work /tmp/me/mem --pools 1024 512 \\
-        state=/tmp/me/state/base.lbug:/tmp/me/state/stream/batch-1 \\
-        national=/tmp/nat10/base.lbug:/tmp/nat10/stream/batch-1
+    .venv/bin/python bench/bench_batch_memory.py run state=/tmp/me/state/base.lbug:/tmp/me/state/stream/batch-1 \\
+        national=/tmp/nat10/base.lbug:/tmp/nat10/stream/batch-1 --work /tmp/me/mem --pools 1024 512
 """
 
 from __future__ import annotations
@@ -25,8 +24,10 @@ import os
 import subprocess
 import sys
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,8 +60,55 @@ def prepare(history: Path, base: Path, pool_mb: int) -> None:
         print("side table rows:", side_table.after_full_analysis(store), flush=True)
 
 
-def measure(store_path: Path, batch: Path, pool_mb: int, work: Path, writes: bool, statements: bool = False
-            ) -> dict[str, object]:
+NODE_GROUP = 131_072  # LadybugDB's nodes per node group (StorageConfig::NODE_GROUP_SIZE)
+
+
+@contextmanager
+def relationship_rows() -> Iterator[list[tuple[str, str, str, list[str], list[str]]]]:
+    """Inside: every relationship row the store creates, as (type, from label, to label, from keys, to keys)."""
+    from graph.embedded_store import EmbeddedStore
+    from graph.store import FROM_KEY, TO_KEY
+
+    seen: list[tuple[str, str, str, list[str], list[str]]] = []
+    original = EmbeddedStore._copy_rels
+
+    def recorded(store: Any, rel: Any, from_label: str, to_label: str, rows: Any) -> None:
+        seen.append((rel.name, from_label, to_label, rows.column(FROM_KEY).to_pylist(),
+                     rows.column(TO_KEY).to_pylist()))
+        original(store, rel, from_label, to_label, rows)
+
+    EmbeddedStore._copy_rels = recorded  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        EmbeddedStore._copy_rels = original  # type: ignore[method-assign]
+
+
+def node_groups(store: Any, rows: list[tuple[str, str, str, list[str], list[str]]]) -> dict[str, int]:
+    """How many (relationship type, direction, node group) ``rows`` touch, by "TYPE fwd|bwd": the engine keeps
+    ~4 MB for each until its next checkpoint (docs/performance.md, memload20's section)."""
+    import ladybug
+
+    touched: set[tuple[str, str, str, int]] = set()
+    connection = ladybug.Connection(store._db)
+    try:
+        for name, from_label, to_label, from_keys, to_keys in rows:
+            for label, keys, direction in ((from_label, from_keys, "fwd"), (to_label, to_keys, "bwd")):
+                key = store.schema.node(label).key
+                offsets = connection.execute(f"UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) "
+                                             "RETURN offset(id(n))", {"keys": sorted(set(keys))})
+                for offset in offsets.get_as_arrow().column(0).to_pylist():
+                    touched.add((name, direction, label, offset // NODE_GROUP))
+    finally:
+        connection.close()
+    counted: dict[str, int] = {}
+    for name, direction, _label, _group in sorted(touched):
+        counted[f"{name} {direction}"] = counted.get(f"{name} {direction}", 0) + 1
+    return counted
+
+
+def measure(store_path: Path, batch: Path, pool_mb: int, work: Path, writes: bool, statements: bool = False,
+            groups: bool = False) -> dict[str, object]:
     """One batch, in this process: load + incremental analysis, memory by stage (the probe's rows and timeline:
     each stage's begin and end with the memory then)."""
     from memory_probe import Probe, instrument, phase
@@ -76,15 +124,19 @@ def measure(store_path: Path, batch: Path, pool_mb: int, work: Path, writes: boo
     with EmbeddedStore(store_path, buffer_pool_mb=pool_mb) as store, Probe(engine=store._db) as probe, \
             instrument(writes=writes, statements=statements):
         probe.set_baseline()
-        with phase("load"):
+        with phase("load"), relationship_rows() if groups else nullcontext([]) as written:
             reports = daily.load_files(store, day_files(batch), options, one_transaction=True)
+        touched = node_groups(store, written) if groups else {}
+        if groups:
+            print(f"the load's relationships touch {sum(touched.values())} (type, direction, node group): "
+                  f"{json.dumps(touched)}", flush=True)
         with phase("analysis"):
             result, why_not = daily.after_load(store, Settings(db=store_path), "incremental")
         if result is None:
             raise SystemExit(f"not analysed: {why_not}")
         rows = probe.rows()
         print(probe.table(), flush=True)
-    return {"rows": rows, "timeline": probe.timeline,
+    return {"rows": rows, "timeline": probe.timeline, "node_groups": touched,
             "baseline_mb": {k: round(v / 2**20) for k, v in probe.baseline.items()},
             "loaded": sum(r.loaded for r in reports), "alerts": result["alerts"], "pool_mb": pool_mb,
             "wall": round(time.perf_counter() - started[0], 2), "cpu": round(time.process_time() - started[1], 2),
@@ -132,6 +184,9 @@ def main() -> None:
     run.add_argument("--pools", type=int, nargs="+", default=[1024])
     run.add_argument("--writes", action="store_true", help="tag each store write as a stage too")
     run.add_argument("--statements", action="store_true", help="tag each engine statement as a stage too")
+    run.add_argument("--groups", action="store_true",
+                     help="count the (relationship type, direction, node group) the load's new relationships touch "
+                          "(read after the load: the analysis' figures then include the pages it read)")
     run.add_argument("--keep-copy", action="store_true", help="leave the last copy in --work")
     one = sub.add_parser("one", help=argparse.SUPPRESS)  # the fresh process of a run
     one.add_argument("store", type=Path)
@@ -140,13 +195,15 @@ def main() -> None:
     one.add_argument("--buffer-pool-mb", type=int, required=True)
     one.add_argument("--writes", action="store_true")
     one.add_argument("--statements", action="store_true")
+    one.add_argument("--groups", action="store_true")
     show = sub.add_parser("table", help="the combined table of earlier runs' JSON files")
     show.add_argument("results", type=Path, nargs="+")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.history, args.base, args.buffer_pool_mb)
     elif args.command == "one":
-        figures = measure(args.store, args.batch, args.buffer_pool_mb, args.out.parent, args.writes, args.statements)
+        figures = measure(args.store, args.batch, args.buffer_pool_mb, args.out.parent, args.writes, args.statements,
+                          args.groups)
         args.out.write_text(json.dumps(figures))
     elif args.command == "table":
         runs = {path.stem: json.loads(path.read_text()) for path in args.results}
@@ -163,7 +220,8 @@ def main() -> None:
                 copy_store(Path(base), copy)
                 out = args.work / f"{name}-{pool}.json"
                 command = [sys.executable, __file__, "one", str(copy), batch, str(out), "--buffer-pool-mb", str(pool),
-                           *(["--writes"] if args.writes else []), *(["--statements"] if args.statements else [])]
+                           *(["--writes"] if args.writes else []), *(["--statements"] if args.statements else []),
+                           *(["--groups"] if args.groups else [])]
                 print(f"== {name}, page cache {pool} MB", flush=True)
                 with open(NATIONAL_LOCK, "w") if name == "national" else nullcontext() as held:
                     if held is not None:

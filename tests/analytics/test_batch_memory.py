@@ -57,17 +57,19 @@ def test_a_day_is_tagged_by_file_commit_side_table_and_analysis_stage(
         store.checkpoint()
         side_table.after_full_analysis(store)
     patched = (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_table._append,
-               EmbeddedStore._execute, EmbeddedStore.upsert_nodes)
-    figures = measure(db, history.stream.batches[0], 256, tmp_path, writes=True)
+               EmbeddedStore._execute, EmbeddedStore.upsert_nodes, EmbeddedStore._copy_rels)
+    figures = measure(db, history.stream.batches[0], 256, tmp_path, writes=True, groups=True)
     stages = {row["stage"] for row in figures["rows"]}  # type: ignore[attr-defined]
     assert {"load/file:traces", "load/file:multiple-sales", "load/file:nibin", "load/COMMIT", "load/side_delta",
             "analysis/seeds", "analysis/changed", "analysis/closure", "analysis/write_back", "analysis/commit",
             "analysis/COMMIT", "load/upsert_nodes:Firearm"} <= stages
     assert figures["loaded"] and figures["alerts"] is not None
+    # a small world's tables fit in one node group: each type the day writes touches one group each way
+    assert figures["node_groups"]["PURCHASED fwd"] == figures["node_groups"]["PURCHASED bwd"] == 1  # type: ignore[index]
     assert all("engine" in row for row in figures["rows"])  # type: ignore[attr-defined]
     assert any(row["engine"] > 0 for row in figures["rows"])  # type: ignore[attr-defined]
     # the instrument is gone afterwards: the code runs as it did
     assert patched == (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_table._append,
-                       EmbeddedStore._execute, EmbeddedStore.upsert_nodes)
+                       EmbeddedStore._execute, EmbeddedStore.upsert_nodes, EmbeddedStore._copy_rels)
     table = combined({"a": figures, "b": figures})
     assert "load/side_delta" in table and table.splitlines()[0].endswith("b/a anon | rss")
