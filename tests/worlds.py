@@ -180,3 +180,20 @@ def streamed_history(factory: pytest.TempPathFactory, scale: str = "small", seed
     stream = Stream(Path(saved["history"]), [Path(b) for b in saved["batches"]],
                     [(first, last) for first, last in saved["days"]])
     return History(stream, folder / "history.lbug")
+
+
+def analysed_day_store(factory: pytest.TempPathFactory, to: Path) -> History:
+    """A copy at ``to`` of the small streamed history (seed 3, three batches of ~100 traces), fully analysed,
+    checkpointed and with its side table: where a day's load and incremental analysis start
+    (``bench/bench_batch_memory.py``, ``bench/memory_analysis.py``)."""
+    from algorithms.analyze import analyze, write_back
+    from graph import side_table
+    from graph.embedded_store import EmbeddedStore
+
+    history = streamed_history(factory, "small", 3, batches=3, batch_traces=100)
+    copy_store(history.db, to)
+    with EmbeddedStore(to) as store:
+        write_back(store, analyze(store))
+        store.checkpoint()
+        side_table.after_full_analysis(store)
+    return history

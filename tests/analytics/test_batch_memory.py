@@ -10,11 +10,10 @@ import pytest
 
 from algorithms import alerts
 from algorithms import analyze as analyze_module
-from algorithms.analyze import analyze, write_back
 from api.services import daily
 from graph import side_table
 from graph.embedded_store import EmbeddedStore
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import analysed_day_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from bench_batch_memory import combined, measure
@@ -50,12 +49,8 @@ def test_stages_overlap_across_threads_and_nothing_is_tagged_without_a_probe() -
 
 def test_a_day_is_tagged_by_file_commit_side_table_and_analysis_stage(
         tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
-    db = copy_store(history.db, tmp_path / "db.lbug")
-    with EmbeddedStore(db) as store:
-        write_back(store, analyze(store))
-        store.checkpoint()
-        side_table.after_full_analysis(store)
+    db = tmp_path / "db.lbug"
+    history = analysed_day_store(tmp_path_factory, db)
     patched = (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_table._append,
                EmbeddedStore._execute, EmbeddedStore.upsert_nodes, EmbeddedStore._copy_rels)
     figures = measure(db, history.stream.batches[0], 256, tmp_path, writes=True, groups=True)
