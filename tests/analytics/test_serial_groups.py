@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from algorithms import serial_groups
 
@@ -28,3 +29,19 @@ def test_group_sizes_and_runs_counted_from_the_members_numbers() -> None:
         {"group_key": "GLOCK|23|AAY||3", "size": 6, "runs": 1},
         {"group_key": "S&W|MP15|PAZ||4", "size": 3, "runs": 1}]
     assert list(groups.columns) == serial_groups.GROUP_COLUMNS
+
+
+def test_the_chain_of_a_member_is_its_own_groups() -> None:
+    """A member read back by its group and number gets the chain it was counted in: its own group's, not another
+    group's chain at the same number; a member that was not counted is refused."""
+    names = np.array(["A|1|X||3", "B|2|Y||3", "C|3|Z||3"], dtype=object)
+    group = np.array([0, 1, 1, 2, 0, 1])
+    number = np.array([5.0, 5.0, 90.0, 5.0, 20.0, 20.0])
+    chain = serial_groups._chain_ids(group, number)
+    members = pd.DataFrame({"group_key": ["B|2|Y||3", "A|1|X||3", "B|2|Y||3"], "number": [20.0, 20.0, 90.0]})
+    found = serial_groups._chains_of(members, names, group, number, chain)
+    assert found.tolist() == [chain[5], chain[4], chain[2]]
+    assert chain[4] == chain[0] and chain[5] == chain[1] != chain[0] and chain[2] != chain[5]
+    with pytest.raises(ValueError, match="not among the members counted"):
+        serial_groups._chains_of(pd.DataFrame({"group_key": ["C|3|Z||3"], "number": [6.0]}), names, group, number,
+                                 chain)
