@@ -92,7 +92,7 @@ from algorithms.store_order import persons_in_store_order
 from algorithms.stored_state import fill_straw_network, full_analysis_reason
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
-from graph import side_table
+from graph import run_keys, side_table
 from graph.store import GraphStore, Result, StoredRows, reader
 from loaders.domain import straw_keys
 from loaders.domain.names import address_keys
@@ -154,23 +154,52 @@ class IncrementalResult:
 
 # --- which persons the new rows touch -------------------------------------------------------------------------
 
-def _new_keys(store: GraphStore, statement: str, runs: set[str]) -> set[str]:
-    """Keys of the nodes the runs wrote, filtered in the engine (reading every node's run id grew with the
-    history)."""
-    return set(store.query(statement, {"runs": sorted(runs)}).df().get("key", pd.Series(dtype=object)))
+def _new_keys(store: GraphStore, statement: str, runs: set[str], recorded: dict[str, pa.Table] | None = None,
+              name: str = "") -> set[str]:
+    """Keys of the nodes the runs wrote last: by key among the keys the runs recorded (``recorded[name]``,
+    :mod:`graph.run_keys`) when there is a record, else by the statement's scan of the run ids (filtered in the
+    engine; it grows with the history). The two give the same keys."""
+    params: dict[str, object] = {"runs": sorted(runs)}
+    if recorded is not None:
+        keys = _recorded(recorded, name, "key")
+        if not keys:
+            return set()
+        statement, params["keys"] = statement + "_keyed", keys
+    return set(store.query(statement, params).df().get("key", pd.Series(dtype=object)))
+
+
+def _recorded(recorded: dict[str, pa.Table], name: str, column: str) -> list[str]:
+    found = recorded.get(name)
+    return [] if found is None else sorted(pc.unique(pc.drop_null(found.column(column))).to_pylist())
+
+
+def _new_leads(store: GraphStore, runs: set[str], recorded: dict[str, pa.Table] | None) -> pd.DataFrame:
+    """(src, dst) of the NIBIN leads the runs wrote last (by the recorded lead ends, else by the scan)."""
+    params: dict[str, object] = {"runs": sorted(runs)}
+    statement = "nibin_leads_of_runs"
+    if recorded is not None:
+        keys = _recorded(recorded, "NIBIN_LINK", "src")
+        if not keys:
+            return pd.DataFrame({"src": [], "dst": []}, dtype=object)
+        statement, params["keys"] = statement + "_keyed", keys
+    leads = store.query(statement, params).df()
+    return leads if len(leads) else pd.DataFrame({"src": [], "dst": []}, dtype=object)
 
 
 def _seeds(store: GraphStore, runs: set[str]) -> tuple[set[str], set[str], set[str]]:
     """(persons, recoveries, firearms) written by the new runs, with the purchasers and possessors they reach:
-    Cypher reads keyed by the new rows (``cypher/straw_*.cypher``), never a whole table."""
+    Cypher reads keyed by the new rows (``cypher/straw_*.cypher``), never a whole table. The new rows themselves
+    are read by the keys the runs recorded (:mod:`graph.run_keys`: batch-sized), or found by scanning the run ids
+    where a run has no record."""
     if not runs:
         return set(), set(), set()
-    persons = _new_keys(store, "persons_of_runs", runs)
-    traces = _new_keys(store, "recoveries_of_runs", runs)
-    guns = _new_keys(store, "firearms_of_runs", runs)
-    leads = store.query("nibin_leads_of_runs", {"runs": sorted(runs)}).df()
-    leads = leads if len(leads) else pd.DataFrame({"src": [], "dst": []}, dtype=object)
-    reports = _new_keys(store, "theft_reports_of_runs", runs)
+    run_keys.prune(store, runs)  # the records of runs analysed before: not needed again
+    recorded = run_keys.keys_of(store, runs)
+    persons = _new_keys(store, "persons_of_runs", runs, recorded, "Person")
+    traces = _new_keys(store, "recoveries_of_runs", runs, recorded, "Recovery")
+    guns = _new_keys(store, "firearms_of_runs", runs, recorded, "Firearm")
+    leads = _new_leads(store, runs, recorded)
+    reports = _new_keys(store, "theft_reports_of_runs", runs, recorded, "TheftReport")
     linked = set(leads["src"]) | set(leads["dst"]) | traces
     guns |= _keyed(store, "straw_guns_recovered_in", linked, "src")
     guns |= _keyed(store, "straw_guns_of_reports", reports, "key")

@@ -53,6 +53,7 @@ from graph.errors import (
     translate_engine_error,
 )
 from graph.identifiers import quote, string_literal
+from graph.run_keys import recorded_store
 from graph.schema import SCHEMA, NodeLabel, RelType, Schema
 from graph.side_keeping import kept_store
 from graph.store import (
@@ -85,6 +86,7 @@ _SCAN_RATIO_NODES = 8
 _col = column
 
 
+@recorded_store  # upserts record the keys each load run wrote (graph/run_keys.py)
 @kept_store  # every write keeps the side table current or deletes it first (graph/side_table.py)
 class EmbeddedStore:
     backend = "embedded"

@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from exports.csv_safe import SafeWriter
+from graph import run_keys
 from graph.errors import InvalidInput, TracegraphError
 from graph.store import GraphStore, one_unit
 from loaders.frames import arrow
@@ -523,6 +524,7 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
     if encoding != "binary":
         loader.details["encoding"] = encoding
     store.init_schema()  # a store made before a property the loaders write (Person.address_key) gains it
+    run_keys.begin(store, run_id)  # the keys the run writes are recorded from here (graph/run_keys.py)
     loader.begin()
     report.details = loader.details
     _write_run(store, report, started, None)
