@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from algorithms import warm_up
 from api.settings import Settings
 from graph.errors import StoreOutOfMemory, analysis_out_of_memory
 from graph.store import GraphStore, one_unit, reader, rows_copied
@@ -49,7 +50,9 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
         store.init_schema()  # (once per open: what every file's run asks first, before the reader is made)
     # a second connection, made before the day's transaction: the first file's stored persons are read through it
     # and the store's own at once, before anything is written (PersonResolver, LoadOptions.committed)
+    # and another, on which the analysis' first reads are warmed meanwhile on the idle core (algorithms/warm_up.py)
     with reader(store) if one_transaction and len(files) else nullcontext(None) as committed, \
+            warm_up.during_load(store) if one_transaction and len(files) else nullcontext(None), \
             one_unit(store) if one_transaction else nullcontext():
         for kind, file in files:
             loader = loader_for(kind)
