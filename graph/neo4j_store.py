@@ -55,7 +55,10 @@ class Neo4jStore:
     backend = "neo4j"
 
     def __init__(self, uri: str, user: str, password: str, database: str | None = None,
-                 schema: Schema = SCHEMA) -> None:
+                 schema: Schema = SCHEMA, *, retry_seconds: float = 30.0) -> None:
+        """``retry_seconds``: how long a transaction that failed on a lost connection or a transient error is
+        retried before :class:`StoreUnavailable` (the driver's ``max_transaction_retry_time``; its default, 30 s,
+        rides out a server restart or a leader switch; a caller that would rather fail fast gives less)."""
         import neo4j
 
         self.schema = schema
@@ -71,7 +74,8 @@ class Neo4jStore:
                 # query authors, not users: never print them.
                 self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password),
                                                           notifications_min_severity="OFF",
-                                                          warn_notification_severity="OFF")
+                                                          warn_notification_severity="OFF",
+                                                          max_transaction_retry_time=retry_seconds)
                 self._driver.verify_connectivity()
             except ValueError as exc:
                 raise InvalidInput(f"not a Neo4j URI: {uri!r} ({exc})") from exc

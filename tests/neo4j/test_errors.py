@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,15 +87,20 @@ def test_server_gone_mid_load_then_rerun_equals_one_clean_load(second_server: Lo
         load(clean)
         expected = clean.counts()
 
-    with Neo4jStore(second_server.uri, second_server.user, second_server.password) as store:
+    # the driver retries a write to a lost server for retry_seconds (30 s by default, which rides out a restart):
+    # this store gives up after 2, so the test waits 2 s for the failure instead of 30
+    killed: list[float] = []
+    with Neo4jStore(second_server.uri, second_server.user, second_server.password, retry_seconds=2) as store:
         store.init_schema()
 
         def pull_the_plug(rows: int) -> None:
             if rows >= 400 and second_server.running():
                 second_server.kill()
+                killed.append(time.monotonic())
 
         with pytest.raises(StoreUnavailable, match="unavailable"):
             load(store, progress=pull_the_plug)
+        assert time.monotonic() - killed[0] < 20  # the store's retry time, not the driver's 30 s default
     second_server.start()
     with Neo4jStore(second_server.uri, second_server.user, second_server.password) as store:
         partial = store.counts()
