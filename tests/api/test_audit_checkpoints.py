@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from api.settings import Settings
 from exports.evidence.keys import KeyStore, Signer
 from tests.api.conftest import populate
 from tests.api.server import serving
+from tests.cli_run import tracegraph
 
-TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
 PASSPHRASE = "correct horse battery staple"
 
 
@@ -104,7 +103,7 @@ def tg(tmp_path: Path, *args: str, passphrase: bool = True) -> subprocess.Comple
     env["TRACEGRAPH_DB"] = str(tmp_path / "g.lbug")
     if passphrase:
         env["TRACEGRAPH_KEY_PASSPHRASE"] = PASSPHRASE
-    return subprocess.run([*TRACEGRAPH, *args], capture_output=True, text=True, timeout=120, env=env)
+    return tracegraph(*args, env=env)
 
 
 def test_audit_checkpoint_and_verify_commands(tmp_path: Path) -> None:

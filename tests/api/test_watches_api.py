@@ -21,9 +21,9 @@ from api.security import KeyFile
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
 from tests.api.conftest import populate
+from tests.cli_run import tracegraph
 from tests.keys import api_key, auth
 
-TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 Setup = tuple[TestClient, dict[str, str], Settings]
 
 
@@ -39,8 +39,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TRACEGRAPH, "--db", str(settings.db), *args], capture_output=True, text=True,
-                          timeout=300)
+    return tracegraph("--db", settings.db, *args)
 
 
 def test_add_list_and_remove_a_watch_through_the_api(setup: Setup) -> None:

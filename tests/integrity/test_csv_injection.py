@@ -12,7 +12,6 @@ import io
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +24,9 @@ from api.security import KeyFile
 from api.settings import Settings
 from exports.csv_safe import FORMULA_STARTS, neutralise, table_text
 from tests.api.server import serving
+from tests.cli_run import tracegraph
 from tests.worlds import simulated
 
-TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -50,7 +49,7 @@ def test_plain_numbers_stay_numbers() -> None:
 
 
 def tg(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=300)
+    done = tracegraph("--db", db, *args)
     assert done.returncode in (0, 2), done.stderr[-2000:]
     return done
 

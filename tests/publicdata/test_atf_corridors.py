@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.cli_run import tracegraph
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 ATF_2013 = DATA / "loaders" / "final_source_recovery_by_state-cy_2013.xlsx"
 ATF_2016 = DATA / "loaders" / "final_source_recovery_by_state-cy_2016.xlsx"
@@ -26,8 +28,8 @@ TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 
 
 def tg(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "200"})
+    """The command in this process (tests/cli_run.py); the demo below runs the installed entry point."""
+    return tracegraph("--db", db, *args, env={**os.environ, "COLUMNS": "200"})
 
 
 def ok(db: Path, *args: str) -> subprocess.CompletedProcess[str]:

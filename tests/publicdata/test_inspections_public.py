@@ -14,19 +14,18 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_run import tracegraph
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXCERPT = DATA / "loaders" / "atf_inspections_2015_2017_excerpt.ndjson"
-TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 
 
 def tg(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "250", **(env or {})})
+    return tracegraph("--db", db, *args, env={**os.environ, "COLUMNS": "250", **(env or {})})
 
 
 def ok(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -7,12 +7,12 @@ the dealers are real."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from graph.embedded_store import EmbeddedStore
+from tests.cli_run import tracegraph
 
 TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 DATA = Path(__file__).resolve().parents[1] / "data" / "loaders"
@@ -35,8 +35,7 @@ def _trace(trace: str, recovered: str, city: str, state: str, serial: str, ffl: 
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-                            env={**os.environ})
+    result = tracegraph("--db", db, *args)
     assert result.returncode == 0, result.stderr
     return result
 

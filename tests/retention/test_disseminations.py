@@ -10,7 +10,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,15 @@ from api.services.disseminations import COUNT_LIMIT_BYTES, count_objects
 from api.settings import Settings
 from graph.embedded_store import EmbeddedStore
 from tests.api.server import serving
+from tests.cli_run import tracegraph
 from tests.keys import api_key
 from tests.sharing.sharing_graph import populate
 
-TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 POLICE = ("--recipient", "Georgia State Police", "--purpose", "joint investigation GA-24-117")
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-                          cwd=db.parent, env={**os.environ, "TRACEGRAPH_DEBUG": "1", "COLUMNS": "200"})
+    return tracegraph("--db", db, *args, cwd=db.parent, env={**os.environ, "TRACEGRAPH_DEBUG": "1", "COLUMNS": "200"})
 
 
 def ok(db: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,20 +6,17 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from graph.embedded_store import EmbeddedStore
+from tests.cli_run import tracegraph
 from tests.retention.retention_world import AS_OF, write_world
-
-TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-                          cwd=db.parent, env={**os.environ, "TRACEGRAPH_DEBUG": "1"})
+    return tracegraph("--db", db, *args, cwd=db.parent, env={**os.environ, "TRACEGRAPH_DEBUG": "1"})
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,10 @@ from exports.alert_stix import ALERT_EXT_ID, sighting_id, sighting_objects
 from exports.stix_extensions import schema_json
 from exports.tlp import MARKING_IDS, pseudonym
 from graph.embedded_store import EmbeddedStore
+from tests.cli_run import tracegraph
 from tests.net import silent_port
 from tests.publicdata.test_watched_dealer_alert import COLD_DEAD_HANDS, DATA, HEADER, PHALANGE, _trace
 
-TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 RECIPIENT, PURPOSE = "Baltimore Police Department CGIC", "crime gun intelligence leads (MOU 2026-14)"
 
 
@@ -100,8 +99,7 @@ def test_each_alert_kind_is_a_valid_sighting_of_what_it_concerns(row: dict[str, 
 
 
 def _run(db: Path, env: dict[str, str], *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-                            env=env)
+    result = tracegraph("--db", db, *args, env=env)  # in this process (tests/cli_run.py)
     assert result.returncode == code, result.stderr
     return result
 
