@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from graph.store import GraphStore
+from tests.cli_run import tracegraph
 
 D = dt.date
 AS_OF = D(2024, 6, 1)
@@ -89,12 +89,8 @@ def write_world(store: GraphStore) -> None:
                                [{"from_key": p["person_key"], "to_key": "zip:30301"} for p in persons])
 
 
-TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
-
-
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The CLI in a child process; asserts success."""
-    result = subprocess.run([*TRACEGRAPH, *args], capture_output=True, text=True, timeout=900, cwd=cwd,
-                            env={**os.environ, "TRACEGRAPH_DEBUG": "1"})
+    """The CLI as its console script runs it, in this process (tests/cli_run.py); asserts success."""
+    result = tracegraph(*args, cwd=cwd, env={**os.environ, "TRACEGRAPH_DEBUG": "1"})
     assert result.returncode == 0, result.stderr[-2000:]
     return result
