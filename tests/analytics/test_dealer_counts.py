@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from algorithms import dealer_counts, dealers, incremental
-from algorithms.analyze import analyze, write_back
+from algorithms.analyze import analyze
 from algorithms.batches import Batch
 from algorithms.straw_features import purchase_events
 from algorithms.tables import AnalysisTables, isin, load_tables
@@ -19,7 +19,7 @@ from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS, Stream
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import analysed_history, copy_store
 
 
 def _direct(t: AnalysisTables, batches: list[Batch]) -> pd.DataFrame:
@@ -38,10 +38,9 @@ def _direct(t: AnalysisTables, batches: list[Batch]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[EmbeddedStore, Stream]:
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
     root = tmp_path_factory.mktemp("dealer_counts")
     store = EmbeddedStore(copy_store(history.db, root / "db.lbug"))
-    write_back(store, analyze(store))
     yield store, history.stream
     store.close()
 

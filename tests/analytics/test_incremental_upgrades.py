@@ -19,7 +19,7 @@ from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import analysed_history, copy_store
 
 
 def _stored_state(store: EmbeddedStore) -> dict[str, object]:
@@ -47,10 +47,9 @@ def test_the_migrations_store_what_the_first_incremental_run_would(tmp_path_fact
     batch's incremental run migrate it itself, and that run then migrates nothing."""
     from algorithms import dealer_counts, stored_state
 
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
     older = copy_store(history.db, tmp_path / "older.lbug")
     with EmbeddedStore(older) as store:
-        write_back(store, analyze(store))
         # as analysed by a version without the stored state: no groups, no links, no counts, no flags
         store.query("serial_groups_clear")
         store.query("straw_groups_clear")
@@ -107,12 +106,11 @@ def test_a_store_scored_under_other_rules_calls_for_a_full_run(tmp_path_factory:
     run refuses until a full analysis records the current rules."""
     from algorithms import stored_state
 
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
     root = tmp_path_factory.mktemp("rules")
     options = LoadOptions(rejects_dir=root / "rejects")
     db = copy_store(history.db, root / "db.lbug")
     with EmbeddedStore(db) as store:
-        write_back(store, analyze(store))
         latest = latest_analysis(store)
         assert latest is not None and stored_state.pending_full_analysis(store) is None
         old = json.loads(latest["parameters"])
@@ -148,10 +146,9 @@ def test_serial_groups_linked_without_numbers_are_counted_again_once(tmp_path_fa
     from algorithms import serial_groups, stored_state
     from algorithms.runs import new_load_runs
 
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
     current = copy_store(history.db, tmp_path / "current.lbug")
     with EmbeddedStore(current) as store:
-        write_back(store, analyze(store))
         numbered = store.edge_list("IN_GROUP", "Firearm", "SerialGroup", ("number",)).to_pandas()
         assert len(numbered) and numbered["number"].notna().all()
     older = copy_store(current, tmp_path / "older.lbug")

@@ -12,7 +12,6 @@ import pyarrow as pa
 import pytest
 
 from algorithms import alerts, incremental, trace_lane
-from algorithms.analyze import analyze, write_back
 from algorithms.incremental import IncrementalResult, analyze_incremental
 from graph import embedded_store
 from graph.embedded_store import EmbeddedStore
@@ -22,17 +21,16 @@ from graph.write_count import stored_values
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import analysed_history, copy_store
 
 
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A streamed world's history, analysed, with its first daily batch loaded (not analysed yet)."""
     root = tmp_path_factory.mktemp("lanes")
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)  # as test_alerts.py
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)  # as test_alerts.py
     path = copy_store(history.db, root / "template.lbug")
     with EmbeddedStore(path) as store:
-        write_back(store, analyze(store))
         for kind, name in BATCH_KINDS:
             run_load(loader_for(kind), store, history.stream.batches[0] / name, LoadOptions(rejects_dir=root))
     return path

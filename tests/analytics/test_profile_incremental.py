@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from algorithms.analyze import analyze, write_back
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import analysed_history, copy_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from profile_incremental import digest, profile
@@ -20,9 +19,8 @@ from profile_incremental import digest, profile
 
 def test_every_statement_is_timed_per_stage_and_a_repeat_gives_the_same_results(
         tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
     with EmbeddedStore(copy_store(history.db, tmp_path / "db.lbug")) as store:
-        write_back(store, analyze(store))
         for kind, name in BATCH_KINDS:
             run_load(loader_for(kind), store, history.stream.batches[0] / name, LoadOptions(rejects_dir=tmp_path))
         runs = store.node_table("AnalysisRun").num_rows

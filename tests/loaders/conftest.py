@@ -9,21 +9,19 @@ from pathlib import Path
 import pytest
 from loader_helpers import FIXTURES
 
-from algorithms.analyze import analyze, write_back
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, LoadReport, run_load
 from loaders.kinds import loader_for
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import analysed_history, copy_store
 
 
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     """A history store with its full analysis, checkpointed (its write-ahead log empty), and the day folders after
     it. Copy the store with :func:`tests.worlds.copy_store` before writing to it."""
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
     db = copy_store(history.db, tmp_path_factory.mktemp("day") / "analysed.lbug")
     with EmbeddedStore(db) as store:
-        write_back(store, analyze(store))
         store.checkpoint()
     return db, history.stream.batches
 
