@@ -12,15 +12,15 @@ import pytest
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, SimulatedCrash, run_load
 from loaders.kinds import loader_for
+from tests.cli_run import tracegraph
 from tests.worlds import simulated
 
-TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
 LOADED = {"nodes": ("Recovery", "Firearm", "Person", "Dealer", "Location"),
           "relationships": ("RECOVERED_IN", "PURCHASED", "POSSESSED_BY", "LIVES_AT", "SOLD", "AT", "IN")}
 
 
 def tg(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=300)
+    return tracegraph("--db", db, *args)  # in this process (tests/cli_run.py); the kill -9 below is a process
 
 
 @pytest.fixture(scope="module")
