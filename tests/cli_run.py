@@ -25,13 +25,21 @@ def tracegraph(*args: str | Path, env: dict[str, str] | None = None,
     """Run ``tracegraph *args`` in this process; ``env`` replaces the environment and ``cwd`` is the working
     folder while it runs."""
     from api.cli import main
+    from api.cli.common import err as err_console
+    from api.cli.common import out as out_console
 
     argv = ["tracegraph", *(str(a) for a in args)]
     saved_env, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
     code = 0
+    # rich fixes a console's width when it is made, from COLUMNS if set then: a process of its own would read the
+    # COLUMNS it is given (else size itself, as these consoles do when made without one)
+    columns = (env if env is not None else os.environ).get("COLUMNS", "")
+    widths = [(console, console._width) for console in (out_console, err_console)]
     try:
+        for console, _ in widths:
+            console._width = int(columns) if columns.isdigit() else None
         if env is not None:
             os.environ.clear()
             os.environ.update(env)
@@ -47,6 +55,8 @@ def tracegraph(*args: str | Path, env: dict[str, str] | None = None,
                 traceback.print_exc()
                 code = 1
     finally:
+        for console, width in widths:
+            console._width = width
         os.chdir(saved_cwd)
         sys.argv = saved_argv
         os.environ.clear()
