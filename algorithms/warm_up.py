@@ -7,7 +7,8 @@ on a reader made before the day's transaction (:func:`graph.store.reader`), in a
 thrown away: it only brings pages into the cache, which every connection of the database shares, so nothing the
 analysis computes can differ (the analysis reads what is committed after the load, as before). A statement that
 fails only ends the warming; the load is never held up by more than the statement in flight when it ends.
-``TRACEGRAPH_WARM_UP=0`` turns it off.
+Only the first day's load of an open store warms (a process that loads day after day, as the bench does, has the
+pages cached from then on: warming again only costs CPU and cache). ``TRACEGRAPH_WARM_UP=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ def enabled() -> bool:
 @contextmanager
 def during_load(store: GraphStore) -> Iterator[threading.Thread | None]:
     """Enter before the day's transaction: the warming runs beside what the block does and is stopped (after the
-    statement in flight) when it ends. Yields the thread (None: no reader, or turned off)."""
-    if not enabled():
+    statement in flight) when it ends. Yields the thread (None: no reader, turned off, or warmed before)."""
+    if not enabled() or getattr(store, "_warmed", False):
         yield None
         return
     with reader(store) as other:
@@ -51,6 +52,7 @@ def during_load(store: GraphStore) -> Iterator[threading.Thread | None]:
                     continue
 
         thread = threading.Thread(target=warm, name="warm-up", daemon=True)
+        store.__dict__["_warmed"] = True
         thread.start()
         try:
             yield thread

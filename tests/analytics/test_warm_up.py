@@ -33,17 +33,21 @@ def test_the_warming_reads_on_a_reader_and_ends_with_the_block(tmp_path: Path,
     monkeypatch.setattr(EmbeddedStore, "query", spy)
     with EmbeddedStore(tmp_path / "db.lbug") as store:
         store.init_schema()
+        with one_unit(store), warm_up.during_load(store) as inside:  # no reader inside a transaction
+            assert inside is None
         with warm_up.during_load(store) as thread, one_unit(store):
             assert thread is not None
             thread.join(60)  # (a load longer than the warming)
         assert seen == [(name, True, "warm-up") for name in warm_up.STATEMENTS]
         seen.clear()
+        with warm_up.during_load(store) as again:  # the first load of an open store only
+            assert again is None
+    with EmbeddedStore(tmp_path / "db.lbug") as store:
         with warm_up.during_load(store) as thread:  # a load shorter: stopped after the statement in flight
             pass
         assert thread is not None and not thread.is_alive() and len(seen) <= len(warm_up.STATEMENTS)
-        seen.clear()
-        with one_unit(store), warm_up.during_load(store) as inside:  # no reader inside a transaction
-            assert inside is None
+    seen.clear()
+    with EmbeddedStore(tmp_path / "db.lbug") as store:
         monkeypatch.setenv("TRACEGRAPH_WARM_UP", "0")
         with warm_up.during_load(store) as off:
             assert off is None
