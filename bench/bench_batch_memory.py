@@ -87,20 +87,11 @@ def relationship_rows() -> Iterator[list[tuple[str, str, str, list[str], list[st
 def node_groups(store: Any, rows: list[tuple[str, str, str, list[str], list[str]]]) -> dict[str, int]:
     """How many (relationship type, direction, node group) ``rows`` touch, by "TYPE fwd|bwd": the engine keeps
     ~4 MB for each until its next checkpoint (docs/performance.md, memload20's section)."""
-    import ladybug
-
     touched: set[tuple[str, str, str, int]] = set()
-    connection = ladybug.Connection(store._db)
-    try:
-        for name, from_label, to_label, from_keys, to_keys in rows:
-            for label, keys, direction in ((from_label, from_keys, "fwd"), (to_label, to_keys, "bwd")):
-                key = store.schema.node(label).key
-                offsets = connection.execute(f"UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) "
-                                             "RETURN offset(id(n))", {"keys": sorted(set(keys))})
-                for offset in offsets.get_as_arrow().column(0).to_pylist():
-                    touched.add((name, direction, label, offset // NODE_GROUP))
-    finally:
-        connection.close()
+    for name, from_label, to_label, from_keys, to_keys in rows:
+        for label, keys, direction in ((from_label, from_keys, "fwd"), (to_label, to_keys, "bwd")):
+            for offset in store.node_offsets(label, keys):
+                touched.add((name, direction, label, offset // NODE_GROUP))
     counted: dict[str, int] = {}
     for name, direction, _label, _group in sorted(touched):
         counted[f"{name} {direction}"] = counted.get(f"{name} {direction}", 0) + 1
@@ -121,7 +112,7 @@ def measure(store_path: Path, batch: Path, pool_mb: int, work: Path, writes: boo
 
     options = LoadOptions(rejects_dir=work / "rejects")
     started = time.perf_counter(), time.process_time()
-    with EmbeddedStore(store_path, buffer_pool_mb=pool_mb) as store, Probe(engine=store._db) as probe, \
+    with EmbeddedStore(store_path, buffer_pool_mb=pool_mb) as store, Probe(engine=store) as probe, \
             instrument(writes=writes, statements=statements):
         probe.set_baseline()
         with phase("load"), relationship_rows() if groups else nullcontext([]) as written:

@@ -57,7 +57,7 @@ def measure(store_path: Path, pool_mb: int, *, sequential: bool, python: bool) -
         return tagged
 
     started = time.perf_counter(), time.process_time()
-    with EmbeddedStore(store_path, buffer_pool_mb=pool_mb) as store, Probe(engine=store._db) as probe:
+    with EmbeddedStore(store_path, buffer_pool_mb=pool_mb) as store, Probe(engine=store) as probe:
         if python:
             tracemalloc.start()
         probe.set_baseline()

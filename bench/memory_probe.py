@@ -3,10 +3,10 @@
 A :class:`Probe` samples ``/proc/self/status`` (VmRSS, RssAnon, RssFile) and Arrow's pool
 (``pyarrow.total_allocated_bytes``) every ``interval`` seconds (20 ms by default), ``/proc/self/smaps_rollup``
 (Anonymous, Private_Dirty) every ``rollup_every``-th sample, and once more as each stage begins and ends (a stage
-shorter than the interval is still seen). Given the open engine (``Probe(engine=store._db)``), it also samples the
-engine's buffer manager's own count (``CALL bm_info()``: ``engine``), so the page cache's share of RssAnon shows.
-While a stage is open, every sample counts towards its peak; stages may nest and overlap (the analysis' two lanes
-run in two threads: a sample counts for every open stage).
+shorter than the interval is still seen). Given the open store (``Probe(engine=store)``, an ``EmbeddedStore``), it
+also samples the engine's buffer manager's own count (``CALL bm_info()``: ``engine``), so the page cache's share of
+RssAnon shows. While a stage is open, every sample counts towards its peak; stages may nest and overlap (the
+analysis' two lanes run in two threads: a sample counts for every open stage).
 
     from memory_probe import Probe, stage, phase, instrument
 
@@ -109,9 +109,9 @@ class Probe:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-probe", daemon=True)
         self._rollup: dict[str, int] = {}
-        #: an open ``ladybug.Database``: its buffer manager's own count (``CALL bm_info()``'s ``mem_usage``: the
+        #: an open EmbeddedStore: its engine's buffer manager's own count (``CALL bm_info()``'s ``mem_usage``: the
         #: page cache's frames and what the engine allocates through it) is sampled too, as column ``engine``,
-        #: on a connection of the sampler's own (only in its thread)
+        #: on a connection of the sampler's own (``EmbeddedStore.engine_meter``, only in its thread)
         self.engine = engine
         self._engine_seen = 0
         self.timeline: list[tuple[float, str, str, dict[str, int]]] = []  # (s, "begin"/"end", stage, sample)
@@ -136,31 +136,19 @@ class Probe:
 
     def _run(self) -> None:
         count = 0
-        connection = None
-        if self.engine is not None:
-            import ladybug
-
-            connection = ladybug.Connection(self.engine)
-        try:
+        with ExitStack() as stack:
+            meter = stack.enter_context(self.engine.engine_meter()) if self.engine is not None else None
             while not self._stop.wait(self.interval):
                 count += 1
-                if connection is not None:
-                    self._engine_seen = int(connection.execute("CALL bm_info() RETURN mem_usage").get_next()[0])
+                if meter is not None:
+                    self._engine_seen = meter()
                 self._note(self.sample(rollup=count % self.rollup_every == 0))
-        finally:
-            if connection is not None:
-                connection.close()
 
     def set_baseline(self) -> dict[str, int]:
         """The memory every stage's figures are taken above (e.g. the process just after opening the store)."""
         if self.engine is not None:
-            import ladybug
-
-            connection = ladybug.Connection(self.engine)
-            try:
-                self._engine_seen = int(connection.execute("CALL bm_info() RETURN mem_usage").get_next()[0])
-            finally:
-                connection.close()
+            with self.engine.engine_meter() as meter:
+                self._engine_seen = meter()
         self.baseline = self.sample()
         return self.baseline
 

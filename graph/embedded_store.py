@@ -18,7 +18,7 @@ The engine locks its file: one process owns a store at a time. Opening a store t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -210,6 +210,31 @@ class EmbeddedStore:
             yield other
         finally:
             other.close()
+
+    @contextmanager
+    def engine_meter(self) -> Iterator[Callable[[], int]]:
+        """Inside: a function giving the bytes the engine's buffer manager holds now (``CALL bm_info()``), on a
+        connection of its own, so a sampling thread can call it while this one works (``bench/memory_probe.py``)."""
+        if self._db is None:
+            raise StoreUnavailable(f"{self.path} is closed")
+        connection = ladybug.Connection(self._db)
+        def meter() -> int:
+            result = connection.execute("CALL bm_info() RETURN mem_usage")
+            assert not isinstance(result, list)
+            return int(result.get_as_arrow().column(0)[0].as_py())
+
+        try:
+            yield meter
+        finally:
+            connection.close()
+
+    def node_offsets(self, label: str, keys: list[str]) -> list[int]:
+        """The engine's row offsets of the nodes with these keys (a node group is 131,072 offsets): which parts
+        of a table a write touches (``bench/bench_batch_memory.py --groups``)."""
+        key = self.schema.node(label).key
+        found = self._execute(f"UNWIND $keys AS k MATCH (n:{quote(label)} {{{quote(key)}: k}}) "
+                              "RETURN offset(id(n)) AS o", {"keys": sorted(set(keys))})
+        return [int(o) for o in found.arrow().column(0).to_pylist()]
 
     @property
     def writes(self) -> int:

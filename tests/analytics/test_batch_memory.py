@@ -31,7 +31,7 @@ def test_stages_overlap_across_threads_and_nothing_is_tagged_without_a_probe() -
             other = threading.Thread(target=lambda: stage("beside").__enter__())
             other.start()
             other.join()
-            del ballast
+        del ballast  # after the stage's end, whose own sample sees it (a loaded machine may give the sampler none)
         with stage("again"):  # a stage's rise is within one entry: what grew between its entries is not its own
             pass
         grown = bytearray(64 * 2**20)

@@ -22,6 +22,8 @@ WRITE_NO_ROW = {
     "wal_bytes": "a read of the log's size",
     "rows_copied": "a switch for how later writes copy their rows; writes nothing itself",
     "init_schema": "creates missing tables and columns only: no row of the side table's tables changes",
+    "engine_meter": "a read of the engine's buffer manager's count, on a connection of its own",
+    "node_offsets": "a read",
     "reader": "a handle for reads from another thread: refuses every write (graph/embedded_reader.py)",
 }
 
