@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from graph.store import FROM_KEY, TO_KEY, to_arrow
+from graph.store import FROM_KEY, TO_KEY, companion, to_arrow
 
 if TYPE_CHECKING:
     from graph.embedded_store import EmbeddedStore
@@ -114,12 +114,7 @@ class Recorder:
 
 
 def _recorder(store: EmbeddedStore) -> Recorder | None:
-    if store.read_only:
-        return None
-    recorder = store.__dict__.get("_run_recorder")
-    if recorder is None:
-        recorder = store.__dict__["_run_recorder"] = Recorder(store.path)
-    return cast(Recorder, recorder)
+    return companion(store, "_run_recorder", Recorder)
 
 
 @functools.cache

@@ -26,7 +26,7 @@ from graph.side_table import (
     drop,
     folder,
 )
-from graph.store import FROM_KEY, TO_KEY, to_arrow
+from graph.store import FROM_KEY, TO_KEY, companion, to_arrow
 
 if TYPE_CHECKING:
     from graph.embedded_store import EmbeddedStore
@@ -114,12 +114,7 @@ _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 def _keeper(store: EmbeddedStore) -> Keeper | None:
-    if store.read_only:
-        return None
-    keeper = store.__dict__.get("_side_keeper")
-    if keeper is None:
-        keeper = store.__dict__["_side_keeper"] = Keeper(store.path)
-    return cast(Keeper, keeper)
+    return companion(store, "_side_keeper", Keeper)
 
 
 @functools.cache

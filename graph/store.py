@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeAlias, cast, runtime_checkable
+from typing import Any, Protocol, Self, TypeAlias, TypeVar, cast, runtime_checkable
 
 import pandas as pd
 import pyarrow as pa
@@ -409,3 +411,18 @@ def created_rows(batch: pa.Table, created_from: pa.Array | None, created_to: pa.
                            .cast(batch.schema.field(column).type))
             mask = hit if mask is None else pc.or_(mask, hit)
     return mask
+
+
+_Companion = TypeVar("_Companion")
+
+
+def companion(store: Any, name: str, make: Callable[[Path], _Companion]) -> _Companion | None:
+    """The object a writable embedded store keeps beside it under ``name``, made by ``make(store.path)`` on first
+    use (the side table's keeper, :mod:`graph.side_keeping`; the run records' recorder, :mod:`graph.run_keys`).
+    None for a read-only store, which writes nothing."""
+    if store.read_only:
+        return None
+    found = store.__dict__.get(name)
+    if found is None:
+        found = store.__dict__[name] = make(store.path)
+    return cast(_Companion, found)
