@@ -188,6 +188,7 @@ def params(twins: Twins) -> dict[str, Any]:
                                                                  sale["city"], sale["address"], nets[0]["id"],
                                                                  *big, "no-such-trace"],
             "person_key": chain["pk"], "cell_ids": [*cells, "no-such-cell"], "runs": loads,
+            "run": loads[0],  # a stored load run (graph/run_keys.py: whether a run is in the store already)
             # the straw neighbourhood's statements (cypher/straw_*.cypher) take $keys of their own start label
             "dealers": [{"dealer": sale["d"], "days": [sale["day"]]}], "quick_days": 1095,
             "dob_blocks": [blocks[0]["d"], "NOBODY|1"], "street_blocks": [b["s"] for b in blocks[1:]],
