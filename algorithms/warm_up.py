@@ -8,36 +8,50 @@ thrown away: it only brings pages into the cache, which every connection of the 
 analysis computes can differ (the analysis reads what is committed after the load, as before). A statement that
 fails only ends the warming; the load is never held up by more than the statement in flight when it ends.
 Only the first day's load of an open store warms (a process that loads day after day, as the bench does, has the
-pages cached from then on: warming again only costs CPU and cache). ``TRACEGRAPH_WARM_UP=0`` turns it off.
+pages cached from then on: warming again only costs CPU and cache; the store's :func:`graph.store.companion` marks it
+warmed). ``TRACEGRAPH_WARM_UP=0`` turns it off, as ``TRACEGRAPH_DAYS_IN_LOG`` and ``TRACEGRAPH_SIDE_TABLE`` switch
+the embedded store's other on-by-default behaviours (:func:`graph.embedded_writes.switched_on`).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from graph.embedded_writes import switched_on
 from graph.errors import TracegraphError
-from graph.store import GraphStore, reader
+from graph.store import GraphStore, companion, reader
 
 #: the reads warmed, in this order (the person lane's first: it is the analysis' critical path)
 STATEMENTS = ("warm_person_scores", "warm_memberships", "warm_straw_groups", "warm_corridor_cells")
 
 
+ENV = "TRACEGRAPH_WARM_UP"
+
+
 def enabled() -> bool:
-    return os.environ.get("TRACEGRAPH_WARM_UP", "1") != "0"
+    return switched_on(ENV)
+
+
+class _Warmth:
+    """Whether a store was warmed in this process (one per open store: :func:`graph.store.companion`)."""
+
+    def __init__(self, _store: Path) -> None:
+        self.done = False
 
 
 @contextmanager
 def during_load(store: GraphStore) -> Iterator[threading.Thread | None]:
     """Enter before the day's transaction: the warming runs beside what the block does and is stopped (after the
     statement in flight) when it ends. Yields the thread (None: no reader, turned off, or warmed before)."""
-    if not enabled() or getattr(store, "_warmed", False):
+    if not enabled():
         yield None
         return
     with reader(store) as other:
-        if other is None:
+        warmth = companion(store, "_warm_up", _Warmth) if other is not None else None
+        if other is None or warmth is None or warmth.done:
             yield None
             return
         stop = threading.Event()
@@ -52,7 +66,7 @@ def during_load(store: GraphStore) -> Iterator[threading.Thread | None]:
                     continue
 
         thread = threading.Thread(target=warm, name="warm-up", daemon=True)
-        store.__dict__["_warmed"] = True
+        warmth.done = True
         thread.start()
         try:
             yield thread

@@ -12,13 +12,13 @@ from algorithms import warm_up
 from cypher import registry
 from graph.embedded_store import EmbeddedStore
 from graph.errors import StoreUnavailable
-from graph.side_keeping import _is_write
 from graph.store import one_unit
+from graph.write_following import effect
 
 
 def test_the_warm_statements_are_reads() -> None:
     for name in warm_up.STATEMENTS:
-        assert not _is_write(registry().get(name, "embedded")), name
+        assert effect(registry().get(name, "embedded")) == "read", name
 
 
 def test_the_warming_reads_on_a_reader_and_ends_with_the_block(tmp_path: Path,
