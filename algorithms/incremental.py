@@ -154,36 +154,27 @@ class IncrementalResult:
 
 # --- which persons the new rows touch -------------------------------------------------------------------------
 
-def _new_keys(store: GraphStore, statement: str, runs: set[str], recorded: dict[str, pa.Table] | None = None,
-              name: str = "") -> set[str]:
-    """Keys of the nodes the runs wrote last: by key among the keys the runs recorded (``recorded[name]``,
-    :mod:`graph.run_keys`) when there is a record, else by the statement's scan of the run ids (filtered in the
-    engine; it grows with the history). The two give the same keys."""
+def _of_runs(store: GraphStore, statement: str, runs: set[str], recorded: dict[str, pa.Table] | None,
+             name: str, column: str, empty: list[str]) -> pd.DataFrame:
+    """The rows of ``statement`` for what the runs wrote last: by key among the keys the runs recorded
+    (``recorded[name][column]``, :mod:`graph.run_keys`) when there is a record, else by the statement's scan of the
+    run ids (filtered in the engine; it grows with the history). The two give the same rows. ``empty``: the
+    columns of the frame when nothing was written."""
     params: dict[str, object] = {"runs": sorted(runs)}
     if recorded is not None:
-        keys = _recorded(recorded, name, "key")
+        found = recorded.get(name)
+        keys = [] if found is None else sorted(pc.unique(pc.drop_null(found.column(column))).to_pylist())
         if not keys:
-            return set()
+            return pd.DataFrame({c: [] for c in empty}, dtype=object)
         statement, params["keys"] = statement + "_keyed", keys
-    return set(store.query(statement, params).df().get("key", pd.Series(dtype=object)))
+    rows = store.query(statement, params).df()
+    return rows if len(rows) else pd.DataFrame({c: [] for c in empty}, dtype=object)
 
 
-def _recorded(recorded: dict[str, pa.Table], name: str, column: str) -> list[str]:
-    found = recorded.get(name)
-    return [] if found is None else sorted(pc.unique(pc.drop_null(found.column(column))).to_pylist())
-
-
-def _new_leads(store: GraphStore, runs: set[str], recorded: dict[str, pa.Table] | None) -> pd.DataFrame:
-    """(src, dst) of the NIBIN leads the runs wrote last (by the recorded lead ends, else by the scan)."""
-    params: dict[str, object] = {"runs": sorted(runs)}
-    statement = "nibin_leads_of_runs"
-    if recorded is not None:
-        keys = _recorded(recorded, "NIBIN_LINK", "src")
-        if not keys:
-            return pd.DataFrame({"src": [], "dst": []}, dtype=object)
-        statement, params["keys"] = statement + "_keyed", keys
-    leads = store.query(statement, params).df()
-    return leads if len(leads) else pd.DataFrame({"src": [], "dst": []}, dtype=object)
+def _new_keys(store: GraphStore, statement: str, runs: set[str], recorded: dict[str, pa.Table] | None,
+              name: str) -> set[str]:
+    """Keys of the nodes ``name`` the runs wrote last (:func:`_of_runs`)."""
+    return set(_of_runs(store, statement, runs, recorded, name, "key", ["key"])["key"])
 
 
 def _seeds(store: GraphStore, runs: set[str]) -> tuple[set[str], set[str], set[str]]:
@@ -193,12 +184,11 @@ def _seeds(store: GraphStore, runs: set[str]) -> tuple[set[str], set[str], set[s
     where a run has no record."""
     if not runs:
         return set(), set(), set()
-    run_keys.prune(store, runs)  # the records of runs analysed before: not needed again
     recorded = run_keys.keys_of(store, runs)
     persons = _new_keys(store, "persons_of_runs", runs, recorded, "Person")
     traces = _new_keys(store, "recoveries_of_runs", runs, recorded, "Recovery")
     guns = _new_keys(store, "firearms_of_runs", runs, recorded, "Firearm")
-    leads = _new_leads(store, runs, recorded)
+    leads = _of_runs(store, "nibin_leads_of_runs", runs, recorded, "NIBIN_LINK", "src", ["src", "dst"])
     reports = _new_keys(store, "theft_reports_of_runs", runs, recorded, "TheftReport")
     linked = set(leads["src"]) | set(leads["dst"]) | traces
     guns |= _keyed(store, "straw_guns_recovered_in", linked, "src")
@@ -558,3 +548,4 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         "input_runs": json.dumps(result.parameters.get("input_runs", [])),
         "timings": json.dumps(result.timings, sort_keys=True),
         "summary": json.dumps(result.summary, sort_keys=True, default=str)}])
+    run_keys.prune(store, set())  # every run the store holds is analysed now: their records are not read again

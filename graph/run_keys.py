@@ -22,25 +22,25 @@ When a record is trusted (:func:`keys_of`), and why it can never miss a key:
   upserts write it.
 * A statement that deletes rows (a retention purge, a correction's dropped links, the analysis' clears) deletes
   every record first, so no key of a purged person outlives the purge here.
-* Records of runs an analysis has taken in are deleted by the next incremental analysis (:func:`prune`): the folder
-  holds the keys of the runs not yet analysed, a few batches' worth.
+* Records of runs an analysis has taken in are deleted by the incremental analysis' write back (:func:`prune`; a full
+  analysis' clears delete them all): the folder holds the keys of the runs not yet analysed, a day's worth.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from graph.store import FROM_KEY, TO_KEY, companion, to_arrow
+from graph.write_following import Write
 
 if TYPE_CHECKING:
     from graph.embedded_store import EmbeddedStore
@@ -64,7 +64,8 @@ def _run_folder(store: Path, run: str) -> Path:
 
 
 class Recorder:
-    """An embedded store's writes of run ids, as the run records see them (:func:`recorded_store`)."""
+    """An embedded store's writes of run ids, as the run records see them (a follower of
+    :mod:`graph.write_following`)."""
 
     def __init__(self, store: Path) -> None:
         self.path = store
@@ -112,57 +113,29 @@ class Recorder:
             except OSError:  # no record then (the run is found by the scan), never a failed load
                 self.forget(run)
 
-
-def _recorder(store: EmbeddedStore) -> Recorder | None:
-    return companion(store, "_run_recorder", Recorder)
-
-
-@functools.cache
-def _deletes(name: str, backend: str) -> bool:
-    from cypher import registry
-
-    try:
-        return "DELETE" in registry().get(name, backend).upper()
-    except (KeyError, ValueError):  # an unknown statement: the query says so
-        return False
-
-
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def _recorded(method: _Method) -> _Method:
-    @functools.wraps(method)
-    def wrapper(store: EmbeddedStore, *args: Any, **kwargs: Any) -> Any:
-        recorder = _recorder(store)
-        if recorder is None:
-            return method(store, *args, **kwargs)
-        name = method.__name__
-        if name == "query":
-            if _deletes(args[0], store.backend):
-                recorder.forget_all()
-            return method(store, *args, **kwargs)
-        if name == "upsert_nodes" and args[0] in LABELS:
-            rows = to_arrow(args[1])
-            key = LABELS[args[0]]
+    def before(self, store: EmbeddedStore, write: Write) -> Callable[[Any], None] | None:
+        """An upsert's run ids and keys are written down before it; a deleting statement deletes every record."""
+        if write.method == "query":
+            if write.effect == "delete":
+                self.forget_all()
+        elif write.method == "upsert_nodes" and write.args[0] in LABELS:
+            rows = to_arrow(write.args[1])
+            key = LABELS[write.args[0]]
             if RUN in rows.column_names and key in rows.column_names:
-                recorder.note(args[0], rows.select([RUN, key]).rename_columns([RUN, "key"]))
-        elif name == "upsert_relationships" and args[0] in RELATIONSHIPS:
-            rows = to_arrow(args[3])
+                self.note(write.args[0], rows.select([RUN, key]).rename_columns([RUN, "key"]))
+        elif write.method == "upsert_relationships" and write.args[0] in RELATIONSHIPS:
+            rows = to_arrow(write.args[3])
             if RUN in rows.column_names:
-                recorder.note(args[0], rows.select([RUN, FROM_KEY, TO_KEY]).rename_columns([RUN, "src", "dst"]))
-        return method(store, *args, **kwargs)
-    return cast(_Method, wrapper)
+                self.note(write.args[0], rows.select([RUN, FROM_KEY, TO_KEY]).rename_columns([RUN, "src", "dst"]))
+        return None
+
+    def after(self, store: EmbeddedStore, write: Write, committed: bool) -> None:
+        """(A rolled-back write leaves keys in the record that are not the run's: harmless, see above.)"""
 
 
-_Class = TypeVar("_Class", bound=type)
-
-
-def recorded_store(cls: _Class) -> _Class:
-    """The class decorator of :class:`~graph.embedded_store.EmbeddedStore`: its upserts record the run ids they
-    write, and its deleting statements delete the records."""
-    for name in ("query", "upsert_nodes", "upsert_relationships"):
-        setattr(cls, name, _recorded(getattr(cls, name)))
-    return cls
+def recorder(store: EmbeddedStore) -> Recorder | None:
+    """The store's recorder (None for a read-only store)."""
+    return companion(store, "_run_recorder", Recorder)
 
 
 def begin(store: Any, run: str) -> None:
@@ -170,13 +143,13 @@ def begin(store: Any, run: str) -> None:
     store holds the run already (a resumed or repeated load: its record, if any, is deleted; the scan finds it)."""
     if getattr(store, "backend", None) != "embedded" or getattr(store, "read_only", True):
         return
-    recorder = _recorder(store)
-    if recorder is None:
+    found = recorder(store)
+    if found is None:
         return
     if int(store.query("load_run_known", {"run": run}).scalar()):
-        recorder.forget(run)
+        found.forget(run)
     else:
-        recorder.begin(run)
+        found.begin(run)
 
 
 def keys_of(store: Any, runs: set[str]) -> dict[str, pa.Table] | None:

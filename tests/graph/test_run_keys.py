@@ -64,9 +64,10 @@ def test_the_seeds_read_by_the_recorded_keys_equal_the_scans(
                                  ("Firearm", "firearms_of_runs")):  # the record holds every key the scan finds
             scanned = set(store.query(statement, {"runs": sorted(runs)}).df()["key"])
             assert scanned <= set(recorded[label].column("key").to_pylist())
-        # only the records of the runs not yet analysed are kept
+        # only the records of the runs not yet analysed are kept: the analysis' write back deletes the others
         assert {p.name for p in run_keys.folder(store.path).iterdir()} == set(runs)
         incremental.write_back(store, incremental.analyze_incremental(store))
+        assert not any(run_keys.folder(store.path).iterdir())
 
 
 def test_a_store_loaded_without_records_is_scanned(store: EmbeddedStore, analysed: tuple[Path, list[Path]],
