@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cypher import registry
+from graph import run_keys, side_keeping
 from graph.ddl import embedded_column, embedded_ddl, missing_columns
 from graph.embedded_log import abandon, is_kuzu_file, log_bytes, note_commit, open_engine
 from graph.embedded_reader import reading_handle, refuse_write
@@ -53,9 +54,7 @@ from graph.errors import (
     translate_engine_error,
 )
 from graph.identifiers import quote, string_literal
-from graph.run_keys import recorded_store
 from graph.schema import SCHEMA, NodeLabel, RelType, Schema
-from graph.side_keeping import kept_store
 from graph.store import (
     ARROW_TYPES,
     FROM_KEY,
@@ -77,6 +76,7 @@ from graph.store import (
     version_stamp,
 )
 from graph.write_count import WriteCount, stored_values, without_comments
+from graph.write_following import followed_by
 
 # A hash-join probe handles roughly 50k (relationships) to 400k (nodes) batch rows per second; a full scan of a
 # table reads a few million rows per second. Scan instead of probing when the table is this many times larger
@@ -86,8 +86,9 @@ _SCAN_RATIO_NODES = 8
 _col = column
 
 
-@recorded_store  # upserts record the keys each load run wrote (graph/run_keys.py)
-@kept_store  # every write keeps the side table current or deletes it first (graph/side_table.py)
+# every write is told first to the run records (graph/run_keys.py: upserts record the keys each load run wrote), then
+# to the side table's keeper (graph/side_keeping.py: it follows the write or deletes the files first)
+@followed_by(run_keys.recorder, side_keeping.keeper)
 class EmbeddedStore:
     backend = "embedded"
 

@@ -1,22 +1,18 @@
-"""The side table's keeper (:mod:`graph.side_table`): every write method of
-:class:`graph.embedded_store.EmbeddedStore` goes through a :class:`Keeper` (:func:`kept_store` wraps them by name),
-which follows the write (its keys become the next delta part, read after the commit) or deletes the files before
-it writes. Why that keeps a stale row from ever being read: the module docstring of :mod:`graph.side_table`."""
+"""The side table's keeper (:mod:`graph.side_table`): every write of :class:`graph.embedded_store.EmbeddedStore`
+is told to its :class:`Keeper` (a follower of :mod:`graph.write_following`), which follows the write (its keys
+become the next delta part, read after the commit) or deletes the files before it writes. Why that keeps a stale
+row from ever being read: the module docstring of :mod:`graph.side_table`."""
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from graph import side_table
 from graph.side_table import (
-    _WRITE,
     KEEPS,
     KEYED,
     KEYED_TYPE,
@@ -27,12 +23,13 @@ from graph.side_table import (
     folder,
 )
 from graph.store import FROM_KEY, TO_KEY, companion, to_arrow
+from graph.write_following import Write
 
 if TYPE_CHECKING:
     from graph.embedded_store import EmbeddedStore
 
 class Keeper:
-    """An embedded store's writes, as the side table sees them (:func:`kept` wraps each write method)."""
+    """An embedded store's writes, as the side table sees them (told by :mod:`graph.write_following`)."""
 
     def __init__(self, store: Path) -> None:
         self.path = store
@@ -109,17 +106,19 @@ class Keeper:
         finally:
             self.depth -= 1
 
+    def before(self, store: EmbeddedStore, write: Write) -> Callable[[Any], None] | None:
+        self.begin()
+        if write.method == "batch":  # the transaction's upserts are followed one by one, its commit at the end
+            return None
+        return _before(self, store, write.method, write.args)
 
-_Method = TypeVar("_Method", bound=Callable[..., Any])
+    def after(self, store: EmbeddedStore, write: Write, committed: bool) -> None:
+        self.end(store, committed)
 
 
-def _keeper(store: EmbeddedStore) -> Keeper | None:
+def keeper(store: EmbeddedStore) -> Keeper | None:
+    """The store's keeper (None for a read-only store)."""
     return companion(store, "_side_keeper", Keeper)
-
-
-@functools.cache
-def _is_write(text: str) -> bool:
-    return bool(_WRITE.search(re.sub(r"//[^\n]*", "", text)))
 
 
 def _before(keeper: Keeper, store: EmbeddedStore, method: str, args: tuple[Any, ...]) -> Callable[[Any], None]:
@@ -160,66 +159,3 @@ def _before(keeper: Keeper, store: EmbeddedStore, method: str, args: tuple[Any, 
     # (a migration adds tables and null columns, and renames none of these: the rows stay; checkpoint and close
     # move the stamp, not the rows)
     return lambda _result: None
-
-
-def kept(method: _Method) -> _Method:
-    """Wrap an :class:`~graph.embedded_store.EmbeddedStore` write method: the side table follows the write or is
-    deleted before it (a read statement passes straight through)."""
-    @functools.wraps(method)
-    def wrapper(store: EmbeddedStore, *args: Any, **kwargs: Any) -> Any:
-        keeper = _keeper(store)
-        if keeper is None or (method.__name__ == "query" and not _is_write(
-                _statement_text(store, args[0]))):
-            return method(store, *args, **kwargs)
-        keeper.begin()
-        committed = False
-        try:
-            after = _before(keeper, store, method.__name__, args)
-            result = method(store, *args, **kwargs)
-            after(result)
-            committed = True
-            return result
-        finally:
-            keeper.end(store, committed)
-    return cast(_Method, wrapper)
-
-
-def _statement_text(store: EmbeddedStore, name: str) -> str:
-    from cypher import registry
-
-    return registry().get(name, store.backend)
-
-
-def kept_batch(method: Callable[[EmbeddedStore], AbstractContextManager[None]]
-               ) -> Callable[[EmbeddedStore], AbstractContextManager[None]]:
-    """Wrap :meth:`~graph.embedded_store.EmbeddedStore.batch` (a context manager): the transaction's upserts
-    become one delta part after its commit; a rolled-back one deletes the files."""
-    @functools.wraps(method)
-    @contextmanager
-    def wrapper(store: EmbeddedStore) -> Iterator[None]:
-        keeper = _keeper(store)
-        if keeper is None:
-            with method(store):
-                yield
-            return
-        keeper.begin()
-        committed = False
-        try:
-            with method(store):
-                yield
-            committed = True
-        finally:
-            keeper.end(store, committed)
-    return wrapper
-
-
-_Class = TypeVar("_Class", bound=type)
-
-
-def kept_store(cls: _Class) -> _Class:
-    """The class decorator of :class:`~graph.embedded_store.EmbeddedStore`: each of its write methods (and the
-    checkpoint and close, which move the stamp) goes through the store's :class:`Keeper`."""
-    for name in ("query", "upsert_nodes", "upsert_relationships", "checkpoint", "migrate", "close"):
-        setattr(cls, name, kept(getattr(cls, name)))
-    cls.batch = kept_batch(cls.batch)  # type: ignore[attr-defined]
-    return cls

@@ -21,8 +21,8 @@ per key. ``manifest.json`` lists the parts and the *stamp* the store had when th
   stamp, whoever made it (another tracegraph version, a tool, a torn log cut back). A reader (:func:`open_tables`)
   or a writer (:class:`graph.side_keeping.Keeper`) that finds the stamp differing deletes the files and the
   incremental run reads the engine, as without them.
-* Every write method of :class:`graph.embedded_store.EmbeddedStore` goes through a :class:`graph.side_keeping.Keeper`
-  (:func:`graph.side_keeping.kept`), so no writer has to remember the files. A write the keeper cannot follow (a
+* Every write method of :class:`graph.embedded_store.EmbeddedStore` is told to a :class:`graph.side_keeping.Keeper`
+  (:mod:`graph.write_following`), so no writer has to remember the files. A write the keeper cannot follow (a
   Cypher write statement not in :data:`KEEPS`: a correction, a purge, a retention delete; an upsert of these tables
   outside a transaction that began with the files current) deletes the files **before** it writes: no row of a purged
   person outlives the purge in the folder, and a crash between the two steps leaves no files. The upserts inside a
@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from contextlib import nullcontext
 from pathlib import Path
@@ -117,7 +116,6 @@ KEEPS = frozenset({
     "corridor_cells_clear", "firearms_batch_clear_keys", "firearms_batches_clear", "networks_clear",
     "persons_network_clear", "serial_groups_clear", "straw_groups_clear",
 })
-_WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|COPY|DROP|ALTER|DETACH)\b", re.IGNORECASE)
 
 
 def folder(store: Path) -> Path:

@@ -1,7 +1,8 @@
-"""The side table's keeper (graph/side_keeping.kept_store) wraps the embedded store's write methods by name. A write
-method added to the store without being added there would change rows the files still hold, and the next
-incremental run would read stale neighbours. This test makes each public method of the store either kept (wrapped)
-or named here as one that writes no row, so a new method cannot be forgotten."""
+"""The embedded store's write methods are wrapped by name (graph/write_following.followed_by), and each write is told
+to the side table's keeper and the run records. A write method added to the store without being added there would
+change rows the files still hold, and the next incremental run would read stale neighbours. This test makes each
+public method of the store either followed (wrapped) or named here as one that writes no row, so a new method
+cannot be forgotten."""
 
 from __future__ import annotations
 
@@ -34,13 +35,14 @@ def _public_methods() -> set[str]:
 
 
 def _kept(function: object) -> bool:
-    """Whether ``function`` is (or wraps, or closes over: a context manager's helper) the keeper's wrapper
-    (graph/side_keeping.kept or kept_batch)."""
+    """Whether ``function`` is (or wraps, or closes over: a context manager's helper) the followers' wrapper
+    (graph/write_following.followed or followed_batch)."""
     seen: list[object] = [function]
     while seen:
         current = seen.pop()
         code = getattr(current, "__code__", None)  # (functools.wraps copies the names, not the code)
-        if code is not None and code.co_filename.endswith("side_keeping.py") and code.co_qualname.startswith("kept"):
+        if (code is not None and code.co_filename.endswith("write_following.py")
+                and code.co_qualname.startswith("followed")):
             return True
         seen.extend(cell.cell_contents for cell in getattr(current, "__closure__", None) or ()
                     if inspect.isfunction(cell.cell_contents))
@@ -53,8 +55,8 @@ def test_every_public_method_is_kept_or_writes_no_row() -> None:
     kept = {name for name in _public_methods() if _kept(getattr(EmbeddedStore, name))}
     assert {"query", "upsert_nodes", "upsert_relationships", "batch", "checkpoint", "migrate", "close"} <= kept
     unaccounted = _public_methods() - kept - set(WRITE_NO_ROW)
-    assert not unaccounted, (f"EmbeddedStore methods neither kept by graph/side_keeping.kept_store nor listed as "
-                             f"writing no row: {sorted(unaccounted)}")
+    assert not unaccounted, (f"EmbeddedStore methods neither followed (graph/write_following.followed_by) nor "
+                             f"listed as writing no row: {sorted(unaccounted)}")
     assert not kept & set(WRITE_NO_ROW), "a kept method is also listed as writing no row: drop it from the list"
 
 
