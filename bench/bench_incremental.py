@@ -148,6 +148,35 @@ def build(work: Path, scale: str, seed: int, batches: int, batch_traces: int) ->
     print(f"full analyze + write back (history): {figures['full_analyze_write_back']} s (wall, CPU)", flush=True)
 
 
+def prepare(store: EmbeddedStore, seed: int, full_cpu: float) -> float:
+    """What a copy of the history gets before its measured batches, as `tracegraph init` and the weekly full
+    analysis leave a store: the migration, a full analysis when the scoring rules changed (its CPU seconds are
+    then the baseline returned instead of ``full_cpu``), the checkpoint and the side table."""
+    start = _clock()
+    migrated = migrate_copy(store)
+    print(f"migration of the copy: {_since(start)} s (wall, CPU); {json.dumps(migrated)}", flush=True)
+    pending = stored_state.pending_full_analysis(store)
+    if pending:  # e.g. a version that changed the scoring rules: the first analysis is a full one
+        start = _clock()
+        write_back(store, analyze(store, seed=seed))
+        setup = _since(start)
+        full_cpu = setup[1]
+        print(f"the copy needed a full analysis first ({pending.split(': run')[0]}): full analyze + write "
+              f"back {setup} s (wall, CPU), this run's baseline; load average {os.getloadavg()[0]:.1f}",
+              flush=True)
+    if store.wal_bytes():  # a history built before the build checkpointed, or a full analysis just run:
+        # `tracegraph analyze` checkpoints before it writes the side table, so no batch pays for its log
+        start = _clock()
+        logged = store.checkpoint()
+        print(f"checkpoint of the copy ({logged / 1e6:.1f} MB of log), as the full analysis ends: "
+              f"{_since(start)} s (wall, CPU)", flush=True)
+    start = _clock()  # what the weekly full analysis leaves beside the store (graph/side_table.py)
+    rows = side_table.after_full_analysis(store)
+    print(f"side table of the copy, as a full analysis writes it: {rows} rows, {_since(start)} s (wall, "
+          "CPU)", flush=True)
+    return full_cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="state", choices=("small", "state", "national"))
@@ -162,6 +191,11 @@ def main() -> None:
     parser.add_argument("--checkpoint", action="store_true",
                         help="after the batches, time the checkpoint `tracegraph store checkpoint` runs")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fresh", action="store_true",
+                        help="prepare the copy (migration, checkpoint, side table) in another process, so that "
+                             "batch 1 is a fresh process's first run, as `tracegraph load day` from cron runs it "
+                             "(without it, batch 1 follows the side table's build in the same process)")
     parser.add_argument("--buffer-pool-mb", type=int, default=None,
                         help="the engine's page cache for the batches (default: 6144 at national, else 2048): "
                              "what a batch needs when the cache is small")
@@ -170,6 +204,12 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     if args.build_only:
         build(work, args.scale, args.seed, args.batches, args.batch_traces)
+        return
+    if args.prepare_only:
+        built = json.loads((work / "build.json").read_text())
+        with EmbeddedStore(work / "bench.lbug", buffer_pool_mb=args.buffer_pool_mb) as store:
+            full_cpu = prepare(store, args.seed, float(built["full_analyze_write_back"][1]))
+        (work / "prepared.json").write_text(json.dumps({"full_cpu": full_cpu}))
         return
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     try:
@@ -189,32 +229,16 @@ def main() -> None:
         options = LoadOptions(rejects_dir=work / "rejects")
         pool_mb = args.buffer_pool_mb or SCALE_BUFFER_POOL_MB.get(args.scale, BUFFER_POOL_MB)
         print(f"page cache for the batches: {pool_mb} MB", flush=True)
+        if args.fresh:  # the copy prepared by another process: batch 1 is the first run of this one, as cron's
+            subprocess.run([sys.executable, __file__, "--prepare-only", "--keep", str(work), "--seed", str(args.seed),
+                            "--buffer-pool-mb", str(pool_mb)], check=True)
+            full_cpu = json.loads((work / "prepared.json").read_text())["full_cpu"]
         with EmbeddedStore(work / "bench.lbug", buffer_pool_mb=pool_mb) as store:
             # a history built by an older version: what `tracegraph init` does to it (new columns, Person blocks
             # and their links) and the stored analysis state the first incremental run would otherwise compute
             # (the per-address keys, dealer counts, network sums, serial groups), so a measured batch never includes one
-            start = _clock()
-            migrated = migrate_copy(store)
-            print(f"migration of the copy: {_since(start)} s (wall, CPU); {json.dumps(migrated)}", flush=True)
-            pending = stored_state.pending_full_analysis(store)
-            if pending:  # e.g. a version that changed the scoring rules: the first analysis is a full one
-                start = _clock()
-                write_back(store, analyze(store, seed=args.seed))
-                setup = _since(start)
-                full_cpu = setup[1]
-                print(f"the copy needed a full analysis first ({pending.split(': run')[0]}): full analyze + write "
-                      f"back {setup} s (wall, CPU), this run's baseline; load average {os.getloadavg()[0]:.1f}",
-                      flush=True)
-            if store.wal_bytes():  # a history built before the build checkpointed, or a full analysis just run:
-                # `tracegraph analyze` checkpoints before it writes the side table, so no batch pays for its log
-                start = _clock()
-                logged = store.checkpoint()
-                print(f"checkpoint of the copy ({logged / 1e6:.1f} MB of log), as the full analysis ends: "
-                      f"{_since(start)} s (wall, CPU)", flush=True)
-            start = _clock()  # what the weekly full analysis leaves beside the store (graph/side_table.py)
-            rows = side_table.after_full_analysis(store)
-            print(f"side table of the copy, as a full analysis writes it: {rows} rows, {_since(start)} s (wall, "
-                  "CPU)", flush=True)
+            if not args.fresh:
+                full_cpu = prepare(store, args.seed, full_cpu)
             config = Settings(db=work / "bench.lbug")  # the environment's settings, as `tracegraph load day` reads
             for number, batch in enumerate(batch_dirs, start=1):
                 start = _clock()  # what `tracegraph load day BATCH` runs: the load, then the incremental analysis
