@@ -13,7 +13,7 @@ and CPU seconds (the machine is shared: CPU is the comparable figure), the ratio
 and the load average. ``--full`` re-runs the full
 analysis on the same store after the batches.
 
-    .venv/bin/python bench/bench_incremental.py --scale national --keep /tmp/ops_nat [--batches 2] [--full]
+    .venv/bin/python bench/bench_incremental.py --scale national --keep /tmp/ops_nat [--batches 2] [--full] [--fresh]
 """
 
 from __future__ import annotations
