@@ -31,6 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# as `tracegraph load day` runs: Arrow's freed memory kept (api/process_memory.py), set before pyarrow is imported
+os.environ.setdefault("MIMALLOC_PURGE_DELAY", "-1")
+
 from algorithms import stored_state
 from algorithms.analyze import analyze, write_back
 from api.cli.demo import LOADS

@@ -25,6 +25,7 @@ from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
 from api.cli.common import err
+from api.process_memory import keep_arrow_memory
 
 # name -> (module under api.cli that registers it, the first paragraph of its help; None: a hidden alias).
 # The order is the order of `tracegraph --help`.
@@ -165,6 +166,8 @@ def _global(
 
 def main() -> None:
     """Console-script entry point: run the app and turn errors into one line and an exit code."""
+    if sys.argv[1:2] != ["serve"]:  # a command that exits when done keeps Arrow's freed memory (before pyarrow loads)
+        keep_arrow_memory()
     try:
         code = app(standalone_mode=False)  # click returns (not raises) the code of a typer.Exit here
         if isinstance(code, int) and code:
