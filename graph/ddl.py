@@ -9,7 +9,9 @@ from graph.schema import SCHEMA, Property, Schema
 
 
 def embedded_ddl(schema: Schema = SCHEMA) -> list[str]:
-    """``CREATE NODE/REL TABLE IF NOT EXISTS`` statements, nodes first (rel tables reference them)."""
+    """``CREATE NODE/REL TABLE IF NOT EXISTS`` statements, nodes first (rel tables reference them); a one-way type
+    (:attr:`graph.schema_model.RelType.one_way`) stored forward only. ``IF NOT EXISTS`` leaves an existing table as
+    it is: a store created before a type became one-way keeps both directions (it answers every statement)."""
     statements: list[str] = []
     for node in schema.nodes:
         columns = []
@@ -20,7 +22,8 @@ def embedded_ddl(schema: Schema = SCHEMA) -> list[str]:
     for rel in schema.relationships:
         parts = [f"FROM {quote(src)} TO {quote(dst)}" for src, dst in rel.endpoints]
         parts += [f"{quote(p.name)} {p.type}" for p in rel.properties]
-        statements.append(f"CREATE REL TABLE IF NOT EXISTS {quote(rel.name)}({', '.join(parts)})")
+        one_way = " WITH (storage_direction = 'fwd')" if rel.one_way else ""
+        statements.append(f"CREATE REL TABLE IF NOT EXISTS {quote(rel.name)}({', '.join(parts)}){one_way}")
     return statements
 
 

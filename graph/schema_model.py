@@ -58,6 +58,10 @@ class RelType(_Properties):
     doc: str
     properties: tuple[Property, ...] = ()
     key: tuple[str, ...] = ()
+    #: stored by the embedded engine in its FROM -> TO direction only (``storage_direction = 'fwd'``): half the
+    #: per-node-group index a commit keeps and half the write work. Only for a type no statement traverses TO -> FROM
+    #: (the engine refuses an undirected pattern over it and a read that must start from its TO end); Neo4j ignores it
+    one_way: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ CREATE REL TABLE IF NOT EXISTS `PURCHASED`(FROM `Person` TO `Firearm`, `sale_id`
 CREATE REL TABLE IF NOT EXISTS `RECOVERED_IN`(FROM `Firearm` TO `Recovery`);
 CREATE REL TABLE IF NOT EXISTS `POSSESSED_BY`(FROM `Recovery` TO `Person`);
 CREATE REL TABLE IF NOT EXISTS `AT`(FROM `Dealer` TO `Location`, FROM `Recovery` TO `Location`, `precision` STRING);
-CREATE REL TABLE IF NOT EXISTS `LIVES_AT`(FROM `Person` TO `Location`);
-CREATE REL TABLE IF NOT EXISTS `IN`(FROM `Location` TO `Location`);
+CREATE REL TABLE IF NOT EXISTS `LIVES_AT`(FROM `Person` TO `Location`) WITH (storage_direction = 'fwd');
+CREATE REL TABLE IF NOT EXISTS `IN`(FROM `Location` TO `Location`) WITH (storage_direction = 'fwd');
 CREATE REL TABLE IF NOT EXISTS `NIBIN_LINK`(FROM `Recovery` TO `Recovery`, `lead_id` STRING, `lead_date` DATE, `status` STRING, `load_run_id` STRING);
 CREATE REL TABLE IF NOT EXISTS `INSPECTED`(FROM `Dealer` TO `Inspection`);
 CREATE REL TABLE IF NOT EXISTS `CITED`(FROM `Inspection` TO `Violation`);
 CREATE REL TABLE IF NOT EXISTS `MEMBER_OF`(FROM `Person` TO `Network`, `analysis_run_id` STRING);
-CREATE REL TABLE IF NOT EXISTS `FLOW`(FROM `Location` TO `Location`, `year` INT64, `level` STRING, `basis` STRING, `dataset` STRING, `firearms` INT64, `expected` DOUBLE, `score` DOUBLE, `z` DOUBLE, `median_ttc_days` DOUBLE, `trend` STRING, `trend_slope` DOUBLE, `analysis_run_id` STRING);
+CREATE REL TABLE IF NOT EXISTS `FLOW`(FROM `Location` TO `Location`, `year` INT64, `level` STRING, `basis` STRING, `dataset` STRING, `firearms` INT64, `expected` DOUBLE, `score` DOUBLE, `z` DOUBLE, `median_ttc_days` DOUBLE, `trend` STRING, `trend_slope` DOUBLE, `analysis_run_id` STRING) WITH (storage_direction = 'fwd');
 CREATE REL TABLE IF NOT EXISTS `REFERS_TO`(FROM `Intel` TO `Firearm`, FROM `Intel` TO `Person`, FROM `Intel` TO `Location`, FROM `Intel` TO `Recovery`, FROM `Intel` TO `Dealer`);
 CREATE REL TABLE IF NOT EXISTS `OF`(FROM `Evidence` TO `Recovery`, FROM `Evidence` TO `Firearm`);
 CREATE REL TABLE IF NOT EXISTS `REPORTED_STOLEN`(FROM `Firearm` TO `TheftReport`, `serial_quoted` STRING);
