@@ -173,6 +173,10 @@ def streamed_history(factory: pytest.TempPathFactory, scale: str = "small", seed
                 for kind, name in LOADS:
                     run_load(loader_for(kind), store, stream.history / name,
                              LoadOptions(rejects_dir=folder / "rejects"))
+                # the history's loads written into the file (as a full analyze or `tracegraph store checkpoint`
+                # leaves a history): left in the log, every open of every copy replayed the 47 MB log (3.3 CPU s
+                # an open; 0.13 checkpointed). The days after it go to the log as a daily load's do
+                store.checkpoint()
             (folder / "stream.json").write_text(json.dumps(
                 {"history": str(stream.history), "batches": [str(b) for b in stream.batches], "days": stream.days}),
                 encoding="utf-8")
@@ -186,15 +190,12 @@ def analysed_day_store(factory: pytest.TempPathFactory, to: Path) -> History:
     """A copy at ``to`` of the small streamed history (seed 3, three batches of ~100 traces), fully analysed,
     checkpointed and with its side table: where a day's load and incremental analysis start
     (``bench/bench_batch_memory.py``, ``bench/memory_analysis.py``)."""
-    from algorithms.analyze import analyze, write_back
     from graph import side_table
     from graph.embedded_store import EmbeddedStore
 
-    history = streamed_history(factory, "small", 3, batches=3, batch_traces=100)
+    history = analysed_history(factory, "small", 3, batches=3, batch_traces=100)  # analysed and checkpointed
     copy_store(history.db, to)
     with EmbeddedStore(to) as store:
-        write_back(store, analyze(store))
-        store.checkpoint()
         side_table.after_full_analysis(store)
     return history
 
@@ -202,7 +203,7 @@ def analysed_day_store(factory: pytest.TempPathFactory, to: Path) -> History:
 def analysed_history(factory: pytest.TempPathFactory, scale: str = "small", seed: int = 3, *, batches: int = 3,
                      batch_traces: int = 100) -> History:
     """:func:`streamed_history` with the history's full analysis written back (``write_back(store,
-    analyze(store))``, its commits left in the write-ahead log as it leaves them): built once per session for the
+    analyze(store))``) and checkpointed, as a full ``tracegraph analyze`` leaves it: built once per session for the
     modules that start from an analysed history, each of which used to run the same full analysis (~8 CPU s).
     Copy ``db`` with :func:`copy_store` before writing to it."""
     history = streamed_history(factory, scale, seed, batches=batches, batch_traces=batch_traces)
@@ -213,4 +214,5 @@ def analysed_history(factory: pytest.TempPathFactory, scale: str = "small", seed
 
             with EmbeddedStore(copy_store(history.db, folder / "analysed.lbug")) as store:
                 write_back(store, analyze(store))
+                store.checkpoint()  # as a full `tracegraph analyze` ends (api.services.analysis)
     return History(history.stream, folder / "analysed.lbug")

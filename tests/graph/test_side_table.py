@@ -20,7 +20,6 @@ import pyarrow.feather as feather
 import pytest
 
 from algorithms import incremental
-from algorithms.analyze import analyze, write_back
 from api.services import daily
 from cypher import registry
 from graph import side_table, write_following
@@ -30,7 +29,7 @@ from loaders.base import LoadOptions, run_load
 from loaders.day import day_files
 from loaders.domain.straw_keys import QUICK_DAYS
 from loaders.kinds import loader_for
-from tests.worlds import History, copy_store, streamed_history
+from tests.worlds import History, analysed_history, copy_store, streamed_history
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +39,11 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
 
 @pytest.fixture(scope="module")
 def analysed(history: History, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The history, fully analysed, checkpointed, with its side table written: built once for the module (a full
-    analysis costs ~8 CPU s; every test here used to run its own). Never opened again: tests take copies."""
-    with EmbeddedStore(copy_store(history.db, tmp_path_factory.mktemp("side") / "db.lbug")) as opened:
-        write_back(opened, analyze(opened))
-        opened.checkpoint()
+    """The history, fully analysed, checkpointed (the session's :func:`tests.worlds.analysed_history`), with its
+    side table written: built once for the module. Never opened again: tests take copies."""
+    full = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    with EmbeddedStore(copy_store(full.db, tmp_path_factory.mktemp("side") / "db.lbug")) as opened:
+        assert opened.wal_bytes() == 0  # checkpointed, as a full analysis leaves it
         assert side_table.rewrite(opened) > 1000
         return opened.path
 

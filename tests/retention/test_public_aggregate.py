@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from api.app import create_app
 from api.security import KeyFile
 from api.settings import Settings
 from exports.public import bundle_problems, geojson_problems
+from graph.embedded_store import EmbeddedStore
 from tests.retention.retention_world import run
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -21,17 +23,22 @@ FFL_VA = DATA / "loaders" / "0225-ffl-list-va-excerpt.txt"
 ATF_2016 = DATA / "loaders" / "final_source_recovery_by_state-cy_2016.xlsx"
 
 
-def stix_file(db: Path, tmp_path: Path, tlp: str, role: str) -> list[dict[str, object]]:
+def stix_file(db: Path, tmp_path: Path, tlp: str, role: str, scope: str = "all") -> list[dict[str, object]]:
     out = tmp_path / f"{tlp}-{role}.json"
-    run("--db", str(db), "export", "stix", "--tlp", tlp, "--role", role, "--out", str(out),
+    run("--db", str(db), "export", "stix", "--tlp", tlp, "--role", role, "--out", str(out), "--scope", scope,
         "--recipient", "public website", "--purpose", "public statistics", cwd=db.parent)
     objects: list[dict[str, object]] = json.loads(out.read_text(encoding="utf-8"))["objects"]
     return objects
 
 
 def test_the_checker_names_what_a_restricted_bundle_carries(world: tuple[Path, dt.date], tmp_path: Path) -> None:
+    """The checker on a TLP:RED bundle of the state with most recoveries (every kind of record the check names is
+    there; the whole world's red bundle cost ~30 CPU s more to build for the same finding)."""
     db, _ = world
-    problems = bundle_problems(stix_file(db, tmp_path, "red", "investigator"))
+    with EmbeddedStore(db, read_only=True) as store:
+        states = Counter(store.node_table("Recovery", ("recovery_state",)).column("recovery_state").to_pylist())
+    state = max((n, s) for s, n in states.items() if s)[1]
+    problems = bundle_problems(stix_file(db, tmp_path, "red", "investigator", f"state:{state}"))
     text = "\n".join(problems)
     for breach in ("a firearm object", "a sighting object", "identity of class individual", "not TLP:CLEAR alone"):
         assert breach in text, breach
