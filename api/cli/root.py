@@ -164,10 +164,22 @@ def _global(
     ctx.obj = overrides  # api.cli.common.settings() builds Settings from these when a command first asks
 
 
+def _command(args: list[str]) -> str | None:
+    """The command ``args`` name: the first word after the global options (``--db``, ``--store``) and their
+    values."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in ("--db", "--store"):
+            next(rest, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main() -> None:
     """Console-script entry point: run the app and turn errors into one line and an exit code."""
-    if sys.argv[1:2] != ["serve"]:  # a command that exits when done keeps Arrow's freed memory (before pyarrow loads)
-        keep_arrow_memory()
+    if _command(sys.argv[1:]) != "serve":  # a command that exits when done keeps Arrow's freed memory (before
+        keep_arrow_memory()  # pyarrow loads); the server gives it back
     try:
         code = app(standalone_mode=False)  # click returns (not raises) the code of a typer.Exit here
         if isinstance(code, int) and code:

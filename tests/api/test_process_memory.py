@@ -49,10 +49,12 @@ def test_the_command_line_keeps_arrow_memory_except_for_the_server(monkeypatch: 
     monkeypatch.setattr(root, "app", lambda **_kwargs: 0)
     monkeypatch.setenv("MIMALLOC_PURGE_DELAY", "0")  # (so that the test's end restores the process's own state)
     monkeypatch.delenv("MIMALLOC_PURGE_DELAY")
-    monkeypatch.setattr(sys, "argv", ["tracegraph", "serve"])
-    root.main()
-    assert "MIMALLOC_PURGE_DELAY" not in os.environ
-    monkeypatch.setattr(sys, "argv", ["tracegraph", "load", "day", "somewhere"])
+    for argv in (["serve"], ["--db", "x.lbug", "serve", "--port", "8001"], ["--store=neo4j", "serve"],
+                 ["--store", "embedded", "--db=x.lbug", "serve"]):
+        monkeypatch.setattr(sys, "argv", ["tracegraph", *argv])
+        root.main()
+        assert "MIMALLOC_PURGE_DELAY" not in os.environ, argv
+    monkeypatch.setattr(sys, "argv", ["tracegraph", "--db", "serve", "load", "day", "somewhere"])  # (a file "serve")
     root.main()
     assert os.environ["MIMALLOC_PURGE_DELAY"] == "-1"
     monkeypatch.setenv("MIMALLOC_PURGE_DELAY", "10")  # the environment's own value stays
