@@ -548,4 +548,4 @@ def write_back(store: GraphStore, result: IncrementalResult, *, started_at: date
         "input_runs": json.dumps(result.parameters.get("input_runs", [])),
         "timings": json.dumps(result.timings, sort_keys=True),
         "summary": json.dumps(result.summary, sort_keys=True, default=str)}])
-    run_keys.prune(store, set())  # every run the store holds is analysed now: their records are not read again
+    run_keys.prune(store)  # every run the store holds is analysed now: their records are not read again

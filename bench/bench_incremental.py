@@ -31,8 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-# as `tracegraph load day` runs: Arrow's freed memory kept (api/process_memory.py), set before pyarrow is imported
-os.environ.setdefault("MIMALLOC_PURGE_DELAY", "-1")
+from api.process_memory import keep_arrow_memory
+
+keep_arrow_memory()  # as `tracegraph load day` runs (api.cli.root.main): before pyarrow is imported
 
 from algorithms import stored_state
 from algorithms.analyze import analyze, write_back

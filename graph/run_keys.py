@@ -173,15 +173,13 @@ def keys_of(store: Any, runs: set[str]) -> dict[str, pa.Table] | None:
     return {name: pa.concat_tables(parts) for name, parts in found.items()}
 
 
-def prune(store: Any, keep: set[str]) -> None:
-    """Delete the records of every run but ``keep`` (the runs not yet analysed)."""
+def prune(store: Any) -> None:
+    """Delete every run's records: called once the analysis that read them has committed (every run the store
+    holds is analysed then, so none is read again)."""
     path = getattr(store, "path", None)
     if getattr(store, "backend", None) != "embedded" or path is None or getattr(store, "read_only", False):
         return
     where = folder(Path(path))
-    if not where.is_dir():
-        return
-    kept = {_run_folder(Path(path), run).name for run in keep}
-    for run in where.iterdir():
-        if run.name not in kept:
+    if where.is_dir():
+        for run in where.iterdir():
             shutil.rmtree(run, ignore_errors=True)

@@ -16,11 +16,14 @@ import errno
 import importlib
 import os
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import typer.main
+import typer.models
+import typer.utils
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
@@ -165,11 +168,15 @@ def _global(
 
 
 def _command(args: list[str]) -> str | None:
-    """The command ``args`` name: the first word after the global options (``--db``, ``--store``) and their
-    values."""
+    """The command ``args`` name: the first word after the global options and their values. Which options take a
+    value is read from :func:`_global`'s own declarations (all but flags), so one added there is skipped here too."""
+    valued = {decl for meta in typer.utils.get_params_from_function(_global).values()
+              if isinstance(meta.default, typer.models.OptionInfo)
+              and bool not in (meta.annotation, *typing.get_args(meta.annotation))
+              for decl in meta.default.param_decls or ()}
     rest = iter(args)
     for arg in rest:
-        if arg in ("--db", "--store"):
+        if arg in valued:
             next(rest, None)
         elif not arg.startswith("-"):
             return arg

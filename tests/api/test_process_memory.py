@@ -8,8 +8,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import pytest
+import typer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,3 +62,19 @@ def test_the_command_line_keeps_arrow_memory_except_for_the_server(monkeypatch: 
     monkeypatch.setenv("MIMALLOC_PURGE_DELAY", "10")  # the environment's own value stays
     root.main()
     assert os.environ["MIMALLOC_PURGE_DELAY"] == "10"
+
+
+def test_the_command_is_found_after_any_global_option_the_callback_declares(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A global option added to the callback is skipped with its value, and a flag is not given one."""
+    from api.cli import root
+
+    def widened(db: Annotated[str | None, typer.Option("--db")] = None,
+                tenant: Annotated[str | None, typer.Option("--tenant", "-t")] = None,
+                quiet: Annotated[bool, typer.Option("--quiet")] = False) -> None:
+        """(a callback with one more valued option and a flag)"""
+
+    monkeypatch.setattr(root, "_global", widened)
+    assert root._command(["--tenant", "serve", "load", "day"]) == "load"
+    assert root._command(["-t", "serve", "--db", "serve", "serve"]) == "serve"
+    assert root._command(["--quiet", "serve"]) == "serve"
+    assert root._command(["--quiet", "--tenant=x"]) is None
