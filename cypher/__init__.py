@@ -15,6 +15,8 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 
+from cypher.effects import without_comments
+
 BACKENDS = ("embedded", "neo4j")
 
 
@@ -50,5 +52,5 @@ def registry() -> Registry:
 
 
 def _strip_comments(text: str) -> str:
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]
-    return "\n".join(lines).strip().rstrip(";")
+    lines = [line.rstrip() for line in without_comments(text).splitlines()]
+    return "\n".join(line for line in lines if line).strip().rstrip(";")

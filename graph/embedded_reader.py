@@ -8,17 +8,12 @@ engine sees it (the side table, :mod:`graph.side_table`, follows the store's own
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any, TypeVar
 
+from cypher.effects import refused_by_reader
 from graph.write_count import WriteCount
 
 _Store = TypeVar("_Store")
-
-#: a keyword that writes rows or the schema, or moves a transaction (comments already stripped)
-_WRITES = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|COPY|DROP|ALTER|DETACH|BEGIN|COMMIT|ROLLBACK|CHECKPOINT|"
-                     r"IMPORT|INSTALL)\b", re.IGNORECASE)
-
 
 def reading_handle(store: _Store, connection: Any) -> _Store:
     """A copy of ``store`` that reads through ``connection``: opened for reading as far as the store's own
@@ -34,6 +29,6 @@ def reading_handle(store: _Store, connection: Any) -> _Store:
 
 def refuse_write(text: str) -> None:
     """Raise if ``text`` (a statement, comments stripped) would write: a reader's handle only reads."""
-    if found := _WRITES.search(text):
-        raise PermissionError(f"a reader's handle on the store does not write ({found.group(1).upper()} in a "
+    if found := refused_by_reader(text):
+        raise PermissionError(f"a reader's handle on the store does not write ({found} in a "
                               "statement sent through it)")

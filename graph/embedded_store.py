@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cypher import registry
+from cypher.effects import without_comments
 from graph import run_keys, side_keeping
 from graph.ddl import embedded_column, embedded_ddl, missing_columns
 from graph.embedded_log import abandon, is_kuzu_file, log_bytes, note_commit, open_engine
@@ -75,7 +76,7 @@ from graph.store import (
     stamps_versions,
     version_stamp,
 )
-from graph.write_count import WriteCount, stored_values, without_comments
+from graph.write_count import WriteCount, stored_values
 from graph.write_following import followed_by
 
 # A hash-join probe handles roughly 50k (relationships) to 400k (nodes) batch rows per second; a full scan of a

@@ -2,8 +2,9 @@
 (:class:`graph.store.StoredRows`): the statements that may have changed a row, counted, and for each node label
 the count at the last statement that wrote it.
 
-A statement is counted when its text names a keyword that writes, or ends a transaction without keeping it (whole
-line comments are not read; a read naming such a word only costs a caller's rows, never their correctness). It is
+A statement is counted when its text names a keyword that may write, or ends a transaction without keeping it
+(:func:`cypher.effects.may_write`; comments are not read, and a read naming such a word only costs a caller's rows,
+never their correctness). It is
 put down to a label when it runs inside :meth:`WriteCount.confined` — an upsert of nodes confines its own statements
 to its label, an upsert of relationships to no label (relationship rows are not node rows), and a caller that knows
 what its statements write may say so (the incremental write back's trace lane, :mod:`algorithms.trace_lane`).
@@ -11,24 +12,15 @@ Any other write, a rollback and a reopen may have changed anything."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cypher.effects import may_write
 from graph.schema import NodeLabel
 from graph.store import StoredRows
-
-_MAY_WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|COPY|DROP|ALTER|DETACH|ROLLBACK|CALL|IMPORT|INSTALL)\b",
-                        re.IGNORECASE)
-_COMMENT = re.compile(r"^[ \t]*//[^\n]*", re.MULTILINE)
-
-
-def without_comments(text: str) -> str:
-    """``text`` without its whole-line ``//`` comments."""
-    return _COMMENT.sub("", text)
 
 
 class WriteCount:
@@ -42,7 +34,7 @@ class WriteCount:
 
     def statement(self, text: str) -> None:
         """Count ``text`` (comments stripped) if it may write."""
-        if _MAY_WRITE.search(text):
+        if may_write(text):
             self.count += 1
             if self._labels is None:
                 self._anything_at = self.count

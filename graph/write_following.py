@@ -7,7 +7,7 @@ keys are written down before it; a deleting statement deletes every record first
 (:func:`graph.store.companion`; a read-only store has none and is not followed).
 
 A named Cypher statement is a *read* (not followed: it passes straight through), a *write*, or a *delete* (a write
-that removes rows), by its text without ``//`` comments (:func:`effect`). Upserts, the transaction
+that removes rows), by its text without ``//`` comments (:func:`cypher.effects.effect`). Upserts, the transaction
 (:meth:`~graph.embedded_store.EmbeddedStore.batch`), the migration, the checkpoint and the close are followed as
 what they are (:class:`Write`'s ``method``). Every follower's :meth:`Follower.before` runs before the write, in the
 order given, and its :meth:`Follower.after` after it (committed or not), in the reverse order.
@@ -16,33 +16,19 @@ order given, and its :meth:`Follower.after` after it (committed or not), in the 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+
+from cypher.effects import Effect, effect
 
 if TYPE_CHECKING:
     from graph.embedded_store import EmbeddedStore
 
-Effect = Literal["read", "write", "delete"]
 #: the methods followed besides :meth:`~graph.embedded_store.EmbeddedStore.batch` (checkpoint and close move the
 #: store file's stamp; a migration adds tables and null columns)
 METHODS = ("query", "upsert_nodes", "upsert_relationships", "checkpoint", "migrate", "close")
-_WRITES = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|COPY|DROP|ALTER|DETACH)\b", re.IGNORECASE)
-_DELETES = re.compile(r"\bDELETE\b", re.IGNORECASE)
-_COMMENT = re.compile(r"//[^\n]*")
-
-
-@functools.cache
-def effect(text: str) -> Effect:
-    """What a Cypher statement's ``text`` does to rows: ``read``, ``write`` or ``delete``."""
-    bare = _COMMENT.sub("", text)
-    if not _WRITES.search(bare):
-        return "read"
-    return "delete" if _DELETES.search(bare) else "write"
-
-
 @functools.cache
 def statement_effect(name: str, backend: str) -> Effect | None:
     """:func:`effect` of the named statement; None for a name the registry does not hold (the query refuses it)."""

@@ -1,5 +1,6 @@
 """The embedded store's writes are told to its followers (graph/write_following.py): each write once, classified
-once, before it runs and after it (committed or not); reads pass straight through."""
+once, before it runs and after it (committed or not); reads pass straight through. How a statement is classified:
+tests/graph/test_statement_effects.py."""
 
 from __future__ import annotations
 
@@ -9,30 +10,10 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from graph import run_keys, side_keeping
 from graph.embedded_store import EmbeddedStore
-from graph.write_following import Write, effect, followed_by
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("MATCH (p:Person) RETURN p.person_key", "read"),
-    ("// deletes nothing: SET and DELETE only in a comment\nMATCH (p:Person) RETURN p", "read"),
-    ("MATCH (p:Person) RETURN p // CREATE later", "read"),
-    ("MATCH (p:Person {person_key: $key}) SET p.straw_score = 1", "write"),
-    ("MATCH (n:Network) DETACH DELETE n", "delete"),
-    ("match (p:Person) where p.person_key in $keys delete p", "delete"),
-    ("MATCH (p:Person) RETURN p.created_at AS settled", "read"),
-])
-def test_a_statement_is_a_read_a_write_or_a_delete(text: str, expected: str) -> None:
-    assert effect(text) == expected
-
-
-@given(st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=40))
-def test_a_comment_never_makes_a_read_a_write(comment: str) -> None:
-    assert effect(f"MATCH (p:Person) // {comment}\nRETURN p") == "read"
+from graph.write_following import Write, followed_by
 
 
 class Watcher:
