@@ -156,9 +156,9 @@ def test_no_import_cycle_spans_two_packages() -> None:
 
 def test_cypher_and_graph_do_not_import_each_other() -> None:
     graph_to_cypher = any(_under(m, "cypher") for p in (ROOT / "graph").rglob("*.py") for _, m in imports_of(p, ROOT))
-    cypher_to_graph = any(m.split(".")[0] in PACKAGES for p in (ROOT / "cypher").rglob("*.py")
+    cypher_to_graph = any(m.split(".")[0] in set(PACKAGES) - {"cypher"} for p in (ROOT / "cypher").rglob("*.py")
                           for _, m in imports_of(p, ROOT))
-    assert graph_to_cypher and not cypher_to_graph  # the stores read the registry; the registry reads nothing
+    assert graph_to_cypher and not cypher_to_graph  # the stores read the registry; the registry reads only itself
 
 
 @pytest.mark.parametrize(("importer", "source", "expected"), [
