@@ -348,14 +348,13 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
                              lane_written=written)
 
 
-def _person_lane(store: GraphStore, seeds: set[str], every_group: pd.DataFrame | None, timed: trace_lane.Timed,
-                 parallel: bool = False) -> PersonLane:
-    """The straw neighbourhood of the seeds, the changed persons' features and scores, the network joins (reads
-    only: ``store`` may be a reader's handle in a thread of its own). ``parallel``: the network joins in a thread
-    of their own beside the scores, on a reader of ``store`` if it has one."""
-    if not seeds:  # no person on the new rows (or no new rows, or a store without purchases): no score moves
-        return PersonLane(hood=None, changed=set(), closure=set(), scored=pd.DataFrame(columns=SCORED_COLUMNS),
-                          stored_persons=None, joins=pd.DataFrame(columns=["person_key", "network_id"]))
+def straw_stages(store: GraphStore, seeds: set[str], every_group: pd.DataFrame | None, timed: trace_lane.Timed
+                 ) -> tuple[Neighbourhood, set[str], set[str], straw_features.PersonFeatures]:
+    """The person lane's first stages (:func:`_person_lane`), each timed: the straw neighbourhood of the seeds
+    (``seeds`` not empty), the changed persons (``changed``), the closure read around them (``closure``) and the
+    features of the changed persons (``straw_features``: their values, every closure member's purchases and ties).
+    ``every_group``: the big groups counted from the whole tables (a migration; None: read the stored ones).
+    ``bench/closure_needs.py`` measures these stages by calling this."""
     hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
                          stored_groups=every_group is None, keyed=straw_keys.marked(store),
                          side=side_table.open_tables(store))
@@ -364,6 +363,19 @@ def _person_lane(store: GraphStore, seeds: set[str], every_group: pd.DataFrame |
     # the changed persons' values (the only ones scored), every closure member's purchases and ties
     features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),
                                                                       too_big=hood.too_big(), only=changed))
+    return hood, changed, closure, features
+
+
+def _person_lane(store: GraphStore, seeds: set[str], every_group: pd.DataFrame | None, timed: trace_lane.Timed,
+                 parallel: bool = False) -> PersonLane:
+    """The straw neighbourhood of the seeds, the changed persons' features and scores, the network joins (reads
+    only: ``store`` may be a reader's handle in a thread of its own). ``parallel``: the network joins in a thread
+    of their own beside the scores, on a reader of ``store`` if it has one."""
+    if not seeds:  # no person on the new rows (or no new rows, or a store without purchases): no score moves
+        return PersonLane(hood=None, changed=set(), closure=set(), scored=pd.DataFrame(columns=SCORED_COLUMNS),
+                          stored_persons=None, joins=pd.DataFrame(columns=["person_key", "network_id"]))
+    hood, changed, closure, features = straw_stages(store, seeds, every_group, timed)
+
     def networks(on: GraphStore) -> pd.DataFrame:
         return cast(pd.DataFrame, timed("networks", lambda: network_joins.joins(
             on, features.pairs, changed, features.purchases["person_key"])))

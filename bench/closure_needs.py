@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pandas as pd
 
 from algorithms import incremental, straw_features
+from algorithms.analyze import stage_timer
 from algorithms.runs import new_load_runs
 from algorithms.straw_neighbourhood import Neighbourhood
 from algorithms.tables import isin
-from graph import side_table
 from graph.embedded_store import EmbeddedStore
 from graph.store import GraphStore
-from loaders.domain import straw_keys
 
 #: the group kinds whose members need not all be tied to one another (a window, or recovered within 30 days)
 COUNTING_KINDS = frozenset({"sl", "co", "sc", "rt"})
@@ -48,20 +46,14 @@ COUNTING_KINDS = frozenset({"sl", "co", "sc", "rt"})
 
 def person_lane(store: GraphStore) -> tuple[Neighbourhood, set[str], set[str], straw_features.PersonFeatures,
                                             dict[str, float]]:
-    """The person lane's first stages as :func:`algorithms.incremental._person_lane` runs them on a migrated
-    store: the neighbourhood, the changed persons, the closure, the features; and the CPU seconds of each."""
+    """The person lane's first stages as :func:`algorithms.incremental._person_lane` runs them
+    (:func:`algorithms.incremental.straw_stages`) on a migrated store: the neighbourhood, the changed persons, the
+    closure, the features; and the CPU seconds of each."""
     _base, runs, _kinds = new_load_runs(store)
     seeds, _traces, _guns = incremental._seeds(store, set(runs))
-    hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
-                         stored_groups=True, keyed=straw_keys.marked(store), side=side_table.open_tables(store))
     cpu: dict[str, float] = {}
-    started = time.process_time()
-    changed = hood.mates(seeds, tying=True, exclude=seeds)
-    cpu["changed"], started = time.process_time() - started, time.process_time()
-    closure = hood.mates(changed, tying=False)
-    cpu["closure"], started = time.process_time() - started, time.process_time()
-    features = straw_features.compute(hood.restricted(closure), too_big=hood.too_big(), only=changed)
-    cpu["straw_features"] = time.process_time() - started
+    hood, changed, closure, features = incremental.straw_stages(store, seeds, None,
+                                                                stage_timer(lambda _message: None, {}, cpu))
     return hood, changed, closure, features, cpu
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from algorithms import incremental
 from algorithms.tables import isin
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
@@ -66,3 +67,22 @@ def test_only_windowed_and_big_groups_bring_persons_no_changed_person_is_tied_to
     assert found["partners"] == len((set(tied["a"]) | set(tied["b"])) - changed)
     for table in found["rows"].values():
         assert table["changed"] + table["partners"] + table["count_only"] <= table["all"]
+
+
+def test_the_closure_bench_runs_the_person_lanes_own_stages(loaded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """closure_needs measures the lane's stages (:func:`algorithms.incremental.straw_stages`), not a copy of them:
+    the same changed persons and closure as the analysis reports."""
+    calls: list[set[str]] = []
+    stages = incremental.straw_stages
+
+    def spied(store, seeds, *args):  # type: ignore[no-untyped-def]
+        calls.append(set(seeds))
+        return stages(store, seeds, *args)
+
+    monkeypatch.setattr(incremental, "straw_stages", spied)
+    with EmbeddedStore(loaded) as store:
+        _hood, changed, closure, features, _cpu = person_lane(store)
+        result = incremental.analyze_incremental(store, parallel=False)
+    assert len(calls) == 2 and calls[0] == calls[1] == result.touched.seeds
+    assert changed == result.touched.changed and len(closure) == result.touched.closure
+    assert set(features.values.index) == changed & set(features.values.index)
