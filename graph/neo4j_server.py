@@ -34,6 +34,10 @@ ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 STATE_FILE = "tracegraph-neo4j.json"  # in the home folder: pid, ports, password (mode 0600)
 START_TIMEOUT_S = 300.0  # a first start on a loaded 2-core machine took over 120 s
 STOP_TIMEOUT_S = 60.0
+#: extra options for the local server's and admin tool's JVM, whitespace-separated (e.g. the test suite's
+#: ``-XX:TieredStopAtLevel=1 -XX:+UseSerialGC``: short-lived servers spend less CPU compiling and collecting); a
+#: garbage collector named here replaces the default G1
+JVM_OPTIONS_ENV = "TRACEGRAPH_NEO4J_JVM_OPTIONS"
 
 
 def missing_tools() -> list[str]:
@@ -179,6 +183,14 @@ def memory_for_machine(total_mb: int | None = None) -> tuple[int, int]:
     return min(max(total_mb // 8, 512), 8192), min(max(total_mb // 8, 256), 16384)
 
 
+def jvm_options(extra: str | None = None) -> list[str]:
+    """G1 (Neo4j's own launcher's collector) and the options ``TRACEGRAPH_NEO4J_JVM_OPTIONS`` (or ``extra``) adds;
+    a collector named there (``-XX:+Use…GC``) replaces G1."""
+    added = (os.environ.get(JVM_OPTIONS_ENV, "") if extra is None else extra).split()
+    collector = [] if any(o.startswith("-XX:+Use") and o.endswith("GC") for o in added) else ["-XX:+UseG1GC"]
+    return [*collector, *added]
+
+
 def new_password() -> str:
     """A random initial password (144 bits) that ``neo4j-admin dbms set-initial-password`` takes as its argument: hex
     only, so it never starts with ``-`` (a URL-safe token did one time in 64, and the admin tool then read it as an
@@ -225,7 +237,7 @@ class LocalNeo4j:
         memory = [f"-Xms{self.heap_mb}m", f"-Xmx{self.heap_mb}m"] if heap else []
         # plugins/ on the class path as Neo4j's own launcher puts it: extensions (GDS) are found there only
         classpath = f"{lib}/*:{self.home / 'plugins'}/*"
-        return [java, *memory, "-XX:+UseG1GC", "-Dfile.encoding=UTF-8", "-cp", classpath, main, *args]
+        return [java, *memory, *jvm_options(), "-Dfile.encoding=UTF-8", "-cp", classpath, main, *args]
 
     def admin_command(self, *args: str) -> list[str]:
         """The ``neo4j-admin`` command line (``org.neo4j.cli.AdminTool``) for this home, with ``args``; run it with
@@ -238,21 +250,8 @@ class LocalNeo4j:
     def start(self, timeout_s: float = START_TIMEOUT_S) -> Self:
         if self.running():
             raise InvalidInput(f"a local Neo4j already runs from {self.home} (pid {self.state.pid})")
-        lib = self.lib or resolve_jars()
-        for folder in ("conf", "data", "logs", "plugins", "import", "run"):
-            (self.home / folder).mkdir(parents=True, exist_ok=True)
-        self._plugins(resolve_gds(lib) if self.gds else [])
-        (self.home / "conf" / "neo4j.conf").write_text(
-            conf_text(self.home, self.state.bolt_port, self.state.http_port, self.heap_mb, self.pagecache_mb),
-            encoding="utf-8")
-        env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
-        if not (self.home / "data" / "dbms").exists():
-            done = subprocess.run(  # noqa: S603 - our own arguments
-                self._java(lib, ADMIN_TOOL, "dbms", "set-initial-password", self.state.password, heap=False),
-                env=env, capture_output=True, text=True, check=False, cwd=self.home)
-            if done.returncode != 0:
-                raise StoreUnavailable(f"neo4j-admin could not set the initial password: "
-                                       f"{(done.stderr or done.stdout).strip()[:200]}")
+        lib = self.prepare()
+        env = self.admin_env()
         log = (self.home / "logs" / "console.log").open("ab")
         self._process = subprocess.Popen(  # noqa: S603
             self._java(lib, ENTRY_POINT, f"--home-dir={self.home}", f"--config-dir={self.home / 'conf'}"),
@@ -267,6 +266,26 @@ class LocalNeo4j:
             self.stop()
             raise
         return self
+
+    def prepare(self) -> Path:
+        """The home's folders, plugins and ``neo4j.conf``, and the initial password before a first start (what a
+        start needs, and what ``neo4j-admin database import`` needs before a first start); the jars' folder."""
+        lib = self.lib or resolve_jars()
+        for folder in ("conf", "data", "logs", "plugins", "import", "run"):
+            (self.home / folder).mkdir(parents=True, exist_ok=True)
+        self._plugins(resolve_gds(lib) if self.gds else [])
+        (self.home / "conf" / "neo4j.conf").write_text(
+            conf_text(self.home, self.state.bolt_port, self.state.http_port, self.heap_mb, self.pagecache_mb),
+            encoding="utf-8")
+        if not (self.home / "data" / "dbms").exists():
+            done = subprocess.run(  # noqa: S603 - our own arguments
+                self._java(lib, ADMIN_TOOL, "dbms", "set-initial-password", self.state.password, heap=False),
+                env=self.admin_env(), capture_output=True, text=True, check=False, cwd=self.home)
+            if done.returncode != 0:
+                raise StoreUnavailable(f"neo4j-admin could not set the initial password: "
+                                       f"{(done.stderr or done.stdout).strip()[:200]}")
+        write_state(self.home, self.state)
+        return lib
 
     def _plugins(self, jars: list[Path]) -> None:
         """HOME/plugins holds links to exactly these jars (those tracegraph put there before are replaced)."""

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings
 
 from graph.embedded_store import EmbeddedStore
-from graph.neo4j_server import LocalNeo4j, gds_missing_tools, missing_tools
+from graph.neo4j_server import JVM_OPTIONS_ENV, LocalNeo4j, gds_missing_tools, missing_tools
 from tests.neo4j_support import Neo4jServer
 
 DATA = Path(__file__).parent / "data"
@@ -21,6 +21,12 @@ DATA = Path(__file__).parent / "data"
 # or busy machine exceeds (a 254 ms example against Hypothesis's 200 ms default failed a full run under load).
 settings.register_profile("tracegraph", deadline=None)
 settings.load_profile("tracegraph")
+
+# The local Neo4j servers the tests start (the session's, test_errors' and test_admin_import's, also through the CLI
+# in a subprocess) live minutes and run each statement a few times: C1-compiled code only and the serial collector
+# (2 cores) spend less CPU than C2's compilations and G1's concurrent threads. (A set value is kept.)
+TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+os.environ.setdefault(JVM_OPTIONS_ENV, TEST_JVM_OPTIONS)
 
 
 @pytest.fixture

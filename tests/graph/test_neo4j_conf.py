@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from graph.neo4j_server import conf_text, memory_for_machine
+import pytest
+
+from graph.neo4j_server import JVM_OPTIONS_ENV, LocalNeo4j, conf_text, jvm_options, memory_for_machine
 
 
 def test_memory_is_an_eighth_of_the_machine_within_bounds() -> None:
@@ -18,3 +21,20 @@ def test_memory_is_an_eighth_of_the_machine_within_bounds() -> None:
 def test_conf_carries_the_sizes(tmp_path: Path) -> None:
     text = conf_text(tmp_path, 7687, 7474, 3000, 1500)
     assert "server.memory.heap.max_size=3000m" in text and "server.memory.pagecache.size=1500m" in text
+
+
+def test_jvm_options_add_to_g1_and_a_named_collector_replaces_it(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    assert jvm_options("") == ["-XX:+UseG1GC"]
+    assert jvm_options("-XX:TieredStopAtLevel=1  -Xss2m") == ["-XX:+UseG1GC", "-XX:TieredStopAtLevel=1", "-Xss2m"]
+    assert jvm_options("-XX:TieredStopAtLevel=1 -XX:+UseSerialGC") == ["-XX:TieredStopAtLevel=1",
+                                                                        "-XX:+UseSerialGC"]
+    monkeypatch.setenv(JVM_OPTIONS_ENV, "-XX:+UseParallelGC -Xshare:auto")
+    server = LocalNeo4j(tmp_path / "home", lib=tmp_path)
+    command = server.admin_command("version")
+    assert "-XX:+UseG1GC" not in command
+    assert command.index("-XX:+UseParallelGC") < command.index("-Xshare:auto") < command.index("-cp")
+
+
+def test_the_suite_runs_its_servers_with_the_test_options() -> None:
+    assert os.environ[JVM_OPTIONS_ENV].split()  # tests/conftest.py; a value set outside the suite is kept
