@@ -17,11 +17,14 @@ bundle.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
 
 import stix2
+from stix2.utils import parse_into_datetime
+from stix2patterns.validator import run_validator
 
 from exports.canonical import TRACEGRAPH_NAMESPACE, uuid5_canonical
 from exports.public import bundle_problems
@@ -119,12 +122,19 @@ def _latest(*values: Any) -> dt.datetime | None:
     return max(known) if known else None
 
 
+# the timestamp properties the builder passes as text; stix2 parses each again with strptime (8 % of a build),
+# so the builder parses each distinct text once with stix2's own parser and passes the datetime, which stix2
+# then brings to the property's precision exactly as it does a text
+_STAMPS = frozenset(("created", "modified", "valid_from", "first_seen", "last_seen", "published"))
+
+
 class _Builder:
     def __init__(self, ceiling: Level, clearance: Clearance, salt: str, stamp: str) -> None:
         self.ceiling, self.clearance, self.salt, self.stamp = ceiling, clearance, salt, stamp
         self.objects: dict[str, Any] = {}
         self.levels: dict[str, Level] = {}
         self.learned: dict[str, dt.datetime | None] = {}  # when the graph learned what an object says
+        self.parsed: dict[str, dt.datetime] = {}  # a timestamp's text, parsed as stix2 parses it
 
     def add(self, cls: Any, marking: Level, learned: Any = None, **kwargs: Any) -> str | None:
         if not allows(self.ceiling, marking):
@@ -135,7 +145,12 @@ class _Builder:
             return None  # never point at something left out
         kwargs.setdefault("created", self.stamp)
         kwargs.setdefault("modified", self.stamp)
-        obj = cls(object_marking_refs=[MARKING_IDS[marking]], allow_custom=False, **_clean(kwargs))
+        values = _clean(kwargs)
+        for key in _STAMPS.intersection(values):  # most objects share a few stamps: parse each text once
+            text = values[key]
+            if isinstance(text, str):
+                values[key] = self.parsed.get(text) or self.parsed.setdefault(text, parse_into_datetime(text))
+        obj = cls(object_marking_refs=[MARKING_IDS[marking]], allow_custom=False, **values)
         self.objects[obj.id] = obj
         self.levels[obj.id] = marking
         self.learned[obj.id] = _naive(learned)
@@ -242,6 +257,41 @@ def _pattern_text(value: Any) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def firearm_pattern(fields: list[tuple[str, Any]]) -> str:
+    """The STIX pattern matching a firearm by ``fields`` (name, value): one comparison per field, each value a
+    string literal (:func:`_pattern_text` escapes the quote and the backslash, the only characters a literal
+    cannot carry as they are)."""
+    return "[" + " AND ".join(f"x-tracegraph-firearm:{name} = {_pattern_text(value)}" for name, value in fields) + "]"
+
+
+@functools.cache
+def checked_shape(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` once stix2-patterns' validator passed a pattern of that shape, else :class:`ValueError`.
+
+    Whether a pattern of :func:`firearm_pattern` is valid depends on its field names only: the values are
+    string literals, and the validator reads a literal's content only for ``hashes`` paths (never built here).
+    tests/sharing/test_stix_generated.py checks that for any values."""
+    errors = run_validator(firearm_pattern([(name, "x") for name in names]), "2.1")
+    if errors:
+        raise ValueError(f"firearm pattern over {names} is invalid: {errors[0]}")
+    return names
+
+
+class GeneratedIndicator(stix2.Indicator):
+    """stix2's ``indicator`` for a pattern this module generated from a shape :func:`checked_shape` validated.
+
+    stix2 3.0 has no switch for it: ``Indicator`` runs stix2-patterns' ANTLR parser on every ``stix`` pattern it is
+    given (42 % of a whole-world bundle's build went there, the same few shapes re-parsed per firearm). Every
+    other check of the object stays, and the object, its class's properties and its JSON are stix2's own. Imported
+    bundles never meet this class: ``stix2.parse`` builds stix2's ``Indicator``, which validates each pattern."""
+
+    def _check_object_constraints(self) -> None:
+        super(stix2.Indicator, self)._check_object_constraints()  # stix2's checks but the pattern's re-parse
+        valid_from, valid_until = self.get("valid_from"), self.get("valid_until")
+        if valid_from and valid_until and valid_until <= valid_from:
+            raise ValueError(f"{self.id} 'valid_until' must be greater than 'valid_from'")
+
+
 def _firearm_indicator(b: _Builder, firearm: Record, fid: str | None, recovered: bool) -> str | None:
     """A standard ``indicator`` matching the firearm (serial and make), for consumers that drop the custom
     ``firearm`` SDO (misp-stix and OpenCTI do): recoveries are sightings of it, so they survive there too."""
@@ -250,11 +300,11 @@ def _firearm_indicator(b: _Builder, firearm: Record, fid: str | None, recovered:
     fields = [(name, firearm[name]) for name in _PATTERN_FIELDS if firearm.get(name) not in (None, "")]
     if not fields:
         fields = [("firearm_key", firearm["firearm_key"])]
-    pattern = "[" + " AND ".join(f"x-tracegraph-firearm:{name} = {_pattern_text(value)}"
-                                 for name, value in fields) + "]"
+    checked_shape(tuple(name for name, _ in fields))
+    pattern = firearm_pattern(fields)
     label = " ".join(str(v) for k, v in fields if k != "serial_number")
     serial = firearm.get("serial_number")
-    iid = b.add(stix2.Indicator, LABEL_TLP["Firearm"], firearm.get("date_added"),
+    iid = b.add(GeneratedIndicator, LABEL_TLP["Firearm"], firearm.get("date_added"),
                 id=stix_id("indicator", {"firearm": firearm["firearm_key"]}),
                 name=f"Firearm {label}".strip() + (f" serial {serial}" if serial else ""),
                 description=f"Traced firearm {firearm['firearm_key']}"

@@ -1,0 +1,100 @@
+"""The STIX build trusts what it generated itself: the firearm indicators' patterns are validated once per shape
+(``exports.stix.checked_shape``), not re-parsed per firearm, and timestamps are parsed once per text. The bundle
+stays byte for byte what stix2's own checks gave, and imported bundles are still validated in full."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stix2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stix2patterns.validator import run_validator
+from worlds import demo, public
+
+from exports import stix as stix_module
+from exports.stix import EPOCH, GeneratedIndicator, bundle_dict, checked_shape, firearm_pattern, to_stix
+from exports.stix_scope import collect_scope
+from exports.tlp import clearance
+from graph.embedded_store import EmbeddedStore
+from loaders.stix import check_object
+
+NAMES = ("serial_number", "manufacturer", "model", "caliber", "weapon_type")
+shapes = st.one_of(st.lists(st.sampled_from(NAMES), min_size=1, max_size=5, unique=True).map(tuple),
+                   st.just(("firearm_key",)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(shapes, st.data())
+def test_a_pattern_of_a_checked_shape_is_valid_whatever_its_values(names: tuple[str, ...], data: Any) -> None:
+    """What the per-shape check rests on: the values never change whether stix2-patterns accepts the pattern."""
+    values = data.draw(st.lists(st.text(), min_size=len(names), max_size=len(names)))
+    assert checked_shape(names) == names
+    assert run_validator(firearm_pattern(list(zip(names, values, strict=True))), "2.1") == []
+
+
+def test_a_shape_the_validator_refuses_is_refused() -> None:
+    with pytest.raises(ValueError, match="invalid"):
+        checked_shape(("serial number",))  # a space: not a property name
+
+
+def _indicator(pattern: str, cls: Any = GeneratedIndicator) -> Any:
+    return cls(id="indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", pattern=pattern, pattern_type="stix",
+               valid_from=EPOCH, created=EPOCH, modified=EPOCH)
+
+
+def test_the_generated_indicator_keeps_stix2s_other_checks() -> None:
+    good = _indicator(firearm_pattern([("serial_number", "A'1\\")]))
+    assert json.loads(good.serialize()) == json.loads(_indicator(good.pattern, stix2.Indicator).serialize())
+    with pytest.raises(stix2.exceptions.STIXError):
+        GeneratedIndicator(id="indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", pattern_type="stix",
+                           valid_from=EPOCH)  # the pattern is still required
+    with pytest.raises(ValueError, match="valid_until"):
+        GeneratedIndicator(pattern=good.pattern, pattern_type="stix", valid_from=EPOCH, valid_until=EPOCH)
+
+
+def test_imported_indicators_are_still_validated() -> None:
+    bad = json.loads(_indicator("[x-tracegraph-firearm:serial_number = 'A1'").serialize())  # no closing bracket
+    with pytest.raises(stix2.exceptions.InvalidValueError, match="pattern"):
+        stix2.parse(bad, allow_custom=True, version="2.1")
+    reason = check_object(bad)
+    assert reason is not None and "pattern" in reason
+
+
+def _texts(store_db: Path, scope: str, tlp: str, role: str) -> tuple[str, str]:
+    """The bundle as `tracegraph export stix` writes it and as the API sends it."""
+    with EmbeddedStore(store_db, read_only=True) as store:
+        records = collect_scope(store, scope)
+    bundle = to_stix(records, tlp=tlp, clearance=clearance(role), salt="agreement-1")  # type: ignore[arg-type]
+    plain = bundle_dict(bundle)
+    return json.dumps(plain, sort_keys=True, separators=(",", ":")), json.dumps(plain, ensure_ascii=False)
+
+
+def _busiest_state(db: Path) -> str:
+    with EmbeddedStore(db, read_only=True) as store:
+        states = Counter(store.node_table("Recovery", ("recovery_state",)).column("recovery_state").to_pylist())
+    return max((n, s) for s, n in states.items() if s)[1]
+
+
+@pytest.mark.parametrize("world", ["demo", "public"])
+def test_the_bundle_is_byte_for_byte_what_stix2s_own_checks_built(world: str, monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The same records built as before (stix2's ``Indicator`` re-validating every pattern, every timestamp
+    parsed from its text by stix2) and as now: equal bytes, in both of the export's serialisations. The demo world
+    at the state with most recoveries (the whole world's GREEN bundle, 66,263 objects, was compared once with
+    bench/bench_stix_build.py: docs/performance.md), the real public files whole."""
+    built = demo(tmp_path_factory) if world == "demo" else public(tmp_path_factory)
+    scope = f"state:{_busiest_state(built.db)}" if world == "demo" else "all"
+    for tlp, role in (("green", "partner"), ("red", "investigator")):
+        now = _texts(built.db, scope, tlp, role)
+        with monkeypatch.context() as old:
+            old.setattr(stix_module, "GeneratedIndicator", stix2.Indicator)
+            old.setattr(stix_module, "_STAMPS", frozenset())
+            before = _texts(built.db, scope, tlp, role)
+        assert now == before
+        if world == "demo":
+            assert '"type":"indicator"' in now[0]
