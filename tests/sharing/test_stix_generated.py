@@ -13,7 +13,6 @@ import stix2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stix2patterns.validator import run_validator
-from worlds import demo, public
 
 from exports import stix as stix_module
 from exports.stix import EPOCH, GeneratedIndicator, bundle_dict, checked_shape, firearm_pattern, to_stix
@@ -21,6 +20,7 @@ from exports.stix_scope import collect_scope
 from exports.tlp import clearance
 from graph.embedded_store import EmbeddedStore
 from loaders.stix import check_object
+from tests.worlds import demo, public
 
 NAMES = ("serial_number", "manufacturer", "model", "caliber", "weapon_type")
 shapes = st.one_of(st.lists(st.sampled_from(NAMES), min_size=1, max_size=5, unique=True).map(tuple),
