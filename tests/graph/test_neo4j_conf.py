@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -35,6 +34,3 @@ def test_jvm_options_add_to_g1_and_a_named_collector_replaces_it(monkeypatch: py
     assert "-XX:+UseG1GC" not in command
     assert command.index("-XX:+UseParallelGC") < command.index("-Xshare:auto") < command.index("-cp")
 
-
-def test_the_suite_runs_its_servers_with_the_test_options() -> None:
-    assert os.environ[JVM_OPTIONS_ENV].split()  # tests/conftest.py; a value set outside the suite is kept

@@ -4,6 +4,7 @@ stays byte for byte what stix2's own checks gave, and imported bundles are still
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections import Counter
 from typing import Any
@@ -96,3 +97,20 @@ def test_the_bundle_is_byte_for_byte_what_stix2s_own_checks_built(world: str, mo
         assert now == before
         if world == "demo":
             assert '"type":"indicator"' in now[0]
+
+
+def test_stix2s_indicator_checks_are_the_ones_the_generated_indicator_mirrors() -> None:
+    """A tripwire for a stix2 upgrade: ``GeneratedIndicator`` replaces stix2's (private) ``Indicator``
+    ``_check_object_constraints`` with every check but the pattern's re-parse. If stix2 changes that method, this
+    fails, so that the override is re-read before the pin moves (a check added there would otherwise be skipped for
+    every generated indicator)."""
+    source = inspect.getsource(stix2.Indicator._check_object_constraints)
+    checks = [line.strip() for line in source.splitlines() if line.strip().startswith(("if ", "raise ", "super("))]
+    assert checks == [
+        "super(Indicator, self)._check_object_constraints()",
+        "if valid_from and valid_until and valid_until <= valid_from:",
+        "raise ValueError(msg.format(self))",
+        'if self.get(\'pattern_type\') == "stix":',
+        "if errors:",
+        "raise InvalidValueError(self.__class__, 'pattern', str(errors[0]))",
+    ], "stix2's Indicator checks changed: re-read exports.stix.GeneratedIndicator"
