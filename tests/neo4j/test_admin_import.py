@@ -4,6 +4,8 @@ then serves it with the constraints in place."""
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 import os
 import subprocess
@@ -46,9 +48,10 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     simulated_world = simulated(tmp_path_factory, "small", 11)
     heads = {}
     for name, rows in (("traces.csv", 1_200), ("multiple_sales.csv", 300)):
-        lines = (simulated_world / name).read_text(encoding="utf-8").splitlines(keepends=True)
         heads[name] = root / name
-        heads[name].write_text("".join(lines[:rows + 1]), encoding="utf-8")
+        with (simulated_world / name).open(encoding="utf-8", newline="") as whole, \
+                heads[name].open("w", encoding="utf-8", newline="") as head:  # the first records, not lines
+            csv.writer(head, lineterminator="\n").writerows(itertools.islice(csv.reader(whole), rows + 1))
     with EmbeddedStore(root / "source.lbug") as store:
         store.init_schema()
         for kind, path in (("ffl", DATA / "0125-ffl-list-va-excerpt.txt"), ("inspections", DATA / "inspections.csv"),
