@@ -92,6 +92,19 @@ def distinct(column: object) -> set[str]:
     return set(column.dropna().tolist())
 
 
+def distinct_strings(*parts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The distinct non-null strings of ``parts`` (Arrow strings, hashed in Arrow: no Python set), in the order
+    first seen.
+
+    >>> distinct_strings(pa.array(["b", None, "a"]), pa.chunked_array([["a", "c"]])).to_pylist()
+    ['b', 'a', 'c']
+    """
+    chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
+    if not chunks:
+        return pa.array([], pa.string())
+    return pc.unique(pc.drop_null(pa.chunked_array(chunks)))
+
+
 def pairs_frame(groups: object, persons: object) -> pd.DataFrame:
     """(group, person_key) by position, as Arrow-backed strings (object columns are converted back to Arrow by
     every ``isin`` and dictionary encoding after)."""

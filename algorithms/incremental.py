@@ -72,7 +72,6 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
@@ -87,6 +86,7 @@ from algorithms import (
 )
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
+from algorithms.frames import distinct_strings
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
 from algorithms.store_order import persons_in_store_order
 from algorithms.stored_state import fill_straw_network, full_analysis_reason
@@ -163,7 +163,7 @@ def _of_runs(store: GraphStore, statement: str, runs: set[str], recorded: dict[s
     params: dict[str, object] = {"runs": sorted(runs)}
     if recorded is not None:
         found = recorded.get(name)
-        keys = [] if found is None else sorted(pc.unique(pc.drop_null(found.column(column))).to_pylist())
+        keys = [] if found is None else sorted(distinct_strings(found.column(column)).to_pylist())
         if not keys:
             return pd.DataFrame({c: [] for c in empty}, dtype=object)
         statement, params["keys"] = statement + "_keyed", keys
@@ -423,8 +423,8 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     ties = straw.tie_weights(pairs[isin(pairs["a"], keys) | isin(pairs["b"], keys)])
     # the partners and the changed persons, each once (every partner is an ``a`` of the ties: they hold each pair
     # both ways), hashed in Arrow rather than as Python strings (read in store order: see below)
-    wanted = pc.unique(pc.drop_null(pa.chunked_array([pa.array(ties["a"], pa.string(), from_pandas=True),
-                                                      pa.array(exact, pa.string(), from_pandas=True)]))).to_pylist()
+    wanted = distinct_strings(pa.array(ties["a"], pa.string(), from_pandas=True),
+                              pa.array(exact, pa.string(), from_pandas=True)).to_pylist()
     # read in the order the store holds the persons (algorithms/store_order.py: the same rows, ~5x cheaper)
     # (none of them stored: asked as they are, to read nothing)
     read = store.query("straw_stored_scores", {"keys": persons_in_store_order(store, wanted) or wanted}

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from algorithms.frames import distinct_strings
 from graph.errors import InvalidInput
 from graph.store import GraphStore
 
@@ -165,8 +166,7 @@ def from_edge_tables(
                 parts.append(pc.cast(_arrow_column(table, "src"), pa.string()))
             if dst_label == label:
                 parts.append(pc.cast(_arrow_column(table, "dst"), pa.string()))
-        combined = pa.chunked_array([c for p in parts for c in p.chunks], type=pa.string())
-        keys_by_label[label] = pc.unique(pc.drop_null(combined.combine_chunks()))
+        keys_by_label[label] = distinct_strings(*parts)
     sizes = [len(keys_by_label[label]) for label in labels]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     vertex_key = np.concatenate([np.asarray(keys_by_label[label].to_pylist(), dtype=object) for label in labels]) \

@@ -50,6 +50,7 @@ from algorithms import straw_features
 from algorithms.frames import (
     arrow,
     distinct,
+    distinct_strings,
     drop_duplicates,
     first_row_positions,
     key_array,
@@ -498,7 +499,7 @@ def unseen(columns: list[pd.Series | None], seen: list[pa.Array]) -> pa.Array:
     the keys a read has not asked for yet, as Arrow strings (a Python set of ~100k keys and its conversion back to
     Arrow for the read hold Python's lock)."""
     found = [arrow(column).cast(pa.string()) for column in columns if column is not None and len(column)]
-    keys = pc.unique(pc.drop_null(pa.concat_arrays(found))) if found else pa.array([], pa.string())
+    keys = distinct_strings(*found)
     if seen and len(keys):
         keys = keys.filter(pc.invert(pc.is_in(keys, value_set=pa.concat_arrays(seen))))
     if len(keys):
