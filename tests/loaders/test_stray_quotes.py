@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from loader_helpers import FIXTURES, rejects
 
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadReport, read_delimited
-
-TRACEGRAPH = [str(Path(sys.executable).parent / "tracegraph")]
+from tests.cli_run import tracegraph
 
 # (kind, a file of that kind: real public excerpts where the kind has one, else the hand-written fixtures)
 FILES = [("ffl", FIXTURES / "0125-ffl-list-va-excerpt.txt"), ("traces", FIXTURES / "traces_malformed.csv"),
@@ -58,7 +56,7 @@ def test_a_stray_quote_costs_its_own_line_in_every_load_kind(load: Callable[...,
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=120)
+    return tracegraph("--db", db, *args)
 
 
 def test_churn_is_refused_when_a_row_of_the_new_list_is_unreadable(tmp_path: Path) -> None:

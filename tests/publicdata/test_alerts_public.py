@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -16,14 +15,13 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.security import KeyFile
 from api.settings import Settings
+from tests.cli_run import tracegraph
 
-TRACEGRAPH = [sys.executable, "-c", "from api.cli import main; main()"]
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*TRACEGRAPH, "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "COLUMNS": "80"})
+    result = tracegraph("--db", db, *args, env={**os.environ, "COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     return result
 
