@@ -7,11 +7,14 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit bench clean
 
+# pip compiles what it installs one file at a time; compileall writes the same bytecode on every core (~20 s less
+# on a 2-core CI, docs/performance.md).
 # The workspace (issue 19) is TypeScript + Cytoscape.js from npm, bundled into api/web/static/ (needs Node.js + npm).
 $(STAMP): pyproject.toml web/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	-$(BIN)/python -m compileall -q -j 0 $(VENV)/lib
 	cd web && npm ci --no-audit --no-fund && npm run build
 	touch $(STAMP)
 
