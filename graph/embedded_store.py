@@ -18,7 +18,7 @@ The engine locks its file: one process owns a store at a time. Opening a store t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -308,8 +308,7 @@ class EmbeddedStore:
         for each column added. Once per open (the file is this process's alone; a day's loads each ask)."""
         if self._migrated:
             return []
-        for statement in embedded_ddl(self.schema):  # labels and types the schema gained: new tables
-            self._execute(statement)
+        self._schema_statements(embedded_ddl(self.schema))  # labels and types the schema gained: new tables
         added = []
         for missing in missing_columns(self.schema, self._columns_of):
             statement, what = embedded_column(*missing)
@@ -317,6 +316,30 @@ class EmbeddedStore:
             added.append(what)
         self._migrated = True
         return added
+
+    def _schema_statements(self, statements: Iterable[str]) -> None:
+        """Schema statements in one transaction: one commit (and one flush of the committed-size marker), where
+        each statement alone was a commit of its own (a new store's 44 tables: 45 fsyncs, ~0.2-0.4 s on a VM's
+        disk); a failure part way leaves none of them. Not a :meth:`batch`: no rows, nothing for its followers.
+        Inside a batch, part of it."""
+        if self._in_batch:
+            for statement in statements:
+                self._execute(statement)
+            return
+        self._execute("BEGIN TRANSACTION")
+        self._in_batch = True
+        try:
+            for statement in statements:
+                self._execute(statement)
+        except StoreFull:
+            raise
+        except BaseException:
+            with suppress(RuntimeError):  # a failed statement already ended the transaction
+                self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_batch = False
+        self._execute("COMMIT")
 
     def schema_gaps(self) -> list[str]:
         """The tables and properties the schema declares that this store lacks (``Table`` or ``Table.property``):

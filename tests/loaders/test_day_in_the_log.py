@@ -54,11 +54,16 @@ from api.cli import app
 from graph.embedded_store import EmbeddedStore
 
 real = EmbeddedStore._execute
+schema = [False]
 
 
 def execute(self, text, params=None):
+    if text == "BEGIN TRANSACTION":
+        schema[0] = False
+    elif "TABLE IF NOT EXISTS" in text:  # the store's tables, their own transaction (init_schema): not the day's
+        schema[0] = True
     result = real(self, text, params)
-    if text == "COMMIT":  # right after the day's commit, before any close could checkpoint
+    if text == "COMMIT" and not schema[0]:  # right after the day's commit, before any close could checkpoint
         os.kill(os.getpid(), signal.SIGKILL)
     return result
 
