@@ -7,8 +7,6 @@ import gzip
 import io
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 from profile_fixtures import DATA, MD_DEALER, NC_DEALER, OH_DEALER, cli, load_fixtures
@@ -16,6 +14,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from loaders.domain.reference import path as refdata
+from tests.cli_run import tracegraph
 
 EARTH_KM = 6371.0088
 
@@ -115,10 +114,9 @@ def test_data_as_of_follows_the_last_ffl_load(tmp_path: Path) -> None:
 
 
 def test_bad_input_exits_2_with_one_line(loaded_db: Path) -> None:
-    exe = str(Path(sys.executable).parent / "tracegraph")
     for args in (["dealers", "--near-hotspots", "-5"], ["dealer", "profile", "9-99-99999"],
                  ["dealer", "profiles", "--format", "xml"]):
-        done = subprocess.run([exe, "--db", str(loaded_db), *args], capture_output=True, text=True, timeout=120)
+        done = tracegraph("--db", loaded_db, *args)  # the entry point's exit code and error line, in this process
         assert done.returncode == 2, (args, done.stderr)
         assert len([line for line in done.stderr.splitlines() if line.strip()]) == 1
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, LoadReport, run_load
 from loaders.domain.policy import POLICY_END, POLICY_START
 from loaders.inspections import InspectionsLoader
+from tests.cli_run import tracegraph
 
 REPORTS = FIXTURES / "atf_inspections_2015_2017_excerpt.ndjson"
 
@@ -87,12 +86,10 @@ def test_a_report_loaded_again_with_fewer_violations_loses_the_ones_it_no_longer
 
 
 def test_cli_prints_the_counts_and_where_the_rejects_are(tmp_path: Path) -> None:
-    tracegraph = str(Path(sys.executable).parent / "tracegraph")
-    db = str(tmp_path / "g.lbug")
-    subprocess.run([tracegraph, "--db", db, "init"], check=True, capture_output=True, timeout=300)
-    result = subprocess.run([tracegraph, "--db", db, "load", "inspections", str(REPORTS), "--rejects-dir",
-                             str(tmp_path / "rejects")], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "COLUMNS": "400"})  # rich wraps (and splits paths) at 80 columns
+    db = tmp_path / "g.lbug"  # the commands in this process (tests/cli_run): the printed lines are the point
+    assert tracegraph("--db", db, "init").returncode == 0
+    result = tracegraph("--db", db, "load", "inspections", REPORTS, "--rejects-dir", tmp_path / "rejects",
+                        env={**os.environ, "COLUMNS": "400"})  # rich wraps (and splits paths) at 80 columns
     assert result.returncode == 0, result.stderr
     printed = result.stdout
     assert "atf_inspections_2015_2017_excerpt.ndjson: read 41, loaded 40, rejected 1" in printed
