@@ -138,7 +138,8 @@ class MultipleSalesLoader(Loader):
         lives = pd.DataFrame({"from_key": person, "to_key": place}).dropna().drop_duplicates()
         if len(lives):
             self.store.upsert_relationships("LIVES_AT", "Person", "Location", arrow(lives))
-        straw_keys.index_firearms(self.store, good["firearm_key"])
+        straw_keys.index_firearms(self.store, good["firearm_key"], purchased=good["firearm_key"][has],
+                                  sold=good["firearm_key"])
         return len(good)
 
 

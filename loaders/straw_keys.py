@@ -32,6 +32,8 @@ these keys only on a marked store, and scans as before otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from graph.store import GraphStore
@@ -49,19 +51,32 @@ def _query(store: GraphStore, name: str, keys: list[str], **params: object) -> p
     return store.query(name, {"keys": keys, **params}).df() if keys else pd.DataFrame()
 
 
-def index_firearms(store: GraphStore, firearms: list[str] | pd.Series) -> int:
+def index_firearms(store: GraphStore, firearms: list[str] | pd.Series, purchased: Iterable[str] = (),
+                   sold: Iterable[str] = ()) -> int:
     """Key the guns ``firearms`` (written just now) from everything the store holds for them; returns the entries
-    written (new or not)."""
+    written (new or not). ``purchased``, ``sold``: the guns the caller's batch wrote a purchase record or a sale for.
+
+    The reads are OPTIONAL MATCHes by key (an index lookup a gun). Inside a load's transaction LadybugDB 0.22's
+    OPTIONAL MATCH returns none of the rows that transaction wrote for the guns it added to the end of a node group
+    (131,072 rows) past its first 2,048 new ones; that left 1,258 guns of the national history unkeyed
+    (docs/performance.md, keys23). When a gun of ``purchased`` or ``sold`` is missing from what was read, the guns
+    are read again by MATCHes, which see those rows (scans: ~3 CPU s at national scale, so only then)."""
     keys = sorted({k for k in firearms if isinstance(k, str)})
     if not keys:
         return 0
     records = _query(store, "straw_key_purchases", keys)
+    bought = sorted(set(records["firearm_key"])) if len(records) else []
+    sales = _query(store, "straw_sold", bought)
+    missed = (set(purchased) - set(bought)) | ((set(sold) & set(bought)) - set(sales.get("dst", ())))
+    scan = "_scan" if missed else ""
+    if missed:
+        records = _query(store, "straw_key_purchases_scan", keys)
+        bought = sorted(set(records["firearm_key"])) if len(records) else []
+        sales = _query(store, "straw_key_sold_scan", bought)
     if records.empty:
         return 0
-    bought = sorted(set(records["firearm_key"]))
-    sold = _query(store, "straw_sold", bought)
-    quick = _query(store, "straw_key_recoveries", bought, quick_days=QUICK_DAYS)
-    found = entries(records, sold.reindex(columns=["src", "dst", "sale_date"]),
+    quick = _query(store, f"straw_key_recoveries{scan}", bought, quick_days=QUICK_DAYS)
+    found = entries(records, sales.reindex(columns=["src", "dst", "sale_date"]),
                     quick.reindex(columns=["firearm_key", "trace_id", "location_key"]))
     every = pd.concat([rows["to_key"] for rows in found.values()], ignore_index=True).drop_duplicates()
     if every.empty:
@@ -75,10 +90,10 @@ def index_firearms(store: GraphStore, firearms: list[str] | pd.Series) -> int:
 
 
 def index_all(store: GraphStore, chunk: int = 200_000) -> int:
-    """The migration: key every gun with a purchase record and write the mark (nothing to do on a marked store).
-    Returns the entries written."""
+    """The migration: key every gun with a purchase record and write the mark; on a marked store, key again the
+    purchased guns under no key at all (:func:`index_unkeyed`). Returns the entries written."""
     if marked(store):
-        return 0
+        return index_unkeyed(store)
     guns = store.query("firearms_purchased").df()
     written = 0
     keys = sorted(guns["key"].tolist()) if len(guns) else []
@@ -86,3 +101,15 @@ def index_all(store: GraphStore, chunk: int = 200_000) -> int:
         written += index_firearms(store, keys[start:start + chunk])
     store.upsert_nodes("StrawKey", pd.DataFrame({"straw_key": [MARK]}))
     return written
+
+
+def index_unkeyed(store: GraphStore) -> int:
+    """Key the purchased guns that are under no key at all (a gun with a purchase record has at least its
+    dealer-day's, unless none of its records names a dealer: those are read and write nothing). The national
+    history built on 2026-12-06 held 1,258 such guns (docs/performance.md, keys23): the check is one read of the
+    purchase records (~0.7 CPU s there) and the re-key costs what their load's keying did. Returns the entries
+    written. Nothing on a store not marked (its migration keys every gun, :func:`index_all`)."""
+    if not marked(store):
+        return 0
+    guns = store.query("firearms_unkeyed").df()
+    return index_firearms(store, guns["key"]) if len(guns) else 0

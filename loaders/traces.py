@@ -211,7 +211,9 @@ class TracesLoader(Loader):
                                 "report_id": good["multiple_sale_report_id"]})
             fixed = corrections.replace_earlier(self.store, earlier, now, at)
             corrections.count(self.details, fixed, fixed)  # every trace correction can move a person's groups
-        straw_keys.index_firearms(self.store, good["firearm_key"])  # after every fact of the guns is written
+        # after every fact of the guns is written
+        straw_keys.index_firearms(self.store, good["firearm_key"], purchased=good["firearm_key"][purchaser.notna()],
+                                  sold=sold["firearm_key"])
         return len(good)
 
     @staticmethod

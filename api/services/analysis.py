@@ -19,6 +19,7 @@ from algorithms.retention import overdue
 from api.services.store_file import checkpoint
 from graph import side_table
 from graph.store import GraphStore
+from loaders.straw_keys import index_unkeyed
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def full_analysis(store: GraphStore, *, seed: int = 0, resolution: float | None 
     options = {} if resolution is None else {"resolution": resolution}
     result = analyze(store, seed=seed, progress=progress, engine=engine, **options)
     write_back(store, result, started_at=started)
+    index_unkeyed(store)  # guns a load left under no straw lookup key (loaders/straw_keys.py), keyed again
     late = overdue(store, datetime.now(UTC).date())
     stored = checkpoint(store)
     side_table.after_full_analysis(store)  # the straw closure's inputs as files beside the store

@@ -16,6 +16,8 @@ import pytest
 from algorithms import retention, straw_features
 from algorithms.straw_neighbourhood import Neighbourhood, memberships
 from algorithms.tables import load_tables
+from api.cli.demo import LOADS
+from api.services.analysis import full_analysis
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.domain.straw_keys import marked
@@ -120,3 +122,88 @@ def test_the_migration_keys_an_older_store_as_its_loads_did(
     assert index_all(store) == sum(len(k) for k in loaded_keys)
     assert marked(store) and keys() == loaded_keys and index_all(store) == 0
     assert _missed(store, monkeypatch)[1] == []
+
+
+def _unkeyed(store: EmbeddedStore) -> list[str]:
+    return sorted(store.query("firearms_unkeyed").df()["key"])
+
+
+def test_after_the_history_and_each_daily_batch_every_purchased_gun_is_keyed(
+        tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loads key every gun they write: after the history's load (in batches smaller than its files, as a
+    national history's 250k-row batches are) and after each daily batch, no purchased gun is under no key and every
+    member of every keyed group is among its candidates."""
+    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    store = EmbeddedStore(tmp_path / "db.lbug")
+    try:
+        store.init_schema()
+        options = LoadOptions(rejects_dir=tmp_path / "rejects", batch_rows=700)
+        for kind, name in LOADS:
+            run_load(loader_for(kind), store, history.stream.history / name, options)
+        assert marked(store) and _unkeyed(store) == []
+        assert _missed(store, monkeypatch)[1] == []
+        for batch in history.stream.batches:
+            for kind, name in BATCH_KINDS:
+                run_load(loader_for(kind), store, batch / name, options)
+            assert _unkeyed(store) == []
+            assert _missed(store, monkeypatch)[1] == []
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("how", ["migration", "full analysis"])
+def test_guns_a_load_left_unkeyed_are_keyed_again(
+        loaded: tuple[EmbeddedStore, Stream], monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """A marked store whose history's load left a week of multiple-sale guns under no key (the national history
+    built on 2026-12-06: 1,258 guns, docs/performance.md, keys23) misses members of their counters' groups; the
+    migration (``tracegraph init``) and the weekly full analysis key those guns again, as their load would have."""
+    store, _ = loaded
+    every_key = store.edge_list("IN_STRAW_KEY", "Firearm", "StrawKey").to_pandas()[["src", "dst"]]
+    days = store._execute("MATCH (:Person)-[r:PURCHASED]->(f:Firearm) WHERE r.multiple_sale "
+                          "RETURN f.firearm_key AS gun, r.purchase_date AS day").df()
+    middle = days["day"].sort_values().iloc[len(days) // 2]
+    week = sorted(set(days.loc[(days["day"] >= middle) & (days["day"] < middle + pd.Timedelta(days=60)), "gun"]))
+    assert len(week) > 20
+    store._execute("UNWIND $keys AS k MATCH (f:Firearm {firearm_key: k})-[e:IN_STRAW_KEY]->(:StrawKey) DELETE e",
+                   {"keys": week})
+    assert marked(store) and _unkeyed(store) == week
+    assert _missed(store, monkeypatch)[1] != []  # the incremental closure would not find them
+    if how == "migration":
+        assert index_all(store) > 0
+    else:
+        full_analysis(store)
+    assert _unkeyed(store) == [] and index_all(store) == 0
+    again = store.edge_list("IN_STRAW_KEY", "Firearm", "StrawKey").to_pandas()[["src", "dst"]]
+    assert sorted(map(tuple, again.to_numpy().tolist())) == sorted(map(tuple, every_key.to_numpy().tolist()))
+    assert _missed(store, monkeypatch)[1] == []
+
+
+def _sales(path: Path, first: int, count: int) -> Path:
+    """``count`` multiple-sale records, two guns a report, of 40 buyers at 30 dealers."""
+    n = range(first, first + count)
+    pd.DataFrame({
+        "report_id": [f"MS-{i // 2:07d}" for i in n], "form": "3310.4",
+        "dealer_ffl": [f"9-93-005-01-5E-{10000 + (i // 2) % 30:05d}" for i in n],
+        "sale_date": [(dt.date(2023, 1, 1) + dt.timedelta(days=(i // 2) % 300)).isoformat() for i in n],
+        "purchaser_last_name": [f"BUYER{(i // 2) % 40}" for i in n], "purchaser_first_name": "ANN",
+        "purchaser_dob": "1980-01-01", "purchaser_street": "1 MAIN ST", "purchaser_city": "SALEM",
+        "purchaser_state": "OR", "purchaser_zip": "97301",
+        "serial_number": [f"SN{i:08d}" for i in n], "manufacturer": "GLOCK", "model": "17", "caliber": "9MM",
+        "weapon_type": "PISTOL"}).to_csv(path, index=False)
+    return path
+
+
+def test_a_batch_adding_thousands_of_guns_across_a_node_group_boundary_keys_them_all(tmp_path: Path) -> None:
+    """The national history's load left 1,258 multiple-sale guns under no key: the keying read a batch's purchase
+    records inside the batch's transaction with an OPTIONAL MATCH, and LadybugDB 0.22 returned nothing there for
+    the guns a batch written through the log added to the end of a node group (131,072 rows), past its first 2,048
+    new ones (the history's third multiple-sale batch, 48k rows, ~4,000 new guns across offset 11 x 131,072; here
+    5,000 guns after 128,000 others). The keying's statements are plain MATCHes."""
+    with EmbeddedStore(tmp_path / "db.lbug") as store:
+        store.init_schema()
+        store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": [f"OTHER|{i}|PISTOL" for i in range(128_000)]}))
+        report = run_load(loader_for("multiple-sales"), store, _sales(tmp_path / "ms.csv", 0, 5_000),
+                          LoadOptions(rejects_dir=tmp_path / "rejects"))
+        assert report.loaded == 5_000
+        assert _unkeyed(store) == []
+        assert store.edge_list("IN_STRAW_KEY", "Firearm", "StrawKey").num_rows == 2 * 5_000  # jp| and sc| each
