@@ -27,7 +27,9 @@ again.
 A store holding guns that were loaded before the keys existed is keyed whole by ``tracegraph init``'s migration
 (:func:`index_all`, beside the identity blocks' backfill), which then writes the mark ``*|<QUICK_DAYS>``
 (:mod:`loaders.domain.straw_keys`); an empty store is marked by its first load. An incremental analysis reads by
-these keys only on a marked store, and scans as before otherwise.
+these keys only on a marked store, and scans as before otherwise. On a marked store the migration and the full
+analysis key the purchased guns under no key at all (:func:`index_unkeyed`: a load that met the engine's fault
+:func:`index_firearms` describes, before it was mended, left such guns).
 """
 
 from __future__ import annotations
