@@ -152,9 +152,33 @@ def sale_versions(store: GraphStore, firearm_keys: pd.Series, person_keys: pd.Se
     firearms, ids = firearm_keys.dropna().tolist(), sale_ids.dropna().tolist()
     if not firearms or not ids:
         return pd.DataFrame()
+    persons = sorted(set(person_keys.dropna()))
     found = store.query("sale_versions", {"firearms": sorted(set(firearms)), "sale_ids": sorted(set(ids)),
-                                          "persons": sorted(set(person_keys.dropna()))}).df()
-    return found[found["sale_id"].isin(set(ids))] if len(found) else found
+                                          "persons": persons}).df()
+    found = pd.concat([found, _sales_written(store, set(firearms), set(ids), set(persons))], ignore_index=True)
+    return found[found["sale_id"].isin(set(ids))].drop_duplicates(SALE_COLUMNS) if len(found) else found
+
+
+#: what :func:`sale_versions` returns
+SALE_COLUMNS = ["sale_id", "firearm_key", "purchaser_key", "purchase_date", "dealer_key", "form"]
+
+
+def _sales_written(store: GraphStore, firearms: set[str], ids: set[str], persons: set[str]) -> pd.DataFrame:
+    """The purchase records ``sale_versions`` asks for that the store's open transaction wrote (an earlier file of
+    a day, loaded in one transaction): LadybugDB 0.22's OPTIONAL MATCH misses some of them inside it
+    (graph.embedded_tx_rels, docs/performance.md txreads23); the store keeps them (none kept: nothing added)."""
+    written_rels = getattr(store, "written_rels", None)
+    rows = written_rels("PURCHASED", "Person", "Firearm") if written_rels is not None else None
+    if rows is None:
+        return pd.DataFrame(columns=SALE_COLUMNS)
+    frame = rows.to_pandas().rename(columns={"from_key": "purchaser_key", "to_key": "firearm_key"})
+    for column in SALE_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    multiple = frame["multiple_sale"].fillna(False).astype(bool) if "multiple_sale" in frame else False
+    wanted = ((frame["firearm_key"].isin(firearms) & frame["sale_id"].isin(ids))
+              | (frame["purchaser_key"].isin(persons) & multiple))
+    return frame.loc[wanted, SALE_COLUMNS]
 
 
 def replace_earlier_sales(store: GraphStore, earlier: pd.DataFrame, now: pd.DataFrame) -> tuple[list[str], list[str]]:

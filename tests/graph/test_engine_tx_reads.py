@@ -1,0 +1,175 @@
+"""LadybugDB 0.22's reads inside a write transaction of relationships at nodes the transaction added across a node
+group's end (docs/performance.md, txreads23; graph/embedded_tx_rels.py).
+
+The first test pins the engine's behaviour with the engine alone (a reproduction that could go upstream): if an
+upgrade fixes or changes it, it fails and the work-arounds (graph.embedded_tx_rels, loaders.straw_keys' ``*_scan``
+re-read) can be reconsidered. The others check the store's upserts inside one transaction (a day's files)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import ladybug
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from api.services.daily import load_files
+from graph.embedded_store import EmbeddedStore
+from loaders.base import LoadOptions
+from tests.analytics.test_straw_keys import _sales
+
+#: 128,000 rows committed, then 5,000 more in one transaction: 3,072 of them end node group 0 (131,072 rows), and
+#: the relationships at the last 1,024 of those (past the first 2,048 new rows of the group) are missed.
+BASE, NEW, LOST = 128_000, 5_000, 1_024
+
+FORMS = {  # statement, what LadybugDB 0.22 counts inside the transaction (after the commit: NEW each)
+    "optional": ("UNWIND $k AS k MATCH (g:G {k: k}) OPTIONAL MATCH (g)<-[r:R]-(p:P) RETURN count(r)", NEW - LOST),
+    "exists": ("UNWIND $k AS k MATCH (g:G {k: k}) WHERE EXISTS { MATCH (g)<-[:R]-(:P) } RETURN count(*)",
+               NEW - LOST),
+    "match_from_source": ("UNWIND $pk AS k MATCH (p:P {k: k})-[r:R]->(g:G) RETURN count(r)", NEW - LOST),
+    "load_from_both_bound": ("LOAD FROM $b MATCH (p:P {k: _a})-[r:R]->(g:G {k: _g}) RETURN count(r)", NEW - LOST),
+    "scan_filtered": ("MATCH (g:G)<-[r:R]-(p:P) WHERE g.k IN $k RETURN count(r)", NEW - LOST),
+    "match_from_target": ("UNWIND $k AS k MATCH (g:G {k: k})<-[r:R]-(p:P) RETURN count(r)", NEW),
+    "load_from_target_bound": ("LOAD FROM $gb MATCH (g:G {k: _g})<-[r:R]-(p:P) RETURN count(r)", NEW),
+    "scan": ("MATCH (p:P)-[r:R]->(g:G) RETURN count(r)", NEW),
+    "nodes_by_key": ("UNWIND $k AS k MATCH (g:G {k: k}) RETURN count(g)", NEW),
+}
+
+DELETES = {  # a DELETE of every relationship inside the transaction: how many LadybugDB 0.22 leaves
+    "load_from_both_bound": ("LOAD FROM $b MATCH (p:P {k: _a})-[r:R]->(g:G {k: _g}) DELETE r", LOST),
+    "scan": ("MATCH (p:P)-[r:R]->(g:G) DELETE r", LOST),
+    "load_from_target_bound": ("LOAD FROM $b MATCH (g:G {k: _g})<-[r:R]-(p:P) WHERE p.k = _a DELETE r", 0),
+}
+
+
+def _engine_store(path: Path, base: int) -> tuple[ladybug.Connection, dict[str, object]]:
+    """G nodes: ``base`` committed by COPY, then in an open transaction NEW more, 40 P nodes and one R from a P to
+    each new G, all through the log (as a day's load writes them)."""
+    conn = ladybug.Connection(ladybug.Database(str(path)))
+    conn.execute("CREATE NODE TABLE G(k STRING, PRIMARY KEY(k))")
+    conn.execute("CREATE NODE TABLE P(k STRING, PRIMARY KEY(k))")
+    conn.execute("CREATE REL TABLE R(FROM P TO G, v INT64)")
+    if base:
+        conn.execute("COPY G FROM $b", {"b": pa.table({"k": [f"old{i}" for i in range(base)]})})
+    new = [f"new{i}" for i in range(NEW)]
+    buyers = [f"p{i}" for i in range(40)]
+    rows = pa.table({"_a": [buyers[i % 40] for i in range(NEW)], "_g": new, "_v": list(range(NEW))})
+    conn.execute("BEGIN TRANSACTION")
+    conn.execute("LOAD FROM $b CREATE (n:G {k: k})", {"b": pa.table({"k": new})})
+    conn.execute("LOAD FROM $b CREATE (n:P {k: k})", {"b": pa.table({"k": buyers})})
+    conn.execute("LOAD FROM $b MATCH (a:P {k: _a}) MATCH (b:G {k: _g}) CREATE (a)-[:R {v: _v}]->(b)", {"b": rows})
+    return conn, {"k": new, "pk": buyers, "b": rows.select(["_a", "_g"]), "gb": pa.table({"_g": new})}
+
+
+def _count(conn: ladybug.Connection, text: str, params: dict[str, object]) -> int:
+    return int(conn.execute(text, {p: v for p, v in params.items() if f"${p}" in text}).get_next()[0])
+
+
+@pytest.mark.parametrize("base", [BASE, 0])
+def test_engine_misses_relationships_a_transaction_wrote_across_a_node_group_end(tmp_path: Path, base: int) -> None:
+    """The reproduction (LadybugDB 0.22.0): the forms marked NEW - LOST miss the relationships at the last 1,024
+    new nodes of group 0 inside the transaction; after the commit all see them. With no committed rows before
+    (base 0: the new rows do not cross a group's end) every form sees all of them."""
+    conn, params = _engine_store(tmp_path / "s.lbug", base)
+    inside = {name: _count(conn, text, params) for name, (text, _) in FORMS.items()}
+    conn.execute("COMMIT")
+    after = {name: _count(conn, text, params) for name, (text, _) in FORMS.items()}
+    assert after == {name: NEW for name in FORMS}
+    assert inside == ({name: want for name, (_, want) in FORMS.items()} if base else after)
+
+
+@pytest.mark.parametrize("form", sorted(DELETES))
+def test_engine_delete_inside_the_transaction_leaves_what_it_cannot_see(tmp_path: Path, form: str) -> None:
+    """A DELETE through a pattern that misses them leaves them (a relationship replaced in the transaction would
+    be doubled); bound by key at the target only, it deletes them all: graph.embedded_tx_rels' replace uses that."""
+    conn, params = _engine_store(tmp_path / "s.lbug", BASE)
+    text, left = DELETES[form]
+    conn.execute(text, {"b": params["b"]} if "$b" in text else {})
+    conn.execute("COMMIT")
+    assert _count(conn, "MATCH (p:P)-[r:R]->(g:G) RETURN count(r)", {}) == left
+
+
+def _per_gun(store: EmbeddedStore, rel: str, source: str) -> pd.Series:
+    return store._execute(f"MATCH (:{source})-[r:{rel}]->(f:Firearm) RETURN f.firearm_key AS gun, count(r) AS n"
+                          ).df().set_index("gun")["n"]
+
+
+def test_a_day_repeating_purchases_across_a_node_group_end_writes_each_once(tmp_path: Path) -> None:
+    """A day's files load in one transaction; the second repeats the first's 5,000 multiple-sale purchases (as a
+    traces file and a multiple-sale file can name the same sale), for guns added after 128,000 others. The
+    upsert's existence read missed the 1,024 relationships at the guns past the group's first 2,048 new ones and
+    wrote them again: 6,024 PURCHASED and SOLD rows before the mend, 5,000 after."""
+    with EmbeddedStore(tmp_path / "db.lbug") as store:
+        store.init_schema()
+        store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": [f"OTHER|{i}|PISTOL" for i in range(BASE)]}))
+        first = _sales(tmp_path / "a.csv", 0, NEW)
+        second = tmp_path / "b.csv"
+        shutil.copy(first, second)
+        reports = load_files(store, [("multiple-sales", first), ("multiple-sales", second)],
+                             LoadOptions(rejects_dir=tmp_path / "rejects"), one_transaction=True)
+        assert [r.loaded for r in reports] == [NEW, NEW]
+        for rel, source in (("PURCHASED", "Person"), ("SOLD", "Dealer")):
+            per_gun = _per_gun(store, rel, source)
+            assert len(per_gun) == NEW and set(per_gun) == {1}, rel
+
+
+def test_a_relationship_changed_twice_in_one_transaction_across_a_node_group_end(tmp_path: Path) -> None:
+    """Written, then written again with another value, in one transaction at guns across a group's end: one row
+    each, with the later value (before the mend the missed ones were doubled, the first value kept beside)."""
+    guns = [f"NEW|{i}|PISTOL" for i in range(NEW)]
+    buyers = [f"buyer{i % 40}" for i in range(NEW)]
+
+    def purchases(source: str) -> pd.DataFrame:
+        return pd.DataFrame({"from_key": buyers, "to_key": guns, "sale_id": [f"msr:{i}" for i in range(NEW)],
+                             "source": source})
+
+    with EmbeddedStore(tmp_path / "db.lbug") as store:
+        store.init_schema()
+        store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": [f"OTHER|{i}|PISTOL" for i in range(BASE)]}))
+        with store.batch():
+            store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": guns}))
+            store.upsert_nodes("Person", pd.DataFrame({"person_key": sorted(set(buyers))}))
+            store.upsert_relationships("PURCHASED", "Person", "Firearm", purchases("first"))
+            again = store.upsert_relationships("PURCHASED", "Person", "Firearm", purchases("second"))
+            assert (again.created, again.updated, again.changed) == (0, NEW, NEW)
+        rows = store._execute("MATCH (:Person)-[r:PURCHASED]->(f:Firearm) RETURN r.sale_id AS s, r.source AS src"
+                              ).df()
+        assert len(rows) == NEW and rows["s"].is_unique and set(rows["src"]) == {"second"}
+
+
+def test_relationships_deleted_by_another_statement_are_written_again(tmp_path: Path) -> None:
+    """What the transaction wrote is kept only until a statement other than the upsert's own replace deletes:
+    relationships deleted by it (a purge, a correction) and upserted again are written again, not taken as
+    stored."""
+    rows = pd.DataFrame({"from_key": ["b1", "b2"], "to_key": ["g1", "g2"], "sale_id": ["msr:1", "msr:2"]})
+    with EmbeddedStore(tmp_path / "db.lbug") as store:
+        store.init_schema()
+        with store.batch():
+            store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": ["g1", "g2"]}))
+            store.upsert_nodes("Person", pd.DataFrame({"person_key": ["b1", "b2"]}))
+            store.upsert_relationships("PURCHASED", "Person", "Firearm", rows)
+            store.query("retention_unlink_sales", {"sale_ids": ["msr:1", "msr:2"], "person_keys": ["b1", "b2"]})
+            assert store.upsert_relationships("PURCHASED", "Person", "Firearm", rows).created == 2
+        assert len(_per_gun(store, "PURCHASED", "Person")) == 2
+
+
+def test_a_day_correcting_its_own_sales_across_a_node_group_end_keeps_one_purchaser(tmp_path: Path) -> None:
+    """A day's second multiple-sale file corrects the first's 5,000 rows (another purchaser each), for guns added
+    after 128,000 others, in one transaction. The earlier version must go: ``sale_versions`` (an OPTIONAL MATCH)
+    missed the purchases at the guns past the group's first 2,048 new ones, and ``trace_drop_purchases`` (both
+    ends bound) did not delete them: 1,024 guns kept both purchasers before the mend."""
+    with EmbeddedStore(tmp_path / "db.lbug") as store:
+        store.init_schema()
+        store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": [f"OTHER|{i}|PISTOL" for i in range(BASE)]}))
+        first = _sales(tmp_path / "a.csv", 0, NEW)
+        second = pd.read_csv(first, dtype=str)
+        second["purchaser_last_name"] = "OTHER" + second["purchaser_last_name"]
+        second.to_csv(tmp_path / "b.csv", index=False)
+        reports = load_files(store, [("multiple-sales", first), ("multiple-sales", tmp_path / "b.csv")],
+                             LoadOptions(rejects_dir=tmp_path / "rejects"), one_transaction=True)
+        assert [r.loaded for r in reports] == [NEW, NEW]
+        rows = store._execute("MATCH (p:Person)-[r:PURCHASED]->(f:Firearm) "
+                              "RETURN f.firearm_key AS gun, p.last_name AS name").df()
+        assert len(rows) == NEW and rows["gun"].is_unique and rows["name"].str.startswith("OTHER").all()
