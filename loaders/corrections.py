@@ -84,7 +84,39 @@ def versions(store: GraphStore, trace_ids: pd.Series) -> pd.DataFrame:
     stored = [row["trace_id"] for row in store.query("recoveries_known", {"keys": ids}).rows()] if ids else []
     if not stored:
         return pd.DataFrame()
-    return store.query("trace_versions", {"ids": stored}).df()
+    found = store.query("trace_versions", {"ids": stored}).df()
+    written = _traces_written(store, set(stored))
+    return pd.concat([found, written], ignore_index=True) if len(written) else found
+
+
+def _written(store: GraphStore, rel_type: str, from_label: str, to_label: str) -> pd.DataFrame | None:
+    """The relationship rows of the type the store's open transaction wrote (``EmbeddedStore.written_rels``): the
+    reads of a day's later file may miss them inside the transaction (LadybugDB 0.22, graph.embedded_tx_rels,
+    docs/performance.md txreads23); None where none are kept (none written, a delete since, or Neo4j)."""
+    written_rels = getattr(store, "written_rels", None)
+    rows = written_rels(rel_type, from_label, to_label) if written_rels is not None else None
+    return rows.to_pandas() if rows is not None and rows.num_rows else None
+
+
+def _traces_written(store: GraphStore, ids: set[str]) -> pd.DataFrame:
+    """Rows in :func:`versions`' columns for the relationships of the records ``ids`` that the store's open
+    transaction wrote (an earlier file of the day), one fact a row and the others empty: :func:`replace_earlier`
+    compares each row alone, and an empty earlier value is never dropped."""
+    parts = []
+    if (guns := _written(store, "RECOVERED_IN", "Firearm", "Recovery")) is not None:
+        parts.append(pd.DataFrame({"trace_id": guns["to_key"], "firearm_key": guns["from_key"]}))
+    if (sales := _written(store, "PURCHASED", "Person", "Firearm")) is not None:
+        sales = sales[sales["sale_id"].str.startswith("trace:", na=False)]
+        parts.append(pd.DataFrame({"trace_id": sales["sale_id"].str.slice(len("trace:")),
+                                   "firearm_key": sales["to_key"], "purchaser_key": sales["from_key"],
+                                   "purchase_date": sales.get("purchase_date"),
+                                   "dealer_key": sales.get("dealer_key")}))
+    if (held := _written(store, "POSSESSED_BY", "Recovery", "Person")) is not None:
+        parts.append(pd.DataFrame({"trace_id": held["from_key"], "possessor_key": held["to_key"]}))
+    if (at := _written(store, "AT", "Recovery", "Location")) is not None:
+        parts.append(pd.DataFrame({"trace_id": at["from_key"], "location_key": at["to_key"]}))
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"trace_id": []})
+    return rows[rows["trace_id"].isin(ids)]
 
 
 def _days(values: pd.Series) -> pd.Series:
@@ -167,11 +199,10 @@ def _sales_written(store: GraphStore, firearms: set[str], ids: set[str], persons
     """The purchase records ``sale_versions`` asks for that the store's open transaction wrote (an earlier file of
     a day, loaded in one transaction): LadybugDB 0.22's OPTIONAL MATCH misses some of them inside it
     (graph.embedded_tx_rels, docs/performance.md txreads23); the store keeps them (none kept: nothing added)."""
-    written_rels = getattr(store, "written_rels", None)
-    rows = written_rels("PURCHASED", "Person", "Firearm") if written_rels is not None else None
+    rows = _written(store, "PURCHASED", "Person", "Firearm")
     if rows is None:
         return pd.DataFrame(columns=SALE_COLUMNS)
-    frame = rows.to_pandas().rename(columns={"from_key": "purchaser_key", "to_key": "firearm_key"})
+    frame = rows.rename(columns={"from_key": "purchaser_key", "to_key": "firearm_key"})
     for column in SALE_COLUMNS:
         if column not in frame:
             frame[column] = None

@@ -204,16 +204,17 @@ def test_a_day_resolving_persons_an_earlier_file_made_across_a_node_group_end(tm
         assert store._execute("MATCH (p:Person) RETURN count(p)").scalar() == BASE + NEW
 
 
-@pytest.mark.xfail(strict=True, reason="trace_versions' OPTIONAL MATCHes miss, inside the day's transaction, what "
-                   "an earlier file of the day wrote across a node group's end: not mended (performance.md, txreads23)")
 def test_a_day_correcting_its_own_traces_across_a_node_group_end_keeps_one_purchaser(tmp_path: Path) -> None:
-    """A day's second traces file corrects the first's 5,000 records (another purchaser), after 128,000 stored guns
-    and recoveries, in one transaction: 1,024 records keep the earlier purchaser beside the new one (3,976 counted
-    corrected). Fails now (strict xfail): when it passes, the mend (or an engine that sees them) has come."""
+    """A day's second traces file corrects the first's 5,000 records (another purchaser, possessor and place),
+    after 128,000 stored guns and recoveries, in one transaction: ``trace_versions``' OPTIONAL MATCHes missed what
+    the first file wrote for the last 1,024 records' guns, which kept the earlier purchaser beside the new one (3,976
+    counted corrected) before the mend (the versions the transaction wrote, ``corrections._traces_written``)."""
     fields, rows = fixture_rows()
     records = [{**rows["T-100"], "trace_id": f"TX-{i:06d}", "serial_number": f"SX{i:07d}"} for i in range(NEW)]
     first = write_rows(tmp_path / "a.csv", fields, *records)
-    second = write_rows(tmp_path / "b.csv", fields, *[{**r, "purchaser_last_name": "JONES"} for r in records])
+    second = write_rows(tmp_path / "b.csv", fields, *[
+        {**r, "purchaser_last_name": "JONES", "possessor_last_name": "ROE", "recovery_city": "Norfolk",
+         "recovery_zip": "23510"} for r in records])
     with EmbeddedStore(tmp_path / "db.lbug") as store:
         store.init_schema()
         store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": [f"OTHER|{i}|PISTOL" for i in range(BASE)]}))
@@ -225,3 +226,9 @@ def test_a_day_correcting_its_own_traces_across_a_node_group_end_keeps_one_purch
                                 "RETURN u.sale_id AS sale, p.last_name AS name").df()
         assert len(buyers) == NEW and set(buyers["name"]) == {"JONES"}
         assert reports[1].details["corrected"] == NEW
+        held = store._execute("MATCH (r:Recovery)-[:POSSESSED_BY]->(x:Person) WHERE r.trace_id STARTS WITH 'TX' "
+                              "RETURN x.last_name AS name").df()
+        assert len(held) == NEW and set(held["name"]) == {"ROE"}
+        places = store._execute("MATCH (r:Recovery)-[:AT]->(l:Location) WHERE r.trace_id STARTS WITH 'TX' "
+                                "RETURN l.location_key AS place, count(*) AS n").df()
+        assert dict(zip(places["place"], places["n"], strict=True)) == {"city:US-VA:NORFOLK": NEW, "zip:23510": NEW}
