@@ -167,6 +167,15 @@ def reader(store: GraphStore) -> AbstractContextManager[GraphStore | None]:
     return other() if other is not None else nullcontext(None)
 
 
+def written_rels(store: GraphStore, rel_type: str, from_label: str, to_label: str) -> pa.Table | None:
+    """The relationship rows of the type the store's open transaction wrote, the last values of each (the embedded
+    store: :meth:`graph.embedded_store.EmbeddedStore.written_rels`, for reads LadybugDB 0.22 blinds inside the
+    transaction, graph.embedded_tx_rels); None where none are kept (none written, a delete since, or Neo4j, whose
+    reads see a transaction's own rows)."""
+    kept = getattr(store, "written_rels", None)
+    return kept(rel_type, from_label, to_label) if kept is not None else None
+
+
 def read_on_two(store: GraphStore, other: GraphStore | None, reads: list[tuple[str, dict[str, Any]]]) -> list[Result]:
     """The result of each (statement name, parameters) of ``reads``, in that order, read through ``store`` and
     ``other`` (a :func:`reader` seeing the same committed rows, or None: all through ``store``) at once: ``other``

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from graph.store import GraphStore
+from graph.store import GraphStore, written_rels
 
 #: the LoadRun details a correction is counted in: every corrected record, and those that can change a result
 COUNTED, FOR_ANALYSIS = "corrected", "corrected_for_analysis"
@@ -93,8 +93,7 @@ def _written(store: GraphStore, rel_type: str, from_label: str, to_label: str) -
     """The relationship rows of the type the store's open transaction wrote (``EmbeddedStore.written_rels``): the
     reads of a day's later file may miss them inside the transaction (LadybugDB 0.22, graph.embedded_tx_rels,
     docs/performance.md txreads23); None where none are kept (none written, a delete since, or Neo4j)."""
-    written_rels = getattr(store, "written_rels", None)
-    rows = written_rels(rel_type, from_label, to_label) if written_rels is not None else None
+    rows = written_rels(store, rel_type, from_label, to_label)
     return rows.to_pandas() if rows is not None and rows.num_rows else None
 
 
