@@ -44,6 +44,7 @@ from graph.embedded_writes import (
     create_relationships,
     days_in_log,
     delete_at_nodes,
+    delete_at_target,
     set_groups,
     through_log,
 )
@@ -517,8 +518,8 @@ class EmbeddedStore:
         LadybugDB 0.22 ``SET`` costs ~9 µs a row and property, this ~16 µs a row: a national batch changes four of
         the eight properties of its 38k corridor flows.) ``stored_all``, ``from_side``: what
         :func:`graph.embedded_rel_reads.stored_rels` read (without every property: read again by a join); rows read
-        node by node are deleted one indexed statement per node (:meth:`_delete_at_nodes`), others by a join of the
-        rows against the type."""
+        node by node are deleted one indexed statement per node (:func:`graph.embedded_writes.delete_at_nodes`),
+        others by a join of the rows against the type."""
         where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
         pattern = f"LOAD FROM $batch MATCH {rel_pattern(rel, source, target)} {'WHERE ' + where if where else ''}"
         probe = changed.select(identity).rename_columns([_col(c) for c in identity])
@@ -537,8 +538,10 @@ class EmbeddedStore:
             newer = f"{name}\x1fnew"
             columns[name] = (pc.coalesce(merged.column(newer), merged.column(name)) if newer in merged.column_names
                              else merged.column(name))
-        if from_side is not None:
-            self._delete_at_nodes(rel, source, target, changed.select(identity), from_side)
+        if from_side is not None:  # rows read node by node: one indexed statement a node
+            text, by_node = delete_at_nodes(rel, source, target, changed.select(identity), from_side)
+            for params in by_node:
+                self._execute(text, params)
         else:
             self._execute(f"{pattern} DELETE e", {"batch": probe})
         self._copy_rels(rel, source.name, target.name, pa.table(columns))
@@ -551,22 +554,11 @@ class EmbeddedStore:
         return self._tx_rels.written((rel_type, from_label, to_label), [FROM_KEY, TO_KEY, *rel.key])
 
     def _delete_missed(self, rel: RelType, source: NodeLabel, target: NodeLabel, rows: pa.Table) -> None:
-        """Delete relationships this transaction wrote that its reads missed (graph.embedded_tx_rels): LadybugDB
-        0.22 deletes them through a pattern bound by key at the target only (tests/graph/test_engine_tx_reads.py)."""
-        if rows.num_rows == 0:
-            return
-        where = " AND ".join([f"a.{quote(source.key)} = {_col(FROM_KEY)}"]
-                             + [f"e.{quote(k)} = {_col(k)}" for k in rel.key])
-        self._execute(f"LOAD FROM $batch MATCH (b:{quote(target.name)} {{{quote(target.key)}: {_col(TO_KEY)}}})"
-                      f"<-[e:{quote(rel.name)}]-(a:{quote(source.name)}) WHERE {where} DELETE e",
-                      {"batch": rows.rename_columns([_col(c) for c in rows.column_names])})
-
-    def _delete_at_nodes(self, rel: RelType, source: NodeLabel, target: NodeLabel, rows: pa.Table,
-                         from_side: bool) -> None:
-        """Delete the relationships ``rows`` identify (:func:`graph.embedded_writes.delete_at_nodes`)."""
-        text, by_node = delete_at_nodes(rel, source, target, rows, from_side)
-        for params in by_node:
-            self._execute(text, params)
+        """Delete relationships this transaction wrote that its reads missed (:func:`graph.embedded_writes.
+        delete_at_target`)."""
+        if rows.num_rows:
+            self._execute(delete_at_target(rel, source, target),
+                          {"batch": rows.rename_columns([_col(c) for c in rows.column_names])})
 
     # --- reads for projections ---------------------------------------------------------------------------------
 
