@@ -11,9 +11,15 @@ runs: the load (timed; the day's three files as one transaction, :func:`api.serv
 :func:`api.services.daily.after_load` (incremental analysis + alerts + write-back, timed per stage). Prints wall
 and CPU seconds (the machine is shared: CPU is the comparable figure), the ratio to the full analysis, peak RSS
 and the load average. ``--full`` re-runs the full
-analysis on the same store after the batches.
+analysis on the same store after the batches. ``--memory`` samples the measuring process's memory every 50 ms in a
+thread (``bench/memory_probe.py``), tagged by batch and stage (each file of the load, its COMMIT, the side table's
+delta, every analysis stage of both lanes, the alerts, the write back and its COMMIT), and prints per stage the peak
+above the open store's baseline by kind (RssAnon, RssFile: the side table's mapped files, the engine's buffer
+manager, Arrow's pool, with ``--memory-python`` tracemalloc's Python + numpy: ~2x the CPU) and what the process's
+highest VmRSS was made of; the figures also go to ``DIR/memory.json``.
 
     .venv/bin/python bench/bench_incremental.py --scale national --keep /tmp/ops_nat [--batches 2] [--full] [--fresh]
+        [--memory [--memory-python]] [--buffer-pool-mb MB]
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -181,6 +190,33 @@ def prepare(store: EmbeddedStore, seed: int, full_cpu: float) -> float:
     return full_cpu
 
 
+def _probe(stack: ExitStack, store: EmbeddedStore) -> Any:
+    """The memory sampler (bench/memory_probe.py) over the open store, its baseline the process now, and the daily
+    path's stages tagged while ``stack`` is open."""
+    from memory_probe import Probe, instrument
+
+    probe = stack.enter_context(Probe(interval=0.05, engine=store, frames_every=20))
+    stack.enter_context(instrument())
+    return probe
+
+
+def _phase(probe: Any, name: str) -> Any:
+    """A tagged phase of the probe's stages, or nothing without ``--memory``."""
+    if probe is None:
+        return nullcontext()
+    from memory_probe import phase
+
+    return phase(name)
+
+
+def _report_memory(probe: Any, out: Path) -> None:
+    print(f"memory by stage, MB above the open store's baseline (peaks; `rise`: the most RssAnon grew within one "
+          f"entry of the stage):\n{probe.table()}", flush=True)
+    print(f"the process's highest VmRSS, by kind (MB): {json.dumps(probe.by_kind())}; at the baseline: "
+          f"{json.dumps(probe.by_kind(probe.baseline))}", flush=True)
+    out.write_text(probe.dump())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="state", choices=("small", "state", "national"))
@@ -203,6 +239,11 @@ def main() -> None:
     parser.add_argument("--buffer-pool-mb", type=int, default=None,
                         help="the engine's page cache for the batches (default: 6144 at national, else 2048): "
                              "what a batch needs when the cache is small")
+    parser.add_argument("--memory", action="store_true",
+                        help="sample the process's memory by stage and kind (bench/memory_probe.py): printed after "
+                             "the batches and written to DIR/memory.json")
+    parser.add_argument("--memory-python", action="store_true",
+                        help="with --memory: also trace Python's and numpy's allocations (tracemalloc; ~2x the CPU)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="tracegraph-incremental-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -240,7 +281,10 @@ def main() -> None:
         # the copy's and the side table's ~3 GB of unwritten pages go to disk now, not during batch 1 (a cron day
         # does not start right after a copy of the store: the kernel's write back took ~10 s of batch 1's wall)
         os.sync()
-        with EmbeddedStore(work / "bench.lbug", buffer_pool_mb=pool_mb) as store:
+        if args.memory_python:
+            tracemalloc.start()
+        with EmbeddedStore(work / "bench.lbug", buffer_pool_mb=pool_mb) as store, ExitStack() as measured:
+            probe = _probe(measured, store) if args.memory else None
             # a history built by an older version: what `tracegraph init` does to it (new columns, Person blocks
             # and their links) and the stored analysis state the first incremental run would otherwise compute
             # (the per-address keys, dealer counts, network sums, serial groups), so a measured batch never includes one
@@ -249,11 +293,13 @@ def main() -> None:
             config = Settings(db=work / "bench.lbug")  # the environment's settings, as `tracegraph load day` reads
             for number, batch in enumerate(batch_dirs, start=1):
                 start = _clock()  # what `tracegraph load day BATCH` runs: the load, then the incremental analysis
-                reports = daily.load_files(store, day_files(batch), options, one_transaction=True)
+                with _phase(probe, f"batch{number}"), _phase(probe, "load"):
+                    reports = daily.load_files(store, day_files(batch), options, one_transaction=True)
                 rows = sum(report.loaded for report in reports)
                 loaded = _since(start)
                 start = _clock()
-                result, not_analysed = daily.after_load(store, config, "incremental")
+                with _phase(probe, f"batch{number}"), _phase(probe, "analysis"):
+                    result, not_analysed = daily.after_load(store, config, "incremental")
                 if result is None:
                     raise SystemExit(f"batch {number}: {not_analysed}")
                 raised = result["alerts"]
@@ -274,6 +320,9 @@ def main() -> None:
                     start = _clock()
                     store._reopen()
                     print(f"  writable reopen (replays the log): {_since(start)} s (wall, CPU)", flush=True)
+            if probe is not None:
+                _report_memory(probe, work / "memory.json")
+                measured.close()
             print(f"peak RSS of the measuring process after the batches "
                   f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; load average "
                   f"{os.getloadavg()[0]:.1f}", flush=True)

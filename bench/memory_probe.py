@@ -31,10 +31,13 @@ Used by ``bench/bench_batch_memory.py``.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import json
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +61,60 @@ def _read(path: str, keys: tuple[str, ...]) -> dict[str, int]:
     return found
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _mallinfo2() -> Callable[[], _MallInfo2] | None:
+    try:
+        function = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallinfo2
+    except (OSError, AttributeError):  # not glibc, or older than 2.33
+        return None
+    function.restype = _MallInfo2
+    return function
+
+
+_MALLINFO2 = _mallinfo2()
+
+
+def read_malloc() -> dict[str, int]:
+    """glibc malloc's own count, bytes (all arenas): ``malloc_used``, what is allocated and not freed (chunks in use
+    + blocks mapped apart: the engine's memory outside its buffer manager, numpy's and pandas' arrays, Python's
+    large objects); ``malloc_free``, what was freed and is kept in its arenas (resident unless trimmed). Empty when
+    the C library has no ``mallinfo2``. Arrow's pool (mimalloc) and the engine's buffer manager (mmap) are apart."""
+    if _MALLINFO2 is None:
+        return {}
+    info = _MALLINFO2()
+    return {"malloc_used": info.uordblks + info.hblkhd, "malloc_free": info.fordblks}
+
+
+#: a mapping at least this large is the engine's buffer manager's reservation (LadybugDB 0.22 reserves 8 TB of
+#: address space and maps its page-cache frames into it: their resident pages are the page cache's true size)
+_RESERVATION = 1 << 40
+
+
+def read_frames() -> int:
+    """The resident bytes of the engine's buffer-manager frames (the Rss of its reserved region, ``/proc/self/smaps``;
+    0 before an engine is opened). The engine's own count (``bm_info``'s ``mem_usage``) also holds the query
+    buffers it allocates through malloc, so it overlaps glibc's count; this does not."""
+    total = 0
+    large = False
+    with open("/proc/self/smaps", "rb") as lines:
+        for line in lines:
+            if line[:1] in b"0123456789abcdef" and b"-" in line[:40] and line[0:1] != b" ":
+                head = line.split(b" ", 1)[0]
+                low, _, high = head.partition(b"-")
+                try:
+                    large = int(high, 16) - int(low, 16) >= _RESERVATION
+                except ValueError:
+                    large = False
+            elif large and line.startswith(b"Rss:"):
+                total += int(line.split()[1]) * 1024
+                large = False
+    return total
+
+
 def read_status() -> dict[str, int]:
     """VmRSS, RssAnon, RssFile and VmHWM of this process, bytes."""
     return _read("/proc/self/status", _STATUS)
@@ -68,7 +125,8 @@ def read_rollup() -> dict[str, int]:
     return _read("/proc/self/smaps_rollup", _ROLLUP)
 
 
-COLUMNS = ("VmRSS", "RssAnon", "RssFile", "arrow", "Anonymous", "Private_Dirty", "engine")
+COLUMNS = ("VmRSS", "RssAnon", "RssFile", "arrow", "Anonymous", "Private_Dirty", "engine", "frames", "python",
+           "malloc_used", "malloc_free")
 
 
 @dataclass
@@ -96,15 +154,20 @@ class Probe:
     """The sampler (see the module's text). ``with Probe() as probe:`` starts it and makes it the one
     :func:`stage` reports to."""
 
-    def __init__(self, interval: float = 0.02, rollup_every: int = 5, engine: Any = None) -> None:
+    def __init__(self, interval: float = 0.02, rollup_every: int = 5, engine: Any = None,
+                 frames_every: int = 0) -> None:
         self.interval = interval
         self.rollup_every = rollup_every
+        #: every how many samples the engine's resident frames are read (:func:`read_frames`; 0: never)
+        self.frames_every = frames_every
         self.stages: dict[str, Peak] = {}
         self.open: dict[str, int] = {}
         self.baseline: dict[str, int] = {}
         self.samples = 0
         self.started = time.perf_counter()
         self.peak: dict[str, int] = {}
+        #: the sample with the highest VmRSS: what the process's peak was made of (:meth:`by_kind`)
+        self.peak_sample: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-probe", daemon=True)
@@ -119,15 +182,21 @@ class Probe:
     def sample(self, rollup: bool = True) -> dict[str, int]:
         found = read_status()
         found["arrow"] = pa.total_allocated_bytes()
+        found.update(read_malloc())
         if rollup or not self._rollup:
-            self._rollup = read_rollup()
+            self._rollup = {**self._rollup, **read_rollup()}
         found.update(self._rollup)
         found["engine"] = self._engine_seen
+        # Python's and numpy's allocations now, when tracemalloc traces (sampled like the rest, so a stage's peak is
+        # its own even when the analysis' two lanes run beside each other; tracemalloc's own peak is process-wide)
+        found["python"] = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else 0
         return found
 
     def _note(self, sample: dict[str, int]) -> None:
         with self._lock:
             self.samples += 1
+            if sample["VmRSS"] > self.peak_sample.get("VmRSS", -1):
+                self.peak_sample = dict(sample)
             for key, value in sample.items():
                 if value > self.peak.get(key, -1):
                     self.peak[key] = value
@@ -142,6 +211,8 @@ class Probe:
                 count += 1
                 if meter is not None:
                     self._engine_seen = meter()
+                if self.frames_every and count % self.frames_every == 0:  # (the whole smaps: ~ms a read)
+                    self._rollup["frames"] = read_frames()
                 self._note(self.sample(rollup=count % self.rollup_every == 0))
 
     def set_baseline(self) -> dict[str, int]:
@@ -149,6 +220,8 @@ class Probe:
         if self.engine is not None:
             with self.engine.engine_meter() as meter:
                 self._engine_seen = meter()
+        if self.frames_every:
+            self._rollup["frames"] = read_frames()
         self.baseline = self.sample()
         return self.baseline
 
@@ -213,20 +286,43 @@ class Probe:
 
     def table(self) -> str:
         """:meth:`rows` as text: MB above the baseline, and ``rise``: the most RssAnon rose within one entry."""
-        head = ("stage", "s", "RssAnon+", "RssFile+", "VmRSS+", "arrow+", "engine+", "RssAnon+ at end", "rise")
+        head = ("stage", "s", "RssAnon+", "RssFile+", "VmRSS+", "frames+", "engine+", "arrow+", "malloc+",
+                "m.free+", "python+", "anon end", "rise")
         lines = [f"baseline: VmRSS {self.baseline.get('VmRSS', 0) / MB:.0f} MB, RssAnon "
                  f"{self.baseline.get('RssAnon', 0) / MB:.0f}, RssFile {self.baseline.get('RssFile', 0) / MB:.0f}, "
                  f"arrow {self.baseline.get('arrow', 0) / MB:.0f}; {self.samples} samples",
-                 "  ".join(f"{h:>14}" if i else f"{h:<40}" for i, h in enumerate(head))]
+                 "  ".join(f"{h:>9}" if i else f"{h:<36}" for i, h in enumerate(head))]
         for row in self.rows():
-            cells = (row["stage"], row["seconds"], row["RssAnon"], row["RssFile"], row["VmRSS"], row["arrow"],
-                     row["engine"], row["end_RssAnon"], row["rise_RssAnon"])
-            lines.append("  ".join(f"{c:>14}" if i else f"{c:<40}" for i, c in enumerate(cells)))
+            cells = (row["stage"], row["seconds"], row["RssAnon"], row["RssFile"], row["VmRSS"], row["frames"],
+                     row["engine"], row["arrow"], row["malloc_used"], row["malloc_free"], row["python"],
+                     row["end_RssAnon"], row["rise_RssAnon"])
+            lines.append("  ".join(f"{c:>9}" if i else f"{c:<36}" for i, c in enumerate(cells)))
         return "\n".join(lines)
+
+    def by_kind(self, sample: dict[str, int] | None = None) -> dict[str, float]:
+        """What one sample's resident memory is made of, MB, absolute (not above the baseline); by default the
+        sample at the process's highest VmRSS. ``file``: file-backed pages (the side table's mapped files: page
+        cache, reclaimable); ``frames``: the engine's page cache, its frames' resident pages (capped by
+        ``buffer_pool_mb``); ``engine``: the engine's own count (its frames in use and the query buffers it
+        allocates through malloc: overlaps ``malloc_used``); ``arrow``: Arrow's pool in use; ``malloc_used`` /
+        ``malloc_free``: glibc malloc's in use / freed and kept (the engine's memory outside its frames, e.g. a
+        commit's relationship indexes and its query buffers; numpy's and pandas' arrays; Python's large objects);
+        ``python``: tracemalloc's traced memory (0 unless it traces; part of malloc_used and of Python's own
+        arenas); ``other_anon``: the rest of RssAnon (Arrow's freed memory mimalloc keeps, Python's small-object
+        arenas, the libraries' own; negative when malloc counts memory never touched)."""
+        values = sample if sample is not None else self.peak_sample
+        anon = values.get("RssAnon", 0)
+        known = sum(values.get(key, 0) for key in ("frames", "arrow", "malloc_used", "malloc_free"))
+        return {key: round(value / MB) for key, value in (
+            ("VmRSS", values.get("VmRSS", 0)), ("file", values.get("RssFile", 0)), ("anon", anon),
+            ("frames", values.get("frames", 0)), ("engine", values.get("engine", 0)),
+            ("arrow", values.get("arrow", 0)), ("malloc_used", values.get("malloc_used", 0)),
+            ("malloc_free", values.get("malloc_free", 0)), ("python", values.get("python", 0)),
+            ("other_anon", anon - known))}
 
     def dump(self) -> str:
         return json.dumps({"baseline": self.baseline, "rows": self.rows(), "samples": self.samples,
-                           "timeline": self.timeline})
+                           "peak_sample": self.peak_sample, "timeline": self.timeline})
 
 
 _active: Probe | None = None

@@ -80,3 +80,27 @@ def test_a_day_is_tagged_by_file_commit_side_table_and_analysis_stage(
                        EmbeddedStore._execute, EmbeddedStore.upsert_nodes, EmbeddedStore._copy_rels)
     table = combined({"a": figures, "b": figures})
     assert "load/side_delta" in table and table.splitlines()[0].endswith("b/a anon | rss")
+
+
+def test_the_engine_s_frames_and_malloc_s_count_are_read_apart(tmp_path: Path) -> None:
+    """What bench_incremental --memory splits the process's peak into: the engine's page-cache frames (the Rss of
+    its reserved region), which grow as it reads pages, and glibc malloc's own count."""
+    from memory_probe import Probe, read_frames, read_malloc, stage
+
+    before = read_frames()
+    with EmbeddedStore(tmp_path / "g.lbug", buffer_pool_mb=256) as store:
+        store.init_schema()
+        with store.batch():
+            store.upsert_nodes("Person", [{"person_key": f"p{i}", "last_name": "x" * 40} for i in range(50_000)])
+        store.checkpoint()
+        opened = read_frames()
+        store.counts()
+        with Probe(engine=store, frames_every=1) as probe, stage("read"):  # (sampled as it begins and ends)
+            store.node_table("Person", ("last_name",))
+        read = read_frames()
+        kinds = probe.by_kind()
+    assert opened > before and read > opened + 200_000  # the column's pages read into frames (~0.5 MB)
+    assert probe.peak["frames"] > opened + 200_000 and kinds["engine"] > 0
+    assert set(kinds) == {"VmRSS", "file", "anon", "frames", "engine", "arrow", "malloc_used", "malloc_free",
+                          "python", "other_anon"}
+    assert read_malloc()["malloc_used"] > 0
