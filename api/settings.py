@@ -18,6 +18,10 @@ class Settings(BaseSettings):
 
     store: Literal["embedded", "neo4j"] = "embedded"
     db: Path = Path("data/tracegraph.lbug")
+    # The embedded engine's page cache, MB (its buffer pool). Unset: the engine's own default, 80 % of the machine's
+    # memory, which a process fills with every page it reads until the cap. A national daily batch runs in 1024
+    # (docs/performance.md, mem24); a national history load or full analysis needs more (6144 measured).
+    buffer_pool_mb: int | None = None
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
@@ -85,7 +89,8 @@ class Settings(BaseSettings):
         the server open the store here, so nobody reads a half-loaded graph without being told). An embedded
         store an older version wrote (properties this version stores are missing) is refused in one line naming
         `tracegraph init`, which brings it up to date (``upgrading``: that command itself)."""
-        store = open_store(self.store, db=self.db, read_only=read_only, neo4j_uri=self.neo4j_uri,
+        store = open_store(self.store, db=self.db, read_only=read_only, buffer_pool_mb=self.buffer_pool_mb,
+                           neo4j_uri=self.neo4j_uri,
                            neo4j_user=self.neo4j_user, neo4j_password=self.neo4j_password.get_secret_value(),
                            neo4j_database=self.neo4j_database)
         gaps: list[str] = [] if upgrading else getattr(store, "schema_gaps", list)()

@@ -96,8 +96,9 @@ def analysis_out_of_memory(exc: StoreOutOfMemory, command: str) -> StoreOutOfMem
     done = ("the analysis was committed and is recovered when the store is next opened" if committed else
             "nothing of this analysis was written (the loaded rows are kept)")
     return StoreOutOfMemory(f"the store ran out of memory during `{command}` (its buffer pool is full); {done}: "
-                            f"re-run `{command}` with more memory free (an incremental analysis holds the rows "
-                            "around the new records: fewer days loaded between two analyses need less)")
+                            f"re-run `{command}` with more memory free or a larger TRACEGRAPH_BUFFER_POOL_MB if "
+                            "it is set (an incremental analysis holds the rows around the new records: fewer days "
+                            "loaded between two analyses need less)")
 
 
 class StoreFull(StoreUnavailable):
@@ -120,11 +121,12 @@ def translate_engine_error(exc: RuntimeError, path: Path) -> Exception:
         return StoreOutOfMemory(
             f"the store {path} committed the last batch but ran out of memory writing it to the file (its buffer "
             "pool is full); what was committed is recovered when the store is next opened: re-run the same command "
-            "with a smaller --batch-rows (e.g. 50000), or with more memory")
+            "with a smaller --batch-rows (e.g. 50000), or with more memory (TRACEGRAPH_BUFFER_POOL_MB)")
     if "buffer pool is full" in lowered:
         return StoreOutOfMemory(
             f"the store {path} ran out of memory in one transaction (its buffer pool is full); nothing of that batch "
-            "was written: re-run the same command with a smaller --batch-rows (e.g. 50000), or with more memory")
+            "was written: re-run the same command with a smaller --batch-rows (e.g. 50000), or with more memory "
+            "(TRACEGRAPH_BUFFER_POOL_MB)")
     if "binder exception" in lowered or "parser exception" in lowered:
         return InvalidInput(f"query rejected by the embedded store: {message}")
     if "unable to find primary key" in lowered:

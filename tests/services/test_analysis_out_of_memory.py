@@ -67,3 +67,22 @@ def test_a_filled_cache_with_days_in_the_log_frees_them_and_runs_once_more_copie
 def test_a_store_without_a_log_has_nothing_to_free() -> None:
     with rows_copied(SimpleNamespace()) as freed:  # type: ignore[arg-type]  # Neo4j: no such step
         assert freed is False
+
+
+def test_the_page_cache_setting_caps_every_command_s_store_and_is_named_when_it_is_too_small(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TRACEGRAPH_BUFFER_POOL_MB bounds the engine's page cache of the store the commands open (unset: the
+    engine's default, most of the machine's memory): a write that does not fit in 32 MB is refused, naming it."""
+    keys = [f"F{i:09d}" for i in range(100_000)]
+    rows = pa.table({"firearm_key": keys, "serial_number": keys})
+    monkeypatch.setenv("TRACEGRAPH_DB", str(tmp_path / "g.lbug"))
+    with Settings().open_store(upgrading=True) as store:
+        store.init_schema()
+        with store.batch():
+            store.upsert_nodes("Firearm", rows)  # fits in the default cache
+    monkeypatch.setenv("TRACEGRAPH_BUFFER_POOL_MB", "32")
+    with Settings().open_store() as store, pytest.raises(StoreOutOfMemory) as caught, store.batch():
+        store.upsert_nodes("Firearm", pa.table({"firearm_key": [k + "x" for k in keys], "serial_number": keys}))
+    assert "TRACEGRAPH_BUFFER_POOL_MB" in str(caught.value)
+    with Settings().open_store() as store:
+        assert store.counts()["nodes"]["Firearm"] == 100_000  # the refused write left nothing
