@@ -190,13 +190,13 @@ def prepare(store: EmbeddedStore, seed: int, full_cpu: float) -> float:
     return full_cpu
 
 
-def _probe(stack: ExitStack, store: EmbeddedStore) -> Any:
+def _probe(stack: ExitStack, store: EmbeddedStore, statements: bool) -> Any:
     """The memory sampler (bench/memory_probe.py) over the open store, its baseline the process now, and the daily
-    path's stages tagged while ``stack`` is open."""
+    path's stages (``statements``: and each engine statement) tagged while ``stack`` is open."""
     from memory_probe import Probe, instrument
 
     probe = stack.enter_context(Probe(interval=0.05, engine=store, frames_every=20))
-    stack.enter_context(instrument())
+    stack.enter_context(instrument(statements=statements))
     return probe
 
 
@@ -215,6 +215,18 @@ def _report_memory(probe: Any, out: Path) -> None:
     print(f"the process's highest VmRSS, by kind (MB): {json.dumps(probe.by_kind())}; at the baseline: "
           f"{json.dumps(probe.by_kind(probe.baseline))}", flush=True)
     out.write_text(probe.dump())
+    import ctypes
+
+    import pyarrow as pa
+    from memory_probe import MB, read_status
+
+    before = read_status()["RssAnon"]
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    trimmed = read_status()["RssAnon"]
+    pa.default_memory_pool().release_unused()
+    released = read_status()["RssAnon"]
+    print(f"after the batches: RssAnon {before / MB:.0f} MB; glibc's freed memory given back (malloc_trim) "
+          f"{(before - trimmed) / MB:.0f} MB, Arrow's (release_unused) {(trimmed - released) / MB:.0f} MB", flush=True)
 
 
 def main() -> None:
@@ -244,6 +256,8 @@ def main() -> None:
                              "the batches and written to DIR/memory.json")
     parser.add_argument("--memory-python", action="store_true",
                         help="with --memory: also trace Python's and numpy's allocations (tracemalloc; ~2x the CPU)")
+    parser.add_argument("--memory-statements", action="store_true",
+                        help="with --memory: also tag each engine statement (`stmt:` and its first words)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="tracegraph-incremental-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -284,7 +298,7 @@ def main() -> None:
         if args.memory_python:
             tracemalloc.start()
         with EmbeddedStore(work / "bench.lbug", buffer_pool_mb=pool_mb) as store, ExitStack() as measured:
-            probe = _probe(measured, store) if args.memory else None
+            probe = _probe(measured, store, args.memory_statements) if args.memory else None
             # a history built by an older version: what `tracegraph init` does to it (new columns, Person blocks
             # and their links) and the stored analysis state the first incremental run would otherwise compute
             # (the per-address keys, dealer counts, network sums, serial groups), so a measured batch never includes one
