@@ -239,8 +239,13 @@ class Neighbourhood:
         context = distinct(self._buyers_of_recoveries(ends)["person_key"])
         self._read(context)
         # every membership the rows show is a true one (a group's rows are complete per purchase): the context's
-        # and the possessors' are kept too (a possessor's purchaser-possessor group comes from the purchaser's rows)
-        self._remember(self._memberships_of(new | context, leads=True))
+        # and the possessors' are kept too (a possessor's purchaser-possessor group comes from the purchaser's rows).
+        # A person glanced before has every membership their own rows give already; what a glance leaves out, a
+        # lead's and a purchaser-possessor group as the possessor, comes from the rows of the buyers of the
+        # recoveries at its ends and of the recoveries it holds, all in ``context`` (so is the glanced person, if
+        # they bought a gun recovered at a lead's end): computed for ``context`` and the persons never glanced
+        # (national batch 1's closure: 2,158 persons instead of 10,352, 0.06 CPU s instead of 0.16)
+        self._remember(self._memberships_of((new - self.glanced) | context, leads=True))
         self.known |= new
         self.glanced |= new
 
