@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from graph.store import GraphStore
+from graph.store import GraphStore, written_rels
 
 HIT_COLUMNS = ("trace_id", "recovery_date", "recovery_city", "recovery_state", "recovery_country", "firearm_key",
                "manufacturer", "model", "serial_number", "report_id", "reported_date", "reporter_kind", "reporter",
@@ -49,6 +49,7 @@ def hits(store: GraphStore, runs: list[str] | None = None, recoveries: list[str]
         frame = store.query("stolen_hits_of_recoveries", {"keys": sorted(set(recoveries)), "runs": runs}).df()
     else:
         frame = store.query("stolen_hits_of_runs", {"runs": runs}).df()
+    frame = _with_written(store, frame, runs, recoveries)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in HIT_COLUMNS})
     recovered = pd.to_datetime(frame["recovery_date"])
@@ -57,6 +58,45 @@ def hits(store: GraphStore, runs: list[str] | None = None, recoveries: list[str]
     frame["days_report_to_recovery"] = days.astype("Int64")
     frame["reported_before_recovery"] = (days >= 0).astype("boolean").where(days.notna())
     return frame[list(HIT_COLUMNS)].reset_index(drop=True)
+
+
+def _with_written(store: GraphStore, frame: pd.DataFrame, runs: list[str] | None,
+                  recoveries: list[str] | None) -> pd.DataFrame:
+    """``frame`` (the hit statement's rows) with the hits it missed among the recoveries and reports the store's open
+    transaction wrote (a day's files: a lost/stolen file, then traces recovering its guns). Inside it LadybugDB 0.22
+    misses them at nodes added past a node group's first 2,048 new rows (docs/performance.md, fault24): the guns of
+    the kept ``RECOVERED_IN`` and ``REPORTED_STOLEN`` rows are read again by key from the gun, the kept rows added,
+    and the missing hits' columns read node by node. Nothing is read outside such a transaction."""
+    recovered = written_rels(store, "RECOVERED_IN", "Firearm", "Recovery")
+    reported = written_rels(store, "REPORTED_STOLEN", "Firearm", "TheftReport")
+    if recovered is None and reported is None:
+        return frame
+    kept = [t.select(["from_key", "to_key"]).to_pandas() for t in (recovered, reported) if t is not None]
+    guns = sorted(set(pd.concat([k["from_key"] for k in kept])))
+    pairs = []
+    for name, rows, column in (("stolen_recoveries_of_guns", recovered, "trace_id"),
+                               ("stolen_reports_of_guns", reported, "report_id")):
+        read = store.query(name, {"keys": guns}).df().reindex(columns=["firearm_key", column])
+        if rows is not None:
+            own = rows.select(["from_key", "to_key"]).to_pandas()
+            read = pd.concat([read, own.set_axis(["firearm_key", column], axis=1)], ignore_index=True)
+        pairs.append(read.drop_duplicates())
+    both = pairs[0].merge(pairs[1], on="firearm_key")
+    if recoveries is not None:
+        both = both[both["trace_id"].isin(set(recoveries))]
+    if len(frame):
+        seen = set(zip(frame["trace_id"], frame["report_id"], strict=True))
+        both = both[[(t, r) not in seen for t, r in zip(both["trace_id"], both["report_id"], strict=True)]]
+    if both.empty:
+        return frame
+    added = store.query("stolen_hits_of_pairs", {"rows": both.to_dict("records")}).df()
+    if runs is not None:
+        added = added[added["load_run_id"].isin(set(runs))]
+    added = added.drop(columns="load_run_id")
+    if added.empty:
+        return frame
+    merged = pd.concat([frame, added], ignore_index=True) if len(frame) else added
+    return merged.sort_values(["trace_id", "report_id"], ignore_index=True)
 
 
 def mark_hits(store: GraphStore, runs: list[str] | None = None, recoveries: list[str] | None = None) -> int:
