@@ -288,7 +288,7 @@ class EmbeddedStore:
             refuse_write(stripped)
         else:
             self.written.statement(stripped)
-            self._tx_rels.statement(stripped)
+            self._tx_rels.statement(stripped, params)
         try:
             result = self._conn.execute(text, params or {})
         except RuntimeError as exc:

@@ -12,14 +12,51 @@ those the read missed to what it found."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cypher.effects import effect
-from graph.store import anti_join
+from cypher import registry
+from cypher.effects import effect, without_comments
+from graph.store import FROM_KEY, TO_KEY, anti_join
+
+#: The corrections' drop statements (loaders/corrections.py): the relationships each deletes, named by its ``$rows``
+#: (kind, the columns giving from_key, to_key and the type's key). Such a delete takes the rows it names out of what
+#: is kept instead of dropping everything kept: a later file of the day repeating the other rows would otherwise be
+#: read by the engine alone, which misses them (tests/graph/test_tx_corrections.py). A conditional drop
+#: (``sale_drop_sold``: a sale still stated stays) takes out the rows it names whether or not it deleted them.
+DROPS: dict[str, tuple[tuple[str, str, str], tuple[str, ...]]] = {
+    "trace_drop_purchases": (("PURCHASED", "Person", "Firearm"), ("person", "firearm", "sale_id")),
+    "trace_drop_recovered_in": (("RECOVERED_IN", "Firearm", "Recovery"), ("firearm", "trace_id")),
+    "trace_drop_possessors": (("POSSESSED_BY", "Recovery", "Person"), ("trace_id", "person")),
+    "trace_drop_places": (("AT", "Recovery", "Location"), ("trace_id", "location")),
+    "sale_drop_sold": (("SOLD", "Dealer", "Firearm"), ("dealer", "firearm")),
+    "nibin_drop_links": (("NIBIN_LINK", "Recovery", "Recovery"), ("from_key", "to_key", "lead_id")),
+    "theft_drop_guns": (("REPORTED_STOLEN", "Firearm", "TheftReport"), ("firearm", "report_id")),
+    "theft_drop_reporters": (("REPORTED", "Dealer", "TheftReport"), ("dealer", "report_id")),
+}
+TWIN_SUFFIXES = ("_at_person", "_at_gun", "_at_to", "_at_report")  # the drops' twins bound at the other end
+
+
+@functools.cache
+def _drops_by_text() -> dict[str, tuple[tuple[str, str, str], tuple[str, ...]]]:
+    """DROPS (and their twins, ``<name><suffix>``) by statement text as the store runs it, comments stripped."""
+    statements = registry()
+    names = set(statements.names())
+    found = {}
+    for name, drop in DROPS.items():
+        for variant in (name, *(name + suffix for suffix in TWIN_SUFFIXES)):
+            if variant in names:
+                found[_plain(without_comments(statements.get(variant, "embedded")))] = drop
+    return found
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
 
 
 class TxRels:
@@ -29,11 +66,23 @@ class TxRels:
         self._rows: dict[tuple[str, str, str], list[pa.Table]] = {}
         self._replacing = False
 
-    def statement(self, text: str) -> None:
+    def statement(self, text: str, params: dict[str, Any] | None = None) -> None:
         """A statement (comments stripped) is run: one that deletes, other than an upsert's own replace, may delete
-        rows kept here, so nothing is kept from then on (the reads are then as the engine gives them)."""
-        if self._rows and not self._replacing and effect(text) == "delete":
+        rows kept here: a drop of :data:`DROPS` takes out the rows it names, any other leaves nothing kept from then
+        on (the reads are then as the engine gives them)."""
+        if not self._rows or self._replacing or effect(text) != "delete":
+            return
+        drop = _drops_by_text().get(_plain(text))
+        if drop is None or params is None or not isinstance(params.get("rows"), list):
             self._rows.clear()
+            return
+        kind, columns = drop
+        if kind in self._rows and params["rows"]:
+            named = pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in params["rows"]])
+            identity = [FROM_KEY, TO_KEY, *columns[2:]]
+            named = named.rename_columns(identity)
+            kept = pa.concat_tables(self._rows[kind], promote_options="permissive")
+            self._rows[kind] = [anti_join(kept, named, identity)[0]]
 
     @contextmanager
     def replacing(self) -> Iterator[None]:
