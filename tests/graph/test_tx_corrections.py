@@ -5,11 +5,10 @@ Inside a write transaction the engine misses the relationships the transaction w
 group's first 2,048 new rows, when that table's new rows run past the group's end (131,072 rows), through every read
 but a MATCH bound by key at those nodes; when both ends are such nodes, through every read. Each test loads a day of
 5,000 records as one transaction after 128,000 stored nodes of one table, so that table crosses group 0's end.
-The stores with the 128,000 nodes are built once per module and copied for each test."""
+The stores with the 128,000 nodes are built once per session and copied for each test (tests/graph/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,47 +19,11 @@ from api.services.daily import load_files
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, LoadReport
 from tests.analytics.test_straw_keys import _sales
+from tests.graph.conftest import Based
 from tests.record_corrections_support import NIBIN_FIELDS, STOLEN_FIELDS
 from tests.trace_corrections_support import fixture_rows, write_rows
 
-BASE, NEW, LOST = 128_000, 5_000, 1_024
-KEYS = {"Firearm": "OTHER|{}|PISTOL", "Person": "OTHER{}", "Recovery": "OLD-{}", "TheftReport": "OLD-{}"}
-
-Based = Callable[[str], EmbeddedStore]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """A store holding BASE nodes of a label (and the schema), built once per label for the module."""
-    stores: dict[str, Path] = {}
-
-    def build(label: str) -> Path:
-        if label not in stores:
-            folder = tmp_path_factory.mktemp(f"base-{label}")
-            with EmbeddedStore(folder / "db.lbug") as store:
-                store.init_schema()
-                key = store.schema.node(label).key
-                store.upsert_nodes(label, pd.DataFrame({key: [KEYS[label].format(i) for i in range(BASE)]}))
-            stores[label] = folder
-        return stores[label]
-
-    return build
-
-
-@pytest.fixture
-def based(built: Callable[[str], Path], tmp_path: Path) -> Based:
-    """A copy of the module's store with BASE nodes of a label, open (closed after the test)."""
-    opened: list[EmbeddedStore] = []
-
-    def open_copy(label: str) -> EmbeddedStore:
-        folder = tmp_path / "store"
-        shutil.copytree(built(label), folder)
-        opened.append(EmbeddedStore(folder / "db.lbug"))
-        return opened[-1]
-
-    yield open_copy  # type: ignore[misc]
-    for store in opened:
-        store.close()
+NEW = 5_000
 
 
 def _day(store: EmbeddedStore, tmp_path: Path, *files: tuple[str, Path]) -> list[LoadReport]:
@@ -195,3 +158,44 @@ def test_quick_recoveries_keyed_when_only_the_recoveries_cross(based: Based, tmp
     _day(store, tmp_path, ("traces", _traces(tmp_path / "t.csv", recovery_date="2019-03-01")))
     keyed = store._execute("MATCH (r:Recovery)-[:IN_STRAW_KEY]->(:StrawKey) RETURN count(DISTINCT r)").scalar()
     assert keyed == NEW
+
+
+def test_a_relationship_changed_twice_in_one_transaction_when_the_persons_cross(based: Based) -> None:
+    """Written, then written again with another value, in one transaction, the purchasers new after 128,000 stored
+    persons: one row each, with the later value (tests/graph/test_engine_tx_reads.py has the guns' case). The
+    upsert's read (both ends bound) sees them here: a guard for the other end."""
+    guns, buyers = [f"NEW|{i}|PISTOL" for i in range(NEW)], [f"buyer{i}" for i in range(NEW)]
+
+    def purchases(source: str) -> pd.DataFrame:
+        return pd.DataFrame({"from_key": buyers, "to_key": guns, "sale_id": [f"msr:{i}" for i in range(NEW)],
+                             "source": source})
+
+    store = based("Person")
+    with store.batch():
+        store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": guns}))
+        store.upsert_nodes("Person", pd.DataFrame({"person_key": buyers}))
+        store.upsert_relationships("PURCHASED", "Person", "Firearm", purchases("first"))
+        again = store.upsert_relationships("PURCHASED", "Person", "Firearm", purchases("second"))
+        assert (again.created, again.updated, again.changed) == (0, NEW, NEW)
+    rows = store._execute("MATCH (:Person)-[r:PURCHASED]->(f:Firearm) RETURN r.sale_id AS s, r.source AS src").df()
+    assert len(rows) == NEW and rows["s"].is_unique and set(rows["src"]) == {"second"}
+
+
+def test_a_day_repeating_sales_after_a_correction_writes_each_once(based: Based, tmp_path: Path) -> None:
+    """A day: 5,000 multiple-sale rows (the guns cross), a file correcting one of them (another purchaser: a
+    delete), then a file repeating the others. The store's kept rows were dropped at the correction's delete, and
+    the upsert's read misses the last 1,024 new guns' purchases and sales: they were written twice."""
+    store = based("Firearm")
+    first = _sales(tmp_path / "a.csv", 0, NEW)
+    rows = pd.read_csv(first, dtype=str)
+    fixed = rows.iloc[:1].copy()
+    fixed["purchaser_last_name"] = "OTHER"
+    fixed.to_csv(tmp_path / "fix.csv", index=False)
+    rows.iloc[1:].to_csv(tmp_path / "again.csv", index=False)
+    reports = load_files(store, [("multiple-sales", first), ("multiple-sales", tmp_path / "fix.csv"),
+                                 ("multiple-sales", tmp_path / "again.csv")],
+                         LoadOptions(rejects_dir=tmp_path / "rejects"), one_transaction=True)
+    assert [r.loaded for r in reports] == [NEW, 1, NEW - 1]
+    for rel, source in (("PURCHASED", "Person"), ("SOLD", "Dealer")):
+        assert _per(store, f"MATCH (:{source})-[e:{rel}]->(f:Firearm) RETURN f.firearm_key AS g, count(e) AS n"
+                    ) == {1: NEW}, rel
