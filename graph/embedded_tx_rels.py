@@ -39,7 +39,8 @@ DROPS: dict[str, tuple[tuple[str, str, str], tuple[str, ...]]] = {
     "theft_drop_guns": (("REPORTED_STOLEN", "Firearm", "TheftReport"), ("firearm", "report_id")),
     "theft_drop_reporters": (("REPORTED", "Dealer", "TheftReport"), ("dealer", "report_id")),
 }
-TWIN_SUFFIXES = ("_at_person", "_at_gun", "_at_to", "_at_report")  # the drops' twins bound at the other end
+#: the suffixes of the drops' twins bound at their other end (loaders/corrections.TWINS)
+TWIN_SUFFIXES = ("_at_person", "_at_gun", "_at_to", "_at_report", "_at_recovery")
 
 
 @functools.cache

@@ -73,6 +73,8 @@ def count(details: dict[str, object], corrected: list[str], for_analysis: list[s
 #: end's table did is not known, so both statements run (the second finds nothing where the first saw all). A
 #: relationship whose two ends are such nodes is missed by both (left: the same section).
 TWINS = {"trace_drop_purchases": "trace_drop_purchases_at_person", "sale_drop_sold": "sale_drop_sold_at_gun",
+         "trace_drop_possessors": "trace_drop_possessors_at_person",
+         "trace_drop_recovered_in": "trace_drop_recovered_in_at_recovery",
          "nibin_drop_links": "nibin_drop_links_at_to", "theft_drop_guns": "theft_drop_guns_at_report",
          "theft_drop_reporters": "theft_drop_reporters_at_report"}
 

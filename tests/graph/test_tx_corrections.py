@@ -199,3 +199,20 @@ def test_a_day_repeating_sales_after_a_correction_writes_each_once(based: Based,
     for rel, source in (("PURCHASED", "Person"), ("SOLD", "Dealer")):
         assert _per(store, f"MATCH (:{source})-[e:{rel}]->(f:Firearm) RETURN f.firearm_key AS g, count(e) AS n"
                     ) == {1: NEW}, rel
+
+
+def test_a_day_correcting_its_own_possessors_when_the_persons_cross(based: Based, tmp_path: Path) -> None:
+    """The day's second traces file names another possessor for each of the first's 5,000 records, the first's
+    5,000 possessors new after 128,000 stored persons: ``trace_drop_possessors`` (bound at both ends: read as bound
+    at the recovery) missed the last 1,024 new persons' links: 1,024 recoveries kept both possessors before its
+    twin bound at the person."""
+    store = based("Person")
+    first = _traces(tmp_path / "a.csv", purchaser_last_name="")
+    rows = pd.read_csv(first, dtype=str, keep_default_na=False)
+    rows["possessor_last_name"] = [f"HOLDER{i:05d}" for i in range(NEW)]
+    rows.to_csv(first, index=False)
+    rows["possessor_last_name"] = [f"OTHER{i:05d}" for i in range(NEW)]
+    rows.to_csv(tmp_path / "b.csv", index=False)
+    _day(store, tmp_path, ("traces", first), ("traces", tmp_path / "b.csv"))
+    assert _per(store, "MATCH (r:Recovery)-[e:POSSESSED_BY]->(:Person) RETURN r.trace_id AS t, count(e) AS n") == {
+        1: NEW}
