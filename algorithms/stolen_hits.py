@@ -64,24 +64,27 @@ def _with_written(store: GraphStore, frame: pd.DataFrame, runs: list[str] | None
                   recoveries: list[str] | None) -> pd.DataFrame:
     """``frame`` (the hit statement's rows) with the hits it missed among the recoveries and reports the store's open
     transaction wrote (a day's files: a lost/stolen file, then traces recovering its guns). Inside it LadybugDB 0.22
-    misses them at nodes added past a node group's first 2,048 new rows (docs/performance.md, fault24): the guns of
-    the kept ``RECOVERED_IN`` and ``REPORTED_STOLEN`` rows are read again by key from the gun, the kept rows added,
-    and the missing hits' columns read node by node. Nothing is read outside such a transaction."""
-    recovered = written_rels(store, "RECOVERED_IN", "Firearm", "Recovery")
-    reported = written_rels(store, "REPORTED_STOLEN", "Firearm", "TheftReport")
+    misses them at nodes added past a node group's first 2,048 new rows (docs/performance.md, fault24): the reports
+    of the guns of the kept ``RECOVERED_IN`` and ``REPORTED_STOLEN`` rows are read by key from the gun (one read;
+    the recoveries too for the guns the transaction reported), the kept rows added, and the missing hits' columns
+    read node by node. Nothing is read outside such a transaction."""
+    recovered = _kept(store, "RECOVERED_IN", "Recovery", "trace_id")
+    reported = _kept(store, "REPORTED_STOLEN", "TheftReport", "report_id")
     if recovered is None and reported is None:
         return frame
-    kept = [t.select(["from_key", "to_key"]).to_pandas() for t in (recovered, reported) if t is not None]
-    guns = sorted(set(pd.concat([k["from_key"] for k in kept])))
-    pairs = []
-    for name, rows, column in (("stolen_recoveries_of_guns", recovered, "trace_id"),
-                               ("stolen_reports_of_guns", reported, "report_id")):
-        read = store.query(name, {"keys": guns}).df().reindex(columns=["firearm_key", column])
-        if rows is not None:
-            own = rows.select(["from_key", "to_key"]).to_pandas()
-            read = pd.concat([read, own.set_axis(["firearm_key", column], axis=1)], ignore_index=True)
-        pairs.append(read.drop_duplicates())
-    both = pairs[0].merge(pairs[1], on="firearm_key")
+    if recovered is not None and recoveries is not None:
+        recovered = recovered[recovered["trace_id"].isin(set(recoveries))]
+    named = [] if reported is None else sorted(set(reported["firearm_key"]))
+    guns = sorted(set(named) | (set() if recovered is None else set(recovered["firearm_key"])))
+    reports = pd.concat([store.query("stolen_reports_of_guns", {"keys": guns}).df().reindex(
+        columns=["firearm_key", "report_id"]), reported], ignore_index=True).drop_duplicates()
+    if reports.empty:
+        return frame
+    held = [recovered] if recovered is not None else []
+    if named:  # the earlier recoveries of guns the transaction reported stolen
+        held.append(store.query("stolen_recoveries_of_guns", {"keys": named}).df().reindex(
+            columns=["firearm_key", "trace_id"]))
+    both = pd.concat(held, ignore_index=True).drop_duplicates().merge(reports, on="firearm_key")
     if recoveries is not None:
         both = both[both["trace_id"].isin(set(recoveries))]
     if len(frame):
@@ -97,6 +100,14 @@ def _with_written(store: GraphStore, frame: pd.DataFrame, runs: list[str] | None
         return frame
     merged = pd.concat([frame, added], ignore_index=True) if len(frame) else added
     return merged.sort_values(["trace_id", "report_id"], ignore_index=True)
+
+
+def _kept(store: GraphStore, rel_type: str, to_label: str, to_column: str) -> pd.DataFrame | None:
+    """The relationships of a gun to ``to_label`` the store's open transaction wrote: firearm_key, ``to_column``."""
+    rows = written_rels(store, rel_type, "Firearm", to_label)
+    if rows is None or rows.num_rows == 0:
+        return None
+    return rows.select(["from_key", "to_key"]).to_pandas().set_axis(["firearm_key", to_column], axis=1)
 
 
 def mark_hits(store: GraphStore, runs: list[str] | None = None, recoveries: list[str] | None = None) -> int:

@@ -43,8 +43,8 @@ from graph.embedded_writes import (
     create_nodes,
     create_relationships,
     days_in_log,
+    delete_at_end,
     delete_at_nodes,
-    delete_at_target,
     set_groups,
     through_log,
 )
@@ -466,7 +466,7 @@ class EmbeddedStore:
         changed = changed_rows(old, existing, identity, props)
         if changed.num_rows:
             with self._tx_rels.replacing():
-                if missed.num_rows:  # the replace's delete would not see them either: deleted bound at the target
+                if missed.num_rows:  # the replace's delete would not see them either: deleted bound at each end
                     self._delete_missed(rel, source, target, anti_join(changed.select(identity), missed, identity)[1])
                 self._replace_rels(rel, source, target, changed, identity, existing, from_side)
         created = rows_fresh.num_rows + new.num_rows
@@ -554,11 +554,11 @@ class EmbeddedStore:
         return self._tx_rels.written((rel_type, from_label, to_label), [FROM_KEY, TO_KEY, *rel.key])
 
     def _delete_missed(self, rel: RelType, source: NodeLabel, target: NodeLabel, rows: pa.Table) -> None:
-        """Delete relationships this transaction wrote that its reads missed (:func:`graph.embedded_writes.
-        delete_at_target`)."""
-        if rows.num_rows:
-            self._execute(delete_at_target(rel, source, target),
-                          {"batch": rows.rename_columns([_col(c) for c in rows.column_names])})
+        """Delete relationships this transaction wrote that its reads missed, bound at each end in turn (which end's
+        table crossed a node group's end is not known: :func:`graph.embedded_writes.delete_at_end`)."""
+        batch = {"batch": rows.rename_columns([_col(c) for c in rows.column_names])}
+        for end in ("target", "source") if rows.num_rows else ():
+            self._execute(delete_at_end(rel, source, target, end), batch)
 
     # --- reads for projections ---------------------------------------------------------------------------------
 

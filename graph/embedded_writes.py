@@ -176,12 +176,16 @@ def delete_at_nodes(rel: RelType, source: NodeLabel, target: NodeLabel, rows: pa
     return text, [{"key": key, "rows": node_rows} for key, node_rows in by_node.items()]
 
 
-def delete_at_target(rel: RelType, source: NodeLabel, target: NodeLabel) -> str:
+def delete_at_end(rel: RelType, source: NodeLabel, target: NodeLabel, end: str) -> str:
     """The statement deleting the relationships ``$batch`` identifies (its from_key, to_key and key properties as
-    ``_c_`` columns) through a pattern bound by key at the target only: inside a transaction, LadybugDB 0.22 deletes
-    that way the relationships it wrote that a pattern bound at both ends misses (graph.embedded_tx_rels,
-    tests/graph/test_engine_tx_reads.py)."""
-    where = " AND ".join([f"a.{quote(source.key)} = {column(FROM_KEY)}"]
-                         + [f"e.{quote(k)} = {column(k)}" for k in rel.key])
-    return (f"LOAD FROM $batch MATCH (b:{quote(target.name)} {{{quote(target.key)}: {column(TO_KEY)}}})"
-            f"<-[e:{quote(rel.name)}]-(a:{quote(source.name)}) WHERE {where} DELETE e")
+    ``_c_`` columns) through a pattern bound by key at one ``end`` only (``target`` or ``source``): inside a
+    transaction, LadybugDB 0.22 deletes that way the relationships it wrote at nodes of that end's table past a node
+    group's first 2,048 new rows, which a pattern bound at both ends (read as bound at the source) or at the other
+    end misses (graph.embedded_tx_rels, tests/graph/test_engine_tx_reads.py)."""
+    at, other = (target, source) if end == "target" else (source, target)
+    at_key, other_key = (TO_KEY, FROM_KEY) if end == "target" else (FROM_KEY, TO_KEY)
+    where = " AND ".join([f"o.{quote(other.key)} = {column(other_key)}"] + [f"e.{quote(k)} = {column(k)}"
+                                                                           for k in rel.key])
+    arrow = ("<-", "-") if end == "target" else ("-", "->")
+    return (f"LOAD FROM $batch MATCH (n:{quote(at.name)} {{{quote(at.key)}: {column(at_key)}}})"
+            f"{arrow[0]}[e:{quote(rel.name)}]{arrow[1]}(o:{quote(other.name)}) WHERE {where} DELETE e")
