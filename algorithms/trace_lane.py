@@ -95,7 +95,9 @@ def write(store: GraphStore, lane: TraceLane, run: str) -> None:
                 "from_key": flows["src"], "to_key": flows["dst"], "year": flows["year"].astype("int64"),
                 "level": level, "basis": basis, "firearms": flows["firearms"].astype("int64"),
                 "expected": flows["expected"], "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"],
-                "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days")}))
+                "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days")}),
+                # the refit over every cell moves nearly every flow's expected count, score and trend each day
+                rewrite=True)
         if len(lane.hubs):
             store.upsert_nodes("Location", lane.hubs)
         if len(lane.cells):

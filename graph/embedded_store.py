@@ -35,7 +35,10 @@ from graph.ddl import embedded_column, embedded_ddl, missing_columns
 from graph.embedded_log import abandon, is_kuzu_file, log_bytes, note_commit, open_engine
 from graph.embedded_reader import reading_handle, refuse_write
 from graph.embedded_reads import count_relationships
-from graph.embedded_rel_reads import StoreReads, rel_pattern, stored_rels
+from graph.embedded_rel_reads import StoreReads
+from graph.embedded_rel_writes import RelWrites
+from graph.embedded_rel_writes import rewrite as rewrite_rels
+from graph.embedded_rel_writes import update as update_rels
 from graph.embedded_tx_rels import TxRels
 from graph.embedded_writes import (
     CHECKPOINT_THRESHOLD_BYTES,
@@ -43,8 +46,6 @@ from graph.embedded_writes import (
     create_nodes,
     create_relationships,
     days_in_log,
-    delete_at_end,
-    delete_at_nodes,
     set_groups,
     through_log,
 )
@@ -435,13 +436,14 @@ class EmbeddedStore:
         return self._execute(join, {"batch": matched.rename_columns([_col(node.key)])}).arrow()
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
-                             created_from: pa.Array | None = None,
-                             created_to: pa.Array | None = None) -> UpsertSummary:
+                             created_from: pa.Array | None = None, created_to: pa.Array | None = None,
+                             rewrite: bool = False) -> UpsertSummary:
         with self.written.confined(()):  # relationship rows only
-            return self._upsert_relationships(rel_type, from_label, to_label, rows, created_from, created_to)
+            return self._upsert_relationships(rel_type, from_label, to_label, rows, created_from, created_to, rewrite)
 
     def _upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows,
-                              created_from: pa.Array | None, created_to: pa.Array | None) -> UpsertSummary:
+                              created_from: pa.Array | None, created_to: pa.Array | None,
+                              rewrite: bool) -> UpsertSummary:
         rel = self.schema.relationship(rel_type)
         source, target = self.schema.node(from_label), self.schema.node(to_label)
         batch = conform_relationships(rel, source, target, rows)
@@ -456,21 +458,11 @@ class EmbeddedStore:
             rows_fresh = batch.slice(0, 0)
         identity = [FROM_KEY, TO_KEY, *rel.key]
         props = [c for c in batch.column_names if c not in identity]
-        existing, from_side = stored_rels(self._reads, rel, source, target, batch, identity, props)
-        missed = self._tx_rels.missed((rel.name, from_label, to_label), batch, existing, identity)
-        if missed.num_rows:  # written earlier in this transaction, not seen by the read (graph.embedded_tx_rels)
-            existing = pa.concat_tables([existing, missed])
-        new, old = anti_join(batch, existing, identity)
-        if new.num_rows:
-            self._copy_rels(rel, from_label, to_label, new)
-        changed = changed_rows(old, existing, identity, props)
-        if changed.num_rows:
-            with self._tx_rels.replacing():
-                if missed.num_rows:  # the replace's delete would not see them either: deleted bound at each end
-                    self._delete_missed(rel, source, target, anti_join(changed.select(identity), missed, identity)[1])
-                self._replace_rels(rel, source, target, changed, identity, existing, from_side)
-        created = rows_fresh.num_rows + new.num_rows
-        return UpsertSummary(created + old.num_rows, created, old.num_rows, changed.num_rows)
+        writes = RelWrites(self._execute, self._copy_rels, self._tx_rels)
+        new, old, changed = (rewrite_rels(writes, rel, source, target, batch, identity, props) if rewrite
+                             else update_rels(writes, self._reads, rel, source, target, batch, identity, props))
+        created = rows_fresh.num_rows + new
+        return UpsertSummary(created + old, created, old, changed)
 
     def _copy_rels(self, rel: RelType, from_label: str, to_label: str, rows: pa.Table) -> None:
         """Write new relationships: through the log (a day's batch) or COPY (a history's). Both refuse the batch
@@ -506,59 +498,12 @@ class EmbeddedStore:
         options = f" (from={string_literal(from_label)}, to={string_literal(to_label)})" if several else ""
         self._execute(f"COPY {quote(rel.name)}{columns} FROM $batch{options}", {"batch": full})
 
-    def _replace_rels(self, rel: RelType, source: NodeLabel, target: NodeLabel, changed: pa.Table,
-                      identity: list[str], stored_all: pa.Table, from_side: bool | None) -> None:
-        """Update relationships by deleting and re-creating them with merged values.
-
-        Kùzu 0.11.3 corrupts *other* properties of relationships whose properties were changed with ``SET`` once
-        the database checkpoints (seen: ``FLOW.year`` turned null for ~1% of rows after ``SET
-        e.analysis_run_id``; reproduced in ``tests/graph/test_embedded_store.py``). Delete + re-create does not, so
-        every relationship update goes that way: take the stored values of every property, let non-null new values
-        win, delete, write back as new rows (:meth:`_copy_rels`: through the log or ``COPY``, by row count). (In
-        LadybugDB 0.22 ``SET`` costs ~9 µs a row and property, this ~16 µs a row: a national batch changes four of
-        the eight properties of its 38k corridor flows.) ``stored_all``, ``from_side``: what
-        :func:`graph.embedded_rel_reads.stored_rels` read (without every property: read again by a join); rows read
-        node by node are deleted one indexed statement per node (:func:`graph.embedded_writes.delete_at_nodes`),
-        others by a join of the rows against the type."""
-        where = " AND ".join(f"e.{quote(k)} = {_col(k)}" for k in rel.key)
-        pattern = f"LOAD FROM $batch MATCH {rel_pattern(rel, source, target)} {'WHERE ' + where if where else ''}"
-        probe = changed.select(identity).rename_columns([_col(c) for c in identity])
-        others = [p.name for p in rel.properties if p.name not in rel.key]
-        schema = pa.schema([changed.schema.field(FROM_KEY), changed.schema.field(TO_KEY)]
-                           + [pa.field(p, ARROW_TYPES[rel.prop(p).type]) for p in [*rel.key, *others]])
-        if set(schema.names) <= set(stored_all.column_names):
-            stored = stored_all.select(schema.names).cast(schema)
-        else:
-            returns = [f"{_col(FROM_KEY)} AS {FROM_KEY}", f"{_col(TO_KEY)} AS {TO_KEY}"]
-            returns += [f"e.{quote(p)} AS {quote(p)}" for p in [*rel.key, *others]]
-            stored = self._execute(f"{pattern} RETURN {', '.join(returns)}", {"batch": probe}).arrow().cast(schema)
-        merged = stored.join(changed, keys=identity, join_type="inner", right_suffix="\x1fnew", use_threads=False)
-        columns = {c: merged.column(c) for c in identity}
-        for name in others:
-            newer = f"{name}\x1fnew"
-            columns[name] = (pc.coalesce(merged.column(newer), merged.column(name)) if newer in merged.column_names
-                             else merged.column(name))
-        if from_side is not None:  # rows read node by node: one indexed statement a node
-            text, by_node = delete_at_nodes(rel, source, target, changed.select(identity), from_side)
-            for params in by_node:
-                self._execute(text, params)
-        else:
-            self._execute(f"{pattern} DELETE e", {"batch": probe})
-        self._copy_rels(rel, source.name, target.name, pa.table(columns))
-
     def written_rels(self, rel_type: str, from_label: str, to_label: str) -> pa.Table | None:
         """The relationship rows of the type this store's open transaction (:meth:`batch`) wrote, the last values of
         each (``from_key``, ``to_key``, key, the properties written), for reads the engine may blind (LadybugDB 0.22
         misses some inside the transaction: graph.embedded_tx_rels); None: none kept."""
         rel = self.schema.relationship(rel_type)
         return self._tx_rels.written((rel_type, from_label, to_label), [FROM_KEY, TO_KEY, *rel.key])
-
-    def _delete_missed(self, rel: RelType, source: NodeLabel, target: NodeLabel, rows: pa.Table) -> None:
-        """Delete relationships this transaction wrote that its reads missed, bound at each end in turn (which end's
-        table crossed a node group's end is not known: :func:`graph.embedded_writes.delete_at_end`)."""
-        batch = {"batch": rows.rename_columns([_col(c) for c in rows.column_names])}
-        for end in ("target", "source") if rows.num_rows else ():
-            self._execute(delete_at_end(rel, source, target, end), batch)
 
     # --- reads for projections ---------------------------------------------------------------------------------
 

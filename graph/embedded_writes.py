@@ -189,3 +189,30 @@ def delete_at_end(rel: RelType, source: NodeLabel, target: NodeLabel, end: str) 
     arrow = ("<-", "-") if end == "target" else ("-", "->")
     return (f"LOAD FROM $batch MATCH (n:{quote(at.name)} {{{quote(at.key)}: {column(at_key)}}})"
             f"{arrow[0]}[e:{quote(rel.name)}]{arrow[1]}(o:{quote(other.name)}) WHERE {where} DELETE e")
+
+
+def take_relationships(rel: RelType, source: NodeLabel, target: NodeLabel, props: list[str]) -> str:
+    """The statement deleting the relationships ``$batch`` identifies (its from_key, to_key and key properties as
+    ``_c_`` columns, both ends bound by key) and returning what they held: ``from_key``, ``to_key`` and ``props``.
+    One join of the batch against the type, where reading the stored rows and deleting them were two (a relationship
+    upsert told that nearly every row changes: ``EmbeddedStore.upsert_relationships(rewrite=True)``)."""
+    where = " AND ".join(f"e.{quote(k)} = {column(k)}" for k in rel.key)
+    values = ", ".join([f"{column(FROM_KEY)} AS {FROM_KEY}", f"{column(TO_KEY)} AS {TO_KEY}",
+                        *(f"e.{quote(p)} AS {quote(p)}" for p in props)])
+    return (f"LOAD FROM $batch MATCH (a:{quote(source.name)} {{{quote(source.key)}: {column(FROM_KEY)}}})"
+            f"-[e:{quote(rel.name)}]->(b:{quote(target.name)} {{{quote(target.key)}: {column(TO_KEY)}}}) "
+            f"{'WHERE ' + where + ' ' if where else ''}WITH e, {values} DELETE e "
+            f"RETURN {', '.join([FROM_KEY, TO_KEY, *(quote(p) for p in props)])}")
+
+
+def merged(stored: pa.Table, rows: pa.Table, identity: list[str], others: list[str]) -> pa.Table:
+    """``stored`` relationships (identity and every property in ``others``) with ``rows``' values over them where
+    those are not null (nulls never erase): the rows to write back in their place, one per stored row ``rows``
+    names."""
+    joined = stored.join(rows, keys=identity, join_type="inner", right_suffix="\x1fnew", use_threads=False)
+    columns = {c: joined.column(c) for c in identity}
+    for name in others:
+        newer = f"{name}\x1fnew"
+        columns[name] = (pc.coalesce(joined.column(newer), joined.column(name)) if newer in joined.column_names
+                         else joined.column(name))
+    return pa.table(columns)

@@ -11,7 +11,7 @@ import pytest
 
 from graph.errors import InvalidInput
 from graph.schema import SCHEMA
-from graph.store import GraphStore
+from graph.store import GraphStore, one_unit
 
 
 def dealers(n: int, start: int = 0, **extra: object) -> list[dict[str, object]]:
@@ -130,6 +130,47 @@ def test_relationships_are_keyed_by_endpoints_and_key_properties(store: GraphSto
         {"src": "p1", "dst": "f1", "sale_id": "trace:1", "dealer_key": None, "purchase_date": dt.date(2020, 1, 2)},
         {"src": "p2", "dst": "f2", "sale_id": "trace:2", "dealer_key": "1-54-1", "purchase_date": None},
     ]
+
+
+@pytest.mark.parametrize("rewrite", [False, True])
+def test_a_rewrite_of_relationships_leaves_what_an_upsert_leaves(store: GraphStore, rewrite: bool) -> None:
+    """``rewrite=True`` (the caller's hint that nearly every row changes: the corridors' daily refit) ends with the
+    rows a plain upsert leaves: new rows created, named rows updated with nulls never erasing a stored value, rows
+    it does not name (another year, another basis) as they were, none doubled, also for rows written earlier in the
+    same transaction."""
+    store.upsert_nodes("Location", [{"location_key": k} for k in ("A", "B", "C")])
+
+    def flow(src: str, dst: str, year: int, basis: str = "traces", **values: object) -> dict[str, object]:
+        return {"from_key": src, "to_key": dst, "year": year, "basis": basis, "level": "city", **values}
+
+    store.upsert_relationships("FLOW", "Location", "Location", [
+        flow("A", "B", 2019, firearms=3, score=1.0, trend="stable", analysis_run_id="full"),
+        flow("A", "B", 2020, firearms=4, score=1.5, analysis_run_id="full"),
+        flow("A", "B", 2019, "atf_table", firearms=30, analysis_run_id="full"),
+        flow("B", "A", 2019, firearms=2, score=0.5, analysis_run_id="full")])
+    with one_unit(store):
+        store.upsert_relationships("FLOW", "Location", "Location", [flow("C", "A", 2019, firearms=1, z=0.1)])
+        summary = store.upsert_relationships("FLOW", "Location", "Location", [
+            flow("A", "B", 2019, firearms=5, score=2.0, trend=None),  # trend null: the stored one stays
+            flow("B", "A", 2019, firearms=2, score=0.5),                # as stored
+            flow("C", "A", 2019, firearms=9),                           # written earlier in this transaction
+            flow("A", "C", 2019, firearms=7, score=3.0)], rewrite=rewrite)  # new
+    assert (summary.created, summary.updated) == (1, 3)
+    edges = store.edge_list("FLOW", "Location", "Location",
+                            ("year", "basis", "firearms", "score", "z", "trend", "analysis_run_id")).to_pylist()
+    assert sorted(edges, key=lambda e: (e["src"], e["dst"], e["year"], e["basis"])) == [
+        {"src": "A", "dst": "B", "year": 2019, "basis": "atf_table", "firearms": 30, "score": None, "z": None,
+         "trend": None, "analysis_run_id": "full"},
+        {"src": "A", "dst": "B", "year": 2019, "basis": "traces", "firearms": 5, "score": 2.0, "z": None,
+         "trend": "stable", "analysis_run_id": "full"},
+        {"src": "A", "dst": "B", "year": 2020, "basis": "traces", "firearms": 4, "score": 1.5, "z": None,
+         "trend": None, "analysis_run_id": "full"},
+        {"src": "A", "dst": "C", "year": 2019, "basis": "traces", "firearms": 7, "score": 3.0, "z": None,
+         "trend": None, "analysis_run_id": None},
+        {"src": "B", "dst": "A", "year": 2019, "basis": "traces", "firearms": 2, "score": 0.5, "z": None,
+         "trend": None, "analysis_run_id": "full"},
+        {"src": "C", "dst": "A", "year": 2019, "basis": "traces", "firearms": 9, "score": None, "z": 0.1,
+         "trend": None, "analysis_run_id": None}]
 
 
 def test_unkeyed_relationship_is_one_per_pair(store: GraphStore) -> None:
