@@ -32,7 +32,7 @@ from algorithms import grouped_text
 from algorithms.batches import Batch
 from algorithms.runs import NeedsFullAnalysis
 from algorithms.tables import isin
-from graph.store import GraphStore
+from graph.store import GraphStore, StoredRows
 
 #: count (algorithms.dealers.COUNT_COLUMNS) -> Dealer property
 STORED = {"traces": "trace_count", "recent": "recent_traces", "old": "old_traces",
@@ -44,6 +44,9 @@ GUN_PROPERTY = "dealer_counts"
 GUN_FLAG = "dealer_gun_counts"
 #: the Dealer node columns the model reads beside the counts
 DEALER_COLUMNS = ("license_number", "business_name", "premise_state")
+#: the Dealer properties the scores are written to beside the counts (:func:`algorithms.trace_lane.dealer_rows`)
+SCORED = ("short_ttc_share", "multiple_sale_share", "obliterated_share", "expected_traces", "anomaly_score",
+          "anomaly_indicators")
 
 
 def rows(per: pd.DataFrame) -> pd.DataFrame:
@@ -54,12 +57,26 @@ def rows(per: pd.DataFrame) -> pd.DataFrame:
 
 def stored(store: GraphStore) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the Dealer nodes: key and :data:`DEALER_COLUMNS`, the stored counts indexed by dealer_key)."""
-    table = store.node_table("Dealer", (*DEALER_COLUMNS, *STORED.values())).to_pandas()
+    nodes, per, _rows = stored_rows(store)
+    return nodes, per
+
+
+def stored_rows(store: GraphStore) -> tuple[pd.DataFrame, pd.DataFrame, StoredRows | None]:
+    """:func:`stored` and the same read as :class:`graph.store.StoredRows` of every dealer with the properties the
+    incremental write back sets (the counts and :data:`SCORED`), which its Dealer upsert then compares with instead
+    of reading every dealer again (None on a store that counts no writes)."""
+    writes = getattr(store, "writes", None)
+    read = store.node_table("Dealer", (*DEALER_COLUMNS, *STORED.values(), *SCORED))
+    table = read.to_pandas()
     nodes = table[["key", *DEALER_COLUMNS]]
     counted = table.dropna(subset=list(STORED.values()), how="all").set_index("key")
     per = counted[list(STORED.values())].fillna(0).astype("int64").rename(columns={v: k for k, v in STORED.items()})
     per.index.name = "dealer_key"
-    return nodes, per
+    rows = None if not isinstance(writes, int) else StoredRows(
+        table=read.select(["key", *STORED.values(), *SCORED]).rename_columns(["dealer_key", *STORED.values(),
+                                                                               *SCORED]),
+        asked=read.column("key").combine_chunks(), writes=writes)
+    return nodes, per, rows
 
 
 # --- each gun's share (Firearm.dealer_counts) ---------------------------------------------------------------------

@@ -52,6 +52,7 @@ from scipy import stats
 from algorithms.batches import Batch
 from algorithms.straw_features import purchase_events
 from algorithms.tables import AnalysisTables, isin
+from graph.store import StoredRows
 
 SHORT_TTC_DAYS = 3 * 365
 #: Weight of the diversion evidence (traces that stop at the dealer) beside the volume evidence: both are log
@@ -85,6 +86,9 @@ class DealerScores:
     gun_sales: pd.DataFrame | None = None
     #: the guns those shares are of (empty: every gun in the tables counted)
     guns: frozenset[str] = frozenset()
+    #: the Dealer rows as stored when the model was refitted (an incremental run: its write back compares with
+    #: them instead of reading every dealer again, :func:`algorithms.dealer_counts.stored_rows`)
+    stored: StoredRows | None = None
 
 
 def dealer_traces(t: AnalysisTables) -> pd.DataFrame:

@@ -85,7 +85,8 @@ def write(store: GraphStore, lane: TraceLane, run: str) -> None:
     :data:`WRITES` only (``graph.store.confined``: rows of other labels read before stay current)."""
     with confined(store, WRITES):
         if lane.dealers is not None and len(lane.dealers.table):
-            store.upsert_nodes("Dealer", dealer_rows(lane.dealers))  # one upsert: each read the Dealer table
+            # one upsert, compared with the rows the dealer stage read (nothing wrote a Dealer since)
+            store.upsert_nodes("Dealer", dealer_rows(lane.dealers), stored=lane.dealers.stored)
             # the touched guns' shares now (every gun's on a migration)
             dealer_counts.write_guns(store, lane.dealers, lane.dealers.guns, every=not lane.dealers.guns)
         for name, found in lane.corridors.items():
@@ -143,7 +144,7 @@ def _dealers(store: GraphStore, guns: set[str], serial: serial_groups.SerialStat
     the dealers a touched gun counts for updated by the delta of its share: the new rows' guns and those whose
     serial batch changed. A store whose last full analysis predates the stored counts or shares gets every dealer
     and gun counted here, once (the migration)."""
-    nodes, before = dealer_counts.stored(store)
+    nodes, before, stored = dealer_counts.stored_rows(store)
     found = [] if serial is None else serial.batches
     if not (base_parameters.get("dealer_counts") and base_parameters.get(dealer_counts.GUN_FLAG)):
         store.init_schema()
@@ -157,7 +158,7 @@ def _dealers(store: GraphStore, guns: set[str], serial: serial_groups.SerialStat
     scores = dealer_scoring.fit(nodes, dealer_counts.merged(before, delta.counts))
     return dealer_scoring.DealerScores(table=scores.table, parameters=scores.parameters, counts=delta.counts,
                                        gun_traced=delta.gun_traced, gun_sales=delta.gun_sales,
-                                       guns=frozenset(guns | moved))
+                                       guns=frozenset(guns | moved), stored=stored)
 
 
 def _batched(store: GraphStore) -> dict[str, str]:

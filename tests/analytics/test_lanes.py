@@ -90,12 +90,12 @@ def _graph(store: EmbeddedStore) -> dict[str, pd.DataFrame]:
 def test_the_daily_step_stores_the_same_graph_with_the_trace_lane_written_early(
         analysed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with EmbeddedStore(copy_store(analysed, tmp_path / "early.lbug")) as store:
-        taken: list[bool] = []  # for each upsert handed rows as read: whether it took them
+        taken: list[tuple[str, bool]] = []  # for each upsert handed rows as read: its label, whether it took them
 
         def values(written: object, node: NodeLabel, *args: object) -> object:
             found = stored_values(written, node, *args)  # type: ignore[arg-type]
             if args[-1] is not None:
-                taken.append(found is not None)
+                taken.append((node.name, found is not None))
             return found
 
         monkeypatch.setattr(embedded_store, "stored_values", values)
@@ -103,8 +103,9 @@ def test_the_daily_step_stores_the_same_graph_with_the_trace_lane_written_early(
         monkeypatch.undo()
         assert early.lane_written and "write_back_traces" in early.timings
         # the trace lane's writes, made after the person lane read the Person rows, wrote no Person: the Person
-        # upsert took the rows as read
-        assert len(early.straw) and taken == [True]
+        # upsert took the rows as read; and the Dealer upsert, the trace lane's first write, took the rows its dealer
+        # stage read
+        assert len(early.straw) and sorted(taken) == [("Dealer", True), ("Person", True)]
         got = _graph(store)
     monkeypatch.setattr(alerts, "analyze_incremental", functools.partial(analyze_incremental, parallel=False))
     with EmbeddedStore(copy_store(analysed, tmp_path / "after.lbug")) as store:
