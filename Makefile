@@ -30,7 +30,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # One worker a core (pytest-xdist; 2 on CI): tests/conftest.py groups every Neo4j test onto one worker (one
-# server) and the rest by module; the slowest tests are listed at the end (docs/performance.md, "Test suite duration").
+# server) and the rest by module, handed out longest first (tests/schedule.py); the slowest tests are listed at
+# the end (docs/performance.md, "Test suite duration").
 unit: $(STAMP)
 	$(BIN)/pytest -q -n auto --dist loadscope --durations=20
 

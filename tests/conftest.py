@@ -80,11 +80,25 @@ def xdist_scope(nodeid: str) -> str:
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getvalue("dist") != "loadscope":
         return None
+    from collections import OrderedDict
+
     from xdist.scheduler import LoadScopeScheduling
 
+    from tests.schedule import longest_first
+
     class Neo4jOnOneWorker(LoadScopeScheduling):
+        """loadscope with the units of ``xdist_scope``, handed out longest first (tests/schedule.py)."""
+
+        ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             return xdist_scope(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self.ordered:  # the first assignment: the queue holds every unit, in xdist's order
+                self.workqueue = OrderedDict(longest_first(self.workqueue.items()))
+                self.ordered = True
+            super()._assign_work_unit(node)
 
     return Neo4jOnOneWorker(config, log)
 
