@@ -65,7 +65,7 @@ def _shared_root(factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def _built_once(factory: pytest.TempPathFactory, key: str) -> Iterator[tuple[Path, bool]]:
+def built_once(factory: pytest.TempPathFactory, key: str) -> Iterator[tuple[Path, bool]]:
     """Yield (folder, needs building) for ``key`` while holding its lock; a folder is marked done after a build."""
     root = _shared_root(factory)
     folder = root / hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -86,7 +86,7 @@ def _built_once(factory: pytest.TempPathFactory, key: str) -> Iterator[tuple[Pat
 
 def simulated(factory: pytest.TempPathFactory, scale: str = "small", seed: int = 7) -> Path:
     """The folder ``tracegraph simulate --scale scale --seed seed`` writes (read it; do not write into it)."""
-    with _built_once(factory, f"simulate {scale} {seed}") as (folder, build):
+    with built_once(factory, f"simulate {scale} {seed}") as (folder, build):
         if build:
             from loaders.synthetic import simulate
 
@@ -102,7 +102,7 @@ def loaded(factory: pytest.TempPathFactory, loads: Loads = LOADS, *, world: tupl
     left in the write-ahead log as a load leaves them). Copy ``db`` with :func:`copy_store` before writing to it."""
     inputs = simulated(factory, *world) if world else None
     key = json.dumps({"world": world, "loads": [(k, str(p)) for k, p in loads], "seed": analyse_seed})
-    with _built_once(factory, key) as (folder, build):
+    with built_once(factory, key) as (folder, build):
         if build:
             from algorithms.analyze import analyze, write_back
             from graph.embedded_store import EmbeddedStore
@@ -161,7 +161,7 @@ def streamed_history(factory: pytest.TempPathFactory, scale: str = "small", seed
     history loaded as `tracegraph demo` loads a world. Copy ``db`` with :func:`copy_store` before writing to it."""
     world = simulated(factory, scale, seed)
     key = f"stream {scale} {seed} {batches} {batch_traces}"
-    with _built_once(factory, key) as (folder, build):
+    with built_once(factory, key) as (folder, build):
         if build:
             from graph.embedded_store import EmbeddedStore
             from loaders.base import LoadOptions, run_load
@@ -207,7 +207,7 @@ def analysed_history(factory: pytest.TempPathFactory, scale: str = "small", seed
     modules that start from an analysed history, each of which used to run the same full analysis (~8 CPU s).
     Copy ``db`` with :func:`copy_store` before writing to it."""
     history = streamed_history(factory, scale, seed, batches=batches, batch_traces=batch_traces)
-    with _built_once(factory, f"analysed stream {scale} {seed} {batches} {batch_traces}") as (folder, build):
+    with built_once(factory, f"analysed stream {scale} {seed} {batches} {batch_traces}") as (folder, build):
         if build:
             from algorithms.analyze import analyze, write_back
             from graph.embedded_store import EmbeddedStore

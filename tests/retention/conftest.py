@@ -11,7 +11,7 @@ import pytest
 
 from graph.embedded_store import EmbeddedStore
 from tests.retention.retention_world import run, write_world
-from tests.worlds import copy_store
+from tests.worlds import built_once, copy_store
 
 
 @pytest.fixture
@@ -25,19 +25,25 @@ def cases(tmp_path: Path) -> Iterator[EmbeddedStore]:
 
 @pytest.fixture(scope="session")
 def world_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dt.date]:
-    root = tmp_path_factory.mktemp("retention_world")
-    run("simulate", "--scale", "small", "--seed", "5", "--out", str(root / "w"))
-    db = root / "world.lbug"
-    run("--db", str(db), "init", cwd=root)
-    for kind, name in (("ffl", "ffl_list.txt"), ("traces", "traces.csv"), ("multiple-sales", "multiple_sales.csv")):
-        run("--db", str(db), "load", kind, str(root / "w" / name), cwd=root)
-    analyzed = run("--db", str(db), "analyze", cwd=root)
-    # the world's reports are years old: analyze says, in one line, that records are past the policy
-    assert len([line for line in analyzed.stderr.splitlines() if "retention apply --as-of" in line]) == 1
-    with EmbeddedStore(db) as store:  # the world's last sale: the as-of date of its purge
-        last = max(d for d in store.edge_list("PURCHASED", "Person", "Firearm", ("purchase_date",))
-                   .column("purchase_date").to_pylist() if d is not None)
-    return db, last
+    # built once for the run (tests/worlds.built_once): under pytest-xdist the three modules using it may run on
+    # different workers, and each worker built its own (~15 CPU s)
+    with built_once(tmp_path_factory, "retention world: small seed 5, three loads and analyze by the CLI") \
+            as (root, build):
+        db = root / "world.lbug"
+        if build:
+            run("simulate", "--scale", "small", "--seed", "5", "--out", str(root / "w"))
+            run("--db", str(db), "init", cwd=root)
+            for kind, name in (("ffl", "ffl_list.txt"), ("traces", "traces.csv"),
+                               ("multiple-sales", "multiple_sales.csv")):
+                run("--db", str(db), "load", kind, str(root / "w" / name), cwd=root)
+            analyzed = run("--db", str(db), "analyze", cwd=root)
+            # the world's reports are years old: analyze says, in one line, that records are past the policy
+            assert len([line for line in analyzed.stderr.splitlines() if "retention apply --as-of" in line]) == 1
+            with EmbeddedStore(db) as store:  # the world's last sale: the as-of date of its purge
+                last = max(d for d in store.edge_list("PURCHASED", "Person", "Firearm", ("purchase_date",))
+                           .column("purchase_date").to_pylist() if d is not None)
+            (root / "last_sale.txt").write_text(last.isoformat(), encoding="utf-8")
+    return db, dt.date.fromisoformat((root / "last_sale.txt").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
