@@ -19,8 +19,8 @@ class Settings(BaseSettings):
     store: Literal["embedded", "neo4j"] = "embedded"
     db: Path = Path("data/tracegraph.lbug")
     # The embedded engine's page cache, MB (its buffer pool). Unset: the engine's own default, 80 % of the machine's
-    # memory, which a process fills with every page it reads until the cap. A national daily batch runs in 1024
-    # (docs/performance.md, mem24); a national history load or full analysis needs more (6144 measured).
+    # memory, which a process fills with every page it reads until the cap. A national daily batch runs in 1024,
+    # faster in 2048 (docs/performance.md, mem24); a national history load or full analysis needs more (6144 measured).
     buffer_pool_mb: int | None = None
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
