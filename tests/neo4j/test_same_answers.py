@@ -180,6 +180,11 @@ def params(twins: Twins) -> dict[str, Any]:
                                     "ORDER BY i LIMIT 1").rows()[0]["i"]
         theft = store._execute("MATCH (t:TheftReport) RETURN t.report_id AS r ORDER BY r LIMIT 2").arrow().column(
             0).to_pylist()
+        # a recovered gun reported stolen (the stolen hits a load's own transaction wrote: algorithms/stolen_hits.py)
+        hits = store._execute("MATCH (r:Recovery)<-[:RECOVERED_IN]-(f:Firearm)-[:REPORTED_STOLEN]->(t:TheftReport) "
+                              "RETURN r.trace_id AS trace_id, f.firearm_key AS firearm_key, t.report_id AS report_id "
+                              "ORDER BY trace_id, report_id LIMIT 2").rows()
+        assert hits  # the twins' world holds stolen guns recovered (else the comparison below reads nothing)
     return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
@@ -204,7 +209,9 @@ def params(twins: Twins) -> dict[str, Any]:
             "firearms": [msr["f"], chain["fk"]], "sale_ids": [msr["s"], "msr:no-such-report:X"],
             "persons": [msr["p"], "no-such-person"],
             "lead_traces": [lead["b"], "no-such-trace"], "lead_ids": [lead["l"], "no-such-lead"],
-            "report_ids": [*theft, "no-such-report"], "inspection_ids": [inspection, "no-such-inspection"]}
+            "report_ids": [*theft, "no-such-report"],
+            "rows": [*hits, {"trace_id": "no-such-trace", "firearm_key": chain["fk"], "report_id": theft[0]}],
+            "inspection_ids": [inspection, "no-such-inspection"]}
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
