@@ -160,27 +160,6 @@ def test_quick_recoveries_keyed_when_only_the_recoveries_cross(based: Based, tmp
     assert keyed == NEW
 
 
-def test_a_relationship_changed_twice_in_one_transaction_when_the_persons_cross(based: Based) -> None:
-    """Written, then written again with another value, in one transaction, the purchasers new after 128,000 stored
-    persons: one row each, with the later value (tests/graph/test_engine_tx_reads.py has the guns' case). The
-    upsert's read (both ends bound) sees them here: a guard for the other end."""
-    guns, buyers = [f"NEW|{i}|PISTOL" for i in range(NEW)], [f"buyer{i}" for i in range(NEW)]
-
-    def purchases(source: str) -> pd.DataFrame:
-        return pd.DataFrame({"from_key": buyers, "to_key": guns, "sale_id": [f"msr:{i}" for i in range(NEW)],
-                             "source": source})
-
-    store = based("Person")
-    with store.batch():
-        store.upsert_nodes("Firearm", pd.DataFrame({"firearm_key": guns}))
-        store.upsert_nodes("Person", pd.DataFrame({"person_key": buyers}))
-        store.upsert_relationships("PURCHASED", "Person", "Firearm", purchases("first"))
-        again = store.upsert_relationships("PURCHASED", "Person", "Firearm", purchases("second"))
-        assert (again.created, again.updated, again.changed) == (0, NEW, NEW)
-    rows = store._execute("MATCH (:Person)-[r:PURCHASED]->(f:Firearm) RETURN r.sale_id AS s, r.source AS src").df()
-    assert len(rows) == NEW and rows["s"].is_unique and set(rows["src"]) == {"second"}
-
-
 def test_a_day_repeating_sales_after_a_correction_writes_each_once(based: Based, tmp_path: Path) -> None:
     """A day: 5,000 multiple-sale rows (the guns cross), a file correcting one of them (another purchaser: a
     delete), then a file repeating the others. The store's kept rows were dropped at the correction's delete, and
