@@ -195,3 +195,21 @@ def test_a_day_correcting_its_own_possessors_when_the_persons_cross(based: Based
     _day(store, tmp_path, ("traces", first), ("traces", tmp_path / "b.csv"))
     assert _per(store, "MATCH (r:Recovery)-[e:POSSESSED_BY]->(:Person) RETURN r.trace_id AS t, count(e) AS n") == {
         1: NEW}
+
+
+def test_a_day_correcting_its_own_guns_when_the_recoveries_cross(based: Based, tmp_path: Path) -> None:
+    """The day's second traces file names another gun for each of the first's 5,000 records, the records'
+    recoveries new after 128,000 stored recoveries: ``trace_drop_recovered_in`` (bound at both ends: read as bound
+    at the gun) misses the last 1,024 new recoveries' links; its twin bound at the recovery deletes them. Each
+    recovery must keep one gun, the corrected one."""
+    store = based("Recovery")
+    first = _traces(tmp_path / "a.csv")
+    rows = pd.read_csv(first, dtype=str, keep_default_na=False)
+    rows["serial_number"] = rows["serial_number"].str.replace("SX", "SQ")
+    rows.to_csv(tmp_path / "b.csv", index=False)
+    reports = _day(store, tmp_path, ("traces", first), ("traces", tmp_path / "b.csv"))
+    assert reports[1].details["corrected"] == NEW
+    assert _per(store, "MATCH (:Firearm)-[e:RECOVERED_IN]->(r:Recovery) RETURN r.trace_id AS t, count(e) AS n") == {
+        1: NEW}
+    assert store._execute("MATCH (f:Firearm)-[:RECOVERED_IN]->(:Recovery) WHERE f.firearm_key CONTAINS '|SX' "
+                          "RETURN count(f)").scalar() == 0
