@@ -82,6 +82,7 @@ from algorithms import (
     straw,
     straw_features,
     straw_groups,
+    straw_member_index,
     trace_lane,
 )
 from algorithms import dealers as dealer_scoring
@@ -358,7 +359,12 @@ def straw_stages(store: GraphStore, seeds: set[str], every_group: pd.DataFrame |
     hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
                          stored_groups=every_group is None, keyed=straw_keys.marked(store),
                          side=side_table.open_tables(store))
-    changed = timed("changed", lambda: hood.mates(seeds, tying=True, exclude=seeds))
+
+    def changed_persons() -> set[str]:
+        hood.index = straw_member_index.open_index(hood.side)  # (first brought up to the side table's newest part)
+        return hood.mates(seeds, tying=True, exclude=seeds)
+
+    changed = timed("changed", changed_persons)
     closure = timed("closure", lambda: hood.mates(changed, tying=False))
     # the changed persons' values (the only ones scored), every closure member's purchases and ties
     features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),

@@ -32,6 +32,11 @@ a hash join):
   recovered in a big city or sold to by a big dealer. A group found big that way and not stored is remembered
   (:attr:`Neighbourhood.grown`) and written back with the run.
 
+A glanced candidate's memberships come from the membership index beside the side table when there is one
+(:mod:`algorithms.straw_member_index`: the rows the glance would compute, stored), and its own rows are read only
+when :meth:`Neighbourhood.restricted` is asked for persons it is one of (the closure): 850 of national batch 1's
+39,611 glanced candidates are not.
+
 The result is exact: the features of every rescored person computed on :func:`restrict` of these rows equal
 those computed on the whole tables (``tests/analytics/test_incremental.py``).
 """
@@ -58,6 +63,7 @@ from algorithms.frames import (
     pairs_frame,
     positions,
 )
+from algorithms.straw_member_index import MemberIndex
 from algorithms.straw_memberships import (
     COLUMNS,
     MEMBERSHIP,
@@ -110,6 +116,8 @@ class Neighbourhood:
     grown: dict[str, int] = field(default_factory=dict)  # groups found too big here and not stored: persons known
     _checked: set[str] = field(default_factory=set)   # groups whose stored state is known
     side: side_table.SideTables | None = None  # the keyed reads' rows as memory-mapped files (graph/side_table.py)
+    index: MemberIndex | None = None  # the glances' memberships, stored (algorithms/straw_member_index.py)
+    _pending: set[str] = field(default_factory=set)  # persons glanced through the index whose rows are not read yet
     _states: pd.Series | None = None  # the dealers' premise states by key
     _state_arrays: tuple[pa.Array, pa.Array] | None = None  # the same as Arrow keys and values
 
@@ -201,13 +209,18 @@ class Neighbourhood:
         return self._tables
 
     def tables(self) -> AnalysisTables:
-        """Every row read so far, as analysis tables (each row once, sorted, so that what a table's first row
-        decides does not depend on the order of the reads)."""
+        """Every row read so far (and of every person glanced), as analysis tables (each row once, sorted, so that
+        what a table's first row decides does not depend on the order of the reads)."""
+        self._read(self._pending)
         return tidy(self._raw())
 
     def restricted(self, persons: set[str]) -> AnalysisTables:
         """:func:`restrict` of :meth:`tables` to ``persons``, cut before it is sorted (the same rows, sorted the
-        same: a table's rows are unique by the columns it is sorted by)."""
+        same: a table's rows are unique by the columns it is sorted by). Of the persons glanced, only those of
+        ``persons`` have their rows read: a row the others' reads alone would bring is one ``restrict`` keeps for
+        none of ``persons``' purchases or recoveries (a possession of one of the others' recoveries by a person
+        of ``persons``, which moves no tie and no value of a person whose rows were read)."""
+        self._read(self._pending & persons)
         return restrict(self._raw(), persons, tidied=True)
 
     def _buyers_of_recoveries(self, recs: set[str]) -> pd.DataFrame:
@@ -256,9 +269,15 @@ class Neighbourhood:
         new = set(persons) - self.glanced
         if not new:
             return
-        self._read(new)
         # a lead's owner is the first of its gun's purchasers: only a known person's context has them all
-        self._remember(self._memberships_of(new, leads=False))
+        if self.index is not None:  # the same rows, stored; the persons' own rows read when asked for
+            if self._state_arrays is None:
+                self._state_arrays = state_arrays(self._dealer_states())
+            self._remember(self.index.of(key_array(new), self._state_arrays))
+            self._pending |= new - self.read
+        else:
+            self._read(new)
+            self._remember(self._memberships_of(new, leads=False))
         self.glanced |= new
 
     def _memberships_of(self, persons: set[str], *, leads: bool) -> pd.DataFrame:

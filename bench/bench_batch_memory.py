@@ -49,7 +49,7 @@ def prepare(history: Path, base: Path, pool_mb: int) -> None:
     migrated (bench_incremental.migrate_copy), its log checkpointed, its side table written."""
     from bench_incremental import migrate_copy
 
-    from graph import side_table
+    from algorithms import straw_member_index
     from graph.embedded_store import EmbeddedStore
 
     copy_store(history, base)
@@ -57,7 +57,7 @@ def prepare(history: Path, base: Path, pool_mb: int) -> None:
         print("migrated:", migrate_copy(store), flush=True)
         if store.wal_bytes():
             store.checkpoint()
-        print("side table rows:", side_table.after_full_analysis(store), flush=True)
+        print("side table rows:", straw_member_index.after_full_analysis(store), flush=True)
 
 
 NODE_GROUP = 131_072  # LadybugDB's nodes per node group (StorageConfig::NODE_GROUP_SIZE)

@@ -44,12 +44,11 @@ from api.process_memory import keep_arrow_memory
 
 keep_arrow_memory()  # as `tracegraph load day` runs (api.cli.root.main): before pyarrow is imported
 
-from algorithms import stored_state
+from algorithms import stored_state, straw_member_index
 from algorithms.analyze import analyze, write_back
 from api.cli.demo import LOADS
 from api.services import daily
 from api.settings import Settings
-from graph import side_table
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.day import day_files
@@ -184,7 +183,7 @@ def prepare(store: EmbeddedStore, seed: int, full_cpu: float) -> float:
         print(f"checkpoint of the copy ({logged / 1e6:.1f} MB of log), as the full analysis ends: "
               f"{_since(start)} s (wall, CPU)", flush=True)
     start = _clock()  # what the weekly full analysis leaves beside the store (graph/side_table.py)
-    rows = side_table.after_full_analysis(store)
+    rows = straw_member_index.after_full_analysis(store)
     print(f"side table of the copy, as a full analysis writes it: {rows} rows, {_since(start)} s (wall, "
           "CPU)", flush=True)
     return full_cpu

@@ -327,6 +327,7 @@ class SideTables:
 
     def __init__(self, store: Path, manifest: dict[str, Any]) -> None:
         side = folder(store)
+        self.folder, self.names = side, list(manifest["parts"])  # (the membership index beside it reads them)
         self.parts = [{name: feather.read_table(side / f"{part}-{name}.arrow", memory_map=True)
                        for name in [*TABLES, *KEYED]} for part in manifest["parts"]]
         # the base's rows are looked up by index (graph/side_index.py), the deltas' (a day each) filtered whole
@@ -395,6 +396,18 @@ class SideTables:
     def _buyers(self, guns: pa.ChunkedArray) -> pa.Table:
         found = self._select("purchases", "dst", pc.unique(guns), ["src", "dst"])
         return pa.table({"person_key": found["src"], "gun": found["dst"]})
+
+    def select_any(self, name: str, column: str, wanted: pa.Array) -> pa.Table:
+        """The rows of table ``name`` whose ``column`` is one of ``wanted`` in any part, superseded or not: every
+        version a key's rows had since the base was written."""
+        found = []
+        for number, part in enumerate(self.parts):
+            table = part[name]
+            if number == 0 and (name, column) in self.indexes:
+                found.append(self.indexes[(name, column)].select(table, column, wanted))
+            else:
+                found.append(table.filter(pc.is_in(table[column], value_set=wanted)))
+        return pa.concat_tables(found)
 
     def _select(self, name: str, column: str, wanted: pa.Array | pa.ChunkedArray,
                 columns: list[str] | None = None) -> pa.Table:

@@ -190,13 +190,13 @@ def analysed_day_store(factory: pytest.TempPathFactory, to: Path) -> History:
     """A copy at ``to`` of the small streamed history (seed 3, three batches of ~100 traces), fully analysed,
     checkpointed and with its side table: where a day's load and incremental analysis start
     (``bench/bench_batch_memory.py``, ``bench/memory_analysis.py``)."""
-    from graph import side_table
+    from algorithms import straw_member_index
     from graph.embedded_store import EmbeddedStore
 
     history = analysed_history(factory, "small", 3, batches=3, batch_traces=100)  # analysed and checkpointed
     copy_store(history.db, to)
     with EmbeddedStore(to) as store:
-        side_table.after_full_analysis(store)
+        straw_member_index.after_full_analysis(store)
     return history
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from algorithms import straw_member_index
 from algorithms.analyze import AnalysisResult, analyze, write_back
 from algorithms.retention import overdue
 from api.services.store_file import checkpoint
-from graph import side_table
 from graph.store import GraphStore
 from loaders.straw_keys import index_unkeyed
 
@@ -44,5 +44,5 @@ def full_analysis(store: GraphStore, *, seed: int = 0, resolution: float | None 
     index_unkeyed(store)  # guns a load left under no straw lookup key (loaders/straw_keys.py), keyed again
     late = overdue(store, datetime.now(UTC).date())
     stored = checkpoint(store)
-    side_table.after_full_analysis(store)  # the straw closure's inputs as files beside the store
+    straw_member_index.after_full_analysis(store)  # the straw closure's inputs and membership index beside the store
     return FullRun(result=result, overdue=late, checkpoint=stored)

@@ -16,7 +16,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from algorithms import incremental, network_joins, stored_state, straw, straw_features, tables, trace_lane
+from algorithms import (
+    incremental,
+    network_joins,
+    stored_state,
+    straw,
+    straw_features,
+    straw_member_index,
+    tables,
+    trace_lane,
+)
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
 from algorithms.straw_memberships import lean, membership_events, own_memberships, state_arrays, tidy
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
@@ -61,6 +70,7 @@ def streamed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     write_back(store, base)
     if request.param == "side table":
         side_table.rewrite(store)
+        straw_member_index.write(store)  # (the index brought up to each batch's delta by its analysis)
     results = []
     whole: list[str] = []
 
