@@ -39,6 +39,8 @@ from algorithms.tables import AnalysisTables
 from graph import side_table
 from graph.side_index import KeyIndex, write_index
 
+#: what the files hold: a change to what a glance computes (``own_memberships``, the group ids) must change it, so
+#: that an index an older version wrote is deleted unread (the next full analysis writes it again)
 FORMAT = 1
 STATE = "members.json"
 #: the stored columns: whose own rows gave the row (``owner``), then :data:`algorithms.straw_memberships.MEMBERSHIP`

@@ -535,5 +535,5 @@ def neighbourhood_sizes(hood: Neighbourhood) -> dict[str, int]:
     """What the neighbourhood read (for the run's summary)."""
     return {"persons_known": len(hood.known), "persons_read_rows": len(hood.read), "groups": len(hood.looked_up),
             "queries": hood.queries, "groups_stored_big": len(hood.big), "groups_grown_big": len(hood.grown),
-            "read_from_files": int(hood.side is not None),
+            "read_from_files": int(hood.side is not None), "memberships_from_index": int(hood.index is not None),
             **dict(sorted(hood.counts.items()))}

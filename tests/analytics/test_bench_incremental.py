@@ -35,3 +35,4 @@ def test_a_copy_prepared_and_closed_is_analysed_from_its_side_table_when_opened_
         result, why = daily.after_load(store, Settings(db=db), "incremental")
     assert result is not None, why
     assert result["summary"]["neighbourhood"]["read_from_files"] == 1
+    assert result["summary"]["neighbourhood"]["memberships_from_index"] == 1  # (written as the full analysis does)

@@ -97,6 +97,8 @@ def streamed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             results.append(result)
     read_from_files = [r.summary["neighbourhood"]["read_from_files"] for r in results]
     assert read_from_files == [int(request.param == "side table")] * len(results)
+    from_index = [r.summary["neighbourhood"]["memberships_from_index"] for r in results]
+    assert from_index == read_from_files  # the index, brought up to each batch, where the side table is read
     assert base.big_groups is not None
     yield Streamed(store, stream, base.run_id, results, analyze(store), base.membership, base.straw.table, whole,
                    set(base.big_groups["group_id"]), stages)
