@@ -49,7 +49,7 @@ def during_load(store: GraphStore) -> Iterator[threading.Thread | None]:
     if not enabled():
         yield None
         return
-    with reader(store) as other:
+    with reader(store, threads=1) as other:  # (one worker: the load's statements keep the other)
         warmth = companion(store, "_warm_up", _Warmth) if other is not None else None
         if other is None or warmth is None or warmth.done:
             yield None

@@ -205,18 +205,29 @@ class EmbeddedStore:
             self._reopen()
 
     @contextmanager
-    def reader(self) -> Iterator[EmbeddedStore | None]:
+    def reader(self, threads: int = 0) -> Iterator[EmbeddedStore | None]:
         """Inside: a handle for reads from another thread while this one goes on: a second connection to the
         open database (``graph.store.reader``; an analysis's trace lane, :mod:`algorithms.trace_lane`). It sees
-        what is committed and refuses to write. None inside a transaction: its writes are not committed yet."""
+        what is committed and refuses to write. None inside a transaction: its writes are not committed yet.
+        ``threads``: the engine's workers one of its statements may take (0: all of them; see graph.store.reader)."""
         if self._in_batch or self._db is None:
             yield None
             return
-        other = reading_handle(self, ladybug.Connection(self._db))
+        other = reading_handle(self, ladybug.Connection(self._db, num_threads=threads))
         try:
             yield other
         finally:
             other.close()
+
+    @contextmanager
+    def workers(self, count: int) -> Iterator[None]:
+        """Inside: at most ``count`` of the engine's workers run one of this connection's statements (graph.store
+        .workers: another connection's statements, run meanwhile, take the others); all of them again after."""
+        self._conn.set_max_threads_for_exec(count)
+        try:
+            yield
+        finally:
+            self._conn.set_max_threads_for_exec(0)
 
     @contextmanager
     def engine_meter(self) -> Iterator[Callable[[], int]]:

@@ -277,8 +277,8 @@ def _read_back(store: EmbeddedStore, reads: list[tuple[str, list[str]]]) -> list
     """The rows of each (statement, keys) of ``reads``, in that order: the delta's keyed reads of what was just
     committed, shared between the store's connection and a reader's (:func:`graph.store.read_on_two`: a national
     day's 13 reads, ~0.5 CPU s, mostly the engine's). Both connections see the same committed rows: nothing writes
-    meanwhile."""
-    with reader(store) if len(reads) > 1 else nullcontext(None) as other:
+    meanwhile. Each takes one of the engine's workers (graph.store.read_on_two)."""
+    with reader(store, threads=1) if len(reads) > 1 else nullcontext(None) as other:
         found = read_on_two(store, other, [(statement, {"keys": keys}) for statement, keys in reads])
     return [result.arrow() for result in found]
 
