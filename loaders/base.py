@@ -132,6 +132,9 @@ class Loader(ABC):
     def finish(self) -> None:  # noqa: B027 - an optional hook
         """After the last batch (e.g. FFL churn, totals); put figures into ``self.details``."""
 
+    def close(self) -> None:  # noqa: B027 - an optional hook
+        """After the run, whether it ended or failed (e.g. wait for a thread ``begin`` started)."""
+
     def batches(self, encoding: str) -> Iterator[Batch]:
         return read_delimited(self.path, encoding, self.options.batch_rows, self.required, self.kind)
 
@@ -525,11 +528,11 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
         loader.details["encoding"] = encoding
     store.init_schema()  # a store made before a property the loaders write (Person.address_key) gains it
     run_keys.begin(store, run_id)  # the keys the run writes are recorded from here (graph/run_keys.py)
-    loader.begin()
-    report.details = loader.details
-    _write_run(store, report, started, None)
     done = 0
     try:
+        loader.begin()
+        report.details = loader.details
+        _write_run(store, report, started, None)
         pending = [b for b in (first_batch, second_batch) if b is not None]
         for number, batch in enumerate(_chain(pending, batches), start=1):
             parsed, reasons = loader.checked(batch)
@@ -553,6 +556,7 @@ def run_load(loader_class: type[Loader], store: GraphStore, path: Path, options:
                 raise SimulatedCrash(f"simulated crash after {number} batch(es)")
     finally:
         rejects.close()
+        loader.close()
     loader.finish()
     if options.after_load is not None:
         loader.details.update(options.after_load(store, kind, run_id, loader.recoveries))

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -98,16 +99,25 @@ class PersonResolver:
         self.linked: bool | None = None  # whether every stored person is linked to its blocks (asked once)
         self.created: pa.Array | None = None  # person keys the last call created
         self.assigned: pd.Series | None = None  # mention_id -> person_key of the whole run (resolve_run)
+        # a resolution ahead (resolve_run): its thread, its result to come, the run
+        self._ahead: tuple[ThreadPoolExecutor, Future[identity.Resolution], str] | None = None
 
-    def _fetch(self, mentions: pd.DataFrame, normalised: identity.Normalised) -> None:
-        """Bring the stored persons ``mentions`` can meet into ``prepared``."""
+    def _fetch(self, mentions: pd.DataFrame, normalised: identity.Normalised,
+               through: GraphStore | None = None) -> None:
+        """Bring the stored persons ``mentions`` can meet into ``prepared``; ``through``: read them through that
+        handle alone (:meth:`resolve_run` ahead: the committed reader, from its own thread; the store's blocks are
+        linked, :attr:`linked` asked before)."""
         lookup = identity.stored_lookup(mentions, normalised)
         wanted = {name: sorted(set(getattr(lookup, name)) - asked) for name, asked in self.asked.items()}
         if not any(wanted.values()):
             return
         if self.linked is None:
             self.linked = blocks_linked(self.store)
-        if self.linked:  # through the blocks' key index (PersonBlock <-[:IN_BLOCK]- Person)
+        if through is not None:
+            found = [through.query("persons_by_blocks", {
+                "blocks": block_keys(wanted["dob_blocks"], wanted["street_blocks"]),
+                "person_keys": wanted["person_keys"]}).df()]
+        elif self.linked:  # through the blocks' key index (PersonBlock <-[:IN_BLOCK]- Person)
             found = self._by_blocks(block_keys(wanted["dob_blocks"], wanted["street_blocks"]), wanted["person_keys"])
         else:  # a store older than the links (before `tracegraph init`): the block properties, scanned
             found = [self.store.query("persons_by_block_properties",
@@ -138,8 +148,7 @@ class PersonResolver:
         scale). A person in blocks of both halves comes twice, once from each: the same row
         (:func:`loaders.identity.prepare_known` keeps one)."""
         other = self.committed
-        same = other is not None and getattr(other, "writes", None) == getattr(self.store, "writes", -1)
-        if not same or len(blocks) < 2:
+        if not self._committed_current() or len(blocks) < 2:
             return [self.store.query("persons_by_blocks", {"blocks": blocks, "person_keys": person_keys}).df()]
         half = len(blocks) // 2
         found = [result.df() for result in read_on_two(self.store, other, [
@@ -147,25 +156,72 @@ class PersonResolver:
             ("persons_by_blocks", {"blocks": blocks[half:], "person_keys": []})])]
         return [frame for frame in found if len(frame)] or found[:1]  # (an empty half's columns may be untyped)
 
-    def resolve_run(self, mentions: pd.DataFrame, run_id: str) -> None:
+    def resolve_run(self, mentions: pd.DataFrame, run_id: str, *, ahead: bool = False) -> None:
         """Resolve every mention of the run in one go and write its persons; :meth:`resolve` then only looks up.
         Resolving batch by batch made the persons depend on the batch size (a cluster split over two batches
-        met the stored half of itself under the rules for stored persons, which never merge)."""
+        met the stored half of itself under the rules for stored persons, which never merge).
+
+        ``ahead``: when the store has written nothing since :attr:`committed` was made (the first file of a day),
+        the mentions are resolved in a thread of their own, their stored persons read through ``committed``, while
+        the caller writes what does not need the persons (its writes to other labels cannot change what the
+        persons' reads return); the persons are written, on the caller's thread, by the first :meth:`resolve`
+        (or :meth:`settle`). Whoever begins it ends it: :meth:`abandon` when the run fails before then."""
+        if ahead and not mentions.empty and self._committed_current():
+            if self.linked is None:
+                self.linked = blocks_linked(self.store)  # (may write its mark: on this thread, before)
+            if self.linked:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="persons")
+                self._ahead = (pool, pool.submit(self._resolved, mentions, self.committed), run_id)
+                return
         self.assigned = self.resolve(mentions, run_id).set_index("mention_id")["person_key"]
         self.created = None  # a person's relationships may come from any batch: let the store look them up
 
+    def _committed_current(self) -> bool:
+        """Whether :attr:`committed` holds what the store holds (nothing written since it was made)."""
+        other = self.committed
+        return other is not None and getattr(other, "writes", None) == getattr(self.store, "writes", -1)
+
+    def settle(self) -> None:
+        """Write the persons :meth:`resolve_run` resolved ahead, if it did (on the caller's thread)."""
+        if self._ahead is None:
+            return
+        pool, future, run_id = self._ahead
+        self._ahead = None
+        try:
+            result = future.result()
+        finally:
+            pool.shutdown()
+        self.assigned = self._write(result, run_id).set_index("mention_id")["person_key"]
+        self.created = None
+
+    def abandon(self) -> None:
+        """Wait for a resolution ahead to end and drop it (the run failed before its persons were written)."""
+        if self._ahead is not None:
+            pool, _future, _run = self._ahead
+            self._ahead = None
+            pool.shutdown()
+
+    def _resolved(self, mentions: pd.DataFrame, through: GraphStore | None = None) -> identity.Resolution:
+        """``mentions`` resolved against the stored persons (read through ``through``, else the store); writes
+        nothing."""
+        mentions = mentions.reset_index(drop=True)
+        normalised = identity.normalise_mentions(mentions)
+        self._fetch(mentions, normalised, through)
+        return identity.resolve_people(mentions, prepared=self.prepared, normalised=normalised)
+
     def resolve(self, mentions: pd.DataFrame, run_id: str) -> pd.DataFrame:
         """``mentions``: mention_id + PERSON_FIELDS. Writes the Person nodes; returns mention_id -> person_key."""
+        self.settle()
         if mentions.empty:
             return pd.DataFrame({"mention_id": [], "person_key": []})
         if self.assigned is not None:
             found = mentions["mention_id"].map(self.assigned)
             if found.notna().all():
                 return pd.DataFrame({"mention_id": mentions["mention_id"], "person_key": found})
-        mentions = mentions.reset_index(drop=True)
-        normalised = identity.normalise_mentions(mentions)
-        self._fetch(mentions, normalised)
-        result = identity.resolve_people(mentions, prepared=self.prepared, normalised=normalised)
+        return self._write(self._resolved(mentions), run_id)
+
+    def _write(self, result: identity.Resolution, run_id: str) -> pd.DataFrame:
+        """Write the persons of ``result``; its mention_id -> person_key."""
         persons = result.persons.copy()
         persons["load_run_id"] = run_id
         if {"street", "city", "state", "zip"} <= set(persons.columns):  # the shared-address key, for analyses

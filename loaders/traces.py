@@ -81,6 +81,10 @@ class TracesLoader(Loader):
     gazetteer: threading.Thread | None = None
 
     def begin(self) -> None:
+        # the gazetteer's tables, which the load geocodes by, built in another thread while this one surveys the
+        # file and resolves the run's persons (much of it the engine's reads, without Python's lock)
+        self.gazetteer = threading.Thread(target=locations.build_tables, name="gazetteer", daemon=True)
+        self.gazetteer.start()
         straw_keys.mark_if_empty(self.store)
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store, self.options.committed)
@@ -90,12 +94,14 @@ class TracesLoader(Loader):
         mentions = [self._mentions(good) for good in self.survey()]
         if not self.surveyed:
             self.seen = set()  # the survey's duplicate checks start again for the load
-        # the gazetteer's tables, which the load geocodes by, built in another thread while this one resolves the
-        # run's persons (much of it the engine's reads of the stored ones, without Python's lock)
-        self.gazetteer = threading.Thread(target=locations.build_tables, name="gazetteer", daemon=True)
-        self.gazetteer.start()
-        if mentions:
-            self.persons.resolve_run(nulls_as_none(pd.concat(mentions, ignore_index=True)), self.run_id)
+        if mentions:  # ahead, when it can: resolved beside the writes that need no person (``load``)
+            self.persons.resolve_run(nulls_as_none(pd.concat(mentions, ignore_index=True)), self.run_id,
+                                     ahead=self.surveyed)
+
+    def close(self) -> None:
+        persons = getattr(self, "persons", None)  # (None: ``begin`` failed before it)
+        if persons is not None:
+            persons.abandon()
 
     def finish(self) -> None:
         self.details["dealer_stubs_created"] = self.dealers.stubs_created
@@ -176,10 +182,13 @@ class TracesLoader(Loader):
 
     def load(self, good: pd.DataFrame) -> int:
         run = self.run_id
+        self.dealers.ensure(license_columns(good, "dealer_"), run)
+        earlier = corrections.versions(self.store, good["trace_id"])  # records loaded before: none, mostly
+        # keys created by this batch: relationships at them cannot exist yet (the store skips the lookup)
+        guns = self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm")).created_keys
         if self.gazetteer is not None:
             self.gazetteer.join()  # (an error there comes again, here, from the first geocode)
             self.gazetteer = None
-        self.dealers.ensure(license_columns(good, "dealer_"), run)
         us_state = good["recovery_state"].where(good["recovery_country"] == locations.US)  # free text abroad: not a key
         places = [pd.DataFrame({"country": good["recovery_country"], "state": us_state,
                                 "city_norm": good["recovery_city_norm"], "city": good["recovery_city"],
@@ -189,12 +198,8 @@ class TracesLoader(Loader):
                                         "city_norm": good[f"{role}_city_norm"], "city": good[f"{role}_city"],
                                         "zip": good[f"{role}_zip"]}))
         geo.upsert_places(self.store, pd.concat(places, ignore_index=True), self.places_written)
-        earlier = corrections.versions(self.store, good["trace_id"])  # records loaded before: none, mostly
-        # keys created by this batch: relationships at them cannot exist yet (the store skips the lookup)
-        guns = self.store.upsert_nodes("Firearm", arrow(firearm_nodes(good, run), "Firearm")).created_keys
         at = self._places(good)
         recoveries = self._recoveries(good, at)
-        purchaser, possessor = self._people(good, guns, recoveries)
         sold = good[good["dealer_dealer_key"].notna()]
         if len(sold):
             self.store.upsert_relationships("SOLD", "Dealer", "Firearm", arrow(pd.DataFrame({
@@ -203,6 +208,8 @@ class TracesLoader(Loader):
                 rel_type="SOLD"), created_to=guns)
         self.store.upsert_relationships("RECOVERED_IN", "Firearm", "Recovery", arrow(pd.DataFrame({
             "from_key": good["firearm_key"], "to_key": good["trace_id"]})), created_from=guns, created_to=recoveries)
+        # the persons last: resolved meanwhile, in their own thread, when the run could (PersonResolver.resolve_run)
+        purchaser, possessor = self._people(good, guns, recoveries)
         if len(earlier):
             now = pd.DataFrame({"trace_id": good["trace_id"], "firearm_key": good["firearm_key"],
                                 "purchaser_key": purchaser, "possessor_key": possessor,

@@ -48,10 +48,11 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
     reports = []
     if one_transaction:
         store.init_schema()  # (once per open: what every file's run asks first, before the reader is made)
-    # a second connection, made before the day's transaction: the first file's stored persons are read through it
-    # and the store's own at once, before anything is written (PersonResolver, LoadOptions.committed)
-    # and another, on which the analysis' first reads are warmed meanwhile on the idle core (algorithms/warm_up.py)
-    with reader(store) if one_transaction and len(files) else nullcontext(None) as committed, \
+    # a second connection, made before the day's transaction: the first file's stored persons are read through it,
+    # in a thread of their own beside the first writes (PersonResolver.resolve_run, LoadOptions.committed), with one
+    # of the engine's workers (graph.store.reader: the writes keep the other), and another, on which the analysis'
+    # first reads are warmed meanwhile on the idle core (algorithms/warm_up.py)
+    with reader(store, threads=1) if one_transaction and len(files) else nullcontext(None) as committed, \
             warm_up.during_load(store) if one_transaction and len(files) else nullcontext(None), \
             one_unit(store) if one_transaction else nullcontext():
         for kind, file in files:

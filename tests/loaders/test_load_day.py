@@ -101,34 +101,37 @@ def _people_graph(store: EmbeddedStore) -> dict[str, list[tuple[object, ...]]]:
             for name, table in tables.items()}
 
 
-def test_a_day_s_first_stored_persons_are_read_through_two_connections_alike(
+def test_a_day_s_first_persons_are_resolved_beside_its_first_writes(
         analysed: tuple[Path, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The day's first file reads its stored persons half through the store's connection and half through a
-    reader made before the day's transaction (nothing is written yet: both see the same rows); the next file, after
-    the first wrote, through the store's only. The persons resolved and written are the same as with one connection."""
+    """The day's first file resolves its persons in a thread of their own, reading the stored persons through a
+    reader made before the day's transaction, while the store's connection writes the rows that need no person
+    (nothing the reader reads is written meanwhile); the next file, after the first wrote persons, reads through
+    the store's own. The persons resolved and written are the same as with the store's connection alone."""
+    import threading
     from contextlib import nullcontext
 
     from api.services import daily
 
     history, days = analysed
-    through: list[bool] = []  # per persons_by_blocks read: whether through the reader
+    through: list[tuple[bool, bool]] = []  # per persons_by_blocks read: through the reader, off the main thread
     query = EmbeddedStore.query
 
     def spy(self: EmbeddedStore, name: str, params: dict[str, object] | None = None) -> object:
         if name == "persons_by_blocks":
-            through.append(bool(getattr(self, "_reading", False)))
+            through.append((bool(getattr(self, "_reading", False)),
+                            threading.current_thread() is not threading.main_thread()))
         return query(self, name, params)
     monkeypatch.setattr(EmbeddedStore, "query", spy)
     graphs, reads = [], []
     for two in (True, False):
         if not two:
-            monkeypatch.setattr(daily, "reader", lambda _store: nullcontext(None))
+            monkeypatch.setattr(daily, "reader", lambda _store, threads=0: nullcontext(None))
         through.clear()
         with EmbeddedStore(copy_store(history, tmp_path / f"{two}.lbug")) as store:
             daily.load_files(store, day_files(days[0]), LoadOptions(rejects_dir=tmp_path / str(two)),
                              one_transaction=True)
             graphs.append(_people_graph(store))
         reads.append(list(through))
-    assert sorted(reads[0][:2]) == [False, True] and reads[0][2:] == [False]  # traces: both halves; multiple sales
-    assert reads[1] == [False, False]
+    assert reads[0] == [(True, True), (False, False)]  # traces: the reader, in a thread; multiple sales: the store
+    assert reads[1] == [(False, False), (False, False)]
     assert graphs[0] == graphs[1] and graphs[0]["Person"]
