@@ -81,10 +81,9 @@ class TracesLoader(Loader):
     gazetteer: threading.Thread | None = None
 
     def begin(self) -> None:
-        # the gazetteer's tables, which the load geocodes by, built in another thread while this one surveys the
-        # file and resolves the run's persons (much of it the engine's reads, without Python's lock)
-        self.gazetteer = threading.Thread(target=locations.build_tables, name="gazetteer", daemon=True)
-        self.gazetteer.start()
+        # the gazetteer's tables, which the load geocodes by, built in another thread (a day's load started it
+        # first thing: api.services.daily.load_files)
+        self.gazetteer = locations.tables_ahead()
         straw_keys.mark_if_empty(self.store)
         self.dealers = DealerIndex(self.store)
         self.persons = PersonResolver(self.store, self.options.committed)

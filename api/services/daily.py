@@ -23,6 +23,7 @@ from graph.errors import StoreOutOfMemory, analysis_out_of_memory
 from graph.store import GraphStore, one_unit, reader, rows_copied
 from loaders.base import LoadOptions, LoadReport, run_load
 from loaders.day import DAY, day_files
+from loaders.domain import locations
 from loaders.kinds import loader_for
 
 LOAD_ANALYZE = ("incremental", "none")
@@ -46,6 +47,8 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
     from algorithms.stolen_hits import after_load as stolen_hits  # loaders call the analytics through this hook
 
     reports = []
+    if any(kind == "traces" for kind, _file in files):
+        locations.tables_ahead()  # the gazetteer, built beside the day's first statements (loaders/traces.py)
     if one_transaction:
         store.init_schema()  # (once per open: what every file's run asks first, before the reader is made)
     # a second connection, made before the day's transaction: the first file's stored persons are read through it,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 
 import numpy as np
 import pandas as pd
@@ -124,10 +125,25 @@ def state_table() -> pd.DataFrame:
 
 def build_tables() -> None:
     """Build the tables :func:`geocode` looks up (once per process: ~0.25 CPU s of reference files read and place
-    names normalised), e.g. in another thread ahead of the first geocode."""
+    names normalised), e.g. in another thread ahead of the first geocode (:func:`tables_ahead`)."""
     zip_table()
     _city_table()
     state_table()
+
+
+_AHEAD: list[threading.Thread] = []
+_AHEAD_LOCK = threading.Lock()
+
+
+def tables_ahead() -> threading.Thread:
+    """The thread building the tables :func:`geocode` looks up, started by the first call in the process (a day's
+    load starts it first thing, while its engine statements begin; the traces loader asks again and joins it
+    before its first geocode): the one thread, so the tables are built once."""
+    with _AHEAD_LOCK:
+        if not _AHEAD:
+            _AHEAD.append(threading.Thread(target=build_tables, name="gazetteer", daemon=True))
+            _AHEAD[0].start()
+        return _AHEAD[0]
 
 
 def geocode(frame: pd.DataFrame, *, zip_col: str = "zip", city_col: str = "city_norm", state_col: str = "state",
