@@ -26,6 +26,7 @@ WRITE_NO_ROW = {
     "engine_meter": "a read of the engine's buffer manager's count, on a connection of its own",
     "node_offsets": "a read",
     "reader": "a handle for reads from another thread: refuses every write (graph/embedded_reader.py)",
+    "workers": "how many of the engine's workers the connection's statements take: writes nothing",
     "written_rels": "a read of the rows the open transaction wrote, kept in memory (graph/embedded_tx_rels.py)",
 }
 

@@ -135,3 +135,32 @@ def test_a_day_s_first_persons_are_resolved_beside_its_first_writes(
     assert reads[0] == [(True, True), (False, False)]  # traces: the reader, in a thread; multiple sales: the store
     assert reads[1] == [(False, False), (False, False)]
     assert graphs[0] == graphs[1] and graphs[0]["Person"]
+
+
+def test_a_day_failing_while_its_persons_resolve_ahead_leaves_the_store_as_it_was(
+        analysed: tuple[Path, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day whose first file fails while its persons are being resolved in their own thread: the error is the
+    user's, the thread has ended (the reader it reads through is closed after it), and nothing of the day is
+    stored; the same day then loads."""
+    import threading
+
+    from api.services import daily
+    from loaders.traces import TracesLoader
+
+    history, days = analysed
+    db = copy_store(history, tmp_path / "day.lbug")
+    before = _counts(db)
+    write = TracesLoader._recoveries
+
+    def failing(self: TracesLoader, good: object, at: object) -> object:
+        assert self.persons._ahead is not None  # (the persons' thread is under way)
+        raise InvalidInput("the disk went away")
+    monkeypatch.setattr(TracesLoader, "_recoveries", failing)
+    with EmbeddedStore(db) as store:
+        with pytest.raises(InvalidInput, match="the disk went away"):
+            daily.load_files(store, day_files(days[0]), LoadOptions(rejects_dir=tmp_path), one_transaction=True)
+        assert not [t for t in threading.enumerate() if t.name.startswith("persons")]
+        monkeypatch.setattr(TracesLoader, "_recoveries", write)
+        assert store.counts() == before
+        reports = daily.load_files(store, day_files(days[0]), LoadOptions(rejects_dir=tmp_path), one_transaction=True)
+    assert reports[0].loaded > 0 and _counts(db)["nodes"]["Person"] > before["nodes"]["Person"]
