@@ -38,6 +38,9 @@ STOP_TIMEOUT_S = 60.0
 #: ``-XX:TieredStopAtLevel=1 -XX:+UseSerialGC``: short-lived servers spend less CPU compiling and collecting); a
 #: garbage collector named here replaces the default G1
 JVM_OPTIONS_ENV = "TRACEGRAPH_NEO4J_JVM_OPTIONS"
+#: extra ``neo4j.conf`` settings for the local server, whitespace-separated ``name=value`` (e.g. the test suite's
+#: Cypher replanning settings), appended after tracegraph's own
+SETTINGS_ENV = "TRACEGRAPH_NEO4J_SETTINGS"
 
 
 def missing_tools() -> list[str]:
@@ -169,6 +172,7 @@ def conf_text(home: Path, bolt_port: int, http_port: int, heap_mb: int, pagecach
         "db.shutdown_transaction_end_timeout=2s",
         "dbms.usage_report.enabled=false",
     ]
+    lines += os.environ.get(SETTINGS_ENV, "").split()
     return "\n".join(lines) + "\n"
 
 

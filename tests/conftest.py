@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings
 
 from graph.embedded_store import EmbeddedStore
-from graph.neo4j_server import JVM_OPTIONS_ENV, LocalNeo4j, gds_missing_tools, missing_tools
+from graph.neo4j_server import JVM_OPTIONS_ENV, SETTINGS_ENV, LocalNeo4j, gds_missing_tools, missing_tools
 from tests.neo4j_support import Neo4jServer
 
 DATA = Path(__file__).parent / "data"
@@ -27,6 +27,12 @@ settings.load_profile("tracegraph")
 # (2 cores) spend less CPU than C2's compilations and G1's concurrent threads. (A set value is kept.)
 TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 os.environ.setdefault(JVM_OPTIONS_ENV, TEST_JVM_OPTIONS)
+# ... and plan each Cypher statement once: the tests empty the database and fill it again many times, and a cached
+# plan whose statistics changed by more than the threshold was planned again (most of the servers' CPU is Cypher
+# planning: InsertCachedProperties and semantic analysis of the upserts' long statements). 1 = never replan; a plan
+# never changes an answer. (A set value is kept.)
+TEST_NEO4J_SETTINGS = "dbms.cypher.statistics_divergence_threshold=1 dbms.cypher.min_replan_interval=1h"
+os.environ.setdefault(SETTINGS_ENV, TEST_NEO4J_SETTINGS)
 
 
 @pytest.fixture
