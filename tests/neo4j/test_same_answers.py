@@ -45,6 +45,7 @@ class Twins:
     server: Neo4jServer
     loads: dict[str, list[tuple[str, int, int, int]]]  # backend -> (kind, read, loaded, rejected) per file
     summaries: dict[str, dict[str, Any]]
+    results: dict[str, Any]  # backend -> the AnalysisResult written back (the GDS test writes Neo4j's back again)
 
     def env(self, backend: str) -> dict[str, str]:
         if backend == "neo4j":  # the db path only places the installation's files (the export salt) beside it
@@ -63,7 +64,7 @@ class Twins:
 
 
 def _load_and_analyze(store: GraphStore, inputs: Path, rejects: Path) -> tuple[list[tuple[str, int, int, int]],
-                                                                                dict[str, Any]]:
+                                                                                Any]:
     from algorithms.analyze import analyze, write_back
     from api.services.store_file import checkpoint
     from loaders.base import LoadOptions, run_load
@@ -77,19 +78,20 @@ def _load_and_analyze(store: GraphStore, inputs: Path, rejects: Path) -> tuple[l
     result = analyze(store, seed=SEED)
     write_back(store, result, started_at=datetime(2026, 1, 1, tzinfo=UTC))
     checkpoint(store)  # as a full `tracegraph analyze` ends; else every embedded open replayed the whole load's log
-    return reports, dict(result.summary)
+    return reports, result
 
 
 @pytest.fixture(scope="module")
 def twins(neo4j_server: Neo4jServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twins]:
     root = tmp_path_factory.mktemp("twins")
     inputs = simulated(tmp_path_factory, "small", SEED)  # the session's `tracegraph simulate --scale small --seed 3`
-    loads, summaries = {}, {}
+    loads, results = {}, {}
     with EmbeddedStore(root / "graph.lbug") as embedded:
-        loads["embedded"], summaries["embedded"] = _load_and_analyze(embedded, inputs, root / "rej-e")
+        loads["embedded"], results["embedded"] = _load_and_analyze(embedded, inputs, root / "rej-e")
     with neo4j_server.store() as neo:
-        loads["neo4j"], summaries["neo4j"] = _load_and_analyze(neo, inputs, root / "rej-n")
-    yield Twins(root, root / "graph.lbug", neo4j_server, loads, summaries)
+        loads["neo4j"], results["neo4j"] = _load_and_analyze(neo, inputs, root / "rej-n")
+    yield Twins(root, root / "graph.lbug", neo4j_server, loads,
+                {name: dict(result.summary) for name, result in results.items()}, results)
 
 
 def both(twins: Twins, func: Any) -> tuple[Any, Any]:
@@ -442,17 +444,19 @@ def test_analyze_with_gds_finds_networks_and_centrality_like_igraph(twins: Twins
             f"building the Graph Data Science extension needs {', '.join(gds_missing_tools())} (a JDK)")
 
     from algorithms import straw_features
-    from algorithms.analyze import NETWORK_LAYERS, analyze, write_back
+    from algorithms.analyze import NETWORK_LAYERS, write_back
     from algorithms.communities import leiden
     from algorithms.gds import person_networks
     from algorithms.projection import person_projection
     from algorithms.tables import load_tables
 
-    with twins.open("neo4j") as store:
+    # the projection's ties from the embedded twin's tables (the same as Neo4j's: the tests above), read in process
+    with twins.open("embedded") as store:
         pairs = straw_features.compute(load_tables(store)).pairs
-        projection = person_projection({layer: pairs.loc[pairs["kind"] == kind, ["a", "b"]].rename(
-            columns={"a": "person_a", "b": "person_b"}) for kind, layer in NETWORK_LAYERS.items()
-            if (pairs["kind"] == kind).any()})
+    projection = person_projection({layer: pairs.loc[pairs["kind"] == kind, ["a", "b"]].rename(
+        columns={"a": "person_a", "b": "person_b"}) for kind, layer in NETWORK_LAYERS.items()
+        if (pairs["kind"] == kind).any()})
+    with twins.open("neo4j") as store:
         found = person_networks(store, projection, seed=SEED)
     local = leiden(projection.graph, resolution=1.0, seed=SEED, weights=projection.weight)
     assert projection.graph.vcount() > 100 and len(set(found.membership.tolist())) > 10
@@ -473,6 +477,7 @@ def test_analyze_with_gds_finds_networks_and_centrality_like_igraph(twins: Twins
             assert scored > 100
         embedded = CliRunner().invoke(app, ["analyze", "--engine", "gds"], env=twins.env("embedded"))
         assert isinstance(embedded.exception, InvalidInput) and "neo4j store" in str(embedded.exception)
-    finally:  # the twin goes back to the igraph analysis the other tests compared
+    finally:  # the twin goes back to the igraph analysis the other tests compared (the same inputs and seed: the
+        # analysis the fixture wrote back, written again)
         with twins.open("neo4j") as store:
-            write_back(store, analyze(store, seed=SEED), started_at=datetime(2026, 1, 1, tzinfo=UTC))
+            write_back(store, twins.results["neo4j"], started_at=datetime(2026, 1, 1, tzinfo=UTC))
