@@ -322,12 +322,15 @@ class EmbeddedStore:
     def migrate(self) -> list[str]:
         """Add the properties the schema declares that an older store's tables lack (``CREATE … IF NOT EXISTS``
         leaves existing tables as they were); existing values stay, new columns start null. Returns ``Table.property``
-        for each column added. Once per open (the file is this process's alone; a day's loads each ask)."""
+        for each column added. Once per open (the file is this process's alone; a day's loads each ask). A store
+        that has every table runs none of the 44 (each would leave its table as it is: a commit for nothing)."""
         if self._migrated:
             return []
-        self._schema_statements(embedded_ddl(self.schema))  # labels and types the schema gained: new tables
+        declared = self._declared()
+        if self.read_only or not set(declared) <= self._tables():  # (a read-only store refuses them, as ever)
+            self._schema_statements(embedded_ddl(self.schema))  # labels and types the schema gained: new tables
         added = []
-        for missing in missing_columns(self.schema, self._columns_of):
+        for missing in missing_columns(self.schema, self._columns(declared).__getitem__):
             statement, what = embedded_column(*missing)
             self._execute(statement)
             added.append(what)
@@ -361,16 +364,37 @@ class EmbeddedStore:
     def schema_gaps(self) -> list[str]:
         """The tables and properties the schema declares that this store lacks (``Table`` or ``Table.property``):
         a store written by an older version, which :meth:`migrate` (``tracegraph init``) brings up to date. A
-        store with none of the schema's tables (never initialised) has no gaps: it is new, not old."""
-        have = set(self._execute("CALL show_tables() RETURN name").df()["name"])
-        declared = [n.name for n in self.schema.nodes] + [r.name for r in self.schema.relationships]
+        store with none of the schema's tables (never initialised) has no gaps: it is new, not old. None on a
+        writable store: :meth:`migrate` has nothing to add in this open (every command asks both)."""
+        have = self._tables()
+        declared = self._declared()
         if not have & set(declared):
             return []
-        return [name for name in declared if name not in have] + [
-            f"{table}.{prop.name}" for table, prop, _ in missing_columns(self.schema, self._columns_of, have)]
+        stored = self._columns([name for name in declared if name in have])
+        gaps = [name for name in declared if name not in have] + [
+            f"{table}.{prop.name}" for table, prop, _ in missing_columns(self.schema, stored.__getitem__, have)]
+        if not gaps and not self.read_only:
+            self._migrated = True
+        return gaps
 
-    def _columns_of(self, table: str) -> set[str]:
-        return set(self._execute(f"CALL table_info({string_literal(table)}) RETURN *").df()["name"])
+    def _tables(self) -> set[str]:
+        return set(self._execute("CALL show_tables() RETURN name").arrow().column(0).to_pylist())
+
+    def _declared(self) -> list[str]:
+        """The schema's tables, in :func:`graph.ddl.embedded_ddl`'s order."""
+        return [n.name for n in self.schema.nodes] + [r.name for r in self.schema.relationships]
+
+    def _columns(self, tables: list[str]) -> dict[str, set[str]]:
+        """Each table's stored columns, eight tables a statement (``CALL table_info`` a table, ``UNION ALL``): six
+        statements' parse and result instead of 44, ~0.035 CPU s less each open (a statement of all 44 needs more
+        than a 32 MB page cache; eight need ~16 MB)."""
+        stored: dict[str, set[str]] = {table: set() for table in tables}
+        for at in range(0, len(tables), 8):
+            text = " UNION ALL ".join(f"CALL table_info({string_literal(t)}) RETURN {string_literal(t)} AS t, name"
+                                      for t in tables[at:at + 8])
+            for row in self._execute(text).arrow().to_pylist():
+                stored[row["t"]].add(row["name"])
+        return stored
 
     # --- upserts -----------------------------------------------------------------------------------------------
 
