@@ -64,3 +64,37 @@ def test_deterministic_uuid5_ignores_key_order() -> None:
     assert a == uuid5_canonical(STIX_NAMESPACE, {"type": "file", "value": "x"})
     assert a.version == 5
     assert canonical_sha256({"b": 1, "a": 2}) == canonical_sha256({"a": 2, "b": 1})
+
+
+ascii_keys = st.text(st.characters(max_codepoint=127), max_size=8)
+plain_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-SAFE_INT, SAFE_INT) | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(ascii_keys, inner, max_size=5), max_leaves=25)
+
+
+@given(plain_values)
+def test_the_standard_librarys_writer_gives_rfc8785s_bytes_where_it_is_used(value: Any) -> None:
+    """Values without floats and with ASCII keys (the STIX ids' identities, the audit entries) are written by
+    ``json.dumps`` instead of rfc8785's pure-Python writer: the same bytes, control characters and non-ASCII text
+    included."""
+    import rfc8785
+
+    from exports.canonical import _plain
+
+    assert _plain(value)
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize("value", [{"n": 2**53}, {"n": -(2**53)}, ["\ud800"], {"\u00e9": 1, "e": 2}, [1.5, 1e21]])
+def test_what_the_standard_librarys_writer_would_write_otherwise_goes_to_rfc8785(value: Any) -> None:
+    """Integers beyond ±(2**53 - 1) and lone surrogates are refused, non-ASCII keys sorted by UTF-16 code units and
+    floats written in ECMAScript's form, as rfc8785 alone does."""
+    import rfc8785
+
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(InvalidInput):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
