@@ -64,7 +64,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -94,7 +94,7 @@ from algorithms.stored_state import fill_straw_network, full_analysis_reason
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, neighbourhood_sizes, restrict
 from algorithms.tables import AnalysisTables, isin, load_tables
 from graph import run_keys, side_table
-from graph.store import GraphStore, Result, StoredRows, reader, workers
+from graph.store import GraphStore, Result, StoredRows, reader
 from loaders.domain import straw_keys
 from loaders.domain.names import address_keys
 
@@ -300,14 +300,11 @@ def analyze_incremental(store: GraphStore, *, progress: Callable[[str], None] | 
     with ExitStack() as lanes:
         # the person lane beside the trace lane, on a second connection: unless there is one lane only, the store
         # has no reader or the trace lane migrates (it then writes the schema)
-        # one engine worker a lane while both run: a statement that takes them all holds up the other connection's
-        # until it ends (LadybugDB 0.22; graph.store.reader)
-        other = lanes.enter_context(reader(store, threads=1)) if (
+        other = lanes.enter_context(reader(store)) if (
             parallel and seeds and traces and not trace_lane.migrating(base_parameters)) else None
         beside = lanes.enter_context(ThreadPoolExecutor(1, thread_name_prefix="person-lane")).submit(
             _person_lane, other, seeds, every_group, timed, True) if other is not None else None
-        with workers(store, 1) if beside is not None else nullcontext():
-            lane = trace_lane.run(store, traces, guns, base_parameters, timed)
+        lane = trace_lane.run(store, traces, guns, base_parameters, timed)
         if beside is not None and trace_done is not None:
             trace_done(lane, run_id)
             written = True
