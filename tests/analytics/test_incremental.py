@@ -24,7 +24,6 @@ from algorithms import (
     straw_features,
     straw_member_index,
     tables,
-    trace_lane,
 )
 from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
 from algorithms.straw_memberships import lean, membership_events, own_memberships, state_arrays, tidy
@@ -580,33 +579,3 @@ def test_the_network_sums_are_filled_on_an_older_store(streamed: Streamed) -> No
     assert summed.any() and (expected.loc[summed, "network"] > 0).any()  # the summed path was exercised
     assert stored_state.fill_straw_network(streamed.store) == 0
 
-
-def test_the_dealer_rows_written_back_are_the_scores_and_the_recounted_counts_in_one(tmp_path: Path) -> None:
-    """The write back's one Dealer upsert: every scored dealer's score and rates, and the recounted dealers' counts
-    (null, left as stored, for the others; a dealer recounted to nothing is written its zeros though unscored). The
-    store then holds what the scores' upsert followed by the counts' upsert left."""
-    from algorithms import dealer_counts
-    from algorithms.dealers import COUNT_COLUMNS, DealerScores
-
-    table = pd.DataFrame({"dealer_key": ["a", "b"], "traces": [3, 5], "short_ttc_share": [0.5, float("nan")],
-                          "multiple_sale_share": [0.0, 0.2], "obliterated_share": [0.0, 0.0],
-                          "expected": [1.5, 2.5], "score": [0.25, 1.75], "indicators": ["[]", '["x"]']})
-    counts = pd.DataFrame([[4, 4, 0, 0, 1, 0, 2, 1], [0] * 8], index=pd.Index(["b", "c"], name="dealer_key"),
-                          columns=list(COUNT_COLUMNS))
-    scores = DealerScores(table=table, parameters={}, counts=counts)
-    written = []
-    for rows in ([trace_lane.dealer_rows(scores)],
-                 [trace_lane.dealer_rows(DealerScores(table=table, parameters={})), dealer_counts.rows(counts)]):
-        with EmbeddedStore(tmp_path / f"d{len(rows)}.lbug") as store:
-            store.init_schema()
-            store.upsert_nodes("Dealer", pd.DataFrame({"dealer_key": ["a", "b", "c"], "trace_count": [9, 9, 9],
-                                                       "anomaly_score": [7.0, 7.0, 7.0], "recent_traces": [8, 8, 8]}))
-            for part in rows:
-                store.upsert_nodes("Dealer", part)
-            written.append(store.node_table("Dealer", (
-                "trace_count", "recent_traces", "old_traces", "sale_events", "short_ttc_share", "anomaly_score",
-                "expected_traces", "anomaly_indicators")).to_pandas())
-    pd.testing.assert_frame_equal(written[0], written[1])
-    assert written[0].set_index("key").loc["a", "recent_traces"] == 8  # not recounted: as stored
-    assert written[0].set_index("key").loc["b", "trace_count"] == 4  # recounted: the counts' traces
-    assert written[0].set_index("key").loc["c", "anomaly_score"] == 7.0  # recounted to nothing, not scored
