@@ -14,6 +14,7 @@ from typing import Any
 import igraph as ig
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from algorithms import (
@@ -32,6 +33,7 @@ from algorithms.straw_rank import straw_ranks
 from algorithms.tables import load_tables
 from graph import side_table
 from graph.embedded_store import EmbeddedStore
+from graph.store import Result
 from loaders.base import LoadOptions, run_load
 from loaders.domain.names import address_keys
 from loaders.kinds import loader_for
@@ -387,20 +389,25 @@ class _Answer:
 
 class _Stored(_QueryOnly):
     """A store whose stored big groups (StrawGroup) are as they were before some were written (``drop``), or name
-    a group that is not big (``add``: a wrong or stale one)."""
+    a group that is not big (``add``: a wrong or stale one); ``by_key``: counted as more than any step asks about,
+    so that the neighbourhood reads them by key rather than whole."""
 
     def __init__(self, store: EmbeddedStore, *, add: frozenset[str] = frozenset(),
-                 drop: frozenset[str] = frozenset()) -> None:
+                 drop: frozenset[str] = frozenset(), by_key: bool = False) -> None:
         super().__init__(store)
-        self.add, self.drop = add, drop
+        self.add, self.drop, self.by_key = add, drop, by_key
 
     def query(self, name: str, params: dict[str, object] | None = None) -> object:
+        if name == "straw_groups_count":
+            self.statements.append(name)
+            return Result(pa.table({"groups": [10**9 if self.by_key else len(self.query("straw_groups_all").df())]}))  # type: ignore[attr-defined]
         answer = super().query(name, params)
-        if name != "straw_groups_get":
+        if name not in ("straw_groups_get", "straw_groups_all"):
             return answer
         found = answer.df()  # type: ignore[attr-defined]
         found = found[~found["group_id"].isin(self.drop)] if len(found) else found
-        asked = set((params or {}).get("keys", []))  # type: ignore[call-overload]
+        keys = (params or {}).get("keys", []) if name == "straw_groups_get" else self.add
+        asked = set(keys)  # type: ignore[call-overload]
         extra = pd.DataFrame({"group_id": sorted(self.add & asked), "straw_members": 99})
         return _Answer(pd.concat([found, extra], ignore_index=True) if len(extra) else found)
 
@@ -454,6 +461,13 @@ def test_the_neighbourhood_read_by_key_equals_the_groups_over_the_whole_tables(s
         read = set(members) & closure
         assert read == set(members) if len(members) <= limit else (group in hood.too_big() or len(read) > limit), group
     assert hood.big and hood.big <= stored
+    # the stored groups read whole (fewer than the groups asked about) or by key: the same neighbourhood
+    by_key = _Stored(streamed.store, drop=grown, by_key=True)
+    other = Neighbourhood(by_key, dealers, stored_groups=True, keyed=keyed)  # type: ignore[arg-type]
+    assert other.mates(seeds, tying=True, exclude=seeds) == changed and other.mates(changed, tying=False) == closure
+    assert other.big == hood.big and other.grown == hood.grown
+    assert "straw_groups_all" in spy.statements and "straw_groups_get" in by_key.statements
+    assert "straw_groups_get" not in spy.statements and "straw_groups_all" not in by_key.statements
     assert all(name.startswith("straw_") for name in spy.statements)
     assert ("straw_keyed_buyers" in spy.statements) is keyed
     assert ("straw_day_buyers" in spy.statements) is not keyed
