@@ -23,6 +23,8 @@ import pyarrow.feather as feather
 
 #: rows hashed per step (bounds the temporary arrays)
 _STEP = 1 << 18
+#: the steps a lookup takes along a key's run of rows before it searches for the run's end
+_STEPS = 4
 _MULTIPLY = np.uint64(0x9E3779B97F4A7C15)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 #: the low ``n`` bytes of a word, n = 0..8
@@ -97,7 +99,23 @@ class KeyIndex:
         if len(asked) > 1:
             asked = asked[np.concatenate([[True], asked[1:] != asked[:-1]])]
         low = np.searchsorted(self.hashes, asked, side="left")
-        counts = np.searchsorted(self.hashes, asked, side="right") - low
+        # each hit's run of equal hashes (a value's rows, and rarely another's sharing its hash), found by stepping
+        # from its first position: most runs are a key's few rows, so a few steps over the hits cost less than a
+        # second binary search of every key (national batch 1's person lane: 0.30 -> 0.26 CPU s); the runs still
+        # going after them are searched
+        counts = np.zeros(len(asked), np.int64)
+        live = np.flatnonzero(low < len(self.hashes))
+        live = live[self.hashes[low[live]] == asked[live]]
+        for step in range(1, _STEPS + 1):
+            counts[live] += 1
+            at = low[live] + step
+            inside = at < len(self.hashes)
+            live = live[inside]
+            live = live[self.hashes[at[inside]] == asked[live]]
+            if not len(live):
+                break
+        if len(live):
+            counts[live] = np.searchsorted(self.hashes, asked[live], side="right") - low[live]
         hit = counts > 0
         low, counts = low[hit], counts[hit]
         total = int(counts.sum())

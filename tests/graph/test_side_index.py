@@ -59,3 +59,19 @@ def test_a_values_hash_does_not_depend_on_its_neighbours() -> None:
     assert (side_index.key_hashes(pa.array(values, pa.large_string())) == alone).all()
     assert (side_index.key_hashes(pa.array(["zz", *values]).slice(1)) == alone).all()
     assert len(set(alone.tolist())) == len(values)
+
+
+@pytest.mark.parametrize("rows_per_key", [1, 2, 4, 5, 9])
+def test_a_lookup_finds_every_row_of_a_key_however_many(tmp_path: Path, rows_per_key: int) -> None:
+    """A key's rows are found by stepping along its run of hashes, then searched past a few steps: short and long
+    runs, and keys at either end of the index, all come back whole."""
+    keys = [f"K{n % 50:03d}" for n in range(50 * rows_per_key)]
+    table = pa.table({"key": pa.array(keys, pa.string()), "row": pa.array(range(len(keys)), pa.int64())})
+    side_index.write_index(tmp_path / "key.index", table["key"])
+    index = side_index.KeyIndex(tmp_path / "key.index")
+    order = np.argsort(side_index.key_hashes(pa.array([f"K{n:03d}" for n in range(50)])))
+    ends = pa.array([f"K{order[0]:03d}", f"K{order[-1]:03d}", "K007", "absent"], pa.string())
+    for wanted in (ends, pa.array(sorted(set(keys)), pa.string())):
+        found = index.select(table, "key", wanted)
+        assert found.equals(_scan(table, wanted))
+        assert found.num_rows == rows_per_key * len(set(wanted.to_pylist()) & set(keys))
