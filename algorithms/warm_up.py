@@ -9,12 +9,17 @@ analysis computes can differ (the analysis reads what is committed after the loa
 fails only ends the warming; the load is never held up by more than the statement in flight when it ends.
 Only the first day's load of an open store warms (a process that loads day after day, as the bench does, has the
 pages cached from then on: warming again only costs CPU and cache; the store's :func:`graph.store.companion` marks it
-warmed). ``TRACEGRAPH_WARM_UP=0`` turns it off, as ``TRACEGRAPH_DAYS_IN_LOG`` and ``TRACEGRAPH_SIDE_TABLE`` switch
+warmed). When the analysis follows the load (``tracegraph load`` without ``--analyze none``), :func:`imports_ahead`
+also imports its modules in a thread beside the load (igraph, scipy.stats, matplotlib through igraph's drawing: ~1 CPU s
+that a fresh process otherwise paid between the load's commit and the analysis' first statement).
+``TRACEGRAPH_WARM_UP=0`` turns both off, as ``TRACEGRAPH_DAYS_IN_LOG`` and ``TRACEGRAPH_SIDE_TABLE`` switch
 the embedded store's other on-by-default behaviours (:func:`graph.embedded_writes.switched_on`).
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +29,8 @@ from graph.embedded_writes import switched_on
 from graph.errors import TracegraphError
 from graph.store import GraphStore, companion, reader
 
+#: the module the incremental analysis and its alerts run from (it imports the rest)
+ANALYSIS = "algorithms.alerts"
 #: the reads warmed, in this order (the person lane's first: it is the analysis' critical path)
 STATEMENTS = ("warm_person_scores", "warm_memberships", "warm_straw_groups", "warm_corridor_cells")
 
@@ -73,3 +80,27 @@ def during_load(store: GraphStore) -> Iterator[threading.Thread | None]:
         finally:
             stop.set()
             thread.join()
+
+
+@contextmanager
+def imports_ahead(wanted: bool) -> Iterator[threading.Thread | None]:
+    """The analysis' modules imported in a thread while the block runs (``wanted``: the analysis follows), joined
+    when it ends, so that nothing imports behind the caller's back afterwards. A failed import is left for the
+    analysis' own import to raise, where it would have. Yields the thread (None: not wanted, turned off, or the
+    modules are imported already)."""
+    if not wanted or not enabled() or ANALYSIS in sys.modules:
+        yield None
+        return
+
+    def load() -> None:
+        try:
+            importlib.import_module(ANALYSIS)
+        except ImportError:  # (raised again, and reported, by the analysis' own import)
+            return
+
+    thread = threading.Thread(target=load, name="imports-ahead", daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        thread.join()

@@ -90,7 +90,8 @@ def register(app: typer.Typer) -> None:
             # a day's files as one transaction: one checkpoint, and all of the day or none of it (loaders/day.py)
             options = LoadOptions(rejects_dir=rejects_dir, batch_rows=batch_rows, as_of=list_date, year=year,
                                   basis=basis)
-            reports = daily.load_files(store, files, options, one_transaction=kind == DAY, progress=counter)
+            reports = daily.load_files(store, files, options, one_transaction=kind == DAY, progress=counter,
+                                       analysis_follows=daily.analysis_may_follow(store, files, mode))
             if not any(r.kind == "ffl" and _ffl_refusal(r) for r in reports):  # a refused list is not analysed
                 progress.add_task("incremental analysis", total=None)
                 analysed, not_analysed = daily.after_load(store, conf, mode)

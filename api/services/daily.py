@@ -39,11 +39,13 @@ def files_to_load(kind: str, path: Path) -> list[tuple[str, Path]]:
 
 
 def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOptions, *, one_transaction: bool,
-               progress: Callable[[str, Path], Callable[[int], None]] | None = None) -> list[LoadReport]:
+               progress: Callable[[str, Path], Callable[[int], None]] | None = None,
+               analysis_follows: bool = False) -> list[LoadReport]:
     """Load ``files`` in order (one load run each) with the stolen-hit check after traces and lost/stolen loads;
     ``one_transaction`` (a day): all of them in one transaction, all of the day or none of it (loaders/day.py);
     its commit goes to the write-ahead log and the checkpoint waits (graph/embedded_writes.py).
-    ``progress(kind, file)`` gives a file's row counter."""
+    ``progress(kind, file)`` gives a file's row counter. ``analysis_follows``: the incremental analysis' modules
+    are imported beside the load (:func:`algorithms.warm_up.imports_ahead`)."""
     from algorithms.stolen_hits import after_load as stolen_hits  # loaders call the analytics through this hook
 
     reports = []
@@ -55,7 +57,8 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
     # in a thread of their own beside the first writes (PersonResolver.resolve_run, LoadOptions.committed), with one
     # of the engine's workers (graph.store.reader: the writes keep the other), and another, on which the analysis'
     # first reads are warmed meanwhile on the idle core (algorithms/warm_up.py)
-    with reader(store, threads=1) if one_transaction and len(files) else nullcontext(None) as committed, \
+    with warm_up.imports_ahead(analysis_follows and len(files) > 0), \
+            reader(store, threads=1) if one_transaction and len(files) else nullcontext(None) as committed, \
             warm_up.during_load(store) if one_transaction and len(files) else nullcontext(None), \
             one_unit(store) if one_transaction else nullcontext():
         for kind, file in files:
@@ -64,6 +67,16 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
             reports.append(run_load(loader, store, file, replace(options, after_load=stolen_hits,
                                                                   progress=counter, committed=committed)))
     return reports
+
+
+def analysis_may_follow(store: GraphStore, files: list[tuple[str, Path]], mode: str) -> bool:
+    """Whether :func:`after_load` is to run the incremental analysis after these files load (as far as can be told
+    before: a store with an analysis, only kinds it can take), so that its modules are worth importing beside the
+    load (:func:`load_files`' ``analysis_follows``)."""
+    from algorithms.runs import INCREMENTAL_KINDS, latest_analysis
+
+    return (mode != "none" and bool(files) and all(loader_for(kind).kind in INCREMENTAL_KINDS for kind, _f in files)
+            and latest_analysis(store) is not None)
 
 
 def incremental(store: GraphStore, config: Settings, progress: Callable[[str], None] | None = None
