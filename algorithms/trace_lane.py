@@ -21,7 +21,7 @@ import pandas as pd
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, serial_groups, trace_rows
+from algorithms import corridor_cells, dealer_counts, serial_groups, trace_rows, warm_up
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
 from algorithms.tables import AnalysisTables, load_tables
@@ -179,7 +179,9 @@ def _cells(store: GraphStore, t: AnalysisTables, base_parameters: dict[str, Any]
         return every, every
     # every cell without its key, unordered: the key and the node table's sort by it were ~0.35 CPU s of the national
     # 555k cells, and add() finds the fresh cells among the stored ones without them
-    stored = store.query("corridor_cells_all").df()
+    # (the rows the day's load kept for this analysis, read meanwhile on its idle core: algorithms/warm_up.py)
+    kept = warm_up.kept(store, "corridor_cells_all")
+    stored = (kept if kept is not None else store.query("corridor_cells_all")).df()
     fresh = pd.concat([corridor_cells.count(corridor_cells.trace_places(t, level), level)
                        for level in corridor_cells.LEVELS], ignore_index=True)
     found = store.query("corridor_cells_get", {"cell_ids": fresh["cell_id"].tolist()}).df()

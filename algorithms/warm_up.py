@@ -27,12 +27,15 @@ from pathlib import Path
 
 from graph.embedded_writes import switched_on
 from graph.errors import TracegraphError
-from graph.store import GraphStore, companion, reader
+from graph.store import GraphStore, Result, companion, reader
 
 #: the module the incremental analysis and its alerts run from (it imports the rest)
 ANALYSIS = "algorithms.alerts"
 #: the reads warmed, in this order (the person lane's first: it is the analysis' critical path)
 STATEMENTS = ("warm_person_scores", "warm_memberships", "warm_straw_groups", "warm_corridor_cells")
+#: reads whose rows are kept for the analysis that follows the load (:func:`kept`), instead of the warming read of
+#: the same pages, with the label whose writes make them stale: no load writes these nodes (an analysis does)
+KEPT = {"warm_corridor_cells": ("corridor_cells_all", "CorridorCell")}
 
 
 ENV = "TRACEGRAPH_WARM_UP"
@@ -47,12 +50,16 @@ class _Warmth:
 
     def __init__(self, _store: Path) -> None:
         self.done = False
+        # statement -> (the store's write count before it was read, its rows): see kept()
+        self.kept: dict[str, tuple[int, Result]] = {}
 
 
 @contextmanager
-def during_load(store: GraphStore) -> Iterator[threading.Thread | None]:
+def during_load(store: GraphStore, *, keep: bool = False) -> Iterator[threading.Thread | None]:
     """Enter before the day's transaction: the warming runs beside what the block does and is stopped (after the
-    statement in flight) when it ends. Yields the thread (None: no reader, turned off, or warmed before)."""
+    statement in flight) when it ends. Yields the thread (None: no reader, turned off, or warmed before).
+    ``keep`` (the analysis follows the load): the reads of :data:`KEPT` are made whole and their rows kept for it
+    (:func:`kept`) instead of warming their pages only."""
     if not enabled():
         yield None
         return
@@ -67,10 +74,14 @@ def during_load(store: GraphStore) -> Iterator[threading.Thread | None]:
             for statement in STATEMENTS:
                 if stop.is_set():
                     return
+                read, _label = KEPT.get(statement, (statement, "")) if keep else (statement, "")
+                since = _writes(store)
                 try:
-                    other.query(statement).arrow()
+                    found = other.query(read)
                 except TracegraphError:  # (a store without a table yet): nothing to warm
                     continue
+                if read != statement:
+                    warmth.kept[read] = (since, found)
 
         thread = threading.Thread(target=warm, name="warm-up", daemon=True)
         warmth.done = True
@@ -104,3 +115,24 @@ def imports_ahead(wanted: bool) -> Iterator[threading.Thread | None]:
         yield thread
     finally:
         thread.join()
+
+
+def kept(store: GraphStore, statement: str) -> Result | None:
+    """The rows of ``statement`` (a read of :data:`KEPT`) that the day's load kept for the analysis, once: None when
+    none were kept, or when something that may have written their label ran since they were read (a write the
+    store cannot put down to other labels included: :class:`graph.write_count.WriteCount`). The warming reader
+    read what was committed then, and the load's transaction writes none of those nodes: the rows are those the
+    statement gives now."""
+    warmth = companion(store, "_warm_up", _Warmth)
+    entry = warmth.kept.pop(statement, None) if warmth is not None else None
+    label = next((label for read, label in KEPT.values() if read == statement), None)
+    written = getattr(store, "written", None)  # (an embedded store's graph.write_count.WriteCount)
+    if entry is None or label is None or written is None or not written.unchanged(label, entry[0]):
+        return None
+    return entry[1]
+
+
+def _writes(store: GraphStore) -> int:
+    """The store's write count (:class:`graph.write_count.WriteCount`; 0 for a store without one)."""
+    written = getattr(store, "written", None)
+    return int(written.count) if written is not None else 0

@@ -307,7 +307,9 @@ def main() -> None:
             for number, batch in enumerate(batch_dirs, start=1):
                 start = _clock()  # what `tracegraph load day BATCH` runs: the load, then the incremental analysis
                 with _phase(probe, f"batch{number}"), _phase(probe, "load"):
-                    reports = daily.load_files(store, day_files(batch), options, one_transaction=True)
+                    files = day_files(batch)
+                    reports = daily.load_files(store, files, options, one_transaction=True,
+                                               analysis_follows=daily.analysis_may_follow(store, files, "incremental"))
                 rows = sum(report.loaded for report in reports)
                 loaded = _since(start)
                 start = _clock()

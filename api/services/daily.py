@@ -57,9 +57,10 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
     # in a thread of their own beside the first writes (PersonResolver.resolve_run, LoadOptions.committed), with one
     # of the engine's workers (graph.store.reader: the writes keep the other), and another, on which the analysis'
     # first reads are warmed meanwhile on the idle core (algorithms/warm_up.py)
+    day = one_transaction and len(files) > 0
     with warm_up.imports_ahead(analysis_follows and len(files) > 0), \
-            reader(store, threads=1) if one_transaction and len(files) else nullcontext(None) as committed, \
-            warm_up.during_load(store) if one_transaction and len(files) else nullcontext(None), \
+            reader(store, threads=1) if day else nullcontext(None) as committed, \
+            warm_up.during_load(store, keep=analysis_follows) if day else nullcontext(None), \
             one_unit(store) if one_transaction else nullcontext():
         for kind, file in files:
             loader = loader_for(kind)

@@ -67,3 +67,80 @@ def test_a_failing_warm_statement_never_fails_the_load(tmp_path: Path, monkeypat
         with warm_up.during_load(store) as thread:
             assert thread is not None
         assert not thread.is_alive()
+
+
+def _after_the_warming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day's files loaded only once the warming has read everything (a small day's load is shorter than it)."""
+    from api.services import daily
+
+    load = daily.run_load
+
+    def waiting(*args: object, **kwargs: object) -> object:
+        for thread in threading.enumerate():
+            if thread.name == "warm-up":
+                thread.join(120)
+        return load(*args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(daily, "run_load", waiting)
+
+
+def test_the_corridor_cells_read_during_the_load_are_the_analysis_rows(
+        tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept when the analysis follows, given once, equal to the statement's rows after the load; stale (None) once
+    anything that may write a corridor cell ran since."""
+    from api.services import daily
+    from loaders.base import LoadOptions
+    from loaders.day import day_files
+    from tests.worlds import analysed_day_store, copy_store
+
+    history = analysed_day_store(tmp_path_factory, tmp_path / "a.lbug")
+    copy_store(tmp_path / "a.lbug", tmp_path / "b.lbug")
+    _after_the_warming(monkeypatch)
+    files = day_files(history.stream.batches[0])
+    with EmbeddedStore(tmp_path / "a.lbug") as store:
+        daily.load_files(store, files, LoadOptions(rejects_dir=tmp_path), one_transaction=True,
+                         analysis_follows=True)
+        kept = warm_up.kept(store, "corridor_cells_all")
+        assert kept is not None and len(kept) > 0
+        now = store.query("corridor_cells_all").df()
+        order = list(now.columns)
+        assert kept.df().sort_values(order, ignore_index=True).equals(now.sort_values(order, ignore_index=True))
+        assert warm_up.kept(store, "corridor_cells_all") is None  # once
+    with EmbeddedStore(tmp_path / "b.lbug") as store:
+        daily.load_files(store, files, LoadOptions(rejects_dir=tmp_path), one_transaction=True,
+                         analysis_follows=True)
+        one = store.node_table("CorridorCell", ("traces",)).to_pandas().head(1)
+        store.upsert_nodes("CorridorCell", one.rename(columns={"key": "cell_id"}).assign(traces=one["traces"] + 1))
+        assert warm_up.kept(store, "corridor_cells_all") is None  # a cell written since: read again
+
+
+def test_the_analysis_after_a_day_reads_the_kept_cells_and_finds_the_same(
+        tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.services import daily
+    from api.settings import Settings
+    from loaders.base import LoadOptions
+    from loaders.day import day_files
+    from tests.worlds import analysed_day_store, copy_store
+
+    history = analysed_day_store(tmp_path_factory, tmp_path / "kept.lbug")
+    copy_store(tmp_path / "kept.lbug", tmp_path / "read.lbug")
+    _after_the_warming(monkeypatch)
+    asked: list[str] = []
+    query = EmbeddedStore.query
+
+    def spy(self: EmbeddedStore, name: str, params: dict[str, object] | None = None) -> object:
+        asked.append(name)
+        return query(self, name, params)
+    monkeypatch.setattr(EmbeddedStore, "query", spy)
+    found = {}
+    for name, follows in (("kept", True), ("read", False)):
+        with EmbeddedStore(tmp_path / f"{name}.lbug") as store:
+            daily.load_files(store, day_files(history.stream.batches[0]), LoadOptions(rejects_dir=tmp_path),
+                             one_transaction=True, analysis_follows=follows)
+            asked.clear()
+            record, why = daily.after_load(store, Settings(db=tmp_path / f"{name}.lbug"), "incremental")
+            assert record is not None, why
+            assert ("corridor_cells_all" in asked) is not follows  # the kept rows instead of the statement
+            found[name] = (record["alerts"], record["summary"]["corridors"],
+                           store.query("corridor_cells_all").df().sort_values(["level", "year", "src", "dst"],
+                                                                               ignore_index=True))
+    assert found["kept"][:2] == found["read"][:2] and found["kept"][2].equals(found["read"][2])
