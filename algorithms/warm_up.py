@@ -123,11 +123,13 @@ def kept(store: GraphStore, statement: str) -> Result | None:
     store cannot put down to other labels included: :class:`graph.write_count.WriteCount`). The warming reader
     read what was committed then, and the load's transaction writes none of those nodes: the rows are those the
     statement gives now."""
+    written = getattr(store, "written", None)  # (an embedded store's graph.write_count.WriteCount; Neo4j: none)
+    if written is None or getattr(store, "read_only", True):
+        return None
     warmth = companion(store, "_warm_up", _Warmth)
     entry = warmth.kept.pop(statement, None) if warmth is not None else None
     label = next((label for read, label in KEPT.values() if read == statement), None)
-    written = getattr(store, "written", None)  # (an embedded store's graph.write_count.WriteCount)
-    if entry is None or label is None or written is None or not written.unchanged(label, entry[0]):
+    if entry is None or label is None or not written.unchanged(label, entry[0]):
         return None
     return entry[1]
 
