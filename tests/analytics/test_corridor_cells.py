@@ -86,3 +86,30 @@ def test_city_corridors_model_the_busiest_places_ties_to_the_first_key() -> None
     assert set(flows["dst"]) == {"city:US-IL:chicago"}
     assert list(flows.columns) == ["year", "src", "dst", "firearms", "median_ttc_days"]
     assert flows.equals(flows.sort_values(["year", "src", "dst"]).reset_index(drop=True))
+
+
+_histogram = st.dictionaries(st.integers(-30, 40_000), st.integers(1, 500), max_size=12)
+
+
+def _text(histogram: dict[int, int]) -> str:
+    return json.dumps({str(k): v for k, v in sorted(histogram.items())})
+
+
+@given(st.lists(st.tuples(_histogram, _histogram), max_size=20))
+@settings(max_examples=80, deadline=None)
+def test_merged_histograms_are_the_dicts_added_as_json_dumps_writes_them(pairs: list[tuple[dict[int, int],
+                                                                                          dict[int, int]]]) -> None:
+    """The stored histogram texts plus the new traces' (read over every cell at once): the text adding the two dicts
+    one cell at a time gives, and np.median of the days repeated by their counts."""
+    text, median = corridor_cells.merged_histograms([_text(old) for old, _ in pairs], [_text(new) for _, new in pairs])
+    for (old, new), got, middle in zip(pairs, text, median, strict=True):
+        both = Counter(old) + Counter(new)
+        assert got == _text(both)
+        days = np.repeat(sorted(both), [both[d] for d in sorted(both)])
+        assert (np.isnan(middle) and not both) or middle == float(np.median(days))
+
+
+def test_histogram_texts_written_otherwise_are_read_as_json() -> None:
+    """A text not in json.dumps' exact form (no spaces, a day with a leading zero) is read as JSON, not dropped."""
+    text, median = corridor_cells.merged_histograms(['{"7":1,"020": 2}', "{}"], ['{"7": 2}', '{"-3": 1}'])
+    assert text.tolist() == ['{"7": 3, "20": 2}', '{"-3": 1}'] and median.tolist() == [7.0, -3.0]
