@@ -204,7 +204,7 @@ def trace_leads(store: GraphStore, dealers: DealerScores | None, corridors: dict
     significant), against the dealers' and corridors' scores as stored: before their write back."""
     out: list[dict[str, Any]] = []
     if dealers is not None:
-        stored = store.node_table("Dealer", ("anomaly_score",)).to_pandas().set_index("key")["anomaly_score"]
+        stored = _stored_dealer_scores(store, dealers)
         table = dealers.table
         for row in table[table["score"] > 0].itertuples(index=False):
             old = stored.get(row.dealer_key)
@@ -220,22 +220,37 @@ def trace_leads(store: GraphStore, dealers: DealerScores | None, corridors: dict
                                   f"the dealer against {float(row.stopped_expected):.1f}", []))
     found = corridors.get("traces/state")
     if found is not None:
-        flows = store.edge_list("FLOW", "Location", "Location", ("year", "level", "basis", "score")).to_pandas()
-        flows = flows[(flows["level"] == "state") & (flows["basis"] == "traces")]
-        old = {(r.src, r.dst, int(r.year)): r.score for r in flows.itertuples(index=False)}
         table = found.table
-        for row in table[(table["score"] > 0) & (table["src"] != table["dst"])].itertuples(index=False):
-            previous = old.get((row.src, row.dst, int(row.year)))
-            if previous is None or pd.isna(previous) or previous <= 0:
+        rising = table[(table["score"] > 0) & (table["src"] != table["dst"])]
+        # each corridor's stored score beside it (nan: none stored, or stored without one)
+        stored_flows = store.query("flow_scores_of_basis", {"level": "state", "basis": "traces"}).df()
+        keys = ["src", "dst", "year"]
+        was = np.full(len(rising), np.nan)
+        if len(rising) and len(stored_flows):
+            was = rising[keys].astype({"src": object, "dst": object, "year": "int64"}).merge(
+                stored_flows.astype({"src": object, "dst": object, "year": "int64"}).drop_duplicates(keys), on=keys,
+                how="left")["score"].to_numpy(float)
+        for row, previous in zip(rising.itertuples(index=False), was, strict=True):
+            if pd.isna(previous) or previous <= 0:
                 key = f"{row.src}>{row.dst}"
                 out.append(_alert("corridor_significant", "Location", key, None,
                                   {"year": int(row.year), "firearms": int(row.firearms),
                                    "expected": round(float(row.expected), 2), "score": round(float(row.score), 3),
-                                   "previous": None if previous is None or pd.isna(previous)
-                                   else round(float(previous), 3)},
+                                   "previous": None if pd.isna(previous) else round(float(previous), 3)},
                                   f"corridor {key} becomes significant in {int(row.year)}: {int(row.firearms)} "
                                   f"firearms against {float(row.expected):.1f} expected", []))
     return out
+
+
+def _stored_dealer_scores(store: GraphStore, dealers: DealerScores) -> pd.Series:
+    """Each dealer's stored ``anomaly_score`` (indexed by key): from the rows the dealer stage read with the stored
+    counts (``DealerScores.stored``: every dealer) while nothing that may write a Dealer has run since, else read."""
+    rows, written = dealers.stored, getattr(store, "written", None)
+    if rows is not None and written is not None and "anomaly_score" in rows.table.column_names \
+            and written.unchanged("Dealer", rows.writes):
+        table = rows.table.select(["dealer_key", "anomaly_score"]).to_pandas()
+        return table.set_index("dealer_key")["anomaly_score"]
+    return store.node_table("Dealer", ("anomaly_score",)).to_pandas().set_index("key")["anomaly_score"]
 
 
 def record(store: GraphStore, alerts: pd.DataFrame, result: IncrementalResult, *, deliver: bool,
