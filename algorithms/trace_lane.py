@@ -69,10 +69,8 @@ def run(store: GraphStore, traces: set[str], guns: set[str], base_parameters: di
     if t is not None and new_traces:
         whole = t
         every, cells = timed("corridor_cells", lambda: _cells(store, whole, base_parameters))
-        # each column's places made distinct first: ~555k cells, ~26k places
-        places = pd.concat([pd.Series(every["src"].unique()), pd.Series(every["dst"].unique())])
-        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(every, trace_rows.locations(
-            store, places)))
+        # every place with a point (the cells' places among them: the models keep those)
+        corridors = timed("corridors_traces", lambda: full.corridors_from_cells(every, trace_rows.points(store)))
     hubs = timed("hubs", lambda: full._hubs(corridors)) if corridors else pd.DataFrame(
         columns=["location_key", "pagerank", "betweenness"])
     return TraceLane(tables=t, new_traces=new_traces, serial=serial, dealers=dealers, cells=cells,

@@ -92,6 +92,15 @@ def locations(store: GraphStore, keys: Iterable[str]) -> pd.DataFrame:
     return _read(store, "trace_rows_locations", keys, "locations")
 
 
+def points(store: GraphStore) -> pd.DataFrame:
+    """Every Location with a point (key, state, lat, lon), in key order: the corridor models' coordinates
+    (:func:`algorithms.corridor_cells.flows` keeps the places of the cells among them)."""
+    found = store.query("corridor_places").arrow()
+    if found.num_rows == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("key", "state", "lat", "lon")})
+    return in_key_order(found.select(["key", "state", "lat", "lon"]), ["key"]).to_pandas()
+
+
 def any_sale(store: GraphStore) -> bool:
     """Whether the store holds a retail sale (a SOLD row) at all."""
     return len(store.query("trace_rows_any_sale").rows()) > 0
