@@ -292,8 +292,9 @@ def _trace_corridors(t: AnalysisTables, cells: pd.DataFrame | None = None) -> di
 
 def corridors_from_cells(cells: pd.DataFrame, locations: pd.DataFrame) -> dict[str, Corridors]:
     results: dict[str, Corridors] = {}
+    codes = corridor_cells.place_codes(cells)
     for level in corridor_cells.LEVELS:
-        flows, places = corridor_cells.flows(cells, locations, level)
+        flows, places = corridor_cells.flows(cells, locations, level, codes)
         if len(flows) and flows["src"].nunique() > 1 and flows["dst"].nunique() > 1:
             results[f"{TRACES}/{level}"] = corridors(flows, places.drop(columns=["state"], errors="ignore")
                                                      if level == "state" else places)
