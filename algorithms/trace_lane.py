@@ -87,14 +87,9 @@ def write(store: GraphStore, lane: TraceLane, run: str) -> None:
             store.upsert_nodes("Dealer", dealer_rows(lane.dealers), stored=lane.dealers.stored)
             # the touched guns' shares now (every gun's on a migration)
             dealer_counts.write_guns(store, lane.dealers, lane.dealers.guns, every=not lane.dealers.guns)
-        for name, found in lane.corridors.items():
-            basis, level = name.rsplit("/", 1)
-            flows = found.table
-            store.upsert_relationships("FLOW", "Location", "Location", pd.DataFrame({
-                "from_key": flows["src"], "to_key": flows["dst"], "year": flows["year"].astype("int64"),
-                "level": level, "basis": basis, "firearms": flows["firearms"].astype("int64"),
-                "expected": flows["expected"], "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"],
-                "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days")}),
+        if lane.corridors:  # every level's flows in one upsert: the store takes the stored ones by one scan
+            store.upsert_relationships("FLOW", "Location", "Location", pd.concat(
+                [flow_rows(name, found) for name, found in lane.corridors.items()], ignore_index=True),
                 # the refit over every cell moves nearly every flow's expected count, score and trend each day
                 rewrite=True)
         if len(lane.hubs):
@@ -103,6 +98,17 @@ def write(store: GraphStore, lane: TraceLane, run: str) -> None:
             store.upsert_nodes("CorridorCell", lane.cells.assign(analysis_run_id=run))
         if lane.serial is not None:  # the touched serial groups and the batch changes (every one on a migration)
             serial_groups.write(store, lane.serial, run)
+
+
+def flow_rows(name: str, found: Corridors) -> pd.DataFrame:
+    """The FLOW rows of one corridor model (``name``: ``basis/level``)."""
+    basis, level = name.rsplit("/", 1)
+    flows = found.table
+    return pd.DataFrame({
+        "from_key": flows["src"], "to_key": flows["dst"], "year": flows["year"].astype("int64"), "level": level,
+        "basis": basis, "firearms": flows["firearms"].astype("int64"), "expected": flows["expected"],
+        "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"], "trend_slope": flows["trend"],
+        "median_ttc_days": flows.get("median_ttc_days")})
 
 
 def dealer_rows(dealers: dealer_scoring.DealerScores) -> pd.DataFrame:
