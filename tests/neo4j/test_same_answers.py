@@ -187,7 +187,8 @@ def params(twins: Twins) -> dict[str, Any]:
                               "RETURN r.trace_id AS trace_id, f.firearm_key AS firearm_key, t.report_id AS report_id "
                               "ORDER BY trace_id, report_id LIMIT 2").rows()
         assert hits  # the twins' world holds stolen guns recovered (else the comparison below reads nothing)
-    return {"limit": 25, "level": "state", "source": "traces", "year": -1, "kind": "state", "run_ids": runs,
+    return {"limit": 25, "level": "state", "source": "traces", "basis": "traces", "year": -1, "kind": "state",
+            "run_ids": runs,
             "case_id": "case-1", "key": chain["fk"], "evidence_id": "ev-1", "firearm_key": chain["fk"],
             "network_id": nets[0]["id"], "state": dealer["s"], "license": dealer["l"], "serial": chain["s"],
             "name": chain["n"], "last": str(chain["n"]).upper(), "n": 25, "nodes": [], "trace_id": chain["t"],
