@@ -26,6 +26,7 @@ import stix2
 from stix2.utils import parse_into_datetime
 from stix2patterns.validator import run_validator
 
+from exports import stix_build
 from exports.canonical import TRACEGRAPH_NAMESPACE, uuid5_canonical
 from exports.public import bundle_problems
 from exports.stix_extensions import (
@@ -128,12 +129,18 @@ def _latest(*values: Any) -> dt.datetime | None:
 _STAMPS = frozenset(("created", "modified", "valid_from", "first_seen", "last_seen", "published"))
 
 
+def _stix2_build(cls: Any, **kwargs: Any) -> Any:
+    return cls(allow_custom=False, **kwargs)
+
+
 class _Builder:
     def __init__(self, ceiling: Level, clearance: Clearance, salt: str, stamp: str, *, full_checks: bool) -> None:
         self.ceiling, self.clearance, self.salt, self.stamp = ceiling, clearance, salt, stamp
-        # the exporter's two shortcuts (:class:`GeneratedIndicator`, timestamps parsed once), or neither
+        # the exporter's three shortcuts (:class:`GeneratedIndicator`, timestamps parsed once, :attr:`make`), or none
         self.indicator: type[stix2.Indicator] = stix2.Indicator if full_checks else GeneratedIndicator
         self.stamps = frozenset[str]() if full_checks else _STAMPS
+        # each object by stix2's property checks without its __init__'s generic look-ups (exports/stix_build.py)
+        self.make: Any = _stix2_build if full_checks else stix_build.build
         self.objects: dict[str, Any] = {}
         self.levels: dict[str, Level] = {}
         self.learned: dict[str, dt.datetime | None] = {}  # when the graph learned what an object says
@@ -155,7 +162,7 @@ class _Builder:
                 if text not in self.parsed:
                     self.parsed[text] = parse_into_datetime(text)
                 values[key] = self.parsed[text]
-        obj = cls(object_marking_refs=[MARKING_IDS[marking]], allow_custom=False, **values)
+        obj = self.make(cls, object_marking_refs=[MARKING_IDS[marking]], **values)
         self.objects[obj.id] = obj
         self.levels[obj.id] = marking
         self.learned[obj.id] = _naive(learned)
