@@ -58,17 +58,34 @@ class Streamed:
     stages: list[tuple[set[str], straw_features.PersonFeatures]]  # each run's changed persons and their features
 
 
+@dataclass
+class Analysed:
+    db: Path                # the history, analysed in full and written back (a template: copy it)
+    stream: Stream
+    result: AnalysisResult  # that full analysis
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory) -> Analysed:
+    """The history's full analysis, once for both parameters (each used to run the same one on its own copy)."""
+    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    db = tmp_path_factory.mktemp("analysed") / "db.lbug"
+    with EmbeddedStore(copy_store(history.db, db)) as store:
+        result = analyze(store)
+        write_back(store, result)
+        store.checkpoint()  # as a full `tracegraph analyze` ends (api.services.analysis)
+    return Analysed(db, history.stream, result)
+
+
 @pytest.fixture(scope="module", params=["engine", "side table"])
-def streamed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
+def streamed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+             analysed: Analysed) -> Iterator[Streamed]:
     """Every test runs twice: the neighbourhood read from the engine, and from the side table the full analysis
     wrote (graph/side_table.py), kept current by each batch's load."""
     root = tmp_path_factory.mktemp("incremental")
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
-    stream = history.stream
-    store = EmbeddedStore(copy_store(history.db, root / "db.lbug"))
+    stream, base = analysed.stream, analysed.result
+    store = EmbeddedStore(copy_store(analysed.db, root / "db.lbug"))
     options = LoadOptions(rejects_dir=root / "rejects")
-    base = analyze(store)
-    write_back(store, base)
     if request.param == "side table":
         side_table.rewrite(store)
         straw_member_index.write(store)  # (the index brought up to each batch's delta by its analysis)
