@@ -19,7 +19,7 @@ from typing import Any
 
 from algorithms import warm_up
 from api.settings import Settings
-from graph.errors import StoreOutOfMemory, analysis_out_of_memory
+from graph.errors import StoreOutOfMemory, TracegraphError, analysis_out_of_memory
 from graph.store import GraphStore, one_unit, reader, rows_copied
 from loaders.base import LoadOptions, LoadReport, run_load
 from loaders.day import DAY, day_files
@@ -76,8 +76,12 @@ def analysis_may_follow(store: GraphStore, files: list[tuple[str, Path]], mode: 
     load (:func:`load_files`' ``analysis_follows``)."""
     from algorithms.runs import INCREMENTAL_KINDS, latest_analysis
 
-    return (mode != "none" and bool(files) and all(loader_for(kind).kind in INCREMENTAL_KINDS for kind, _f in files)
-            and latest_analysis(store) is not None)
+    if mode == "none" or not files or not all(loader_for(kind).kind in INCREMENTAL_KINDS for kind, _f in files):
+        return False
+    try:
+        return latest_analysis(store) is not None
+    except TracegraphError:  # a new store, its schema not made yet (the load makes it): no analysis either
+        return False
 
 
 def incremental(store: GraphStore, config: Settings, progress: Callable[[str], None] | None = None

@@ -74,6 +74,7 @@ def test_the_analysis_may_follow_only_a_load_it_can_take(tmp_path_factory: pytes
         assert not daily.analysis_may_follow(store, [], "incremental")
         ffl = history.stream.history / "ffl_list.txt"
         assert not daily.analysis_may_follow(store, [("ffl", ffl)], "incremental")  # a full analysis follows it
-    with EmbeddedStore(tmp_path / "never.lbug") as store:  # no analysis yet: `tracegraph analyze` first
-        store.init_schema()
+    with EmbeddedStore(tmp_path / "new.lbug") as store:  # a new store: no schema yet (the load makes it)
+        assert not daily.analysis_may_follow(store, day, "incremental")
+        store.init_schema()  # no analysis yet: `tracegraph analyze` first
         assert not daily.analysis_may_follow(store, day, "incremental")
