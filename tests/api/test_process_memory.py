@@ -34,15 +34,28 @@ print(pa.default_memory_pool().backend_name, sum(faults[1:]))
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="page faults as Linux counts them")
-def test_arrow_memory_freed_is_taken_again_without_new_pages() -> None:
+def _faults(purge_delay: str | None) -> tuple[str, int]:
+    """(Arrow's pool, the page faults of ROUNDS' last two rounds) in a fresh process, mimalloc's purge delay set by
+    the environment (None: as keep_arrow_memory leaves it)."""
     env = {name: value for name, value in os.environ.items() if name != "MIMALLOC_PURGE_DELAY"}
+    if purge_delay is not None:
+        env["MIMALLOC_PURGE_DELAY"] = purge_delay
     done = subprocess.run([sys.executable, "-c", ROUNDS, str(ROOT)], check=True, capture_output=True, text=True,
                           env=env)
     backend, faults = done.stdout.split()
+    return backend, int(faults)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="page faults as Linux counts them")
+def test_arrow_memory_freed_is_taken_again_without_new_pages() -> None:
+    backend, kept = _faults(None)
     if backend != "mimalloc":
         pytest.skip(f"Arrow's pool is {backend} here")
-    assert int(faults) == 0  # (mimalloc's default purge: ~100 faults a round here)
+    _, purged = _faults("10")  # mimalloc's own default: freed pages go back 10 ms after a free
+    # the 600 MB of each round are ~146k pages; kept, a round takes none of them afresh (the odd fault of the
+    # interpreter's own work aside: a clean-clone CI run once counted 1), purged ~100 a round here
+    assert kept <= 4, (kept, purged)
+    assert purged >= 10 * (kept + 1), (kept, purged)
 
 
 def test_the_command_line_keeps_arrow_memory_except_for_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
