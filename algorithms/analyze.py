@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, serial_groups, straw, straw_features, straw_groups
+from algorithms import corridor_cells, dealer_counts, flow_writes, serial_groups, straw, straw_features, straw_groups
 from algorithms import dealers as dealer_scoring
 from algorithms.centrality import centrality, flow_graph
 from algorithms.communities import leiden_cpm
@@ -57,7 +57,7 @@ MAX_NETWORK_SIZE = 40
 # supply-line window (straw_features.SUPPLY_WINDOW_DAYS); chosen among 90, 180 and 365 days by the worst cell of
 # the sensitivity study's tuning seeds (docs/accuracy.md, fourth round).
 SUPPLY_LINE_HALF_DAYS = 180.0
-TRACES = "traces"  # the FLOW basis of corridors counted from this store's trace records
+TRACES = flow_writes.TRACES  # the FLOW basis of corridors counted from this store's trace records
 NEEDS = {need: line for need, (_, line) in LOAD_NEEDS.items()}  # the line a user sees per missing input
 # Betweenness from a seeded sample of source persons (Brandes & Pich 2007): exact betweenness is O(V E).
 BETWEENNESS_SAMPLES = 200
@@ -390,15 +390,11 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
                                                    "network_id": members["network_id"]}))
     store.query("persons_network_clear")
 
-    for name, found in result.corridors.items():
-        basis, level = name.rsplit("/", 1)
-        flows = found.table
-        rows = pd.DataFrame({
-            "from_key": flows["src"], "to_key": flows["dst"], "year": flows["year"].astype("int64"),
-            "level": level, "basis": basis, "firearms": flows["firearms"].astype("int64"),
-            "expected": flows["expected"], "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"],
-            "trend_slope": flows["trend"], "median_ttc_days": flows.get("median_ttc_days"),
-            "analysis_run_id": run})
+    flows = [flow_writes.flow_rows(name, found).assign(analysis_run_id=run)
+             for name, found in result.corridors.items()]
+    flow_writes.drop_stale(store, pd.concat(flows, ignore_index=True) if flows
+                           else pd.DataFrame(columns=["from_key", "to_key", "year", "basis"]))
+    for rows in flows:
         store.upsert_relationships("FLOW", "Location", "Location", rows)
 
     if len(result.hubs):

@@ -21,9 +21,10 @@ import pandas as pd
 
 from algorithms import analyze as full
 from algorithms import batches as serial_batches
-from algorithms import corridor_cells, dealer_counts, serial_groups, trace_rows, warm_up
+from algorithms import corridor_cells, dealer_counts, flow_writes, serial_groups, trace_rows, warm_up
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
+from algorithms.flow_writes import flow_rows
 from algorithms.tables import AnalysisTables, load_tables
 from graph.store import GraphStore, confined
 
@@ -87,28 +88,18 @@ def write(store: GraphStore, lane: TraceLane, run: str) -> None:
             store.upsert_nodes("Dealer", dealer_rows(lane.dealers), stored=lane.dealers.stored)
             # the touched guns' shares now (every gun's on a migration)
             dealer_counts.write_guns(store, lane.dealers, lane.dealers.guns, every=not lane.dealers.guns)
-        if lane.corridors:  # every level's flows in one upsert: the store takes the stored ones by one scan
-            store.upsert_relationships("FLOW", "Location", "Location", pd.concat(
-                [flow_rows(name, found) for name, found in lane.corridors.items()], ignore_index=True),
-                # the refit over every cell moves nearly every flow's expected count, score and trend each day
-                rewrite=True)
+        if lane.corridors:  # fitted again: every level's flows in one upsert (the store takes the stored ones by
+            # one scan), the stored ones the fit no longer holds deleted first (a level it no longer fits: all of them)
+            flows = pd.concat([flow_rows(name, found) for name, found in lane.corridors.items()], ignore_index=True)
+            flow_writes.drop_stale(store, flows)
+            # the refit over every cell moves nearly every flow's expected count, score and trend each day
+            store.upsert_relationships("FLOW", "Location", "Location", flows, rewrite=True)
         if len(lane.hubs):
             store.upsert_nodes("Location", lane.hubs)
         if len(lane.cells):
             store.upsert_nodes("CorridorCell", lane.cells.assign(analysis_run_id=run))
         if lane.serial is not None:  # the touched serial groups and the batch changes (every one on a migration)
             serial_groups.write(store, lane.serial, run)
-
-
-def flow_rows(name: str, found: Corridors) -> pd.DataFrame:
-    """The FLOW rows of one corridor model (``name``: ``basis/level``)."""
-    basis, level = name.rsplit("/", 1)
-    flows = found.table
-    return pd.DataFrame({
-        "from_key": flows["src"], "to_key": flows["dst"], "year": flows["year"].astype("int64"), "level": level,
-        "basis": basis, "firearms": flows["firearms"].astype("int64"), "expected": flows["expected"],
-        "score": flows["score"], "z": flows["z"], "trend": flows["trend_label"], "trend_slope": flows["trend"],
-        "median_ttc_days": flows.get("median_ttc_days")})
 
 
 def dealer_rows(dealers: dealer_scoring.DealerScores) -> pd.DataFrame:

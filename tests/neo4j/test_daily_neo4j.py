@@ -22,6 +22,7 @@ from loaders.kinds import loader_for
 from loaders.synthetic import simulate
 from loaders.synthetic.params import Params, Scale
 from loaders.synthetic.stream import BATCH_KINDS, Stream, split
+from tests import flow_support
 from tests.neo4j_support import Neo4jServer
 
 pytestmark = pytest.mark.neo4j
@@ -42,6 +43,7 @@ def _days(store: GraphStore, stream: Stream, rejects: Path) -> dict[str, Any]:
     for kind, name in LOADS:
         run_load(loader_for(kind), store, stream.history / name, options)
     write_back(store, analyze(store, seed=3))
+    stale = flow_support.leave_behind(store)  # corridors an earlier analysis left (algorithms/flow_writes.py)
     for kind, value in _watched(stream.batches[-1]):
         watches.add(store, kind, value)
     days = []
@@ -57,7 +59,10 @@ def _days(store: GraphStore, stream: Stream, rejects: Path) -> dict[str, Any]:
     persons = store.node_table("Person", ("straw_score", "network_id")).to_pylist()
     scored = sorted(((p["key"], round(p["straw_score"], 9)) for p in persons if p["straw_score"]),
                     key=lambda kv: (-kv[1], kv[0]))
-    return {"days": days, "alerts": sorted((a["rule"], a["subject_key"], a["watch_id"] or "") for a in alerts),
+    corridors = flow_support.flows(store)
+    return {"days": days, "stale": sorted(stale), "stale_left": sorted(flow_support.left(store)),
+            "corridors": sorted(flow_support.keys(corridors[corridors["basis"] == "traces"])),
+            "alerts": sorted((a["rule"], a["subject_key"], a["watch_id"] or "") for a in alerts),
             "queue": scored[:40], "networks": sorted((p["key"], p["network_id"]) for p in persons if p["network_id"])}
 
 
@@ -75,3 +80,5 @@ def test_daily_batches_on_neo4j_give_the_embedded_answers(neo4j_server: Neo4jSer
     rules = {rule for rule, _subject, _watch in embedded_answer["alerts"]}
     assert {"watched_place", "watched_serial"} <= rules, rules
     assert embedded_answer["queue"] and embedded_answer["networks"]
+    # the days' refits deleted the corridors the models no longer hold, on both stores (cypher/flows_delete)
+    assert embedded_answer["stale"] and not embedded_answer["stale_left"]

@@ -1,0 +1,104 @@
+"""The trace corridors an analysis writes are exactly those its models hold: a stored one the models no longer hold
+(at national scale, a city that left the year's busiest-250 set; a corridor whose only trace a correction moved)
+is deleted by the full analysis' write back and by the daily step's alike, while the loaded tables' corridors
+stay (algorithms/flow_writes.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from algorithms import alerts, flow_writes
+from algorithms.analyze import analyze, write_back
+from graph.embedded_store import EmbeddedStore
+from loaders.base import LoadOptions, run_load
+from loaders.kinds import loader_for
+from loaders.synthetic.stream import BATCH_KINDS
+from tests import flow_support
+from tests.worlds import analysed_history, copy_store
+
+
+@pytest.fixture(scope="module")
+def left_behind(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the analysed history with a corridor an earlier analysis left behind at each level and one loaded table's
+    corridor, the same with the first daily batch loaded)."""
+    root = tmp_path_factory.mktemp("flows")
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    path = copy_store(history.db, root / "stale.lbug")
+    with EmbeddedStore(path) as store:
+        stale = flow_support.leave_behind(store)
+        assert {level for level in flow_support.flows(store)["level"]} >= {"state", "city"} and len(stale) == 2
+        src, dst, year, _basis = min(stale)
+        store.upsert_relationships("FLOW", "Location", "Location", pd.DataFrame([{
+            "from_key": src, "to_key": dst, "year": year, "level": "state", "basis": "table:partner",
+            "firearms": 12}]))
+    day = copy_store(path, root / "day.lbug")
+    with EmbeddedStore(day) as store:
+        for kind, name in BATCH_KINDS:
+            run_load(loader_for(kind), store, history.stream.batches[0] / name, LoadOptions(rejects_dir=root))
+    return path, day
+
+
+def _flows(store: EmbeddedStore) -> pd.DataFrame:
+    return flow_support.flows(store)
+
+
+def _keys(frame: pd.DataFrame) -> set[tuple[str, str, int, str]]:
+    return flow_support.keys(frame)
+
+
+def _left(store: EmbeddedStore) -> tuple[set[tuple[str, str, int, str]], set[tuple[str, str, int, str]]]:
+    """(the left-behind corridors still stored, the stored table corridors of 'table:partner')."""
+    flows = _flows(store)
+    return flow_support.left(store), _keys(flows[flows["basis"] == "table:partner"])
+
+
+def test_a_full_analysis_deletes_the_trace_corridors_its_models_no_longer_hold(
+        left_behind: tuple[Path, Path], tmp_path: Path) -> None:
+    with EmbeddedStore(copy_store(left_behind[0], tmp_path / "full.lbug")) as store:
+        injected, table = _left(store)
+        assert len(injected) == 2 and len(table) == 1
+        result = analyze(store)
+        write_back(store, result)
+        flows = _flows(store)
+        held = pd.concat([found.table.assign(basis=name.split("/")[0]) for name, found in result.corridors.items()])
+        held = held[held["basis"] == flow_writes.TRACES]
+        # the stored trace corridors are the models' own, no more, no fewer
+        assert _keys(flows[flows["basis"] == flow_writes.TRACES]) == _keys(held)
+        assert _left(store) == (set(), table)  # the loaded table's corridor stays
+
+
+def test_the_daily_step_deletes_them_too_and_stores_what_a_full_analysis_stores(
+        left_behind: tuple[Path, Path], tmp_path: Path) -> None:
+    with EmbeddedStore(copy_store(left_behind[1], tmp_path / "daily.lbug")) as store:
+        injected, table = _left(store)
+        assert len(injected) == 2
+        result, _raised = alerts.analyze_and_alert(store)
+        assert result.corridors, "the batch's traces refit the corridors"
+        daily = _flows(store)
+        assert _left(store) == (set(), table)
+    with EmbeddedStore(copy_store(left_behind[1], tmp_path / "full.lbug")) as store:
+        write_back(store, analyze(store))
+        full = _flows(store)
+    ours = daily["basis"] == flow_writes.TRACES
+    assert _keys(daily[ours]) == _keys(full[full["basis"] == flow_writes.TRACES])
+
+
+keys = st.tuples(st.sampled_from("abcd"), st.sampled_from("abcd"), st.integers(2018, 2020))
+
+
+@given(st.sets(keys, max_size=12), st.sets(keys, max_size=12), st.sets(keys, max_size=4))
+def test_stale_is_what_is_stored_and_not_written(stored: set[tuple[str, str, int]],
+                                                 written: set[tuple[str, str, int]],
+                                                 other_basis: set[tuple[str, str, int]]) -> None:
+    stored_frame = pd.DataFrame(sorted(stored), columns=["src", "dst", "year"]).assign(level="city")
+    rows = [{"from_key": s, "to_key": d, "year": y, "basis": flow_writes.TRACES} for s, d, y in sorted(written)]
+    rows += [{"from_key": s, "to_key": d, "year": y, "basis": "atf_table"} for s, d, y in sorted(other_basis)]
+    written_frame = pd.DataFrame(rows, columns=["from_key", "to_key", "year", "basis"])
+    gone = flow_writes.stale(stored_frame, written_frame)
+    assert set(zip(gone["src"], gone["dst"], gone["year"], strict=True)) == stored - written
+    assert set(gone["basis"]) <= {flow_writes.TRACES}
