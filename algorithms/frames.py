@@ -198,3 +198,16 @@ def inner_join_positions(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarra
     lefts = np.repeat(np.arange(len(left)), per)
     within = np.arange(len(lefts)) - np.repeat(np.cumsum(per) - per, per)
     return lefts, order[np.repeat(starts[left], per) + within]
+
+
+def unseen(columns: list[pd.Series | None], seen: list[pa.Array]) -> pa.Array:
+    """The distinct non-null strings of ``columns`` not in ``seen`` (arrays of distinct strings), appended to it:
+    the keys a read has not asked for yet, as Arrow strings (a Python set of ~100k keys and its conversion back to
+    Arrow for the read hold Python's lock)."""
+    found = [arrow(column).cast(pa.string()) for column in columns if column is not None and len(column)]
+    keys = distinct_strings(*found)
+    if seen and len(keys):
+        keys = keys.filter(pc.invert(pc.is_in(keys, value_set=pa.concat_arrays(seen))))
+    if len(keys):
+        seen.append(keys)
+    return keys

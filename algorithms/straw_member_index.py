@@ -43,6 +43,9 @@ from graph.side_index import KeyIndex, write_index
 #: that an index an older version wrote is deleted unread (the next full analysis writes it again)
 FORMAT = 1
 STATE = "members.json"
+#: the base part's index by group (:func:`lookup_keys`): without it (an index written before it was) a group's
+#: members are found as candidates by the straw lookup keys
+GROUP_INDEX = "members-base.group.index"
 #: the stored columns: whose own rows gave the row (``owner``), then :data:`algorithms.straw_memberships.MEMBERSHIP`
 STORED = pa.schema([("owner", pa.string()), ("person_key", pa.string()), ("group", pa.string()),
                     ("a1", pa.string()), ("a2", pa.string())])
@@ -120,8 +123,24 @@ def write(store: object) -> int | None:
     table = pa.concat_tables(parts) if parts else STORED.empty_table()
     _write_part(side.folder, "base", table, pa.array([], pa.string()))
     write_index(side.folder / "members-base.owner.index", table["owner"])
+    write_group_index(side.folder, table)
     _write_state(side.folder, side.names, ["base"])
     return table.num_rows
+
+
+def lookup_keys(group: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """What a stored row is found by when its group is asked for: its group, but a corridor row's, stored by its
+    dealer (``co|<dealer>><city>``), by its city alone (``co><city>``: the state is the dealer's as read)."""
+    group = _flat(group)
+    corridor = pc.starts_with(group, "co|")
+    city = pc.list_element(pc.split_pattern(pc.if_else(corridor, group, "co|>"), ">", max_splits=1), 1)
+    return pc.if_else(corridor, pc.binary_join_element_wise("co>", city, ""), group)
+
+
+def write_group_index(folder: Path, table: pa.Table) -> None:
+    """The base part's index by group (:func:`lookup_keys`): :meth:`MemberIndex.members` reads a group's members by
+    it."""
+    write_index(folder / GROUP_INDEX, lookup_keys(table["group"]))
 
 
 def after_full_analysis(store: object) -> int | None:
@@ -179,6 +198,9 @@ class MemberIndex:
     def __init__(self, folder: Path, parts: list[str]) -> None:
         self.parts = [feather.read_table(folder / f"members-{p}.arrow", memory_map=True) for p in parts]
         self.base = KeyIndex(folder / "members-base.owner.index")
+        self.groups = KeyIndex(folder / GROUP_INDEX) if (folder / GROUP_INDEX).exists() else None
+        # the later parts' rows by what a group read finds them by (small: a day's owners)
+        self.lookups = [lookup_keys(part["group"]) for part in self.parts[1:]] if self.groups is not None else []
         owners = [feather.read_table(folder / f"members-{p}.owners.arrow")["owner"] for p in parts]
         # per part: the owners a later part computed again
         self.later = [pc.unique(pa.chunked_array([c for o in owners[i + 1:] for c in o.chunks], pa.string()))
@@ -198,26 +220,65 @@ class MemberIndex:
     def of(self, owners: pa.Array, states: tuple[pa.Array, pa.Array]) -> pd.DataFrame:
         """What a glance at ``owners`` computes (``own_memberships(..., leads=False)`` of their rows, ``states``
         the dealers' states as :func:`algorithms.straw_memberships.state_arrays` gives them), in another order."""
-        found = self.rows(owners).combine_chunks()
-        group = found["group"]
-        corridor = pc.starts_with(group, "co|")
-        rows = found.filter(pc.invert(corridor))
-        lines = found.filter(corridor)
-        if lines.num_rows:  # co|<dealer>><city> -> co|<state>><city>, the first row per person and state kept
-            keys, values = states
-            state = pc.fill_null(values.take(pc.index_in(lines["a2"], value_set=keys)), "?") if len(keys) else \
-                pa.array(["?"] * lines.num_rows, pa.string())
-            city = pc.list_element(pc.split_pattern(lines["group"], ">", max_splits=1), 1)
-            named = pc.binary_join_element_wise("co|", state, ">", city, "")
-            lines = pa.table({"owner": lines["owner"], "person_key": lines["person_key"], "group": named,
-                              "a1": lines["a1"], "a2": state})
-            once = first_row_positions(pd.DataFrame({"p": lines["person_key"].to_pandas(),
-                                                     "g": lines["group"].to_pandas()}), ["p", "g"])
-            lines = lines.take(pa.array(once if once is not None else np.arange(lines.num_rows)))
-            rows = pa.concat_tables([rows, lines.cast(STORED)])
-        return pd.DataFrame({"person_key": STR.__from_arrow__(rows["person_key"]),
-                             "group": STR.__from_arrow__(rows["group"]), "a1": STR.__from_arrow__(rows["a1"]),
-                             "a2": pd.Series(rows["a2"].to_numpy(zero_copy_only=False), dtype=object)})
+        return _frame(_states_in(self.rows(owners).combine_chunks(), states))
+
+    def members(self, groups: pa.Array, states: tuple[pa.Array, pa.Array]) -> pd.DataFrame:
+        """Every membership of the groups ``groups`` (distinct ids of the kinds the index holds: not a lead's) as
+        the rows of every person show it: the stored rows found by group (a corridor's by its city, kept where the
+        dealer's state as ``states`` has it names the group), each part's rows of owners no later part computed
+        again. None of a group's members is missing and no one else is there (an index kept up to its side table
+        holds every owner's rows: ``tests/analytics/test_member_groups.py``)."""
+        if self.groups is None:
+            raise ValueError("the index has no group index")
+        wanted = pc.unique(lookup_keys(groups))
+        found = []
+        for number, (part, later) in enumerate(zip(self.parts, self.later, strict=True)):
+            got = part.take(pa.array(self.groups.rows_of(wanted))) if number == 0 else \
+                part.filter(pc.is_in(self.lookups[number - 1], value_set=wanted))
+            if len(later) and got.num_rows:
+                got = got.filter(pc.invert(pc.is_in(got["owner"], value_set=later)))
+            found.append(got)
+        rows = (pa.concat_tables(found) if len(found) > 1 else found[0]).combine_chunks()
+        # (a hash shared by another group's key finds its rows too: each row is kept only if its group is asked)
+        corridor = pc.starts_with(rows["group"], "co|")
+        plain = rows.filter(pc.invert(corridor))
+        plain = plain.filter(pc.is_in(plain["group"], value_set=groups))
+        lines = _states_in(rows.filter(corridor), states, groups)
+        return _frame(pa.concat_tables([plain, lines]) if lines.num_rows else plain)
+
+
+def _states_in(found: pa.Table, states: tuple[pa.Array, pa.Array], groups: pa.Array | None = None) -> pa.Table:
+    """Stored rows with a corridor's dealer replaced by the dealer's state (``states``: keys, values):
+    ``co|<dealer>><city>`` -> ``co|<state>><city>``, the first row per person and state kept (``groups``: only
+    the corridor rows of those groups kept)."""
+    corridor = pc.starts_with(found["group"], "co|")
+    rows = found.filter(pc.invert(corridor))
+    lines = found.filter(corridor)
+    if lines.num_rows:
+        # named once per stored group (a dealer and a city), not per row
+        encoded = pc.dictionary_encode(lines["group"].combine_chunks() if isinstance(lines["group"], pa.ChunkedArray)
+                                       else lines["group"])
+        stored = pc.split_pattern(pc.utf8_slice_codeunits(encoded.dictionary, 3), ">", max_splits=1)
+        dealer, city = pc.list_element(stored, 0), pc.list_element(stored, 1)
+        keys, values = states
+        state = pc.fill_null(values.take(pc.index_in(dealer, value_set=keys)), "?") if len(keys) else \
+            pa.array(["?"] * len(dealer), pa.string())
+        named = pc.binary_join_element_wise("co|", state, ">", city, "")
+        lines = pa.table({"owner": lines["owner"], "person_key": lines["person_key"],
+                          "group": named.take(encoded.indices), "a1": lines["a1"], "a2": state.take(encoded.indices)})
+        if groups is not None:
+            lines = lines.filter(pc.is_in(lines["group"], value_set=groups))
+        once = first_row_positions(pd.DataFrame({"p": lines["person_key"].to_pandas(),
+                                                 "g": lines["group"].to_pandas()}), ["p", "g"])
+        lines = lines.take(pa.array(once if once is not None else np.arange(lines.num_rows)))
+        rows = pa.concat_tables([rows, lines.cast(STORED)])
+    return rows
+
+
+def _frame(rows: pa.Table) -> pd.DataFrame:
+    return pd.DataFrame({"person_key": STR.__from_arrow__(rows["person_key"]),
+                         "group": STR.__from_arrow__(rows["group"]), "a1": STR.__from_arrow__(rows["a1"]),
+                         "a2": pd.Series(rows["a2"].to_numpy(zero_copy_only=False), dtype=object)})
 
 
 def open_index(side: side_table.SideTables | None) -> MemberIndex | None:

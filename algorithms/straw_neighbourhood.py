@@ -36,7 +36,10 @@ a hash join):
 A glanced candidate's memberships come from the membership index beside the side table when there is one
 (:mod:`algorithms.straw_member_index`: the rows the glance would compute, stored), and its own rows are read only
 when :meth:`Neighbourhood.restricted` is asked for persons it is one of (the closure): 850 of national batch 1's
-39,611 glanced candidates are not.
+39,611 glanced candidates are not. With the index's group index (:meth:`Neighbourhood.by_group`), no candidate
+is looked up for the groups it holds (all kinds but a lead's and a purchaser-possessor's): each group's members
+are read from it by the group's id, exactly, so a group is settled at once (read whole within its limit, its
+first ``limit + 1`` members by key above it), and the closure reads the rows of every one of its persons.
 
 The result is exact: the features of every rescored person computed on :func:`restrict` of these rows equal
 those computed on the whole tables (``tests/analytics/test_incremental.py``).
@@ -50,19 +53,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from algorithms import straw_features
 from algorithms.frames import (
-    arrow,
     distinct,
-    distinct_strings,
     drop_duplicates,
     first_row_positions,
     key_array,
     key_series,
     pairs_frame,
     positions,
+    unseen,
 )
 from algorithms.straw_member_index import MemberIndex
 from algorithms.straw_memberships import (
@@ -87,6 +88,9 @@ GROUP_LIMITS = {"jp": 8, "ad": 6, "cp": 10, "sl": straw_features.MAX_WINDOW_GROU
 #: the kinds whose big groups are stored (``StrawGroup``, :mod:`algorithms.straw_groups`): a lead's and a
 #: purchaser-possessor group hold two persons at most
 STORED_KINDS = ("jp", "ad", "cp", "sl", "rt", "co", "sc")
+#: the kinds whose members the membership index gives by group (:meth:`Neighbourhood._lookup`): a lead's owner is
+#: not in it, and a purchaser-possessor group's two members are its id's
+INDEXED_KINDS = STORED_KINDS
 
 @dataclass
 class Neighbourhood:
@@ -121,6 +125,8 @@ class Neighbourhood:
     side: side_table.SideTables | None = None  # the keyed reads' rows as memory-mapped files (graph/side_table.py)
     index: MemberIndex | None = None  # the glances' memberships, stored (algorithms/straw_member_index.py)
     _pending: set[str] = field(default_factory=set)  # persons glanced through the index whose rows are not read yet
+    # the memberships of the groups read by group from the index (:meth:`_lookup`): every member of each, exactly
+    _exact: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEMBERSHIP))
     _states: pd.Series | None = None  # the dealers' premise states by key
     _state_arrays: tuple[pa.Array, pa.Array] | None = None  # the same as Arrow keys and values
 
@@ -223,7 +229,9 @@ class Neighbourhood:
         ``persons`` have their rows read: a row the others' reads alone would bring is one ``restrict`` keeps for
         none of ``persons``' purchases or recoveries (a possession of one of the others' recoveries by a person
         of ``persons``, which moves no tie and no value of a person whose rows were read)."""
-        self._read(self._pending & persons)
+        # read by group, a member is known from the index without a glance, and a purchaser-possessor group's
+        # possessor from the purchaser's rows: every person of ``persons`` not read yet is read
+        self._read((persons - self.read) if self.by_group() else (self._pending & persons))
         return restrict(self._raw(), persons, tidied=True)
 
     def _buyers_of_recoveries(self, recs: set[str]) -> pd.DataFrame:
@@ -242,6 +250,8 @@ class Neighbourhood:
         new = set(persons) - self.known
         if not new:
             return
+        if self.by_group():  # (their own groups from the index, as a glance takes them: a person read by group
+            self.glance(new)  # is not glanced)
         self._read(new)
         t = self._raw()
         guns = t.purchases.loc[isin(t.purchases["src"], key_series(new)), "dst"]
@@ -274,9 +284,7 @@ class Neighbourhood:
             return
         # a lead's owner is the first of its gun's purchasers: only a known person's context has them all
         if self.index is not None:  # the same rows, stored; the persons' own rows read when asked for
-            if self._state_arrays is None:
-                self._state_arrays = state_arrays(self._dealer_states())
-            self._remember(self.index.of(key_array(new), self._state_arrays))
+            self._remember(self.index.of(key_array(new), self._states_as_arrays()))
             self._pending |= new - self.read
         else:
             self._read(new)
@@ -317,12 +325,33 @@ class Neighbourhood:
 
     # --- groups ------------------------------------------------------------------------------------------------
 
+    def by_group(self) -> bool:
+        """Whether a group's members are read from the membership index by the group (exactly) instead of found
+        among candidates."""
+        return self.index is not None and self.index.groups is not None
+
     def _lookup(self, groups: set[str]) -> None:
-        """Find the candidates (a superset of the members) of each of ``groups``."""
+        """Find the candidates (a superset of the members) of each of ``groups``: with an index by group
+        (:meth:`by_group`), the members themselves of every group of the kinds it holds (all but a lead's and a
+        purchaser-possessor's), their memberships kept aside until :meth:`_learn` takes them."""
         todo = groups - self.looked_up
         if not todo:
             return
         self.looked_up |= todo
+        if self.by_group():
+            exact = {g for g in todo if g[:2] in INDEXED_KINDS}
+            if exact:
+                assert self.index is not None
+                rows = self.index.members(key_array(exact), self._states_as_arrays())
+                self._exact = pd.concat([self._exact, rows], ignore_index=True) if len(self._exact) else rows
+                fresh = rows[["group", "person_key"]]
+                for kind, count in fresh["group"].str[:2].value_counts().items():
+                    self.counts["members_" + kind] = self.counts.get("members_" + kind, 0) + int(count)
+                self.candidates = pd.concat([self.candidates, fresh], ignore_index=True) if len(self.candidates) \
+                    else fresh
+                todo = todo - exact
+            if not todo:
+                return
         rows = drop_duplicates(self.members[isin(self.members["group"], key_series(todo))], ["group", "a1", "a2"])
         kind = rows["group"].str[:2]
         found: list[pd.DataFrame] = []
@@ -429,6 +458,27 @@ class Neighbourhood:
         keys |= set(("sl|" + straw_keys.NO_DEALER + "|" + recovered_in["location_key"]).tolist())
         return keys
 
+    def _states_as_arrays(self) -> tuple[pa.Array, pa.Array]:
+        if self._state_arrays is None:
+            self._state_arrays = state_arrays(self._dealer_states())
+        return self._state_arrays
+
+    def _learn(self, candidates: pd.DataFrame) -> None:
+        """Learn the memberships of ``candidates`` (group, person_key) in their groups: a glance at each person, or,
+        for a group read by group (:meth:`_lookup`), the membership read, their own rows read when the closure asks
+        for them (:meth:`restricted`)."""
+        if not len(self._exact) or not len(candidates):
+            self.glance(distinct(candidates["person_key"]))
+            return
+        exact = candidates["group"].str[:2].isin(INDEXED_KINDS).to_numpy()
+        self.glance(distinct(candidates.loc[~exact, "person_key"]))
+        wanted = candidates[exact]
+        if not len(wanted):
+            return
+        taken = self._exact.merge(wanted.drop_duplicates(), on=["group", "person_key"])[MEMBERSHIP]
+        self._remember(taken)
+        self._pending |= distinct(taken["person_key"]) - self.read
+
     def _dealer_states(self) -> pd.Series:
         """Each dealer's premise state, by key (indexed once)."""
         if self._states is None:
@@ -504,13 +554,14 @@ class Neighbourhood:
         # a purchaser-possessor group's two members are known from the purchaser's rows (the person's own, or read
         # with a possessor's context in `know`): the other party's own rows add nothing to it
         wanted = candidates[whole[at] & (np.array(kinds, dtype=object)[at] != "pp")]
-        self._count_glances(pd.concat([wanted, first[["group", "person_key"]]], ignore_index=True))
-        self.glance(distinct(wanted["person_key"]) | distinct(first["person_key"]))
+        learn = pd.concat([wanted, first[["group", "person_key"]]], ignore_index=True)
+        self._count_glances(learn)
+        self._learn(learn)
         members, known_sizes = self._members_in(keys, outside_keys if outside else None)
         short = (known_sizes <= limits) & ~whole
         if short.any():
             self._count_glances(candidates[short[at]])
-            self.glance(distinct(candidates.loc[short[at], "person_key"]))
+            self._learn(candidates[short[at]])
             whole |= short
             members, known_sizes = self._members_in(keys, outside_keys if outside else None)
         member_at = positions(members["group"], keys)
@@ -534,22 +585,10 @@ class Neighbourhood:
         return members, np.bincount(counted, minlength=len(keys))
 
 
-def unseen(columns: list[pd.Series | None], seen: list[pa.Array]) -> pa.Array:
-    """The distinct non-null strings of ``columns`` not in ``seen`` (arrays of distinct strings), appended to it:
-    the keys a read has not asked for yet, as Arrow strings (a Python set of ~100k keys and its conversion back to
-    Arrow for the read hold Python's lock)."""
-    found = [arrow(column).cast(pa.string()) for column in columns if column is not None and len(column)]
-    keys = distinct_strings(*found)
-    if seen and len(keys):
-        keys = keys.filter(pc.invert(pc.is_in(keys, value_set=pa.concat_arrays(seen))))
-    if len(keys):
-        seen.append(keys)
-    return keys
-
-
 def neighbourhood_sizes(hood: Neighbourhood) -> dict[str, int]:
     """What the neighbourhood read (for the run's summary)."""
     return {"persons_known": len(hood.known), "persons_read_rows": len(hood.read), "groups": len(hood.looked_up),
             "queries": hood.queries, "groups_stored_big": len(hood.big), "groups_grown_big": len(hood.grown),
             "read_from_files": int(hood.side is not None), "memberships_from_index": int(hood.index is not None),
+            "members_by_group": int(hood.by_group()),
             **dict(sorted(hood.counts.items()))}
