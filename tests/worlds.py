@@ -13,8 +13,9 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,6 +137,34 @@ def copy_store(template: Path, to: Path) -> Path:
     return copy_store_files(template, to)
 
 
+def copy_store_whole(template: Path, to: Path) -> Path:
+    """A copy of a closed store with every part beside it (``NAME.lbug``, ``.wal``, the side table ``.side/``, the
+    run records ``.runs/``), modification times kept: the side table is current only at its store's stamp (the
+    file's and the log's size and mtime, :func:`graph.side_table.stamp`), which :func:`copy_store` moves (the copy
+    then reads the engine)."""
+    to.parent.mkdir(parents=True, exist_ok=True)
+    for part in sorted(template.parent.glob(template.name + "*")):
+        target = to.with_name(to.name + part.name[len(template.name):])
+        if part.is_dir():
+            shutil.copytree(part, target, copy_function=shutil.copy2)
+        else:
+            shutil.copy2(part, target)
+    return to
+
+
+def built_value(factory: pytest.TempPathFactory, key: str, build: Callable[[Path], Any]) -> tuple[Path, Any]:
+    """``build(folder)``'s value, built once a session (:func:`built_once`) and pickled in its folder for the other
+    workers and modules: (folder, value). A build that writes a store there leaves it as a template."""
+    with built_once(factory, key) as (folder, needs_building):
+        if needs_building:
+            value = build(folder)
+            with open(folder / "value.pkl", "wb") as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            return folder, value
+    with open(folder / "value.pkl", "rb") as handle:
+        return folder, pickle.load(handle)
+
+
 def demo(factory: pytest.TempPathFactory) -> Built:
     """The small simulated world (seed 7) loaded as `tracegraph demo` loads it, analysed with seed 7."""
     return loaded(factory, DEMO_LOADS, world=("small", 7), analyse_seed=7)
@@ -153,6 +182,13 @@ class History:
 
     stream: Stream
     db: Path
+    analysis: Path | None = None  # :func:`analysed_history`: its full analysis (an AnalysisResult), pickled
+
+    def full_analysis(self) -> Any:
+        """The :class:`algorithms.analyze.AnalysisResult` the history was analysed with (read anew each call)."""
+        assert self.analysis is not None, "the history was not analysed"
+        with open(self.analysis, "rb") as handle:
+            return pickle.load(handle)
 
 
 def streamed_history(factory: pytest.TempPathFactory, scale: str = "small", seed: int = 3, *, batches: int = 3,
@@ -213,6 +249,9 @@ def analysed_history(factory: pytest.TempPathFactory, scale: str = "small", seed
             from graph.embedded_store import EmbeddedStore
 
             with EmbeddedStore(copy_store(history.db, folder / "analysed.lbug")) as store:
-                write_back(store, analyze(store))
+                result = analyze(store)
+                write_back(store, result)
                 store.checkpoint()  # as a full `tracegraph analyze` ends (api.services.analysis)
-    return History(history.stream, folder / "analysed.lbug")
+            with open(folder / "analysis.pkl", "wb") as handle:  # (for a module that compares with it)
+                pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return History(history.stream, folder / "analysed.lbug", folder / "analysis.pkl")

@@ -4,12 +4,9 @@ batches (history -> full analyze; then per batch: load traces, multiple sales, N
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import igraph as ig
 import numpy as np
@@ -17,16 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from algorithms import (
-    incremental,
-    network_joins,
-    stored_state,
-    straw,
-    straw_features,
-    straw_member_index,
-    tables,
-)
-from algorithms.analyze import AnalysisResult, analyze, trace_cells, write_back
+from algorithms import incremental, network_joins, stored_state, straw, straw_features
+from algorithms.analyze import analyze, trace_cells, write_back
 from algorithms.straw_memberships import lean, membership_events, own_memberships, state_arrays, tidy
 from algorithms.straw_neighbourhood import GROUP_LIMITS, Neighbourhood, memberships, restrict
 from algorithms.straw_rank import straw_ranks
@@ -37,90 +26,18 @@ from graph.store import Result
 from loaders.base import LoadOptions, run_load
 from loaders.domain.names import address_keys
 from loaders.kinds import loader_for
-from loaders.synthetic.stream import BATCH_KINDS, Stream
-from tests.worlds import copy_store, streamed_history
+from tests.analytics.incremental_days import READS, Streamed, streamed_days
 
 #: measured on this world (seed 3, three batches of ~100 traces): see docs/alerts.md
 NETWORK_ARI_FLOOR = 0.95  # measured 0.988 (a full re-run of the history against the final full run: 0.955)
 
 
-@dataclass
-class Streamed:
-    store: EmbeddedStore
-    stream: Stream
-    base_run: str
-    results: list[incremental.IncrementalResult]
-    reference: AnalysisResult  # a full analysis of the same store after the last batch (nothing written)
-    before: pd.Series          # the networks of the full analysis of the history (person_key -> network_id)
-    history: pd.DataFrame      # the straw table of the full analysis of the history
-    whole_tables: list[str]    # a load_tables call during the incremental runs (the stack's caller, each)
-    base_groups: set[str]      # the straw groups too big to tie the full analysis of the history stored
-    stages: list[tuple[set[str], straw_features.PersonFeatures]]  # each run's changed persons and their features
-
-
-@dataclass
-class Analysed:
-    db: Path                # the history, analysed in full and written back (a template: copy it)
-    stream: Stream
-    result: AnalysisResult  # that full analysis
-
-
-@pytest.fixture(scope="module")
-def analysed(tmp_path_factory: pytest.TempPathFactory) -> Analysed:
-    """The history's full analysis, once for both parameters (each used to run the same one on its own copy)."""
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
-    db = tmp_path_factory.mktemp("analysed") / "db.lbug"
-    with EmbeddedStore(copy_store(history.db, db)) as store:
-        result = analyze(store)
-        write_back(store, result)
-        store.checkpoint()  # as a full `tracegraph analyze` ends (api.services.analysis)
-    return Analysed(db, history.stream, result)
-
-
-@pytest.fixture(scope="module", params=["engine", "side table"])
-def streamed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-             analysed: Analysed) -> Iterator[Streamed]:
+@pytest.fixture(scope="module", params=READS)
+def streamed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Streamed]:
     """Every test runs twice: the neighbourhood read from the engine, and from the side table the full analysis
-    wrote (graph/side_table.py), kept current by each batch's load."""
-    root = tmp_path_factory.mktemp("incremental")
-    stream, base = analysed.stream, analysed.result
-    store = EmbeddedStore(copy_store(analysed.db, root / "db.lbug"))
-    options = LoadOptions(rejects_dir=root / "rejects")
-    if request.param == "side table":
-        side_table.rewrite(store)
-        straw_member_index.write(store)  # (the index brought up to each batch's delta by its analysis)
-    results = []
-    whole: list[str] = []
-
-    def spy(store: EmbeddedStore) -> tables.AnalysisTables:
-        whole.append(inspect.stack()[1].function)
-        return load_tables(store)
-
-    stages, straw_stages = [], incremental.straw_stages
-
-    def staged(*args: Any) -> tuple[Neighbourhood, set[str], set[str], straw_features.PersonFeatures]:
-        found = straw_stages(*args)
-        stages.append((found[1], found[3]))
-        return found
-
-    with pytest.MonkeyPatch.context() as patch:  # the store is analysed (migrated): no whole table is read
-        patch.setattr(tables, "load_tables", spy)
-        patch.setattr(incremental, "load_tables", spy)
-        patch.setattr(incremental, "straw_stages", staged)
-        for batch in stream.batches:
-            for kind, name in BATCH_KINDS:
-                run_load(loader_for(kind), store, batch / name, options)
-            result = incremental.analyze_incremental(store)
-            incremental.write_back(store, result)
-            results.append(result)
-    read_from_files = [r.summary["neighbourhood"]["read_from_files"] for r in results]
-    assert read_from_files == [int(request.param == "side table")] * len(results)
-    from_index = [r.summary["neighbourhood"]["memberships_from_index"] for r in results]
-    assert from_index == read_from_files  # the index, brought up to each batch, where the side table is read
-    assert base.big_groups is not None
-    yield Streamed(store, stream, base.run_id, results, analyze(store), base.membership, base.straw.table, whole,
-                   set(base.big_groups["group_id"]), stages)
-    store.close()
+    wrote (graph/side_table.py), kept current by each batch's load (tests/analytics/incremental_days.py: built once
+    a session, shared with test_incremental_recounts.py)."""
+    yield from streamed_days(request, tmp_path_factory)
 
 
 def test_the_stream_is_daily_batches_after_a_history(streamed: Streamed) -> None:
@@ -342,48 +259,6 @@ def _ari(one: pd.Series, other: pd.Series) -> float:
                                         pd.factorize(pd.Series(labels[1]))[0].tolist(), method="adjusted_rand"))
 
 
-def test_stored_dealer_counts_equal_a_recount_of_every_row(streamed: Streamed) -> None:
-    """The counts the dealer model refits over: written by the full run, recounted for the touched dealers by each
-    batch, equal to counting every row of the store again."""
-    from algorithms import dealer_counts
-    from algorithms.dealers import counts
-
-    _, stored = dealer_counts.stored(streamed.store)
-    recount = counts(load_tables(streamed.store), batches=streamed.reference.batches)
-    assert len(recount) and stored.sort_index().equals(recount.sort_index().astype("int64"))
-    recounted = set().union(*(set(r.dealers.counts.index) for r in streamed.results if r.dealers is not None))
-    assert 0 < len(recounted) < len(recount)  # each batch recounted only the dealers it touched
-
-
-def test_stored_serial_groups_equal_a_recount_of_every_recovered_gun(streamed: Streamed) -> None:
-    """The groups the serial batches are found from: written by the full run, the touched ones updated by each
-    batch, equal to grouping every recovered gun again; each batch wrote only the groups its guns joined."""
-    from algorithms import serial_groups
-
-    recount = serial_groups.of_tables(load_tables(streamed.store), streamed.reference.batches)
-    stored = streamed.store.node_table("SerialGroup", ("size", "runs")).to_pandas().set_index("key")
-    expected = recount.groups.set_index("group_key")
-    assert len(stored) == len(expected) and (expected["runs"] > 0).any()
-    got = stored.reindex(expected.index)
-    assert (got["size"].to_numpy() == expected["size"].to_numpy()).all()
-    assert (got["runs"].to_numpy() == expected["runs"].to_numpy()).all()
-    guns = streamed.store.node_table("Firearm", ("serial_group",)).to_pandas().dropna(subset=["serial_group"])
-    assert dict(zip(guns["key"], guns["serial_group"], strict=True)) == dict(
-        zip(recount.members["firearm_key"], recount.members["serial_group"], strict=True))
-    # and each gun is linked to its group once (what an incremental run reads a touched group's members through)
-    links = streamed.store.edge_list("IN_GROUP", "Firearm", "SerialGroup").to_pandas()
-    assert not links.duplicated().any()
-    assert dict(zip(links["src"], links["dst"], strict=True)) == dict(zip(guns["key"], guns["serial_group"],
-                                                                          strict=True))
-    # with each member's number within its group (the chains are cut from the links' numbers)
-    numbers = streamed.store.edge_list("IN_GROUP", "Firearm", "SerialGroup", ("number",)).to_pandas()
-    assert dict(zip(numbers["src"], numbers["number"], strict=True)) == dict(
-        zip(recount.members["firearm_key"], recount.members["number"], strict=True))
-    for result in streamed.results:
-        assert result.serial is not None and not result.serial.full
-        assert 0 < len(result.serial.groups) < 0.5 * len(expected)
-
-
 class _QueryOnly:
     """A store that answers Cypher statements only: the neighbourhood must never read a whole table."""
 
@@ -551,25 +426,6 @@ def test_a_wrong_stored_group_shows_in_the_features(streamed: Streamed) -> None:
                                                 _mates(every, set(last.changed), tying=False))).values
     person = str(mine["person_key"].iloc[0])
     assert got.at[person, "joint_purchase_partners"] < reference.at[person, "joint_purchase_partners"]
-
-
-def test_the_stored_big_groups_equal_a_recount_of_every_row(streamed: Streamed) -> None:
-    """The straw groups too big to tie: written by the full run, added to by each batch that made one big, equal to
-    counting every row of the store again (a missing one would cost time, a wrong one exactness). The stream has
-    groups that crossed their limit in a batch and seeds whose group was big before their batch."""
-    from algorithms import straw_groups
-
-    recount = straw_groups.of_tables(load_tables(streamed.store)).set_index("group_id")
-    stored = streamed.store.node_table("StrawGroup", ("straw_members",)).to_pandas().set_index("key")
-    assert len(recount) and set(stored.index) == set(recount.index)
-    got = stored["straw_members"].reindex(recount.index).to_numpy()
-    limits = recount.index.str[:2].map(GROUP_LIMITS).to_numpy()
-    assert (got > limits).all() and (got <= recount["straw_members"].to_numpy()).all()
-    grown = set().union(*(set(r.straw_groups["group_id"]) for r in streamed.results))
-    assert grown and not grown & streamed.base_groups  # made big by a batch, written by its run
-    assert set(recount.index) == streamed.base_groups | grown
-    assert all(r.summary["neighbourhood"]["groups_stored_big"] > 0 for r in streamed.results)
-    assert all(not r.straw_groups_whole for r in streamed.results)
 
 
 def test_the_address_key_is_stored_at_load_and_filled_on_an_older_store(
