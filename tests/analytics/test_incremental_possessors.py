@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 from algorithms import incremental, network_joins
-from algorithms.analyze import AnalysisResult, analyze, write_back
+from algorithms.analyze import AnalysisResult, analyze
 from algorithms.tables import load_tables
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import analysed_history, copy_store
 
 
 @dataclass
@@ -47,10 +47,10 @@ def _possessor_rows(store: EmbeddedStore, history: AnalysisResult) -> tuple[str,
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planted]:
     root = tmp_path_factory.mktemp("incremental_possessors")
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    # the history analysed in full and written back, and that analysis (the session's, shared by ~10 modules)
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
     store = EmbeddedStore(copy_store(history.db, root / "db.lbug"))
-    base = analyze(store)
-    write_back(store, base)
+    base = history.full_analysis()
     possessor, held_trace, first = _possessor_rows(store, base)
     rows = pd.read_csv(history.stream.history / "traces.csv", dtype=str, keep_default_na=False)
     person = rows[rows["trace_id"] == held_trace].iloc[0]

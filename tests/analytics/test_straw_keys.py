@@ -24,7 +24,7 @@ from loaders.domain.straw_keys import marked
 from loaders.kinds import loader_for
 from loaders.straw_keys import index_all
 from loaders.synthetic.stream import BATCH_KINDS, Stream
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import built_value, copy_store, copy_store_whole, streamed_history
 
 KINDS = ("jp", "sc", "sl", "co", "rt")  # the groups read by key
 SCANS = {"straw_day_buyers", "straw_counter_buyers", "straw_city_buyers"}  # what the keys replace
@@ -34,10 +34,15 @@ SCANS = {"straw_day_buyers", "straw_counter_buyers", "straw_city_buyers"}  # wha
 def loaded(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[tuple[EmbeddedStore, Stream]]:
     """The small streamed world's history and its first two batches, loaded (as the daily loads write them)."""
     history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
-    store = EmbeddedStore(copy_store(history.db, tmp_path / "db.lbug"))
-    for batch in history.stream.batches[:2]:
-        for kind, name in BATCH_KINDS:
-            run_load(loader_for(kind), store, batch / name, LoadOptions(rejects_dir=tmp_path / "rejects"))
+
+    def load_two_days(folder: Path) -> None:  # once a session; each test writes to a copy of its own
+        with EmbeddedStore(copy_store(history.db, folder / "db.lbug")) as store:
+            for batch in history.stream.batches[:2]:
+                for kind, name in BATCH_KINDS:
+                    run_load(loader_for(kind), store, batch / name, LoadOptions(rejects_dir=folder / "rejects"))
+
+    folder, _ = built_value(tmp_path_factory, "streamed small 3 3 100, two days loaded", load_two_days)
+    store = EmbeddedStore(copy_store_whole(folder / "db.lbug", tmp_path / "db.lbug"))
     yield store, history.stream
     store.close()
 
