@@ -12,7 +12,6 @@ import pyarrow as pa
 import pytest
 
 from algorithms import incremental
-from algorithms.analyze import analyze, write_back
 from algorithms.runs import new_load_runs
 from cypher import registry
 from graph import run_keys
@@ -20,17 +19,14 @@ from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS
-from tests.worlds import copy_store, streamed_history
+from tests.worlds import analysed_history, copy_store
 
 
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[Path]]]:
-    """A copy of the streamed small history, analysed (closed), and its batches' folders."""
-    history = streamed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
-    db = copy_store(history.db, tmp_path_factory.mktemp("run_keys") / "db.lbug")
-    with EmbeddedStore(db) as store:
-        write_back(store, analyze(store))
-    yield db, history.stream.batches
+    """The streamed small history, analysed (the session's template, closed: copy it), and its batches' folders."""
+    history = analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+    yield history.db, history.stream.batches
 
 
 def _day(store: EmbeddedStore, batch: Path, rejects: Path) -> None:
