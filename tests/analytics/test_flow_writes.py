@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 
 from algorithms import alerts, flow_writes
 from algorithms.analyze import analyze, write_back
+from graph import side_table
 from graph.embedded_store import EmbeddedStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS
 from tests import flow_support
-from tests.worlds import analysed_history, copy_store
+from tests.worlds import analysed_history, copy_store, copy_store_whole
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,8 @@ def left_behind(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         store.upsert_relationships("FLOW", "Location", "Location", pd.DataFrame([{
             "from_key": src, "to_key": dst, "year": year, "level": "state", "basis": "table:partner",
             "firearms": 12}]))
-    day = copy_store(path, root / "day.lbug")
+        side_table.rewrite(store)  # the person lane's files, as a full `tracegraph analyze` leaves them
+    day = copy_store_whole(path, root / "day.lbug")
     with EmbeddedStore(day) as store:
         for kind, name in BATCH_KINDS:
             run_load(loader_for(kind), store, history.stream.batches[0] / name, LoadOptions(rejects_dir=root))
@@ -74,13 +76,16 @@ def test_a_full_analysis_deletes_the_trace_corridors_its_models_no_longer_hold(
 
 def test_the_daily_step_deletes_them_too_and_stores_what_a_full_analysis_stores(
         left_behind: tuple[Path, Path], tmp_path: Path) -> None:
-    with EmbeddedStore(copy_store(left_behind[1], tmp_path / "daily.lbug")) as store:
+    with EmbeddedStore(copy_store_whole(left_behind[1], tmp_path / "daily.lbug")) as store:
         injected, table = _left(store)
         assert len(injected) == 2
+        assert side_table.current(store.path) is not None
         result, _raised = alerts.analyze_and_alert(store)
         assert result.corridors, "the batch's traces refit the corridors"
         daily = _flows(store)
         assert _left(store) == (set(), table)
+        # the delete changes no row the side table holds: the next day's person lane still reads it
+        assert side_table.current(store.path) is not None
     with EmbeddedStore(copy_store(left_behind[1], tmp_path / "full.lbug")) as store:
         write_back(store, analyze(store))
         full = _flows(store)
