@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from algorithms import straw_member_index
+from graph import side_table
 from graph.embedded_store import EmbeddedStore
+from tests.worlds import History, analysed_history, copy_store
 
 D = dt.date
 
@@ -104,3 +107,19 @@ def world_store(tmp_path: Path) -> Iterator[EmbeddedStore]:
     build_world().write(store)
     yield store
     store.close()
+
+
+# the analysed history and a copy with its side table and membership index, as the full analysis leaves them
+# (tests/analytics/test_member_index.py, test_member_groups.py; a module's own fixture of the same name wins)
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> History:
+    return analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
+
+
+@pytest.fixture
+def store(history: History, tmp_path: Path) -> Iterator[EmbeddedStore]:
+    """A copy of the analysed history with its side table and membership index, as the full analysis leaves them."""
+    with EmbeddedStore(copy_store(history.db, tmp_path / "db.lbug")) as opened:
+        side_table.rewrite(opened)
+        assert straw_member_index.write(opened)
+        yield opened

@@ -8,7 +8,6 @@ runs, whose full analysis writes the index with its group index.)"""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,27 +22,13 @@ from algorithms.straw_neighbourhood import INDEXED_KINDS
 from graph import side_table
 from graph.embedded_store import EmbeddedStore
 from tests.analytics.test_member_index import _correct, _dealers, _load, _sorted, computed, everyone
-from tests.worlds import History, analysed_history, copy_store
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> History:
-    return analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
-
-
-@pytest.fixture
-def store(history: History, tmp_path: Path) -> Iterator[EmbeddedStore]:
-    """A copy of the analysed history with its side table and membership index, as the full analysis leaves them."""
-    with EmbeddedStore(copy_store(history.db, tmp_path / "db.lbug")) as opened:
-        side_table.rewrite(opened)
-        assert straw_member_index.write(opened)
-        assert (side_table.folder(opened.path) / straw_member_index.GROUP_INDEX).exists()
-        yield opened
+from tests.worlds import History
 
 
 def by_group(store: EmbeddedStore) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """(what the index gives read by group, what the rows give) for every group of the kinds it holds that any
     person's rows show, and some no one is in."""
+    assert (side_table.folder(store.path) / straw_member_index.GROUP_INDEX).exists()
     rows = computed(store, everyone(store))
     expected = [row for row in rows if row[1][:2] in INDEXED_KINDS]
     groups = {row[1] for row in expected} | {"jp|nobody|2020-01-01", "co|ZZ>NOWHERE|ZZ", "ad|nowhere|00000"}

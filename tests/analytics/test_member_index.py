@@ -7,12 +7,10 @@ tests/analytics/test_incremental.py, its side-table runs.)"""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from algorithms import straw_member_index
 from algorithms.frames import key_array
@@ -25,7 +23,7 @@ from graph.store import GraphStore
 from loaders.base import LoadOptions, run_load
 from loaders.kinds import loader_for
 from loaders.synthetic.stream import BATCH_KINDS
-from tests.worlds import History, analysed_history, copy_store
+from tests.worlds import History
 
 
 def _dealers(store: GraphStore) -> pd.DataFrame:
@@ -66,20 +64,6 @@ def assert_true(store: EmbeddedStore) -> list[tuple[str, ...]]:
     assert len(expected) > 1000
     assert got == expected, (sorted(set(got) - set(expected))[:5], sorted(set(expected) - set(got))[:5])
     return got
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> History:
-    return analysed_history(tmp_path_factory, "small", 3, batches=3, batch_traces=100)
-
-
-@pytest.fixture
-def store(history: History, tmp_path: Path) -> Iterator[EmbeddedStore]:
-    """A copy of the analysed history with its side table and membership index, as the full analysis leaves them."""
-    with EmbeddedStore(copy_store(history.db, tmp_path / "db.lbug")) as opened:
-        side_table.rewrite(opened)
-        assert straw_member_index.write(opened)
-        yield opened
 
 
 def _load(store: EmbeddedStore, batch: Path, rejects: Path) -> None:
