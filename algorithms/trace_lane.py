@@ -24,7 +24,6 @@ from algorithms import batches as serial_batches
 from algorithms import corridor_cells, dealer_counts, flow_writes, serial_groups, trace_rows, warm_up
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
-from algorithms.flow_writes import flow_rows
 from algorithms.tables import AnalysisTables, load_tables
 from graph.store import GraphStore, confined
 
@@ -90,7 +89,8 @@ def write(store: GraphStore, lane: TraceLane, run: str) -> None:
             dealer_counts.write_guns(store, lane.dealers, lane.dealers.guns, every=not lane.dealers.guns)
         if lane.corridors:  # fitted again: every level's flows in one upsert (the store takes the stored ones by
             # one scan), the stored ones the fit no longer holds deleted first (a level it no longer fits: all of them)
-            flows = pd.concat([flow_rows(name, found) for name, found in lane.corridors.items()], ignore_index=True)
+            flows = pd.concat([flow_writes.flow_rows(name, found) for name, found in lane.corridors.items()],
+                              ignore_index=True)
             flow_writes.drop_stale(store, flows)
             # the refit over every cell moves nearly every flow's expected count, score and trend each day
             store.upsert_relationships("FLOW", "Location", "Location", flows, rewrite=True)

@@ -45,18 +45,10 @@ def left_behind(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return path, day
 
 
-def _flows(store: EmbeddedStore) -> pd.DataFrame:
-    return flow_support.flows(store)
-
-
-def _keys(frame: pd.DataFrame) -> set[tuple[str, str, int, str]]:
-    return flow_support.keys(frame)
-
-
 def _left(store: EmbeddedStore) -> tuple[set[tuple[str, str, int, str]], set[tuple[str, str, int, str]]]:
     """(the left-behind corridors still stored, the stored table corridors of 'table:partner')."""
-    flows = _flows(store)
-    return flow_support.left(store), _keys(flows[flows["basis"] == "table:partner"])
+    flows = flow_support.flows(store)
+    return flow_support.left(store), flow_support.keys(flows[flows["basis"] == "table:partner"])
 
 
 def test_a_full_analysis_deletes_the_trace_corridors_its_models_no_longer_hold(
@@ -66,11 +58,11 @@ def test_a_full_analysis_deletes_the_trace_corridors_its_models_no_longer_hold(
         assert len(injected) == 2 and len(table) == 1
         result = analyze(store)
         write_back(store, result)
-        flows = _flows(store)
+        flows = flow_support.flows(store)
         held = pd.concat([found.table.assign(basis=name.split("/")[0]) for name, found in result.corridors.items()])
         held = held[held["basis"] == flow_writes.TRACES]
         # the stored trace corridors are the models' own, no more, no fewer
-        assert _keys(flows[flows["basis"] == flow_writes.TRACES]) == _keys(held)
+        assert flow_support.keys(flows[flows["basis"] == flow_writes.TRACES]) == flow_support.keys(held)
         assert _left(store) == (set(), table)  # the loaded table's corridor stays
 
 
@@ -82,15 +74,15 @@ def test_the_daily_step_deletes_them_too_and_stores_what_a_full_analysis_stores(
         assert side_table.current(store.path) is not None
         result, _raised = alerts.analyze_and_alert(store)
         assert result.corridors, "the batch's traces refit the corridors"
-        daily = _flows(store)
+        daily = flow_support.flows(store)
         assert _left(store) == (set(), table)
         # the delete changes no row the side table holds: the next day's person lane still reads it
         assert side_table.current(store.path) is not None
     with EmbeddedStore(copy_store(left_behind[1], tmp_path / "full.lbug")) as store:
         write_back(store, analyze(store))
-        full = _flows(store)
+        full = flow_support.flows(store)
     ours = daily["basis"] == flow_writes.TRACES
-    assert _keys(daily[ours]) == _keys(full[full["basis"] == flow_writes.TRACES])
+    assert flow_support.keys(daily[ours]) == flow_support.keys(full[full["basis"] == flow_writes.TRACES])
 
 
 keys = st.tuples(st.sampled_from("abcd"), st.sampled_from("abcd"), st.integers(2018, 2020))
