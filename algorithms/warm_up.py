@@ -22,7 +22,7 @@ import importlib
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from graph.embedded_writes import switched_on
@@ -55,18 +55,25 @@ class _Warmth:
 
 
 @contextmanager
-def during_load(store: GraphStore, *, keep: bool = False) -> Iterator[threading.Thread | None]:
+def during_load(store: GraphStore, *, keep: bool = False,
+                around: AbstractContextManager[object] | None = None) -> Iterator[threading.Thread | None]:
     """Enter before the day's transaction: the warming runs beside what the block does and is stopped (after the
     statement in flight) when it ends. Yields the thread (None: no reader, turned off, or warmed before).
     ``keep`` (the analysis follows the load): the reads of :data:`KEPT` are made whole and their rows kept for it
-    (:func:`kept`) instead of warming their pages only."""
+    (:func:`kept`) instead of warming their pages only. ``around``: the day's transaction (``graph.store.one_unit``),
+    entered once the warming runs. A block that fails stops the warming before the transaction's rollback, which
+    reopens the store and so closes the database the warming's reader reads from; one that succeeds commits
+    beside the warming's statement in flight, then stops it."""
+    unit = around if around is not None else nullcontext()
     if not enabled():
-        yield None
+        with unit:
+            yield None
         return
     with reader(store, threads=1) as other:  # (one worker: the load's statements keep the other)
         warmth = companion(store, "_warm_up", _Warmth) if other is not None else None
         if other is None or warmth is None or warmth.done:
-            yield None
+            with unit:
+                yield None
             return
         stop = threading.Event()
 
@@ -86,11 +93,19 @@ def during_load(store: GraphStore, *, keep: bool = False) -> Iterator[threading.
         thread = threading.Thread(target=warm, name="warm-up", daemon=True)
         warmth.done = True
         thread.start()
-        try:
-            yield thread
-        finally:
+        def end() -> None:
             stop.set()
             thread.join()
+
+        try:
+            with unit:
+                try:
+                    yield thread
+                except BaseException:
+                    end()  # before the rollback (which reopens the store); a commit runs beside the last statement
+                    raise
+        finally:
+            end()
 
 
 @contextmanager

@@ -58,10 +58,11 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
     # of the engine's workers (graph.store.reader: the writes keep the other), and another, on which the analysis'
     # first reads are warmed meanwhile on the idle core (algorithms/warm_up.py)
     day = one_transaction and len(files) > 0
+    unit = one_unit(store) if one_transaction else nullcontext()
+    # (a failed day stops the warming before its rollback reopens the store: warm_up.during_load)
     with warm_up.imports_ahead(analysis_follows and len(files) > 0), \
             reader(store, threads=1) if day else nullcontext(None) as committed, \
-            warm_up.during_load(store, keep=analysis_follows) if day else nullcontext(None), \
-            one_unit(store) if one_transaction else nullcontext():
+            warm_up.during_load(store, keep=analysis_follows, around=unit) if day else unit:
         for kind, file in files:
             loader = loader_for(kind)
             counter = progress(loader.kind, file) if progress is not None else options.progress

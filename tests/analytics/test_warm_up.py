@@ -144,3 +144,48 @@ def test_the_analysis_after_a_day_reads_the_kept_cells_and_finds_the_same(
                            store.query("corridor_cells_all").df().sort_values(["level", "year", "src", "dst"],
                                                                                ignore_index=True))
     assert found["kept"][:2] == found["read"][:2] and found["kept"][2].equals(found["read"][2])
+
+
+def test_a_day_that_fails_at_once_ends_the_warming_before_its_rollback_reopens_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day whose first file is refused rolls back, and the rollback reopens the store (closing the database the
+    warming's reader reads from): the warming's statement in flight then ends first, on the open store."""
+    from api.services import daily
+    from graph.errors import InvalidInput
+    from loaders.base import LoadOptions
+    from loaders.day import day_files
+
+    query = EmbeddedStore.query
+    in_flight, refused = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def held(self: EmbeddedStore, name: str, params: dict[str, object] | None = None) -> object:
+        if name.startswith("warm_") and not in_flight.is_set():
+            in_flight.set()
+            refused.wait(30)  # the warming's first statement still runs when the day is refused
+        try:
+            return query(self, name, params)
+        except BaseException as exc:
+            failures.append(exc)
+            raise
+    monkeypatch.setattr(EmbeddedStore, "query", held)
+    load = daily.run_load
+
+    def refusing(*args: object, **kwargs: object) -> object:
+        assert in_flight.wait(30)
+        try:
+            return load(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            threading.Timer(0.3, refused.set).start()  # (after the refusal has reached the transaction's end)
+    monkeypatch.setattr(daily, "run_load", refusing)
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "traces.csv").write_text("foo,bar\n1,2\n")
+    with EmbeddedStore(tmp_path / "db.lbug") as store:
+        store.init_schema()
+        with pytest.raises(InvalidInput, match="missing required column"):
+            daily.load_files(store, day_files(day), LoadOptions(rejects_dir=tmp_path / "rejects"),
+                             one_transaction=True)
+        assert failures == []  # (before: StoreUnavailable, the warming read a closed store)
+        assert not [t for t in threading.enumerate() if t.name == "warm-up"]
+        assert store.query("warm_person_scores").arrow().num_rows == 1
