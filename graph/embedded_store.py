@@ -47,6 +47,7 @@ from graph.embedded_writes import (
     create_relationships,
     days_in_log,
     set_groups,
+    set_nodes,
     through_log,
 )
 from graph.errors import (
@@ -439,11 +440,8 @@ class EmbeddedStore:
             if stamp is not None:
                 changed = stamp_changed(changed, old, existing, node.key, props, stamp)
             for part in set_groups(changed, existing, node.key):  # each row's changed properties only
-                sets = ", ".join(f"n.{quote(p)} = coalesce({_col(p)}, n.{quote(p)})"
-                                 for p in part.column_names if p != node.key)
-                text = (f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {_col(node.key)}}}) "
-                        f"SET {sets}")
-                self._execute(text, {"batch": part.rename_columns([_col(c) for c in part.column_names])})
+                self._execute(set_nodes(node, part),
+                              {"batch": part.rename_columns([_col(c) for c in part.column_names])})
         return UpsertSummary(batch.num_rows, new.num_rows, old.num_rows, changed.num_rows,
                              created_keys=new.column(node.key))
 

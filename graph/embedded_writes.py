@@ -150,6 +150,18 @@ def set_groups(changed: pa.Table, existing: pa.Table, key: str) -> list[pa.Table
     return parts
 
 
+def set_nodes(node: NodeLabel, part: pa.Table) -> str:
+    """The ``SET`` of one part of :func:`set_groups` (key and the properties it names, as ``_c_`` columns in
+    ``$batch``): a property with a value in every row is written as it is, one with a null somewhere (a row that
+    keeps its stored value: the last, merged part's rarer sets, or an upsert's null) as ``coalesce(new, stored)``.
+    Every part but that last holds a value for each property it names, and the ``coalesce`` cost ~40 % more than
+    the plain ``SET`` (a national day's 61k dealers, six properties: 1.2 against 0.85 s)."""
+    sets = ", ".join(f"n.{quote(p)} = {column(p)}" if part.column(p).null_count == 0
+                     else f"n.{quote(p)} = coalesce({column(p)}, n.{quote(p)})"
+                     for p in part.column_names if p != node.key)
+    return f"LOAD FROM $batch MATCH (n:{quote(node.name)} {{{quote(node.key)}: {column(node.key)}}}) SET {sets}"
+
+
 def delete_at_nodes(rel: RelType, source: NodeLabel, target: NodeLabel, rows: pa.Table,
                     from_side: bool) -> tuple[str, list[dict[str, Any]]]:
     """The statement deleting the relationships ``rows`` identify (from_key, to_key, the type's key properties)

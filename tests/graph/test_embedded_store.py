@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 
 from graph import embedded_rel_reads
 from graph.embedded_store import EmbeddedStore
+from graph.store import Result
 
 
 def flows(n: int, run: str) -> pd.DataFrame:
@@ -215,3 +217,48 @@ def test_a_new_store_gets_its_tables_in_one_transaction(tmp_path: Path, monkeypa
         tables = set(store._execute("CALL show_tables() RETURN name").df()["name"])
         assert len(tables) == len(real) and {"Dealer", "Person", "IN_STRAW_KEY"} <= tables
     assert len(notes) <= 2, notes  # the open's note and the tables' one commit (one a table before)
+
+
+def test_a_node_update_keeps_the_stored_value_where_a_row_sends_null_and_names_others_plainly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dealers rescored with a random share of their six scores null (more sets of changed properties than the
+    update has statements): every sent value is stored, every null keeps the stored value; the statements name a
+    property without ``coalesce`` wherever every row of theirs sends a value (the common sets), with it only where
+    some row sends null (the merged rare sets)."""
+    rng = np.random.default_rng(3)
+    props = ["anomaly_score", "expected_traces", "short_ttc_share", "multiple_sale_share", "obliterated_share"]
+    keys = [f"1-54-{i:05d}" for i in range(400)]
+    before = pd.DataFrame({"dealer_key": keys, "trace_count": rng.integers(0, 50, 400),
+                           **{p: rng.uniform(size=400) for p in props}})
+    update = before.assign(trace_count=before["trace_count"] + 1, **{p: rng.uniform(size=400) for p in props})
+    update = update.astype({"trace_count": "Int64"})
+    sent = rng.uniform(size=(400, 6)) < 0.5
+    for i, p in enumerate(["trace_count", *props]):
+        update.loc[~sent[:, i], p] = None
+    with EmbeddedStore(tmp_path / "dealers.lbug") as store:
+        store.init_schema()
+        store.upsert_nodes("Dealer", before)
+        statements: list[tuple[str, pa.Table]] = []
+        execute = store._execute
+
+        def spy(text: str, params: dict[str, Any] | None = None) -> Result:
+            if " SET " in text and params is not None:
+                statements.append((text, params["batch"]))
+            return execute(text, params)
+
+        monkeypatch.setattr(store, "_execute", spy)
+        store.upsert_nodes("Dealer", update)
+        monkeypatch.undo()
+        got = store.node_table("Dealer", ("trace_count", *props)).to_pandas().set_index("key")
+    want = update.set_index("dealer_key").combine_first(before.set_index("dealer_key"))
+    for p in ["trace_count", *props]:
+        assert np.allclose(got.loc[want.index, p].astype(float), want[p].astype(float)), p
+    plain = coalesced = 0
+    for text, batch in statements:
+        for column in batch.column_names[1:]:
+            name = column.removeprefix("_c_")
+            has_null = batch.column(column).null_count > 0
+            assert (f"coalesce({column}, n.`{name}`)" in text) == has_null, (name, text)
+            plain += not has_null
+            coalesced += has_null
+    assert plain > 0 and coalesced > 0
