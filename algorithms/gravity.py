@@ -13,8 +13,9 @@ the Poisson maximum-likelihood fit reproduces the observed origin and destinatio
 
 Fitting is Poisson pseudo-maximum likelihood (PPML): the fixed effects have closed-form conditional updates
 (iterative proportional fitting), and ``beta`` takes Newton/IRLS steps on the profile likelihood with the
-covariates demeaned within rows and columns by alternating weighted projections (as ``ppmlhdfe`` does), with
-step halving. Dense ``n_origins x n_destinations`` arrays: fine to a few thousand places per side.
+covariates demeaned within rows and columns by a weighted projection (its effects solved by conjugate
+gradients, as ``ppmlhdfe`` accelerates its alternating projections), with step halving. Dense ``n_origins x
+n_destinations`` arrays: fine to a few thousand places per side.
 
 Reference: Santos Silva & Tenreyro, "The log of gravity", Review of Economics and Statistics 88 (2006);
 Correia, Guimarães & Zylkin, "Fast Poisson estimation with high-dimensional fixed effects", Stata Journal 20
@@ -75,8 +76,72 @@ def _fixed_effects(y: np.ndarray, mask: np.ndarray, eta_x: np.ndarray, a: np.nda
         return np.log(ea) - shift, np.log(eb)
 
 
-def _demean(x: np.ndarray, w: np.ndarray, sweeps: int = 50, tol: float = 1e-10) -> np.ndarray:
-    """Residual of ``x`` after weighted projection on row and column dummies (alternating projections)."""
+def _demean(xs: np.ndarray, w: np.ndarray, sweeps: int = 50, tol: float = 1e-10) -> np.ndarray:
+    """Residual of each ``xs[k]`` after weighted projection on row and column dummies (weights ``w``).
+
+    The projection's effects are solved for directly, on vectors: the row effects eliminated, the column effects
+    ``c`` solve ``(diag(W_.j) - Wᵀ diag(1/W_i.) W) c = C - Wᵀ (R / W_i.)`` (``R``, ``C``: the weighted row and
+    column sums of ``x``; a graph Laplacian, consistent, its null direction a constant moved from rows to columns,
+    which the residual does not see), by conjugate gradients preconditioned by ``W_.j`` (:func:`_column_effects`),
+    each step two products of ``W`` with a vector. The alternating projections of the whole array this replaced
+    took up to 50 sweeps of six passes a call (0.48 CPU s of a national batch's 89 calls) to reach the same
+    residual to ~1e-10; they remain for weights whose system the gradients do not solve (:func:`_alternating`).
+    ``np.einsum``, not ``@``: OpenBLAS threads a 250 x 250 product on this machine's two cores, ~10x the CPU
+    seconds beside the analysis' other thread. Rows or columns without weight keep a zero effect."""
+    row_w, col_w = w.sum(axis=1), w.sum(axis=0)
+    rows, cols = row_w > 0, col_w > 0
+    out = xs.copy()
+    if not rows.any() or not cols.any():
+        return out
+    every = bool(rows.all() and cols.all())  # (else the weighted part, copied out)
+    ww = w if every else w[np.ix_(rows, cols)]
+    wr, wc = row_w[rows], col_w[cols]
+    for k, x in enumerate(xs):
+        wx = (x if every else x[np.ix_(rows, cols)]) * ww
+        row_sum, col_sum = wx.sum(axis=1), wx.sum(axis=0)
+        col_effect = _column_effects(ww, wr, wc, col_sum - np.einsum("ij,i->j", ww, row_sum / wr))
+        if col_effect is None:
+            return np.stack([_alternating(x, w, sweeps, tol) for x in xs])
+        row_effect = (row_sum - np.einsum("ij,j->i", ww, col_effect)) / wr
+        effect_r, effect_c = np.zeros(w.shape[0]), np.zeros(w.shape[1])
+        effect_r[rows], effect_c[cols] = row_effect, col_effect
+        out[k] -= effect_r[:, None]
+        out[k] -= effect_c[None, :]
+    return out
+
+
+def _column_effects(ww: np.ndarray, wr: np.ndarray, wc: np.ndarray, rhs: np.ndarray,
+                    tol: float = 1e-13) -> np.ndarray | None:
+    """``c`` of ``(diag(wc) - wwᵀ diag(1/wr) ww) c = rhs`` by conjugate gradients preconditioned by ``wc``, to a
+    residual of ``tol`` times ``rhs`` (None when it is not reached in as many steps as unknowns, which exact
+    arithmetic would need at most)."""
+    def times(v: np.ndarray) -> np.ndarray:
+        return wc * v - np.einsum("ij,i->j", ww, np.einsum("ij,j->i", ww, v) / wr)
+
+    c = np.zeros_like(rhs)
+    residual = rhs.copy()
+    goal = tol * max(float(np.abs(rhs).max(initial=0.0)), float(np.abs(wc).max()) * 1e-300)
+    z = residual / wc
+    direction = z.copy()
+    rz = float(residual @ z)
+    for _ in range(len(rhs) + 1):
+        if float(np.abs(residual).max(initial=0.0)) <= goal:
+            return c
+        product = times(direction)
+        curvature = float(direction @ product)
+        if curvature <= 0:
+            return c if float(np.abs(residual).max(initial=0.0)) <= goal * 1e3 else None
+        step = rz / curvature
+        c += step * direction
+        residual -= step * product
+        z = residual / wc
+        rz, rz_before = float(residual @ z), rz
+        direction = z + (rz / rz_before) * direction
+    return None
+
+
+def _alternating(x: np.ndarray, w: np.ndarray, sweeps: int, tol: float) -> np.ndarray:
+    """:func:`_demean` of one array by alternating weighted projections (rows, then columns)."""
     out = x.copy()
     row_w, col_w = w.sum(axis=1), w.sum(axis=0)
     for _ in range(sweeps):
@@ -132,7 +197,7 @@ def fit_gravity(
             break
         residual = y - mu
         gradient = np.array([np.sum(residual * xs[k]) for k in range(len(names))])
-        tilde = np.stack([_demean(xs[k], mu) for k in range(len(names))])
+        tilde = _demean(xs, mu)
         hessian = np.array([[np.sum(mu * tilde[k] * tilde[m]) for m in range(len(names))]
                             for k in range(len(names))])
         step = np.linalg.solve(hessian + 1e-12 * np.eye(len(names)), gradient)

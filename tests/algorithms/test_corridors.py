@@ -21,7 +21,7 @@ from algorithms.corridors import (
     state_flows_from_atf,
     state_key,
 )
-from algorithms.gravity import _fixed_effects, fit_gravity
+from algorithms.gravity import _alternating, _demean, _fixed_effects, fit_gravity
 from graph.errors import InvalidInput
 
 IRON_PIPELINE = {"GA", "VA", "SC", "NC", "FL"}
@@ -125,6 +125,33 @@ def test_gravity_fixed_effects_stop_at_their_fixed_point_with_the_values_of_ever
         want_a, want_b = _every_sweep(y, mask, eta_x, sweeps)
         assert a.tobytes() == want_a.tobytes() and b.tobytes() == want_b.tobytes()
         assert a[0] == -np.inf
+
+
+@pytest.mark.parametrize("blocks", [1, 2])
+def test_gravity_projection_leaves_the_weighted_two_way_residual(blocks: int) -> None:
+    """The covariates' projection on the origin and destination effects (the Newton step's curvature) is the
+    weighted least-squares residual: orthogonal to every row and column under the weights, ``x`` minus a row plus a
+    column effect, and what the alternating projections reach when run to convergence. Also with a place without
+    weight (no guns) and with weights falling apart in two blocks (two separate sets of places)."""
+    rng = np.random.default_rng(blocks)
+    n, m = 40, 36
+    w = rng.lognormal(0, 2, size=(n, m)) * rng.uniform(size=(n, m)).__gt__(0.3)
+    w[3] = 0.0
+    w[:, 5] = 0.0
+    if blocks == 2:
+        w[:20, 18:] = 0.0
+        w[20:, :18] = 0.0
+    xs = rng.normal(size=(2, n, m)) * 3
+    out = _demean(xs, w)
+    for k in range(2):
+        weighted = w * out[k]
+        scale = np.abs(w * xs[k]).sum()
+        assert np.abs(weighted.sum(axis=1)).max() < 1e-10 * scale
+        assert np.abs(weighted.sum(axis=0)).max() < 1e-10 * scale
+        effects = xs[k] - out[k]  # r_i + c_j: every double difference zero
+        assert np.abs(effects - effects[:, :1] - effects[:1, :] + effects[0, 0]).max() < 1e-9
+        converged = _alternating(xs[k], w, 20_000, 1e-14)
+        assert np.abs((out[k] - converged) * (w > 0)).max() < 1e-8
 
 
 def test_small_corridor_with_high_ratio_ranks_below_large_one(atf: Corridors) -> None:
