@@ -390,12 +390,9 @@ def write_back(store: GraphStore, result: AnalysisResult, *, started_at: datetim
                                                    "network_id": members["network_id"]}))
     store.query("persons_network_clear")
 
-    flows = [flow_writes.flow_rows(name, found).assign(analysis_run_id=run)
-             for name, found in result.corridors.items()]
-    flow_writes.drop_stale(store, pd.concat(flows, ignore_index=True) if flows
-                           else pd.DataFrame(columns=["from_key", "to_key", "year", "basis"]))
-    for rows in flows:
-        store.upsert_relationships("FLOW", "Location", "Location", rows)
+    flow_writes.write(store, pd.concat([flow_writes.flow_rows(name, found).assign(analysis_run_id=run)
+                                        for name, found in result.corridors.items()], ignore_index=True)
+                      if result.corridors else pd.DataFrame())
 
     if len(result.hubs):
         store.upsert_nodes("Location", result.hubs.rename(columns={"location_key": "location_key"}))

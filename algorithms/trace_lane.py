@@ -87,13 +87,10 @@ def write(store: GraphStore, lane: TraceLane, run: str) -> None:
             store.upsert_nodes("Dealer", dealer_rows(lane.dealers), stored=lane.dealers.stored)
             # the touched guns' shares now (every gun's on a migration)
             dealer_counts.write_guns(store, lane.dealers, lane.dealers.guns, every=not lane.dealers.guns)
-        if lane.corridors:  # fitted again: every level's flows in one upsert (the store takes the stored ones by
-            # one scan), the stored ones the fit no longer holds deleted first (a level it no longer fits: all of them)
-            flows = pd.concat([flow_writes.flow_rows(name, found) for name, found in lane.corridors.items()],
-                              ignore_index=True)
-            flow_writes.drop_stale(store, flows)
-            # the refit over every cell moves nearly every flow's expected count, score and trend each day
-            store.upsert_relationships("FLOW", "Location", "Location", flows, rewrite=True)
+        if lane.corridors:  # fitted again: every level's flows, as the whole of the stored trace corridors (the
+            # refit over every cell moves nearly every flow's expected count, score and trend each day)
+            flow_writes.write(store, pd.concat([flow_writes.flow_rows(name, found).assign(analysis_run_id=run)
+                                                for name, found in lane.corridors.items()], ignore_index=True))
         if len(lane.hubs):
             store.upsert_nodes("Location", lane.hubs)
         if len(lane.cells):

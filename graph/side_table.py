@@ -113,8 +113,8 @@ RELATIONSHIPS = {spec[0] for spec in TABLES.values() if len(spec) > 1 and spec[0
 #: Cypher write statements that change none of the tables (read each before adding one: a statement that deletes
 #: or sets anything the tables hold must not be here; an unlisted write statement deletes the files first)
 KEEPS = frozenset({
-    "corridor_cells_clear", "firearms_batch_clear_keys", "firearms_batches_clear", "flows_delete", "networks_clear",
-    "persons_network_clear", "serial_groups_clear", "straw_groups_clear",
+    "corridor_cells_clear", "firearms_batch_clear_keys", "firearms_batches_clear", "flows_of_basis_delete",
+    "networks_clear", "persons_network_clear", "serial_groups_clear", "straw_groups_clear",
 })
 
 

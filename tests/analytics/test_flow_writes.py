@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from algorithms import alerts, flow_writes
 from algorithms.analyze import analyze, write_back
@@ -85,17 +83,30 @@ def test_the_daily_step_deletes_them_too_and_stores_what_a_full_analysis_stores(
     assert flow_support.keys(daily[ours]) == flow_support.keys(full[full["basis"] == flow_writes.TRACES])
 
 
-keys = st.tuples(st.sampled_from("abcd"), st.sampled_from("abcd"), st.integers(2018, 2020))
+def test_the_written_rows_are_the_whole_of_the_trace_corridors_and_the_tables_stay(tmp_path: Path) -> None:
+    """A write of the models' rows over stored trace corridors (some named again, some not) and a loaded table's
+    corridors on the same pairs and years: the trace corridors are then the rows written, with their values, a
+    null one (a trend of fewer than three years) null, and the table's rows are as they were."""
+    def flow(src: str, dst: str, year: int, basis: str, firearms: int, trend: str | None) -> dict[str, object]:
+        return {"from_key": src, "to_key": dst, "year": year, "level": "state", "basis": basis,
+                "firearms": firearms, "trend": trend, "analysis_run_id": "run-1"}
 
-
-@given(st.sets(keys, max_size=12), st.sets(keys, max_size=12), st.sets(keys, max_size=4))
-def test_stale_is_what_is_stored_and_not_written(stored: set[tuple[str, str, int]],
-                                                 written: set[tuple[str, str, int]],
-                                                 other_basis: set[tuple[str, str, int]]) -> None:
-    stored_frame = pd.DataFrame(sorted(stored), columns=["src", "dst", "year"]).assign(level="city")
-    rows = [{"from_key": s, "to_key": d, "year": y, "basis": flow_writes.TRACES} for s, d, y in sorted(written)]
-    rows += [{"from_key": s, "to_key": d, "year": y, "basis": "atf_table"} for s, d, y in sorted(other_basis)]
-    written_frame = pd.DataFrame(rows, columns=["from_key", "to_key", "year", "basis"])
-    gone = flow_writes.stale(stored_frame, written_frame)
-    assert set(zip(gone["src"], gone["dst"], gone["year"], strict=True)) == stored - written
-    assert set(gone["basis"]) <= {flow_writes.TRACES}
+    stored = [flow("a", "b", 2019, flow_writes.TRACES, 5, "stable"), flow("a", "c", 2019, flow_writes.TRACES, 3,
+                                                                            "emerging"),
+              flow("b", "a", 2020, flow_writes.TRACES, 2, "stable")]
+    tables = [flow("a", "b", 2019, "atf_table", 40, None), flow("b", "a", 2020, "atf_table", 9, None)]
+    written = [flow("a", "b", 2019, flow_writes.TRACES, 6, None), flow("c", "a", 2020, flow_writes.TRACES, 1,
+                                                                         "declining")]
+    with EmbeddedStore(tmp_path / "flows.lbug") as store:
+        store.init_schema()
+        store.upsert_nodes("Location", pd.DataFrame({"location_key": ["a", "b", "c"]}))
+        store.upsert_relationships("FLOW", "Location", "Location", pd.DataFrame(stored + tables))
+        flow_writes.write(store, pd.DataFrame(written).assign(analysis_run_id="run-2"))
+        got = store.edge_list("FLOW", "Location", "Location", ("year", "basis", "firearms", "trend",
+                                                                "analysis_run_id")).to_pylist()
+    rows = {(r["src"], r["dst"], r["year"], r["basis"]): (r["firearms"], r["trend"], r["analysis_run_id"])
+            for r in got}
+    assert rows == {**{(f["from_key"], f["to_key"], f["year"], f["basis"]): (f["firearms"], f["trend"], "run-2")
+                       for f in written},
+                    **{(f["from_key"], f["to_key"], f["year"], f["basis"]): (f["firearms"], None, "run-1")
+                       for f in tables}}

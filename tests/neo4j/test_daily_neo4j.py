@@ -80,5 +80,5 @@ def test_daily_batches_on_neo4j_give_the_embedded_answers(neo4j_server: Neo4jSer
     rules = {rule for rule, _subject, _watch in embedded_answer["alerts"]}
     assert {"watched_place", "watched_serial"} <= rules, rules
     assert embedded_answer["queue"] and embedded_answer["networks"]
-    # the days' refits deleted the corridors the models no longer hold, on both stores (cypher/flows_delete)
+    # the days' refits deleted the corridors the models no longer hold, on both stores (cypher/flows_of_basis_delete)
     assert embedded_answer["stale"] and not embedded_answer["stale_left"]
