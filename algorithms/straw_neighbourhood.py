@@ -102,7 +102,9 @@ class Neighbourhood:
     read: set[str] = field(default_factory=set)       # persons whose own rows are in ``frames``
     known: set[str] = field(default_factory=set)      # persons whose memberships are in ``members`` (exact)
     members: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEMBERSHIP))
-    candidates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["group", "person_key"]))
+    # (group, person_key, row): a group's candidate, and for one read by group the row of its membership in
+    # ``_exact`` (-1 for the others)
+    candidates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["group", "person_key", "row"]))
     looked_up: set[str] = field(default_factory=set)  # groups whose candidates (a superset of members) are known
     queries: int = 0
     _guns: list[pa.Array] = field(default_factory=list)  # guns whose SOLD and RECOVERED_IN rows are read
@@ -343,8 +345,9 @@ class Neighbourhood:
             if exact:
                 assert self.index is not None
                 rows = self.index.members(key_array(exact), self._states_as_arrays())
+                fresh = rows[["group", "person_key"]].assign(row=np.arange(len(self._exact),
+                                                                           len(self._exact) + len(rows)))
                 self._exact = pd.concat([self._exact, rows], ignore_index=True) if len(self._exact) else rows
-                fresh = rows[["group", "person_key"]]
                 for kind, count in fresh["group"].str[:2].value_counts().items():
                     self.counts["members_" + kind] = self.counts.get("members_" + kind, 0) + int(count)
                 self.candidates = pd.concat([self.candidates, fresh], ignore_index=True) if len(self.candidates) \
@@ -394,7 +397,7 @@ class Neighbourhood:
             for kind, count in fresh["group"].str[:2].value_counts().items():
                 self.counts["candidates_" + kind] = self.counts.get("candidates_" + kind, 0) + int(count)
             # (every candidate known before is of a group looked up before, none of ``todo``'s)
-            fresh = drop_duplicates(fresh)
+            fresh = drop_duplicates(fresh).assign(row=-1)
             self.candidates = pd.concat([self.candidates, fresh], ignore_index=True) if len(self.candidates) \
                 else fresh
 
@@ -470,12 +473,13 @@ class Neighbourhood:
         if not len(self._exact) or not len(candidates):
             self.glance(distinct(candidates["person_key"]))
             return
-        exact = candidates["group"].str[:2].isin(INDEXED_KINDS).to_numpy()
+        row = candidates["row"].to_numpy(np.int64)
+        exact = row >= 0  # (read by group: the kinds the index holds)
         self.glance(distinct(candidates.loc[~exact, "person_key"]))
-        wanted = candidates[exact]
-        if not len(wanted):
+        if not exact.any():
             return
-        taken = self._exact.merge(wanted.drop_duplicates(), on=["group", "person_key"])[MEMBERSHIP]
+        # their memberships as read, each once, in the order read (a group's membership of a person is one row)
+        taken = self._exact.iloc[np.unique(row[exact])].reset_index(drop=True)[MEMBERSHIP]
         self._remember(taken)
         self._pending |= distinct(taken["person_key"]) - self.read
 
@@ -554,7 +558,7 @@ class Neighbourhood:
         # a purchaser-possessor group's two members are known from the purchaser's rows (the person's own, or read
         # with a possessor's context in `know`): the other party's own rows add nothing to it
         wanted = candidates[whole[at] & (np.array(kinds, dtype=object)[at] != "pp")]
-        learn = pd.concat([wanted, first[["group", "person_key"]]], ignore_index=True)
+        learn = pd.concat([wanted, first], ignore_index=True)
         self._count_glances(learn)
         self._learn(learn)
         members, known_sizes = self._members_in(keys, outside_keys if outside else None)
