@@ -8,7 +8,10 @@ computes. Those are the owner's memberships and, for each of their guns recovere
 possessor's purchaser-possessor membership (``pp|<owner>|<possessor>``, whose ``a1`` is the owner). A corridor's
 group names the dealer's state, which the Dealer node holds and a load may change; the index keeps the dealer
 instead (``co|<dealer>><city>``, ``a2`` the dealer) and :meth:`MemberIndex.of` puts the state in at the read, as
-the run's dealers have it (the first row per person and state, as the computation keeps it).
+the run's dealers have it (the first row per person and state, as the computation keeps it). The base's index by
+group keys a corridor row by the group its dealer's state when the index was written names (keeping those states:
+national batch 1 asks for ~10k corridor memberships, which its city alone found among 249k rows); a dealer whose
+state is another at the read is looked up under its old state too.
 
 **How it stays true.** The files are ``members-<part>.arrow``, one per side-table part they were brought up to,
 with ``members.json`` naming the side-table parts they cover. The full analysis writes the base from the side
@@ -26,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -34,18 +38,30 @@ import pyarrow.compute as pc
 import pyarrow.feather as feather
 
 from algorithms.frames import STR, first_row_positions
-from algorithms.straw_memberships import COLUMNS, lean, membership_events, memberships, own_memberships, restrict
+from algorithms.straw_memberships import (
+    COLUMNS,
+    lean,
+    membership_events,
+    memberships,
+    own_memberships,
+    restrict,
+    state_arrays,
+)
 from algorithms.tables import AnalysisTables
 from graph import side_table
 from graph.side_index import KeyIndex, write_index
+from graph.store import GraphStore
 
 #: what the files hold: a change to what a glance computes (``own_memberships``, the group ids) must change it, so
 #: that an index an older version wrote is deleted unread (the next full analysis writes it again)
 FORMAT = 1
 STATE = "members.json"
-#: the base part's index by group (:func:`lookup_keys`): without it (an index written before it was) a group's
-#: members are found as candidates by the straw lookup keys
-GROUP_INDEX = "members-base.group.index"
+#: the base part's index by group (:func:`group_keys`), and the dealers' states its corridor rows are keyed by
+#: (dealer, state: the states when it was written): without them (an index written before they were, or the one
+#: keyed by a corridor's city alone, ``members-base.group.index``, not read) a group's members are found as
+#: candidates by the straw lookup keys
+GROUP_INDEX = "members-base.groups.index"
+GROUP_STATES = "members-base.groups.states.arrow"
 #: the stored columns: whose own rows gave the row (``owner``), then :data:`algorithms.straw_memberships.MEMBERSHIP`
 STORED = pa.schema([("owner", pa.string()), ("person_key", pa.string()), ("group", pa.string()),
                     ("a1", pa.string()), ("a2", pa.string())])
@@ -123,24 +139,40 @@ def write(store: object) -> int | None:
     table = pa.concat_tables(parts) if parts else STORED.empty_table()
     _write_part(side.folder, "base", table, pa.array([], pa.string()))
     write_index(side.folder / "members-base.owner.index", table["owner"])
-    write_group_index(side.folder, table)
+    dealers = cast(GraphStore, store).node_table("Dealer", ("premise_state",)).to_pandas()
+    write_group_index(side.folder, table, state_arrays(dealers.set_index("key")["premise_state"]))
     _write_state(side.folder, side.names, ["base"])
     return table.num_rows
 
 
 def lookup_keys(group: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """What a stored row is found by when its group is asked for: its group, but a corridor row's, stored by its
-    dealer (``co|<dealer>><city>``), by its city alone (``co><city>``: the state is the dealer's as read)."""
+    """What a later part's row is found by when its group is asked for: its group, but a corridor row's, stored by
+    its dealer (``co|<dealer>><city>``), by its city alone (``co><city>``: the state is the dealer's as read)."""
     group = _flat(group)
     corridor = pc.starts_with(group, "co|")
     city = pc.list_element(pc.split_pattern(pc.if_else(corridor, group, "co|>"), ">", max_splits=1), 1)
     return pc.if_else(corridor, pc.binary_join_element_wise("co>", city, ""), group)
 
 
-def write_group_index(folder: Path, table: pa.Table) -> None:
-    """The base part's index by group (:func:`lookup_keys`): :meth:`MemberIndex.members` reads a group's members by
-    it."""
-    write_index(folder / GROUP_INDEX, lookup_keys(table["group"]))
+def group_keys(group: pa.Array | pa.ChunkedArray, states: tuple[pa.Array, pa.Array]) -> pa.Array:
+    """What a base row is found by when its group is asked for: its group, a corridor row's named by its dealer's
+    state in ``states`` (the dealers' states when the index was written: keys, values) as a read names it."""
+    group = _flat(group)
+    corridor = pc.starts_with(group, "co|")
+    lines = group.filter(corridor)
+    if not len(lines):
+        return group
+    encoded = pc.dictionary_encode(lines)  # (named once per stored group: a dealer and a city)
+    named, _ = _corridors_named(encoded.dictionary, states)
+    return pc.replace_with_mask(group, corridor, named.take(encoded.indices))
+
+
+def write_group_index(folder: Path, table: pa.Table, states: tuple[pa.Array, pa.Array]) -> None:
+    """The base part's index by group (:func:`group_keys`, ``states`` the dealers' states now) and those states:
+    :meth:`MemberIndex.members` reads a group's members by it."""
+    write_index(folder / GROUP_INDEX, group_keys(table["group"], states))
+    feather.write_feather(pa.table({"dealer": states[0], "state": states[1]}), folder / GROUP_STATES,
+                          compression="uncompressed")
 
 
 def after_full_analysis(store: object) -> int | None:
@@ -198,7 +230,12 @@ class MemberIndex:
     def __init__(self, folder: Path, parts: list[str]) -> None:
         self.parts = [feather.read_table(folder / f"members-{p}.arrow", memory_map=True) for p in parts]
         self.base = KeyIndex(folder / "members-base.owner.index")
-        self.groups = KeyIndex(folder / GROUP_INDEX) if (folder / GROUP_INDEX).exists() else None
+        grouped = (folder / GROUP_INDEX).exists() and (folder / GROUP_STATES).exists()
+        self.groups = KeyIndex(folder / GROUP_INDEX) if grouped else None
+        # the dealers' states the base's corridor rows are keyed by
+        built = feather.read_table(folder / GROUP_STATES) if grouped else None
+        self.built = (_flat(built["dealer"]), _flat(built["state"])) if built is not None else None
+        self._moved: tuple[tuple[pa.Array, pa.Array], pa.Array] | None = None
         # the later parts' rows by what a group read finds them by (small: a day's owners)
         self.lookups = [lookup_keys(part["group"]) for part in self.parts[1:]] if self.groups is not None else []
         owners = [feather.read_table(folder / f"members-{p}.owners.arrow")["owner"] for p in parts]
@@ -224,8 +261,9 @@ class MemberIndex:
 
     def members(self, groups: pa.Array, states: tuple[pa.Array, pa.Array]) -> pd.DataFrame:
         """Every membership of the groups ``groups`` (distinct ids of the kinds the index holds: not a lead's) as
-        the rows of every person show it: the stored rows found by group (a corridor's by its city, kept where the
-        dealer's state as ``states`` has it names the group), each part's rows of owners no later part computed
+        the rows of every person show it: the stored rows found by group (the base's corridor rows by the group
+        their dealer's state when it was written names, a later part's by the city; each kept where the dealer's
+        state as ``states`` has it names the group), each part's rows of owners no later part computed
         again. None of a group's members is missing and no one else is there (an index kept up to its side table
         holds every owner's rows: ``tests/analytics/test_member_groups.py``)."""
         if self.groups is None:
@@ -233,7 +271,7 @@ class MemberIndex:
         wanted = pc.unique(lookup_keys(groups))
         found = []
         for number, (part, later) in enumerate(zip(self.parts, self.later, strict=True)):
-            got = part.take(pa.array(self.groups.rows_of(wanted))) if number == 0 else \
+            got = part.take(pa.array(self.groups.rows_of(self._base_keys(groups, states)))) if number == 0 else \
                 part.filter(pc.is_in(self.lookups[number - 1], value_set=wanted))
             if len(later) and got.num_rows:
                 got = got.filter(pc.invert(pc.is_in(got["owner"], value_set=later)))
@@ -246,6 +284,34 @@ class MemberIndex:
         lines = _states_in(rows.filter(corridor), states, groups)
         return _frame(pa.concat_tables([plain, lines]) if lines.num_rows else plain)
 
+    def _base_keys(self, groups: pa.Array, states: tuple[pa.Array, pa.Array]) -> pa.Array:
+        """The group index's keys of ``groups`` (:func:`group_keys`): the groups, and for a corridor's the same city
+        under each state a dealer whose state is another now (``states``) was keyed by (its rows are under that
+        one; which of them belong to the group, the read's naming tells)."""
+        if self._moved is None or self._moved[0] is not states:
+            assert self.built is not None
+            self._moved = (states, _moved_from(self.built, states))
+        moved = self._moved[1]
+        if not len(moved):
+            return groups
+        corridor = pc.starts_with(groups, "co|")
+        cities = pc.list_element(pc.split_pattern(groups.filter(corridor), ">", max_splits=1), 1).to_pylist()
+        extra = [f"co|{state}>{city}" for state in moved.to_pylist() for city in set(cities)]
+        return pc.unique(pa.concat_arrays([groups.cast(pa.string()), pa.array(extra, pa.string())]))
+
+
+def _moved_from(built: tuple[pa.Array, pa.Array], states: tuple[pa.Array, pa.Array]) -> pa.Array:
+    """The states (``?`` for none) of ``built`` (dealers, their states) of the dealers whose state in ``states`` is
+    another, each once."""
+    dealers = pc.unique(pa.concat_arrays([built[0], states[0]]))
+
+    def state_of(known: tuple[pa.Array, pa.Array]) -> pa.Array:
+        return pc.fill_null(known[1].take(pc.index_in(dealers, value_set=known[0])), "?") if len(known[0]) else \
+            pa.array(["?"] * len(dealers), pa.string())
+
+    before = state_of(built)
+    return pc.unique(before.filter(pc.not_equal(before, state_of(states))))
+
 
 def _states_in(found: pa.Table, states: tuple[pa.Array, pa.Array], groups: pa.Array | None = None) -> pa.Table:
     """Stored rows with a corridor's dealer replaced by the dealer's state (``states``: keys, values):
@@ -256,14 +322,8 @@ def _states_in(found: pa.Table, states: tuple[pa.Array, pa.Array], groups: pa.Ar
     lines = found.filter(corridor)
     if lines.num_rows:
         # named once per stored group (a dealer and a city), not per row
-        encoded = pc.dictionary_encode(lines["group"].combine_chunks() if isinstance(lines["group"], pa.ChunkedArray)
-                                       else lines["group"])
-        stored = pc.split_pattern(pc.utf8_slice_codeunits(encoded.dictionary, 3), ">", max_splits=1)
-        dealer, city = pc.list_element(stored, 0), pc.list_element(stored, 1)
-        keys, values = states
-        state = pc.fill_null(values.take(pc.index_in(dealer, value_set=keys)), "?") if len(keys) else \
-            pa.array(["?"] * len(dealer), pa.string())
-        named = pc.binary_join_element_wise("co|", state, ">", city, "")
+        encoded = pc.dictionary_encode(_flat(lines["group"]))
+        named, state = _corridors_named(encoded.dictionary, states)
         lines = pa.table({"owner": lines["owner"], "person_key": lines["person_key"],
                           "group": named.take(encoded.indices), "a1": lines["a1"], "a2": state.take(encoded.indices)})
         if groups is not None:
@@ -273,6 +333,17 @@ def _states_in(found: pa.Table, states: tuple[pa.Array, pa.Array], groups: pa.Ar
         lines = lines.take(pa.array(once if once is not None else np.arange(lines.num_rows)))
         rows = pa.concat_tables([rows, lines.cast(STORED)])
     return rows
+
+
+def _corridors_named(stored: pa.Array, states: tuple[pa.Array, pa.Array]) -> tuple[pa.Array, pa.Array]:
+    """Corridor groups as stored (``co|<dealer>><city>``) named by the dealer's state in ``states`` (keys, values):
+    ``co|<state>><city>`` (``?`` for a dealer without one), and the state."""
+    parts = pc.split_pattern(pc.utf8_slice_codeunits(stored, 3), ">", max_splits=1)
+    dealer, city = pc.list_element(parts, 0), pc.list_element(parts, 1)
+    keys, values = states
+    state = pc.fill_null(values.take(pc.index_in(dealer, value_set=keys)), "?") if len(keys) else \
+        pa.array(["?"] * len(dealer), pa.string())
+    return pc.binary_join_element_wise("co|", state, ">", city, ""), state
 
 
 def _frame(rows: pa.Table) -> pd.DataFrame:

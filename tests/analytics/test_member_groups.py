@@ -25,16 +25,18 @@ from tests.analytics.test_member_index import _correct, _dealers, _load, _sorted
 from tests.worlds import History
 
 
-def by_group(store: EmbeddedStore) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+def by_group(store: EmbeddedStore, dealers: pd.DataFrame | None = None
+             ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """(what the index gives read by group, what the rows give) for every group of the kinds it holds that any
-    person's rows show, and some no one is in."""
+    person's rows show, and some no one is in; ``dealers``: the dealers as read (the store's if None)."""
     assert (side_table.folder(store.path) / straw_member_index.GROUP_INDEX).exists()
-    rows = computed(store, everyone(store))
+    dealers = _dealers(store) if dealers is None else dealers
+    rows = computed(store, everyone(store), dealers)
     expected = [row for row in rows if row[1][:2] in INDEXED_KINDS]
     groups = {row[1] for row in expected} | {"jp|nobody|2020-01-01", "co|ZZ>NOWHERE|ZZ", "ad|nowhere|00000"}
     index = straw_member_index.open_index(side_table.open_tables(store))
     assert index is not None and index.groups is not None
-    states = state_arrays(_dealers(store).set_index("key")["premise_state"])
+    states = state_arrays(dealers.set_index("key")["premise_state"])
     return _sorted(index.members(key_array(groups), states)), sorted(expected)
 
 
@@ -59,6 +61,23 @@ def test_a_groups_members_read_by_group_are_its_members_through_loads_and_correc
     first["purchase_date"] = (date.fromisoformat(first["purchase_date"]) - timedelta(days=1)).isoformat()
     _correct(store, first, tmp_path)
     assert assert_true(store) != before
+
+
+def test_a_corridors_members_are_read_by_group_when_its_dealers_are_in_another_state_than_at_the_write(
+        store: EmbeddedStore) -> None:
+    """The base part's corridor rows are found by the group their dealer's state at the write names: read with
+    dealers in another state now (every dealer of the state with the most corridor memberships moved to another,
+    the next one's states gone), a corridor's members are still exactly those the rows give with the dealers as
+    read."""
+    dealers = _dealers(store)
+    corridors = [row[1] for row in computed(store, everyone(store)) if row[1].startswith("co|")]
+    busiest = pd.Series([group[3:].split(">")[0] for group in corridors]).value_counts().index[:2]
+    state = dealers["premise_state"]
+    moved = dealers.assign(premise_state=state.where(state != busiest[0], "ZZ").where(state != busiest[1], None))
+    got, expected = by_group(store, moved)
+    assert any(row[1].startswith("co|ZZ>") for row in expected) and any(row[1].startswith("co|?>")
+                                                                        for row in expected)
+    assert got == expected, (sorted(set(got) - set(expected))[:5], sorted(set(expected) - set(got))[:5])
 
 
 def test_an_index_not_brought_up_to_a_day_gives_other_members(

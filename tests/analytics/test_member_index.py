@@ -35,9 +35,10 @@ def _sorted(found: pd.DataFrame) -> list[tuple[str, ...]]:
                   for row in found[["person_key", "group", "a1", "a2"]].itertuples(index=False))
 
 
-def computed(store: GraphStore, persons: set[str]) -> list[tuple[str, ...]]:
-    """What a glance at ``persons`` computes from their rows read from the engine (no side table, no index)."""
-    hood = Neighbourhood(store, _dealers(store))
+def computed(store: GraphStore, persons: set[str], dealers: pd.DataFrame | None = None) -> list[tuple[str, ...]]:
+    """What a glance at ``persons`` computes from their rows read from the engine (no side table, no index), with
+    ``dealers`` as the dealers (the store's if None)."""
+    hood = Neighbourhood(store, _dealers(store) if dealers is None else dealers)
     hood._read(persons)
     return _sorted(hood._memberships_of(persons, leads=False))
 
