@@ -236,6 +236,7 @@ class MemberIndex:
         built = feather.read_table(folder / GROUP_STATES) if grouped else None
         self.built = (_flat(built["dealer"]), _flat(built["state"])) if built is not None else None
         self._moved: tuple[tuple[pa.Array, pa.Array], pa.Array] | None = None
+        self._dealers: tuple[pa.Array, pd.Index] | None = None
         # the later parts' rows by what a group read finds them by (small: a day's owners)
         self.lookups = [lookup_keys(part["group"]) for part in self.parts[1:]] if self.groups is not None else []
         owners = [feather.read_table(folder / f"members-{p}.owners.arrow")["owner"] for p in parts]
@@ -257,7 +258,7 @@ class MemberIndex:
     def of(self, owners: pa.Array, states: tuple[pa.Array, pa.Array]) -> pd.DataFrame:
         """What a glance at ``owners`` computes (``own_memberships(..., leads=False)`` of their rows, ``states``
         the dealers' states as :func:`algorithms.straw_memberships.state_arrays` gives them), in another order."""
-        return _frame(_states_in(self.rows(owners).combine_chunks(), states))
+        return _frame(_states_in(self.rows(owners).combine_chunks(), states, dealers=self._dealers_of(states)))
 
     def members(self, groups: pa.Array, states: tuple[pa.Array, pa.Array]) -> pd.DataFrame:
         """Every membership of the groups ``groups`` (distinct ids of the kinds the index holds: not a lead's) as
@@ -281,8 +282,15 @@ class MemberIndex:
         corridor = pc.starts_with(rows["group"], "co|")
         plain = rows.filter(pc.invert(corridor))
         plain = plain.filter(pc.is_in(plain["group"], value_set=groups))
-        lines = _states_in(rows.filter(corridor), states, groups)
+        lines = _states_in(rows.filter(corridor), states, groups, self._dealers_of(states))
         return _frame(pa.concat_tables([plain, lines]) if lines.num_rows else plain)
+
+    def _dealers_of(self, states: tuple[pa.Array, pa.Array]) -> pd.Index:
+        """The dealers of ``states`` as an index, hashed once for every read with them (Arrow's ``index_in`` hashes
+        its value set, ~88k dealers at national, on every call)."""
+        if self._dealers is None or self._dealers[0] is not states[0]:
+            self._dealers = (states[0], pd.Index(states[0].to_numpy(zero_copy_only=False)))
+        return self._dealers[1]
 
     def _base_keys(self, groups: pa.Array, states: tuple[pa.Array, pa.Array]) -> pa.Array:
         """The group index's keys of ``groups`` (:func:`group_keys`): the groups, and for a corridor's the same city
@@ -303,6 +311,8 @@ class MemberIndex:
 def _moved_from(built: tuple[pa.Array, pa.Array], states: tuple[pa.Array, pa.Array]) -> pa.Array:
     """The states (``?`` for none) of ``built`` (dealers, their states) of the dealers whose state in ``states`` is
     another, each once."""
+    if built[0].equals(states[0]) and built[1].equals(states[1]):  # (the dealers as written: none moved)
+        return pa.array([], pa.string())
     dealers = pc.unique(pa.concat_arrays([built[0], states[0]]))
 
     def state_of(known: tuple[pa.Array, pa.Array]) -> pa.Array:
@@ -313,17 +323,18 @@ def _moved_from(built: tuple[pa.Array, pa.Array], states: tuple[pa.Array, pa.Arr
     return pc.unique(before.filter(pc.not_equal(before, state_of(states))))
 
 
-def _states_in(found: pa.Table, states: tuple[pa.Array, pa.Array], groups: pa.Array | None = None) -> pa.Table:
+def _states_in(found: pa.Table, states: tuple[pa.Array, pa.Array], groups: pa.Array | None = None,
+               dealers: pd.Index | None = None) -> pa.Table:
     """Stored rows with a corridor's dealer replaced by the dealer's state (``states``: keys, values):
     ``co|<dealer>><city>`` -> ``co|<state>><city>``, the first row per person and state kept (``groups``: only
-    the corridor rows of those groups kept)."""
+    the corridor rows of those groups kept; ``dealers``: the keys of ``states`` as an index)."""
     corridor = pc.starts_with(found["group"], "co|")
     rows = found.filter(pc.invert(corridor))
     lines = found.filter(corridor)
     if lines.num_rows:
         # named once per stored group (a dealer and a city), not per row
         encoded = pc.dictionary_encode(_flat(lines["group"]))
-        named, state = _corridors_named(encoded.dictionary, states)
+        named, state = _corridors_named(encoded.dictionary, states, dealers)
         lines = pa.table({"owner": lines["owner"], "person_key": lines["person_key"],
                           "group": named.take(encoded.indices), "a1": lines["a1"], "a2": state.take(encoded.indices)})
         if groups is not None:
@@ -335,14 +346,20 @@ def _states_in(found: pa.Table, states: tuple[pa.Array, pa.Array], groups: pa.Ar
     return rows
 
 
-def _corridors_named(stored: pa.Array, states: tuple[pa.Array, pa.Array]) -> tuple[pa.Array, pa.Array]:
-    """Corridor groups as stored (``co|<dealer>><city>``) named by the dealer's state in ``states`` (keys, values):
-    ``co|<state>><city>`` (``?`` for a dealer without one), and the state."""
+def _corridors_named(stored: pa.Array, states: tuple[pa.Array, pa.Array], dealers: pd.Index | None = None
+                     ) -> tuple[pa.Array, pa.Array]:
+    """Corridor groups as stored (``co|<dealer>><city>``) named by the dealer's state in ``states`` (keys, values;
+    ``dealers``: the keys as an index): ``co|<state>><city>`` (``?`` for a dealer without one), and the state."""
     parts = pc.split_pattern(pc.utf8_slice_codeunits(stored, 3), ">", max_splits=1)
     dealer, city = pc.list_element(parts, 0), pc.list_element(parts, 1)
     keys, values = states
-    state = pc.fill_null(values.take(pc.index_in(dealer, value_set=keys)), "?") if len(keys) else \
-        pa.array(["?"] * len(dealer), pa.string())
+    if not len(keys):
+        state = pa.array(["?"] * len(dealer), pa.string())
+    elif dealers is not None:
+        at = dealers.get_indexer(dealer.to_numpy(zero_copy_only=False))
+        state = pc.fill_null(values.take(pa.array(at, mask=at < 0)), "?")
+    else:
+        state = pc.fill_null(values.take(pc.index_in(dealer, value_set=keys)), "?")
     return pc.binary_join_element_wise("co|", state, ">", city, ""), state
 
 
