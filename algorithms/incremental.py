@@ -356,9 +356,9 @@ def straw_stages(store: GraphStore, seeds: set[str], every_group: pd.DataFrame |
     features of the changed persons (``straw_features``: their values, every closure member's purchases and ties).
     ``every_group``: the big groups counted from the whole tables (a migration; None: read the stored ones).
     ``bench/closure_needs.py`` measures these stages by calling this."""
-    hood = Neighbourhood(store, store.node_table("Dealer", ("premise_state", "lat", "lon")).to_pandas(),
-                         stored_groups=every_group is None, keyed=straw_keys.marked(store),
-                         side=side_table.open_tables(store))
+    dealers = store.node_table("Dealer", ("premise_state", "lat", "lon"))
+    hood = Neighbourhood(store, dealers.to_pandas(), stored_groups=every_group is None,
+                         keyed=straw_keys.marked(store), side=side_table.open_tables(store), dealer_table=dealers)
 
     def changed_persons() -> set[str]:
         hood.index = straw_member_index.open_index(hood.side)  # (first brought up to the side table's newest part)

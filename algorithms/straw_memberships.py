@@ -160,8 +160,13 @@ def membership_events(t: AnalysisTables, states: pd.Series) -> tuple[pd.DataFram
 
 
 
-def state_arrays(states: pd.Series) -> tuple[pa.Array, pa.Array]:
-    """The dealers' states (by dealer key, each once) as Arrow keys and values, the missing ones left out."""
+def state_arrays(states: pd.Series | pa.Table) -> tuple[pa.Array, pa.Array]:
+    """The dealers' states (by dealer key, each once; or the Dealer nodes' table with ``key`` and
+    ``premise_state``, as read) as Arrow keys and values, the missing ones left out."""
+    if isinstance(states, pa.Table):
+        known = states.filter(pc.is_valid(states["premise_state"]))
+        return (known["key"].combine_chunks().cast(pa.string()),
+                known["premise_state"].combine_chunks().cast(pa.string()))
     known = states.dropna()
     return (pa.array(known.index.to_numpy(dtype=object), pa.string()),
             pa.array(known.to_numpy(dtype=object), pa.string()))

@@ -131,6 +131,7 @@ class Neighbourhood:
     _exact: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEMBERSHIP))
     _states: pd.Series | None = None  # the dealers' premise states by key
     _state_arrays: tuple[pa.Array, pa.Array] | None = None  # the same as Arrow keys and values
+    dealer_table: pa.Table | None = None  # ``dealers`` as read from the store (Arrow: their states taken from it)
 
     # --- reading -----------------------------------------------------------------------------------------------
 
@@ -297,10 +298,8 @@ class Neighbourhood:
         """:func:`memberships` of :meth:`restricted` ``persons`` (a lead's only with ``leads``): over Arrow codes
         (:func:`own_memberships`) on the tables it reads, cut and tidied as :meth:`restricted` cuts and tidies
         them; pandas' merges where a column is not a plain Arrow type."""
-        if self._state_arrays is None:
-            self._state_arrays = state_arrays(self._dealer_states())
         raw = self._raw()
-        found = own_memberships(restrict(lean(raw), persons, tidied=True), self._state_arrays, leads=leads)
+        found = own_memberships(restrict(lean(raw), persons, tidied=True), self._states_as_arrays(), leads=leads)
         if found is None:
             sub = restrict(raw, persons, tidied=True)
             found = memberships(sub, *membership_events(sub, self._dealer_states()))
@@ -463,7 +462,8 @@ class Neighbourhood:
 
     def _states_as_arrays(self) -> tuple[pa.Array, pa.Array]:
         if self._state_arrays is None:
-            self._state_arrays = state_arrays(self._dealer_states())
+            self._state_arrays = state_arrays(self._dealer_states() if self.dealer_table is None
+                                              else self.dealer_table)
         return self._state_arrays
 
     def _learn(self, candidates: pd.DataFrame) -> None:
