@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from algorithms import warm_up
+from api.process_memory import heap_ahead, heap_step
 from api.settings import Settings
 from graph.errors import StoreOutOfMemory, TracegraphError, analysis_out_of_memory
 from graph.store import GraphStore, one_unit, reader, rows_copied
@@ -59,8 +60,11 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
     # first reads are warmed meanwhile on the idle core (algorithms/warm_up.py)
     day = one_transaction and len(files) > 0
     unit = one_unit(store) if one_transaction else nullcontext()
-    # (a failed day stops the warming before its rollback reopens the store: warm_up.during_load)
-    with warm_up.imports_ahead(analysis_follows and len(files) > 0), \
+    # (a failed day stops the warming before its rollback reopens the store: warm_up.during_load); the day's new heap
+    # is faulted in on the idle core ahead of the loading thread's mallocs (the engine's commit takes ~0.45 GB of it
+    # at national scale): api/process_memory.py
+    with heap_ahead(_heap_step(store) if day else 0), \
+            warm_up.imports_ahead(analysis_follows and len(files) > 0), \
             reader(store, threads=1) if day else nullcontext(None) as committed, \
             warm_up.during_load(store, keep=analysis_follows, around=unit) if day else unit:
         for kind, file in files:
@@ -69,6 +73,15 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
             reports.append(run_load(loader, store, file, replace(options, after_load=stolen_hits,
                                                                   progress=counter, committed=committed)))
     return reports
+
+
+def _heap_step(store: GraphStore) -> int:
+    """How far a day's load grows the heap ahead (:func:`api.process_memory.heap_step`): by the embedded store's
+    file; 0 for Neo4j (its engine is another process)."""
+    path = getattr(store, "path", None)
+    if getattr(store, "backend", None) != "embedded" or not isinstance(path, Path) or not path.is_file():
+        return 0
+    return heap_step(path.stat().st_size)
 
 
 def analysis_may_follow(store: GraphStore, files: list[tuple[str, Path]], mode: str) -> bool:

@@ -1,6 +1,7 @@
 """api.process_memory: a process that keeps Arrow's freed memory takes it again without new page faults; the
 command line keeps it for every command but ``serve``, and leaves a value the environment gives. The pool case runs
-in a process of its own (mimalloc reads the setting when pyarrow loads it)."""
+in a process of its own (mimalloc reads the setting when pyarrow loads it). While a day loads, the heap's growth is
+faulted in ahead of the thread that takes it (in a process of its own too: glibc's settings stay for the process)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,60 @@ for _ in range(3):
     time.sleep(1)
 print(pa.default_memory_pool().backend_name, sum(faults[1:]))
 """
+
+
+#: the heap grown ahead (step argv[2] bytes; 0: not), then 200 MB taken on this thread in 8 MB pieces (below
+#: glibc's mmap threshold: from the heap); prints what the populating thread had done and this thread's page faults
+HEAP = """
+import resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from api import process_memory
+process_memory.POPULATE_NICE = 0  # (the test's machine may have no idle core: the mechanism, not its priority)
+with process_memory.heap_ahead(int(sys.argv[2])) as populated:
+    first = bytearray(8 << 20)  # (the heap grows: by the step when there is one)
+    while populated is not None and populated[0] < 256 << 20:
+        time.sleep(0.01)
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    taken = [bytearray(8 << 20) for _ in range(25)]
+    faults = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+print(None if populated is None else populated[0] >> 20, faults)
+"""
+
+
+def _heap_faults(step: int, switch: str | None = None) -> tuple[str, int]:
+    """(MB the populating thread faulted in, or "None", the page faults of HEAP's 200 MB) in a fresh process."""
+    env = {name: value for name, value in os.environ.items() if name != "TRACEGRAPH_HEAP_AHEAD"}
+    if switch is not None:
+        env["TRACEGRAPH_HEAP_AHEAD"] = switch
+    done = subprocess.run([sys.executable, "-c", HEAP, str(ROOT), str(step)], check=True, capture_output=True,
+                          text=True, env=env, timeout=120)
+    populated, faults = done.stdout.split()
+    return populated, int(faults)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's heap and Linux's page faults")
+def test_the_heap_a_day_grows_is_faulted_in_ahead_of_the_thread_that_takes_it() -> None:
+    from api.process_memory import _glibc
+
+    if _glibc() is None:
+        pytest.skip("not glibc")
+    populated, ahead = _heap_faults(512 << 20)
+    off, alone = _heap_faults(512 << 20, switch="0")
+    none, _ = _heap_faults(0)
+    # 200 MB are 51,200 pages: taken alone, each one is faulted in by the thread that takes it; grown ahead, the
+    # populating thread had faulted them in already
+    assert (off, none) == ("None", "None")
+    assert int(populated) >= 256, populated
+    assert alone >= 40_000, alone
+    assert ahead <= alone // 20, (ahead, alone)
+
+
+def test_a_day_grows_the_heap_ahead_by_its_store_file() -> None:
+    from api.process_memory import MAX_HEAP_STEP, heap_step
+
+    assert heap_step(2_070_077_440) == 1_035_038_720  # the national world's file: its day took ~0.88 GB
+    assert heap_step(8 << 30) == MAX_HEAP_STEP
+    assert heap_step(20 << 20) == 0  # a test's world: left to itself
 
 
 def _faults(purge_delay: str | None) -> tuple[str, int]:
