@@ -10,7 +10,8 @@ Each measurement copies ``history.lbug`` to ``DIR/bench.lbug`` and runs, per bat
 runs: the load (timed; the day's three files as one transaction, :func:`api.services.daily.load_files`), then
 :func:`api.services.daily.after_load` (incremental analysis + alerts + write-back, timed per stage). Prints wall
 and CPU seconds (the machine is shared: CPU is the comparable figure), the ratio to the full analysis, peak RSS
-and the load average. ``--full`` re-runs the full
+and the load average; with ``--fresh`` it then runs ``tracegraph load day`` itself, batch by batch, each in a fresh
+process, on a copy of the prepared store, and prints its wall and CPU: the user's figure. ``--full`` re-runs the full
 analysis on the same store after the batches. ``--memory`` samples the measuring process's memory every 50 ms in a
 thread (``bench/memory_probe.py``), tagged by batch and stage (each file of the load, its COMMIT, the side table's
 delta, every analysis stage of both lanes, the alerts, the write back and its COMMIT), and prints per stage the peak
@@ -74,7 +75,7 @@ def _since(start: tuple[float, float]) -> tuple[float, float]:
     return round(wall - start[0], 2), round(cpu - start[1], 2)
 
 
-def _copy_store(source: Path, target: Path) -> None:
+def _copy_store(source: Path, target: Path, keep_times: bool = False) -> None:
     for stale in target.parent.glob(target.name + "*"):
         if stale.is_dir():
             shutil.rmtree(stale)
@@ -84,8 +85,40 @@ def _copy_store(source: Path, target: Path) -> None:
         destination = target.parent / (target.name + part.name[len(source.name):])
         if part.is_dir():
             shutil.copytree(part, destination)
+        elif keep_times:  # (the side table's stamp is the store files' times: a copy with new ones deletes it)
+            shutil.copy2(part, destination)
         else:
             shutil.copyfile(part, destination)
+
+
+def _remove_store(target: Path) -> None:
+    for part in target.parent.glob(target.name + "*"):
+        if part.is_dir():
+            shutil.rmtree(part)
+        else:
+            part.unlink()
+
+
+def _commands(db: Path, batch_dirs: list[Path], pool_mb: int, work: Path) -> None:
+    """What the user's command costs: ``tracegraph load day BATCH`` in a fresh process per batch (the interpreter,
+    the command line's imports, the store's open, the load with the analysis' modules imported beside it, the
+    incremental analysis, the close and the exit), on a copy of the prepared store, timed from outside."""
+    env = {**os.environ, "TRACEGRAPH_DB": str(db), "TRACEGRAPH_BUFFER_POOL_MB": str(pool_mb)}
+    root = Path(__file__).resolve().parents[1]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    for number, batch in enumerate(batch_dirs, start=1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())", "load",
+                               "day", str(batch), "--rejects-dir", str(work / "rejects")], env=env, cwd=root,
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        said = [line for line in done.stderr.splitlines() if "alert" in line] or done.stderr.splitlines()[-1:]
+        print(f"the command, batch {number}: `tracegraph load day {batch.name}` in a fresh process {wall:.2f} s wall, "
+              f"{cpu:.2f} CPU s (exit {done.returncode}: {' '.join(said).strip()}); load average "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
 
 
 READ_ONLY_OPEN = """
@@ -247,6 +280,11 @@ def main() -> None:
                         help="prepare the copy (migration, checkpoint, side table) in another process, so that "
                              "batch 1 is a fresh process's first run, as `tracegraph load day` from cron runs it "
                              "(without it, batch 1 follows the side table's build in the same process)")
+    parser.add_argument("--command", action=argparse.BooleanOptionalAction, default=True,
+                        help="with --fresh: after the batches, run `tracegraph load day` itself on a copy of the "
+                             "prepared store, batch by batch, each in a fresh process, and print its wall and CPU "
+                             "seconds: the figure a user sees (the measured batches start with the analysis' "
+                             "modules imported, the store open, and leave the close and the exit out)")
     parser.add_argument("--buffer-pool-mb", type=int, default=None,
                         help="the engine's page cache for the batches (default: 6144 at national, else 2048): "
                              "what a batch needs when the cache is small")
@@ -291,6 +329,8 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--prepare-only", "--keep", str(work), "--seed", str(args.seed),
                             "--buffer-pool-mb", str(pool_mb)], check=True)
             full_cpu = json.loads((work / "prepared.json").read_text())["full_cpu"]
+            if args.command:
+                _copy_store(work / "bench.lbug", work / "command.lbug", keep_times=True)
         # the copy's and the side table's ~3 GB of unwritten pages go to disk now, not during batch 1 (a cron day
         # does not start right after a copy of the store: the kernel's write back took ~10 s of batch 1's wall)
         os.sync()
@@ -360,6 +400,9 @@ def main() -> None:
                 print(f"  stages, CPU (s): {json.dumps(analysis.cpu_timings, sort_keys=True)}", flush=True)
         print(f"peak RSS of the measuring process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
               f"MB; load average {os.getloadavg()[0]:.1f} at end", flush=True)
+        if args.fresh and args.command:
+            _commands(work / "command.lbug", batch_dirs, pool_mb, work)
+            _remove_store(work / "command.lbug")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
