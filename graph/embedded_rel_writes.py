@@ -1,8 +1,7 @@
 """How the embedded store updates the relationships an upsert names (:meth:`graph.embedded_store.EmbeddedStore.
 upsert_relationships`): new rows written, stored rows whose values changed deleted and written again with the
-new values over the stored ones (nulls never erase), or, told that nearly every row changes, every stored row of
-the batch taken out and written back. Functions of the store's statements, its writer of new rows and the rows its
-open transaction wrote (:class:`RelWrites`), as :mod:`graph.embedded_rel_reads` is of its reads.
+new values over the stored ones (nulls never erase). Functions of the store's statements, its writer of new rows
+and the rows its open transaction wrote (:class:`RelWrites`), as :mod:`graph.embedded_rel_reads` is of its reads.
 
 Why delete and write again rather than ``SET``: Kùzu 0.11.3 corrupted *other* properties of relationships whose
 properties were changed with ``SET`` once the database checkpointed (seen: ``FLOW.year`` turned null for ~1% of
@@ -16,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from graph.embedded_rel_reads import StoreReads, rel_pattern, stored_rels
 from graph.embedded_tx_rels import TxRels
@@ -25,8 +23,6 @@ from graph.embedded_writes import (
     delete_at_end,
     delete_at_nodes,
     merged,
-    take_relationships,
-    take_scope,
 )
 from graph.identifiers import quote
 from graph.schema import NodeLabel, RelType
@@ -61,62 +57,6 @@ def update(writes: RelWrites, reads: StoreReads, rel: RelType, source: NodeLabel
                 delete_missed(writes, rel, source, target, anti_join(changed.select(identity), missed, identity)[1])
             replace(writes, rel, source, target, changed, identity, existing, from_side)
     return new.num_rows, old.num_rows, changed.num_rows
-
-
-#: a rewrite whose batch names at least this share of the type's rows takes the stored rows by one scan of those
-#: sharing the batch's key values (:func:`graph.embedded_writes.take_scope`) instead of a join of the batch
-SCAN_SHARE = 0.5
-
-
-def rewrite(writes: RelWrites, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table,
-            identity: list[str], props: list[str]) -> tuple[int, int, int]:
-    """``upsert_relationships(rewrite=True)``: the batch's stored rows taken out (deleted, their values returned:
-    :func:`graph.embedded_writes.take_relationships`) and written back with the batch's values over them, the new
-    rows with them: one join of the batch against the type where :func:`update` reads the type (whole, at a national
-    day's 38k corridor flows) and joins the changed rows against it to delete them. A batch naming most of the
-    type's rows (:data:`SCAN_SHARE`) takes instead every stored row sharing its key values by one scan
-    (:func:`graph.embedded_writes.take_scope`) and writes the ones it does not name back as they were. The stored
-    rows end as :func:`update` leaves them; the unchanged ones are written again too. Returns what :func:`update`
-    returns."""
-    others = [p.name for p in rel.properties if p.name not in rel.key]
-    schema = pa.schema([batch.schema.field(FROM_KEY), batch.schema.field(TO_KEY)]
-                       + [pa.field(p, ARROW_TYPES[rel.prop(p).type]) for p in [*rel.key, *others]])
-    probe = batch.select(identity).rename_columns([column(c) for c in identity])
-    scope = _scope(writes, rel, source, target, batch)
-    with writes.tx_rels.replacing():
-        taken = (writes.execute(take_scope(rel, source, target, [*rel.key, *others]), scope) if scope is not None
-                 else writes.execute(take_relationships(rel, source, target, [*rel.key, *others]),
-                                     {"batch": probe})).arrow().cast(schema)
-        kept = taken.slice(0, 0)
-        if scope is not None:  # the rows the batch does not name: written back as they were
-            kept, taken = anti_join(taken, batch.select(identity), identity)
-        # written earlier in this transaction and missed by the join (graph.embedded_tx_rels): deleted at each end
-        missed = writes.tx_rels.missed((rel.name, source.name, target.name), batch, taken, identity)
-        delete_missed(writes, rel, source, target, missed.select(identity))
-        existing = pa.concat_tables([taken, missed]) if missed.num_rows else taken
-        new, old = anti_join(batch, existing, identity)
-        rows = merged(existing, old, identity, others)
-        if kept.num_rows:
-            rows = pa.concat_tables([rows, kept.select(rows.column_names).cast(rows.schema)])
-        if new.num_rows:  # (a property the batch lacks: null, as a new row gets it)
-            rows = pa.concat_tables([rows, pa.table({
-                f.name: new.column(f.name).cast(f.type) if f.name in new.column_names
-                else pa.nulls(new.num_rows, f.type) for f in rows.schema})])
-        if rows.num_rows:
-            writes.copy(rel, source.name, target.name, rows)
-    return new.num_rows, old.num_rows, changed_rows(old, existing, identity, props).num_rows
-
-
-def _scope(writes: RelWrites, rel: RelType, source: NodeLabel, target: NodeLabel, batch: pa.Table
-           ) -> dict[str, list[object]] | None:
-    """The key values of the batch (``k0``, ``k1``, ...: :func:`graph.embedded_writes.take_scope`'s parameters) when
-    it names at least :data:`SCAN_SHARE` of the type's rows between the two labels, else None (a join then)."""
-    scope = {f"k{i}": pc.unique(batch.column(k)).drop_null().to_pylist() for i, k in enumerate(rel.key)}
-    if any(not values for values in scope.values()):
-        return None
-    stored = writes.execute(f"MATCH (:{quote(source.name)})-[e:{quote(rel.name)}]->(:{quote(target.name)}) "
-                            "RETURN count(e)").arrow().column(0)[0].as_py()
-    return scope if batch.num_rows >= SCAN_SHARE * stored else None
 
 
 def replace(writes: RelWrites, rel: RelType, source: NodeLabel, target: NodeLabel, changed: pa.Table,

@@ -37,7 +37,6 @@ from graph.embedded_reader import reading_handle, refuse_write
 from graph.embedded_reads import count_relationships
 from graph.embedded_rel_reads import StoreReads
 from graph.embedded_rel_writes import RelWrites
-from graph.embedded_rel_writes import rewrite as rewrite_rels
 from graph.embedded_rel_writes import update as update_rels
 from graph.embedded_tx_rels import TxRels
 from graph.embedded_writes import (
@@ -469,14 +468,13 @@ class EmbeddedStore:
         return self._execute(join, {"batch": matched.rename_columns([_col(node.key)])}).arrow()
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
-                             created_from: pa.Array | None = None, created_to: pa.Array | None = None,
-                             rewrite: bool = False) -> UpsertSummary:
+                             created_from: pa.Array | None = None, created_to: pa.Array | None = None
+                             ) -> UpsertSummary:
         with self.written.confined(()):  # relationship rows only
-            return self._upsert_relationships(rel_type, from_label, to_label, rows, created_from, created_to, rewrite)
+            return self._upsert_relationships(rel_type, from_label, to_label, rows, created_from, created_to)
 
     def _upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows,
-                              created_from: pa.Array | None, created_to: pa.Array | None,
-                              rewrite: bool) -> UpsertSummary:
+                              created_from: pa.Array | None, created_to: pa.Array | None) -> UpsertSummary:
         rel = self.schema.relationship(rel_type)
         source, target = self.schema.node(from_label), self.schema.node(to_label)
         batch = conform_relationships(rel, source, target, rows)
@@ -492,8 +490,7 @@ class EmbeddedStore:
         identity = [FROM_KEY, TO_KEY, *rel.key]
         props = [c for c in batch.column_names if c not in identity]
         writes = RelWrites(self._execute, self._copy_rels, self._tx_rels)
-        new, old, changed = (rewrite_rels(writes, rel, source, target, batch, identity, props) if rewrite
-                             else update_rels(writes, self._reads, rel, source, target, batch, identity, props))
+        new, old, changed = update_rels(writes, self._reads, rel, source, target, batch, identity, props)
         created = rows_fresh.num_rows + new
         return UpsertSummary(created + old, created, old, changed)
 

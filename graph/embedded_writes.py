@@ -203,34 +203,6 @@ def delete_at_end(rel: RelType, source: NodeLabel, target: NodeLabel, end: str) 
             f"{arrow[0]}[e:{quote(rel.name)}]{arrow[1]}(o:{quote(other.name)}) WHERE {where} DELETE e")
 
 
-def take_relationships(rel: RelType, source: NodeLabel, target: NodeLabel, props: list[str]) -> str:
-    """The statement deleting the relationships ``$batch`` identifies (its from_key, to_key and key properties as
-    ``_c_`` columns, both ends bound by key) and returning what they held: ``from_key``, ``to_key`` and ``props``.
-    One join of the batch against the type, where reading the stored rows and deleting them were two (a relationship
-    upsert told that nearly every row changes: ``EmbeddedStore.upsert_relationships(rewrite=True)``)."""
-    where = " AND ".join(f"e.{quote(k)} = {column(k)}" for k in rel.key)
-    values = ", ".join([f"{column(FROM_KEY)} AS {FROM_KEY}", f"{column(TO_KEY)} AS {TO_KEY}",
-                        *(f"e.{quote(p)} AS {quote(p)}" for p in props)])
-    return (f"LOAD FROM $batch MATCH (a:{quote(source.name)} {{{quote(source.key)}: {column(FROM_KEY)}}})"
-            f"-[e:{quote(rel.name)}]->(b:{quote(target.name)} {{{quote(target.key)}: {column(TO_KEY)}}}) "
-            f"{'WHERE ' + where + ' ' if where else ''}WITH e, {values} DELETE e "
-            f"RETURN {', '.join([FROM_KEY, TO_KEY, *(quote(p) for p in props)])}")
-
-
-def take_scope(rel: RelType, source: NodeLabel, target: NodeLabel, props: list[str]) -> str:
-    """The statement deleting every relationship of the type between the two labels whose key properties hold one
-    of the given values (``$k0``, ``$k1``, ...: a list each, in ``rel.key``'s order; none: every relationship) and
-    returning what they held, as :func:`take_relationships` returns it: one scan of the type where that joins each
-    row of a batch against it (a batch naming most of the type: the daily corridor flows, ~0.31 against ~0.53 CPU
-    s for national batch 1's 38k)."""
-    where = " AND ".join(f"e.{quote(k)} IN $k{i}" for i, k in enumerate(rel.key))
-    values = ", ".join([f"a.{quote(source.key)} AS {FROM_KEY}", f"b.{quote(target.key)} AS {TO_KEY}",
-                        *(f"e.{quote(p)} AS {quote(p)}" for p in props)])
-    return (f"MATCH (a:{quote(source.name)})-[e:{quote(rel.name)}]->(b:{quote(target.name)}) "
-            f"{'WHERE ' + where + ' ' if where else ''}WITH e, {values} DELETE e "
-            f"RETURN {', '.join([FROM_KEY, TO_KEY, *(quote(p) for p in props)])}")
-
-
 def merged(stored: pa.Table, rows: pa.Table, identity: list[str], others: list[str]) -> pa.Table:
     """``stored`` relationships (identity and every property in ``others``) with ``rows``' values over them where
     those are not null (nulls never erase): the rows to write back in their place, one per stored row ``rows``

@@ -191,10 +191,9 @@ class Neo4jStore:
                              created_keys=new.column(node.key))
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
-                             created_from: pa.Array | None = None, created_to: pa.Array | None = None,
-                             rewrite: bool = False) -> UpsertSummary:
-        """Rows touching a node created just now (the hints) are ``CREATE``d without a lookup; the rest ``MERGE``
-        (``rewrite`` changes nothing here: a ``MERGE`` compares nothing first)."""
+                             created_from: pa.Array | None = None, created_to: pa.Array | None = None
+                             ) -> UpsertSummary:
+        """Rows touching a node created just now (the hints) are ``CREATE``d without a lookup; the rest ``MERGE``."""
         rel = self.schema.relationship(rel_type)
         source, target = self.schema.node(from_label), self.schema.node(to_label)
         batch = conform_relationships(rel, source, target, rows)

@@ -119,16 +119,13 @@ class GraphStore(Protocol):
         caller has just read them (:class:`StoredRows`): a hint only, results are the same without it."""
 
     def upsert_relationships(self, rel_type: str, from_label: str, to_label: str, rows: Rows, *,
-                             created_from: pa.Array | None = None, created_to: pa.Array | None = None,
-                             rewrite: bool = False) -> UpsertSummary:
+                             created_from: pa.Array | None = None, created_to: pa.Array | None = None
+                             ) -> UpsertSummary:
         """Create or update relationships; rows carry ``from_key``, ``to_key`` and properties.
 
         ``created_from`` / ``created_to``: keys of endpoint nodes the caller has just created (an upsert's
         ``created_keys``) and that can have no relationship of this type yet; a backend may write the rows
-        touching them without looking for existing ones. ``rewrite``: the caller expects nearly every row to exist
-        already with other values (an analysis' refit over a whole population: the corridors' flows); a backend may
-        write them all without comparing them with the stored ones first. Hints only: results are the same
-        without them."""
+        touching them without looking for existing ones. Hints only: results are the same without them."""
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> Result:
         """Run the named statement from ``cypher/`` with ``$parameters``."""

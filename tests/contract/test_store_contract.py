@@ -132,12 +132,9 @@ def test_relationships_are_keyed_by_endpoints_and_key_properties(store: GraphSto
     ]
 
 
-@pytest.mark.parametrize("rewrite", [False, True])
-def test_a_rewrite_of_relationships_leaves_what_an_upsert_leaves(store: GraphStore, rewrite: bool) -> None:
-    """``rewrite=True`` (the caller's hint that nearly every row changes: the corridors' daily refit) ends with the
-    rows a plain upsert leaves: new rows created, named rows updated with nulls never erasing a stored value, rows
-    it does not name (another year, another basis) as they were, none doubled, also for rows written earlier in the
-    same transaction."""
+def test_an_upsert_of_relationships_creates_updates_and_leaves_the_rest(store: GraphStore) -> None:
+    """New rows created, named rows updated with nulls never erasing a stored value, rows it does not name (another
+    year, another basis) as they were, none doubled, also for rows written earlier in the same transaction."""
     store.upsert_nodes("Location", [{"location_key": k} for k in ("A", "B", "C")])
 
     def flow(src: str, dst: str, year: int, basis: str = "traces", **values: object) -> dict[str, object]:
@@ -154,7 +151,7 @@ def test_a_rewrite_of_relationships_leaves_what_an_upsert_leaves(store: GraphSto
             flow("A", "B", 2019, firearms=5, score=2.0, trend=None),  # trend null: the stored one stays
             flow("B", "A", 2019, firearms=2, score=0.5),                # as stored
             flow("C", "A", 2019, firearms=9),                           # written earlier in this transaction
-            flow("A", "C", 2019, firearms=7, score=3.0)], rewrite=rewrite)  # new
+            flow("A", "C", 2019, firearms=7, score=3.0)])  # new
     assert (summary.created, summary.updated) == (1, 3)
     edges = store.edge_list("FLOW", "Location", "Location",
                             ("year", "basis", "firearms", "score", "z", "trend", "analysis_run_id")).to_pylist()
