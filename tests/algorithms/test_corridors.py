@@ -154,6 +154,27 @@ def test_gravity_projection_leaves_the_weighted_two_way_residual(blocks: int) ->
         assert np.abs((out[k] - converged) * (w > 0)).max() < 1e-8
 
 
+def test_gravity_projection_falls_back_to_alternating_sweeps_where_the_gradients_stall(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights whose column system the conjugate gradients do not solve (here: told so) are projected by the
+    alternating sweeps instead, for every covariate of the call: the same weighted two-way residual."""
+    import algorithms.gravity as gravity
+
+    rng = np.random.default_rng(7)
+    w = rng.lognormal(0, 2, size=(30, 25)) * rng.uniform(size=(30, 25)).__gt__(0.3)
+    xs = rng.normal(size=(3, 30, 25)) * 2
+    direct = _demean(xs, w)
+    monkeypatch.setattr(gravity, "_column_effects", lambda *args, **kwargs: None)
+    swept = _demean(xs, w, sweeps=20_000, tol=1e-14)
+    assert not np.array_equal(swept, xs)  # projected, not returned as given
+    for k in range(3):
+        weighted = w * swept[k]
+        scale = np.abs(w * xs[k]).sum()
+        assert np.abs(weighted.sum(axis=1)).max() < 1e-10 * scale
+        assert np.abs(weighted.sum(axis=0)).max() < 1e-10 * scale
+        assert np.abs((swept[k] - direct[k]) * (w > 0)).max() < 1e-8
+
+
 def test_small_corridor_with_high_ratio_ranks_below_large_one(atf: Corridors) -> None:
     alpha = atf.models[-1].prior_shape  # the shrinkage the real 2017 table calls for
     score, z = posterior_scores(np.array([3, 300]), np.array([0.5, 55.0]), alpha)
