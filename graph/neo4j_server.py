@@ -353,15 +353,6 @@ class LocalNeo4j:
         self.state.pid = None
         write_state(self.home, self.state)
 
-    def kill(self) -> None:
-        """Stop abruptly (SIGKILL), as a crash or a pulled plug would."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait(timeout=30)
-        self._process = None
-        self.state.pid = None
-        write_state(self.home, self.state)
-
     def __enter__(self) -> Self:
         return self.start() if not self.running() else self
 

@@ -22,8 +22,8 @@ DATA = Path(__file__).parent / "data"
 settings.register_profile("tracegraph", deadline=None)
 settings.load_profile("tracegraph")
 
-# The local Neo4j servers the tests start (the session's, test_errors' and test_admin_import's, also through the CLI
-# in a subprocess) live minutes and run each statement a few times: C1-compiled code only and the serial collector
+# The local Neo4j servers the tests start (the session's and test_admin_import's, also through the CLI in a
+# subprocess) live minutes and run each statement a few times: C1-compiled code only and the serial collector
 # (2 cores) spend less CPU than C2's compilations and G1's concurrent threads. (A set value is kept.)
 TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 os.environ.setdefault(JVM_OPTIONS_ENV, TEST_JVM_OPTIONS)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import struct
+import threading
+from contextlib import suppress
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from graph.neo4j_server import LocalNeo4j
+from graph.neo4j_server import LocalNeo4j, free_port
 from graph.neo4j_store import Neo4jStore
 
 
@@ -32,3 +37,83 @@ class Neo4jServer:
 def clear_neo4j(store: Neo4jStore) -> None:
     """Empty the database between tests (small test graphs: one statement is fastest)."""
     store._write("MATCH (n) DETACH DELETE n")
+
+
+class Plug:
+    """A relay on its own loopback port in front of a server's Bolt port: the way a client reaches the server, which a
+    test pulls (every connection through it reset, new ones refused, as when the server's process dies) and puts back
+    (as when it is up again). tests/neo4j/test_errors.py pulls it mid-load instead of killing a server of its own:
+    the client sees what a killed server shows it, without a second server's two cold starts (~35 CPU s)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+        self._open: list[socket.socket] = []
+        self.put_back()
+
+    @classmethod
+    def before(cls, uri: str) -> Plug:
+        parsed = urlsplit(uri)
+        return cls(parsed.hostname or "127.0.0.1", parsed.port or 7687)
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.port}"
+
+    def put_back(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def pull(self) -> None:
+        """Refuse new connections and reset every open one (SO_LINGER 0: a reset, as a dead process's sockets)."""
+        with self._lock:
+            listener, self._listener = self._listener, None
+            cut, self._open = self._open, []
+        if listener is not None:
+            with suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+            listener.close()
+        for sock in cut:
+            with suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+
+    def close(self) -> None:
+        self.pull()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                if self._listener is not listener:  # pulled meanwhile
+                    client.close()
+                    server.close()
+                    return
+                self._open += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        with suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)

@@ -1,5 +1,6 @@
 """Neo4j's failures reach users as the error tree's one line: wrong credentials, no server, a server that goes away
-in the middle of a load (and a re-run that then completes it), a constraint violation."""
+in the middle of a load (its connections cut as a dying server's are; a re-run then completes it), a constraint
+violation."""
 
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from graph.errors import InvalidInput, StoreRefused, StoreUnavailable
-from graph.neo4j_server import LocalNeo4j, free_port
+from graph.neo4j_server import free_port
 from graph.neo4j_store import Neo4jStore
-from tests.conftest import require
-from tests.neo4j_support import Neo4jServer
+from tests.neo4j_support import Neo4jServer, Plug
 from tests.worlds import simulated
 
 pytestmark = pytest.mark.neo4j
@@ -55,20 +55,17 @@ def test_constraint_violation_is_invalid_input(neo4j_server: Neo4jServer) -> Non
             store._write("CREATE (:Dealer {dealer_key: 'k1'})")
 
 
-@pytest.fixture(scope="module")
-def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNeo4j]:
-    """A server of its own, to be killed in the middle of a load (the session's server stays up)."""
-    from graph.neo4j_server import missing_tools
-
-    require(not missing_tools(), "the local Neo4j server needs java and mvn")
-    server = LocalNeo4j(tmp_path_factory.mktemp("neo4j-second"), heap_mb=512, pagecache_mb=128)
-    server.start()
-    yield server
-    server.stop()
+@pytest.fixture
+def plug(neo4j_server: Neo4jServer) -> Iterator[Plug]:
+    """The session's server behind a relay the test pulls mid-load: the client sees what a killed server shows it
+    (its connections reset, new ones refused) and the server keeps what was committed, as a restarted one does."""
+    relay = Plug.before(neo4j_server.uri)
+    yield relay
+    relay.close()
 
 
-def test_server_gone_mid_load_then_rerun_equals_one_clean_load(second_server: LocalNeo4j,
-                                                                neo4j_server: Neo4jServer, tmp_path: Path,
+def test_server_gone_mid_load_then_rerun_equals_one_clean_load(plug: Plug, neo4j_server: Neo4jServer,
+                                                                tmp_path: Path,
                                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
@@ -86,28 +83,29 @@ def test_server_gone_mid_load_then_rerun_equals_one_clean_load(second_server: Lo
     with neo4j_server.store() as clean:  # the reference: one uninterrupted load
         load(clean)
         expected = clean.counts()
+    neo4j_server.store().close()  # emptied again, for the interrupted load
 
     # the driver retries a write to a lost server for retry_seconds (30 s by default, which rides out a restart):
     # this store gives up after 2, so the test waits 2 s for the failure instead of 30
-    killed: list[float] = []
-    with Neo4jStore(second_server.uri, second_server.user, second_server.password, retry_seconds=2) as store:
+    pulled: list[float] = []
+    with Neo4jStore(plug.uri, neo4j_server.user, neo4j_server.password, retry_seconds=2) as store:
         store.init_schema()
 
         def pull_the_plug(rows: int) -> None:
-            if rows >= 400 and second_server.running():
-                second_server.kill()
-                killed.append(time.monotonic())
+            if rows >= 400 and not pulled:
+                plug.pull()
+                pulled.append(time.monotonic())
 
         with pytest.raises(StoreUnavailable, match="unavailable"):
             load(store, progress=pull_the_plug)
-        assert time.monotonic() - killed[0] < 20  # the store's retry time, not the driver's 30 s default
-    second_server.start()
-    with Neo4jStore(second_server.uri, second_server.user, second_server.password) as store:
+        assert time.monotonic() - pulled[0] < 20  # the store's retry time, not the driver's 30 s default
+    plug.put_back()
+    with Neo4jStore(plug.uri, neo4j_server.user, neo4j_server.password) as store:
         partial = store.counts()
         assert 0 < partial["nodes"]["Recovery"] < expected["nodes"]["Recovery"]
-    done = cli({"TRACEGRAPH_STORE": "neo4j", "TRACEGRAPH_NEO4J_URI": second_server.uri,
-                "TRACEGRAPH_NEO4J_PASSWORD": second_server.password}, "load", "traces", str(traces),
-               "--rejects-dir", str(tmp_path / "rej2"))
+    done = cli({"TRACEGRAPH_STORE": "neo4j", "TRACEGRAPH_NEO4J_URI": plug.uri,
+                "TRACEGRAPH_NEO4J_USER": neo4j_server.user, "TRACEGRAPH_NEO4J_PASSWORD": neo4j_server.password},
+               "load", "traces", str(traces), "--rejects-dir", str(tmp_path / "rej2"))
     assert done.returncode == 0, done.stderr
-    with Neo4jStore(second_server.uri, second_server.user, second_server.password) as store:
+    with Neo4jStore(plug.uri, neo4j_server.user, neo4j_server.password) as store:
         assert store.counts() == expected
