@@ -165,6 +165,29 @@ def built_value(factory: pytest.TempPathFactory, key: str, build: Callable[[Path
         return folder, pickle.load(handle)
 
 
+def clean_load_counts(factory: pytest.TempPathFactory, seed: int = 11) -> dict[str, dict[str, int]]:
+    """What one uninterrupted ``tracegraph init`` + ``tracegraph load traces --batch-rows 1000`` of the small
+    simulated world's traces leaves in a new store: its counts (``stats --json``, every label and type). The
+    reference an interrupted, killed or disk-full load is re-run to (tests/loaders/test_interrupted_load.py,
+    test_disk_full.py), built once a session instead of once per test (~5 CPU s a load)."""
+    from tests.cli_run import tracegraph
+
+    world = simulated(factory, "small", seed)
+
+    def build(folder: Path) -> dict[str, dict[str, int]]:
+        db = folder / "clean.lbug"
+        assert tracegraph("--db", db, "init").returncode == 0
+        loaded = tracegraph("--db", db, "load", "traces", world / "traces.csv", "--rejects-dir", folder / "rejects",
+                            "--batch-rows", "1000")
+        assert loaded.returncode == 0, loaded.stderr[-2000:]
+        shown = tracegraph("--db", db, "stats", "--json")
+        assert shown.returncode == 0, shown.stderr[-2000:]
+        counts: dict[str, dict[str, int]] = json.loads(shown.stdout)
+        return counts
+
+    return built_value(factory, f"clean traces load small {seed}", build)[1]
+
+
 def demo(factory: pytest.TempPathFactory) -> Built:
     """The small simulated world (seed 7) loaded as `tracegraph demo` loads it, analysed with seed 7."""
     return loaded(factory, DEMO_LOADS, world=("small", 7), analyse_seed=7)

@@ -70,9 +70,10 @@ def test_server_gone_mid_load_then_rerun_equals_one_clean_load(plug: Plug, neo4j
     from loaders.base import LoadOptions, run_load
     from loaders.kinds import loader_for
 
-    # the world's first 600 traces: three batches of 200, the plug pulled after the second (the size is not the
-    # point: 3,000 traces in batches of 1,000 took ~3 min on Neo4j here for the same three batches)
-    lines = (simulated(tmp_path_factory, "small", 5) / "traces.csv").read_text(encoding="utf-8").splitlines()
+    # the world's first 600 traces (the world test_admin_import and the loaders' interruption tests simulate too):
+    # three batches of 200, the plug pulled after the second (the size is not the point: 3,000 traces in batches
+    # of 1,000 took ~3 min on Neo4j here for the same three batches)
+    lines = (simulated(tmp_path_factory, "small", 11) / "traces.csv").read_text(encoding="utf-8").splitlines()
     traces = tmp_path / "traces.csv"
     traces.write_text("\n".join(lines[:601]) + "\n", encoding="utf-8")
 
