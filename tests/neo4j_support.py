@@ -71,7 +71,8 @@ class Plug:
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def pull(self) -> None:
-        """Refuse new connections and reset every open one (SO_LINGER 0: a reset, as a dead process's sockets)."""
+        """Refuse new connections and end every open one at once (SO_LINGER 0: nothing left to send is sent), as
+        a dead process's sockets end."""
         with self._lock:
             listener, self._listener = self._listener, None
             cut, self._open = self._open, []
@@ -82,7 +83,8 @@ class Plug:
         for sock in cut:
             with suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the relay's threads blocked reading it (close alone may not)
+            sock.close()
 
     def close(self) -> None:
         self.pull()
