@@ -95,9 +95,24 @@ class KeyIndex:
 
     def rows_of(self, wanted: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """The rows (ascending, each once) whose value hashes as one of ``wanted``: a superset of the matches."""
-        asked = np.sort(key_hashes(wanted))  # (numpy's unique hashes its values first: slower than a sort here)
+        return self._found(wanted)[0]
+
+    def _found(self, wanted: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """:meth:`rows_of`, the position in ``wanted`` of the value each row hashed as (the first of equal
+        hashes), and whether two different values of ``wanted`` share a hash (each row's value is then one of
+        several)."""
+        hashes = key_hashes(wanted)
+        order = np.argsort(hashes, kind="stable")  # (numpy's unique hashes its values first: slower than a sort)
+        asked = hashes[order]
+        shared = False
         if len(asked) > 1:
-            asked = asked[np.concatenate([[True], asked[1:] != asked[:-1]])]
+            first = np.concatenate([[True], asked[1:] != asked[:-1]])
+            again = np.flatnonzero(~first)
+            if len(again):  # a value asked twice, or two values with one hash (the rows then are checked whole)
+                values = wanted.take(pa.array(order[again]))
+                firsts = wanted.take(pa.array(order[again - 1]))
+                shared = not pc.all(pc.equal(values, firsts)).as_py()  # (a null: the caller checks them all)
+            asked, order = asked[first], order[first]
         low = np.searchsorted(self.hashes, asked, side="left")
         # each hit's run of equal hashes (a value's rows, and rarely another's sharing its hash), found by stepping
         # from its first position: most runs are a key's few rows, so a few steps over the hits cost less than a
@@ -117,20 +132,30 @@ class KeyIndex:
         if len(live):
             counts[live] = np.searchsorted(self.hashes, asked[live], side="right") - low[live]
         hit = counts > 0
-        low, counts = low[hit], counts[hit]
+        low, counts, order = low[hit], counts[hit], order[hit]
         total = int(counts.sum())
         if not total:
-            return np.empty(0, np.int64)
+            return np.empty(0, np.int64), np.empty(0, np.int64), shared
         # the positions low[i] .. low[i] + counts[i] - 1 of every hit, flattened
         ends = np.cumsum(counts)
         positions = np.arange(total) - np.repeat(ends - counts, counts) + np.repeat(low, counts)
         # (each position once, as each asked hash is once: the rows are distinct, only their order is wanted)
-        return np.sort(self.rows[positions].astype(np.int64))
+        rows = self.rows[positions].astype(np.int64)
+        ascending = np.argsort(rows)
+        return rows[ascending], np.repeat(order, counts)[ascending], shared
 
     def select(self, table: pa.Table, column: str, wanted: pa.Array | pa.ChunkedArray) -> pa.Table:
-        """The rows of ``table`` (the indexed part) whose ``column`` is one of ``wanted``, in the table's order."""
-        got = table.take(pa.array(self.rows_of(wanted)))
-        return got.filter(pc.is_in(got[column], value_set=wanted)) if got.num_rows else got
+        """The rows of ``table`` (the indexed part) whose ``column`` is one of ``wanted``, in the table's order:
+        each row found is compared with the value whose hash found it (``is_in`` would hash the asked values
+        again), or looked up among them all where two of them share a hash or one is null."""
+        rows, keys, shared = self._found(wanted)
+        got = table.take(pa.array(rows))
+        if not got.num_rows:
+            return got
+        values = got[column]
+        if shared or wanted.null_count or values.type != wanted.type:
+            return got.filter(pc.is_in(values, value_set=wanted))
+        return got.filter(pc.equal(values, wanted.take(pa.array(keys))))
 
 
 def first_rows(columns: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:

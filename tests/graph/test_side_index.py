@@ -46,8 +46,18 @@ def test_values_sharing_a_hash_are_told_apart(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(side_index, "key_hashes", lambda values: np.zeros(len(values), np.uint64))
     side_index.write_index(tmp_path / "key.index", _table()["key"])
     index = side_index.KeyIndex(tmp_path / "key.index")
-    wanted = pa.array(["P0002"], pa.string())
-    assert index.select(_table(), "key", wanted).equals(_scan(_table(), wanted))
+    for asked in (["P0002"], ["P0002", "P0005", "P0002"], ["absent", "P0007"]):  # (asked values sharing it too)
+        wanted = pa.array(asked, pa.string())
+        found = index.select(_table(), "key", wanted)
+        assert found.equals(_scan(_table(), wanted))
+        assert set(found["key"].to_pylist()) == set(asked) - {"absent"}
+
+
+def test_a_null_asked_finds_the_null_rows_as_a_scan_does(index: side_index.KeyIndex) -> None:
+    wanted = pa.array(["P0004", None], pa.string())
+    found = index.select(_table(), "key", wanted)
+    assert found.equals(_scan(_table(), wanted))
+    assert found["key"].null_count == 80
 
 
 def test_a_values_hash_does_not_depend_on_its_neighbours() -> None:
