@@ -48,6 +48,50 @@ def sorted_once(frame: pd.DataFrame, columns: list[str], rows: np.ndarray | None
     return frame.iloc[order if rows is None else rows[order]].reset_index(drop=True)
 
 
+def left_join_first(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.DataFrame:
+    """``left.merge(right.drop_duplicates(on), on=on, how="left")``: each row of ``left`` with the columns of the
+    first row of ``right`` holding its key (a null key matches a null, as a merge has it), missing values where
+    none does. The right rows are found by Arrow's ``index_in`` (its value set hashed once, no de-duplication and
+    no Python objects: a merge factorises both key columns and takes every column of both sides); each right
+    column is taken as a merge takes it (an integer or boolean one with a row missing becomes a float or object
+    one). pandas' own merge where a key column is not Arrow strings of one type or the two share another column."""
+    others = [c for c in right.columns if c != on]
+    try:
+        keys, values = pa.array(left[on], from_pandas=True), pa.array(right[on], from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        keys = values = None
+    if (keys is None or values is None or keys.type != values.type or not len(left) or set(others) & set(left.columns)
+            or not (pa.types.is_string(keys.type) or pa.types.is_large_string(keys.type))):
+        return left.merge(right.drop_duplicates(on), on=on, how="left")
+    rows = pc.index_in(keys, value_set=values).fill_null(-1).to_numpy().astype(np.intp)
+    joined = left.reset_index(drop=True)
+    for name in others:
+        column = right[name]
+        taken = pd.api.extensions.take(column.array if isinstance(column.dtype, pd.api.extensions.ExtensionDtype)
+                                       else column.to_numpy(), rows, allow_fill=True)
+        joined[name] = pd.Series(taken, dtype=taken.dtype, copy=False)
+    return joined
+
+
+def mapped(keys: pd.Series, values: pd.Series, missing: float = 0.0) -> np.ndarray:
+    """``keys.map(values).fillna(missing).to_numpy(float)`` for ``values`` (numbers) indexed by distinct strings:
+    found by Arrow's ``index_in`` (pandas maps an Arrow string column through Python objects and then tries to
+    make strings of the result); pandas' own map where either side is not Arrow strings of one type or the index
+    repeats a key (a map refuses that)."""
+    try:
+        asked = pa.array(keys, from_pandas=True)
+        index = pa.array(values.index, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        asked = index = None
+    if (asked is None or index is None or asked.type != index.type or index.null_count
+            or not (pa.types.is_string(index.type) or pa.types.is_large_string(index.type))
+            or pc.count_distinct(index).as_py() != len(index)):
+        return np.asarray(keys.map(values).fillna(missing).to_numpy(float), dtype=float)
+    rows = pc.index_in(asked, value_set=index).fill_null(-1).to_numpy().astype(np.intp)
+    found = np.append(values.to_numpy(float), missing)[rows]  # (row -1: the missing value appended last)
+    return np.where(np.isnan(found), missing, found)
+
+
 def key_array(keys: Iterable[str]) -> pa.Array:
     """The distinct strings of ``keys`` as an Arrow array, in no particular order (a non-string is left out)."""
     items = keys if isinstance(keys, (set, frozenset)) else set(keys)
