@@ -87,7 +87,7 @@ from algorithms import (
 )
 from algorithms import dealers as dealer_scoring
 from algorithms.corridors import Corridors
-from algorithms.frames import distinct_strings
+from algorithms.frames import distinct_strings, mapped
 from algorithms.runs import NeedsFullAnalysis, new_load_runs
 from algorithms.store_order import persons_in_store_order
 from algorithms.stored_state import fill_straw_network, full_analysis_reason
@@ -491,8 +491,7 @@ def _moved(stored: pd.DataFrame, ties: pd.DataFrame, changed: set[str], before: 
         return pd.DataFrame(columns=SCORED_COLUMNS)
     old = before.clip(lower=0.0)
     new = after.clip(lower=0.0)
-    change = (outside["b"].map(new).fillna(0.0).to_numpy(float)
-              - outside["b"].map(old).fillna(0.0).to_numpy(float))
+    change = mapped(outside["b"], new) - mapped(outside["b"], old)
     # every change counts, down to an ulp: a partner who gained a tie indicator has own points (points less the
     # tie points) an ulp from the old ones, and the full run sums the new value; a score equal to another's must
     # stay equal for the queue's order (score, then person_key)
