@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from algorithms.frames import left_join_first
+from algorithms.frames import drop_duplicates, left_join_first
 from algorithms.geodesy import haversine_km
 from algorithms.tables import AnalysisTables, isin
 from loaders.domain import straw_keys
@@ -305,21 +305,22 @@ def _pairs(events: pd.DataFrame, recovered: pd.DataFrame, t: AnalysisTables,
     day = events[["person_key", "dealer_key", "purchase_date"]].dropna(subset=["dealer_key", "purchase_date"])
     day = pd.DataFrame({"person_key": day["person_key"], "day": day["dealer_key"].astype(str) + "|"
                         + day["purchase_date"].dt.strftime("%Y-%m-%d")})
-    frames.append(_co_members(groups.small(day.drop_duplicates(), "day", "jp", 8), "day",
+    # (each row once over the columns' dictionary codes, frames.drop_duplicates: the rows are read by position)
+    frames.append(_co_members(groups.small(drop_duplicates(day), "day", "jp", 8), "day",
                               "joint_purchase", 1.0, max_group=8))
     places = person_address_keys(t.persons)
     address = pd.DataFrame({"person_key": t.persons["key"].to_numpy(), "place": places})
     address = address[places != ""]
     frames.append(_co_members(groups.small(address, "place", "ad", 6), "place", "shared_address", 1.0, max_group=6))
     poss = recovered[["person_key", "possessor_key"]].dropna(subset=["possessor_key"])
-    poss = poss[(poss["possessor_key"] != poss["person_key"]).to_numpy()].drop_duplicates()
+    poss = drop_duplicates(poss[(poss["possessor_key"] != poss["person_key"]).to_numpy()])
     frames.append(_co_members(groups.small(poss, "possessor_key", "cp", 10), "possessor_key", "common_possessor",
                               1.5, max_group=10))
     direct = poss.rename(columns={"person_key": "a", "possessor_key": "b"}).assign(kind="purchaser_possessor",
                                                                                    weight=1.0)
     frames.append(direct)
     if not t.nibin.empty:
-        owner = recovered[["trace_id", "person_key"]].drop_duplicates("trace_id")
+        owner = drop_duplicates(recovered[["trace_id", "person_key"]], ["trace_id"])
         link = t.nibin.merge(owner.rename(columns={"trace_id": "src", "person_key": "a"}), on="src").merge(
             owner.rename(columns={"trace_id": "dst", "person_key": "b"}), on="dst")
         frames.append(link[["a", "b"]].assign(kind="nibin", weight=1.0))
