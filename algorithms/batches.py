@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.stats import poisson
 
+from algorithms.distributions import poisson_sf
 from algorithms.tables import AnalysisTables, isin
 
 _SERIAL_PARTS = re.compile(r"^(.*?)(\d+)([A-Z]*)$")
@@ -100,7 +100,7 @@ def chance_score(group_size: int, run_size: int, span: int, digits: int, *, test
     True
     """
     rate = (group_size - 1) * (span + 1) / 10.0 ** digits
-    tail = float(poisson.sf(run_size - 2, rate))  # P[X >= run_size - 1]
+    tail = float(poisson_sf(run_size - 2, rate))  # P[X >= run_size - 1]
     p = min(1.0, group_size * tail * max(tests, 1))
     return round(max(0.0, -math.log10(p)), 3) if p > 0 else 300.0
 
@@ -150,7 +150,7 @@ def scored_runs(members: pd.DataFrame, tests: int, *, min_score: float | None = 
         span = (per_run["high"] - per_run["low"]).to_numpy(float)
         rate = (per_run["group_size"].to_numpy(float) - 1) * (span + 1) / 10.0 ** per_run["digits"].to_numpy(float)
         chance = np.minimum(1.0, per_run["group_size"].to_numpy(float)
-                            * poisson.sf(per_run["size"].to_numpy(float) - 2, rate) * max(tests, 1))
+                            * poisson_sf(per_run["size"].to_numpy(float) - 2, rate) * max(tests, 1))
         with np.errstate(divide="ignore"):
             approximate = np.where(chance > 0, -np.log10(chance), 300.0)
         # a margin far above the rounding to 3 decimals: the exact score below decides

@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.special import digamma, polygamma
-from scipy.stats import gamma as gamma_distribution
 
+from algorithms.distributions import gamma_ppf
 from algorithms.geodesy import haversine_km
 from algorithms.gravity import fit_gravity, negative_binomial_shape
 from algorithms.tables import isin
@@ -91,7 +91,7 @@ def posterior_scores(firearms: np.ndarray, expected: np.ndarray, prior_shape: fl
     """
     shape = prior_shape + np.asarray(firearms, dtype=float)
     rate = prior_shape + np.asarray(expected, dtype=float)
-    score = np.log(gamma_distribution.ppf(quantile, shape, scale=1.0 / rate))
+    score = np.log(gamma_ppf(quantile, shape, scale=1.0 / rate))
     mean_log = digamma(shape) - np.log(rate)
     z = mean_log / np.sqrt(polygamma(1, shape))
     return np.asarray(score), np.asarray(z)

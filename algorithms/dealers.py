@@ -47,9 +47,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from algorithms.batches import Batch
+from algorithms.distributions import binom_sf, gamma_ppf
 from algorithms.straw_features import purchase_events
 from algorithms.tables import AnalysisTables, isin
 from graph.store import StoredRows
@@ -110,7 +110,7 @@ def _diversion_score(frame: pd.DataFrame, prior_shape: float) -> pd.Series:
     national share of such traces applied to the dealer's own traces (Poisson-gamma, as for the volume score)."""
     rate = (frame["stopped"].sum() + 1.0) / (frame["traces"].sum() + 2.0)
     frame["stopped_expected"] = frame["traces"] * rate
-    lower = stats.gamma.ppf(0.05, prior_shape + frame["stopped"].to_numpy(float),
+    lower = gamma_ppf(0.05, prior_shape + frame["stopped"].to_numpy(float),
                             scale=1.0 / (prior_shape + frame["stopped_expected"].to_numpy(float)))
     return pd.Series(np.log(np.maximum(lower, 1e-9)), index=frame.index)
 
@@ -209,7 +209,7 @@ def fit(dealer_nodes: pd.DataFrame, per: pd.DataFrame, *, prior_shape: float = P
     observed = frame["traces"].to_numpy(float)
     expected = frame["expected"].to_numpy(float)
     frame["relative_risk"] = (observed + prior_shape) / (expected + prior_shape)
-    lower = stats.gamma.ppf(0.05, prior_shape + observed, scale=1.0 / (prior_shape + expected))
+    lower = gamma_ppf(0.05, prior_shape + observed, scale=1.0 / (prior_shape + expected))
     frame["volume_score"] = np.log(np.maximum(lower, 1e-9))
     # no stopped trace anywhere: the records carry no trace status, so diversion cannot be seen either way
     observable = bool(frame["stopped"].sum() > 0)
@@ -232,7 +232,7 @@ def fit(dealer_nodes: pd.DataFrame, per: pd.DataFrame, *, prior_shape: float = P
         shrunk = (k + 10 * overall) / (n + 10)  # beta-binomial with 10 pseudo-observations at the national rate
         frame[name] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
         frame[f"{name}_shrunk"] = shrunk
-        upper_tail = stats.binom.sf(k - 1, n.astype(int), overall)
+        upper_tail = binom_sf(k - 1, n.astype(int), overall)
         fired = (n >= 3) & (shrunk > 1.5 * overall) & (upper_tail < 0.01)
         peer = round(float(overall), 3)
         for key, value in zip(np.asarray(keys, dtype=object)[fired], frame[name].to_numpy(float)[fired],

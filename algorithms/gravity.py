@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
 
 
@@ -232,8 +233,6 @@ def negative_binomial_shape(counts: np.ndarray, expected: np.ndarray) -> float:
     Reference: Clayton & Kaldor, "Empirical Bayes estimates of age-standardized relative risks for use in disease
     mapping", Biometrics 43 (1987).
     """
-    from scipy.optimize import minimize_scalar
-
     y = np.asarray(counts, dtype=float)
     mu = np.asarray(expected, dtype=float)
     keep = mu > 0
