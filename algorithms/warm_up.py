@@ -10,8 +10,9 @@ fails only ends the warming; the load is never held up by more than the statemen
 Only the first day's load of an open store warms (a process that loads day after day, as the bench does, has the
 pages cached from then on: warming again only costs CPU and cache; the store's :func:`graph.store.companion` marks it
 warmed). When the analysis follows the load (``tracegraph load`` without ``--analyze none``), :func:`imports_ahead`
-also imports its modules in a thread beside the load (igraph, scipy.stats, matplotlib through igraph's drawing: ~1 CPU s
-that a fresh process otherwise paid between the load's commit and the analysis' first statement).
+also imports its modules in a thread beside the load (igraph, scipy.special and scipy.optimize, pandas' and
+pyarrow's parts the load has not imported: ~0.5 CPU s that a fresh process otherwise paid between the load's commit
+and the analysis' first statement), without matplotlib (:data:`UNUSED`).
 ``TRACEGRAPH_WARM_UP=0`` turns both off, as ``TRACEGRAPH_DAYS_IN_LOG`` and ``TRACEGRAPH_SIDE_TABLE`` switch
 the embedded store's other on-by-default behaviours (:func:`graph.embedded_writes.switched_on`).
 """
@@ -31,6 +32,10 @@ from graph.store import GraphStore, Result, companion, reader
 
 #: the module the incremental analysis and its alerts run from (it imports the rest)
 ANALYSIS = "algorithms.alerts"
+#: modules the analysis never uses that its imports would import where installed: igraph's drawing imports
+#: matplotlib.pyplot whenever matplotlib is (0.3-0.4 CPU s; the project's bench and dev extras install it), and
+#: nothing of the analysis draws
+UNUSED = ("matplotlib",)
 #: the reads warmed, in this order (the person lane's first: it is the analysis' critical path)
 STATEMENTS = ("warm_person_scores", "warm_memberships", "warm_straw_groups", "warm_corridor_cells")
 #: reads whose rows are kept for the analysis that follows the load (:func:`kept`), instead of the warming read of
@@ -120,7 +125,8 @@ def imports_ahead(wanted: bool) -> Iterator[threading.Thread | None]:
 
     def load() -> None:
         try:
-            importlib.import_module(ANALYSIS)
+            with _unimportable(UNUSED):
+                importlib.import_module(ANALYSIS)
         except ImportError:  # (raised again, and reported, by the analysis' own import)
             return
 
@@ -130,6 +136,21 @@ def imports_ahead(wanted: bool) -> Iterator[threading.Thread | None]:
         yield thread
     finally:
         thread.join()
+
+
+@contextmanager
+def _unimportable(names: tuple[str, ...]) -> Iterator[None]:
+    """``names`` (modules not imported yet) raise ImportError when imported while the block runs, as where they are
+    not installed; importable again after it."""
+    blocked = [name for name in names if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # (the import system's "not importable" entry)
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def kept(store: GraphStore, statement: str) -> Result | None:
