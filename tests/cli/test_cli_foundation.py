@@ -97,3 +97,23 @@ def test_a_store_an_older_version_wrote_is_refused_in_one_line_until_init(tmp_pa
         assert "Firearm.dealer_counts" in refused.stderr and "`tracegraph init`" in refused.stderr
     assert run("--db", db, "init").returncode == 0
     assert run("--db", db, "stats").returncode == 0
+
+
+def test_a_load_leaves_with_its_output_written_its_exit_handlers_run_and_its_rows_kept(tmp_path: Path) -> None:
+    """`tracegraph load` ends its process as soon as it succeeds (api/cli/root.py ``QUICK_EXIT``): its summary
+    reaches a pipe whole, exit handlers still run and what they print is written, and the rows are in the store
+    after."""
+    db = str(tmp_path / "quick.lbug")
+    stolen = Path(__file__).parents[1] / "data" / "stolen" / "stolen.csv"
+    code = ("import atexit, sys\natexit.register(lambda: print('exit handler ran'))\n"  # (stdout: a buffered pipe)
+            "from api.cli import main\nsys.argv = ['tracegraph', *sys.argv[1:]]\nmain()")
+    done = subprocess.run([sys.executable, "-c", code, "--db", db, "load", "stolen", str(stolen), "--json",
+                           "--rejects-dir", str(tmp_path / "rejects")], capture_output=True, text=True, timeout=120,
+                          env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})  # (as cron runs it)
+    assert done.returncode == 0, done.stderr
+    *_, last_line, handler = done.stdout.strip().splitlines()
+    summary = json.loads(last_line)
+    assert summary["kind"] == "stolen" and summary["loaded"] > 0
+    assert handler == "exit handler ran"
+    counted = run("--db", db, "stats", "--json")
+    assert json.loads(counted.stdout.strip().splitlines()[-1])["nodes"]["TheftReport"] > 0
