@@ -127,7 +127,7 @@ def to_date_objects(parsed: pd.Series) -> pd.Series:
     out = pd.Series(np.full(len(parsed), None, dtype=object), index=parsed.index)
     mask = parsed.notna()
     if mask.any():
-        out[mask] = [d.date() for d in parsed[mask]]
+        out[mask] = parsed[mask].dt.date  # (datetime.date objects, made in C: the Timestamps one by one cost ~4x)
     return out
 
 
