@@ -50,7 +50,8 @@ def gamma_ppf(q: Any, a: Any, scale: Any = 1.0) -> Any:
             np.place(output, valid & at, np.broadcast_to(end * scale + 0.0, shape)[valid & at])
     if np.any(inside):
         q, a, scale = (np.broadcast_to(value, shape)[inside] for value in (q, a, scale))
-        np.place(output, inside, gammaincinv(a, q) * scale + 0.0)  # (+ loc, 0: as scipy.stats adds it)
+        with np.errstate(invalid="ignore"):  # (a zero quantile at an infinite scale: nan, as scipy.stats gives)
+            np.place(output, inside, gammaincinv(a, q) * scale + 0.0)  # (+ loc, 0: as scipy.stats adds it)
     return output[()] if output.ndim == 0 else output
 
 
