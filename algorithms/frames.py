@@ -75,20 +75,17 @@ def left_join_first(left: pd.DataFrame, right: pd.DataFrame, on: str) -> pd.Data
 
 def mapped(keys: pd.Series, values: pd.Series, missing: float = 0.0) -> np.ndarray:
     """``keys.map(values).fillna(missing).to_numpy(float)`` for ``values`` (numbers) indexed by distinct strings:
-    found by Arrow's ``index_in`` (pandas maps an Arrow string column through Python objects and then tries to
-    make strings of the result); pandas' own map where either side is not Arrow strings of one type or the index
-    repeats a key (a map refuses that)."""
+    each key's row found by :func:`positions` (Arrow's ``index_in``: pandas maps an Arrow string column through
+    Python objects and then tries to make strings of the result); pandas' own map where the index is not strings
+    without nulls or repeats a key (a map refuses that)."""
     try:
-        asked = pa.array(keys, from_pandas=True)
-        index = pa.array(values.index, from_pandas=True)
+        index = arrow(pd.Series(values.index))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        asked = index = None
-    if (asked is None or index is None or asked.type != index.type or index.null_count
-            or not (pa.types.is_string(index.type) or pa.types.is_large_string(index.type))
+        index = None
+    if (index is None or index.null_count or not pa.types.is_string(index.type)
             or pc.count_distinct(index).as_py() != len(index)):
         return np.asarray(keys.map(values).fillna(missing).to_numpy(float), dtype=float)
-    rows = pc.index_in(asked, value_set=index).fill_null(-1).to_numpy().astype(np.intp)
-    found = np.append(values.to_numpy(float), missing)[rows]  # (row -1: the missing value appended last)
+    found = np.append(values.to_numpy(float), missing)[positions(keys, index)]  # (-1: the missing value, last)
     return np.where(np.isnan(found), missing, found)
 
 
