@@ -280,15 +280,11 @@ class _Groups:
         if len(frame) > limit:
             # ``frame.groupby(column, sort=False)["person_key"].nunique()`` over the codes (first seen first, a
             # missing group or person in none): a group-by factorises both Arrow string columns in Python objects
-            place, values = pd.factorize(frame[column])
-            person, names = pd.factorize(frame["person_key"])
-            known = (place >= 0) & (person >= 0)
-            pairs = np.unique(place[known].astype(np.int64) * max(len(names), 1) + person[known])
-            persons = np.bincount(pairs // max(len(names), 1), minlength=len(values))
-            big = np.flatnonzero(persons > limit)
+            persons = _PerPerson(frame[column]).nunique(frame["person_key"])
+            big = persons[persons.to_numpy() > limit]
             if len(big):
-                self.found.append(pd.DataFrame({"group_id": (kind + "|" + values[big].astype(str)).to_numpy(object),
-                                                "straw_members": persons[big].astype("int64")}))
+                self.found.append(pd.DataFrame({"group_id": (kind + "|" + big.index.astype(str)).to_numpy(object),
+                                                "straw_members": big.to_numpy("int64")}))
         return frame
 
     def big(self) -> pd.DataFrame:
