@@ -57,25 +57,28 @@ def embedded_column(table: str, prop: Property, renamed: str | None) -> tuple[st
 
 def neo4j_ddl(schema: Schema = SCHEMA) -> list[str]:
     """Key constraints (``IS UNIQUE`` works on Community and Enterprise) and range indexes."""
-    statements: list[str] = []
+    return [statement for _, statement in neo4j_named_ddl(schema)]
+
+
+def neo4j_named_ddl(schema: Schema = SCHEMA) -> list[tuple[str, str]]:
+    """:func:`neo4j_ddl` with the name each statement gives its constraint or index (a uniqueness constraint's
+    backing index carries the constraint's name), so a store can skip what it already holds."""
+    statements: list[tuple[str, str]] = []
     for node in schema.nodes:
         lower = node.name.lower()
-        statements.append(
-            f"CREATE CONSTRAINT {quote(f'{lower}_{node.key}_unique')} IF NOT EXISTS "
-            f"FOR (n:{quote(node.name)}) REQUIRE n.{quote(node.key)} IS UNIQUE"
-        )
+        name = f"{lower}_{node.key}_unique"
+        statements.append((name, f"CREATE CONSTRAINT {quote(name)} IF NOT EXISTS "
+                                 f"FOR (n:{quote(node.name)}) REQUIRE n.{quote(node.key)} IS UNIQUE"))
         for prop in node.properties:
             if prop.indexed and prop.name != node.key:
-                statements.append(
-                    f"CREATE INDEX {quote(f'{lower}_{prop.name}')} IF NOT EXISTS "
-                    f"FOR (n:{quote(node.name)}) ON (n.{quote(prop.name)})"
-                )
+                name = f"{lower}_{prop.name}"
+                statements.append((name, f"CREATE INDEX {quote(name)} IF NOT EXISTS "
+                                         f"FOR (n:{quote(node.name)}) ON (n.{quote(prop.name)})"))
     for rel in schema.relationships:
         for key in rel.key:
-            statements.append(
-                f"CREATE INDEX {quote(f'{rel.name.lower()}_{key}')} IF NOT EXISTS "
-                f"FOR ()-[r:{quote(rel.name)}]-() ON (r.{quote(key)})"
-            )
+            name = f"{rel.name.lower()}_{key}"
+            statements.append((name, f"CREATE INDEX {quote(name)} IF NOT EXISTS "
+                                     f"FOR ()-[r:{quote(rel.name)}]-() ON (r.{quote(key)})"))
     return statements
 
 

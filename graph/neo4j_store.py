@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cypher import registry
-from graph.ddl import neo4j_ddl
+from graph.ddl import neo4j_named_ddl
 from graph.errors import InvalidInput, StoreRefused, StoreUnavailable
 from graph.identifiers import quote
 from graph.schema import DATE_ADDED, SCHEMA, Schema
@@ -134,9 +134,16 @@ class Neo4jStore:
         return self._run(text, params, write=not _is_read_only(text))
 
     def init_schema(self) -> None:
-        for statement in neo4j_ddl(self.schema):
+        """The schema's constraints and indexes that the database lacks (one ``SHOW INDEXES`` instead of ~40
+        ``CREATE … IF NOT EXISTS`` transactions on a database that has them all: most commands open an existing
+        store), then :meth:`migrate`."""
+        indexes = self._read("SHOW INDEXES YIELD name, state RETURN name, state").rows()
+        present = {index["name"] for index in indexes}
+        missing = [statement for name, statement in neo4j_named_ddl(self.schema) if name not in present]
+        for statement in missing:
             self._write(statement)
-        self._write("CALL db.awaitIndexes(300)")
+        if missing or any(index["state"] != "ONLINE" for index in indexes):  # wait for any still populating
+            self._write("CALL db.awaitIndexes(300)")
         self.migrate()
 
     def migrate(self) -> list[str]:
