@@ -5,9 +5,10 @@ row from ever being read: the module docstring of :mod:`graph.side_table`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
@@ -39,6 +40,7 @@ class Keeper:
         self.keyed: dict[str, list[pa.Table]] = {}  # the straw lookup keys' entries written (table -> src, dst)
         self.created: dict[str, set[str]] = {}  # label -> keys the transaction's upserts created (side_table._asked)
         self.linked: dict[tuple[str, str, str], set[str]] = {}  # (type, label, src|dst) -> keys its upserts named
+        self.beside = False  # the delta after a commit is read in a thread of its own (delta_beside)
 
     def begin(self) -> None:
         self.depth += 1
@@ -98,7 +100,9 @@ class Keeper:
         self.depth += 1  # the delta's reads are not writes
         try:
             if any(self.touched.values()) or self.keyed:
-                side_table._append(store, manifest, self.touched, self.keyed, self.created, self.linked)
+                if not (self.beside and side_table.append_beside(store, manifest, self.touched, self.keyed,
+                                                                 self.created, self.linked)):
+                    side_table._append(store, manifest, self.touched, self.keyed, self.created, self.linked)
             else:
                 side_table._write_manifest(self.path, manifest["parts"])
         except OSError:  # the folder went meanwhile (a reader found the stamp moving mid-commit): no files
@@ -119,6 +123,23 @@ class Keeper:
 def keeper(store: EmbeddedStore) -> Keeper | None:
     """The store's keeper (None for a read-only store)."""
     return companion(store, "_side_keeper", Keeper)
+
+
+@contextmanager
+def delta_beside(store: object, wanted: bool = True) -> Iterator[None]:
+    """Inside (``wanted``): the delta part of a transaction the store commits is read and written in a thread of
+    its own (:func:`graph.side_table.append_beside`) while the caller goes on; the next reader of the files or
+    writer of the store waits for it. The daily load's commit, when the analysis follows: only its person lane
+    reads the part, and the trace lane starts beside it. Nothing for Neo4j or a read-only store."""
+    found = keeper(cast("EmbeddedStore", store)) if wanted and getattr(store, "backend", None) == "embedded" else None
+    if found is None:
+        yield
+        return
+    found.beside = True
+    try:
+        yield
+    finally:
+        found.beside = False
 
 
 def _before(keeper: Keeper, store: EmbeddedStore, method: str, args: tuple[Any, ...]) -> Callable[[Any], None]:

@@ -38,7 +38,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from contextlib import nullcontext
+import threading
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -137,6 +138,7 @@ def stamp(store: Path) -> list[int]:
 
 def drop(store: Path) -> None:
     """Delete the side table (first the manifest, so a crash halfway leaves files no reader takes)."""
+    settled(store)
     side = folder(store)
     if side.exists():
         (side / "manifest.json").unlink(missing_ok=True)
@@ -154,6 +156,7 @@ def _manifest(store: Path) -> dict[str, Any] | None:
 def current(store: Path) -> dict[str, Any] | None:
     """The manifest when the files are current (stamped at the store's stamp now); else the files are deleted
     and None."""
+    settled(store)
     manifest = _manifest(store)
     if manifest is not None and manifest.get("stamp") == stamp(store):
         return manifest
@@ -161,11 +164,12 @@ def current(store: Path) -> dict[str, Any] | None:
     return None
 
 
-def _write_manifest(store: Path, parts: list[str]) -> None:
+def _write_manifest(store: Path, parts: list[str], stamped: list[int] | None = None) -> None:
+    """``stamped``: the store's stamp when the parts were current (default: now)."""
     side = folder(store)
     temporary = side / "manifest.json.tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump({"format": FORMAT, "stamp": stamp(store), "parts": parts}, handle)
+        json.dump({"format": FORMAT, "stamp": stamp(store) if stamped is None else stamped, "parts": parts}, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, side / "manifest.json")
@@ -239,12 +243,13 @@ def _file_of(store: object) -> Path | None:
 
 def _append(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, set[str]],
             keyed: dict[str, list[pa.Table]], created: dict[str, set[str]] | None = None,
-            linked: dict[tuple[str, str, str], set[str]] | None = None) -> None:
+            linked: dict[tuple[str, str, str], set[str]] | None = None, *, stamped: list[int] | None = None) -> None:
     """Add a delta part: the current rows of every key ``touched`` (label -> keys) and the keys themselves, and
     the straw lookup keys' entries written (``keyed``: table -> src/dst rows). ``created`` (label -> keys the
     transaction created) and ``linked`` ((type, label, column) -> keys its upserts of a relationship type named
     in that column): a relationship table is not read at a key created in the transaction that none of its
-    upserts of the type named there (:func:`_asked`)."""
+    upserts of the type named there (:func:`_asked`). ``stamped``: the store's stamp at the commit (default:
+    when the part is written)."""
     parts = list(manifest["parts"])
     part = f"delta{len(parts)}"
     side = folder(store.path)
@@ -270,14 +275,82 @@ def _append(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, s
         "label": pa.array([label for label, keys in touched.items() for _ in keys], pa.string()),
         "key": pa.array([key for keys in touched.values() for key in sorted(keys)], pa.string())}))
     parts.append(part)
-    _write_manifest(store.path, parts)
+    _write_manifest(store.path, parts, stamped)
+
+
+class _Beside:
+    """The thread writing a delta part beside the caller (:func:`append_beside`), and what it raised."""
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+
+#: a store's file (its real path) -> the delta of its last commit, still being read and written beside the caller
+_BESIDE: dict[str, _Beside] = {}
+_BESIDE_LOCK = threading.Lock()
+
+
+def settled(store: Path) -> None:
+    """Wait until the delta of the store's last commit is written when a thread of its own writes it
+    (:func:`append_beside`), and raise what that raised (once). Every reader and writer of the files comes here
+    first (:func:`current`, :func:`drop`; the keeper's before every write of the store): none sees the files, and
+    nothing writes the store, before the part and its manifest are written."""
+    key = os.path.realpath(store)
+    with _BESIDE_LOCK:
+        beside = _BESIDE.get(key)
+    if beside is None or beside.thread is threading.current_thread() or beside.thread is None:
+        return
+    beside.thread.join()
+    with _BESIDE_LOCK:
+        if _BESIDE.get(key) is beside:
+            del _BESIDE[key]
+        error, beside.error = beside.error, None
+    if error is not None:
+        raise error
+
+
+def append_beside(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, set[str]],
+                  keyed: dict[str, list[pa.Table]], created: dict[str, set[str]],
+                  linked: dict[tuple[str, str, str], set[str]]) -> bool:
+    """:func:`_append` in a thread of its own, on readers of the store (its connection is the caller's), just after
+    the commit (False when the store gives no reader: the caller appends). Whoever reads the files or writes the
+    store next waits for it (:func:`settled`), so no write comes between the commit and the part's reads: they see
+    what the commit left, stamped as the commit left the store. The daily step's analysis starts meanwhile: its
+    trace lane reads no side table, its person lane waits for the part (docs/performance.md, side30)."""
+    stamped = stamp(store.path)
+    readers = ExitStack()
+    handle = readers.enter_context(reader(store, threads=1))
+    if handle is None:
+        readers.close()
+        return False
+    other = cast("EmbeddedStore", handle)  # (a copy of the store reading through its own connection)
+    beside = _Beside()
+
+    def append() -> None:
+        try:
+            _append(other, manifest, touched, keyed, created, linked, stamped=stamped)
+        except OSError:  # the folder went meanwhile: no files (as Keeper.end)
+            drop(store.path)
+        except BaseException as exc:  # no part: no files, and the next reader or writer hears of it
+            drop(store.path)
+            beside.error = exc
+        finally:
+            readers.close()
+
+    beside.thread = threading.Thread(target=append, name="side-delta")
+    with _BESIDE_LOCK:
+        _BESIDE[os.path.realpath(store.path)] = beside
+    beside.thread.start()
+    return True
 
 
 def _read_back(store: EmbeddedStore, reads: list[tuple[str, list[str]]]) -> list[pa.Table]:
     """The rows of each (statement, keys) of ``reads``, in that order: the delta's keyed reads of what was just
     committed, shared between the store's connection and a reader's (:func:`graph.store.read_on_two`: a national
     day's 13 reads, ~0.5 CPU s, mostly the engine's). Both connections see the same committed rows: nothing writes
-    meanwhile. Each takes one of the engine's workers (graph.store.read_on_two)."""
+    meanwhile. Each takes one of the engine's workers (graph.store.read_on_two). Beside the caller
+    (:func:`append_beside`) ``store`` is itself a reader's handle: two readers then."""
     with reader(store, threads=1) if len(reads) > 1 else nullcontext(None) as other:
         found = read_on_two(store, other, [(statement, {"keys": keys}) for statement, keys in reads])
     return [result.arrow() for result in found]

@@ -21,6 +21,7 @@ from algorithms import warm_up
 from api.process_memory import heap_ahead, heap_step
 from api.settings import Settings
 from graph.errors import StoreOutOfMemory, TracegraphError, analysis_out_of_memory
+from graph.side_keeping import delta_beside
 from graph.store import GraphStore, one_unit, reader, rows_copied
 from loaders.base import LoadOptions, LoadReport, run_load
 from loaders.day import DAY, day_files
@@ -46,7 +47,8 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
     ``one_transaction`` (a day): all of them in one transaction, all of the day or none of it (loaders/day.py);
     its commit goes to the write-ahead log and the checkpoint waits (graph/embedded_writes.py).
     ``progress(kind, file)`` gives a file's row counter. ``analysis_follows``: the incremental analysis' modules
-    are imported beside the load (:func:`algorithms.warm_up.imports_ahead`)."""
+    are imported beside the load (:func:`algorithms.warm_up.imports_ahead`), and a day's side-table part is read
+    after its commit beside the analysis' first stages (:func:`graph.side_keeping.delta_beside`)."""
     from algorithms.stolen_hits import after_load as stolen_hits  # loaders call the analytics through this hook
 
     reports = []
@@ -62,9 +64,11 @@ def load_files(store: GraphStore, files: list[tuple[str, Path]], options: LoadOp
     unit = one_unit(store) if one_transaction else nullcontext()
     # (a failed day stops the warming before its rollback reopens the store: warm_up.during_load); the day's new heap
     # is faulted in on the idle core ahead of the loading thread's mallocs (the engine's commit takes ~0.45 GB of it
-    # at national scale): api/process_memory.py
+    # at national scale): api/process_memory.py. When the analysis follows, the side table's delta after the day's
+    # commit is read beside its first stages (graph.side_keeping.delta_beside: only the person lane reads it)
     with heap_ahead(_heap_step(store) if day else 0), \
             warm_up.imports_ahead(analysis_follows and len(files) > 0), \
+            delta_beside(store, day and analysis_follows), \
             reader(store, threads=1) if day else nullcontext(None) as committed, \
             warm_up.during_load(store, keep=analysis_follows, around=unit) if day else unit:
         for kind, file in files:
