@@ -139,12 +139,17 @@ class _Builder:
         # the exporter's three shortcuts (:class:`GeneratedIndicator`, timestamps parsed once, :attr:`make`), or none
         self.indicator: type[stix2.Indicator] = stix2.Indicator if full_checks else GeneratedIndicator
         self.stamps = frozenset[str]() if full_checks else _STAMPS
-        # each object by stix2's property checks without its __init__'s generic look-ups (exports/stix_build.py)
-        self.make: Any = _stix2_build if full_checks else stix_build.build
+        # each object by stix2's property checks without its __init__'s generic look-ups, a reference or stamp
+        # checked once per bundle (exports/stix_build.py)
+        self.make: Any = _stix2_build if full_checks else self._built
+        self.memo: stix_build.Memo = {}
         self.objects: dict[str, Any] = {}
         self.levels: dict[str, Level] = {}
         self.learned: dict[str, dt.datetime | None] = {}  # when the graph learned what an object says
         self.parsed: dict[str, dt.datetime] = {}  # a timestamp's text, parsed as stix2 parses it
+
+    def _built(self, cls: Any, **kwargs: Any) -> Any:
+        return stix_build.build_with(self.memo, cls, kwargs)
 
     def add(self, cls: Any, marking: Level, learned: Any = None, **kwargs: Any) -> str | None:
         if not allows(self.ceiling, marking):

@@ -17,6 +17,7 @@ the one mirrored (:data:`MIRRORED`) go to ``cls(...)`` as before.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import inspect
 from collections.abc import Callable
@@ -105,8 +106,42 @@ def _plain(cls: type, kwargs: dict[str, Any]) -> bool:
                                  for ext in extensions.values())
 
 
+#: a property's cleaned value, per property object and keyword value: (the value, what ``clean`` returned, custom)
+Memo = dict[tuple[int, Any], tuple[Any, Any, bool]]
+_LIST = stix2.properties.ListProperty
+_REFERENCE = stix2.properties.ReferenceProperty
+_TIMESTAMP = stix2.properties.TimestampProperty
+
+
+def _memo_key(prop: Any, value: Any) -> tuple[int, Any] | None:
+    """The key of ``prop.clean(value)`` in a :data:`Memo`, or ``None`` where it is not kept.
+
+    Kept only where ``clean`` is a pure function of the value and the value cannot change: a reference given as
+    text, a list of references given as texts (the key is their tuple; each object gets its own copy of the
+    list), a timestamp given as the very datetime object seen before (the builder parses each text once and
+    passes that object again: the key is the object's identity, and the memo keeps the object alive so no other
+    takes that identity; a ``STIXdatetime``'s precision is never confused with an equal datetime's)."""
+    kind = type(prop)
+    if kind is _REFERENCE:
+        return (id(prop), value) if type(value) is str else None
+    if kind is _LIST and type(prop.contained) is _REFERENCE and type(value) is list \
+            and all(type(v) is str for v in value):
+        return id(prop), tuple(value)
+    if kind is _TIMESTAMP and isinstance(value, dt.datetime):
+        return id(prop), id(value)
+    return None
+
+
 def build(cls: Any, **kwargs: Any) -> Any:
     """``cls(allow_custom=False, **kwargs)``: the same object, every property checked by stix2, built faster."""
+    return build_with(None, cls, kwargs)
+
+
+def build_with(memo: Memo | None, cls: Any, kwargs: dict[str, Any]) -> Any:
+    """:func:`build`, taking from ``memo`` (when given) what stix2's ``clean`` returned for the same property and
+    value in an earlier object of the same bundle: a whole-world bundle checks the same few marking refs on every
+    object, each dealer's and person's id in every relationship that names it, and a few shared timestamps, and
+    stix2 parses every reference's UUID again each time."""
     prepare = _how(cls) if ACTIVE else None
     if prepare is None or not _plain(cls, kwargs):
         return cls(allow_custom=False, **kwargs)
@@ -121,8 +156,23 @@ def build(cls: Any, **kwargs: Any) -> Any:
         value = kwargs.get(name)
         if value not in (None, []):
             setting[name] = value
-        if prop:
-            has_custom = obj._check_property(name, prop, setting, False, False) or has_custom
+        if not prop:
+            continue
+        key = _memo_key(prop, setting[name]) if memo is not None and name in setting else None
+        if key is not None and memo is not None:
+            kept = memo.get(key)
+            if kept is not None:
+                cleaned, custom = kept[1], kept[2]
+                setting[name] = list(cleaned) if type(cleaned) is list else cleaned
+                has_custom = custom or has_custom
+                continue
+            given = setting[name]
+            custom = obj._check_property(name, prop, setting, False, False)
+            cleaned = setting[name]
+            memo[key] = (given, list(cleaned) if type(cleaned) is list else cleaned, custom)
+        else:
+            custom = obj._check_property(name, prop, setting, False, False)
+        has_custom = custom or has_custom
     required = _REQUIRED.get(cls)
     if required is None:
         required = _REQUIRED[cls] = frozenset(k for k, v in properties.items() if v.required)

@@ -22,15 +22,24 @@ EXPORTED = (stix2.Identity, stix2.Relationship, stix2.Location, stix2.Note, stix
             stix2.ThreatActor, stix2.Report, GeneratedIndicator, stix2.Indicator)
 
 
+# one memo for every object this module builds, as one bundle's builder keeps one (exports/stix.py): what a
+# property's check returned for a value is taken again for the same value in any later object
+MEMO: stix_build.Memo = {}
+
+
 def _both(cls: Any, **kwargs: Any) -> tuple[Any, Any]:
-    """(what stix2 built or raised, what :func:`stix_build.build` built or raised) from the same keywords."""
-    out = []
-    for make in (lambda: cls(allow_custom=False, **dict(kwargs)), lambda: stix_build.build(cls, **dict(kwargs))):
+    """(what stix2 built or raised, what :func:`stix_build.build` built or raised) from the same keywords; where
+    the two agree (no random default: an id, a stamp), the build with the module's memo gives the same."""
+    out: list[tuple[Any, ...]] = []
+    for make in (lambda: cls(allow_custom=False, **dict(kwargs)), lambda: stix_build.build(cls, **dict(kwargs)),
+                 lambda: stix_build.build_with(MEMO, cls, dict(kwargs))):
         try:
             obj = make()
             out.append((type(obj), obj.serialize(), json.dumps(obj._inner, sort_keys=True, default=str)))
         except Exception as error:  # the refusal is what is compared
             out.append((type(error), str(error).replace(cls.__name__, "?")))
+    if out[1] == out[0]:
+        assert out[2] == out[1], (cls.__name__, kwargs)
     return out[0], out[1]
 
 
@@ -119,3 +128,34 @@ def test_any_keywords_give_stix2s_object_or_stix2s_refusal(kwargs: dict[str, Any
     stix, built = _both(cls, id=f"{cls._type}--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", **kwargs)
     assert built == stix
 
+
+
+def test_a_bundles_memo_gives_each_object_stix2s_checks_and_a_list_of_its_own() -> None:
+    """The refs, ref lists and parsed stamps one bundle repeats are checked once (exports/stix_build.py's memo):
+    each later object is still stix2's, a refused value is refused every time, and no two objects share a list."""
+    memo: stix_build.Memo = {}
+    stamp = stix2.utils.parse_into_datetime(EPOCH)
+    built = []
+    for n in range(3):
+        for cls, kwargs in ((stix2.Relationship, {"source_ref": IDENTITY, "relationship_type": "located-at",
+                                                  "target_ref": LOCATION}),
+                            (stix2.Note, {"content": f"n{n}", "object_refs": [IDENTITY, LOCATION]})):
+            kwargs = {**kwargs, "id": f"{cls._type}--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd{n}f",
+                      "created": stamp, "modified": stamp, "object_marking_refs": [GREEN]}
+            obj = stix_build.build_with(memo, cls, dict(kwargs))
+            assert obj.serialize() == cls(allow_custom=False, **kwargs).serialize()
+            built.append(obj)
+        refused = {"id": "note--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "content": "x", "object_refs": [IDENTITY, "x"],
+                   "created": stamp, "modified": stamp}
+        stix, _ = _both(stix2.Note, **refused)
+        assert issubclass(stix[0], Exception)
+        try:
+            stix_build.build_with(memo, stix2.Note, dict(refused))
+        except Exception as error:
+            assert (type(error), str(error).replace("Note", "?")) == stix
+        else:
+            raise AssertionError("a refused ref list was built from the memo")
+    assert len(memo) >= 6  # the marking list, both refs, the note's list and the two stamps
+    lists = [obj["object_marking_refs"] for obj in built] + \
+        [obj["object_refs"] for obj in built if "object_refs" in obj]
+    assert len({id(x) for x in lists}) == len(lists)
