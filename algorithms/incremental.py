@@ -390,7 +390,7 @@ def _person_lane(store: GraphStore, seeds: set[str], every_group: pd.DataFrame |
         other = beside.enter_context(reader(store)) if parallel else None
         joined = beside.enter_context(ThreadPoolExecutor(1, thread_name_prefix="network-joins")).submit(
             networks, other) if other is not None else None
-        scored, stored_persons = timed("straw", lambda: _scores(store, features, changed))
+        scored, stored_persons = timed("straw", lambda: _scores(store, features, changed, hood.side))
         joins = joined.result() if joined is not None else networks(store)
     return PersonLane(hood=hood, changed=changed, closure=closure, scored=scored, stored_persons=stored_persons,
                       joins=joins)
@@ -403,8 +403,8 @@ def _grown(hood: Neighbourhood | None) -> pd.DataFrame:
                          "straw_members": pd.Series(list(grown.values()), dtype="int64")})
 
 
-def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed: set[str]
-            ) -> tuple[pd.DataFrame, StoredRows | None]:
+def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed: set[str],
+            side: side_table.SideTables | None = None) -> tuple[pd.DataFrame, StoredRows | None]:
     """Scores of the changed persons (computed) and of the persons tied to them whose propagation moved (moved by
     the change): person_key, points, propagation, score, indicators, network.
 
@@ -413,7 +413,8 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     (``straw_stored_scores``), and so are the changed persons' own (the points before this batch). A partner ``X``
     outside ``changed`` keeps its points and every tie with its weight (see :func:`_moved`), so its network
     sum moves by ``w_XA * (pos(own_A new) - pos(own_A old))`` over the changed ``A`` tied to it; only those whose
-    sum moved are rescored. Also returns the stored rows as read (:func:`_as_read`)."""
+    sum moved are rescored. Also returns the stored rows as read (:func:`_as_read`). ``side``: the store's side
+    table, which puts the persons read in store order without asking the store (when it keeps their places)."""
     # own points and indicators of the changed purchasers only (a person's points are their own values'; the rest
     # of the closure is there for the ties): no ties passed, the network line is put in below
     keys = pd.Series(list(changed), dtype="str")  # (hashed once for every lookup below)
@@ -431,10 +432,10 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
     # both ways), hashed in Arrow rather than as Python strings (read in store order: see below)
     wanted = distinct_strings(pa.array(ties["a"], pa.string(), from_pandas=True),
                               pa.array(exact, pa.string(), from_pandas=True)).to_pylist()
-    # read in the order the store holds the persons (algorithms/store_order.py: the same rows, ~5x cheaper)
-    # (none of them stored: asked as they are, to read nothing)
-    read = store.query("straw_stored_scores", {"keys": persons_in_store_order(store, wanted) or wanted}
-                       ) if wanted else None
+    # the side table's copy of the stored rows where it keeps them (graph/side_table.SCORES); else read in the order
+    # the store holds the persons (algorithms/store_order.py: the same rows, ~5x cheaper), from the side table's
+    # places or else asked of the store (none of them stored: asked as they are, to read nothing)
+    read = _stored_scores(store, side, wanted)
     stored = read.df() if read is not None else pd.DataFrame()
     if stored.empty:
         stored = pd.DataFrame(columns=["key", "straw_score", "straw_points", "straw_indicators", "straw_network"])
@@ -458,6 +459,17 @@ def _scores(store: GraphStore, features: straw_features.PersonFeatures, changed:
                            zip(at, propagation, network, strict=True)]
     scored = pd.concat([table, _moved(stored, ties, changed, before, after)], ignore_index=True)
     return scored, _as_read(store, read, wanted)
+
+
+def _stored_scores(store: GraphStore, side: side_table.SideTables | None, wanted: list[str]) -> Result | None:
+    """What ``straw_stored_scores`` answers for ``wanted`` (None: nothing asked)."""
+    if not wanted:
+        return None
+    ordered = side.in_store_order(wanted) if side is not None else None
+    kept = side.stored_scores(ordered or wanted) if side is not None else None
+    if kept is not None:
+        return Result(kept)
+    return store.query("straw_stored_scores", {"keys": ordered or persons_in_store_order(store, wanted) or wanted})
 
 
 def _as_read(store: GraphStore, read: Result | None, wanted: list[str]) -> StoredRows | None:

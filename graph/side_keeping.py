@@ -5,12 +5,14 @@ row from ever being read: the module docstring of :mod:`graph.side_table`."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph import side_table
 from graph.side_table import (
@@ -19,11 +21,12 @@ from graph.side_table import (
     KEYED_TYPE,
     NODE_COLUMNS,
     RELATIONSHIPS,
+    SCORES,
     current,
     drop,
     folder,
 )
-from graph.store import FROM_KEY, TO_KEY, companion, to_arrow
+from graph.store import FROM_KEY, TO_KEY, companion, conform_nodes, to_arrow
 from graph.write_following import Write
 
 if TYPE_CHECKING:
@@ -41,6 +44,8 @@ class Keeper:
         self.created: dict[str, set[str]] = {}  # label -> keys the transaction's upserts created (side_table._asked)
         self.linked: dict[tuple[str, str, str], set[str]] = {}  # (type, label, src|dst) -> keys its upserts named
         self.beside = False  # the delta after a commit is read in a thread of its own (delta_beside)
+        self.scored: set[str] = set()  # persons whose stored scores (side_table.SCORES) it wrote, or it created
+        self.written: list[pa.Table] = []  # upserted rows that set every one of a person's scores (key, SCORES)
 
     def begin(self) -> None:
         self.depth += 1
@@ -49,6 +54,8 @@ class Keeper:
             self.keyed = {}
             self.created = {}
             self.linked = {}
+            self.scored = set()
+            self.written = []
             self.manifest = current(self.path) if folder(self.path).exists() else None
 
     def lose(self) -> None:
@@ -68,6 +75,27 @@ class Keeper:
         """Nodes an upsert created (keys that did not exist before it: :func:`_asked`)."""
         if self.manifest is not None and label in NODE_COLUMNS and keys is not None and len(keys):
             self.created.setdefault(label, set()).update(k for k in keys.to_pylist() if isinstance(k, str))
+            if label == "Person":  # (a new person's scores are null: the files must hold them too)
+                self.score(keys)
+
+    def score(self, keys: pa.Array | pa.ChunkedArray) -> None:
+        """Persons whose stored scores an upsert wrote (or created): their current ones go in the next part."""
+        if self.manifest is not None:
+            self.scored.update(k for k in keys.to_pylist() if isinstance(k, str))
+
+    def scores_written(self, rows: pa.Table, key: str) -> None:
+        """A Person upsert's rows (as the store conformed them: cast, duplicate keys folded) that name scores: a
+        row with every one of them is what the store holds after it (an upsert's nulls never erase, its values
+        always set), so it goes in the next part as it is, unless a later upsert names the person again without
+        every score; the others' persons are read back after the commit."""
+        if self.manifest is None:
+            return
+        named = [c for c in SCORES if c in rows.column_names]
+        whole = None
+        if len(named) == len(SCORES):
+            whole = functools.reduce(pc.and_, [pc.is_valid(rows[c]) for c in SCORES])
+            self.written.append(rows.filter(whole).select([key, *SCORES]).rename_columns(["key", *SCORES]))
+        self.score(rows.filter(pc.invert(whole))[key] if whole is not None else rows[key])
 
     def link(self, rel: str, source: str, target: str, rows: pa.Table) -> None:
         """Relationships of ``rel`` an upsert wrote (or found stored): the keys it named at each end."""
@@ -99,12 +127,14 @@ class Keeper:
             return
         self.depth += 1  # the delta's reads are not writes
         try:
-            if any(self.touched.values()) or self.keyed:
+            scored, written = (self.scored, self.written) if manifest.get("scores") else (set(), [])
+            if any(self.touched.values()) or self.keyed or scored or written:
                 if not (self.beside and side_table.append_beside(store, manifest, self.touched, self.keyed,
-                                                                 self.created, self.linked)):
-                    side_table._append(store, manifest, self.touched, self.keyed, self.created, self.linked)
+                                                                 self.created, self.linked, scored, written)):
+                    side_table._append(store, manifest, self.touched, self.keyed, self.created, self.linked,
+                                       scored, written)
             else:
-                side_table._write_manifest(self.path, manifest["parts"])
+                side_table._write_manifest(self.path, manifest["parts"], scores=bool(manifest.get("scores")))
         except OSError:  # the folder went meanwhile (a reader found the stamp moving mid-commit): no files
             drop(self.path)
         finally:
@@ -152,6 +182,11 @@ def _before(keeper: Keeper, store: EmbeddedStore, method: str, args: tuple[Any, 
         label, rows = args[0], to_arrow(args[1])
         key = store.schema.node(label).key
         def noted(result: Any) -> None:
+            if label == "Person" and set(SCORES) & set(rows.column_names):
+                if key not in rows.column_names:
+                    keeper.lose()
+                    return
+                keeper.scores_written(conform_nodes(store.schema.node(label), rows), key)
             if NODE_COLUMNS[label] & set(rows.column_names):
                 if key not in rows.column_names:
                     keeper.lose()

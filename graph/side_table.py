@@ -43,6 +43,7 @@ from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
@@ -104,6 +105,12 @@ READS = {statement: key for key, (_label, statement) in DOMAINS.items()}
 #: guns of a recovery or of the recoveries made from a person) and the reads by straw lookup key
 ANSWERS = frozenset(READS) | {"straw_address_mates", "straw_buyers_of_recoveries", "straw_buyers_of_possessors",
                               "straw_keyed_buyers", "straw_keyed_city_buyers", "straw_keyed_city_dealers"}
+#: the persons' stored straw scores the straw stage reads (``cypher/straw_stored_scores.cypher``), kept in a
+#: ``scores`` file per part beside the tables: the base's row for row with its persons, a delta's the current rows
+#: of the persons whose scores a transaction wrote or who it created. The manifest says ``"scores": true`` while
+#: every part has one (a writer that does not keep them, an older version, writes a manifest without it, and the
+#: store is then asked: :meth:`SideTables.stored_scores`)
+SCORES = ("straw_score", "straw_points", "straw_indicators", "straw_network", "analysis_run_id")
 #: the base's columns a lookup reads by (each with an index, :mod:`graph.side_index`)
 _ENTRIES = pa.schema([("src", pa.string()), ("dst", pa.string())])
 INDEXED = frozenset(DOMAINS) | {("persons", "address_key")} | {(name, "dst") for name in KEYED}
@@ -164,12 +171,15 @@ def current(store: Path) -> dict[str, Any] | None:
     return None
 
 
-def _write_manifest(store: Path, parts: list[str], stamped: list[int] | None = None) -> None:
-    """``stamped``: the store's stamp when the parts were current (default: now)."""
+def _write_manifest(store: Path, parts: list[str], stamped: list[int] | None = None,
+                    scores: bool = False) -> None:
+    """``stamped``: the store's stamp when the parts were current (default: now). ``scores``: every part has its
+    scores file (:data:`SCORES`)."""
     side = folder(store)
     temporary = side / "manifest.json.tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump({"format": FORMAT, "stamp": stamp(store) if stamped is None else stamped, "parts": parts}, handle)
+        json.dump({"format": FORMAT, "stamp": stamp(store) if stamped is None else stamped, "parts": parts,
+                   **({"scores": True} if scores else {})}, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, side / "manifest.json")
@@ -208,9 +218,50 @@ def rewrite(store: EmbeddedStore) -> int:
         for owner, column in INDEXED:
             if owner == name:
                 write_index(_index_path(side, name, column), table[column])
+        if name == "persons":
+            _write(side / PLACES, _places(store, table["key"]))
+            _write(side / "base-scores.arrow", _aligned(store.node_table("Person", SCORES), table["key"]))
         rows += table.num_rows
-    _write_manifest(store.path, ["base"])
+    _write_manifest(store.path, ["base"], scores=True)
     return rows
+
+
+def _aligned(table: pa.Table, keys: pa.ChunkedArray) -> pa.Table:
+    """``table``'s rows (a column ``key``) row for row with ``keys``."""
+    if table["key"].equals(keys):  # (both in key order: the node table's)
+        return table
+    return table.take(pc.index_in(keys, value_set=table["key"]))
+
+
+def _places(store: EmbeddedStore, keys: pa.ChunkedArray) -> pa.Table:
+    """Where the store holds each of the base's persons (its node offset), row for row
+    (:meth:`SideTables.in_store_order`)."""
+    found = store.query("person_places").arrow()
+    at = pc.index_in(keys, value_set=found["key"])
+    return pa.table({"place": found["place"].take(at).cast(pa.int64())})
+
+
+#: the base persons' node offsets, row for row (a folder written before it has none: the store is asked instead)
+PLACES = "base-persons.places.arrow"
+
+
+def _places_of(side: Path) -> pa.ChunkedArray | None:
+    """The base persons' node offsets (None: a folder written before they were kept)."""
+    places = side / PLACES
+    return feather.read_table(places, memory_map=True)["place"] if places.exists() else None
+
+
+def _in_store_order(index: KeyIndex, base: pa.ChunkedArray, places: pa.ChunkedArray | None, keys: list[str]
+                    ) -> list[str]:
+    """:meth:`SideTables.in_store_order` from the base persons' key index, keys and places (``keys`` as given
+    without the places)."""
+    if places is None:
+        return keys
+    wanted = pa.array(keys, pa.string())
+    found = index.select(pa.table({"key": base, "place": places}), "key", wanted)
+    ordered = found["key"].take(pc.sort_indices(found["place"]))
+    others = wanted.filter(pc.invert(pc.is_in(wanted, value_set=ordered)))
+    return [*ordered.to_pylist(), *others.to_pylist()]
 
 
 def _index_path(side: Path, name: str, column: str) -> Path:
@@ -243,20 +294,40 @@ def _file_of(store: object) -> Path | None:
 
 def _append(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, set[str]],
             keyed: dict[str, list[pa.Table]], created: dict[str, set[str]] | None = None,
-            linked: dict[tuple[str, str, str], set[str]] | None = None, *, stamped: list[int] | None = None) -> None:
+            linked: dict[tuple[str, str, str], set[str]] | None = None, scored: set[str] | None = None,
+            written: list[pa.Table] | None = None, *, stamped: list[int] | None = None) -> None:
     """Add a delta part: the current rows of every key ``touched`` (label -> keys) and the keys themselves, and
     the straw lookup keys' entries written (``keyed``: table -> src/dst rows). ``created`` (label -> keys the
     transaction created) and ``linked`` ((type, label, column) -> keys its upserts of a relationship type named
     in that column): a relationship table is not read at a key created in the transaction that none of its
-    upserts of the type named there (:func:`_asked`). ``stamped``: the store's stamp at the commit (default:
-    when the part is written)."""
+    upserts of the type named there (:func:`_asked`). ``scored``: the persons whose stored scores the transaction
+    wrote or who it created, read back; ``written``: rows (key and :data:`SCORES`) that are what the store holds of
+    persons not in ``scored``, the last of a person's counting (together the part's scores file, when the files
+    keep them: :meth:`graph.side_keeping.Keeper.scores_written`). ``stamped``: the store's stamp at the commit
+    (default: when the part is written)."""
     parts = list(manifest["parts"])
     part = f"delta{len(parts)}"
     side = folder(store.path)
     asked = {(table, column): keys for (table, column), (label, _statement) in DOMAINS.items()
              if (keys := _asked(table, column, label, touched, created or {}, linked or {}))}
-    read = _read_back(store, [(DOMAINS[domain][1], sorted(keys)) for domain, keys in asked.items()])
-    by_domain = dict(zip(asked, read, strict=True))
+    reads = [(DOMAINS[domain][1], sorted(keys)) for domain, keys in asked.items()]
+    kept = bool(manifest.get("scores"))
+    if kept and scored:  # (in the order the store holds them: algorithms/store_order.py)
+        base_persons = feather.read_table(side / f"{parts[0]}-persons.arrow", memory_map=True)["key"]
+        reads.append(("straw_stored_scores", _in_store_order(
+            KeyIndex(_index_path(side, "persons", "key")), base_persons, _places_of(side), sorted(scored))))
+    read = _read_back(store, reads)
+    by_domain = dict(zip(asked, read[:len(asked)], strict=True))
+    if kept:
+        base = feather.read_table(side / f"{parts[0]}-scores.arrow", memory_map=True).slice(0, 0)
+        found = [read[-1].select(base.column_names).cast(base.schema)] if scored else []
+        if written:
+            rows = pa.concat_tables([t.cast(base.schema) for t in written])
+            last = len(rows) - 1 - first_rows([rows["key"].take(pa.array(np.arange(len(rows) - 1, -1, -1)))])
+            rows = rows.take(pa.array(np.sort(last)))
+            found.insert(0, rows.filter(pc.invert(pc.is_in(rows["key"], value_set=pa.array(sorted(scored or ()),
+                                                                                            pa.string())))))
+        _write(side / f"{part}-scores.arrow", _once(pa.concat_tables(found)) if found else base)
     for name in TABLES:
         found = []
         for (table, column) in DOMAINS:
@@ -269,13 +340,13 @@ def _append(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, s
         _write(side / f"{part}-{name}.arrow", rows)
     for name in KEYED:
         base = _empty(side, parts[0], name)
-        written = [t.cast(base.schema) for t in keyed.get(name, [])]
-        _write(side / f"{part}-{name}.arrow", _distinct(pa.concat_tables(written)) if written else base)
+        entries = [t.cast(base.schema) for t in keyed.get(name, [])]
+        _write(side / f"{part}-{name}.arrow", _distinct(pa.concat_tables(entries)) if entries else base)
     _write(side / f"{part}-touched.arrow", pa.table({
         "label": pa.array([label for label, keys in touched.items() for _ in keys], pa.string()),
         "key": pa.array([key for keys in touched.values() for key in sorted(keys)], pa.string())}))
     parts.append(part)
-    _write_manifest(store.path, parts, stamped)
+    _write_manifest(store.path, parts, stamped, scores=kept)
 
 
 class _Beside:
@@ -312,7 +383,8 @@ def settled(store: Path) -> None:
 
 def append_beside(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[str, set[str]],
                   keyed: dict[str, list[pa.Table]], created: dict[str, set[str]],
-                  linked: dict[tuple[str, str, str], set[str]]) -> bool:
+                  linked: dict[tuple[str, str, str], set[str]], scored: set[str] | None = None,
+                  written: list[pa.Table] | None = None) -> bool:
     """:func:`_append` in a thread of its own, on readers of the store (its connection is the caller's), just after
     the commit (False when the store gives no reader: the caller appends). Whoever reads the files or writes the
     store next waits for it (:func:`settled`), so no write comes between the commit and the part's reads: they see
@@ -329,7 +401,7 @@ def append_beside(store: EmbeddedStore, manifest: dict[str, Any], touched: dict[
 
     def append() -> None:
         try:
-            _append(other, manifest, touched, keyed, created, linked, stamped=stamped)
+            _append(other, manifest, touched, keyed, created, linked, scored, written, stamped=stamped)
         except OSError:  # the folder went meanwhile: no files (as Keeper.end)
             drop(store.path)
         except BaseException as exc:  # no part: no files, and the next reader or writer hears of it
@@ -405,6 +477,10 @@ class SideTables:
                        for name in [*TABLES, *KEYED]} for part in manifest["parts"]]
         # the base's rows are looked up by index (graph/side_index.py), the deltas' (a day each) filtered whole
         self.indexes = {(name, column): KeyIndex(_index_path(side, name, column)) for name, column in INDEXED}
+        self.places = _places_of(side)
+        #: each part's scores (None: not kept, the store is asked)
+        self.scores = [feather.read_table(side / f"{part}-scores.arrow", memory_map=True)
+                       for part in manifest["parts"]] if manifest.get("scores") else None
         touched = [feather.read_table(side / f"{part}-touched.arrow") for part in manifest["parts"][1:]]
         # per part: the keys (by label) a later part touched, whose rows in this part are superseded
         self.later: list[dict[str, pa.Array]] = []
@@ -435,6 +511,40 @@ class SideTables:
             held = held.join(guns, "trace", join_type="inner")
             pairs = held.join(self._buyers(guns["gun"]), "gun", join_type="inner").select(["possessor", "person_key"])
         return Result(_once(pairs))
+
+    def in_store_order(self, keys: list[str]) -> list[str] | None:
+        """``keys`` in the order the store holds those persons (:mod:`algorithms.store_order`) from the base's
+        node offsets: the base's persons by offset, then the others (created since, so stored after them, or
+        not persons at all: a read by key finds nothing for those) as given. None without the offsets (a folder
+        written before they were kept)."""
+        if self.places is None:
+            return None
+        return _in_store_order(self.indexes[("persons", "key")], self.parts[0]["persons"]["key"], self.places, keys)
+
+    def stored_scores(self, keys: list[str]) -> pa.Table | None:
+        """What ``straw_stored_scores`` answers for ``keys`` (persons, each once): a row per key, in the order
+        asked, its newest version. None when the files do not keep the scores, or do not hold one of ``keys``
+        (a person they do not know of: the store is asked)."""
+        if self.scores is None:
+            return None
+        wanted = pa.array(keys, pa.string())
+        left = wanted
+        found = []
+        for number in range(len(self.scores) - 1, -1, -1):  # the newest part first
+            if not len(left):
+                break
+            scores = self.scores[number]
+            if number == 0:
+                got = self.indexes[("persons", "key")].select(scores, "key", left)
+            else:
+                got = scores.filter(pc.is_in(scores["key"], value_set=left))
+            if got.num_rows:
+                found.append(got)
+                left = left.filter(pc.invert(pc.is_in(left, value_set=got["key"])))
+        if len(left) or not found:
+            return None if len(left) else self.scores[0].slice(0, 0)
+        rows = pa.concat_tables(found)
+        return rows.take(pc.index_in(wanted, value_set=rows["key"]))
 
     def _keyed_read(self, statement: str, wanted: pa.Array, params: dict[str, Any]) -> pa.Table:
         """The reads by straw lookup key (``cypher/straw_keyed_*.cypher``), as the engine answers them."""

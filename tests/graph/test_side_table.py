@@ -19,7 +19,8 @@ import pyarrow as pa
 import pyarrow.feather as feather
 import pytest
 
-from algorithms import incremental
+from algorithms.alerts import analyze_and_alert
+from algorithms.store_order import persons_in_store_order
 from api.services import daily
 from cypher import registry
 from graph import side_table, write_following
@@ -90,6 +91,11 @@ def assert_answers_as_the_engine(store: EmbeddedStore) -> None:
         found = side.read(statement, wanted, params.get(statement)).arrow()
         assert found.column_names == engine.column_names, statement
         assert engine.num_rows and _rows(found) == _rows(engine), statement
+    # the persons' stored scores (kept by the write backs), every person's, a row each in the order asked
+    persons = store.node_table("Person").column("key").to_pylist()[::-1]
+    engine = store.query("straw_stored_scores", {"keys": persons}).arrow()
+    kept = side.stored_scores(persons)
+    assert kept is not None and kept.schema == engine.schema and kept.equals(engine)
 
 
 def spy_writes(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
@@ -115,10 +121,12 @@ def test_a_day_keeps_the_files_current_and_they_answer_as_the_engine(store: Embe
             (day / name).write_bytes((batch / name).read_bytes())
         daily.load_files(store, day_files(day), LoadOptions(rejects_dir=tmp_path / "rejects"), one_transaction=True)
         manifest = side_table.current(store.path)
-        assert manifest is not None and len(manifest["parts"]) == 1 + number  # the base and one part a day
+        assert manifest is not None and len(manifest["parts"]) == 2 * number  # the base, a part a day's load ...
         assert_answers_as_the_engine(store)
-        incremental.write_back(store, incremental.analyze_incremental(store))
-        assert side_table.current(store.path) is not None  # the write back changes none of the rows
+        analyze_and_alert(store)
+        manifest = side_table.current(store.path)  # ... and a part for the scores its write back wrote
+        assert manifest is not None and len(manifest["parts"]) == 1 + 2 * number and manifest["scores"]
+        assert_answers_as_the_engine(store)
     store.close()  # closing moves no row: the files stay current for the next process
     with EmbeddedStore(store.path) as again:
         assert side_table.open_tables(again) is not None
@@ -298,10 +306,10 @@ def test_a_day_s_delta_skips_only_new_keys_without_rows(store: EmbeddedStore, hi
     def part_rows() -> dict[str, list[tuple[Any, ...]]]:
         return {f.name: _rows(feather.read_table(f)) for f in sorted(side.glob(f"{part}-*.arrow"))}
     kept = part_rows()
-    store_, _manifest, touched, keyed, created, _linked = calls[0]
+    store_, _manifest, touched, keyed, created, _linked, scored, written = calls[0]
     assert created.get("Recovery") and created.get("Person") and created.get("Firearm")
     first = len(asked)  # the day's reads; then the same part again, every touched key read
-    append(store_, _manifest, touched, keyed)
+    append(store_, _manifest, touched, keyed, None, None, scored, written)
     assert part_rows() == kept
     day, again = asked[:first], asked[first:]
     assert all(n == total for _table, _column, n, total in again)
@@ -335,3 +343,57 @@ def test_the_delta_s_reads_go_through_two_connections_with_the_engine_s_rows(
     assert len({thread for thread, _reading in through}) == 2
     assert [_rows(t) for t in found] == [_rows(t) for t in expected]
     assert [t.column_names for t in found] == [t.column_names for t in expected]
+
+
+def test_the_persons_come_in_store_order_from_the_base_s_places(store: EmbeddedStore, history: History,
+                                                                  tmp_path: Path) -> None:
+    every = sorted(store.node_table("Person").column("key").to_pylist())
+    asked = [*every[::-3], "nobody"]
+    side = side_table.open_tables(store)
+    assert side is not None
+    # what the store answers (its node offsets), then what is no person
+    assert side.in_store_order(asked) == [*persons_in_store_order(store, asked), "nobody"]
+    assert side.in_store_order(asked) != sorted(asked)  # (the store's order here is not the keys')
+    day = tmp_path / "day"
+    day.mkdir()
+    batch = history.stream.batches[0]
+    for name in ("traces.csv", "multiple_sales.csv", "nibin_leads.csv"):
+        (day / name).write_bytes((batch / name).read_bytes())
+    daily.load_files(store, day_files(day), LoadOptions(rejects_dir=tmp_path / "rejects"), one_transaction=True)
+    new = sorted(set(store.node_table("Person").column("key").to_pylist()) - set(every))
+    assert new  # the day's persons, stored after the base's: they come after them, as asked
+    side = side_table.open_tables(store)
+    assert side is not None
+    asked = [*new[::-1], *every[::-3]]
+    assert side.in_store_order(asked) == [*persons_in_store_order(store, every[::-3]), *new[::-1]]
+    stored = persons_in_store_order(store, asked)  # (the store's too: the new persons after the base's)
+    assert stored[:len(every[::-3])] == persons_in_store_order(store, every[::-3]) and set(stored) == set(asked)
+
+
+def test_a_side_table_without_the_places_asks_the_store(store: EmbeddedStore) -> None:
+    (side_table.folder(store.path) / side_table.PLACES).unlink()  # as a full analysis before them left it
+    side = side_table.open_tables(store)
+    assert side is not None and side.in_store_order(["p1"]) is None
+    assert_answers_as_the_engine(store)
+
+
+def test_the_scores_a_transaction_writes_are_kept_as_the_store_holds_them(store: EmbeddedStore) -> None:
+    """Rows naming every score are kept as written, unless a later upsert names the person again without them all
+    or a score is null (kept as stored): those persons are read back after the commit."""
+    a, b, c = sorted(store.node_table("Person").column("key").to_pylist())[:3]
+    whole = {"straw_score": 3.5, "straw_points": 2.0, "straw_indicators": "[]", "straw_network": 0.25,
+             "analysis_run_id": "run-x"}
+    with store.batch():
+        store.upsert_nodes("Person", [{"person_key": a, **whole}, {"person_key": c, **whole}])
+        store.upsert_nodes("Person", [{"person_key": a, "analysis_run_id": "run-y"}])  # (a join: its run only)
+        store.upsert_nodes("Person", [{"person_key": b, **whole, "straw_network": None}])  # (kept as stored)
+        store.upsert_nodes("Person", [{"person_key": c, **whole, "straw_score": 4.5}])  # (the last counts)
+    manifest = side_table.current(store.path)
+    assert manifest is not None and manifest["scores"]
+    assert_answers_as_the_engine(store)
+    kept = side_table.open_tables(store)
+    assert kept is not None
+    found = kept.stored_scores([a, b, c])
+    assert found is not None
+    assert found.column("analysis_run_id").to_pylist() == ["run-y", "run-x", "run-x"]
+    assert found.column("straw_score").to_pylist() == [3.5, 3.5, 4.5]

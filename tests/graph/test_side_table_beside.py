@@ -110,7 +110,9 @@ def test_the_analysis_after_a_day_read_beside_equals_the_one_after_a_day_read_at
                 assert got == wanted
         manifest, theirs = side_table.current(beside.path), side_table.current(at_commit.path)
         assert manifest is not None and theirs is not None and manifest["parts"] == theirs["parts"]
-        assert len(manifest["parts"]) == 2 + number  # the base and one part a day
+        # (the base, a part a day's load and the write backs' scores parts: tests/graph/test_side_table.py counts
+        # them for the daily step)
+        assert manifest["scores"] and manifest["parts"][0] == "base"
         assert_answers_as_the_engine(beside)
 
 

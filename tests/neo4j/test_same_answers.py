@@ -265,7 +265,7 @@ _WRITES = {"networks_clear", "persons_network_clear", "firearms_batches_clear", 
            "flows_of_basis_delete"}
 _BY_LOAD_TIME = {"load_runs"}  # ordered by when each file was loaded: the two loads ran at different times
 # where each node is stored: the embedded store's node offsets, Neo4j's none (algorithms/store_order.py)
-_STORE_PLACES = {"persons_in_store_order"}
+_STORE_PLACES = {"persons_in_store_order", "person_places"}
 
 
 def _shared_names() -> list[str]:
