@@ -225,8 +225,16 @@ class Probe:
         self.baseline = self.sample()
         return self.baseline
 
+    def _boundary(self) -> dict[str, int]:
+        """A sample at a stage's beginning or end, with the engine's frames read afresh when they are sampled at
+        all: a stage shorter than the sampler's interval (a read of a few ms on a quiet machine) is otherwise seen
+        only with the frames of before it."""
+        if self.frames_every:
+            self._rollup = {**self._rollup, "frames": read_frames()}
+        return self.sample()
+
     def begin(self, name: str) -> None:
-        sample = self.sample()
+        sample = self._boundary()
         with self._lock:
             peak = self.stages.get(name)
             if peak is None:
@@ -239,7 +247,7 @@ class Probe:
         self._note(sample)
 
     def end(self, name: str, seconds: float) -> None:
-        sample = self.sample()
+        sample = self._boundary()
         self._note(sample)
         with self._lock:
             peak = self.stages[name]
