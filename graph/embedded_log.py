@@ -100,6 +100,42 @@ def abandon(*handles: Any) -> None:
     _ABANDONED.extend(handle for handle in handles if handle is not None)
 
 
+#: Engine handles of stores closed in a process that ends as soon as its command returns (api/cli/root.py
+#: ``QUICK_EXIT``, :func:`ends_with_process`). Closing a store opened for writing writes nothing (each commit synced
+#: the log; the close never checkpoints), so destroying the engine only frees memory, the store's indexes one by
+#: one and its page cache unmapped: 0.16-0.2 s wall after a national day (docs/performance.md, cmd31), which the
+#: kernel does at the exit anyway, releasing the file's lock with it. :func:`close_left` closes them for real when
+#: the process goes on after all, or opens the same store again.
+_LEFT: list[tuple[Path, Any, Any]] = []
+_ENDS_WITH_PROCESS = [False]
+
+
+def ends_with_process() -> None:
+    """Say that this process ends as soon as its command returns: stores closed without an error from now on
+    leave their engine to the exit (:data:`_LEFT`)."""
+    _ENDS_WITH_PROCESS[0] = True
+
+
+def leave_to_exit(store: Path, connection: Any, database: Any) -> bool:
+    """Keep a closing store's engine for the process' exit to free (True), when the process ends with its command
+    (:func:`ends_with_process`); else False: the caller closes it."""
+    if not _ENDS_WITH_PROCESS[0]:
+        return False
+    _LEFT.append((Path(os.path.realpath(store)), connection, database))
+    return True
+
+
+def close_left(store: Path | None = None) -> None:
+    """Close the engines :func:`leave_to_exit` kept (only ``store``'s when given), as a store's close would have."""
+    key = None if store is None else Path(os.path.realpath(store))
+    for left in [left for left in _LEFT if key is None or left[0] == key]:
+        _LEFT.remove(left)
+        _path, connection, database = left
+        if connection is not None:
+            connection.close()
+        database.close()
+
+
 def open_engine(store: Path, options: dict[str, Any]) -> ladybug.Database:
     """Open the engine's database; when it refuses a torn log, cut the log back to its last commit
     (:func:`cut_torn_log`) and open once more. A log that is still refused, or that has no recorded commit size,

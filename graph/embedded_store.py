@@ -32,7 +32,7 @@ from cypher import registry
 from cypher.effects import without_comments
 from graph import run_keys, side_keeping
 from graph.ddl import embedded_column, embedded_ddl, missing_columns
-from graph.embedded_log import abandon, is_kuzu_file, log_bytes, note_commit, open_engine
+from graph.embedded_log import abandon, close_left, is_kuzu_file, leave_to_exit, log_bytes, note_commit, open_engine
 from graph.embedded_reader import reading_handle, refuse_write
 from graph.embedded_reads import count_relationships
 from graph.embedded_rel_reads import StoreReads
@@ -121,6 +121,8 @@ class EmbeddedStore:
         # (graph.store.StoredRows, graph.write_count)
         self.written = WriteCount()
         self._reading = False  # a reader's handle (reader()): reads only, on its own connection
+        self._last_close = False  # the end of its ``with`` without an error: its close may leave the engine to the exit
+        close_left(self.path)  # (an engine left to the exit by this process still holds the file's lock)
         try:
             self._db = open_engine(self.path, kwargs)  # cuts a torn log back to its last commit (graph.embedded_log)
         except RuntimeError as exc:
@@ -154,6 +156,9 @@ class EmbeddedStore:
             abandon(conn, db)
             self._conn = self._db = None  # type: ignore[assignment]
             return
+        if db is not None and self._last_close and leave_to_exit(self.path, conn, db):  # the process ends now
+            self._conn = self._db = None  # type: ignore[assignment]
+            return
         if conn is not None:
             conn.close()
             self._conn = None  # type: ignore[assignment]
@@ -166,6 +171,7 @@ class EmbeddedStore:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        self._last_close = exc_type is None
         self.close()
 
     @contextmanager

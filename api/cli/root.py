@@ -95,7 +95,8 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
 #: commands that leave as soon as they succeed (:func:`_leave`): all they do is done when they return (the store
 #: closed, its day committed to its log; files closed by their ``with``; nothing of theirs is written later). The
 #: interpreter's teardown after a national day's ``load day`` took 0.5-0.8 s wall (0.4-0.5 CPU s) freeing the
-#: analysis' objects one by one (docs/performance.md, load29)
+#: analysis' objects one by one (docs/performance.md, load29). Their store's close leaves its engine to the exit
+#: too (graph/embedded_log.py ``ends_with_process``): destroying it only frees memory, 0.16-0.2 s (cmd31)
 QUICK_EXIT = frozenset({"load"})
 
 
@@ -199,11 +200,16 @@ def main() -> None:
     command = _command(sys.argv[1:])
     if command != "serve":  # a command that exits when done keeps Arrow's freed memory (before pyarrow loads); the
         keep_arrow_memory()  # server gives it back
+    quick = command in QUICK_EXIT and _called_by_program()
+    if quick:  # its store's engine is left for the exit to free (these commands import the store anyway)
+        from graph.embedded_log import ends_with_process
+
+        ends_with_process()
     try:
         code = app(standalone_mode=False)  # click returns (not raises) the code of a typer.Exit here
         if isinstance(code, int) and code:
             sys.exit(code)
-        if command in QUICK_EXIT and _called_by_program():
+        if quick:
             _leave()
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -212,6 +218,11 @@ def main() -> None:
         sys.exit(1)
     except Exception as exc:
         _fail(exc)
+    finally:
+        if quick:  # not left at once after all: the engines left for the exit are closed as a close does
+            from graph.embedded_log import close_left
+
+            close_left()
 
 
 def _called_by_program() -> bool:

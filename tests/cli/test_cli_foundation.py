@@ -117,3 +117,20 @@ def test_a_load_leaves_with_its_output_written_its_exit_handlers_run_and_its_row
     assert handler == "exit handler ran"
     counted = run("--db", db, "stats", "--json")
     assert json.loads(counted.stdout.strip().splitlines()[-1])["nodes"]["TheftReport"] > 0
+
+
+def test_a_load_that_cannot_leave_at_once_closes_its_store_and_exits_as_before(tmp_path: Path) -> None:
+    """A `tracegraph load` whose process still runs a thread when the command returns does not leave at once
+    (api/cli/root.py ``_leave``): the store's engine, left for the exit while the command ran, is closed as a
+    close does, the interpreter's own exit follows, and the rows are in the store after."""
+    db = str(tmp_path / "slow.lbug")
+    stolen = Path(__file__).parents[1] / "data" / "stolen" / "stolen.csv"
+    code = ("import sys, threading, time\nthreading.Thread(target=time.sleep, args=(3,)).start()\n"
+            "from api.cli import main\nfrom graph import embedded_log\nsys.argv = ['tracegraph', *sys.argv[1:]]\n"
+            "try:\n    main()\nfinally:\n    print('left engines', len(embedded_log._LEFT))\n")
+    done = subprocess.run([sys.executable, "-c", code, "--db", db, "load", "stolen", str(stolen),
+                           "--rejects-dir", str(tmp_path / "rejects")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "left engines 0"
+    counted = run("--db", db, "stats", "--json")
+    assert json.loads(counted.stdout.strip().splitlines()[-1])["nodes"]["TheftReport"] > 0
