@@ -167,6 +167,11 @@ class _Builder:
                 if text not in self.parsed:
                     self.parsed[text] = parse_into_datetime(text)
                 values[key] = self.parsed[text]
+        if self.make is not _stix2_build and "external_references" in values:
+            # built here as each object is (stix2's ListProperty takes a built one as it is): from a dict, stix2
+            # builds each of a bundle's ~22k references through its own __init__
+            values["external_references"] = [self.make(stix2.ExternalReference, **ref)
+                                             for ref in values["external_references"]]
         obj = self.make(cls, object_marking_refs=[MARKING_IDS[marking]], **values)
         self.objects[obj.id] = obj
         self.levels[obj.id] = marking
@@ -396,9 +401,10 @@ def to_stix(records: ScopeRecords, *, tlp: Level, clearance: Clearance, salt: st
     """The bundle a recipient with ``clearance`` receives when ``tlp`` is requested (pure, deterministic).
     ``full_checks`` builds it as stix2 alone would, re-parsing every pattern and timestamp the exporter wrote (the
     same bytes, ~1.7x the CPU: what tests and bench/bench_stix_build.py compare the exporter's shortcuts with)."""
-    b = _build(records, tlp=tlp, clearance=clearance, salt=salt, full_checks=full_checks)
-    return stix2.Bundle(objects=list(b.objects.values()), id=_bundle_id(b.objects, tlp, clearance),
-                        allow_custom=True)
+    with stix_build.without_cycle_collection():
+        b = _build(records, tlp=tlp, clearance=clearance, salt=salt, full_checks=full_checks)
+        return stix2.Bundle(objects=list(b.objects.values()), id=_bundle_id(b.objects, tlp, clearance),
+                            allow_custom=True)
 
 
 def to_stix_dated(records: ScopeRecords, *, tlp: Level, clearance: Clearance,
@@ -407,9 +413,10 @@ def to_stix_dated(records: ScopeRecords, *, tlp: Level, clearance: Clearance,
     ``date_added``): the latest of its ``modified`` and the ``date_added`` the store stamped on the nodes it
     speaks for (a relationship: either end). Objects that speak for no node (markings, extension definitions,
     the producer, attack patterns) count as added with the first thing the graph learned."""
-    b = _build(records, tlp=tlp, clearance=clearance, salt=salt)
-    bundle = stix2.Bundle(objects=list(b.objects.values()), id=_bundle_id(b.objects, tlp, clearance),
-                          allow_custom=True)
+    with stix_build.without_cycle_collection():
+        b = _build(records, tlp=tlp, clearance=clearance, salt=salt)
+        bundle = stix2.Bundle(objects=list(b.objects.values()), id=_bundle_id(b.objects, tlp, clearance),
+                              allow_custom=True)
     known = [v for v in b.learned.values() if v is not None]
     floor = min(known) if known else None
     added: dict[str, str] = {}
@@ -527,8 +534,9 @@ def _bundle_id(objects: dict[str, Any], tlp: Level, clearance: Clearance) -> str
 
 
 def bundle_dict(bundle: stix2.Bundle) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(bundle.serialize())
-    return loaded
+    """``json.loads(bundle.serialize())``, without writing and reading the text (exports/stix_build.py)."""
+    with stix_build.without_cycle_collection():
+        return stix_build.plain(bundle)
 
 
 def objects_of(bundle: stix2.Bundle) -> Iterable[dict[str, Any]]:

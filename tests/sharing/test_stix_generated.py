@@ -66,10 +66,11 @@ def test_imported_indicators_are_still_validated() -> None:
 
 def _texts(records: Any, tlp: str, role: str, full_checks: bool = False) -> tuple[str, str]:
     """The bundle as `tracegraph export stix` writes it and as the API sends it (``full_checks``: as stix2 alone
-    builds it, every pattern and timestamp re-parsed)."""
+    builds it, every pattern and timestamp re-parsed, every reference built by its ``__init__``, and as stix2
+    writes it, read back)."""
     bundle = to_stix(records, tlp=tlp, clearance=clearance(role), salt="agreement-1",  # type: ignore[arg-type]
                      full_checks=full_checks)
-    plain = bundle_dict(bundle)
+    plain = json.loads(bundle.serialize()) if full_checks else bundle_dict(bundle)
     return json.dumps(plain, sort_keys=True, separators=(",", ":")), json.dumps(plain, ensure_ascii=False)
 
 
