@@ -367,7 +367,8 @@ def main() -> None:
                 print(f"  stages, CPU (s): {json.dumps(result['cpu_timings'], sort_keys=True)}; load average "
                       f"{os.getloadavg()[0]:.1f}", flush=True)
                 print(f"  summary: {json.dumps(result['summary'], sort_keys=True, default=str)}", flush=True)
-                print(f"  write-ahead log {store.wal_bytes() / 1e6:.1f} MB after the batch", flush=True)
+                print(f"  write-ahead log {store.wal_bytes() / 1e6:.1f} MB after the batch; peak RSS so far "
+                      f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
                 if args.reopen:
                     store.close()
                     print(f"  read-only open + one count, another process: {_read_only_open(store.path, pool_mb)}",
