@@ -366,6 +366,8 @@ def straw_stages(store: GraphStore, seeds: set[str], every_group: pd.DataFrame |
 
     changed = timed("changed", changed_persons)
     closure = timed("closure", lambda: hood.mates(changed, tying=False))
+    if hood.index is not None:  # every membership the lane reads is known: the index's maps go, their pages (~0.6 GB
+        hood.index.close()  # at national batch 1) no longer in the RSS of the features, the scores, the joins beside
     # the changed persons' values (the only ones scored), every closure member's purchases and ties
     features = timed("straw_features", lambda: straw_features.compute(hood.restricted(closure),
                                                                       too_big=hood.too_big(), only=changed))

@@ -93,6 +93,10 @@ class KeyIndex:
         self.hashes = index["hash"].chunk(0).to_numpy() if index.num_rows else np.empty(0, np.uint64)
         self.rows = index["row"].chunk(0).to_numpy() if index.num_rows else np.empty(0, np.uint32)
 
+    def close(self) -> None:
+        """Let go of the memory map (its pages count in the process's RSS while it is open): finds nothing after."""
+        self.hashes, self.rows = np.empty(0, np.uint64), np.empty(0, np.uint32)
+
     def rows_of(self, wanted: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """The rows (ascending, each once) whose value hashes as one of ``wanted``: a superset of the matches."""
         return self._found(wanted)[0]
