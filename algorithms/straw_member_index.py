@@ -50,6 +50,7 @@ from algorithms.straw_memberships import (
 from algorithms.tables import AnalysisTables
 from graph import side_table
 from graph.side_index import KeyIndex, write_index
+from graph.side_maps import Maps, take
 from graph.store import GraphStore
 
 #: what the files hold: a change to what a glance computes (``own_memberships``, the group ids) must change it, so
@@ -227,11 +228,13 @@ def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
 class MemberIndex:
     """The index's parts, memory-mapped: a person's rows from the newest part that computed them."""
 
-    def __init__(self, folder: Path, parts: list[str]) -> None:
-        self.parts = [feather.read_table(folder / f"members-{p}.arrow", memory_map=True) for p in parts]
-        self.base = KeyIndex(folder / "members-base.owner.index")
+    def __init__(self, folder: Path, parts: list[str], maps: Maps | None = None) -> None:
+        # (``maps``: the side table's, whose pages each read of the base drops after it: graph/side_maps.py)
+        self.maps = maps if maps is not None else Maps()
+        self.parts = [self.maps.table(folder / f"members-{p}.arrow") for p in parts]
+        self.base = KeyIndex(folder / "members-base.owner.index", self.maps)
         grouped = (folder / GROUP_INDEX).exists() and (folder / GROUP_STATES).exists()
-        self.groups = KeyIndex(folder / GROUP_INDEX) if grouped else None
+        self.groups = KeyIndex(folder / GROUP_INDEX, self.maps) if grouped else None
         # the dealers' states the base's corridor rows are keyed by
         built = feather.read_table(folder / GROUP_STATES) if grouped else None
         self.built = (_flat(built["dealer"]), _flat(built["state"])) if built is not None else None
@@ -288,7 +291,7 @@ class MemberIndex:
         wanted = pc.unique(lookup_keys(groups))
         found = []
         for number, (part, later) in enumerate(zip(self.parts, self.later, strict=True)):
-            got = part.take(pa.array(self.groups.rows_of(self._base_keys(groups, states)))) if number == 0 else \
+            got = take(part, self.groups.rows_of(self._base_keys(groups, states)), self.maps) if number == 0 else \
                 part.filter(pc.is_in(self.lookups[number - 1], value_set=wanted))
             if len(later) and got.num_rows:
                 got = got.filter(pc.invert(pc.is_in(got["owner"], value_set=later)))
@@ -409,7 +412,7 @@ def open_index(side: side_table.SideTables | None) -> MemberIndex | None:
             return None
         parts = [*parts, name]
     try:
-        return MemberIndex(side.folder, parts)
+        return MemberIndex(side.folder, parts, side.maps)
     except OSError:  # (a part gone: the index is deleted and not used)
         (side.folder / STATE).unlink(missing_ok=True)
         return None

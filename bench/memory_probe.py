@@ -381,7 +381,7 @@ def instrument(writes: bool = False, statements: bool = False) -> Iterator[None]
     ``statements``: each engine statement too (``stmt:`` and its first words)."""
     from algorithms import alerts, analyze
     from api.services import daily
-    from graph import side_table
+    from graph import side_delta
     from graph.embedded_store import EmbeddedStore
 
     def timer(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -436,7 +436,7 @@ def instrument(writes: bool = False, statements: bool = False) -> Iterator[None]
         _patch(stack, analyze, "stage_timer", timer)
         _patch(stack, alerts, "stage_timer", timer)
         _patch(stack, daily, "run_load", run_load)
-        _patch(stack, side_table, "_append", named("side_delta"))
+        _patch(stack, side_delta, "_append", named("side_delta"))
         _patch(stack, EmbeddedStore, "_execute", execute)
         if writes:
             _patch(stack, EmbeddedStore, "upsert_nodes", write("upsert_nodes"))

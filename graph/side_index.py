@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
+from graph.side_maps import Maps, take
+
 #: rows hashed per step (bounds the temporary arrays)
 _STEP = 1 << 18
 #: the steps a lookup takes along a key's run of rows before it searches for the run's end
@@ -86,10 +88,12 @@ def write_index(path: Path, column: pa.ChunkedArray | pa.Array) -> None:
 
 
 class KeyIndex:
-    """A memory-mapped index of one column of a base part."""
+    """A memory-mapped index of one column of a base part (``maps``: the reader's maps, whose pages each
+    :meth:`select` drops after its take, :mod:`graph.side_maps`)."""
 
-    def __init__(self, path: Path) -> None:
-        index = feather.read_table(path, memory_map=True).combine_chunks()
+    def __init__(self, path: Path, maps: Maps | None = None) -> None:
+        self.maps = maps
+        index = (maps.table(path) if maps is not None else feather.read_table(path, memory_map=True)).combine_chunks()
         self.hashes = index["hash"].chunk(0).to_numpy() if index.num_rows else np.empty(0, np.uint64)
         self.rows = index["row"].chunk(0).to_numpy() if index.num_rows else np.empty(0, np.uint32)
 
@@ -153,7 +157,7 @@ class KeyIndex:
         each row found is compared with the value whose hash found it (``is_in`` would hash the asked values
         again), or looked up among them all where two of them share a hash or one is null."""
         rows, keys, shared = self._found(wanted)
-        got = table.take(pa.array(rows))
+        got = take(table, rows, self.maps)
         if not got.num_rows:
             return got
         values = got[column]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph import side_table
+from graph import side_delta, side_table
 from graph.side_table import (
     KEEPS,
     KEYED,
@@ -41,7 +41,7 @@ class Keeper:
         self.manifest: dict[str, Any] | None = None  # the files were current when the outermost write began
         self.touched: dict[str, set[str]] = {}
         self.keyed: dict[str, list[pa.Table]] = {}  # the straw lookup keys' entries written (table -> src, dst)
-        self.created: dict[str, set[str]] = {}  # label -> keys the transaction's upserts created (side_table._asked)
+        self.created: dict[str, set[str]] = {}  # label -> keys the transaction's upserts created (side_delta._asked)
         self.linked: dict[tuple[str, str, str], set[str]] = {}  # (type, label, src|dst) -> keys its upserts named
         self.beside = False  # the delta after a commit is read in a thread of its own (delta_beside)
         self.scored: set[str] = set()  # persons whose stored scores (side_table.SCORES) it wrote, or it created
@@ -72,7 +72,7 @@ class Keeper:
         self.touched.setdefault(label, set()).update(k for k in keys.to_pylist() if isinstance(k, str))
 
     def create(self, label: str, keys: pa.Array | pa.ChunkedArray | None) -> None:
-        """Nodes an upsert created (keys that did not exist before it: :func:`_asked`)."""
+        """Nodes an upsert created (keys that did not exist before it: :func:`graph.side_delta._asked`)."""
         if self.manifest is not None and label in NODE_COLUMNS and keys is not None and len(keys):
             self.created.setdefault(label, set()).update(k for k in keys.to_pylist() if isinstance(k, str))
             if label == "Person":  # (a new person's scores are null: the files must hold them too)
@@ -129,9 +129,9 @@ class Keeper:
         try:
             scored, written = (self.scored, self.written) if manifest.get("scores") else (set(), [])
             if any(self.touched.values()) or self.keyed or scored or written:
-                if not (self.beside and side_table.append_beside(store, manifest, self.touched, self.keyed,
+                if not (self.beside and side_delta.append_beside(store, manifest, self.touched, self.keyed,
                                                                  self.created, self.linked, scored, written)):
-                    side_table._append(store, manifest, self.touched, self.keyed, self.created, self.linked,
+                    side_delta._append(store, manifest, self.touched, self.keyed, self.created, self.linked,
                                        scored, written)
             else:
                 side_table._write_manifest(self.path, manifest["parts"], scores=bool(manifest.get("scores")))
@@ -158,7 +158,7 @@ def keeper(store: EmbeddedStore) -> Keeper | None:
 @contextmanager
 def delta_beside(store: object, wanted: bool = True) -> Iterator[None]:
     """Inside (``wanted``): the delta part of a transaction the store commits is read and written in a thread of
-    its own (:func:`graph.side_table.append_beside`) while the caller goes on; the next reader of the files or
+    its own (:func:`graph.side_delta.append_beside`) while the caller goes on; the next reader of the files or
     writer of the store waits for it. The daily load's commit, when the analysis follows: only its person lane
     reads the part, and the trace lane starts beside it. Nothing for Neo4j or a read-only store."""
     found = keeper(cast("EmbeddedStore", store)) if wanted and getattr(store, "backend", None) == "embedded" else None

@@ -12,7 +12,7 @@ import pytest
 from algorithms import alerts
 from algorithms import analyze as analyze_module
 from api.services import daily
-from graph import side_table
+from graph import side_delta
 from graph.embedded_store import EmbeddedStore
 from tests.worlds import analysed_day_store
 
@@ -63,7 +63,7 @@ def test_a_day_is_tagged_by_file_commit_side_table_and_analysis_stage(
         tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
     db = tmp_path / "db.lbug"
     history = analysed_day_store(tmp_path_factory, db)
-    patched = (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_table._append,
+    patched = (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_delta._append,
                EmbeddedStore._execute, EmbeddedStore.upsert_nodes, EmbeddedStore._copy_rels)
     figures = measure(db, history.stream.batches[0], 256, tmp_path, writes=True, groups=True)
     stages = {row["stage"] for row in figures["rows"]}  # type: ignore[attr-defined]
@@ -76,7 +76,7 @@ def test_a_day_is_tagged_by_file_commit_side_table_and_analysis_stage(
     assert all("engine" in row for row in figures["rows"])  # type: ignore[attr-defined]
     assert any(row["engine"] > 0 for row in figures["rows"])  # type: ignore[attr-defined]
     # the instrument is gone afterwards: the code runs as it did
-    assert patched == (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_table._append,
+    assert patched == (analyze_module.stage_timer, alerts.stage_timer, daily.run_load, side_delta._append,
                        EmbeddedStore._execute, EmbeddedStore.upsert_nodes, EmbeddedStore._copy_rels)
     table = combined({"a": figures, "b": figures})
     assert "load/side_delta" in table and table.splitlines()[0].endswith("b/a anon | rss")

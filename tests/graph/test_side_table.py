@@ -23,7 +23,7 @@ from algorithms.alerts import analyze_and_alert
 from algorithms.store_order import persons_in_store_order
 from api.services import daily
 from cypher import registry
-from graph import side_table, write_following
+from graph import side_delta, side_table, write_following
 from graph.embedded_store import EmbeddedStore
 from graph.embedded_writes import wal_path
 from loaders.base import LoadOptions, run_load
@@ -230,7 +230,7 @@ def test_the_reads_distinct_rows_are_the_group_bys() -> None:
     values = ["a", None, "b", "a", None, "c", "a", "b"]
     table = pa.table({"x": pa.array(values, pa.string()), "y": pa.array(values[::-1], pa.string())})
     table = pa.concat_tables([table, table.slice(2, 4), table])
-    assert side_table._once(table).equals(side_table._distinct(table))
+    assert side_table._once(table).equals(side_delta._distinct(table))
     assert side_table._once(table).num_rows == len(set(zip(values, values[::-1], strict=True)))
     assert side_table._once(table.slice(0, 0)).num_rows == 0
 
@@ -278,21 +278,21 @@ def test_a_day_s_delta_skips_only_new_keys_without_rows(store: EmbeddedStore, hi
     the day's transaction that no upsert of the type named there has none): the part holds the same rows as one
     read at every touched key, and fewer keys were asked (the day's new recoveries' NIBIN links)."""
     calls: list[tuple[Any, ...]] = []
-    append = side_table._append
+    append = side_delta._append
 
     def spy(*args: Any) -> None:
         calls.append(args)
         append(*args)
-    monkeypatch.setattr(side_table, "_append", spy)
+    monkeypatch.setattr(side_delta, "_append", spy)
     asked: list[tuple[str, str, int, int]] = []
-    narrowed = side_table._asked
+    narrowed = side_delta._asked
 
     def counting(name: str, column: str, label: str, touched: dict[str, set[str]], created: dict[str, set[str]],
                  linked: dict[tuple[str, str, str], set[str]]) -> set[str]:
         keys = narrowed(name, column, label, touched, created, linked)
         asked.append((name, column, len(keys), len(touched.get(label, set()))))
         return keys
-    monkeypatch.setattr(side_table, "_asked", counting)
+    monkeypatch.setattr(side_delta, "_asked", counting)
     day = tmp_path / "day"
     day.mkdir()
     for name in ("traces.csv", "multiple_sales.csv", "nibin_leads.csv"):
@@ -338,7 +338,7 @@ def test_the_delta_s_reads_go_through_two_connections_with_the_engine_s_rows(
             time.sleep(0.01)  # the store's connection slower: the reader's thread takes some reads whatever
         return query(self, name, params)
     monkeypatch.setattr(EmbeddedStore, "query", spy)
-    found = side_table._read_back(store, reads)
+    found = side_delta._read_back(store, reads)
     assert {reading for _thread, reading in through} == {True, False}
     assert len({thread for thread, _reading in through}) == 2
     assert [_rows(t) for t in found] == [_rows(t) for t in expected]

@@ -1,4 +1,4 @@
-"""The side table's delta read beside the analysis (graph.side_table.append_beside): a day's load whose analysis
+"""The side table's delta read beside the analysis (graph.side_delta.append_beside): a day's load whose analysis
 follows commits and returns while a thread of its own reads the day's part; the next reader of the files or writer
 of the store waits for it, so the analysis reads and writes what it would have after a load that read the part
 itself, and a part that failed leaves no files and is reported once."""
@@ -17,7 +17,7 @@ import pytest
 
 from algorithms import incremental
 from api.services import daily
-from graph import side_table
+from graph import side_delta, side_table
 from graph.embedded_store import EmbeddedStore
 from graph.embedded_writes import wal_path
 from loaders.base import LoadOptions
@@ -67,14 +67,14 @@ def _day(world: History, number: int, to: Path) -> Path:
 def _slow_part(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The part written 1.5 s late when a thread other than the caller's writes it; the writing threads' names."""
     threads: list[str] = []
-    append = side_table._append
+    append = side_delta._append
 
     def late(*args: Any, **kwargs: Any) -> None:
         threads.append(threading.current_thread().name)
         if threading.current_thread() is not threading.main_thread():
             time.sleep(1.5)
         append(*args, **kwargs)
-    monkeypatch.setattr(side_table, "_append", late)
+    monkeypatch.setattr(side_delta, "_append", late)
     return threads
 
 
@@ -125,7 +125,7 @@ def test_a_part_that_fails_beside_leaves_no_files_and_is_reported_once(
 
     def failing(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("the part's reads failed")
-    monkeypatch.setattr(side_table, "_append", failing)
+    monkeypatch.setattr(side_delta, "_append", failing)
     day = _day(history, 0, tmp_path / "day")
     daily.load_files(store, day_files(day), LoadOptions(rejects_dir=tmp_path / "rejects"), one_transaction=True,
                      analysis_follows=True)
