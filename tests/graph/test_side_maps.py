@@ -42,7 +42,7 @@ def persons(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("asked", [10, 5_000])  # one take, and one cut in slices
 def test_a_read_gives_the_rows_of_a_plain_take_and_leaves_no_page_mapped(persons: Path, asked: int) -> None:
-    maps = Maps()
+    maps = Maps(budget=0)  # (every read's pages dropped)
     table = maps.table(persons)
     plain = feather.read_table(persons)
     rows = np.sort(np.random.default_rng(asked).choice(table.num_rows, asked, replace=False))
@@ -53,7 +53,7 @@ def test_a_read_gives_the_rows_of_a_plain_take_and_leaves_no_page_mapped(persons
 
 
 def test_a_keyed_lookup_through_the_maps_finds_what_one_without_them_finds(persons: Path) -> None:
-    maps = Maps()
+    maps = Maps(budget=0)
     table = maps.table(persons)
     wanted = pa.array([f"P{n:07d}" for n in range(0, 200_000, 97)] + ["nobody"])
     found = KeyIndex(persons.with_name("base-persons.key.index"), maps).select(table, "key", wanted)
@@ -61,3 +61,15 @@ def test_a_keyed_lookup_through_the_maps_finds_what_one_without_them_finds(perso
     assert found.equals(unmapped) and found.num_rows == len(wanted) - 1
     assert _mapped_kb(persons) == 0 and _mapped_kb(persons.with_name("base-persons.key.index")) == 0
     assert found.num_rows >= side_maps.CUT_FROM  # (the lookup was cut in slices)
+
+
+
+@pytest.mark.parametrize(("budget", "kept"), [(1 << 30, True), (1 << 20, False)])
+def test_pages_are_dropped_only_past_the_budget(persons: Path, budget: int, kept: bool) -> None:
+    """A read that leaves the process's file pages under the budget keeps them (read again without faults); one
+    that passes it drops them."""
+    maps = Maps(budget=budget)
+    table = maps.table(persons)
+    got = take(table, np.arange(0, table.num_rows, 50), maps)  # (~10 MB of pages: every one of the file's)
+    assert got.num_rows == table.num_rows // 50
+    assert (_mapped_kb(persons) > 0) is kept
