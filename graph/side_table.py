@@ -32,7 +32,7 @@ per key. ``manifest.json`` lists the parts and the *stamp* the store had when th
 
 Neo4j reads the engine as before: only the embedded store keeps files. A delta part is read back and written by
 :mod:`graph.side_delta`; a reader maps the files through :mod:`graph.side_maps`, which drops their pages from the
-process after each keyed read of the base.
+process when the keyed reads of the base have mapped more than a budget of them.
 """
 
 from __future__ import annotations
