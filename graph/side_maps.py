@@ -14,6 +14,7 @@ the folder is deleted), so a page dropped and read again is the page that was th
 from __future__ import annotations
 
 import mmap
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,8 @@ class Maps:
     when they hold more than ``budget`` bytes)."""
 
     def __init__(self, budget: int = BUDGET) -> None:
-        self._maps: list[mmap.mmap] = []
+        # (weak: a map goes when the last table over it does, as the membership index's when it is closed)
+        self._maps: list[weakref.ref[mmap.mmap]] = []
         self.budget = budget
         self._floor = file_pages()
 
@@ -55,12 +57,14 @@ class Maps:
             return feather.read_table(path)
         with open(path, "rb") as handle:
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        self._maps.append(mapped)  # (unmapped when the last table over it goes: the buffers hold the map)
+        self._maps.append(weakref.ref(mapped))  # (the table's buffers hold the map)
         return pa.ipc.open_file(pa.py_buffer(mapped)).read_all()
 
     def release(self) -> None:
         """Drop every mapped page from the process (the tables stay valid: a page is mapped again when read)."""
-        for mapped in self._maps:
+        live = [(ref, mapped) for ref in self._maps if (mapped := ref()) is not None]
+        self._maps = [ref for ref, _mapped in live]
+        for _ref, mapped in live:
             mapped.madvise(mmap.MADV_DONTNEED)
 
     def trim(self) -> None:
